@@ -1,0 +1,488 @@
+/**
+ * The actor system: agents by name, the supervision tree that runs them, the
+ * inspection stream, dead-letter accounting, and graceful shutdown.
+ *
+ * Two ways in: internal senders (agents, the runtime) `tell`/`ask` and are
+ * back-pressured by a full mailbox; external injections (socket, D-Bus, CLI)
+ * `inject`/`injectAsk`, are validated against the agent's message schema, and
+ * are refused at once with MailboxFull when the mailbox is full.
+ */
+import { Cause, Clock, Effect, Exit, Fiber, Latch, Queue, type Scope } from "effect"
+import {
+  AgentCell,
+  type AgentDefinition,
+  type AgentMessage,
+  type AgentStatus,
+  type Envelope,
+  type HostServices,
+  isStandardMessage,
+  ReplyHandle,
+  type RestartType,
+  runIncarnation,
+  type SystemHandle
+} from "./Agent.ts"
+import { type DeadLetterReason, DeadLetters, UNKNOWN_AGENT_KEY } from "./DeadLetters.ts"
+import {
+  AgentStopped,
+  type AskError,
+  AskTimeout,
+  describeError,
+  InvalidMessage,
+  MailboxFull,
+  SystemShuttingDown,
+  type TellError,
+  UnknownAgent
+} from "./Errors.ts"
+import { type InspectionBus, makeInspectionBus } from "./Inspection.ts"
+import { makeValidator, type MessageValidator } from "./Messages.ts"
+import {
+  type Backoff,
+  type ChildHooks,
+  type ChildSpec,
+  type Intensity,
+  runSupervisor,
+  type Strategy,
+  supervisorChild,
+  type SupervisorEvent,
+  type SupervisorSpec
+} from "./Supervisor.ts"
+
+export interface SupervisorNode<R = never> {
+  readonly name: string
+  readonly strategy: Strategy
+  readonly intensity: Intensity
+  readonly backoff: Backoff
+  /** As a child of its parent supervisor. Default permanent. */
+  readonly restart?: RestartType
+  readonly children: ReadonlyArray<AgentDefinition<R> | SupervisorNode<R>>
+}
+
+const isSupervisorNode = <R>(node: AgentDefinition<R> | SupervisorNode<R>): node is SupervisorNode<R> =>
+  "children" in node
+
+export interface ActorSystemOptions<R> {
+  readonly root: SupervisorNode<R>
+  /** Events a subscriber may fall behind before it starts losing the oldest. */
+  readonly inspectionBuffer?: number
+  readonly deadLetterLogIntervalMs?: number
+  readonly defaultAskTimeoutMs?: number
+  /** How long an internal sender waits on a full mailbox before the message is a dead letter. */
+  readonly backpressureTimeoutMs?: number
+  readonly defaultShutdownTimeoutMs?: number
+}
+
+export type Lifecycle = AgentStatus["lifecycle"]
+
+export interface SupervisorStatus {
+  readonly name: string
+  readonly strategy: Strategy
+  readonly intensity: Intensity
+  readonly lifecycle: Lifecycle
+  readonly restarts: number
+  readonly lastError: string | undefined
+}
+
+export type TreeNode =
+  | { readonly kind: "supervisor"; readonly status: SupervisorStatus; readonly children: ReadonlyArray<TreeNode> }
+  | { readonly kind: "agent"; readonly status: AgentStatus }
+
+export interface SystemSummary {
+  readonly agents: number
+  readonly running: number
+  readonly restarting: number
+  readonly failed: number
+  readonly stopped: number
+  readonly deadLetters: number
+  readonly escalations: ReadonlyArray<string>
+  readonly lifecycle: "running" | "stopping" | "stopped" | "failed"
+}
+
+export interface ShutdownReport {
+  /** Messages still queued when the deadline passed, per agent. */
+  readonly leftover: Readonly<Record<string, number>>
+  /** Agents interrupted because they did not stop within their shutdown timeout. */
+  readonly killed: ReadonlyArray<string>
+  readonly durationMs: number
+}
+
+export type SystemExit =
+  | { readonly _tag: "Stopped" }
+  | { readonly _tag: "Failed"; readonly reason: string }
+
+export interface ActorSystem extends SystemHandle {
+  /** External injection: validated, refused at once when the mailbox is full. */
+  readonly inject: (agent: string, input: unknown) => Effect.Effect<void, TellError>
+  readonly injectAsk: (
+    agent: string,
+    input: unknown,
+    options?: { readonly timeoutMs?: number }
+  ) => Effect.Effect<unknown, AskError>
+  readonly agents: () => ReadonlyArray<AgentStatus>
+  readonly messageTypes: (agent: string) => ReadonlyArray<string> | undefined
+  readonly inspection: InspectionBus
+  readonly deadLetters: DeadLetters
+  readonly shutdown: (options?: { readonly deadlineMs?: number }) => Effect.Effect<ShutdownReport>
+  /** Completes when the root supervisor stops (shutdown) or fails (escalation reached the top). */
+  readonly awaitExit: Effect.Effect<SystemExit>
+}
+
+export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSystem, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const clock = yield* Clock.Clock
+    const now = () => clock.currentTimeMillisUnsafe()
+    const defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? 5_000
+    const backpressureTimeoutMs = options.backpressureTimeoutMs ?? 10_000
+    const defaultShutdownTimeoutMs = options.defaultShutdownTimeoutMs ?? 5_000
+    const inspection = yield* makeInspectionBus({ bufferPerSubscriber: options.inspectionBuffer ?? 1024, now })
+    const deadLetters = new DeadLetters()
+    const cells = new Map<string, AgentCell>()
+    const validators = new Map<string, MessageValidator>()
+    const supervisors = new Map<string, { status: { -readonly [K in keyof SupervisorStatus]: SupervisorStatus[K] } }>()
+    const escalations: Array<string> = []
+    const killed: Array<string> = []
+    let lifecycle: SystemSummary["lifecycle"] = "running"
+
+    const deadLetter = (agent: string, messageType: string, reason: DeadLetterReason) =>
+      Effect.suspend(() => {
+        deadLetters.record(agent, reason)
+        return inspection.publish({ _tag: "DeadLetter", agent, messageType, reason })
+      })
+
+    // ---- addressing -------------------------------------------------------
+
+    const lookup = (agent: string): Effect.Effect<AgentCell, UnknownAgent> => {
+      const cell = cells.get(agent)
+      if (cell !== undefined) return Effect.succeed(cell)
+      return Effect.andThen(
+        deadLetter(UNKNOWN_AGENT_KEY, "?", "unknown-agent"),
+        Effect.fail(new UnknownAgent({ agent, known: [...cells.keys()] }))
+      )
+    }
+
+    /** Puts a message in the right lane; `external` refuses instead of waiting on a full mailbox. */
+    const enqueue = (
+      cell: AgentCell,
+      message: AgentMessage,
+      reply: ReplyHandle | undefined,
+      external: boolean
+    ): Effect.Effect<void, TellError> => {
+      const mailbox = cell.mailbox
+      if (isStandardMessage(message.type)) {
+        if (mailbox.offerSystem({ kind: message.type, reply })) return Effect.void
+        return Effect.andThen(
+          deadLetter(cell.name, message.type, "agent-stopped"),
+          Effect.fail(new AgentStopped({ agent: cell.name }))
+        )
+      }
+      const envelope: Envelope = { message, reply }
+      if (mailbox.offerUnsafe(envelope)) return Effect.void
+      if (mailbox.isClosed) {
+        return Effect.andThen(
+          deadLetter(cell.name, message.type, "agent-stopped"),
+          Effect.fail(new AgentStopped({ agent: cell.name }))
+        )
+      }
+      const full = Effect.andThen(
+        deadLetter(cell.name, message.type, "mailbox-full"),
+        Effect.fail(new MailboxFull({ agent: cell.name, capacity: mailbox.capacity }))
+      )
+      if (external) return full
+      return Effect.flatMap(
+        Effect.timeoutOption(mailbox.offer(envelope), backpressureTimeoutMs),
+        (accepted): Effect.Effect<void, TellError> => {
+          if (accepted._tag === "None") return full
+          if (accepted.value) return Effect.void
+          return Effect.andThen(
+            deadLetter(cell.name, message.type, "agent-stopped"),
+            Effect.fail(new AgentStopped({ agent: cell.name }))
+          )
+        }
+      )
+    }
+
+    const awaitReply = (cell: AgentCell, message: AgentMessage, reply: ReplyHandle, timeoutMs: number) =>
+      Effect.flatMap(Effect.timeoutOption(reply.await, timeoutMs), (result) => {
+        if (result._tag === "Some") return Effect.succeed(result.value)
+        reply.expired = true
+        return Effect.fail(new AskTimeout({ agent: cell.name, messageType: message.type, timeoutMs }))
+      })
+
+    const tell = (agent: string, message: AgentMessage): Effect.Effect<void, TellError> =>
+      Effect.flatMap(lookup(agent), (cell) => enqueue(cell, message, undefined, false))
+
+    const ask = (agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
+      Effect.flatMap(lookup(agent), (cell) => {
+        const reply = new ReplyHandle()
+        return Effect.andThen(
+          enqueue(cell, message, reply, false),
+          awaitReply(cell, message, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+        )
+      })
+
+    const validateExternal = (agent: string, input: unknown) =>
+      Effect.gen(function*() {
+        if (lifecycle !== "running") return yield* Effect.fail(new SystemShuttingDown())
+        const cell = yield* lookup(agent)
+        const validated = validators.get(agent)!.validate(input)
+        if (Exit.isFailure(validated)) {
+          return yield* Effect.fail(Cause.squash(validated.cause) as InvalidMessage)
+        }
+        return { cell, message: validated.value }
+      })
+
+    const inject = (agent: string, input: unknown) =>
+      Effect.flatMap(validateExternal(agent, input), ({ cell, message }) => enqueue(cell, message, undefined, true))
+
+    const injectAsk = (agent: string, input: unknown, askOptions?: { readonly timeoutMs?: number }) =>
+      Effect.flatMap(validateExternal(agent, input), ({ cell, message }) => {
+        const reply = new ReplyHandle()
+        return Effect.andThen(
+          enqueue(cell, message, reply, true),
+          awaitReply(cell, message, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+        )
+      })
+
+    // ---- the tree -----------------------------------------------------------
+
+    const systemHandle: SystemHandle = {
+      tell,
+      ask,
+      agentNames: () => [...cells.keys()],
+      status: (agent) => {
+        const cell = cells.get(agent)
+        return cell === undefined ? undefined : cell.status(deadLetters.countFor(agent))
+      },
+      validate: (agent, input) => {
+        const validator = validators.get(agent)
+        return validator === undefined
+          ? Exit.fail(new UnknownAgent({ agent, known: [...cells.keys()] }))
+          : validator.validate(input)
+      },
+      summary: () => summary(),
+      tree: () => treeOf(options.root)
+    }
+
+    const host: HostServices = {
+      system: systemHandle,
+      publish: inspection.publish,
+      deadLetter,
+      deadLetterCount: (agent) => deadLetters.countFor(agent),
+      now
+    }
+
+    /** A terminated agent refuses new mail; what it still held is answered and accounted. */
+    const terminateAgent = (cell: AgentCell, reason: "exited" | "failed" | "shutdown" | "gave-up") =>
+      Effect.gen(function*() {
+        cell.lifecycle = reason === "failed" || reason === "gave-up" ? "failed" : "stopped"
+        cell.mailbox.close()
+        const deadReason: DeadLetterReason = reason === "shutdown" ? "shutdown" : "agent-stopped"
+        for (const envelope of cell.mailbox.drainUser()) {
+          envelope.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+          yield* deadLetter(cell.name, envelope.message.type, deadReason)
+        }
+        for (const item of cell.mailbox.drainSystem()) {
+          if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") {
+            item.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+            yield* deadLetter(cell.name, item.kind, deadReason)
+          }
+        }
+        yield* inspection.publish({ _tag: "Stopped", agent: cell.name, reason })
+      })
+
+    const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {
+      if (cells.has(definition.name)) throw new Error(`agent ${definition.name} is registered twice`)
+      const cell = new AgentCell(definition)
+      cells.set(definition.name, cell)
+      validators.set(definition.name, makeValidator(definition.name, definition.messages))
+      const hooks: ChildHooks = {
+        onStarting: () => Effect.sync(() => cell.mailbox.reopen()),
+        onRestarting: ({ delayMs }) =>
+          Effect.suspend(() => {
+            cell.restarts++
+            cell.lastRestartAt = now()
+            cell.lifecycle = "restarting"
+            return inspection.publish({ _tag: "Restarted", agent: cell.name, restarts: cell.restarts, delayMs })
+          }),
+        onTerminated: (reason) => terminateAgent(cell, reason),
+        onKilled: () => Effect.sync(() => killed.push(cell.name))
+      }
+      return {
+        id: definition.name,
+        restart: definition.restart ?? "permanent",
+        shutdownTimeoutMs: definition.shutdownTimeoutMs ?? defaultShutdownTimeoutMs,
+        hooks,
+        makeRun: () => ({
+          run: (ready) => runIncarnation(cell, host, ready),
+          requestStop: (drainUntil) => {
+            cell.mailbox.offerSystem({ kind: "stop", drainUntil })
+          }
+        })
+      }
+    }
+
+    const supervisorSpec = (node: SupervisorNode<R>): SupervisorSpec<R> => {
+      if (supervisors.has(node.name) || cells.has(node.name)) throw new Error(`name ${node.name} is used twice`)
+      const record = {
+        status: {
+          name: node.name,
+          strategy: node.strategy,
+          intensity: node.intensity,
+          lifecycle: "idle" as Lifecycle,
+          restarts: 0,
+          lastError: undefined as string | undefined
+        }
+      }
+      supervisors.set(node.name, record)
+      const children = node.children.map((child): ChildSpec<R> => {
+        if (!isSupervisorNode(child)) return agentChild(child)
+        const spec = supervisorSpec(child)
+        const childRecord = supervisors.get(child.name)!
+        const budget = shutdownBudget(child)
+        return supervisorChild(spec, {
+          restart: child.restart ?? "permanent",
+          shutdownTimeoutMs: budget,
+          hooks: {
+            onStarting: () => Effect.sync(() => (childRecord.status.lifecycle = "running")),
+            onExit: (exit) =>
+              Effect.sync(() => {
+                if (Exit.isFailure(exit)) childRecord.status.lastError = describeError(Cause.squash(exit.cause))
+              }),
+            onRestarting: ({ delayMs }) =>
+              Effect.suspend(() => {
+                childRecord.status.restarts++
+                childRecord.status.lifecycle = "restarting"
+                return inspection.publish({
+                  _tag: "Restarted",
+                  agent: child.name,
+                  restarts: childRecord.status.restarts,
+                  delayMs
+                })
+              }),
+            onTerminated: (reason) =>
+              Effect.suspend(() => {
+                childRecord.status.lifecycle = reason === "failed" || reason === "gave-up" ? "failed" : "stopped"
+                return inspection.publish({ _tag: "Stopped", agent: child.name, reason })
+              }),
+            onKilled: () => Effect.sync(() => killed.push(child.name))
+          }
+        })
+      })
+      return {
+        name: node.name,
+        strategy: node.strategy,
+        intensity: node.intensity,
+        backoff: node.backoff,
+        children,
+        onEscalate: (error) =>
+          Effect.suspend(() => {
+            record.status.lastError = error.message
+            escalations.push(error.message)
+            return inspection.publish({ _tag: "Escalated", supervisor: node.name, reason: error.message })
+          })
+      }
+    }
+
+    /** A supervisor may take as long to stop as all of its children, one after another. */
+    const shutdownBudget = (node: SupervisorNode<R>): number =>
+      node.children.reduce(
+        (sum, child) =>
+          sum + (isSupervisorNode(child) ? shutdownBudget(child) : child.shutdownTimeoutMs ?? defaultShutdownTimeoutMs),
+        1_000
+      )
+
+    const rootSpec = supervisorSpec(options.root)
+    const rootRecord = supervisors.get(options.root.name)!
+    const rootControl = yield* Queue.unbounded<SupervisorEvent>()
+    const exitLatch = yield* Latch.make(false)
+    let systemExit: SystemExit = { _tag: "Stopped" }
+
+    const treeOf = (node: SupervisorNode<R>): TreeNode => ({
+      kind: "supervisor",
+      status: { ...supervisors.get(node.name)!.status },
+      children: node.children.map((child) =>
+        isSupervisorNode(child)
+          ? treeOf(child)
+          : { kind: "agent" as const, status: systemHandle.status(child.name)! }
+      )
+    })
+
+    const agents = () => [...cells.values()].map((cell) => cell.status(deadLetters.countFor(cell.name)))
+
+    const summary = (): SystemSummary => {
+      const all = [...cells.values()]
+      const count = (lc: Lifecycle) => all.filter((cell) => cell.lifecycle === lc).length
+      return {
+        agents: all.length,
+        running: count("running"),
+        restarting: count("restarting"),
+        failed: count("failed"),
+        stopped: count("stopped"),
+        deadLetters: deadLetters.count,
+        escalations: [...escalations],
+        lifecycle
+      }
+    }
+
+    // ---- start --------------------------------------------------------------
+
+    rootRecord.status.lifecycle = "running"
+    const rootStarted = yield* Latch.make(false)
+    const rootFiber = yield* Effect.forkScoped(
+      runSupervisor(rootSpec, rootControl, () => rootStarted.openUnsafe())
+    )
+    rootFiber.addObserver((exit) => {
+      if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+        const reason = describeError(Cause.squash(exit.cause))
+        systemExit = { _tag: "Failed", reason }
+        rootRecord.status.lifecycle = "failed"
+        rootRecord.status.lastError = reason
+        lifecycle = "failed"
+      } else {
+        rootRecord.status.lifecycle = "stopped"
+        if (lifecycle !== "failed") lifecycle = "stopped"
+      }
+      exitLatch.openUnsafe()
+    })
+    yield* Effect.raceFirst(rootStarted.await, exitLatch.await)
+
+    // Dead letters are logged as one summary line per interval, never one line per message.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.andThen(
+          Effect.sleep(options.deadLetterLogIntervalMs ?? 10_000),
+          Effect.suspend(() => {
+            const line = deadLetters.takeSummary()
+            return line === undefined ? Effect.void : Effect.logWarning(line)
+          })
+        )
+      )
+    )
+
+    const shutdown = (shutdownOptions?: { readonly deadlineMs?: number }) =>
+      Effect.gen(function*() {
+        const started = now()
+        if (lifecycle === "running") lifecycle = "stopping"
+        const before = new Map([...cells.keys()].map((name) => [name, deadLetters.countFor(name, "shutdown")]))
+        const drainUntil = started + (shutdownOptions?.deadlineMs ?? 5_000)
+        Queue.offerUnsafe(rootControl, { _tag: "Stop", drainUntil })
+        yield* Fiber.await(rootFiber)
+        const leftover: Record<string, number> = {}
+        for (const [name, n] of before) {
+          const left = deadLetters.countFor(name, "shutdown") - n
+          if (left > 0) leftover[name] = left
+        }
+        return { leftover, killed: [...killed], durationMs: now() - started } satisfies ShutdownReport
+      })
+
+    return {
+      ...systemHandle,
+      inject,
+      injectAsk,
+      agents,
+      messageTypes: (agent) => validators.get(agent)?.types,
+      inspection,
+      deadLetters,
+      shutdown,
+      awaitExit: Effect.map(exitLatch.await, () => systemExit)
+    } satisfies ActorSystem
+  })

@@ -1,0 +1,422 @@
+/**
+ * The XState-under-Effect bridge. An agent is an XState v5 machine; one Effect
+ * fiber per incarnation drains the agent's mailbox (system lane first), feeds
+ * each message to the machine, waits while the machine runs effects it invoked
+ * through `fromEffect`, and pairs the machine's `sv.reply` / `sv.reject` emits
+ * with the message being handled. A throw in an action, an XState snapshot in
+ * status `error`, or a failed invoked effect without `onError` crashes the
+ * incarnation: the fiber fails with AgentCrashed and the supervisor decides.
+ */
+import { Cause, Context, Deferred, Effect, Exit, type Schema } from "effect"
+import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, type PromiseActorLogic } from "xstate"
+import type { DeadLetterReason } from "./DeadLetters.ts"
+import type { SystemSummary, TreeNode } from "./ActorSystem.ts"
+import {
+  AgentCrashed,
+  AgentError,
+  AgentStopped,
+  type AskError,
+  describeError,
+  type InvalidMessage,
+  type TellError,
+  type UnknownAgent
+} from "./Errors.ts"
+import type { InspectionInput } from "./Inspection.ts"
+import { Mailbox } from "./Mailbox.ts"
+import { type AgentMetricsSnapshot, LatencyHistogram } from "./Metrics.ts"
+
+export type Tier = "1" | "2" | "3" | "4" | "5-8"
+export const TIERS: ReadonlyArray<Tier> = ["1", "2", "3", "4", "5-8"]
+export type RestartType = "permanent" | "transient" | "temporary"
+
+/** Every message on every transport is an object discriminated by `type`. */
+export interface AgentMessage {
+  readonly type: string
+  readonly [key: string]: unknown
+}
+
+/** One capability of an agent, and whether it exists yet — said honestly. */
+export interface Capability {
+  readonly name: string
+  readonly available: boolean
+  readonly detail: string
+}
+
+/** What an agent's machine sees of the runtime: other agents, by name only. */
+export interface SystemHandle {
+  /** Internal tell: waits while the target's mailbox is full (back-pressure). */
+  readonly tell: (agent: string, message: AgentMessage) => Effect.Effect<void, TellError>
+  readonly ask: (
+    agent: string,
+    message: AgentMessage,
+    options?: { readonly timeoutMs?: number }
+  ) => Effect.Effect<unknown, AskError>
+  readonly agentNames: () => ReadonlyArray<string>
+  readonly status: (agent: string) => AgentStatus | undefined
+  /** Checks a message against an agent's schema, as an external injection would be checked. */
+  readonly validate: (agent: string, input: unknown) => Exit.Exit<AgentMessage, InvalidMessage | UnknownAgent>
+  /** The whole system at a glance, for agents that report on it (OMNISCIENT, ECLIPSE). */
+  readonly summary: () => SystemSummary
+  readonly tree: () => TreeNode
+}
+
+export interface AgentEnvShape {
+  readonly self: string
+  readonly system: SystemHandle
+  /**
+   * Wraps an effect as XState promise logic for `invoke`. The agent stays busy
+   * (handles nothing else) until the effect settles, like a gen_server call.
+   */
+  readonly fromEffect: <Output, Input = void>(
+    run: (input: Input) => Effect.Effect<Output, unknown>
+  ) => PromiseActorLogic<Output, Input>
+}
+
+export class AgentEnv extends Context.Service<AgentEnv, AgentEnvShape>()("sigmavault/runtime/AgentEnv") {}
+
+export interface AgentDefinition<R = never> {
+  readonly name: string
+  readonly tier: Tier
+  readonly description: string
+  readonly capabilities: ReadonlyArray<Capability>
+  /** The agent's own messages (the standard ping/status/describe are added by the runtime). */
+  readonly messages: Schema.Decoder<AgentMessage>
+  /** Builds the machine for one incarnation; a restart builds it afresh. */
+  readonly machine: Effect.Effect<AnyStateMachine, never, R | AgentEnv>
+  readonly restart?: RestartType
+  readonly mailboxCapacity?: number
+  readonly shutdownTimeoutMs?: number
+}
+
+/** Events a machine emits to answer the message being handled. */
+export const REPLY = "sv.reply"
+export const REJECT = "sv.reject"
+export type AgentEmitted =
+  | { readonly type: typeof REPLY; readonly value: unknown }
+  | { readonly type: typeof REJECT; readonly reason: string }
+export const replyWith = (value: unknown): AgentEmitted => ({ type: REPLY, value })
+export const rejectWith = (reason: string): AgentEmitted => ({ type: REJECT, reason })
+
+/** A pending answer to an ask; once the asker has given up, late answers are dead letters. */
+export class ReplyHandle {
+  private readonly deferred = Deferred.makeUnsafe<unknown, AskError>()
+  expired = false
+
+  get done(): boolean {
+    return Deferred.isDoneUnsafe(this.deferred)
+  }
+
+  /** False when the asker already gave up (a late reply). */
+  complete(result: Effect.Effect<unknown, AskError>): boolean {
+    if (this.expired) return false
+    return Deferred.doneUnsafe(this.deferred, result)
+  }
+
+  readonly await: Effect.Effect<unknown, AskError> = Deferred.await(this.deferred)
+}
+
+export interface Envelope {
+  readonly message: AgentMessage
+  readonly reply: ReplyHandle | undefined
+}
+
+export type SystemItem =
+  | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }
+  | { readonly kind: "stop"; readonly drainUntil: number }
+  | { readonly kind: "crash"; readonly incarnation: number; readonly error: unknown }
+
+export const STANDARD_MESSAGES = ["ping", "status", "describe"] as const
+export const isStandardMessage = (type: string): type is (typeof STANDARD_MESSAGES)[number] =>
+  type === "ping" || type === "status" || type === "describe"
+
+export type AgentLifecycle = "idle" | "running" | "restarting" | "stopped" | "failed"
+
+export interface AgentStatus extends AgentMetricsSnapshot {
+  readonly name: string
+  readonly tier: Tier
+  readonly lifecycle: AgentLifecycle
+  readonly incarnation: number
+  readonly lastError: string | undefined
+  readonly lastRestartAt: number | undefined
+}
+
+/**
+ * The runtime's record of one agent: its address (mailbox) and its history.
+ * It outlives incarnations: a restart gets fresh machine state, the same
+ * mailbox (messages queued meanwhile are delivered) and keeps the counters.
+ */
+export class AgentCell {
+  readonly mailbox: Mailbox<SystemItem, Envelope>
+  readonly histogram = new LatencyHistogram()
+  lifecycle: AgentLifecycle = "idle"
+  state = "-"
+  incarnation = 0
+  handled = 0
+  rejected = 0
+  restarts = 0
+  lastError: string | undefined = undefined
+  lastRestartAt: number | undefined = undefined
+
+  constructor(readonly definition: AgentDefinition<any>) {
+    this.mailbox = new Mailbox(definition.mailboxCapacity ?? 1024)
+  }
+
+  get name(): string {
+    return this.definition.name
+  }
+
+  status(deadLetters: number): AgentStatus {
+    return {
+      name: this.name,
+      tier: this.definition.tier,
+      lifecycle: this.lifecycle,
+      incarnation: this.incarnation,
+      state: this.state,
+      handled: this.handled,
+      rejected: this.rejected,
+      mailboxDepth: this.mailbox.depth,
+      mailboxHighWater: this.mailbox.highWaterMark,
+      mailboxCapacity: this.mailbox.capacity,
+      handlingP50Us: this.histogram.quantile(0.5),
+      handlingP99Us: this.histogram.quantile(0.99),
+      restarts: this.restarts,
+      deadLetters,
+      lastError: this.lastError,
+      lastRestartAt: this.lastRestartAt
+    }
+  }
+
+  describe() {
+    const d = this.definition
+    return {
+      name: d.name,
+      tier: d.tier,
+      description: d.description,
+      capabilities: d.capabilities,
+      restart: d.restart ?? "permanent"
+    }
+  }
+}
+
+/** What the host loop needs from the actor system around it. */
+export interface HostServices {
+  readonly system: SystemHandle
+  readonly publish: (event: InspectionInput) => Effect.Effect<void>
+  readonly deadLetter: (agent: string, messageType: string, reason: DeadLetterReason) => Effect.Effect<void>
+  readonly deadLetterCount: (agent: string) => number
+  readonly now: () => number
+}
+
+const effectLogics = new WeakSet<object>()
+
+const stateString = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value)
+
+const hasPendingEffects = (actor: AnyActorRef): boolean => {
+  const children = actor.getSnapshot().children as Record<string, AnyActor | undefined>
+  for (const key in children) {
+    const child = children[key]
+    if (child !== undefined && effectLogics.has(child.logic) && child.getSnapshot().status === "active") return true
+  }
+  return false
+}
+
+/**
+ * Runs one incarnation of an agent until it is stopped (succeeds) or crashes
+ * (fails with AgentCrashed). Interruption (a shutdown timeout) stops the
+ * machine and dead-letters the message in hand.
+ */
+export const runIncarnation = (
+  cell: AgentCell,
+  host: HostServices,
+  onStarted: () => void = () => {}
+): Effect.Effect<void, AgentCrashed, any> =>
+  Effect.gen(function*() {
+    const incarnation = ++cell.incarnation
+    const context = yield* Effect.context<never>()
+    const runFork = Effect.runForkWith(context)
+    const runPromise = Effect.runPromiseWith(context)
+
+    const env: AgentEnvShape = {
+      self: cell.name,
+      system: host.system,
+      fromEffect: <Output, Input>(run: (input: Input) => Effect.Effect<Output, unknown>) => {
+        const logic = fromPromise<Output, Input>(({ input, signal }) => runPromise(run(input), { signal }))
+        effectLogics.add(logic)
+        return logic
+      }
+    }
+    const machine = yield* Effect.provideService(cell.definition.machine, AgentEnv, env)
+
+    let current: Envelope | undefined
+    let crash: { error: unknown } | undefined
+    let wakeSettled: (() => void) | undefined
+
+    const actor = createActor(machine, {
+      // Delays (`after`) run on Effect's Clock, so TestClock drives them in tests.
+      clock: {
+        setTimeout: (fn: () => void, ms: number) => runFork(Effect.andThen(Effect.sleep(ms), Effect.sync(fn))),
+        clearTimeout: (fiber: { interruptUnsafe: () => void }) => fiber.interruptUnsafe()
+      }
+    })
+
+    const answer = (result: Effect.Effect<unknown, AskError>, messageType: string) => {
+      const reply = current?.reply
+      if (reply === undefined || reply.done) return
+      if (!reply.complete(result)) {
+        runFork(host.deadLetter(cell.name, messageType, "late-reply"))
+      }
+    }
+    actor.on(REPLY, (event: { value: unknown }) => answer(Effect.succeed(event.value), current?.message.type ?? "?"))
+    actor.on(REJECT, (event: { reason: string }) =>
+      answer(
+        Effect.fail(new AgentError({ agent: cell.name, messageType: current?.message.type ?? "?", reason: event.reason })),
+        current?.message.type ?? "?"
+      )
+    )
+    actor.subscribe({
+      next: () => {
+        if (wakeSettled !== undefined && !hasPendingEffects(actor)) wakeSettled()
+      },
+      error: (error) => {
+        crash = { error }
+        if (wakeSettled !== undefined) wakeSettled()
+        else cell.mailbox.offerSystem({ kind: "crash", incarnation, error })
+      }
+    })
+
+    const crashed = (error: unknown) => {
+      const reason = describeError(error)
+      cell.lastError = reason
+      return Effect.gen(function*() {
+        if (current !== undefined) {
+          const messageType = current.message.type
+          current.reply?.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
+          current = undefined
+          yield* host.deadLetter(cell.name, messageType, "handler-crashed")
+        }
+        yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
+        return yield* Effect.fail(new AgentCrashed({ agent: cell.name, reason }))
+      })
+    }
+
+    const waitForEffects = Effect.callback<void>((resume) => {
+      if (crash !== undefined || !hasPendingEffects(actor)) return resume(Effect.void)
+      wakeSettled = () => {
+        wakeSettled = undefined
+        resume(Effect.void)
+      }
+      return Effect.sync(() => {
+        wakeSettled = undefined
+      })
+    })
+
+    const observeState = Effect.suspend(() => {
+      const value = actor.getSnapshot().value
+      const next = stateString(value)
+      if (next === cell.state) return Effect.void
+      const from = cell.state
+      cell.state = next
+      return host.publish({ _tag: "Transition", agent: cell.name, from, to: next })
+    })
+
+    const handleUser = (envelope: Envelope) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        current = envelope
+        const message = envelope.message
+        const snapshot = actor.getSnapshot()
+        if (!snapshot.can(message)) {
+          cell.rejected++
+          envelope.reply?.complete(Effect.fail(
+            new AgentError({
+              agent: cell.name,
+              messageType: message.type,
+              reason: `'${message.type}' is not accepted in state ${cell.state}`
+            })
+          ))
+        } else {
+          actor.send(message)
+          if (crash === undefined && hasPendingEffects(actor)) yield* waitForEffects
+          if (crash !== undefined) return yield* crashed(crash.error)
+          if (actor.getSnapshot().status === "error") return yield* crashed(actor.getSnapshot().error)
+          // A message the machine handled without answering is acknowledged with the resulting state.
+          envelope.reply?.complete(Effect.sync(() => ({ type: "ack", state: stateString(actor.getSnapshot().value) })))
+        }
+        current = undefined
+        cell.handled++
+        const durationUs = (performance.now() - started) * 1000
+        cell.histogram.record(durationUs)
+        yield* host.publish({ _tag: "MessageHandled", agent: cell.name, messageType: message.type, durationUs })
+        yield* observeState
+      })
+
+    const answerStandard = (kind: "ping" | "status" | "describe", reply: ReplyHandle | undefined) => {
+      if (reply === undefined) return
+      switch (kind) {
+        case "ping":
+          reply.complete(Effect.succeed({ type: "pong", agent: cell.name, state: cell.state }))
+          break
+        case "status":
+          reply.complete(Effect.succeed(cell.status(host.deadLetterCount(cell.name))))
+          break
+        case "describe":
+          reply.complete(Effect.succeed(cell.describe()))
+          break
+      }
+    }
+
+    /** Shutdown: keep handling until the mailbox is empty or the deadline passes; dead-letter the rest. */
+    const drain = (until: number) =>
+      Effect.gen(function*() {
+        while (host.now() < until) {
+          const next = cell.mailbox.pollUnsafe()
+          if (next === undefined) return
+          if (next.lane === "user") yield* handleUser(next.item)
+          else if (next.item.kind === "ping" || next.item.kind === "status" || next.item.kind === "describe") {
+            answerStandard(next.item.kind, next.item.reply)
+          }
+        }
+      })
+
+    return yield* Effect.gen(function*() {
+      actor.start()
+      if (actor.getSnapshot().status === "error") return yield* crashed(actor.getSnapshot().error)
+      cell.lifecycle = "running"
+      cell.state = "-"
+      yield* observeState
+      yield* host.publish({ _tag: "Started", agent: cell.name, incarnation })
+      onStarted()
+
+      while (true) {
+        const next = cell.mailbox.pollUnsafe() ?? (yield* cell.mailbox.take)
+        if (next.lane === "user") {
+          yield* handleUser(next.item)
+          if (actor.getSnapshot().status === "done") return
+          continue
+        }
+        const item = next.item
+        switch (item.kind) {
+          case "crash":
+            if (item.incarnation === incarnation) return yield* crashed(item.error)
+            break
+          case "stop":
+            return yield* drain(item.drainUntil)
+          default:
+            answerStandard(item.kind, item.reply)
+        }
+      }
+    }).pipe(
+      Effect.onExit((exit) =>
+        Effect.gen(function*() {
+          actor.stop()
+          if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && current !== undefined) {
+            // Interrupted mid-message (shutdown timeout): the asker learns, the message is accounted.
+            const messageType = current.message.type
+            current.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+            current = undefined
+            yield* host.deadLetter(cell.name, messageType, "agent-stopped")
+          }
+        })
+      )
+    )
+  })

@@ -1,0 +1,105 @@
+/**
+ * Expected failures of the actor runtime. Each names what went wrong and the
+ * agent involved, so a CLI, socket or D-Bus caller can print it as is.
+ */
+import { Schema } from "effect"
+
+export class UnknownAgent extends Schema.TaggedError<UnknownAgent>()("UnknownAgent", {
+  agent: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `unknown agent '${this.agent}'; known agents: ${this.known.join(", ")}`
+  }
+}
+
+export class MailboxFull extends Schema.TaggedError<MailboxFull>()("MailboxFull", {
+  agent: Schema.String,
+  capacity: Schema.Number
+}) {
+  override get message() {
+    return `mailbox of ${this.agent} is full (capacity ${this.capacity}); message refused, try again later`
+  }
+}
+
+export class AgentStopped extends Schema.TaggedError<AgentStopped>()("AgentStopped", {
+  agent: Schema.String
+}) {
+  override get message() {
+    return `agent ${this.agent} is stopped and cannot receive messages`
+  }
+}
+
+export class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("InvalidMessage", {
+  agent: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `invalid message for ${this.agent}: ${this.reason}`
+  }
+}
+
+export class AskTimeout extends Schema.TaggedError<AskTimeout>()("AskTimeout", {
+  agent: Schema.String,
+  messageType: Schema.String,
+  timeoutMs: Schema.Number
+}) {
+  override get message() {
+    return `${this.agent} did not answer '${this.messageType}' within ${this.timeoutMs} ms`
+  }
+}
+
+/** The agent handled the message and answered with an error of its own. */
+export class AgentError extends Schema.TaggedError<AgentError>()("AgentError", {
+  agent: Schema.String,
+  messageType: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.agent} could not handle '${this.messageType}': ${this.reason}`
+  }
+}
+
+/** The agent crashed while handling the message; its supervisor restarts it per policy. */
+export class AgentCrashed extends Schema.TaggedError<AgentCrashed>()("AgentCrashed", {
+  agent: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `agent ${this.agent} crashed: ${this.reason}`
+  }
+}
+
+/** A supervisor exceeded its restart intensity and gave up; its parent decides what next. */
+export class IntensityExceeded extends Schema.TaggedError<IntensityExceeded>()("IntensityExceeded", {
+  supervisor: Schema.String,
+  maxRestarts: Schema.Number,
+  withinMs: Schema.Number,
+  lastChild: Schema.String
+}) {
+  override get message() {
+    return `supervisor ${this.supervisor} gave up: more than ${this.maxRestarts} restarts within ${this.withinMs} ms (last failing child: ${this.lastChild})`
+  }
+}
+
+export class SystemShuttingDown extends Schema.TaggedError<SystemShuttingDown>()("SystemShuttingDown", {}) {
+  override get message() {
+    return "the runtime is shutting down and accepts no new messages"
+  }
+}
+
+/** Everything `tell` can fail with. */
+export type TellError = UnknownAgent | MailboxFull | AgentStopped | InvalidMessage | SystemShuttingDown
+/** Everything `ask` can fail with. */
+export type AskError = TellError | AskTimeout | AgentError | AgentCrashed
+
+/** Renders any thrown value or defect as one line for status and logs. */
+export const describeError = (error: unknown): string => {
+  if (error instanceof Error) return error.message || error.name
+  if (typeof error === "string") return error
+  try {
+    return JSON.stringify(error) ?? String(error)
+  } catch {
+    return String(error)
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The inspection stream: every lifecycle event of every agent and supervisor,
+ * published on an Effect PubSub. Each subscriber has a bounded buffer that
+ * slides: a slow subscriber loses its oldest events (counted through sequence
+ * gaps) and never slows the agents down.
+ */
+import { Effect, PubSub, Schema, Scope } from "effect"
+
+const Base = { seq: Schema.Number, at: Schema.Number }
+
+export const InspectionEvent = Schema.Union([
+  Schema.TaggedStruct("Started", { ...Base, agent: Schema.String, incarnation: Schema.Number }),
+  Schema.TaggedStruct("Stopped", { ...Base, agent: Schema.String, reason: Schema.String }),
+  Schema.TaggedStruct("Failed", { ...Base, agent: Schema.String, error: Schema.String }),
+  Schema.TaggedStruct("Restarted", {
+    ...Base,
+    agent: Schema.String,
+    restarts: Schema.Number,
+    delayMs: Schema.Number
+  }),
+  Schema.TaggedStruct("Escalated", {
+    ...Base,
+    supervisor: Schema.String,
+    reason: Schema.String
+  }),
+  Schema.TaggedStruct("Transition", { ...Base, agent: Schema.String, from: Schema.String, to: Schema.String }),
+  Schema.TaggedStruct("MessageHandled", {
+    ...Base,
+    agent: Schema.String,
+    messageType: Schema.String,
+    durationUs: Schema.Number
+  }),
+  Schema.TaggedStruct("DeadLetter", {
+    ...Base,
+    agent: Schema.String,
+    messageType: Schema.String,
+    reason: Schema.String
+  })
+])
+export type InspectionEvent = typeof InspectionEvent.Type
+
+type Unsequenced<E> = E extends unknown ? Omit<E, "seq" | "at"> : never
+export type InspectionInput = Unsequenced<InspectionEvent>
+
+export interface Subscriber {
+  /** Waits for the next event. */
+  readonly take: Effect.Effect<InspectionEvent>
+  /** Events this subscriber lost because it fell more than its buffer behind. */
+  readonly lost: () => number
+}
+
+export interface InspectionBus {
+  readonly publish: (event: InspectionInput) => Effect.Effect<void>
+  readonly subscribe: Effect.Effect<Subscriber, never, Scope.Scope>
+  /** Number of events published so far. */
+  readonly published: () => number
+}
+
+export const makeInspectionBus = (options: {
+  readonly bufferPerSubscriber: number
+  readonly now: () => number
+}): Effect.Effect<InspectionBus> =>
+  Effect.gen(function*() {
+    const pubsub = yield* PubSub.sliding<InspectionEvent>(options.bufferPerSubscriber)
+    let seq = 0
+    let subscribers = 0
+
+    const publish = (event: InspectionInput): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        seq++
+        // Without subscribers there is nobody to hand the event to: numbering it is enough.
+        if (subscribers === 0) return Effect.void
+        return Effect.asVoid(PubSub.publish(pubsub, { ...event, seq, at: options.now() } as InspectionEvent))
+      })
+
+    const subscribe = Effect.gen(function*() {
+      const subscription = yield* PubSub.subscribe(pubsub)
+      subscribers++
+      yield* Effect.addFinalizer(() => Effect.sync(() => subscribers--))
+      let lastSeq = seq
+      let lost = 0
+      const take = Effect.map(PubSub.take(subscription), (event) => {
+        if (event.seq > lastSeq + 1) lost += event.seq - lastSeq - 1
+        lastSeq = event.seq
+        return event
+      })
+      return { take, lost: () => lost } satisfies Subscriber
+    })
+
+    return { publish, subscribe, published: () => seq }
+  })

@@ -1,0 +1,140 @@
+/**
+ * An agent's mailbox: a bounded user lane and an unbounded system lane that is
+ * always served first. One JavaScript thread owns it, so no locking is needed;
+ * waiting is expressed with Effect.callback so fibers suspend instead of spin.
+ */
+import { Effect } from "effect"
+import { RingBuffer } from "./internal/RingBuffer.ts"
+
+export type Next<S, U> =
+  | { readonly lane: "system"; readonly item: S }
+  | { readonly lane: "user"; readonly item: U }
+
+export class Mailbox<S, U> {
+  private readonly user: RingBuffer<U>
+  private readonly system: Array<S> = []
+  private takers: Array<() => void> = []
+  private spaceWaiters: Array<() => void> = []
+  private closed = false
+  private highWater = 0
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`mailbox capacity must be a positive integer, got ${capacity}`)
+    }
+    this.user = new RingBuffer<U>(capacity)
+  }
+
+  get depth(): number {
+    return this.user.size
+  }
+
+  get systemDepth(): number {
+    return this.system.length
+  }
+
+  get highWaterMark(): number {
+    return this.highWater
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Offers to the user lane without waiting: false when full or closed. */
+  offerUnsafe(item: U): boolean {
+    if (this.closed || !this.user.push(item)) return false
+    if (this.user.size > this.highWater) this.highWater = this.user.size
+    this.wakeTaker()
+    return true
+  }
+
+  /**
+   * Offers to the user lane, suspending while it is full (back-pressure for
+   * internal senders). Succeeds with false if the mailbox closes meanwhile.
+   */
+  offer(item: U): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      if (this.offerUnsafe(item)) return Effect.succeed(true)
+      if (this.closed) return Effect.succeed(false)
+      return Effect.andThen(this.awaitSpace, Effect.suspend(() => this.offer(item)))
+    })
+  }
+
+  /** System messages are never refused while the mailbox is open. */
+  offerSystem(item: S): boolean {
+    if (this.closed) return false
+    this.system.push(item)
+    this.wakeTaker()
+    return true
+  }
+
+  /** Takes the next message without waiting: system lane first. */
+  pollUnsafe(): Next<S, U> | undefined {
+    if (this.system.length > 0) return { lane: "system", item: this.system.shift() as S }
+    const item = this.user.shift()
+    if (item === undefined) return undefined
+    this.wakeSpaceWaiter()
+    return { lane: "user", item }
+  }
+
+  /** Waits until a message is available, then takes it: system lane first. */
+  readonly take: Effect.Effect<Next<S, U>> = Effect.suspend(() => {
+    const next = this.pollUnsafe()
+    if (next !== undefined) return Effect.succeed(next)
+    return Effect.andThen(this.awaitItem, this.take)
+  })
+
+  /** Empties the user lane (for dead-lettering on stop); waiters are released. */
+  drainUser(): Array<U> {
+    const items = this.user.drain()
+    this.releaseSpaceWaiters()
+    return items
+  }
+
+  drainSystem(): Array<S> {
+    return this.system.splice(0)
+  }
+
+  /** Refuses new messages; senders waiting for space are released (their offer yields false). */
+  close(): void {
+    this.closed = true
+    this.releaseSpaceWaiters()
+  }
+
+  reopen(): void {
+    this.closed = false
+  }
+
+  private readonly awaitItem: Effect.Effect<void> = Effect.callback<void>((resume) => {
+    const wake = () => resume(Effect.void)
+    this.takers.push(wake)
+    return Effect.sync(() => {
+      this.takers = this.takers.filter((w) => w !== wake)
+    })
+  })
+
+  private readonly awaitSpace: Effect.Effect<void> = Effect.callback<void>((resume) => {
+    const wake = () => resume(Effect.void)
+    this.spaceWaiters.push(wake)
+    return Effect.sync(() => {
+      this.spaceWaiters = this.spaceWaiters.filter((w) => w !== wake)
+    })
+  })
+
+  private wakeTaker(): void {
+    const taker = this.takers.shift()
+    if (taker !== undefined) taker()
+  }
+
+  private wakeSpaceWaiter(): void {
+    const waiter = this.spaceWaiters.shift()
+    if (waiter !== undefined) waiter()
+  }
+
+  private releaseSpaceWaiters(): void {
+    const waiters = this.spaceWaiters
+    this.spaceWaiters = []
+    for (const wake of waiters) wake()
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * OTP-style supervision, built because neither XState nor Effect 4 has it.
+ *
+ * A supervisor is a fiber that starts its children in order (each must report
+ * ready before the next starts), watches their exits, and restarts them per
+ * strategy (one_for_one, one_for_all, rest_for_one) and restart type
+ * (permanent, transient, temporary). More than MaxR restarts within MaxT
+ * makes it stop every child in reverse order and fail with IntensityExceeded,
+ * which its own parent sees as a failing child: escalation. Consecutive
+ * restarts of a child back off exponentially with jitter; the count resets
+ * once the child has run for the stable period. Stopping a child asks it to
+ * stop and interrupts it when its shutdown timeout passes.
+ */
+import { Clock, Deferred, Effect, Exit, Fiber, Queue, Random } from "effect"
+import type { RestartType } from "./Agent.ts"
+import { IntensityExceeded } from "./Errors.ts"
+
+export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one"
+
+export interface Intensity {
+  /** MaxR: restarts allowed within the window. */
+  readonly maxRestarts: number
+  /** MaxT: the window, in milliseconds. */
+  readonly withinMs: number
+}
+
+export interface Backoff {
+  /** Delay before the second consecutive restart; the first is immediate. */
+  readonly initialMs: number
+  readonly maxMs: number
+  /** 0..1: the delay is spread uniformly over ±jitter of itself. */
+  readonly jitter: number
+  /** A child that ran this long without failing starts over at an immediate restart. */
+  readonly resetAfterMs: number
+}
+
+/** Why a child stopped for good, as the hooks hear it. */
+export type TerminationReason = "exited" | "failed" | "shutdown" | "gave-up"
+
+export interface ChildHooks {
+  readonly onStarting?: () => Effect.Effect<void>
+  readonly onExit?: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>
+  readonly onRestarting?: (info: { readonly restarts: number; readonly delayMs: number }) => Effect.Effect<void>
+  readonly onTerminated?: (reason: TerminationReason) => Effect.Effect<void>
+  /** The child was interrupted because it did not stop within its shutdown timeout. */
+  readonly onKilled?: () => Effect.Effect<void>
+}
+
+export interface ChildRun<R> {
+  /** Runs the child; it calls `ready` once started. Success is a normal exit. */
+  readonly run: (ready: () => void) => Effect.Effect<void, unknown, R>
+  /** Asks this run to stop, handling queued work until `drainUntil` (epoch ms). */
+  readonly requestStop: (drainUntil: number) => void
+}
+
+export interface ChildSpec<R = never> {
+  readonly id: string
+  readonly restart: RestartType
+  readonly shutdownTimeoutMs: number
+  readonly makeRun: () => ChildRun<R>
+  readonly hooks?: ChildHooks
+}
+
+export interface SupervisorSpec<R = never> {
+  readonly name: string
+  readonly strategy: Strategy
+  readonly intensity: Intensity
+  readonly backoff: Backoff
+  readonly children: ReadonlyArray<ChildSpec<R>>
+  readonly onEscalate?: (error: IntensityExceeded) => Effect.Effect<void>
+}
+
+export type SupervisorEvent =
+  | { readonly _tag: "Exit"; readonly index: number; readonly generation: number; readonly exit: Exit.Exit<void, unknown> }
+  | { readonly _tag: "RestartDue"; readonly indices: ReadonlyArray<number>; readonly token: number }
+  | { readonly _tag: "Stop"; readonly drainUntil: number }
+
+interface ChildState<R> {
+  readonly spec: ChildSpec<R>
+  /** Bumped whenever the supervisor stops the child itself, so that exit is not mistaken for a failure. */
+  generation: number
+  running: { readonly fiber: Fiber.Fiber<void, unknown>; readonly run: ChildRun<R>; readonly startedAt: number } | undefined
+  /** The child is gone for good (temporary, transient normal exit). */
+  removed: boolean
+  consecutive: number
+  restarts: number
+  pendingRestart: number | undefined
+}
+
+const isNormal = (exit: Exit.Exit<void, unknown>) => Exit.isSuccess(exit)
+
+/** A control handle for one run of a supervisor, for its parent. */
+export const supervisorChild = <R>(
+  spec: SupervisorSpec<R>,
+  options: { readonly restart: RestartType; readonly shutdownTimeoutMs: number; readonly hooks?: ChildHooks }
+): ChildSpec<R> => ({
+  id: spec.name,
+  restart: options.restart,
+  shutdownTimeoutMs: options.shutdownTimeoutMs,
+  ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
+  makeRun: () => {
+    const control = Effect.runSync(Queue.unbounded<SupervisorEvent>())
+    return {
+      run: (ready) => runSupervisor(spec, control, ready),
+      requestStop: (drainUntil) => {
+        Queue.offerUnsafe(control, { _tag: "Stop", drainUntil })
+      }
+    }
+  }
+})
+
+/** The largest time a stop of this child may take: drain window plus shutdown timeout. */
+const stopBudget = (drainUntil: number, now: number, shutdownTimeoutMs: number) =>
+  Math.max(0, drainUntil - now) + shutdownTimeoutMs
+
+export const runSupervisor = <R>(
+  spec: SupervisorSpec<R>,
+  control: Queue.Queue<SupervisorEvent>,
+  ready: () => void
+): Effect.Effect<void, IntensityExceeded, R> =>
+  Effect.scoped(Effect.gen(function*() {
+    const children: Array<ChildState<R>> = spec.children.map((childSpec) => ({
+      spec: childSpec,
+      generation: 0,
+      running: undefined,
+      removed: false,
+      consecutive: 0,
+      restarts: 0,
+      pendingRestart: undefined
+    }))
+    const clock = yield* Clock.Clock
+    let restartTimes: Array<number> = []
+    let restartToken = 0
+
+    const hook = <K extends keyof ChildHooks>(child: ChildState<R>, key: K) => child.spec.hooks?.[key]
+
+    /** Forks the child and waits until it reports ready or exits, whichever first. */
+    const startChild = (index: number) =>
+      Effect.gen(function*() {
+        const child = children[index]!
+        child.pendingRestart = undefined
+        yield* hook(child, "onStarting")?.() ?? Effect.void
+        const run = child.spec.makeRun()
+        const generation = child.generation
+        const started = Deferred.makeUnsafe<void>()
+        const markStarted = () => {
+          Deferred.doneUnsafe(started, Effect.void)
+        }
+        const fiber = yield* Effect.forkChild(run.run(markStarted))
+        fiber.addObserver((exit) => {
+          Queue.offerUnsafe(control, { _tag: "Exit", index, generation, exit })
+          markStarted()
+        })
+        child.running = { fiber, run, startedAt: clock.currentTimeMillisUnsafe() }
+        yield* Deferred.await(started)
+      })
+
+    /** Asks a child to stop, interrupting it once its shutdown budget is spent. */
+    const stopChild = (index: number, drainUntil: number) =>
+      Effect.gen(function*() {
+        const child = children[index]!
+        const running = child.running
+        child.pendingRestart = undefined
+        if (running === undefined) return
+        child.generation++
+        child.running = undefined
+        running.run.requestStop(drainUntil)
+        const now = yield* Clock.currentTimeMillis
+        const exit = yield* Fiber.await(running.fiber).pipe(
+          Effect.timeoutOption(stopBudget(drainUntil, now, child.spec.shutdownTimeoutMs))
+        )
+        if (exit._tag === "None") {
+          yield* Fiber.interrupt(running.fiber)
+          yield* hook(child, "onKilled")?.() ?? Effect.void
+        }
+      })
+
+    const stopAll = (drainUntil: number, reason: TerminationReason) =>
+      Effect.gen(function*() {
+        for (let i = children.length - 1; i >= 0; i--) {
+          const child = children[i]!
+          if (child.removed) continue
+          yield* stopChild(i, drainUntil)
+          yield* hook(child, "onTerminated")?.(reason) ?? Effect.void
+        }
+      })
+
+    const backoffDelay = (child: ChildState<R>) =>
+      Effect.gen(function*() {
+        if (child.consecutive === 0) return 0
+        const base = Math.min(spec.backoff.maxMs, spec.backoff.initialMs * 2 ** (child.consecutive - 1))
+        const spread = spec.backoff.jitter * base
+        const r = yield* Random.next
+        return Math.max(0, Math.round(base - spread + 2 * spread * r))
+      })
+
+    /** Starts the given children (spec order) that are not running, after `delayMs`. */
+    const scheduleRestart = (indices: ReadonlyArray<number>, delayMs: number) =>
+      Effect.gen(function*() {
+        const token = ++restartToken
+        for (const i of indices) children[i]!.pendingRestart = token
+        if (delayMs === 0) return yield* startPending(indices, token)
+        yield* Effect.forkChild(
+          Effect.andThen(
+            Effect.sleep(delayMs),
+            Effect.sync(() => Queue.offerUnsafe(control, { _tag: "RestartDue", indices, token }))
+          )
+        )
+      })
+
+    const startPending = (indices: ReadonlyArray<number>, token: number) =>
+      Effect.gen(function*() {
+        for (const i of indices) {
+          const child = children[i]!
+          if (child.pendingRestart !== token || child.running !== undefined || child.removed) continue
+          yield* startChild(i)
+        }
+      })
+
+    const giveUp = (lastChild: string) =>
+      Effect.gen(function*() {
+        const error = new IntensityExceeded({
+          supervisor: spec.name,
+          maxRestarts: spec.intensity.maxRestarts,
+          withinMs: spec.intensity.withinMs,
+          lastChild
+        })
+        yield* stopAll(yield* Clock.currentTimeMillis, "gave-up")
+        yield* spec.onEscalate?.(error) ?? Effect.void
+        return yield* Effect.fail(error)
+      })
+
+    const onChildExit = (index: number, exit: Exit.Exit<void, unknown>) =>
+      Effect.gen(function*() {
+        const child = children[index]!
+        const startedAt = child.running?.startedAt ?? 0
+        child.running = undefined
+        yield* hook(child, "onExit")?.(exit) ?? Effect.void
+        const failed = !isNormal(exit)
+        const shouldRestart = child.spec.restart === "permanent" ||
+          (child.spec.restart === "transient" && failed)
+        if (!shouldRestart) {
+          child.removed = true
+          yield* hook(child, "onTerminated")?.(failed ? "failed" : "exited") ?? Effect.void
+          return
+        }
+
+        const now = yield* Clock.currentTimeMillis
+        restartTimes = restartTimes.filter((t) => now - t < spec.intensity.withinMs)
+        restartTimes.push(now)
+        if (restartTimes.length > spec.intensity.maxRestarts) return yield* giveUp(child.spec.id)
+
+        if (now - startedAt >= spec.backoff.resetAfterMs) child.consecutive = 0
+        const delayMs = yield* backoffDelay(child)
+        child.consecutive++
+        child.restarts++
+        yield* hook(child, "onRestarting")?.({ restarts: child.restarts, delayMs }) ?? Effect.void
+
+        const affected = spec.strategy === "one_for_one"
+          ? [index]
+          : spec.strategy === "one_for_all"
+          ? children.map((_, i) => i)
+          : children.map((_, i) => i).filter((i) => i >= index)
+        // Siblings restarted along with the failed child stop in reverse order first.
+        for (const i of [...affected].reverse()) {
+          if (i !== index) yield* stopChild(i, now)
+        }
+        yield* scheduleRestart(affected.filter((i) => !children[i]!.removed), delayMs)
+      })
+
+    // Interrupted (its own shutdown timeout ran out): its children go down with it, and say so.
+    yield* Effect.addFinalizer((exit) =>
+      Exit.hasInterrupts(exit)
+        ? Effect.forEach(
+          children.filter((child) => child.running !== undefined && !child.removed).reverse(),
+          (child) => {
+            const fiber = child.running!.fiber
+            child.running = undefined
+            return Effect.andThen(Fiber.interrupt(fiber), hook(child, "onTerminated")?.("shutdown") ?? Effect.void)
+          },
+          { discard: true }
+        )
+        : Effect.void
+    )
+
+    // Ordered start; a child that cannot start counts as a failure like any other.
+    for (let i = 0; i < children.length; i++) yield* startChild(i)
+    ready()
+
+    while (true) {
+      const event = yield* Queue.take(control)
+      switch (event._tag) {
+        case "Exit": {
+          if (event.generation !== children[event.index]!.generation) break // we stopped it ourselves
+          yield* onChildExit(event.index, event.exit)
+          break
+        }
+        case "RestartDue":
+          yield* startPending(event.indices, event.token)
+          break
+        case "Stop":
+          yield* stopAll(event.drainUntil, "shutdown")
+          return
+      }
+    }
+  }))

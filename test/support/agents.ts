@@ -1,0 +1,82 @@
+/** Small agents for runtime tests: each exercises one behaviour of the bridge. */
+import { Effect, Schema } from "effect"
+import { assign, emit, setup } from "xstate"
+import { type AgentDefinition, AgentEnv, type AgentMessage, type AgentEmitted, replyWith, rejectWith } from "../../src/runtime/Agent.ts"
+import type { Backoff, Intensity, Strategy } from "../../src/runtime/Supervisor.ts"
+import type { SupervisorNode } from "../../src/runtime/ActorSystem.ts"
+
+export const TestMessages = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("inc") }),
+  Schema.Struct({ type: Schema.Literal("get") }),
+  Schema.Struct({ type: Schema.Literal("crash") }),
+  Schema.Struct({ type: Schema.Literal("refuse") }),
+  Schema.Struct({ type: Schema.Literal("sleep"), ms: Schema.Number }),
+  Schema.Struct({ type: Schema.Literal("finish") })
+])
+
+type TestEvent =
+  | { type: "inc" }
+  | { type: "get" }
+  | { type: "crash" }
+  | { type: "refuse" }
+  | { type: "sleep"; ms: number }
+  | { type: "finish" }
+
+/** A counter: inc, get (replies the count), crash (throws), refuse (rejects), sleep (busy for ms), finish (final). */
+export const counterAgent = (
+  name: string,
+  options: Partial<Pick<AgentDefinition, "restart" | "mailboxCapacity" | "shutdownTimeoutMs">> = {}
+): AgentDefinition =>
+  ({
+    name,
+    tier: "5-8",
+    description: `test counter ${name}`,
+    capabilities: [{ name: "count", available: true, detail: "counts inc messages" }],
+    messages: TestMessages as unknown as Schema.Decoder<AgentMessage>,
+    ...options,
+    machine: Effect.gen(function*() {
+      const env = yield* AgentEnv
+      return setup({
+        types: { context: {} as { n: number }, events: {} as TestEvent, emitted: {} as AgentEmitted },
+        actors: { sleep: env.fromEffect((ms: number) => Effect.sleep(ms)) }
+      }).createMachine({
+        id: name,
+        context: { n: 0 },
+        initial: "idle",
+        states: {
+          idle: {
+            on: {
+              inc: { actions: assign({ n: ({ context }) => context.n + 1 }) },
+              get: { actions: emit(({ context }) => replyWith(context.n)) },
+              crash: {
+                actions: () => {
+                  throw new Error(`${name} was told to crash`)
+                }
+              },
+              refuse: { actions: emit(() => rejectWith("refused on purpose")) },
+              sleep: "sleeping",
+              finish: "done"
+            }
+          },
+          sleeping: {
+            invoke: {
+              src: "sleep",
+              input: ({ event }) => (event as { ms: number }).ms,
+              onDone: { target: "idle", actions: emit(() => replyWith("slept")) }
+            }
+          },
+          done: { type: "final" }
+        }
+      })
+    })
+  }) satisfies AgentDefinition
+
+export const fastBackoff: Backoff = { initialMs: 100, maxMs: 1_000, jitter: 0, resetAfterMs: 5_000 }
+export const generous: Intensity = { maxRestarts: 100, withinMs: 1_000 }
+
+export const tree = (
+  name: string,
+  strategy: Strategy,
+  children: SupervisorNode["children"],
+  overrides: Partial<SupervisorNode> = {}
+): SupervisorNode => ({ name, strategy, intensity: generous, backoff: fastBackoff, children, ...overrides })
