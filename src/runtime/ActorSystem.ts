@@ -304,6 +304,11 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
             return inspection.publish({ _tag: "Restarted", agent: cell.name, restarts: cell.restarts, delayMs })
           }),
         onTerminated: (reason) => terminateAgent(cell, reason),
+        onStoppedForRestart: () =>
+          Effect.suspend(() => {
+            cell.lifecycle = "restarting"
+            return inspection.publish({ _tag: "Stopped", agent: cell.name, reason: "restart" })
+          }),
         onKilled: () => Effect.sync(() => killed.push(cell.name))
       }
       return {

@@ -249,7 +249,7 @@ export const runIncarnation = (
 
     let current: Envelope | undefined
     let crash: { error: unknown } | undefined
-    let wakeSettled: (() => void) | undefined
+    let settleCheck: (() => void) | undefined
 
     const actor = createActor(machine, {
       // Delays (`after`) run on Effect's Clock, so TestClock drives them in tests.
@@ -273,14 +273,17 @@ export const runIncarnation = (
         current?.message.type ?? "?"
       )
     )
+    // XState notifies observers while it is still processing an event. The host fiber must not
+    // resume inside that call stack (its next `send` would be queued behind the current event
+    // instead of handled), so wake-ups from observers are deferred to a microtask.
     actor.subscribe({
       next: () => {
-        if (wakeSettled !== undefined && !hasPendingEffects(actor)) wakeSettled()
+        if (settleCheck !== undefined) queueMicrotask(settleCheck)
       },
       error: (error) => {
         crash = { error }
-        if (wakeSettled !== undefined) wakeSettled()
-        else cell.mailbox.offerSystem({ kind: "crash", incarnation, error })
+        if (settleCheck !== undefined) queueMicrotask(settleCheck)
+        else queueMicrotask(() => cell.mailbox.offerSystem({ kind: "crash", incarnation, error }))
       }
     })
 
@@ -299,14 +302,18 @@ export const runIncarnation = (
       })
     }
 
+    /** Waits until no effect invoked through `fromEffect` is running, or the machine crashed. */
     const waitForEffects = Effect.callback<void>((resume) => {
-      if (crash !== undefined || !hasPendingEffects(actor)) return resume(Effect.void)
-      wakeSettled = () => {
-        wakeSettled = undefined
+      const check = () => {
+        if (settleCheck !== check) return
+        if (crash === undefined && hasPendingEffects(actor)) return
+        settleCheck = undefined
         resume(Effect.void)
       }
+      settleCheck = check
+      check()
       return Effect.sync(() => {
-        wakeSettled = undefined
+        settleCheck = undefined
       })
     })
 
@@ -324,30 +331,33 @@ export const runIncarnation = (
         const started = performance.now()
         current = envelope
         const message = envelope.message
-        const snapshot = actor.getSnapshot()
-        if (!snapshot.can(message)) {
+        let answer: Effect.Effect<unknown, AskError>
+        if (!actor.getSnapshot().can(message)) {
           cell.rejected++
-          envelope.reply?.complete(Effect.fail(
+          answer = Effect.fail(
             new AgentError({
               agent: cell.name,
               messageType: message.type,
               reason: `'${message.type}' is not accepted in state ${cell.state}`
             })
-          ))
+          )
         } else {
           actor.send(message)
-          if (crash === undefined && hasPendingEffects(actor)) yield* waitForEffects
+          if (hasPendingEffects(actor)) yield* waitForEffects
           if (crash !== undefined) return yield* crashed(crash.error)
-          if (actor.getSnapshot().status === "error") return yield* crashed(actor.getSnapshot().error)
+          const snapshot = actor.getSnapshot()
+          if (snapshot.status === "error") return yield* crashed(snapshot.error)
           // A message the machine handled without answering is acknowledged with the resulting state.
-          envelope.reply?.complete(Effect.sync(() => ({ type: "ack", state: stateString(actor.getSnapshot().value) })))
+          answer = Effect.succeed({ type: "ack", state: stateString(snapshot.value) })
         }
         current = undefined
         cell.handled++
         const durationUs = (performance.now() - started) * 1000
         cell.histogram.record(durationUs)
-        yield* host.publish({ _tag: "MessageHandled", agent: cell.name, messageType: message.type, durationUs })
         yield* observeState
+        // Bookkeeping first, so an asker that looks at the status right after sees this message counted.
+        envelope.reply?.complete(answer)
+        yield* host.publish({ _tag: "MessageHandled", agent: cell.name, messageType: message.type, durationUs })
       })
 
     const answerStandard = (kind: "ping" | "status" | "describe", reply: ReplyHandle | undefined) => {

@@ -42,6 +42,8 @@ export interface ChildHooks {
   readonly onExit?: (exit: Exit.Exit<void, unknown>) => Effect.Effect<void>
   readonly onRestarting?: (info: { readonly restarts: number; readonly delayMs: number }) => Effect.Effect<void>
   readonly onTerminated?: (reason: TerminationReason) => Effect.Effect<void>
+  /** The supervisor stopped the child to restart it along with a failed sibling. */
+  readonly onStoppedForRestart?: () => Effect.Effect<void>
   /** The child was interrupted because it did not stop within its shutdown timeout. */
   readonly onKilled?: () => Effect.Effect<void>
 }
@@ -156,23 +158,26 @@ export const runSupervisor = <R>(
       })
 
     /** Asks a child to stop, interrupting it once its shutdown budget is spent. */
-    const stopChild = (index: number, drainUntil: number) =>
+    const stopChild = (index: number, drainUntil: number, reason: TerminationReason | "restart") =>
       Effect.gen(function*() {
         const child = children[index]!
         const running = child.running
         child.pendingRestart = undefined
-        if (running === undefined) return
-        child.generation++
-        child.running = undefined
-        running.run.requestStop(drainUntil)
-        const now = yield* Clock.currentTimeMillis
-        const exit = yield* Fiber.await(running.fiber).pipe(
-          Effect.timeoutOption(stopBudget(drainUntil, now, child.spec.shutdownTimeoutMs))
-        )
-        if (exit._tag === "None") {
-          yield* Fiber.interrupt(running.fiber)
-          yield* hook(child, "onKilled")?.() ?? Effect.void
+        if (running !== undefined) {
+          child.generation++
+          child.running = undefined
+          running.run.requestStop(drainUntil)
+          const now = yield* Clock.currentTimeMillis
+          const exit = yield* Fiber.await(running.fiber).pipe(
+            Effect.timeoutOption(stopBudget(drainUntil, now, child.spec.shutdownTimeoutMs))
+          )
+          if (exit._tag === "None") {
+            yield* Fiber.interrupt(running.fiber)
+            yield* hook(child, "onKilled")?.() ?? Effect.void
+          }
         }
+        if (reason !== "restart") yield* hook(child, "onTerminated")?.(reason) ?? Effect.void
+        else if (running !== undefined) yield* hook(child, "onStoppedForRestart")?.() ?? Effect.void
       })
 
     const stopAll = (drainUntil: number, reason: TerminationReason) =>
@@ -180,8 +185,7 @@ export const runSupervisor = <R>(
         for (let i = children.length - 1; i >= 0; i--) {
           const child = children[i]!
           if (child.removed) continue
-          yield* stopChild(i, drainUntil)
-          yield* hook(child, "onTerminated")?.(reason) ?? Effect.void
+          yield* stopChild(i, drainUntil, reason)
         }
       })
 
@@ -263,7 +267,7 @@ export const runSupervisor = <R>(
           : children.map((_, i) => i).filter((i) => i >= index)
         // Siblings restarted along with the failed child stop in reverse order first.
         for (const i of [...affected].reverse()) {
-          if (i !== index) yield* stopChild(i, now)
+          if (i !== index) yield* stopChild(i, now, "restart")
         }
         yield* scheduleRestart(affected.filter((i) => !children[i]!.removed), delayMs)
       })

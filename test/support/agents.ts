@@ -4,6 +4,7 @@ import { assign, emit, setup } from "xstate"
 import { type AgentDefinition, AgentEnv, type AgentMessage, type AgentEmitted, replyWith, rejectWith } from "../../src/runtime/Agent.ts"
 import type { Backoff, Intensity, Strategy } from "../../src/runtime/Supervisor.ts"
 import type { SupervisorNode } from "../../src/runtime/ActorSystem.ts"
+import type { InspectionBus, InspectionEvent } from "../../src/runtime/Inspection.ts"
 
 export const TestMessages = Schema.Union([
   Schema.Struct({ type: Schema.Literal("inc") }),
@@ -80,3 +81,35 @@ export const tree = (
   children: SupervisorNode["children"],
   overrides: Partial<SupervisorNode> = {}
 ): SupervisorNode => ({ name, strategy, intensity: generous, backoff: fastBackoff, children, ...overrides })
+
+/**
+ * Watches the inspection stream from now on. `seen` holds every event so far;
+ * `until(pred)` waits for the first event (already seen or still to come) that
+ * matches and was not consumed by an earlier `until`. Tests use it instead of
+ * sleeping to wait for something the runtime does asynchronously (a restart).
+ */
+export const watch = (system: { readonly inspection: InspectionBus }) =>
+  Effect.gen(function*() {
+    const seen: Array<InspectionEvent> = []
+    let cursor = 0
+    const subscriber = yield* system.inspection.subscribe
+    const arrived = yield* Effect.forkChild(Effect.forever(Effect.map(subscriber.take, (event) => seen.push(event))))
+    void arrived
+    const until = (pred: (event: InspectionEvent) => boolean): Effect.Effect<InspectionEvent> =>
+      Effect.suspend(() => {
+        for (; cursor < seen.length; cursor++) {
+          const event = seen[cursor]!
+          if (pred(event)) {
+            cursor++
+            return Effect.succeed(event)
+          }
+        }
+        return Effect.andThen(Effect.yieldNow, until(pred))
+      })
+    const labels = (label: (event: InspectionEvent) => string | undefined) =>
+      seen.map(label).filter((l): l is string => l !== undefined)
+    return { seen, until, labels }
+  })
+
+export const started = (agent: string) => (e: InspectionEvent) => e._tag === "Started" && e.agent === agent
+export const restarted = (agent: string) => (e: InspectionEvent) => e._tag === "Restarted" && e.agent === agent
