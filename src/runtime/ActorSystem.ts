@@ -276,17 +276,20 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         cell.lifecycle = reason === "failed" || reason === "gave-up" ? "failed" : "stopped"
         cell.mailbox.close()
         const deadReason: DeadLetterReason = reason === "shutdown" ? "shutdown" : "agent-stopped"
+        // Accounting first, then the askers are told: whoever they are sees consistent counts.
+        const askers: Array<ReplyHandle> = []
         for (const envelope of cell.mailbox.drainUser()) {
-          envelope.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
           yield* deadLetter(cell.name, envelope.message.type, deadReason)
+          if (envelope.reply !== undefined) askers.push(envelope.reply)
         }
         for (const item of cell.mailbox.drainSystem()) {
           if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") {
-            item.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
             yield* deadLetter(cell.name, item.kind, deadReason)
+            if (item.reply !== undefined) askers.push(item.reply)
           }
         }
         yield* inspection.publish({ _tag: "Stopped", agent: cell.name, reason })
+        for (const reply of askers) reply.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
       })
 
     const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {

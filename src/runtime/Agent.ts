@@ -277,7 +277,8 @@ export const runIncarnation = (
     // resume inside that call stack (its next `send` would be queued behind the current event
     // instead of handled), so wake-ups from observers are deferred to a microtask.
     actor.subscribe({
-      next: () => {
+      next: (snapshot) => {
+        noteTransition(snapshot.value)
         if (settleCheck !== undefined) queueMicrotask(settleCheck)
       },
       error: (error) => {
@@ -291,13 +292,11 @@ export const runIncarnation = (
       const reason = describeError(error)
       cell.lastError = reason
       return Effect.gen(function*() {
-        if (current !== undefined) {
-          const messageType = current.message.type
-          current.reply?.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
-          current = undefined
-          yield* host.deadLetter(cell.name, messageType, "handler-crashed")
-        }
+        const inHand = current
+        current = undefined
+        if (inHand !== undefined) yield* host.deadLetter(cell.name, inHand.message.type, "handler-crashed")
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
+        inHand?.reply?.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
         return yield* Effect.fail(new AgentCrashed({ agent: cell.name, reason }))
       })
     }
@@ -317,13 +316,30 @@ export const runIncarnation = (
       })
     })
 
+    /**
+     * Every state change is seen here, including those in the middle of an invoked effect and
+     * those driven by timers while idle. During a message they are published by the host after
+     * it (in order); outside of one, at once.
+     */
+    let lastValue: unknown = undefined
+    let transitions: Array<{ readonly from: string; readonly to: string }> = []
+    const noteTransition = (value: unknown) => {
+      if (value === lastValue) return
+      lastValue = value
+      const to = stateString(value)
+      if (to === cell.state) return
+      const transition = { from: cell.state, to }
+      cell.state = to
+      if (current !== undefined) transitions.push(transition)
+      else runFork(host.publish({ _tag: "Transition", agent: cell.name, ...transition }))
+    }
     const observeState = Effect.suspend(() => {
-      const value = actor.getSnapshot().value
-      const next = stateString(value)
-      if (next === cell.state) return Effect.void
-      const from = cell.state
-      cell.state = next
-      return host.publish({ _tag: "Transition", agent: cell.name, from, to: next })
+      if (transitions.length === 0) return Effect.void
+      const pending = transitions
+      transitions = []
+      return Effect.forEach(pending, (t) => host.publish({ _tag: "Transition", agent: cell.name, ...t }), {
+        discard: true
+      })
     })
 
     const handleUser = (envelope: Envelope) =>
@@ -389,11 +405,11 @@ export const runIncarnation = (
       })
 
     return yield* Effect.gen(function*() {
+      cell.state = "-"
       actor.start()
       if (actor.getSnapshot().status === "error") return yield* crashed(actor.getSnapshot().error)
+      noteTransition(actor.getSnapshot().value)
       cell.lifecycle = "running"
-      cell.state = "-"
-      yield* observeState
       yield* host.publish({ _tag: "Started", agent: cell.name, incarnation })
       onStarted()
 
