@@ -207,8 +207,12 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return Effect.fail(new AskTimeout({ agent: cell.name, messageType: message.type, timeoutMs }))
       })
 
-    const tell = (agent: string, message: AgentMessage): Effect.Effect<void, TellError> =>
-      Effect.flatMap(lookup(agent), (cell) => enqueue(cell, message, undefined, false))
+    const tell = (agent: string, message: AgentMessage): Effect.Effect<void, TellError> => {
+      // Hot path: a known agent with room in its mailbox costs one Map lookup and one push.
+      const cell = cells.get(agent)
+      if (cell === undefined) return Effect.asVoid(lookup(agent))
+      return enqueue(cell, message, undefined, false)
+    }
 
     const ask = (agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
       Effect.flatMap(lookup(agent), (cell) => {
@@ -265,6 +269,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const host: HostServices = {
       system: systemHandle,
       publish: inspection.publish,
+      inspecting: inspection.hasSubscribers,
       deadLetter,
       deadLetterCount: (agent) => deadLetters.countFor(agent),
       now
@@ -294,9 +299,10 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {
       if (cells.has(definition.name)) throw new Error(`agent ${definition.name} is registered twice`)
-      const cell = new AgentCell(definition)
+      const validator = makeValidator(definition.name, definition.messages)
+      const cell = new AgentCell(definition, validator.types)
       cells.set(definition.name, cell)
-      validators.set(definition.name, makeValidator(definition.name, definition.messages))
+      validators.set(definition.name, validator)
       const hooks: ChildHooks = {
         onStarting: () => Effect.sync(() => cell.mailbox.reopen()),
         onRestarting: ({ delayMs }) =>

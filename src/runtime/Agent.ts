@@ -157,7 +157,11 @@ export class AgentCell {
   lastError: string | undefined = undefined
   lastRestartAt: number | undefined = undefined
 
-  constructor(readonly definition: AgentDefinition<any>) {
+  constructor(
+    readonly definition: AgentDefinition<any>,
+    /** Every message type the agent accepts, standard ones included. */
+    readonly accepts: ReadonlyArray<string>
+  ) {
     this.mailbox = new Mailbox(definition.mailboxCapacity ?? 1024)
   }
 
@@ -193,6 +197,7 @@ export class AgentCell {
       tier: d.tier,
       description: d.description,
       capabilities: d.capabilities,
+      accepts: this.accepts,
       restart: d.restart ?? "permanent"
     }
   }
@@ -202,6 +207,8 @@ export class AgentCell {
 export interface HostServices {
   readonly system: SystemHandle
   readonly publish: (event: InspectionInput) => Effect.Effect<void>
+  /** False while nobody subscribes to inspection: the hot path then builds no events. */
+  readonly inspecting: () => boolean
   readonly deadLetter: (agent: string, messageType: string, reason: DeadLetterReason) => Effect.Effect<void>
   readonly deadLetterCount: (agent: string) => number
   readonly now: () => number
@@ -221,9 +228,49 @@ const hasPendingEffects = (actor: AnyActorRef): boolean => {
 }
 
 /**
+ * Which event types the active state nodes have transitions for. Computed once
+ * per configuration (XState keeps the `_nodes` array while the configuration is
+ * unchanged), so the check costs a Set lookup instead of a second transition
+ * computation. Guards are not evaluated: an accepted event whose guards all
+ * refuse is handled as a no-op and acknowledged.
+ */
+interface Acceptor {
+  readonly all: boolean
+  readonly exact: ReadonlySet<string>
+  readonly prefixes: ReadonlyArray<string>
+}
+const acceptors = new WeakMap<object, Acceptor>()
+const acceptorOf = (nodes: ReadonlyArray<{ readonly ownEvents: ReadonlyArray<string> }>): Acceptor => {
+  let acceptor = acceptors.get(nodes)
+  if (acceptor === undefined) {
+    const exact = new Set<string>()
+    const prefixes: Array<string> = []
+    let all = false
+    for (const node of nodes) {
+      for (const descriptor of node.ownEvents) {
+        if (descriptor === "*") all = true
+        else if (descriptor.endsWith(".*")) prefixes.push(descriptor.slice(0, -1))
+        else exact.add(descriptor)
+      }
+    }
+    acceptor = { all, exact, prefixes }
+    acceptors.set(nodes, acceptor)
+  }
+  return acceptor
+}
+const accepts = (snapshot: { readonly _nodes: ReadonlyArray<any> }, type: string): boolean => {
+  const acceptor = acceptorOf(snapshot._nodes)
+  return acceptor.all || acceptor.exact.has(type) || acceptor.prefixes.some((prefix) => type.startsWith(prefix))
+}
+
+/**
  * Runs one incarnation of an agent until it is stopped (succeeds) or crashes
  * (fails with AgentCrashed). Interruption (a shutdown timeout) stops the
  * machine and dead-letters the message in hand.
+ *
+ * Messages are handled in a plain synchronous loop while each one completes
+ * synchronously; the host drops into Effect only to wait (empty mailbox, an
+ * invoked effect), to publish inspection events, or to fail.
  */
 export const runIncarnation = (
   cell: AgentCell,
@@ -246,10 +293,14 @@ export const runIncarnation = (
       }
     }
     const machine = yield* Effect.provideService(cell.definition.machine, AgentEnv, env)
+    const mailbox = cell.mailbox
 
     let current: Envelope | undefined
+    let currentStarted = 0
     let crash: { error: unknown } | undefined
     let settleCheck: (() => void) | undefined
+    /** Inspection events produced while handling, published by the host in order. */
+    let outbox: Array<InspectionInput> = []
 
     const actor = createActor(machine, {
       // Delays (`after`) run on Effect's Clock, so TestClock drives them in tests.
@@ -259,20 +310,37 @@ export const runIncarnation = (
       }
     })
 
-    const answer = (result: Effect.Effect<unknown, AskError>, messageType: string) => {
-      const reply = current?.reply
-      if (reply === undefined || reply.done) return
-      if (!reply.complete(result)) {
-        runFork(host.deadLetter(cell.name, messageType, "late-reply"))
-      }
+    /** The machine's answer to the message in hand; the first one counts, sent when the batch is flushed. */
+    let machineAnswer: Effect.Effect<unknown, AskError> | undefined
+    const answer = (result: Effect.Effect<unknown, AskError>) => {
+      if (current?.reply !== undefined && machineAnswer === undefined) machineAnswer = result
     }
-    actor.on(REPLY, (event: { value: unknown }) => answer(Effect.succeed(event.value), current?.message.type ?? "?"))
+    actor.on(REPLY, (event: { value: unknown }) => answer(Effect.succeed(event.value)))
     actor.on(REJECT, (event: { reason: string }) =>
       answer(
-        Effect.fail(new AgentError({ agent: cell.name, messageType: current?.message.type ?? "?", reason: event.reason })),
-        current?.message.type ?? "?"
+        Effect.fail(new AgentError({ agent: cell.name, messageType: current?.message.type ?? "?", reason: event.reason }))
       )
     )
+
+    /**
+     * Every state change is seen here, including those in the middle of an invoked effect and
+     * those driven by timers while idle. During a message they are published by the host after
+     * it (in order); outside of one, at once.
+     */
+    let lastValue: unknown = undefined
+    const noteTransition = (value: unknown) => {
+      if (value === lastValue) return
+      lastValue = value
+      const to = stateString(value)
+      if (to === cell.state) return
+      const from = cell.state
+      cell.state = to
+      if (!host.inspecting()) return
+      const event: InspectionInput = { _tag: "Transition", agent: cell.name, from, to }
+      if (current !== undefined) outbox.push(event)
+      else runFork(host.publish(event))
+    }
+
     // XState notifies observers while it is still processing an event. The host fiber must not
     // resume inside that call stack (its next `send` would be queued behind the current event
     // instead of handled), so wake-ups from observers are deferred to a microtask.
@@ -284,7 +352,7 @@ export const runIncarnation = (
       error: (error) => {
         crash = { error }
         if (settleCheck !== undefined) queueMicrotask(settleCheck)
-        else queueMicrotask(() => cell.mailbox.offerSystem({ kind: "crash", incarnation, error }))
+        else queueMicrotask(() => mailbox.offerSystem({ kind: "crash", incarnation, error }))
       }
     })
 
@@ -294,6 +362,8 @@ export const runIncarnation = (
       return Effect.gen(function*() {
         const inHand = current
         current = undefined
+        machineAnswer = undefined
+        yield* flushOutbox
         if (inHand !== undefined) yield* host.deadLetter(cell.name, inHand.message.type, "handler-crashed")
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
         inHand?.reply?.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
@@ -317,63 +387,91 @@ export const runIncarnation = (
     })
 
     /**
-     * Every state change is seen here, including those in the middle of an invoked effect and
-     * those driven by timers while idle. During a message they are published by the host after
-     * it (in order); outside of one, at once.
+     * Publishes the events of the batch, then answers its askers. Effect resumes an asker
+     * synchronously, so answering last means an asker sees every event and count of the
+     * messages before its own.
      */
-    let lastValue: unknown = undefined
-    let transitions: Array<{ readonly from: string; readonly to: string }> = []
-    const noteTransition = (value: unknown) => {
-      if (value === lastValue) return
-      lastValue = value
-      const to = stateString(value)
-      if (to === cell.state) return
-      const transition = { from: cell.state, to }
-      cell.state = to
-      if (current !== undefined) transitions.push(transition)
-      else runFork(host.publish({ _tag: "Transition", agent: cell.name, ...transition }))
-    }
-    const observeState = Effect.suspend(() => {
-      if (transitions.length === 0) return Effect.void
-      const pending = transitions
-      transitions = []
-      return Effect.forEach(pending, (t) => host.publish({ _tag: "Transition", agent: cell.name, ...t }), {
-        discard: true
+    let answers: Array<readonly [ReplyHandle, string, Effect.Effect<unknown, AskError>]> = []
+    const flushOutbox: Effect.Effect<void> = Effect.suspend(() => {
+      const events = outbox
+      const replies = answers
+      outbox = []
+      answers = []
+      const answerAll = Effect.suspend(() => {
+        const late: Array<string> = []
+        for (const [reply, messageType, result] of replies) {
+          if (!reply.complete(result) && reply.expired) late.push(messageType)
+        }
+        return late.length === 0
+          ? Effect.void
+          : Effect.forEach(late, (type) => host.deadLetter(cell.name, type, "late-reply"), { discard: true })
       })
+      if (events.length === 0) return answerAll
+      return Effect.andThen(Effect.forEach(events, host.publish, { discard: true }), answerAll)
     })
 
-    const handleUser = (envelope: Envelope) =>
-      Effect.gen(function*() {
-        const started = performance.now()
-        current = envelope
-        const message = envelope.message
-        let answer: Effect.Effect<unknown, AskError>
-        if (!actor.getSnapshot().can(message)) {
-          cell.rejected++
-          answer = Effect.fail(
+    /** Bookkeeping for a handled message, then its answer. */
+    const complete = (envelope: Envelope, result: Effect.Effect<unknown, AskError> | undefined) => {
+      current = undefined
+      cell.handled++
+      const durationUs = (performance.now() - currentStarted) * 1000
+      cell.histogram.record(durationUs)
+      if (host.inspecting()) {
+        outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: envelope.message.type, durationUs })
+      }
+      // A message the machine handled without answering is acknowledged with the resulting state.
+      if (envelope.reply !== undefined) {
+        answers.push([
+          envelope.reply,
+          envelope.message.type,
+          result ?? machineAnswer ?? Effect.succeed({ type: "ack", state: cell.state })
+        ])
+      }
+      machineAnswer = undefined
+    }
+
+    /** Starts handling a message; "waiting" means an invoked effect is still running. */
+    const begin = (envelope: Envelope): "done" | "waiting" | "crashed" => {
+      currentStarted = performance.now()
+      current = envelope
+      const message = envelope.message
+      if (!accepts(actor.getSnapshot(), message.type)) {
+        cell.rejected++
+        complete(
+          envelope,
+          Effect.fail(
             new AgentError({
               agent: cell.name,
               messageType: message.type,
               reason: `'${message.type}' is not accepted in state ${cell.state}`
             })
           )
-        } else {
-          actor.send(message)
-          if (hasPendingEffects(actor)) yield* waitForEffects
-          if (crash !== undefined) return yield* crashed(crash.error)
-          const snapshot = actor.getSnapshot()
-          if (snapshot.status === "error") return yield* crashed(snapshot.error)
-          // A message the machine handled without answering is acknowledged with the resulting state.
-          answer = Effect.succeed({ type: "ack", state: stateString(snapshot.value) })
+        )
+        return "done"
+      }
+      actor.send(message)
+      return settled()
+    }
+
+    const settled = (): "done" | "waiting" | "crashed" => {
+      if (crash !== undefined || actor.getSnapshot().status === "error") return "crashed"
+      if (hasPendingEffects(actor)) return "waiting"
+      complete(current!, undefined)
+      return "done"
+    }
+
+    const crashError = () => crash?.error ?? actor.getSnapshot().error
+
+    /** Handles one message to the end, waiting for invoked effects; used when draining for shutdown. */
+    const handleFully = (envelope: Envelope) =>
+      Effect.gen(function*() {
+        let outcome = begin(envelope)
+        while (outcome === "waiting") {
+          yield* waitForEffects
+          outcome = settled()
         }
-        current = undefined
-        cell.handled++
-        const durationUs = (performance.now() - started) * 1000
-        cell.histogram.record(durationUs)
-        yield* observeState
-        // Bookkeeping first, so an asker that looks at the status right after sees this message counted.
-        envelope.reply?.complete(answer)
-        yield* host.publish({ _tag: "MessageHandled", agent: cell.name, messageType: message.type, durationUs })
+        yield* flushOutbox
+        if (outcome === "crashed") return yield* crashed(crashError())
       })
 
     const answerStandard = (kind: "ping" | "status" | "describe", reply: ReplyHandle | undefined) => {
@@ -391,16 +489,18 @@ export const runIncarnation = (
       }
     }
 
-    /** Shutdown: keep handling until the mailbox is empty or the deadline passes; dead-letter the rest. */
+    /** Shutdown: keep handling until the mailbox is empty or the deadline passes; the rest stays for the supervisor to account. */
     const drain = (until: number) =>
       Effect.gen(function*() {
         while (host.now() < until) {
-          const next = cell.mailbox.pollUnsafe()
-          if (next === undefined) return
-          if (next.lane === "user") yield* handleUser(next.item)
-          else if (next.item.kind === "ping" || next.item.kind === "status" || next.item.kind === "describe") {
-            answerStandard(next.item.kind, next.item.reply)
+          const item = mailbox.pollSystemUnsafe()
+          if (item !== undefined) {
+            if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") answerStandard(item.kind, item.reply)
+            continue
           }
+          const envelope = mailbox.pollUserUnsafe()
+          if (envelope === undefined) return
+          yield* handleFully(envelope)
         }
       })
 
@@ -414,22 +514,38 @@ export const runIncarnation = (
       onStarted()
 
       while (true) {
-        const next = cell.mailbox.pollUnsafe() ?? (yield* cell.mailbox.take)
-        if (next.lane === "user") {
-          yield* handleUser(next.item)
-          if (actor.getSnapshot().status === "done") return
+        // Fast path: drain synchronously while every message completes synchronously.
+        let system: SystemItem | undefined
+        let outcome: "done" | "waiting" | "crashed" = "done"
+        while (true) {
+          system = mailbox.pollSystemUnsafe()
+          if (system !== undefined) break
+          const envelope = mailbox.pollUserUnsafe()
+          if (envelope === undefined) break
+          outcome = begin(envelope)
+          if (outcome !== "done" || actor.getSnapshot().status === "done") break
+        }
+        while (outcome === "waiting") {
+          yield* waitForEffects
+          outcome = settled()
+        }
+        yield* flushOutbox
+        if (outcome === "crashed") return yield* crashed(crashError())
+        if (actor.getSnapshot().status === "done") return // reached a final state: a normal exit
+
+        if (system !== undefined) {
+          switch (system.kind) {
+            case "crash":
+              if (system.incarnation === incarnation) return yield* crashed(system.error)
+              break
+            case "stop":
+              return yield* drain(system.drainUntil)
+            default:
+              answerStandard(system.kind, system.reply)
+          }
           continue
         }
-        const item = next.item
-        switch (item.kind) {
-          case "crash":
-            if (item.incarnation === incarnation) return yield* crashed(item.error)
-            break
-          case "stop":
-            return yield* drain(item.drainUntil)
-          default:
-            answerStandard(item.kind, item.reply)
-        }
+        if (mailbox.isEmpty) yield* mailbox.waitForMail
       }
     }).pipe(
       Effect.onExit((exit) =>
@@ -437,10 +553,10 @@ export const runIncarnation = (
           actor.stop()
           if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && current !== undefined) {
             // Interrupted mid-message (shutdown timeout): the asker learns, the message is accounted.
-            const messageType = current.message.type
-            current.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+            const inHand = current
             current = undefined
-            yield* host.deadLetter(cell.name, messageType, "agent-stopped")
+            yield* host.deadLetter(cell.name, inHand.message.type, "agent-stopped")
+            inHand.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
           }
         })
       )

@@ -54,6 +54,7 @@ export interface InspectionBus {
   readonly subscribe: Effect.Effect<Subscriber, never, Scope.Scope>
   /** Number of events published so far. */
   readonly published: () => number
+  readonly hasSubscribers: () => boolean
 }
 
 export const makeInspectionBus = (options: {
@@ -87,5 +88,5 @@ export const makeInspectionBus = (options: {
       return { take, lost: () => lost } satisfies Subscriber
     })
 
-    return { publish, subscribe, published: () => seq }
+    return { publish, subscribe, published: () => seq, hasSubscribers: () => subscribers > 0 }
   })

@@ -16,6 +16,7 @@ export class Mailbox<S, U> {
   private takers: Array<() => void> = []
   private spaceWaiters: Array<() => void> = []
   private closed = false
+  private takerWakeScheduled = false
   private highWater = 0
 
   constructor(readonly capacity: number) {
@@ -68,6 +69,25 @@ export class Mailbox<S, U> {
     this.wakeTaker()
     return true
   }
+
+  get isEmpty(): boolean {
+    return this.system.length === 0 && this.user.size === 0
+  }
+
+  pollSystemUnsafe(): S | undefined {
+    return this.system.length > 0 ? this.system.shift() : undefined
+  }
+
+  pollUserUnsafe(): U | undefined {
+    const item = this.user.shift()
+    if (item !== undefined) this.wakeSpaceWaiter()
+    return item
+  }
+
+  /** Completes as soon as the mailbox holds anything (at once if it already does). */
+  readonly waitForMail: Effect.Effect<void> = Effect.suspend(() =>
+    this.isEmpty ? Effect.andThen(this.awaitItem, this.waitForMail) : Effect.void
+  )
 
   /** Takes the next message without waiting: system lane first. */
   pollUnsafe(): Next<S, U> | undefined {
@@ -122,19 +142,32 @@ export class Mailbox<S, U> {
     })
   })
 
+  /**
+   * Effect resumes a waiting fiber synchronously inside `resume`. Waking the agent's fiber from
+   * within a sender would run the two in lock-step, one message at a time; a microtask lets the
+   * sender finish its turn and the agent then drains the whole batch.
+   */
   private wakeTaker(): void {
-    const taker = this.takers.shift()
-    if (taker !== undefined) taker()
+    if (this.takerWakeScheduled || this.takers.length === 0) return
+    this.takerWakeScheduled = true
+    queueMicrotask(() => {
+      this.takerWakeScheduled = false
+      const taker = this.takers.shift()
+      if (taker !== undefined) taker()
+    })
   }
 
+  /** Blocked senders resume once the lane has drained to half: they refill in batches, not one slot at a time. */
   private wakeSpaceWaiter(): void {
-    const waiter = this.spaceWaiters.shift()
-    if (waiter !== undefined) waiter()
+    if (this.spaceWaiters.length > 0 && this.user.size <= this.capacity >> 1) this.releaseSpaceWaiters()
   }
 
   private releaseSpaceWaiters(): void {
     const waiters = this.spaceWaiters
+    if (waiters.length === 0) return
     this.spaceWaiters = []
-    for (const wake of waiters) wake()
+    queueMicrotask(() => {
+      for (const wake of waiters) wake()
+    })
   }
 }

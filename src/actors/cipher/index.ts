@@ -1,0 +1,12 @@
+import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { cipherCapabilities, cipherMachine } from "./machine.ts"
+import { CipherMessages } from "./messages.ts"
+
+export const cipherAgent: AgentDefinition = {
+  name: "CIPHER",
+  tier: "1",
+  description: "Encrypts/decrypts files and streams (hybrid PQ KEM + AES-256-GCM chunked format)",
+  capabilities: cipherCapabilities,
+  messages: CipherMessages,
+  machine: cipherMachine
+}

@@ -1,0 +1,12 @@
+import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { ledgerCapabilities, ledgerMachine } from "./machine.ts"
+import { LedgerMessages } from "./messages.ts"
+
+export const ledgerAgent: AgentDefinition = {
+  name: "LEDGER",
+  tier: "5-8",
+  description: "Append-only hash-chained audit log of every state-changing action; signed checkpoints",
+  capabilities: ledgerCapabilities,
+  messages: LedgerMessages,
+  machine: ledgerMachine
+}
