@@ -1,0 +1,24 @@
+import type { ProcStats } from "../../adapters/procfs/ProcStats.ts"
+import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { sentryMachine } from "./machine.ts"
+import { SentryMessages } from "./messages.ts"
+
+export const sentryAgent: AgentDefinition<ProcStats> = {
+  name: "SENTRY",
+  tier: "2",
+  description: "Resource monitor from /proc (CPU, memory, load, disk I/O) with hysteresis alerts",
+  capabilities: [
+    {
+      name: "utilisation",
+      available: true,
+      detail: "samples /proc/stat, meminfo, loadavg and diskstats on an interval: CPU busy and iowait %, memory and swap used %, load per CPU, per-disk read/write bytes/s and util %"
+    },
+    {
+      name: "alerts",
+      available: true,
+      detail: "raises an alert when a metric stays at or above its threshold for N samples and clears it only at or below a lower one; keeps a bounded history"
+    }
+  ],
+  messages: SentryMessages,
+  machine: sentryMachine
+}

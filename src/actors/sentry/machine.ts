@@ -1,0 +1,163 @@
+/**
+ * SENTRY samples /proc every `intervalMs` (an XState `after`, so it runs on
+ * Effect's Clock), turns consecutive samples into utilisation and feeds the
+ * readings to the hysteresis alarms. Between samples it answers queries at
+ * once; while a sample is being taken, a `sample` request waits for that one
+ * instead of starting another.
+ */
+import { Clock, Effect } from "effect"
+import { assign, emit, enqueueActions, setup } from "xstate"
+import { ProcStats, type RawSample } from "../../adapters/procfs/ProcStats.ts"
+import { AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import { describeError } from "../../runtime/Errors.ts"
+import { type SentryConfigShape, SentryConfig } from "./config.ts"
+import { activeAlerts, type AlertBook, type AlertTransition, emptyBook, evaluate } from "./hysteresis.ts"
+import type { SentryMessage } from "./messages.ts"
+import { computeMetrics, type Metrics, readingsOf } from "./utilisation.ts"
+
+/** Utilisation over the last interval, stamped with the wall-clock time of its later sample. */
+export interface Latest extends Metrics {
+  readonly takenAt: number
+}
+
+interface SentryContext {
+  readonly previous: RawSample | undefined
+  readonly latest: Latest | undefined
+  readonly book: AlertBook
+  readonly lastError: string | undefined
+  /** A `sample` message is waiting for the sample in progress. */
+  readonly replyRequested: boolean
+}
+
+interface SampleInput {
+  readonly previous: RawSample | undefined
+  readonly book: AlertBook
+  readonly lastError: string | undefined
+}
+
+interface SampleOutcome {
+  readonly sample: RawSample
+  readonly latest: Latest | undefined
+  readonly book: AlertBook
+}
+
+const MIN_INTERVAL_MS = 100
+
+const units = { cpu: "% busy", memory: "% used", load: " load per CPU", disk: "% util" } as const
+
+const logTransition = (config: SentryConfigShape) => (transition: AlertTransition) => {
+  const value = `${transition.value.toFixed(transition.metric === "load" ? 2 : 1)}${units[transition.metric]}`
+  return transition.change === "raised"
+    ? Effect.logWarning(
+      `alert raised: ${transition.key} at ${value}, at or above ${transition.threshold} for ${
+        config.thresholds[transition.metric].forSamples
+      } consecutive samples`
+    )
+    : Effect.logInfo(`alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}`)
+}
+
+export const sentryMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const procStats = yield* ProcStats
+  const config = yield* SentryConfig
+  // A zero or negative interval would sample in a tight loop and starve the mailbox.
+  const intervalMs = Math.max(MIN_INTERVAL_MS, config.intervalMs)
+
+  const takeSample = (input: SampleInput): Effect.Effect<SampleOutcome, unknown> =>
+    Effect.gen(function*() {
+      const sample = yield* procStats.sample
+      if (input.lastError !== undefined) yield* Effect.logInfo(`sampling /proc works again after: ${input.lastError}`)
+      if (input.previous === undefined) return { sample, latest: undefined, book: input.book }
+      const takenAt = yield* Clock.currentTimeMillis
+      const metrics = computeMetrics(input.previous, sample)
+      const { book, transitions } = evaluate(
+        input.book,
+        config.thresholds,
+        readingsOf(metrics),
+        takenAt,
+        config.historyLimit
+      )
+      yield* Effect.forEach(transitions, logTransition(config), { discard: true })
+      return { sample, latest: { ...metrics, takenAt }, book }
+    }).pipe(
+      // A failure that repeats every interval is logged once, when it starts.
+      Effect.tapError((error) =>
+        error.message === input.lastError ? Effect.void : Effect.logWarning(`could not sample /proc: ${error.message}`)
+      )
+    )
+
+  const noMetricsYet = (lastError: string | undefined) =>
+    `no utilisation yet: it needs two samples, ${intervalMs} ms apart` +
+    (lastError === undefined ? "" : `; the last sample failed: ${lastError}`)
+
+  return setup({
+    types: { context: {} as SentryContext, events: {} as SentryMessage, emitted: {} as AgentEmitted },
+    actors: { takeSample: env.fromEffect(takeSample) },
+    delays: { interval: intervalMs }
+  }).createMachine({
+    id: "SENTRY",
+    context: { previous: undefined, latest: undefined, book: emptyBook, lastError: undefined, replyRequested: false },
+    // The first sample is taken at start, so utilisation is known one interval later.
+    initial: "sampling",
+    // Queries are answered in every state, from what is known so far.
+    on: {
+      current: {
+        actions: emit(({ context }) =>
+          context.latest === undefined ? rejectWith(noMetricsYet(context.lastError)) : replyWith(context.latest)
+        )
+      },
+      alerts: {
+        actions: emit(({ context }) => replyWith({ active: activeAlerts(context.book), history: context.book.history }))
+      },
+      thresholds: {
+        actions: emit(() =>
+          replyWith({ intervalMs, historyLimit: config.historyLimit, thresholds: config.thresholds })
+        )
+      }
+    },
+    states: {
+      waiting: {
+        entry: assign({ replyRequested: false }),
+        after: { interval: "sampling" },
+        on: {
+          sample: { target: "sampling", actions: assign({ replyRequested: true }) }
+        }
+      },
+      sampling: {
+        invoke: {
+          src: "takeSample",
+          input: ({ context }) => ({ previous: context.previous, book: context.book, lastError: context.lastError }),
+          onDone: {
+            target: "waiting",
+            actions: [
+              assign(({ event }) => ({
+                previous: event.output.sample,
+                latest: event.output.latest,
+                book: event.output.book,
+                lastError: undefined
+              })),
+              enqueueActions(({ context, enqueue }) => {
+                if (!context.replyRequested) return
+                enqueue.emit(
+                  context.latest === undefined ? rejectWith(noMetricsYet(undefined)) : replyWith(context.latest)
+                )
+              })
+            ]
+          },
+          onError: {
+            target: "waiting",
+            actions: [
+              assign(({ event }) => ({ lastError: describeError(event.error) })),
+              enqueueActions(({ context, enqueue }) => {
+                if (context.replyRequested) enqueue.emit(rejectWith(`could not sample /proc: ${context.lastError}`))
+              })
+            ]
+          }
+        },
+        on: {
+          sample: { actions: assign({ replyRequested: true }) }
+        }
+      }
+    }
+  })
+})
