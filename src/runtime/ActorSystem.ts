@@ -335,7 +335,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     }
 
     const supervisorSpec = (node: SupervisorNode<R>): SupervisorSpec<R> => {
-      if (supervisors.has(node.name) || cells.has(node.name)) throw new Error(`name ${node.name} is used twice`)
+      // Supervisors and agents are separate namespaces: the root supervisor and its agent are both OMNISCIENT.
+      if (supervisors.has(node.name)) throw new Error(`supervisor name ${node.name} is used twice`)
       const record = {
         status: {
           name: node.name,

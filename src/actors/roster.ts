@@ -1,0 +1,140 @@
+/**
+ * The 40 agents and the supervision tree that runs them.
+ *
+ * OMNISCIENT is the root supervisor (tier 4 is OMNISCIENT itself: its agent is
+ * the root's first child). Under it, one supervisor per tier, started in tier
+ * order and stopped in reverse. Every tier uses one_for_one: agents share no
+ * state, only messages, so one agent's restart never invalidates another's.
+ *
+ * Intensity is sized to the tier: tiers 2 and 5-8 hold many independent
+ * services and tolerate more restarts per window before giving up; tiers 1 and
+ * 3 hold few, heavier agents where repeated crashes mean something is wrong.
+ * A tier that gives up is restarted by the root with fresh agents; the root
+ * gives up after 3 tier restarts in a minute, and then the daemon exits
+ * non-zero so that systemd (Restart=on-failure) starts it afresh.
+ */
+import type { SupervisorNode } from "../runtime/ActorSystem.ts"
+import type { AgentDefinition } from "../runtime/Agent.ts"
+import type { Backoff } from "../runtime/Supervisor.ts"
+import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
+import type { StateStore } from "../adapters/state/StateStore.ts"
+import type { SystemFacts } from "../adapters/system/SystemFacts.ts"
+import { aegisAgent } from "./aegis/index.ts"
+import { apexAgent } from "./apex/index.ts"
+import { arbiterAgent } from "./arbiter/index.ts"
+import { architectAgent } from "./architect/index.ts"
+import { atlasAgent } from "./atlas/index.ts"
+import { axiomAgent } from "./axiom/index.ts"
+import { bridgeAgent } from "./bridge/index.ts"
+import { canvasAgent } from "./canvas/index.ts"
+import { cipherAgent } from "./cipher/index.ts"
+import { coreAgent } from "./core/index.ts"
+import { cryptoAgent } from "./crypto/index.ts"
+import { eclipseAgent } from "./eclipse/index.ts"
+import { fluxAgent } from "./flux/index.ts"
+import { forgeAgent } from "./forge/index.ts"
+import { fortressAgent } from "./fortress/index.ts"
+import { genesisAgent } from "./genesis/index.ts"
+import { helixAgent } from "./helix/index.ts"
+import { latticeAgent } from "./lattice/index.ts"
+import { ledgerAgent } from "./ledger/index.ts"
+import { linguaAgent } from "./lingua/index.ts"
+import { mentorAgent } from "./mentor/index.ts"
+import { morphAgent } from "./morph/index.ts"
+import { neuralAgent } from "./neural/index.ts"
+import { nexusAgent } from "./nexus/index.ts"
+import { omniscientAgent } from "./omniscient/index.ts"
+import { oracleAgent } from "./oracle/index.ts"
+import { orbitAgent } from "./orbit/index.ts"
+import { phantomAgent } from "./phantom/index.ts"
+import { photonAgent } from "./photon/index.ts"
+import { prismAgent } from "./prism/index.ts"
+import { pulseAgent } from "./pulse/index.ts"
+import { quantumAgent } from "./quantum/index.ts"
+import { scribeAgent } from "./scribe/index.ts"
+import { sentryAgent } from "./sentry/index.ts"
+import { streamAgent } from "./stream/index.ts"
+import { synapseAgent } from "./synapse/index.ts"
+import { tensorAgent } from "./tensor/index.ts"
+import { vanguardAgent } from "./vanguard/index.ts"
+import { velocityAgent } from "./velocity/index.ts"
+import { vertexAgent } from "./vertex/index.ts"
+
+/** The adapter services the agents of the roster need; the composition root provides them. */
+export type RosterServices = SystemFacts | ProcStats | StateStore
+
+/** In SPEC.md order, which is also each tier's start order. */
+export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [
+  apexAgent,
+  cipherAgent,
+  architectAgent,
+  axiomAgent,
+  velocityAgent,
+  quantumAgent,
+  tensorAgent,
+  fortressAgent,
+  neuralAgent,
+  cryptoAgent,
+  fluxAgent,
+  prismAgent,
+  synapseAgent,
+  coreAgent,
+  helixAgent,
+  vanguardAgent,
+  eclipseAgent,
+  atlasAgent,
+  forgeAgent,
+  sentryAgent,
+  nexusAgent,
+  genesisAgent,
+  omniscientAgent,
+  streamAgent,
+  photonAgent,
+  latticeAgent,
+  morphAgent,
+  phantomAgent,
+  orbitAgent,
+  canvasAgent,
+  linguaAgent,
+  scribeAgent,
+  mentorAgent,
+  bridgeAgent,
+  ledgerAgent,
+  pulseAgent,
+  aegisAgent,
+  oracleAgent,
+  arbiterAgent,
+  vertexAgent
+]
+
+/** Restarts back off from immediate to 30 s, ±20%; a minute of stable running resets them. */
+export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 }
+
+const tier = (
+  name: string,
+  maxRestarts: number,
+  withinMs: number,
+  members: ReadonlyArray<AgentDefinition<RosterServices>>
+): SupervisorNode<RosterServices> => ({
+  name,
+  strategy: "one_for_one",
+  intensity: { maxRestarts, withinMs },
+  backoff: defaultBackoff,
+  children: members
+})
+
+const inTier = (t: AgentDefinition["tier"]) => agents.filter((agent) => agent.tier === t)
+
+export const rosterTree = (backoff: Backoff = defaultBackoff): SupervisorNode<RosterServices> => ({
+  name: "OMNISCIENT",
+  strategy: "one_for_one",
+  intensity: { maxRestarts: 3, withinMs: 60_000 },
+  backoff,
+  children: [
+    ...inTier("4"),
+    { ...tier("tier-1", 5, 30_000, inTier("1")), backoff },
+    { ...tier("tier-2", 10, 60_000, inTier("2")), backoff },
+    { ...tier("tier-3", 5, 30_000, inTier("3")), backoff },
+    { ...tier("tier-5-8", 10, 60_000, inTier("5-8")), backoff }
+  ]
+})

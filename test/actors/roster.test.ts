@@ -1,0 +1,63 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
+import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
+import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
+import { agents, rosterTree } from "../../src/actors/roster.ts"
+import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+
+/** The 40 agents of SPEC.md with their tiers. */
+const SPEC: ReadonlyArray<readonly [string, string]> = [
+  ["APEX", "1"], ["CIPHER", "1"], ["ARCHITECT", "1"], ["AXIOM", "1"], ["VELOCITY", "1"],
+  ["QUANTUM", "2"], ["TENSOR", "2"], ["FORTRESS", "2"], ["NEURAL", "2"], ["CRYPTO", "2"], ["FLUX", "2"],
+  ["PRISM", "2"], ["SYNAPSE", "2"], ["CORE", "2"], ["HELIX", "2"], ["VANGUARD", "2"], ["ECLIPSE", "2"],
+  ["ATLAS", "2"], ["FORGE", "2"], ["SENTRY", "2"],
+  ["NEXUS", "3"], ["GENESIS", "3"], ["OMNISCIENT", "4"],
+  ["STREAM", "5-8"], ["PHOTON", "5-8"], ["LATTICE", "5-8"], ["MORPH", "5-8"], ["PHANTOM", "5-8"], ["ORBIT", "5-8"],
+  ["CANVAS", "5-8"], ["LINGUA", "5-8"], ["SCRIBE", "5-8"], ["MENTOR", "5-8"], ["BRIDGE", "5-8"], ["LEDGER", "5-8"],
+  ["PULSE", "5-8"], ["AEGIS", "5-8"], ["ORACLE", "5-8"], ["ARBITER", "5-8"], ["VERTEX", "5-8"]
+]
+
+const testAdapters = Layer.mergeAll(
+  ProcStatsTest.layer([]),
+  StateStoreTest.layer(),
+  SystemFactsTest.layer({
+    hostname: "nas",
+    os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },
+    kernel: { release: "6.1.0", version: "#1 SMP", arch: "x86_64" },
+    cpu: { model: "test cpu", count: 2 },
+    memory: { totalBytes: 2 ** 34, availableBytes: 2 ** 33 },
+    uptimeSeconds: 100,
+    loadAverage: [0.1, 0.2, 0.3]
+  })
+)
+
+describe("the roster", () => {
+  it("registers all 40 agents of the specification with their tiers", () => {
+    assert.deepStrictEqual(agents.map((a) => [a.name, a.tier]), SPEC.map(([n, t]) => [n, t]))
+  })
+
+  it.effect("runs under OMNISCIENT with one supervisor per tier; OMNISCIENT reports the system", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: rosterTree() })
+      const tree = system.tree()
+      assert.strictEqual(tree.kind === "supervisor" && tree.status.name, "OMNISCIENT")
+      const children = tree.kind === "supervisor" ? tree.children : []
+      assert.deepStrictEqual(
+        children.map((c) => c.kind === "agent" ? c.status.name : c.status.name),
+        ["OMNISCIENT", "tier-1", "tier-2", "tier-3", "tier-5-8"]
+      )
+      const summary = (yield* system.ask("OMNISCIENT", { type: "summary" })) as ActorSystem.SystemSummary
+      assert.strictEqual(summary.agents, 40)
+      assert.strictEqual(summary.running, 40)
+      for (const name of system.agentNames()) {
+        assert.deepStrictEqual(yield* system.ask(name, { type: "ping" }), {
+          type: "pong",
+          agent: name,
+          state: system.status(name)!.state
+        })
+      }
+      const report = yield* system.shutdown({ deadlineMs: 1_000 })
+      assert.deepStrictEqual(report.killed, [])
+    }).pipe(Effect.scoped, Effect.provide(testAdapters)))
+})
