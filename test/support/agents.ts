@@ -75,12 +75,12 @@ export const counterAgent = (
 export const fastBackoff: Backoff = { initialMs: 100, maxMs: 1_000, jitter: 0, resetAfterMs: 5_000 }
 export const generous: Intensity = { maxRestarts: 100, withinMs: 1_000 }
 
-export const tree = (
+export const tree = <R = never>(
   name: string,
   strategy: Strategy,
-  children: SupervisorNode["children"],
-  overrides: Partial<SupervisorNode> = {}
-): SupervisorNode => ({ name, strategy, intensity: generous, backoff: fastBackoff, children, ...overrides })
+  children: SupervisorNode<R>["children"],
+  overrides: Partial<SupervisorNode<R>> = {}
+): SupervisorNode<R> => ({ name, strategy, intensity: generous, backoff: fastBackoff, children, ...overrides })
 
 /**
  * Watches the inspection stream from now on. `seen` holds every event so far;
