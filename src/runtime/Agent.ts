@@ -102,10 +102,6 @@ export class ReplyHandle {
   private readonly deferred = Deferred.makeUnsafe<unknown, AskError>()
   expired = false
 
-  get done(): boolean {
-    return Deferred.isDoneUnsafe(this.deferred)
-  }
-
   /** False when the asker already gave up (a late reply). */
   complete(result: Effect.Effect<unknown, AskError>): boolean {
     if (this.expired) return false

@@ -6,10 +6,6 @@
 import { Effect } from "effect"
 import { RingBuffer } from "./internal/RingBuffer.ts"
 
-export type Next<S, U> =
-  | { readonly lane: "system"; readonly item: S }
-  | { readonly lane: "user"; readonly item: U }
-
 export class Mailbox<S, U> {
   private readonly user: RingBuffer<U>
   private readonly system: Array<S> = []
@@ -28,10 +24,6 @@ export class Mailbox<S, U> {
 
   get depth(): number {
     return this.user.size
-  }
-
-  get systemDepth(): number {
-    return this.system.length
   }
 
   get highWaterMark(): number {
@@ -88,22 +80,6 @@ export class Mailbox<S, U> {
   readonly waitForMail: Effect.Effect<void> = Effect.suspend(() =>
     this.isEmpty ? Effect.andThen(this.awaitItem, this.waitForMail) : Effect.void
   )
-
-  /** Takes the next message without waiting: system lane first. */
-  pollUnsafe(): Next<S, U> | undefined {
-    if (this.system.length > 0) return { lane: "system", item: this.system.shift() as S }
-    const item = this.user.shift()
-    if (item === undefined) return undefined
-    this.wakeSpaceWaiter()
-    return { lane: "user", item }
-  }
-
-  /** Waits until a message is available, then takes it: system lane first. */
-  readonly take: Effect.Effect<Next<S, U>> = Effect.suspend(() => {
-    const next = this.pollUnsafe()
-    if (next !== undefined) return Effect.succeed(next)
-    return Effect.andThen(this.awaitItem, this.take)
-  })
 
   /** Empties the user lane (for dead-lettering on stop); waiters are released. */
   drainUser(): Array<U> {

@@ -2,48 +2,58 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { Mailbox } from "../../src/runtime/Mailbox.ts"
 
+/** Takes what the agent's host loop would take next: the system lane first. */
+const next = (mailbox: Mailbox<string, number>) => {
+  const system = mailbox.pollSystemUnsafe()
+  return system !== undefined ? `system:${system}` : `user:${mailbox.pollUserUnsafe()}`
+}
+
 describe("Mailbox", () => {
-  it.effect("serves the system lane before user messages", () =>
-    Effect.gen(function*() {
-      const mailbox = new Mailbox<string, string>(4)
-      mailbox.offerUnsafe("u1")
-      mailbox.offerUnsafe("u2")
-      mailbox.offerSystem("stop")
-      const order = [yield* mailbox.take, yield* mailbox.take, yield* mailbox.take].map((n) => `${n.lane}:${n.item}`)
-      assert.deepStrictEqual(order, ["system:stop", "user:u1", "user:u2"])
-    }))
+  it("keeps system messages apart so they can be served before user messages", () => {
+    const mailbox = new Mailbox<string, number>(4)
+    mailbox.offerUnsafe(1)
+    mailbox.offerUnsafe(2)
+    mailbox.offerSystem("stop")
+    assert.deepStrictEqual([next(mailbox), next(mailbox), next(mailbox)], ["system:stop", "user:1", "user:2"])
+    assert.isTrue(mailbox.isEmpty)
+  })
 
-  it.effect("refuses a user message when full but keeps taking system messages", () =>
-    Effect.gen(function*() {
-      const mailbox = new Mailbox<string, number>(2)
-      assert.isTrue(mailbox.offerUnsafe(1))
-      assert.isTrue(mailbox.offerUnsafe(2))
-      assert.isFalse(mailbox.offerUnsafe(3))
-      assert.isTrue(mailbox.offerSystem("ping"))
-      assert.strictEqual(mailbox.depth, 2)
-      assert.strictEqual(mailbox.highWaterMark, 2)
-    }))
+  it("refuses a user message when full but still accepts system messages", () => {
+    const mailbox = new Mailbox<string, number>(2)
+    assert.isTrue(mailbox.offerUnsafe(1))
+    assert.isTrue(mailbox.offerUnsafe(2))
+    assert.isFalse(mailbox.offerUnsafe(3))
+    assert.isTrue(mailbox.offerSystem("ping"))
+    assert.strictEqual(mailbox.depth, 2)
+    assert.strictEqual(mailbox.highWaterMark, 2)
+  })
 
-  it.effect("back-pressures an internal sender until space frees up", () =>
+  it.effect("back-pressures an internal sender until the lane has drained to half", () =>
     Effect.gen(function*() {
-      const mailbox = new Mailbox<string, number>(1)
-      mailbox.offerUnsafe(1)
-      const sender = yield* Effect.forkChild(mailbox.offer(2))
+      const mailbox = new Mailbox<string, number>(4)
+      for (let i = 1; i <= 4; i++) mailbox.offerUnsafe(i)
+      const sender = yield* Effect.forkChild(mailbox.offer(5))
       yield* Effect.yieldNow
       assert.isUndefined(sender.pollUnsafe(), "sender waits while the mailbox is full")
-      assert.deepStrictEqual(yield* mailbox.take, { lane: "user", item: 1 })
+      mailbox.pollUserUnsafe()
+      yield* Effect.yieldNow
+      assert.isUndefined(sender.pollUnsafe(), "one free slot is not enough to wake it")
+      mailbox.pollUserUnsafe()
       assert.isTrue(yield* Fiber.join(sender))
-      assert.deepStrictEqual(yield* mailbox.take, { lane: "user", item: 2 })
+      assert.deepStrictEqual([mailbox.pollUserUnsafe(), mailbox.pollUserUnsafe(), mailbox.pollUserUnsafe()], [3, 4, 5])
     }))
 
-  it.effect("a taker waits for the next message", () =>
+  it.effect("a waiting agent wakes when mail arrives, after the sender's turn", () =>
     Effect.gen(function*() {
-      const mailbox = new Mailbox<string, number>(1)
-      const taker = yield* Effect.forkChild(mailbox.take)
+      const mailbox = new Mailbox<string, number>(4)
+      const waiter = yield* Effect.forkChild(mailbox.waitForMail)
       yield* Effect.yieldNow
-      assert.isUndefined(taker.pollUnsafe())
+      assert.isUndefined(waiter.pollUnsafe())
       mailbox.offerUnsafe(7)
-      assert.deepStrictEqual(yield* Fiber.join(taker), { lane: "user", item: 7 })
+      mailbox.offerUnsafe(8)
+      assert.isUndefined(waiter.pollUnsafe(), "not woken inside the sender's call")
+      yield* Fiber.join(waiter)
+      assert.strictEqual(mailbox.depth, 2, "both messages wait for one batch")
     }))
 
   it.effect("closing releases waiting senders with false and refuses new mail", () =>
