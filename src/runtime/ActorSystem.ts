@@ -13,7 +13,9 @@ import {
   type AgentDefinition,
   type AgentMessage,
   type AgentStatus,
+  Ask,
   type Envelope,
+  messageOf,
   type HostServices,
   isStandardMessage,
   ReplyHandle,
@@ -174,7 +176,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           Effect.fail(new AgentStopped({ agent: cell.name }))
         )
       }
-      const envelope: Envelope = { message, reply }
+      const envelope: Envelope = reply === undefined ? message : new Ask(message, reply)
       if (mailbox.offerUnsafe(envelope)) return Effect.void
       if (mailbox.isClosed) {
         return Effect.andThen(
@@ -284,8 +286,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         // Accounting first, then the askers are told: whoever they are sees consistent counts.
         const askers: Array<ReplyHandle> = []
         for (const envelope of cell.mailbox.drainUser()) {
-          yield* deadLetter(cell.name, envelope.message.type, deadReason)
-          if (envelope.reply !== undefined) askers.push(envelope.reply)
+          yield* deadLetter(cell.name, messageOf(envelope).type, deadReason)
+          if (envelope instanceof Ask) askers.push(envelope.reply)
         }
         for (const item of cell.mailbox.drainSystem()) {
           if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") {

@@ -111,10 +111,14 @@ export class ReplyHandle {
   readonly await: Effect.Effect<unknown, AskError> = Deferred.await(this.deferred)
 }
 
-export interface Envelope {
-  readonly message: AgentMessage
-  readonly reply: ReplyHandle | undefined
+/** An ask: the message and where its answer goes. */
+export class Ask {
+  constructor(readonly message: AgentMessage, readonly reply: ReplyHandle) {}
 }
+
+/** What the user lane holds: a told message as it is (no wrapper to allocate), or an ask. */
+export type Envelope = AgentMessage | Ask
+export const messageOf = (envelope: Envelope): AgentMessage => envelope instanceof Ask ? envelope.message : envelope
 
 export type SystemItem =
   | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }
@@ -293,6 +297,7 @@ export const runIncarnation = (
 
     let current: Envelope | undefined
     let currentStarted = 0
+    let lastFinished = 0
     let crash: { error: unknown } | undefined
     let settleCheck: (() => void) | undefined
     /** Inspection events produced while handling, published by the host in order. */
@@ -309,12 +314,12 @@ export const runIncarnation = (
     /** The machine's answer to the message in hand; the first one counts, sent when the batch is flushed. */
     let machineAnswer: Effect.Effect<unknown, AskError> | undefined
     const answer = (result: Effect.Effect<unknown, AskError>) => {
-      if (current?.reply !== undefined && machineAnswer === undefined) machineAnswer = result
+      if (current instanceof Ask && machineAnswer === undefined) machineAnswer = result
     }
     actor.on(REPLY, (event: { value: unknown }) => answer(Effect.succeed(event.value)))
     actor.on(REJECT, (event: { reason: string }) =>
       answer(
-        Effect.fail(new AgentError({ agent: cell.name, messageType: current?.message.type ?? "?", reason: event.reason }))
+        Effect.fail(new AgentError({ agent: cell.name, messageType: current === undefined ? "?" : messageOf(current).type, reason: event.reason }))
       )
     )
 
@@ -360,9 +365,9 @@ export const runIncarnation = (
         current = undefined
         machineAnswer = undefined
         yield* flushOutbox
-        if (inHand !== undefined) yield* host.deadLetter(cell.name, inHand.message.type, "handler-crashed")
+        if (inHand !== undefined) yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
-        inHand?.reply?.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
+        if (inHand instanceof Ask) inHand.reply.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
         return yield* Effect.fail(new AgentCrashed({ agent: cell.name, reason }))
       })
     }
@@ -410,13 +415,14 @@ export const runIncarnation = (
     const complete = (envelope: Envelope, result: Effect.Effect<unknown, AskError> | undefined) => {
       current = undefined
       cell.handled++
-      const durationUs = (performance.now() - currentStarted) * 1000
+      lastFinished = performance.now()
+      const durationUs = (lastFinished - currentStarted) * 1000
       cell.histogram.record(durationUs)
       if (host.inspecting()) {
-        outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: envelope.message.type, durationUs })
+        outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: messageOf(envelope).type, durationUs })
       }
       // A message the machine handled without answering is acknowledged with the resulting state.
-      if (envelope.reply !== undefined) {
+      if (envelope instanceof Ask) {
         answers.push([
           envelope.reply,
           envelope.message.type,
@@ -427,10 +433,11 @@ export const runIncarnation = (
     }
 
     /** Starts handling a message; "waiting" means an invoked effect is still running. */
-    const begin = (envelope: Envelope): "done" | "waiting" | "crashed" => {
-      currentStarted = performance.now()
+    const begin = (envelope: Envelope, followsPrevious: boolean): "done" | "waiting" | "crashed" => {
+      // Within a batch a message starts when the previous one finished: one clock read per message.
+      currentStarted = followsPrevious ? lastFinished : performance.now()
       current = envelope
-      const message = envelope.message
+      const message = messageOf(envelope)
       if (!accepts(actor.getSnapshot(), message.type)) {
         cell.rejected++
         complete(
@@ -461,7 +468,7 @@ export const runIncarnation = (
     /** Handles one message to the end, waiting for invoked effects; used when draining for shutdown. */
     const handleFully = (envelope: Envelope) =>
       Effect.gen(function*() {
-        let outcome = begin(envelope)
+        let outcome = begin(envelope, false)
         while (outcome === "waiting") {
           yield* waitForEffects
           outcome = settled()
@@ -513,12 +520,14 @@ export const runIncarnation = (
         // Fast path: drain synchronously while every message completes synchronously.
         let system: SystemItem | undefined
         let outcome: "done" | "waiting" | "crashed" = "done"
+        let followsPrevious = false
         while (true) {
           system = mailbox.pollSystemUnsafe()
           if (system !== undefined) break
           const envelope = mailbox.pollUserUnsafe()
           if (envelope === undefined) break
-          outcome = begin(envelope)
+          outcome = begin(envelope, followsPrevious)
+          followsPrevious = true
           if (outcome !== "done" || actor.getSnapshot().status === "done") break
         }
         while (outcome === "waiting") {
@@ -551,8 +560,8 @@ export const runIncarnation = (
             // Interrupted mid-message (shutdown timeout): the asker learns, the message is accounted.
             const inHand = current
             current = undefined
-            yield* host.deadLetter(cell.name, inHand.message.type, "agent-stopped")
-            inHand.reply?.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+            yield* host.deadLetter(cell.name, messageOf(inHand).type, "agent-stopped")
+            if (inHand instanceof Ask) inHand.reply.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
           }
         })
       )
