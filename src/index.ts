@@ -1,39 +1,58 @@
 /**
  * The composition root: parse the command line, provide the live adapters,
- * run. Nothing else lives here.
+ * run the command. Nothing else lives here.
  */
 import { Effect, Layer, References } from "effect"
 import * as ProcStatsLive from "./adapters/procfs/ProcStatsLive.ts"
 import * as StateStoreLive from "./adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "./adapters/system/SystemFactsLive.ts"
-import { parse, USAGE } from "./cli/args.ts"
+import { EXIT, parse } from "./cli/args.ts"
+import { runClientCommand } from "./cli/commands.ts"
 import * as Daemon from "./daemon/Daemon.ts"
-import packageJson from "../package.json" with { type: "json" }
+import * as SelfTest from "./daemon/SelfTest.ts"
+import { resolveDaemonSettings } from "./daemon/settings.ts"
+import { versionLine } from "./version.ts"
+
+const liveAdapters = (stateDir: string) =>
+  Layer.mergeAll(SystemFactsLive.layer, ProcStatsLive.layer, StateStoreLive.layer(stateDir))
 
 const main = async (): Promise<number> => {
-  const command = parse(process.argv.slice(2), process.env)
-  switch (command._tag) {
-    case "UsageError":
-      process.stderr.write(`sigmavault: ${command.message}\n`)
-      return 2
+  const parsed = parse(process.argv.slice(2))
+  switch (parsed._tag) {
     case "Help":
-      process.stdout.write(USAGE)
-      return 0
+      process.stdout.write(parsed.text)
+      return EXIT.ok
     case "Version":
-      process.stdout.write(`sigmavault ${packageJson.version}\n`)
-      return 0
-    case "Run": {
-      const adapters = Layer.mergeAll(
-        SystemFactsLive.layer,
-        ProcStatsLive.layer,
-        StateStoreLive.layer(command.stateDir)
-      )
-      const program = Daemon.run(command).pipe(
-        Effect.provide(adapters),
-        Effect.provideService(References.MinimumLogLevel, command.logLevel)
+      process.stdout.write(`${versionLine}\n`)
+      return EXIT.ok
+    case "UsageError":
+      process.stderr.write(`sigmavault: ${parsed.message}\n`)
+      return EXIT.usage
+  }
+  const command = parsed.parsed
+  switch (command.command) {
+    case "run": {
+      const settings = await Effect.runPromise(Effect.result(resolveDaemonSettings(command, process.env)))
+      if (settings._tag === "Failure") {
+        process.stderr.write(`sigmavault: ${settings.failure.message}\n`)
+        return settings.failure._tag === "UsageProblem" ? EXIT.usage : EXIT.failure
+      }
+      const program = Daemon.run(settings.success).pipe(
+        Effect.provide(liveAdapters(settings.success.stateDir)),
+        Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
     }
+    case "selftest": {
+      const stateDir = await import("node:fs/promises").then((fs) => fs.mkdtemp("/tmp/sigmavault-selftest-"))
+      const program = SelfTest.run.pipe(
+        Effect.provide(liveAdapters(stateDir)),
+        Effect.provideService(References.MinimumLogLevel, "Warn")
+      )
+      return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
+    }
+    default:
+      return runClientCommand(command, process.env)
   }
 }
 
@@ -41,6 +60,6 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     process.stderr.write(`sigmavault: unexpected failure: ${error instanceof Error ? error.stack : String(error)}\n`)
-    process.exit(1)
+    process.exit(EXIT.failure)
   }
 )

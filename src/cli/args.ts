@@ -1,70 +1,199 @@
 /**
- * Command-line parsing for the commands that exist so far. Unknown commands
- * and flags are usage errors that say what was wrong and what to do.
+ * The command line: commands, their flags and their help. Parsing returns a
+ * value (never throws); a usage error says what was wrong and what to do.
  */
-import { LogLevel } from "effect"
+
+export const EXIT = {
+  ok: 0,
+  /** Something unexpected, or the daemon could not start. */
+  failure: 1,
+  usage: 2,
+  /** No daemon answers on the socket. */
+  notRunning: 3,
+  /** The daemon refused the request or the agent answered with an error. */
+  refused: 4,
+  /** The agent did not answer within the timeout. */
+  timeout: 5
+} as const
+
+interface FlagSpec {
+  readonly name: string
+  readonly value?: string
+  readonly help: string
+}
+
+interface CommandSpec {
+  readonly name: string
+  readonly args: string
+  readonly summary: string
+  readonly flags: ReadonlyArray<FlagSpec>
+  readonly details?: string
+}
+
+const socketFlag: FlagSpec = {
+  name: "--socket",
+  value: "PATH",
+  help: "control socket (default: $SIGMAVAULT_SOCKET, else /run/sigmavault/control.sock)"
+}
+const jsonFlag: FlagSpec = { name: "--json", help: "machine-readable JSON output" }
+
+export const COMMANDS: ReadonlyArray<CommandSpec> = [
+  {
+    name: "run",
+    args: "",
+    summary: "start the daemon in the foreground (SIGINT/SIGTERM stop it gracefully)",
+    flags: [
+      { name: "--socket", value: "PATH", help: "control socket (default: $RUNTIME_DIRECTORY/control.sock, else /run/sigmavault/control.sock)" },
+      { name: "--state-dir", value: "DIR", help: "agents' state (default: $STATE_DIRECTORY, else /var/lib/sigmavault)" },
+      { name: "--runtime-dir", value: "DIR", help: "runtime files (default: $RUNTIME_DIRECTORY, else /run/sigmavault)" },
+      { name: "--config", value: "FILE", help: "configuration file (default: /etc/sigmavault/sigmavault.conf if it exists)" },
+      { name: "--log-level", value: "LEVEL", help: "trace, debug, info, warn or error (default info)" },
+      { name: "--shutdown-deadline", value: "MS", help: "how long a graceful stop may drain mailboxes (default 5000)" },
+      { name: "--test-faults", help: "accept {\"type\":\"sv.fault\"}, which crashes an agent (for tests only)" }
+    ],
+    details: "Settings come from, in increasing precedence: defaults, the config file, systemd's\n" +
+      "STATE_DIRECTORY/RUNTIME_DIRECTORY, then these flags (see docs/configuration.md)."
+  },
+  { name: "agents", args: "", summary: "show the supervision tree: state, mailbox depth, restarts", flags: [socketFlag, jsonFlag] },
+  {
+    name: "tell",
+    args: "AGENT JSON",
+    summary: "send a message without waiting for an answer",
+    flags: [socketFlag, jsonFlag],
+    details: "Example: sigmavault tell ECLIPSE '{\"type\":\"check\"}'"
+  },
+  {
+    name: "ask",
+    args: "AGENT JSON",
+    summary: "send a message and print the agent's answer",
+    flags: [socketFlag, jsonFlag, { name: "--timeout", value: "MS", help: "how long to wait for the answer (default 5000)" }],
+    details: "Example: sigmavault ask CORE '{\"type\":\"facts\"}'"
+  },
+  {
+    name: "events",
+    args: "",
+    summary: "stream lifecycle events until interrupted",
+    flags: [
+      socketFlag,
+      jsonFlag,
+      { name: "--agent", value: "NAME", help: "only this agent's events (repeatable)" },
+      { name: "--type", value: "T", help: "only this event type, e.g. restarted, failed, transition (repeatable)" }
+    ]
+  },
+  { name: "status", args: "", summary: "the daemon at a glance", flags: [socketFlag, jsonFlag] },
+  {
+    name: "selftest",
+    args: "",
+    summary: "start all agents in-process, ask CORE for facts, stop (smoke test of a build)",
+    flags: []
+  }
+]
+
+const pad = (s: string, n: number) => s + " ".repeat(Math.max(1, n - s.length))
 
 export const USAGE = `Usage: sigmavault <command> [options]
 
 Commands:
-  run                 start the agent runtime in the foreground (Ctrl-C stops it gracefully)
+${COMMANDS.map((c) => `  ${pad(`${c.name} ${c.args}`.trim(), 18)}${c.summary}`).join("\n")}
 
-Options for run:
-  --state-dir DIR     where agents keep state (default: $STATE_DIRECTORY or /var/lib/sigmavault)
-  --log-level LEVEL   one of: ${["Trace", "Debug", "Info", "Warn", "Error"].join(", ")} (default Info)
-  --shutdown-deadline MS
-                      how long a graceful stop may drain mailboxes (default 5000)
+Options:
+  -h, --help        help for sigmavault, or for a command: sigmavault ask --help
+  --version         print the version and commit
 
-  -h, --help          show this help
-  --version           print the version
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 daemon not running,
+            4 request refused or agent error, 5 timeout.
 `
 
-export type Command =
-  | { readonly _tag: "Help" }
+export const commandHelp = (spec: CommandSpec): string => {
+  const flags = [...spec.flags, { name: "-h, --help", help: "show this help" }]
+  const width = Math.max(...flags.map((f) => f.name.length + ("value" in f && f.value ? f.value.length + 1 : 0))) + 3
+  return `Usage: sigmavault ${spec.name}${spec.args ? ` ${spec.args}` : ""} [options]
+
+${spec.summary}.
+
+Options:
+${flags.map((f) => `  ${pad(`${f.name}${"value" in f && f.value ? ` ${f.value}` : ""}`, width)}${f.help}`).join("\n")}
+${spec.details ? `\n${spec.details}\n` : ""}`
+}
+
+export interface Parsed {
+  readonly command: string
+  readonly positional: ReadonlyArray<string>
+  readonly flags: ReadonlyMap<string, ReadonlyArray<string>>
+}
+
+export type ParseResult =
+  | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Version" }
-  | {
-    readonly _tag: "Run"
-    readonly stateDir: string
-    readonly logLevel: LogLevel.LogLevel
-    readonly shutdownDeadlineMs: number
-  }
   | { readonly _tag: "UsageError"; readonly message: string }
+  | { readonly _tag: "Command"; readonly parsed: Parsed }
 
-const usageError = (message: string): Command => ({ _tag: "UsageError", message })
+const usageError = (message: string): ParseResult => ({ _tag: "UsageError", message })
 
-const LEVELS: ReadonlyArray<LogLevel.LogLevel> = ["Trace", "Debug", "Info", "Warn", "Error"]
-
-export const parse = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>): Command => {
+export const parse = (argv: ReadonlyArray<string>): ParseResult => {
   const [command, ...rest] = argv
-  if (command === undefined || command === "-h" || command === "--help" || command === "help") return { _tag: "Help" }
-  if (command === "--version" || command === "version") return { _tag: "Version" }
-  if (command !== "run") return usageError(`unknown command '${command}'; run 'sigmavault --help' for the list`)
-
-  let stateDir = env.STATE_DIRECTORY?.split(":")[0] || "/var/lib/sigmavault"
-  let logLevel: LogLevel.LogLevel = "Info"
-  let shutdownDeadlineMs = 5_000
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i]!
-    if (flag === "-h" || flag === "--help") return { _tag: "Help" }
-    const value = rest[i + 1]
-    if (!["--state-dir", "--log-level", "--shutdown-deadline"].includes(flag)) {
-      return usageError(`unknown option '${flag}' for run; run 'sigmavault --help'`)
-    }
-    if (value === undefined || value.startsWith("--")) return usageError(`${flag} needs a value`)
-    i++
-    if (flag === "--state-dir") {
-      stateDir = value
-    } else if (flag === "--log-level") {
-      const level = LEVELS.find((l) => l.toLowerCase() === value.toLowerCase())
-      if (level === undefined) return usageError(`--log-level '${value}' is not one of ${LEVELS.join(", ")}`)
-      logLevel = level
-    } else {
-      const ms = Number(value)
-      if (!Number.isInteger(ms) || ms < 0) {
-        return usageError(`--shutdown-deadline '${value}' is not a whole number of milliseconds`)
-      }
-      shutdownDeadlineMs = ms
-    }
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    const topic = command === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined
+    return { _tag: "Help", text: topic === undefined ? USAGE : commandHelp(topic) }
   }
-  return { _tag: "Run", stateDir, logLevel, shutdownDeadlineMs }
+  if (command === "--version" || command === "version") return { _tag: "Version" }
+  const spec = COMMANDS.find((c) => c.name === command)
+  if (spec === undefined) {
+    return usageError(command.startsWith("-")
+      ? `unknown option '${command}'; run 'sigmavault --help'`
+      : `unknown command '${command}'; commands: ${COMMANDS.map((c) => c.name).join(", ")}`)
+  }
+  const positional: Array<string> = []
+  const flags = new Map<string, Array<string>>()
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    if (arg === "-h" || arg === "--help") return { _tag: "Help", text: commandHelp(spec) }
+    if (!arg.startsWith("--") || arg === "--") {
+      positional.push(arg)
+      continue
+    }
+    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
+    const flag = spec.flags.find((f) => f.name === name)
+    if (flag === undefined) return usageError(`unknown option '${name}' for ${spec.name}; run 'sigmavault ${spec.name} --help'`)
+    let value = "true"
+    if (flag.value !== undefined) {
+      const next = inline ?? rest[++i]
+      if (next === undefined) return usageError(`${name} needs a value (${flag.value})`)
+      value = next
+    } else if (inline !== undefined) {
+      return usageError(`${name} takes no value`)
+    }
+    flags.set(name, [...(flags.get(name) ?? []), value])
+  }
+  const expected = spec.args === "" ? 0 : spec.args.split(" ").length
+  if (positional.length !== expected) {
+    return usageError(
+      expected === 0
+        ? `${spec.name} takes no arguments, got: ${positional.join(" ")}`
+        : `${spec.name} needs ${spec.args}, got ${positional.length} argument${positional.length === 1 ? "" : "s"}; ` +
+          `run 'sigmavault ${spec.name} --help'`
+    )
+  }
+  return { _tag: "Command", parsed: { command: spec.name, positional, flags } }
+}
+
+/** The last value given for a flag. */
+export const flag = (parsed: Parsed, name: string): string | undefined => parsed.flags.get(name)?.at(-1)
+export const flagAll = (parsed: Parsed, name: string): ReadonlyArray<string> => parsed.flags.get(name) ?? []
+export const hasFlag = (parsed: Parsed, name: string): boolean => parsed.flags.has(name)
+
+/** A whole number within bounds, or a usage error naming the flag. */
+export const integerFlag = (
+  parsed: Parsed,
+  name: string,
+  min: number,
+  max: number
+): { readonly ok: true; readonly value: number | undefined } | { readonly ok: false; readonly message: string } => {
+  const raw = flag(parsed, name)
+  if (raw === undefined) return { ok: true, value: undefined }
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    return { ok: false, message: `${name} '${raw}' must be a whole number from ${min} to ${max}` }
+  }
+  return { ok: true, value: n }
 }

@@ -1,15 +1,27 @@
 /**
- * `sigmavault run`: starts the supervision tree in the foreground, runs until
- * SIGINT/SIGTERM (graceful shutdown with a deadline) or until an escalation
- * passes the root (exit code 1, so systemd's Restart=on-failure starts afresh).
+ * `sigmavault run`: starts the supervision tree and the control socket in the
+ * foreground, runs until SIGINT/SIGTERM (graceful shutdown with a deadline)
+ * or until an escalation passes the root (exit code 1, so systemd's
+ * Restart=on-failure starts afresh).
  */
-import { Deferred, Effect, Exit } from "effect"
+import { Deferred, Effect, Exit, Result } from "effect"
+import * as ControlServer from "../adapters/socket/ControlServer.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
+import { version, commit } from "../version.ts"
 
-export interface DaemonOptions {
+export interface DaemonSettings {
   readonly stateDir: string
+  readonly socketPath: string
+  readonly socketMode: number
+  readonly socketGid: number | undefined
   readonly shutdownDeadlineMs: number
+  readonly maxFrameBytes: number
+  readonly maxConnections: number
+  readonly clientBufferEvents: number
+  readonly askTimeoutMs: number
+  readonly mailboxCapacity: number
+  readonly testFaults: boolean
 }
 
 export const ExitCode = { ok: 0, failed: 1 } as const
@@ -29,12 +41,43 @@ const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
   })
 })
 
-export const run = (options: DaemonOptions): Effect.Effect<number, never, RosterServices> =>
+export const run = (settings: DaemonSettings): Effect.Effect<number, never, RosterServices> =>
   Effect.scoped(Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: rosterTree() })
+    const startedAt = Date.now()
+    const system = yield* ActorSystem.make({
+      root: rosterTree(),
+      defaultMailboxCapacity: settings.mailboxCapacity,
+      defaultAskTimeoutMs: settings.askTimeoutMs,
+      testFaults: settings.testFaults
+    })
+    let connections = () => 0
+    const server = yield* ControlServer.start(system, {
+      socketPath: settings.socketPath,
+      mode: settings.socketMode,
+      gid: settings.socketGid,
+      maxFrameBytes: settings.maxFrameBytes,
+      maxConnections: settings.maxConnections,
+      clientBufferEvents: settings.clientBufferEvents,
+      defaultAskTimeoutMs: settings.askTimeoutMs,
+      statusExtras: () => ({
+        version: `${version} (${commit})`,
+        pid: process.pid,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        socket: settings.socketPath,
+        connections: connections()
+      })
+    }).pipe(Effect.result)
+    if (Result.isFailure(server)) {
+      yield* Effect.logError(`sigmavault cannot start: ${server.failure.message}`)
+      yield* system.shutdown({ deadlineMs: 0 })
+      return ExitCode.failed
+    }
+    connections = server.success.connections
     const started = system.summary()
     yield* Effect.logInfo(
-      `sigmavault started: ${started.running}/${started.agents} agents running, state in ${options.stateDir}`
+      `sigmavault ${version} started: ${started.running}/${started.agents} agents running; ` +
+        `control socket ${settings.socketPath}; state in ${settings.stateDir}` +
+        (settings.testFaults ? "; TEST FAULTS ENABLED" : "")
     )
     const stop = yield* Deferred.make<{ readonly reason: string }>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
@@ -47,8 +90,8 @@ export const run = (options: DaemonOptions): Effect.Effect<number, never, Roster
       yield* Effect.logError(`sigmavault stopping: ${reason}`)
       return ExitCode.failed
     }
-    yield* Effect.logInfo(`sigmavault stopping on ${reason}: draining mailboxes for up to ${options.shutdownDeadlineMs} ms`)
-    const report = yield* system.shutdown({ deadlineMs: options.shutdownDeadlineMs })
+    yield* Effect.logInfo(`sigmavault stopping on ${reason}: draining mailboxes for up to ${settings.shutdownDeadlineMs} ms`)
+    const report = yield* system.shutdown({ deadlineMs: settings.shutdownDeadlineMs })
     const leftover = Object.entries(report.leftover).map(([agent, n]) => `${agent}=${n}`).join(" ")
     yield* Effect.logInfo(
       `sigmavault stopped in ${report.durationMs} ms` +

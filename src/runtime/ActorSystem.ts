@@ -7,7 +7,7 @@
  * `inject`/`injectAsk`, are validated against the agent's message schema, and
  * are refused at once with MailboxFull when the mailbox is full.
  */
-import { Cause, Clock, Effect, Exit, Fiber, Latch, Queue, type Scope } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Latch, Predicate, Queue, type Scope } from "effect"
 import {
   AgentCell,
   type AgentDefinition,
@@ -71,7 +71,17 @@ export interface ActorSystemOptions<R> {
   /** How long an internal sender waits on a full mailbox before the message is a dead letter. */
   readonly backpressureTimeoutMs?: number
   readonly defaultShutdownTimeoutMs?: number
+  /** Mailbox capacity of agents whose definition does not set one. */
+  readonly defaultMailboxCapacity?: number
+  /**
+   * Test builds only (`run --test-faults`): every agent also accepts
+   * {"type":"sv.fault"}, which crashes it as a defect in an action would.
+   */
+  readonly testFaults?: boolean
 }
+
+/** The test-only message that crashes an agent when `testFaults` is on. */
+export const FAULT = "sv.fault"
 
 export type Lifecycle = AgentStatus["lifecycle"]
 
@@ -169,6 +179,11 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       external: boolean
     ): Effect.Effect<void, TellError> => {
       const mailbox = cell.mailbox
+      if (message.type === FAULT && options.testFaults === true) {
+        const error = new Error(`fault injected into ${cell.name} for testing`)
+        mailbox.offerSystem({ kind: "crash", incarnation: cell.incarnation, error })
+        return Effect.void
+      }
       if (isStandardMessage(message.type)) {
         if (mailbox.offerSystem({ kind: message.type, reply })) return Effect.void
         return Effect.andThen(
@@ -229,6 +244,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       Effect.gen(function*() {
         if (lifecycle !== "running") return yield* Effect.fail(new SystemShuttingDown())
         const cell = yield* lookup(agent)
+        if (options.testFaults === true && Predicate.isObject(input) && (input as { type?: unknown }).type === FAULT) {
+          return { cell, message: { type: FAULT } }
+        }
         const validated = validators.get(agent)!.validate(input)
         if (Exit.isFailure(validated)) {
           return yield* Effect.fail(Cause.squash(validated.cause) as InvalidMessage)
@@ -302,7 +320,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {
       if (cells.has(definition.name)) throw new Error(`agent ${definition.name} is registered twice`)
       const validator = makeValidator(definition.name, definition.messages)
-      const cell = new AgentCell(definition, validator.types)
+      const cell = new AgentCell(definition, validator.types, options.defaultMailboxCapacity ?? 1024)
       cells.set(definition.name, cell)
       validators.set(definition.name, validator)
       const hooks: ChildHooks = {

@@ -160,9 +160,10 @@ export class AgentCell {
   constructor(
     readonly definition: AgentDefinition<any>,
     /** Every message type the agent accepts, standard ones included. */
-    readonly accepts: ReadonlyArray<string>
+    readonly accepts: ReadonlyArray<string>,
+    defaultMailboxCapacity: number
   ) {
-    this.mailbox = new Mailbox(definition.mailboxCapacity ?? 1024)
+    this.mailbox = new Mailbox(definition.mailboxCapacity ?? defaultMailboxCapacity)
   }
 
   get name(): string {

@@ -1,0 +1,281 @@
+/**
+ * The control socket: a Unix stream socket speaking length-prefixed msgpack
+ * frames (docs/protocol.md). Each connection decodes frames incrementally,
+ * answers requests as they complete (pipelined, out of order), and streams
+ * inspection events to its subscriptions through a bounded outbound budget:
+ * a client that does not read loses events (and is told how many) instead of
+ * growing the daemon's memory or slowing the agents.
+ *
+ * Bad input never reaches past its connection: framing errors (an oversized
+ * or never-completed frame) get an error reply and the connection is closed;
+ * a body that is not msgpack, a request of the wrong shape, an unknown op or
+ * agent, or a message its agent refuses gets an error reply and the
+ * connection stays open.
+ */
+import * as fs from "node:fs/promises"
+import * as net from "node:net"
+import * as path from "node:path"
+import { Cause, Context, Effect, Exit, Schema, Scope } from "effect"
+import type { ActorSystem } from "../../runtime/ActorSystem.ts"
+import type { InspectionEvent } from "../../runtime/Inspection.ts"
+import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
+import { type ErrorBody, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
+
+export interface ControlServerOptions {
+  readonly socketPath: string
+  /** File mode of the socket, e.g. 0o660. */
+  readonly mode: number
+  /** Group id that may use the socket; undefined keeps the daemon's group. */
+  readonly gid: number | undefined
+  readonly maxFrameBytes: number
+  readonly maxConnections: number
+  /** Events a subscriber may have unread before it loses the newest ones. */
+  readonly clientBufferEvents: number
+  readonly defaultAskTimeoutMs: number
+  /** A frame that has started must complete within this time. */
+  readonly frameTimeoutMs?: number
+  /** Extra fields for the `status` op (version, pid, uptime…). */
+  readonly statusExtras?: () => Record<string, unknown>
+}
+
+export class ControlSocketError extends Schema.TaggedError<ControlSocketError>()("ControlSocketError", {
+  socketPath: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `control socket ${this.socketPath}: ${this.reason}`
+  }
+}
+
+export interface ControlServer {
+  readonly connections: () => number
+}
+
+/** Replies a client leaves unread beyond this are a client that does not read: it is disconnected. */
+const MAX_UNREAD_REPLY_BYTES = 16 * 1024 * 1024
+
+const errorBody = (error: unknown): ErrorBody => {
+  if (error !== null && typeof error === "object" && "_tag" in error && "message" in error) {
+    return { code: String(error._tag), message: String(error.message) }
+  }
+  return { code: "InternalError", message: error instanceof Error ? error.message : String(error) }
+}
+
+const errnoOf = (error: unknown): string | undefined =>
+  error !== null && typeof error === "object" && "code" in error ? String(error.code) : undefined
+
+/** Is a daemon answering on this path? A refused connection means a stale socket file. */
+const probe = (socketPath: string) =>
+  Effect.callback<"live" | "stale" | "absent", ControlSocketError>((resume) => {
+    const client = net.createConnection(socketPath)
+    client.once("connect", () => {
+      client.destroy()
+      resume(Effect.succeed("live"))
+    })
+    client.once("error", (error) => {
+      const code = errnoOf(error)
+      if (code === "ECONNREFUSED") resume(Effect.succeed("stale"))
+      else if (code === "ENOENT") resume(Effect.succeed("absent"))
+      else resume(Effect.fail(new ControlSocketError({ socketPath, reason: `cannot check it: ${error.message}` })))
+    })
+  })
+
+const io = <A>(socketPath: string, what: string, run: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: run,
+    catch: (error) =>
+      new ControlSocketError({ socketPath, reason: `${what}: ${error instanceof Error ? error.message : String(error)}` })
+  })
+
+export const start = (
+  system: ActorSystem,
+  options: ControlServerOptions
+): Effect.Effect<ControlServer, ControlSocketError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const socketPath = options.socketPath
+    const context = yield* Effect.context<never>()
+    const runFork = Effect.runForkWith(context)
+
+    const state = yield* probe(socketPath)
+    if (state === "live") {
+      return yield* Effect.fail(
+        new ControlSocketError({
+          socketPath,
+          reason: "another sigmavault daemon is already listening here; stop it first or pass another --socket"
+        })
+      )
+    }
+    if (state === "stale") {
+      yield* Effect.logWarning(`removing stale control socket ${socketPath} left by a daemon that did not stop cleanly`)
+      yield* io(socketPath, "remove stale socket", () => fs.rm(socketPath, { force: true }))
+    }
+    yield* io(socketPath, "create its directory", () => fs.mkdir(path.dirname(socketPath), { recursive: true }))
+
+    const sockets = new Set<net.Socket>()
+    const server = net.createServer({ allowHalfOpen: false })
+    server.maxConnections = options.maxConnections
+
+    // Bind with a private mode first, then widen to the configured one: never briefly world-accessible.
+    const previousUmask = process.umask(0o077)
+    yield* Effect.callback<void, ControlSocketError>((resume) => {
+      server.once("error", (error) => resume(Effect.fail(new ControlSocketError({ socketPath, reason: `cannot listen: ${error.message}` }))))
+      server.listen(socketPath, () => resume(Effect.void))
+    }).pipe(Effect.ensuring(Effect.sync(() => process.umask(previousUmask))))
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        for (const socket of sockets) socket.destroy()
+        yield* Effect.callback<void>((resume) => {
+          server.close(() => resume(Effect.void))
+        })
+        yield* Effect.ignore(io(socketPath, "remove socket", () => fs.rm(socketPath, { force: true })))
+      })
+    )
+    yield* io(socketPath, "set its mode", () => fs.chmod(socketPath, options.mode))
+    if (options.gid !== undefined) {
+      const gid = options.gid
+      yield* io(socketPath, `give it to group ${gid}`, () => fs.chown(socketPath, -1, gid))
+    }
+
+    server.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+      serveConnection(socket)
+    })
+
+    const serveConnection = (socket: net.Socket) => {
+      const decoder = new FrameDecoder(options.maxFrameBytes)
+      const subscriptions = new Map<number, Scope.Closeable>()
+      let nextSubscription = 1
+      let frameTimer: NodeJS.Timeout | undefined
+
+      const send = (value: unknown) => {
+        if (socket.destroyed) return
+        if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) {
+          socket.destroy()
+          return
+        }
+        socket.write(encodeFrame(value))
+      }
+      const reply = (value: Reply) => send(value)
+
+      /** A framing error: say why, then close — the stream is out of step. */
+      const refuse = (code: string, message: string) => {
+        if (socket.destroyed) return
+        socket.end(encodeFrame({ id: null, ok: false, error: { code, message } } satisfies Reply))
+        socket.destroySoon()
+      }
+
+      const closeSubscriptions = () => {
+        for (const scope of subscriptions.values()) runFork(Scope.close(scope, Exit.void))
+        subscriptions.clear()
+      }
+      socket.once("close", () => {
+        if (frameTimer !== undefined) clearTimeout(frameTimer)
+        closeSubscriptions()
+      })
+      socket.on("error", () => socket.destroy())
+
+      const subscribe = (request: Extract<Request, { op: "subscribe" }>) =>
+        Effect.gen(function*() {
+          const id = nextSubscription++
+          const scope = yield* Scope.make()
+          subscriptions.set(id, scope)
+          const subscriber = yield* Scope.provide(system.inspection.subscribe, scope)
+          const agents = request.agents === undefined ? undefined : new Set(request.agents)
+          const types = request.types === undefined ? undefined : new Set(request.types.map((t) => t.toLowerCase()))
+          const wanted = (event: InspectionEvent) =>
+            (agents === undefined || ("agent" in event && agents.has(event.agent)) ||
+              ("supervisor" in event && agents.has(event.supervisor))) &&
+            (types === undefined || types.has(event._tag.toLowerCase()))
+          let unread = 0
+          let lost = 0
+          let lostBySubscriber = 0
+          const pump = Effect.forever(Effect.map(subscriber.take, (event) => {
+            if (socket.destroyed || !wanted(event)) return
+            // Events the bus slid out before this subscriber read them count as lost too.
+            const slid = subscriber.lost() - lostBySubscriber
+            lostBySubscriber += slid
+            lost += slid
+            if (unread >= options.clientBufferEvents) {
+              lost++
+              return
+            }
+            if (lost > 0) {
+              socket.write(encodeFrame({ subscription: id, lost }))
+              lost = 0
+            }
+            unread++
+            socket.write(encodeFrame({ subscription: id, event }), () => unread--)
+          }))
+          yield* Effect.forkIn(pump, scope)
+          return { subscription: id }
+        })
+
+      const handle = (request: Request): Effect.Effect<unknown, unknown> => {
+        switch (request.op) {
+          case "tell":
+            return Effect.as(system.inject(request.agent, request.message), { accepted: true })
+          case "ask":
+            return system.injectAsk(request.agent, request.message, {
+              timeoutMs: request.timeoutMs ?? options.defaultAskTimeoutMs
+            })
+          case "agents":
+            return Effect.sync(() => system.tree())
+          case "status":
+            return Effect.sync(() => ({ ...options.statusExtras?.(), summary: system.summary(), agents: system.agents() }))
+          case "subscribe":
+            return subscribe(request)
+          case "unsubscribe": {
+            const scope = subscriptions.get(request.subscription)
+            if (scope === undefined) {
+              return Effect.fail({ _tag: "UnknownSubscription", message: `no subscription ${request.subscription} on this connection` })
+            }
+            subscriptions.delete(request.subscription)
+            return Effect.as(Scope.close(scope, Exit.void), { unsubscribed: request.subscription })
+          }
+        }
+      }
+
+      const onBody = (body: Uint8Array) => {
+        const decoded = decodeBody(body)
+        if (!decoded.ok) return reply({ id: null, ok: false, error: { code: "BadFrame", message: decoded.reason } })
+        const parsed = parseRequest(decoded.value)
+        if (!parsed.ok) return reply({ id: parsed.id, ok: false, error: parsed.error })
+        const id = parsed.request.id
+        runFork(
+          Effect.matchCause(handle(parsed.request), {
+            onSuccess: (result) => reply({ id, ok: true, result: result ?? null }),
+            onFailure: (cause) => reply({ id, ok: false, error: errorBody(Cause.squash(cause)) })
+          })
+        )
+      }
+
+      socket.on("data", (chunk: Buffer) => {
+        for (const event of decoder.push(chunk)) {
+          if (event._tag === "TooLarge") {
+            return refuse(
+              "FrameTooLarge",
+              `frame of ${event.length} bytes exceeds the maximum of ${event.max} bytes; closing the connection`
+            )
+          }
+          onBody(event.body)
+        }
+        if (frameTimer !== undefined) clearTimeout(frameTimer)
+        frameTimer = undefined
+        if (decoder.pending > 0) {
+          const timeoutMs = options.frameTimeoutMs ?? 10_000
+          frameTimer = setTimeout(
+            () => refuse("IncompleteFrame", `a frame was started but not completed within ${timeoutMs} ms; closing the connection`),
+            timeoutMs
+          )
+        }
+      })
+    }
+
+    return { connections: () => sockets.size }
+  })
+
+/** The running server, for whoever reports on endpoints (SYNAPSE, status). */
+export class ControlServerService extends Context.Service<ControlServerService, ControlServer>()(
+  "sigmavault/adapters/socket/ControlServer"
+) {}

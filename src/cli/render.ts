@@ -1,0 +1,112 @@
+/**
+ * Human output of the client commands: tidy tables and one-line events. The
+ * functions are pure (data in, text out) so they are tested without a socket.
+ */
+import type { SystemSummary, TreeNode } from "../runtime/ActorSystem.ts"
+import type { AgentStatus } from "../runtime/Agent.ts"
+import type { InspectionEvent } from "../runtime/Inspection.ts"
+
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()
+  return [line(header), ...rows.map(line)].join("\n") + "\n"
+}
+
+const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x % 1000 === 0 ? 0 : 1)}s` : `${x}ms`)
+
+/** The supervision tree, one row per supervisor and agent, indented by depth. */
+export const renderTree = (tree: TreeNode): string => {
+  const rows: Array<Array<string>> = []
+  const walk = (node: TreeNode, prefix: string, last: boolean, root: boolean) => {
+    const branch = root ? "" : `${prefix}${last ? "└─ " : "├─ "}`
+    if (node.kind === "supervisor") {
+      const s = node.status
+      rows.push([
+        `${branch}${s.name}`,
+        "",
+        s.lifecycle,
+        `${s.strategy} ${s.intensity.maxRestarts}/${ms(s.intensity.withinMs)}`,
+        "",
+        String(s.restarts),
+        "",
+        s.lastError ?? ""
+      ])
+      const childPrefix = root ? "" : `${prefix}${last ? "   " : "│  "}`
+      node.children.forEach((child, i) => walk(child, childPrefix, i === node.children.length - 1, false))
+    } else {
+      const a = node.status
+      rows.push([
+        `${branch}${a.name}`,
+        a.tier,
+        a.lifecycle,
+        a.state,
+        `${a.mailboxDepth}/${a.mailboxCapacity}`,
+        String(a.restarts),
+        String(a.handled),
+        a.lastError ?? ""
+      ])
+    }
+  }
+  walk(tree, "", true, true)
+  return table(["NAME", "TIER", "LIFECYCLE", "STATE / STRATEGY", "MAILBOX", "RESTARTS", "HANDLED", "LAST ERROR"], rows)
+}
+
+export const renderStatus = (status: {
+  readonly summary: SystemSummary
+  readonly agents: ReadonlyArray<AgentStatus>
+  readonly version?: string
+  readonly pid?: number
+  readonly uptimeSeconds?: number
+  readonly socket?: string
+  readonly connections?: number
+}): string => {
+  const s = status.summary
+  const lines = [
+    `sigmavault ${status.version ?? "?"}  pid ${status.pid ?? "?"}  up ${status.uptimeSeconds ?? "?"}s  ${s.lifecycle}`,
+    `agents: ${s.running}/${s.agents} running, ${s.restarting} restarting, ${s.failed} failed, ${s.stopped} stopped`,
+    `dead letters: ${s.deadLetters}`,
+    `socket: ${status.socket ?? "?"} (${status.connections ?? "?"} connections)`
+  ]
+  if (s.escalations.length > 0) lines.push(`escalations:\n${s.escalations.map((e) => `  ${e}`).join("\n")}`)
+  const troubled = status.agents.filter((a) => a.lifecycle !== "running" || a.restarts > 0)
+  if (troubled.length > 0) {
+    lines.push(
+      "",
+      table(
+        ["AGENT", "LIFECYCLE", "RESTARTS", "LAST ERROR"],
+        troubled.map((a) => [a.name, a.lifecycle, String(a.restarts), a.lastError ?? ""])
+      ).trimEnd()
+    )
+  }
+  return lines.join("\n") + "\n"
+}
+
+const time = (at: number) => new Date(at).toISOString().slice(11, 23)
+
+/** One line per event, the type lower-cased as `--type` filters take it. */
+export const renderEvent = (event: InspectionEvent): string => {
+  const head = `${time(event.at)} ${event._tag.toLowerCase().padEnd(14)}`
+  switch (event._tag) {
+    case "Started":
+      return `${head} ${event.agent} (incarnation ${event.incarnation})`
+    case "Stopped":
+      return `${head} ${event.agent}: ${event.reason}`
+    case "Failed":
+      return `${head} ${event.agent}: ${event.error}`
+    case "Restarted":
+      return `${head} ${event.agent} (restart ${event.restarts}, after ${event.delayMs} ms)`
+    case "Escalated":
+      return `${head} ${event.supervisor}: ${event.reason}`
+    case "Transition":
+      return `${head} ${event.agent}: ${event.from} -> ${event.to}`
+    case "MessageHandled":
+      return `${head} ${event.agent}: ${event.messageType} in ${event.durationUs.toFixed(0)} µs`
+    case "DeadLetter":
+      return `${head} ${event.agent}: ${event.messageType} (${event.reason})`
+  }
+}
+
+/** An agent's answer: strings as they are, anything else as indented JSON. */
+export const renderAnswer = (value: unknown): string =>
+  typeof value === "string" ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`

@@ -1,0 +1,73 @@
+/**
+ * The control-socket requests and replies (docs/protocol.md). Every request
+ * carries an `id` that its reply echoes; replies may come out of order.
+ */
+import { Cause, Exit, Predicate, Schema } from "effect"
+
+const Id = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Names = Schema.Array(Schema.String)
+
+export const Request = Schema.Union([
+  Schema.Struct({ id: Id, op: Schema.Literal("tell"), agent: Schema.String, message: Schema.Unknown }),
+  Schema.Struct({
+    id: Id,
+    op: Schema.Literal("ask"),
+    agent: Schema.String,
+    message: Schema.Unknown,
+    timeoutMs: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 3_600_000 })))
+  }),
+  Schema.Struct({ id: Id, op: Schema.Literal("agents") }),
+  Schema.Struct({ id: Id, op: Schema.Literal("status") }),
+  Schema.Struct({
+    id: Id,
+    op: Schema.Literal("subscribe"),
+    agents: Schema.optionalKey(Names),
+    types: Schema.optionalKey(Names)
+  }),
+  Schema.Struct({ id: Id, op: Schema.Literal("unsubscribe"), subscription: Id })
+])
+export type Request = typeof Request.Type
+
+export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe"] as const
+
+export interface ErrorBody {
+  /** The error's tag: UnknownAgent, InvalidMessage, MailboxFull, AskTimeout, BadRequest, FrameTooLarge, … */
+  readonly code: string
+  readonly message: string
+}
+
+export type Reply =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number | null; readonly ok: false; readonly error: ErrorBody }
+
+/** Pushed to a subscriber: one inspection event, or how many it lost by not reading. */
+export type Push =
+  | { readonly subscription: number; readonly event: unknown }
+  | { readonly subscription: number; readonly lost: number }
+
+const decodeRequest = Schema.decodeUnknownExit(Request)
+
+export type Parsed =
+  | { readonly ok: true; readonly request: Request }
+  | { readonly ok: false; readonly id: number | null; readonly error: ErrorBody }
+
+const bad = (id: number | null, message: string): Parsed => ({ ok: false, id, error: { code: "BadRequest", message } })
+
+/** Checks a decoded frame body; every refusal names what was wrong. */
+export const parseRequest = (value: unknown): Parsed => {
+  if (!Predicate.isObject(value) || Array.isArray(value)) {
+    return bad(null, "a request is a map with an integer 'id' and an 'op', e.g. {id: 1, op: \"status\"}")
+  }
+  const raw = value as { readonly id?: unknown; readonly op?: unknown }
+  const id = Number.isSafeInteger(raw.id) && (raw.id as number) >= 0 ? (raw.id as number) : null
+  if (id === null) return bad(null, "a request needs a non-negative integer 'id' (its reply echoes it)")
+  if (!Predicate.isString(raw.op)) return bad(id, `a request needs an 'op', one of: ${OPS.join(", ")}`)
+  if (!(OPS as ReadonlyArray<string>).includes(raw.op)) {
+    return bad(id, `unknown op '${raw.op}'; ops: ${OPS.join(", ")}`)
+  }
+  const decoded = decodeRequest(value, { onExcessProperty: "error" })
+  if (Exit.isSuccess(decoded)) return { ok: true, request: decoded.value }
+  const error = Cause.squash(decoded.cause)
+  const detail = Schema.isSchemaError(error) ? error.message : String(error)
+  return bad(id, `'${raw.op}' request: ${detail.replace(/\n\s*/g, " ")}`)
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest"
+import fc from "fast-check"
+import { decodeBody, encodeFrame, FrameDecoder } from "../../src/protocol/Frame.ts"
+import { parseRequest } from "../../src/protocol/Requests.ts"
+
+const frames = (decoder: FrameDecoder, bytes: Buffer) => decoder.push(bytes)
+
+describe("framing", () => {
+  it("round-trips values through frames split at any byte boundary", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.jsonValue(), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }),
+        (values, cuts) => {
+          const stream = Buffer.concat(values.map((v) => encodeFrame(v)))
+          const decoder = new FrameDecoder(1 << 20)
+          const decoded: Array<unknown> = []
+          let at = 0
+          for (let i = 0; at < stream.length; i++) {
+            const size = cuts[i % cuts.length]!
+            for (const event of frames(decoder, stream.subarray(at, at + size))) {
+              expect(event._tag).toBe("Frame")
+              if (event._tag === "Frame") {
+                const body = decodeBody(event.body)
+                expect(body.ok).toBe(true)
+                if (body.ok) decoded.push(body.value)
+              }
+            }
+            at += size
+          }
+          // msgpack has no -0: compare as JSON would.
+          expect(JSON.parse(JSON.stringify(decoded))).toEqual(JSON.parse(JSON.stringify(values)))
+          expect(decoder.pending).toBe(0)
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it("refuses a frame that announces more than the maximum, before reading its body", () => {
+    const decoder = new FrameDecoder(1024)
+    const header = Buffer.alloc(4)
+    header.writeUInt32BE(0xffffffff)
+    expect(decoder.push(header)).toEqual([{ _tag: "TooLarge", length: 0xffffffff, max: 1024 }])
+  })
+
+  it("a body that is not msgpack, or holds two values, is refused with a reason", () => {
+    expect(decodeBody(Buffer.from([0x92]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not msgpack/) })
+    expect(decodeBody(Buffer.from([0x01, 0x02]))).toEqual({ ok: false, reason: "a frame carries one msgpack value, this one has 2" })
+    expect(decodeBody(Buffer.alloc(0))).toMatchObject({ ok: false })
+  })
+
+  it("arbitrary bytes never throw: they decode, wait for more, or are refused", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 10 }), (chunks) => {
+        const decoder = new FrameDecoder(4096)
+        for (const chunk of chunks) {
+          for (const event of decoder.push(Buffer.from(chunk))) {
+            if (event._tag === "Frame") {
+              const body = decodeBody(event.body)
+              if (body.ok) parseRequest(body.value)
+            }
+          }
+        }
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
+
+describe("requests", () => {
+  it("accepts each op in its documented shape", () => {
+    for (const request of [
+      { id: 1, op: "tell", agent: "CORE", message: { type: "facts" } },
+      { id: 2, op: "ask", agent: "CORE", message: { type: "facts" }, timeoutMs: 100 },
+      { id: 3, op: "agents" },
+      { id: 4, op: "status" },
+      { id: 5, op: "subscribe", agents: ["CORE"], types: ["restarted"] },
+      { id: 6, op: "unsubscribe", subscription: 1 }
+    ]) {
+      expect(parseRequest(request)).toEqual({ ok: true, request })
+    }
+  })
+
+  it("names what is wrong with a bad request, echoing the id when there is one", () => {
+    expect(parseRequest("hello")).toMatchObject({ ok: false, id: null, error: { code: "BadRequest" } })
+    expect(parseRequest({ op: "status" })).toMatchObject({ id: null, error: { message: expect.stringMatching(/integer 'id'/) } })
+    expect(parseRequest({ id: 7, op: "launch" })).toEqual({
+      ok: false,
+      id: 7,
+      error: { code: "BadRequest", message: "unknown op 'launch'; ops: tell, ask, agents, status, subscribe, unsubscribe" }
+    })
+    expect(parseRequest({ id: 8, op: "ask", agent: 5, message: {} })).toMatchObject({
+      id: 8,
+      error: { message: expect.stringMatching(/'ask' request: .*agent/) }
+    })
+    expect(parseRequest({ id: 9, op: "status", extra: true })).toMatchObject({ id: 9, error: { message: expect.stringMatching(/extra/) } })
+  })
+})
