@@ -74,14 +74,27 @@ export interface ActorSystemOptions<R> {
   /** Mailbox capacity of agents whose definition does not set one. */
   readonly defaultMailboxCapacity?: number
   /**
-   * Test builds only (`run --test-faults`): every agent also accepts
-   * {"type":"sv.fault"}, which crashes it as a defect in an action would.
+   * For tests only (`run --test-faults`): every agent also accepts
+   * {"type":"sv.fault"}, which crashes it as a defect in an action would, and
+   * {"type":"sv.stall","ms":N}, which keeps it busy (unresponsive) for N ms.
    */
   readonly testFaults?: boolean
 }
 
-/** The test-only message that crashes an agent when `testFaults` is on. */
 export const FAULT = "sv.fault"
+export const STALL = "sv.stall"
+const MAX_STALL_MS = 600_000
+
+/** A test fault, if `input` is one; anything else is an ordinary message. */
+const testFaultOf = (input: unknown): AgentMessage | undefined => {
+  if (!Predicate.isObject(input)) return undefined
+  const { type, ms } = input as { type?: unknown; ms?: unknown }
+  if (type === FAULT) return { type: FAULT }
+  if (type === STALL && Number.isInteger(ms) && (ms as number) >= 0 && (ms as number) <= MAX_STALL_MS) {
+    return { type: STALL, ms }
+  }
+  return undefined
+}
 
 export type Lifecycle = AgentStatus["lifecycle"]
 
@@ -179,9 +192,12 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       external: boolean
     ): Effect.Effect<void, TellError> => {
       const mailbox = cell.mailbox
-      if (message.type === FAULT && options.testFaults === true) {
-        const error = new Error(`fault injected into ${cell.name} for testing`)
-        mailbox.offerSystem({ kind: "crash", incarnation: cell.incarnation, error })
+      if (options.testFaults === true && (message.type === FAULT || message.type === STALL)) {
+        mailbox.offerSystem(
+          message.type === FAULT
+            ? { kind: "crash", incarnation: cell.incarnation, error: new Error(`fault injected into ${cell.name} for testing`) }
+            : { kind: "stall", ms: message.ms as number }
+        )
         return Effect.void
       }
       if (isStandardMessage(message.type)) {
@@ -244,9 +260,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       Effect.gen(function*() {
         if (lifecycle !== "running") return yield* Effect.fail(new SystemShuttingDown())
         const cell = yield* lookup(agent)
-        if (options.testFaults === true && Predicate.isObject(input) && (input as { type?: unknown }).type === FAULT) {
-          return { cell, message: { type: FAULT } }
-        }
+        const fault = options.testFaults === true ? testFaultOf(input) : undefined
+        if (fault !== undefined) return { cell, message: fault }
         const validated = validators.get(agent)!.validate(input)
         if (Exit.isFailure(validated)) {
           return yield* Effect.fail(Cause.squash(validated.cause) as InvalidMessage)

@@ -124,6 +124,8 @@ export type SystemItem =
   | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }
   | { readonly kind: "stop"; readonly drainUntil: number }
   | { readonly kind: "crash"; readonly incarnation: number; readonly error: unknown }
+  /** Test fault: the agent is busy (unresponsive) for `ms`. */
+  | { readonly kind: "stall"; readonly ms: number }
 
 export const STANDARD_MESSAGES = ["ping", "status", "describe"] as const
 export const isStandardMessage = (type: string): type is (typeof STANDARD_MESSAGES)[number] =>
@@ -546,6 +548,9 @@ export const runIncarnation = (
               break
             case "stop":
               return yield* drain(system.drainUntil)
+            case "stall":
+              yield* Effect.sleep(system.ms)
+              break
             default:
               answerStandard(system.kind, system.reply)
           }

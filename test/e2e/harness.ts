@@ -1,0 +1,118 @@
+/** Starting the real binary and talking to it the way users and scripts do. */
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { inject } from "vitest"
+import { decodeBody, encodeFrame, FrameDecoder } from "../../src/protocol/Frame.ts"
+
+export const binary = () => inject("binary")
+
+export interface Output {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the CLI to completion. */
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Output> =>
+  new Promise((resolve) => {
+    const child = spawn(binary(), args, { env: { ...process.env, ...env } })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/** Connects and resolves once connected, or rejects with the socket error. */
+export const connectRaw = (socketPath: string): Promise<net.Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = net.createConnection(socketPath)
+    socket.once("connect", () => resolve(socket))
+    socket.once("error", reject)
+  })
+
+/** Collects the decoded frames a raw socket receives. */
+export const frames = (socket: net.Socket) => {
+  const decoder = new FrameDecoder(64 * 1024 * 1024)
+  const received: Array<any> = []
+  const waiters: Array<() => void> = []
+  socket.on("data", (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      if (frame._tag !== "Frame") continue
+      const body = decodeBody(frame.body)
+      if (body.ok) received.push(body.value)
+    }
+    waiters.splice(0).forEach((w) => w())
+  })
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()))
+  /** Waits for a frame matching `pred`, up to `timeoutMs`. */
+  const next = (pred: (frame: any) => boolean, timeoutMs = 5_000): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(received)}`)), timeoutMs)
+      const check = () => {
+        const found = received.find(pred)
+        if (found !== undefined) {
+          clearTimeout(timer)
+          resolve(found)
+        } else waiters.push(check)
+      }
+      check()
+    })
+  return { received, next, closed }
+}
+
+export const request = (socket: net.Socket, value: unknown) => socket.write(encodeFrame(value))
+
+export interface Daemon {
+  readonly process: ChildProcess
+  readonly dir: string
+  readonly socket: string
+  readonly log: () => string
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>
+  readonly rssKb: () => number
+}
+
+const waitFor = async (what: string, ready: () => Promise<boolean>, timeoutMs: number, log: () => string) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await ready()) return
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`${what} within ${timeoutMs} ms; daemon log:\n${log()}`)
+}
+
+/** Starts `sigmavault run` in a temp dir and waits until its socket accepts connections. */
+export const startDaemon = async (options: { readonly dir?: string; readonly args?: ReadonlyArray<string> } = {}): Promise<Daemon> => {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "sigmavault-e2e-"))
+  const socketPath = join(dir, "run", "control.sock")
+  const child = spawn(binary(), [
+    "run",
+    "--socket", socketPath,
+    "--state-dir", join(dir, "state"),
+    "--runtime-dir", join(dir, "run"),
+    "--test-faults",
+    ...(options.args ?? [])
+  ])
+  let log = ""
+  child.stdout!.on("data", (d) => (log += d))
+  child.stderr!.on("data", (d) => (log += d))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  let done = false
+  void exited.then(() => (done = true))
+  await waitFor("the daemon did not accept connections", async () => {
+    if (done) throw new Error(`the daemon exited before accepting connections:\n${log}`)
+    return connectRaw(socketPath).then((s) => (s.destroy(), true), () => false)
+  }, 15_000, () => log)
+  return {
+    process: child,
+    dir,
+    socket: socketPath,
+    log: () => log,
+    exited,
+    rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? NaN)
+  }
+}
