@@ -121,6 +121,28 @@ describe("a running daemon", () => {
     socket.destroy()
   })
 
+  it("a subscriber that does not read loses events, is told how many, and the daemon does not grow", async () => {
+    const slow = await connectRaw(daemon.socket)
+    const s = frames(slow)
+    request(slow, { id: 1, op: "subscribe", types: ["messagehandled"] })
+    await s.next((f) => f.id === 1 && f.ok === true)
+    slow.pause() // stop reading: the kernel buffer fills, then the daemon's budget
+    const rssBefore = daemon.rssKb()
+    const flood = await connectRaw(daemon.socket)
+    const f = frames(flood)
+    const total = 30_000
+    for (let id = 1; id <= total; id++) request(flood, { id, op: "tell", agent: "ORBIT", message: { type: "list" } })
+    await f.next(() => f.received.length >= total, 30_000)
+    expect(daemon.rssKb() - rssBefore).toBeLessThan(64 * 1024)
+    slow.resume()
+    const lost = await s.next((frame) => typeof frame.lost === "number", 10_000)
+    expect(lost.lost).toBeGreaterThan(0)
+    const ok = await cli(["ask", "CORE", '{"type":"ping"}', "--socket", daemon.socket])
+    expect(ok.code).toBe(0)
+    slow.destroy()
+    flood.destroy()
+  })
+
   it("holds 1,000 connections open with requests flowing on each", async () => {
     const sockets = await Promise.all(Array.from({ length: 1_000 }, () => connectRaw(daemon.socket)))
     const replies = sockets.map((socket, i) => {
