@@ -1,0 +1,22 @@
+/**
+ * The daemon's configuration: settings and their rules (Config.ts), the file
+ * format (parse.ts), reading the file (load.ts) and layering defaults, file,
+ * environment and flags (resolve.ts). docs/configuration.md describes it for
+ * administrators.
+ */
+export {
+  Config,
+  ConfigError,
+  decodeSetting,
+  defaults,
+  encodeSetting,
+  type Field,
+  FIELDS,
+  KEYS,
+  LOG_LEVELS,
+  LogLevel,
+  validateSetting
+} from "./Config.ts"
+export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigIfExists } from "./load.ts"
+export { formatValue, parseConfig } from "./parse.ts"
+export { configOf, formatSettings, type Layers, resolveSettings, type Setting, type Settings, type Source } from "./resolve.ts"

@@ -1,0 +1,381 @@
+/**
+ * The configuration file format: every key's accepted values, comments and
+ * quoting, and each kind of mistake with the exact message an administrator
+ * sees.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import fc from "fast-check"
+import { type Config, ConfigError, decodeSetting, defaults, encodeSetting, FIELDS, KEYS } from "../../src/config/Config.ts"
+import { closestKey, formatValue, parseConfig } from "../../src/config/parse.ts"
+
+const FILE = "/etc/sigmavault/sigmavault.conf"
+
+const parsed = (text: string): Partial<Config> => {
+  const result = parseConfig(text, FILE)
+  if (Result.isFailure(result)) assert.fail(`expected success, got: ${result.failure.message}`)
+  return result.success
+}
+
+const failure = (text: string): ConfigError => {
+  const result = parseConfig(text, FILE)
+  if (Result.isSuccess(result)) assert.fail(`expected an error, got ${JSON.stringify(result.success)}`)
+  return result.failure
+}
+
+const messageOf = (text: string): string => failure(text).message
+
+describe("parseConfig: each key's values", () => {
+  it("an empty file, or only comments and blank lines, sets nothing", () => {
+    assert.deepStrictEqual(parsed(""), {})
+    assert.deepStrictEqual(parsed("\n  \n# socket = /x\n   # indented comment\n\t\n"), {})
+  })
+
+  it("socket: an absolute path", () => {
+    assert.deepStrictEqual(parsed("socket = /run/sv/control.sock"), { socket: "/run/sv/control.sock" })
+    assert.deepStrictEqual(parsed(`socket = /${"s".repeat(106)}`), { socket: `/${"s".repeat(106)}` })
+  })
+
+  it("socket_group: a name or a numeric gid", () => {
+    assert.deepStrictEqual(parsed("socket_group = storage"), { socketGroup: "storage" })
+    assert.deepStrictEqual(parsed("socket_group = _nas-admins.2"), { socketGroup: "_nas-admins.2" })
+    assert.deepStrictEqual(parsed("socket_group = 1001"), { socketGroup: 1001 })
+    assert.deepStrictEqual(parsed("socket_group = 0"), { socketGroup: 0 })
+    assert.deepStrictEqual(parsed("socket_group = 4294967294"), { socketGroup: 4294967294 })
+  })
+
+  it("socket_mode: octal, with or without the leading 0", () => {
+    assert.deepStrictEqual(parsed("socket_mode = 0660"), { socketMode: 0o660 })
+    assert.deepStrictEqual(parsed("socket_mode = 600"), { socketMode: 0o600 })
+    assert.deepStrictEqual(parsed("socket_mode = 0770"), { socketMode: 0o770 })
+    assert.deepStrictEqual(parsed("socket_mode = 0000"), { socketMode: 0 })
+  })
+
+  it("state_dir and runtime_dir: absolute paths", () => {
+    assert.deepStrictEqual(parsed("state_dir = /srv/sv/state\nruntime_dir = /run/sv"), {
+      stateDir: "/srv/sv/state",
+      runtimeDir: "/run/sv"
+    })
+  })
+
+  it("log_level: the five levels, in any case", () => {
+    for (const level of ["trace", "debug", "info", "warn", "error"] as const) {
+      assert.deepStrictEqual(parsed(`log_level = ${level}`), { logLevel: level })
+      assert.deepStrictEqual(parsed(`log_level = ${level.toUpperCase()}`), { logLevel: level })
+    }
+    assert.deepStrictEqual(parsed("log_level = Debug"), { logLevel: "debug" })
+  })
+
+  it("whole-number keys accept both ends of their range", () => {
+    const ranges = [
+      ["shutdown_deadline_ms", "shutdownDeadlineMs", 0, 600000],
+      ["max_frame_bytes", "maxFrameBytes", 1024, 67108864],
+      ["max_connections", "maxConnections", 1, 65536],
+      ["client_buffer_events", "clientBufferEvents", 16, 1000000],
+      ["ask_timeout_ms", "askTimeoutMs", 1, 3600000],
+      ["mailbox_capacity", "mailboxCapacity", 1, 1000000]
+    ] as const
+    for (const [key, field, min, max] of ranges) {
+      assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
+      assert.deepStrictEqual(parsed(`${key} = ${max}`), { [field]: max })
+      assert.strictEqual(
+        messageOf(`${key} = ${min - 1}`),
+        min === 0
+          ? `${FILE}:1: ${key}: '-1' is not a whole number; expected a whole number from ${min} to ${max}`
+          : `${FILE}:1: ${key}: '${min - 1}' is out of range; expected a whole number from ${min} to ${max}`
+      )
+      assert.strictEqual(
+        messageOf(`${key} = ${max + 1}`),
+        `${FILE}:1: ${key}: '${max + 1}' is out of range; expected a whole number from ${min} to ${max}`
+      )
+    }
+  })
+
+  it("every key at once, with the line numbers of a real file", () => {
+    const text = [
+      "# settings",
+      "socket = /run/x/control.sock",
+      "socket_group = 998",
+      "socket_mode = 0640",
+      "",
+      "state_dir = /srv/state",
+      "runtime_dir = /run/x",
+      "log_level = warn",
+      "shutdown_deadline_ms = 0",
+      "max_frame_bytes = 65536",
+      "max_connections = 10",
+      "client_buffer_events = 100",
+      "ask_timeout_ms = 250",
+      "mailbox_capacity = 8"
+    ].join("\n")
+    const all: Config = {
+      socket: "/run/x/control.sock",
+      socketGroup: 998,
+      socketMode: 0o640,
+      stateDir: "/srv/state",
+      runtimeDir: "/run/x",
+      logLevel: "warn",
+      shutdownDeadlineMs: 0,
+      maxFrameBytes: 65536,
+      maxConnections: 10,
+      clientBufferEvents: 100,
+      askTimeoutMs: 250,
+      mailboxCapacity: 8
+    }
+    assert.deepStrictEqual(parsed(text), all)
+    assert.strictEqual(
+      messageOf(`${text}\nmax_connections = 11`),
+      `${FILE}:15: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+    )
+  })
+})
+
+describe("parseConfig: comments, whitespace and quoting", () => {
+  it("a # after whitespace ends the value; a # inside a word is part of it", () => {
+    assert.deepStrictEqual(parsed("socket = /run/a #comment"), { socket: "/run/a" })
+    assert.deepStrictEqual(parsed("socket = /run/a\t# comment = with an equals sign"), { socket: "/run/a" })
+    assert.deepStrictEqual(parsed("socket = /run/a#b"), { socket: "/run/a#b" })
+    assert.deepStrictEqual(parsed("socket = /run/a#b # and a comment"), { socket: "/run/a#b" })
+  })
+
+  it("whitespace around the key and = is free; CRLF and a byte order mark are accepted", () => {
+    assert.deepStrictEqual(parsed("log_level=debug"), { logLevel: "debug" })
+    assert.deepStrictEqual(parsed("  \tlog_level \t=\t debug \t "), { logLevel: "debug" })
+    assert.deepStrictEqual(parsed("\uFEFFlog_level = debug\r\nsocket_mode = 0600\r\n"), {
+      logLevel: "debug",
+      socketMode: 0o600
+    })
+  })
+
+  it("double quotes hold spaces, # and = ; \\\" and \\\\ are the escapes", () => {
+    assert.deepStrictEqual(parsed(`state_dir = "/srv/sigma vault"`), { stateDir: "/srv/sigma vault" })
+    assert.deepStrictEqual(parsed(`state_dir = "/srv/a #b = c" # comment`), { stateDir: "/srv/a #b = c" })
+    assert.deepStrictEqual(parsed(`state_dir = "/srv/say \\"hi\\""`), { stateDir: `/srv/say "hi"` })
+    assert.deepStrictEqual(parsed(`state_dir = "/srv/back\\\\slash"`), { stateDir: "/srv/back\\slash" })
+    assert.deepStrictEqual(parsed(`log_level = "info"`), { logLevel: "info" })
+    assert.deepStrictEqual(parsed(`socket_mode = "0660"`), { socketMode: 0o660 })
+  })
+
+  it("a backslash in a bare value is literal", () => {
+    assert.deepStrictEqual(parsed("state_dir = /srv/a\\b"), { stateDir: "/srv/a\\b" })
+  })
+
+  it("formatValue writes what parseConfig reads back", () => {
+    assert.strictEqual(formatValue("/run/a"), "/run/a")
+    assert.strictEqual(formatValue("/srv/a b"), `"/srv/a b"`)
+    assert.strictEqual(formatValue(`/srv/"q"\\`), `"/srv/\\"q\\"\\\\"`)
+    assert.strictEqual(formatValue(""), `""`)
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 80 }), (tail) => {
+        const path = `/${tail.replace(/[\x00-\x1f\x7f\n\r]/g, "")}`
+        const text = `state_dir = ${formatValue(path)} # comment`
+        assert.deepStrictEqual(parsed(text), { stateDir: path })
+      })
+    )
+  })
+})
+
+describe("parseConfig: errors name the file, line, key, what is wrong and what is expected", () => {
+  it("an unknown key suggests the closest known key", () => {
+    const error = failure("log_level = info\nsocket_mod = 0660")
+    assert.instanceOf(error, ConfigError)
+    assert.strictEqual(error._tag, "ConfigError")
+    assert.strictEqual(error.file, FILE)
+    assert.strictEqual(error.line, 2)
+    assert.strictEqual(error.key, "socket_mod")
+    assert.strictEqual(error.reason, "unknown key; did you mean 'socket_mode'?")
+    assert.strictEqual(error.message, `${FILE}:2: socket_mod: unknown key; did you mean 'socket_mode'?`)
+    assert.strictEqual(messageOf("state-dir = /x"), `${FILE}:1: state-dir: unknown key (keys are lower_snake_case); did you mean 'state_dir'?`)
+    assert.strictEqual(messageOf("Log_Level = info"), `${FILE}:1: Log_Level: unknown key (keys are lower_snake_case); did you mean 'log_level'?`)
+    assert.strictEqual(messageOf("timeout = 100"), `${FILE}:1: timeout: unknown key; did you mean 'ask_timeout_ms'?`)
+  })
+
+  it("an unknown key with nothing close lists the known keys", () => {
+    assert.strictEqual(
+      messageOf("zfs_pool = tank"),
+      `${FILE}:1: zfs_pool: unknown key; known keys: socket, socket_group, socket_mode, state_dir, runtime_dir, ` +
+        "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity"
+    )
+  })
+
+  it("suggestions come from spelling, not chance", () => {
+    assert.strictEqual(closestKey("socket_mdoe"), "socket_mode")
+    assert.strictEqual(closestKey("loglevel"), "log_level")
+    assert.strictEqual(closestKey("state_directory"), "state_dir")
+    assert.strictEqual(closestKey("shutdown_deadline"), "shutdown_deadline_ms")
+    assert.strictEqual(closestKey("color"), undefined)
+  })
+
+  it("a bad value names the value and what is expected", () => {
+    assert.strictEqual(
+      messageOf("socket_mode = 0666"),
+      `${FILE}:1: socket_mode: 0666 grants access to others (o+rwx bits must be 0); expected a mode ending in 0, such as 0660`
+    )
+    assert.strictEqual(
+      messageOf("socket_mode = 777"),
+      `${FILE}:1: socket_mode: 0777 grants access to others (o+rwx bits must be 0); expected a mode ending in 0, such as 0770`
+    )
+    assert.strictEqual(
+      messageOf("socket_mode = 0004"),
+      `${FILE}:1: socket_mode: 0004 grants access to others (o+rwx bits must be 0); expected a mode ending in 0, such as 0660`
+    )
+    for (const mode of ["rw-rw----", "0o660", "0680", "10660", "66"]) {
+      assert.strictEqual(
+        messageOf(`socket_mode = ${mode}`),
+        `${FILE}:1: socket_mode: '${mode}' is not an octal mode; expected an octal mode such as 0660 (three octal digits, optionally after a 0)`
+      )
+    }
+    assert.strictEqual(
+      messageOf("socket = run/control.sock"),
+      `${FILE}:1: socket: 'run/control.sock' is not an absolute path; expected an absolute path (starting with /)`
+    )
+    assert.strictEqual(
+      messageOf(`socket = /${"s".repeat(107)}`),
+      `${FILE}:1: socket: the path is 108 bytes long; a Unix socket path may be at most 107 bytes`
+    )
+    assert.strictEqual(
+      messageOf(`runtime_dir = ""`),
+      `${FILE}:1: runtime_dir: '' is not an absolute path; expected an absolute path (starting with /)`
+    )
+    assert.strictEqual(
+      messageOf(`state_dir = "/srv/a\tb"`),
+      `${FILE}:1: state_dir: the path '/srv/a\\tb' contains a control character; expected an absolute path (starting with /)`
+    )
+    assert.strictEqual(
+      messageOf("log_level = verbose"),
+      `${FILE}:1: log_level: 'verbose' is not a log level; expected trace, debug, info, warn or error`
+    )
+    assert.strictEqual(
+      messageOf("shutdown_deadline_ms = 5s"),
+      `${FILE}:1: shutdown_deadline_ms: '5s' is not a whole number; expected a whole number from 0 to 600000`
+    )
+    for (const number of ["1e3", "+5", "5.0", "0x10", "5_000"]) {
+      assert.strictEqual(
+        messageOf(`ask_timeout_ms = ${number}`),
+        `${FILE}:1: ask_timeout_ms: '${number}' is not a whole number; expected a whole number from 1 to 3600000`
+      )
+    }
+    assert.strictEqual(
+      messageOf("max_frame_bytes = 99999999999999999999999"),
+      `${FILE}:1: max_frame_bytes: '99999999999999999999999' is out of range; expected a whole number from 1024 to 67108864`
+    )
+    const groupExpected =
+      "expected a group name such as sigmavault (letters, digits, _ . -; at most 32 characters) or a gid from 0 to 4294967294"
+    assert.strictEqual(messageOf(`socket_group = "nas admins"`), `${FILE}:1: socket_group: 'nas admins' is not a group name or gid; ${groupExpected}`)
+    assert.strictEqual(messageOf("socket_group = -wheel"), `${FILE}:1: socket_group: '-wheel' is not a group name or gid; ${groupExpected}`)
+    assert.strictEqual(messageOf(`socket_group = ${"g".repeat(33)}`), `${FILE}:1: socket_group: '${"g".repeat(33)}' is not a group name or gid; ${groupExpected}`)
+    assert.strictEqual(messageOf("socket_group = 4294967295"), `${FILE}:1: socket_group: gid 4294967295 is out of range; ${groupExpected}`)
+  })
+
+  it("a duplicate key names both lines", () => {
+    const error = failure("log_level = info\n\n# later\nlog_level = debug")
+    assert.deepStrictEqual([error.line, error.key], [4, "log_level"])
+    assert.strictEqual(error.message, `${FILE}:4: log_level: duplicate key, already set on line 1; keep only one of the two lines`)
+  })
+
+  it("a missing value is an error, never the default", () => {
+    assert.strictEqual(
+      messageOf("state_dir ="),
+      `${FILE}:1: state_dir: missing value after '='; expected an absolute path (starting with /), or remove the line to use the default`
+    )
+    assert.strictEqual(
+      messageOf("log_level =   # to be decided"),
+      `${FILE}:1: log_level: missing value after '='; expected trace, debug, info, warn or error, or remove the line to use the default`
+    )
+  })
+
+  it("malformed lines", () => {
+    assert.strictEqual(messageOf("socket /run/x"), `${FILE}:1: socket: missing '='; expected 'socket = value'`)
+    assert.strictEqual(messageOf("socket: /run/x"), `${FILE}:1: socket: missing '='; expected 'socket = value'`)
+    assert.strictEqual(messageOf("[daemon]"), `${FILE}:1: sections are not supported; expected 'key = value' lines`)
+    assert.strictEqual(messageOf("enable everything"), `${FILE}:1: malformed line 'enable everything'; expected 'key = value' or a # comment`)
+    assert.strictEqual(messageOf("verbose # = yes"), `${FILE}:1: malformed line 'verbose # = yes'; expected 'key = value' or a # comment`)
+    assert.strictEqual(messageOf("= /run/x"), `${FILE}:1: missing key before '='; expected 'key = value'`)
+    const error = failure("\n\nenable everything")
+    assert.deepStrictEqual([error.line, error.key], [3, undefined])
+  })
+
+  it("quoting mistakes", () => {
+    assert.strictEqual(
+      messageOf(`socket = "/run/x`),
+      `${FILE}:1: socket: unterminated quoted value; expected a closing " on the same line`
+    )
+    assert.strictEqual(
+      messageOf(`socket = "/run/x\\`),
+      `${FILE}:1: socket: unterminated quoted value; expected a closing " on the same line`
+    )
+    assert.strictEqual(
+      messageOf(`socket = "/run/\\n"`),
+      `${FILE}:1: socket: unknown escape '\\n' in a quoted value; only \\" and \\\\ are allowed`
+    )
+    assert.strictEqual(
+      messageOf(`socket = "/run/x" extra`),
+      `${FILE}:1: socket: unexpected text 'extra' after the closing quote; expected the end of the line or a # comment`
+    )
+    assert.strictEqual(
+      messageOf("socket_group = wheel staff"),
+      `${FILE}:1: socket_group: unquoted value 'wheel staff' contains whitespace; put the value in double quotes`
+    )
+    assert.strictEqual(
+      messageOf(`state_dir = /srv/"x"`),
+      `${FILE}:1: state_dir: unquoted value '/srv/"x"' contains a '"'; put the whole value in double quotes, writing \\" for a quote`
+    )
+  })
+
+  it("an unknown key is reported as such even when its value is malformed too", () => {
+    assert.strictEqual(messageOf(`sockt = "/run/x`), `${FILE}:1: sockt: unknown key; did you mean 'socket'?`)
+  })
+
+  it("the first problem in the file is the one reported", () => {
+    assert.strictEqual(failure("log_level = info\nsocket_mode = 0666\nbogus = 1").line, 2)
+  })
+
+  it("control characters and long text in a message are escaped and cut short", () => {
+    const message = messageOf(`log_level = "${"\u0007".repeat(3)}${"x".repeat(100)}"`)
+    assert.notInclude(message, "\u0007")
+    assert.include(message, "'\\u0007\\u0007\\u0007xxx")
+    assert.include(message, "…' is not a log level")
+  })
+})
+
+describe("decodeSetting / encodeSetting", () => {
+  it("every key's default survives encode then decode, and decodes from the file as the same value", () => {
+    for (const field of FIELDS) {
+      const value = defaults[field]
+      if (value === undefined) continue
+      const text = encodeSetting(field, value)
+      assert.deepStrictEqual(decodeSetting(field, text), Result.succeed(value))
+      assert.deepStrictEqual(parsed(`${KEYS[field].key} = ${formatValue(text)}`), { [field]: value })
+    }
+    assert.strictEqual(encodeSetting("socketMode", 0o640), "0640")
+    assert.strictEqual(encodeSetting("socketMode", 0o7), "0007")
+    assert.deepStrictEqual(decodeSetting("stateDir", "relative"), Result.fail("'relative' is not an absolute path; expected an absolute path (starting with /)"))
+  })
+})
+
+describe("parseConfig never throws", () => {
+  const fragments = fc.constantFrom(
+    ...FIELDS.map((field) => KEYS[field].key),
+    "=", " = ", "\"", "\\", "\\\"", "#", " #", "\n", "\r\n", "\r", "\t", " ", "\uFEFF", "[x]", "0660", "0666",
+    "/run/x", "info", "4096", "-1", "99999999999999999999", "\u0000", "\uD800", "é", "socket_mod"
+  )
+  const texts = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 300 }),
+    fc.array(fragments, { maxLength: 40 }).map((parts) => parts.join(""))
+  )
+
+  it("any text gives a Result: settings, or a ConfigError with a one-line message", () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const result = parseConfig(text, FILE)
+        assert.isTrue(Result.isResult(result))
+        if (Result.isFailure(result)) {
+          assert.instanceOf(result.failure, ConfigError)
+          assert.isTrue(result.failure.message.startsWith(`${FILE}:`))
+          assert.notMatch(result.failure.message, /[\n\r]/)
+        }
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})

@@ -1,0 +1,164 @@
+/**
+ * Precedence (defaults < file < environment < flags), where each setting came
+ * from, systemd's directory variables, and the print-config rendering.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import { type Config, defaults } from "../../src/config/Config.ts"
+import { parseConfig } from "../../src/config/parse.ts"
+import { configOf, formatSettings, type Layers, resolveSettings, type Settings } from "../../src/config/resolve.ts"
+
+const resolved = (layers: Layers): Settings => {
+  const result = resolveSettings(layers)
+  if (Result.isFailure(result)) assert.fail(result.failure.message)
+  return result.success
+}
+
+const errorOf = (layers: Layers): string => {
+  const result = resolveSettings(layers)
+  if (Result.isSuccess(result)) assert.fail("expected an error")
+  return result.failure.message
+}
+
+describe("resolveSettings: precedence and sources", () => {
+  it("with no layers, every setting is its default", () => {
+    const settings = resolved({})
+    assert.deepStrictEqual(configOf(settings), defaults)
+    for (const setting of Object.values(settings)) assert.strictEqual(setting.source, "default")
+  })
+
+  it("the file overrides defaults; only the keys it sets", () => {
+    const settings = resolved({ file: { logLevel: "debug", socketGroup: "storage" } })
+    assert.deepStrictEqual(settings.logLevel, { value: "debug", source: "file" })
+    assert.deepStrictEqual(settings.socketGroup, { value: "storage", source: "file" })
+    assert.deepStrictEqual(settings.socketMode, { value: 0o660, source: "default" })
+  })
+
+  it("the environment overrides the file; flags override everything", () => {
+    const layers: Layers = {
+      file: { stateDir: "/srv/file-state", runtimeDir: "/run/file", logLevel: "warn", maxConnections: 10 },
+      env: { STATE_DIRECTORY: "/var/lib/sv", RUNTIME_DIRECTORY: "/run/sv" },
+      flags: { stateDir: "/tmp/flag-state", logLevel: "trace" }
+    }
+    const settings = resolved(layers)
+    assert.deepStrictEqual(settings.stateDir, { value: "/tmp/flag-state", source: "flag" })
+    assert.deepStrictEqual(settings.runtimeDir, { value: "/run/sv", source: "env" })
+    assert.deepStrictEqual(settings.logLevel, { value: "trace", source: "flag" })
+    assert.deepStrictEqual(settings.maxConnections, { value: 10, source: "file" })
+    assert.deepStrictEqual(settings.shutdownDeadlineMs, { value: 5000, source: "default" })
+  })
+
+  it("a flag set to undefined is no flag", () => {
+    assert.deepStrictEqual(resolved({ file: { socketGroup: "storage" }, flags: { socketGroup: undefined } }).socketGroup, {
+      value: "storage",
+      source: "file"
+    })
+  })
+})
+
+describe("resolveSettings: systemd's STATE_DIRECTORY and RUNTIME_DIRECTORY", () => {
+  it("several colon-separated paths: the first is used", () => {
+    const settings = resolved({ env: { STATE_DIRECTORY: "/var/lib/a:/var/lib/b", RUNTIME_DIRECTORY: "/run/a:/run/b" } })
+    assert.deepStrictEqual(settings.stateDir, { value: "/var/lib/a", source: "env" })
+    assert.deepStrictEqual(settings.runtimeDir, { value: "/run/a", source: "env" })
+  })
+
+  it("RUNTIME_DIRECTORY moves the socket there unless the file names one", () => {
+    assert.deepStrictEqual(resolved({ env: { RUNTIME_DIRECTORY: "/run/sigmavault2" } }).socket, {
+      value: "/run/sigmavault2/control.sock",
+      source: "env"
+    })
+    assert.deepStrictEqual(resolved({ env: { RUNTIME_DIRECTORY: "/run/sv/" } }).socket.value, "/run/sv/control.sock")
+    assert.deepStrictEqual(
+      resolved({ file: { socket: "/run/custom.sock" }, env: { RUNTIME_DIRECTORY: "/run/sv" } }).socket,
+      { value: "/run/custom.sock", source: "file" }
+    )
+    assert.deepStrictEqual(
+      resolved({ env: { RUNTIME_DIRECTORY: "/run/sv" }, flags: { socket: "/tmp/s.sock" } }).socket,
+      { value: "/tmp/s.sock", source: "flag" }
+    )
+  })
+
+  it("other variables are ignored, and an empty variable counts as unset", () => {
+    const settings = resolved({ env: { STATE_DIRECTORY: "", RUNTIME_DIRECTORY: "", SIGMAVAULT_SOCKET: "/x", LOG_LEVEL: "debug" } })
+    assert.deepStrictEqual(configOf(settings), defaults)
+  })
+
+  it("a bad directory from the environment is an error naming the variable", () => {
+    assert.strictEqual(
+      errorOf({ env: { STATE_DIRECTORY: "var/lib/sv" } }),
+      "environment: STATE_DIRECTORY: 'var/lib/sv' is not an absolute path; expected an absolute path (starting with /)"
+    )
+    assert.strictEqual(
+      errorOf({ env: { RUNTIME_DIRECTORY: ":/run/sv" } }),
+      "environment: RUNTIME_DIRECTORY: '' is not an absolute path; expected an absolute path (starting with /)"
+    )
+    assert.strictEqual(
+      errorOf({ env: { RUNTIME_DIRECTORY: `/run/${"d".repeat(100)}` } }),
+      "environment: RUNTIME_DIRECTORY: the path is 118 bytes long; a Unix socket path may be at most 107 bytes"
+    )
+  })
+})
+
+describe("resolveSettings: flags are checked like the file", () => {
+  it("a flag outside its rules is an error naming the setting", () => {
+    assert.strictEqual(
+      errorOf({ flags: { shutdownDeadlineMs: 700000 } }),
+      "command line: shutdown_deadline_ms: 700000 is out of range; expected a whole number from 0 to 600000"
+    )
+    assert.strictEqual(
+      errorOf({ flags: { stateDir: "relative" } }),
+      "command line: state_dir: 'relative' is not an absolute path; expected an absolute path (starting with /)"
+    )
+    assert.strictEqual(
+      errorOf({ flags: { socketMode: 0o666 } }),
+      "command line: socket_mode: 0666 grants access to others (o+rwx bits must be 0); expected a mode ending in 0, such as 0660"
+    )
+    assert.strictEqual(
+      errorOf({ flags: { maxFrameBytes: 2048.5 } }),
+      "command line: max_frame_bytes: 2048.5 is not a whole number; expected a whole number from 1024 to 67108864"
+    )
+  })
+})
+
+describe("formatSettings", () => {
+  const settings = resolved({
+    file: { socketMode: 0o640, socketGroup: "storage", stateDir: "/srv/sigma vault" },
+    env: { RUNTIME_DIRECTORY: "/run/sv" },
+    flags: { logLevel: "debug" }
+  })
+
+  it("renders a configuration file with each setting's source", () => {
+    assert.strictEqual(
+      formatSettings(settings),
+      [
+        "socket = /run/sv/control.sock   # env",
+        "socket_group = storage          # file",
+        "socket_mode = 0640              # file",
+        "state_dir = \"/srv/sigma vault\"  # file",
+        "runtime_dir = /run/sv           # env",
+        "log_level = debug               # flag",
+        "shutdown_deadline_ms = 5000     # default",
+        "max_frame_bytes = 1048576       # default",
+        "max_connections = 4096          # default",
+        "client_buffer_events = 1024     # default",
+        "ask_timeout_ms = 5000           # default",
+        "mailbox_capacity = 1024         # default",
+        ""
+      ].join("\n")
+    )
+  })
+
+  it("an unset socket_group is a comment", () => {
+    assert.include(formatSettings(resolved({})), "# socket_group is not set")
+  })
+
+  it("what it prints parses back to the same settings", () => {
+    for (const each of [settings, resolved({})]) {
+      const reparsed = parseConfig(formatSettings(each), "print-config")
+      if (Result.isFailure(reparsed)) assert.fail(reparsed.failure.message)
+      const expected: Config = configOf(each)
+      assert.deepStrictEqual({ ...defaults, ...reparsed.success }, expected)
+    }
+  })
+})
