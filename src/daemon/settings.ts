@@ -1,49 +1,101 @@
 /**
- * The daemon's settings from the command line and the environment (systemd's
- * STATE_DIRECTORY / RUNTIME_DIRECTORY), over the defaults.
+ * The daemon's settings: defaults < config file < systemd's environment <
+ * command-line flags (src/config). Anything wrong stops the start with a
+ * message naming the flag, or the file, line and key.
  */
-import { Effect, LogLevel, Schema } from "effect"
-import { flag, hasFlag, integerFlag, type Parsed } from "../cli/args.ts"
+import { readFile } from "node:fs/promises"
+import { Effect, type LogLevel, Result, Schema } from "effect"
+import { flag, hasFlag, type Parsed } from "../cli/args.ts"
+import * as Config from "../config/index.ts"
 import type { DaemonSettings } from "./Daemon.ts"
 
 export class UsageProblem extends Schema.TaggedError<UsageProblem>()("UsageProblem", { message: Schema.String }) {}
+
+export class StartProblem extends Schema.TaggedError<StartProblem>()("StartProblem", { message: Schema.String }) {}
 
 export interface RunSettings extends DaemonSettings {
   readonly runtimeDir: string
   readonly logLevel: LogLevel.LogLevel
 }
 
-const LEVELS: ReadonlyArray<LogLevel.LogLevel> = ["Trace", "Debug", "Info", "Warn", "Error"]
-const firstPath = (value: string | undefined) => (value === undefined || value === "" ? undefined : value.split(":")[0])
+const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
+  ["--socket", "socket"],
+  ["--state-dir", "stateDir"],
+  ["--runtime-dir", "runtimeDir"],
+  ["--log-level", "logLevel"],
+  ["--shutdown-deadline", "shutdownDeadlineMs"]
+]
+
+const flagsOf = (parsed: Parsed): Result.Result<Partial<Config.Config>, UsageProblem> => {
+  const flags: Record<string, unknown> = {}
+  for (const [name, field] of FLAG_FIELDS) {
+    const raw = flag(parsed, name)
+    if (raw === undefined) continue
+    const decoded = Config.decodeSetting(field, raw)
+    if (Result.isFailure(decoded)) return Result.fail(new UsageProblem({ message: `${name} '${raw}': ${decoded.failure}` }))
+    flags[field] = decoded.success
+  }
+  // A runtime directory given on the command line takes the socket along unless it is named too.
+  if (flags.runtimeDir !== undefined && flags.socket === undefined) {
+    flags.socket = `${String(flags.runtimeDir).replace(/\/+$/, "")}/control.sock`
+  }
+  return Result.succeed(flags as Partial<Config.Config>)
+}
+
+/** The config file: --config (must exist), else systemd's CONFIGURATION_DIRECTORY or /etc/sigmavault (if present). */
+const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>>) => {
+  const named = flag(parsed, "--config")
+  if (named !== undefined) return Config.loadConfig(named)
+  const directory = env.CONFIGURATION_DIRECTORY?.split(":")[0]
+  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE)
+}
+
+/** A group name or id to a gid, through /etc/group (Node has no getgrnam). */
+const gidOf = (group: string | number | undefined): Effect.Effect<number | undefined, StartProblem> => {
+  if (group === undefined || typeof group === "number") return Effect.succeed(group)
+  return Effect.tryPromise({
+    try: () => readFile("/etc/group", "utf8"),
+    catch: (error) => new StartProblem({ message: `cannot read /etc/group to find group '${group}': ${String(error)}` })
+  }).pipe(
+    Effect.flatMap((text) => {
+      const line = text.split("\n").find((l) => l.split(":")[0] === group)
+      const gid = line === undefined ? NaN : Number(line.split(":")[2])
+      return Number.isInteger(gid)
+        ? Effect.succeed(gid)
+        : Effect.fail(new StartProblem({ message: `socket_group '${group}' is not a group on this machine (see /etc/group)` }))
+    })
+  )
+}
+
+const LEVELS: Record<Config.LogLevel, LogLevel.LogLevel> = {
+  trace: "Trace",
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  error: "Error"
+}
 
 export const resolveDaemonSettings = (
   parsed: Parsed,
   env: Readonly<Record<string, string | undefined>>
-): Effect.Effect<RunSettings, UsageProblem> =>
+): Effect.Effect<RunSettings, UsageProblem | StartProblem | Config.ConfigError> =>
   Effect.gen(function*() {
-    const runtimeDir = flag(parsed, "--runtime-dir") ?? firstPath(env.RUNTIME_DIRECTORY) ?? "/run/sigmavault"
-    const stateDir = flag(parsed, "--state-dir") ?? firstPath(env.STATE_DIRECTORY) ?? "/var/lib/sigmavault"
-    const socketPath = flag(parsed, "--socket") ?? `${runtimeDir}/control.sock`
-    const levelText = flag(parsed, "--log-level") ?? "info"
-    const logLevel = LEVELS.find((l) => l.toLowerCase() === levelText.toLowerCase())
-    if (logLevel === undefined) {
-      return yield* new UsageProblem({ message: `--log-level '${levelText}' is not one of trace, debug, info, warn, error` })
-    }
-    const deadline = integerFlag(parsed, "--shutdown-deadline", 0, 600_000)
-    if (!deadline.ok) return yield* new UsageProblem({ message: deadline.message })
+    const flags = yield* Effect.fromResult(flagsOf(parsed))
+    const file = yield* fileOf(parsed, env)
+    const config = Config.configOf(yield* Effect.fromResult(Config.resolveSettings({ file, env, flags })))
     return {
-      runtimeDir,
-      stateDir,
-      socketPath,
-      logLevel,
-      socketMode: 0o660,
-      socketGid: undefined,
-      shutdownDeadlineMs: deadline.value ?? 5_000,
-      maxFrameBytes: 1024 * 1024,
-      maxConnections: 4096,
-      clientBufferEvents: 1024,
-      askTimeoutMs: 5_000,
-      mailboxCapacity: 1024,
+      runtimeDir: config.runtimeDir,
+      stateDir: config.stateDir,
+      socketPath: config.socket,
+      socketMode: config.socketMode,
+      socketGid: yield* gidOf(config.socketGroup),
+      logLevel: LEVELS[config.logLevel],
+      shutdownDeadlineMs: config.shutdownDeadlineMs,
+      maxFrameBytes: config.maxFrameBytes,
+      maxConnections: config.maxConnections,
+      clientBufferEvents: config.clientBufferEvents,
+      askTimeoutMs: config.askTimeoutMs,
+      mailboxCapacity: config.mailboxCapacity,
       testFaults: hasFlag(parsed, "--test-faults")
     }
   })

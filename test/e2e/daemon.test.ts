@@ -2,8 +2,9 @@
  * The compiled binary, driven the way an administrator and scripts use it:
  * the CLI against a running daemon, raw frames on the socket, and signals.
  */
-import { existsSync } from "node:fs"
-import { hostname } from "node:os"
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs"
+import { hostname, tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cli, connectRaw, type Daemon, frames, request, startDaemon } from "./harness.ts"
 
@@ -171,7 +172,34 @@ describe("client commands without a daemon", () => {
       expect(help.code).toBe(0)
       expect(help.stdout).toMatch(new RegExp(`^Usage: sigmavault ${command}`))
     }
-    expect((await cli(["--version"])).stdout).toMatch(/^sigmavault \d+\.\d+\.\d+ \(e2e\)/)
+    expect((await cli(["--version"])).stdout).toMatch(/^sigmavault \d+\.\d+\.\d+ \(([0-9a-f]{7,}(-dirty)?|unknown)\)\n$/)
+  })
+})
+
+describe("configuration", () => {
+  it("a config file with a mistake stops the start, naming file, line and key", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-conf-"))
+    const file = join(dir, "sigmavault.conf")
+    writeFileSync(file, "# test\nlog_level = info\nsocket_mod = 0640\n")
+    const result = await cli(["run", "--config", file, "--socket", join(dir, "s.sock"), "--state-dir", dir])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`sigmavault: ${file}:3: socket_mod: unknown key; did you mean 'socket_mode'?\n`)
+    expect(existsSync(join(dir, "s.sock"))).toBe(false)
+  })
+
+  it("settings from the config file apply: the socket gets the configured mode", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-conf-"))
+    writeFileSync(join(dir, "sigmavault.conf"), "socket_mode = 0600  # owner only\nask_timeout_ms = 2500\n")
+    const daemon = await startDaemon({ dir, args: ["--config", join(dir, "sigmavault.conf")] })
+    expect(statSync(daemon.socket).mode & 0o777).toBe(0o600)
+    daemon.process.kill("SIGTERM")
+    expect(await daemon.exited).toBe(0)
+  })
+
+  it("a bad flag value is a usage error naming the flag", async () => {
+    const result = await cli(["run", "--log-level", "loud"])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/^sigmavault: --log-level 'loud': /)
   })
 })
 

@@ -3,7 +3,7 @@
  * when given, e.g. to test a release build).
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
 import type { TestProject } from "vitest/node"
 
@@ -17,14 +17,13 @@ export default function setup(project: TestProject) {
   const root = join(import.meta.dirname, "..", "..")
   let binary = process.env.SIGMAVAULT_BINARY
   if (binary === undefined) {
-    mkdirSync(join(root, "dist"), { recursive: true })
-    binary = join(root, "dist", "sigmavault-e2e")
-    const build = spawnSync(
-      join(root, "node_modules", ".bin", "bun"),
-      ["build", "--compile", join(root, "src", "index.ts"), "--outfile", binary, "--define", "__SIGMAVAULT_COMMIT__=\"e2e\""],
-      { cwd: root, encoding: "utf8" }
-    )
-    if (build.status !== 0) throw new Error(`building the binary for the end-to-end tests failed:\n${build.stderr}`)
+    // The release build for this machine's architecture, without its smoke tests (the suite is the test).
+    const build = spawnSync(join(root, "node_modules", ".bin", "bun"), ["tools/build.ts", "--host-only", "--no-smoke"], {
+      cwd: root,
+      encoding: "utf8"
+    })
+    if (build.status !== 0) throw new Error(`building the binary for the end-to-end tests failed:\n${build.stdout}${build.stderr}`)
+    binary = join(root, "dist", `sigmavault-linux-${process.arch === "arm64" ? "arm64" : "x64"}`)
   }
   if (!existsSync(binary)) throw new Error(`no sigmavault binary at ${binary}`)
   project.provide("binary", binary)

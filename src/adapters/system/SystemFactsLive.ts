@@ -26,6 +26,10 @@ const readText = (path: string) =>
     catch: (cause) => new SystemFactsError({ source: path, reason: `cannot read: ${describe(cause)}` })
   })
 
+/** Bun answers os.machine() with Node-style names on some targets ("arm64"); the port promises `uname -m` names. */
+const UNAME_NAMES: Readonly<Record<string, string>> = { arm64: "aarch64", x64: "x86_64", ia32: "i686" }
+export const unameMachine = (machine: string): string => UNAME_NAMES[machine] ?? machine
+
 /** The first readable os-release; a machine without one is still described, as "unknown". */
 const readOsRelease = (candidates: ReadonlyArray<string>) =>
   Effect.gen(function*() {
@@ -43,7 +47,7 @@ const fromNodeOs = Effect.try({
     const [one = 0, five = 0, fifteen = 0] = os.loadavg()
     return {
       hostname: os.hostname(),
-      kernel: { release: os.release(), version: os.version(), arch: os.machine() },
+      kernel: { release: os.release(), version: os.version(), arch: unameMachine(os.machine()) },
       cpuModel: cpus[0]?.model.trim() || undefined,
       cpuCount: cpus.length,
       uptimeSeconds: os.uptime(),

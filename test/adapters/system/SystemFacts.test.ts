@@ -100,3 +100,10 @@ describe("SystemFactsLive", () => {
       assert.include(error.message, "/nonexistent/proc/meminfo: cannot read:")
     }))
 })
+
+describe("machine names", () => {
+  it("are uname -m names whatever the runtime calls them", () => {
+    const names = ["arm64", "x64", "x86_64", "riscv64"].map(SystemFactsLive.unameMachine)
+    assert.deepStrictEqual(names, ["aarch64", "x86_64", "x86_64", "riscv64"])
+  })
+})
