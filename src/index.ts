@@ -4,6 +4,7 @@
  */
 import { Effect, Layer, References } from "effect"
 import * as ProcStatsLive from "./adapters/procfs/ProcStatsLive.ts"
+import * as Gateway from "./adapters/socket/Gateway.ts"
 import * as StateStoreLive from "./adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "./adapters/system/SystemFactsLive.ts"
 import { EXIT, parse } from "./cli/args.ts"
@@ -13,8 +14,8 @@ import * as SelfTest from "./daemon/SelfTest.ts"
 import { resolveDaemonSettings } from "./daemon/settings.ts"
 import { versionLine } from "./version.ts"
 
-const liveAdapters = (stateDir: string) =>
-  Layer.mergeAll(SystemFactsLive.layer, ProcStatsLive.layer, StateStoreLive.layer(stateDir))
+const liveAdapters = (stateDir: string, gateway: ReturnType<typeof Gateway.makeRegistry>) =>
+  Layer.mergeAll(SystemFactsLive.layer, ProcStatsLive.layer, StateStoreLive.layer(stateDir), gateway.layer)
 
 const main = async (): Promise<number> => {
   const parsed = parse(process.argv.slice(2))
@@ -37,8 +38,9 @@ const main = async (): Promise<number> => {
         process.stderr.write(`sigmavault: ${settings.failure.message}\n`)
         return settings.failure._tag === "UsageProblem" ? EXIT.usage : EXIT.failure
       }
-      const program = Daemon.run(settings.success).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir)),
+      const gateway = Gateway.makeRegistry()
+      const program = Daemon.run(settings.success, gateway).pipe(
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway)),
         Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
@@ -46,7 +48,7 @@ const main = async (): Promise<number> => {
     case "selftest": {
       const stateDir = await import("node:fs/promises").then((fs) => fs.mkdtemp("/tmp/sigmavault-selftest-"))
       const program = SelfTest.run.pipe(
-        Effect.provide(liveAdapters(stateDir)),
+        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry())),
         Effect.provideService(References.MinimumLogLevel, "Warn")
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))

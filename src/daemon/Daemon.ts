@@ -6,6 +6,7 @@
  */
 import { Deferred, Effect, Exit, Result } from "effect"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
+import type { Endpoint } from "../adapters/socket/Gateway.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 import { version, commit } from "../version.ts"
@@ -41,7 +42,10 @@ const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
   })
 })
 
-export const run = (settings: DaemonSettings): Effect.Effect<number, never, RosterServices> =>
+export const run = (
+  settings: DaemonSettings,
+  gateway: { readonly register: (source: () => Endpoint) => void }
+): Effect.Effect<number, never, RosterServices> =>
   Effect.scoped(Effect.gen(function*() {
     const startedAt = Date.now()
     const system = yield* ActorSystem.make({
@@ -73,6 +77,13 @@ export const run = (settings: DaemonSettings): Effect.Effect<number, never, Rost
       return ExitCode.failed
     }
     connections = server.success.connections
+    const listeningSince = Date.now()
+    gateway.register(() => ({
+      kind: "control-socket",
+      address: settings.socketPath,
+      connections: connections(),
+      since: listeningSince
+    }))
     const started = system.summary()
     yield* Effect.logInfo(
       `sigmavault ${version} started: ${started.running}/${started.agents} agents running; ` +

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
+import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -18,7 +19,10 @@ const SPEC: ReadonlyArray<readonly [string, string]> = [
   ["PULSE", "5-8"], ["AEGIS", "5-8"], ["ORACLE", "5-8"], ["ARBITER", "5-8"], ["VERTEX", "5-8"]
 ]
 
+const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 2, since: 0 }
+
 const testAdapters = Layer.mergeAll(
+  Gateway.layerTest([socketEndpoint]),
   ProcStatsTest.layer([]),
   StateStoreTest.layer(),
   SystemFactsTest.layer({
@@ -57,6 +61,11 @@ describe("the roster", () => {
           state: system.status(name)!.state
         })
       }
+      assert.deepStrictEqual(yield* system.ask("SYNAPSE", { type: "endpoints" }), [socketEndpoint])
+      assert.deepStrictEqual(yield* system.ask("SYNAPSE", { type: "connections" }), {
+        total: 2,
+        byEndpoint: [socketEndpoint]
+      })
       const report = yield* system.shutdown({ deadlineMs: 1_000 })
       assert.deepStrictEqual(report.killed, [])
     }).pipe(Effect.scoped, Effect.provide(testAdapters)))

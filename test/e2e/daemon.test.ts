@@ -43,6 +43,13 @@ describe("a running daemon", () => {
     expect(facts.cpu.count).toBeGreaterThan(0)
   })
 
+  it("SYNAPSE reports the control socket and its connections", async () => {
+    const result = await on(["ask", "SYNAPSE", '{"type":"endpoints"}', "--json"])
+    expect(JSON.parse(result.stdout)).toEqual([
+      expect.objectContaining({ kind: "control-socket", address: daemon.socket, connections: expect.any(Number) })
+    ])
+  })
+
   it("tell to an unknown agent fails with exit code 4 and says which agents exist", async () => {
     const result = await on(["tell", "NOSUCH", '{"type":"ping"}'])
     expect(result.code).toBe(4)

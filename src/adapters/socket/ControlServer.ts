@@ -15,7 +15,7 @@
 import * as fs from "node:fs/promises"
 import * as net from "node:net"
 import * as path from "node:path"
-import { Cause, Context, Effect, Exit, Schema, Scope } from "effect"
+import { Cause, Effect, Exit, Schema, Scope } from "effect"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
@@ -274,8 +274,3 @@ export const start = (
 
     return { connections: () => sockets.size }
   })
-
-/** The running server, for whoever reports on endpoints (SYNAPSE, status). */
-export class ControlServerService extends Context.Service<ControlServerService, ControlServer>()(
-  "sigmavault/adapters/socket/ControlServer"
-) {}

@@ -1,0 +1,33 @@
+/**
+ * The port through which SYNAPSE sees the daemon's external endpoints (the
+ * control socket now, D-Bus later): what listens where and how many clients
+ * are connected. The endpoints register themselves once they are up.
+ */
+import { Context, Effect, Layer } from "effect"
+
+export interface Endpoint {
+  readonly kind: "control-socket" | "dbus"
+  readonly address: string
+  readonly connections: number
+  /** Epoch milliseconds at which it started listening. */
+  readonly since: number
+}
+
+export interface GatewayShape {
+  readonly endpoints: Effect.Effect<ReadonlyArray<Endpoint>>
+}
+
+export class Gateway extends Context.Service<Gateway, GatewayShape>()("sigmavault/adapters/socket/Gateway") {}
+
+/** Endpoints that register at run time (the daemon's), read live on every request. */
+export const makeRegistry = () => {
+  const sources: Array<() => Endpoint> = []
+  return {
+    register: (source: () => Endpoint) => void sources.push(source),
+    layer: Layer.succeed(Gateway, Gateway.of({ endpoints: Effect.sync(() => sources.map((source) => source())) }))
+  }
+}
+
+/** Fixed endpoints, for tests. */
+export const layerTest = (endpoints: ReadonlyArray<Endpoint> = []): Layer.Layer<Gateway> =>
+  Layer.succeed(Gateway, Gateway.of({ endpoints: Effect.succeed(endpoints) }))
