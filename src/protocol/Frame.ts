@@ -24,18 +24,16 @@ export const encodeFrame = (value: unknown): Buffer => {
 
 export type BodyResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string }
 
-/** Decodes one frame body; msgpack that is malformed or holds more than one value is refused. */
+/** Decodes one frame body; msgpack that is malformed, or followed by more bytes, is refused. */
 export const decodeBody = (body: Uint8Array): BodyResult => {
   if (body.length === 0) return { ok: false, reason: "empty frame: a frame carries one msgpack value" }
-  // msgpackr reports malformed input by throwing: this is the edge where that becomes a value.
+  // msgpackr reports malformed input (and bytes after the value) by throwing: this is the edge.
   const decoded = Result.try({
-    try: () => unpackr.unpackMultiple(body) as Array<unknown>,
+    try: (): unknown => unpackr.unpack(body),
     catch: (error) => (error instanceof Error ? error.message : String(error))
   })
-  if (Result.isFailure(decoded)) return { ok: false, reason: `not msgpack: ${decoded.failure}` }
-  const values = decoded.success
-  if (values.length !== 1) return { ok: false, reason: `a frame carries one msgpack value, this one has ${values.length}` }
-  return { ok: true, value: values[0] }
+  if (Result.isFailure(decoded)) return { ok: false, reason: `not one msgpack value: ${decoded.failure}` }
+  return { ok: true, value: decoded.success }
 }
 
 export type FrameEvent =

@@ -53,6 +53,27 @@ export type Parsed =
 
 const bad = (id: number | null, message: string): Parsed => ({ ok: false, id, error: { code: "BadRequest", message } })
 
+const isTimeout = (t: unknown): t is number => Number.isInteger(t) && (t as number) >= 1 && (t as number) <= 3_600_000
+
+/**
+ * The shapes almost every request has (tell and ask), checked by hand: the
+ * schema decode cost more than the rest of a request. Anything else, valid
+ * or not, goes through the schema, which also words the refusals.
+ */
+const fastPath = (raw: Record<string, unknown>, id: number): Request | undefined => {
+  if (raw.op !== "ask" && raw.op !== "tell") return undefined
+  let keys = 0
+  for (const key in raw) {
+    keys++
+    if (key !== "id" && key !== "op" && key !== "agent" && key !== "message" && key !== "timeoutMs") return undefined
+  }
+  const { agent, message, timeoutMs } = raw
+  if (typeof agent !== "string" || !("message" in raw)) return undefined
+  if (raw.op === "tell") return keys === 4 ? { id, op: "tell", agent, message } : undefined
+  if (timeoutMs === undefined) return keys === 4 ? { id, op: "ask", agent, message } : undefined
+  return isTimeout(timeoutMs) ? { id, op: "ask", agent, message, timeoutMs } : undefined
+}
+
 /** Checks a decoded frame body; every refusal names what was wrong. */
 export const parseRequest = (value: unknown): Parsed => {
   if (!Predicate.isObject(value) || Array.isArray(value)) {
@@ -65,6 +86,8 @@ export const parseRequest = (value: unknown): Parsed => {
   if (!(OPS as ReadonlyArray<string>).includes(raw.op)) {
     return bad(id, `unknown op '${raw.op}'; ops: ${OPS.join(", ")}`)
   }
+  const fast = fastPath(raw as Record<string, unknown>, id)
+  if (fast !== undefined) return { ok: true, request: fast }
   const decoded = decodeRequest(value, { onExcessProperty: "error" })
   if (Exit.isSuccess(decoded)) return { ok: true, request: decoded.value }
   const error = Cause.squash(decoded.cause)

@@ -29,7 +29,6 @@ import {
   type AskError,
   AskTimeout,
   describeError,
-  InvalidMessage,
   MailboxFull,
   SystemShuttingDown,
   type TellError,
@@ -142,6 +141,15 @@ export interface ActorSystem extends SystemHandle {
     input: unknown,
     options?: { readonly timeoutMs?: number }
   ) => Effect.Effect<unknown, AskError>
+  /** An external tell outside Effect: the result at once, no fiber. */
+  readonly injectNow: (agent: string, input: unknown) => Exit.Exit<unknown, TellError>
+  /** An external ask outside Effect (the control socket's hot path): a callback, a wall-clock timeout. */
+  readonly injectAskCallback: (
+    agent: string,
+    input: unknown,
+    timeoutMs: number,
+    done: (exit: Exit.Exit<unknown, AskError>) => void
+  ) => void
   readonly agents: () => ReadonlyArray<AgentStatus>
   readonly messageTypes: (agent: string) => ReadonlyArray<string> | undefined
   readonly inspection: InspectionBus
@@ -167,30 +175,45 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const killed: Array<string> = []
     let lifecycle: SystemSummary["lifecycle"] = "running"
 
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+
+    /** Counts a dead letter now; the inspection event is published only when someone listens. */
+    const deadLetterNow = (agent: string, messageType: string, reason: DeadLetterReason) => {
+      deadLetters.record(agent, reason)
+      if (inspection.hasSubscribers()) runFork(inspection.publish({ _tag: "DeadLetter", agent, messageType, reason }))
+    }
     const deadLetter = (agent: string, messageType: string, reason: DeadLetterReason) =>
       Effect.suspend(() => {
         deadLetters.record(agent, reason)
         return inspection.publish({ _tag: "DeadLetter", agent, messageType, reason })
       })
 
-    // ---- addressing -------------------------------------------------------
+    // ---- addressing ---------------------------------------------------------
+    // The core is synchronous: look up, validate and enqueue without a fiber. The Effect API
+    // (tell, ask, inject, injectAsk) and the callback API of the control socket share it.
 
-    const lookup = (agent: string): Effect.Effect<AgentCell, UnknownAgent> => {
-      const cell = cells.get(agent)
-      if (cell !== undefined) return Effect.succeed(cell)
-      return Effect.andThen(
-        deadLetter(UNKNOWN_AGENT_KEY, "?", "unknown-agent"),
-        Effect.fail(new UnknownAgent({ agent, known: [...cells.keys()] }))
-      )
+    const unknownAgent = (agent: string): Exit.Exit<never, UnknownAgent> => {
+      deadLetterNow(UNKNOWN_AGENT_KEY, "?", "unknown-agent")
+      return Exit.fail(new UnknownAgent({ agent, known: [...cells.keys()] }))
+    }
+    const stopped = (cell: AgentCell, messageType: string): Exit.Exit<never, AgentStopped> => {
+      deadLetterNow(cell.name, messageType, "agent-stopped")
+      return Exit.fail(new AgentStopped({ agent: cell.name }))
+    }
+    const full = (cell: AgentCell, messageType: string): Exit.Exit<never, MailboxFull> => {
+      deadLetterNow(cell.name, messageType, "mailbox-full")
+      return Exit.fail(new MailboxFull({ agent: cell.name, capacity: cell.mailbox.capacity }))
     }
 
-    /** Puts a message in the right lane; `external` refuses instead of waiting on a full mailbox. */
-    const enqueue = (
+    /**
+     * Puts a message in the right lane without waiting. "full" is left to the caller: an
+     * internal sender waits for room, an external one is refused.
+     */
+    const tryEnqueue = (
       cell: AgentCell,
       message: AgentMessage,
-      reply: ReplyHandle | undefined,
-      external: boolean
-    ): Effect.Effect<void, TellError> => {
+      reply: ReplyHandle | undefined
+    ): Exit.Exit<void, TellError> | "full" => {
       const mailbox = cell.mailbox
       if (options.testFaults === true && (message.type === FAULT || message.type === STALL)) {
         mailbox.offerSystem(
@@ -198,88 +221,108 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
             ? { kind: "crash", incarnation: cell.incarnation, error: new Error(`fault injected into ${cell.name} for testing`) }
             : { kind: "stall", ms: message.ms as number }
         )
-        return Effect.void
+        return Exit.void
       }
       if (isStandardMessage(message.type)) {
-        if (mailbox.offerSystem({ kind: message.type, reply })) return Effect.void
-        return Effect.andThen(
-          deadLetter(cell.name, message.type, "agent-stopped"),
-          Effect.fail(new AgentStopped({ agent: cell.name }))
-        )
+        return mailbox.offerSystem({ kind: message.type, reply }) ? Exit.void : stopped(cell, message.type)
       }
+      if (mailbox.offerUnsafe(reply === undefined ? message : new Ask(message, reply))) return Exit.void
+      return mailbox.isClosed ? stopped(cell, message.type) : "full"
+    }
+
+    /** Internal senders wait (up to the back-pressure timeout) while the mailbox is full. */
+    const enqueueInternal = (
+      cell: AgentCell,
+      message: AgentMessage,
+      reply: ReplyHandle | undefined
+    ): Effect.Effect<void, TellError> => {
+      const now = tryEnqueue(cell, message, reply)
+      if (now !== "full") return now
       const envelope: Envelope = reply === undefined ? message : new Ask(message, reply)
-      if (mailbox.offerUnsafe(envelope)) return Effect.void
-      if (mailbox.isClosed) {
-        return Effect.andThen(
-          deadLetter(cell.name, message.type, "agent-stopped"),
-          Effect.fail(new AgentStopped({ agent: cell.name }))
-        )
-      }
-      const full = Effect.andThen(
-        deadLetter(cell.name, message.type, "mailbox-full"),
-        Effect.fail(new MailboxFull({ agent: cell.name, capacity: mailbox.capacity }))
-      )
-      if (external) return full
       return Effect.flatMap(
-        Effect.timeoutOption(mailbox.offer(envelope), backpressureTimeoutMs),
-        (accepted): Effect.Effect<void, TellError> => {
-          if (accepted._tag === "None") return full
-          if (accepted.value) return Effect.void
-          return Effect.andThen(
-            deadLetter(cell.name, message.type, "agent-stopped"),
-            Effect.fail(new AgentStopped({ agent: cell.name }))
-          )
-        }
+        Effect.timeoutOption(cell.mailbox.offer(envelope), backpressureTimeoutMs),
+        (accepted): Effect.Effect<void, TellError> =>
+          accepted._tag === "None"
+            ? Effect.suspend(() => full(cell, message.type))
+            : accepted.value
+            ? Effect.void
+            : Effect.suspend(() => stopped(cell, message.type))
       )
     }
 
-    const awaitReply = (cell: AgentCell, message: AgentMessage, reply: ReplyHandle, timeoutMs: number) =>
-      Effect.flatMap(Effect.timeoutOption(reply.await, timeoutMs), (result) => {
-        if (result._tag === "Some") return Effect.succeed(result.value)
-        reply.expired = true
-        return Effect.fail(new AskTimeout({ agent: cell.name, messageType: message.type, timeoutMs }))
-      })
+    /** An external injection: checked against the agent's schema, refused at once when the mailbox is full. */
+    const injectNow = (agent: string, input: unknown, reply: ReplyHandle | undefined): Exit.Exit<AgentMessage, TellError> => {
+      if (lifecycle !== "running") return Exit.fail(new SystemShuttingDown())
+      const cell = cells.get(agent)
+      if (cell === undefined) return unknownAgent(agent)
+      const fault = options.testFaults === true ? testFaultOf(input) : undefined
+      const validated = fault !== undefined ? Exit.succeed(fault) : validators.get(agent)!.validate(input)
+      if (Exit.isFailure(validated)) return validated
+      const message = validated.value
+      const enqueued = tryEnqueue(cell, message, reply)
+      if (enqueued === "full") return full(cell, message.type)
+      return Exit.isFailure(enqueued) ? Exit.failCause(enqueued.cause) : validated
+    }
+
+    const timedOut = (reply: ReplyHandle, agent: string, messageType: string, timeoutMs: number) => {
+      reply.expired = true
+      return new AskTimeout({ agent, messageType, timeoutMs })
+    }
+
+    const awaitReply = (agent: string, messageType: string, reply: ReplyHandle, timeoutMs: number) =>
+      Effect.flatMap(Effect.timeoutOption(reply.await, timeoutMs), (result) =>
+        result._tag === "Some"
+          ? Effect.succeed(result.value)
+          : Effect.fail(timedOut(reply, agent, messageType, timeoutMs)))
 
     const tell = (agent: string, message: AgentMessage): Effect.Effect<void, TellError> => {
       // Hot path: a known agent with room in its mailbox costs one Map lookup and one push.
       const cell = cells.get(agent)
-      if (cell === undefined) return Effect.asVoid(lookup(agent))
-      return enqueue(cell, message, undefined, false)
+      if (cell === undefined) return Effect.suspend(() => unknownAgent(agent))
+      return enqueueInternal(cell, message, undefined)
     }
 
     const ask = (agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
-      Effect.flatMap(lookup(agent), (cell) => {
+      Effect.suspend(() => {
+        const cell = cells.get(agent)
+        if (cell === undefined) return unknownAgent(agent)
         const reply = new ReplyHandle()
         return Effect.andThen(
-          enqueue(cell, message, reply, false),
-          awaitReply(cell, message, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+          enqueueInternal(cell, message, reply),
+          awaitReply(agent, message.type, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
         )
       })
 
-    const validateExternal = (agent: string, input: unknown) =>
-      Effect.gen(function*() {
-        if (lifecycle !== "running") return yield* Effect.fail(new SystemShuttingDown())
-        const cell = yield* lookup(agent)
-        const fault = options.testFaults === true ? testFaultOf(input) : undefined
-        if (fault !== undefined) return { cell, message: fault }
-        const validated = validators.get(agent)!.validate(input)
-        if (Exit.isFailure(validated)) {
-          return yield* Effect.fail(Cause.squash(validated.cause) as InvalidMessage)
-        }
-        return { cell, message: validated.value }
-      })
-
-    const inject = (agent: string, input: unknown) =>
-      Effect.flatMap(validateExternal(agent, input), ({ cell, message }) => enqueue(cell, message, undefined, true))
+    const inject = (agent: string, input: unknown): Effect.Effect<void, TellError> =>
+      Effect.suspend(() => Exit.asVoid(injectNow(agent, input, undefined)))
 
     const injectAsk = (agent: string, input: unknown, askOptions?: { readonly timeoutMs?: number }) =>
-      Effect.flatMap(validateExternal(agent, input), ({ cell, message }) => {
+      Effect.suspend(() => {
         const reply = new ReplyHandle()
-        return Effect.andThen(
-          enqueue(cell, message, reply, true),
-          awaitReply(cell, message, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
-        )
+        const injected = injectNow(agent, input, reply)
+        if (Exit.isFailure(injected)) return injected
+        return awaitReply(agent, injected.value.type, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
       })
+
+    /**
+     * injectAsk for callers outside Effect (the control socket): no fiber per request,
+     * and the timeout is a plain timer on the wall clock.
+     */
+    const injectAskCallback = (
+      agent: string,
+      input: unknown,
+      timeoutMs: number,
+      done: (exit: Exit.Exit<unknown, AskError>) => void
+    ): void => {
+      const reply = new ReplyHandle()
+      const injected = injectNow(agent, input, reply)
+      if (Exit.isFailure(injected)) return done(injected)
+      const timer = setTimeout(() => done(Exit.fail(timedOut(reply, agent, injected.value.type, timeoutMs))), timeoutMs)
+      reply.onComplete((exit) => {
+        clearTimeout(timer)
+        done(exit)
+      })
+    }
 
     // ---- the tree -----------------------------------------------------------
 
@@ -329,7 +372,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           }
         }
         yield* inspection.publish({ _tag: "Stopped", agent: cell.name, reason })
-        for (const reply of askers) reply.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+        for (const reply of askers) reply.complete(Exit.fail(new AgentStopped({ agent: cell.name })))
       })
 
     const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {
@@ -528,6 +571,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       ...systemHandle,
       inject,
       injectAsk,
+      injectNow: (agent, input) => injectNow(agent, input, undefined),
+      injectAskCallback,
       agents,
       messageTypes: (agent) => validators.get(agent)?.types,
       inspection,

@@ -7,7 +7,7 @@
  * status `error`, or a failed invoked effect without `onError` crashes the
  * incarnation: the fiber fails with AgentCrashed and the supervisor decides.
  */
-import { Cause, Context, Deferred, Effect, Exit, type Schema } from "effect"
+import { Cause, Context, Effect, Exit, type Schema } from "effect"
 import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, type PromiseActorLogic } from "xstate"
 import type { DeadLetterReason } from "./DeadLetters.ts"
 import type { SystemSummary, TreeNode } from "./ActorSystem.ts"
@@ -97,18 +97,39 @@ export type AgentEmitted =
 export const replyWith = (value: unknown): AgentEmitted => ({ type: REPLY, value })
 export const rejectWith = (reason: string): AgentEmitted => ({ type: REJECT, reason })
 
-/** A pending answer to an ask; once the asker has given up, late answers are dead letters. */
+/**
+ * A pending answer to an ask. It calls back at most once; once the asker has
+ * given up (`expired`), a late answer is refused so it can be a dead letter.
+ * No fiber or Deferred is needed to ask: callers either await it as an
+ * Effect or register a callback (the control socket's hot path).
+ */
 export class ReplyHandle {
-  private readonly deferred = Deferred.makeUnsafe<unknown, AskError>()
+  private exit: Exit.Exit<unknown, AskError> | undefined = undefined
+  private listener: ((exit: Exit.Exit<unknown, AskError>) => void) | undefined = undefined
   expired = false
 
-  /** False when the asker already gave up (a late reply). */
-  complete(result: Effect.Effect<unknown, AskError>): boolean {
-    if (this.expired) return false
-    return Deferred.doneUnsafe(this.deferred, result)
+  /** False when already answered, or when the asker gave up (a late reply). */
+  complete(exit: Exit.Exit<unknown, AskError>): boolean {
+    if (this.expired || this.exit !== undefined) return false
+    this.exit = exit
+    const listener = this.listener
+    this.listener = undefined
+    listener?.(exit)
+    return true
   }
 
-  readonly await: Effect.Effect<unknown, AskError> = Deferred.await(this.deferred)
+  /** Calls back once with the answer, at once if it is already here. */
+  onComplete(listener: (exit: Exit.Exit<unknown, AskError>) => void): void {
+    if (this.exit !== undefined) listener(this.exit)
+    else this.listener = listener
+  }
+
+  readonly await: Effect.Effect<unknown, AskError> = Effect.callback<unknown, AskError>((resume) => {
+    this.onComplete(resume)
+    return Effect.sync(() => {
+      this.listener = undefined
+    })
+  })
 }
 
 /** An ask: the message and where its answer goes. */
@@ -315,14 +336,14 @@ export const runIncarnation = (
     })
 
     /** The machine's answer to the message in hand; the first one counts, sent when the batch is flushed. */
-    let machineAnswer: Effect.Effect<unknown, AskError> | undefined
-    const answer = (result: Effect.Effect<unknown, AskError>) => {
+    let machineAnswer: Exit.Exit<unknown, AskError> | undefined
+    const answer = (result: Exit.Exit<unknown, AskError>) => {
       if (current instanceof Ask && machineAnswer === undefined) machineAnswer = result
     }
-    actor.on(REPLY, (event: { value: unknown }) => answer(Effect.succeed(event.value)))
+    actor.on(REPLY, (event: { value: unknown }) => answer(Exit.succeed(event.value)))
     actor.on(REJECT, (event: { reason: string }) =>
       answer(
-        Effect.fail(new AgentError({ agent: cell.name, messageType: current === undefined ? "?" : messageOf(current).type, reason: event.reason }))
+        Exit.fail(new AgentError({ agent: cell.name, messageType: current === undefined ? "?" : messageOf(current).type, reason: event.reason }))
       )
     )
 
@@ -370,7 +391,7 @@ export const runIncarnation = (
         yield* flushOutbox
         if (inHand !== undefined) yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
-        if (inHand instanceof Ask) inHand.reply.complete(Effect.fail(new AgentCrashed({ agent: cell.name, reason })))
+        if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentCrashed({ agent: cell.name, reason })))
         return yield* Effect.fail(new AgentCrashed({ agent: cell.name, reason }))
       })
     }
@@ -395,7 +416,7 @@ export const runIncarnation = (
      * synchronously, so answering last means an asker sees every event and count of the
      * messages before its own.
      */
-    let answers: Array<readonly [ReplyHandle, string, Effect.Effect<unknown, AskError>]> = []
+    let answers: Array<readonly [ReplyHandle, string, Exit.Exit<unknown, AskError>]> = []
     const flushOutbox: Effect.Effect<void> = Effect.suspend(() => {
       const events = outbox
       const replies = answers
@@ -415,7 +436,7 @@ export const runIncarnation = (
     })
 
     /** Bookkeeping for a handled message, then its answer. */
-    const complete = (envelope: Envelope, result: Effect.Effect<unknown, AskError> | undefined) => {
+    const complete = (envelope: Envelope, result: Exit.Exit<unknown, AskError> | undefined) => {
       current = undefined
       cell.handled++
       lastFinished = performance.now()
@@ -429,7 +450,7 @@ export const runIncarnation = (
         answers.push([
           envelope.reply,
           envelope.message.type,
-          result ?? machineAnswer ?? Effect.succeed({ type: "ack", state: cell.state })
+          result ?? machineAnswer ?? Exit.succeed({ type: "ack", state: cell.state })
         ])
       }
       machineAnswer = undefined
@@ -445,7 +466,7 @@ export const runIncarnation = (
         cell.rejected++
         complete(
           envelope,
-          Effect.fail(
+          Exit.fail(
             new AgentError({
               agent: cell.name,
               messageType: message.type,
@@ -484,13 +505,13 @@ export const runIncarnation = (
       if (reply === undefined) return
       switch (kind) {
         case "ping":
-          reply.complete(Effect.succeed({ type: "pong", agent: cell.name, state: cell.state }))
+          reply.complete(Exit.succeed({ type: "pong", agent: cell.name, state: cell.state }))
           break
         case "status":
-          reply.complete(Effect.succeed(cell.status(host.deadLetterCount(cell.name))))
+          reply.complete(Exit.succeed(cell.status(host.deadLetterCount(cell.name))))
           break
         case "describe":
-          reply.complete(Effect.succeed(cell.describe()))
+          reply.complete(Exit.succeed(cell.describe()))
           break
       }
     }
@@ -567,7 +588,7 @@ export const runIncarnation = (
             const inHand = current
             current = undefined
             yield* host.deadLetter(cell.name, messageOf(inHand).type, "agent-stopped")
-            if (inHand instanceof Ask) inHand.reply.complete(Effect.fail(new AgentStopped({ agent: cell.name })))
+            if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentStopped({ agent: cell.name })))
           }
         })
       )

@@ -45,8 +45,11 @@ describe("framing", () => {
   })
 
   it("a body that is not msgpack, or holds two values, is refused with a reason", () => {
-    expect(decodeBody(Buffer.from([0x92]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not msgpack/) })
-    expect(decodeBody(Buffer.from([0x01, 0x02]))).toEqual({ ok: false, reason: "a frame carries one msgpack value, this one has 2" })
+    expect(decodeBody(Buffer.from([0x92]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not one msgpack value/) })
+    expect(decodeBody(Buffer.from([0x01, 0x02]))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^not one msgpack value: .*end of buffer not reached/)
+    })
     expect(decodeBody(Buffer.alloc(0))).toMatchObject({ ok: false })
   })
 

@@ -61,6 +61,8 @@ const errorBody = (error: unknown): ErrorBody => {
   return { code: "InternalError", message: error instanceof Error ? error.message : String(error) }
 }
 
+const failure = (id: number, cause: Cause.Cause<unknown>): Reply => ({ id, ok: false, error: errorBody(Cause.squash(cause)) })
+
 const errnoOf = (error: unknown): string | undefined =>
   error !== null && typeof error === "object" && "code" in error ? String(error.code) : undefined
 
@@ -115,46 +117,38 @@ export const start = (
     const server = net.createServer({ allowHalfOpen: false })
     server.maxConnections = options.maxConnections
 
-    // Bind with a private mode first, then widen to the configured one: never briefly world-accessible.
-    const previousUmask = process.umask(0o077)
-    yield* Effect.callback<void, ControlSocketError>((resume) => {
-      server.once("error", (error) => resume(Effect.fail(new ControlSocketError({ socketPath, reason: `cannot listen: ${error.message}` }))))
-      server.listen(socketPath, () => resume(Effect.void))
-    }).pipe(Effect.ensuring(Effect.sync(() => process.umask(previousUmask))))
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        for (const socket of sockets) socket.destroy()
-        yield* Effect.callback<void>((resume) => {
-          server.close(() => resume(Effect.void))
-        })
-        yield* Effect.ignore(io(socketPath, "remove socket", () => fs.rm(socketPath, { force: true })))
-      })
-    )
-    yield* io(socketPath, "set its mode", () => fs.chmod(socketPath, options.mode))
-    if (options.gid !== undefined) {
-      const gid = options.gid
-      yield* io(socketPath, `give it to group ${gid}`, () => fs.chown(socketPath, -1, gid))
-    }
-
-    server.on("connection", (socket) => {
-      sockets.add(socket)
-      socket.once("close", () => sockets.delete(socket))
-      serveConnection(socket)
-    })
-
     const serveConnection = (socket: net.Socket) => {
       const decoder = new FrameDecoder(options.maxFrameBytes)
       const subscriptions = new Map<number, Scope.Closeable>()
       let nextSubscription = 1
       let frameTimer: NodeJS.Timeout | undefined
 
+      // Frames produced in one turn of the event loop go out in one write: a syscall per
+      // reply was most of the daemon's cost under many concurrent clients.
+      let outgoing: Array<Buffer> = []
+      let outgoingEvents: Array<() => void> = []
+      const flush = () => {
+        const frames = outgoing
+        const written = outgoingEvents
+        outgoing = []
+        outgoingEvents = []
+        if (socket.destroyed) return
+        socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), () => {
+          for (const done of written) done()
+        })
+      }
+      const enqueueFrame = (frame: Buffer, onWritten?: () => void) => {
+        if (outgoing.length === 0) setImmediate(flush)
+        outgoing.push(frame)
+        if (onWritten !== undefined) outgoingEvents.push(onWritten)
+      }
       const send = (value: unknown) => {
         if (socket.destroyed) return
         if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) {
           socket.destroy()
           return
         }
-        socket.write(encodeFrame(value))
+        enqueueFrame(encodeFrame(value))
       }
       const reply = (value: Reply) => send(value)
 
@@ -201,25 +195,19 @@ export const start = (
               return
             }
             if (lost > 0) {
-              socket.write(encodeFrame({ subscription: id, lost }))
+              enqueueFrame(encodeFrame({ subscription: id, lost }))
               lost = 0
             }
             unread++
-            socket.write(encodeFrame({ subscription: id, event }), () => unread--)
+            enqueueFrame(encodeFrame({ subscription: id, event }), () => unread--)
           }))
           yield* Effect.forkIn(pump, scope)
           return { subscription: id }
         })
 
-      const handle = (request: Request): Effect.Effect<unknown, unknown> => {
-        switch (request.op) {
-          case "tell":
-            return Effect.as(system.inject(request.agent, request.message), { accepted: true })
-          case "ask":
-            return system.injectAsk(request.agent, request.message, {
-              timeoutMs: request.timeoutMs ?? options.defaultAskTimeoutMs
-            })
-          case "agents":
+      /** The rare ops, as effects; tell and ask are served without a fiber in onBody. */
+      const handle = (request: Exclude<Request, { op: "tell" | "ask" }>): Effect.Effect<unknown, unknown> => {
+        switch (request.op) {          case "agents":
             return Effect.sync(() => system.tree())
           case "status":
             return Effect.sync(() => ({ ...options.statusExtras?.(), summary: system.summary(), agents: system.agents() }))
@@ -241,11 +229,25 @@ export const start = (
         if (!decoded.ok) return reply({ id: null, ok: false, error: { code: "BadFrame", message: decoded.reason } })
         const parsed = parseRequest(decoded.value)
         if (!parsed.ok) return reply({ id: parsed.id, ok: false, error: parsed.error })
-        const id = parsed.request.id
+        const request = parsed.request
+        const id = request.id
+        // tell and ask, nearly all traffic, run without a fiber; the other ops are rare.
+        if (request.op === "tell") {
+          const told = system.injectNow(request.agent, request.message)
+          return reply(Exit.isSuccess(told) ? { id, ok: true, result: { accepted: true } } : failure(id, told.cause))
+        }
+        if (request.op === "ask") {
+          return system.injectAskCallback(
+            request.agent,
+            request.message,
+            request.timeoutMs ?? options.defaultAskTimeoutMs,
+            (exit) => reply(Exit.isSuccess(exit) ? { id, ok: true, result: exit.value ?? null } : failure(id, exit.cause))
+          )
+        }
         runFork(
-          Effect.matchCause(handle(parsed.request), {
+          Effect.matchCause(handle(request), {
             onSuccess: (result) => reply({ id, ok: true, result: result ?? null }),
-            onFailure: (cause) => reply({ id, ok: false, error: errorBody(Cause.squash(cause)) })
+            onFailure: (cause) => reply(failure(id, cause))
           })
         )
       }
@@ -270,6 +272,34 @@ export const start = (
           )
         }
       })
+    }
+
+    // Served from the first accepted connection on: a client may connect the moment the socket exists.
+    server.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+      serveConnection(socket)
+    })
+
+    // Bind with a private mode first, then widen to the configured one: never briefly world-accessible.
+    const previousUmask = process.umask(0o077)
+    yield* Effect.callback<void, ControlSocketError>((resume) => {
+      server.once("error", (error) => resume(Effect.fail(new ControlSocketError({ socketPath, reason: `cannot listen: ${error.message}` }))))
+      server.listen(socketPath, () => resume(Effect.void))
+    }).pipe(Effect.ensuring(Effect.sync(() => process.umask(previousUmask))))
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        for (const socket of sockets) socket.destroy()
+        yield* Effect.callback<void>((resume) => {
+          server.close(() => resume(Effect.void))
+        })
+        yield* Effect.ignore(io(socketPath, "remove socket", () => fs.rm(socketPath, { force: true })))
+      })
+    )
+    yield* io(socketPath, "set its mode", () => fs.chmod(socketPath, options.mode))
+    if (options.gid !== undefined) {
+      const gid = options.gid
+      yield* io(socketPath, `give it to group ${gid}`, () => fs.chown(socketPath, -1, gid))
     }
 
     return { connections: () => sockets.size }
