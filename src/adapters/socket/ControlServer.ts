@@ -281,12 +281,19 @@ export const start = (
       serveConnection(socket)
     })
 
-    // Bind with a private mode first, then widen to the configured one: never briefly world-accessible.
-    const previousUmask = process.umask(0o077)
+    // The socket is created with its final mode (through the umask), so no client ever sees
+    // another; the chmod after is belt and braces. The group follows right after.
+    // The umask is process-wide: it is narrowed only around the synchronous bind inside listen(),
+    // so no other file the daemon creates meanwhile (agents' state) is affected.
     yield* Effect.callback<void, ControlSocketError>((resume) => {
       server.once("error", (error) => resume(Effect.fail(new ControlSocketError({ socketPath, reason: `cannot listen: ${error.message}` }))))
-      server.listen(socketPath, () => resume(Effect.void))
-    }).pipe(Effect.ensuring(Effect.sync(() => process.umask(previousUmask))))
+      const previousUmask = process.umask(0o777 & ~options.mode)
+      try {
+        server.listen(socketPath, () => resume(Effect.void))
+      } finally {
+        process.umask(previousUmask)
+      }
+    })
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         for (const socket of sockets) socket.destroy()
