@@ -1,17 +1,28 @@
 /**
  * `npm run bench`: runs every benchmark under Bun (the production runtime) and
  * prints one JSON document. BENCH_MESSAGES scales the throughput runs.
+ * `socketAsk` and `startup` build and start the compiled binary (and
+ * redis-server as their anchor); see bench/socket/.
  */
 import { runtimeName } from "./support.ts"
 import { askLatency, crashRestart, fanOut, idleMemory, soak, tellThroughput } from "./runtime/runtime.bench.ts"
+import { socketAsk } from "./socket/socket.bench.ts"
+import { startup } from "./socket/startup.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
 for (const [key, run] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(key)) continue
   process.stderr.write(`bench ${key}...\n`)
-  results.push({ key, ...(await run()) })
+  try {
+    results.push({ key, ...(await run()) })
+  } catch (error) {
+    // One failing benchmark must not lose the others' results: record it and exit non-zero.
+    process.stderr.write(`bench ${key} failed: ${error instanceof Error ? error.stack : String(error)}\n`)
+    results.push({ key, error: error instanceof Error ? error.message : String(error) })
+    process.exitCode = 1
+  }
 }
 process.stdout.write(JSON.stringify({ runtime: runtimeName(), date: new Date().toISOString(), results }, null, 2) + "\n")
