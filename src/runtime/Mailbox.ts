@@ -8,7 +8,9 @@ import { RingBuffer } from "./internal/RingBuffer.ts"
 
 export class Mailbox<S, U> {
   private readonly user: RingBuffer<U>
-  private readonly system: Array<S> = []
+  /** Unbounded FIFO: an array read from `systemHead`, compacted once half of it is consumed (shift() is O(n)). */
+  private system: Array<S> = []
+  private systemHead = 0
   private takers: Array<() => void> = []
   private spaceWaiters: Array<() => void> = []
   private closed = false
@@ -63,11 +65,20 @@ export class Mailbox<S, U> {
   }
 
   get isEmpty(): boolean {
-    return this.system.length === 0 && this.user.size === 0
+    return this.system.length === this.systemHead && this.user.size === 0
   }
 
   pollSystemUnsafe(): S | undefined {
-    return this.system.length > 0 ? this.system.shift() : undefined
+    if (this.systemHead === this.system.length) return undefined
+    const item = this.system[this.systemHead++]
+    if (this.systemHead === this.system.length) {
+      this.system = []
+      this.systemHead = 0
+    } else if (this.systemHead > 1024 && this.systemHead * 2 > this.system.length) {
+      this.system = this.system.slice(this.systemHead)
+      this.systemHead = 0
+    }
+    return item
   }
 
   pollUserUnsafe(): U | undefined {
@@ -89,7 +100,10 @@ export class Mailbox<S, U> {
   }
 
   drainSystem(): Array<S> {
-    return this.system.splice(0)
+    const items = this.system.slice(this.systemHead)
+    this.system = []
+    this.systemHead = 0
+    return items
   }
 
   /** Refuses new messages; senders waiting for space are released (their offer yields false). */
