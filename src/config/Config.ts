@@ -218,6 +218,12 @@ interface KeySpec<F extends Field> {
 }
 
 /** Every setting's key in the file, its text codec and what it expects; in the order of the docs. */
+const wholeNumber = (key: string, minimum: number, maximum: number) => ({
+  key,
+  text: wholeNumberText(minimum, maximum),
+  expected: wholeNumberExpected(minimum, maximum)
+})
+
 export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   socket: { key: "socket", text: SocketPath, expected: ABSOLUTE_PATH },
   socketGroup: { key: "socket_group", text: groupText, expected: GROUP_EXPECTED },
@@ -225,36 +231,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   stateDir: { key: "state_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   runtimeDir: { key: "runtime_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   logLevel: { key: "log_level", text: logLevelText, expected: LOG_LEVEL_EXPECTED },
-  shutdownDeadlineMs: {
-    key: "shutdown_deadline_ms",
-    text: wholeNumberText(0, 600_000),
-    expected: wholeNumberExpected(0, 600_000)
-  },
-  maxFrameBytes: {
-    key: "max_frame_bytes",
-    text: wholeNumberText(1024, 67_108_864),
-    expected: wholeNumberExpected(1024, 67_108_864)
-  },
-  maxConnections: {
-    key: "max_connections",
-    text: wholeNumberText(1, 65_536),
-    expected: wholeNumberExpected(1, 65_536)
-  },
-  clientBufferEvents: {
-    key: "client_buffer_events",
-    text: wholeNumberText(16, 1_000_000),
-    expected: wholeNumberExpected(16, 1_000_000)
-  },
-  askTimeoutMs: {
-    key: "ask_timeout_ms",
-    text: wholeNumberText(1, 3_600_000),
-    expected: wholeNumberExpected(1, 3_600_000)
-  },
-  mailboxCapacity: {
-    key: "mailbox_capacity",
-    text: wholeNumberText(1, 1_000_000),
-    expected: wholeNumberExpected(1, 1_000_000)
-  }
+  shutdownDeadlineMs: wholeNumber("shutdown_deadline_ms", 0, 600_000),
+  maxFrameBytes: wholeNumber("max_frame_bytes", 1024, 67_108_864),
+  maxConnections: wholeNumber("max_connections", 1, 65_536),
+  clientBufferEvents: wholeNumber("client_buffer_events", 16, 1_000_000),
+  askTimeoutMs: wholeNumber("ask_timeout_ms", 1, 3_600_000),
+  mailboxCapacity: wholeNumber("mailbox_capacity", 1, 1_000_000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>
