@@ -155,6 +155,7 @@ export const start = (
       /** A framing error: say why, then close — the stream is out of step. */
       const refuse = (code: string, message: string) => {
         if (socket.destroyed) return
+        if (outgoing.length > 0) flush() // replies to the frames before the bad one go first
         socket.end(encodeFrame({ id: null, ok: false, error: { code, message } } satisfies Reply))
         socket.destroySoon()
       }
@@ -207,7 +208,8 @@ export const start = (
 
       /** The rare ops, as effects; tell and ask are served without a fiber in onBody. */
       const handle = (request: Exclude<Request, { op: "tell" | "ask" }>): Effect.Effect<unknown, unknown> => {
-        switch (request.op) {          case "agents":
+        switch (request.op) {
+          case "agents":
             return Effect.sync(() => system.tree())
           case "status":
             return Effect.sync(() => ({ ...options.statusExtras?.(), summary: system.summary(), agents: system.agents() }))
