@@ -132,7 +132,7 @@ export const start = (
         const written = outgoingEvents
         outgoing = []
         outgoingEvents = []
-        if (socket.destroyed) return
+        if (frames.length === 0 || socket.destroyed || socket.writableEnded) return
         socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), () => {
           for (const done of written) done()
         })
