@@ -252,7 +252,11 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     /** An external injection: checked against the agent's schema, refused at once when the mailbox is full. */
     const injectNow = (agent: string, input: unknown, reply: ReplyHandle | undefined): Exit.Exit<AgentMessage, TellError> => {
-      if (lifecycle !== "running") return Exit.fail(new SystemShuttingDown())
+      if (lifecycle !== "running") {
+        const type = Predicate.isObject(input) ? (input as { type?: unknown }).type : undefined
+        deadLetterNow(cells.has(agent) ? agent : UNKNOWN_AGENT_KEY, typeof type === "string" ? type : "?", "system-stopped")
+        return Exit.fail(new SystemShuttingDown())
+      }
       const cell = cells.get(agent)
       if (cell === undefined) return unknownAgent(agent)
       const fault = options.testFaults === true ? testFaultOf(input) : undefined

@@ -11,6 +11,7 @@ export type DeadLetterReason =
   | "handler-crashed" // the message whose handling crashed the agent
   | "late-reply" // a reply that arrived after the asker timed out
   | "shutdown" // left in a mailbox when the shutdown deadline passed
+  | "system-stopped" // refused at the door: the runtime is stopping, or failed
 
 /** Unknown agent names are caller input: count them under one key instead of one key per name. */
 export const UNKNOWN_AGENT_KEY = "(unknown)"

@@ -168,3 +168,27 @@ describe("message accounting under random crashes", () => {
       )
     }), 120_000)
 })
+
+describe("a regression the property found", () => {
+  it.effect("messages refused because the system failed are dead letters too", () =>
+    Effect.gen(function*() {
+      const context = yield* Effect.context<never>()
+      yield* Effect.promise(() =>
+        Effect.runPromiseWith(context)(runScenario({
+          tiers: [
+            { strategy: "one_for_one", maxRestarts: 1, agents: ["permanent"] },
+            { strategy: "one_for_one", maxRestarts: 1, agents: ["permanent"] }
+          ],
+          rootMaxRestarts: 1,
+          ops: [
+            { kind: "crash", agent: 0 },
+            { kind: "crash", agent: 0 },
+            { kind: "burst", agent: 1, ms: 1, before: 0, after: 0 },
+            { kind: "burst", agent: 1, ms: 1, before: 0, after: 0 },
+            { kind: "sleep", agent: 0, ms: 1 }
+          ],
+          shutdownDeadlineMs: 0
+        }))
+      )
+    }))
+})
