@@ -352,6 +352,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       system: systemHandle,
       publish: inspection.publish,
       inspecting: inspection.hasSubscribers,
+      wantsMessageEvents: inspection.wantsMessageEvents,
       deadLetter,
       deadLetterCount: (agent) => deadLetters.countFor(agent),
       now

@@ -233,6 +233,8 @@ export interface HostServices {
   readonly publish: (event: InspectionInput) => Effect.Effect<void>
   /** False while nobody subscribes to inspection: the hot path then builds no events. */
   readonly inspecting: () => boolean
+  /** False while no subscriber wants per-message events (MessageHandled). */
+  readonly wantsMessageEvents: () => boolean
   readonly deadLetter: (agent: string, messageType: string, reason: DeadLetterReason) => Effect.Effect<void>
   readonly deadLetterCount: (agent: string) => number
   readonly now: () => number
@@ -442,7 +444,7 @@ export const runIncarnation = (
       lastFinished = performance.now()
       const durationUs = (lastFinished - currentStarted) * 1000
       cell.histogram.record(durationUs)
-      if (host.inspecting()) {
+      if (host.wantsMessageEvents()) {
         outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: messageOf(envelope).type, durationUs })
       }
       // A message the machine handled without answering is acknowledged with the resulting state.

@@ -49,9 +49,20 @@ export interface Subscriber {
   readonly lost: () => number
 }
 
+export interface SubscribeOptions {
+  /**
+   * MessageHandled events are one per message: the agents build them only while some
+   * subscriber wants them. Default true.
+   */
+  readonly messageEvents?: boolean
+}
+
 export interface InspectionBus {
   readonly publish: (event: InspectionInput) => Effect.Effect<void>
   readonly subscribe: Effect.Effect<Subscriber, never, Scope.Scope>
+  readonly subscribeWith: (options: SubscribeOptions) => Effect.Effect<Subscriber, never, Scope.Scope>
+  /** True while some subscriber wants one MessageHandled event per message. */
+  readonly wantsMessageEvents: () => boolean
   /** Number of events published so far. */
   readonly published: () => number
   readonly hasSubscribers: () => boolean
@@ -74,10 +85,18 @@ export const makeInspectionBus = (options: {
         return Effect.asVoid(PubSub.publish(pubsub, { ...event, seq, at: options.now() } as InspectionEvent))
       })
 
-    const subscribe = Effect.gen(function*() {
+    let messageSubscribers = 0
+    const subscribeWith = (subscribeOptions: SubscribeOptions) => Effect.gen(function*() {
       const subscription = yield* PubSub.subscribe(pubsub)
+      const messages = subscribeOptions.messageEvents !== false
       subscribers++
-      yield* Effect.addFinalizer(() => Effect.sync(() => subscribers--))
+      if (messages) messageSubscribers++
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          subscribers--
+          if (messages) messageSubscribers--
+        })
+      )
       let lastSeq = seq
       let lost = 0
       const take = Effect.map(PubSub.take(subscription), (event) => {
@@ -88,5 +107,12 @@ export const makeInspectionBus = (options: {
       return { take, lost: () => lost } satisfies Subscriber
     })
 
-    return { publish, subscribe, published: () => seq, hasSubscribers: () => subscribers > 0 }
+    return {
+      publish,
+      subscribe: subscribeWith({}),
+      subscribeWith,
+      published: () => seq,
+      hasSubscribers: () => subscribers > 0,
+      wantsMessageEvents: () => messageSubscribers > 0
+    }
   })

@@ -175,9 +175,10 @@ export const start = (
           const id = nextSubscription++
           const scope = yield* Scope.make()
           subscriptions.set(id, scope)
-          const subscriber = yield* Scope.provide(system.inspection.subscribe, scope)
           const agents = request.agents === undefined ? undefined : new Set(request.agents)
           const types = request.types === undefined ? undefined : new Set(request.types.map((t) => t.toLowerCase()))
+          const messageEvents = types === undefined || types.has("messagehandled")
+          const subscriber = yield* Scope.provide(system.inspection.subscribeWith({ messageEvents }), scope)
           const wanted = (event: InspectionEvent) =>
             (agents === undefined || ("agent" in event && agents.has(event.agent)) ||
               ("supervisor" in event && agents.has(event.supervisor))) &&
