@@ -5,7 +5,9 @@
  * Restart=on-failure starts afresh).
  */
 import { Deferred, Effect, Exit, Result } from "effect"
+import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
+import { ready, sendOrWarn, stopping } from "../adapters/systemd/Notify.ts"
 import type { Endpoint } from "../adapters/socket/Gateway.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
@@ -23,6 +25,10 @@ export interface DaemonSettings {
   readonly askTimeoutMs: number
   readonly mailboxCapacity: number
   readonly testFaults: boolean
+  /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */
+  readonly dbus:
+    | { readonly bus: "none" }
+    | { readonly bus: "system" | "session"; readonly explicit: boolean; readonly address?: string }
 }
 
 export const ExitCode = { ok: 0, failed: 1 } as const
@@ -55,6 +61,13 @@ export const run = (
       testFaults: settings.testFaults
     })
     let connections = () => 0
+    const statusExtras = () => ({
+      version: `${version} (${commit})`,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      socket: settings.socketPath,
+      connections: connections()
+    })
     const server = yield* ControlServer.start(system, {
       socketPath: settings.socketPath,
       mode: settings.socketMode,
@@ -63,13 +76,7 @@ export const run = (
       maxConnections: settings.maxConnections,
       clientBufferEvents: settings.clientBufferEvents,
       defaultAskTimeoutMs: settings.askTimeoutMs,
-      statusExtras: () => ({
-        version: `${version} (${commit})`,
-        pid: process.pid,
-        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-        socket: settings.socketPath,
-        connections: connections()
-      })
+      statusExtras
     }).pipe(Effect.result)
     if (Result.isFailure(server)) {
       yield* Effect.logError(`sigmavault cannot start: ${server.failure.message}`)
@@ -84,12 +91,31 @@ export const run = (
       connections: connections(),
       since: listeningSince
     }))
+    const dbus = settings.dbus
+    if (dbus.bus !== "none") {
+      const exported = yield* DbusGateway.start(system, {
+        bus: dbus.bus,
+        ...(dbus.address === undefined ? {} : { address: dbus.address }),
+        defaultAskTimeoutMs: settings.askTimeoutMs,
+        statusExtras,
+        register: gateway.register
+      }).pipe(Effect.result)
+      if (Result.isFailure(exported)) {
+        if (dbus.explicit) {
+          yield* Effect.logError(`sigmavault cannot start: ${exported.failure.message}`)
+          yield* system.shutdown({ deadlineMs: 0 })
+          return ExitCode.failed
+        }
+        yield* Effect.logWarning(`D-Bus not exported (the control socket still works): ${exported.failure.message}`)
+      }
+    }
     const started = system.summary()
     yield* Effect.logInfo(
       `sigmavault ${version} started: ${started.running}/${started.agents} agents running; ` +
         `control socket ${settings.socketPath}; state in ${settings.stateDir}` +
         (settings.testFaults ? "; TEST FAULTS ENABLED" : "")
     )
+    yield* sendOrWarn(ready(started))
     const stop = yield* Deferred.make<{ readonly reason: string }>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
     yield* Effect.forkScoped(
@@ -97,6 +123,7 @@ export const run = (
         exit._tag === "Failed" ? Deferred.succeed(stop, { reason: `escalation: ${exit.reason}` }) : Effect.void)
     )
     const { reason } = yield* Deferred.await(stop)
+    yield* sendOrWarn(stopping())
     if (reason.startsWith("escalation")) {
       yield* Effect.logError(`sigmavault stopping: ${reason}`)
       return ExitCode.failed

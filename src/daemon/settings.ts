@@ -13,9 +13,30 @@ export class UsageProblem extends Schema.TaggedError<UsageProblem>()("UsageProbl
 
 export class StartProblem extends Schema.TaggedError<StartProblem>()("StartProblem", { message: Schema.String }) {}
 
+/** The D-Bus to export on: the flag, else the system bus when systemd started us, else none. */
+const dbusOf = (
+  parsed: Parsed,
+  env: Readonly<Record<string, string | undefined>>
+): Result.Result<DaemonSettings["dbus"], UsageProblem> => {
+  const raw = flag(parsed, "--dbus")
+  const address = flag(parsed, "--dbus-address")
+  if (raw === undefined) {
+    if (address !== undefined) return Result.fail(new UsageProblem({ message: "--dbus-address needs --dbus system or --dbus session" }))
+    const underSystemd = env.INVOCATION_ID !== undefined || env.NOTIFY_SOCKET !== undefined
+    return Result.succeed(underSystemd ? { bus: "system", explicit: false } : { bus: "none" })
+  }
+  if (raw !== "system" && raw !== "session" && raw !== "none") {
+    return Result.fail(new UsageProblem({ message: `--dbus '${raw}' is not one of system, session, none` }))
+  }
+  if (raw === "none") return Result.succeed({ bus: "none" })
+  return Result.succeed({ bus: raw, explicit: true, ...(address === undefined ? {} : { address }) })
+}
+
 export interface RunSettings extends DaemonSettings {
   readonly runtimeDir: string
   readonly logLevel: LogLevel.LogLevel
+  /** systemd units PULSE reports on (config `watch_services`). */
+  readonly watchServices: ReadonlyArray<string>
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -96,6 +117,8 @@ export const resolveDaemonSettings = (
       clientBufferEvents: config.clientBufferEvents,
       askTimeoutMs: config.askTimeoutMs,
       mailboxCapacity: config.mailboxCapacity,
-      testFaults: hasFlag(parsed, "--test-faults")
+      testFaults: hasFlag(parsed, "--test-faults"),
+      watchServices: [],
+      dbus: yield* Effect.fromResult(dbusOf(parsed, env))
     }
   })

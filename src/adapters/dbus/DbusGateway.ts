@@ -1,0 +1,381 @@
+/**
+ * The D-Bus interface (docs/dbus.md): the same view of the actor system as
+ * the control socket, on the system or session bus, for desktop tools,
+ * `busctl` and `gdbus`.
+ *
+ *   org.sigmavault.Runtime  /org/sigmavault/Runtime  org.sigmavault.Runtime1
+ *     ListAgents() → s, GetAgent(s) → s, Tell(s, s), Ask(s, s, u) → s, GetStatus() → s
+ *     signals AgentStateChanged(sss), AgentRestarted(su), AgentFailed(ss)
+ *   /org/sigmavault/Agent/<NAME>  org.sigmavault.Agent1
+ *     read-only State, Lifecycle, Tier, MailboxDepth, Restarts, LastError
+ *
+ * Tell and Ask take JSON and reach the agents exactly as the control socket's
+ * tell and ask do (`injectNow`, `injectAskCallback`): validated against the
+ * agent's schema and refused at once when its mailbox is full. Every failure
+ * is a D-Bus error named org.sigmavault.Error.*; malformed JSON, a refused
+ * message or a call with the wrong signature gets an error reply and never
+ * reaches past its call.
+ *
+ * Signals and PropertiesChanged follow the inspection stream. Subscribing to
+ * it makes the runtime publish an event per handled message as well; they are
+ * dropped here.
+ */
+import * as dbus from "dbus-next"
+import { Cause, Effect, Exit, Schema, type Scope } from "effect"
+import type { AgentStatus } from "../../runtime/Agent.ts"
+import type { ActorSystem } from "../../runtime/ActorSystem.ts"
+import type { AskError, TellError } from "../../runtime/Errors.ts"
+import type { InspectionEvent } from "../../runtime/Inspection.ts"
+import type { Endpoint } from "../socket/Gateway.ts"
+
+export const BUS_NAME = "org.sigmavault.Runtime"
+export const RUNTIME_PATH = "/org/sigmavault/Runtime"
+export const RUNTIME_INTERFACE = "org.sigmavault.Runtime1"
+export const AGENT_PATH_PREFIX = "/org/sigmavault/Agent"
+export const AGENT_INTERFACE = "org.sigmavault.Agent1"
+
+/** The error names callers see; docs/dbus.md lists when each is sent. */
+export const ErrorName = {
+  UnknownAgent: "org.sigmavault.Error.UnknownAgent",
+  InvalidMessage: "org.sigmavault.Error.InvalidMessage",
+  Timeout: "org.sigmavault.Error.Timeout",
+  MailboxFull: "org.sigmavault.Error.MailboxFull",
+  /** Reserved for a caller check in the daemon; today the bus policy refuses Tell and Ask itself. */
+  AccessDenied: "org.sigmavault.Error.AccessDenied",
+  AgentStopped: "org.sigmavault.Error.AgentStopped",
+  ShuttingDown: "org.sigmavault.Error.ShuttingDown",
+  AgentError: "org.sigmavault.Error.AgentError",
+  AgentCrashed: "org.sigmavault.Error.AgentCrashed",
+  Internal: "org.sigmavault.Error.Internal"
+} as const
+
+const ERROR_NAME_OF_TAG: Readonly<Record<(AskError | TellError)["_tag"], string>> = {
+  UnknownAgent: ErrorName.UnknownAgent,
+  InvalidMessage: ErrorName.InvalidMessage,
+  AskTimeout: ErrorName.Timeout,
+  MailboxFull: ErrorName.MailboxFull,
+  AgentStopped: ErrorName.AgentStopped,
+  SystemShuttingDown: ErrorName.ShuttingDown,
+  AgentError: ErrorName.AgentError,
+  AgentCrashed: ErrorName.AgentCrashed
+}
+
+export class DbusError extends Schema.TaggedError<DbusError>()("DbusError", {
+  bus: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `D-Bus (${this.bus}): ${this.reason}`
+  }
+}
+
+export interface DbusGatewayOptions {
+  readonly bus: "system" | "session"
+  /** A bus address (`unix:path=…`); default: the system bus, or $DBUS_SESSION_BUS_ADDRESS. */
+  readonly address?: string
+  /** Used when Ask is called with timeout_ms 0. Default 5000. */
+  readonly defaultAskTimeoutMs?: number
+  /** Extra fields for GetStatus (version, pid, uptime…), as the control socket's `status` op has. */
+  readonly statusExtras?: () => Record<string, unknown>
+  /** Registers the endpoint with the Gateway registry (Gateway.ts `makeRegistry().register`). */
+  readonly register?: (source: () => Endpoint) => void
+  /** How long connecting and claiming the bus name may take. Default 10000. */
+  readonly connectTimeoutMs?: number
+}
+
+export interface DbusGateway {
+  readonly busName: string
+  /** The connection's unique name on the bus (":1.42"). */
+  readonly uniqueName: string
+  readonly connected: () => boolean
+}
+
+/**
+ * An object path element for an agent name: [A-Za-z0-9] as is, anything else
+ * as `_xx` (its UTF-8 bytes in hex), so names with `-` or `.` still get a path.
+ */
+export const agentPath = (name: string): string =>
+  `${AGENT_PATH_PREFIX}/${
+    [...Buffer.from(name, "utf8")]
+      .map((byte) => /[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `_${byte.toString(16).padStart(2, "0")}`)
+      .join("") || "_"
+  }`
+
+// ---- the library edge -------------------------------------------------------
+// dbus-next calls the interface's methods and turns a thrown (or rejected)
+// DBusError into an error reply; that is its protocol, so failures become
+// DBusError values here and are thrown only in the method bodies below.
+
+const dbusError = (name: string, text: string) => new dbus.DBusError(name, text)
+
+const errorOf = (cause: Cause.Cause<AskError | TellError>): dbus.DBusError => {
+  const error = Cause.squash(cause)
+  if (error !== null && typeof error === "object" && "_tag" in error && "message" in error) {
+    const name = ERROR_NAME_OF_TAG[error._tag as keyof typeof ERROR_NAME_OF_TAG]
+    if (name !== undefined) return dbusError(name, String(error.message))
+  }
+  return dbusError(ErrorName.Internal, error instanceof Error ? error.message : String(error))
+}
+
+/** JSON.parse throws on bad input: this is the edge where that becomes a value. */
+const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: dbus.DBusError } => {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch (error) {
+    return {
+      ok: false,
+      error: dbusError(ErrorName.InvalidMessage, `message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+}
+
+/** JSON.stringify throws on a BigInt or a cycle in an agent's answer: reported, never crashes. */
+const toJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value ?? null) ?? "null"
+  } catch (error) {
+    throw dbusError(ErrorName.Internal, `the answer cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+const u32 = (n: number) => Math.max(0, Math.min(0xffff_ffff, Math.trunc(n)))
+
+class RuntimeInterface extends dbus.interface.Interface {
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly options: DbusGatewayOptions
+  ) {
+    super(RUNTIME_INTERFACE)
+  }
+
+  private statusOf(agent: string): AgentStatus {
+    const status = this.system.status(agent)
+    if (status === undefined) {
+      throw dbusError(
+        ErrorName.UnknownAgent,
+        `unknown agent '${agent}'; known agents: ${this.system.agents().map((a) => a.name).join(", ")}`
+      )
+    }
+    return status
+  }
+
+  ListAgents(): string {
+    return toJson(this.system.agents())
+  }
+
+  GetAgent(agent: string): string {
+    return toJson(this.statusOf(agent))
+  }
+
+  GetStatus(): string {
+    return toJson({ ...this.options.statusExtras?.(), summary: this.system.summary() })
+  }
+
+  Tell(agent: string, json: string): void {
+    const message = parseJson(json)
+    if (!message.ok) throw message.error
+    const told = this.system.injectNow(agent, message.value)
+    if (Exit.isFailure(told)) throw errorOf(told.cause)
+  }
+
+  Ask(agent: string, json: string, timeoutMs: number): Promise<string> {
+    const message = parseJson(json)
+    if (!message.ok) return Promise.reject(message.error)
+    return new Promise((resolve, reject) =>
+      this.system.injectAskCallback(
+        agent,
+        message.value,
+        timeoutMs > 0 ? timeoutMs : this.options.defaultAskTimeoutMs ?? 5_000,
+        (exit) => {
+          if (Exit.isFailure(exit)) return reject(errorOf(exit.cause))
+          // toJson throws a DBusError for an answer JSON cannot carry; the promise turns it into a reply.
+          new Promise<string>((ok) => ok(toJson(exit.value))).then(resolve, reject)
+        }
+      )
+    )
+  }
+
+  // Signals: dbus-next emits one when the method is called; the return value is its body.
+  AgentStateChanged(agent: string, from: string, to: string): Array<string> {
+    return [agent, from, to]
+  }
+
+  AgentRestarted(agent: string, restarts: number): [string, number] {
+    return [agent, u32(restarts)]
+  }
+
+  AgentFailed(agent: string, error: string): Array<string> {
+    return [agent, error]
+  }
+}
+
+RuntimeInterface.configureMembers({
+  methods: {
+    ListAgents: { inSignature: "", outSignature: "s" },
+    GetAgent: { inSignature: "s", outSignature: "s" },
+    GetStatus: { inSignature: "", outSignature: "s" },
+    Tell: { inSignature: "ss", outSignature: "" },
+    Ask: { inSignature: "ssu", outSignature: "s" }
+  },
+  signals: {
+    AgentStateChanged: { signature: "sss" },
+    AgentRestarted: { signature: "su" },
+    AgentFailed: { signature: "ss" }
+  }
+})
+
+class AgentInterface extends dbus.interface.Interface {
+  constructor(private readonly system: ActorSystem, readonly agent: string) {
+    super(AGENT_INTERFACE)
+  }
+
+  // A property whose value is undefined is an error reply in dbus-next: every getter answers something.
+  private get status(): AgentStatus | undefined {
+    return this.system.status(this.agent)
+  }
+  get Name(): string {
+    return this.agent
+  }
+  get State(): string {
+    return this.status?.state ?? "-"
+  }
+  get Lifecycle(): string {
+    return this.status?.lifecycle ?? "stopped"
+  }
+  get Tier(): string {
+    return this.status?.tier ?? ""
+  }
+  get MailboxDepth(): number {
+    return u32(this.status?.mailboxDepth ?? 0)
+  }
+  get Restarts(): number {
+    return u32(this.status?.restarts ?? 0)
+  }
+  get LastError(): string {
+    return this.status?.lastError ?? ""
+  }
+
+  /** Emits PropertiesChanged with the current values of `names`, and `exact` values as given. */
+  changed(
+    names: ReadonlyArray<"State" | "Lifecycle" | "Restarts" | "LastError" | "MailboxDepth">,
+    exact: Readonly<Record<string, unknown>> = {}
+  ) {
+    const values: Record<string, unknown> = {}
+    for (const name of names) values[name] = this[name]
+    Object.assign(values, exact)
+    dbus.interface.Interface.emitPropertiesChanged(this, values, [])
+  }
+}
+
+AgentInterface.configureMembers({
+  properties: {
+    Name: { signature: "s", access: "read" },
+    State: { signature: "s", access: "read" },
+    Lifecycle: { signature: "s", access: "read" },
+    Tier: { signature: "s", access: "read" },
+    MailboxDepth: { signature: "u", access: "read" },
+    Restarts: { signature: "u", access: "read" },
+    LastError: { signature: "s", access: "read" }
+  }
+})
+
+const busFor = (options: DbusGatewayOptions): dbus.MessageBus =>
+  options.address !== undefined
+    ? dbus.sessionBus({ busAddress: options.address })
+    : options.bus === "system"
+    ? dbus.systemBus()
+    : dbus.sessionBus()
+
+const describe = (error: unknown) => error instanceof Error ? error.message : String(error)
+
+/**
+ * Connects, exports the runtime and agent objects, then claims the bus name
+ * (so a caller that sees the name sees every object). Fails if the name is
+ * taken (another daemon) or the bus refuses it (no policy installed); the
+ * scope's end releases the name and disconnects.
+ */
+export const start = (
+  system: ActorSystem,
+  options: DbusGatewayOptions
+): Effect.Effect<DbusGateway, DbusError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const busLabel = options.address ?? options.bus
+    const fail = (reason: string) => new DbusError({ bus: busLabel, reason })
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    let connected = false
+
+    const bus = yield* Effect.acquireRelease(
+      Effect.try({ try: () => busFor(options), catch: (error) => fail(`cannot connect: ${describe(error)}`) }),
+      (bus) =>
+        Effect.gen(function*() {
+          if (connected) {
+            yield* Effect.ignore(Effect.timeoutOption(Effect.tryPromise(() => bus.releaseName(BUS_NAME)), 2_000))
+          }
+          connected = false
+          bus.disconnect()
+        })
+    )
+    // Without a listener an 'error' event would throw and take the daemon down: a lost bus is logged instead.
+    const failedEarly = new Promise<never>((_, reject) => bus.once("error", reject))
+    failedEarly.catch(() => undefined)
+    bus.on("error", (error: unknown) => {
+      if (!connected) return
+      connected = false
+      runFork(Effect.logError(`D-Bus connection to ${busLabel} lost: ${describe(error)}; the D-Bus interface is down`))
+    })
+
+    const runtime = new RuntimeInterface(system, options)
+    const agentObjects = new Map<string, AgentInterface>()
+    bus.export(RUNTIME_PATH, runtime)
+    for (const status of system.agents()) {
+      const object = new AgentInterface(system, status.name)
+      agentObjects.set(status.name, object)
+      bus.export(agentPath(status.name), object)
+    }
+
+    const claimed = yield* Effect.timeoutOption(
+      Effect.tryPromise({
+        try: () => Promise.race([bus.requestName(BUS_NAME, dbus.NameFlag.DO_NOT_QUEUE), failedEarly]),
+        catch: (error) =>
+          fail(
+            `cannot own ${BUS_NAME}: ${describe(error)}` +
+              (options.bus === "system" ? " (is packaging/dbus/org.sigmavault.Runtime.conf installed in /usr/share/dbus-1/system.d?)" : "")
+          )
+      }),
+      options.connectTimeoutMs ?? 10_000
+    )
+    if (claimed._tag === "None") return yield* Effect.fail(fail(`the bus did not answer within ${options.connectTimeoutMs ?? 10_000} ms`))
+    if (claimed.value !== dbus.RequestNameReply.PRIMARY_OWNER) {
+      return yield* Effect.fail(fail(`${BUS_NAME} is already owned on this bus (another sigmavault daemon?)`))
+    }
+    connected = true
+    const since = Date.now()
+
+    const onEvent = (event: InspectionEvent) => {
+      switch (event._tag) {
+        case "Transition":
+          runtime.AgentStateChanged(event.agent, event.from, event.to)
+          // The event's own `to`: by the time it is read here the agent may have moved on.
+          return agentObjects.get(event.agent)?.changed(["MailboxDepth"], { State: event.to })
+        case "Restarted":
+          runtime.AgentRestarted(event.agent, event.restarts)
+          return agentObjects.get(event.agent)?.changed(["Restarts", "Lifecycle", "LastError", "State"])
+        case "Failed":
+          runtime.AgentFailed(event.agent, event.error)
+          return agentObjects.get(event.agent)?.changed(["Lifecycle", "LastError"])
+        case "Started":
+        case "Stopped":
+          return agentObjects.get(event.agent)?.changed(["Lifecycle", "State"])
+        default:
+          return
+      }
+    }
+    // Signals need lifecycle events only: per-message events stay off the agents' hot path.
+    const subscriber = yield* system.inspection.subscribeWith({ messageEvents: false })
+    yield* Effect.forkScoped(Effect.forever(Effect.map(subscriber.take, (event) => {
+      if (connected) onEvent(event)
+    })))
+
+    options.register?.(() => ({ kind: "dbus", address: `${options.bus}:${BUS_NAME}`, connections: connected ? 1 : 0, since }))
+    return { busName: BUS_NAME, uniqueName: (bus as unknown as { readonly name?: string }).name ?? "", connected: () => connected }
+  })

@@ -1,0 +1,265 @@
+/**
+ * The D-Bus interface against a real, private dbus-daemon, driven by the
+ * stock clients (`busctl`, `gdbus`) as users and scripts drive it, and by
+ * dbus-next as a client for signals.
+ */
+import * as dbus from "dbus-next"
+import { Effect, Exit, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as DbusGateway from "../../../src/adapters/dbus/DbusGateway.ts"
+import type { Endpoint } from "../../../src/adapters/socket/Gateway.ts"
+import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
+import { counterAgent, tree } from "../../support/agents.ts"
+import { busctlCall, gdbusCall, gdbusError, type PrivateBus, run, startPrivateBus } from "./bus.ts"
+
+const RUNTIME = DbusGateway.RUNTIME_PATH
+const method = (name: string) => `${DbusGateway.RUNTIME_INTERFACE}.${name}`
+
+let bus: PrivateBus
+let scope: Scope.Closeable
+let system: ActorSystem.ActorSystem
+const endpoints: Array<() => Endpoint> = []
+let client: dbus.MessageBus
+
+beforeAll(async () => {
+  bus = await startPrivateBus()
+  scope = Effect.runSync(Scope.make())
+  system = await Effect.runPromise(
+    Scope.provide(
+      Effect.gen(function*() {
+        const system = yield* ActorSystem.make({
+          root: tree("root", "one_for_one", [
+            counterAgent("A"),
+            counterAgent("B"),
+            counterAgent("SMALL", { mailboxCapacity: 1 }),
+            counterAgent("disk-0")
+          ])
+        })
+        yield* DbusGateway.start(system, {
+          bus: "session",
+          address: bus.address,
+          statusExtras: () => ({ version: "test" }),
+          register: (source) => void endpoints.push(source)
+        })
+        return system
+      }),
+      scope
+    )
+  )
+  client = dbus.sessionBus({ busAddress: bus.address })
+})
+
+afterAll(async () => {
+  client?.disconnect()
+  if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+  bus?.stop()
+})
+
+/** Resolves with the first recorded item matching `pred`, now or later; rejects after `timeoutMs`. */
+const recorder = <T>() => {
+  const seen: Array<T> = []
+  const waiters: Array<() => void> = []
+  const push = (item: T) => {
+    seen.push(item)
+    waiters.splice(0).forEach((w) => w())
+  }
+  const next = (pred: (item: T) => boolean, timeoutMs = 5_000): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`nothing matched within ${timeoutMs} ms; saw ${JSON.stringify(seen)}`)), timeoutMs)
+      const check = () => {
+        const found = seen.find(pred)
+        if (found !== undefined) {
+          clearTimeout(timer)
+          resolve(found)
+        } else waiters.push(check)
+      }
+      check()
+    })
+  return { seen, push, next }
+}
+
+describe("D-Bus interface on a private bus", () => {
+  it("introspection shows the runtime interface, its methods and signals, and the standard interfaces", async () => {
+    const result = await run("gdbus", ["introspect", "--xml", "--address", bus.address, "--dest", DbusGateway.BUS_NAME, "--object-path", RUNTIME])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`<interface name="${DbusGateway.RUNTIME_INTERFACE}">`)
+    for (const name of ["ListAgents", "GetAgent", "Tell", "Ask", "GetStatus"]) expect(result.stdout).toContain(`<method name="${name}">`)
+    for (const name of ["AgentStateChanged", "AgentRestarted", "AgentFailed"]) expect(result.stdout).toContain(`<signal name="${name}">`)
+    expect(result.stdout).toContain(`<interface name="org.freedesktop.DBus.Introspectable">`)
+    expect(result.stdout).toContain(`<interface name="org.freedesktop.DBus.Properties">`)
+    // Ask(s agent, s json, u timeout_ms) → s
+    expect(result.stdout).toMatch(/<method name="Ask">\s*<arg direction="in" type="s"\/>\s*<arg direction="in" type="s"\/>\s*<arg direction="in" type="u"\/>\s*<arg direction="out" type="s"\/>/)
+  })
+
+  it("ListAgents returns every agent's status as JSON; GetStatus the summary", async () => {
+    const [listed] = await busctlCall(bus.address, "ListAgents", "")
+    const agents = JSON.parse(listed as string) as Array<{ name: string; tier: string; lifecycle: string }>
+    expect(agents.map((a) => a.name).sort()).toEqual(["A", "B", "SMALL", "disk-0"])
+    expect(agents.every((a) => a.tier === "5-8")).toBe(true)
+
+    const [status] = await busctlCall(bus.address, "GetStatus", "")
+    const parsed = JSON.parse(status as string)
+    expect(parsed.version).toBe("test")
+    expect(parsed.summary.agents).toBe(4)
+    expect(parsed.summary.lifecycle).toBe("running")
+  })
+
+  it("Tell and Ask reach the agent; Ask answers JSON; GetAgent shows the result", async () => {
+    expect(await busctlCall(bus.address, "Tell", "ss", "A", `{"type":"inc"}`)).toEqual([])
+    expect(await busctlCall(bus.address, "Tell", "ss", "A", `{"type":"inc"}`)).toEqual([])
+    const [answer] = await busctlCall(bus.address, "Ask", "ssu", "A", `{"type":"get"}`, "2000")
+    expect(JSON.parse(answer as string)).toBe(2)
+    // timeout_ms 0 is the daemon's default timeout
+    const [ping] = await busctlCall(bus.address, "Ask", "ssu", "A", `{"type":"ping"}`, "0")
+    expect(JSON.parse(ping as string)).toBeTruthy()
+
+    const [agent] = await busctlCall(bus.address, "GetAgent", "s", "A")
+    const status = JSON.parse(agent as string)
+    expect(status.name).toBe("A")
+    expect(status.handled).toBeGreaterThanOrEqual(3)
+  })
+
+  it("each agent is an object with read-only properties", async () => {
+    const get = async (path: string, property: string) => {
+      const result = await run("busctl", [
+        `--address=${bus.address}`,
+        "--json=short",
+        "get-property",
+        DbusGateway.BUS_NAME,
+        path,
+        DbusGateway.AGENT_INTERFACE,
+        property
+      ])
+      expect(result.stderr).toBe("")
+      return JSON.parse(result.stdout) as { type: string; data: unknown }
+    }
+    const path = DbusGateway.agentPath("A")
+    expect(path).toBe("/org/sigmavault/Agent/A")
+    expect(await get(path, "State")).toEqual({ type: "s", data: "idle" })
+    expect(await get(path, "Tier")).toEqual({ type: "s", data: "5-8" })
+    expect(await get(path, "MailboxDepth")).toEqual({ type: "u", data: 0 })
+    expect(await get(path, "Restarts")).toEqual({ type: "u", data: 0 })
+    expect(await get(path, "LastError")).toEqual({ type: "s", data: "" })
+    // a name that is not a valid path element is escaped
+    expect(DbusGateway.agentPath("disk-0")).toBe("/org/sigmavault/Agent/disk_2d0")
+    expect(await get(DbusGateway.agentPath("disk-0"), "Lifecycle")).toEqual({ type: "s", data: "running" })
+
+    const set = await run("busctl", [`--address=${bus.address}`, "set-property", DbusGateway.BUS_NAME, path, DbusGateway.AGENT_INTERFACE, "State", "s", "x"])
+    expect(set.code).not.toBe(0)
+    expect(set.stderr).toMatch(/write access/)
+  })
+
+  it("a crash and its restart arrive as signals and PropertiesChanged; the properties follow", async () => {
+    const runtime = (await client.getProxyObject(DbusGateway.BUS_NAME, RUNTIME)).getInterface(DbusGateway.RUNTIME_INTERFACE)
+    const properties = (await client.getProxyObject(DbusGateway.BUS_NAME, DbusGateway.agentPath("B")))
+      .getInterface("org.freedesktop.DBus.Properties")
+    const failed = recorder<[string, string]>()
+    const restarted = recorder<[string, number]>()
+    const transitions = recorder<[string, string, string]>()
+    const changed = recorder<Record<string, unknown>>()
+    runtime.on("AgentFailed", (agent: string, error: string) => failed.push([agent, error]))
+    runtime.on("AgentRestarted", (agent: string, restarts: number) => restarted.push([agent, restarts]))
+    runtime.on("AgentStateChanged", (agent: string, from: string, to: string) => transitions.push([agent, from, to]))
+    properties.on("PropertiesChanged", (iface: string, values: Record<string, dbus.Variant>) => {
+      if (iface === DbusGateway.AGENT_INTERFACE) {
+        changed.push(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.value])))
+      }
+    })
+
+    // A call on the same connection is ordered after the AddMatch rules the listeners sent.
+    await runtime.ListAgents!()
+    await busctlCall(bus.address, "Tell", "ss", "B", `{"type":"sleep","ms":10}`)
+    expect(await transitions.next(([agent, , to]) => agent === "B" && to === "sleeping")).toEqual(["B", "idle", "sleeping"])
+    await changed.next((values) => values.State === "sleeping")
+    await transitions.next(([agent, from, to]) => agent === "B" && from === "sleeping" && to === "idle")
+
+    await busctlCall(bus.address, "Tell", "ss", "B", `{"type":"crash"}`)
+    const [, error] = await failed.next(([agent]) => agent === "B")
+    expect(error).toContain("B was told to crash")
+    expect(await restarted.next(([agent]) => agent === "B")).toEqual(["B", 1])
+    const afterRestart = await changed.next((values) => values.Restarts === 1)
+    expect(afterRestart.LastError).toContain("B was told to crash")
+
+    const [agent] = await busctlCall(bus.address, "GetAgent", "s", "B")
+    expect(JSON.parse(agent as string).restarts).toBe(1)
+  })
+
+  describe("errors are org.sigmavault.Error.* names, and the service keeps answering", () => {
+    it("unknown agent", async () => {
+      for (const call of [
+        gdbusCall(bus.address, RUNTIME, method("GetAgent"), "NOPE"),
+        gdbusCall(bus.address, RUNTIME, method("Tell"), "NOPE", `{"type":"inc"}`),
+        gdbusCall(bus.address, RUNTIME, method("Ask"), "NOPE", `{"type":"get"}`, "1000")
+      ]) {
+        const error = gdbusError(await call)
+        expect(error?.name).toBe("org.sigmavault.Error.UnknownAgent")
+        expect(error?.text).toContain("unknown agent 'NOPE'")
+      }
+    })
+
+    it("malformed JSON names the JSON error", async () => {
+      for (const call of [
+        gdbusCall(bus.address, RUNTIME, method("Tell"), "A", `{"type": inc`),
+        gdbusCall(bus.address, RUNTIME, method("Ask"), "A", ``, "1000")
+      ]) {
+        const error = gdbusError(await call)
+        expect(error?.name).toBe("org.sigmavault.Error.InvalidMessage")
+        expect(error?.text).toMatch(/not valid JSON: .*JSON/)
+      }
+    })
+
+    it("a message the agent's schema refuses names the problem", async () => {
+      const error = gdbusError(await gdbusCall(bus.address, RUNTIME, method("Tell"), "A", `{"type":"bogus"}`))
+      expect(error?.name).toBe("org.sigmavault.Error.InvalidMessage")
+      expect(error?.text).toContain("invalid message for A")
+      expect(error?.text).toContain("bogus")
+    })
+
+    it("an Ask the agent does not answer in time", async () => {
+      const error = gdbusError(await gdbusCall(bus.address, RUNTIME, method("Ask"), "A", `{"type":"sleep","ms":300}`, "50"))
+      expect(error?.name).toBe("org.sigmavault.Error.Timeout")
+      expect(error?.text).toBe("A did not answer 'sleep' within 50 ms")
+    })
+
+    it("a full mailbox refuses at once", async () => {
+      await busctlCall(bus.address, "Tell", "ss", "SMALL", `{"type":"sleep","ms":3000}`)
+      // Capacity 1 and the agent asleep: by the third message the mailbox is full whether or not
+      // the agent has taken the first one yet.
+      const names: Array<string | undefined> = []
+      for (let i = 0; i < 3; i++) names.push(gdbusError(await gdbusCall(bus.address, RUNTIME, method("Tell"), "SMALL", `{"type":"inc"}`))?.name)
+      expect(names).toContain("org.sigmavault.Error.MailboxFull")
+    })
+
+    it("a call with the wrong signature gets an error reply and the service keeps answering", async () => {
+      const tooFew = await run("busctl", [`--address=${bus.address}`, "call", DbusGateway.BUS_NAME, RUNTIME, DbusGateway.RUNTIME_INTERFACE, "Ask", "s", "A"])
+      expect(tooFew.code).not.toBe(0)
+      expect(tooFew.stderr).toMatch(/Call failed/)
+      const wrongType = await run("busctl", [`--address=${bus.address}`, "call", DbusGateway.BUS_NAME, RUNTIME, DbusGateway.RUNTIME_INTERFACE, "GetAgent", "u", "7"])
+      expect(wrongType.code).not.toBe(0)
+      const noSuchMethod = await run("busctl", [`--address=${bus.address}`, "call", DbusGateway.BUS_NAME, RUNTIME, DbusGateway.RUNTIME_INTERFACE, "Explode"])
+      expect(noSuchMethod.code).not.toBe(0)
+
+      const [answer] = await busctlCall(bus.address, "Ask", "ssu", "A", `{"type":"get"}`, "2000")
+      expect(JSON.parse(answer as string)).toBe(2)
+      expect(system.summary().lifecycle).toBe("running")
+    })
+  })
+
+  it("registers its endpoint with the gateway registry", () => {
+    expect(endpoints).toHaveLength(1)
+    const endpoint = endpoints[0]!()
+    expect(endpoint).toMatchObject({ kind: "dbus", address: "session:org.sigmavault.Runtime", connections: 1 })
+  })
+
+  it("a second daemon on the same bus is refused: the name is taken", async () => {
+    const second = await Effect.runPromiseExit(
+      Effect.scoped(Effect.flatMap(ActorSystem.make({ root: tree("root2", "one_for_one", [counterAgent("Z")]) }), (other) =>
+        DbusGateway.start(other, { bus: "session", address: bus.address })))
+    )
+    expect(Exit.isFailure(second)).toBe(true)
+    expect(String(Exit.isFailure(second) ? second.cause : "")).toContain("already owned")
+    // the first still answers
+    const [listed] = await busctlCall(bus.address, "ListAgents", "")
+    expect(JSON.parse(listed as string)).toHaveLength(4)
+  })
+})
