@@ -7,6 +7,10 @@ import * as ProcStatsLive from "./adapters/procfs/ProcStatsLive.ts"
 import * as Gateway from "./adapters/socket/Gateway.ts"
 import * as StateStoreLive from "./adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "./adapters/system/SystemFactsLive.ts"
+import * as NotifyLive from "./adapters/systemd/NotifyLive.ts"
+import * as ServiceManagerLive from "./adapters/systemd/ServiceManagerLive.ts"
+import { PulseConfig, pulseConfigFromEnv } from "./actors/pulse/index.ts"
+import { loggerLayer } from "./daemon/Logging.ts"
 import { EXIT, parse } from "./cli/args.ts"
 import { runClientCommand } from "./cli/commands.ts"
 import * as Daemon from "./daemon/Daemon.ts"
@@ -14,8 +18,19 @@ import * as SelfTest from "./daemon/SelfTest.ts"
 import { resolveDaemonSettings } from "./daemon/settings.ts"
 import { versionLine } from "./version.ts"
 
-const liveAdapters = (stateDir: string, gateway: ReturnType<typeof Gateway.makeRegistry>) =>
-  Layer.mergeAll(SystemFactsLive.layer, ProcStatsLive.layer, StateStoreLive.layer(stateDir), gateway.layer)
+const liveAdapters = (
+  stateDir: string,
+  gateway: ReturnType<typeof Gateway.makeRegistry>,
+  notifySocket: string | undefined
+) =>
+  Layer.mergeAll(
+    SystemFactsLive.layer,
+    ProcStatsLive.layer,
+    StateStoreLive.layer(stateDir),
+    gateway.layer,
+    NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
+    ServiceManagerLive.layer()
+  )
 
 const main = async (): Promise<number> => {
   const parsed = parse(process.argv.slice(2))
@@ -40,7 +55,9 @@ const main = async (): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET)),
+        Effect.provideService(PulseConfig, pulseConfigFromEnv(process.env, process.pid, settings.success.watchServices)),
+        Effect.provide(loggerLayer(process.env)),
         Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
@@ -48,7 +65,7 @@ const main = async (): Promise<number> => {
     case "selftest": {
       const stateDir = await import("node:fs/promises").then((fs) => fs.mkdtemp("/tmp/sigmavault-selftest-"))
       const program = SelfTest.run.pipe(
-        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry())),
+        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry(), undefined)),
         Effect.provideService(References.MinimumLogLevel, "Warn")
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))

@@ -1,5 +1,5 @@
 /**
- * The 34 agents whose real jobs arrive in later work: each one is registered
+ * The 33 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -33,7 +33,6 @@ import { oracleAgent } from "../../src/actors/oracle/index.ts"
 import { phantomAgent } from "../../src/actors/phantom/index.ts"
 import { photonAgent } from "../../src/actors/photon/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
-import { pulseAgent } from "../../src/actors/pulse/index.ts"
 import { quantumAgent } from "../../src/actors/quantum/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
@@ -59,7 +58,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   HELIX: "2", VANGUARD: "2", ATLAS: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", PHOTON: "5-8", LATTICE: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
-  SCRIBE: "5-8", MENTOR: "5-8", BRIDGE: "5-8", LEDGER: "5-8", PULSE: "5-8", AEGIS: "5-8", ORACLE: "5-8",
+  SCRIBE: "5-8", MENTOR: "5-8", BRIDGE: "5-8", LEDGER: "5-8", AEGIS: "5-8", ORACLE: "5-8",
   ARBITER: "5-8", VERTEX: "5-8"
 }
 
@@ -69,7 +68,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   helixAgent, vanguardAgent, atlasAgent, forgeAgent,
   nexusAgent, genesisAgent,
   streamAgent, photonAgent, latticeAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
-  scribeAgent, mentorAgent, bridgeAgent, ledgerAgent, pulseAgent, aegisAgent, oracleAgent, arbiterAgent, vertexAgent
+  scribeAgent, mentorAgent, bridgeAgent, ledgerAgent, aegisAgent, oracleAgent, arbiterAgent, vertexAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })
@@ -159,7 +158,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 34 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 33 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

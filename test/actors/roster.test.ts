@@ -4,6 +4,8 @@ import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
+import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
+import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 
@@ -22,6 +24,8 @@ const SPEC: ReadonlyArray<readonly [string, string]> = [
 const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 2, since: 0 }
 
 const testAdapters = Layer.mergeAll(
+  NotifyTest.make().layer,
+  ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),
   ProcStatsTest.layer([]),
   StateStoreTest.layer(),
