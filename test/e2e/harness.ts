@@ -86,7 +86,9 @@ const waitFor = async (what: string, ready: () => Promise<boolean>, timeoutMs: n
 }
 
 /** Starts `sigmavault run` in a temp dir and waits until its socket accepts connections. */
-export const startDaemon = async (options: { readonly dir?: string; readonly args?: ReadonlyArray<string> } = {}): Promise<Daemon> => {
+export const startDaemon = async (
+  options: { readonly dir?: string; readonly args?: ReadonlyArray<string>; readonly env?: Record<string, string> } = {}
+): Promise<Daemon> => {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "sigmavault-e2e-"))
   const socketPath = join(dir, "run", "control.sock")
   const child = spawn(binary(), [
@@ -96,7 +98,7 @@ export const startDaemon = async (options: { readonly dir?: string; readonly arg
     "--runtime-dir", join(dir, "run"),
     "--test-faults",
     ...(options.args ?? [])
-  ])
+  ], { env: { ...process.env, ...options.env } })
   let log = ""
   child.stdout!.on("data", (d) => (log += d))
   child.stderr!.on("data", (d) => (log += d))
