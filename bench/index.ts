@@ -8,8 +8,9 @@ import { runtimeName } from "./support.ts"
 import { askLatency, crashRestart, fanOut, idleMemory, soak, tellThroughput } from "./runtime/runtime.bench.ts"
 import { socketAsk } from "./socket/socket.bench.ts"
 import { startup } from "./socket/startup.bench.ts"
+import { dbusAsk } from "./dbus/dbus.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

@@ -34,20 +34,17 @@ export const benchBinary = (): Binary => {
     if (!existsSync(given)) throw new Error(`SIGMAVAULT_BINARY=${given}: no such file`)
     return (built = { path: given, origin: "SIGMAVAULT_BINARY" })
   }
-  mkdirSync(join(root, "dist"), { recursive: true })
-  const path = join(root, "dist", "sigmavault-bench")
+  // The release build for this machine (tools/build.ts knows the flags, e.g. --external x11).
+  const path = join(root, "dist", `sigmavault-linux-${process.arch === "arm64" ? "arm64" : "x64"}`)
   const t0 = now()
   const build = spawnSync(
     join(root, "node_modules", ".bin", "bun"),
-    ["build", "--compile", join(root, "src", "index.ts"), "--outfile", path],
+    ["tools/build.ts", "--host-only", "--no-smoke"],
     { cwd: root, encoding: "utf8" }
   )
   if (build.status === 0) return (built = { path, origin: `built from src/ in ${Math.round(now() - t0)} ms` })
-  const why = `${build.error?.message ?? ""}${build.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ")
-  if (existsSync(path)) {
-    return (built = { path, origin: `build failed (${why}); reused dist/sigmavault-bench from ${statSync(path).mtime.toISOString()}` })
-  }
-  throw new Error(`building dist/sigmavault-bench failed: ${why}`)
+  const why = `${build.error?.message ?? ""}${build.stdout ?? ""}${build.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ")
+  throw new Error(`building the benchmark binary failed: ${why}`)
 }
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
@@ -111,14 +108,15 @@ const spawnServer = (command: string, args: ReadonlyArray<string>, socket: strin
 }
 
 /** `sigmavault run` in `dir`, its socket at `dir/control.sock`. Does not wait. */
-export const spawnSigmavault = (binary: string, dir: string): Server => {
+export const spawnSigmavault = (binary: string, dir: string, extraArgs: ReadonlyArray<string> = []): Server => {
   const socket = join(dir, "control.sock")
   return spawnServer(binary, [
     "run",
     "--socket", socket,
     "--state-dir", join(dir, "state"),
     "--runtime-dir", join(dir, "run"),
-    "--log-level", "error"
+    "--log-level", "error",
+    ...extraArgs
   ], socket)
 }
 
