@@ -121,6 +121,13 @@ const SocketMode = Schema.Number.check(rule((mode: number) => {
   }`
 }))
 
+/** systemd unit names: letters, digits and `:_.@\\-`, not starting with `-`; `.service` may be left out. */
+const UNIT_NAME = /^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]{0,255}$/
+const UNITS_EXPECTED = "systemd unit names separated by commas, e.g. smbd,nfs-server,zfs-zed"
+const UnitName = Schema.String.check(rule((text: string) =>
+  UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
+))
+
 // ---- the settings -------------------------------------------------------------
 
 /** The daemon's settings, typed and checked. */
@@ -145,7 +152,9 @@ export const Config = Schema.Struct({
   /** Default timeout of asks over the socket. */
   askTimeoutMs: WholeNumber(1, 3_600_000),
   /** Default capacity of an agent's mailbox. */
-  mailboxCapacity: WholeNumber(1, 1_000_000)
+  mailboxCapacity: WholeNumber(1, 1_000_000),
+  /** systemd units PULSE reports on; undefined: none. */
+  watchServices: Schema.UndefinedOr(Schema.Array(UnitName))
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -164,7 +173,8 @@ export const defaults: Config = {
   maxConnections: 4096,
   clientBufferEvents: 1024,
   askTimeoutMs: 5000,
-  mailboxCapacity: 1024
+  mailboxCapacity: 1024,
+  watchServices: undefined
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -209,6 +219,19 @@ const groupText: TextCodec<string | number> = Schema.String.check(rule((text: st
   })
 ))
 
+const unitListText: TextCodec<ReadonlyArray<string>> = Schema.String.check(rule((text: string) => {
+  const units = text.split(/[\s,]+/).filter((unit) => unit !== "")
+  if (units.length === 0) return `expected ${UNITS_EXPECTED}`
+  const bad = units.find((unit) => !UNIT_NAME.test(unit))
+  return bad === undefined ? undefined : `${shown(bad)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
+})).pipe(Schema.decodeTo(
+  Schema.Array(UnitName),
+  SchemaTransformation.transform({
+    decode: (text: string): ReadonlyArray<string> => text.split(/[\s,]+/).filter((unit) => unit !== ""),
+    encode: (units: ReadonlyArray<string>) => units.join(",")
+  })
+))
+
 interface KeySpec<F extends Field> {
   /** The key in the configuration file. */
   readonly key: string
@@ -236,7 +259,8 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   maxConnections: wholeNumber("max_connections", 1, 65_536),
   clientBufferEvents: wholeNumber("client_buffer_events", 16, 1_000_000),
   askTimeoutMs: wholeNumber("ask_timeout_ms", 1, 3_600_000),
-  mailboxCapacity: wholeNumber("mailbox_capacity", 1, 1_000_000)
+  mailboxCapacity: wholeNumber("mailbox_capacity", 1, 1_000_000),
+  watchServices: { key: "watch_services", text: unitListText, expected: UNITS_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -129,7 +129,8 @@ export const resolveSettings = (layers: Layers): Result.Result<Settings, ConfigE
       maxConnections: pick("maxConnections", file, env, flags),
       clientBufferEvents: pick("clientBufferEvents", file, env, flags),
       askTimeoutMs: pick("askTimeoutMs", file, env, flags),
-      mailboxCapacity: pick("mailboxCapacity", file, env, flags)
+      mailboxCapacity: pick("mailboxCapacity", file, env, flags),
+      watchServices: pick("watchServices", file, env, flags)
     }
   })
 
@@ -146,7 +147,8 @@ export const configOf = (settings: Settings): Config => ({
   maxConnections: settings.maxConnections.value,
   clientBufferEvents: settings.clientBufferEvents.value,
   askTimeoutMs: settings.askTimeoutMs.value,
-  mailboxCapacity: settings.mailboxCapacity.value
+  mailboxCapacity: settings.mailboxCapacity.value,
+  watchServices: settings.watchServices.value
 })
 
 const settingLine = <F extends Field>(field: F, setting: Setting<Config[F]>): string => {

@@ -118,7 +118,7 @@ export const resolveDaemonSettings = (
       askTimeoutMs: config.askTimeoutMs,
       mailboxCapacity: config.mailboxCapacity,
       testFaults: hasFlag(parsed, "--test-faults"),
-      watchServices: [],
+      watchServices: config.watchServices ?? [],
       dbus: yield* Effect.fromResult(dbusOf(parsed, env))
     }
   })

@@ -106,7 +106,8 @@ describe("parseConfig: each key's values", () => {
       "max_connections = 10",
       "client_buffer_events = 100",
       "ask_timeout_ms = 250",
-      "mailbox_capacity = 8"
+      "mailbox_capacity = 8",
+      "watch_services = smbd,nfs-server,zfs-zed.service"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -120,12 +121,13 @@ describe("parseConfig: each key's values", () => {
       maxConnections: 10,
       clientBufferEvents: 100,
       askTimeoutMs: 250,
-      mailboxCapacity: 8
+      mailboxCapacity: 8,
+      watchServices: ["smbd", "nfs-server", "zfs-zed.service"]
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:15: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:16: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -194,7 +196,8 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
     assert.strictEqual(
       messageOf("zfs_pool = tank"),
       `${FILE}:1: zfs_pool: unknown key; known keys: socket, socket_group, socket_mode, state_dir, runtime_dir, ` +
-        "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity"
+        "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
+        "watch_services"
     )
   })
 
@@ -204,6 +207,13 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
     assert.strictEqual(closestKey("state_directory"), "state_dir")
     assert.strictEqual(closestKey("shutdown_deadline"), "shutdown_deadline_ms")
     assert.strictEqual(closestKey("color"), undefined)
+  })
+
+  it("watch_services refuses names that are not systemd units (hostile ones included)", () => {
+    assert.deepStrictEqual(parsed("watch_services = smbd,zfs-zed"), { watchServices: ["smbd", "zfs-zed"] })
+    for (const bad of ["-x", "../etc", "a;b", "smbd,$(reboot)"]) {
+      assert.match(messageOf(`watch_services = ${bad}`), /watch_services: .* is not a systemd unit name; expected systemd unit names separated by commas/)
+    }
   })
 
   it("a bad value names the value and what is expected", () => {

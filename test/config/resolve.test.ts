@@ -144,6 +144,7 @@ describe("formatSettings", () => {
         "client_buffer_events = 1024     # default",
         "ask_timeout_ms = 5000           # default",
         "mailbox_capacity = 1024         # default",
+        "# watch_services is not set     # default",
         ""
       ].join("\n")
     )
