@@ -26,7 +26,6 @@ import { Mailbox } from "./Mailbox.ts"
 import { type AgentMetricsSnapshot, LatencyHistogram } from "./Metrics.ts"
 
 export type Tier = "1" | "2" | "3" | "4" | "5-8"
-export const TIERS: ReadonlyArray<Tier> = ["1", "2", "3", "4", "5-8"]
 export type RestartType = "permanent" | "transient" | "temporary"
 
 /** Every message on every transport is an object discriminated by `type`. */

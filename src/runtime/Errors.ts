@@ -2,7 +2,7 @@
  * Expected failures of the actor runtime. Each names what went wrong and the
  * agent involved, so a CLI, socket or D-Bus caller can print it as is.
  */
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
 
 export class UnknownAgent extends Schema.TaggedError<UnknownAgent>()("UnknownAgent", {
   agent: Schema.String,
@@ -97,9 +97,6 @@ export type AskError = TellError | AskTimeout | AgentError | AgentCrashed
 export const describeError = (error: unknown): string => {
   if (error instanceof Error) return error.message || error.name
   if (typeof error === "string") return error
-  try {
-    return JSON.stringify(error) ?? String(error)
-  } catch {
-    return String(error)
-  }
+  // JSON.stringify throws on a cycle or a BigInt: then the plain string form will do.
+  return Result.getOrElse(Result.try(() => JSON.stringify(error) ?? String(error)), () => String(error))
 }
