@@ -1,0 +1,30 @@
+/**
+ * Filesystem helpers shared by the snapshot and the journal. They stay
+ * promise-based; each module turns a rejection into its own tagged error at
+ * the edge.
+ */
+import type * as fs from "node:fs/promises"
+
+/** `CODE: message` for an errno failure, so a log line says which one it was. */
+export const reasonOf = (error: unknown): string => {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === undefined ? error.message : `${code}: ${error.message}`
+  }
+  return String(error)
+}
+
+export const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+
+/**
+ * Writes every byte: a single `write` may stop short (a full disk, a signal),
+ * and a short write left unnoticed is a silently torn file.
+ */
+export const writeFully = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
+  let offset = 0
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
+    if (bytesWritten <= 0) throw new Error(`write made no progress at byte ${offset} of ${bytes.byteLength}`)
+    offset += bytesWritten
+  }
+}
