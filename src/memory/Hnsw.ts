@@ -1,0 +1,221 @@
+/**
+ * The HNSW layer of MNEMONIC: k-nearest-neighbour search through
+ * `hnswlib-node`, wrapped so that its sharp edges never reach a caller.
+ *
+ * - The addon is required by its literal path inside node_modules: that is
+ *   the only form `bun build --compile` embeds (a `bindings()` lookup fails
+ *   inside the binary; see tools/build/NativeAddons.ts).
+ * - Vectors are validated here (dimension, finite numbers, non-zero for
+ *   cosine) because the addon silently indexes NaN.
+ * - The index grows by doubling its capacity when full.
+ * - Labels are never reused: with `allowReplaceDeleted` the addon refuses to
+ *   re-add a deleted label, so an upsert after a delete takes a fresh label
+ *   while the deleted slot's memory is recycled.
+ * - `ef` is not part of hnswlib's file: it is restored after every load.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Result, Schema } from "effect"
+import type * as Hnswlib from "hnswlib-node"
+
+const addon = createRequire(import.meta.url)(
+  "../../node_modules/hnswlib-node/build/Release/addon.node"
+) as typeof Hnswlib
+
+export type Space = Hnswlib.SpaceName
+export const SPACES: ReadonlyArray<Space> = ["l2", "ip", "cosine"]
+
+export interface HnswOptions {
+  readonly space: Space
+  readonly dimension: number
+  /** graph degree: more is better recall and more memory (hnswlib's M) */
+  readonly m: number
+  readonly efConstruction: number
+  /** search breadth: more is better recall and slower queries */
+  readonly ef: number
+  readonly seed: number
+  readonly initialCapacity: number
+}
+
+export class InvalidVector extends Schema.TaggedError<InvalidVector>()("InvalidVector", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `invalid vector: ${this.reason}`
+  }
+}
+
+/** The addon refused (out of memory, an unreadable index). */
+export class HnswFailure extends Schema.TaggedError<HnswFailure>()("HnswFailure", {
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `HNSW index: cannot ${this.operation}: ${this.reason}`
+  }
+}
+
+export interface Neighbour {
+  readonly label: number
+  /** hnswlib's distance: squared L2, or 1 - dot product for ip and cosine; lower is closer */
+  readonly distance: number
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** Checks a vector against the index's dimension and space; returns it as the plain array the addon takes. */
+export const checkVector = (
+  vector: ArrayLike<number>,
+  dimension: number,
+  space: Space
+): Result.Result<Array<number>, InvalidVector> => {
+  if (vector.length !== dimension) {
+    return Result.fail(new InvalidVector({ reason: `expected ${dimension} numbers, got ${vector.length}` }))
+  }
+  const plain = new Array<number>(dimension)
+  let squares = 0
+  for (let i = 0; i < dimension; i++) {
+    const x = vector[i]!
+    if (!Number.isFinite(x)) {
+      return Result.fail(new InvalidVector({ reason: `element ${i} is ${x}, not a finite number` }))
+    }
+    plain[i] = x
+    squares += x * x
+  }
+  if (space === "cosine" && squares === 0) {
+    return Result.fail(new InvalidVector({ reason: "a zero vector has no direction (cosine space)" }))
+  }
+  return Result.succeed(plain)
+}
+
+export class HnswIndex {
+  private constructor(
+    readonly options: HnswOptions,
+    private readonly index: Hnswlib.HierarchicalNSW,
+    private live: number
+  ) {}
+
+  static create(options: HnswOptions): HnswIndex {
+    const index = new addon.HierarchicalNSW(options.space, options.dimension)
+    index.initIndex({
+      maxElements: Math.max(1, options.initialCapacity),
+      m: options.m,
+      efConstruction: options.efConstruction,
+      randomSeed: options.seed,
+      allowReplaceDeleted: true
+    })
+    index.setEf(options.ef)
+    return new HnswIndex(options, index, 0)
+  }
+
+  /** An index from `toBytes`; `live` is the number of labels not deleted, which the file does not record. */
+  static fromBytes(
+    options: HnswOptions,
+    bytes: Uint8Array,
+    live: number,
+    scratchDir: string = tmpdir()
+  ): Result.Result<HnswIndex, HnswFailure> {
+    return withScratchFile("read", scratchDir, (file) => {
+      writeFileSync(file, bytes)
+      const index = new addon.HierarchicalNSW(options.space, options.dimension)
+      index.readIndexSync(file, true)
+      if (index.getNumDimensions() !== options.dimension) {
+        throw new Error(`the saved index has ${index.getNumDimensions()} dimensions, expected ${options.dimension}`)
+      }
+      index.setEf(options.ef)
+      return new HnswIndex(options, index, live)
+    })
+  }
+
+  get capacity(): number {
+    return this.index.getMaxElements()
+  }
+
+  /** Labels present and not deleted. */
+  get size(): number {
+    return this.live
+  }
+
+  get ef(): number {
+    return this.index.getEf()
+  }
+
+  setEf(ef: number): void {
+    this.index.setEf(ef)
+  }
+
+  /**
+   * Adds `vector` under a label this index has never seen, or replaces the
+   * vector of a live label. Doubles the capacity when full.
+   */
+  add(label: number, vector: ArrayLike<number>, isNew: boolean): Result.Result<void, InvalidVector | HnswFailure> {
+    const checked = checkVector(vector, this.options.dimension, this.options.space)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    if (isNew && this.live >= this.index.getMaxElements()) {
+      const grown = Result.try({
+        try: () => this.index.resizeIndex(Math.max(16, this.index.getMaxElements() * 2)),
+        catch: (error) => new HnswFailure({ operation: "grow", reason: reason(error) })
+      })
+      if (Result.isFailure(grown)) return Result.fail(grown.failure)
+    }
+    return Result.try({
+      try: () => {
+        this.index.addPoint(checked.success, label, isNew)
+        if (isNew) this.live++
+      },
+      catch: (error) => new HnswFailure({ operation: `add label ${label}`, reason: reason(error) })
+    })
+  }
+
+  /** Marks `label` deleted: it is never returned again, and its slot is recycled by a later add. */
+  remove(label: number): void {
+    const removed = Result.try(() => this.index.markDelete(label))
+    if (Result.isSuccess(removed)) this.live--
+  }
+
+  search(vector: ArrayLike<number>, k: number): Result.Result<ReadonlyArray<Neighbour>, InvalidVector | HnswFailure> {
+    const checked = checkVector(vector, this.options.dimension, this.options.space)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const wanted = Math.min(k, this.live, this.index.getMaxElements())
+    if (wanted <= 0) return Result.succeed([])
+    return Result.try({
+      try: () => {
+        const { distances, neighbors } = this.index.searchKnn(checked.success, wanted)
+        return neighbors.map((label, i) => ({ label, distance: distances[i]! }))
+      },
+      catch: (error) => new HnswFailure({ operation: "search", reason: reason(error) })
+    })
+  }
+
+  /**
+   * hnswlib's own file format, through a scratch file (the addon only writes
+   * to paths); give a scratch directory on disk for a large index, as /tmp
+   * may be memory.
+   */
+  toBytes(scratchDir: string = tmpdir()): Result.Result<Uint8Array, HnswFailure> {
+    return withScratchFile("save", scratchDir, (file) => {
+      this.index.writeIndexSync(file)
+      return new Uint8Array(readFileSync(file))
+    })
+  }
+}
+
+const withScratchFile = <A>(
+  operation: string,
+  scratchDir: string,
+  use: (file: string) => A
+): Result.Result<A, HnswFailure> => {
+  const dir = Result.try({
+    try: () => mkdtempSync(join(scratchDir, ".hnsw-scratch-")),
+    catch: (error) => new HnswFailure({ operation, reason: `no scratch directory: ${reason(error)}` })
+  })
+  if (Result.isFailure(dir)) return Result.fail(dir.failure)
+  const result = Result.try({
+    try: () => use(join(dir.success, "index.bin")),
+    catch: (error) => new HnswFailure({ operation, reason: reason(error) })
+  })
+  rmSync(dir.success, { recursive: true, force: true })
+  return result
+}
