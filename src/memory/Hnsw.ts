@@ -117,13 +117,12 @@ export class HnswIndex {
     live: number,
     scratchDir: string = tmpdir()
   ): Result.Result<HnswIndex, HnswFailure> {
+    const problem = checkIndexFile(bytes, options.dimension)
+    if (problem !== undefined) return Result.fail(new HnswFailure({ operation: "read", reason: problem }))
     return withScratchFile("read", scratchDir, (file) => {
       writeFileSync(file, bytes)
       const index = new addon.HierarchicalNSW(options.space, options.dimension)
       index.readIndexSync(file, true)
-      if (index.getNumDimensions() !== options.dimension) {
-        throw new Error(`the saved index has ${index.getNumDimensions()} dimensions, expected ${options.dimension}`)
-      }
       index.setEf(options.ef)
       return new HnswIndex(options, index, live)
     })
@@ -200,6 +199,27 @@ export class HnswIndex {
       return new Uint8Array(readFileSync(file))
     })
   }
+}
+
+/**
+ * Checks hnswlib's file header before the addon reads it, because the addon
+ * trusts it: a file for another dimension, or a truncated one, is read as
+ * garbage or crashes the process. The header is six little-endian u64s:
+ * offsetLevel0, maxElements, elementCount, sizeDataPerElement, labelOffset,
+ * offsetData; a vector is the labelOffset - offsetData bytes at offsetData.
+ */
+export const checkIndexFile = (bytes: Uint8Array, dimension: number): string | undefined => {
+  const HEADER = 6 * 8
+  if (bytes.byteLength < HEADER) return `the saved index is ${bytes.byteLength} bytes, shorter than hnswlib's header`
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const u64 = (i: number) => Number(view.getBigUint64(i * 8, true))
+  const [elements, perElement, labelOffset, dataOffset] = [u64(2), u64(3), u64(4), u64(5)]
+  const saved = (labelOffset - dataOffset) / 4
+  if (saved !== dimension) return `the saved index holds ${saved}-dimensional vectors, expected ${dimension}`
+  if (bytes.byteLength < HEADER + elements * perElement) {
+    return `the saved index is truncated: ${elements} elements need more than ${bytes.byteLength} bytes`
+  }
+  return undefined
 }
 
 const withScratchFile = <A>(
