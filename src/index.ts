@@ -8,6 +8,8 @@ import * as Gateway from "./adapters/socket/Gateway.ts"
 import * as StateStoreLive from "./adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "./adapters/system/SystemFactsLive.ts"
 import * as NotifyLive from "./adapters/systemd/NotifyLive.ts"
+import { join } from "node:path"
+import { MemoryLive } from "./memory/MemoryLive.ts"
 import * as ServiceManagerLive from "./adapters/systemd/ServiceManagerLive.ts"
 import { PulseConfig, pulseConfigFromEnv } from "./actors/pulse/index.ts"
 import { loggerLayer } from "./daemon/Logging.ts"
@@ -27,6 +29,7 @@ const liveAdapters = (
     SystemFactsLive.layer,
     ProcStatsLive.layer,
     StateStoreLive.layer(stateDir),
+    MemoryLive(join(stateDir, "memory")),
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer()

@@ -19,19 +19,20 @@ import { archOf, runnerFor, sysroot, TARGETS, type Arch, type Target } from "./b
 
 /**
  * The native addons the binary embeds, and how each is built per
- * architecture (see tools/build/NativeAddons.ts). None yet: msgpackr runs its
- * pure-JS decoder. hnswlib-node's entry, when it arrives, reads:
- *
- *   {
- *     package: "hnswlib-node",
- *     file: "build/Release/addon.node",
- *     build: {
- *       x64: { _tag: "AsInstalled" },
- *       arm64: { _tag: "NodeGypCross", cc: "aarch64-linux-gnu-gcc", cxx: "aarch64-linux-gnu-g++", arch: "arm64" }
- *     }
- *   }
+ * architecture (see tools/build/NativeAddons.ts). msgpackr runs its pure-JS
+ * decoder; hnswlib-node (MNEMONIC's HNSW layer, src/memory/Hnsw.ts) is
+ * required by its literal path.
  */
-const NATIVE_ADDONS: ReadonlyArray<NativeAddons.NativeAddon> = []
+const NATIVE_ADDONS: ReadonlyArray<NativeAddons.NativeAddon> = [
+  {
+    package: "hnswlib-node",
+    file: "build/Release/addon.node",
+    build: {
+      x64: { _tag: "AsInstalled" },
+      arm64: { _tag: "NodeGypCross", cc: "aarch64-linux-gnu-gcc", cxx: "aarch64-linux-gnu-g++", arch: "arm64" }
+    }
+  }
+]
 
 /** `--external` for a module a dependency can load but we never use; passed only while that dependency is installed. */
 const EXTERNALS: ReadonlyArray<{ readonly dependency: string; readonly module: string }> = [
@@ -100,7 +101,7 @@ const checkNativeAddons = (targets: ReadonlyArray<Target>, host: Arch) => {
       }
     }
   }
-  say(`native addons: ${found.length === 0 ? "none" : found.map((a) => a.package).join(", ")} in node_modules ` +
+  say(`native addons: ${found.length === 0 ? "none" : [...new Set(found.map((a) => a.package))].join(", ")} in node_modules ` +
     `(scanned in ${ms.toFixed(0)} ms); table: ${NATIVE_ADDONS.length === 0 ? "empty" : NATIVE_ADDONS.map((a) => a.package).join(", ")}`)
 }
 

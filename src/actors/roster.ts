@@ -17,6 +17,7 @@ import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
+import type { Memory } from "../memory/Memory.ts"
 import type { Gateway } from "../adapters/socket/Gateway.ts"
 import type { Notify } from "../adapters/systemd/Notify.ts"
 import type { ServiceManager } from "../adapters/systemd/ServiceManager.ts"
@@ -64,7 +65,7 @@ import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
-export type RosterServices = SystemFacts | ProcStats | StateStore | Gateway | Notify | ServiceManager
+export type RosterServices = SystemFacts | ProcStats | StateStore | Gateway | Notify | ServiceManager | Memory
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

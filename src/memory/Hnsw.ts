@@ -4,7 +4,8 @@
  *
  * - The addon is required by its literal path inside node_modules: that is
  *   the only form `bun build --compile` embeds (a `bindings()` lookup fails
- *   inside the binary; see tools/build/NativeAddons.ts).
+ *   inside the binary; see tools/build/NativeAddons.ts). The smoke test of
+ *   the build (`selftest`) runs an HNSW recall, so a binary without it fails.
  * - Vectors are validated here (dimension, finite numbers, non-zero for
  *   cosine) because the addon silently indexes NaN.
  * - The index grows by doubling its capacity when full.
@@ -20,8 +21,12 @@ import { join } from "node:path"
 import { Result, Schema } from "effect"
 import type * as Hnswlib from "hnswlib-node"
 
-const addon = createRequire(import.meta.url)(
-  "../../node_modules/hnswlib-node/build/Release/addon.node"
+// Bun embeds the addon only for a literal `require("…/addon.node")`, which it
+// provides in ES modules; Node's ES modules (the unit tests) have no `require`.
+const addon = (
+  typeof require === "function"
+    ? require("../../node_modules/hnswlib-node/build/Release/addon.node")
+    : createRequire(import.meta.url)("../../node_modules/hnswlib-node/build/Release/addon.node")
 ) as typeof Hnswlib
 
 export type Space = Hnswlib.SpaceName

@@ -1,5 +1,5 @@
 /**
- * The 33 agents whose real jobs arrive in later work: each one is registered
+ * The 32 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -27,7 +27,6 @@ import { ledgerAgent } from "../../src/actors/ledger/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { morphAgent } from "../../src/actors/morph/index.ts"
-import { neuralAgent } from "../../src/actors/neural/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { oracleAgent } from "../../src/actors/oracle/index.ts"
 import { phantomAgent } from "../../src/actors/phantom/index.ts"
@@ -54,7 +53,7 @@ import { tree } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", CIPHER: "1", ARCHITECT: "1", AXIOM: "1", VELOCITY: "1",
-  QUANTUM: "2", TENSOR: "2", FORTRESS: "2", NEURAL: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
+  QUANTUM: "2", TENSOR: "2", FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2", ATLAS: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", PHOTON: "5-8", LATTICE: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
@@ -64,7 +63,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, cipherAgent, architectAgent, axiomAgent, velocityAgent,
-  quantumAgent, tensorAgent, fortressAgent, neuralAgent, cryptoAgent, fluxAgent, prismAgent,
+  quantumAgent, tensorAgent, fortressAgent, cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent, atlasAgent, forgeAgent,
   nexusAgent, genesisAgent,
   streamAgent, photonAgent, latticeAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
@@ -158,7 +157,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 33 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 32 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

@@ -1,5 +1,15 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
-import type { NeuralMessage } from "./messages.ts"
+/**
+ * NEURAL: MNEMONIC on the wire (remember, recall, forget, get, create, tune,
+ * stats) through the Memory port; the bandit tuning that will learn from
+ * remembered outcomes is still planned and says so.
+ */
+import { Effect } from "effect"
+import { emit, setup } from "xstate"
+import { type Capability, AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import { describeError } from "../../runtime/Errors.ts"
+import { Memory } from "../../memory/Memory.ts"
+import { notBuiltYet, plannedCapability } from "../shared/planned.ts"
+import type { MemoryMessage, NeuralMessage } from "./messages.ts"
 
 const banditTuning = plannedCapability(
   "bandit-tuning",
@@ -9,11 +19,78 @@ const outcomeMemory = plannedCapability(
   "outcome-memory",
   "records the reward of each tried value and remembers it in MNEMONIC"
 )
+const memory: Capability = {
+  name: "memory",
+  available: true,
+  detail: "MNEMONIC collections: remember texts or vectors with metadata; recall exact matches (Bloom then exact index), " +
+    "near-duplicates (MinHash or hyperplane LSH, verified) and the k most similar (HNSW); kept under the state directory"
+}
 
-export const neuralCapabilities = [banditTuning, outcomeMemory]
+export const neuralCapabilities: ReadonlyArray<Capability> = [memory, banditTuning, outcomeMemory]
 
-export const neuralMachine = plannedMachine<NeuralMessage>({
-  suggest: banditTuning,
-  outcome: outcomeMemory,
-  parameters: banditTuning
+const PLANNED = { suggest: banditTuning, outcome: outcomeMemory, parameters: banditTuning } as const
+const MEMORY_TYPES = ["remember", "recall", "forget", "get", "create", "tune", "stats"] as const
+
+export const neuralMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const mnemonic = yield* Memory
+
+  const serve = (message: MemoryMessage): Effect.Effect<unknown, unknown> => {
+    switch (message.type) {
+      case "remember":
+        return mnemonic.remember(message)
+      case "recall":
+        return mnemonic.recall(message.collection, {
+          text: message.text,
+          vector: message.vector,
+          k: message.k ?? 10,
+          mode: message.mode ?? "auto",
+          threshold: message.threshold
+        })
+      case "forget":
+        return mnemonic.forget(message.collection, message.id)
+      case "get":
+        return Effect.flatMap(mnemonic.get(message.collection, message.id), (found) =>
+          found._tag === "Some"
+            ? Effect.succeed(found.value)
+            : Effect.fail(new Error(`memory collection '${message.collection}' has no record '${message.id}'`)))
+      case "create": {
+        const { type: _type, collection, kind, ...overrides } = message
+        return mnemonic.create(collection, kind, overrides)
+      }
+      case "tune":
+        return mnemonic.tune(message.collection, message.ef)
+      case "stats":
+        return Effect.map(mnemonic.stats, (collections) => ({ collections }))
+    }
+  }
+
+  return setup({
+    types: { events: {} as NeuralMessage, emitted: {} as AgentEmitted },
+    actors: { serve: env.fromEffect(serve) }
+  }).createMachine({
+    id: env.self,
+    initial: "ready",
+    states: {
+      ready: {
+        on: {
+          ...Object.fromEntries(MEMORY_TYPES.map((type) => [type, "serving"])),
+          ...Object.fromEntries(
+            Object.entries(PLANNED).map(([type, capability]) => [
+              type,
+              { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }
+            ])
+          )
+        }
+      },
+      serving: {
+        invoke: {
+          src: "serve",
+          input: ({ event }) => event as MemoryMessage,
+          onDone: { target: "ready", actions: emit(({ event }) => replyWith(event.output)) },
+          onError: { target: "ready", actions: emit(({ event }) => rejectWith(describeError(event.error))) }
+        }
+      }
+    }
+  })
 })
