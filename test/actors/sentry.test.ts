@@ -18,6 +18,9 @@ import {
   step
 } from "../../src/actors/sentry/hysteresis.ts"
 import { sentryAgent } from "../../src/actors/sentry/index.ts"
+import { Memory } from "../../src/memory/Memory.ts"
+import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
+import { type Storage, StorageFailure } from "../../src/memory/Store.ts"
 import { computeMetrics, readingsOf } from "../../src/actors/sentry/utilisation.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { fastBackoff, generous } from "../support/agents.ts"
@@ -181,11 +184,16 @@ describe("the SENTRY agent", () => {
     thresholds: { ...defaultSentryConfig.thresholds, cpu: cpuThreshold }
   }
 
-  const start = (script: ReadonlyArray<ProcStatsTest.ScriptedSample | ProcStatsError>, logs: Array<string> = []) =>
+  const start = (
+    script: ReadonlyArray<ProcStatsTest.ScriptedSample | ProcStatsError>,
+    logs: Array<string> = [],
+    storage: Storage = makeInMemoryStorage()
+  ) =>
     ActorSystem.make({
       root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [sentryAgent] }
     }).pipe(
       Effect.provide(ProcStatsTest.layer(script)),
+      Effect.provideServiceEffect(Memory, makeMemoryTest(storage)),
       Effect.provideService(SentryConfig, config),
       Effect.provideService(
         Logger.CurrentLoggers,
@@ -216,8 +224,41 @@ describe("the SENTRY agent", () => {
         { at: 4_000, change: "cleared", key: "cpu" }
       ])
       assert.deepStrictEqual(logs.filter((line) => line.includes("alert")), [
-        "Warn alert raised: cpu at 95.0% busy, at or above 90 for 2 consecutive samples",
+        "Warn alert raised: cpu at 95.0% busy, at or above 90 for 2 consecutive samples; no earlier alert looked like it",
         "Info alert cleared: cpu at 70.0% busy, at or below 75"
+      ])
+    }))
+
+  it.effect("a raised alert recalls the earlier alerts in a like situation from memory, and is remembered", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const storage = makeInMemoryStorage()
+      const system = yield* start(cpuScript([95, 95, 70, 95, 96]), logs, storage)
+      yield* TestClock.adjust(5_000)
+      const alerts = (yield* system.ask("SENTRY", { type: "alerts" })) as { history: ReadonlyArray<AlertTransition> }
+      assert.deepStrictEqual(alerts.history.map(({ at, change, precedents }) => [at, change, precedents?.map((p) => [p.key, p.at, p.value])]), [
+        [2_000, "raised", []],
+        [3_000, "cleared", undefined],
+        [5_000, "raised", [["cpu", 2_000, 95]]]
+      ])
+      assert.include(logs.find((line) => line.includes("alert raised: cpu at 96.0%")), "it looks like 1 earlier alert: cpu at 1970-01-01T00:00:02.000Z")
+      const remembered = storage.journals.get("sentry-alerts")!.filter((r) => (r as { op: string }).op === "upsert")
+      assert.deepStrictEqual(remembered.map((r) => (r as { id: string }).id), ["cpu@1970-01-01T00:00:02.000Z", "cpu@1970-01-01T00:00:05.000Z"])
+    }))
+
+  it.effect("when memory fails, alerts still raise, and the failure is logged once", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const broken: Storage = {
+        ...makeInMemoryStorage(),
+        append: () => Effect.fail(new StorageFailure({ reason: "disk full", unavailable: false }))
+      }
+      const system = yield* start(cpuScript([95, 95, 70, 95, 95]), logs, broken)
+      yield* TestClock.adjust(5_000)
+      const alerts = (yield* system.ask("SENTRY", { type: "alerts" })) as { history: ReadonlyArray<AlertTransition> }
+      assert.deepStrictEqual(alerts.history.map(({ at, change }) => [at, change]), [[2_000, "raised"], [3_000, "cleared"], [5_000, "raised"]])
+      assert.deepStrictEqual(logs.filter((line) => line.includes("memory")), [
+        "Warn could not recall earlier alerts from memory: memory collection 'sentry-alerts': disk full"
       ])
     }))
 

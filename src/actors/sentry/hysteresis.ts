@@ -56,6 +56,8 @@ export interface AlertTransition {
   readonly value: number
   /** The bound that was crossed: raiseAt for a raise, clearAt for a clear. */
   readonly threshold: number
+  /** For a raise: earlier alerts in a like situation, recalled from MNEMONIC. */
+  readonly precedents?: ReadonlyArray<{ readonly key: string; readonly at: number; readonly value: number; readonly distance: number }>
 }
 
 export interface ActiveAlert {

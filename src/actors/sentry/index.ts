@@ -1,9 +1,10 @@
 import type { ProcStats } from "../../adapters/procfs/ProcStats.ts"
+import type { Memory } from "../../memory/Memory.ts"
 import type { AgentDefinition } from "../../runtime/Agent.ts"
 import { sentryMachine } from "./machine.ts"
 import { SentryMessages } from "./messages.ts"
 
-export const sentryAgent: AgentDefinition<ProcStats> = {
+export const sentryAgent: AgentDefinition<ProcStats | Memory> = {
   name: "SENTRY",
   tier: "2",
   description: "Resource monitor from /proc (CPU, memory, load, disk I/O) with hysteresis alerts",
@@ -17,6 +18,11 @@ export const sentryAgent: AgentDefinition<ProcStats> = {
       name: "alerts",
       available: true,
       detail: "raises an alert when a metric stays at or above its threshold for N samples and clears it only at or below a lower one; keeps a bounded history"
+    },
+    {
+      name: "alert-precedents",
+      available: true,
+      detail: "remembers each raised alert's situation (CPU, memory, load, busiest disk) in MNEMONIC and recalls the earlier alerts most like it"
     }
   ],
   messages: SentryMessages,

@@ -10,8 +10,10 @@ import { assign, emit, enqueueActions, setup } from "xstate"
 import { ProcStats, type RawSample } from "../../adapters/procfs/ProcStats.ts"
 import { AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
+import { Memory } from "../../memory/Memory.ts"
 import { type SentryConfigShape, SentryConfig } from "./config.ts"
 import { activeAlerts, type AlertBook, type AlertTransition, emptyBook, evaluate } from "./hysteresis.ts"
+import { describePrecedents, recallAndRemember, situation } from "./precedents.ts"
 import type { SentryMessage } from "./messages.ts"
 import { computeMetrics, type Metrics, readingsOf } from "./utilisation.ts"
 
@@ -51,7 +53,7 @@ const logTransition = (config: SentryConfigShape) => (transition: AlertTransitio
     ? Effect.logWarning(
       `alert raised: ${transition.key} at ${value}, at or above ${transition.threshold} for ${
         config.thresholds[transition.metric].forSamples
-      } consecutive samples`
+      } consecutive samples` + (transition.precedents === undefined ? "" : `; ${describePrecedents(transition.precedents)}`)
     )
     : Effect.logInfo(`alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}`)
 }
@@ -59,6 +61,7 @@ const logTransition = (config: SentryConfigShape) => (transition: AlertTransitio
 export const sentryMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const procStats = yield* ProcStats
+  const memory = yield* Memory
   const config = yield* SentryConfig
   // A zero or negative interval would sample in a tight loop and starve the mailbox.
   const intervalMs = Math.max(MIN_INTERVAL_MS, config.intervalMs)
@@ -70,19 +73,35 @@ export const sentryMachine = Effect.gen(function*() {
       if (input.previous === undefined) return { sample, latest: undefined, book: input.book }
       const takenAt = yield* Clock.currentTimeMillis
       const metrics = computeMetrics(input.previous, sample)
-      const { book, transitions } = evaluate(
-        input.book,
-        config.thresholds,
-        readingsOf(metrics),
-        takenAt,
-        config.historyLimit
-      )
+      const evaluated = evaluate(input.book, config.thresholds, readingsOf(metrics), takenAt, config.historyLimit)
+      const transitions = yield* Effect.forEach(evaluated.transitions, (transition) =>
+        transition.change === "raised" ? withPrecedents(transition, metrics) : Effect.succeed(transition))
+      const enriched = new Map(evaluated.transitions.map((transition, i) => [transition, transitions[i]!]))
+      const book = { ...evaluated.book, history: evaluated.book.history.map((entry) => enriched.get(entry) ?? entry) }
       yield* Effect.forEach(transitions, logTransition(config), { discard: true })
       return { sample, latest: { ...metrics, takenAt }, book }
     }).pipe(
       // A failure that repeats every interval is logged once, when it starts.
       Effect.tapError((error) =>
         error.message === input.lastError ? Effect.void : Effect.logWarning(`could not sample /proc: ${error.message}`)
+      )
+    )
+
+  // Memory is an aid to alerts, never a reason to miss one: a failure is logged when it starts, and the alert goes on without precedents.
+  let memoryTrouble: string | undefined
+  const withPrecedents = (transition: AlertTransition, metrics: Metrics) =>
+    recallAndRemember(memory, transition, situation(metrics)).pipe(
+      Effect.tap(() => Effect.sync(() => (memoryTrouble = undefined))),
+      Effect.map((precedents): AlertTransition => ({ ...transition, precedents })),
+      Effect.catch((error) =>
+        Effect.as(
+          error.message === memoryTrouble
+            ? Effect.void
+            : Effect.sync(() => (memoryTrouble = error.message)).pipe(
+              Effect.andThen(Effect.logWarning(`could not recall earlier alerts from memory: ${error.message}`))
+            ),
+          transition
+        )
       )
     )
 
