@@ -9,8 +9,10 @@ import { askLatency, crashRestart, fanOut, idleMemory, soak, tellThroughput } fr
 import { socketAsk } from "./socket/socket.bench.ts"
 import { startup } from "./socket/startup.bench.ts"
 import { dbusAsk } from "./dbus/dbus.bench.ts"
+import { bloom } from "./memory/bloom.bench.ts"
+import { minhash } from "./memory/minhash.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
