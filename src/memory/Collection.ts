@@ -22,7 +22,7 @@ import { featureHashingEmbedder, type Embedder } from "./Embed.ts"
 import { InvalidMemoryRequest, MemoryIoError, MemoryLimitReached } from "./Errors.ts"
 import { HnswIndex, SPACES, type Space } from "./Hnsw.ts"
 import { cosine, HyperplaneLsh, hyperplaneParameters } from "./Hyperplane.ts"
-import { jaccard, lshParameters, MinHasher, MinHashLsh, normalizeText, shingles } from "./MinHash.ts"
+import { estimateJaccard, jaccard, lshParameters, MinHasher, MinHashLsh, normalizeText, shingles } from "./MinHash.ts"
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 export const LIMITS = {
@@ -135,6 +135,8 @@ export interface Match {
   /** higher is closer: 1 for an exact match; Jaccard or cosine for a near-duplicate; for HNSW 1 - distance (cosine, ip) or 1 / (1 + L2 distance) */
   readonly score: number
   readonly distance?: number
+  /** for a near-duplicate: the LSH layer's own estimate (MinHash Jaccard or hyperplane cosine), before the exact check gave `score` */
+  readonly estimate?: number
   readonly meta: Meta
   readonly at: number
   readonly layer: Layer
@@ -159,6 +161,8 @@ export class Collection {
   private readonly records = new Map<string, MemoryRecord>()
   private readonly byLabel = new Map<number, string>()
   private readonly byKey = new Map<string, Set<string>>()
+  /** MinHash signatures of a text collection's records, for the LSH layer's estimates */
+  private readonly signatures = new Map<string, Uint32Array>()
   private readonly embedder: Embedder | undefined
   private readonly hasher: MinHasher | undefined
   private readonly minhash: MinHashLsh<string> | undefined
@@ -320,21 +324,28 @@ export class Collection {
     consulted: Array<Layer>
   ): Recall {
     consulted.push("lsh")
-    const scored: Array<{ id: string; score: number }> = []
+    const scored: Array<{ id: string; score: number; estimate: number }> = []
     if (this.minhash !== undefined && this.hasher !== undefined && query.text !== undefined) {
       const querySet = shingles(query.text)
-      for (const id of this.minhash.candidates(this.hasher.signature(querySet))) {
+      const querySignature = this.hasher.signature(querySet)
+      for (const id of this.minhash.candidates(querySignature)) {
         const score = jaccard(querySet, shingles(this.records.get(id)!.text!))
-        if (score >= threshold) scored.push({ id, score })
+        const estimate = estimateJaccard(querySignature, this.signatures.get(id)!)
+        if (score >= threshold) scored.push({ id, score, estimate })
       }
     } else if (this.hyperplanes !== undefined) {
       for (const id of this.hyperplanes.candidates(vector)) {
-        const score = cosine(vector, this.records.get(id)!.vector!)
-        if (score >= threshold) scored.push({ id, score })
+        const stored = this.records.get(id)!.vector!
+        const score = cosine(vector, stored)
+        if (score >= threshold) scored.push({ id, score, estimate: this.hyperplanes.estimatedCosine(vector, stored) })
       }
     }
     scored.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-    return { layer: "lsh", consulted, matches: scored.slice(0, k).map(({ id, score }) => this.match(id, score, "lsh")) }
+    return {
+      layer: "lsh",
+      consulted,
+      matches: scored.slice(0, k).map(({ id, score, estimate }) => ({ ...this.match(id, score, "lsh"), estimate }))
+    }
   }
 
   private similar(vector: Float32Array, k: number, consulted: Array<Layer>): Result.Result<Recall, MemoryIoError> {
@@ -401,7 +412,9 @@ export class Collection {
     else same.add(record.id)
     this.addToBloom(record.key)
     if (this.minhash !== undefined && this.hasher !== undefined) {
-      this.minhash.insert(record.id, this.hasher.signature(shingles(record.text!)))
+      const signature = this.hasher.signature(shingles(record.text!))
+      this.signatures.set(record.id, signature)
+      this.minhash.insert(record.id, signature)
     }
     this.hyperplanes?.insert(record.id, record.vector!)
     if (record.label >= this.nextLabel) this.nextLabel = record.label + 1
@@ -414,6 +427,7 @@ export class Collection {
     same?.delete(record.id)
     if (same?.size === 0) this.byKey.delete(record.key)
     this.minhash?.remove(record.id)
+    this.signatures.delete(record.id)
     this.hyperplanes?.remove(record.id)
     this.hnsw.remove(record.label)
   }
