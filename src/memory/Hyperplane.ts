@@ -7,6 +7,7 @@
  * recall against candidates. Candidates are a guess: callers verify each with
  * the exact {@link cosine}.
  */
+import { Buckets } from "./internal/Buckets.ts"
 import * as Random from "./internal/Random.ts"
 
 /** The exact cosine similarity; 0 when either vector is all zeros (it has no direction). */
@@ -83,8 +84,7 @@ export class HyperplaneLsh<Id> {
   readonly seed: number
   /** tables * bits hyperplanes, each `dimension` standard normal coordinates, one after another. */
   private readonly planes: Float64Array
-  private readonly buckets: Array<Map<number, Array<Id>>>
-  private readonly codesById = new Map<Id, Uint32Array>()
+  private readonly buckets: Buckets<Id>
 
   constructor(options: HyperplaneOptions) {
     const { dimension, tables, bits, seed } = options
@@ -98,52 +98,26 @@ export class HyperplaneLsh<Id> {
     const random = Random.make(seed)
     this.planes = new Float64Array(tables * bits * dimension)
     for (let i = 0; i < this.planes.length; i++) this.planes[i] = random.nextGaussian()
-    this.buckets = Array.from({ length: tables }, () => new Map<number, Array<Id>>())
+    this.buckets = new Buckets<Id>(tables)
   }
 
   get size(): number {
-    return this.codesById.size
+    return this.buckets.size
   }
 
   /** Indexes `id` under `vector`; inserting an id again replaces its vector. */
   insert(id: Id, vector: ArrayLike<number>): void {
-    const codes = this.codes(vector)
-    if (this.codesById.has(id)) this.remove(id)
-    this.codesById.set(id, codes)
-    for (let table = 0; table < this.tables; table++) {
-      const buckets = this.buckets[table]!
-      const bucket = buckets.get(codes[table]!)
-      if (bucket === undefined) buckets.set(codes[table]!, [id])
-      else bucket.push(id)
-    }
+    this.buckets.insert(id, this.codes(vector))
   }
 
   /** Forgets `id`; an unknown id is ignored. */
   remove(id: Id): void {
-    const codes = this.codesById.get(id)
-    if (codes === undefined) return
-    this.codesById.delete(id)
-    for (let table = 0; table < this.tables; table++) {
-      const buckets = this.buckets[table]!
-      const bucket = buckets.get(codes[table]!)
-      if (bucket === undefined) continue
-      const index = bucket.indexOf(id)
-      if (index < 0) continue
-      bucket[index] = bucket[bucket.length - 1]!
-      bucket.pop()
-      if (bucket.length === 0) buckets.delete(codes[table]!)
-    }
+    this.buckets.remove(id)
   }
 
   /** Ids sharing a bucket with `vector` in at least one table. */
   candidates(vector: ArrayLike<number>): Set<Id> {
-    const codes = this.codes(vector)
-    const found = new Set<Id>()
-    for (let table = 0; table < this.tables; table++) {
-      const bucket = this.buckets[table]!.get(codes[table]!)
-      if (bucket !== undefined) for (const id of bucket) found.add(id)
-    }
-    return found
+    return this.buckets.candidates(this.codes(vector))
   }
 
   /** cos(π h / B) for the Hamming distance h between the two vectors' codes over all B = tables * bits bits. */

@@ -10,6 +10,7 @@
  * uint32. Everything is deterministic: the same text and seed give the same
  * set and signature on every run and runtime.
  */
+import { Buckets } from "./internal/Buckets.ts"
 import * as Hash from "./internal/Hash.ts"
 import * as Random from "./internal/Random.ts"
 
@@ -240,8 +241,7 @@ export class MinHashLsh<Id> {
   readonly permutations: number
   readonly bands: number
   readonly rows: number
-  private readonly tables: Array<Map<number, Array<Id>>>
-  private readonly keysById = new Map<Id, Uint32Array>()
+  private readonly buckets: Buckets<Id>
 
   constructor(options: MinHashLshOptions) {
     const { bands, rows } = lshParameters(options.threshold, options.permutations, options.weights)
@@ -249,52 +249,26 @@ export class MinHashLsh<Id> {
     this.permutations = options.permutations
     this.bands = bands
     this.rows = rows
-    this.tables = Array.from({ length: bands }, () => new Map<number, Array<Id>>())
+    this.buckets = new Buckets<Id>(bands)
   }
 
   get size(): number {
-    return this.keysById.size
+    return this.buckets.size
   }
 
   /** Indexes `id` under `signature`; inserting an id again replaces its signature. */
   insert(id: Id, signature: Uint32Array): void {
-    const keys = this.bandKeys(signature)
-    if (this.keysById.has(id)) this.remove(id)
-    this.keysById.set(id, keys)
-    for (let band = 0; band < this.bands; band++) {
-      const table = this.tables[band]!
-      const bucket = table.get(keys[band]!)
-      if (bucket === undefined) table.set(keys[band]!, [id])
-      else bucket.push(id)
-    }
+    this.buckets.insert(id, this.bandKeys(signature))
   }
 
   /** Forgets `id`; an unknown id is ignored. */
   remove(id: Id): void {
-    const keys = this.keysById.get(id)
-    if (keys === undefined) return
-    this.keysById.delete(id)
-    for (let band = 0; band < this.bands; band++) {
-      const table = this.tables[band]!
-      const bucket = table.get(keys[band]!)
-      if (bucket === undefined) continue
-      const index = bucket.indexOf(id)
-      if (index < 0) continue
-      bucket[index] = bucket[bucket.length - 1]!
-      bucket.pop()
-      if (bucket.length === 0) table.delete(keys[band]!)
-    }
+    this.buckets.remove(id)
   }
 
   /** Ids sharing at least one band with `signature`: likely at or above the threshold, to verify. */
   candidates(signature: Uint32Array): Set<Id> {
-    const keys = this.bandKeys(signature)
-    const found = new Set<Id>()
-    for (let band = 0; band < this.bands; band++) {
-      const bucket = this.tables[band]!.get(keys[band]!)
-      if (bucket !== undefined) for (const id of bucket) found.add(id)
-    }
-    return found
+    return this.buckets.candidates(this.bandKeys(signature))
   }
 
   private bandKeys(signature: Uint32Array): Uint32Array {
