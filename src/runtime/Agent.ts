@@ -69,6 +69,17 @@ export interface AgentEnvShape {
   readonly fromEffect: <Output, Input = void>(
     run: (input: Input) => Effect.Effect<Output, unknown>
   ) => PromiseActorLogic<Output, Input>
+  /** Reports a long job's progress on the inspection stream (`sigmavault events`); free while nobody watches. */
+  readonly progress: (report: ProgressReport) => Effect.Effect<void>
+}
+
+export interface ProgressReport {
+  /** what the job is, e.g. "encrypt /srv/a.iso" */
+  readonly job: string
+  readonly done: number
+  readonly total?: number | undefined
+  /** what `done` counts, e.g. "bytes" */
+  readonly unit: string
 }
 
 export class AgentEnv extends Context.Service<AgentEnv, AgentEnvShape>()("sigmavault/runtime/AgentEnv") {}
@@ -315,7 +326,11 @@ export const runIncarnation = (
         const logic = fromPromise<Output, Input>(({ input, signal }) => runPromise(run(input), { signal }))
         effectLogics.add(logic)
         return logic
-      }
+      },
+      progress: ({ job, done, total, unit }) =>
+        host.inspecting()
+          ? host.publish({ _tag: "Progress", agent: cell.name, job, done, unit, ...(total === undefined ? {} : { total }) })
+          : Effect.void
     }
     const machine = yield* Effect.provideService(cell.definition.machine, AgentEnv, env)
     const mailbox = cell.mailbox

@@ -30,6 +30,16 @@ export const InspectionEvent = Schema.Union([
     messageType: Schema.String,
     durationUs: Schema.Number
   }),
+  /** A long job's progress (an encryption, a compression), reported by the agent doing it. */
+  Schema.TaggedStruct("Progress", {
+    ...Base,
+    agent: Schema.String,
+    job: Schema.String,
+    done: Schema.Number,
+    /** absent when the size is not known in advance (a stream) */
+    total: Schema.optionalKey(Schema.Number),
+    unit: Schema.String
+  }),
   Schema.TaggedStruct("DeadLetter", {
     ...Base,
     agent: Schema.String,
