@@ -11,8 +11,9 @@ import { startup } from "./socket/startup.bench.ts"
 import { dbusAsk } from "./dbus/dbus.bench.ts"
 import { bloom } from "./memory/bloom.bench.ts"
 import { minhash } from "./memory/minhash.bench.ts"
+import { hnsw } from "./memory/hnsw.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
