@@ -18,12 +18,15 @@ export const EXIT = {
 
 interface FlagSpec {
   readonly name: string
+  /** a one-letter alias, e.g. "-o" */
+  readonly short?: string
   readonly value?: string
   readonly help: string
 }
 
 interface CommandSpec {
   readonly name: string
+  /** positional arguments; those in [brackets] are optional */
   readonly args: string
   readonly summary: string
   readonly flags: ReadonlyArray<FlagSpec>
@@ -108,13 +111,14 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 daemon not running,
 
 export const commandHelp = (spec: CommandSpec): string => {
   const flags = [...spec.flags, { name: "-h, --help", help: "show this help" }]
-  const width = Math.max(...flags.map((f) => f.name.length + ("value" in f && f.value ? f.value.length + 1 : 0))) + 3
+  const label = (f: FlagSpec) => `${"short" in f && f.short ? `${f.short}, ` : ""}${f.name}${"value" in f && f.value ? ` ${f.value}` : ""}`
+  const width = Math.max(...flags.map((f) => label(f).length)) + 3
   return `Usage: sigmavault ${spec.name}${spec.args ? ` ${spec.args}` : ""} [options]
 
 ${spec.summary}.
 
 Options:
-${flags.map((f) => `  ${pad(`${f.name}${"value" in f && f.value ? ` ${f.value}` : ""}`, width)}${f.help}`).join("\n")}
+${flags.map((f) => `  ${pad(label(f), width)}${f.help}`).join("\n")}
 ${spec.details ? `\n${spec.details}\n` : ""}`
 }
 
@@ -150,12 +154,16 @@ export const parse = (argv: ReadonlyArray<string>): ParseResult => {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
     if (arg === "-h" || arg === "--help") return { _tag: "Help", text: commandHelp(spec) }
-    if (!arg.startsWith("--") || arg === "--") {
+    // "-" alone is a positional (stdin or stdout); "-x" is a short flag.
+    if (!arg.startsWith("-") || arg === "-" || arg === "--") {
       positional.push(arg)
       continue
     }
-    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined]
-    const flag = spec.flags.find((f) => f.name === name)
+    const [given, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined]
+    const flag = spec.flags.find((f) => f.name === given || f.short === given)
+    const name = flag?.name ?? given
     if (flag === undefined) return usageError(`unknown option '${name}' for ${spec.name}; run 'sigmavault ${spec.name} --help'`)
     let value = "true"
     if (flag.value !== undefined) {
@@ -167,10 +175,11 @@ export const parse = (argv: ReadonlyArray<string>): ParseResult => {
     }
     flags.set(name, [...(flags.get(name) ?? []), value])
   }
-  const expected = spec.args === "" ? 0 : spec.args.split(" ").length
-  if (positional.length !== expected) {
+  const words = spec.args === "" ? [] : spec.args.split(" ")
+  const required = words.filter((word) => !word.startsWith("[")).length
+  if (positional.length < required || positional.length > words.length) {
     return usageError(
-      expected === 0
+      words.length === 0
         ? `${spec.name} takes no arguments, got: ${positional.join(" ")}`
         : `${spec.name} needs ${spec.args}, got ${positional.length} argument${positional.length === 1 ? "" : "s"}; ` +
           `run 'sigmavault ${spec.name} --help'`
