@@ -16,6 +16,7 @@ import { loggerLayer } from "./daemon/Logging.ts"
 import { EXIT, parse } from "./cli/args.ts"
 import { runClientCommand } from "./cli/commands.ts"
 import * as Daemon from "./daemon/Daemon.ts"
+import * as Security from "./daemon/Security.ts"
 import * as SelfTest from "./daemon/SelfTest.ts"
 import { resolveDaemonSettings } from "./daemon/settings.ts"
 import { versionLine } from "./version.ts"
@@ -30,6 +31,7 @@ const liveAdapters = (
     ProcStatsLive.layer,
     StateStoreLive.layer(stateDir),
     MemoryLive(join(stateDir, "memory")),
+    Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir))),
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer()

@@ -18,6 +18,8 @@ import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
+import type { Keyring } from "../keys/Keyring.ts"
+import type { AuditLedger } from "../ledger/index.ts"
 import type { Gateway } from "../adapters/socket/Gateway.ts"
 import type { Notify } from "../adapters/systemd/Notify.ts"
 import type { ServiceManager } from "../adapters/systemd/ServiceManager.ts"
@@ -65,7 +67,7 @@ import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
-export type RosterServices = SystemFacts | ProcStats | StateStore | Gateway | Notify | ServiceManager | Memory
+export type RosterServices = SystemFacts | ProcStats | StateStore | Gateway | Notify | ServiceManager | Memory | Keyring | AuditLedger
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

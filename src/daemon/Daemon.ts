@@ -12,6 +12,8 @@ import type { Endpoint } from "../adapters/socket/Gateway.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 import { version, commit } from "../version.ts"
+import { AuditLedger } from "../ledger/index.ts"
+import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
 
 export interface DaemonSettings {
   readonly stateDir: string
@@ -54,12 +56,14 @@ export const run = (
 ): Effect.Effect<number, never, RosterServices> =>
   Effect.scoped(Effect.gen(function*() {
     const startedAt = Date.now()
+    const ledger = yield* AuditLedger
     const system = yield* ActorSystem.make({
       root: rosterTree(),
       defaultMailboxCapacity: settings.mailboxCapacity,
       defaultAskTimeoutMs: settings.askTimeoutMs,
       testFaults: settings.testFaults
     })
+    yield* recordRuntimeEvents(system, ledger)
     let connections = () => 0
     const statusExtras = () => ({
       version: `${version} (${commit})`,
@@ -116,6 +120,7 @@ export const run = (
         (settings.testFaults ? "; TEST FAULTS ENABLED" : "")
     )
     yield* sendOrWarn(ready(started))
+    yield* recordDaemon(ledger, "daemon.started", { version: `${version} (${commit})`, pid: process.pid, agents: started.agents })
     const stop = yield* Deferred.make<{ readonly reason: string }>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
     yield* Effect.forkScoped(
@@ -124,6 +129,7 @@ export const run = (
     )
     const { reason } = yield* Deferred.await(stop)
     yield* sendOrWarn(stopping())
+    yield* recordDaemon(ledger, "daemon.stopped", { reason })
     if (reason.startsWith("escalation")) {
       yield* Effect.logError(`sigmavault stopping: ${reason}`)
       return ExitCode.failed

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
+import { testSecurity } from "../support/security.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -31,6 +32,7 @@ const testAdapters = Layer.mergeAll(
   ProcStatsTest.layer([]),
   StateStoreTest.layer(),
   MemoryTest,
+  testSecurity,
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

@@ -1,24 +1,48 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/** LEDGER: the audit ledger through the AuditLedger port; verification uses the keyring's signing key. */
+import { Effect } from "effect"
+import { Keyring } from "../../keys/Keyring.ts"
+import { keyIdOf } from "../../keys/PublicKey.ts"
+import { AuditLedger, describeReport, tailLedger, verifyLedger } from "../../ledger/index.ts"
+import type { Capability } from "../../runtime/Agent.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { LedgerMessage } from "./messages.ts"
 
-const auditLog = plannedCapability(
-  "audit-log",
-  "appends each state-changing action to a hash-chained log and lists its entries"
-)
-const chainVerification = plannedCapability(
-  "chain-verification",
-  "re-walks the hash chain and reports the first broken link"
-)
-const signedCheckpoints = plannedCapability(
-  "signed-checkpoints",
-  "signs the chain head with an ML-DSA key held by QUANTUM"
-)
+export const ledgerCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "audit-log",
+    available: true,
+    detail: "appends each state-changing action (agent failures and restarts, escalations, key rotations, daemon start and stop) to a hash-chained, fdatasynced log and lists its entries"
+  },
+  { name: "chain-verification", available: true, detail: "re-walks the hash chain and every checkpoint signature and reports the first bad entry" },
+  { name: "signed-checkpoints", available: true, detail: "signs the chain head with QUANTUM's ML-DSA-65 key every 64 entries and at shutdown" }
+]
 
-export const ledgerCapabilities = [auditLog, chainVerification, signedCheckpoints]
+const MAX_ENTRIES = 1000
 
-export const ledgerMachine = plannedMachine<LedgerMessage>({
-  append: auditLog,
-  entries: auditLog,
-  verify: chainVerification,
-  checkpoint: signedCheckpoints
+export const ledgerMachine = Effect.gen(function*() {
+  const ledger = yield* AuditLedger
+  const keyring = yield* Keyring
+  const publicKeys = Effect.map(
+    Effect.option(keyring.signingPublicKey),
+    (key) => (id: string) => (key._tag === "Some" && keyIdOf(key.value) === id ? key.value : undefined)
+  )
+  return yield* serviceMachine<LedgerMessage, LedgerMessage["type"]>({
+    served: ["append", "entries", "verify", "checkpoint"],
+    planned: {},
+    serve: (message) => {
+      switch (message.type) {
+        case "append":
+          return ledger.append({ actor: message.actor, action: message.action, ...(message.detail === undefined ? {} : { detail: message.detail }) })
+        case "entries":
+          return tailLedger(ledger.file, Math.min(message.limit ?? 20, MAX_ENTRIES))
+        case "verify":
+          return Effect.gen(function*() {
+            const report = yield* verifyLedger(ledger.file, yield* publicKeys)
+            return { ...report, summary: describeReport(report) }
+          })
+        case "checkpoint":
+          return Effect.map(ledger.checkpoint, (entry) => (entry._tag === "Some" ? entry.value : { unchanged: "the head is already signed" }))
+      }
+    }
+  })
 })

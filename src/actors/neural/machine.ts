@@ -4,11 +4,10 @@
  * remembered outcomes is still planned and says so.
  */
 import { Effect } from "effect"
-import { emit, setup } from "xstate"
-import { type Capability, AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
-import { describeError } from "../../runtime/Errors.ts"
+import type { Capability } from "../../runtime/Agent.ts"
 import { Memory } from "../../memory/Memory.ts"
-import { notBuiltYet, plannedCapability } from "../shared/planned.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { MemoryMessage, NeuralMessage } from "./messages.ts"
 
 const banditTuning = plannedCapability(
@@ -28,11 +27,7 @@ const memory: Capability = {
 
 export const neuralCapabilities: ReadonlyArray<Capability> = [memory, banditTuning, outcomeMemory]
 
-const PLANNED = { suggest: banditTuning, outcome: outcomeMemory, parameters: banditTuning } as const
-const MEMORY_TYPES = ["remember", "recall", "forget", "get", "create", "tune", "stats"] as const
-
 export const neuralMachine = Effect.gen(function*() {
-  const env = yield* AgentEnv
   const mnemonic = yield* Memory
 
   const serve = (message: MemoryMessage): Effect.Effect<unknown, unknown> => {
@@ -65,32 +60,9 @@ export const neuralMachine = Effect.gen(function*() {
     }
   }
 
-  return setup({
-    types: { events: {} as NeuralMessage, emitted: {} as AgentEmitted },
-    actors: { serve: env.fromEffect(serve) }
-  }).createMachine({
-    id: env.self,
-    initial: "ready",
-    states: {
-      ready: {
-        on: {
-          ...Object.fromEntries(MEMORY_TYPES.map((type) => [type, "serving"])),
-          ...Object.fromEntries(
-            Object.entries(PLANNED).map(([type, capability]) => [
-              type,
-              { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }
-            ])
-          )
-        }
-      },
-      serving: {
-        invoke: {
-          src: "serve",
-          input: ({ event }) => event as MemoryMessage,
-          onDone: { target: "ready", actions: emit(({ event }) => replyWith(event.output)) },
-          onError: { target: "ready", actions: emit(({ event }) => rejectWith(describeError(event.error))) }
-        }
-      }
-    }
+  return yield* serviceMachine<NeuralMessage, MemoryMessage["type"]>({
+    served: ["remember", "recall", "forget", "get", "create", "tune", "stats"],
+    serve,
+    planned: { suggest: banditTuning, outcome: outcomeMemory, parameters: banditTuning }
   })
 })

@@ -1,21 +1,59 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/** QUANTUM: the daemon's keyring through the Keyring port; key changes go into the audit ledger. */
+import { Effect } from "effect"
+import { Keyring } from "../../keys/Keyring.ts"
+import { encodeSigningPublicKey, keyIdOf } from "../../keys/PublicKey.ts"
+import { AuditLedger } from "../../ledger/index.ts"
+import type { Capability } from "../../runtime/Agent.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { QuantumMessage } from "./messages.ts"
 
-const keyGeneration = plannedCapability(
-  "key-generation",
-  "generates X-Wing (ML-KEM-768 + X25519) encryption keypairs and ML-DSA signing keypairs, secret keys sealed with a passphrase at rest"
-)
-const keyring = plannedCapability("keyring", "lists keys with purpose, fingerprint and age, and exports public keys")
-const rotation = plannedCapability(
-  "rotation",
-  "replaces a keypair, keeping the old secret key for decryption until it is retired"
-)
+export const quantumCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "keyring",
+    available: true,
+    detail: "X-Wing (ML-KEM-768 + X25519) keys under the state directory: list, export public keys (svpk1…), rotate (the new key is the default, old ones still decrypt)"
+  },
+  {
+    name: "signing-key",
+    available: true,
+    detail: "the ML-DSA-65 key that signs the audit ledger's checkpoints"
+  }
+]
 
-export const quantumCapabilities = [keyGeneration, keyring, rotation]
+const keyView = (key: { readonly id: string; readonly publicKey: string; readonly created: Date; readonly isDefault: boolean }) => ({
+  id: key.id,
+  kind: "x-wing",
+  publicKey: key.publicKey,
+  created: key.created.toISOString(),
+  default: key.isDefault
+})
 
-export const quantumMachine = plannedMachine<QuantumMessage>({
-  keygen: keyGeneration,
-  keys: keyring,
-  rotate: rotation,
-  "public-key": keyring
+export const quantumMachine = Effect.gen(function*() {
+  const keyring = yield* Keyring
+  const ledger = yield* AuditLedger
+  return yield* serviceMachine<QuantumMessage, QuantumMessage["type"]>({
+    served: ["keys", "rotate", "export", "signing-key"],
+    planned: {},
+    serve: (message) => {
+      switch (message.type) {
+        case "keys":
+          return Effect.map(keyring.list, (keys) => keys.map(keyView))
+        case "rotate":
+          return Effect.gen(function*() {
+            const previous = (yield* keyring.list).find((key) => key.isDefault)?.id
+            const key = yield* keyring.rotate
+            yield* ledger.append({ actor: "QUANTUM", action: "key.rotated", detail: { id: key.id, previous: previous ?? null } })
+            return keyView(key)
+          })
+        case "export":
+          return Effect.map(keyring.exportPublic(message.id), (publicKey) => ({ publicKey }))
+        case "signing-key":
+          return Effect.map(keyring.signingPublicKey, (publicKey) => ({
+            id: keyIdOf(publicKey),
+            kind: "ml-dsa-65",
+            publicKey: encodeSigningPublicKey(publicKey)
+          }))
+      }
+    }
+  })
 })

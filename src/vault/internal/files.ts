@@ -1,0 +1,143 @@
+/**
+ * The filesystem and stdio edges of `encryptFile` and `decryptFile`: promise
+ * failures become `VaultIoError` here, and an output file only appears, by
+ * rename, once everything was written.
+ */
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Exit } from "effect"
+import { reasonOf, VaultIoError, VaultOutputExists } from "../Errors.ts"
+import type { Write } from "../Payload.ts"
+
+/** How much of an input file one read asks for. */
+const READ_BYTES = 256 * 1024
+
+export const STDIO = "-"
+/** How errors name standard input and output. */
+export const nameOf = (file: string, stream: "input" | "output"): string =>
+  file === STDIO ? (stream === "input" ? "standard input" : "standard output") : file
+
+const io = <A>(operation: string, file: string, run: () => Promise<A>): Effect.Effect<A, VaultIoError> =>
+  Effect.tryPromise({ try: run, catch: (error) => new VaultIoError({ operation, file, reason: reasonOf(error) }) })
+
+/** Each read gets a fresh buffer, so a consumer may keep what it was given. */
+async function* readPieces(handle: fs.FileHandle): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(READ_BYTES)
+    const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null)
+    if (bytesRead === 0) return
+    yield buffer.subarray(0, bytesRead)
+  }
+}
+
+/** Runs `use` on the bytes of `file`, or of `stdin` for "-", closing the file afterwards. */
+export const withInput = <A, E>(
+  file: string,
+  stdin: AsyncIterable<unknown>,
+  use: (input: AsyncIterable<unknown>) => Effect.Effect<A, E>
+): Effect.Effect<A, E | VaultIoError> =>
+  file === STDIO
+    ? use(stdin)
+    : Effect.acquireUseRelease(
+      io("open", file, () => fs.open(file, "r")),
+      (handle) => use(readPieces(handle)),
+      (handle) => Effect.ignore(io("close", file, () => handle.close()))
+    )
+
+const exists = (file: string): Effect.Effect<boolean, VaultIoError> =>
+  Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
+    Effect.as(true),
+    Effect.catch((error) =>
+      (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+        ? Effect.succeed(false)
+        : Effect.fail(new VaultIoError({ operation: "check", file, reason: reasonOf(error) }))
+    )
+  )
+
+const writeFully = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
+  let offset = 0
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
+    if (bytesWritten <= 0) throw new Error(`write made no progress at byte ${offset} of ${bytes.byteLength}`)
+    offset += bytesWritten
+  }
+}
+
+export interface OutputOptions {
+  /** Replace an existing file instead of failing with `VaultOutputExists`. */
+  readonly force: boolean
+  /** Permission bits of a new file (before the umask). */
+  readonly mode: number
+  /** Where "-" writes. */
+  readonly stdout: (bytes: Uint8Array) => Promise<void>
+}
+
+/**
+ * Runs `use` with a writer into `file`, or into `stdout` for "-". A file is
+ * written to `<file>.tmp-<random>`, fsynced and renamed over `file` only when
+ * `use` succeeded; on any failure or interruption the temporary file is
+ * removed and `file` is left as it was.
+ */
+export const withOutput = <A, E>(
+  file: string,
+  options: OutputOptions,
+  use: (write: Write) => Effect.Effect<A, E>
+): Effect.Effect<A, E | VaultIoError | VaultOutputExists> => {
+  if (file === STDIO) {
+    const name = nameOf(file, "output")
+    return use((bytes) => io("write", name, () => options.stdout(bytes)))
+  }
+  const refuseExisting = Effect.gen(function*() {
+    if (!options.force && (yield* exists(file))) return yield* Effect.fail(new VaultOutputExists({ file }))
+  })
+  const temporary = `${file}.tmp-${randomBytes(6).toString("hex")}`
+  return Effect.gen(function*() {
+    yield* refuseExisting
+    const result = yield* Effect.acquireUseRelease(
+      io("create", temporary, () => fs.open(temporary, "wx", options.mode)),
+      (handle) =>
+        Effect.gen(function*() {
+          const result = yield* use((bytes) => io("write", file, () => writeFully(handle, bytes)))
+          yield* io("sync", file, () => handle.sync())
+          return result
+        }),
+      (handle) => Effect.ignore(io("close", temporary, () => handle.close()))
+    )
+    // Checked again: the file may have appeared while we were writing.
+    yield* refuseExisting
+    yield* io("rename into place", file, () => fs.rename(temporary, file))
+    // Makes the rename durable; some filesystems (network, FUSE) refuse to fsync a directory.
+    yield* Effect.ignore(
+      Effect.acquireUseRelease(
+        io("open directory", path.dirname(file), () => fs.open(path.dirname(file), "r")),
+        (directory) => io("sync directory", path.dirname(file), () => directory.sync()),
+        (directory) => Effect.ignore(io("close directory", path.dirname(file), () => directory.close()))
+      )
+    )
+    return result
+  }).pipe(
+    Effect.onExit((exit) =>
+      Exit.isSuccess(exit) ? Effect.void : Effect.ignore(io("remove", temporary, () => fs.rm(temporary, { force: true })))
+    )
+  )
+}
+
+/** Writes to the process's standard output, waiting until each write was handed to the OS. */
+export const writeStdout = (bytes: Uint8Array): Promise<void> =>
+  new Promise((resolve, reject) => {
+    process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()))
+  })
+
+/**
+ * Runs `use` with an error listener on stdout, so a closed pipe (EPIPE)
+ * reaches the failing write as a rejection instead of crashing the process.
+ */
+export const guardStdout = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  const ignore = () => {}
+  return Effect.acquireUseRelease(
+    Effect.sync(() => process.stdout.on("error", ignore)),
+    () => effect,
+    () => Effect.sync(() => process.stdout.off("error", ignore))
+  )
+}

@@ -1,0 +1,26 @@
+/** The keyring and audit ledger for tests: an in-memory keyring and a real ledger in a temp dir removed afterwards. */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import { Keyring } from "../../src/keys/Keyring.ts"
+import * as KeyringTest from "../../src/keys/KeyringTest.ts"
+import { AuditLedger, openLedger } from "../../src/ledger/index.ts"
+
+export const tempDir = (prefix: string) =>
+  Effect.acquireRelease(
+    Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), prefix))),
+    (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+  )
+
+export const testLedger: Layer.Layer<AuditLedger, never, Keyring> = Layer.effect(
+  AuditLedger,
+  Effect.gen(function*() {
+    const keyring = yield* Keyring
+    const key = yield* Effect.orDie(keyring.signingKey)
+    const dir = yield* tempDir("sigmavault-ledger-")
+    return yield* Effect.orDie(openLedger(dir, { signer: { keyId: key.id, sign: key.sign } }))
+  })
+)
+
+export const testSecurity: Layer.Layer<Keyring | AuditLedger> = testLedger.pipe(Layer.provideMerge(KeyringTest.layer()))
