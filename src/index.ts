@@ -15,6 +15,7 @@ import { PulseConfig, pulseConfigFromEnv } from "./actors/pulse/index.ts"
 import { loggerLayer } from "./daemon/Logging.ts"
 import { EXIT, parse } from "./cli/args.ts"
 import { runClientCommand } from "./cli/commands.ts"
+import { runCryptoCommand } from "./cli/crypto.ts"
 import * as Daemon from "./daemon/Daemon.ts"
 import * as Security from "./daemon/Security.ts"
 import * as SelfTest from "./daemon/SelfTest.ts"
@@ -75,6 +76,11 @@ const main = async (): Promise<number> => {
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
     }
+    case "keygen":
+    case "encrypt":
+    case "decrypt":
+    case "audit":
+      return runCryptoCommand(command, process.env)
     default:
       return runClientCommand(command, process.env)
   }

@@ -87,6 +87,59 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   { name: "status", args: "", summary: "the daemon at a glance", flags: [socketFlag, jsonFlag] },
   {
+    name: "keygen",
+    args: "",
+    summary: "create an X-Wing (ML-KEM-768 + X25519) key pair; the secret key file is sealed with a passphrase",
+    flags: [
+      { name: "--output", short: "-o", value: "KEYFILE", help: "where to write the secret key (required; never overwritten)" },
+      { name: "--no-passphrase", help: "store the secret key unsealed (anyone who can read the file can decrypt)" }
+    ],
+    details: "Prints the public key (svpk1…) on stdout. The passphrase comes from $SIGMAVAULT_PASSPHRASE,\n" +
+      "else it is asked for twice on the terminal. Sealing uses scrypt (about half a second)."
+  },
+  {
+    name: "encrypt",
+    args: "[IN]",
+    summary: "encrypt a file or stdin to one or more public keys",
+    flags: [
+      { name: "--recipient", short: "-r", value: "PUBKEY", help: "a public key (svpk1…) to encrypt to (repeatable)" },
+      { name: "--recipients-file", short: "-R", value: "FILE", help: "a file of public keys, one per line, # comments (repeatable)" },
+      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout; never overwritten, written only on success)" }
+    ],
+    details: "IN is a file, or - or nothing for stdin. Example:\n" +
+      "  sigmavault encrypt -r svpk1… -o backup.tar.sv backup.tar"
+  },
+  {
+    name: "decrypt",
+    args: "[IN]",
+    summary: "decrypt a file or stdin with a secret key file",
+    flags: [
+      { name: "--identity", short: "-i", value: "KEYFILE", help: "a secret key file from keygen (repeatable; each is tried)" },
+      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout; never overwritten, written only on success)" }
+    ],
+    details: "IN is a file, or - or nothing for stdin. Exits non-zero, leaving no output file, on any\n" +
+      "failure: wrong key, tampered, truncated or reordered data (see docs/vault-format.md)."
+  },
+  {
+    name: "keys",
+    args: "ACTION",
+    summary: "the daemon's keyring (QUANTUM): list, rotate, or export the default public key",
+    flags: [socketFlag, jsonFlag, { name: "--id", value: "ID", help: "with export: this key instead of the default" }],
+    details: "ACTION is list, rotate or export. rotate makes a new default key; old keys still decrypt."
+  },
+  {
+    name: "audit",
+    args: "ACTION",
+    summary: "the audit ledger: verify its hash chain and signatures, or show its last entries",
+    flags: [
+      { name: "--state-dir", value: "DIR", help: "the daemon's state (default: $STATE_DIRECTORY, else /var/lib/sigmavault)" },
+      { name: "--lines", short: "-n", value: "N", help: "with tail: how many entries (default 20)" },
+      jsonFlag
+    ],
+    details: "ACTION is verify or tail. verify exits 1 when an entry was modified, removed or reordered,\n" +
+      "or a checkpoint signature is bad; it reads the files directly, so it works with the daemon stopped."
+  },
+  {
     name: "selftest",
     args: "",
     summary: "start all agents in-process, ask CORE for facts, stop (smoke test of a build)",

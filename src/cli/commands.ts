@@ -7,7 +7,7 @@ import type { TreeNode } from "../runtime/ActorSystem.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
 import { EXIT, flag, flagAll, hasFlag, integerFlag, type Parsed } from "./args.ts"
 import { connect, NotRunning, RequestFailed } from "./Client.ts"
-import { renderAnswer, renderEvent, renderStatus, renderTree } from "./render.ts"
+import { type KeyRow, renderAnswer, renderEvent, renderKeys, renderStatus, renderTree } from "./render.ts"
 
 export const DEFAULT_SOCKET = "/run/sigmavault/control.sock"
 
@@ -90,6 +90,23 @@ export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<stri
       const r = await request("ask", fields)
       if (!r.ok) return failed(r.error)
       out(json ? JSON.stringify(r.value) + "\n" : renderAnswer(r.value))
+      return finish(EXIT.ok)
+    }
+    case "keys": {
+      const action = parsed.positional[0]
+      const messages: Record<string, Record<string, unknown>> = {
+        list: { type: "keys" },
+        rotate: { type: "rotate" },
+        export: { type: "export", ...(flag(parsed, "--id") === undefined ? {} : { id: flag(parsed, "--id") }) }
+      }
+      const message = action === undefined ? undefined : messages[action]
+      if (message === undefined) return finish(fail(`keys needs list, rotate or export, got '${action}'`, EXIT.usage))
+      const r = await request("ask", { agent: "QUANTUM", message })
+      if (!r.ok) return failed(r.error)
+      if (json) out(JSON.stringify(r.value) + "\n")
+      else if (action === "export") out(`${(r.value as { publicKey: string }).publicKey}\n`)
+      else if (action === "rotate") out(`new default key ${(r.value as KeyRow).id}; older keys still decrypt\n`)
+      else out(renderKeys(r.value as ReadonlyArray<KeyRow>))
       return finish(EXIT.ok)
     }
     case "events": {

@@ -113,3 +113,19 @@ export const renderEvent = (event: InspectionEvent): string => {
 /** An agent's answer: strings as they are, anything else as indented JSON. */
 export const renderAnswer = (value: unknown): string =>
   typeof value === "string" ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`
+
+export interface KeyRow {
+  readonly id: string
+  readonly publicKey: string
+  readonly created: string
+  readonly default: boolean
+}
+
+/** The keyring as a table; public keys are long (1,632 characters), so only their start is shown: `keys export` prints one whole. */
+export const renderKeys = (keys: ReadonlyArray<KeyRow>): string =>
+  keys.length === 0
+    ? "no keys yet: 'sigmavault keys export' or 'keys rotate' creates the first\n"
+    : ["ID                DEFAULT  CREATED                   PUBLIC KEY",
+      ...keys.map((key) =>
+        `${key.id.padEnd(18)}${(key.default ? "yes" : "").padEnd(9)}${key.created.padEnd(26)}${key.publicKey.slice(0, 24)}…`)
+    ].join("\n") + "\n"
