@@ -1,4 +1,133 @@
-/** encrypt and decrypt: filled in with the vault format. */
-import type { Parsed } from "./args.ts"
+/**
+ * `sigmavault encrypt` and `sigmavault decrypt`: the vault format
+ * (docs/vault-format.md) from the command line, age-style. Output goes to a
+ * file that appears only on success (never over an existing one), or to
+ * stdout; ciphertext is never written to a terminal. Long work shows its
+ * progress on stderr when stderr is a terminal.
+ */
+import { statSync } from "node:fs"
+import { readFile } from "node:fs/promises"
+import { Effect, Exit, Result } from "effect"
+import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
+import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
+import { decryptFile, encryptFile } from "../vault/Vault.ts"
+import { EXIT, flag, flagAll, type Parsed } from "./args.ts"
+import { obtainPassphrase } from "./Passphrase.ts"
 
-export const runVaultCommand = async (_parsed: Parsed, _env: Readonly<Record<string, string | undefined>>): Promise<number> => 1
+type Env = Readonly<Record<string, string | undefined>>
+
+const fail = (text: string, code: number = EXIT.failure) => {
+  process.stderr.write(`sigmavault: ${text}\n`)
+  return code
+}
+
+const messageOf = <A, E>(exit: Exit.Exit<A, E>): string => {
+  if (Exit.isSuccess(exit)) return ""
+  const reason = exit.cause.reasons[0]
+  const error = reason === undefined ? undefined : reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : "interrupted"
+  return error instanceof Error ? error.message : String(error)
+}
+
+const sizeOf = (path: string): number | undefined => {
+  if (path === "-") return undefined
+  const stat = Result.try(() => statSync(path))
+  return Result.isSuccess(stat) && stat.success.isFile() ? stat.success.size : undefined
+}
+
+const MiB = 1024 * 1024
+/** Below this, progress would only flicker. */
+const PROGRESS_FROM_BYTES = 64 * MiB
+
+/** A progress line on stderr (a terminal only), redrawn at most ten times a second and cleared at the end. */
+const progressReporter = (verb: string, total: number | undefined) => {
+  if (!process.stderr.isTTY || (total !== undefined && total < PROGRESS_FROM_BYTES)) {
+    return { report: (_bytes: number) => {}, done: () => {} }
+  }
+  let last = 0
+  let shown = false
+  return {
+    report: (bytes: number) => {
+      const now = Date.now()
+      if (now - last < 100) return
+      last = now
+      shown = true
+      const of = total === undefined ? "" : ` of ${(total / MiB).toFixed(0)} MiB (${Math.floor((100 * bytes) / Math.max(1, total))}%)`
+      process.stderr.write(`\r${verb}: ${(bytes / MiB).toFixed(0)} MiB${of}\u001b[K`)
+    },
+    done: () => {
+      if (shown) process.stderr.write("\r\u001b[K")
+    }
+  }
+}
+
+const refuseTerminal = (output: string, what: string) =>
+  output === "-" && process.stdout.isTTY
+    ? fail(`refusing to write ${what} to a terminal; use -o FILE or redirect stdout`, EXIT.usage)
+    : undefined
+
+const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
+  const keys: Array<Uint8Array> = []
+  for (const [i, text] of flagAll(parsed, "--recipient").entries()) {
+    const key = decodePublicKey(text)
+    if (Result.isFailure(key)) return `recipient ${i + 1} (-r): ${key.failure.message}`
+    keys.push(key.success)
+  }
+  for (const file of flagAll(parsed, "--recipients-file")) {
+    const text = await readFile(file, "utf8").catch((error: Error) => error)
+    if (text instanceof Error) return `cannot read recipients file ${file}: ${text.message}`
+    const parsedFile = parseRecipients(text, file)
+    if (Result.isFailure(parsedFile)) return parsedFile.failure.message
+    keys.push(...parsedFile.success.map((recipient) => recipient.publicKey))
+  }
+  return keys
+}
+
+const encrypt = async (parsed: Parsed): Promise<number> => {
+  const input = parsed.positional[0] ?? "-"
+  const output = flag(parsed, "--output") ?? "-"
+  const recipients = await recipientsOf(parsed)
+  if (typeof recipients === "string") return fail(recipients, EXIT.usage)
+  if (recipients.length === 0) return fail("encrypt needs at least one recipient: -r PUBKEY or -R FILE", EXIT.usage)
+  const refused = refuseTerminal(output, "ciphertext")
+  if (refused !== undefined) return refused
+  const progress = progressReporter("encrypting", sizeOf(input))
+  const result = await Effect.runPromiseExit(encryptFile(input, output, recipients, { onProgress: progress.report }))
+  progress.done()
+  return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
+}
+
+/** Each identity file's secret key, asking for a passphrase only for sealed files (once, reused for the next). */
+const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<ReadonlyArray<Uint8Array> | string> => {
+  const keys: Array<Uint8Array> = []
+  let passphrase: string | undefined
+  for (const file of files) {
+    const info = await Effect.runPromiseExit(readSecretKeyFileInfo(file))
+    if (Exit.isFailure(info)) return messageOf(info)
+    if (info.value.kind !== "x-wing") return `${file} is a ${info.value.kind} key, not an encryption (x-wing) key`
+    if (info.value.sealed && passphrase === undefined) {
+      const asked = await obtainPassphrase({ env, confirm: false, purpose: `for ${file}` }).catch((error: Error) => error)
+      if (asked instanceof Error) return asked.message
+      passphrase = asked
+    }
+    const key = await Effect.runPromiseExit(readSecretKeyFile(file, passphrase))
+    if (Exit.isFailure(key)) return messageOf(key)
+    keys.push(key.value.secretKey)
+  }
+  return keys
+}
+
+const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
+  const input = parsed.positional[0] ?? "-"
+  const output = flag(parsed, "--output") ?? "-"
+  const files = flagAll(parsed, "--identity")
+  if (files.length === 0) return fail("decrypt needs a secret key file: -i KEYFILE", EXIT.usage)
+  const identities = await identitiesOf(files, env)
+  if (typeof identities === "string") return fail(identities)
+  const progress = progressReporter("decrypting", sizeOf(input))
+  const result = await Effect.runPromiseExit(decryptFile(input, output, identities, { onProgress: progress.report }))
+  progress.done()
+  return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
+}
+
+export const runVaultCommand = (parsed: Parsed, env: Env): Promise<number> =>
+  parsed.command === "encrypt" ? encrypt(parsed) : decrypt(parsed, env)
