@@ -1,5 +1,5 @@
 /**
- * The 30 agents whose real jobs arrive in later work: each one is registered
+ * The 29 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -15,7 +15,6 @@ import { atlasAgent } from "../../src/actors/atlas/index.ts"
 import { axiomAgent } from "../../src/actors/axiom/index.ts"
 import { bridgeAgent } from "../../src/actors/bridge/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
-import { cipherAgent } from "../../src/actors/cipher/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { forgeAgent } from "../../src/actors/forge/index.ts"
@@ -50,7 +49,7 @@ import { tree } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1", CIPHER: "1", ARCHITECT: "1", AXIOM: "1", VELOCITY: "1",
+  APEX: "1", ARCHITECT: "1", AXIOM: "1", VELOCITY: "1",
   TENSOR: "2", FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2", ATLAS: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
@@ -60,7 +59,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent, cipherAgent, architectAgent, axiomAgent, velocityAgent,
+  apexAgent, architectAgent, axiomAgent, velocityAgent,
   tensorAgent, fortressAgent, cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent, atlasAgent, forgeAgent,
   nexusAgent, genesisAgent,
@@ -155,7 +154,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 30 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 29 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

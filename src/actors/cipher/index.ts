@@ -1,8 +1,9 @@
+import type { Keyring } from "../../keys/Keyring.ts"
 import type { AgentDefinition } from "../../runtime/Agent.ts"
 import { cipherCapabilities, cipherMachine } from "./machine.ts"
 import { CipherMessages } from "./messages.ts"
 
-export const cipherAgent: AgentDefinition = {
+export const cipherAgent: AgentDefinition<Keyring> = {
   name: "CIPHER",
   tier: "1",
   description: "Encrypts/decrypts files and streams (hybrid PQ KEM + AES-256-GCM chunked format)",

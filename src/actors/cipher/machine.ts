@@ -1,23 +1,76 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * CIPHER: files encrypted to and decrypted with the keyring's keys in the
+ * vault format (docs/vault-format.md), with progress on the event stream.
+ */
+import { Effect, Result } from "effect"
+import { Keyring } from "../../keys/Keyring.ts"
+import { decodePublicKey } from "../../keys/PublicKey.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { decryptFile, encryptFile } from "../../vault/Vault.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { CipherMessage } from "./messages.ts"
 
-const encryption = plannedCapability(
-  "encryption",
-  "encrypts a file or stream for QUANTUM-held recipient keys: a per-file key wrapped with ML-KEM-768 + X25519 (X-Wing), data in AES-256-GCM chunks"
-)
-const decryption = plannedCapability(
-  "decryption",
-  "unwraps the per-file key with a recipient's secret key, then decrypts and authenticates every chunk"
-)
 const headerInspection = plannedCapability(
   "header-inspection",
   "reads a vault file's header (format version, recipients, chunk size) without decrypting"
 )
 
-export const cipherCapabilities = [encryption, decryption, headerInspection]
+export const cipherCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "encryption",
+    available: true,
+    detail: "encrypts a file for svpk1 public keys (default: the keyring's default key): a per-file key wrapped with X-Wing (ML-KEM-768 + X25519), data in AES-256-GCM chunks; progress on the event stream"
+  },
+  {
+    name: "decryption",
+    available: true,
+    detail: "decrypts with the keyring's keys; the output appears only when every chunk authenticated"
+  },
+  headerInspection
+]
 
-export const cipherMachine = plannedMachine<CipherMessage>({
-  encrypt: encryption,
-  decrypt: decryption,
-  inspect: headerInspection
+/** One progress event per this many bytes at most (plus the last): a 1 GiB file makes about a hundred. */
+const PROGRESS_EVERY = 8 * 1024 * 1024
+
+export const cipherMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const keyring = yield* Keyring
+
+  const progressOf = (job: string) => {
+    let reported = 0
+    return (bytes: number) => {
+      if (bytes - reported < PROGRESS_EVERY) return
+      reported = bytes
+      Effect.runFork(env.progress({ job, done: bytes, unit: "bytes" }))
+    }
+  }
+
+  const recipientsOf = (texts: ReadonlyArray<string> | undefined) =>
+    texts === undefined
+      ? Effect.flatMap(keyring.ensureDefault, (key) => Effect.fromResult(decodePublicKey(key.publicKey))).pipe(Effect.map((key) => [key]))
+      : Effect.forEach(texts, (text, i) =>
+        Effect.fromResult(Result.mapError(decodePublicKey(text), (error) => new Error(`recipient ${i + 1}: ${error.message}`))))
+
+  return yield* serviceMachine<CipherMessage, "encrypt" | "decrypt">({
+    served: ["encrypt", "decrypt"],
+    planned: { inspect: headerInspection },
+    serve: (message) =>
+      message.type === "encrypt"
+        ? Effect.gen(function*() {
+          const recipients = yield* recipientsOf(message.recipients)
+          const job = `encrypt ${message.input}`
+          const result = yield* encryptFile(message.input, message.output, recipients, { onProgress: progressOf(job) })
+          yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
+          return { output: message.output, recipients: recipients.length, ...result }
+        })
+        : Effect.gen(function*() {
+          const keys = yield* keyring.secretKeys
+          if (keys.length === 0) return yield* Effect.fail(new Error("the keyring has no keys to decrypt with"))
+          const job = `decrypt ${message.input}`
+          const result = yield* decryptFile(message.input, message.output, keys.map((key) => key.secretKey), { onProgress: progressOf(job) })
+          yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
+          return { output: message.output, plaintextBytes: result.plaintextBytes, key: keys[result.identityIndex]?.id }
+        })
+  })
 })
