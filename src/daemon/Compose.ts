@@ -1,0 +1,70 @@
+/**
+ * The daemon's composition root: the live adapters merged into one layer,
+ * and the `run` and `selftest` programs with them provided. Loaded by
+ * src/index.ts only for those two commands, so file commands (encrypt,
+ * decrypt, keygen, audit) and client commands start without the daemon's
+ * module graph.
+ */
+import { mkdtemp } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect, Layer, References } from "effect"
+import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
+import * as Gateway from "../adapters/socket/Gateway.ts"
+import * as StateStoreLive from "../adapters/state/StateStoreLive.ts"
+import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
+import * as NotifyLive from "../adapters/systemd/NotifyLive.ts"
+import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
+import { PulseConfig, pulseConfigFromEnv } from "../actors/pulse/index.ts"
+import { EXIT, type Parsed } from "../cli/args.ts"
+import { MemoryLive } from "../memory/MemoryLive.ts"
+import * as Daemon from "./Daemon.ts"
+import { loggerLayer } from "./Logging.ts"
+import * as Security from "./Security.ts"
+import * as SelfTest from "./SelfTest.ts"
+import { resolveDaemonSettings } from "./settings.ts"
+
+const liveAdapters = (
+  stateDir: string,
+  gateway: ReturnType<typeof Gateway.makeRegistry>,
+  notifySocket: string | undefined
+) =>
+  Layer.mergeAll(
+    SystemFactsLive.layer,
+    ProcStatsLive.layer,
+    StateStoreLive.layer(stateDir),
+    MemoryLive(join(stateDir, "memory")),
+    Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir))),
+    gateway.layer,
+    NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
+    ServiceManagerLive.layer()
+  )
+
+export const runDaemon = async (command: Parsed): Promise<number> => {
+  switch (command.command) {
+    case "run": {
+      const settings = await Effect.runPromise(Effect.result(resolveDaemonSettings(command, process.env)))
+      if (settings._tag === "Failure") {
+        process.stderr.write(`sigmavault: ${settings.failure.message}\n`)
+        return settings.failure._tag === "UsageProblem" ? EXIT.usage : EXIT.failure
+      }
+      const gateway = Gateway.makeRegistry()
+      const program = Daemon.run(settings.success, gateway).pipe(
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET)),
+        Effect.provideService(PulseConfig, pulseConfigFromEnv(process.env, process.pid, settings.success.watchServices)),
+        Effect.provide(loggerLayer(process.env)),
+        Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
+      )
+      return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
+    }
+    case "selftest": {
+      const stateDir = await mkdtemp("/tmp/sigmavault-selftest-")
+      const program = SelfTest.run.pipe(
+        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry(), undefined)),
+        Effect.provideService(References.MinimumLogLevel, "Warn")
+      )
+      return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
+    }
+    default:
+      return EXIT.usage
+  }
+}
