@@ -53,7 +53,9 @@ export class NoMatchingRecipient extends Schema.TaggedError<NoMatchingRecipient>
 }) {
   override get message() {
     const keys = this.identities === 1 ? "the given key" : `any of the ${this.identities} given keys`
-    const stanzas = this.stanzas === 1 ? "the file's recipient stanza opens" : `none of the file's ${this.stanzas} recipient stanzas opens`
+    const stanzas = this.stanzas === 1
+      ? "the file's only recipient stanza does not open"
+      : `none of the file's ${this.stanzas} recipient stanzas opens`
     return `no matching recipient: ${stanzas} with ${keys}; the file was not encrypted to ${this.identities === 1 ? "it" : "them"}, or the stanza for ${this.identities === 1 ? "it" : "them"} was damaged`
   }
 }

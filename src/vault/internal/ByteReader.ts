@@ -19,6 +19,13 @@ export interface ByteReader {
   readonly atEnd: Effect.Effect<boolean, VaultIoError>
   /** How many bytes `read` has returned so far. */
   readonly position: () => number
+  /**
+   * Tells the source no more will be read (`return()`), and waits for it to
+   * finish unless a read is still in flight: a stalled source (a silent
+   * pipe) settles `return()` only after that read, so waiting would hang an
+   * interruption forever.
+   */
+  readonly close: Effect.Effect<void>
 }
 
 const EMPTY = new Uint8Array(0)
@@ -30,8 +37,15 @@ export const makeByteReader = (iterator: AsyncIterator<unknown>, file: string): 
   let ended = false
   let consumed = 0
 
+  // Stays true while a `next()` is unsettled, even after the fiber awaiting it was interrupted.
+  let pulling = false
   const pull = Effect.tryPromise({
-    try: () => iterator.next(),
+    try: () => {
+      pulling = true
+      return iterator.next().finally(() => {
+        pulling = false
+      })
+    },
     catch: (error) => new VaultIoError({ operation: "read", file, reason: reasonOf(error) })
   })
 
@@ -77,6 +91,16 @@ export const makeByteReader = (iterator: AsyncIterator<unknown>, file: string): 
     read,
     readInto,
     atEnd: Effect.map(fill, () => ended),
-    position: () => consumed
+    position: () => consumed,
+    close: Effect.suspend(() => {
+      if (ended) return Effect.void
+      const closing = iterator.return?.()
+      if (closing === undefined) return Effect.void
+      if (pulling) {
+        closing.catch(() => {})
+        return Effect.void
+      }
+      return Effect.ignore(Effect.tryPromise({ try: () => closing, catch: (error) => error }))
+    })
   }
 }
