@@ -25,9 +25,10 @@ const main = async (): Promise<number> => {
     case "run":
     case "selftest":
       return (await import("./daemon/Compose.ts")).runDaemon(command)
-    case "keygen":
     case "encrypt":
     case "decrypt":
+      return (await import("./cli/vault.ts")).runVaultCommand(command, process.env)
+    case "keygen":
     case "audit":
       return (await import("./cli/crypto.ts")).runCryptoCommand(command, process.env)
     default:

@@ -1,9 +1,8 @@
 /**
- * The commands that work on files without the daemon: keygen, encrypt,
- * decrypt (the vault format, docs/vault-format.md) and audit (the ledger's
- * files under the state directory, so it can be checked with the daemon
- * stopped). Each prints what it did or what was wrong, and exits 0 only on
- * complete success.
+ * keygen and audit, which work on files without the daemon (encrypt and
+ * decrypt are in vault.ts): audit reads the ledger's files under the state
+ * directory, so it can be checked with the daemon stopped. Each prints what
+ * it did or what was wrong, and exits 0 only on complete success.
  */
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
@@ -14,7 +13,6 @@ import { writeSecretKeyFile } from "../keys/SecretKeyFile.ts"
 import { describeReport, tailLedger, verifyLedger } from "../ledger/index.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"
 import { NoPassphrase, obtainPassphrase } from "./Passphrase.ts"
-import { runVaultCommand } from "./vault.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -101,9 +99,7 @@ export const runCryptoCommand = (parsed: Parsed, env: Env): Promise<number> => {
   switch (parsed.command) {
     case "keygen":
       return keygen(parsed, env)
-    case "audit":
-      return audit(parsed, env)
     default:
-      return runVaultCommand(parsed, env)
+      return audit(parsed, env)
   }
 }

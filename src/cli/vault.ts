@@ -91,7 +91,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
   const refused = refuseTerminal(output, "ciphertext")
   if (refused !== undefined) return refused
   const progress = progressReporter("encrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(encryptFile(input, output, recipients, { onProgress: progress.report }))
+  const result = await Effect.runPromiseExit(encryptFile(input, output, recipients, { onProgress: progress.report, blocking: true }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
@@ -124,7 +124,7 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   const identities = await identitiesOf(files, env)
   if (typeof identities === "string") return fail(identities)
   const progress = progressReporter("decrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(decryptFile(input, output, identities, { onProgress: progress.report }))
+  const result = await Effect.runPromiseExit(decryptFile(input, output, identities, { onProgress: progress.report, blocking: true }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }

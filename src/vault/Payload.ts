@@ -24,15 +24,22 @@ export const nonceOf = (counter: number, final: boolean): Uint8Array => {
   return nonce
 }
 
-export const sealChunk = (payloadKey: Uint8Array, counter: number, final: boolean, plaintext: Uint8Array): Uint8Array =>
-  Aead.seal(payloadKey, nonceOf(counter, final), plaintext)
+export const sealChunk = (
+  payloadKey: Uint8Array,
+  counter: number,
+  final: boolean,
+  plaintext: Uint8Array,
+  into?: Uint8Array
+): Uint8Array => Aead.seal(payloadKey, nonceOf(counter, final), plaintext, into)
+
 
 export const openChunk = (
   payloadKey: Uint8Array,
   counter: number,
   final: boolean,
-  sealed: Uint8Array
-): Option.Option<Uint8Array> => Aead.open(payloadKey, nonceOf(counter, final), sealed)
+  sealed: Uint8Array,
+  into?: Uint8Array
+): Option.Option<Uint8Array> => Aead.open(payloadKey, nonceOf(counter, final), sealed, into)
 
 export type Write = (bytes: Uint8Array) => Effect.Effect<void, VaultIoError>
 export type Progress = (plaintextBytes: number) => void
@@ -53,13 +60,14 @@ export const sealPayload = (
   Effect.gen(function*() {
     let plaintextBytes = 0
     let ciphertextBytes = 0
-    // One buffer for every chunk: sealing copies it out before the next read.
+    // One buffer for every chunk's plaintext and one for its ciphertext: each is written before the next read.
     const block = new Uint8Array(chunkSize)
+    const output = new Uint8Array(chunkSize + TAG_BYTES)
     for (let counter = 0;; counter++) {
       const plaintext = block.subarray(0, yield* reader.readInto(block))
       // A full chunk is the final one only if nothing follows it: no empty chunk trails a full one.
       const final = plaintext.byteLength < chunkSize || (yield* reader.atEnd)
-      const sealed = sealChunk(payloadKey, counter, final, plaintext)
+      const sealed = sealChunk(payloadKey, counter, final, plaintext, output)
       yield* write(sealed)
       plaintextBytes += plaintext.byteLength
       ciphertextBytes += sealed.byteLength
@@ -85,8 +93,9 @@ export const openPayload = (
   Effect.gen(function*() {
     const fullChunk = chunkSize + TAG_BYTES
     let plaintextBytes = 0
-    // One buffer for every chunk: opening copies the plaintext out before the next read.
+    // One buffer for every chunk's ciphertext and one for its plaintext: each is written before the next read.
     const block = new Uint8Array(fullChunk)
+    const plaintext = new Uint8Array(chunkSize)
     for (let counter = 0;; counter++) {
       const offset = headerBytes + counter * fullChunk
       const sealed = block.subarray(0, yield* reader.readInto(block))
@@ -106,7 +115,7 @@ export const openPayload = (
         )
       }
       const more = length === fullChunk && !(yield* reader.atEnd)
-      const opened = openChunk(payloadKey, counter, !more, sealed)
+      const opened = openChunk(payloadKey, counter, !more, sealed, plaintext)
       if (Option.isNone(opened)) {
         // Tell a well-formed stream cut or extended at a chunk boundary from a damaged chunk.
         const asOther = length === fullChunk && Option.isSome(openChunk(payloadKey, counter, more, sealed))
