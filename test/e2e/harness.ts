@@ -118,3 +118,25 @@ export const startDaemon = async (
     rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? NaN)
   }
 }
+
+export interface BinaryOutput {
+  readonly code: number | null
+  readonly stdout: Buffer
+  readonly stderr: string
+}
+
+/** Runs the CLI with `input` on stdin (closed when given nothing), keeping stdout as bytes. */
+export const cliBytes = (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly input?: Uint8Array } = {}
+): Promise<BinaryOutput> =>
+  new Promise((resolve) => {
+    const child = spawn(binary(), args, { env: { ...process.env, ...options.env } })
+    const chunks: Array<Buffer> = []
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => chunks.push(d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.stdin.on("error", () => {}) // a command that exits before reading its input closes the pipe
+    child.stdin.end(options.input ?? new Uint8Array(0))
+    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(chunks), stderr }))
+  })
