@@ -4,8 +4,9 @@
  * data being encrypted or decrypted), read without echo. Ctrl-C at the
  * prompt restores the terminal and exits 130, as a shell expects.
  */
-import { closeSync, openSync } from "node:fs"
+import { openSync, writeSync } from "node:fs"
 import * as tty from "node:tty"
+import { Result } from "effect"
 
 export class NoPassphrase extends Error {
   override readonly name = "NoPassphrase"
@@ -14,32 +15,26 @@ export class NoPassphrase extends Error {
 /** Reads one line from the terminal without echoing it. */
 const promptOnTerminal = (prompt: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    let fd: number
-    try {
-      fd = openSync("/dev/tty", "r+")
-    } catch {
+    const opened = Result.try(() => openSync("/dev/tty", "r+"))
+    if (Result.isFailure(opened)) {
       reject(new NoPassphrase("no terminal to ask for a passphrase on"))
       return
     }
+    const fd = opened.success
+    // One descriptor: the read stream owns it and closes it when destroyed.
     const input = new tty.ReadStream(fd)
-    const output = new tty.WriteStream(fd)
+    const say = (text: string) => Result.try(() => writeSync(fd, text))
     let typed = ""
     const finish = (then: () => void) => {
       input.setRawMode(false)
       input.removeAllListeners("data")
-      input.pause()
-      output.write("\n")
+      say("\n")
       input.destroy()
-      // The stream may or may not close the descriptor; closing it twice is harmless here.
-      try {
-        closeSync(fd)
-      } catch {
-        // already closed by the stream
-      }
       then()
     }
+    input.on("error", (error) => reject(error))
     input.setRawMode(true)
-    output.write(prompt)
+    say(prompt)
     input.on("data", (chunk: Buffer) => {
       for (const char of chunk.toString("utf8")) {
         if (char === "\r" || char === "\n") return finish(() => resolve(typed))
