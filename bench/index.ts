@@ -12,8 +12,9 @@ import { dbusAsk } from "./dbus/dbus.bench.ts"
 import { bloom } from "./memory/bloom.bench.ts"
 import { minhash } from "./memory/minhash.bench.ts"
 import { hnsw } from "./memory/hnsw.bench.ts"
+import { kem, vault } from "./vault/vault.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
