@@ -13,7 +13,8 @@
  * operations that need one create the first on first use: `ensureDefault`,
  * `exportPublic()` without an id, `rotate`, and the signing operations.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, Effect, Schema } from "effect"
+import { verifySignature } from "./KeyPair.ts"
 import type { ReadSecretKeyError } from "./SecretKeyFile.ts"
 import { octalMode } from "./internal/files.ts"
 
@@ -155,3 +156,11 @@ export const keyFileError = (id: string, file: string, error: ReadSecretKeyError
   error._tag === "SecretKeyFileNotFound"
     ? new KeyFileMissing({ id, file })
     : new KeyFileUnusable({ id, file, reason: error.message })
+
+/** The signing operations of a keyring, from its signing key: the same for every implementation. */
+export const signingOperations = (signingKey: Effect.Effect<LedgerSigningKey, KeyringError>) => ({
+  signingPublicKey: Effect.map(signingKey, (key) => key.publicKey),
+  sign: (message: Uint8Array) => Effect.map(signingKey, (key) => key.sign(message)),
+  verify: (message: Uint8Array, signature: Uint8Array) =>
+    Effect.map(signingKey, (key) => verifySignature({ publicKey: key.publicKey, message, signature }))
+})

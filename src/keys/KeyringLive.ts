@@ -37,9 +37,10 @@ import {
   KeyringPermissions,
   type KeyringShape,
   KeyringVersionTooNew,
-  type LedgerSigningKey
+  type LedgerSigningKey,
+  signingOperations
 } from "./Keyring.ts"
-import { type KeyKind, publicKeyOf, SEED_BYTES, signingKeyPairFromSeed, signMessage, verifySignature } from "./KeyPair.ts"
+import { type KeyKind, publicKeyOf, SEED_BYTES, signingKeyPairFromSeed, signMessage } from "./KeyPair.ts"
 import { keyIdOf } from "./PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo, writeSecretKeyFile } from "./SecretKeyFile.ts"
 
@@ -355,10 +356,7 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
       exportPublic,
       secretKeys,
       signingKey,
-      signingPublicKey: Effect.map(signingKey, (key) => key.publicKey),
-      sign: (message) => Effect.map(signingKey, (key) => key.sign(message)),
-      verify: (message, signature) =>
-        Effect.map(signingKey, (key) => verifySignature({ publicKey: key.publicKey, message, signature }))
+      ...signingOperations(signingKey)
     } satisfies KeyringShape
   })
 

@@ -7,8 +7,8 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js"
 import { Clock, Effect, Layer } from "effect"
-import { type DecryptionKey, type KeyInfo, KeyNotFound, Keyring, type KeyringShape, type LedgerSigningKey } from "./Keyring.ts"
-import { generateKeyPair, generateSigningKeyPair, signMessage, verifySignature } from "./KeyPair.ts"
+import { type DecryptionKey, type KeyInfo, KeyNotFound, Keyring, type KeyringShape, type LedgerSigningKey, signingOperations } from "./Keyring.ts"
+import { generateKeyPair, generateSigningKeyPair, signMessage } from "./KeyPair.ts"
 import { encodePublicKey, keyIdOf } from "./PublicKey.ts"
 
 interface Stored extends DecryptionKey {
@@ -79,10 +79,7 @@ export const make = (label = "keyring-test"): Effect.Effect<KeyringShape> =>
         )
       }),
       signingKey,
-      signingPublicKey: Effect.map(signingKey, (key) => key.publicKey),
-      sign: (message) => Effect.map(signingKey, (key) => key.sign(message)),
-      verify: (message, signature) =>
-        Effect.map(signingKey, (key) => verifySignature({ publicKey: key.publicKey, message, signature }))
+      ...signingOperations(signingKey)
     } satisfies KeyringShape
   })
 

@@ -10,7 +10,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Context, Effect, Layer, Option, Result, type Scope, Semaphore } from "effect"
-import { isMissing, reasonOf, writeFully } from "../memory/persist/internal/files.ts"
+import { isMissing, reasonOf, writeFully } from "../support/files.ts"
 import * as Entry from "./Entry.ts"
 import { hashFrom, io } from "./internal/io.ts"
 import { type Head, type TornTail, walkLedger } from "./internal/walk.ts"

@@ -160,11 +160,4 @@ export type VaultError =
   | VaultOutputExists
   | VaultIoError
 
-/** `CODE: message` for an errno failure, so a log line says which one it was. */
-export const reasonOf = (error: unknown): string => {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code
-    return code === undefined ? error.message : `${code}: ${error.message}`
-  }
-  return String(error)
-}
+export { reasonOf } from "../support/files.ts"

@@ -13,7 +13,7 @@ export const DERIVED_KEY_BYTES = 32
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text)
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
   let offset = 0
   for (const part of parts) {

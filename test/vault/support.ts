@@ -8,6 +8,7 @@ import { createHash } from "node:crypto"
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
 import { Effect, Exit, Option } from "effect"
 import * as Vault from "../../src/vault/Vault.ts"
+import { concat } from "../../src/vault/KeySchedule.ts"
 
 export const CHUNK = Vault.MIN_CHUNK_SIZE
 export const TAG = 16
@@ -74,15 +75,7 @@ export async function* fixedPieces(bytes: Uint8Array, size: number): AsyncGenera
   for (let start = 0; start < bytes.byteLength; start += size) yield bytes.slice(start, start + size)
 }
 
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
-}
+export { concat }
 
 /** A `write` that keeps a copy of every piece it was given, in order. */
 export const recorder = () => {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto"
 import type * as fs from "node:fs/promises"
 import { Effect } from "effect"
-import { reasonOf } from "../../memory/persist/internal/files.ts"
+import { reasonOf } from "../../support/files.ts"
 import { LedgerIoError } from "../LedgerError.ts"
 
 export const CHUNK_BYTES = 64 * 1024

@@ -21,7 +21,7 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Option, Result, Schema, type Scope, Semaphore } from "effect"
 import { crc32, toHex } from "./Crc32.ts"
-import { isMissing, reasonOf, writeFully } from "./internal/files.ts"
+import { isMissing, reasonOf, writeFully } from "../../support/files.ts"
 
 /** The filesystem refused, or the journal cannot be used any more (closed, a failed write not undone). */
 export class JournalIoError extends Schema.TaggedError<JournalIoError>()("JournalIoError", {

@@ -27,7 +27,7 @@ import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Exit, Option, Result, Schema } from "effect"
-import { isMissing, reasonOf, writeFully } from "./internal/files.ts"
+import { isMissing, reasonOf, writeFully } from "../../support/files.ts"
 
 /** The format this release writes and the newest it reads. */
 export const SNAPSHOT_VERSION = 1

@@ -8,6 +8,7 @@ import { fstatSync, readSync, writeSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Exit, Result } from "effect"
+import { writeFully } from "../../support/files.ts"
 import { reasonOf, VaultIoError, VaultOutputExists } from "../Errors.ts"
 import type { Write } from "../Payload.ts"
 
@@ -76,14 +77,6 @@ const stdoutBlocks = (): boolean => {
   return Result.isSuccess(stat) && (stat.success.isFile() || stat.success.isCharacterDevice()) && process.stdout.isTTY !== true
 }
 
-const writeFully = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
-  let offset = 0
-  while (offset < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
-    if (bytesWritten <= 0) throw new Error(`write made no progress at byte ${offset} of ${bytes.byteLength}`)
-    offset += bytesWritten
-  }
-}
 
 export interface OutputOptions {
   /** Replace an existing file instead of failing with `VaultOutputExists`. */

@@ -1,7 +1,7 @@
 /**
- * Filesystem helpers shared by the snapshot and the journal. They stay
- * promise-based; each module turns a rejection into its own tagged error at
- * the edge.
+ * Filesystem helpers the libraries under src/ (memory, keys, vault, ledger)
+ * share. They stay promise-based; each library turns a rejection into its own
+ * tagged error at its edge.
  */
 import type * as fs from "node:fs/promises"
 
@@ -14,7 +14,9 @@ export const reasonOf = (error: unknown): string => {
   return String(error)
 }
 
-export const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+export const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code
+
+export const isMissing = (error: unknown): boolean => errnoOf(error) === "ENOENT"
 
 /**
  * Writes every byte: a single `write` may stop short (a full disk, a signal),
