@@ -64,6 +64,10 @@ export const run = (
       testFaults: settings.testFaults
     })
     yield* recordRuntimeEvents(system, ledger)
+    // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
+    const stop = yield* Deferred.make<{ readonly reason: string }>()
+    yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
+    yield* Effect.yieldNow
     let connections = () => 0
     const statusExtras = () => ({
       version: `${version} (${commit})`,
@@ -121,8 +125,6 @@ export const run = (
     )
     yield* sendOrWarn(ready(started))
     yield* recordDaemon(ledger, "daemon.started", { version: `${version} (${commit})`, pid: process.pid, agents: started.agents })
-    const stop = yield* Deferred.make<{ readonly reason: string }>()
-    yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
     yield* Effect.forkScoped(
       Effect.flatMap(system.awaitExit, (exit) =>
         exit._tag === "Failed" ? Deferred.succeed(stop, { reason: `escalation: ${exit.reason}` }) : Effect.void)
