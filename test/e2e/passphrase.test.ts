@@ -19,14 +19,14 @@ const waitForScreen = async (pattern: RegExp) => {
   }
   throw new Error(`the terminal never showed ${pattern}; it shows:\n${screen()}`)
 }
-const hasTmux = spawnSync("tmux", ["-V"]).status === 0
 
-describe.runIf(hasTmux)("the passphrase prompt on a terminal", () => {
+describe("the passphrase prompt on a terminal (needs tmux; .ci/run installs it)", () => {
   afterAll(() => {
     tmux("kill-server")
   })
 
   it("keygen asks twice without echo; decrypt asks once; Ctrl-C leaves nothing behind", async () => {
+    expect(spawnSync("tmux", ["-V"]).status, "tmux is not installed (apt-get install tmux)").toBe(0)
     const dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-tty-"))
     const key = join(dir, "tty.key")
     const env = ["env", "-u", "SIGMAVAULT_PASSPHRASE"]
