@@ -26,7 +26,7 @@ interface FlagSpec {
 
 interface CommandSpec {
   readonly name: string
-  /** positional arguments; those in [brackets] are optional */
+  /** positional arguments; those in [brackets] are optional, a last "[X...]" takes any number */
   readonly args: string
   readonly summary: string
   readonly flags: ReadonlyArray<FlagSpec>
@@ -140,6 +140,37 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       "or a checkpoint signature is bad; it reads the files directly, so it works with the daemon stopped."
   },
   {
+    name: "compress",
+    args: "[IN]",
+    summary: "compress a file, choosing the codec and level from its content (already-compressed data is stored)",
+    flags: [
+      { name: "--output", short: "-o", value: "OUT", help: "where to write (default IN.svz, - for stdout; never overwritten, written only on success)" },
+      { name: "--codec", value: "C", help: "zstd, brotli, gzip or store instead of the content-based choice" },
+      { name: "--level", short: "-l", value: "LEVEL", help: "the codec's level instead of the strategy's" },
+      jsonFlag
+    ],
+    details: "Prints what was detected, the codec and level chosen and why, and the ratio.\n" +
+      "IN is a file, or - for stdin. The container is described in docs/compression-format.md."
+  },
+  {
+    name: "decompress",
+    args: "[IN]",
+    summary: "decompress a file made by compress, verifying its size and SHA-256",
+    flags: [{ name: "--output", short: "-o", value: "OUT", help: "where to write (default IN without .svz, - for stdout)" }],
+    details: "Exits non-zero, leaving no output file, on a corrupt or truncated input."
+  },
+  {
+    name: "store",
+    args: "ACTION [ARG...]",
+    summary: "the deduplicating chunk store: init, add PATH..., ls, restore SNAPSHOT TARGET, stats, verify, forget SNAPSHOT, gc",
+    flags: [
+      { name: "--repo", value: "DIR", help: "the store (default: $SIGMAVAULT_REPO)" },
+      jsonFlag
+    ],
+    details: "Example: sigmavault store init --repo /tank/backup && sigmavault store add /srv/photos --repo /tank/backup\n" +
+      "The on-disk layout is described in docs/store-format.md."
+  },
+  {
     name: "selftest",
     args: "",
     summary: "start all agents in-process, ask CORE for facts, stop (smoke test of a build)",
@@ -230,7 +261,9 @@ export const parse = (argv: ReadonlyArray<string>): ParseResult => {
   }
   const words = spec.args === "" ? [] : spec.args.split(" ")
   const required = words.filter((word) => !word.startsWith("[")).length
-  if (positional.length < required || positional.length > words.length) {
+  // A last word like "[PATH...]" takes any number of arguments.
+  const most = words.at(-1)?.endsWith("...]") ? Infinity : words.length
+  if (positional.length < required || positional.length > most) {
     return usageError(
       words.length === 0
         ? `${spec.name} takes no arguments, got: ${positional.join(" ")}`

@@ -1,0 +1,148 @@
+/**
+ * `store`: 10 successive versions of an evolving dataset — a source-like tree
+ * with small edits between versions, plus large binary files of which one
+ * changes a little — backed up into the compiled binary's chunk store, into
+ * `restic backup` and into `borg create` (both from Debian), in the same run.
+ * Reports the stored size after all versions and the add time of each tool.
+ * Needs restic and borgbackup (apt-get install restic borgbackup).
+ *
+ * Settings: BENCH_STORE_FILES (source files, default 3000), BENCH_STORE_BINARY_MB
+ * (size of each of the 3 binary files, default 32), BENCH_STORE_VERSIONS (10).
+ */
+import { spawnSync } from "node:child_process"
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { benchBinary, removeDir, tempDir } from "../socket/processes.ts"
+import { now, round } from "../support.ts"
+
+const MiB = 1024 * 1024
+
+/** mulberry32: the dataset is the same on every run. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const WORDS = "pool tank scrub resilver vdev mirror raidz dataset snapshot quota reservation compression checksum".split(" ")
+
+const sourceFile = (random: () => number, lines: number) =>
+  Array.from({ length: lines }, (_, i) => {
+    const indent = "  ".repeat(Math.floor(random() * 4))
+    const words = Array.from({ length: 3 + Math.floor(random() * 8) }, () => WORDS[Math.floor(random() * WORDS.length)]).join("_")
+    return `${indent}const ${words}${i} = compute(${Math.floor(random() * 1000)}, "${words}")`
+  }).join("\n") + "\n"
+
+const du = (dir: string): number => {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    total += entry.isDirectory() ? du(path) : statSync(path).size
+  }
+  return total
+}
+
+/** Creates version 1 in `dir`; `evolve` edits it into the next version in place. */
+const dataset = (dir: string, files: number, binaryMB: number) => {
+  const random = seeded(7)
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, "src", `pkg${i % 40}`)
+    mkdirSync(sub, { recursive: true })
+    writeFileSync(join(sub, `file${i}.ts`), sourceFile(random, 20 + Math.floor(random() * 200)))
+  }
+  mkdirSync(join(dir, "media"), { recursive: true })
+  for (let b = 0; b < 3; b++) {
+    const bytes = new Uint8Array(binaryMB * MiB)
+    for (let i = 0; i < bytes.length; i += 4) new DataView(bytes.buffer).setUint32(i, (random() * 2 ** 32) >>> 0)
+    writeFileSync(join(dir, "media", `disk${b}.img`), bytes)
+  }
+  const evolve = (version: number) => {
+    // About 2% of the source files get a few lines changed, and a few new files appear.
+    for (let k = 0; k < Math.ceil(files * 0.02); k++) {
+      const i = Math.floor(random() * files)
+      const path = join(dir, "src", `pkg${i % 40}`, `file${i}.ts`)
+      const lines = readFileSync(path, "utf8").split("\n")
+      lines.splice(Math.floor(random() * lines.length), 0, `// edited in version ${version}`)
+      writeFileSync(path, lines.join("\n"))
+    }
+    for (let k = 0; k < 5; k++) writeFileSync(join(dir, "src", `new-v${version}-${k}.ts`), sourceFile(random, 100))
+    // One binary file changes in a small region.
+    const image = join(dir, "media", "disk0.img")
+    const bytes = readFileSync(image)
+    const at = Math.floor(random() * (bytes.length - 64 * 1024))
+    for (let i = 0; i < 64 * 1024; i++) bytes[at + i] = Math.floor(random() * 256)
+    writeFileSync(image, bytes)
+  }
+  return evolve
+}
+
+const run = (file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const t0 = now()
+  const result = spawnSync(file, args, { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * MiB })
+  if (result.error !== undefined) throw new Error(`${file}: ${result.error.message} (apt-get install restic borgbackup)`)
+  if (result.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.status}: ${(result.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`)
+  return { seconds: (now() - t0) / 1000, stdout: result.stdout }
+}
+
+export const store = async () => {
+  const files = Number(process.env.BENCH_STORE_FILES ?? 3000)
+  const binaryMB = Number(process.env.BENCH_STORE_BINARY_MB ?? 32)
+  const versions = Number(process.env.BENCH_STORE_VERSIONS ?? 10)
+  const binary = benchBinary()
+  const root = tempDir("sigmavault-bench-store-")
+  try {
+    const data = join(root, "data")
+    mkdirSync(data)
+    const evolve = dataset(data, files, binaryMB)
+    const repos = { sigmavault: join(root, "sv"), restic: join(root, "restic"), borg: join(root, "borg") }
+    const resticEnv = { RESTIC_PASSWORD: "bench", RESTIC_CACHE_DIR: join(root, "restic-cache") }
+    const borgEnv = { BORG_BASE_DIR: join(root, "borg-home"), BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: "yes" }
+    run(binary.path, ["store", "init", "--repo", repos.sigmavault])
+    run("restic", ["init", "--repo", repos.restic, "--repository-version", "2"], resticEnv)
+    run("borg", ["init", "--encryption", "none", repos.borg], borgEnv)
+
+    const times = { sigmavault: [] as Array<number>, restic: [] as Array<number>, borg: [] as Array<number> }
+    let logicalBytes = 0
+    for (let v = 1; v <= versions; v++) {
+      if (v > 1) evolve(v)
+      logicalBytes += du(data)
+      times.sigmavault.push(run(binary.path, ["store", "add", data, "--repo", repos.sigmavault]).seconds)
+      times.restic.push(run("restic", ["backup", "--repo", repos.restic, "--compression", "auto", "-q", data], resticEnv).seconds)
+      times.borg.push(run("borg", ["create", "--compression", "zstd,3", `${repos.borg}::v${v}`, data], borgEnv).seconds)
+    }
+    const stats = JSON.parse(run(binary.path, ["store", "stats", "--json", "--repo", repos.sigmavault]).stdout) as Record<string, unknown>
+    const sum = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0)
+    const summary = (name: keyof typeof repos) => {
+      const seconds = sum(times[name])
+      return {
+        storedMB: round(du(repos[name]) / MiB, 1),
+        addSeconds: round(seconds, 2),
+        addMBps: round(logicalBytes / MiB / seconds, 0),
+        perVersionSeconds: times[name].map((s) => round(s, 2))
+      }
+    }
+    const tools = { sigmavault: summary("sigmavault"), restic: summary("restic"), borg: summary("borg") }
+    return {
+      name: `${versions} versions of an evolving dataset (${files} source files + 3 x ${binaryMB} MiB binaries), stored size and add time`,
+      binary: binary.origin,
+      logicalMB: round(logicalBytes / MiB, 0),
+      ...tools,
+      sigmavaultStats: stats,
+      ratio: {
+        storedVsRestic: round(tools.sigmavault.storedMB / tools.restic.storedMB, 2),
+        storedVsBorg: round(tools.sigmavault.storedMB / tools.borg.storedMB, 2),
+        addThroughputVsRestic: round(tools.sigmavault.addMBps / tools.restic.addMBps, 2),
+        addThroughputVsBorg: round(tools.sigmavault.addMBps / tools.borg.addMBps, 2)
+      },
+      goal: {
+        text: "stored size <= restic's and borg's; add throughput >= restic's",
+        met: tools.sigmavault.storedMB <= tools.restic.storedMB && tools.sigmavault.storedMB <= tools.borg.storedMB &&
+          tools.sigmavault.addMBps >= tools.restic.addMBps
+      },
+      note: "restic 0.14 (repository v2, --compression auto; it always encrypts), borg 1.2 (--encryption none, --compression zstd,3), each timed as a whole process per version; stored size is the repository directory's bytes"
+    }
+  } finally {
+    removeDir(root)
+  }
+}
