@@ -28,6 +28,10 @@ const main = async (): Promise<number> => {
     case "encrypt":
     case "decrypt":
       return (await import("./cli/vault.ts")).runVaultCommand(command, process.env)
+    case "compress":
+    case "decompress":
+    case "store":
+      return (await import("./cli/tensor.ts")).runTensorCommand(command, process.env)
     case "keygen":
     case "audit":
       return (await import("./cli/crypto.ts")).runCryptoCommand(command, process.env)
