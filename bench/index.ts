@@ -13,8 +13,10 @@ import { bloom } from "./memory/bloom.bench.ts"
 import { minhash } from "./memory/minhash.bench.ts"
 import { hnsw } from "./memory/hnsw.bench.ts"
 import { kem, vault } from "./vault/vault.bench.ts"
+import { compress } from "./compress/compress.bench.ts"
+import { store } from "./store/store.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

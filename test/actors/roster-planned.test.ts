@@ -1,5 +1,5 @@
 /**
- * The 29 agents whose real jobs arrive in later work: each one is registered
+ * The 28 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -32,7 +32,6 @@ import { photonAgent } from "../../src/actors/photon/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
-import { tensorAgent } from "../../src/actors/tensor/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { velocityAgent } from "../../src/actors/velocity/index.ts"
 import { vertexAgent } from "../../src/actors/vertex/index.ts"
@@ -50,7 +49,7 @@ import { tree } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", ARCHITECT: "1", AXIOM: "1", VELOCITY: "1",
-  TENSOR: "2", FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
+  FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2", ATLAS: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", PHOTON: "5-8", LATTICE: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
@@ -60,7 +59,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, architectAgent, axiomAgent, velocityAgent,
-  tensorAgent, fortressAgent, cryptoAgent, fluxAgent, prismAgent,
+  fortressAgent, cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent, atlasAgent, forgeAgent,
   nexusAgent, genesisAgent,
   streamAgent, photonAgent, latticeAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
@@ -154,7 +153,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 29 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 28 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

@@ -1,20 +1,95 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * TENSOR: files compressed and decompressed in the container format
+ * (docs/compression-format.md), the codec chosen from the content, with
+ * progress on the event stream and a short history of jobs.
+ */
+import { Clock, Effect } from "effect"
+import { compressFile, decompressFile } from "../../compress/Compress.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { TensorMessage } from "./messages.ts"
 
-const compression = plannedCapability(
-  "compression",
-  "compresses and decompresses with zstd, brotli or gzip chosen per file type, as jobs that report progress"
-)
 const estimation = plannedCapability(
   "estimation",
   "measures the compression ratio and the content-defined-chunking dedup ratio on a sample of a path"
 )
 
-export const tensorCapabilities = [compression, estimation]
+export const tensorCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "compression",
+    available: true,
+    detail: "compresses and decompresses files with zstd, brotli, gzip or store, chosen from the content (already-compressed data is stored); size and SHA-256 verified; progress on the event stream"
+  },
+  { name: "jobs", available: true, detail: "the last 20 jobs: what, how long, the outcome" },
+  estimation
+]
 
-export const tensorMachine = plannedMachine<TensorMessage>({
-  compress: compression,
-  decompress: compression,
-  estimate: estimation,
-  jobs: compression
+const SUFFIX = ".svz"
+const HISTORY = 20
+/** One progress event per this many bytes at most. */
+const PROGRESS_EVERY = 8 * 1024 * 1024
+
+interface Job {
+  readonly job: string
+  readonly startedAt: string
+  readonly seconds: number
+  readonly outcome: "done" | "failed"
+  readonly detail: unknown
+}
+
+export const tensorMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const history: Array<Job> = []
+
+  const progressOf = (job: string) => {
+    let reported = 0
+    return (bytes: number) => {
+      if (bytes - reported < PROGRESS_EVERY) return
+      reported = bytes
+      Effect.runFork(env.progress({ job, done: bytes, unit: "bytes" }))
+    }
+  }
+
+  /** Runs a job, keeping it in the history whatever its outcome. */
+  const asJob = <A, E extends { readonly message: string }>(job: string, run: (onProgress: (bytes: number) => void) => Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const started = yield* Clock.currentTimeMillis
+      const exit = yield* Effect.exit(run(progressOf(job)))
+      const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      const detail = exit._tag === "Success" ? exit.value : exit.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
+      history.push({ job, startedAt: new Date(started).toISOString(), seconds, outcome: exit._tag === "Success" ? "done" : "failed", detail })
+      if (history.length > HISTORY) history.shift()
+      return yield* exit
+    })
+
+  return yield* serviceMachine<TensorMessage, "compress" | "decompress" | "jobs">({
+    served: ["compress", "decompress", "jobs"],
+    planned: { estimate: estimation },
+    serve: (message) => {
+      switch (message.type) {
+        case "compress": {
+          const output = message.output ?? `${message.input}${SUFFIX}`
+          return asJob(`compress ${message.input}`, (onProgress) =>
+            Effect.map(
+              compressFile(message.input, output, {
+                ...(message.codec === undefined ? {} : { codec: message.codec }),
+                ...(message.level === undefined ? {} : { level: message.level }),
+                onProgress
+              }),
+              (result) => ({ output, ...result })
+            ))
+        }
+        case "decompress": {
+          const output = message.output ??
+            (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
+          if (output === undefined) return Effect.fail(new Error(`${message.input} does not end in ${SUFFIX}: give "output"`))
+          return asJob(`decompress ${message.input}`, (onProgress) =>
+            Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })))
+        }
+        case "jobs":
+          return Effect.succeed([...history].reverse())
+      }
+    }
+  })
 })

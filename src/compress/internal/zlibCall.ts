@@ -1,0 +1,28 @@
+/**
+ * node:zlib's callback-style one-shot calls as effects. They run on the
+ * runtime's thread pool, so several blocks in flight use several cores.
+ */
+import { Effect, Result } from "effect"
+
+type Done = (error: Error | null, result: Buffer) => void
+
+/**
+ * Runs `start(done)` (a node:zlib call with `done` as its callback) and
+ * succeeds with its output as a plain Uint8Array view; a synchronous throw
+ * (a bad option) fails too.
+ */
+export const viaZlib = (start: (done: Done) => void): Effect.Effect<Uint8Array, unknown> =>
+  Effect.callback<Uint8Array, unknown>((resume) => {
+    const started = Result.try(() =>
+      start((error, result) =>
+        resume(error === null ? Effect.succeed(new Uint8Array(result.buffer, result.byteOffset, result.byteLength)) : Effect.fail(error)))
+    )
+    if (Result.isFailure(started)) resume(Effect.fail(started.failure))
+  })
+
+/**
+ * node:zlib collects a one-shot output in pieces of `chunkSize` (16 KiB by
+ * default) and joins them at the end; one piece the size of the block made
+ * decompression about 3x faster under Bun 1.4 (2 MiB zstd blocks).
+ */
+export const outputChunk = (bytes: number): number => Math.max(64 * 1024, bytes)

@@ -1,0 +1,398 @@
+/**
+ * `add`: walks the given paths, cuts every file into chunks, stores the
+ * chunks the store does not have yet in new packs, and records a snapshot.
+ *
+ * Order of durable steps (docs/store-format.md §7.1): packs (each written to a
+ * temporary name, fsynced, renamed), then the index, then the snapshot. A
+ * crash before the snapshot leaves packs whose chunks nothing references:
+ * the store is consistent, the snapshot does not exist, and gc reclaims
+ * those chunks.
+ *
+ * Memory stays constant in the size of the files: one chunker buffer
+ * (max chunk + 1 MiB), a batch of chunks being compressed, and the open
+ * pack's entry list. The tree (paths and chunk ids) is held until the
+ * snapshot is written.
+ */
+import { constants } from "node:fs"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Exit, Schema, Scope } from "effect"
+import { reasonOf } from "../support/files.ts"
+import { chunkStream, makeChunkBuffer } from "./Chunker.ts"
+import { chunkIdOf } from "./ChunkId.ts"
+import { type CodecChoice, STORE } from "./Codec.ts"
+import { InvalidStoreOption, type RepoLocked, type StoreIoError } from "./Errors.ts"
+import { type ChunkIndex, loadIndex, writeIndex } from "./Index.ts"
+import { io, removeStaleTemps, toHex } from "./internal/fs.ts"
+import { withLock } from "./internal/Lock.ts"
+import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
+import { type ChunkHeader, openPackWriter, type PackWriter } from "./Packs.ts"
+import { type TreeEntry, writeSnapshot } from "./Snapshots.ts"
+
+/** Reported once when the scan has found every file ("scan"), then after every chunk ("store"). */
+export interface AddProgress {
+  readonly phase: "scan" | "store"
+  readonly files: number
+  readonly totalFiles: number
+  /** File bytes read so far, of `totalBytes` (the sizes the scan saw). */
+  readonly bytes: number
+  readonly totalBytes: number
+  readonly newChunks: number
+  readonly dedupChunks: number
+  /** Bytes of packs written so far. */
+  readonly storedBytes: number
+  /** The file being read. */
+  readonly path: string
+}
+
+export interface AddOptions {
+  readonly onProgress?: (progress: AddProgress) => void
+  /** For crash tests; see `Checkpoint`. Steps: "pack-written", "index-written". */
+  readonly checkpoint?: Checkpoint
+}
+
+export interface AddWarning {
+  readonly path: string
+  readonly reason: string
+}
+
+export interface AddResult {
+  /** The new snapshot's id. */
+  readonly snapshot: string
+  readonly files: number
+  readonly dirs: number
+  readonly symlinks: number
+  /** The sum of the file sizes. */
+  readonly bytes: number
+  readonly newChunks: number
+  /** Chunks already in the store (or earlier in this add). */
+  readonly dedupChunks: number
+  /** Bytes of the new chunks before compression. */
+  readonly newBytes: number
+  /** Bytes of the packs this add wrote. */
+  readonly storedBytes: number
+  readonly packs: number
+  /** New chunks the Bloom filter could not rule out, so the index table was asked. */
+  readonly bloomFalsePositives: number
+  /** What was skipped: unreadable files and directories, sockets, devices. */
+  readonly warnings: ReadonlyArray<AddWarning>
+}
+
+export type AddError = InvalidStoreOption | RepoLocked | StoreIoError
+
+/** A source file or directory could not be read: the add goes on without it. */
+class SourceUnreadable extends Schema.TaggedError<SourceUnreadable>()("SourceUnreadable", {
+  path: Schema.String,
+  reason: Schema.String
+}) {}
+
+interface Planned {
+  readonly source: string
+  /** Relative to the root's parent, "/"-separated. */
+  readonly path: string
+  readonly type: "file" | "dir" | "symlink"
+  readonly mode: number
+  readonly mtime: string
+  readonly size: number
+}
+
+type Stat = Awaited<ReturnType<typeof lstatBig>>
+const lstatBig = (file: string) => fs.lstat(file, { bigint: true })
+
+const kindOf = (stat: Stat): Planned["type"] | string =>
+  stat.isFile()
+    ? "file"
+    : stat.isDirectory()
+    ? "dir"
+    : stat.isSymbolicLink()
+    ? "symlink"
+    : stat.isFIFO()
+    ? "a FIFO"
+    : stat.isSocket()
+    ? "a socket"
+    : "a device"
+
+const planOf = (source: string, relative: string, stat: Stat): Planned | AddWarning => {
+  const kind = kindOf(stat)
+  if (kind !== "file" && kind !== "dir" && kind !== "symlink") return { path: relative, reason: `skipped: ${kind} is not stored` }
+  return {
+    source,
+    path: relative,
+    type: kind,
+    mode: Number(stat.mode & 0o7777n),
+    mtime: stat.mtimeNs.toString(),
+    size: kind === "file" ? Number(stat.size) : 0
+  }
+}
+
+/** Checks the roots: absolute, distinct names, not "/". */
+const rootsOf = (paths: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<{ source: string; name: string }>, InvalidStoreOption> =>
+  Effect.gen(function*() {
+    if (paths.length === 0) return yield* Effect.fail(new InvalidStoreOption({ option: "paths", reason: "give at least one file or directory to add" }))
+    const roots = paths.map((given) => ({ source: path.resolve(given), name: path.basename(path.resolve(given)) }))
+    const seen = new Map<string, string>()
+    for (const root of roots) {
+      if (root.name === "") {
+        return yield* Effect.fail(
+          new InvalidStoreOption({ option: "paths", reason: "the filesystem root itself cannot be added; add the directories under it" })
+        )
+      }
+      const other = seen.get(root.name)
+      if (other !== undefined) {
+        return yield* Effect.fail(
+          new InvalidStoreOption({
+            option: "paths",
+            reason: `${other} and ${root.source} would both be stored as ${JSON.stringify(root.name)}; add them in separate snapshots`
+          })
+        )
+      }
+      seen.set(root.name, root.source)
+    }
+    return roots
+  })
+
+/**
+ * Every entry under the roots, depth first in name order, without the store's
+ * own directory; unreadable entries below a root become warnings.
+ */
+const scan = (
+  roots: ReadonlyArray<{ source: string; name: string }>,
+  storeDir: string,
+  warnings: Array<AddWarning>
+): Effect.Effect<ReadonlyArray<Planned>, StoreIoError> =>
+  Effect.gen(function*() {
+    const planned: Array<Planned> = []
+    const stack: Array<{ source: string; path: string; stat: Stat }> = []
+    for (const root of [...roots].reverse()) {
+      const stat = yield* io("read backup source", root.source, () => lstatBig(root.source))
+      stack.push({ source: root.source, path: root.name, stat })
+    }
+    while (stack.length > 0) {
+      const next = stack.pop()!
+      if (next.source === storeDir) {
+        // Backing the store up into itself would read the packs it is writing.
+        warnings.push({ path: next.path, reason: "skipped: this is the store itself" })
+        continue
+      }
+      const plan = planOf(next.source, next.path, next.stat)
+      if (!("type" in plan)) {
+        warnings.push(plan)
+        continue
+      }
+      planned.push(plan)
+      if (plan.type !== "dir") continue
+      const names = yield* Effect.tryPromise({ try: () => fs.readdir(next.source), catch: reasonOf }).pipe(
+        Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: next.path, reason: `directory not read: ${reason}` }), [])))
+      )
+      const children: Array<{ source: string; path: string; stat: Stat }> = []
+      for (const name of names.sort()) {
+        const source = path.join(next.source, name)
+        const child = `${next.path}/${name}`
+        const stat = yield* Effect.tryPromise({ try: () => lstatBig(source), catch: reasonOf }).pipe(
+          Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: child, reason: `skipped: ${reason}` }), undefined)))
+        )
+        if (stat !== undefined) children.push({ source, path: child, stat })
+      }
+      for (const child of children.reverse()) stack.push(child)
+    }
+    return planned
+  })
+
+/** Read a file the scan saw as a file, never a symlink swapped in since. */
+const OPEN_SOURCE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)
+
+export const add = (repo: Repo, paths: ReadonlyArray<string>, options: AddOptions = {}): Effect.Effect<AddResult, AddError> =>
+  Effect.gen(function*() {
+    const roots = yield* rootsOf(paths)
+    return yield* withLock(repo.dir, "add", addLocked(repo, roots, options), repo.now)
+  })
+
+const addLocked = (
+  repo: Repo,
+  roots: ReadonlyArray<{ source: string; name: string }>,
+  options: AddOptions
+): Effect.Effect<AddResult, StoreIoError> =>
+  Effect.gen(function*() {
+    const checkpoint = options.checkpoint ?? (() => Effect.void)
+    const onProgress = options.onProgress ?? (() => {})
+    const packsDir = packsDirOf(repo)
+    for (const dir of [packsDir, snapshotsDirOf(repo)]) {
+      yield* io("create directory", dir, () => fs.mkdir(dir, { recursive: true }))
+      yield* removeStaleTemps(dir)
+    }
+    yield* removeStaleTemps(repo.dir)
+
+    const warnings: Array<AddWarning> = []
+    const planned = yield* scan(roots, repo.dir, warnings)
+    const files = planned.filter((entry) => entry.type === "file")
+    const totalBytes = files.reduce((sum, entry) => sum + entry.size, 0)
+    const { minSize } = repo.config.chunker
+    const loaded = yield* loadIndex(repo.dir, repo.cipher)
+    const index: ChunkIndex = loaded.index
+    // Every chunk but a file's last is at least minSize: this bounds the new ids, so the filter never resizes midway.
+    index.reserve(Math.ceil(totalBytes / minSize) + files.length)
+
+    const counts = { files: 0, bytes: 0, newChunks: 0, dedupChunks: 0, newBytes: 0, storedBytes: 0, packs: 0 }
+    const progress = (file: string) =>
+      onProgress({ phase: "store", totalFiles: files.length, totalBytes, path: file, ...counts })
+    onProgress({ phase: "scan", totalFiles: files.length, totalBytes, path: "", ...counts })
+
+    /** Chunks chosen for storing whose pack is not finished yet: later copies in this add are duplicates. */
+    const pending = new Set<string>()
+    let batch: Array<{ readonly id: Uint8Array; readonly bytes: Uint8Array; readonly choice: CodecChoice }> = []
+    let open: { readonly writer: PackWriter; readonly scope: Scope.Closeable } | undefined
+
+    const finishPack = Effect.gen(function*() {
+      if (open === undefined) return
+      const { scope, writer } = open
+      const pack = yield* writer.finish()
+      open = undefined
+      yield* Scope.close(scope, Exit.void)
+      index.addPack(pack.name, pack.size, pack.entries)
+      for (const entry of pack.entries) pending.delete(toHex(entry.id))
+      counts.storedBytes += pack.size
+      counts.packs++
+      yield* checkpoint("pack-written")
+    })
+
+    const writer = Effect.gen(function*() {
+      if (open !== undefined) return open.writer
+      const scope = yield* Scope.make()
+      const created = yield* openPackWriter(packsDir, repo.cipher).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+      open = { writer: created, scope }
+      return created
+    })
+
+    const appendChunk = (chunk: Omit<ChunkHeader, "storedLength">, stored: Uint8Array) =>
+      Effect.gen(function*() {
+        const pack = yield* writer
+        yield* pack.append(chunk, stored)
+        if (pack.size >= repo.packSize) yield* finishPack
+      })
+
+    const compress = (item: (typeof batch)[number]) =>
+      item.choice.codec === STORE
+        ? Effect.succeed({ codec: STORE, level: 0, stored: item.bytes })
+        : Effect.tryPromise({
+          try: async () => repo.codec.compress(item.choice.codec, item.choice.level, item.bytes),
+          catch: (error) => error
+        }).pipe(
+          Effect.orDie,
+          Effect.map((stored) =>
+            // Compression that does not shrink the chunk is not worth a decompression on every read.
+            stored.byteLength >= item.bytes.byteLength
+              ? { codec: STORE, level: 0, stored: item.bytes }
+              : { codec: item.choice.codec, level: item.choice.level, stored }
+          )
+        )
+
+    const flushBatch = Effect.gen(function*() {
+      if (batch.length === 0) return
+      const items = batch
+      batch = []
+      const compressed = yield* Effect.forEach(items, compress, { concurrency: repo.compressConcurrency })
+      for (const [i, item] of items.entries()) {
+        const done = compressed[i]!
+        yield* appendChunk({ id: item.id, codec: done.codec, level: done.level, rawLength: item.bytes.byteLength }, done.stored)
+      }
+    })
+
+    const storeFile = (file: Planned) =>
+      Effect.gen(function*() {
+        const ids: Array<string> = []
+        const emit = (chunk: Uint8Array) =>
+          Effect.gen(function*() {
+            const id = chunkIdOf(repo.config.chunkIdKey, chunk)
+            const hex = toHex(id)
+            ids.push(hex)
+            counts.bytes += chunk.byteLength
+            if (pending.has(hex) || !index.isNew(id)) counts.dedupChunks++
+            else {
+              pending.add(hex)
+              counts.newChunks++
+              counts.newBytes += chunk.byteLength
+              const choice = repo.codec.choose(chunk)
+              if (choice.codec === STORE) {
+                // Nothing to wait for: the writer copies it before the chunk buffer moves on.
+                yield* appendChunk({ id, codec: STORE, level: 0, rawLength: chunk.byteLength }, chunk)
+              } else {
+                batch.push({ id, bytes: chunk.slice(), choice })
+                if (batch.length >= repo.compressConcurrency) yield* flushBatch
+              }
+            }
+            progress(file.path)
+          })
+        const size = yield* Effect.acquireUseRelease(
+          Effect.tryPromise({
+            try: () => fs.open(file.source, OPEN_SOURCE),
+            catch: (error) => new SourceUnreadable({ path: file.path, reason: reasonOf(error) })
+          }),
+          (handle) =>
+            chunkStream(
+              repo.cutter,
+              (buffer, offset, length) =>
+                Effect.tryPromise({
+                  try: () => handle.read(buffer, offset, length, null).then((read) => read.bytesRead),
+                  catch: (error) => new SourceUnreadable({ path: file.path, reason: reasonOf(error) })
+                }),
+              emit,
+              chunkBuffer
+            ),
+          (handle) => Effect.ignore(Effect.promise(() => handle.close()))
+        )
+        counts.files++
+        return { type: "file" as const, path: file.path, mode: file.mode, mtime: file.mtime, size, chunks: ids }
+      })
+
+    const chunkBuffer = makeChunkBuffer(repo.cutter.params)
+    const entries: Array<TreeEntry> = []
+    const run = Effect.gen(function*() {
+      for (const entry of planned) {
+        if (entry.type === "dir") entries.push({ type: "dir", path: entry.path, mode: entry.mode, mtime: entry.mtime })
+        else if (entry.type === "symlink") {
+          const target = yield* Effect.tryPromise({ try: () => fs.readlink(entry.source), catch: reasonOf }).pipe(
+            Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: entry.path, reason: `skipped: ${reason}` }), undefined)))
+          )
+          if (target !== undefined) entries.push({ type: "symlink", path: entry.path, mode: entry.mode, mtime: entry.mtime, target })
+        } else {
+          const stored = yield* storeFile(entry).pipe(
+            Effect.catchTag("SourceUnreadable", (error) =>
+              Effect.sync(() => (warnings.push({ path: error.path, reason: `skipped: ${error.reason}` }), undefined)))
+          )
+          if (stored !== undefined) entries.push(stored)
+        }
+      }
+      yield* flushBatch
+      yield* finishPack
+    })
+    // An unfinished pack's temporary file goes with its scope, whatever ends the add.
+    yield* run.pipe(Effect.onExit(() => (open === undefined ? Effect.void : Scope.close(open.scope, Exit.void))))
+
+    if (counts.packs > 0 || loaded.dirty) {
+      yield* writeIndex(repo.dir, index, repo.cipher)
+      yield* checkpoint("index-written")
+    }
+    const snapshot = yield* writeSnapshot(
+      repo.dir,
+      { time: repo.now().toISOString(), host: repo.host, roots: roots.map((root) => root.source), entries },
+      repo.cipher
+    )
+    const kinds = { files: 0, dirs: 0, symlinks: 0 }
+    let bytes = 0
+    for (const entry of entries) {
+      kinds[entry.type === "file" ? "files" : entry.type === "dir" ? "dirs" : "symlinks"]++
+      if (entry.type === "file") bytes += entry.size
+    }
+    return {
+      snapshot,
+      ...kinds,
+      bytes,
+      newChunks: counts.newChunks,
+      dedupChunks: counts.dedupChunks,
+      newBytes: counts.newBytes,
+      storedBytes: counts.storedBytes,
+      packs: counts.packs,
+      bloomFalsePositives: index.bloomFalsePositives,
+      warnings
+    }
+  })

@@ -1,0 +1,110 @@
+/**
+ * The expected failures of the chunk store (docs/store-format.md §9). Each
+ * message names what was wrong and where, so the CLI can print it as is.
+ */
+import { Schema } from "effect"
+
+/** No store at the directory: it or its config file is missing. */
+export class RepoNotFound extends Schema.TaggedError<RepoNotFound>()("RepoNotFound", {
+  dir: Schema.String
+}) {
+  override get message() {
+    return `no SigmaVault store at ${this.dir}: it has no config file (create one with 'sigmavault store init')`
+  }
+}
+
+/** `init` on a directory that already holds a store or anything else. */
+export class RepoAlreadyExists extends Schema.TaggedError<RepoAlreadyExists>()("RepoAlreadyExists", {
+  dir: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot create a store at ${this.dir}: ${this.reason}`
+  }
+}
+
+/** No snapshot has this id, or a prefix matches more than one. */
+export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>()("SnapshotNotFound", {
+  snapshot: Schema.String,
+  /** How many snapshot ids start with `snapshot` (more than one: ambiguous). */
+  matches: Schema.Number
+}) {
+  override get message() {
+    return this.matches > 1
+      ? `snapshot id ${JSON.stringify(this.snapshot)} is ambiguous: ${this.matches} snapshots start with it`
+      : `no snapshot ${JSON.stringify(this.snapshot)} in this store`
+  }
+}
+
+/** A store file this code cannot trust: damaged, truncated, or from a newer release. */
+export class RepoCorrupt extends Schema.TaggedError<RepoCorrupt>()("RepoCorrupt", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `store file ${this.file} is corrupt: ${this.reason}`
+  }
+}
+
+/** `restore` would replace something already at the target, and `overwrite` was not given. */
+export class RestoreTargetExists extends Schema.TaggedError<RestoreTargetExists>()("RestoreTargetExists", {
+  path: Schema.String
+}) {
+  override get message() {
+    return `refusing to restore over ${this.path}: it already exists (restore into an empty directory, or pass overwrite)`
+  }
+}
+
+/** A path in a snapshot (or under a restore target) that would land outside the target. */
+export class UnsafePath extends Schema.TaggedError<UnsafePath>()("UnsafePath", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `refusing unsafe path ${JSON.stringify(this.path)}: ${this.reason}`
+  }
+}
+
+/** The filesystem refused: permissions, a full disk, a missing directory. */
+export class StoreIoError extends Schema.TaggedError<StoreIoError>()("StoreIoError", {
+  /** What was being done, e.g. "write pack", "read source file". */
+  operation: Schema.String,
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot ${this.operation} ${this.file}: ${this.reason}`
+  }
+}
+
+/** Another add, forget, gc or index rebuild holds the store's lock. */
+export class RepoLocked extends Schema.TaggedError<RepoLocked>()("RepoLocked", {
+  dir: Schema.String,
+  /** Who holds it, as the lock file says: "pid 123 on host nas1 since 2025-…". */
+  holder: Schema.String
+}) {
+  override get message() {
+    return `store ${this.dir} is busy: locked by ${this.holder}; try again when that operation ends`
+  }
+}
+
+/** An option out of range (chunk sizes, pack size), or a cipher that does not match the store. */
+export class InvalidStoreOption extends Schema.TaggedError<InvalidStoreOption>()("InvalidStoreOption", {
+  option: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `invalid store option ${this.option}: ${this.reason}`
+  }
+}
+
+export type StoreError =
+  | RepoNotFound
+  | RepoAlreadyExists
+  | SnapshotNotFound
+  | RepoCorrupt
+  | RestoreTargetExists
+  | UnsafePath
+  | StoreIoError
+  | RepoLocked
+  | InvalidStoreOption

@@ -1,0 +1,256 @@
+/**
+ * TENSOR's deduplicating chunk store: the public surface. `init` creates a
+ * store, `open` opens one; the returned `Repository` adds snapshots,
+ * restores, verifies and collects garbage. The on-disk format is specified
+ * in docs/store-format.md.
+ *
+ * Writers (add, forget, gc, rebuildIndex) take the store's lock and fail
+ * with `RepoLocked` while another holds it; readers (list, snapshot,
+ * restore, stats, verify) take no lock and see the last complete state,
+ * but a gc that runs meanwhile may delete a pack a reader is about to read
+ * (the reader then fails; run readers and gc one at a time, as TENSOR does).
+ */
+import * as fs from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { add, type AddError, type AddOptions, type AddResult } from "./Add.ts"
+import { type ChunkerParams, DEFAULT_CHUNKER, describeParams, makeCutter } from "./Chunker.ts"
+import { identityCipher, type RepoCipher } from "./Cipher.ts"
+import { type ChunkCodec, defaultCodec } from "./Codec.ts"
+import { decodeConfig, DEFAULT_PACK_SIZE, describePackSize, encodeConfig, newConfig, type RepoConfig } from "./Config.ts"
+import {
+  InvalidStoreOption,
+  RepoAlreadyExists,
+  type RepoCorrupt,
+  type RepoLocked,
+  RepoNotFound,
+  type SnapshotNotFound,
+  type StoreIoError
+} from "./Errors.ts"
+import { gc, type GcError, type GcOptions, type GcResult } from "./Gc.ts"
+import { INDEX_FILE, listPacks, loadIndex, PACKS_DIR, writeIndex } from "./Index.ts"
+import { io, ioOptional, listDir, readBytes, removeStaleTemps, syncDir, writeAtomically } from "./internal/fs.ts"
+import { withLock } from "./internal/Lock.ts"
+import type { Repo } from "./internal/repo.ts"
+import { restore, type RestoreError, type RestoreOptions, type RestoreResult } from "./Restore.ts"
+import {
+  deleteSnapshot,
+  listSnapshotIds,
+  readSnapshot,
+  resolveSnapshotId,
+  type Snapshot,
+  SNAPSHOTS_DIR,
+  type SnapshotSummary,
+  summarize
+} from "./Snapshots.ts"
+import { stats, type StoreStats } from "./Stats.ts"
+import { verify, type VerifyOptions, type VerifyReport } from "./Verify.ts"
+
+export type { AddOptions, AddProgress, AddResult, AddWarning } from "./Add.ts"
+export type { ChunkerParams } from "./Chunker.ts"
+export { DEFAULT_CHUNKER } from "./Chunker.ts"
+export type { RepoCipher, SealedKind } from "./Cipher.ts"
+export { identityCipher } from "./Cipher.ts"
+export type { ChunkCodec, CodecChoice } from "./Codec.ts"
+export { defaultCodec, makeZlibCodec } from "./Codec.ts"
+export { DEFAULT_PACK_SIZE } from "./Config.ts"
+export * from "./Errors.ts"
+export type { GcOptions, GcResult } from "./Gc.ts"
+export type { RestoreOptions, RestoreResult } from "./Restore.ts"
+export type { Snapshot, SnapshotSummary, TreeEntry } from "./Snapshots.ts"
+export type { StoreStats } from "./Stats.ts"
+export type { DamagedChunk, DamagedFile, DamagedPack, DamagedSnapshot, VerifyOptions, VerifyReport } from "./Verify.ts"
+
+export const CONFIG_FILE = "config"
+
+export interface OpenOptions {
+  /** The cipher the store was created with; identity if absent. */
+  readonly cipher?: RepoCipher
+  /** How chunks are compressed and decompressed; node:zlib brotli/gzip/store if absent. */
+  readonly codec?: ChunkCodec
+  /** Close packs at this size instead of the store's configured one. */
+  readonly packSize?: number
+  /** Chunks compressed at once; 4 if absent. */
+  readonly compressConcurrency?: number
+  /** The clock for snapshot times and lock records. */
+  readonly now?: () => Date
+  /** Recorded in snapshots; os.hostname() if absent. */
+  readonly host?: string
+}
+
+export interface InitOptions extends OpenOptions {
+  /** Chunk sizes, fixed for the store's life; DEFAULT_CHUNKER if absent. */
+  readonly chunker?: ChunkerParams
+  /** Source of the store id and the chunk-id key; node:crypto if absent. */
+  readonly random?: (n: number) => Uint8Array
+}
+
+export interface RebuildIndexResult {
+  readonly packs: number
+  readonly chunks: number
+  /** Packs that could be indexed only in part, and why. */
+  readonly damagedPacks: ReadonlyArray<{ readonly pack: string; readonly reason: string }>
+}
+
+export interface Repository {
+  readonly dir: string
+  /** The store's settings (the chunk-id key is not exposed). */
+  readonly info: { readonly id: string; readonly created: string; readonly cipher: string; readonly chunker: ChunkerParams; readonly packSize: number }
+  /** Records a snapshot of `paths` (files or directories) and returns what it stored. */
+  readonly add: (paths: ReadonlyArray<string>, options?: AddOptions) => Effect.Effect<AddResult, AddError>
+  /** The snapshots, oldest first. */
+  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  /** One snapshot's whole tree; `id` may be a unique prefix. */
+  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError>
+  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  /** Re-reads and re-hashes everything; damage is in the report, never a failure. */
+  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, StoreIoError>
+  /** Deletes a snapshot (its chunks stay until gc) and returns its full id. */
+  readonly forget: (id: string) => Effect.Effect<string, SnapshotNotFound | RepoLocked | StoreIoError>
+  readonly gc: (options?: GcOptions) => Effect.Effect<GcResult, GcError>
+  /** Rewrites the index from the packs alone. */
+  readonly rebuildIndex: () => Effect.Effect<RebuildIndexResult, RepoLocked | StoreIoError>
+}
+
+const checkOpenOptions = (options: OpenOptions): Effect.Effect<void, InvalidStoreOption> => {
+  if (options.packSize !== undefined) {
+    const problem = describePackSize(options.packSize)
+    if (problem !== undefined) return Effect.fail(new InvalidStoreOption({ option: "packSize", reason: problem }))
+  }
+  const concurrency = options.compressConcurrency
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) {
+    return Effect.fail(new InvalidStoreOption({ option: "compressConcurrency", reason: `must be a whole number from 1 to 64, got ${concurrency}` }))
+  }
+  return Effect.void
+}
+
+const repoOf = (dir: string, config: RepoConfig, options: OpenOptions): Repo => ({
+  dir,
+  config,
+  cipher: options.cipher ?? identityCipher,
+  codec: options.codec ?? defaultCodec,
+  cutter: makeCutter(config.chunker),
+  packSize: options.packSize ?? config.packSize,
+  compressConcurrency: options.compressConcurrency ?? 4,
+  now: options.now ?? (() => new Date()),
+  host: options.host ?? os.hostname()
+})
+
+const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked | StoreIoError> =>
+  withLock(
+    repo.dir,
+    "rebuild-index",
+    Effect.gen(function*() {
+      yield* removeStaleTemps(repo.dir)
+      const rebuilt = yield* loadIndex(repo.dir, repo.cipher, { rebuild: true })
+      yield* writeIndex(repo.dir, rebuilt.index, repo.cipher)
+      return { packs: rebuilt.index.packCount, chunks: rebuilt.index.chunkCount, damagedPacks: rebuilt.damagedPacks }
+    }),
+    repo.now
+  )
+
+const make = (repo: Repo): Repository => ({
+  dir: repo.dir,
+  info: { id: repo.config.id, created: repo.config.created, cipher: repo.config.cipher, chunker: repo.config.chunker, packSize: repo.packSize },
+  add: (paths, options) => add(repo, paths, options),
+  list: () =>
+    Effect.gen(function*() {
+      const ids = yield* listSnapshotIds(repo.dir)
+      const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
+      return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
+    }),
+  snapshot: (id) => Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher)),
+  restore: (id, targetDir, options) => restore(repo, id, targetDir, options),
+  stats: () => stats(repo),
+  verify: (options) => verify(repo, options),
+  forget: (id) =>
+    withLock(
+      repo.dir,
+      "forget",
+      Effect.gen(function*() {
+        const full = yield* resolveSnapshotId(repo.dir, id)
+        yield* deleteSnapshot(repo.dir, full)
+        return full
+      }),
+      repo.now
+    ),
+  gc: (options) => gc(repo, options),
+  rebuildIndex: () => rebuildIndex(repo)
+})
+
+/**
+ * Creates a store in `dir` (created if missing; it must be empty) with a
+ * fresh chunk-id key, and opens it.
+ */
+export const init = (
+  dir: string,
+  options: InitOptions = {}
+): Effect.Effect<Repository, RepoAlreadyExists | InvalidStoreOption | StoreIoError> =>
+  Effect.gen(function*() {
+    const root = path.resolve(dir)
+    const chunker = options.chunker ?? DEFAULT_CHUNKER
+    const chunkerProblem = describeParams(chunker)
+    if (chunkerProblem !== undefined) return yield* Effect.fail(new InvalidStoreOption({ option: "chunker", reason: chunkerProblem }))
+    yield* checkOpenOptions(options)
+    const existing = yield* ioOptional("list", root, () => fs.readdir(root))
+    if (existing !== undefined && existing.includes(CONFIG_FILE)) {
+      return yield* Effect.fail(new RepoAlreadyExists({ dir: root, reason: "it already holds a store (it has a config file)" }))
+    }
+    if (existing !== undefined && existing.length > 0) {
+      return yield* Effect.fail(new RepoAlreadyExists({ dir: root, reason: `the directory is not empty (${existing.length} entries)` }))
+    }
+    const cipher = options.cipher ?? identityCipher
+    const config = newConfig({
+      chunker,
+      packSize: options.packSize ?? DEFAULT_PACK_SIZE,
+      cipher: cipher.name,
+      now: (options.now ?? (() => new Date()))(),
+      ...(options.random === undefined ? {} : { random: options.random })
+    })
+    yield* io("create store directory", root, () => fs.mkdir(root, { recursive: true, mode: 0o700 }))
+    for (const sub of [PACKS_DIR, SNAPSHOTS_DIR]) {
+      yield* io("create store directory", path.join(root, sub), () => fs.mkdir(path.join(root, sub), { mode: 0o700 }))
+    }
+    // The config goes last: a store exists once its config does.
+    yield* writeAtomically(path.join(root, CONFIG_FILE), [encodeConfig(config)])
+    yield* syncDir(path.dirname(root))
+    return make(repoOf(root, config, options))
+  })
+
+/**
+ * Opens the store in `dir`. When its index is missing (and no writer holds
+ * the lock), the index is rebuilt from the packs and written.
+ */
+export const open = (
+  dir: string,
+  options: OpenOptions = {}
+): Effect.Effect<Repository, RepoNotFound | RepoCorrupt | InvalidStoreOption | StoreIoError> =>
+  Effect.gen(function*() {
+    const root = path.resolve(dir)
+    yield* checkOpenOptions(options)
+    const configFile = path.join(root, "config")
+    const bytes = yield* readBytes("read store config", configFile)
+    if (bytes === undefined) return yield* Effect.fail(new RepoNotFound({ dir: root }))
+    const config = yield* Effect.fromResult(decodeConfig(configFile, bytes))
+    const cipher = options.cipher ?? identityCipher
+    if (cipher.name !== config.cipher) {
+      return yield* Effect.fail(
+        new InvalidStoreOption({ option: "cipher", reason: `the store was created with the ${config.cipher} cipher, not ${cipher.name}` })
+      )
+    }
+    const repo = repoOf(root, config, options)
+    const indexFile = path.join(root, INDEX_FILE)
+    const indexMissing = (yield* ioOptional("inspect index", indexFile, () => fs.stat(indexFile))) === undefined
+    if (indexMissing && (yield* listPacks(path.join(root, PACKS_DIR))).length > 0) {
+      // If a writer holds the lock it writes the index itself, and a read-only store cannot take it;
+      // either way every operation rebuilds the index in memory until one is written.
+      yield* rebuildIndex(repo).pipe(Effect.catchTags({ RepoLocked: () => Effect.void, StoreIoError: () => Effect.void }))
+    }
+    return make(repo)
+  })
+
+/** Whether `dir` holds a store (a config file), without opening it. */
+export const exists = (dir: string): Effect.Effect<boolean, StoreIoError> =>
+  Effect.map(listDir(path.resolve(dir)), (names) => names.includes(CONFIG_FILE))

@@ -1,0 +1,147 @@
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import { chunkIdOf } from "../../src/store/ChunkId.ts"
+import { identityCipher } from "../../src/store/Cipher.ts"
+import { defaultCodec, makeZlibCodec, sampledEntropy } from "../../src/store/Codec.ts"
+import { ChunkIndex, decodeIndex, encodeIndex } from "../../src/store/Index.ts"
+import {
+  decodeChunkHeader,
+  encodeChunkHeader,
+  openChunk,
+  openPackWriter,
+  type PackEntry,
+  packFileName,
+  readPack,
+  readPackTrailer,
+  scanRecords
+} from "../../src/store/Packs.ts"
+import { randomData, tempDir, textData } from "./support.ts"
+
+const key = randomData("pack-test-key", 32)
+const context = { cipher: identityCipher, codec: defaultCodec, chunkIdKey: key }
+
+describe("pack files", () => {
+  it.effect("a pack lists its chunks in its trailer, a scan of its records finds the same, and each chunk opens", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const chunks = [textData("p0", 20_000), randomData("p1", 30_000), new Uint8Array(0), textData("p3", 1)]
+      const pack = yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* openPackWriter(dir, identityCipher)
+        for (const chunk of chunks) {
+          const choice = defaultCodec.choose(chunk)
+          const stored = yield* Effect.promise(async () => defaultCodec.compress(choice.codec, choice.level, chunk))
+          yield* writer.append({ id: chunkIdOf(key, chunk), codec: choice.codec, level: choice.level, rawLength: chunk.byteLength }, stored)
+        }
+        return yield* writer.finish()
+      }))
+      assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(dir)), [packFileName(pack.name)])
+      const file = path.join(dir, packFileName(pack.name))
+      const trailer = yield* readPackTrailer(file, identityCipher)
+      assert.strictEqual(trailer.size, pack.size)
+      assert.deepStrictEqual(Result.getOrThrow(trailer.entries), pack.entries)
+      const bytes = yield* readPack(file)
+      const scanned = scanRecords(bytes, identityCipher)
+      assert.isUndefined(scanned.stopped)
+      assert.deepStrictEqual(scanned.entries, pack.entries)
+      for (const [i, entry] of pack.entries.entries()) {
+        const plain = yield* openChunk(bytes.subarray(entry.offset, entry.offset + entry.length), entry.id, context)
+        assert.deepStrictEqual(plain, chunks[i])
+      }
+      // The wrong id, or a flipped bit in the stored bytes, is damage.
+      const first = pack.entries[0]!
+      const record = bytes.slice(first.offset, first.offset + first.length)
+      const wrongId = yield* Effect.flip(openChunk(record, pack.entries[1]!.id, context))
+      assert.match(wrongId.reason, /not this one/)
+      record[record.byteLength - 3]! ^= 1
+      const flipped = yield* Effect.flip(openChunk(record, first.id, context))
+      assert.strictEqual(flipped._tag, "ChunkDamaged")
+    }).pipe(Effect.scoped))
+
+  it.effect("an unfinished pack leaves no file behind", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      yield* Effect.scoped(Effect.gen(function*() {
+        const writer = yield* openPackWriter(dir, identityCipher)
+        yield* writer.append({ id: chunkIdOf(key, new Uint8Array(1)), codec: "store", level: 0, rawLength: 1 }, new Uint8Array(1))
+        assert.strictEqual((yield* Effect.promise(() => fs.readdir(dir))).length, 1)
+      }))
+      assert.deepStrictEqual(yield* Effect.promise(() => fs.readdir(dir)), [])
+    }).pipe(Effect.scoped))
+
+  it("a chunk header checks itself", () => {
+    const header = { id: randomData("id", 32), codec: "brotli", level: -3, rawLength: 123_456, storedLength: 7890 }
+    const bytes = encodeChunkHeader(header)
+    assert.deepStrictEqual(Result.getOrThrow(decodeChunkHeader(bytes)), header)
+    for (const at of [0, 33, 48, 55, 63]) {
+      const damaged = bytes.slice()
+      damaged[at]! ^= 0x40
+      assert.isTrue(Result.isFailure(decodeChunkHeader(damaged)), `a flip at byte ${at} went unnoticed`)
+    }
+    assert.throws(() => encodeChunkHeader({ ...header, codec: "Not A Codec Name" }), RangeError)
+  })
+})
+
+describe("chunk codec", () => {
+  it("stores random data as is and compresses text, and both come back", async () => {
+    assert.isAbove(sampledEntropy(randomData("e", 100_000)), 7.9)
+    assert.isBelow(sampledEntropy(textData("e", 100_000)), 6)
+    assert.deepStrictEqual(defaultCodec.choose(randomData("e", 100_000)), { codec: "store", level: 0 })
+    assert.deepStrictEqual(defaultCodec.choose(textData("e", 100_000)), { codec: "brotli", level: 1 })
+    const gzip = makeZlibCodec({ codec: "gzip", level: 6 })
+    const text = textData("codec", 50_000)
+    for (const codec of ["brotli", "gzip"]) {
+      const packed = await gzip.compress(codec, codec === "gzip" ? 6 : 1, text)
+      assert.isBelow(packed.byteLength, text.byteLength / 2)
+      // Either instance decompresses either codec: the codec is recorded per chunk.
+      assert.deepStrictEqual(new Uint8Array(await defaultCodec.decompress(codec, packed, text.byteLength)), text)
+    }
+    const rejects = (run: () => Uint8Array | Promise<Uint8Array>) => Promise.resolve().then(run).then(() => false, () => true)
+    assert.isTrue(await rejects(() => defaultCodec.decompress("brotli", randomData("junk", 1000), 5000)))
+    assert.isTrue(await rejects(() => defaultCodec.decompress("lz77-from-mars", new Uint8Array(4))))
+    // A decompressor never hands back much more than the pack says the chunk holds.
+    const bomb = await defaultCodec.compress("brotli", 1, new Uint8Array(1_000_000))
+    assert.isTrue(await rejects(() => defaultCodec.decompress("brotli", bomb, 1000)))
+  })
+})
+
+describe("chunk index", () => {
+  const entry = (seed: string, offset: number): PackEntry => ({ id: randomData(seed, 32), offset, length: 100 + offset, rawLength: 1000 + offset })
+
+  it("finds every chunk, keeps the first copy of a duplicate, answers new chunks through its Bloom filter, and round-trips", () => {
+    const index = ChunkIndex.empty(10)
+    const packs = Array.from({ length: 20 }, (_, p) => ({
+      name: Buffer.from(randomData(`pack-${p}`, 32)).toString("hex"),
+      entries: Array.from({ length: 500 }, (_, i) => entry(`chunk-${p}-${i}`, 16 + i * 1000))
+    }))
+    for (const pack of packs) index.addPack(pack.name, 1e6, pack.entries)
+    // A later pack holding copies of pack 0's first ten chunks (as an interrupted gc leaves).
+    const copies = packs[0]!.entries.slice(0, 10).map((e, i) => ({ ...e, offset: 16 + i * 7 }))
+    index.addPack("f".repeat(64), 999, copies)
+    index.addPack("f".repeat(64), 999, copies) // listed again: no change
+
+    assert.strictEqual(index.chunkCount, 10_000)
+    assert.strictEqual(index.entryCount, 10_010)
+    for (const pack of packs) {
+      for (const e of pack.entries) {
+        assert.deepStrictEqual(index.locate(e.id), { pack: pack.name, offset: e.offset, length: e.length, rawLength: e.rawLength })
+        assert.isFalse(index.isNew(e.id))
+      }
+    }
+    let fresh = 0
+    for (let i = 0; i < 5000; i++) if (index.isNew(randomData(`unknown-${i}`, 32))) fresh++
+    assert.strictEqual(fresh, 5000)
+    // Sized for 1% false positives, the Bloom filter sent only a few "maybe"s on to the table.
+    assert.isBelow(index.bloomFalsePositives, 150)
+    assert.isFalse(index.isPrimary(10_000))
+    assert.isTrue(index.isPrimary(0))
+
+    const bytes = new Uint8Array(Buffer.concat(encodeIndex(index, identityCipher)))
+    const decoded = Result.getOrThrow(decodeIndex(bytes, identityCipher))
+    assert.deepStrictEqual(decoded.packs(), index.packs())
+    for (let n = 0; n < index.entryCount; n += 97) assert.deepStrictEqual(decoded.entryAt(n), index.entryAt(n))
+    bytes[100]! ^= 1
+    assert.match(Result.getOrThrow(Result.flip(decodeIndex(bytes, identityCipher))), /checksum mismatch/)
+  })
+})
