@@ -27,7 +27,7 @@ import { io, removeStaleTemps, toHex } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
 import { type ChunkHeader, openPackWriter, type PackWriter } from "./Packs.ts"
-import { type TreeEntry, writeSnapshot } from "./Snapshots.ts"
+import { type FileEntry, listSnapshotIds, readSnapshot, type Snapshot, type TreeEntry, writeSnapshot } from "./Snapshots.ts"
 
 /** Reported once when the scan has found every file ("scan"), then after every chunk ("store"). */
 export interface AddProgress {
@@ -198,6 +198,27 @@ const scan = (
     return planned
   })
 
+/**
+ * The files of the latest snapshot of exactly these roots, by path. A file
+ * whose size, mtime (to the nanosecond) and mode are unchanged since is not
+ * read again: its chunk list is reused when every chunk is still stored (gc
+ * may have removed them). restic and borg skip unchanged files the same way;
+ * a snapshot that cannot be read is simply not used as a parent.
+ */
+const parentFiles = (repo: Repo, roots: ReadonlyArray<{ readonly source: string }>) =>
+  Effect.gen(function*() {
+    const wanted = roots.map((root) => root.source).sort().join("\0")
+    let parent: Snapshot | undefined
+    for (const id of yield* listSnapshotIds(repo.dir)) {
+      const snapshot = yield* Effect.option(readSnapshot(repo.dir, id, repo.cipher))
+      if (snapshot._tag === "None" || [...snapshot.value.roots].sort().join("\0") !== wanted) continue
+      if (parent === undefined || snapshot.value.time > parent.time) parent = snapshot.value
+    }
+    const files = new Map<string, FileEntry>()
+    for (const entry of parent?.entries ?? []) if (entry.type === "file") files.set(entry.path, entry)
+    return files
+  })
+
 /** Read a file the scan saw as a file, never a symlink swapped in since. */
 const OPEN_SOURCE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)
 
@@ -228,6 +249,7 @@ const addLocked = (
     const totalBytes = files.reduce((sum, entry) => sum + entry.size, 0)
     const { minSize } = repo.config.chunker
     const loaded = yield* loadIndex(repo.dir, repo.cipher)
+    const parent = yield* parentFiles(repo, roots)
     const index: ChunkIndex = loaded.index
     // Every chunk but a file's last is at least minSize: this bounds the new ids, so the filter never resizes midway.
     index.reserve(Math.ceil(totalBytes / minSize) + files.length)
@@ -297,8 +319,22 @@ const addLocked = (
       }
     })
 
+    const unchanged = (file: Planned): FileEntry | undefined => {
+      const before = parent.get(file.path)
+      if (before === undefined || before.size !== file.size || before.mtime !== file.mtime || before.mode !== file.mode) return undefined
+      return before.chunks.every((hex) => !index.isNew(Buffer.from(hex, "hex"))) ? before : undefined
+    }
+
     const storeFile = (file: Planned) =>
       Effect.gen(function*() {
+        const reused = unchanged(file)
+        if (reused !== undefined) {
+          counts.files++
+          counts.bytes += reused.size
+          counts.dedupChunks += reused.chunks.length
+          progress(file.path)
+          return reused
+        }
         const ids: Array<string> = []
         const emit = (chunk: Uint8Array) =>
           Effect.gen(function*() {
