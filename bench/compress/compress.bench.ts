@@ -23,7 +23,7 @@
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
 import { Effect } from "effect"
@@ -155,9 +155,10 @@ export const buildCorpora = (dir: string, textMB: number): { readonly text: Corp
   const blobs = Math.max(1, Math.round(textFiles / 8))
   for (let n = 0; n < blobs; n++) {
     const plain = Buffer.concat(text.files.slice(n * 4, n * 4 + 4).map((file) => readFileSync(file)))
-    const gz = join(mixedDir, `blob-${n}.gz`)
+    // No .zst or .gz suffix: zstd would skip a .zst input, and ours goes by content anyway.
+    const gz = join(mixedDir, `gzip-blob-${n}`)
     writeFileSync(gz, zlib.gzipSync(plain, { level: 6 }))
-    const zst = join(mixedDir, `blob-${n}.zst`)
+    const zst = join(mixedDir, `zstd-blob-${n}`)
     const made = spawnSync(ZSTD, ["-q", "-3", "-c"], { input: plain, maxBuffer: 256 * MiB })
     if (made.status !== 0) throw new Error(`zstd failed: ${made.stderr}`)
     writeFileSync(zst, made.stdout)
@@ -210,7 +211,14 @@ const sha256Of = (file: string) => createHash("sha256").update(readFileSync(file
 
 interface Measured {
   readonly seconds: number
+  /** CPU time of every thread (user + system): less sensitive than wall time to other work on the machine. */
+  readonly cpuSeconds: number
   readonly compressedBytes: number
+}
+
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1e6
 }
 
 /** Ours in this process: `compressFile` on each file, as the CLI does. */
@@ -219,6 +227,7 @@ const oursInProcess = async (corpus: Corpus, outDir: string): Promise<Measured &
   mkdirSync(outDir)
   const strategies: Record<string, number> = {}
   let compressedBytes = 0
+  const c0 = process.cpuUsage()
   const t0 = now()
   for (const file of corpus.files) {
     const result = await Effect.runPromise(Compress.compressFile(file, join(outDir, `${file.split("/").at(-1)}.svz`), { blocking: true }))
@@ -226,7 +235,7 @@ const oursInProcess = async (corpus: Corpus, outDir: string): Promise<Measured &
     const key = `${result.strategy.rule}:${result.strategy.codec}${result.strategy.codec === "store" ? "" : `-${result.strategy.level}`}`
     strategies[key] = (strategies[key] ?? 0) + 1
   }
-  return { seconds: (now() - t0) / 1000, compressedBytes, strategies }
+  return { seconds: (now() - t0) / 1000, cpuSeconds: cpuSince(c0), compressedBytes, strategies }
 }
 
 const oursDecompress = async (corpus: Corpus, packedDir: string, outDir: string): Promise<number> => {
@@ -245,11 +254,15 @@ const zstdAll = (corpus: Corpus, level: number, outDir: string): Measured => {
   rmSync(outDir, { recursive: true, force: true })
   mkdirSync(outDir)
   const t0 = now()
-  const run = spawnSync(ZSTD, ["-q", `-${level}`, "--output-dir-flat", outDir, ...corpus.files], { encoding: "utf8" })
+  // Under GNU time for its CPU seconds; its line is the last of stderr.
+  const run = spawnSync("/usr/bin/time", ["-f", "%U %S", ZSTD, "-q", `-${level}`, "--output-dir-flat", outDir, ...corpus.files], { encoding: "utf8" })
   const seconds = (now() - t0) / 1000
-  if (run.error !== undefined) throw new Error(`${ZSTD}: ${run.error.message} (apt-get install zstd)`)
+  if (run.error !== undefined) throw new Error(`${ZSTD} under /usr/bin/time: ${run.error.message} (apt-get install zstd time)`)
   if (run.status !== 0) throw new Error(`zstd -${level} exited ${run.status}: ${run.stderr}`)
-  return { seconds, compressedBytes: sizeOf(readdirSync(outDir).map((name) => join(outDir, name))) }
+  const [user, system] = run.stderr.trim().split("\n").at(-1)!.split(" ").map(Number)
+  const outputs = readdirSync(outDir)
+  if (outputs.length !== corpus.files.length) throw new Error(`zstd -${level} wrote ${outputs.length} files for ${corpus.files.length} inputs`)
+  return { seconds, cpuSeconds: user! + system!, compressedBytes: sizeOf(outputs.map((name) => join(outDir, name))) }
 }
 
 /** One process per file for both tools: the compiled binary's `compress` and `zstd`. */
@@ -262,12 +275,13 @@ const perProcess = (corpus: Corpus, command: ReadonlyArray<string>, outFor: (fil
     if (run.status !== 0) throw new Error(`${command.join(" ")} ${file} exited ${run.status}: ${run.stderr ?? run.error?.message}`)
   }
   const seconds = (now() - t0) / 1000
-  return { seconds, compressedBytes: sizeOf(readdirSync(outDir).map((name) => join(outDir, name))) }
+  return { seconds, cpuSeconds: Number.NaN, compressedBytes: sizeOf(readdirSync(outDir).map((name) => join(outDir, name))) }
 }
 
-const figures = (corpus: Corpus, seconds: number, compressedBytes: number) => ({
+const figures = (corpus: Corpus, seconds: number, compressedBytes: number, cpuSeconds = Number.NaN) => ({
   seconds: round(seconds, 3),
   MBps: round(corpus.bytes / MiB / seconds, 0),
+  ...(Number.isNaN(cpuSeconds) ? {} : { cpuSeconds: round(cpuSeconds, 3) }),
   compressedMB: round(compressedBytes / MiB, 2),
   ratio: round(corpus.bytes / compressedBytes, 3)
 })
@@ -279,20 +293,25 @@ export const compress = async () => {
   // In memory where the machine has it: the figures are the tools', not the disk's (ours fsyncs every output).
   const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "sigmavault-bench-compress-"))
   try {
+    const loadBefore = loadavg()[0]!
     const corpora = buildCorpora(dir, textMB)
     const results: Record<string, unknown> = {}
     const goalParts: Record<string, boolean> = {}
     for (const corpus of [corpora.text, corpora.mixed]) {
       const ours: Array<number> = []
       const zstd3: Array<number> = []
+      const oursCpu: Array<number> = []
+      const zstd3Cpu: Array<number> = []
       let oursMeasured: Awaited<ReturnType<typeof oursInProcess>> | undefined
       let zstd3Measured: Measured | undefined
       // Alternating runs, so both tools see the same machine.
       for (let run = 0; run < runs; run++) {
         oursMeasured = await oursInProcess(corpus, join(dir, "ours"))
         ours.push(oursMeasured.seconds)
+        oursCpu.push(oursMeasured.cpuSeconds)
         zstd3Measured = zstdAll(corpus, 3, join(dir, "zstd3"))
         zstd3.push(zstd3Measured.seconds)
+        zstd3Cpu.push(zstd3Measured.cpuSeconds)
       }
       const zstd19 = zstdAll(corpus, 19, join(dir, "zstd19"))
       const decompressSeconds = await oursDecompress(corpus, join(dir, "ours"), join(dir, "back"))
@@ -308,9 +327,9 @@ export const compress = async () => {
         if (run.status !== 0) throw new Error(`zstd -d exited ${run.status}`)
         return (now() - t0) / 1000
       })()
-      const oursFigures = figures(corpus, median(ours), oursMeasured!.compressedBytes)
-      const zstd3Figures = figures(corpus, median(zstd3), zstd3Measured!.compressedBytes)
-      const zstd19Figures = figures(corpus, zstd19.seconds, zstd19.compressedBytes)
+      const oursFigures = figures(corpus, median(ours), oursMeasured!.compressedBytes, median(oursCpu))
+      const zstd3Figures = figures(corpus, median(zstd3), zstd3Measured!.compressedBytes, median(zstd3Cpu))
+      const zstd19Figures = figures(corpus, zstd19.seconds, zstd19.compressedBytes, zstd19.cpuSeconds)
       results[corpus.name] = {
         files: corpus.files.length,
         sizeMB: round(corpus.bytes / MiB, 1),
@@ -320,6 +339,7 @@ export const compress = async () => {
         zstd19: zstd19Figures,
         ratio: {
           speedVsZstd3: round(zstd3Figures.seconds / oursFigures.seconds, 2),
+          cpuVsZstd3: round(median(oursCpu) / median(zstd3Cpu), 2),
           sizeVsZstd3: round(oursFigures.ratio / zstd3Figures.ratio, 3),
           sizeVsZstd19: round(oursFigures.ratio / zstd19Figures.ratio, 3)
         }
@@ -344,6 +364,9 @@ export const compress = async () => {
       name: `compress ${corpora.text.files.length + corpora.mixed.files.length} files (text and mixed corpora) in-process under Bun vs zstd 1.5 -3 and -19`,
       implementation: { ours: `zstd via ${Compress.implementations().zstd}`, anchor: spawnSync(ZSTD, ["--version"], { encoding: "utf8" }).stdout.trim() },
       runs,
+      cores: availableParallelism(),
+      // Another busy process takes the second core our blocks run on; a load well above 0 before the run means the figures understate us.
+      loadAverage1m: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
       ...results,
       goal: {
         text: "on the mixed corpus: total time <= zstd -3's, compression ratio >= zstd -3's",

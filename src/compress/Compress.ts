@@ -47,7 +47,7 @@ import {
 } from "./Errors.ts"
 import { type ByteReader, makeByteReader } from "./internal/ByteReader.ts"
 import { crc32 } from "./internal/crc32.ts"
-import { guardStdout, nameOf, STDIO, withInput, withOutput, type Write, writeStdout } from "./internal/files.ts"
+import { guardStdout, nameOf, type ReadInto, STDIO, withBlockInput, withInput, withOutput, type Write, writeStdout } from "./internal/files.ts"
 import { inOrder } from "./internal/inOrder.ts"
 import { chooseStrategy, DEFAULT_STRATEGY, type Strategy, type StrategyTable, tableProblem } from "./Strategy.ts"
 
@@ -220,7 +220,7 @@ const encodeBlock = (strategy: Strategy, highEntropyBits: number, block: Uint8Ar
 const elapsedSince = (startMs: number): Effect.Effect<number> =>
   Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, now - startMs) / 1000)
 
-const compressWith = (reader: ByteReader, write: Write, plan: Plan): Effect.Effect<CompressResult, CompressionCodecFailed | CompressIoError> =>
+const compressWith = (readInto: ReadInto, write: Write, plan: Plan): Effect.Effect<CompressResult, CompressionCodecFailed | CompressIoError> =>
   Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const { blockSize } = plan
@@ -228,7 +228,7 @@ const compressWith = (reader: ByteReader, write: Write, plan: Plan): Effect.Effe
     const pool: Array<Uint8Array> = []
     const take = () => pool.pop() ?? new Uint8Array(blockSize)
     let buffer = take()
-    let block = buffer.subarray(0, yield* reader.readInto(buffer))
+    let block = buffer.subarray(0, yield* readInto(buffer))
     const detection = detect(block, { highEntropyBits: plan.highEntropyBits })
     const overrides = { ...(plan.codec === undefined ? {} : { codec: plan.codec }), ...(plan.level === undefined ? {} : { level: plan.level }) }
     const strategy = chooseStrategy(detection, plan.table, overrides)
@@ -249,7 +249,7 @@ const compressWith = (reader: ByteReader, write: Write, plan: Plan): Effect.Effe
       if (block.byteLength < blockSize) block = new Uint8Array(0)
       else {
         buffer = take()
-        block = buffer.subarray(0, yield* reader.readInto(buffer))
+        block = buffer.subarray(0, yield* readInto(buffer))
       }
       return job
     })
@@ -378,7 +378,7 @@ export const compress = (
   options: CompressOptions = {}
 ): Effect.Effect<CompressResult, CompressError> =>
   Effect.flatMap(planCompression(options), (plan) =>
-    withReader(input, STREAM_INPUT, (reader) => compressWith(reader, writerFor(write, STREAM_OUTPUT), plan)))
+    withReader(input, STREAM_INPUT, (reader) => compressWith(reader.readInto, writerFor(write, STREAM_OUTPUT), plan)))
 
 /**
  * Decompresses the compressed file `input` yields. `write` receives only
@@ -400,24 +400,13 @@ const OUTPUT_FILE_MODE = 0o666
 const runWithStdio = <A, E>(outPath: string, effect: Effect.Effect<A, E>, custom: boolean): Effect.Effect<A, E> =>
   outPath === STDIO && !custom ? guardStdout(effect) : effect
 
-const withFiles = <A, E>(
-  inPath: string,
-  outPath: string,
-  options: FileOptions,
-  use: (reader: ByteReader, write: Write) => Effect.Effect<A, E>
-): Effect.Effect<A, E | CompressIoError | CompressOutputExists> => {
-  const blocking = options.blocking ?? false
-  return runWithStdio(
-    outPath,
-    withInput(inPath, options.stdin ?? process.stdin, (input) =>
-      withOutput(
-        outPath,
-        { force: options.force ?? false, mode: OUTPUT_FILE_MODE, stdout: options.stdout ?? writeStdout, realStdout: options.stdout === undefined, blocking },
-        (write) => withReader(input, nameOf(inPath, "input"), (reader) => use(reader, write))
-      ), blocking),
-    options.stdout !== undefined
-  )
-}
+const outputOptions = (options: FileOptions) => ({
+  force: options.force ?? false,
+  mode: OUTPUT_FILE_MODE,
+  stdout: options.stdout ?? writeStdout,
+  realStdout: options.stdout === undefined,
+  blocking: options.blocking ?? false
+})
 
 /**
  * Compresses the file `inPath` ("-": standard input) to `outPath` ("-":
@@ -429,7 +418,18 @@ export const compressFile = (
   outPath: string,
   options: CompressOptions & FileOptions = {}
 ): Effect.Effect<CompressResult, CompressError | CompressOutputExists> =>
-  Effect.flatMap(planCompression(options), (plan) => withFiles(inPath, outPath, options, (reader, write) => compressWith(reader, write, plan)))
+  Effect.flatMap(planCompression(options), (plan) =>
+    runWithStdio(
+      outPath,
+      withBlockInput<CompressResult, CompressionCodecFailed | CompressIoError | CompressOutputExists>(
+        inPath,
+        options.stdin ?? process.stdin,
+        (input, use) => withReader(input, nameOf(inPath, "input"), (reader) => use(reader.readInto)),
+        (readInto) => withOutput(outPath, outputOptions(options), (write) => compressWith(readInto, write, plan)),
+        options.blocking ?? false
+      ),
+      options.stdout !== undefined
+    ))
 
 /**
  * Decompresses the compressed file `inPath` ("-": standard input) to
@@ -443,5 +443,11 @@ export const decompressFile = (
   options: DecompressOptions & FileOptions = {}
 ): Effect.Effect<DecompressResult, DecompressError | InvalidCompressOption | CompressOutputExists> =>
   Effect.flatMap(checkConcurrency(options.concurrency), (concurrency) =>
-    withFiles(inPath, outPath, options, (reader, write) =>
-      decompressWith(reader, write, { concurrency, onProgress: options.onProgress ?? (() => {}) })))
+    runWithStdio(
+      outPath,
+      withInput(inPath, options.stdin ?? process.stdin, (input) =>
+        withOutput(outPath, outputOptions(options), (write) =>
+          withReader(input, nameOf(inPath, "input"), (reader) =>
+            decompressWith(reader, write, { concurrency, onProgress: options.onProgress ?? (() => {}) }))), options.blocking ?? false),
+      options.stdout !== undefined
+    ))

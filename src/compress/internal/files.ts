@@ -54,6 +54,53 @@ export const withInput = <A, E>(
       (handle) => Effect.ignore(io("close", file, () => handle.close()))
     )
 
+/** Fills a block from the input: fewer bytes than its length only at the end of the input. */
+export type ReadInto = (block: Uint8Array) => Effect.Effect<number, CompressIoError>
+
+/**
+ * Runs `use` with a reader that fills whole blocks straight from `file`
+ * (no intermediate buffer: one copy less per byte than `withInput`), or from
+ * `stdin` through `fromStream` for "-".
+ */
+export const withBlockInput = <A, E>(
+  file: string,
+  stdin: AsyncIterable<unknown>,
+  fromStream: (input: AsyncIterable<unknown>, use: (readInto: ReadInto) => Effect.Effect<A, E>) => Effect.Effect<A, E | CompressIoError>,
+  use: (readInto: ReadInto) => Effect.Effect<A, E>,
+  blocking = false
+): Effect.Effect<A, E | CompressIoError> =>
+  file === STDIO
+    ? fromStream(stdin, use)
+    : Effect.acquireUseRelease(
+      io("open", file, () => fs.open(file, "r")),
+      (handle) =>
+        use((block) =>
+          blocking
+            ? Effect.try({ try: () => fillSync(handle.fd, block), catch: (error) => new CompressIoError({ operation: "read", file, reason: reasonOf(error) }) })
+            : io("read", file, () => fill(handle, block))),
+      (handle) => Effect.ignore(io("close", file, () => handle.close()))
+    )
+
+const fillSync = (fd: number, block: Uint8Array): number => {
+  let filled = 0
+  while (filled < block.byteLength) {
+    const bytesRead = readSync(fd, block, filled, block.byteLength - filled, null)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
+const fill = async (handle: fs.FileHandle, block: Uint8Array): Promise<number> => {
+  let filled = 0
+  while (filled < block.byteLength) {
+    const { bytesRead } = await handle.read(block, filled, block.byteLength - filled, null)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
 const exists = (file: string): Effect.Effect<boolean, CompressIoError> =>
   Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
     Effect.as(true),
