@@ -12,14 +12,15 @@
  *
  *   0      8 bytes  magic "SVSNAP\0\0"
  *   8      u32      format version (1)
- *   12     u32      reserved (0)
- *   16     seal("snapshot", body: the snapshot as UTF-8 JSON)
+ *   12     u32      body encoding: 0 UTF-8 JSON, 1 brotli-compressed UTF-8 JSON
+ *   16     seal("snapshot", body)
  *   end-32 32 bytes SHA-256 of every byte before it
  *
  * The snapshot's id is the first 16 hex digits of the SHA-256 of the JSON
  * body, and its file name.
  */
 import { createHash } from "node:crypto"
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib"
 import * as path from "node:path"
 import { Effect, Result, Schema } from "effect"
 import type { RepoCipher } from "./Cipher.ts"
@@ -27,6 +28,10 @@ import { RepoCorrupt, SnapshotNotFound, type StoreIoError } from "./Errors.ts"
 import { listDir, readBytes, removeFile, syncDir, writeAtomically } from "./internal/fs.ts"
 
 export const SNAPSHOTS_DIR = "snapshots"
+const PLAIN_JSON = 0
+const BROTLI_JSON = 1
+/** A decompressed body larger than this is refused (a hostile file must not balloon memory). */
+const MAX_BODY_BYTES = 1024 * 1024 * 1024
 export const SNAPSHOT_MAGIC: Uint8Array = new TextEncoder().encode("SVSNAP\0\0")
 export const SNAPSHOT_VERSION = 1
 const PREAMBLE_BYTES = 16
@@ -108,7 +113,9 @@ export const writeSnapshot = (dir: string, body: SnapshotBody, cipher: RepoCiphe
     const preamble = new Uint8Array(PREAMBLE_BYTES)
     preamble.set(SNAPSHOT_MAGIC, 0)
     new DataView(preamble.buffer).setUint32(8, SNAPSHOT_VERSION, true)
-    const sealed = cipher.seal("snapshot", json)
+    // A tree of many files is mostly repeated keys and hex chunk ids: compressed, it is several times smaller.
+    new DataView(preamble.buffer).setUint32(12, BROTLI_JSON, true)
+    const sealed = cipher.seal("snapshot", brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }))
     const checksum = createHash("sha256").update(preamble).update(sealed).digest()
     yield* writeAtomically(path.join(snapshotsDir(dir), id), [preamble, sealed, checksum])
     return id
@@ -126,14 +133,20 @@ export const decodeSnapshot = (file: string, id: string, bytes: Uint8Array, ciph
   if (version !== SNAPSHOT_VERSION) {
     return corrupt(version > SNAPSHOT_VERSION ? `format version ${version} is newer than this release reads` : `unknown format version ${version}`)
   }
+  const encoding = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true)
+  if (encoding !== PLAIN_JSON && encoding !== BROTLI_JSON) return corrupt(`unknown body encoding ${encoding}`)
   const opened = cipher.open("snapshot", bytes.subarray(PREAMBLE_BYTES, bodyEnd))
   if (Result.isFailure(opened)) return corrupt(`does not open: ${opened.failure}`)
-  if (snapshotIdOf(opened.success) !== id) return corrupt(`its content hashes to ${snapshotIdOf(opened.success)}, not to its name`)
-  const json = Result.try(() => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(opened.success)) as unknown)
+  const body = encoding === PLAIN_JSON
+    ? Result.succeed(opened.success)
+    : Result.try(() => new Uint8Array(brotliDecompressSync(opened.success, { maxOutputLength: MAX_BODY_BYTES })))
+  if (Result.isFailure(body)) return corrupt("the compressed body does not decompress")
+  if (snapshotIdOf(body.success) !== id) return corrupt(`its content hashes to ${snapshotIdOf(body.success)}, not to its name`)
+  const json = Result.try(() => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body.success)) as unknown)
   if (Result.isFailure(json)) return corrupt("the body is not JSON")
-  const body = decodeBody(json.success)
-  if (Result.isFailure(body)) return corrupt(`unexpected shape: ${body.failure.message.split("\n")[0]}`)
-  return Result.succeed({ id, ...body.success })
+  const decoded = decodeBody(json.success)
+  if (Result.isFailure(decoded)) return corrupt(`unexpected shape: ${decoded.failure.message.split("\n")[0]}`)
+  return Result.succeed({ id, ...decoded.success })
 }
 
 /** The ids of the snapshots in the store, sorted. */
