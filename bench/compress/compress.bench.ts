@@ -22,7 +22,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
@@ -193,7 +193,8 @@ const executablesFrom = (dir: string, budget: number): Array<string> => {
   let total = 0
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name)
-    const stat = statSync(path, { throwIfNoEntry: false })
+    // Not through symbolic links: zstd skips them, and they would count a file twice.
+    const stat = lstatSync(path, { throwIfNoEntry: false })
     if (stat === undefined || !stat.isFile() || stat.size < 256 * 1024 || stat.size > 24 * MiB) continue
     const head = readFileSync(path).subarray(0, 4)
     if (!(head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46)) continue

@@ -61,6 +61,33 @@ describe("compressFile / decompressFile", () => {
       assert.deepStrictEqual(concat(blocks), text)
     }))
 
+  it("splits a file of a few blocks so that every core gets one, but not below 1 MiB", () => {
+    const MiB = 1024 * 1024
+    assert.strictEqual(Compress.blockSizeFor(undefined, 4), 2 * MiB)
+    assert.strictEqual(Compress.blockSizeFor(100 * MiB, 4), 2 * MiB)
+    assert.strictEqual(Compress.blockSizeFor(3 * MiB, 2), 2 * MiB)
+    assert.strictEqual(Compress.blockSizeFor(1.5 * MiB, 2), MiB)
+    assert.strictEqual(Compress.blockSizeFor(100_000, 2), MiB)
+    assert.strictEqual(Compress.blockSizeFor(1.5 * MiB, 1), 2 * MiB)
+  })
+
+  it.effect("records the block size it chose in the header: smaller for a small file, the default for a stream", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const small = path.join(dir, "small")
+      yield* put(small, textBytes(1_500_000, 8))
+      yield* Compress.compressFile(small, path.join(dir, "small.svz"), { concurrency: 2 })
+      assert.strictEqual((yield* bytesOf(path.join(dir, "small.svz")))[11], 20)
+      async function* stdin() {
+        yield textBytes(1_500_000, 8)
+      }
+      const sink = recorder()
+      yield* Compress.compressFile("-", "-", { stdin: stdin(), stdout: sink.write, concurrency: 2 })
+      assert.strictEqual(sink.pieces[0]![11], 21)
+      const back = yield* Compress.decompressFile(path.join(dir, "small.svz"), path.join(dir, "back"))
+      assert.deepStrictEqual([back.blockSize, back.blocks.total], [1024 * 1024, 2])
+    }))
+
   it.effect("refuses to overwrite an existing output unless forced", () =>
     Effect.gen(function*() {
       const { dir, packed, plain } = yield* prepared

@@ -57,6 +57,9 @@ export const withInput = <A, E>(
 /** Fills a block from the input: fewer bytes than its length only at the end of the input. */
 export type ReadInto = (block: Uint8Array) => Effect.Effect<number, CompressIoError>
 
+/** Uses a block reader; `size` is the input's length when known (a regular file), a hint only. */
+export type BlockUse<A, E> = (readInto: ReadInto, size: number | undefined) => Effect.Effect<A, E>
+
 /**
  * Runs `use` with a reader that fills whole blocks straight from `file`
  * (no intermediate buffer: one copy less per byte than `withInput`), or from
@@ -65,8 +68,8 @@ export type ReadInto = (block: Uint8Array) => Effect.Effect<number, CompressIoEr
 export const withBlockInput = <A, E>(
   file: string,
   stdin: AsyncIterable<unknown>,
-  fromStream: (input: AsyncIterable<unknown>, use: (readInto: ReadInto) => Effect.Effect<A, E>) => Effect.Effect<A, E | CompressIoError>,
-  use: (readInto: ReadInto) => Effect.Effect<A, E>,
+  fromStream: (input: AsyncIterable<unknown>, use: BlockUse<A, E>) => Effect.Effect<A, E | CompressIoError>,
+  use: BlockUse<A, E>,
   blocking = false
 ): Effect.Effect<A, E | CompressIoError> =>
   file === STDIO
@@ -74,10 +77,11 @@ export const withBlockInput = <A, E>(
     : Effect.acquireUseRelease(
       io("open", file, () => fs.open(file, "r")),
       (handle) =>
-        use((block) =>
-          blocking
-            ? Effect.try({ try: () => fillSync(handle.fd, block), catch: (error) => new CompressIoError({ operation: "read", file, reason: reasonOf(error) }) })
-            : io("read", file, () => fill(handle, block))),
+        Effect.flatMap(io("stat", file, () => handle.stat()), (stat) =>
+          use((block) =>
+            blocking
+              ? Effect.try({ try: () => fillSync(handle.fd, block), catch: (error) => new CompressIoError({ operation: "read", file, reason: reasonOf(error) }) })
+              : io("read", file, () => fill(handle, block)), stat.isFile() ? stat.size : undefined)),
       (handle) => Effect.ignore(io("close", file, () => handle.close()))
     )
 
