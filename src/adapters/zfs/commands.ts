@@ -1,0 +1,70 @@
+/**
+ * The argument vectors of ZFS commands, built only from validated names, so
+ * the live adapter runs exactly what the plan shows and the test adapter
+ * shows the same plan.
+ */
+import { Effect, Result } from "effect"
+import { InvalidName, validateDatasetName, validateDevice, validatePoolName, validatePropertyName, validatePropertyValue } from "../command/names.ts"
+import type { LayoutVdev } from "./Zfs.ts"
+
+const check = (result: Result.Result<string, InvalidName>) => Effect.fromResult(result)
+
+/** Quoted for a human to read or paste into a shell; plain words stay as they are. */
+export const display = (argv: ReadonlyArray<string>): string =>
+  argv.map((arg) => (/^[A-Za-z0-9_.,:=/@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)).join(" ")
+
+const propertyArgs = (properties: Readonly<Record<string, string>> | undefined, flag: "-o" | "-O" = "-o") =>
+  Effect.forEach(Object.entries(properties ?? {}), ([name, value]) =>
+    Effect.gen(function*() {
+      yield* check(validatePropertyName(name))
+      yield* check(validatePropertyValue(value))
+      return [flag, `${name}=${value}`]
+    })).pipe(Effect.map((pairs) => pairs.flat()))
+
+const KIND_WORD: Readonly<Record<LayoutVdev["kind"], string | undefined>> = {
+  stripe: undefined,
+  mirror: "mirror",
+  raidz1: "raidz1",
+  raidz2: "raidz2",
+  raidz3: "raidz3"
+}
+
+export const createPoolArgv = (
+  pool: string,
+  vdevs: ReadonlyArray<LayoutVdev>,
+  properties?: Readonly<Record<string, string>>
+) =>
+  Effect.gen(function*() {
+    yield* check(validatePoolName(pool))
+    const layout: Array<string> = []
+    for (const vdev of vdevs) {
+      const word = KIND_WORD[vdev.kind]
+      if (word !== undefined) layout.push(word)
+      for (const disk of vdev.disks) layout.push(yield* check(validateDevice(disk)))
+    }
+    return ["zpool", "create", ...(yield* propertyArgs(properties)), pool, ...layout]
+  })
+
+export const createDatasetArgv = (dataset: string, properties?: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    yield* check(validateDatasetName(dataset))
+    return ["zfs", "create", ...(yield* propertyArgs(properties)), dataset]
+  })
+
+export const setPropertyArgv = (dataset: string, property: string, value: string) =>
+  Effect.gen(function*() {
+    yield* check(validateDatasetName(dataset))
+    yield* check(validatePropertyName(property))
+    yield* check(validatePropertyValue(value))
+    return ["zfs", "set", `${property}=${value}`, dataset]
+  })
+
+export const destroyArgv = (dataset: string, recursive: boolean) =>
+  Effect.gen(function*() {
+    yield* check(validateDatasetName(dataset, { allowSnapshot: true }))
+    if (!dataset.includes("/") && !dataset.includes("@")) {
+      // A pool's root dataset cannot be destroyed with zfs destroy; zpool destroy is a different, rarer act.
+      return yield* Effect.fail(new InvalidName({ kind: "dataset", name: dataset, reason: "it is a pool's root dataset; destroying a pool is not offered" }))
+    }
+    return ["zfs", "destroy", ...(recursive ? ["-r"] : []), dataset]
+  })
