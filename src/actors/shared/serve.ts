@@ -3,47 +3,82 @@
  * message runs an effect (the agent is busy until it settles) and is
  * answered with its result, or rejected with its error in words. Messages
  * whose capability is still planned are rejected at once, saying so.
+ *
+ * With `every`, the agent also does periodic work (a poll of the pools, a
+ * daily SMART reading): once at start, then `intervalMs` after each run ends.
+ * Requests that arrive while it runs wait in the mailbox. The periodic effect
+ * must handle its own errors (log them); a failure is logged here as a last
+ * resort and the schedule goes on.
  */
 import { Effect } from "effect"
-import { emit, setup } from "xstate"
+import { assign, emit, setup } from "xstate"
 import { AgentEnv, type AgentEmitted, type AgentMessage, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { notBuiltYet, type PlannedCapability } from "./planned.ts"
+
+/** A shorter interval would starve the mailbox. */
+const MIN_INTERVAL_MS = 100
 
 export const serviceMachine = <Message extends AgentMessage, Served extends Message["type"]>(options: {
   readonly served: ReadonlyArray<Served>
   readonly serve: (message: Extract<Message, { readonly type: Served }>) => Effect.Effect<unknown, unknown>
   /** every message type not served, with the capability that will handle it */
   readonly planned: { readonly [Type in Exclude<Message["type"], Served>]: PlannedCapability }
+  readonly every?: { readonly intervalMs: number; readonly run: Effect.Effect<void, unknown> }
 }) =>
   Effect.gen(function*() {
     const env = yield* AgentEnv
+    const every = options.every
     type Served_ = Extract<Message, { readonly type: Served }>
     // The machine sees plain agent messages: the runtime has checked each against the agent's schema.
+    // The interval runs in `up`, so serving a request does not restart it; a
+    // run that falls due while a request is served starts when it is answered.
     return setup({
-      types: { events: {} as AgentMessage, emitted: {} as AgentEmitted },
-      actors: { serve: env.fromEffect((message: AgentMessage) => options.serve(message as Served_)) }
+      types: { context: {} as { due: boolean }, events: {} as AgentMessage, emitted: {} as AgentEmitted },
+      actors: {
+        serve: env.fromEffect((message: AgentMessage) => options.serve(message as Served_)),
+        periodic: env.fromEffect(() =>
+          every === undefined
+            ? Effect.void
+            : every.run.pipe(Effect.catch((error) => Effect.logWarning(`periodic work failed: ${describeError(error)}`)))
+        )
+      },
+      delays: { interval: every === undefined ? 0 : Math.max(MIN_INTERVAL_MS, every.intervalMs) },
+      guards: { due: ({ context }) => context.due }
     }).createMachine({
       id: env.self,
-      initial: "ready",
+      context: { due: false },
+      initial: every === undefined ? "up" : "periodic",
       states: {
-        ready: {
-          on: {
-            ...Object.fromEntries(options.served.map((type) => [type, "serving"])),
-            ...Object.fromEntries(
-              Object.entries<PlannedCapability>(options.planned).map(([type, capability]) => [
-                type,
-                { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }
-              ])
-            )
-          }
+        periodic: {
+          entry: assign({ due: false }),
+          // onError is a defect the runtime has reported; the schedule goes on.
+          invoke: { src: "periodic", onDone: "up", onError: "up" }
         },
-        serving: {
-          invoke: {
-            src: "serve",
-            input: ({ event }) => event,
-            onDone: { target: "ready", actions: emit(({ event }) => replyWith(event.output)) },
-            onError: { target: "ready", actions: emit(({ event }) => rejectWith(describeError(event.error))) }
+        up: {
+          ...(every === undefined ? {} : { after: { interval: { actions: assign({ due: true }) } } }),
+          initial: "ready",
+          states: {
+            ready: {
+              always: { guard: "due", target: `#${env.self}.periodic` },
+              on: {
+                ...Object.fromEntries(options.served.map((type) => [type, "serving"])),
+                ...Object.fromEntries(
+                  Object.entries<PlannedCapability>(options.planned).map(([type, capability]) => [
+                    type,
+                    { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }
+                  ])
+                )
+              }
+            },
+            serving: {
+              invoke: {
+                src: "serve",
+                input: ({ event }) => event,
+                onDone: { target: "ready", actions: emit(({ event }) => replyWith(event.output)) },
+                onError: { target: "ready", actions: emit(({ event }) => rejectWith(describeError(event.error))) }
+              }
+            }
           }
         }
       }
