@@ -25,6 +25,9 @@ import type { Notify } from "../adapters/systemd/Notify.ts"
 import type { ServiceManager } from "../adapters/systemd/ServiceManager.ts"
 import type { StateStore } from "../adapters/state/StateStore.ts"
 import type { SystemFacts } from "../adapters/system/SystemFacts.ts"
+import type { Disks } from "../adapters/disks/Disks.ts"
+import type { Smart } from "../adapters/smart/Smart.ts"
+import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -67,7 +70,19 @@ import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
-export type RosterServices = SystemFacts | ProcStats | StateStore | Gateway | Notify | ServiceManager | Memory | Keyring | AuditLedger
+export type RosterServices =
+  | SystemFacts
+  | ProcStats
+  | StateStore
+  | Gateway
+  | Notify
+  | ServiceManager
+  | Memory
+  | Keyring
+  | AuditLedger
+  | Zfs
+  | Disks
+  | Smart
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -8,7 +8,11 @@
 import { mkdtemp } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
+import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
+import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
+import * as SmartLive from "../adapters/smart/SmartLive.ts"
+import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as StateStoreLive from "../adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
@@ -36,7 +40,9 @@ const liveAdapters = (
     Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir))),
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
-    ServiceManagerLive.layer()
+    ServiceManagerLive.layer(),
+    // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
+    Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer).pipe(Layer.provide(CommandRunnerLive.layer()))
   )
 
 export const runDaemon = async (command: Parsed): Promise<number> => {

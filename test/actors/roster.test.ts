@@ -8,6 +8,9 @@ import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
+import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 
@@ -33,6 +36,9 @@ const testAdapters = Layer.mergeAll(
   StateStoreTest.layer(),
   MemoryTest,
   testSecurity,
+  ZfsTest.layer(ZfsTest.model({ installed: false })),
+  DisksTest.layer({ devices: [] }),
+  SmartTest.layer({ reports: new Map() }),
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

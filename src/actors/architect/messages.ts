@@ -10,7 +10,9 @@ export const ArchitectMessages = Schema.Union([
   Schema.Struct({
     type: Schema.Literal("recommend"),
     goal: Schema.optionalKey(LayoutGoal),
-    disks: Schema.optionalKey(Schema.NonEmptyArray(Device))
+    /** Only these disks (by default: every whole disk not in use). */
+    disks: Schema.optionalKey(Schema.NonEmptyArray(Device)),
+    pool: Schema.optionalKey(PoolName)
   }),
   Schema.Struct({ type: Schema.Literal("validate"), pool: PoolName, vdevs: Schema.NonEmptyArray(Vdev) })
 ])

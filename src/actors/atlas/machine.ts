@@ -1,16 +1,70 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * ATLAS: where the space went, for a path or a dataset's mountpoint. The scan
+ * is bounded (entries and time, whichever runs out first, and it says which),
+ * stays on one filesystem unless asked, never follows symlinks, reports its
+ * progress on the event stream, and stops when the request is cancelled.
+ */
+import { Effect } from "effect"
+import { Zfs } from "../../adapters/zfs/Zfs.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { scanUsage } from "../../storage/scan.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { AtlasMessage } from "./messages.ts"
 
-const usageMap = plannedCapability("usage-map", "reports used and available space per dataset and share")
-const boundedScan = plannedCapability(
-  "bounded-scan",
-  "scans a path within a file-count and time budget for its largest files and the space per file type"
-)
+export const atlasCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "usage",
+    available: true,
+    detail: "a bounded scan of a path or a dataset's mountpoint: totals, largest files and directories, file types; " +
+      "one filesystem unless crossFilesystems; symlinks not followed; hard links counted once"
+  },
+  plannedCapability("trends", "keeps each dataset's usage over time and says what grew")
+]
 
-export const atlasCapabilities = [usageMap, boundedScan]
+/** One progress event per this many entries at most. */
+const PROGRESS_EVERY = 50_000
 
-export const atlasMachine = plannedMachine<AtlasMessage>({
-  usage: usageMap,
-  largest: boundedScan,
-  "file-types": boundedScan
+export const atlasMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const zfs = yield* Zfs
+
+  const rootOf = (message: AtlasMessage) =>
+    Effect.gen(function*() {
+      if ((message.path === undefined) === (message.dataset === undefined)) {
+        return yield* Effect.fail(new Error("give exactly one of \"path\" or \"dataset\""))
+      }
+      if (message.path !== undefined) return message.path
+      const [dataset] = yield* zfs.datasets(message.dataset)
+      if (dataset === undefined || dataset.name !== message.dataset) {
+        return yield* Effect.fail(new Error(`no dataset named '${message.dataset}'`))
+      }
+      if (dataset.mountpoint === undefined || dataset.mounted === false) {
+        return yield* Effect.fail(new Error(`dataset '${dataset.name}' is not mounted, so it cannot be scanned`))
+      }
+      return dataset.mountpoint
+    })
+
+  return yield* serviceMachine<AtlasMessage, AtlasMessage["type"]>({
+    served: ["usage"],
+    planned: {},
+    serve: (message) =>
+      Effect.gen(function*() {
+        const root = yield* rootOf(message)
+        let reported = 0
+        const job = `usage ${root}`
+        return yield* scanUsage(root, {
+          ...(message.maxEntries === undefined ? {} : { maxEntries: message.maxEntries }),
+          ...(message.maxMs === undefined ? {} : { maxMs: message.maxMs }),
+          ...(message.crossFilesystems === undefined ? {} : { crossFilesystems: message.crossFilesystems }),
+          ...(message.top === undefined ? {} : { top: message.top }),
+          onProgress: ({ entries, bytes }) => {
+            if (entries - reported < PROGRESS_EVERY) return
+            reported = entries
+            Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
+            void bytes
+          }
+        })
+      })
+  })
 })

@@ -1,12 +1,149 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * LATTICE: ZFS pool health. It reads `zpool status` and `zpool list` every
+ * interval, alerts on what changed (pool and device states, error counters,
+ * capacity levels with hysteresis, scrubs ending with errors), registers a
+ * monthly scrub for each pool with ORBIT, and answers `health` from a fresh
+ * reading. Changes to pools and datasets are planned (the exact command is
+ * returned) and run only when the request says `confirm: true`.
+ */
+import { Clock, Effect } from "effect"
+import { Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { serviceMachine } from "../shared/serve.ts"
+import type { CapacityLevel } from "./capacity.ts"
+import { LatticeConfig } from "./config.ts"
+import { alertsBetween, capacityLevels, type PoolHealth, poolHealth } from "./health.ts"
 import type { LatticeMessage } from "./messages.ts"
 
-const poolHealth = plannedCapability(
-  "pool-health",
-  "reads `zpool status -j` and `zpool list -j`: pool state, capacity, error counters, degraded vdevs"
-)
-const scrubs = plannedCapability("scrubs", "starts and pauses scrubs and reports their progress")
+export const latticeCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "pool-health",
+    available: true,
+    detail: "reads `zpool status -j` and `zpool list -j`: pool and device states, error counters, capacity levels 80/90/95% with hysteresis, alerts on changes"
+  },
+  {
+    name: "scrubs",
+    available: true,
+    detail: "starts, pauses and stops scrubs, reports their progress, and schedules a monthly scrub of each pool through ORBIT"
+  },
+  {
+    name: "changes",
+    available: true,
+    detail: "creates pools and datasets, sets properties, destroys datasets: planned with the exact command, run only with confirm"
+  }
+]
 
-export const latticeCapabilities = [poolHealth, scrubs]
+/** ORBIT schedule names allow letters, digits, '_', '.', '-'; pool names may also hold ':'. */
+const scheduleName = (pool: string) => `scrub-${pool.replaceAll(":", "_")}`.slice(0, 64)
 
-export const latticeMachine = plannedMachine<LatticeMessage>({ pools: poolHealth, pool: poolHealth, scrub: scrubs })
+export const latticeMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const zfs = yield* Zfs
+  const config = yield* LatticeConfig
+
+  let levels: ReadonlyMap<string, CapacityLevel> = new Map()
+  let last: ReadonlyArray<PoolHealth> | undefined
+  let lastProblem: string | undefined
+  const scheduled = new Set<string>()
+
+  /** A fresh reading of every pool (or one), folded into the capacity levels. */
+  const read = (pool?: string) =>
+    Effect.gen(function*() {
+      const [statuses, summaries] = yield* Effect.all([zfs.status(pool), zfs.pools])
+      const wanted: ReadonlyArray<PoolSummary> = pool === undefined ? summaries : summaries.filter((s) => s.name === pool)
+      const next = capacityLevels(levels, wanted, config.capacity, config.hysteresisPoints)
+      return statuses.map((status: PoolStatus) =>
+        poolHealth(status, wanted.find((s) => s.name === status.name), next.get(status.name) ?? "ok")
+      )
+    })
+
+  const logAlert = (alert: { readonly severity: string; readonly text: string }) =>
+    alert.severity === "info" ? Effect.logInfo(alert.text) : alert.severity === "warning" ? Effect.logWarning(alert.text) : Effect.logError(alert.text)
+
+  /** Registers a scrub with ORBIT once per pool; an existing schedule (from an earlier run) is kept. */
+  const scheduleScrub = (pool: string, cron: string) =>
+    env.system.ask("ORBIT", {
+      type: "add",
+      name: scheduleName(pool),
+      cron,
+      target: env.self,
+      message: { type: "scrub", pool, action: "start" }
+    }).pipe(
+      Effect.map((reply) => ({ scheduled: scheduleName(pool), cron, reply })),
+      Effect.catch((error) =>
+        error.message.includes("already exists")
+          ? Effect.succeed({ scheduled: scheduleName(pool), cron, reply: "already scheduled" })
+          : Effect.fail(error)
+      )
+    )
+
+  const poll = Effect.gen(function*() {
+    const health = yield* read()
+    lastProblem = undefined
+    levels = new Map(health.map((p) => [p.name, p.capacity?.level ?? "ok"]))
+    yield* Effect.forEach(alertsBetween(last, health, config.capacity), logAlert, { discard: true })
+    last = health
+    if (!config.scheduleScrubs) return
+    for (const pool of health) {
+      if (scheduled.has(pool.name)) continue
+      const done = yield* Effect.exit(scheduleScrub(pool.name, config.scrubCron))
+      if (done._tag === "Success") scheduled.add(pool.name)
+    }
+  }).pipe(
+    // A machine without ZFS, or a failing zpool, is logged once, not every minute.
+    Effect.catch((error) =>
+      error.message === lastProblem
+        ? Effect.void
+        : Effect.sync(() => (lastProblem = error.message)).pipe(Effect.andThen(Effect.logWarning(`cannot read pools: ${error.message}`)))
+    )
+  )
+
+  return yield* serviceMachine<LatticeMessage, LatticeMessage["type"]>({
+    served: ["health", "datasets", "scrub", "schedule-scrub", "create-pool", "create-dataset", "set", "destroy"],
+    planned: {},
+    every: { intervalMs: config.intervalMs, run: poll },
+    serve: (message) => {
+      switch (message.type) {
+        case "health":
+          return Effect.gen(function*() {
+            const pools = yield* read(message.pool)
+            if (message.pool !== undefined && pools.length === 0) return yield* Effect.fail(new Error(`no pool named '${message.pool}'`))
+            const checkedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+            return { checkedAt, healthy: pools.every((p) => p.healthy), pools }
+          })
+        case "datasets":
+          return Effect.map(zfs.datasets(message.root), (datasets) => ({ datasets }))
+        case "scrub": {
+          const { action, pool } = message
+          if (action === "status") return Effect.map(zfs.status(pool), (pools) => ({ pool, scrub: pools[0]?.scan }))
+          return Effect.gen(function*() {
+            yield* zfs.scrub(pool, action)
+            yield* Effect.logInfo(`scrub of ${pool}: ${action}`)
+            const pools = yield* zfs.status(pool)
+            return { pool, action, scrub: pools[0]?.scan }
+          })
+        }
+        case "schedule-scrub":
+          return Effect.tap(scheduleScrub(message.pool, message.cron ?? config.scrubCron), () =>
+            Effect.sync(() => scheduled.add(message.pool)))
+        case "create-pool":
+          return zfs.createPool(message.pool, message.vdevs, {
+            confirm: message.confirm === true,
+            ...(message.properties === undefined ? {} : { properties: message.properties })
+          })
+        case "create-dataset":
+          return zfs.createDataset(message.dataset, {
+            confirm: message.confirm === true,
+            ...(message.properties === undefined ? {} : { properties: message.properties })
+          })
+        case "set":
+          return zfs.setProperty(message.dataset, message.property, message.value, { confirm: message.confirm === true })
+        case "destroy":
+          return zfs.destroy(message.dataset, {
+            confirm: message.confirm === true,
+            ...(message.recursive === undefined ? {} : { recursive: message.recursive })
+          })
+      }
+    }
+  })
+})

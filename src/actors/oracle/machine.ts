@@ -1,15 +1,155 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * ORACLE: disk-failure risk from SMART. Once a day (and on every `assess`) it
+ * reads each disk with smartctl, keeps one observation a day per disk in the
+ * state directory, and judges the disk on the reading and on how its counters
+ * moved (src/storage/risk.ts). Alerts go to the event stream once per rise:
+ * a stable non-zero count alerts once, not every day.
+ */
+import { Clock, Effect, Option } from "effect"
+import { Smart, type SmartReport } from "../../adapters/smart/Smart.ts"
+import { StateStore } from "../../adapters/state/StateStore.ts"
+import type { Capability } from "../../runtime/Agent.ts"
+import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "../../storage/risk.ts"
+import { serviceMachine } from "../shared/serve.ts"
+import { OracleConfig } from "./config.ts"
+import { asHistory, DAY_MS, type DiskHistory, historyKey, identityOf, record } from "./history.ts"
 import type { OracleMessage } from "./messages.ts"
 
-const failurePrediction = plannedCapability(
-  "failure-prediction",
-  "scores each disk's failure risk from SMART attributes 5/187/188/197/198, NVMe media errors and wear"
-)
-const trends = plannedCapability(
-  "trends",
-  "keeps those attributes over time and flags disks whose counters are growing"
-)
+export const oracleCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "failure-risk",
+    available: true,
+    detail: "per-disk risk (ok/watch/warn/critical), a score and the evidence in words, from `smartctl --json -x`: " +
+      "ATA 5/187/188/197/198 and their growth, pre-fail attributes at threshold, failed self-tests, NVMe critical warning, " +
+      "media errors, wear and spare, temperature"
+  },
+  {
+    name: "history",
+    available: true,
+    detail: "one SMART observation a day per disk (by model and serial) in the state directory; `trend` shows it"
+  }
+]
 
-export const oracleCapabilities = [failurePrediction, trends]
+const ALERTS_KEY = "oracle-alerts"
 
-export const oracleMachine = plannedMachine<OracleMessage>({ assess: failurePrediction, trend: trends })
+export const oracleMachine = Effect.gen(function*() {
+  const smart = yield* Smart
+  const store = yield* StateStore
+  const config = yield* OracleConfig
+
+  const loadHistory = (report: SmartReport) =>
+    Effect.gen(function*() {
+      const identity = identityOf(report)
+      const fresh: DiskHistory<Observation> = {
+        identity,
+        device: report.device,
+        model: report.model,
+        serial: report.serial,
+        observations: []
+      }
+      const stored = yield* Effect.catch(store.read(historyKey(identity)), (error) =>
+        Effect.as(Effect.logWarning(`${error.message}; the history of ${report.device} starts again`), Option.none()))
+      if (Option.isNone(stored)) return fresh
+      const history = asHistory<Observation>(stored.value, identity)
+      if (history === undefined) {
+        yield* Effect.logWarning(`the stored history of ${report.device} has an unexpected shape; it starts again`)
+        return fresh
+      }
+      return { ...history, device: report.device }
+    })
+
+  const loadMemos = Effect.map(
+    Effect.catch(store.read(ALERTS_KEY), () => Effect.succeed(Option.none())),
+    (stored): Record<string, AlertMemo> =>
+      Option.isSome(stored) && typeof stored.value === "object" && stored.value !== null
+        ? { ...(stored.value as Record<string, AlertMemo>) }
+        : {}
+  )
+
+  const describeDisk = (report: SmartReport, assessment: Assessment, days: number) => ({
+    device: report.device,
+    model: report.model,
+    serial: report.serial,
+    protocol: report.protocol,
+    ...assessment,
+    historyDays: days
+  })
+
+  /** Reads, records and judges one disk; alerts when the judgement calls for it. */
+  const assessDisk = (device: string, memos: Record<string, AlertMemo>) =>
+    Effect.gen(function*() {
+      const report = yield* smart.read(device)
+      const now = yield* Clock.currentTimeMillis
+      const observation = observe(report, now)
+      const before = yield* loadHistory(report)
+      const history = record(before, observation, config.historyDays)
+      yield* Effect.catch(store.write(historyKey(history.identity), history), (error) =>
+        Effect.logWarning(`cannot keep the SMART history of ${device}: ${error.message}`))
+      const assessment = assess(device, observation, before.observations)
+      const decision = alertDecision(memos[history.identity], assessment)
+      if (decision.memo === undefined) delete memos[history.identity]
+      else memos[history.identity] = decision.memo
+      if (decision.cleared) yield* Effect.logInfo(`${device}: back to ok`)
+      if (decision.alert) {
+        const text = `${device} (${report.model ?? "unknown model"}${report.serial === undefined ? "" : `, serial ${report.serial}`}): ` +
+          `${assessment.level}, score ${assessment.score}: ${assessment.evidence.map((e) => e.text).join("; ")}`
+        yield* assessment.level === "critical" ? Effect.logError(text) : Effect.logWarning(text)
+      }
+      return describeDisk(report, assessment, history.observations.length)
+    })
+
+  /** Every disk smartctl can open; one that cannot be read is reported, not fatal. */
+  const assessAll = Effect.gen(function*() {
+    const devices = yield* smart.scan
+    const memos = yield* loadMemos
+    const disks: Array<unknown> = []
+    const unreadable: Array<{ device: string; reason: string }> = []
+    for (const device of devices) {
+      if (device.openError !== undefined) {
+        unreadable.push({ device: device.name, reason: device.openError })
+        continue
+      }
+      const result = yield* Effect.result(assessDisk(device.name, memos))
+      if (result._tag === "Success") disks.push(result.success)
+      else unreadable.push({ device: device.name, reason: result.failure.message })
+    }
+    yield* Effect.catch(store.write(ALERTS_KEY, memos), (error) => Effect.logWarning(`cannot keep alert state: ${error.message}`))
+    return { assessedAt: new Date(yield* Clock.currentTimeMillis).toISOString(), disks, unreadable }
+  })
+
+  let lastProblem: string | undefined
+  const daily = assessAll.pipe(
+    Effect.tap(() => Effect.sync(() => (lastProblem = undefined))),
+    Effect.catch((error) =>
+      error.message === lastProblem
+        ? Effect.void
+        : Effect.sync(() => (lastProblem = error.message)).pipe(Effect.andThen(Effect.logWarning(`cannot read SMART data: ${error.message}`)))
+    )
+  )
+
+  return yield* serviceMachine<OracleMessage, OracleMessage["type"]>({
+    served: ["assess", "trend"],
+    planned: {},
+    every: { intervalMs: config.intervalMs, run: Effect.asVoid(daily) },
+    serve: (message) => {
+      switch (message.type) {
+        case "assess":
+          return message.device === undefined
+            ? assessAll
+            : Effect.gen(function*() {
+              const memos = yield* loadMemos
+              const disk = yield* assessDisk(message.device!, memos)
+              yield* Effect.catch(store.write(ALERTS_KEY, memos), () => Effect.void)
+              return disk
+            })
+        case "trend":
+          return Effect.gen(function*() {
+            const report = yield* smart.read(message.device)
+            const history = yield* loadHistory(report)
+            const since = (yield* Clock.currentTimeMillis) - (message.days ?? 30) * DAY_MS
+            return { ...history, observations: history.observations.filter((o) => o.at > since) }
+          })
+      }
+    }
+  })
+})

@@ -11,7 +11,7 @@
  * resort and the schedule goes on.
  */
 import { Effect } from "effect"
-import { assign, emit, setup } from "xstate"
+import { emit, setup } from "xstate"
 import { AgentEnv, type AgentEmitted, type AgentMessage, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { notBuiltYet, type PlannedCapability } from "./planned.ts"
@@ -31,10 +31,14 @@ export const serviceMachine = <Message extends AgentMessage, Served extends Mess
     const every = options.every
     type Served_ = Extract<Message, { readonly type: Served }>
     // The machine sees plain agent messages: the runtime has checked each against the agent's schema.
-    // The interval runs in `up`, so serving a request does not restart it; a
-    // run that falls due while a request is served starts when it is answered.
-    return setup({
-      types: { context: {} as { due: boolean }, events: {} as AgentMessage, emitted: {} as AgentEmitted },
+    const on = Object.fromEntries([
+      ...options.served.map((type) => [type, { target: "serving" }] as const),
+      ...Object.entries<PlannedCapability>(options.planned).map(([type, capability]) =>
+        [type, { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }] as const
+      )
+    ])
+    const machine = setup({
+      types: { events: {} as AgentMessage, emitted: {} as AgentEmitted },
       actors: {
         serve: env.fromEffect((message: AgentMessage) => options.serve(message as Served_)),
         periodic: env.fromEffect(() =>
@@ -43,42 +47,41 @@ export const serviceMachine = <Message extends AgentMessage, Served extends Mess
             : every.run.pipe(Effect.catch((error) => Effect.logWarning(`periodic work failed: ${describeError(error)}`)))
         )
       },
-      delays: { interval: every === undefined ? 0 : Math.max(MIN_INTERVAL_MS, every.intervalMs) },
-      guards: { due: ({ context }) => context.due }
-    }).createMachine({
-      id: env.self,
-      context: { due: false },
-      initial: every === undefined ? "up" : "periodic",
+      actions: {
+        reply: emit(({ event }) => replyWith((event as unknown as { readonly output: unknown }).output)),
+        reject: emit(({ event }) => rejectWith(describeError((event as unknown as { readonly error: unknown }).error)))
+      },
+      delays: { interval: every === undefined ? 0 : Math.max(MIN_INTERVAL_MS, every.intervalMs) }
+    })
+    const requests = {
+      initial: "ready",
       states: {
-        periodic: {
-          entry: assign({ due: false }),
-          // onError is a defect the runtime has reported; the schedule goes on.
-          invoke: { src: "periodic", onDone: "up", onError: "up" }
-        },
-        up: {
-          ...(every === undefined ? {} : { after: { interval: { actions: assign({ due: true }) } } }),
-          initial: "ready",
+        ready: { on },
+        serving: {
+          invoke: {
+            src: "serve",
+            input: ({ event }: { readonly event: AgentMessage }) => event,
+            onDone: { target: "ready", actions: "reply" },
+            onError: { target: "ready", actions: "reject" }
+          }
+        }
+      }
+    } as const
+    if (every === undefined) return machine.createMachine({ id: env.self, ...requests })
+    // Periodic work runs in a region of its own, so a request is always
+    // accepted; the runtime answers it once every running effect has settled,
+    // so a request that arrives during a run waits for that run.
+    return machine.createMachine({
+      id: env.self,
+      type: "parallel",
+      states: {
+        requests,
+        schedule: {
+          initial: "running",
           states: {
-            ready: {
-              always: { guard: "due", target: `#${env.self}.periodic` },
-              on: {
-                ...Object.fromEntries(options.served.map((type) => [type, "serving"])),
-                ...Object.fromEntries(
-                  Object.entries<PlannedCapability>(options.planned).map(([type, capability]) => [
-                    type,
-                    { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }
-                  ])
-                )
-              }
-            },
-            serving: {
-              invoke: {
-                src: "serve",
-                input: ({ event }) => event,
-                onDone: { target: "ready", actions: emit(({ event }) => replyWith(event.output)) },
-                onError: { target: "ready", actions: emit(({ event }) => rejectWith(describeError(event.error))) }
-              }
-            }
+            // onError is a defect the runtime has reported; the schedule goes on.
+            running: { invoke: { src: "periodic", onDone: "waiting", onError: "waiting" } },
+            waiting: { after: { interval: "running" } }
           }
         }
       }

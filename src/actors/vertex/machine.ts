@@ -1,15 +1,57 @@
-import { plannedCapability, plannedMachine } from "../shared/planned.ts"
+/**
+ * VERTEX: the storage topology (disk → partition → vdev → pool → dataset →
+ * mountpoint) from lsblk and ZFS, read fresh for each question, and what a
+ * disk's death would do given the redundancy above it. A machine without ZFS
+ * still has a topology: its disks and partitions.
+ */
+import { Effect } from "effect"
+import { Disks } from "../../adapters/disks/Disks.ts"
+import { Zfs } from "../../adapters/zfs/Zfs.ts"
+import type { Capability } from "../../runtime/Agent.ts"
+import { buildTopology, impact, topologyView } from "../../storage/topology.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { serviceMachine } from "../shared/serve.ts"
 import type { VertexMessage } from "./messages.ts"
 
-const topology = plannedCapability(
-  "topology",
-  "builds the graph disk → vdev → pool → dataset → share from ZFS and the share config"
-)
-const blastRadius = plannedCapability(
-  "blast-radius",
-  "lists what degrades or is lost if a node fails, given the redundancy above it"
-)
+export const vertexCapabilities: ReadonlyArray<Capability> = [
+  {
+    name: "topology",
+    available: true,
+    detail: "the graph disk → partition → vdev → pool → dataset → mountpoint, from `lsblk -J -b -O`, `zpool status -j` and `zfs list -j`"
+  },
+  {
+    name: "impact",
+    available: true,
+    detail: "which pools and datasets degrade or fail if a disk dies, counting devices already failed and each vdev's redundancy"
+  },
+  plannedCapability("shares", "adds the SMB/NFS shares BRIDGE exports to the graph")
+]
 
-export const vertexCapabilities = [topology, blastRadius]
+export const vertexMachine = Effect.gen(function*() {
+  const disks = yield* Disks
+  const zfs = yield* Zfs
 
-export const vertexMachine = plannedMachine<VertexMessage>({ topology, "blast-radius": blastRadius })
+  /** Pools and datasets, or none (with the reason) when ZFS is not installed or cannot be read. */
+  const zfsState = Effect.all([zfs.status(), zfs.datasets()]).pipe(
+    Effect.map(([pools, datasets]) => ({ pools, datasets, zfs: "ok" as string })),
+    Effect.catch((error) => Effect.succeed({ pools: [], datasets: [], zfs: error.message }))
+  )
+
+  const current = Effect.gen(function*() {
+    const [devices, state] = yield* Effect.all([disks.list, zfsState])
+    return { topology: buildTopology({ devices, pools: state.pools, datasets: state.datasets }), zfs: state.zfs }
+  })
+
+  return yield* serviceMachine<VertexMessage, VertexMessage["type"]>({
+    served: ["topology", "impact"],
+    planned: {},
+    serve: (message) => {
+      switch (message.type) {
+        case "topology":
+          return Effect.map(current, ({ topology, zfs }) => ({ ...topologyView(topology), ...(zfs === "ok" ? {} : { zfs }) }))
+        case "impact":
+          return Effect.map(current, ({ topology, zfs }) => ({ ...impact(topology, message.disk), ...(zfs === "ok" ? {} : { zfs }) }))
+      }
+    }
+  })
+})

@@ -1,12 +1,8 @@
 import { Schema } from "effect"
-import { Text } from "../shared/fields.ts"
+import { Device } from "../shared/fields.ts"
 
 export const VertexMessages = Schema.Union([
   Schema.Struct({ type: Schema.Literal("topology") }),
-  Schema.Struct({
-    type: Schema.Literal("blast-radius"),
-    kind: Schema.Literals(["disk", "vdev", "pool", "dataset"]),
-    name: Text
-  })
+  Schema.Struct({ type: Schema.Literal("impact"), disk: Device })
 ])
 export type VertexMessage = typeof VertexMessages.Type

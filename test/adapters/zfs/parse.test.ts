@@ -140,7 +140,12 @@ describe("decoders never throw", () => {
     "datasets.int.json",
     "get.json"
   ].map(fixture)
-  const parsers = [parsePoolStatus, parsePoolList, parseDatasetList, (t: string) => parseProperties(t, "tank/photos")]
+  const parsers: ReadonlyArray<(text: string) => Result.Result<unknown, { readonly _tag: string; readonly message: string }>> = [
+    parsePoolStatus,
+    parsePoolList,
+    parseDatasetList,
+    (t: string) => parseProperties(t, "tank/photos")
+  ]
 
   it("on every truncation of every fixture", () => {
     for (const text of all) {
