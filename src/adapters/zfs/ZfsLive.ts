@@ -5,7 +5,7 @@
  * from other failures.
  */
 import { Effect, Layer, type Result } from "effect"
-import { CommandExited, type CommandOutput, CommandRunner, requireSuccess, type RunError } from "../command/Command.ts"
+import { CommandExited, type CommandOutput, CommandRunner, requireSuccess } from "../command/Command.ts"
 import type { DecodeError } from "../command/DecodeError.ts"
 import { validateDatasetName, validatePoolName, validatePropertyName } from "../command/names.ts"
 import { createDatasetArgv, createPoolArgv, destroyArgv, display, setPropertyArgv } from "./commands.ts"
@@ -24,7 +24,7 @@ export const make = (runner: CommandRunner["Service"]): Zfs["Service"] => {
         if (error._tag === "CommandExited" && /invalid option 'j'|unrecognized option.*json/i.test(error.stderr)) {
           return new CommandExited({ ...error, stderr: `this ZFS is older than 2.3 and has no JSON output (-j), which SigmaVault needs: ${error.stderr.split("\n")[0]}` })
         }
-        return error as Exclude<ZfsError, RunError> | Exclude<RunError, { _tag: "ToolMissing" }>
+        return error
       })
     )
   const read = <A>(argv: ReadonlyArray<string>, parse: (text: string) => Result.Result<A, DecodeError>) =>
