@@ -71,6 +71,18 @@ export interface AgentEnvShape {
   ) => PromiseActorLogic<Output, Input>
   /** Reports a long job's progress on the inspection stream (`sigmavault events`); free while nobody watches. */
   readonly progress: (report: ProgressReport) => Effect.Effect<void>
+  /**
+   * Raises an alert: an `Alert` event on the inspection stream (`sigmavault
+   * events --type alert`) and a log line at the matching level (info, warning, error).
+   */
+  readonly alert: (alert: AlertReport) => Effect.Effect<void>
+}
+
+export interface AlertReport {
+  readonly severity: "info" | "warning" | "critical"
+  /** what it is about: "pool tank", "/dev/sdb" */
+  readonly subject: string
+  readonly text: string
 }
 
 export interface ProgressReport {
@@ -330,7 +342,12 @@ export const runIncarnation = (
       progress: ({ job, done, total, unit }) =>
         host.inspecting()
           ? host.publish({ _tag: "Progress", agent: cell.name, job, done, unit, ...(total === undefined ? {} : { total }) })
-          : Effect.void
+          : Effect.void,
+      alert: ({ severity, subject, text }) =>
+        Effect.andThen(
+          severity === "info" ? Effect.logInfo(text) : severity === "warning" ? Effect.logWarning(text) : Effect.logError(text),
+          host.publish({ _tag: "Alert", agent: cell.name, severity, subject, text })
+        )
     }
     const machine = yield* Effect.provideService(cell.definition.machine, AgentEnv, env)
     const mailbox = cell.mailbox

@@ -40,6 +40,15 @@ export const InspectionEvent = Schema.Union([
     total: Schema.optionalKey(Schema.Number),
     unit: Schema.String
   }),
+  /** Something an administrator should know about (a pool degraded, a disk failing), raised by the agent that watches it. */
+  Schema.TaggedStruct("Alert", {
+    ...Base,
+    agent: Schema.String,
+    severity: Schema.Literals(["info", "warning", "critical"]),
+    /** what it is about: "pool tank", "/dev/sdb" */
+    subject: Schema.String,
+    text: Schema.String
+  }),
   Schema.TaggedStruct("DeadLetter", {
     ...Base,
     agent: Schema.String,

@@ -28,7 +28,7 @@ import { OracleConfig, oracleAgent } from "../../src/actors/oracle/index.ts"
 import { OrbitConfig, orbitAgent } from "../../src/actors/orbit/index.ts"
 import { vertexAgent } from "../../src/actors/vertex/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { tree } from "../support/agents.ts"
+import { tree, watch } from "../support/agents.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const devices = Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))
@@ -53,6 +53,7 @@ describe("LATTICE", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [orbitAgent, latticeAgent]) })
+      const events = yield* watch(system)
       yield* TestClock.adjust("1 second")
       const health = (yield* system.injectAsk("LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ name: string; capacity: { percent: number; level: string } }> }
       assert.isTrue(health.healthy)
@@ -73,6 +74,8 @@ describe("LATTICE", () => {
         "Warn: tank: raidz1-0/sdc checksum errors 0 → 14",
         "Warn: pool tank is 91% full, at or above 90% (high)"
       ])
+      const alert = yield* events.until((e) => e._tag === "Alert")
+      assert.deepInclude(alert, { agent: "LATTICE", severity: "warning", subject: "pool tank" })
       // The next readings change nothing: no new alerts.
       const before = logs.lines.length
       yield* TestClock.adjust("61 seconds")

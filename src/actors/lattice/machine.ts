@@ -1,7 +1,8 @@
 /**
  * LATTICE: ZFS pool health. It reads `zpool status` and `zpool list` every
  * interval, alerts on what changed (pool and device states, error counters,
- * capacity levels with hysteresis, scrubs ending with errors), registers a
+ * capacity levels with hysteresis, scrubs ending with errors) as Alert
+ * events on the inspection stream, registers a
  * monthly scrub for each pool with ORBIT, and answers `health` from a fresh
  * reading. Changes to pools and datasets are planned (the exact command is
  * returned) and run only when the request says `confirm: true`.
@@ -12,7 +13,7 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import type { CapacityLevel } from "./capacity.ts"
 import { LatticeConfig } from "./config.ts"
-import { alertsBetween, capacityLevels, type PoolHealth, poolHealth } from "./health.ts"
+import { type Alert, alertsBetween, capacityLevels, type PoolHealth, poolHealth } from "./health.ts"
 import type { LatticeMessage } from "./messages.ts"
 
 export const latticeCapabilities: ReadonlyArray<Capability> = [
@@ -57,8 +58,7 @@ export const latticeMachine = Effect.gen(function*() {
       )
     })
 
-  const logAlert = (alert: { readonly severity: string; readonly text: string }) =>
-    alert.severity === "info" ? Effect.logInfo(alert.text) : alert.severity === "warning" ? Effect.logWarning(alert.text) : Effect.logError(alert.text)
+  const raise = (alert: Alert) => env.alert({ severity: alert.severity, subject: `pool ${alert.pool}`, text: alert.text })
 
   /** Registers a scrub with ORBIT once per pool; an existing schedule (from an earlier run) is kept. */
   const scheduleScrub = (pool: string, cron: string) =>
@@ -81,7 +81,7 @@ export const latticeMachine = Effect.gen(function*() {
     const health = yield* read()
     lastProblem = undefined
     levels = new Map(health.map((p) => [p.name, p.capacity?.level ?? "ok"]))
-    yield* Effect.forEach(alertsBetween(last, health, config.capacity), logAlert, { discard: true })
+    yield* Effect.forEach(alertsBetween(last, health, config.capacity), raise, { discard: true })
     last = health
     if (!config.scheduleScrubs) return
     for (const pool of health) {

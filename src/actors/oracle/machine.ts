@@ -2,13 +2,14 @@
  * ORACLE: disk-failure risk from SMART. Once a day (and on every `assess`) it
  * reads each disk with smartctl, keeps one observation a day per disk in the
  * state directory, and judges the disk on the reading and on how its counters
- * moved (src/storage/risk.ts). Alerts go to the event stream once per rise:
+ * moved (src/storage/risk.ts). Alerts (Alert events on the inspection stream,
+ * and the log) come once per rise:
  * a stable non-zero count alerts once, not every day.
  */
 import { Clock, Effect, Option } from "effect"
 import { Smart, type SmartReport } from "../../adapters/smart/Smart.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
-import type { Capability } from "../../runtime/Agent.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "../../storage/risk.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { OracleConfig } from "./config.ts"
@@ -33,6 +34,7 @@ export const oracleCapabilities: ReadonlyArray<Capability> = [
 const ALERTS_KEY = "oracle-alerts"
 
 export const oracleMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
   const smart = yield* Smart
   const store = yield* StateStore
   const config = yield* OracleConfig
@@ -89,11 +91,11 @@ export const oracleMachine = Effect.gen(function*() {
       const decision = alertDecision(memos[history.identity], assessment)
       if (decision.memo === undefined) delete memos[history.identity]
       else memos[history.identity] = decision.memo
-      if (decision.cleared) yield* Effect.logInfo(`${device}: back to ok`)
+      if (decision.cleared) yield* env.alert({ severity: "info", subject: device, text: `${device}: back to ok` })
       if (decision.alert) {
         const text = `${device} (${report.model ?? "unknown model"}${report.serial === undefined ? "" : `, serial ${report.serial}`}): ` +
           `${assessment.level}, score ${assessment.score}: ${assessment.evidence.map((e) => e.text).join("; ")}`
-        yield* assessment.level === "critical" ? Effect.logError(text) : Effect.logWarning(text)
+        yield* env.alert({ severity: assessment.level === "critical" ? "critical" : "warning", subject: device, text })
       }
       return describeDisk(report, assessment, history.observations.length)
     })

@@ -8,7 +8,7 @@
 import { Clock, Effect } from "effect"
 import { assign, emit, enqueueActions, setup } from "xstate"
 import { ProcStats, type RawSample } from "../../adapters/procfs/ProcStats.ts"
-import { AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import { AgentEnv, type AgentEmitted, type AlertReport, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { type SentryConfigShape, SentryConfig } from "./config.ts"
@@ -47,15 +47,18 @@ const MIN_INTERVAL_MS = 100
 
 const units = { cpu: "% busy", memory: "% used", load: " load per CPU", disk: "% util" } as const
 
-const logTransition = (config: SentryConfigShape) => (transition: AlertTransition) => {
+/** A raised or cleared alarm as an Alert event (and log line): warning when raised, info when cleared. */
+const alertOf = (config: SentryConfigShape, transition: AlertTransition): AlertReport => {
   const value = `${transition.value.toFixed(transition.metric === "load" ? 2 : 1)}${units[transition.metric]}`
   return transition.change === "raised"
-    ? Effect.logWarning(
-      `alert raised: ${transition.key} at ${value}, at or above ${transition.threshold} for ${
+    ? {
+      severity: "warning",
+      subject: transition.key,
+      text: `alert raised: ${transition.key} at ${value}, at or above ${transition.threshold} for ${
         config.thresholds[transition.metric].forSamples
       } consecutive samples` + (transition.precedents === undefined ? "" : `; ${describePrecedents(transition.precedents)}`)
-    )
-    : Effect.logInfo(`alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}`)
+    }
+    : { severity: "info", subject: transition.key, text: `alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}` }
 }
 
 export const sentryMachine = Effect.gen(function*() {
@@ -78,7 +81,7 @@ export const sentryMachine = Effect.gen(function*() {
         transition.change === "raised" ? withPrecedents(transition, metrics) : Effect.succeed(transition))
       const enriched = new Map(evaluated.transitions.map((transition, i) => [transition, transitions[i]!]))
       const book = { ...evaluated.book, history: evaluated.book.history.map((entry) => enriched.get(entry) ?? entry) }
-      yield* Effect.forEach(transitions, logTransition(config), { discard: true })
+      yield* Effect.forEach(transitions, (transition) => env.alert(alertOf(config, transition)), { discard: true })
       return { sample, latest: { ...metrics, takenAt }, book }
     }).pipe(
       // A failure that repeats every interval is logged once, when it starts.
