@@ -35,6 +35,8 @@ const main = async (): Promise<number> => {
     case "keygen":
     case "audit":
       return (await import("./cli/crypto.ts")).runCryptoCommand(command, process.env)
+    case "inspect":
+      return (await import("./inspect/command.ts")).runInspectCommand(command, process.env)
     default:
       return (await import("./cli/commands.ts")).runClientCommand(command, process.env)
   }

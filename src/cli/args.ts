@@ -87,6 +87,18 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   { name: "status", args: "", summary: "the daemon at a glance", flags: [socketFlag, jsonFlag] },
   {
+    name: "inspect",
+    args: "",
+    summary: "watch the supervision tree live in the terminal (q quits, ? shows the keys)",
+    flags: [
+      socketFlag,
+      { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" }
+    ],
+    details: "Reads the daemon's status and tree at each refresh; reconnects when the daemon comes back.\n" +
+      "Colours follow the terminal; NO_COLOR or TERM=dumb turns them off. This version only watches:\n" +
+      "injecting messages and restarting or stopping agents are not built yet."
+  },
+  {
     name: "keygen",
     args: "",
     summary: "create an X-Wing (ML-KEM-768 + X25519) key pair; the secret key file is sealed with a passphrase",

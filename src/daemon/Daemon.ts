@@ -35,6 +35,28 @@ export interface DaemonSettings {
 
 export const ExitCode = { ok: 0, failed: 1 } as const
 
+/**
+ * Event-loop lag as `status` reports it: a timer every 500 ms measures how
+ * late it fires; the figure is the worst of the last few seconds. Cheaper and
+ * more portable (Bun included) than perf_hooks' histogram.
+ */
+const eventLoopLag = Effect.acquireRelease(
+  Effect.sync(() => {
+    const PERIOD_MS = 500
+    const window: Array<number> = []
+    let expected = performance.now() + PERIOD_MS
+    const timer = setInterval(() => {
+      const now = performance.now()
+      window.push(Math.max(0, now - expected))
+      if (window.length > 10) window.shift()
+      expected = now + PERIOD_MS
+    }, PERIOD_MS)
+    timer.unref()
+    return { timer, current: () => Math.round(Math.max(0, ...window) * 10) / 10 }
+  }),
+  ({ timer }) => Effect.sync(() => clearInterval(timer))
+)
+
 /** Resolves on the first SIGINT or SIGTERM; a second one is left to the default handler (immediate exit). */
 const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
   const onSignal = (signal: NodeJS.Signals) => {
@@ -69,12 +91,15 @@ export const run = (
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
     yield* Effect.yieldNow
     let connections = () => 0
+    const lag = yield* eventLoopLag
     const statusExtras = () => ({
       version: `${version} (${commit})`,
       pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       socket: settings.socketPath,
-      connections: connections()
+      connections: connections(),
+      rssBytes: process.memoryUsage.rss(),
+      eventLoopLagMs: lag.current()
     })
     const server = yield* ControlServer.start(system, {
       socketPath: settings.socketPath,

@@ -1,0 +1,312 @@
+/**
+ * The inspector's state, without a terminal: snapshots of the daemon read
+ * over the control socket, the rows they make (rates from consecutive
+ * snapshots), sorting, filtering, collapsed tiers, selection, and the
+ * connection's life (connected, disconnected and retrying). Keys become
+ * actions and actions a new state, so all of it is tested as plain data.
+ */
+import type { TreeNode } from "../runtime/ActorSystem.ts"
+import type { AgentStatus } from "../runtime/Agent.ts"
+
+export interface DaemonStatus {
+  readonly version: string
+  readonly pid: number
+  readonly uptimeSeconds: number
+  readonly connections: number
+  readonly rssBytes?: number | undefined
+  readonly eventLoopLagMs?: number | undefined
+  readonly summary: { readonly agents: number; readonly running: number; readonly restarting: number; readonly failed: number; readonly stopped: number; readonly deadLetters: number }
+}
+
+export interface Snapshot {
+  /** Client clock, milliseconds, when the snapshot arrived. */
+  readonly at: number
+  readonly status: DaemonStatus
+  readonly tree: TreeNode
+}
+
+export const COLUMNS = ["name", "state", "mailbox", "rate", "p99", "restarts", "dead"] as const
+export type Column = (typeof COLUMNS)[number]
+
+export interface Row {
+  /** Unique among rows: OMNISCIENT is both a supervisor and an agent. */
+  readonly key: string
+  readonly kind: "supervisor" | "agent"
+  readonly name: string
+  readonly depth: number
+  readonly tier: string
+  /** XState state value for agents; lifecycle for supervisors. */
+  readonly state: string
+  readonly lifecycle: string
+  readonly mailbox: number
+  readonly highWater: number
+  /** Messages handled per second since the previous snapshot; undefined on the first. */
+  readonly rate: number | undefined
+  readonly p99Us: number
+  readonly restarts: number
+  /** Restarted since the previous snapshot or within the last minute. */
+  readonly recentRestart: boolean
+  readonly dead: number
+  readonly lastError: string | undefined
+  readonly collapsed: boolean
+}
+
+export type Connection =
+  | { readonly _tag: "Connecting" }
+  | { readonly _tag: "Connected" }
+  | { readonly _tag: "Disconnected"; readonly reason: string; readonly attempt: number; readonly retryAt: number }
+
+export interface ViewState {
+  readonly connection: Connection
+  readonly snapshot: Snapshot | undefined
+  readonly previous: Snapshot | undefined
+  /** When each agent was last seen to restart (client clock). */
+  readonly restartedAt: ReadonlyMap<string, number>
+  readonly sort: Column
+  readonly descending: boolean
+  readonly filter: string
+  /** The filter line is being typed. */
+  readonly editingFilter: boolean
+  readonly collapsed: ReadonlySet<string>
+  /** Key of the selected row. */
+  readonly selected: string | undefined
+  readonly paused: boolean
+  readonly help: boolean
+  readonly quit: boolean
+}
+
+export const initialState: ViewState = {
+  connection: { _tag: "Connecting" },
+  snapshot: undefined,
+  previous: undefined,
+  restartedAt: new Map(),
+  sort: "name",
+  descending: false,
+  filter: "",
+  editingFilter: false,
+  collapsed: new Set(),
+  selected: undefined,
+  paused: false,
+  help: false,
+  quit: false
+}
+
+const RECENT_RESTART_MS = 60_000
+
+const agentsOf = (tree: TreeNode): Array<AgentStatus> =>
+  tree.kind === "agent" ? [tree.status] : tree.children.flatMap(agentsOf)
+
+/** Retry delays: 250 ms doubling to 5 s. */
+export const retryDelayMs = (attempt: number) => Math.min(5_000, 250 * 2 ** Math.max(0, attempt - 1))
+
+export type Action =
+  | { readonly _tag: "Snapshot"; readonly snapshot: Snapshot }
+  | { readonly _tag: "Disconnected"; readonly reason: string; readonly now: number }
+  | { readonly _tag: "Connected" }
+  | { readonly _tag: "Key"; readonly key: string }
+
+/** Messages handled per second between two snapshots, per agent. */
+export const rates = (previous: Snapshot | undefined, current: Snapshot): ReadonlyMap<string, number> => {
+  const out = new Map<string, number>()
+  if (previous === undefined) return out
+  const seconds = (current.at - previous.at) / 1000
+  if (seconds <= 0) return out
+  const before = new Map(agentsOf(previous.tree).map((a) => [a.name, a.handled]))
+  for (const agent of agentsOf(current.tree)) {
+    const was = before.get(agent.name)
+    // A counter that went down means a different daemon: no rate rather than a negative one.
+    if (was !== undefined && agent.handled >= was) out.set(agent.name, (agent.handled - was) / seconds)
+  }
+  return out
+}
+
+const compare = (column: Column) => (a: Row, b: Row): number => {
+  switch (column) {
+    case "name":
+      return a.name.localeCompare(b.name)
+    case "state":
+      return a.state.localeCompare(b.state) || a.name.localeCompare(b.name)
+    case "mailbox":
+      return a.mailbox - b.mailbox
+    case "rate":
+      return (a.rate ?? -1) - (b.rate ?? -1)
+    case "p99":
+      return a.p99Us - b.p99Us
+    case "restarts":
+      return a.restarts - b.restarts
+    case "dead":
+      return a.dead - b.dead
+  }
+}
+
+const matches = (filter: string, row: Row) => {
+  if (filter === "") return true
+  const needle = filter.toLowerCase()
+  return [row.name, row.tier, row.state, row.lifecycle].some((field) => field.toLowerCase().includes(needle))
+}
+
+/**
+ * The visible rows: supervisors in tree order with their agents beneath,
+ * sorted within each supervisor; a filter keeps matching agents (and their
+ * supervisors); a collapsed supervisor hides its agents.
+ */
+export const rowsOf = (state: ViewState, now: number): ReadonlyArray<Row> => {
+  const snapshot = state.snapshot
+  if (snapshot === undefined) return []
+  const perSecond = rates(state.previous, snapshot)
+  const order = compare(state.sort)
+  const rows: Array<Row> = []
+  const visit = (node: TreeNode, depth: number, tier: string) => {
+    if (node.kind === "agent") return
+    const s = node.status
+    const agentRows: Array<Row> = node.children.flatMap((child): Array<Row> => {
+      if (child.kind !== "agent") return []
+      const a = child.status
+      const restartedAt = state.restartedAt.get(a.name)
+      return [{
+        key: `agent:${a.name}`,
+        kind: "agent",
+        name: a.name,
+        depth: depth + 1,
+        tier: a.tier,
+        state: a.state,
+        lifecycle: a.lifecycle,
+        mailbox: a.mailboxDepth,
+        highWater: a.mailboxHighWater,
+        rate: perSecond.get(a.name),
+        p99Us: a.handlingP99Us,
+        restarts: a.restarts,
+        recentRestart: restartedAt !== undefined && now - restartedAt < RECENT_RESTART_MS,
+        dead: a.deadLetters,
+        lastError: a.lastError,
+        collapsed: false
+      }]
+    }).filter((row) => matches(state.filter, row))
+    agentRows.sort((a, b) => (state.descending ? -order(a, b) : order(a, b)))
+    const collapsed = state.collapsed.has(s.name)
+    const childSupervisors = node.children.filter((c) => c.kind === "supervisor")
+    const supervisorRow: Row = {
+      key: `supervisor:${s.name}`,
+      kind: "supervisor",
+      name: s.name,
+      depth,
+      tier,
+      state: s.lifecycle,
+      lifecycle: s.lifecycle,
+      mailbox: agentRows.reduce((sum, r) => sum + r.mailbox, 0),
+      highWater: 0,
+      rate: agentRows.some((r) => r.rate !== undefined) ? agentRows.reduce((sum, r) => sum + (r.rate ?? 0), 0) : undefined,
+      p99Us: 0,
+      restarts: s.restarts,
+      recentRestart: false,
+      dead: agentRows.reduce((sum, r) => sum + r.dead, 0),
+      lastError: s.lastError,
+      collapsed
+    }
+    const before = rows.length
+    rows.push(supervisorRow)
+    if (!collapsed) rows.push(...agentRows)
+    for (const child of childSupervisors) visit(child, depth + 1, child.kind === "supervisor" ? child.status.name : tier)
+    // A supervisor with nothing matching beneath it is hidden while filtering.
+    if (state.filter !== "" && rows.length === before + 1 && agentRows.length === 0 && !matches(state.filter, supervisorRow)) rows.pop()
+  }
+  visit(snapshot.tree, 0, "root")
+  return rows
+}
+
+const move = (state: ViewState, by: number, now: number): ViewState => {
+  const rows = rowsOf(state, now)
+  if (rows.length === 0) return state
+  const at = Math.max(0, rows.findIndex((r) => r.key === state.selected))
+  const next = Math.min(rows.length - 1, Math.max(0, at + by))
+  return { ...state, selected: rows[next]!.key }
+}
+
+/** The next state after an action; `now` is the client clock. */
+export const update = (state: ViewState, action: Action, now: number): ViewState => {
+  switch (action._tag) {
+    case "Snapshot": {
+      if (state.paused) return { ...state, connection: { _tag: "Connected" } }
+      const restartedAt = new Map(state.restartedAt)
+      const before = state.snapshot === undefined ? undefined : new Map(agentsOf(state.snapshot.tree).map((a) => [a.name, a.restarts]))
+      for (const agent of agentsOf(action.snapshot.tree)) {
+        const was = before?.get(agent.name)
+        if (was !== undefined && agent.restarts > was) restartedAt.set(agent.name, now)
+      }
+      // After a reconnect to a restarted daemon, rates start again rather than compare two daemons.
+      const sameDaemon = state.snapshot?.status.pid === action.snapshot.status.pid
+      const next: ViewState = {
+        ...state,
+        connection: { _tag: "Connected" },
+        previous: sameDaemon ? state.snapshot : undefined,
+        snapshot: action.snapshot,
+        restartedAt
+      }
+      return next.selected === undefined ? { ...next, selected: rowsOf(next, now)[0]?.key } : next
+    }
+    case "Connected":
+      return { ...state, connection: { _tag: "Connected" } }
+    case "Disconnected": {
+      const attempt = state.connection._tag === "Disconnected" ? state.connection.attempt + 1 : 1
+      return { ...state, connection: { _tag: "Disconnected", reason: action.reason, attempt, retryAt: action.now + retryDelayMs(attempt) } }
+    }
+    case "Key":
+      return key(state, action.key, now)
+  }
+}
+
+const key = (state: ViewState, pressed: string, now: number): ViewState => {
+  if (state.editingFilter) {
+    if (pressed === "enter") return { ...state, editingFilter: false }
+    if (pressed === "escape") return { ...state, editingFilter: false, filter: "" }
+    if (pressed === "backspace") return { ...state, filter: state.filter.slice(0, -1) }
+    if (pressed === "ctrl-c") return { ...state, quit: true }
+    return pressed.length === 1 && pressed >= " " ? { ...state, filter: state.filter + pressed } : state
+  }
+  if (state.help) return pressed === "ctrl-c" || pressed === "q" ? { ...state, quit: true } : { ...state, help: false }
+  switch (pressed) {
+    case "q":
+    case "ctrl-c":
+      return { ...state, quit: true }
+    case "?":
+      return { ...state, help: true }
+    case "up":
+    case "k":
+      return move(state, -1, now)
+    case "down":
+    case "j":
+      return move(state, 1, now)
+    case "pageup":
+      return move(state, -10, now)
+    case "pagedown":
+      return move(state, 10, now)
+    case "home":
+      return move(state, -1_000_000, now)
+    case "end":
+      return move(state, 1_000_000, now)
+    case "s": {
+      const next = COLUMNS[(COLUMNS.indexOf(state.sort) + 1) % COLUMNS.length]!
+      // Numbers read best largest first; names and states alphabetically.
+      return { ...state, sort: next, descending: next !== "name" && next !== "state" }
+    }
+    case "r":
+      return { ...state, descending: !state.descending }
+    case "/":
+      return { ...state, editingFilter: true }
+    case "escape":
+      return { ...state, filter: "" }
+    case "p":
+      return { ...state, paused: !state.paused }
+    case "enter":
+    case " ": {
+      const row = rowsOf(state, now).find((r) => r.key === state.selected)
+      if (row?.kind !== "supervisor") return state
+      const collapsed = new Set(state.collapsed)
+      if (collapsed.has(row.name)) collapsed.delete(row.name)
+      else collapsed.add(row.name)
+      return { ...state, collapsed }
+    }
+    default:
+      return state
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * One frame of the inspector as text: a header, a status line, the tree as a
+ * table and a line of keys, exactly `height` lines of at most `width`
+ * columns. Colour is optional (NO_COLOR, dumb terminals): the selected row
+ * is also marked with '>', and trouble with words, so nothing depends on colour.
+ */
+import { COLUMNS, type Row, rowsOf, type ViewState } from "./model.ts"
+
+export interface Screen {
+  readonly width: number
+  readonly height: number
+  readonly color: boolean
+  readonly now: number
+  readonly rateHz: number
+}
+
+const ESC = "\x1b["
+const style = (on: boolean, code: string, text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text)
+
+const fit = (text: string, width: number): string => {
+  const chars = [...text.replace(/[\r\n\t]+/g, " ")]
+  return chars.length <= width ? text.replace(/[\r\n\t]+/g, " ") + " ".repeat(width - chars.length) : chars.slice(0, Math.max(0, width - 1)).join("") + "…"
+}
+const right = (text: string, width: number) => (text.length >= width ? text.slice(0, width) : " ".repeat(width - text.length) + text)
+
+const duration = (seconds: number) => {
+  const d = Math.floor(seconds / 86_400)
+  const h = Math.floor((seconds % 86_400) / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  return d > 0 ? `${d}d${h}h` : h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(seconds % 60).padStart(2, "0")}s`
+}
+const rate = (r: number | undefined) => (r === undefined ? "-" : r >= 100 ? r.toFixed(0) : r.toFixed(1))
+const micros = (us: number) => (us === 0 ? "-" : us >= 10_000 ? `${(us / 1000).toFixed(0)}ms` : us >= 1000 ? `${(us / 1000).toFixed(1)}ms` : `${us.toFixed(0)}µs`)
+
+const HEADINGS: Readonly<Record<(typeof COLUMNS)[number], string>> = {
+  name: "NAME",
+  state: "STATE",
+  mailbox: "MBOX/HW",
+  rate: "MSG/S",
+  p99: "P99",
+  restarts: "RST",
+  dead: "DEAD"
+}
+
+/** Column widths for a terminal `width` wide; the last error takes what is left. */
+const layout = (width: number) => {
+  const name = width >= 120 ? 24 : 16
+  const state = width >= 120 ? 22 : 13
+  // 2 for the marks, 7 single spaces between the seven columns, 2 before the error.
+  const used = 2 + name + state + 8 + 7 + 7 + 4 + 5 + 7 + 2
+  return { name, state, mailbox: 8, rate: 7, p99: 7, restarts: 4, dead: 5, error: Math.max(0, width - used) }
+}
+
+const rowText = (row: Row, w: ReturnType<typeof layout>) => {
+  const indent = "  ".repeat(row.depth)
+  const name = row.kind === "supervisor" ? `${indent}${row.collapsed ? "+" : "-"} ${row.name}` : `${indent}${row.name}`
+  const state = row.kind === "agent" && row.lifecycle !== "running" ? `${row.lifecycle}` : row.state
+  return [
+    fit(name, w.name),
+    fit(state, w.state),
+    right(row.kind === "agent" ? `${row.mailbox}/${row.highWater}` : "", w.mailbox),
+    right(rate(row.rate), w.rate),
+    right(row.kind === "agent" ? micros(row.p99Us) : "", w.p99),
+    right(String(row.restarts), w.restarts),
+    right(String(row.dead), w.dead),
+    ...(w.error < 8 ? [] : [" ", fit(row.lastError ?? "", w.error - 1)])
+  ].join(" ")
+}
+
+const HELP = [
+  "sigmavault inspect — keys",
+  "",
+  "  ↑ ↓  j k       move the selection (PgUp PgDn Home End)",
+  "  enter, space   collapse or expand a supervisor's agents",
+  "  s              sort by the next column (name, state, mailbox, msg/s, p99, restarts, dead letters)",
+  "  r              reverse the sort",
+  "  /              filter by name, tier or state; enter keeps it, esc clears it",
+  "  p              pause or resume the view (the daemon keeps running)",
+  "  ?              this help; any key closes it",
+  "  q, ctrl-c      quit",
+  "",
+  "Columns: MBOX/HW mailbox depth and its high-water mark; MSG/S messages handled per second;",
+  "P99 handling time; RST restarts (marked * when recent); DEAD dead letters.",
+  "This inspector only watches: inject, restart and stop are not built yet."
+]
+
+export const render = (state: ViewState, screen: Screen): string => {
+  const { width, height, color } = screen
+  const lines: Array<string> = []
+  const snapshot = state.snapshot
+  const s = snapshot?.status
+  const total = snapshot === undefined ? undefined : rowsOf(state, screen.now).filter((r) => r.kind === "agent" && r.rate !== undefined)
+  const header = s === undefined
+    ? "sigmavault inspect — waiting for the daemon"
+    : `sigmavault ${s.version.split(" ")[0]} · up ${duration(s.uptimeSeconds)} · ${s.summary.running}/${s.summary.agents} running` +
+      (s.summary.restarting + s.summary.failed + s.summary.stopped > 0
+        ? `, ${s.summary.restarting} restarting, ${s.summary.failed} failed, ${s.summary.stopped} stopped`
+        : "") +
+      ` · ${total === undefined || total.length === 0 ? "-" : rate(total.reduce((sum, r) => sum + (r.rate ?? 0), 0))} msg/s` +
+      (s.eventLoopLagMs === undefined ? "" : ` · lag ${s.eventLoopLagMs.toFixed(1)}ms`) +
+      (s.rssBytes === undefined ? "" : ` · RSS ${Math.round(s.rssBytes / 1_048_576)}MB`) +
+      ` · ${screen.rateHz}Hz`
+  lines.push(style(color, "1", fit(header, width)))
+
+  const c = state.connection
+  const banner = c._tag === "Disconnected"
+    ? style(color, "41;97", fit(`disconnected, retrying in ${Math.max(0, (c.retryAt - screen.now) / 1000).toFixed(1)} s (attempt ${c.attempt}): ${c.reason}`, width))
+    : c._tag === "Connecting"
+    ? fit("connecting…", width)
+    : state.editingFilter
+    ? fit(`filter: ${state.filter}▏ (enter keeps, esc clears)`, width)
+    : state.paused
+    ? style(color, "43;30", fit("paused — p resumes", width))
+    : fit(state.filter === "" ? `sorted by ${state.sort}${state.descending ? " (descending)" : ""}` : `filter: ${state.filter} · sorted by ${state.sort}`, width)
+  lines.push(banner)
+
+  const body = Math.max(0, height - 3)
+  if (state.help) {
+    for (let i = 0; i < body; i++) lines.push(fit(HELP[i] ?? "", width))
+  } else {
+    const w = layout(width)
+    const headings = [
+      fit(HEADINGS.name, w.name),
+      fit(HEADINGS.state, w.state),
+      right(HEADINGS.mailbox, w.mailbox),
+      right(HEADINGS.rate, w.rate),
+      right(HEADINGS.p99, w.p99),
+      right(HEADINGS.restarts, w.restarts),
+      right(HEADINGS.dead, w.dead),
+      ...(w.error < 8 ? [] : [" ", fit("LAST ERROR", w.error - 1)])
+    ].join(" ")
+    lines.push(style(color, "7", fit(`  ${headings}`, width)))
+    const rows = rowsOf(state, screen.now)
+    const selected = Math.max(0, rows.findIndex((r) => r.key === state.selected))
+    const visible = Math.max(0, body - 1)
+    const first = Math.min(Math.max(0, selected - visible + 1), Math.max(0, rows.length - visible))
+    for (let i = first; i < first + visible; i++) {
+      const row = rows[i]
+      if (row === undefined) {
+        lines.push(" ".repeat(width))
+        continue
+      }
+      const mark = i === selected ? ">" : " "
+      const flag = row.recentRestart ? "*" : " "
+      const text = fit(`${mark}${flag}${rowText(row, w)}`, width)
+      const trouble = row.lifecycle === "failed" || row.lifecycle === "restarting" || row.lifecycle === "stopped"
+      lines.push(
+        i === selected
+          ? style(color, "7", text)
+          : trouble
+          ? style(color, "31", text)
+          : row.recentRestart
+          ? style(color, "33", text)
+          : row.kind === "supervisor"
+          ? style(color, "1", text)
+          : text
+      )
+    }
+  }
+  lines.push(style(color, "2", fit("↑↓ move  enter collapse  s sort  r reverse  / filter  p pause  ? help  q quit", width)))
+  while (lines.length < height) lines.splice(lines.length - 1, 0, " ".repeat(width))
+  return lines.slice(0, height).join("\n")
+}

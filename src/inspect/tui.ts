@@ -1,0 +1,160 @@
+/**
+ * `sigmavault inspect`: the terminal side. Reads the daemon's status and
+ * supervision tree over the control socket at the chosen rate (1–10 Hz), so
+ * the daemon does one snapshot per refresh and nothing per message; draws
+ * the frame on the alternate screen; turns key presses into model actions;
+ * shows "disconnected, retrying" and reconnects when the daemon comes back;
+ * and always restores the terminal: on q, Ctrl-C, SIGTERM, SIGHUP or a crash.
+ */
+import { type Client, connect } from "../cli/Client.ts"
+import type { TreeNode } from "../runtime/ActorSystem.ts"
+import { type Action, type DaemonStatus, initialState, update, type ViewState } from "./model.ts"
+import { render } from "./render.ts"
+
+export interface InspectOptions {
+  readonly socket: string
+  readonly rateHz: number
+  readonly color: boolean
+}
+
+const KEYS: ReadonlyArray<readonly [string, string]> = [
+  ["\x1b[A", "up"],
+  ["\x1bOA", "up"],
+  ["\x1b[B", "down"],
+  ["\x1bOB", "down"],
+  ["\x1b[5~", "pageup"],
+  ["\x1b[6~", "pagedown"],
+  ["\x1b[H", "home"],
+  ["\x1b[1~", "home"],
+  ["\x1b[F", "end"],
+  ["\x1b[4~", "end"],
+  ["\x1b[C", "right"],
+  ["\x1b[D", "left"]
+]
+
+/** The keys in one read from a raw-mode terminal. */
+export const decodeKeys = (input: string): Array<string> => {
+  const keys: Array<string> = []
+  let i = 0
+  while (i < input.length) {
+    const sequence = KEYS.find(([seq]) => input.startsWith(seq, i))
+    if (sequence !== undefined) {
+      keys.push(sequence[1])
+      i += sequence[0].length
+      continue
+    }
+    const ch = input[i]!
+    if (ch === "\x1b" && input[i + 1] === "[") {
+      // An escape sequence we do not use (mouse, function keys): skip to its final byte.
+      let j = i + 2
+      while (j < input.length && !/[@-~]/.test(input[j]!)) j++
+      i = j + 1
+      continue
+    }
+    keys.push(ch === "\r" || ch === "\n" ? "enter" : ch === "\x7f" || ch === "\b" ? "backspace" : ch === "\x1b" ? "escape" : ch === "\x03" ? "ctrl-c" : ch)
+    i++
+  }
+  return keys
+}
+
+export const runInspector = (options: InspectOptions): Promise<number> =>
+  new Promise((resolve) => {
+    const stdin = process.stdin
+    const stdout = process.stdout
+    let state: ViewState = initialState
+    let client: Client | undefined
+    let lastFrame = ""
+    let done = false
+    const timers: Array<ReturnType<typeof setInterval>> = []
+
+    const draw = () => {
+      if (done) return
+      const frame = render(state, {
+        width: stdout.columns || 80,
+        height: stdout.rows || 24,
+        color: options.color,
+        now: Date.now(),
+        rateHz: options.rateHz
+      })
+      if (frame === lastFrame) return
+      lastFrame = frame
+      stdout.write(`\x1b[H${frame.split("\n").map((line) => `${line}\x1b[K`).join("\r\n")}\x1b[J`)
+    }
+
+    const restore = () => {
+      if (done) return
+      done = true
+      for (const timer of timers) clearInterval(timer)
+      client?.close()
+      if (stdin.isTTY) stdin.setRawMode(false)
+      stdin.pause()
+      stdout.write("\x1b[0m\x1b[?25h\x1b[?1049l")
+    }
+    const quit = (code: number) => {
+      restore()
+      process.off("SIGTERM", onSignal)
+      process.off("SIGHUP", onSignal)
+      process.off("exit", restore)
+      resolve(code)
+    }
+    const onSignal = () => quit(0)
+
+    const dispatch = (action: Action) => {
+      state = update(state, action, Date.now())
+      if (state.quit) quit(0)
+      else draw()
+    }
+
+    const poll = async () => {
+      if (client === undefined) return
+      const at = Date.now()
+      try {
+        const [status, tree] = await Promise.all([client.request("status"), client.request("agents")])
+        dispatch({ _tag: "Snapshot", snapshot: { at, status: status as DaemonStatus, tree: tree as TreeNode } })
+      } catch {
+        // The connection's close is what reports a lost daemon.
+      }
+    }
+
+    const connectLoop = async () => {
+      while (!done) {
+        try {
+          client = await connect(options.socket)
+          dispatch({ _tag: "Connected" })
+          await poll()
+          await client.closed
+          client = undefined
+          if (done) return
+          dispatch({ _tag: "Disconnected", reason: "the daemon closed the connection", now: Date.now() })
+        } catch (error) {
+          client = undefined
+          dispatch({ _tag: "Disconnected", reason: error instanceof Error ? error.message : String(error), now: Date.now() })
+        }
+        const wait = state.connection._tag === "Disconnected" ? Math.max(0, state.connection.retryAt - Date.now()) : 250
+        await new Promise((r) => setTimeout(r, wait))
+      }
+    }
+
+    process.on("exit", restore)
+    process.on("SIGTERM", onSignal)
+    process.on("SIGHUP", onSignal)
+    stdout.write("\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J")
+    if (stdin.isTTY) stdin.setRawMode(true)
+    stdin.setEncoding("utf8")
+    stdin.on("data", (chunk: string) => {
+      for (const key of decodeKeys(chunk)) {
+        if (done) return
+        dispatch({ _tag: "Key", key })
+      }
+    })
+    stdin.resume()
+    stdout.on("resize", () => {
+      lastFrame = ""
+      draw()
+    })
+    timers.push(setInterval(() => void poll(), Math.round(1000 / options.rateHz)))
+    // Redraw for the retry countdown and "recent restart" marks even without new data.
+    timers.push(setInterval(draw, 500))
+    draw()
+    void connectLoop()
+  })

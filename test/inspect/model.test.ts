@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest"
+import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
+import type { AgentStatus } from "../../src/runtime/Agent.ts"
+import { initialState, rates, retryDelayMs, rowsOf, type Snapshot, update, type ViewState } from "../../src/inspect/model.ts"
+import { render } from "../../src/inspect/render.ts"
+import { decodeKeys } from "../../src/inspect/tui.ts"
+
+const agent = (name: string, tier: AgentStatus["tier"], over: Partial<AgentStatus> = {}): TreeNode => ({
+  kind: "agent",
+  status: {
+    name,
+    tier,
+    lifecycle: "running",
+    incarnation: 1,
+    lastError: undefined,
+    lastRestartAt: undefined,
+    handled: 0,
+    rejected: 0,
+    mailboxDepth: 0,
+    mailboxHighWater: 0,
+    mailboxCapacity: 1024,
+    handlingP50Us: 0,
+    handlingP99Us: 0,
+    restarts: 0,
+    deadLetters: 0,
+    state: "ready",
+    ...over
+  }
+})
+const supervisor = (name: string, children: ReadonlyArray<TreeNode>): TreeNode => ({
+  kind: "supervisor",
+  status: { name, strategy: "one_for_one", intensity: { maxRestarts: 10, withinMs: 60_000 }, lifecycle: "running", restarts: 0, lastError: undefined },
+  children
+})
+const snapshot = (at: number, handled: Readonly<Record<string, number>>, over: Readonly<Record<string, Partial<AgentStatus>>> = {}, pid = 42): Snapshot => ({
+  at,
+  status: { version: "0.1.0 (abc)", pid, uptimeSeconds: 3725, connections: 1, rssBytes: 95 * 1_048_576, eventLoopLagMs: 1.25, summary: { agents: 4, running: 4, restarting: 0, failed: 0, stopped: 0, deadLetters: 0 } },
+  tree: supervisor("OMNISCIENT", [
+    agent("OMNISCIENT", "4", { handled: handled.OMNISCIENT ?? 0, ...over.OMNISCIENT }),
+    supervisor("tier-2", [
+      agent("CORE", "2", { handled: handled.CORE ?? 0, handlingP99Us: 42, ...over.CORE }),
+      agent("SENTRY", "2", { handled: handled.SENTRY ?? 0, mailboxDepth: 3, mailboxHighWater: 9, ...over.SENTRY })
+    ]),
+    supervisor("tier-5-8", [agent("LATTICE", "5-8", { handled: handled.LATTICE ?? 0, ...over.LATTICE })])
+  ])
+})
+
+const apply = (state: ViewState, ...keys: ReadonlyArray<string>) => keys.reduce((s, key) => update(s, { _tag: "Key", key }, 0), state)
+const withSnapshots = (...snapshots: ReadonlyArray<Snapshot>) =>
+  snapshots.reduce((s, snap) => update(s, { _tag: "Snapshot", snapshot: snap }, snap.at), initialState)
+
+describe("the inspector's view-model", () => {
+  it("computes messages per second from consecutive snapshots, and none across daemons", () => {
+    const a = snapshot(1000, { CORE: 100, SENTRY: 10 })
+    const b = snapshot(3000, { CORE: 300, SENTRY: 10 })
+    expect(Object.fromEntries(rates(a, b))).toEqual({ CORE: 100, SENTRY: 0, OMNISCIENT: 0, LATTICE: 0 })
+    expect(rates(undefined, b).size).toBe(0)
+    const restarted = update(withSnapshots(a), { _tag: "Snapshot", snapshot: snapshot(3000, { CORE: 5 }, {}, 99) }, 3000)
+    expect(rowsOf(restarted, 3000).find((r) => r.name === "CORE")!.rate).toBeUndefined()
+  })
+
+  it("lists supervisors with their agents, sorted within each, filtered, collapsible", () => {
+    const state = withSnapshots(snapshot(0, {}), snapshot(1000, { CORE: 5, SENTRY: 50, LATTICE: 1 }))
+    expect(rowsOf(state, 1000).map((r) => `${"  ".repeat(r.depth)}${r.name}`)).toEqual([
+      "OMNISCIENT", "  OMNISCIENT", "  tier-2", "    CORE", "    SENTRY", "  tier-5-8", "    LATTICE"
+    ])
+    const byRate = apply(state, "s", "s", "s")
+    expect(byRate.sort).toBe("rate")
+    expect(byRate.descending).toBe(true)
+    expect(rowsOf(byRate, 1000).filter((r) => r.depth === 2 && r.tier === "2").map((r) => r.name)).toEqual(["SENTRY", "CORE"])
+    expect(rowsOf(apply(byRate, "r"), 1000).filter((r) => r.depth === 2 && r.tier === "2").map((r) => r.name)).toEqual(["CORE", "SENTRY"])
+    const filtered = apply(state, "/", "l", "a", "t", "enter")
+    expect(rowsOf(filtered, 1000).map((r) => r.name)).toEqual(["OMNISCIENT", "tier-5-8", "LATTICE"])
+    expect(rowsOf(apply(filtered, "escape"), 1000).length).toBe(7)
+    const onTier = apply(state, "down", "down")
+    expect(onTier.selected).toBe("supervisor:tier-2")
+    const collapsed = apply(onTier, "enter")
+    expect(rowsOf(collapsed, 1000).map((r) => r.name)).toEqual(["OMNISCIENT", "OMNISCIENT", "tier-2", "tier-5-8", "LATTICE"])
+    expect(rowsOf(apply(collapsed, "enter"), 1000).length).toBe(7)
+  })
+
+  it("marks recent restarts, keeps the selection in bounds, pauses, quits", () => {
+    const state = withSnapshots(snapshot(0, {}), snapshot(1000, {}, { SENTRY: { restarts: 1, lastError: "boom", lifecycle: "restarting" } }))
+    const sentry = rowsOf(state, 1000).find((r) => r.name === "SENTRY")!
+    expect([sentry.recentRestart, sentry.restarts, sentry.lastError]).toEqual([true, 1, "boom"])
+    expect(rowsOf(state, 120_000).find((r) => r.name === "SENTRY")!.recentRestart).toBe(false)
+    expect(apply(state, "up", "up").selected).toBe("supervisor:OMNISCIENT")
+    expect(apply(state, "end", "down").selected).toBe("agent:LATTICE")
+    const paused = apply(state, "p")
+    const still = update(paused, { _tag: "Snapshot", snapshot: snapshot(2000, { CORE: 999 }) }, 2000)
+    expect(still.snapshot).toBe(paused.snapshot)
+    expect(apply(state, "q").quit).toBe(true)
+    expect(apply(state, "/", "ctrl-c").quit).toBe(true)
+    expect(apply(state, "?").help).toBe(true)
+    expect(apply(state, "?", "x").help).toBe(false)
+  })
+
+  it("reconnect: each failure waits longer, up to 5 s; a snapshot means connected again", () => {
+    let state = initialState
+    const waits: Array<number> = []
+    for (let i = 0; i < 7; i++) {
+      state = update(state, { _tag: "Disconnected", reason: "ENOENT", now: 1000 }, 1000)
+      if (state.connection._tag === "Disconnected") waits.push(state.connection.retryAt - 1000)
+    }
+    expect(waits).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000])
+    expect(retryDelayMs(100)).toBe(5000)
+    state = update(state, { _tag: "Snapshot", snapshot: snapshot(5000, {}) }, 5000)
+    expect(state.connection._tag).toBe("Connected")
+    state = update(state, { _tag: "Disconnected", reason: "closed", now: 6000 }, 6000)
+    expect(state.connection._tag === "Disconnected" && state.connection.attempt).toBe(1)
+  })
+})
+
+describe("the inspector's frame", () => {
+  const state = withSnapshots(snapshot(0, {}), snapshot(1000, { CORE: 12 }, { SENTRY: { restarts: 2, lastError: "fault injected into SENTRY for testing" } }))
+
+  it("fits 80x24 and 200x50 exactly, with the header, the table and the keys", () => {
+    for (const [width, height] of [[80, 24], [200, 50], [40, 10]] as const) {
+      const lines = render(state, { width, height, color: false, now: 1000, rateHz: 1 }).split("\n")
+      expect(lines.length).toBe(height)
+      for (const line of lines) expect([...line].length).toBeLessThanOrEqual(width)
+    }
+    const lines = render(state, { width: 200, height: 50, color: false, now: 1000, rateHz: 10 }).split("\n")
+    expect(lines[0]).toBe("sigmavault 0.1.0 · up 1h02m · 4/4 running · 12.0 msg/s · lag 1.3ms · RSS 95MB · 10Hz".padEnd(200))
+    expect(lines.find((l) => l.includes("SENTRY"))).toMatch(/^ \*\s+SENTRY\s+ready\s+3\/9\s+0\.0\s+-\s+2\s+0\s+fault injected into SENTRY for testing/)
+    expect(lines.at(-1)).toMatch(/^↑↓ move .* q quit/)
+  })
+
+  it("shows the reconnect banner, the help, and no colour when asked", () => {
+    const down = update(state, { _tag: "Disconnected", reason: "the daemon closed the connection", now: 1000 }, 1000)
+    expect(render(down, { width: 100, height: 10, color: false, now: 1000, rateHz: 1 }).split("\n")[1]).toMatch(/^disconnected, retrying in 0\.3 s \(attempt 1\): the daemon closed the connection/)
+    expect(render(apply(state, "?"), { width: 100, height: 20, color: false, now: 1000, rateHz: 1 })).toContain("sigmavault inspect — keys")
+    expect(render(state, { width: 80, height: 24, color: false, now: 1000, rateHz: 1 })).not.toContain("\x1b")
+    expect(render(state, { width: 80, height: 24, color: true, now: 1000, rateHz: 1 })).toContain("\x1b[7m")
+  })
+})
+
+describe("keys from a raw terminal", () => {
+  it("decodes arrows, paging, enter, backspace, escape and Ctrl-C, and skips unknown sequences", () => {
+    expect(decodeKeys("\x1b[A\x1b[Bjk\r\x7f\x1b\x03")).toEqual(["up", "down", "j", "k", "enter", "backspace", "escape", "ctrl-c"])
+    expect(decodeKeys("\x1b[5~\x1b[6~\x1b[H\x1b[F")).toEqual(["pageup", "pagedown", "home", "end"])
+    expect(decodeKeys("\x1b[<0;10;5Mq")).toEqual(["q"])
+  })
+})
