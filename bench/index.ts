@@ -16,8 +16,9 @@ import { kem, vault } from "./vault/vault.bench.ts"
 import { compress } from "./compress/compress.bench.ts"
 import { store } from "./store/store.bench.ts"
 import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
+import { inspect } from "./inspect/inspect.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

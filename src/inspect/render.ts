@@ -90,12 +90,13 @@ export const render = (state: ViewState, screen: Screen): string => {
   const snapshot = state.snapshot
   const s = snapshot?.status
   const total = snapshot === undefined ? undefined : rowsOf(state, screen.now).filter((r) => r.kind === "agent" && r.rate !== undefined)
+  const agents = snapshot === undefined ? [] : rowsOf({ ...state, filter: "", collapsed: new Set() }, screen.now).filter((r) => r.kind === "agent")
+  const count = (lifecycle: string) => agents.filter((r) => r.lifecycle === lifecycle).length
+  const troubled = agents.length - count("running")
   const header = s === undefined
     ? "sigmavault inspect — waiting for the daemon"
-    : `sigmavault ${s.version.split(" ")[0]} · up ${duration(s.uptimeSeconds)} · ${s.summary.running}/${s.summary.agents} running` +
-      (s.summary.restarting + s.summary.failed + s.summary.stopped > 0
-        ? `, ${s.summary.restarting} restarting, ${s.summary.failed} failed, ${s.summary.stopped} stopped`
-        : "") +
+    : `sigmavault ${s.version.split(" ")[0]} · up ${duration(s.uptimeSeconds)} · ${count("running")}/${agents.length} running` +
+      (troubled > 0 ? `, ${count("restarting")} restarting, ${count("failed")} failed, ${count("stopped")} stopped` : "") +
       ` · ${total === undefined || total.length === 0 ? "-" : rate(total.reduce((sum, r) => sum + (r.rate ?? 0), 0))} msg/s` +
       (s.eventLoopLagMs === undefined ? "" : ` · lag ${s.eventLoopLagMs.toFixed(1)}ms`) +
       (s.rssBytes === undefined ? "" : ` · RSS ${Math.round(s.rssBytes / 1_048_576)}MB`) +

@@ -17,6 +17,8 @@ export interface InspectOptions {
   readonly color: boolean
 }
 
+const STATUS_EVERY_MS = 1000
+
 const KEYS: ReadonlyArray<readonly [string, string]> = [
   ["\x1b[A", "up"],
   ["\x1bOA", "up"],
@@ -105,12 +107,20 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
       else draw()
     }
 
+    // The tree at every refresh; the status (version, uptime, RSS, lag) at most once a second:
+    // it carries every agent's status again, and none of its figures move faster.
+    let status: DaemonStatus | undefined
+    let statusAt = 0
     const poll = async () => {
-      if (client === undefined) return
+      const c = client
+      if (c === undefined) return
       const at = Date.now()
       try {
-        const [status, tree] = await Promise.all([client.request("status"), client.request("agents")])
-        dispatch({ _tag: "Snapshot", snapshot: { at, status: status as DaemonStatus, tree: tree as TreeNode } })
+        const fresh = status === undefined || at - statusAt >= STATUS_EVERY_MS
+        const [tree, next] = await Promise.all([c.request("agents"), fresh ? c.request("status") : Promise.resolve(status)])
+        if (fresh) statusAt = at
+        status = next as DaemonStatus
+        dispatch({ _tag: "Snapshot", snapshot: { at, status, tree: tree as TreeNode } })
       } catch {
         // The connection's close is what reports a lost daemon.
       }
@@ -120,6 +130,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
       while (!done) {
         try {
           client = await connect(options.socket)
+          status = undefined
           dispatch({ _tag: "Connected" })
           await poll()
           await client.closed
