@@ -92,11 +92,12 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     summary: "watch the supervision tree live in the terminal (q quits, ? shows the keys)",
     flags: [
       socketFlag,
-      { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" }
+      { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" },
+      { name: "--read-only", help: "only watch: never send a message to an agent" }
     ],
-    details: "Reads the daemon's status and tree at each refresh; reconnects when the daemon comes back.\n" +
-      "Colours follow the terminal; NO_COLOR or TERM=dumb turns them off. This version only watches:\n" +
-      "injecting messages and restarting or stopping agents are not built yet."
+    details: "Reads the daemon's tree at each refresh; reconnects when the daemon comes back. Enter or d shows an\n" +
+      "agent's detail; i injects a message into it (ask or tell). Colours follow the terminal; NO_COLOR or\n" +
+      "TERM=dumb turns them off. Restarting, stopping and starting agents from here are not built yet."
   },
   {
     name: "keygen",

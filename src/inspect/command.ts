@@ -1,5 +1,5 @@
 /** `sigmavault inspect`: checks its flags and the terminal, then runs the inspector. */
-import { EXIT, integerFlag, type Parsed } from "../cli/args.ts"
+import { EXIT, hasFlag, integerFlag, type Parsed } from "../cli/args.ts"
 import { clientSocket } from "../cli/commands.ts"
 import { runInspector } from "./tui.ts"
 
@@ -14,5 +14,5 @@ export const runInspectCommand = async (parsed: Parsed, env: Readonly<Record<str
     return EXIT.usage
   }
   const color = env.NO_COLOR === undefined && env.TERM !== "dumb"
-  return runInspector({ socket: clientSocket(parsed, env), rateHz: rate.value ?? 1, color })
+  return runInspector({ socket: clientSocket(parsed, env), rateHz: rate.value ?? 1, color, readOnly: hasFlag(parsed, "--read-only") })
 }

@@ -73,7 +73,50 @@ export interface ViewState {
   readonly paused: boolean
   readonly help: boolean
   readonly quit: boolean
+  /** The agent detail pane, following the selected agent. */
+  readonly detail: boolean
+  /** `describe` answers by agent, fetched when the detail pane first shows one. */
+  readonly described: ReadonlyMap<string, Description>
+  /** The message editor, while injecting. */
+  readonly editor: Editor | undefined
+  /** The last injected message's answer, by agent. */
+  readonly replies: ReadonlyMap<string, Reply>
+  readonly readOnly: boolean
+  /** Requests for the terminal loop to send; it empties this after each update. */
+  readonly outbox: ReadonlyArray<Request>
 }
+
+export interface Description {
+  readonly name: string
+  readonly tier: string
+  readonly description: string
+  readonly capabilities: ReadonlyArray<{ readonly name: string; readonly available: boolean; readonly detail: string }>
+  readonly accepts: ReadonlyArray<string>
+  readonly restart: string
+  readonly schemas?: Readonly<Record<string, unknown>>
+}
+
+export interface Editor {
+  readonly agent: string
+  readonly types: ReadonlyArray<string>
+  readonly typeIndex: number
+  readonly text: string
+  /** Cursor position in `text`, in UTF-16 units. */
+  readonly cursor: number
+  readonly mode: "ask" | "tell"
+  readonly error: string | undefined
+}
+
+export interface Reply {
+  readonly message: string
+  readonly mode: "ask" | "tell"
+  readonly ok: boolean
+  readonly text: string
+}
+
+export type Request =
+  | { readonly _tag: "Describe"; readonly agent: string }
+  | { readonly _tag: "Send"; readonly agent: string; readonly mode: "ask" | "tell"; readonly message: Record<string, unknown> }
 
 export const initialState: ViewState = {
   connection: { _tag: "Connecting" },
@@ -88,7 +131,13 @@ export const initialState: ViewState = {
   selected: undefined,
   paused: false,
   help: false,
-  quit: false
+  quit: false,
+  detail: false,
+  described: new Map(),
+  editor: undefined,
+  replies: new Map(),
+  readOnly: false,
+  outbox: []
 }
 
 const RECENT_RESTART_MS = 60_000
@@ -104,6 +153,8 @@ export type Action =
   | { readonly _tag: "Disconnected"; readonly reason: string; readonly now: number }
   | { readonly _tag: "Connected" }
   | { readonly _tag: "Key"; readonly key: string }
+  | { readonly _tag: "Described"; readonly agent: string; readonly description: Description }
+  | { readonly _tag: "Replied"; readonly agent: string; readonly reply: Reply }
 
 /** Messages handled per second between two snapshots, per agent. */
 export const rates = (previous: Snapshot | undefined, current: Snapshot): ReadonlyMap<string, number> => {
@@ -251,11 +302,136 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       return { ...state, connection: { _tag: "Disconnected", reason: action.reason, attempt, retryAt: action.now + retryDelayMs(attempt) } }
     }
     case "Key":
-      return key(state, action.key, now)
+      return withDescribe(key(state, action.key, now), now)
+    case "Described":
+      return { ...state, described: new Map(state.described).set(action.agent, action.description) }
+    case "Replied":
+      return { ...state, replies: new Map(state.replies).set(action.agent, action.reply) }
+  }
+}
+
+/** The agent the detail pane shows: the selected row's, when it is an agent. */
+export const detailAgent = (state: ViewState): string | undefined =>
+  state.selected?.startsWith("agent:") === true ? state.selected.slice("agent:".length) : undefined
+
+/** Asks for the detail agent's description once. */
+const withDescribe = (state: ViewState, _now: number): ViewState => {
+  const agent = detailAgent(state)
+  if (!state.detail || agent === undefined || state.described.has(agent) || state.outbox.some((r) => r._tag === "Describe" && r.agent === agent)) {
+    return state
+  }
+  return { ...state, outbox: [...state.outbox, { _tag: "Describe", agent }] }
+}
+
+type JsonSchema = {
+  readonly type?: string
+  readonly enum?: ReadonlyArray<unknown>
+  readonly properties?: Readonly<Record<string, JsonSchema>>
+  readonly required?: ReadonlyArray<string>
+  readonly anyOf?: ReadonlyArray<JsonSchema>
+}
+
+const placeholder = (schema: JsonSchema | undefined): unknown => {
+  if (schema === undefined) return ""
+  if (schema.enum !== undefined && schema.enum.length > 0) return schema.enum[0]
+  if (schema.anyOf !== undefined && schema.anyOf.length > 0) return placeholder(schema.anyOf[0])
+  switch (schema.type) {
+    case "number":
+    case "integer":
+      return 0
+    case "boolean":
+      return false
+    case "array":
+      return []
+    case "object":
+      return {}
+    default:
+      return ""
+  }
+}
+
+/** A message of `type` with every required field filled with a placeholder of its kind. */
+export const template = (type: string, schema: unknown): string => {
+  const s = (schema ?? {}) as JsonSchema
+  const message: Record<string, unknown> = { type }
+  for (const field of s.required ?? []) if (field !== "type") message[field] = placeholder(s.properties?.[field])
+  return JSON.stringify(message)
+}
+
+/** The editor's text as a message the agent accepts, or what is wrong with it (checked before anything is sent). */
+export const checkMessage = (text: string, description: Description | undefined): { readonly ok: true; readonly message: Record<string, unknown> } | { readonly ok: false; readonly error: string } => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, error: `not JSON: ${error instanceof Error ? error.message : String(error)}` }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: "a message is a JSON object with a \"type\"" }
+  const message = value as Record<string, unknown>
+  if (typeof message.type !== "string") return { ok: false, error: "the message has no \"type\" string" }
+  if (description !== undefined && !description.accepts.includes(message.type)) {
+    return { ok: false, error: `${description.name} does not accept '${message.type}'; it accepts ${description.accepts.join(", ")}` }
+  }
+  const schema = description?.schemas?.[message.type] as JsonSchema | undefined
+  const missing = (schema?.required ?? []).filter((field) => !(field in message))
+  if (missing.length > 0) return { ok: false, error: `'${message.type}' needs ${missing.map((f) => `"${f}"`).join(", ")}` }
+  return { ok: true, message }
+}
+
+const openEditor = (state: ViewState): ViewState => {
+  const agent = detailAgent(state)
+  if (agent === undefined) return state
+  if (state.readOnly) return { ...state, editor: undefined, replies: new Map(state.replies).set(agent, { message: "", mode: "ask", ok: false, text: "read-only: this inspector was started with --read-only, so it sends nothing" }) }
+  const description = state.described.get(agent)
+  const types = (description?.accepts ?? ["ping", "status", "describe"])
+  const first = Math.max(0, types.findIndex((t) => !["ping", "status", "describe"].includes(t)))
+  const type = types[first] ?? "ping"
+  const text = template(type, description?.schemas?.[type])
+  return { ...state, detail: true, editor: { agent, types, typeIndex: first, text, cursor: text.length, mode: "ask", error: undefined } }
+}
+
+const editorKey = (state: ViewState, editor: Editor, pressed: string): ViewState => {
+  const set = (next: Partial<Editor>) => ({ ...state, editor: { ...editor, error: undefined, ...next } })
+  const { text, cursor } = editor
+  switch (pressed) {
+    case "escape":
+      return { ...state, editor: undefined }
+    case "ctrl-c":
+      return { ...state, quit: true }
+    case "tab": {
+      const typeIndex = (editor.typeIndex + 1) % editor.types.length
+      const type = editor.types[typeIndex]!
+      const next = template(type, state.described.get(editor.agent)?.schemas?.[type])
+      return set({ typeIndex, text: next, cursor: next.length })
+    }
+    case "ctrl-t":
+      return set({ mode: editor.mode === "ask" ? "tell" : "ask" })
+    case "left":
+      return set({ cursor: Math.max(0, cursor - 1) })
+    case "right":
+      return set({ cursor: Math.min(text.length, cursor + 1) })
+    case "home":
+      return set({ cursor: 0 })
+    case "end":
+      return set({ cursor: text.length })
+    case "backspace":
+      return cursor === 0 ? state : set({ text: text.slice(0, cursor - 1) + text.slice(cursor), cursor: cursor - 1 })
+    case "enter": {
+      const checked = checkMessage(text, state.described.get(editor.agent))
+      if (!checked.ok) return { ...state, editor: { ...editor, error: checked.error } }
+      return {
+        ...state,
+        editor: undefined,
+        outbox: [...state.outbox, { _tag: "Send", agent: editor.agent, mode: editor.mode, message: checked.message }]
+      }
+    }
+    default:
+      return [...pressed].length === 1 && pressed >= " " ? set({ text: text.slice(0, cursor) + pressed + text.slice(cursor), cursor: cursor + pressed.length }) : state
   }
 }
 
 const key = (state: ViewState, pressed: string, now: number): ViewState => {
+  if (state.editor !== undefined) return editorKey(state, state.editor, pressed)
   if (state.editingFilter) {
     if (pressed === "enter") return { ...state, editingFilter: false }
     if (pressed === "escape") return { ...state, editingFilter: false, filter: "" }
@@ -294,12 +470,17 @@ const key = (state: ViewState, pressed: string, now: number): ViewState => {
     case "/":
       return { ...state, editingFilter: true }
     case "escape":
-      return { ...state, filter: "" }
+      return state.detail ? { ...state, detail: false } : { ...state, filter: "" }
+    case "d":
+      return { ...state, detail: !state.detail }
+    case "i":
+      return openEditor(state)
     case "p":
       return { ...state, paused: !state.paused }
     case "enter":
     case " ": {
       const row = rowsOf(state, now).find((r) => r.key === state.selected)
+      if (row?.kind === "agent") return { ...state, detail: true }
       if (row?.kind !== "supervisor") return state
       const collapsed = new Set(state.collapsed)
       if (collapsed.has(row.name)) collapsed.delete(row.name)

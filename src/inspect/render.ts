@@ -4,7 +4,9 @@
  * columns. Colour is optional (NO_COLOR, dumb terminals): the selected row
  * is also marked with '>', and trouble with words, so nothing depends on colour.
  */
-import { COLUMNS, type Row, rowsOf, type ViewState } from "./model.ts"
+import { COLUMNS, detailAgent, type Row, rowsOf, type ViewState } from "./model.ts"
+import type { TreeNode } from "../runtime/ActorSystem.ts"
+import type { AgentStatus } from "../runtime/Agent.ts"
 
 export interface Screen {
   readonly width: number
@@ -67,6 +69,74 @@ const rowText = (row: Row, w: ReturnType<typeof layout>) => {
   ].join(" ")
 }
 
+/** The selected agent's status and its supervisor's policy, from the tree. */
+const findAgent = (tree: TreeNode, name: string, parent?: TreeNode): { status: AgentStatus; parent: TreeNode | undefined } | undefined => {
+  if (tree.kind === "agent") return tree.status.name === name ? { status: tree.status, parent } : undefined
+  for (const child of tree.children) {
+    const found = findAgent(child, name, tree)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+const wrap = (text: string, width: number): Array<string> => {
+  const out: Array<string> = []
+  for (const paragraph of text.split("\n")) {
+    let rest = paragraph
+    while ([...rest].length > width) {
+      out.push([...rest].slice(0, width).join(""))
+      rest = [...rest].slice(width).join("")
+    }
+    out.push(rest)
+  }
+  return out
+}
+
+/** The detail pane's lines, and where its editor or last reply starts (shown first when it does not all fit). */
+const detailLines = (state: ViewState, width: number): { readonly lines: Array<string>; readonly focus: number } => {
+  const agent = detailAgent(state)
+  if (agent === undefined) return { lines: ["select an agent to see its detail (a supervisor row has none)"], focus: 0 }
+  const found = state.snapshot === undefined ? undefined : findAgent(state.snapshot.tree, agent)
+  const d = state.described.get(agent)
+  const lines: Array<string> = []
+  if (found !== undefined) {
+    const a = found.status
+    lines.push(`${a.name} — tier ${a.tier} · ${a.lifecycle} · state ${a.state} · incarnation ${a.incarnation}` + (d === undefined ? "" : ` · restart ${d.restart}`))
+    const parent = found.parent
+    if (parent?.kind === "supervisor") {
+      const p = parent.status
+      lines.push(`supervised by ${p.name}: ${p.strategy}, at most ${p.intensity.maxRestarts} restarts in ${p.intensity.withinMs / 1000} s`)
+    }
+    lines.push(`mailbox ${a.mailboxDepth}/${a.mailboxCapacity} (high ${a.mailboxHighWater}) · handled ${a.handled} · refused ${a.rejected} · p50 ${micros(a.handlingP50Us)} p99 ${micros(a.handlingP99Us)} · dead letters ${a.deadLetters}`)
+    if (a.lastError !== undefined) lines.push(`last error: ${a.lastError}`)
+  }
+  if (d === undefined) lines.push("(asking for its description…)")
+  else {
+    lines.push(d.description)
+    lines.push(`accepts: ${d.accepts.join(", ")}`)
+    lines.push(`capabilities: ${d.capabilities.map((c) => `${c.name}${c.available ? "" : " (not built yet)"}`).join(", ")}`)
+  }
+  const wrapped = lines.flatMap((line) => wrap(line, width))
+  const focus = wrapped.length
+  lines.length = 0
+  const editor = state.editor
+  if (editor !== undefined) {
+    lines.push("")
+    lines.push(`${editor.mode} ${editor.agent} · type ${editor.types[editor.typeIndex]} · tab: next type · ctrl-t: ask/tell · enter: send · esc: cancel`)
+    lines.push(`> ${editor.text.slice(0, editor.cursor)}▏${editor.text.slice(editor.cursor)}`)
+    if (editor.error !== undefined) lines.push(`cannot send: ${editor.error}`)
+  } else {
+    const reply = state.replies.get(agent)
+    if (reply !== undefined) {
+      lines.push("")
+      lines.push(`${reply.mode} ${reply.message} → ${reply.ok ? "" : "refused: "}`)
+      lines.push(...reply.text.split("\n"))
+    }
+    lines.push(state.readOnly ? "esc closes (read-only: no injecting)" : "i injects a message · esc closes")
+  }
+  return { lines: [...wrapped, ...lines.flatMap((line) => wrap(line, width))], focus }
+}
+
 const HELP = [
   "sigmavault inspect — keys",
   "",
@@ -76,12 +146,15 @@ const HELP = [
   "  r              reverse the sort",
   "  /              filter by name, tier or state; enter keeps it, esc clears it",
   "  p              pause or resume the view (the daemon keeps running)",
+  "  d, enter        show the selected agent's detail (state, policy, messages, capabilities)",
+  "  i              inject a message into the selected agent (a template from its schema;",
+  "                 tab: next type, ctrl-t: ask or tell, enter: check and send, esc: cancel)",
   "  ?              this help; any key closes it",
   "  q, ctrl-c      quit",
   "",
   "Columns: MBOX/HW mailbox depth and its high-water mark; MSG/S messages handled per second;",
   "P99 handling time; RST restarts (marked * when recent); DEAD dead letters.",
-  "This inspector only watches: inject, restart and stop are not built yet."
+  "Restarting, stopping and starting agents from here are not built yet."
 ]
 
 export const render = (state: ViewState, screen: Screen): string => {
@@ -133,7 +206,9 @@ export const render = (state: ViewState, screen: Screen): string => {
     lines.push(style(color, "7", fit(`  ${headings}`, width)))
     const rows = rowsOf(state, screen.now)
     const selected = Math.max(0, rows.findIndex((r) => r.key === state.selected))
-    const visible = Math.max(0, body - 1)
+    const { lines: detail, focus } = state.detail || state.editor !== undefined ? detailLines(state, width) : { lines: [], focus: 0 }
+    const detailHeight = detail.length === 0 ? 0 : Math.min(detail.length + 1, Math.max(4, Math.floor((body - 1) / 2)))
+    const visible = Math.max(0, body - 1 - detailHeight)
     const first = Math.min(Math.max(0, selected - visible + 1), Math.max(0, rows.length - visible))
     for (let i = first; i < first + visible; i++) {
       const row = rows[i]
@@ -157,8 +232,15 @@ export const render = (state: ViewState, screen: Screen): string => {
           : text
       )
     }
+    if (detailHeight > 0) {
+      lines.push(style(color, "7", fit("  detail", width)))
+      // When it does not all fit: the agent's first two lines, then the editor or the start of the reply.
+      const room = detailHeight - 1
+      const shown = detail.length <= room ? detail : [...detail.slice(0, 2), ...detail.slice(Math.min(focus, detail.length - (room - 2)), Math.min(focus, detail.length - (room - 2)) + room - 2)]
+      for (let i = 0; i < detailHeight - 1; i++) lines.push(fit(shown[i] ?? "", width))
+    }
   }
-  lines.push(style(color, "2", fit("↑↓ move  enter collapse  s sort  r reverse  / filter  p pause  ? help  q quit", width)))
+  lines.push(style(color, "2", fit("↑↓ move  enter detail/fold  i inject  s sort  r rev  / filter  p pause  ? help  q quit", width)))
   while (lines.length < height) lines.splice(lines.length - 1, 0, " ".repeat(width))
   return lines.slice(0, height).join("\n")
 }

@@ -8,13 +8,21 @@
  */
 import { type Client, connect } from "../cli/Client.ts"
 import type { TreeNode } from "../runtime/ActorSystem.ts"
-import { type Action, type DaemonStatus, initialState, update, type ViewState } from "./model.ts"
+import { type Action, type DaemonStatus, type Description, initialState, type Request, update, type ViewState } from "./model.ts"
 import { render } from "./render.ts"
 
 export interface InspectOptions {
   readonly socket: string
   readonly rateHz: number
   readonly color: boolean
+  readonly readOnly: boolean
+}
+
+/** An answer for the detail pane: indented JSON, at most a screenful. */
+const answerText = (value: unknown) => {
+  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2) ?? String(value)
+  const lines = text.split("\n")
+  return lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} more lines)`].join("\n") : text
 }
 
 const STATUS_EVERY_MS = 1000
@@ -53,7 +61,21 @@ export const decodeKeys = (input: string): Array<string> => {
       i = j + 1
       continue
     }
-    keys.push(ch === "\r" || ch === "\n" ? "enter" : ch === "\x7f" || ch === "\b" ? "backspace" : ch === "\x1b" ? "escape" : ch === "\x03" ? "ctrl-c" : ch)
+    keys.push(
+      ch === "\r" || ch === "\n"
+        ? "enter"
+        : ch === "\x7f" || ch === "\b"
+        ? "backspace"
+        : ch === "\x1b"
+        ? "escape"
+        : ch === "\x03"
+        ? "ctrl-c"
+        : ch === "\t"
+        ? "tab"
+        : ch === "\x14"
+        ? "ctrl-t"
+        : ch
+    )
     i++
   }
   return keys
@@ -63,7 +85,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
   new Promise((resolve) => {
     const stdin = process.stdin
     const stdout = process.stdout
-    let state: ViewState = initialState
+    let state: ViewState = { ...initialState, readOnly: options.readOnly }
     let client: Client | undefined
     let lastFrame = ""
     let done = false
@@ -103,8 +125,42 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
 
     const dispatch = (action: Action) => {
       state = update(state, action, Date.now())
-      if (state.quit) quit(0)
-      else draw()
+      if (state.quit) return quit(0)
+      const outbox = state.outbox
+      if (outbox.length > 0) {
+        state = { ...state, outbox: [] }
+        for (const request of outbox) void perform(request)
+      }
+      draw()
+    }
+
+    const perform = async (request: Request) => {
+      const c = client
+      if (c === undefined) {
+        if (request._tag === "Send") {
+          dispatch({ _tag: "Replied", agent: request.agent, reply: { message: JSON.stringify(request.message), mode: request.mode, ok: false, text: "not sent: the daemon is not connected" } })
+        }
+        return
+      }
+      switch (request._tag) {
+        case "Describe":
+          try {
+            const description = await c.request("ask", { agent: request.agent, message: { type: "describe" } })
+            dispatch({ _tag: "Described", agent: request.agent, description: description as Description })
+          } catch {
+            // Shown as "asking…" until the next attempt (re-opening the detail).
+          }
+          return
+        case "Send": {
+          const message = JSON.stringify(request.message)
+          try {
+            const result = await c.request(request.mode, { agent: request.agent, message: request.message })
+            dispatch({ _tag: "Replied", agent: request.agent, reply: { message, mode: request.mode, ok: true, text: answerText(result) } })
+          } catch (error) {
+            dispatch({ _tag: "Replied", agent: request.agent, reply: { message, mode: request.mode, ok: false, text: error instanceof Error ? error.message : String(error) } })
+          }
+        }
+      }
     }
 
     // The tree at every refresh; the status (version, uptime, RSS, lag) at most once a second:

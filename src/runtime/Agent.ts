@@ -7,7 +7,7 @@
  * status `error`, or a failed invoked effect without `onError` crashes the
  * incarnation: the fiber fails with AgentCrashed and the supervisor decides.
  */
-import { Cause, Context, Effect, Exit, type Schema } from "effect"
+import { Cause, Context, Effect, Exit, Schema } from "effect"
 import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, type PromiseActorLogic } from "xstate"
 import type { DeadLetterReason } from "./DeadLetters.ts"
 import type { SystemSummary, TreeNode } from "./ActorSystem.ts"
@@ -236,6 +236,8 @@ export class AgentCell {
     }
   }
 
+  private schemas: Readonly<Record<string, unknown>> | undefined
+
   describe() {
     const d = this.definition
     return {
@@ -244,9 +246,31 @@ export class AgentCell {
       description: d.description,
       capabilities: d.capabilities,
       accepts: this.accepts,
-      restart: d.restart ?? "permanent"
+      restart: d.restart ?? "permanent",
+      // Built on the first describe: JSON Schema per message type, for clients that fill in messages (the inspector).
+      schemas: (this.schemas ??= messageSchemas(d.messages))
     }
   }
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of each message type an agent's schema
+ * accepts, keyed by type; members that are not objects with a literal `type`
+ * are left out. Standard messages (ping, status, describe) are not included.
+ */
+export const messageSchemas = (messages: Schema.Decoder<AgentMessage>): Readonly<Record<string, unknown>> => {
+  const out: Record<string, unknown> = {}
+  try {
+    const document = Schema.toJsonSchemaDocument(messages as unknown as Schema.Top)
+    const root = document.schema as { readonly anyOf?: ReadonlyArray<unknown> }
+    for (const member of root.anyOf ?? [root]) {
+      const type = (member as { properties?: { type?: { enum?: ReadonlyArray<unknown> } } }).properties?.type?.enum?.[0]
+      if (typeof type === "string") out[type] = member
+    }
+  } catch {
+    // A schema JSON Schema cannot express (a declared transformation) describes without schemas.
+  }
+  return out
 }
 
 /** What the host loop needs from the actor system around it. */

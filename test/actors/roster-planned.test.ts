@@ -177,7 +177,9 @@ describe("planned agents", () => {
       for (const definition of planned) {
         const name = definition.name
         assert.deepStrictEqual(yield* system.injectAsk(name, { type: "ping" }), pong(name))
-        assert.deepStrictEqual(yield* system.injectAsk(name, { type: "describe" }), {
+        const { schemas, ...described } = (yield* system.injectAsk(name, { type: "describe" })) as { schemas: Record<string, unknown> }
+        assert.sameMembers(Object.keys(schemas), [...system.messageTypes(name)!].filter((t) => !["ping", "status", "describe"].includes(t)))
+        assert.deepStrictEqual(described, {
           name,
           tier: definition.tier,
           description: definition.description,

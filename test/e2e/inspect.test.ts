@@ -1,6 +1,7 @@
 /**
  * `sigmavault inspect` on a real terminal (a tmux pane at 80x24, then
- * 200x50): the tree appears, a filter narrows it, a crashed agent's restart
+ * 200x50): the tree appears, a message injected into CORE is answered in its
+ * detail pane, a filter narrows the tree, a crashed agent's restart
  * shows, the daemon going away shows the reconnect banner and its return
  * brings the tree back, and q quits with the terminal restored.
  */
@@ -43,7 +44,16 @@ describe("sigmavault inspect in a terminal (needs tmux; .ci/run installs it)", (
     expect(first).toMatch(/- tier-1/)
     expect(lines.length).toBeLessThanOrEqual(25)
 
-    tmux("send-keys", "-t", session, "/", "SENTRY", "Enter")
+    // Inject {"type":"facts"} into CORE from its detail pane and see the answer.
+    tmux("send-keys", "-t", session, "/", "CORE", "Enter")
+    await waitForScreen(/filter: CORE/)
+    tmux("send-keys", "-t", session, "Home", "Down", "Down", "Enter")
+    await waitForScreen(/CORE — tier 2 · running[\s\S]*accepts: facts, ping, status, describe/, "CORE's detail")
+    tmux("send-keys", "-t", session, "i")
+    await waitForScreen(/ask CORE · type facts[\s\S]*> \{"type":"facts"\}/, "the editor with CORE's facts template")
+    tmux("send-keys", "-t", session, "Enter")
+    await waitForScreen(/ask \{"type":"facts"\} →[\s\S]*"hostname"/, "CORE's answer in the detail pane")
+    tmux("send-keys", "-t", session, "Escape", "Escape", "/", "SENTRY", "Enter")
     await waitForScreen(/filter: SENTRY/)
     expect(screen()).not.toMatch(/\bCORE\b/)
     expect((await cli(["tell", "SENTRY", '{"type":"sv.fault"}', "--socket", socket])).code).toBe(0)

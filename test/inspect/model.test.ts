@@ -135,10 +135,74 @@ describe("the inspector's frame", () => {
   })
 })
 
+describe("injecting a message", () => {
+  const core = {
+    name: "CORE",
+    tier: "2",
+    description: "System facts",
+    capabilities: [{ name: "facts", available: true, detail: "" }],
+    accepts: ["facts", "scrub", "ping", "status", "describe"],
+    restart: "permanent",
+    schemas: {
+      facts: { type: "object", properties: { type: { type: "string", enum: ["facts"] } }, required: ["type"] },
+      scrub: {
+        type: "object",
+        properties: { type: { type: "string", enum: ["scrub"] }, pool: { type: "string" }, action: { type: "string", enum: ["start", "pause"] }, n: { type: "integer" } },
+        required: ["type", "pool", "action", "n"]
+      }
+    }
+  }
+  const onCore = () => {
+    let state = withSnapshots(snapshot(0, {}))
+    state = apply(state, "down", "down", "down")
+    expect(state.selected).toBe("agent:CORE")
+    state = apply(state, "enter")
+    expect(state.detail).toBe(true)
+    expect(state.outbox).toEqual([{ _tag: "Describe", agent: "CORE" }])
+    return update({ ...state, outbox: [] }, { _tag: "Described", agent: "CORE", description: core }, 0)
+  }
+
+  it("opens an editor with a template from the schema, cycles types, toggles ask and tell", () => {
+    let state = apply(onCore(), "i")
+    expect(state.editor).toMatchObject({ agent: "CORE", text: "{\"type\":\"facts\"}", mode: "ask" })
+    state = apply(state, "tab")
+    expect(state.editor!.text).toBe("{\"type\":\"scrub\",\"pool\":\"\",\"action\":\"start\",\"n\":0}")
+    state = apply(state, "ctrl-t")
+    expect(state.editor!.mode).toBe("tell")
+  })
+
+  it("checks the message before sending, and sends only a valid one", () => {
+    let state = apply(onCore(), "i", "backspace")
+    state = apply(state, "enter")
+    expect(state.editor!.error).toMatch(/^not JSON/)
+    expect(state.outbox).toEqual([])
+    state = apply(state, "escape", "i", "tab")
+    state = { ...state, editor: { ...state.editor!, text: "{\"type\":\"scrub\"}", cursor: 16 } }
+    state = apply(state, "enter")
+    expect(state.editor!.error).toBe("'scrub' needs \"pool\", \"action\", \"n\"")
+    state = { ...state, editor: { ...state.editor!, text: "{\"type\":\"reboot\"}" } }
+    expect(apply(state, "enter").editor!.error).toBe("CORE does not accept 'reboot'; it accepts facts, scrub, ping, status, describe")
+    state = apply(state, "escape", "i", "enter")
+    expect(state.editor).toBeUndefined()
+    expect(state.outbox).toEqual([{ _tag: "Send", agent: "CORE", mode: "ask", message: { type: "facts" } }])
+    const replied = update(state, { _tag: "Replied", agent: "CORE", reply: { message: "{\"type\":\"facts\"}", mode: "ask", ok: true, text: "{\n  \"hostname\": \"nas\"\n}" } }, 0)
+    const frame = render(replied, { width: 100, height: 30, color: false, now: 0, rateHz: 1 })
+    expect(frame).toContain("ask {\"type\":\"facts\"} →")
+    expect(frame).toContain("\"hostname\": \"nas\"")
+  })
+
+  it("read-only sends nothing and says why", () => {
+    const state = apply({ ...onCore(), readOnly: true }, "i")
+    expect(state.editor).toBeUndefined()
+    expect(state.replies.get("CORE")!.text).toBe("read-only: this inspector was started with --read-only, so it sends nothing")
+  })
+})
+
 describe("keys from a raw terminal", () => {
   it("decodes arrows, paging, enter, backspace, escape and Ctrl-C, and skips unknown sequences", () => {
     expect(decodeKeys("\x1b[A\x1b[Bjk\r\x7f\x1b\x03")).toEqual(["up", "down", "j", "k", "enter", "backspace", "escape", "ctrl-c"])
     expect(decodeKeys("\x1b[5~\x1b[6~\x1b[H\x1b[F")).toEqual(["pageup", "pagedown", "home", "end"])
     expect(decodeKeys("\x1b[<0;10;5Mq")).toEqual(["q"])
+    expect(decodeKeys("\t\x14")).toEqual(["tab", "ctrl-t"])
   })
 })
