@@ -4,11 +4,12 @@
  * ask to each of the 40 agents (4,000 messages/s), from a separate client.
  * Its CPU time (utime + stime) is measured over a window without, then with,
  * an inspector polling `agents` at 10 Hz and `status` once a second, exactly as
- * `sigmavault inspect --rate 10` does; the anchor is the same run without
+ * `sigmavault inspect --rate 10` does, with its event-log subscription; the
+ * anchor is the same run without
  * the inspector. Render time is the model + frame for 40 agents at 200x50.
  */
 import { connect } from "../../src/cli/Client.ts"
-import { initialState, type Snapshot, update } from "../../src/inspect/model.ts"
+import { EVENT_TYPES, initialState, type Snapshot, update } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
 import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
 import { processCpuUs } from "../socket/loadgen.ts"
@@ -47,6 +48,10 @@ export const inspect = async () => {
     const without = await window()
 
     const inspector = await connect(daemon.socket)
+    // As tui.ts: the event log pane's subscription (lifecycle, alerts, progress; no per-message events).
+    let pushed = 0
+    inspector.onPush(() => void pushed++)
+    await inspector.request("subscribe", { types: [...EVENT_TYPES] })
     let polls = 0
     const frames: Array<number> = []
     let state = initialState
@@ -82,6 +87,7 @@ export const inspect = async () => {
       extraCpuPercentPoints: round(withInspector - without, 1),
       ratio: round(withInspector / without, 3),
       inspectorPolls: polls,
+      eventsPushed: pushed,
       askFailures: failed,
       asksSent: sent,
       frameP50Us: round(quantile(sorted, 0.5)),

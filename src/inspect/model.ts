@@ -84,7 +84,28 @@ export interface ViewState {
   readonly readOnly: boolean
   /** Requests for the terminal loop to send; it empties this after each update. */
   readonly outbox: ReadonlyArray<Request>
+  /** The event log pane (shown when the detail pane is not). */
+  readonly eventsPane: boolean
+  /** Newest last, at most EVENT_LOG_LIMIT. */
+  readonly events: ReadonlyArray<LoggedEvent>
+  /** Only the selected agent's events. */
+  readonly eventsOfSelected: boolean
+  /** Lines scrolled back from the newest. */
+  readonly eventsScroll: number
 }
+
+export interface LoggedEvent {
+  readonly seq: number
+  readonly agent: string
+  readonly tag: string
+  /** The line as `sigmavault events` prints it. */
+  readonly text: string
+}
+
+export const EVENT_LOG_LIMIT = 1000
+
+/** The events the log pane subscribes to: lifecycle, alerts, progress; not per-message events. */
+export const EVENT_TYPES = ["started", "stopped", "failed", "restarted", "escalated", "deadletter", "progress", "alert"] as const
 
 export interface Description {
   readonly name: string
@@ -137,7 +158,11 @@ export const initialState: ViewState = {
   editor: undefined,
   replies: new Map(),
   readOnly: false,
-  outbox: []
+  outbox: [],
+  eventsPane: false,
+  events: [],
+  eventsOfSelected: false,
+  eventsScroll: 0
 }
 
 const RECENT_RESTART_MS = 60_000
@@ -155,6 +180,7 @@ export type Action =
   | { readonly _tag: "Key"; readonly key: string }
   | { readonly _tag: "Described"; readonly agent: string; readonly description: Description }
   | { readonly _tag: "Replied"; readonly agent: string; readonly reply: Reply }
+  | { readonly _tag: "Event"; readonly event: LoggedEvent }
 
 /** Messages handled per second between two snapshots, per agent. */
 export const rates = (previous: Snapshot | undefined, current: Snapshot): ReadonlyMap<string, number> => {
@@ -307,7 +333,24 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       return { ...state, described: new Map(state.described).set(action.agent, action.description) }
     case "Replied":
       return { ...state, replies: new Map(state.replies).set(action.agent, action.reply) }
+    case "Event": {
+      const events = state.events.length >= EVENT_LOG_LIMIT ? [...state.events.slice(1), action.event] : [...state.events, action.event]
+      // Scrolled back, the view stays on the same lines as new ones arrive.
+      const shown = visibleEvents({ ...state, events }).length
+      const eventsScroll = state.eventsScroll === 0 ? 0 : Math.min(state.eventsScroll + (shown > visibleEvents(state).length ? 1 : 0), shown)
+      return { ...state, events, eventsScroll }
+    }
   }
+}
+
+/** The logged events the pane shows: the tree's filter text and, when asked, only the selected agent's. */
+export const visibleEvents = (state: ViewState): ReadonlyArray<LoggedEvent> => {
+  const agent = detailAgent(state)
+  const needle = state.filter.toLowerCase()
+  return state.events.filter((e) =>
+    (!state.eventsOfSelected || agent === undefined || e.agent === agent) &&
+    (needle === "" || e.text.toLowerCase().includes(needle))
+  )
 }
 
 /** The agent the detail pane shows: the selected row's, when it is an agent. */
@@ -473,6 +516,14 @@ const key = (state: ViewState, pressed: string, now: number): ViewState => {
       return state.detail ? { ...state, detail: false } : { ...state, filter: "" }
     case "d":
       return { ...state, detail: !state.detail }
+    case "e":
+      return { ...state, eventsPane: !state.eventsPane, detail: state.eventsPane ? state.detail : false }
+    case "a":
+      return state.eventsPane ? { ...state, eventsOfSelected: !state.eventsOfSelected, eventsScroll: 0 } : state
+    case "[":
+      return state.eventsPane ? { ...state, eventsScroll: Math.min(visibleEvents(state).length, state.eventsScroll + 5) } : state
+    case "]":
+      return state.eventsPane ? { ...state, eventsScroll: Math.max(0, state.eventsScroll - 5) } : state
     case "i":
       return openEditor(state)
     case "p":

@@ -4,7 +4,7 @@
  * columns. Colour is optional (NO_COLOR, dumb terminals): the selected row
  * is also marked with '>', and trouble with words, so nothing depends on colour.
  */
-import { COLUMNS, detailAgent, type Row, rowsOf, type ViewState } from "./model.ts"
+import { COLUMNS, detailAgent, type Row, rowsOf, type ViewState, visibleEvents } from "./model.ts"
 import type { TreeNode } from "../runtime/ActorSystem.ts"
 import type { AgentStatus } from "../runtime/Agent.ts"
 
@@ -137,6 +137,20 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
   return { lines: [...wrapped, ...lines.flatMap((line) => wrap(line, width))], focus }
 }
 
+const eventsTitle = (state: ViewState) => {
+  const agent = detailAgent(state)
+  return `  events${state.eventsOfSelected && agent !== undefined ? ` of ${agent}` : ""}${state.filter === "" ? "" : ` matching "${state.filter}"`}` +
+    (state.eventsScroll > 0 ? ` · ${state.eventsScroll} back (] newer)` : "") + " · a: this agent only · [ ] scroll · e closes"
+}
+
+/** The last `room` events shown (or earlier ones, scrolled back), oldest first. */
+const eventLines = (state: ViewState, room: number): { readonly lines: Array<string>; readonly focus: number } => {
+  const events = visibleEvents(state)
+  const end = events.length - state.eventsScroll
+  const shown = events.slice(Math.max(0, end - room), end).map((e) => e.text)
+  return { lines: shown.length === 0 ? ["no events yet (lifecycle, alerts and progress appear here)"] : shown, focus: 0 }
+}
+
 const HELP = [
   "sigmavault inspect — keys",
   "",
@@ -147,6 +161,8 @@ const HELP = [
   "  /              filter by name, tier or state; enter keeps it, esc clears it",
   "  p              pause or resume the view (the daemon keeps running)",
   "  d, enter        show the selected agent's detail (state, policy, messages, capabilities)",
+  "  e              the event log: lifecycle, alerts, progress (a: selected agent only, [ ] scroll;",
+  "                 the / filter applies to it too)",
   "  i              inject a message into the selected agent (a template from its schema;",
   "                 tab: next type, ctrl-t: ask or tell, enter: check and send, esc: cancel)",
   "  ?              this help; any key closes it",
@@ -206,8 +222,14 @@ export const render = (state: ViewState, screen: Screen): string => {
     lines.push(style(color, "7", fit(`  ${headings}`, width)))
     const rows = rowsOf(state, screen.now)
     const selected = Math.max(0, rows.findIndex((r) => r.key === state.selected))
-    const { lines: detail, focus } = state.detail || state.editor !== undefined ? detailLines(state, width) : { lines: [], focus: 0 }
-    const detailHeight = detail.length === 0 ? 0 : Math.min(detail.length + 1, Math.max(4, Math.floor((body - 1) / 2)))
+    const showDetail = state.detail || state.editor !== undefined
+    const { lines: detail, focus } = showDetail
+      ? detailLines(state, width)
+      : state.eventsPane
+      ? eventLines(state, Math.max(4, Math.floor((body - 1) / 2)) - 1)
+      : { lines: [], focus: 0 }
+    const half = Math.max(4, Math.floor((body - 1) / 2))
+    const detailHeight = detail.length === 0 ? 0 : showDetail ? Math.min(detail.length + 1, half) : half
     const visible = Math.max(0, body - 1 - detailHeight)
     const first = Math.min(Math.max(0, selected - visible + 1), Math.max(0, rows.length - visible))
     for (let i = first; i < first + visible; i++) {
@@ -233,7 +255,7 @@ export const render = (state: ViewState, screen: Screen): string => {
       )
     }
     if (detailHeight > 0) {
-      lines.push(style(color, "7", fit("  detail", width)))
+      lines.push(style(color, "7", fit(showDetail ? "  detail" : eventsTitle(state), width)))
       // When it does not all fit: the agent's first two lines, then the editor or the start of the reply.
       const room = detailHeight - 1
       const shown = detail.length <= room ? detail : [...detail.slice(0, 2), ...detail.slice(Math.min(focus, detail.length - (room - 2)), Math.min(focus, detail.length - (room - 2)) + room - 2)]

@@ -8,7 +8,9 @@
  */
 import { type Client, connect } from "../cli/Client.ts"
 import type { TreeNode } from "../runtime/ActorSystem.ts"
-import { type Action, type DaemonStatus, type Description, initialState, type Request, update, type ViewState } from "./model.ts"
+import { renderEvent } from "../cli/render.ts"
+import type { InspectionEvent } from "../runtime/Inspection.ts"
+import { type Action, type DaemonStatus, type Description, EVENT_TYPES, initialState, type Request, update, type ViewState } from "./model.ts"
 import { render } from "./render.ts"
 
 export interface InspectOptions {
@@ -188,6 +190,18 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
           client = await connect(options.socket)
           status = undefined
           dispatch({ _tag: "Connected" })
+          const subscribed = client
+          subscribed.onPush((push) => {
+            if (typeof push.lost === "number") {
+              dispatch({ _tag: "Event", event: { seq: -1, agent: "", tag: "lost", text: `${push.lost} events lost (this terminal fell behind)` } })
+              return
+            }
+            const event = push.event as InspectionEvent
+            const agent = "agent" in event ? event.agent : event.supervisor
+            dispatch({ _tag: "Event", event: { seq: event.seq, agent, tag: event._tag, text: renderEvent(event) } })
+          })
+          // Lifecycle, alerts and progress only: asking for no per-message events keeps them off in the daemon.
+          void subscribed.request("subscribe", { types: [...EVENT_TYPES] }).catch(() => {})
           await poll()
           await client.closed
           client = undefined

@@ -59,6 +59,10 @@ describe("sigmavault inspect in a terminal (needs tmux; .ci/run installs it)", (
     expect((await cli(["tell", "SENTRY", '{"type":"sv.fault"}', "--socket", socket])).code).toBe(0)
     await waitForScreen(/\*\s+SENTRY\s+\S+\s+\d+\/\d+\s+\S+\s+\S+\s+1\s+0\s+fault/, "SENTRY with 1 restart, marked recent")
 
+    tmux("send-keys", "-t", session, "e")
+    await waitForScreen(/events matching "SENTRY"[\s\S]*restarted\s+SENTRY \(restart 1/, "the restart in the event log pane")
+    tmux("send-keys", "-t", session, "e")
+
     tmux("resize-window", "-t", session, "-x", "200", "-y", "50")
     await waitForScreen(/LAST ERROR[\s\S]*fault injected into SENTRY for testing/, "the wide layout with the whole last error")
 

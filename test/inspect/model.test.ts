@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
 import type { AgentStatus } from "../../src/runtime/Agent.ts"
-import { initialState, rates, retryDelayMs, rowsOf, type Snapshot, update, type ViewState } from "../../src/inspect/model.ts"
+import { initialState, rates, retryDelayMs, rowsOf, type Snapshot, update, type ViewState, visibleEvents as visibleEventsOf } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
 import { decodeKeys } from "../../src/inspect/tui.ts"
 
@@ -195,6 +195,32 @@ describe("injecting a message", () => {
     const state = apply({ ...onCore(), readOnly: true }, "i")
     expect(state.editor).toBeUndefined()
     expect(state.replies.get("CORE")!.text).toBe("read-only: this inspector was started with --read-only, so it sends nothing")
+  })
+})
+
+describe("the event log pane", () => {
+  const event = (seq: number, agent: string, tag: string) => ({ seq, agent, tag, text: `10:00:00.000 ${tag.toLowerCase().padEnd(14)} ${agent}` })
+  it("keeps the newest events, filters by text and by the selected agent, scrolls back", () => {
+    let state = apply(withSnapshots(snapshot(0, {})), "e")
+    for (let i = 0; i < 30; i++) state = update(state, { _tag: "Event", event: event(i, i % 2 === 0 ? "CORE" : "SENTRY", i % 3 === 0 ? "Restarted" : "Started") }, 0)
+    expect(state.eventsPane).toBe(true)
+    const frame = render(state, { width: 80, height: 24, color: false, now: 0, rateHz: 1 }).split("\n")
+    expect(frame.find((l) => l.startsWith("  events"))).toMatch(/^ {2}events · a: this agent only · \[ \] scroll · e closes/)
+    expect(frame.filter((l) => l.includes("10:00:00.000")).length).toBe(9)
+    state = apply(state, "down", "down", "down", "a")
+    expect(state.selected).toBe("agent:CORE")
+    expect(visibleEventsOf(state).every((e) => e.agent === "CORE")).toBe(true)
+    state = apply(state, "a", "/", "r", "e", "s", "t", "a", "r", "t", "e", "d", "enter")
+    expect(visibleEventsOf(state).length).toBe(10)
+    state = apply(state, "[")
+    expect(state.eventsScroll).toBe(5)
+    state = update(state, { _tag: "Event", event: event(30, "CORE", "Restarted") }, 0)
+    expect(state.eventsScroll).toBe(6)
+    expect(apply(state, "]", "]").eventsScroll).toBe(0)
+    let full = state
+    for (let i = 0; i < 1100; i++) full = update(full, { _tag: "Event", event: event(100 + i, "CORE", "Started") }, 0)
+    expect(full.events.length).toBe(1000)
+    expect(full.events.at(-1)!.seq).toBe(1199)
   })
 })
 
