@@ -87,17 +87,30 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   { name: "status", args: "", summary: "the daemon at a glance", flags: [socketFlag, jsonFlag] },
   {
+    name: "restart",
+    args: "AGENT",
+    summary: "restart an agent now (fresh state; not counted as a failure)",
+    flags: [socketFlag, jsonFlag]
+  },
+  {
+    name: "stop",
+    args: "AGENT",
+    summary: "stop an agent; it stays stopped (messages to it are refused) until started",
+    flags: [socketFlag, jsonFlag]
+  },
+  { name: "start", args: "AGENT", summary: "start an agent that was stopped", flags: [socketFlag, jsonFlag] },
+  {
     name: "inspect",
     args: "",
     summary: "watch the supervision tree live in the terminal (q quits, ? shows the keys)",
     flags: [
       socketFlag,
       { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" },
-      { name: "--read-only", help: "only watch: never send a message to an agent" }
+      { name: "--read-only", help: "only watch: never send a message to an agent, restart, stop or start one" }
     ],
     details: "Reads the daemon's tree at each refresh; reconnects when the daemon comes back. Enter or d shows an\n" +
       "agent's detail; i injects a message into it (ask or tell). Colours follow the terminal; NO_COLOR or\n" +
-      "TERM=dumb turns them off. Restarting, stopping and starting agents from here are not built yet."
+      "TERM=dumb turns them off. R, S and T restart, stop and start the selected agent (after y/n)."
   },
   {
     name: "keygen",

@@ -78,6 +78,15 @@ export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<stri
       out(json ? JSON.stringify(r.value) + "\n" : renderStatus(r.value as Parameters<typeof renderStatus>[0]))
       return finish(EXIT.ok)
     }
+    case "restart":
+    case "stop":
+    case "start": {
+      const r = await request(parsed.command, { agent: parsed.positional[0] })
+      if (!r.ok) return failed(r.error)
+      const done = { restart: "restarted", stop: "stopped", start: "started" }[parsed.command]
+      out(json ? JSON.stringify(r.value) + "\n" : `${parsed.positional[0]} ${done}\n`)
+      return finish(EXIT.ok)
+    }
     case "tell": {
       const r = await request("tell", { agent: parsed.positional[0], message })
       if (!r.ok) return failed(r.error)

@@ -92,6 +92,10 @@ export interface ViewState {
   readonly eventsOfSelected: boolean
   /** Lines scrolled back from the newest. */
   readonly eventsScroll: number
+  /** An action waiting for y/n. */
+  readonly confirm: { readonly op: "restart" | "stop" | "start"; readonly agent: string } | undefined
+  /** The outcome of the last action, shown in the status line for a few seconds. */
+  readonly notice: { readonly text: string; readonly at: number } | undefined
 }
 
 export interface LoggedEvent {
@@ -138,6 +142,10 @@ export interface Reply {
 export type Request =
   | { readonly _tag: "Describe"; readonly agent: string }
   | { readonly _tag: "Send"; readonly agent: string; readonly mode: "ask" | "tell"; readonly message: Record<string, unknown> }
+  | { readonly _tag: "Operate"; readonly agent: string; readonly op: "restart" | "stop" | "start" }
+
+/** How long a notice stays in the status line. */
+export const NOTICE_MS = 5_000
 
 export const initialState: ViewState = {
   connection: { _tag: "Connecting" },
@@ -162,7 +170,9 @@ export const initialState: ViewState = {
   eventsPane: false,
   events: [],
   eventsOfSelected: false,
-  eventsScroll: 0
+  eventsScroll: 0,
+  confirm: undefined,
+  notice: undefined
 }
 
 const RECENT_RESTART_MS = 60_000
@@ -181,6 +191,7 @@ export type Action =
   | { readonly _tag: "Described"; readonly agent: string; readonly description: Description }
   | { readonly _tag: "Replied"; readonly agent: string; readonly reply: Reply }
   | { readonly _tag: "Event"; readonly event: LoggedEvent }
+  | { readonly _tag: "Notice"; readonly text: string }
 
 /** Messages handled per second between two snapshots, per agent. */
 export const rates = (previous: Snapshot | undefined, current: Snapshot): ReadonlyMap<string, number> => {
@@ -333,6 +344,8 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       return { ...state, described: new Map(state.described).set(action.agent, action.description) }
     case "Replied":
       return { ...state, replies: new Map(state.replies).set(action.agent, action.reply) }
+    case "Notice":
+      return { ...state, notice: { text: action.text, at: now } }
     case "Event": {
       const events = state.events.length >= EVENT_LOG_LIMIT ? [...state.events.slice(1), action.event] : [...state.events, action.event]
       // Scrolled back, the view stays on the same lines as new ones arrive.
@@ -473,6 +486,8 @@ const editorKey = (state: ViewState, editor: Editor, pressed: string): ViewState
   }
 }
 
+const OPERATOR_KEYS: Readonly<Record<string, "restart" | "stop" | "start">> = { R: "restart", S: "stop", T: "start" }
+
 const key = (state: ViewState, pressed: string, now: number): ViewState => {
   if (state.editor !== undefined) return editorKey(state, state.editor, pressed)
   if (state.editingFilter) {
@@ -483,6 +498,19 @@ const key = (state: ViewState, pressed: string, now: number): ViewState => {
     return pressed.length === 1 && pressed >= " " ? { ...state, filter: state.filter + pressed } : state
   }
   if (state.help) return pressed === "ctrl-c" || pressed === "q" ? { ...state, quit: true } : { ...state, help: false }
+  if (state.confirm !== undefined) {
+    if (pressed === "y") {
+      return { ...state, confirm: undefined, notice: { text: `${state.confirm.op} ${state.confirm.agent}…`, at: now }, outbox: [...state.outbox, { _tag: "Operate", ...state.confirm }] }
+    }
+    return pressed === "ctrl-c" ? { ...state, quit: true } : { ...state, confirm: undefined, notice: { text: "cancelled", at: now } }
+  }
+  const op = OPERATOR_KEYS[pressed]
+  if (op !== undefined) {
+    const agent = detailAgent(state)
+    if (agent === undefined) return { ...state, notice: { text: `select an agent to ${op}`, at: now } }
+    if (state.readOnly) return { ...state, notice: { text: `read-only: this inspector was started with --read-only, so it cannot ${op} ${agent}`, at: now } }
+    return { ...state, confirm: { op, agent }, notice: undefined }
+  }
   switch (pressed) {
     case "q":
     case "ctrl-c":

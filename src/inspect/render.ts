@@ -4,7 +4,7 @@
  * columns. Colour is optional (NO_COLOR, dumb terminals): the selected row
  * is also marked with '>', and trouble with words, so nothing depends on colour.
  */
-import { COLUMNS, detailAgent, type Row, rowsOf, type ViewState, visibleEvents } from "./model.ts"
+import { COLUMNS, detailAgent, NOTICE_MS, type Row, rowsOf, type ViewState, visibleEvents } from "./model.ts"
 import type { TreeNode } from "../runtime/ActorSystem.ts"
 import type { AgentStatus } from "../runtime/Agent.ts"
 
@@ -170,7 +170,7 @@ const HELP = [
   "",
   "Columns: MBOX/HW mailbox depth and its high-water mark; MSG/S messages handled per second;",
   "P99 handling time; RST restarts (marked * when recent); DEAD dead letters.",
-  "Restarting, stopping and starting agents from here are not built yet."
+  "  R  S  T        restart, stop or start the selected agent (asks y/n first)"
 ]
 
 export const render = (state: ViewState, screen: Screen): string => {
@@ -197,6 +197,10 @@ export const render = (state: ViewState, screen: Screen): string => {
     ? style(color, "41;97", fit(`disconnected, retrying in ${Math.max(0, (c.retryAt - screen.now) / 1000).toFixed(1)} s (attempt ${c.attempt}): ${c.reason}`, width))
     : c._tag === "Connecting"
     ? fit("connecting…", width)
+    : state.confirm !== undefined
+    ? style(color, "43;30", fit(`${state.confirm.op} ${state.confirm.agent}? y to confirm, any other key cancels`, width))
+    : state.notice !== undefined && !state.editingFilter && screen.now - state.notice.at < NOTICE_MS
+    ? fit(state.notice.text, width)
     : state.editingFilter
     ? fit(`filter: ${state.filter}▏ (enter keeps, esc clears)`, width)
     : state.paused

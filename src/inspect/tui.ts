@@ -139,6 +139,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
     const perform = async (request: Request) => {
       const c = client
       if (c === undefined) {
+        if (request._tag === "Operate") dispatch({ _tag: "Notice", text: `not done: the daemon is not connected` })
         if (request._tag === "Send") {
           dispatch({ _tag: "Replied", agent: request.agent, reply: { message: JSON.stringify(request.message), mode: request.mode, ok: false, text: "not sent: the daemon is not connected" } })
         }
@@ -151,6 +152,14 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
             dispatch({ _tag: "Described", agent: request.agent, description: description as Description })
           } catch {
             // Shown as "asking…" until the next attempt (re-opening the detail).
+          }
+          return
+        case "Operate":
+          try {
+            await c.request(request.op, { agent: request.agent })
+            dispatch({ _tag: "Notice", text: `${request.agent}: ${request.op} done` })
+          } catch (error) {
+            dispatch({ _tag: "Notice", text: `refused: ${error instanceof Error ? error.message : String(error)}` })
           }
           return
         case "Send": {

@@ -24,11 +24,12 @@ export const Request = Schema.Union([
     agents: Schema.optionalKey(Names),
     types: Schema.optionalKey(Names)
   }),
-  Schema.Struct({ id: Id, op: Schema.Literal("unsubscribe"), subscription: Id })
+  Schema.Struct({ id: Id, op: Schema.Literal("unsubscribe"), subscription: Id }),
+  Schema.Struct({ id: Id, op: Schema.Literals(["restart", "stop", "start"]), agent: Schema.String })
 ])
 export type Request = typeof Request.Type
 
-export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe"] as const
+export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe", "restart", "stop", "start"] as const
 
 export interface ErrorBody {
   /** The error's tag: UnknownAgent, InvalidMessage, MailboxFull, AskTimeout, BadRequest, FrameTooLarge, … */

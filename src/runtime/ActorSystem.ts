@@ -30,6 +30,7 @@ import {
   AskTimeout,
   describeError,
   MailboxFull,
+  OperationRefused,
   SystemShuttingDown,
   type TellError,
   UnknownAgent
@@ -41,6 +42,7 @@ import {
   type ChildHooks,
   type ChildSpec,
   type Intensity,
+  type OperatorOp,
   runSupervisor,
   type Strategy,
   supervisorChild,
@@ -152,6 +154,12 @@ export interface ActorSystem extends SystemHandle {
   ) => void
   readonly agents: () => ReadonlyArray<AgentStatus>
   readonly messageTypes: (agent: string) => ReadonlyArray<string> | undefined
+  /**
+   * An operator's action on one agent, done by its supervisor: restart it
+   * now, stop it (it stays stopped), or start it again. Not counted as a
+   * failure towards the restart intensity.
+   */
+  readonly operate: (agent: string, op: OperatorOp) => Effect.Effect<void, UnknownAgent | OperationRefused>
   readonly inspection: InspectionBus
   readonly deadLetters: DeadLetters
   readonly shutdown: (options?: { readonly deadlineMs?: number }) => Effect.Effect<ShutdownReport>
@@ -169,6 +177,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const inspection = yield* makeInspectionBus({ bufferPerSubscriber: options.inspectionBuffer ?? 1024, now })
     const deadLetters = new DeadLetters()
     const cells = new Map<string, AgentCell>()
+    /** Each agent's supervisor, and the control queue of each supervisor's current run. */
+    const parentOf = new Map<string, string>()
+    const controls = new Map<string, Queue.Queue<SupervisorEvent>>()
     const validators = new Map<string, MessageValidator>()
     const supervisors = new Map<string, { status: { -readonly [K in keyof SupervisorStatus]: SupervisorStatus[K] } }>()
     const escalations: Array<string> = []
@@ -432,7 +443,10 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       }
       supervisors.set(node.name, record)
       const children = node.children.map((child): ChildSpec<R> => {
-        if (!isSupervisorNode(child)) return agentChild(child)
+        if (!isSupervisorNode(child)) {
+          parentOf.set(child.name, node.name)
+          return agentChild(child)
+        }
         const spec = supervisorSpec(child)
         const childRecord = supervisors.get(child.name)!
         const budget = shutdownBudget(child)
@@ -470,6 +484,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         strategy: node.strategy,
         intensity: node.intensity,
         backoff: node.backoff,
+        onControl: (control) => void controls.set(node.name, control),
         children,
         onEscalate: (error) =>
           Effect.suspend(() => {
@@ -572,6 +587,21 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return { leftover, killed: [...killed], durationMs: now() - started } satisfies ShutdownReport
       })
 
+    const operate = (agent: string, op: OperatorOp): Effect.Effect<void, UnknownAgent | OperationRefused> =>
+      Effect.gen(function*() {
+        const parent = parentOf.get(agent)
+        if (parent === undefined) return yield* new UnknownAgent({ agent, known: [...cells.keys()] })
+        const control = controls.get(parent)
+        const lifecycle = supervisors.get(parent)?.status.lifecycle
+        if (control === undefined || lifecycle !== "running") {
+          return yield* new OperationRefused({ agent, op, reason: `its supervisor ${parent} is ${lifecycle ?? "not running"}` })
+        }
+        const refusal = yield* Effect.callback<string | undefined>((resume) => {
+          Queue.offerUnsafe(control, { _tag: "Operator", op, id: agent, reply: (r) => resume(Effect.succeed(r)) })
+        })
+        if (refusal !== undefined) return yield* new OperationRefused({ agent, op, reason: refusal })
+      })
+
     return {
       ...systemHandle,
       inject,
@@ -580,6 +610,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       injectAskCallback,
       agents,
       messageTypes: (agent) => validators.get(agent)?.types,
+      operate,
       inspection,
       deadLetters,
       shutdown,

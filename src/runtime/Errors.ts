@@ -13,6 +13,17 @@ export class UnknownAgent extends Schema.TaggedError<UnknownAgent>()("UnknownAge
   }
 }
 
+/** An operator's restart, stop or start that the supervisor could not do, and why. */
+export class OperationRefused extends Schema.TaggedError<OperationRefused>()("OperationRefused", {
+  agent: Schema.String,
+  op: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot ${this.op} ${this.agent}: ${this.reason}`
+  }
+}
+
 export class MailboxFull extends Schema.TaggedError<MailboxFull>()("MailboxFull", {
   agent: Schema.String,
   capacity: Schema.Number

@@ -64,6 +64,8 @@ export interface ChildSpec<R = never> {
 }
 
 export interface SupervisorSpec<R = never> {
+  /** Told the control queue of each run, so operator requests can reach the running supervisor. */
+  readonly onControl?: (control: Queue.Queue<SupervisorEvent>) => void
   readonly name: string
   readonly strategy: Strategy
   readonly intensity: Intensity
@@ -76,6 +78,15 @@ export type SupervisorEvent =
   | { readonly _tag: "Exit"; readonly index: number; readonly generation: number; readonly exit: Exit.Exit<void, unknown> }
   | { readonly _tag: "RestartDue"; readonly indices: ReadonlyArray<number>; readonly token: number }
   | { readonly _tag: "Stop"; readonly drainUntil: number }
+  /**
+   * An operator's request for one child: restart it now, stop it (it stays
+   * stopped, however its restart type reads), or start it again. Not a
+   * failure: it does not count towards the restart intensity. `reply` gets
+   * undefined when done, else why not.
+   */
+  | { readonly _tag: "Operator"; readonly op: OperatorOp; readonly id: string; readonly reply: (refusal: string | undefined) => void }
+
+export type OperatorOp = "restart" | "stop" | "start"
 
 interface ChildState<R> {
   readonly spec: ChildSpec<R>
@@ -84,6 +95,8 @@ interface ChildState<R> {
   running: { readonly fiber: Fiber.Fiber<void, unknown>; readonly run: ChildRun<R>; readonly startedAt: number } | undefined
   /** The child is gone for good (temporary, transient normal exit). */
   removed: boolean
+  /** An operator stopped it: it stays down until an operator starts it. */
+  held: boolean
   consecutive: number
   restarts: number
   pendingRestart: number | undefined
@@ -126,6 +139,7 @@ export const runSupervisor = <R>(
       generation: 0,
       running: undefined,
       removed: false,
+      held: false,
       consecutive: 0,
       restarts: 0,
       pendingRestart: undefined
@@ -269,7 +283,7 @@ export const runSupervisor = <R>(
         for (const i of [...affected].reverse()) {
           if (i !== index) yield* stopChild(i, now, "restart")
         }
-        yield* scheduleRestart(affected.filter((i) => !children[i]!.removed), delayMs)
+        yield* scheduleRestart(affected.filter((i) => !children[i]!.removed && !children[i]!.held), delayMs)
       })
 
     // Interrupted (its own shutdown timeout ran out): its children go down with it, and say so.
@@ -287,6 +301,39 @@ export const runSupervisor = <R>(
         : Effect.void
     )
 
+    const operate = (op: OperatorOp, id: string): Effect.Effect<string | undefined, never, R> =>
+      Effect.gen(function*() {
+        const index = children.findIndex((c) => c.spec.id === id)
+        if (index === -1) return `${spec.name} has no child ${id}`
+        const child = children[index]!
+        if (child.removed) return `${id} has ended for good (restart type ${child.spec.restart}); it cannot be ${op === "stop" ? "stopped" : "started"} again`
+        const now = yield* Clock.currentTimeMillis
+        switch (op) {
+          case "restart": {
+            if (child.held) return `${id} is stopped; start it instead`
+            if (child.running !== undefined) yield* stopChild(index, now, "restart")
+            child.restarts++
+            yield* hook(child, "onRestarting")?.({ restarts: child.restarts, delayMs: 0 }) ?? Effect.void
+            yield* startChild(index)
+            return undefined
+          }
+          case "stop": {
+            if (child.held) return `${id} is already stopped`
+            child.held = true
+            yield* stopChild(index, now, "shutdown")
+            return undefined
+          }
+          case "start": {
+            if (!child.held && child.running !== undefined) return `${id} is already running`
+            child.held = false
+            if (child.running === undefined) yield* startChild(index)
+            return undefined
+          }
+        }
+      })
+
+    spec.onControl?.(control)
+
     // Ordered start; a child that cannot start counts as a failure like any other.
     for (let i = 0; i < children.length; i++) yield* startChild(i)
     ready()
@@ -301,6 +348,9 @@ export const runSupervisor = <R>(
         }
         case "RestartDue":
           yield* startPending(event.indices, event.token)
+          break
+        case "Operator":
+          event.reply(yield* operate(event.op, event.id))
           break
         case "Stop":
           yield* stopAll(event.drainUntil, "shutdown")

@@ -69,6 +69,21 @@ describe("a running daemon", () => {
     expect(result.stderr).toMatch(/VERTEX did not answer 'ping' within 100 ms/)
   })
 
+  it("restart, stop and start an agent from the command line", async () => {
+    const restartedCore = await on(["restart", "CORE"])
+    expect([restartedCore.code, restartedCore.stdout]).toEqual([0, "CORE restarted\n"])
+    expect((await on(["stop", "ORBIT"])).stdout).toBe("ORBIT stopped\n")
+    const refused = await on(["ask", "ORBIT", '{"type":"list"}'])
+    expect(refused.code).toBe(4)
+    expect(refused.stderr).toMatch(/ORBIT/)
+    const again = await on(["stop", "ORBIT"])
+    expect([again.code, again.stderr.trim()]).toEqual([4, "sigmavault: cannot stop ORBIT: ORBIT is already stopped"])
+    expect((await on(["start", "ORBIT"])).code).toBe(0)
+    expect((await on(["ask", "ORBIT", '{"type":"list"}'])).code).toBe(0)
+    const unknown = await on(["restart", "NOPE"])
+    expect([unknown.code, unknown.stderr]).toEqual([4, expect.stringMatching(/unknown agent 'NOPE'/)])
+  })
+
   it("an injected crash shows up as a restarted event", async () => {
     const events = cli(["events", "--json", "--type", "restarted", "--agent", "SENTRY", "--socket", daemon.socket])
     // The subscription is in place once the daemon counts the extra connection.

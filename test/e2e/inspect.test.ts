@@ -73,6 +73,12 @@ describe("sigmavault inspect in a terminal (needs tmux; .ci/run installs it)", (
     await waitForScreen(/filter: SENTRY[\s\S]*SENTRY\s+\S+\s+\d+\/\d+\s+\S+\s+\S+\s+0\s+0/, "the tree of the new daemon (SENTRY with no restarts)")
     expect(screen()).not.toMatch(/disconnected/)
 
+    // Restart SENTRY from the inspector, confirming with y.
+    tmux("send-keys", "-t", session, "Home", "Down", "Down", "R")
+    await waitForScreen(/restart SENTRY\? y to confirm/, "the restart confirmation")
+    tmux("send-keys", "-t", session, "y")
+    await waitForScreen(/SENTRY: restart done[\s\S]*SENTRY\s+\S+\s+\d+\/\d+\s+\S+\s+\S+\s+1\s+0/, "SENTRY restarted once by the operator")
+
     tmux("send-keys", "-t", session, "q")
     const after = await waitForScreen(/exit 0/, "the inspector's exit")
     // Back on the normal screen: the inspector's frame is gone.

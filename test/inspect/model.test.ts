@@ -198,6 +198,24 @@ describe("injecting a message", () => {
   })
 })
 
+describe("restart, stop and start", () => {
+  it("ask y/n first, then go to the outbox; read-only and supervisors say why not", () => {
+    const state = apply(withSnapshots(snapshot(0, {})), "down", "down", "down")
+    const asking = apply(state, "R")
+    expect(asking.confirm).toEqual({ op: "restart", agent: "CORE" })
+    expect(render(asking, { width: 100, height: 20, color: false, now: 0, rateHz: 1 }).split("\n")[1]).toMatch(/^restart CORE\? y to confirm, any other key cancels/)
+    expect(apply(asking, "y").outbox).toEqual([{ _tag: "Operate", agent: "CORE", op: "restart" }])
+    const cancelled = apply(asking, "n")
+    expect([cancelled.confirm, cancelled.outbox, cancelled.notice?.text]).toEqual([undefined, [], "cancelled"])
+    expect(apply(state, "S", "y").outbox).toEqual([{ _tag: "Operate", agent: "CORE", op: "stop" }])
+    expect(apply({ ...state, readOnly: true }, "T").notice?.text).toBe("read-only: this inspector was started with --read-only, so it cannot start CORE")
+    expect(apply(state, "up", "S").notice?.text).toBe("select an agent to stop")
+    const done = update(state, { _tag: "Notice", text: "CORE: restart done" }, 1000)
+    expect(render(done, { width: 100, height: 20, color: false, now: 2000, rateHz: 1 }).split("\n")[1]).toMatch(/^CORE: restart done/)
+    expect(render(done, { width: 100, height: 20, color: false, now: 7000, rateHz: 1 }).split("\n")[1]).toMatch(/^sorted by name/)
+  })
+})
+
 describe("the event log pane", () => {
   const event = (seq: number, agent: string, tag: string) => ({ seq, agent, tag, text: `10:00:00.000 ${tag.toLowerCase().padEnd(14)} ${agent}` })
   it("keeps the newest events, filters by text and by the selected agent, scrolls back", () => {

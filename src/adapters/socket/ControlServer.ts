@@ -216,6 +216,12 @@ export const start = (
             return Effect.sync(() => ({ ...options.statusExtras?.(), summary: system.summary(), agents: system.agents() }))
           case "subscribe":
             return subscribe(request)
+          case "restart":
+          case "stop":
+          case "start": {
+            const { agent, op } = request
+            return Effect.map(system.operate(agent, op), () => ({ agent, op, status: system.agents().find((a) => a.name === agent) }))
+          }
           case "unsubscribe": {
             const scope = subscriptions.get(request.subscription)
             if (scope === undefined) {

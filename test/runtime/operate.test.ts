@@ -1,0 +1,54 @@
+/** An operator's restart, stop and start of one agent, done by its supervisor and not counted as failures. */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import { counterAgent, restarted, started, tree, watch } from "../support/agents.ts"
+
+const boot = Effect.gen(function*() {
+  const system = yield* ActorSystem.make({
+    root: tree("root", "one_for_one", [counterAgent("A"), counterAgent("B", { restart: "temporary" })], { intensity: { maxRestarts: 1, withinMs: 60_000 } })
+  })
+  return { system, events: yield* watch(system) }
+})
+const status = (system: ActorSystem.ActorSystem, name: string) => system.agents().find((a) => a.name === name)!
+
+describe("operator actions", () => {
+  it.effect("restart gives a fresh incarnation (state reset), counts a restart, and is not a failure", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      yield* system.injectAsk("A", { type: "inc" })
+      yield* system.injectAsk("A", { type: "inc" })
+      for (let i = 0; i < 3; i++) yield* system.operate("A", "restart")
+      yield* events.until(restarted("A"))
+      assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0)
+      assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation, status(system, "A").lifecycle], [3, 4, "running"])
+      // Three restarts against an intensity of one: operators' restarts are not failures.
+      assert.strictEqual(system.summary().lifecycle, "running")
+    }).pipe(Effect.scoped))
+
+  it.effect("stop keeps an agent down, whatever its restart type; start brings it back", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      yield* system.operate("A", "stop")
+      assert.strictEqual(status(system, "A").lifecycle, "stopped")
+      const refused = yield* Effect.flip(system.injectAsk("A", { type: "get" }))
+      assert.strictEqual(refused._tag, "AgentStopped")
+      assert.strictEqual((yield* Effect.flip(system.operate("A", "stop"))).message, "cannot stop A: A is already stopped")
+      assert.strictEqual((yield* Effect.flip(system.operate("A", "restart"))).message, "cannot restart A: A is stopped; start it instead")
+      yield* system.operate("A", "start")
+      yield* events.until(started("A"))
+      assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0)
+      assert.strictEqual((yield* Effect.flip(system.operate("A", "start"))).message, "cannot start A: A is already running")
+      const unknown = yield* Effect.flip(system.operate("NOPE", "restart"))
+      assert.strictEqual(unknown._tag, "UnknownAgent")
+    }).pipe(Effect.scoped))
+
+  it.effect("a temporary agent that ended cannot be started again", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      yield* system.inject("B", { type: "finish" })
+      yield* events.until((e) => e._tag === "Stopped" && e.agent === "B")
+      const refused = yield* Effect.flip(system.operate("B", "start"))
+      assert.match(refused.message, /^cannot start B: B has ended for good \(restart type temporary\)/)
+    }).pipe(Effect.scoped))
+})
