@@ -3,7 +3,7 @@
  * inspector. The compiled binary runs a steady load: every 10 ms one `ping`
  * ask to each of the 40 agents (4,000 messages/s), from a separate client.
  * Its CPU time (utime + stime) is measured over a window without, then with,
- * an inspector polling `agents` at 10 Hz and `status` once a second, exactly as
+ * (before and after, averaged) an inspector polling `agents` at 10 Hz and `status` once a second, exactly as
  * `sigmavault inspect --rate 10` does, with its event-log subscription; the
  * anchor is the same run without
  * the inspector. Render time is the model + frame for 40 agents at 200x50.
@@ -45,13 +45,14 @@ export const inspect = async () => {
       const cpu1 = processCpuUs(daemon.pid)!
       return ((cpu1 - cpu0) / 1000 / (now() - t0)) * 100
     }
-    const without = await window()
+    const withoutBefore = await window()
 
     const inspector = await connect(daemon.socket)
     // As tui.ts: the event log pane's subscription (lifecycle, alerts, progress; no per-message events).
     let pushed = 0
     inspector.onPush(() => void pushed++)
-    await inspector.request("subscribe", { types: [...EVENT_TYPES] })
+    const subscribe = process.env.BENCH_INSPECT_SUBSCRIBE !== "0"
+    if (subscribe) await inspector.request("subscribe", { types: [...EVENT_TYPES] })
     let polls = 0
     const frames: Array<number> = []
     let state = initialState
@@ -73,21 +74,27 @@ export const inspect = async () => {
     await sleep(1_000)
     const withInspector = await window()
     clearInterval(inspectTimer)
-    clearInterval(loadTimer)
     inspector.close()
+    // A second window without, after: the anchor is the mean of before and after, so a drift in load cancels.
+    await sleep(1_000)
+    const withoutAfter = await window()
+    clearInterval(loadTimer)
     load.close()
 
+    const without = (withoutBefore + withoutAfter) / 2
     const sorted = [...frames].sort((a, b) => a - b)
     return {
       binary: binary.origin,
       load: `${agents.length} agents × 100 pings/s = ${agents.length * 100} messages/s`,
       windowMs: WINDOW_MS,
       daemonCpuPercentWithout: round(without, 1),
+      withoutBeforeAndAfter: [round(withoutBefore, 1), round(withoutAfter, 1)],
       daemonCpuPercentWithInspector: round(withInspector, 1),
       extraCpuPercentPoints: round(withInspector - without, 1),
       ratio: round(withInspector / without, 3),
       inspectorPolls: polls,
       eventsPushed: pushed,
+      subscribed: subscribe,
       askFailures: failed,
       asksSent: sent,
       frameP50Us: round(quantile(sorted, 0.5)),

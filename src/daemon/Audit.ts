@@ -39,7 +39,8 @@ const record = (ledger: Ledger, entry: NewEntry) =>
 /** Records the runtime's state changes until the scope closes. */
 export const recordRuntimeEvents = (system: ActorSystem, ledger: Ledger) =>
   Effect.gen(function*() {
-    const subscriber = yield* system.inspection.subscribeWith({ messageEvents: false })
+    // The ledger records lifecycle events only: no per-message or per-transition events are built for it.
+    const subscriber = yield* system.inspection.subscribeWith({ messageEvents: false, transitionEvents: false })
     let lostSoFar = 0
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       const event = yield* subscriber.take

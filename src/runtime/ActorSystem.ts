@@ -364,6 +364,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       publish: inspection.publish,
       inspecting: inspection.hasSubscribers,
       wantsMessageEvents: inspection.wantsMessageEvents,
+      wantsTransitionEvents: inspection.wantsTransitionEvents,
       deadLetter,
       deadLetterCount: (agent) => deadLetters.countFor(agent),
       now

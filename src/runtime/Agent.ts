@@ -281,6 +281,8 @@ export interface HostServices {
   readonly inspecting: () => boolean
   /** False while no subscriber wants per-message events (MessageHandled). */
   readonly wantsMessageEvents: () => boolean
+  /** True while some subscriber wants Transition events. */
+  readonly wantsTransitionEvents: () => boolean
   readonly deadLetter: (agent: string, messageType: string, reason: DeadLetterReason) => Effect.Effect<void>
   readonly deadLetterCount: (agent: string) => number
   readonly now: () => number
@@ -417,7 +419,7 @@ export const runIncarnation = (
       if (to === cell.state) return
       const from = cell.state
       cell.state = to
-      if (!host.inspecting()) return
+      if (!host.wantsTransitionEvents()) return
       const event: InspectionInput = { _tag: "Transition", agent: cell.name, from, to }
       if (current !== undefined) outbox.push(event)
       else runFork(host.publish(event))

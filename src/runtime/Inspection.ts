@@ -74,6 +74,8 @@ export interface SubscribeOptions {
    * subscriber wants them. Default true.
    */
   readonly messageEvents?: boolean
+  /** Transition events are one per state change (often two per message): built only while some subscriber wants them. Default true. */
+  readonly transitionEvents?: boolean
 }
 
 export interface InspectionBus {
@@ -82,6 +84,8 @@ export interface InspectionBus {
   readonly subscribeWith: (options: SubscribeOptions) => Effect.Effect<Subscriber, never, Scope.Scope>
   /** True while some subscriber wants one MessageHandled event per message. */
   readonly wantsMessageEvents: () => boolean
+  /** True while some subscriber wants Transition events. */
+  readonly wantsTransitionEvents: () => boolean
   /** Number of events published so far. */
   readonly published: () => number
   readonly hasSubscribers: () => boolean
@@ -105,15 +109,19 @@ export const makeInspectionBus = (options: {
       })
 
     let messageSubscribers = 0
+    let transitionSubscribers = 0
     const subscribeWith = (subscribeOptions: SubscribeOptions) => Effect.gen(function*() {
       const subscription = yield* PubSub.subscribe(pubsub)
       const messages = subscribeOptions.messageEvents !== false
+      const transitions = subscribeOptions.transitionEvents !== false
       subscribers++
       if (messages) messageSubscribers++
+      if (transitions) transitionSubscribers++
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           subscribers--
           if (messages) messageSubscribers--
+          if (transitions) transitionSubscribers--
         })
       )
       let lastSeq = seq
@@ -132,6 +140,7 @@ export const makeInspectionBus = (options: {
       subscribeWith,
       published: () => seq,
       hasSubscribers: () => subscribers > 0,
-      wantsMessageEvents: () => messageSubscribers > 0
+      wantsMessageEvents: () => messageSubscribers > 0,
+      wantsTransitionEvents: () => transitionSubscribers > 0
     }
   })

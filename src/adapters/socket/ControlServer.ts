@@ -178,7 +178,8 @@ export const start = (
           const agents = request.agents === undefined ? undefined : new Set(request.agents)
           const types = request.types === undefined ? undefined : new Set(request.types.map((t) => t.toLowerCase()))
           const messageEvents = types === undefined || types.has("messagehandled")
-          const subscriber = yield* Scope.provide(system.inspection.subscribeWith({ messageEvents }), scope)
+          const transitionEvents = types === undefined || types.has("transition")
+          const subscriber = yield* Scope.provide(system.inspection.subscribeWith({ messageEvents, transitionEvents }), scope)
           const wanted = (event: InspectionEvent) =>
             (agents === undefined || ("agent" in event && agents.has(event.agent)) ||
               ("supervisor" in event && agents.has(event.supervisor))) &&
