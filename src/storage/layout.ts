@@ -172,7 +172,7 @@ const candidate = (
   }
   if (shape.kind === "raidz1" && largest >= 4 * TB && (kind === "hdd" || kind === "unknown")) {
     penalty -= 0.3
-    warnings.push(`raidz1 with ${tb(largest)} disks: a second failure or an unreadable sector during the ~${Math.ceil(resilver)} h resilver loses the pool; prefer raidz2`)
+    warnings.push(`raidz1 with ${tb(largest)} disks: during the ~${Math.ceil(resilver)} h resilver there is no redundancy left, so a second failure loses the pool and an unreadable sector loses the files it holds; prefer raidz2`)
   }
   if (shape.width > 10 && shape.kind !== "stripe") {
     penalty -= 0.15

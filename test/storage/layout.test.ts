@@ -27,7 +27,7 @@ describe("ARCHITECT recommendations", () => {
     expect(top(hdds(3)).name).toBe("3-way mirror")
     const capacity = top(hdds(3), "capacity")
     expect([capacity.name, capacity.usableBytes]).toEqual(["raidz1 of 3", Math.floor(2 * TB4 * SLOP)])
-    expect(capacity.warnings[0]).toMatch(/^raidz1 with 4\.0 TB disks: a second failure or an unreadable sector during the ~10 h resilver loses the pool/)
+    expect(capacity.warnings[0]).toMatch(/^raidz1 with 4\.0 TB disks: during the ~10 h resilver there is no redundancy left, so a second failure loses the pool and an unreadable sector loses the files it holds/)
   })
 
   it("4, 6 and 8 disks: raidz2; striped mirrors among the candidates", () => {
