@@ -58,11 +58,10 @@ export const atlasMachine = Effect.gen(function*() {
           ...(message.maxMs === undefined ? {} : { maxMs: message.maxMs }),
           ...(message.crossFilesystems === undefined ? {} : { crossFilesystems: message.crossFilesystems }),
           ...(message.top === undefined ? {} : { top: message.top }),
-          onProgress: ({ entries, bytes }) => {
+          onProgress: ({ entries }) => {
             if (entries - reported < PROGRESS_EVERY) return
             reported = entries
             Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
-            void bytes
           }
         })
       })
