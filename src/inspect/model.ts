@@ -118,6 +118,8 @@ export interface Description {
   readonly capabilities: ReadonlyArray<{ readonly name: string; readonly available: boolean; readonly detail: string }>
   readonly accepts: ReadonlyArray<string>
   readonly restart: string
+  readonly states?: ReadonlyArray<string>
+  readonly recent?: ReadonlyArray<{ readonly type: string; readonly durationUs: number; readonly outcome: string; readonly at: number }>
   readonly schemas?: Readonly<Record<string, unknown>>
 }
 
@@ -330,7 +332,12 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
         snapshot: action.snapshot,
         restartedAt
       }
-      return next.selected === undefined ? { ...next, selected: rowsOf(next, now)[0]?.key } : next
+      const selected = next.selected === undefined ? { ...next, selected: rowsOf(next, now)[0]?.key } : next
+      // The detail pane's agent is described again at each refresh: its recent messages move.
+      const agent = detailAgent(selected)
+      return selected.detail && agent !== undefined && !selected.outbox.some((r) => r._tag === "Describe")
+        ? { ...selected, outbox: [...selected.outbox, { _tag: "Describe", agent }] }
+        : selected
     }
     case "Connected":
       return { ...state, connection: { _tag: "Connected" } }

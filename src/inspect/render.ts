@@ -113,6 +113,10 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
   if (d === undefined) lines.push("(asking for its description…)")
   else {
     lines.push(d.description)
+    if (d.states !== undefined && d.states.length > 0) lines.push(`states: ${d.states.join(", ")}`)
+    if (d.recent !== undefined && d.recent.length > 0) {
+      lines.push(`recent: ${d.recent.slice(0, 8).map((m) => `${m.type} ${micros(m.durationUs)}${m.outcome === "ok" ? "" : ` ${m.outcome}`}`).join(" · ")}`)
+    }
     lines.push(`accepts: ${d.accepts.join(", ")}`)
     lines.push(`capabilities: ${d.capabilities.map((c) => `${c.name}${c.available ? "" : " (not built yet)"}`).join(", ")}`)
   }

@@ -185,6 +185,42 @@ export interface AgentStatus extends AgentMetricsSnapshot {
   readonly lastRestartAt: number | undefined
 }
 
+/** The last few messages an agent handled, kept in preallocated arrays: three writes per message. */
+export class RecentMessages {
+  private readonly types: Array<string>
+  private readonly durations: Float64Array
+  private readonly outcomes: Uint8Array
+  private readonly ats: Float64Array
+  private next = 0
+  private size = 0
+  constructor(private readonly capacity: number) {
+    this.types = new Array<string>(capacity).fill("")
+    this.durations = new Float64Array(capacity)
+    this.outcomes = new Uint8Array(capacity)
+    this.ats = new Float64Array(capacity)
+  }
+
+  record(type: string, durationUs: number, outcome: 0 | 1 | 2, at: number): void {
+    const i = this.next
+    this.types[i] = type
+    this.durations[i] = durationUs
+    this.outcomes[i] = outcome
+    this.ats[i] = at
+    this.next = (i + 1) % this.capacity
+    if (this.size < this.capacity) this.size++
+  }
+
+  /** Newest first. */
+  list(): Array<{ readonly type: string; readonly durationUs: number; readonly outcome: "ok" | "refused" | "crashed"; readonly at: number }> {
+    const out = []
+    for (let k = 1; k <= this.size; k++) {
+      const i = (this.next - k + this.capacity) % this.capacity
+      out.push({ type: this.types[i]!, durationUs: Math.round(this.durations[i]!), outcome: (["ok", "refused", "crashed"] as const)[this.outcomes[i]!]!, at: this.ats[i]! })
+    }
+    return out
+  }
+}
+
 /**
  * The runtime's record of one agent: its address (mailbox) and its history.
  * It outlives incarnations: a restart gets fresh machine state, the same
@@ -193,6 +229,9 @@ export interface AgentStatus extends AgentMetricsSnapshot {
 export class AgentCell {
   readonly mailbox: Mailbox<SystemItem, Envelope>
   readonly histogram = new LatencyHistogram()
+  readonly recent = new RecentMessages(16)
+  /** The state nodes of the current machine ("ready", "requests.serving", …), for describe. */
+  states: ReadonlyArray<string> = []
   lifecycle: AgentLifecycle = "idle"
   state = "-"
   incarnation = 0
@@ -247,6 +286,9 @@ export class AgentCell {
       capabilities: d.capabilities,
       accepts: this.accepts,
       restart: d.restart ?? "permanent",
+      states: this.states,
+      /** The last messages handled, newest first: type, handling time, outcome, wall-clock time. */
+      recent: this.recent.list(),
       // Built on the first describe: JSON Schema per message type, for clients that fill in messages (the inspector).
       schemas: (this.schemas ??= messageSchemas(d.messages))
     }
@@ -270,6 +312,20 @@ export const messageSchemas = (messages: Schema.Decoder<AgentMessage>): Readonly
   } catch {
     // A schema JSON Schema cannot express (a declared transformation) describes without schemas.
   }
+  return out
+}
+
+/** Every state node below the root, as dotted paths. */
+const stateNodesOf = (root: { readonly states: Readonly<Record<string, unknown>> }): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const visit = (node: { readonly states?: Readonly<Record<string, unknown>> }, prefix: string) => {
+    for (const [key, child] of Object.entries(node.states ?? {})) {
+      const path = prefix === "" ? key : `${prefix}.${key}`
+      out.push(path)
+      visit(child as { readonly states?: Readonly<Record<string, unknown>> }, path)
+    }
+  }
+  visit(root, "")
   return out
 }
 
@@ -386,6 +442,7 @@ export const runIncarnation = (
     /** Inspection events produced while handling, published by the host in order. */
     let outbox: Array<InspectionInput> = []
 
+    cell.states = stateNodesOf(machine.root)
     const actor = createActor(machine, {
       // Delays (`after`) run on Effect's Clock, so TestClock drives them in tests.
       clock: {
@@ -448,7 +505,10 @@ export const runIncarnation = (
         current = undefined
         machineAnswer = undefined
         yield* flushOutbox
-        if (inHand !== undefined) yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
+        if (inHand !== undefined) {
+          cell.recent.record(messageOf(inHand).type, (performance.now() - currentStarted) * 1000, 2, host.now())
+          yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
+        }
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
         if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentCrashed({ agent: cell.name, reason })))
         return yield* Effect.fail(new AgentCrashed({ agent: cell.name, reason }))
@@ -501,6 +561,8 @@ export const runIncarnation = (
       lastFinished = performance.now()
       const durationUs = (lastFinished - currentStarted) * 1000
       cell.histogram.record(durationUs)
+      const outcome = result ?? machineAnswer
+      cell.recent.record(messageOf(envelope).type, durationUs, outcome === undefined || Exit.isSuccess(outcome) ? 0 : 1, host.now())
       if (host.wantsMessageEvents()) {
         outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: messageOf(envelope).type, durationUs })
       }

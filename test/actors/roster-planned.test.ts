@@ -177,7 +177,14 @@ describe("planned agents", () => {
       for (const definition of planned) {
         const name = definition.name
         assert.deepStrictEqual(yield* system.injectAsk(name, { type: "ping" }), pong(name))
-        const { schemas, ...described } = (yield* system.injectAsk(name, { type: "describe" })) as { schemas: Record<string, unknown> }
+        const { schemas, states, recent, ...described } = (yield* system.injectAsk(name, { type: "describe" })) as {
+          schemas: Record<string, unknown>
+          states: ReadonlyArray<string>
+          recent: ReadonlyArray<{ type: string; outcome: string }>
+        }
+        assert.include(states, "idle")
+        // ping, status and describe are answered by the runtime, not the machine: not among its handled messages.
+        assert.deepStrictEqual(recent, [])
         assert.sameMembers(Object.keys(schemas), [...system.messageTypes(name)!].filter((t) => !["ping", "status", "describe"].includes(t)))
         assert.deepStrictEqual(described, {
           name,

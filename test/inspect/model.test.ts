@@ -143,6 +143,8 @@ describe("injecting a message", () => {
     capabilities: [{ name: "facts", available: true, detail: "" }],
     accepts: ["facts", "scrub", "ping", "status", "describe"],
     restart: "permanent",
+    states: ["ready", "serving"],
+    recent: [{ type: "facts", durationUs: 1200, outcome: "ok", at: 0 }, { type: "scrub", durationUs: 40, outcome: "refused", at: 0 }],
     schemas: {
       facts: { type: "object", properties: { type: { type: "string", enum: ["facts"] } }, required: ["type"] },
       scrub: {
@@ -161,6 +163,15 @@ describe("injecting a message", () => {
     expect(state.outbox).toEqual([{ _tag: "Describe", agent: "CORE" }])
     return update({ ...state, outbox: [] }, { _tag: "Described", agent: "CORE", description: core }, 0)
   }
+
+  it("the detail pane shows the machine's states and the recent messages, and asks again at each refresh", () => {
+    const state = onCore()
+    const frame = render(state, { width: 120, height: 40, color: false, now: 0, rateHz: 1 })
+    expect(frame).toContain("states: ready, serving")
+    expect(frame).toContain("recent: facts 1.2ms · scrub 40µs refused")
+    expect(frame).toContain("supervised by tier-2: one_for_one, at most 10 restarts in 60 s")
+    expect(update(state, { _tag: "Snapshot", snapshot: snapshot(1000, {}) }, 1000).outbox).toEqual([{ _tag: "Describe", agent: "CORE" }])
+  })
 
   it("opens an editor with a template from the schema, cycles types, toggles ask and tell", () => {
     let state = apply(onCore(), "i")

@@ -12,6 +12,23 @@ const boot = Effect.gen(function*() {
 })
 const status = (system: ActorSystem.ActorSystem, name: string) => system.agents().find((a) => a.name === name)!
 
+describe("describe", () => {
+  it.effect("lists the machine's states and the last messages handled, newest first, with their outcome", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      yield* system.injectAsk("A", { type: "inc" })
+      yield* Effect.flip(system.injectAsk("A", { type: "refuse" }))
+      yield* Effect.flip(system.injectAsk("A", { type: "crash" }))
+      yield* events.until(started("A"))
+      const described = (yield* system.injectAsk("A", { type: "describe" })) as {
+        states: ReadonlyArray<string>
+        recent: ReadonlyArray<{ type: string; outcome: string }>
+      }
+      assert.includeMembers([...described.states], ["idle", "sleeping", "done"])
+      assert.deepStrictEqual(described.recent.map((m) => `${m.type} ${m.outcome}`), ["crash crashed", "refuse refused", "inc ok"])
+    }).pipe(Effect.scoped))
+})
+
 describe("operator actions", () => {
   it.effect("restart gives a fresh incarnation (state reset), counts a restart, and is not a failure", () =>
     Effect.gen(function*() {
