@@ -105,7 +105,10 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
     const parent = found.parent
     if (parent?.kind === "supervisor") {
       const p = parent.status
-      lines.push(`supervised by ${p.name}: ${p.strategy}, at most ${p.intensity.maxRestarts} restarts in ${p.intensity.withinMs / 1000} s`)
+      lines.push(
+        `supervised by ${p.name}: ${p.strategy}, at most ${p.intensity.maxRestarts} restarts in ${p.intensity.withinMs / 1000} s` +
+          (p.backoff === undefined ? "" : `; backoff ${p.backoff.initialMs} ms doubling to ${p.backoff.maxMs / 1000} s, ±${Math.round(p.backoff.jitter * 100)}%, reset after ${p.backoff.resetAfterMs / 1000} s stable`)
+      )
     }
     lines.push(`mailbox ${a.mailboxDepth}/${a.mailboxCapacity} (high ${a.mailboxHighWater}) · handled ${a.handled} · refused ${a.rejected} · p50 ${micros(a.handlingP50Us)} p99 ${micros(a.handlingP99Us)} · dead letters ${a.deadLetters}`)
     if (a.lastError !== undefined) lines.push(`last error: ${a.lastError}`)

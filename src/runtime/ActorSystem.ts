@@ -103,6 +103,7 @@ export interface SupervisorStatus {
   readonly name: string
   readonly strategy: Strategy
   readonly intensity: Intensity
+  readonly backoff: Backoff
   readonly lifecycle: Lifecycle
   readonly restarts: number
   readonly lastError: string | undefined
@@ -437,6 +438,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           name: node.name,
           strategy: node.strategy,
           intensity: node.intensity,
+          backoff: node.backoff,
           lifecycle: "idle" as Lifecycle,
           restarts: 0,
           lastError: undefined as string | undefined

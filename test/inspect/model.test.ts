@@ -29,7 +29,15 @@ const agent = (name: string, tier: AgentStatus["tier"], over: Partial<AgentStatu
 })
 const supervisor = (name: string, children: ReadonlyArray<TreeNode>): TreeNode => ({
   kind: "supervisor",
-  status: { name, strategy: "one_for_one", intensity: { maxRestarts: 10, withinMs: 60_000 }, lifecycle: "running", restarts: 0, lastError: undefined },
+  status: {
+    name,
+    strategy: "one_for_one",
+    intensity: { maxRestarts: 10, withinMs: 60_000 },
+    backoff: { initialMs: 200, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 },
+    lifecycle: "running",
+    restarts: 0,
+    lastError: undefined
+  },
   children
 })
 const snapshot = (at: number, handled: Readonly<Record<string, number>>, over: Readonly<Record<string, Partial<AgentStatus>>> = {}, pid = 42): Snapshot => ({
@@ -166,10 +174,10 @@ describe("injecting a message", () => {
 
   it("the detail pane shows the machine's states and the recent messages, and asks again at each refresh", () => {
     const state = onCore()
-    const frame = render(state, { width: 120, height: 40, color: false, now: 0, rateHz: 1 })
+    const frame = render(state, { width: 200, height: 40, color: false, now: 0, rateHz: 1 })
     expect(frame).toContain("states: ready, serving")
     expect(frame).toContain("recent: facts 1.2ms · scrub 40µs refused")
-    expect(frame).toContain("supervised by tier-2: one_for_one, at most 10 restarts in 60 s")
+    expect(frame).toContain("supervised by tier-2: one_for_one, at most 10 restarts in 60 s; backoff 200 ms doubling to 30 s, ±20%, reset after 60 s stable")
     expect(update(state, { _tag: "Snapshot", snapshot: snapshot(1000, {}) }, 1000).outbox).toEqual([{ _tag: "Describe", agent: "CORE" }])
   })
 
