@@ -69,7 +69,7 @@ describe("LATTICE", () => {
       assert.deepStrictEqual(worse.pools[0]!.problems.map((p) => p.vdev), ["raidz1-0", "raidz1-0/sdb", "raidz1-0/sdc"])
       assert.strictEqual(worse.pools[0]!.capacity.level, "high")
       assert.includeMembers(logs.lines, [
-        "Warn: pool tank is DEGRADED (was ONLINE): One or more devices are faulted in response to persistent errors.\nSufficient replicas exist for the pool to continue functioning in a degraded state.",
+        "Warn: pool tank is DEGRADED (was ONLINE): One or more devices are faulted in response to persistent errors. Sufficient replicas exist for the pool to continue functioning in a degraded state.",
         "Warn: tank: raidz1-0/sdb is FAULTED",
         "Warn: tank: raidz1-0/sdc checksum errors 0 → 14",
         "Warn: pool tank is 91% full, at or above 90% (high)"

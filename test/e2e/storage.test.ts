@@ -91,7 +91,7 @@ describe("storage agents in the binary", () => {
 
   it("VERTEX says what a disk's death would do; ARCHITECT explains why it has no free disks", async () => {
     const impact = await ask("VERTEX", { type: "impact", disk: "sdc" })
-    expect(impact.json.text).toBe("if /dev/sdc dies: pool tank is FAULTED (its data is unavailable), affecting tank, tank/photos, tank/legacy, tank/vm-disk")
+    expect(impact.json.text).toBe("if /dev/sdc dies: pool tank is FAULTED (its data is unavailable), affecting tank, tank/legacy, tank/photos, tank/vm-disk")
     const recommend = await ask("ARCHITECT", { type: "recommend" })
     expect(recommend.code).not.toBe(0)
     expect(recommend.stderr).toMatch(/no free disks to lay out: \/dev\/sda \(it is a ZFS member of pool tank\)/)

@@ -56,7 +56,7 @@ describe("VERTEX impact", () => {
     const result = impact(buildTopology({ devices, pools: degraded, datasets }), "sdc")
     expect(result.pools[0]!.outcome).toBe("faulted")
     expect(result.pools[0]!.because).toMatch(/raidz1-0 loses 2 of 4 and tolerates 1: sdb is already FAULTED; sdc would die/)
-    expect(result.text).toBe("if /dev/sdc dies: pool tank is FAULTED (its data is unavailable), affecting tank, tank/photos, tank/legacy, tank/vm-disk")
+    expect(result.text).toBe("if /dev/sdc dies: pool tank is FAULTED (its data is unavailable), affecting tank, tank/legacy, tank/photos, tank/vm-disk")
     expect(result.pools[0]!.datasets).toContainEqual({ name: "tank/photos", mountpoint: "/srv/photos" })
   })
 

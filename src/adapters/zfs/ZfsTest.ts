@@ -1,23 +1,39 @@
 /**
  * Zfs in memory, for tests: pools, their status and datasets as given, which a
  * test may change between calls (a disk faults, a pool fills). Plans are the
- * live adapter's argument vectors; confirmed ones are recorded in `executed`
- * and applied where the model can (datasets created, destroyed, scrubs).
+ * live adapter's argument vectors; every command that would run is recorded
+ * in `executed`, and confirmed changes are applied to the model (pools and
+ * datasets created and destroyed, properties set, scrubs started, paused and
+ * stopped), refusing what zpool and zfs refuse, with their words.
  * `installed: false` behaves like a machine without zpool.
  */
 import { Effect, Layer } from "effect"
-import { createDatasetArgv, createPoolArgv, destroyArgv, display, setPropertyArgv } from "./commands.ts"
 import { CommandExited } from "../command/Command.ts"
 import { validatePoolName } from "../command/names.ts"
-import { type Dataset, type Planned, type PoolStatus, type PoolSummary, type PropertyValue, Zfs, type ZfsError, ZfsNotInstalled } from "./Zfs.ts"
+import { createDatasetArgv, createPoolArgv, destroyArgv, display, scrubArgv, setPropertyArgv } from "./commands.ts"
+import {
+  type Dataset,
+  type LayoutVdev,
+  type Planned,
+  type PoolStatus,
+  type PoolSummary,
+  type PropertyValue,
+  type ScanStatus,
+  type Vdev,
+  type VdevClass,
+  Zfs,
+  type ZfsError,
+  ZfsNotInstalled
+} from "./Zfs.ts"
 
 export interface ZfsModel {
   installed: boolean
   summaries: Array<PoolSummary>
   statuses: Array<PoolStatus>
   datasets: Array<Dataset>
+  /** By dataset name. */
   properties: Map<string, Record<string, PropertyValue>>
-  /** Confirmed commands, in order. */
+  /** Every command that would have been spawned, in order. */
   readonly executed: Array<ReadonlyArray<string>>
 }
 
@@ -30,76 +46,181 @@ export const model = (initial: Partial<Omit<ZfsModel, "executed">> = {}): ZfsMod
   executed: []
 })
 
+/** How zpool and zfs fail: exit 1 and a "cannot …: reason" line. */
+const refused = (argv: ReadonlyArray<string>, stderr: string) =>
+  Effect.fail(new CommandExited({ tool: argv[0]!, args: argv.slice(1), exitCode: 1, stderr }))
+
+const leaf = (disk: string): Vdev => ({
+  name: disk.split("/").at(-1)!,
+  type: "disk",
+  state: "ONLINE",
+  path: disk.startsWith("/") ? disk : `/dev/${disk}`,
+  readErrors: 0,
+  writeErrors: 0,
+  checksumErrors: 0,
+  children: []
+})
+
+/** The vdev tree `zpool create` would make of a layout, named as zpool names it. */
+export const vdevsOf = (layout: ReadonlyArray<LayoutVdev>): Array<Vdev & { readonly class: VdevClass }> => {
+  // zpool numbers a group by its place among all top-level vdevs, where each striped disk is one.
+  let index = 0
+  return layout.flatMap((group): Array<Vdev & { readonly class: VdevClass }> => {
+    if (group.kind === "stripe") {
+      index += group.disks.length
+      return group.disks.map((disk) => ({ ...leaf(disk), class: "data" }))
+    }
+    return [{
+      name: `${group.kind}-${index++}`,
+      type: group.kind === "mirror" ? "mirror" : "raidz",
+      parity: group.kind === "mirror" ? undefined : Number(group.kind.slice(-1)),
+      state: "ONLINE",
+      readErrors: 0,
+      writeErrors: 0,
+      checksumErrors: 0,
+      children: group.disks.map(leaf),
+      class: "data"
+    }]
+  })
+}
+
+const fresh = (name: string): Dataset => ({
+  name,
+  pool: name.split("/")[0]!,
+  type: "filesystem",
+  usedBytes: 0,
+  availableBytes: 0,
+  referencedBytes: 0,
+  mountpoint: `/${name}`,
+  mounted: true
+})
+
 export const make = (state: ZfsModel): Zfs["Service"] => {
   const installed = <A>(effect: Effect.Effect<A, ZfsError>): Effect.Effect<A, ZfsError> =>
     Effect.suspend(() => (state.installed ? effect : Effect.fail(new ZfsNotInstalled())))
-  const plan = (argv: ReadonlyArray<string>, confirm: boolean, apply: () => void): Effect.Effect<Planned, ZfsError> =>
-    Effect.sync(() => {
-      if (!confirm) return { command: argv, display: display(argv), executed: false }
-      state.executed.push(argv)
-      apply()
-      return { command: argv, display: display(argv), executed: true, output: "" }
+
+  /** Plans without running; with confirm, records the command and applies it (or fails as the tool would). */
+  const plan = (argv: ReadonlyArray<string>, confirm: boolean, apply: () => Effect.Effect<void, ZfsError>): Effect.Effect<Planned, ZfsError> =>
+    confirm
+      ? Effect.suspend(() => {
+        state.executed.push(argv)
+        return Effect.as(apply(), { command: argv, display: display(argv), executed: true, output: "" })
+      })
+      : Effect.succeed({ command: argv, display: display(argv), executed: false })
+
+  const pool = (argv: ReadonlyArray<string>, name: string) =>
+    Effect.suspend(() => {
+      const found = state.statuses.find((s) => s.name === name)
+      return found === undefined ? refused(argv, `cannot open '${name}': no such pool`) : Effect.succeed(found)
     })
+
+  const setScan = (name: string, scan: ScanStatus) => {
+    state.statuses = state.statuses.map((s) => (s.name === name ? { ...s, scan } : s))
+  }
+
+  /** What the kernel allows, as libzfs's zpool_scan words it. */
+  const scrub = (argv: ReadonlyArray<string>, name: string, action: "start" | "pause" | "stop") =>
+    Effect.gen(function*() {
+      const { scan } = yield* pool(argv, name)
+      const scrubbing = scan.function === "scrub" && scan.state === "scanning"
+      const resilvering = scan.function === "resilver" && scan.state === "scanning"
+      if (action === "start") {
+        if (resilvering) return yield* refused(argv, `cannot scrub ${name}: currently resilvering`)
+        if (scrubbing && !scan.paused) return yield* refused(argv, `cannot scrub ${name}: currently scrubbing; use 'zpool scrub -s' to cancel scrub`)
+        return setScan(name, scrubbing ? { ...scan, paused: false } : { function: "scrub", state: "scanning", paused: false, errors: 0, percent: 0 })
+      }
+      if (!scrubbing) return yield* refused(argv, `cannot ${action === "pause" ? "pause" : "cancel"} scrubbing ${name}: there is no active scrub`)
+      if (action === "pause") {
+        if (scan.paused) return yield* refused(argv, `cannot pause scrubbing ${name}: scrub is paused; use 'zpool scrub' to resume scrub`)
+        return setScan(name, { ...scan, paused: true })
+      }
+      setScan(name, { ...scan, state: "canceled", paused: false, percent: undefined })
+    })
+
+  const exists = (name: string) => state.datasets.some((d) => d.name === name)
+
   return Zfs.of({
     pools: installed(Effect.sync(() => [...state.summaries])),
-    status: (pool) =>
-      installed(Effect.gen(function*() {
-        if (pool === undefined) return [...state.statuses]
-        yield* Effect.fromResult(validatePoolName(pool))
-        const found = state.statuses.filter((s) => s.name === pool)
-        if (found.length === 0) {
-          // What zpool itself answers.
-          return yield* Effect.fail(new CommandExited({ tool: "zpool", args: ["status", pool], exitCode: 1, stderr: `cannot open '${pool}': no such pool` }))
-        }
-        return found
-      })),
+    status: (name) =>
+      installed(
+        name === undefined
+          ? Effect.sync(() => [...state.statuses])
+          : Effect.gen(function*() {
+            yield* Effect.fromResult(validatePoolName(name))
+            return [yield* pool(["zpool", "status", name], name)]
+          })
+      ),
     datasets: (root) =>
       installed(Effect.sync(() => state.datasets.filter((d) => root === undefined || d.name === root || d.name.startsWith(`${root}/`)))),
     properties: (dataset, names) =>
-      installed(Effect.sync(() => {
+      installed(Effect.suspend(() => {
+        if (!exists(dataset) && !state.properties.has(dataset)) {
+          return refused(["zfs", "get", dataset], `cannot open '${dataset}': dataset does not exist`)
+        }
         const all = state.properties.get(dataset) ?? {}
-        return names.length === 0 ? all : Object.fromEntries(names.filter((n) => n in all).map((n) => [n, all[n]!]))
+        return Effect.succeed(names.length === 0 ? { ...all } : Object.fromEntries(names.filter((n) => n in all).map((n) => [n, all[n]!])))
       })),
-    scrub: (pool, action) =>
-      installed(Effect.gen(function*() {
-        yield* Effect.fromResult(validatePoolName(pool))
-        state.executed.push(["zpool", "scrub", ...(action === "pause" ? ["-p"] : action === "stop" ? ["-s"] : []), pool])
-        state.statuses = state.statuses.map((s) =>
-          s.name !== pool ? s : {
-            ...s,
-            scan: action === "start"
-              ? { function: "scrub", state: "scanning", paused: false, errors: 0, percent: 0 }
-              : action === "pause"
-              ? { ...s.scan, paused: true }
-              : { ...s.scan, state: "canceled", paused: false }
-          }
-        )
-      })),
-    createPool: (pool, vdevs, options) =>
-      installed(Effect.flatMap(createPoolArgv(pool, vdevs, options.properties), (argv) => plan(argv, options.confirm, () => {}))),
+    scrub: (name, action) =>
+      installed(Effect.flatMap(scrubArgv(name, action), (argv) =>
+        Effect.suspend(() => {
+          state.executed.push(argv)
+          return scrub(argv, name, action)
+        }))),
+    createPool: (name, vdevs, options) =>
+      installed(Effect.flatMap(createPoolArgv(name, vdevs, options.properties), (argv) =>
+        plan(argv, options.confirm, () => {
+          if (state.statuses.some((s) => s.name === name)) return refused(argv, `cannot create '${name}': pool already exists`)
+          state.statuses = [...state.statuses, {
+            name,
+            state: "ONLINE",
+            dataErrors: "No known data errors",
+            vdevs: vdevsOf(vdevs),
+            scan: { function: "none", state: "none", paused: false, errors: 0 }
+          }]
+          state.summaries = [...state.summaries, {
+            name,
+            health: "ONLINE",
+            sizeBytes: 0,
+            allocatedBytes: 0,
+            freeBytes: 0,
+            capacityPercent: 0,
+            fragmentationPercent: 0,
+            dedupRatio: 1
+          }]
+          state.datasets = [...state.datasets, fresh(name)]
+          return Effect.void
+        }))),
     createDataset: (dataset, options) =>
       installed(Effect.flatMap(createDatasetArgv(dataset, options.properties), (argv) =>
-        plan(argv, options.confirm, () =>
-          state.datasets.push({
-            name: dataset,
-            pool: dataset.split("/")[0]!,
-            type: "filesystem",
-            usedBytes: 0,
-            availableBytes: 0,
-            referencedBytes: 0,
-            mountpoint: `/${dataset}`,
-            mounted: true
-          })))),
+        plan(argv, options.confirm, () => {
+          if (exists(dataset)) return refused(argv, `cannot create '${dataset}': dataset already exists`)
+          if (!exists(dataset.slice(0, dataset.lastIndexOf("/")))) return refused(argv, `cannot create '${dataset}': parent does not exist`)
+          state.datasets = [...state.datasets, fresh(dataset)]
+          const local = Object.entries(options.properties ?? {}).map(([k, value]) => [k, { value, source: "local" }] as const)
+          if (local.length > 0) state.properties.set(dataset, { ...state.properties.get(dataset), ...Object.fromEntries(local) })
+          return Effect.void
+        }))),
     setProperty: (dataset, property, value, options) =>
       installed(Effect.flatMap(setPropertyArgv(dataset, property, value), (argv) =>
-        plan(argv, options.confirm, () =>
-          state.properties.set(dataset, { ...state.properties.get(dataset), [property]: { value, source: "local" } })))),
+        plan(argv, options.confirm, () => {
+          if (!exists(dataset)) return refused(argv, `cannot open '${dataset}': dataset does not exist`)
+          state.properties.set(dataset, { ...state.properties.get(dataset), [property]: { value, source: "local" } })
+          if (property === "mountpoint") {
+            state.datasets = state.datasets.map((d) => (d.name === dataset ? { ...d, mountpoint: value.startsWith("/") ? value : undefined } : d))
+          }
+          return Effect.void
+        }))),
     destroy: (dataset, options) =>
       installed(Effect.flatMap(destroyArgv(dataset, options.recursive === true), (argv) =>
         plan(argv, options.confirm, () => {
-          state.datasets = state.datasets.filter((d) =>
-            d.name !== dataset && !(options.recursive === true && d.name.startsWith(`${dataset}/`))
-          )
+          if (!exists(dataset)) return refused(argv, `cannot open '${dataset}': dataset does not exist`)
+          const children = state.datasets.filter((d) => d.name.startsWith(`${dataset}/`))
+          if (children.length > 0 && options.recursive !== true) {
+            return refused(argv, `cannot destroy '${dataset}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.map((d) => d.name).join("\n")}`)
+          }
+          state.datasets = state.datasets.filter((d) => d.name !== dataset && !d.name.startsWith(`${dataset}/`))
+          state.properties.delete(dataset)
+          return Effect.void
         })))
   })
 }

@@ -1,7 +1,9 @@
 /**
  * The argument vectors of ZFS commands, built only from validated names, so
  * the live adapter runs exactly what the plan shows and the test adapter
- * shows the same plan.
+ * shows the same plan. No "--" before operands: zpool and zfs would accept
+ * it (getopt), but every operand is validated not to start with "-", and a
+ * plan a person reads should look like the command they know.
  */
 import { Effect, Result } from "effect"
 import { InvalidName, validateDatasetName, validateDevice, validatePoolName, validatePropertyName, validatePropertyValue } from "../command/names.ts"
@@ -28,6 +30,12 @@ const KIND_WORD: Readonly<Record<LayoutVdev["kind"], string | undefined>> = {
   raidz2: "raidz2",
   raidz3: "raidz3"
 }
+
+const SCRUB_FLAGS: Readonly<Record<"start" | "pause" | "stop", ReadonlyArray<string>>> = { start: [], pause: ["-p"], stop: ["-s"] }
+
+/** `zpool scrub` starts (or resumes a paused scrub), `-p` pauses, `-s` stops. */
+export const scrubArgv = (pool: string, action: "start" | "pause" | "stop") =>
+  Effect.map(check(validatePoolName(pool)), (name) => ["zpool", "scrub", ...SCRUB_FLAGS[action], name])
 
 export const createPoolArgv = (
   pool: string,
