@@ -13,7 +13,8 @@ class BadField {
 
 export type Json = unknown
 
-const describe = (value: unknown): string => {
+/** A value as an error names it: its kind, or its text cut at 40 characters. */
+export const describe = (value: unknown): string => {
   if (value === null) return "null"
   if (Array.isArray(value)) return "an array"
   if (typeof value === "object") return "an object"

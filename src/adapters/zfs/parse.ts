@@ -10,17 +10,9 @@
  */
 import type { Result } from "effect"
 import type { DecodeError } from "../command/DecodeError.ts"
-import { decodeJson, fail, isObject, join, object, optionalString } from "../command/json.ts"
+import { decodeJson, describe as shown, fail, isObject, join, object, optionalString } from "../command/json.ts"
 import { fromNice } from "./units.ts"
 import type { Dataset, PoolStatus, PoolSummary, PropertyValue, ScanStatus, Vdev, VdevClass } from "./Zfs.ts"
-
-const shown = (value: unknown): string => {
-  if (value === null) return "null"
-  if (Array.isArray(value)) return "an array"
-  if (typeof value === "object") return "an object"
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text
-}
 
 /**
  * A size or a count: a number (--json-int), its decimal text, or zfs's
