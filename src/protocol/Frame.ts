@@ -11,7 +11,15 @@ export const HEADER_BYTES = 4
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 
 // Plain maps and no msgpackr records/extensions, so any msgpack library can speak the protocol.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true })
+// An undefined field is left out (as JSON leaves it out) rather than sent as msgpackr's
+// "undefined" extension, which other msgpack libraries do not know.
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  skipValues: [undefined],
+  encodeUndefinedAsNil: true
+})
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 
 export const encodeFrame = (value: unknown): Buffer => {

@@ -8,21 +8,7 @@
  * are refused at once with MailboxFull when the mailbox is full.
  */
 import { Cause, Clock, Effect, Exit, Fiber, Latch, Predicate, Queue, type Scope } from "effect"
-import {
-  AgentCell,
-  type AgentDefinition,
-  type AgentMessage,
-  type AgentStatus,
-  Ask,
-  type Envelope,
-  messageOf,
-  type HostServices,
-  isStandardMessage,
-  ReplyHandle,
-  type RestartType,
-  runIncarnation,
-  type SystemHandle
-} from "./Agent.ts"
+import type { AgentDefinition, AgentMessage, SystemHandle } from "./Agent.ts"
 import { type DeadLetterReason, DeadLetters, UNKNOWN_AGENT_KEY } from "./DeadLetters.ts"
 import {
   AgentStopped,
@@ -31,20 +17,23 @@ import {
   describeError,
   MailboxFull,
   OperationRefused,
+  ProtocolViolation,
   SystemShuttingDown,
   type TellError,
   UnknownAgent
 } from "./Errors.ts"
 import { type InspectionBus, makeInspectionBus } from "./Inspection.ts"
-import { makeValidator, type MessageValidator } from "./Messages.ts"
+import { AgentCell } from "./internal/Cell.ts"
+import { type HostServices, runIncarnation } from "./internal/Incarnation.ts"
+import { Ask, type Envelope, messageOf, ReplyHandle } from "./internal/Reply.ts"
+import { makeValidator, type MessageValidator } from "./internal/Validator.ts"
+import * as Protocol from "./Protocol.ts"
+import type { AgentStatus, Backoff, Intensity, Lifecycle, RestartType, Strategy, SupervisorStatus, SystemSummary, TreeNode } from "./Status.ts"
 import {
-  type Backoff,
   type ChildHooks,
   type ChildSpec,
-  type Intensity,
   type OperatorOp,
   runSupervisor,
-  type Strategy,
   supervisorChild,
   type SupervisorEvent,
   type SupervisorSpec
@@ -95,33 +84,6 @@ const testFaultOf = (input: unknown): AgentMessage | undefined => {
     return { type: STALL, ms }
   }
   return undefined
-}
-
-export type Lifecycle = AgentStatus["lifecycle"]
-
-export interface SupervisorStatus {
-  readonly name: string
-  readonly strategy: Strategy
-  readonly intensity: Intensity
-  readonly backoff: Backoff
-  readonly lifecycle: Lifecycle
-  readonly restarts: number
-  readonly lastError: string | undefined
-}
-
-export type TreeNode =
-  | { readonly kind: "supervisor"; readonly status: SupervisorStatus; readonly children: ReadonlyArray<TreeNode> }
-  | { readonly kind: "agent"; readonly status: AgentStatus }
-
-export interface SystemSummary {
-  readonly agents: number
-  readonly running: number
-  readonly restarting: number
-  readonly failed: number
-  readonly stopped: number
-  readonly deadLetters: number
-  readonly escalations: ReadonlyArray<string>
-  readonly lifecycle: "running" | "stopping" | "stopped" | "failed"
 }
 
 export interface ShutdownReport {
@@ -235,7 +197,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         )
         return Exit.void
       }
-      if (isStandardMessage(message.type)) {
+      if (Protocol.isStandard(message.type)) {
         return mailbox.offerSystem({ kind: message.type, reply }) ? Exit.void : stopped(cell, message.type)
       }
       if (mailbox.offerUnsafe(reply === undefined ? message : new Ask(message, reply))) return Exit.void
@@ -342,9 +304,39 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     // ---- the tree -----------------------------------------------------------
 
+    /**
+     * A typed ask of the agent that speaks `protocol`: the request is checked as an injection
+     * would be, sent as an internal ask (back-pressured), and the answer decoded with the
+     * message's own schemas — a rejection into its class, so callers can `catchTag` it.
+     */
+    const call = (
+      protocol: Protocol.AnyProtocol,
+      request: AgentMessage,
+      callOptions?: { readonly timeoutMs?: number }
+    ): Effect.Effect<unknown, unknown> =>
+      Effect.suspend(() => {
+        const agent = protocol.agent
+        const validated = systemHandle.validate(agent, request)
+        if (Exit.isFailure(validated)) return validated
+        const message = validated.value
+        const codecs = Protocol.codecs(protocol.get(message.type)!)
+        const outside = (reason: string) => new ProtocolViolation({ agent, messageType: message.type, reason })
+        const replied = Effect.flatMap(ask(agent, message, callOptions), (wire): Effect.Effect<unknown, ProtocolViolation> => {
+          const decoded = codecs.decodeReply(wire)
+          return Exit.isSuccess(decoded)
+            ? Effect.succeed(decoded.value)
+            : Effect.fail(outside(`reply: ${Protocol.failureText(decoded.cause)}`))
+        })
+        return Effect.catchTag(replied, "Rejected", (rejected) => {
+          const decoded = codecs.decodeRejection(rejected.rejection)
+          return Effect.fail(Exit.isSuccess(decoded) ? decoded.value : outside(`rejection: ${Protocol.failureText(decoded.cause)}`))
+        })
+      })
+
     const systemHandle: SystemHandle = {
       tell,
       ask,
+      call: call as SystemHandle["call"],
       agentNames: () => [...cells.keys()],
       status: (agent) => {
         const cell = cells.get(agent)
@@ -395,8 +387,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     const agentChild = (definition: AgentDefinition<R>): ChildSpec<R> => {
       if (cells.has(definition.name)) throw new Error(`agent ${definition.name} is registered twice`)
-      const validator = makeValidator(definition.name, definition.messages)
-      const cell = new AgentCell(definition, validator.types, options.defaultMailboxCapacity ?? 1024)
+      const validator = makeValidator(definition.name, definition.protocol)
+      const cell = new AgentCell(definition, options.defaultMailboxCapacity ?? 1024)
       cells.set(definition.name, cell)
       validators.set(definition.name, validator)
       const hooks: ChildHooks = {
@@ -441,7 +433,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           backoff: node.backoff,
           lifecycle: "idle" as Lifecycle,
           restarts: 0,
-          lastError: undefined as string | undefined
+          lastError: null as string | null
         }
       }
       supervisors.set(node.name, record)
@@ -533,6 +525,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         restarting: count("restarting"),
         failed: count("failed"),
         stopped: count("stopped"),
+        ready: all.filter((cell) => cell.readiness === "ready").length,
+        planned: all.filter((cell) => cell.readiness === "planned").length,
         deadLetters: deadLetters.count,
         escalations: [...escalations],
         lifecycle
@@ -612,7 +606,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       injectNow: (agent, input) => injectNow(agent, input, undefined),
       injectAskCallback,
       agents,
-      messageTypes: (agent) => validators.get(agent)?.types,
+      messageTypes: (agent) => cells.get(agent)?.protocol.types,
       operate,
       inspection,
       deadLetters,

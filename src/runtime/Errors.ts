@@ -60,14 +60,35 @@ export class AskTimeout extends Schema.TaggedError<AskTimeout>()("AskTimeout", {
   }
 }
 
-/** The agent handled the message and answered with an error of its own. */
-export class AgentError extends Schema.TaggedError<AgentError>()("AgentError", {
+/**
+ * The agent handled the message and refused it with one of the rejections its
+ * protocol declares for that message (or a universal one: NotBuiltYet,
+ * NotAccepted). `rejection` is its wire form, `{_tag, ...fields}`: a client
+ * decodes it with the message's rejection schemas; `reason` is its human text.
+ */
+export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
+  agent: Schema.String,
+  messageType: Schema.String,
+  rejection: Schema.StructWithRest(Schema.Struct({ _tag: Schema.String }), [Schema.Record(Schema.String, Schema.Unknown)]),
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.agent} '${this.messageType}': ${this.reason}`
+  }
+}
+
+/**
+ * The agent answered outside its protocol: a reply its reply schema refuses,
+ * or a rejection it does not declare. A bug in the agent, logged as an error;
+ * the caller is told rather than handed a value no client could decode.
+ */
+export class ProtocolViolation extends Schema.TaggedError<ProtocolViolation>()("ProtocolViolation", {
   agent: Schema.String,
   messageType: Schema.String,
   reason: Schema.String
 }) {
   override get message() {
-    return `${this.agent} could not handle '${this.messageType}': ${this.reason}`
+    return `${this.agent} answered '${this.messageType}' outside its protocol: ${this.reason}`
   }
 }
 
@@ -102,7 +123,7 @@ export class SystemShuttingDown extends Schema.TaggedError<SystemShuttingDown>()
 /** Everything `tell` can fail with. */
 export type TellError = UnknownAgent | MailboxFull | AgentStopped | InvalidMessage | SystemShuttingDown
 /** Everything `ask` can fail with. */
-export type AskError = TellError | AskTimeout | AgentError | AgentCrashed
+export type AskError = TellError | AskTimeout | Rejected | AgentCrashed | ProtocolViolation
 
 /** Renders any thrown value or defect as one line for status and logs. */
 export const describeError = (error: unknown): string => {

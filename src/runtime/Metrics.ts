@@ -37,16 +37,3 @@ export class LatencyHistogram {
     return this.max
   }
 }
-
-export interface AgentMetricsSnapshot {
-  readonly handled: number
-  readonly rejected: number
-  readonly mailboxDepth: number
-  readonly mailboxHighWater: number
-  readonly mailboxCapacity: number
-  readonly handlingP50Us: number
-  readonly handlingP99Us: number
-  readonly restarts: number
-  readonly deadLetters: number
-  readonly state: string
-}

@@ -12,27 +12,10 @@
  * stop and interrupts it when its shutdown timeout passes.
  */
 import { Clock, Deferred, Effect, Exit, Fiber, Queue, Random } from "effect"
-import type { RestartType } from "./Agent.ts"
 import { IntensityExceeded } from "./Errors.ts"
+import type { Backoff, Intensity, RestartType, Strategy } from "./Status.ts"
 
-export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one"
-
-export interface Intensity {
-  /** MaxR: restarts allowed within the window. */
-  readonly maxRestarts: number
-  /** MaxT: the window, in milliseconds. */
-  readonly withinMs: number
-}
-
-export interface Backoff {
-  /** Delay before the second consecutive restart; the first is immediate. */
-  readonly initialMs: number
-  readonly maxMs: number
-  /** 0..1: the delay is spread uniformly over ±jitter of itself. */
-  readonly jitter: number
-  /** A child that ran this long without failing starts over at an immediate restart. */
-  readonly resetAfterMs: number
-}
+export type { Backoff, Intensity, RestartType, Strategy } from "./Status.ts"
 
 /** Why a child stopped for good, as the hooks hear it. */
 export type TerminationReason = "exited" | "failed" | "shutdown" | "gave-up"

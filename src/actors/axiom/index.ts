@@ -1,12 +1,19 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { axiomCapabilities, axiomMachine } from "./machine.ts"
-import { AxiomMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Axiom } from "./messages.ts"
 
-export const axiomAgent: AgentDefinition = {
-  name: "AXIOM",
+const capacityForecast = plannedCapability(
+  "capacity-forecast",
+  "fits a pool's usage history and forecasts the days until it is full"
+)
+const anomalyScoring = plannedCapability(
+  "anomaly-scoring",
+  "scores a new observation of a metric against its EWMA baseline as a z-score"
+)
+
+export const axiomAgent = define({
+  protocol: Axiom,
   tier: "1",
   description: "Statistics: capacity forecasts (days until full), EWMA/z-score anomaly scores for other agents",
-  capabilities: axiomCapabilities,
-  messages: AxiomMessages,
-  machine: axiomMachine
-}
+  capabilities: [capacityForecast, anomalyScoring]
+})

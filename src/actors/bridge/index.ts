@@ -1,12 +1,19 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { bridgeCapabilities, bridgeMachine } from "./machine.ts"
-import { BridgeMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Bridge } from "./messages.ts"
 
-export const bridgeAgent: AgentDefinition = {
-  name: "BRIDGE",
+const shareManagement = plannedCapability(
+  "share-management",
+  "adds, lists and removes SMB and NFS shares, with the config rendered by FORGE"
+)
+const serviceReload = plannedCapability(
+  "service-reload",
+  "reloads Samba (smbcontrol) and NFS (exportfs -ra) after a change"
+)
+
+export const bridgeAgent = define({
+  protocol: Bridge,
   tier: "5-8",
   description: "SMB/NFS share management through FORGE, with reloads (smbcontrol, exportfs)",
-  capabilities: bridgeCapabilities,
-  messages: BridgeMessages,
-  machine: bridgeMachine
-}
+  capabilities: [shareManagement, serviceReload]
+})

@@ -1,12 +1,13 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { canvasCapabilities, canvasMachine } from "./machine.ts"
-import { CanvasMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Canvas } from "./messages.ts"
 
-export const canvasAgent: AgentDefinition = {
-  name: "CANVAS",
+const svgChart = plannedCapability("svg-chart", "renders a metric's history as an SVG chart")
+const sparkline = plannedCapability("sparkline", "renders a metric's history as a terminal sparkline")
+
+export const canvasAgent = define({
+  protocol: Canvas,
   tier: "5-8",
   description: "Charts: SVG and terminal sparklines of metric history",
-  capabilities: canvasCapabilities,
-  messages: CanvasMessages,
-  machine: canvasMachine
-}
+  capabilities: [svgChart, sparkline]
+})

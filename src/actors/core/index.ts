@@ -1,10 +1,10 @@
 import type { SystemFacts } from "../../adapters/system/SystemFacts.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { coreMachine } from "./machine.ts"
-import { CoreMessages } from "./messages.ts"
+import { Core } from "./messages.ts"
 
-export const coreAgent: AgentDefinition<SystemFacts> = {
-  name: "CORE",
+export const coreAgent = define<SystemFacts>({
+  protocol: Core,
   tier: "2",
   description: "System facts: OS, kernel, CPU, memory, uptime, hostname",
   capabilities: [
@@ -14,6 +14,5 @@ export const coreAgent: AgentDefinition<SystemFacts> = {
       detail: "hostname, os-release, kernel release/version/arch, CPU model and count, total and available memory, uptime, load average"
     }
   ],
-  messages: CoreMessages,
   machine: coreMachine
-}
+})

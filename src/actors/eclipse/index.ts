@@ -1,11 +1,11 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { makeMachine } from "./machine.ts"
-import { EclipseMessages } from "./messages.ts"
+import { Eclipse } from "./messages.ts"
 
-export type { HealthReport } from "./machine.ts"
+export type { HealthReport } from "./messages.ts"
 
-export const eclipseAgent: AgentDefinition = {
-  name: "ECLIPSE",
+export const eclipseAgent = define({
+  protocol: Eclipse,
   tier: "2",
   description: "Self-verification: pings every agent within a deadline and reports unresponsive, failed or restarting parts",
   capabilities: [
@@ -17,6 +17,5 @@ export const eclipseAgent: AgentDefinition = {
     },
     { name: "report", available: true, detail: "the last self-check's report" }
   ],
-  messages: EclipseMessages,
   machine: makeMachine
-}
+})

@@ -5,34 +5,12 @@
  * check, so it could not answer. ORBIT sends `check` every five minutes; a
  * check that finds trouble is logged, since nobody may be asking.
  */
-import { Cause, Clock, Effect, Exit, Schema } from "effect"
+import { Clock, Effect } from "effect"
 import { type AnyStateMachine, assign, emit, setup } from "xstate"
-import { AgentEnv, type AgentEmitted, type AgentStatus, rejectWith, replyWith } from "../../runtime/Agent.ts"
-import { Check, DEFAULT_DEADLINE_MS, type EclipseMessage } from "./messages.ts"
-
-export interface Troubled {
-  readonly name: string
-  readonly restarts: number
-  readonly lastError: string | null
-}
-
-export interface HealthReport {
-  /** True when every agent that should run answered in time; stopped agents do not count against it. */
-  readonly ok: boolean
-  readonly checkedAt: string
-  readonly deadlineMs: number
-  readonly durationMs: number
-  /** Agents that answered the ping within the deadline. */
-  readonly responsive: number
-  /** Running agents that did not answer within the deadline (busy, stuck, or a full mailbox). */
-  readonly unresponsive: ReadonlyArray<string>
-  /** Agents their supervisor gave up on. */
-  readonly failed: ReadonlyArray<Troubled>
-  /** Agents that crashed and wait for their supervisor to start them again. */
-  readonly restarting: ReadonlyArray<Troubled>
-  /** Agents that ended normally (transient or temporary ones) or were shut down. */
-  readonly stopped: ReadonlyArray<string>
-}
+import { AgentEnv, type AgentEmitted, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import type * as Protocol from "../../runtime/Protocol.ts"
+import type { AgentStatus } from "../../runtime/Status.ts"
+import { DEFAULT_DEADLINE_MS, type Eclipse, type HealthReport, NoCheckYet, type Troubled } from "./messages.ts"
 
 interface Probe {
   readonly name: string
@@ -42,7 +20,7 @@ interface Probe {
 const troubled = (status: AgentStatus): Troubled => ({
   name: status.name,
   restarts: status.restarts,
-  lastError: status.lastError ?? null
+  lastError: status.lastError
 })
 
 /** Sorts the probed agents: what the runtime says of an agent now comes first, then whether it answered. */
@@ -84,16 +62,6 @@ const summarize = (report: HealthReport): string =>
     report.restarting.length > 0 ? `restarting: ${report.restarting.map((t) => t.name).join(", ")}` : undefined
   ].filter((part) => part !== undefined).join("; ")
 
-const decodeCheck = Schema.decodeUnknownExit(Check)
-
-/** Why a `check` cannot run (a deadline out of range, an unknown field), or undefined. */
-const problemWith = (event: unknown): string | undefined => {
-  const decoded = decodeCheck(event, { onExcessProperty: "error" })
-  if (Exit.isSuccess(decoded)) return undefined
-  const error = Cause.squash(decoded.cause)
-  return Schema.isSchemaError(error) ? error.message.replace(/\n\s*/g, " ") : String(error)
-}
-
 export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv> = Effect.gen(function*() {
   const env = yield* AgentEnv
   const { system } = env
@@ -129,7 +97,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv> = Effe
   return setup({
     types: {
       context: {} as { readonly last: HealthReport | undefined },
-      events: {} as EclipseMessage,
+      events: {} as Protocol.RequestOf<typeof Eclipse>,
       emitted: {} as AgentEmitted
     },
     actors: { check: env.fromEffect(runCheck) }
@@ -140,18 +108,11 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv> = Effe
     states: {
       idle: {
         on: {
-          check: [
-            {
-              // Other agents' asks skip the boundary's schema check; the deadline must still make sense.
-              guard: ({ event }) => problemWith(event) !== undefined,
-              actions: emit(({ event }) => rejectWith(problemWith(event) ?? "invalid check"))
-            },
-            { target: "checking" }
-          ],
+          check: "checking",
           report: {
             actions: emit(({ context }) =>
               context.last === undefined
-                ? rejectWith("no self-check has run yet; send {\"type\":\"check\"} to run one")
+                ? rejectWith(new NoCheckYet())
                 : replyWith(context.last)
             )
           }

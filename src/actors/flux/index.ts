@@ -1,12 +1,16 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { fluxCapabilities, fluxMachine } from "./machine.ts"
-import { FluxMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Flux } from "./messages.ts"
 
-export const fluxAgent: AgentDefinition = {
-  name: "FLUX",
+const rules = plannedCapability(
+  "rules",
+  "stores rules of the form when EVENT if CONDITION do ACTION, the action being a message to an agent"
+)
+const ruleEngine = plannedCapability("rule-engine", "matches runtime events against the rules and sends their actions")
+
+export const fluxAgent = define({
+  protocol: Flux,
   tier: "2",
   description: "Automation rules: when EVENT if CONDITION do ACTION",
-  capabilities: fluxCapabilities,
-  messages: FluxMessages,
-  machine: fluxMachine
-}
+  capabilities: [rules, ruleEngine]
+})

@@ -1,15 +1,31 @@
+/** FLUX's protocol: the single source of its message schemas, access classes and (once built) replies. Every message is planned. */
 import { Schema } from "effect"
+import * as Protocol from "../../runtime/Protocol.ts"
 import { AgentCall, Name, Text } from "../shared/fields.ts"
 
-export const FluxMessages = Schema.Union([
-  Schema.Struct({ type: Schema.Literal("rules") }),
-  Schema.Struct({
-    type: Schema.Literal("add-rule"),
-    name: Name,
-    when: Text,
-    if: Schema.optionalKey(Text),
-    do: AgentCall
+export const Flux = Protocol.make("FLUX", [
+  Protocol.planned("rules", {
+    doc: "the automation rules",
+    access: "read",
+    capability: "rules"
   }),
-  Schema.Struct({ type: Schema.Literal("remove-rule"), name: Name })
+  Protocol.planned("add-rule", {
+    doc: "adds a rule: when EVENT if CONDITION do a message to an agent",
+    access: "admin",
+    capability: "rules",
+    fields: {
+      name: Name,
+      when: Text,
+      if: Schema.optionalKey(Text),
+      do: AgentCall
+    }
+  }),
+  Protocol.planned("remove-rule", {
+    doc: "removes a rule",
+    access: "admin",
+    capability: "rules",
+    fields: {
+      name: Name
+    }
+  })
 ])
-export type FluxMessage = typeof FluxMessages.Type

@@ -1,12 +1,19 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { forgeCapabilities, forgeMachine } from "./machine.ts"
-import { ForgeMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Forge } from "./messages.ts"
 
-export const forgeAgent: AgentDefinition = {
-  name: "FORGE",
+const rendering = plannedCapability(
+  "rendering",
+  "renders smb.conf share stanzas, /etc/exports.d entries, WireGuard configs and systemd timer units"
+)
+const validation = plannedCapability(
+  "validation",
+  "checks config text with the matching tool (testparm, exportfs, wg, systemd-analyze verify)"
+)
+
+export const forgeAgent = define({
+  protocol: Forge,
   tier: "2",
   description: "Renders and validates config: smb.conf stanzas, /etc/exports.d, WireGuard, systemd timers",
-  capabilities: forgeCapabilities,
-  messages: ForgeMessages,
-  machine: forgeMachine
-}
+  capabilities: [rendering, validation]
+})

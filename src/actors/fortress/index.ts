@@ -1,12 +1,16 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { fortressCapabilities, fortressMachine } from "./machine.ts"
-import { FortressMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Fortress } from "./messages.ts"
 
-export const fortressAgent: AgentDefinition = {
-  name: "FORTRESS",
+const audit = plannedCapability(
+  "security-audit",
+  "checks listening sockets, weak sshd settings, world-writable share paths and SigmaVault's own file permissions"
+)
+const findings = plannedCapability("findings", "keeps the last audit's findings with severity and evidence")
+
+export const fortressAgent = define({
+  protocol: Fortress,
   tier: "2",
   description: "Security audit: listening sockets, weak sshd settings, world-writable share paths, own file permissions",
-  capabilities: fortressCapabilities,
-  messages: FortressMessages,
-  machine: fortressMachine
-}
+  capabilities: [audit, findings]
+})

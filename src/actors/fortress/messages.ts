@@ -1,11 +1,23 @@
+/** FORTRESS's protocol: the single source of its message schemas, access classes and (once built) replies. Every message is planned. */
 import { Schema } from "effect"
+import * as Protocol from "../../runtime/Protocol.ts"
 import { Severity } from "../shared/fields.ts"
 
-export const FortressMessages = Schema.Union([
-  Schema.Struct({
-    type: Schema.Literal("audit"),
-    checks: Schema.optionalKey(Schema.NonEmptyArray(Schema.Literals(["sockets", "sshd", "shares", "permissions"])))
+export const Fortress = Protocol.make("FORTRESS", [
+  Protocol.planned("audit", {
+    doc: "runs the security audit",
+    access: "admin",
+    capability: "security-audit",
+    fields: {
+      checks: Schema.optionalKey(Schema.NonEmptyArray(Schema.Literals(["sockets", "sshd", "shares", "permissions"])))
+    }
   }),
-  Schema.Struct({ type: Schema.Literal("findings"), severity: Schema.optionalKey(Severity) })
+  Protocol.planned("findings", {
+    doc: "the last audit's findings",
+    access: "admin",
+    capability: "findings",
+    fields: {
+      severity: Schema.optionalKey(Severity)
+    }
+  })
 ])
-export type FortressMessage = typeof FortressMessages.Type

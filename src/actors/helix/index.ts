@@ -1,12 +1,17 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { helixCapabilities, helixMachine } from "./machine.ts"
-import { HelixMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Helix } from "./messages.ts"
 
-export const helixAgent: AgentDefinition = {
-  name: "HELIX",
+const snapshots = plannedCapability("snapshots", "takes and lists ZFS snapshots")
+const replication = plannedCapability(
+  "replication",
+  "replicates a dataset with zfs send/receive, incremental from the last common snapshot, or with rsync where ZFS is absent"
+)
+const retention = plannedCapability("retention", "prunes the oldest snapshots beyond the number to keep")
+
+export const helixAgent = define({
+  protocol: Helix,
   tier: "2",
   description: "Snapshots and replication (zfs snapshot/send/receive, rsync fallback), retention pruning",
-  capabilities: helixCapabilities,
-  messages: HelixMessages,
-  machine: helixMachine
-}
+  capabilities: [snapshots, replication, retention]
+})

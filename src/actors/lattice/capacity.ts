@@ -4,7 +4,9 @@
  * ZFS slows sharply as a pool fills (allocation gets harder past ~80%, and a
  * full pool cannot even delete), hence the 80/90/95 levels.
  */
-export type CapacityLevel = "ok" | "warn" | "high" | "critical"
+import type { CapacityLevel } from "./messages.ts"
+
+export type { CapacityLevel } from "./messages.ts"
 
 export interface CapacityThresholds {
   readonly warn: number

@@ -4,38 +4,9 @@
  * against the previous one (a pool or device changing state, error counters
  * rising, capacity crossing a level, a scrub finishing with errors).
  */
-import type { PoolStatus, PoolSummary, ScanStatus, Vdev } from "../../adapters/zfs/Zfs.ts"
-import { type CapacityLevel, type CapacityThresholds, nextLevel, rank } from "./capacity.ts"
-
-export interface DeviceProblem {
-  /** The vdev's path through the tree: "raidz1-0/sdc". */
-  readonly vdev: string
-  readonly state: string
-  readonly readErrors: number
-  readonly writeErrors: number
-  readonly checksumErrors: number
-}
-
-export interface PoolHealth {
-  readonly name: string
-  readonly state: string
-  readonly healthy: boolean
-  readonly capacity?: {
-    readonly percent: number
-    readonly sizeBytes: number
-    readonly allocatedBytes: number
-    readonly freeBytes: number
-    readonly level: CapacityLevel
-  } | undefined
-  /** Sums over every leaf device. */
-  readonly errors: { readonly read: number; readonly write: number; readonly checksum: number }
-  /** Devices not ONLINE or with errors. */
-  readonly problems: ReadonlyArray<DeviceProblem>
-  readonly scrub: ScanStatus
-  readonly status?: string | undefined
-  readonly action?: string | undefined
-  readonly dataErrors: string
-}
+import type { PoolStatus, PoolSummary, Vdev } from "../../adapters/zfs/Zfs.ts"
+import { type CapacityThresholds, nextLevel, rank } from "./capacity.ts"
+import type { CapacityLevel, DeviceProblem, PoolHealth } from "./messages.ts"
 
 export interface Alert {
   readonly pool: string

@@ -10,11 +10,12 @@
 import { Clock, Effect } from "effect"
 import { Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { Orbit } from "../orbit/messages.ts"
+import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { CapacityLevel } from "./capacity.ts"
 import { LatticeConfig } from "./config.ts"
-import { type Alert, alertsBetween, capacityLevels, type PoolHealth, poolHealth } from "./health.ts"
-import type { LatticeMessage } from "./messages.ts"
+import { type Alert, alertsBetween, capacityLevels, poolHealth } from "./health.ts"
+import { type CapacityLevel, Lattice, NoSuchPool, type PoolHealth } from "./messages.ts"
 
 export const latticeCapabilities: ReadonlyArray<Capability> = [
   {
@@ -61,21 +62,20 @@ export const latticeMachine = Effect.gen(function*() {
   const raise = (alert: Alert) => env.alert({ severity: alert.severity, subject: `pool ${alert.pool}`, text: alert.text })
 
   /** Registers a scrub with ORBIT once per pool; an existing schedule (from an earlier run) is kept. */
-  const scheduleScrub = (pool: string, cron: string) =>
-    env.system.ask("ORBIT", {
+  const scheduleScrub = (pool: string, cron: string) => {
+    const scheduled = scheduleName(pool)
+    return env.system.call(Orbit, {
       type: "add",
-      name: scheduleName(pool),
+      name: scheduled,
       cron,
       target: env.self,
       message: { type: "scrub", pool, action: "start" }
     }).pipe(
-      Effect.map((reply) => ({ scheduled: scheduleName(pool), cron, reply })),
-      Effect.catch((error) =>
-        error.message.includes("already exists")
-          ? Effect.succeed({ scheduled: scheduleName(pool), cron, reply: "already scheduled" })
-          : Effect.fail(error)
-      )
+      Effect.map((added) => ({ scheduled, cron, existed: false, nextRun: added.nextRun })),
+      Effect.catchTag("ScheduleExists", () => Effect.succeed({ scheduled, cron, existed: true, nextRun: null })),
+      failedDependency("ORBIT")
     )
+  }
 
   const poll = Effect.gen(function*() {
     const health = yield* read()
@@ -98,52 +98,45 @@ export const latticeMachine = Effect.gen(function*() {
     )
   )
 
-  return yield* serviceMachine<LatticeMessage, LatticeMessage["type"]>({
-    served: ["health", "datasets", "scrub", "schedule-scrub", "create-pool", "create-dataset", "set", "destroy"],
-    planned: {},
+  return yield* serviceMachine(Lattice, {
     every: { intervalMs: config.intervalMs, run: poll },
-    serve: (message) => {
-      switch (message.type) {
-        case "health":
-          return Effect.gen(function*() {
-            const pools = yield* read(message.pool)
-            if (message.pool !== undefined && pools.length === 0) return yield* Effect.fail(new Error(`no pool named '${message.pool}'`))
-            const checkedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-            return { checkedAt, healthy: pools.every((p) => p.healthy), pools }
-          })
-        case "datasets":
-          return Effect.map(zfs.datasets(message.root), (datasets) => ({ datasets }))
-        case "scrub": {
-          const { action, pool } = message
-          if (action === "status") return Effect.map(zfs.status(pool), (pools) => ({ pool, scrub: pools[0]?.scan }))
-          return Effect.gen(function*() {
+    handlers: {
+      health: (message) =>
+        Effect.gen(function*() {
+          const pools = yield* read(message.pool)
+          if (message.pool !== undefined && pools.length === 0) return yield* new NoSuchPool({ pool: message.pool })
+          const checkedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+          return { checkedAt, healthy: pools.every((p) => p.healthy), pools }
+        }),
+      datasets: (message) => Effect.map(zfs.datasets(message.root), (datasets) => ({ datasets })),
+      scrub: ({ action, pool }) =>
+        action === "status"
+          ? Effect.map(zfs.status(pool), (pools) => ({ pool, action, scrub: pools[0]?.scan }))
+          : Effect.gen(function*() {
             yield* zfs.scrub(pool, action)
             yield* Effect.logInfo(`scrub of ${pool}: ${action}`)
             const pools = yield* zfs.status(pool)
             return { pool, action, scrub: pools[0]?.scan }
-          })
-        }
-        case "schedule-scrub":
-          return Effect.tap(scheduleScrub(message.pool, message.cron ?? config.scrubCron), () =>
-            Effect.sync(() => scheduled.add(message.pool)))
-        case "create-pool":
-          return zfs.createPool(message.pool, message.vdevs, {
-            confirm: message.confirm === true,
-            ...(message.properties === undefined ? {} : { properties: message.properties })
-          })
-        case "create-dataset":
-          return zfs.createDataset(message.dataset, {
-            confirm: message.confirm === true,
-            ...(message.properties === undefined ? {} : { properties: message.properties })
-          })
-        case "set":
-          return zfs.setProperty(message.dataset, message.property, message.value, { confirm: message.confirm === true })
-        case "destroy":
-          return zfs.destroy(message.dataset, {
-            confirm: message.confirm === true,
-            ...(message.recursive === undefined ? {} : { recursive: message.recursive })
-          })
-      }
+          }),
+      "schedule-scrub": (message) =>
+        Effect.tap(scheduleScrub(message.pool, message.cron ?? config.scrubCron), () =>
+          Effect.sync(() => scheduled.add(message.pool))),
+      "create-pool": (message) =>
+        (zfs.createPool(message.pool, message.vdevs, {
+          confirm: message.confirm === true,
+          ...(message.properties === undefined ? {} : { properties: message.properties })
+        })),
+      "create-dataset": (message) =>
+        zfs.createDataset(message.dataset, {
+          confirm: message.confirm === true,
+          ...(message.properties === undefined ? {} : { properties: message.properties })
+        }),
+      set: (message) => zfs.setProperty(message.dataset, message.property, message.value, { confirm: message.confirm === true }),
+      destroy: (message) =>
+        zfs.destroy(message.dataset, {
+          confirm: message.confirm === true,
+          ...(message.recursive === undefined ? {} : { recursive: message.recursive })
+        })
     }
   })
 })

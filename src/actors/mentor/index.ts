@@ -1,12 +1,19 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { mentorCapabilities, mentorMachine } from "./machine.ts"
-import { MentorMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Mentor } from "./messages.ts"
 
-export const mentorAgent: AgentDefinition = {
-  name: "MENTOR",
+const explanations = plannedCapability(
+  "explanations",
+  "explains a finding (a weak sshd setting, reallocated sectors, a degraded vdev) in plain language"
+)
+const remediation = plannedCapability(
+  "remediation",
+  "gives the steps, with the commands to run, that resolve a finding"
+)
+
+export const mentorAgent = define({
+  protocol: Mentor,
   tier: "5-8",
   description: "Plain-language explanations and remediation steps for findings",
-  capabilities: mentorCapabilities,
-  messages: MentorMessages,
-  machine: mentorMachine
-}
+  capabilities: [explanations, remediation]
+})

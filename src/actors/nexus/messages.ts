@@ -1,16 +1,42 @@
+/** NEXUS's protocol: the single source of its message schemas, access classes and (once built) replies. Every message is planned. */
 import { Schema } from "effect"
+import * as Protocol from "../../runtime/Protocol.ts"
 import { AgentName, Name, Severity, Text } from "../shared/fields.ts"
 
-export const NexusMessages = Schema.Union([
-  Schema.Struct({
-    type: Schema.Literal("report"),
-    source: AgentName,
-    subject: Text,
-    severity: Severity,
-    summary: Text
+export const Nexus = Protocol.make("NEXUS", [
+  Protocol.planned("report", {
+    doc: "an agent's event, to be correlated into incidents",
+    access: "runtime",
+    capability: "correlation",
+    fields: {
+      source: AgentName,
+      subject: Text,
+      severity: Severity,
+      summary: Text
+    }
   }),
-  Schema.Struct({ type: Schema.Literal("incidents"), open: Schema.optionalKey(Schema.Boolean) }),
-  Schema.Struct({ type: Schema.Literal("incident"), id: Name }),
-  Schema.Struct({ type: Schema.Literal("acknowledge"), id: Name })
+  Protocol.planned("incidents", {
+    doc: "incidents, open or all",
+    access: "read",
+    capability: "incidents",
+    fields: {
+      open: Schema.optionalKey(Schema.Boolean)
+    }
+  }),
+  Protocol.planned("incident", {
+    doc: "one incident with its events",
+    access: "read",
+    capability: "incidents",
+    fields: {
+      id: Name
+    }
+  }),
+  Protocol.planned("acknowledge", {
+    doc: "records that an administrator has seen an incident",
+    access: "operate",
+    capability: "incidents",
+    fields: {
+      id: Name
+    }
+  })
 ])
-export type NexusMessage = typeof NexusMessages.Type

@@ -1,12 +1,11 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { omniscientCapabilities, omniscientMachine } from "./machine.ts"
-import { OmniscientMessages } from "./messages.ts"
+import { Omniscient } from "./messages.ts"
 
-export const omniscientAgent: AgentDefinition = {
-  name: "OMNISCIENT",
+export const omniscientAgent = define({
+  protocol: Omniscient,
   tier: "4",
   description: "Root supervisor: tier supervisors, escalation, system-wide status, graceful shutdown, work prioritisation",
   capabilities: omniscientCapabilities,
-  messages: OmniscientMessages,
   machine: omniscientMachine
-}
+})

@@ -1,12 +1,12 @@
 import type { StateStore } from "../../adapters/state/StateStore.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { makeMachine } from "./machine.ts"
-import { OrbitMessages } from "./messages.ts"
+import { Orbit } from "./messages.ts"
 
 export { OrbitConfig, type OrbitConfigShape, type ScheduleSpec } from "./config.ts"
 
-export const orbitAgent: AgentDefinition<StateStore> = {
-  name: "ORBIT",
+export const orbitAgent = define<StateStore>({
+  protocol: Orbit,
   tier: "5-8",
   description: "Scheduler: cron-like schedules that send messages to agents, with catch-up after downtime and jitter",
   capabilities: [
@@ -25,6 +25,5 @@ export const orbitAgent: AgentDefinition<StateStore> = {
     },
     { name: "jitter", available: true, detail: "per schedule, each run is delayed by a random 0..jitterMs" }
   ],
-  messages: OrbitMessages,
   machine: makeMachine
-}
+})

@@ -14,7 +14,8 @@ import { type AnyStateMachine, assign, emit, enqueueActions, setup } from "xstat
 import { StateStore, type StateStoreShape } from "../../adapters/state/StateStore.ts"
 import { AgentEnv, type AgentEmitted, type AgentMessage, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { OrbitConfig, type ScheduleSpec } from "./config.ts"
-import type { OrbitMessage } from "./messages.ts"
+import { InvalidSchedule, NoSuchSchedule, type Orbit, ScheduleExists } from "./messages.ts"
+import type * as Protocol from "../../runtime/Protocol.ts"
 import {
   check,
   decodePersisted,
@@ -112,7 +113,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
     spec: ScheduleSpec,
     origin: Schedule["origin"],
     dueAt: (cron: Schedule["cron"], jitterMs: number) => number | undefined
-  ): Result.Result<Schedule, string> =>
+  ): Result.Result<Schedule, InvalidSchedule> =>
     Result.map(check(spec, zone, env.system), (cron) => {
       const jitterMs = spec.jitterMs ?? 0
       return {
@@ -134,10 +135,10 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
   for (const { spec, origin } of startingSpecs(config.schedules, persisted)) {
     const lastRunAt = persisted.lastRuns?.[spec.name]
     const made = initial.some((s) => s.name === spec.name)
-      ? Result.fail(`a schedule named '${spec.name}' is listed twice`)
+      ? Result.fail(new InvalidSchedule({ name: spec.name, problem: "fields", reason: "the name is listed twice" }))
       : schedule(spec, origin, (cron, jitterMs) => dueOnStart(cron, lastRunAt, startedAt, jitter(jitterMs)))
     if (Result.isFailure(made)) {
-      yield* log(Effect.logWarning(`schedule '${spec.name}' is skipped: ${made.failure}`))
+      yield* log(Effect.logWarning(`schedule '${spec.name}' is skipped: ${made.failure.message}`))
     } else {
       initial.push({ ...made.success, lastRunAt })
     }
@@ -188,7 +189,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
   return setup({
     types: {
       context: {} as OrbitContext,
-      events: {} as OrbitMessage,
+      events: {} as Protocol.RequestOf<typeof Orbit>,
       emitted: {} as AgentEmitted
     },
     actors: {
@@ -208,7 +209,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
         if (event.type !== "add") return
         const { type: _, ...spec } = event
         if (context.schedules.some((s) => s.name === spec.name)) {
-          enqueue.emit(rejectWith(`a schedule named '${spec.name}' already exists; remove it first to replace it`))
+          enqueue.emit(rejectWith(new ScheduleExists({ name: spec.name })))
           return
         }
         const made = schedule(spec, "added", (cron, jitterMs) => dueAfter(cron, now(), jitter(jitterMs)))
@@ -223,8 +224,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
         if (event.type !== "remove") return
         const found = context.schedules.find((s) => s.name === event.name)
         if (found === undefined) {
-          const names = context.schedules.map((s) => s.name).join(", ") || "none"
-          enqueue.emit(rejectWith(`no schedule named '${event.name}'; schedules: ${names}`))
+          enqueue.emit(rejectWith(new NoSuchSchedule({ name: event.name, known: context.schedules.map((s) => s.name) })))
           return
         }
         enqueue.assign({

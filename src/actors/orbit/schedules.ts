@@ -11,9 +11,10 @@
 import { Cause, type Cron, type DateTime, Exit, Result, Schema } from "effect"
 import type { AgentMessage, SystemHandle } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
+import * as Protocol from "../../runtime/Protocol.ts"
 import type { ScheduleSpec } from "./config.ts"
 import * as OrbitCron from "./cron.ts"
-import { Add } from "./messages.ts"
+import { InvalidSchedule, Orbit } from "./messages.ts"
 
 export interface Schedule {
   readonly name: string
@@ -73,32 +74,26 @@ export const sleepMs = (schedules: ReadonlyArray<Schedule>, now: number): number
 
 // ---- validation -------------------------------------------------------------
 
-const decodeAdd = Schema.decodeUnknownExit(Add)
-
-const oneLine = (text: string) => text.replace(/\n\s*/g, " ")
+const decodeAdd = Protocol.codecs(Orbit.get("add")!).decodeRequest
 
 /**
  * Checks what an `add` (or a configured or persisted schedule) asks for: the
  * field shapes, the cron expression, and that the target exists and accepts
- * the message. The error is a sentence for the caller.
+ * the message.
  */
 export const check = (
   spec: ScheduleSpec,
   zone: DateTime.TimeZone,
   system: Pick<SystemHandle, "validate">
-): Result.Result<Cron.Cron, string> => {
-  const shape = decodeAdd({ ...spec, type: "add" }, { onExcessProperty: "error" })
-  if (Exit.isFailure(shape)) {
-    const error = Cause.squash(shape.cause)
-    return Result.fail(oneLine(Schema.isSchemaError(error) ? error.message : String(error)))
-  }
+): Result.Result<Cron.Cron, InvalidSchedule> => {
+  const invalid = (problem: InvalidSchedule["problem"], reason: string) =>
+    Result.fail(new InvalidSchedule({ name: spec.name, problem, reason }))
+  const shape = decodeAdd({ ...spec, type: "add" })
+  if (Exit.isFailure(shape)) return invalid("fields", Protocol.failureText(shape.cause))
   const cron = OrbitCron.parse(spec.cron, zone)
-  if (Result.isFailure(cron)) return Result.fail(cron.failure.message)
+  if (Result.isFailure(cron)) return invalid("cron", cron.failure.message)
   const accepted = system.validate(spec.target, spec.message)
-  if (Exit.isFailure(accepted)) {
-    const error = Cause.squash(accepted.cause)
-    return Result.fail(`schedule '${spec.name}' cannot send to ${spec.target}: ${describeError(error)}`)
-  }
+  if (Exit.isFailure(accepted)) return invalid("target", describeError(Cause.squash(accepted.cause)))
   return Result.succeed(cron.success)
 }
 

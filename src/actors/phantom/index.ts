@@ -1,12 +1,20 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { phantomCapabilities, phantomMachine } from "./machine.ts"
-import { PhantomMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Phantom } from "./messages.ts"
 
-export const phantomAgent: AgentDefinition = {
-  name: "PHANTOM",
+const peerManagement = plannedCapability(
+  "peer-management",
+  "generates peer keys and adds or removes peers in the server config"
+)
+const clientConfig = plannedCapability(
+  "client-config",
+  "renders a peer's client config, optionally as a QR code in the terminal"
+)
+const status = plannedCapability("status", "reads `wg show dump`: endpoint, last handshake and transfer per peer")
+
+export const phantomAgent = define({
+  protocol: Phantom,
   tier: "5-8",
   description: "WireGuard: peer keys, server/client configs, terminal QR, `wg show dump` status",
-  capabilities: phantomCapabilities,
-  messages: PhantomMessages,
-  machine: phantomMachine
-}
+  capabilities: [peerManagement, clientConfig, status]
+})

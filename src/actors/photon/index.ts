@@ -1,12 +1,15 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { photonCapabilities, photonMachine } from "./machine.ts"
-import { PhotonMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Photon } from "./messages.ts"
 
-export const photonAgent: AgentDefinition = {
-  name: "PHOTON",
+const interfaceStats = plannedCapability(
+  "interface-stats",
+  "reads link state, speed, throughput and error counters from /sys/class/net"
+)
+
+export const photonAgent = define({
+  protocol: Photon,
   tier: "5-8",
   description: "Network interfaces: link state, throughput, errors (/sys/class/net)",
-  capabilities: photonCapabilities,
-  messages: PhotonMessages,
-  machine: photonMachine
-}
+  capabilities: [interfaceStats]
+})

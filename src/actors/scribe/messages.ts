@@ -1,11 +1,20 @@
+/** SCRIBE's protocol: the single source of its message schemas, access classes and (once built) replies. Every message is planned. */
 import { Schema } from "effect"
+import * as Protocol from "../../runtime/Protocol.ts"
 
-export const ScribeMessages = Schema.Union([
-  Schema.Struct({
-    type: Schema.Literal("report"),
-    kind: Schema.Literals(["health", "capacity", "security"]),
-    format: Schema.optionalKey(Schema.Literals(["markdown", "json"]))
+export const Scribe = Protocol.make("SCRIBE", [
+  Protocol.planned("report", {
+    doc: "writes a health, capacity or security report",
+    access: "read",
+    capability: "reports",
+    fields: {
+      kind: Schema.Literals(["health", "capacity", "security"]),
+      format: Schema.optionalKey(Schema.Literals(["markdown", "json"]))
+    }
   }),
-  Schema.Struct({ type: Schema.Literal("reports") })
+  Protocol.planned("reports", {
+    doc: "the reports kept",
+    access: "read",
+    capability: "report-archive"
+  })
 ])
-export type ScribeMessage = typeof ScribeMessages.Type

@@ -29,7 +29,7 @@ export const MetricName = matching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus m
 export const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export const Severity = Schema.Literals(["info", "low", "medium", "high", "critical"])
-export const Protocol = Schema.Literals(["smb", "nfs"])
+export const ShareProtocol = Schema.Literals(["smb", "nfs"])
 
 /** A message for another agent, as any transport would carry it: an object with a string `type`. */
 export const AgentMessageObject = Schema.StructWithRest(Schema.Struct({ type: Schema.NonEmptyString }), [
@@ -42,7 +42,7 @@ export const LayoutGoal = Schema.Literals(["capacity", "balanced", "redundancy"]
 
 /** A share as BRIDGE manages it and FORGE renders it. */
 export const ShareSpec = Schema.Struct({
-  protocol: Protocol,
+  protocol: ShareProtocol,
   name: Name,
   path: AbsolutePath,
   readOnly: Schema.optionalKey(Schema.Boolean)

@@ -1,46 +1,62 @@
 /**
- * The machine of an agent that serves requests one at a time: each handled
- * message runs an effect (the agent is busy until it settles) and is
- * answered with its result, or rejected with its error in words. Messages
- * whose capability is still planned are rejected at once, saying so.
+ * The machine of an agent that serves requests one at a time: each message
+ * runs its handler — an effect; the agent handles nothing else until it
+ * settles — and is answered with the handler's reply, or refused with the
+ * typed rejection it failed with. The handlers are keyed by message type and
+ * typed by the protocol: a handler must return its message's reply and may
+ * fail only with its message's rejections. A handler that dies, or fails
+ * with something its message does not declare, crashes the incarnation: that
+ * is a bug, and the supervisor restarts the agent. Planned messages never
+ * reach the machine: the runtime answers them with NotBuiltYet.
  *
  * With `every`, the agent also does periodic work (a poll of the pools, a
  * daily SMART reading): once at start, then `intervalMs` after each run ends.
- * Requests that arrive while it runs wait in the mailbox. The periodic effect
- * must handle its own errors (log them); a failure is logged here as a last
- * resort and the schedule goes on.
+ * The periodic effect must handle its own errors (log them); a failure is
+ * logged here as a last resort and the schedule goes on.
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { emit, setup } from "xstate"
-import { AgentEnv, type AgentEmitted, type AgentMessage, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import { AgentEnv, type AgentMessage, replyWith, rejectWith, type RejectionValue } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
-import { notBuiltYet, type PlannedCapability } from "./planned.ts"
+import * as Protocol from "../../runtime/Protocol.ts"
 
 /** A shorter interval would starve the mailbox. */
 const MIN_INTERVAL_MS = 100
 
-export const serviceMachine = <Message extends AgentMessage, Served extends Message["type"]>(options: {
-  readonly served: ReadonlyArray<Served>
-  readonly serve: (message: Extract<Message, { readonly type: Served }>) => Effect.Effect<unknown, unknown>
-  /** every message type not served, with the capability that will handle it */
-  readonly planned: { readonly [Type in Exclude<Message["type"], Served>]: PlannedCapability }
-  readonly every?: { readonly intervalMs: number; readonly run: Effect.Effect<void, unknown> }
-}) =>
+export type Handlers<P extends Protocol.AnyProtocol> = {
+  readonly [M in Protocol.BuiltOf<P> as M["type"]]: (
+    request: Protocol.Request<M>
+  ) => Effect.Effect<Protocol.Reply<M>, Protocol.Rejection<M>>
+}
+
+type Outcome = { readonly reply: unknown } | { readonly rejection: RejectionValue }
+
+export const serviceMachine = <P extends Protocol.AnyProtocol>(
+  protocol: P,
+  options: {
+    readonly handlers: NoInfer<Handlers<P>>
+    readonly every?: { readonly intervalMs: number; readonly run: Effect.Effect<void, unknown> }
+  }
+) =>
   Effect.gen(function*() {
     const env = yield* AgentEnv
     const every = options.every
-    type Served_ = Extract<Message, { readonly type: Served }>
-    // The machine sees plain agent messages: the runtime has checked each against the agent's schema.
-    const on = Object.fromEntries([
-      ...options.served.map((type) => [type, { target: "serving" }] as const),
-      ...Object.entries<PlannedCapability>(options.planned).map(([type, capability]) =>
-        [type, { actions: emit(rejectWith(notBuiltYet(env.self, type, capability))) }] as const
+    const handlers = options.handlers as unknown as Readonly<Record<string, (request: AgentMessage) => Effect.Effect<unknown, unknown>>>
+    /** A failure the message declares is its answer; anything else is a bug and crashes the incarnation. */
+    const declares = (type: string, error: unknown) =>
+      Exit.isSuccess(Protocol.codecs(protocol.get(type)!).encodeRejection(error))
+    const handle = (message: AgentMessage): Effect.Effect<Outcome, unknown> =>
+      handlers[message.type]!(message).pipe(
+        Effect.map((reply): Outcome => ({ reply })),
+        Effect.catch((error) =>
+          declares(message.type, error) ? Effect.succeed<Outcome>({ rejection: error as RejectionValue }) : Effect.fail(error)
+        )
       )
-    ])
+    const on = Object.fromEntries(Object.keys(handlers).map((type) => [type, { target: "serving" }] as const))
     const machine = setup({
-      types: { events: {} as AgentMessage, emitted: {} as AgentEmitted },
+      types: { events: {} as AgentMessage },
       actors: {
-        serve: env.fromEffect((message: AgentMessage) => options.serve(message as Served_)),
+        serve: env.fromEffect(handle),
         periodic: env.fromEffect(() =>
           every === undefined
             ? Effect.void
@@ -48,8 +64,10 @@ export const serviceMachine = <Message extends AgentMessage, Served extends Mess
         )
       },
       actions: {
-        reply: emit(({ event }) => replyWith((event as unknown as { readonly output: unknown }).output)),
-        reject: emit(({ event }) => rejectWith(describeError((event as unknown as { readonly error: unknown }).error)))
+        answer: emit(({ event }) => {
+          const outcome = (event as unknown as { readonly output: Outcome }).output
+          return "reply" in outcome ? replyWith(outcome.reply) : rejectWith(outcome.rejection)
+        })
       },
       delays: { interval: every === undefined ? 0 : Math.max(MIN_INTERVAL_MS, every.intervalMs) }
     })
@@ -58,11 +76,11 @@ export const serviceMachine = <Message extends AgentMessage, Served extends Mess
       states: {
         ready: { on },
         serving: {
+          // No onError: a handler that fails outside its protocol crashes the incarnation.
           invoke: {
             src: "serve",
             input: ({ event }: { readonly event: AgentMessage }) => event,
-            onDone: { target: "ready", actions: "reply" },
-            onError: { target: "ready", actions: "reject" }
+            onDone: { target: "ready", actions: "answer" }
           }
         }
       }

@@ -1,13 +1,12 @@
 import type { Gateway } from "../../adapters/socket/Gateway.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { synapseCapabilities, synapseMachine } from "./machine.ts"
-import { SynapseMessages } from "./messages.ts"
+import { Synapse } from "./messages.ts"
 
-export const synapseAgent: AgentDefinition<Gateway> = {
-  name: "SYNAPSE",
+export const synapseAgent = define<Gateway>({
+  protocol: Synapse,
   tier: "2",
   description: "IPC gateway: owns the control socket and D-Bus endpoints, routes external requests in",
   capabilities: synapseCapabilities,
-  messages: SynapseMessages,
   machine: synapseMachine
-}
+})

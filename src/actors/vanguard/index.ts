@@ -1,12 +1,16 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
-import { vanguardCapabilities, vanguardMachine } from "./machine.ts"
-import { VanguardMessages } from "./messages.ts"
+import { define } from "../../runtime/Agent.ts"
+import { plannedCapability } from "../shared/planned.ts"
+import { Vanguard } from "./messages.ts"
 
-export const vanguardAgent: AgentDefinition = {
-  name: "VANGUARD",
+const updateCheck = plannedCapability(
+  "update-check",
+  "lists upgradable packages from apt, with security updates flagged"
+)
+const indexRefresh = plannedCapability("index-refresh", "refreshes the apt package index")
+
+export const vanguardAgent = define({
+  protocol: Vanguard,
   tier: "2",
   description: "Update checks (apt upgradable list, security updates flagged)",
-  capabilities: vanguardCapabilities,
-  messages: VanguardMessages,
-  machine: vanguardMachine
-}
+  capabilities: [updateCheck, indexRefresh]
+})

@@ -3,15 +3,16 @@
  * control socket now, D-Bus later): what listens where and how many clients
  * are connected. The endpoints register themselves once they are up.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 
-export interface Endpoint {
-  readonly kind: "control-socket" | "dbus"
-  readonly address: string
-  readonly connections: number
+export const Endpoint = Schema.Struct({
+  kind: Schema.Literals(["control-socket", "dbus"]),
+  address: Schema.String,
+  connections: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Epoch milliseconds at which it started listening. */
-  readonly since: number
-}
+  since: Schema.Finite
+})
+export type Endpoint = typeof Endpoint.Type
 
 export interface GatewayShape {
   readonly endpoints: Effect.Effect<ReadonlyArray<Endpoint>>

@@ -2,29 +2,33 @@
 import { Context, type Effect, Schema } from "effect"
 
 /** From os-release(5); a field the file lacks, or a missing file, reads "unknown". */
-export interface OsRelease {
-  readonly id: string
-  readonly name: string
+export const OsRelease = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
   /** VERSION_ID ("12"), else VERSION; rolling releases often have neither. */
-  readonly version: string
-  readonly prettyName: string
-}
+  version: Schema.String,
+  prettyName: Schema.String
+})
+export type OsRelease = typeof OsRelease.Type
 
-export interface Facts {
-  readonly hostname: string
-  readonly os: OsRelease
-  readonly kernel: {
-    readonly release: string
-    readonly version: string
+const Bytes = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+
+export const Facts = Schema.Struct({
+  hostname: Schema.String,
+  os: OsRelease,
+  kernel: Schema.Struct({
+    release: Schema.String,
+    version: Schema.String,
     /** The machine hardware name as uname -m reports it: x86_64, aarch64, … */
-    readonly arch: string
-  }
-  readonly cpu: { readonly model: string; readonly count: number }
-  readonly memory: { readonly totalBytes: number; readonly availableBytes: number }
-  readonly uptimeSeconds: number
+    arch: Schema.String
+  }),
+  cpu: Schema.Struct({ model: Schema.String, count: Schema.Int }),
+  memory: Schema.Struct({ totalBytes: Bytes, availableBytes: Bytes }),
+  uptimeSeconds: Schema.Finite,
   /** 1, 5 and 15 minute load averages. */
-  readonly loadAverage: readonly [number, number, number]
-}
+  loadAverage: Schema.Tuple([Schema.Finite, Schema.Finite, Schema.Finite])
+})
+export type Facts = typeof Facts.Type
 
 export class SystemFactsError extends Schema.TaggedError<SystemFactsError>()("SystemFactsError", {
   source: Schema.String,

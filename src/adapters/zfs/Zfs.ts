@@ -5,9 +5,9 @@
  * exact argument vector is returned) and only run with `confirm: true`.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { CommandExited, RunError } from "../command/Command.ts"
-import type { DecodeError } from "../command/DecodeError.ts"
-import type { InvalidName } from "../command/names.ts"
+import { CommandExited, CommandFailed, CommandTimedOut, OutputTooLarge, type RunError } from "../command/Command.ts"
+import { DecodeError } from "../command/DecodeError.ts"
+import { InvalidName } from "../command/names.ts"
 
 /** zpool is not on PATH: the machine has no ZFS (a normal state, not a crash). */
 export class ZfsNotInstalled extends Schema.TaggedError<ZfsNotInstalled>()("ZfsNotInstalled", {}) {
@@ -18,8 +18,23 @@ export class ZfsNotInstalled extends Schema.TaggedError<ZfsNotInstalled>()("ZfsN
 
 export type ZfsError = ZfsNotInstalled | Exclude<RunError, { readonly _tag: "ToolMissing" }> | CommandExited | DecodeError | InvalidName
 
+/** Every ZfsError's schema, for the protocols of agents that pass them on as rejections. */
+export const ZFS_ERRORS = [
+  ZfsNotInstalled,
+  CommandTimedOut,
+  OutputTooLarge,
+  CommandFailed,
+  CommandExited,
+  DecodeError,
+  InvalidName
+] as const
+
 /** The allocation class a top-level vdev serves. */
-export type VdevClass = "data" | "log" | "cache" | "spare" | "special" | "dedup"
+export const VdevClass = Schema.Literals(["data", "log", "cache", "spare", "special", "dedup"])
+export type VdevClass = typeof VdevClass.Type
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Bytes = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 
 export interface Vdev {
   /** As zpool prints it: "mirror-0", "raidz2-1", "sda", "/dev/disk/by-id/ata-…", "/var/tmp/f1". */
@@ -41,81 +56,106 @@ export interface Vdev {
   readonly children: ReadonlyArray<Vdev>
 }
 
-export interface ScanStatus {
-  readonly function: "scrub" | "resilver" | "none"
+const vdevFields = {
+  name: Schema.String,
+  type: Schema.String,
+  parity: Schema.optional(Count),
+  state: Schema.String,
+  path: Schema.optional(Schema.String),
+  readErrors: Count,
+  writeErrors: Count,
+  checksumErrors: Count,
+  sizeBytes: Schema.optional(Bytes),
+  allocatedBytes: Schema.optional(Bytes),
+  children: Schema.Array(Schema.suspend((): Schema.Codec<Vdev> => Vdev))
+}
+export const Vdev: Schema.Codec<Vdev> = Schema.Struct(vdevFields)
+/** A top-level vdev, with the class it serves. */
+export const TopVdev = Schema.Struct({ ...vdevFields, class: VdevClass })
+
+export const ScanStatus = Schema.Struct({
+  function: Schema.Literals(["scrub", "resilver", "none"]),
   /** "scanning" while it runs (see `paused`), "finished", "canceled"; "none" when the pool was never scanned. */
-  readonly state: "scanning" | "finished" | "canceled" | "none"
-  readonly paused: boolean
+  state: Schema.Literals(["scanning", "finished", "canceled", "none"]),
+  paused: Schema.Boolean,
   /** ISO 8601 or the tool's text, as given. */
-  readonly startTime?: string | undefined
-  readonly endTime?: string | undefined
-  readonly toExamineBytes?: number | undefined
-  readonly examinedBytes?: number | undefined
-  readonly issuedBytes?: number | undefined
+  startTime: Schema.optional(Schema.String),
+  endTime: Schema.optional(Schema.String),
+  toExamineBytes: Schema.optional(Bytes),
+  examinedBytes: Schema.optional(Bytes),
+  issuedBytes: Schema.optional(Bytes),
   /** Bytes repaired (scrub) or resilvered. */
-  readonly processedBytes?: number | undefined
-  readonly errors: number
+  processedBytes: Schema.optional(Bytes),
+  errors: Count,
   /** 0–100, computed from issued (or examined) over to-examine while scanning; 100 when finished. */
-  readonly percent?: number | undefined
-}
+  percent: Schema.optional(Schema.Finite)
+})
+export type ScanStatus = typeof ScanStatus.Type
 
-export interface PoolStatus {
-  readonly name: string
+export const PoolStatus = Schema.Struct({
+  name: Schema.String,
   /** ONLINE, DEGRADED, FAULTED, OFFLINE, UNAVAIL, SUSPENDED. */
-  readonly state: string
+  state: Schema.String,
   /** zpool's own status / action text, when it has something to say. */
-  readonly status?: string | undefined
-  readonly action?: string | undefined
+  status: Schema.optional(Schema.String),
+  action: Schema.optional(Schema.String),
   /** "No known data errors" or the count of files with permanent errors. */
-  readonly dataErrors: string
+  dataErrors: Schema.String,
   /** Top-level vdevs, each with its class (data vdevs first, as zpool lists them). */
-  readonly vdevs: ReadonlyArray<Vdev & { readonly class: VdevClass }>
-  readonly scan: ScanStatus
-}
+  vdevs: Schema.Array(TopVdev),
+  scan: ScanStatus
+})
+export type PoolStatus = typeof PoolStatus.Type
 
-export interface PoolSummary {
-  readonly name: string
-  readonly health: string
-  readonly sizeBytes: number
-  readonly allocatedBytes: number
-  readonly freeBytes: number
+export const PoolSummary = Schema.Struct({
+  name: Schema.String,
+  health: Schema.String,
+  sizeBytes: Bytes,
+  allocatedBytes: Bytes,
+  freeBytes: Bytes,
   /** 0–100 as zpool reports `capacity`. */
-  readonly capacityPercent: number
-  readonly fragmentationPercent?: number | undefined
-  readonly dedupRatio?: number | undefined
-}
+  capacityPercent: Schema.Finite,
+  fragmentationPercent: Schema.optional(Schema.Finite),
+  dedupRatio: Schema.optional(Schema.Finite)
+})
+export type PoolSummary = typeof PoolSummary.Type
 
-export interface Dataset {
-  readonly name: string
-  readonly pool: string
-  readonly type: "filesystem" | "volume" | "snapshot" | "bookmark"
-  readonly usedBytes: number
-  readonly availableBytes: number
-  readonly referencedBytes: number
+export const Dataset = Schema.Struct({
+  name: Schema.String,
+  pool: Schema.String,
+  type: Schema.Literals(["filesystem", "volume", "snapshot", "bookmark"]),
+  usedBytes: Bytes,
+  availableBytes: Bytes,
+  referencedBytes: Bytes,
   /** A path, or undefined for "none", "legacy", "-" and volumes. */
-  readonly mountpoint?: string | undefined
-  readonly mounted?: boolean | undefined
-}
+  mountpoint: Schema.optional(Schema.String),
+  mounted: Schema.optional(Schema.Boolean)
+})
+export type Dataset = typeof Dataset.Type
 
-export interface PropertyValue {
-  readonly value: string
+export const PropertyValue = Schema.Struct({
+  value: Schema.String,
   /** "local", "default", "inherited from tank", "-", … */
-  readonly source: string
-}
+  source: Schema.String
+})
+export type PropertyValue = typeof PropertyValue.Type
 
 /** A state-changing command: planned always, executed only when confirmed. */
-export interface Planned {
+export const Planned = Schema.Struct({
   /** The exact argument vector, tool first: ["zpool", "create", "tank", "mirror", "sda", "sdb"]. */
-  readonly command: ReadonlyArray<string>
+  command: Schema.Array(Schema.String),
   /** The same, quoted for a human to read or paste. */
-  readonly display: string
-  readonly executed: boolean
+  display: Schema.String,
+  executed: Schema.Boolean,
   /** Present when executed. */
-  readonly output?: string | undefined
-}
+  output: Schema.optional(Schema.String)
+})
+export type Planned = typeof Planned.Type
+
+export const LayoutVdevKind = Schema.Literals(["stripe", "mirror", "raidz1", "raidz2", "raidz3"])
 
 export interface LayoutVdev {
-  readonly kind: "stripe" | "mirror" | "raidz1" | "raidz2" | "raidz3"
+  readonly kind: typeof LayoutVdevKind.Type
   readonly disks: ReadonlyArray<string>
 }
 

@@ -1,0 +1,58 @@
+/**
+ * What travels in a mailbox: a told message as it is, or an ask (the message
+ * and the handle its answer goes to), and the system lane's items.
+ */
+import { Effect, Exit } from "effect"
+import type { AgentMessage } from "../Agent.ts"
+import type { AskError } from "../Errors.ts"
+
+/**
+ * A pending answer to an ask. It calls back at most once; once the asker has
+ * given up (`expired`), a late answer is refused so it can be a dead letter.
+ * No fiber or Deferred is needed to ask: callers either await it as an
+ * Effect or register a callback (the control socket's hot path).
+ */
+export class ReplyHandle {
+  private exit: Exit.Exit<unknown, AskError> | undefined = undefined
+  private listener: ((exit: Exit.Exit<unknown, AskError>) => void) | undefined = undefined
+  expired = false
+
+  /** False when already answered, or when the asker gave up (a late reply). */
+  complete(exit: Exit.Exit<unknown, AskError>): boolean {
+    if (this.expired || this.exit !== undefined) return false
+    this.exit = exit
+    const listener = this.listener
+    this.listener = undefined
+    listener?.(exit)
+    return true
+  }
+
+  /** Calls back once with the answer, at once if it is already here. */
+  onComplete(listener: (exit: Exit.Exit<unknown, AskError>) => void): void {
+    if (this.exit !== undefined) listener(this.exit)
+    else this.listener = listener
+  }
+
+  readonly await: Effect.Effect<unknown, AskError> = Effect.callback<unknown, AskError>((resume) => {
+    this.onComplete(resume)
+    return Effect.sync(() => {
+      this.listener = undefined
+    })
+  })
+}
+
+/** An ask: the message and where its answer goes. */
+export class Ask {
+  constructor(readonly message: AgentMessage, readonly reply: ReplyHandle) {}
+}
+
+/** What the user lane holds: a told message as it is (no wrapper to allocate), or an ask. */
+export type Envelope = AgentMessage | Ask
+export const messageOf = (envelope: Envelope): AgentMessage => envelope instanceof Ask ? envelope.message : envelope
+
+export type SystemItem =
+  | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }
+  | { readonly kind: "stop"; readonly drainUntil: number }
+  | { readonly kind: "crash"; readonly incarnation: number; readonly error: unknown }
+  /** Test fault: the agent is busy (unresponsive) for `ms`. */
+  | { readonly kind: "stall"; readonly ms: number }
