@@ -3,7 +3,7 @@
  * subscribe), print the result, and exit with a code that says what happened.
  */
 import { Result } from "effect"
-import type { TreeNode } from "../runtime/ActorSystem.ts"
+import type { TreeNode } from "../runtime/Status.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
 import { EXIT, flag, flagAll, hasFlag, integerFlag, type Parsed } from "./args.ts"
 import { connect, NotRunning, RequestFailed } from "./Client.ts"

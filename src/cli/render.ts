@@ -2,8 +2,8 @@
  * Human output of the client commands: tidy tables and one-line events. The
  * functions are pure (data in, text out) so they are tested without a socket.
  */
-import type { SystemSummary, TreeNode } from "../runtime/ActorSystem.ts"
-import type { AgentStatus } from "../runtime/Agent.ts"
+import type { SystemSummary, TreeNode } from "../runtime/Status.ts"
+import type { AgentStatus } from "../runtime/Status.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
 
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

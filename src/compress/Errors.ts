@@ -164,3 +164,20 @@ export type CompressError = InvalidCompressOption | CompressionCodecFailed | Com
 export type DecompressError = CompressedFormatError | CompressionCodecFailed | CompressIoError
 
 export { reasonOf } from "../support/files.ts"
+
+/** Every compression error's schema, for the protocols of agents that pass them on as rejections. */
+export const COMPRESS_ERRORS = [
+  NotACompressedFile,
+  UnsupportedCompressionVersion,
+  UnknownCompressionCodec,
+  MalformedCompressionHeader,
+  CompressedFileTruncated,
+  CompressedBlockCorrupt,
+  CompressedSizeMismatch,
+  CompressedChecksumMismatch,
+  CompressedTrailingData,
+  InvalidCompressOption,
+  CompressionCodecFailed,
+  CompressOutputExists,
+  CompressIoError
+] as const

@@ -5,8 +5,8 @@
  * connection's life (connected, disconnected and retrying). Keys become
  * actions and actions a new state, so all of it is tested as plain data.
  */
-import type { TreeNode } from "../runtime/ActorSystem.ts"
-import type { AgentStatus } from "../runtime/Agent.ts"
+import type { TreeNode } from "../runtime/Status.ts"
+import type { AgentStatus } from "../runtime/Status.ts"
 
 export interface DaemonStatus {
   readonly version: string

@@ -5,8 +5,8 @@
  * is also marked with '>', and trouble with words, so nothing depends on colour.
  */
 import { COLUMNS, detailAgent, NOTICE_MS, type Row, rowsOf, type ViewState, visibleEvents } from "./model.ts"
-import type { TreeNode } from "../runtime/ActorSystem.ts"
-import type { AgentStatus } from "../runtime/Agent.ts"
+import type { TreeNode } from "../runtime/Status.ts"
+import type { AgentStatus } from "../runtime/Status.ts"
 
 export interface Screen {
   readonly width: number

@@ -7,7 +7,7 @@
  * and always restores the terminal: on q, Ctrl-C, SIGTERM, SIGHUP or a crash.
  */
 import { type Client, connect } from "../cli/Client.ts"
-import type { TreeNode } from "../runtime/ActorSystem.ts"
+import type { TreeNode } from "../runtime/Status.ts"
 import { renderEvent } from "../cli/render.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
 import { type Action, type DaemonStatus, type Description, EVENT_TYPES, initialState, type Request, update, type ViewState } from "./model.ts"

@@ -127,6 +127,17 @@ export type KeyringError =
   | KeyringPermissions
   | KeyringIoError
 
+/** Every KeyringError's schema (and KeyNotFound), for the protocols of agents that pass them on as rejections. */
+export const KEYRING_ERRORS = [
+  KeyFileMissing,
+  KeyFileUnusable,
+  KeyringCorrupt,
+  KeyringVersionTooNew,
+  KeyringPermissions,
+  KeyringIoError,
+  KeyNotFound
+] as const
+
 export interface KeyringShape {
   /** The directory holding the keys. */
   readonly directory: string

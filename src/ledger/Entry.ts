@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto"
 import { Buffer } from "node:buffer"
 import { Result } from "effect"
+import type { LedgerEntry } from "./Report.ts"
 
 export const GENESIS_PREV = "0".repeat(64)
 export const CHECKPOINT_ACTION = "ledger.checkpoint"
@@ -35,10 +36,7 @@ export interface EntryFields {
   readonly prev: string
 }
 
-/** An entry with its own hash, the `prev` of the entry after it. */
-export interface LedgerEntry extends EntryFields {
-  readonly hash: string
-}
+export type { LedgerEntry } from "./Report.ts"
 
 export interface CheckpointDetail {
   /** The seq of the last entry the signature covers: always the checkpoint's own seq - 1. */

@@ -55,3 +55,6 @@ export class LedgerInvalidEntry extends Schema.TaggedError<LedgerInvalidEntry>()
 }
 
 export type LedgerError = LedgerIoError | LedgerCorrupt | LedgerSignError | LedgerInvalidEntry
+
+/** Every LedgerError's schema, for the protocols of agents that pass them on as rejections. */
+export const LEDGER_ERRORS = [LedgerIoError, LedgerCorrupt, LedgerSignError, LedgerInvalidEntry] as const

@@ -10,34 +10,14 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import type { LedgerEntry } from "./Entry.ts"
 import { io } from "./internal/io.ts"
-import { type BadEntry, type CheckpointSeen, type Head, type TornTail, walkLedger } from "./internal/walk.ts"
+import { walkLedger } from "./internal/walk.ts"
+import type { VerifyReport } from "./Report.ts"
 import { LEDGER_FILE } from "./Ledger.ts"
 import { LedgerCorrupt, type LedgerIoError } from "./LedgerError.ts"
 
 export type { BadEntry, CheckpointSeen } from "./internal/walk.ts"
 
-export interface VerifyReport {
-  readonly file: string
-  /** No bad entry: every line is the entry the chain expects and every checkpoint signature holds. */
-  readonly ok: boolean
-  /** Entries verified (before the first bad one, if any). */
-  readonly entries: number
-  /** Checkpoints verified among them. */
-  readonly checkpoints: number
-  /** The last verified entry (seq 0, 64 zeros when none). */
-  readonly head: Head
-  readonly lastCheckpoint?: CheckpointSeen
-  /** Keys that signed the verified checkpoints, first use first. */
-  readonly keyIds: ReadonlyArray<string>
-  /** Why verification stopped: broken chain, modified entry, bad signature, unknown key, a line that is no entry. */
-  readonly firstBad?: BadEntry
-  /** A final line without its newline (a crash mid-append); a warning, not an error. */
-  readonly tornTail?: TornTail
-  /** Verified entries after the last checkpoint: nothing proves them unaltered, or that none were cut off after them. */
-  readonly unsignedTail: number
-  /** Problems that do not make the ledger bad: the torn tail, the unsigned tail. */
-  readonly warnings: ReadonlyArray<string>
-}
+export type { VerifyReport } from "./Report.ts"
 
 /** `<dirOrFile>/audit.log` when given the ledger directory, else the file itself. */
 export const ledgerFile = (dirOrFile: string): Effect.Effect<string, LedgerIoError> =>

@@ -20,70 +20,13 @@ import { Result, Schema } from "effect"
 import { BloomFilter } from "./Bloom.ts"
 import { featureHashingEmbedder, type Embedder } from "./Embed.ts"
 import { InvalidMemoryRequest, MemoryIoError, MemoryLimitReached } from "./Errors.ts"
-import { HnswIndex, SPACES, type Space } from "./Hnsw.ts"
+import { HnswIndex } from "./Hnsw.ts"
 import { cosine, HyperplaneLsh, hyperplaneParameters } from "./Hyperplane.ts"
 import { estimateJaccard, jaccard, lshParameters, MinHasher, MinHashLsh, normalizeText, shingles } from "./MinHash.ts"
+import { type Kind, type Layer, LIMITS, type Match, type Meta, type Mode, NAME_PATTERN, type Recall, type Settings } from "./Schemas.ts"
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
-export const LIMITS = {
-  idLength: 256,
-  textBytes: 64 * 1024,
-  metaBytes: 16 * 1024,
-  dimension: 4096,
-  k: 1000,
-  records: 2_000_000
-} as const
-
-export type Kind = "text" | "vector"
-export type Mode = "exact" | "near-duplicate" | "similar" | "auto"
-/** The layer that produced an answer; "bloom" means the filter proved there is no exact match. */
-export type Layer = "bloom" | "exact" | "lsh" | "hnsw"
-
-const Json: Schema.Codec<unknown> = Schema.suspend(() =>
-  Schema.Union([
-    Schema.Null,
-    Schema.Boolean,
-    Schema.Finite,
-    Schema.String,
-    Schema.Array(Json),
-    Schema.Record(Schema.String, Json)
-  ])
-)
-export const Meta = Schema.Record(Schema.String, Json)
-export type Meta = { readonly [key: string]: unknown }
-
-const between = (low: number, high: number) => Schema.Int.check(Schema.isBetween({ minimum: low, maximum: high }))
-const fraction = (low: number, high: number) =>
-  Schema.Finite.check(Schema.isGreaterThan(low), Schema.isLessThanOrEqualTo(high))
-
-/** How a collection is built; fixed at creation, except `ef`. */
-export const Settings = Schema.Struct({
-  kind: Schema.Literals(["text", "vector"]),
-  dimension: between(1, LIMITS.dimension),
-  space: Schema.Literals(SPACES),
-  /** HNSW graph degree */
-  m: between(4, 64),
-  efConstruction: between(10, 2000),
-  /** HNSW search breadth; not stored by hnswlib, so kept here and restored on load */
-  ef: between(1, 4096),
-  /** near-duplicate threshold: Jaccard of shingles (text) or cosine (vector) */
-  threshold: fraction(0, 1),
-  /** Bloom filter false-positive target */
-  falsePositiveRate: fraction(0, 0.5),
-  /** MinHash permutations (text) */
-  permutations: between(16, 512),
-  seed: Schema.Int
-})
-export type Settings = typeof Settings.Type
-
-/** What a caller may choose when creating a collection; the rest is defaulted. */
-export const SettingsOverrides = Settings.mapFields((fields) => {
-  const { kind: _kind, seed: _seed, ...tunable } = fields
-  return Object.fromEntries(Object.entries(tunable).map(([k, v]) => [k, Schema.optionalKey(v)])) as {
-    readonly [K in keyof typeof tunable]: Schema.optionalKey<(typeof tunable)[K]>
-  }
-})
-export type SettingsOverrides = typeof SettingsOverrides.Type
+export { LIMITS, NAME_PATTERN, Meta, Settings, SettingsOverrides } from "./Schemas.ts"
+export type { Kind, Layer, Match, Mode, Recall } from "./Schemas.ts"
 
 export const TEXT_DIMENSION = 256
 
@@ -128,26 +71,6 @@ export interface Query {
   readonly mode: Mode
   /** overrides the collection's near-duplicate threshold for this query */
   readonly threshold?: number | undefined
-}
-
-export interface Match {
-  readonly id: string
-  /** higher is closer: 1 for an exact match; Jaccard or cosine for a near-duplicate; for HNSW 1 - distance (cosine, ip) or 1 / (1 + L2 distance) */
-  readonly score: number
-  readonly distance?: number
-  /** for a near-duplicate: the LSH layer's own estimate (MinHash Jaccard or hyperplane cosine), before the exact check gave `score` */
-  readonly estimate?: number
-  readonly meta: Meta
-  readonly at: number
-  readonly layer: Layer
-}
-
-export interface Recall {
-  /** the layer whose answer this is ("bloom" proves there is no exact match) */
-  readonly layer: Layer
-  /** every layer consulted, in order */
-  readonly consulted: ReadonlyArray<Layer>
-  readonly matches: ReadonlyArray<Match>
 }
 
 type Failure = InvalidMemoryRequest | MemoryLimitReached | MemoryIoError

@@ -46,3 +46,6 @@ export class MemoryIoError extends Schema.TaggedError<MemoryIoError>()("MemoryIo
 }
 
 export type MemoryError = InvalidMemoryRequest | MemoryLimitReached | CollectionUnavailable | MemoryIoError
+
+/** Every MemoryError's schema, for the protocols of agents that pass them on as rejections. */
+export const MEMORY_ERRORS = [InvalidMemoryRequest, MemoryLimitReached, CollectionUnavailable, MemoryIoError] as const

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Result, Schema } from "effect"
 import type * as Hnswlib from "hnswlib-node"
+import type { Space } from "./Schemas.ts"
 
 // Bun embeds the addon only for a literal `require("…/addon.node")`, which it
 // provides in ES modules; Node's ES modules (the unit tests) have no `require`.
@@ -29,8 +30,7 @@ const addon = (
     : createRequire(import.meta.url)("../../node_modules/hnswlib-node/build/Release/addon.node")
 ) as typeof Hnswlib
 
-export type Space = Hnswlib.SpaceName
-export const SPACES: ReadonlyArray<Space> = ["l2", "ip", "cosine"]
+export { SPACES, type Space } from "./Schemas.ts"
 
 export interface HnswOptions {
   readonly space: Space

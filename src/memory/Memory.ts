@@ -5,10 +5,22 @@
  * MemoryTest keeps them in memory.
  */
 import { Context, type Effect, type Option } from "effect"
-import type { Kind, Match, Meta, Query, Recall, Settings, SettingsOverrides } from "./Collection.ts"
 import type { MemoryError } from "./Errors.ts"
+import type {
+  CollectionStats,
+  Kind,
+  Match,
+  Meta,
+  Recall,
+  Remembered,
+  SettingsOverrides,
+  StoredRecord
+} from "./Schemas.ts"
 
-export type { Kind, Match, Meta, Mode, Query, Recall, Settings, SettingsOverrides } from "./Collection.ts"
+import type { Query } from "./Collection.ts"
+
+export type { Query } from "./Collection.ts"
+export type { CollectionStats, Kind, Match, Meta, Mode, Recall, Remembered, Settings, SettingsOverrides, StoredRecord } from "./Schemas.ts"
 
 export interface Remember {
   readonly collection: string
@@ -16,34 +28,6 @@ export interface Remember {
   readonly text?: string | undefined
   readonly vector?: ReadonlyArray<number> | undefined
   readonly meta?: Meta | undefined
-}
-
-export interface Remembered {
-  readonly collection: string
-  readonly id: string
-  /** false when an existing record with this id was replaced */
-  readonly created: boolean
-  readonly records: number
-}
-
-export interface StoredRecord {
-  readonly id: string
-  readonly text?: string
-  readonly vector?: ReadonlyArray<number>
-  readonly meta: Meta
-  readonly at: number
-}
-
-export interface CollectionStats {
-  readonly name: string
-  /** "ok", or why the collection's files could not be loaded */
-  readonly status: "ok" | "unavailable" | "not-loaded"
-  readonly reason?: string
-  readonly settings?: Settings
-  readonly records?: number
-  /** journal records written since the last snapshot */
-  readonly journalRecords?: number
-  readonly layers?: unknown
 }
 
 export interface MemoryShape {

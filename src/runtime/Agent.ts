@@ -115,7 +115,7 @@ export interface AgentDefinition<R = never> {
  * name a capability the agent lists as unavailable: what `describe` and
  * `agents` say of the agent is then what it does.
  */
-export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">): AgentDefinition<R> => {
+export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">): AgentDefinition<Exclude<R, AgentEnv>> => {
   const { protocol, capabilities } = definition
   for (const m of protocol.messages) {
     if (m.planned === undefined) continue
@@ -127,7 +127,7 @@ export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">):
   if (definition.machine === undefined && protocol.messages.some((m) => m.planned === undefined)) {
     throw new Error(`${protocol.agent} handles messages but has no machine`)
   }
-  return { name: protocol.agent, ...definition }
+  return { name: protocol.agent, ...definition } as AgentDefinition<Exclude<R, AgentEnv>>
 }
 
 /** Events a machine emits to answer the message being handled. */

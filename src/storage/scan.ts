@@ -12,11 +12,9 @@ import { lstat, readdir } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Schema } from "effect"
 
-export class ScanError extends Schema.TaggedError<ScanError>()("ScanError", { root: Schema.String, reason: Schema.String }) {
-  override get message() {
-    return `cannot scan ${this.root}: ${this.reason}`
-  }
-}
+import { ScanError } from "../actors/atlas/messages.ts"
+
+export { ScanError } from "../actors/atlas/messages.ts"
 
 export interface ScanOptions {
   readonly maxEntries?: number

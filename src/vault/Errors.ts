@@ -160,4 +160,20 @@ export type VaultError =
   | VaultOutputExists
   | VaultIoError
 
+/** Every VaultError's schema, for the protocols of agents that pass them on as rejections. */
+export const VAULT_ERRORS = [
+  NotAVaultFile,
+  UnsupportedVaultVersion,
+  MalformedVaultHeader,
+  VaultHeaderAuthFailed,
+  NoMatchingRecipient,
+  VaultChunkAuthFailed,
+  VaultTruncated,
+  VaultTrailingData,
+  InvalidVaultKey,
+  InvalidVaultOption,
+  VaultOutputExists,
+  VaultIoError
+] as const
+
 export { reasonOf } from "../support/files.ts"

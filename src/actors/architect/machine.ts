@@ -10,7 +10,7 @@ import { type BlockDevice, Disks } from "../../adapters/disks/Disks.ts"
 import type { Capability } from "../../runtime/Agent.ts"
 import { type DiskInfo, diskInfoOf, recommend, validate } from "../../storage/layout.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { ArchitectMessage } from "./messages.ts"
+import { Architect, NoFreeDisks, NotAWholeDisk } from "./messages.ts"
 
 export const architectCapabilities: ReadonlyArray<Capability> = [
   {
@@ -55,7 +55,7 @@ export const architectMachine = Effect.gen(function*() {
         for (const name of named) {
           const device = devices.find((d) => matches(d, name))
           const info = device === undefined ? undefined : diskInfoOf(device)
-          if (info === undefined) return yield* Effect.fail(new Error(`${name} is not a whole disk lsblk knows`))
+          if (info === undefined) return yield* new NotAWholeDisk({ disk: name })
           chosen.push(info)
         }
         return { chosen, skipped }
@@ -70,31 +70,23 @@ export const architectMachine = Effect.gen(function*() {
       return { chosen, skipped }
     })
 
-  return yield* serviceMachine<ArchitectMessage, ArchitectMessage["type"]>({
-    served: ["recommend", "validate"],
-    planned: {},
-    serve: (message) => {
-      switch (message.type) {
-        case "recommend":
-          return Effect.gen(function*() {
-            const { chosen, skipped } = yield* inventory(message.disks)
-            if (chosen.length === 0) {
-              return yield* Effect.fail(new Error(
-                "no free disks to lay out" + (skipped.length === 0 ? "" : `: ${skipped.map((s) => `${s.disk} (${s.reason})`).join(", ")}`)
-              ))
-            }
-            return { ...recommend(chosen, message.goal ?? "balanced", { pool: message.pool ?? "tank" }), skipped }
+  return yield* serviceMachine(Architect, {
+    handlers: {
+      recommend: (message) =>
+        Effect.gen(function*() {
+          const { chosen, skipped } = yield* inventory(message.disks)
+          if (chosen.length === 0) return yield* new NoFreeDisks({ skipped })
+          return { ...recommend(chosen, message.goal ?? "balanced", { pool: message.pool ?? "tank" }), skipped }
+        }),
+      validate: (message) =>
+        Effect.gen(function*() {
+          const devices = yield* disks.list
+          const known = devices.flatMap((d) => {
+            const info = diskInfoOf(d)
+            return info === undefined ? [] : [info]
           })
-        case "validate":
-          return Effect.gen(function*() {
-            const devices = yield* disks.list
-            const known = devices.flatMap((d) => {
-              const info = diskInfoOf(d)
-              return info === undefined ? [] : [info]
-            })
-            return validate(message.pool, message.vdevs, known)
-          })
-      }
+          return validate(message.pool, message.vdevs, known)
+        })
     }
   })
 })

@@ -10,7 +10,8 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { scanUsage } from "../../storage/scan.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { AtlasMessage } from "./messages.ts"
+import { Atlas, NoSuchDataset, NotMounted, PathOrDataset } from "./messages.ts"
+import type * as Protocol from "../../runtime/Protocol.ts"
 
 export const atlasCapabilities: ReadonlyArray<Capability> = [
   {
@@ -29,41 +30,41 @@ export const atlasMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const zfs = yield* Zfs
 
-  const rootOf = (message: AtlasMessage) =>
+  const rootOf = (message: Protocol.Request<Protocol.Typed<typeof Atlas, "usage">>) =>
     Effect.gen(function*() {
       if ((message.path === undefined) === (message.dataset === undefined)) {
-        return yield* Effect.fail(new Error("give exactly one of \"path\" or \"dataset\""))
+        return yield* new PathOrDataset()
       }
       if (message.path !== undefined) return message.path
       const [dataset] = yield* zfs.datasets(message.dataset)
       if (dataset === undefined || dataset.name !== message.dataset) {
-        return yield* Effect.fail(new Error(`no dataset named '${message.dataset}'`))
+        return yield* new NoSuchDataset({ dataset: message.dataset! })
       }
       if (dataset.mountpoint === undefined || dataset.mounted === false) {
-        return yield* Effect.fail(new Error(`dataset '${dataset.name}' is not mounted, so it cannot be scanned`))
+        return yield* new NotMounted({ dataset: dataset.name })
       }
       return dataset.mountpoint
     })
 
-  return yield* serviceMachine<AtlasMessage, AtlasMessage["type"]>({
-    served: ["usage"],
-    planned: {},
-    serve: (message) =>
-      Effect.gen(function*() {
-        const root = yield* rootOf(message)
-        let reported = 0
-        const job = `usage ${root}`
-        return yield* scanUsage(root, {
-          ...(message.maxEntries === undefined ? {} : { maxEntries: message.maxEntries }),
-          ...(message.maxMs === undefined ? {} : { maxMs: message.maxMs }),
-          ...(message.crossFilesystems === undefined ? {} : { crossFilesystems: message.crossFilesystems }),
-          ...(message.top === undefined ? {} : { top: message.top }),
-          onProgress: ({ entries }) => {
-            if (entries - reported < PROGRESS_EVERY) return
-            reported = entries
-            Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
-          }
+  return yield* serviceMachine(Atlas, {
+    handlers: {
+      usage: (message) =>
+        Effect.gen(function*() {
+          const root = yield* rootOf(message)
+          let reported = 0
+          const job = `usage ${root}`
+          return yield* scanUsage(root, {
+            ...(message.maxEntries === undefined ? {} : { maxEntries: message.maxEntries }),
+            ...(message.maxMs === undefined ? {} : { maxMs: message.maxMs }),
+            ...(message.crossFilesystems === undefined ? {} : { crossFilesystems: message.crossFilesystems }),
+            ...(message.top === undefined ? {} : { top: message.top }),
+            onProgress: ({ entries }) => {
+              if (entries - reported < PROGRESS_EVERY) return
+              reported = entries
+              Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
+            }
+          })
         })
-      })
+    }
   })
 })

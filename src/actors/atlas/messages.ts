@@ -1,17 +1,79 @@
+/** ATLAS's protocol: the single source of its message schemas, replies, rejections and access classes. */
 import { Schema } from "effect"
+import { ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
+import * as Protocol from "../../runtime/Protocol.ts"
 import { AbsolutePath, DatasetName, PositiveInt } from "../shared/fields.ts"
 
-export const AtlasMessages = Schema.Union([
-  Schema.Struct({
-    type: Schema.Literal("usage"),
-    /** What to scan: a path, or a dataset (its mountpoint); exactly one. */
-    path: Schema.optionalKey(AbsolutePath),
-    dataset: Schema.optionalKey(DatasetName),
-    /** The scan's bounds: it stops at whichever comes first and says so. */
-    maxEntries: Schema.optionalKey(PositiveInt),
-    maxMs: Schema.optionalKey(PositiveInt),
-    crossFilesystems: Schema.optionalKey(Schema.Boolean),
-    top: Schema.optionalKey(PositiveInt)
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Sized = Schema.Struct({ path: Schema.String, bytes: Count })
+
+export const UsageReport = Schema.Struct({
+  root: Schema.String,
+  complete: Schema.Boolean,
+  stoppedBecause: Schema.optional(Schema.Literals(["entry budget", "time budget", "cancelled"])),
+  entries: Count,
+  files: Count,
+  directories: Count,
+  symlinks: Count,
+  others: Count,
+  apparentBytes: Count,
+  allocatedBytes: Count,
+  largestFiles: Schema.Array(Sized),
+  largestDirectories: Schema.Array(Sized),
+  byType: Schema.Array(Schema.Struct({ type: Schema.String, files: Count, bytes: Count })),
+  topExtensions: Schema.Array(Schema.Struct({ extension: Schema.String, files: Count, bytes: Count })),
+  skipped: Schema.Struct({ count: Count, examples: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String })) }),
+  /** Mount points found and not entered. */
+  otherFilesystems: Schema.Array(Schema.String),
+  elapsedMs: Schema.Finite
+})
+export type UsageReport = typeof UsageReport.Type
+
+export class ScanError extends Schema.TaggedError<ScanError>()("ScanError", { root: Schema.String, reason: Schema.String }) {
+  override get message() {
+    return `cannot scan ${this.root}: ${this.reason}`
+  }
+}
+
+/** What to scan was not said exactly once. */
+export class PathOrDataset extends Schema.TaggedError<PathOrDataset>()("PathOrDataset", {}) {
+  override get message() {
+    return "give exactly one of \"path\" or \"dataset\""
+  }
+}
+
+export class NoSuchDataset extends Schema.TaggedError<NoSuchDataset>()("NoSuchDataset", { dataset: Schema.String }) {
+  override get message() {
+    return `no dataset named '${this.dataset}'`
+  }
+}
+
+export class NotMounted extends Schema.TaggedError<NotMounted>()("NotMounted", { dataset: Schema.String }) {
+  override get message() {
+    return `dataset '${this.dataset}' is not mounted, so it cannot be scanned`
+  }
+}
+
+export const Atlas = Protocol.make("ATLAS", [
+  Protocol.message("usage", {
+    doc: "a bounded scan of a path or a dataset's mountpoint: totals, largest files and directories, file types",
+    access: "operate",
+    fields: {
+      /** What to scan: a path, or a dataset (its mountpoint); exactly one. */
+      path: Schema.optionalKey(AbsolutePath),
+      dataset: Schema.optionalKey(DatasetName),
+      /** The scan's bounds: it stops at whichever comes first and says so. */
+      maxEntries: Schema.optionalKey(PositiveInt),
+      maxMs: Schema.optionalKey(PositiveInt),
+      crossFilesystems: Schema.optionalKey(Schema.Boolean),
+      top: Schema.optionalKey(PositiveInt)
+    },
+    reply: UsageReport,
+    rejections: [PathOrDataset, NoSuchDataset, NotMounted, ScanError, ...ZFS_ERRORS]
+  }),
+  Protocol.planned("trends", {
+    doc: "each dataset's usage over time, and what grew",
+    access: "read",
+    capability: "trends"
   })
 ])
-export type AtlasMessage = typeof AtlasMessages.Type

@@ -1,13 +1,12 @@
 import type { Keyring } from "../../keys/Keyring.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { cipherCapabilities, cipherMachine } from "./machine.ts"
-import { CipherMessages } from "./messages.ts"
+import { Cipher } from "./messages.ts"
 
-export const cipherAgent: AgentDefinition<Keyring> = {
-  name: "CIPHER",
+export const cipherAgent = define<Keyring>({
+  protocol: Cipher,
   tier: "1",
   description: "Encrypts/decrypts files and streams (hybrid PQ KEM + AES-256-GCM chunked format)",
   capabilities: cipherCapabilities,
-  messages: CipherMessages,
   machine: cipherMachine
-}
+})

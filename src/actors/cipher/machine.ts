@@ -9,7 +9,7 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { decryptFile, encryptFile } from "../../vault/Vault.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { CipherMessage } from "./messages.ts"
+import { BadRecipient, Cipher, NoKeys } from "./messages.ts"
 
 const headerInspection = plannedCapability(
   "header-inspection",
@@ -50,27 +50,27 @@ export const cipherMachine = Effect.gen(function*() {
     texts === undefined
       ? Effect.flatMap(keyring.ensureDefault, (key) => Effect.fromResult(decodePublicKey(key.publicKey))).pipe(Effect.map((key) => [key]))
       : Effect.forEach(texts, (text, i) =>
-        Effect.fromResult(Result.mapError(decodePublicKey(text), (error) => new Error(`recipient ${i + 1}: ${error.message}`))))
+        Effect.fromResult(Result.mapError(decodePublicKey(text), (error) => new BadRecipient({ position: i + 1, reason: error.message }))))
 
-  return yield* serviceMachine<CipherMessage, "encrypt" | "decrypt">({
-    served: ["encrypt", "decrypt"],
-    planned: { inspect: headerInspection },
-    serve: (message) =>
-      message.type === "encrypt"
-        ? Effect.gen(function*() {
+  return yield* serviceMachine(Cipher, {
+    handlers: {
+      encrypt: (message) =>
+        Effect.gen(function*() {
           const recipients = yield* recipientsOf(message.recipients)
           const job = `encrypt ${message.input}`
           const result = yield* encryptFile(message.input, message.output, recipients, { onProgress: progressOf(job) })
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, recipients: recipients.length, ...result }
-        })
-        : Effect.gen(function*() {
+        }),
+      decrypt: (message) =>
+        Effect.gen(function*() {
           const keys = yield* keyring.secretKeys
-          if (keys.length === 0) return yield* Effect.fail(new Error("the keyring has no keys to decrypt with"))
+          if (keys.length === 0) return yield* new NoKeys()
           const job = `decrypt ${message.input}`
           const result = yield* decryptFile(message.input, message.output, keys.map((key) => key.secretKey), { onProgress: progressOf(job) })
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, plaintextBytes: result.plaintextBytes, key: keys[result.identityIndex]?.id }
         })
+    }
   })
 })

@@ -1,14 +1,13 @@
 import type { Keyring } from "../../keys/Keyring.ts"
 import type { AuditLedger } from "../../ledger/index.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { ledgerCapabilities, ledgerMachine } from "./machine.ts"
-import { LedgerMessages } from "./messages.ts"
+import { Ledger } from "./messages.ts"
 
-export const ledgerAgent: AgentDefinition<Keyring | AuditLedger> = {
-  name: "LEDGER",
+export const ledgerAgent = define<Keyring | AuditLedger>({
+  protocol: Ledger,
   tier: "5-8",
   description: "Append-only hash-chained audit log of every state-changing action; signed checkpoints",
   capabilities: ledgerCapabilities,
-  messages: LedgerMessages,
   machine: ledgerMachine
-}
+})

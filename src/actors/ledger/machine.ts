@@ -5,7 +5,7 @@ import { keyIdOf } from "../../keys/PublicKey.ts"
 import { AuditLedger, describeReport, tailLedger, verifyLedger } from "../../ledger/index.ts"
 import type { Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { LedgerMessage } from "./messages.ts"
+import { Ledger } from "./messages.ts"
 
 export const ledgerCapabilities: ReadonlyArray<Capability> = [
   {
@@ -26,23 +26,17 @@ export const ledgerMachine = Effect.gen(function*() {
     Effect.option(keyring.signingPublicKey),
     (key) => (id: string) => (key._tag === "Some" && keyIdOf(key.value) === id ? key.value : undefined)
   )
-  return yield* serviceMachine<LedgerMessage, LedgerMessage["type"]>({
-    served: ["append", "entries", "verify", "checkpoint"],
-    planned: {},
-    serve: (message) => {
-      switch (message.type) {
-        case "append":
-          return ledger.append({ actor: message.actor, action: message.action, ...(message.detail === undefined ? {} : { detail: message.detail }) })
-        case "entries":
-          return tailLedger(ledger.file, Math.min(message.limit ?? 20, MAX_ENTRIES))
-        case "verify":
-          return Effect.gen(function*() {
-            const report = yield* verifyLedger(ledger.file, yield* publicKeys)
-            return { ...report, summary: describeReport(report) }
-          })
-        case "checkpoint":
-          return Effect.map(ledger.checkpoint, (entry) => (entry._tag === "Some" ? entry.value : { unchanged: "the head is already signed" }))
-      }
+  return yield* serviceMachine(Ledger, {
+    handlers: {
+      append: (message) =>
+        ledger.append({ actor: message.actor, action: message.action, ...(message.detail === undefined ? {} : { detail: message.detail }) }),
+      entries: (message) => tailLedger(ledger.file, Math.min(message.limit ?? 20, MAX_ENTRIES)),
+      verify: () =>
+        Effect.gen(function*() {
+          const report = yield* verifyLedger(ledger.file, yield* publicKeys)
+          return { ...report, summary: describeReport(report) }
+        }),
+      checkpoint: () => Effect.map(ledger.checkpoint, (entry) => (entry._tag === "Some" ? entry.value : { unchanged: "the head is already signed" }))
     }
   })
 })

@@ -8,7 +8,7 @@ import type { Capability } from "../../runtime/Agent.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { MemoryMessage, NeuralMessage } from "./messages.ts"
+import { Neural, NoSuchRecord } from "./messages.ts"
 
 const banditTuning = plannedCapability(
   "bandit-tuning",
@@ -29,40 +29,27 @@ export const neuralCapabilities: ReadonlyArray<Capability> = [memory, banditTuni
 
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
-
-  const serve = (message: MemoryMessage): Effect.Effect<unknown, unknown> => {
-    switch (message.type) {
-      case "remember":
-        return mnemonic.remember(message)
-      case "recall":
-        return mnemonic.recall(message.collection, {
+  return yield* serviceMachine(Neural, {
+    handlers: {
+      remember: (message) => mnemonic.remember(message),
+      recall: (message) =>
+        mnemonic.recall(message.collection, {
           text: message.text,
           vector: message.vector,
           k: message.k ?? 10,
           mode: message.mode ?? "auto",
           threshold: message.threshold
-        })
-      case "forget":
-        return mnemonic.forget(message.collection, message.id)
-      case "get":
-        return Effect.flatMap(mnemonic.get(message.collection, message.id), (found) =>
-          found._tag === "Some"
-            ? Effect.succeed(found.value)
-            : Effect.fail(new Error(`memory collection '${message.collection}' has no record '${message.id}'`)))
-      case "create": {
+        }),
+      forget: (message) => mnemonic.forget(message.collection, message.id),
+      get: ({ collection, id }) =>
+        Effect.flatMap(mnemonic.get(collection, id), (found) =>
+          found._tag === "Some" ? Effect.succeed(found.value) : Effect.fail(new NoSuchRecord({ collection, id }))),
+      create: (message) => {
         const { type: _type, collection, kind, ...overrides } = message
         return mnemonic.create(collection, kind, overrides)
-      }
-      case "tune":
-        return mnemonic.tune(message.collection, message.ef)
-      case "stats":
-        return Effect.map(mnemonic.stats, (collections) => ({ collections }))
+      },
+      tune: (message) => mnemonic.tune(message.collection, message.ef),
+      stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections }))
     }
-  }
-
-  return yield* serviceMachine<NeuralMessage, MemoryMessage["type"]>({
-    served: ["remember", "recall", "forget", "get", "create", "tune", "stats"],
-    serve,
-    planned: { suggest: banditTuning, outcome: outcomeMemory, parameters: banditTuning }
   })
 })

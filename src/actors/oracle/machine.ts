@@ -14,7 +14,7 @@ import { type AlertMemo, alertDecision, assess, type Assessment, type Observatio
 import { serviceMachine } from "../shared/serve.ts"
 import { OracleConfig } from "./config.ts"
 import { asHistory, DAY_MS, type DiskHistory, historyKey, identityOf, record } from "./history.ts"
-import type { OracleMessage } from "./messages.ts"
+import { Oracle } from "./messages.ts"
 
 export const oracleCapabilities: ReadonlyArray<Capability> = [
   {
@@ -104,7 +104,7 @@ export const oracleMachine = Effect.gen(function*() {
   const assessAll = Effect.gen(function*() {
     const devices = yield* smart.scan
     const memos = yield* loadMemos
-    const disks: Array<unknown> = []
+    const disks: Array<Effect.Success<ReturnType<typeof assessDisk>>> = []
     const unreadable: Array<{ device: string; reason: string }> = []
     for (const device of devices) {
       if (device.openError !== undefined) {
@@ -129,29 +129,25 @@ export const oracleMachine = Effect.gen(function*() {
     )
   )
 
-  return yield* serviceMachine<OracleMessage, OracleMessage["type"]>({
-    served: ["assess", "trend"],
-    planned: {},
+  return yield* serviceMachine(Oracle, {
     every: { intervalMs: config.intervalMs, run: Effect.asVoid(daily) },
-    serve: (message) => {
-      switch (message.type) {
-        case "assess":
-          return message.device === undefined
-            ? assessAll
-            : Effect.gen(function*() {
-              const memos = yield* loadMemos
-              const disk = yield* assessDisk(message.device!, memos)
-              yield* Effect.catch(store.write(ALERTS_KEY, memos), () => Effect.void)
-              return disk
-            })
-        case "trend":
-          return Effect.gen(function*() {
-            const report = yield* smart.read(message.device)
-            const history = yield* loadHistory(report)
-            const since = (yield* Clock.currentTimeMillis) - (message.days ?? 30) * DAY_MS
-            return { ...history, observations: history.observations.filter((o) => o.at > since) }
-          })
-      }
+    handlers: {
+      assess: (message) =>
+        message.device === undefined
+          ? assessAll
+          : Effect.gen(function*() {
+            const memos = yield* loadMemos
+            const disk = yield* assessDisk(message.device!, memos)
+            yield* Effect.catch(store.write(ALERTS_KEY, memos), () => Effect.void)
+            return { assessedAt: new Date(yield* Clock.currentTimeMillis).toISOString(), disks: [disk], unreadable: [] }
+          }),
+      trend: (message) =>
+        Effect.gen(function*() {
+          const report = yield* smart.read(message.device)
+          const history = yield* loadHistory(report)
+          const since = (yield* Clock.currentTimeMillis) - (message.days ?? 30) * DAY_MS
+          return { ...history, observations: history.observations.filter((o) => o.at > since) }
+        })
     }
   })
 })

@@ -12,7 +12,7 @@
  * of work) stay well inside the bound and do not count. It needs no second
  * timer, and reads Effect's Clock, so tests drive it with TestClock.
  */
-import type { TreeNode } from "../../runtime/ActorSystem.ts"
+import type { TreeNode } from "../../runtime/Status.ts"
 
 export interface Health {
   readonly healthy: boolean

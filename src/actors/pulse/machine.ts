@@ -17,24 +17,10 @@ import { AgentEnv, type AgentEmitted, replyWith } from "../../runtime/Agent.ts"
 import type { Capability } from "../../runtime/Agent.ts"
 import { PulseConfig } from "./config.ts"
 import { assessHealth } from "./health.ts"
-import type { PulseMessage } from "./messages.ts"
+import type * as Protocol from "../../runtime/Protocol.ts"
+import type { HeartbeatDecision, Pulse, ServiceLiveness } from "./messages.ts"
 
-export interface HeartbeatDecision {
-  /** Wall-clock milliseconds. */
-  readonly at: number
-  /** Whether WATCHDOG=1 went to systemd. */
-  readonly sent: boolean
-  readonly reason: string
-  /** The STATUS line at the time. */
-  readonly status: string
-}
-
-export interface ServiceLiveness {
-  readonly unit: string
-  /** "invalid": the configured name is not a unit name; "error": systemctl gave no answer. */
-  readonly state: UnitState | "invalid" | "error"
-  readonly detail: string | null
-}
+export type { HeartbeatDecision, ServiceLiveness } from "./messages.ts"
 
 interface SkipLog {
   readonly reason: string
@@ -192,7 +178,7 @@ export const pulseMachine = Effect.gen(function*() {
       }
 
   return setup({
-    types: { context: {} as PulseContext, events: {} as PulseMessage, emitted: {} as AgentEmitted },
+    types: { context: {} as PulseContext, events: {} as Protocol.RequestOf<typeof Pulse>, emitted: {} as AgentEmitted },
     actors: { beat: env.fromEffect(beat), check: env.fromEffect(check) },
     delays: { heartbeatInterval: intervalMs ?? MIN_INTERVAL_MS, livenessInterval: livenessIntervalMs }
   }).createMachine({

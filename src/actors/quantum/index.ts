@@ -1,14 +1,13 @@
 import type { Keyring } from "../../keys/Keyring.ts"
 import type { AuditLedger } from "../../ledger/index.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { quantumCapabilities, quantumMachine } from "./machine.ts"
-import { QuantumMessages } from "./messages.ts"
+import { Quantum } from "./messages.ts"
 
-export const quantumAgent: AgentDefinition<Keyring | AuditLedger> = {
-  name: "QUANTUM",
+export const quantumAgent = define<Keyring | AuditLedger>({
+  protocol: Quantum,
   tier: "2",
   description: "Key management: hybrid PQ keypairs, passphrase-sealed secret keys at rest, rotation, ML-DSA signing keys",
   capabilities: quantumCapabilities,
-  messages: QuantumMessages,
   machine: quantumMachine
-}
+})

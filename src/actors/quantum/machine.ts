@@ -5,7 +5,7 @@ import { encodeSigningPublicKey, keyIdOf } from "../../keys/PublicKey.ts"
 import { AuditLedger } from "../../ledger/index.ts"
 import type { Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { QuantumMessage } from "./messages.ts"
+import { type KeyView, Quantum } from "./messages.ts"
 
 export const quantumCapabilities: ReadonlyArray<Capability> = [
   {
@@ -20,7 +20,7 @@ export const quantumCapabilities: ReadonlyArray<Capability> = [
   }
 ]
 
-const keyView = (key: { readonly id: string; readonly publicKey: string; readonly created: Date; readonly isDefault: boolean }) => ({
+const keyView = (key: { readonly id: string; readonly publicKey: string; readonly created: Date; readonly isDefault: boolean }): KeyView => ({
   id: key.id,
   kind: "x-wing",
   publicKey: key.publicKey,
@@ -31,29 +31,23 @@ const keyView = (key: { readonly id: string; readonly publicKey: string; readonl
 export const quantumMachine = Effect.gen(function*() {
   const keyring = yield* Keyring
   const ledger = yield* AuditLedger
-  return yield* serviceMachine<QuantumMessage, QuantumMessage["type"]>({
-    served: ["keys", "rotate", "export", "signing-key"],
-    planned: {},
-    serve: (message) => {
-      switch (message.type) {
-        case "keys":
-          return Effect.map(keyring.list, (keys) => keys.map(keyView))
-        case "rotate":
-          return Effect.gen(function*() {
-            const previous = (yield* keyring.list).find((key) => key.isDefault)?.id
-            const key = yield* keyring.rotate
-            yield* ledger.append({ actor: "QUANTUM", action: "key.rotated", detail: { id: key.id, previous: previous ?? null } })
-            return keyView(key)
-          })
-        case "export":
-          return Effect.map(keyring.exportPublic(message.id), (publicKey) => ({ publicKey }))
-        case "signing-key":
-          return Effect.map(keyring.signingPublicKey, (publicKey) => ({
-            id: keyIdOf(publicKey),
-            kind: "ml-dsa-65",
-            publicKey: encodeSigningPublicKey(publicKey)
-          }))
-      }
+  return yield* serviceMachine(Quantum, {
+    handlers: {
+      keys: () => Effect.map(keyring.list, (keys) => keys.map(keyView)),
+      rotate: () =>
+        Effect.gen(function*() {
+          const previous = (yield* keyring.list).find((key) => key.isDefault)?.id
+          const key = yield* keyring.rotate
+          yield* ledger.append({ actor: "QUANTUM", action: "key.rotated", detail: { id: key.id, previous: previous ?? null } })
+          return keyView(key)
+        }),
+      export: (message) => Effect.map(keyring.exportPublic(message.id), (publicKey) => ({ publicKey })),
+      "signing-key": () =>
+        Effect.map(keyring.signingPublicKey, (publicKey) => ({
+          id: keyIdOf(publicKey),
+          kind: "ml-dsa-65" as const,
+          publicKey: encodeSigningPublicKey(publicKey)
+        }))
     }
   })
 })

@@ -1,21 +1,8 @@
 /** SENTRY's configuration: a Context.Reference, so it has defaults and tests or the composition root override it. */
 import { Context } from "effect"
+import type { Thresholds } from "./messages.ts"
 
-export type MetricName = "cpu" | "memory" | "load" | "disk"
-
-/**
- * Raise when the value is at or above `raiseAt` for `forSamples` consecutive
- * samples; clear when it is at or below `clearAt`. Between the two nothing
- * changes, which is what keeps an alert from flapping.
- */
-export interface Threshold {
-  readonly raiseAt: number
-  readonly clearAt: number
-  readonly forSamples: number
-}
-
-/** cpu: busy %; memory: used %; load: 1-minute load per CPU; disk: util % of each disk. */
-export type Thresholds = Readonly<Record<MetricName, Threshold>>
+export type { MetricName, Threshold, Thresholds } from "./messages.ts"
 
 export interface SentryConfigShape {
   readonly intervalMs: number

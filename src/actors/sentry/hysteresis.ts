@@ -3,6 +3,9 @@
  * key (cpu, memory, load, disk:<name>), and a bounded history of changes.
  */
 import type { MetricName, Threshold, Thresholds } from "./config.ts"
+import type { ActiveAlert, AlertTransition } from "./messages.ts"
+
+export type { ActiveAlert, AlertTransition } from "./messages.ts"
 
 export type AlarmState =
   | { readonly _tag: "Quiet"; readonly streak: number }
@@ -47,26 +50,7 @@ export interface Reading {
   readonly value: number
 }
 
-export interface AlertTransition {
-  readonly key: string
-  readonly metric: MetricName
-  readonly change: Change
-  /** Wall-clock milliseconds. */
-  readonly at: number
-  readonly value: number
-  /** The bound that was crossed: raiseAt for a raise, clearAt for a clear. */
-  readonly threshold: number
-  /** For a raise: earlier alerts in a like situation, recalled from MNEMONIC. */
-  readonly precedents?: ReadonlyArray<{ readonly key: string; readonly at: number; readonly value: number; readonly distance: number }>
-}
 
-export interface ActiveAlert {
-  readonly key: string
-  readonly metric: MetricName
-  readonly since: number
-  readonly raisedValue: number
-  readonly latest: number
-}
 
 export interface AlertBook {
   readonly alarms: ReadonlyMap<string, { readonly metric: MetricName; readonly state: AlarmState }>

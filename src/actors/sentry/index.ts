@@ -1,11 +1,11 @@
 import type { ProcStats } from "../../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../../memory/Memory.ts"
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { sentryMachine } from "./machine.ts"
-import { SentryMessages } from "./messages.ts"
+import { Sentry } from "./messages.ts"
 
-export const sentryAgent: AgentDefinition<ProcStats | Memory> = {
-  name: "SENTRY",
+export const sentryAgent = define<ProcStats | Memory>({
+  protocol: Sentry,
   tier: "2",
   description: "Resource monitor from /proc (CPU, memory, load, disk I/O) with hysteresis alerts",
   capabilities: [
@@ -25,6 +25,5 @@ export const sentryAgent: AgentDefinition<ProcStats | Memory> = {
       detail: "remembers each raised alert's situation (CPU, memory, load, busiest disk) in MNEMONIC and recalls the earlier alerts most like it"
     }
   ],
-  messages: SentryMessages,
   machine: sentryMachine
-}
+})

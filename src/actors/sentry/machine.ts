@@ -14,13 +14,11 @@ import { Memory } from "../../memory/Memory.ts"
 import { type SentryConfigShape, SentryConfig } from "./config.ts"
 import { activeAlerts, type AlertBook, type AlertTransition, emptyBook, evaluate } from "./hysteresis.ts"
 import { describePrecedents, recallAndRemember, situation } from "./precedents.ts"
-import type { SentryMessage } from "./messages.ts"
+import { type Latest, NoMetricsYet, SampleFailed, type Sentry } from "./messages.ts"
 import { computeMetrics, type Metrics, readingsOf } from "./utilisation.ts"
+import type * as Protocol from "../../runtime/Protocol.ts"
 
-/** Utilisation over the last interval, stamped with the wall-clock time of its later sample. */
-export interface Latest extends Metrics {
-  readonly takenAt: number
-}
+export type { Latest } from "./messages.ts"
 
 interface SentryContext {
   readonly previous: RawSample | undefined
@@ -108,12 +106,10 @@ export const sentryMachine = Effect.gen(function*() {
       )
     )
 
-  const noMetricsYet = (lastError: string | undefined) =>
-    `no utilisation yet: it needs two samples, ${intervalMs} ms apart` +
-    (lastError === undefined ? "" : `; the last sample failed: ${lastError}`)
+  const noMetricsYet = (lastError: string | undefined) => new NoMetricsYet({ intervalMs, lastError: lastError ?? null })
 
   return setup({
-    types: { context: {} as SentryContext, events: {} as SentryMessage, emitted: {} as AgentEmitted },
+    types: { context: {} as SentryContext, events: {} as Protocol.RequestOf<typeof Sentry>, emitted: {} as AgentEmitted },
     actors: { takeSample: env.fromEffect(takeSample) },
     delays: { interval: intervalMs }
   }).createMachine({
@@ -171,7 +167,7 @@ export const sentryMachine = Effect.gen(function*() {
             actions: [
               assign(({ event }) => ({ lastError: describeError(event.error) })),
               enqueueActions(({ context, enqueue }) => {
-                if (context.replyRequested) enqueue.emit(rejectWith(`could not sample /proc: ${context.lastError}`))
+                if (context.replyRequested) enqueue.emit(rejectWith(new SampleFailed({ reason: context.lastError ?? "unknown" })))
               })
             ]
           }

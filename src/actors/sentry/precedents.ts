@@ -11,6 +11,9 @@ import { featureVector, type FeatureSpec } from "../../memory/Embed.ts"
 import type { MemoryShape } from "../../memory/Memory.ts"
 import type { AlertTransition } from "./hysteresis.ts"
 import type { Metrics } from "./utilisation.ts"
+import type { Precedent } from "./messages.ts"
+
+export type { Precedent } from "./messages.ts"
 
 export const COLLECTION = "sentry-alerts"
 /** Recalled alerts farther than this (squared L2 over features scaled to [0, 1]: about 10 points on each) are not alike. */
@@ -24,13 +27,6 @@ const FEATURES: ReadonlyArray<FeatureSpec> = [
   { name: "disk", max: 100 }
 ]
 
-export interface Precedent {
-  readonly key: string
-  readonly at: number
-  readonly value: number
-  /** squared L2 distance between the two situations' features */
-  readonly distance: number
-}
 
 export const situation = (metrics: Metrics): ReadonlyArray<number> =>
   Array.from(featureVector(FEATURES, {

@@ -6,52 +6,17 @@
  */
 import type { CpuJiffies, DiskCounters, RawSample } from "../../adapters/procfs/ProcStats.ts"
 import type { Reading } from "./hysteresis.ts"
+import type { CpuUse, DiskUse, LoadUse, MemoryUse, Metrics } from "./messages.ts"
+
+export type { CpuUse, DiskUse, LoadUse, Metrics, MemoryUse } from "./messages.ts"
 
 /** /proc/diskstats counts sectors of 512 bytes regardless of the device. */
 export const SECTOR_BYTES = 512
 
-export interface CpuUse {
-  /** Share of CPU time not idle and not waiting for I/O, over all CPUs. */
-  readonly busyPercent: number
-  readonly iowaitPercent: number
-  /** Jiffies elapsed over all CPUs; 0 means the interval was too short to measure CPU. */
-  readonly jiffies: number
-}
 
-export interface MemoryUse {
-  readonly usedPercent: number
-  readonly totalBytes: number
-  readonly availableBytes: number
-  readonly swapUsedPercent: number
-}
 
-export interface LoadUse {
-  readonly one: number
-  readonly five: number
-  readonly fifteen: number
-  /** The 1-minute load average divided by the online CPUs. */
-  readonly perCpu: number
-  readonly cpuCount: number
-}
 
-export interface DiskUse {
-  readonly name: string
-  readonly readBytesPerSecond: number
-  readonly writeBytesPerSecond: number
-  readonly readsPerSecond: number
-  readonly writesPerSecond: number
-  /** Share of the interval the disk had I/O in flight, as iostat's %util. */
-  readonly utilPercent: number
-}
 
-export interface Metrics {
-  /** Milliseconds between the two samples. */
-  readonly intervalMs: number
-  readonly cpu: CpuUse
-  readonly memory: MemoryUse
-  readonly load: LoadUse
-  readonly disks: ReadonlyArray<DiskUse>
-}
 
 const grown = (earlier: number, later: number): number => Math.max(0, later - earlier)
 

@@ -1,12 +1,11 @@
-import type { AgentDefinition } from "../../runtime/Agent.ts"
+import { define } from "../../runtime/Agent.ts"
 import { tensorCapabilities, tensorMachine } from "./machine.ts"
-import { TensorMessages } from "./messages.ts"
+import { Tensor } from "./messages.ts"
 
-export const tensorAgent: AgentDefinition = {
-  name: "TENSOR",
+export const tensorAgent = define({
+  protocol: Tensor,
   tier: "2",
   description: "Compression: per-file-type strategy, zstd/brotli/gzip, content-defined-chunking dedup, jobs with progress",
   capabilities: tensorCapabilities,
-  messages: TensorMessages,
   machine: tensorMachine
-}
+})

@@ -8,7 +8,7 @@ import { compressFile, decompressFile } from "../../compress/Compress.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { TensorMessage } from "./messages.ts"
+import { type Job, NoDefaultOutput, Tensor } from "./messages.ts"
 
 const estimation = plannedCapability(
   "estimation",
@@ -30,14 +30,6 @@ const HISTORY = 20
 /** One progress event per this many bytes at most. */
 const PROGRESS_EVERY = 8 * 1024 * 1024
 
-interface Job {
-  readonly job: string
-  readonly startedAt: string
-  readonly seconds: number
-  readonly outcome: "done" | "failed"
-  readonly detail: unknown
-}
-
 export const tensorMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const history: Array<Job> = []
@@ -52,7 +44,10 @@ export const tensorMachine = Effect.gen(function*() {
   }
 
   /** Runs a job, keeping it in the history whatever its outcome. */
-  const asJob = <A, E extends { readonly message: string }>(job: string, run: (onProgress: (bytes: number) => void) => Effect.Effect<A, E>) =>
+  const asJob = <A extends Job["detail"], E extends { readonly message: string }>(
+    job: string,
+    run: (onProgress: (bytes: number) => void) => Effect.Effect<A, E>
+  ) =>
     Effect.gen(function*() {
       const started = yield* Clock.currentTimeMillis
       const exit = yield* Effect.exit(run(progressOf(job)))
@@ -63,33 +58,28 @@ export const tensorMachine = Effect.gen(function*() {
       return yield* exit
     })
 
-  return yield* serviceMachine<TensorMessage, "compress" | "decompress" | "jobs">({
-    served: ["compress", "decompress", "jobs"],
-    planned: { estimate: estimation },
-    serve: (message) => {
-      switch (message.type) {
-        case "compress": {
-          const output = message.output ?? `${message.input}${SUFFIX}`
-          return asJob(`compress ${message.input}`, (onProgress) =>
-            Effect.map(
-              compressFile(message.input, output, {
-                ...(message.codec === undefined ? {} : { codec: message.codec }),
-                ...(message.level === undefined ? {} : { level: message.level }),
-                onProgress
-              }),
-              (result) => ({ output, ...result })
-            ))
-        }
-        case "decompress": {
-          const output = message.output ??
-            (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
-          if (output === undefined) return Effect.fail(new Error(`${message.input} does not end in ${SUFFIX}: give "output"`))
-          return asJob(`decompress ${message.input}`, (onProgress) =>
-            Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })))
-        }
-        case "jobs":
-          return Effect.succeed([...history].reverse())
-      }
+  return yield* serviceMachine(Tensor, {
+    handlers: {
+      compress: (message) => {
+        const output = message.output ?? `${message.input}${SUFFIX}`
+        return asJob(`compress ${message.input}`, (onProgress) =>
+          Effect.map(
+            compressFile(message.input, output, {
+              ...(message.codec === undefined ? {} : { codec: message.codec }),
+              ...(message.level === undefined ? {} : { level: message.level }),
+              onProgress
+            }),
+            (result) => ({ output, ...result })
+          ))
+      },
+      decompress: (message) => {
+        const output = message.output ??
+          (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
+        if (output === undefined) return Effect.fail(new NoDefaultOutput({ input: message.input, suffix: SUFFIX }))
+        return asJob(`decompress ${message.input}`, (onProgress) =>
+          Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })))
+      },
+      jobs: () => Effect.sync(() => [...history].reverse())
     }
   })
 })

@@ -1,19 +1,114 @@
+/** TENSOR's protocol: the single source of its message schemas, replies, rejections and access classes. */
 import { Schema } from "effect"
+import { COMPRESS_ERRORS } from "../../compress/Errors.ts"
+import * as Protocol from "../../runtime/Protocol.ts"
 import { AbsolutePath } from "../shared/fields.ts"
 
-export const TensorMessages = Schema.Union([
-  /** Compresses `input` to `output` (default input + ".svz"), the codec chosen from the content unless `codec` is given. */
-  Schema.Struct({
-    type: Schema.Literal("compress"),
-    input: AbsolutePath,
-    output: Schema.optionalKey(AbsolutePath),
-    codec: Schema.optionalKey(Schema.Literals(["zstd", "brotli", "gzip", "store"])),
-    level: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 22 })))
+const Codec = Schema.Literals(["store", "zstd", "brotli", "gzip"])
+const Bytes = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+const BlockCounts = Schema.Struct({
+  total: Schema.Int,
+  /** Blocks written compressed. */
+  encoded: Schema.Int,
+  /** Blocks written as they were: the codec is "store", the block looked random, or compressing did not shrink it. */
+  raw: Schema.Int
+})
+
+const Detection = Schema.Struct({
+  /** The format: "png", "zip", "json", "log", "elf", … or "unknown". */
+  format: Schema.String,
+  kind: Schema.Literals(["empty", "already-compressed", "text", "high-entropy", "other"]),
+  /** For people: "PNG image", "JSON text". */
+  label: Schema.String,
+  /** Shannon entropy of the sample's byte histogram, in bits per byte (0–8). */
+  entropy: Schema.Finite,
+  /** What the judgement rests on: "magic 89 50 4E 47", "valid UTF-8, 0 control bytes, lines start with '{'". */
+  evidence: Schema.String
+})
+
+const Strategy = Schema.Struct({
+  detected: Schema.String,
+  /** The `kind` of the rule that matched, "override" when the caller named the codec, "fallback" when no rule matched. */
+  rule: Schema.String,
+  codec: Codec,
+  level: Schema.Int,
+  reason: Schema.String
+})
+
+export const Compressed = Schema.Struct({
+  output: Schema.String,
+  detection: Detection,
+  strategy: Strategy,
+  /** Which implementation the codec used here, e.g. "node:zlib (native)". */
+  implementation: Schema.String,
+  originalBytes: Bytes,
+  compressedBytes: Bytes,
+  /** originalBytes / compressedBytes: above 1 when the output is smaller. */
+  ratio: Schema.Finite,
+  seconds: Schema.Finite,
+  blocks: BlockCounts
+})
+
+export const Decompressed = Schema.Struct({
+  output: Schema.String,
+  codec: Codec,
+  level: Schema.Int,
+  blockSize: Schema.Int,
+  originalBytes: Bytes,
+  compressedBytes: Bytes,
+  seconds: Schema.Finite,
+  blocks: BlockCounts
+})
+
+export const Job = Schema.Struct({
+  job: Schema.String,
+  startedAt: Schema.String,
+  seconds: Schema.Finite,
+  outcome: Schema.Literals(["done", "failed"]),
+  /** The result of a job that was done; why a failed one failed. */
+  detail: Schema.Union([Compressed, Decompressed, Schema.String])
+})
+export type Job = typeof Job.Type
+
+export class NoDefaultOutput extends Schema.TaggedError<NoDefaultOutput>()("NoDefaultOutput", {
+  input: Schema.String,
+  suffix: Schema.String
+}) {
+  override get message() {
+    return `${this.input} does not end in ${this.suffix}: give "output"`
+  }
+}
+
+export const Tensor = Protocol.make("TENSOR", [
+  Protocol.message("compress", {
+    doc: "compresses `input` to `output` (default input + \".svz\"), the codec chosen from the content unless `codec` is given",
+    access: "operate",
+    fields: {
+      input: AbsolutePath,
+      output: Schema.optionalKey(AbsolutePath),
+      codec: Schema.optionalKey(Codec),
+      level: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 22 })))
+    },
+    reply: Compressed,
+    rejections: COMPRESS_ERRORS
   }),
-  /** Decompresses `input` to `output` (default input without ".svz"), verifying size and SHA-256. */
-  Schema.Struct({ type: Schema.Literal("decompress"), input: AbsolutePath, output: Schema.optionalKey(AbsolutePath) }),
-  Schema.Struct({ type: Schema.Literal("estimate"), path: AbsolutePath }),
-  /** The last jobs: what, how long, the outcome. */
-  Schema.Struct({ type: Schema.Literal("jobs") })
+  Protocol.message("decompress", {
+    doc: "decompresses `input` to `output` (default input without \".svz\"), verifying size and SHA-256",
+    access: "operate",
+    fields: { input: AbsolutePath, output: Schema.optionalKey(AbsolutePath) },
+    reply: Decompressed,
+    rejections: [NoDefaultOutput, ...COMPRESS_ERRORS]
+  }),
+  Protocol.planned("estimate", {
+    doc: "the compression and dedup ratios of a path, from a sample",
+    access: "operate",
+    capability: "estimation",
+    fields: { path: AbsolutePath }
+  }),
+  Protocol.message("jobs", {
+    doc: "the last jobs: what, how long, the outcome",
+    access: "read",
+    reply: Schema.Array(Job)
+  })
 ])
-export type TensorMessage = typeof TensorMessages.Type

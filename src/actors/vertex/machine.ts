@@ -11,7 +11,7 @@ import type { Capability } from "../../runtime/Agent.ts"
 import { buildTopology, impact, topologyView } from "../../storage/topology.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { VertexMessage } from "./messages.ts"
+import { Vertex } from "./messages.ts"
 
 export const vertexCapabilities: ReadonlyArray<Capability> = [
   {
@@ -42,16 +42,11 @@ export const vertexMachine = Effect.gen(function*() {
     return { topology: buildTopology({ devices, pools: state.pools, datasets: state.datasets }), zfs: state.zfs }
   })
 
-  return yield* serviceMachine<VertexMessage, VertexMessage["type"]>({
-    served: ["topology", "impact"],
-    planned: {},
-    serve: (message) => {
-      switch (message.type) {
-        case "topology":
-          return Effect.map(current, ({ topology, zfs }) => ({ ...topologyView(topology), ...(zfs === "ok" ? {} : { zfs }) }))
-        case "impact":
-          return Effect.map(current, ({ topology, zfs }) => ({ ...impact(topology, message.disk), ...(zfs === "ok" ? {} : { zfs }) }))
-      }
+  return yield* serviceMachine(Vertex, {
+    handlers: {
+      topology: () => Effect.map(current, ({ topology, zfs }) => ({ ...topologyView(topology), ...(zfs === "ok" ? {} : { zfs }) })),
+      impact: (message) =>
+        Effect.map(current, ({ topology, zfs }) => ({ ...impact(topology, message.disk), ...(zfs === "ok" ? {} : { zfs }) }))
     }
   })
 })

@@ -22,7 +22,7 @@
  */
 import * as dbus from "dbus-next"
 import { Cause, Effect, Exit, Schema, type Scope } from "effect"
-import type { AgentStatus } from "../../runtime/Agent.ts"
+import type { AgentStatus } from "../../runtime/Status.ts"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
 import type { AskError, TellError } from "../../runtime/Errors.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"

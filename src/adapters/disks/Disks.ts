@@ -4,14 +4,25 @@
  * as strings or numbers; nulls; "0"/"1" or booleans for flags).
  */
 import { Context, type Effect, Schema } from "effect"
-import type { CommandExited, RunError } from "../command/Command.ts"
-import type { DecodeError } from "../command/DecodeError.ts"
+import { CommandExited, CommandFailed, CommandTimedOut, OutputTooLarge, type RunError, ToolMissing } from "../command/Command.ts"
+import { DecodeError } from "../command/DecodeError.ts"
 
 export class DisksError extends Schema.TaggedError<DisksError>()("DisksError", { reason: Schema.String }) {
   override get message() {
     return `cannot list block devices: ${this.reason}`
   }
 }
+
+/** Every error of `list`, for the protocols of agents that pass them on as rejections. */
+export const DISKS_ERRORS = [
+  DisksError,
+  ToolMissing,
+  CommandTimedOut,
+  OutputTooLarge,
+  CommandFailed,
+  CommandExited,
+  DecodeError
+] as const
 
 export interface BlockDevice {
   /** "sda", "nvme0n1p1" */

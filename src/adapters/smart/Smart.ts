@@ -5,9 +5,9 @@
  * it is decoded, not treated as failure.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { RunError } from "../command/Command.ts"
-import type { DecodeError } from "../command/DecodeError.ts"
-import type { InvalidName } from "../command/names.ts"
+import { CommandFailed, CommandTimedOut, OutputTooLarge, type RunError } from "../command/Command.ts"
+import { DecodeError } from "../command/DecodeError.ts"
+import { InvalidName } from "../command/names.ts"
 
 export class SmartNotInstalled extends Schema.TaggedError<SmartNotInstalled>()("SmartNotInstalled", {}) {
   override get message() {
@@ -26,6 +26,17 @@ export class SmartUnreadable extends Schema.TaggedError<SmartUnreadable>()("Smar
 }
 
 export type SmartError = SmartNotInstalled | SmartUnreadable | Exclude<RunError, { readonly _tag: "ToolMissing" }> | DecodeError | InvalidName
+
+/** Every SmartError's schema, for the protocols of agents that pass them on as rejections. */
+export const SMART_ERRORS = [
+  SmartNotInstalled,
+  SmartUnreadable,
+  CommandTimedOut,
+  OutputTooLarge,
+  CommandFailed,
+  DecodeError,
+  InvalidName
+] as const
 
 /** smartctl(8) EXIT STATUS, bit by bit. */
 export interface ExitStatus {

@@ -4,7 +4,7 @@
  * exact messages the daemon sends, so every caller says the same thing.
  */
 import { Context, Effect, Result, Schema } from "effect"
-import type { SystemSummary } from "../../runtime/ActorSystem.ts"
+import type { SystemSummary } from "../../runtime/Status.ts"
 
 /** One notification: `KEY=value` fields sent together in one datagram. */
 export type NotifyFields = Readonly<Record<string, string>>

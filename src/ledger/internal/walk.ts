@@ -8,38 +8,12 @@ import * as fs from "node:fs/promises"
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js"
 import { Effect, Result } from "effect"
 import * as Entry from "../Entry.ts"
+import type { BadEntry, CheckpointSeen, Head, TornTail } from "../Report.ts"
+
+export type { BadEntry, CheckpointSeen, Head, TornTail } from "../Report.ts"
 import type { LedgerIoError } from "../LedgerError.ts"
 import { io, readChunk } from "./io.ts"
 import { type Line, makeLineSplitter } from "./lines.ts"
-
-/** The chain's last entry: seq 0 and 64 zeros when there is none. */
-export interface Head {
-  readonly seq: number
-  readonly hash: string
-}
-
-export interface BadEntry {
-  /** 1-based line number. */
-  readonly line: number
-  /** Its seq, when the line could be read that far. */
-  readonly seq?: number
-  readonly reason: string
-}
-
-/** A final line without its newline: an append cut short, never acknowledged. */
-export interface TornTail {
-  /** 1-based line number. */
-  readonly line: number
-  /** Byte offset where it starts: the file's length without it. */
-  readonly offset: number
-  readonly bytes: number
-}
-
-export interface CheckpointSeen {
-  readonly line: number
-  readonly seq: number
-  readonly keyId: string
-}
 
 export interface Walk {
   /** Good entries, up to the first bad one or the torn tail. */
