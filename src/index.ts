@@ -30,8 +30,9 @@ const main = async (): Promise<number> => {
       return (await import("./cli/vault.ts")).runVaultCommand(command, process.env)
     case "compress":
     case "decompress":
+      return (await import("./cli/tensor.ts")).runTensorCommand(command)
     case "store":
-      return (await import("./cli/tensor.ts")).runTensorCommand(command, process.env)
+      return (await import("./cli/store.ts")).runStoreCommand(command, process.env)
     case "keygen":
     case "audit":
       return (await import("./cli/crypto.ts")).runCryptoCommand(command, process.env)

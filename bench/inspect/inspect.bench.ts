@@ -11,7 +11,7 @@
 import { connect } from "../../src/cli/Client.ts"
 import { EVENT_TYPES, initialState, type Snapshot, update } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
-import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
+import type { TreeNode } from "../../src/runtime/Status.ts"
 import { processCpuUs } from "../socket/loadgen.ts"
 import { benchBinary, removeDir, sleep, spawnSigmavault, tempDir, waitForSocket } from "../socket/processes.ts"
 import { now, quantile, round } from "../support.ts"

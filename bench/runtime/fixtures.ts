@@ -1,7 +1,8 @@
 import { Effect, Schema } from "effect"
 import { assign, emit, setup } from "xstate"
-import type { AgentDefinition, AgentEmitted, AgentMessage } from "../../src/runtime/Agent.ts"
-import { replyWith } from "../../src/runtime/Agent.ts"
+import { type AgentDefinition, type AgentEmitted, define, replyWith } from "../../src/runtime/Agent.ts"
+import * as Protocol from "../../src/runtime/Protocol.ts"
+import { Ack } from "../../src/runtime/Status.ts"
 import type { SupervisorNode } from "../../src/runtime/ActorSystem.ts"
 
 /** The one machine both sides of the throughput comparison run. */
@@ -26,21 +27,22 @@ export const noopMachine = setup({
   }
 })
 
-const messages = Schema.Union([
-  Schema.Struct({ type: Schema.Literal("noop") }),
-  Schema.Struct({ type: Schema.Literal("get") }),
-  Schema.Struct({ type: Schema.Literal("crash") })
-]) as unknown as Schema.Decoder<AgentMessage>
+const noopProtocol = (name: string) =>
+  Protocol.make(name, [
+    Protocol.message("noop", { doc: "counts", access: "operate", reply: Ack }),
+    Protocol.message("get", { doc: "the count", access: "read", reply: Schema.Int }),
+    Protocol.message("crash", { doc: "throws", access: "admin", reply: Schema.Never })
+  ])
 
-export const noopAgent = (name: string, mailboxCapacity = 4096): AgentDefinition => ({
-  name,
-  tier: "5-8",
-  description: "benchmark no-op agent",
-  capabilities: [],
-  messages,
-  mailboxCapacity,
-  machine: Effect.succeed(noopMachine)
-})
+export const noopAgent = (name: string, mailboxCapacity = 4096): AgentDefinition =>
+  define({
+    protocol: noopProtocol(name),
+    tier: "5-8",
+    description: "benchmark no-op agent",
+    capabilities: [],
+    mailboxCapacity,
+    machine: Effect.succeed(noopMachine)
+  })
 
 export const benchTree = (children: ReadonlyArray<AgentDefinition>): SupervisorNode => ({
   name: "root",

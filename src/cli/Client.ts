@@ -1,22 +1,38 @@
 /**
- * A control-socket client for the CLI: one connection, pipelined requests
- * matched to replies by id, and pushed events handed to a callback.
+ * A control-socket client for the CLI and the inspector: one connection,
+ * pipelined requests matched to replies by id, every result decoded with its
+ * schema (see Answers.ts), and pushed events handed to a callback.
  */
 import * as net from "node:net"
+import { Result, Schema } from "effect"
 import { decodeBody, encodeFrame, FrameDecoder } from "../protocol/Frame.ts"
-import type { ErrorBody } from "../protocol/Requests.ts"
+import { ErrorBody, type Op, type OpResult, Push } from "../protocol/Requests.ts"
+import { decodeOpResult, decodeRejection, decodeReply } from "./Answers.ts"
 
 export class RequestFailed extends Error {
+  /** For a `Rejected` error: the agent's typed rejection, decoded into its class. */
+  readonly rejection: { readonly _tag: string; readonly message: string } | undefined
   constructor(readonly body: ErrorBody) {
     super(body.message)
+    this.rejection = decodeRejection(body)
   }
 }
+
+const isErrorBody = Schema.is(ErrorBody)
+const decodePush = Schema.decodeUnknownOption(Push)
+const malformed = (what: string): ErrorBody => ({ code: "BadReply", message: `the daemon sent a malformed error for ${what}` })
 
 export class NotRunning extends Error {}
 
 export interface Client {
+  /** Sends one request; its result as it arrived. */
   readonly request: (op: string, fields?: Record<string, unknown>) => Promise<unknown>
-  readonly onPush: (listener: (push: Record<string, unknown>) => void) => void
+  /** An op and its result decoded with the op's schema. */
+  readonly call: <O extends Exclude<Op, "ask">>(op: O, fields?: Record<string, unknown>) => Promise<(typeof OpResult)[O]["Type"]>
+  /** An ask, its reply decoded with the agent's protocol (passed through when this client does not know the message). */
+  readonly ask: (agent: string, message: { readonly type: string }, timeoutMs?: number) => Promise<unknown>
+  /** Pushed events, decoded; a push that does not decode is dropped (and counted as lost by the next one that does not say so). */
+  readonly onPush: (listener: (push: Push) => void) => void
   readonly closed: Promise<void>
   readonly close: () => void
 }
@@ -26,21 +42,30 @@ export const connect = (socketPath: string): Promise<Client> =>
     const socket = net.createConnection(socketPath)
     const decoder = new FrameDecoder(64 * 1024 * 1024)
     const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-    const listeners: Array<(push: Record<string, unknown>) => void> = []
+    const listeners: Array<(push: Push) => void> = []
     let nextId = 1
     let connected = false
     let resolveClosed: () => void = () => {}
     const closed = new Promise<void>((r) => (resolveClosed = r))
 
+    const request = (op: string, fields: Record<string, unknown> = {}) =>
+      new Promise<unknown>((res, rej) => {
+        const id = nextId++
+        pending.set(id, { resolve: res, reject: rej })
+        socket.write(encodeFrame({ ...fields, id, op }))
+      })
+    const decoded = <A>(result: Result.Result<A, Error>): Promise<A> =>
+      Result.isSuccess(result) ? Promise.resolve(result.success) : Promise.reject(result.failure)
+
     socket.once("connect", () => {
       connected = true
       resolve({
-        request: (op, fields = {}) =>
-          new Promise((res, rej) => {
-            const id = nextId++
-            pending.set(id, { resolve: res, reject: rej })
-            socket.write(encodeFrame({ ...fields, id, op }))
-          }),
+        request,
+        call: (op, fields) => request(op, fields).then((wire) => decoded(decodeOpResult(op, wire))),
+        ask: (agent, message, timeoutMs) =>
+          request("ask", { agent, message, ...(timeoutMs === undefined ? {} : { timeoutMs }) }).then((wire) =>
+            decoded(decodeReply(agent, message.type, wire)).then((reply) => reply.value)
+          ),
         onPush: (listener) => void listeners.push(listener),
         closed,
         close: () => socket.end()
@@ -72,7 +97,8 @@ export const connect = (socketPath: string): Promise<Client> =>
         if (!decoded.ok) continue
         const value = decoded.value as Record<string, unknown>
         if ("subscription" in value && !("ok" in value)) {
-          for (const listener of listeners) listener(value)
+          const push = decodePush(value)
+          if (push._tag === "Some") for (const listener of listeners) listener(push.value)
           continue
         }
         const id = value.id as number | null
@@ -80,14 +106,15 @@ export const connect = (socketPath: string): Promise<Client> =>
         if (waiter === undefined) {
           // A reply without an id is a connection-level error: fail everything in flight with it.
           if (value.ok === false) {
-            for (const { reject: rej } of pending.values()) rej(new RequestFailed(value.error as ErrorBody))
+            const body = isErrorBody(value.error) ? value.error : malformed("the connection")
+            for (const { reject: rej } of pending.values()) rej(new RequestFailed(body))
             pending.clear()
           }
           continue
         }
         pending.delete(id!)
         if (value.ok === true) waiter.resolve(value.result)
-        else waiter.reject(new RequestFailed(value.error as ErrorBody))
+        else waiter.reject(new RequestFailed(isErrorBody(value.error) ? value.error : malformed(`request ${id}`)))
       }
     })
   })

@@ -3,11 +3,12 @@
  * subscribe), print the result, and exit with a code that says what happened.
  */
 import { Result } from "effect"
-import type { TreeNode } from "../runtime/Status.ts"
-import type { InspectionEvent } from "../runtime/Inspection.ts"
+import { Quantum } from "../actors/quantum/messages.ts"
+import type * as Protocol from "../runtime/Protocol.ts"
 import { EXIT, flag, flagAll, hasFlag, integerFlag, type Parsed } from "./args.ts"
-import { connect, NotRunning, RequestFailed } from "./Client.ts"
-import { type KeyRow, renderAnswer, renderEvent, renderKeys, renderStatus, renderTree } from "./render.ts"
+import { type Client, connect, NotRunning, RequestFailed } from "./Client.ts"
+import { fail, out, parseJson } from "./output.ts"
+import { renderAnswer, renderEvent, renderKeys, renderStatus, renderTree } from "./render.ts"
 
 export const DEFAULT_SOCKET = "/run/sigmavault/control.sock"
 
@@ -16,15 +17,6 @@ export const clientSocket = (parsed: Parsed, env: Readonly<Record<string, string
 
 const TIMEOUT_CODES = new Set(["AskTimeout"])
 
-const out = (text: string) => process.stdout.write(text)
-const fail = (text: string, code: number) => {
-  process.stderr.write(`sigmavault: ${text}\n`)
-  return code
-}
-
-/** JSON.parse reports bad input by throwing; this is the edge where that becomes a value. */
-const parseJson = (text: string) =>
-  Result.try({ try: (): unknown => JSON.parse(text), catch: (e) => (e instanceof Error ? e.message : String(e)) })
 
 export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<string, string | undefined>>): Promise<number> => {
   const json = hasFlag(parsed, "--json")
@@ -46,13 +38,12 @@ export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<stri
     return fail(client.message, client instanceof NotRunning ? EXIT.notRunning : EXIT.failure)
   }
 
-  const request = async (op: string, fields?: Record<string, unknown>) => {
-    const result = await client.request(op, fields).then(
+  /** Runs one step of a command; a failure (refused, timed out, a reply that does not decode) comes back as a value. */
+  const attempt = async <A>(run: (client: Client) => Promise<A>) =>
+    run(client).then(
       (value) => ({ ok: true as const, value }),
       (error: Error) => ({ ok: false as const, error })
     )
-    return result
-  }
   const finish = (code: number) => {
     client.close()
     return code
@@ -64,59 +55,57 @@ export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<stri
     }
     return finish(fail(error.message, EXIT.failure))
   }
+  const printed = (value: unknown, human: string) => {
+    out(json ? JSON.stringify(value) + "\n" : human)
+    return finish(EXIT.ok)
+  }
+  type QuantumReply<T extends string> = Protocol.Reply<Protocol.Typed<typeof Quantum, T>>
 
   switch (parsed.command) {
     case "agents": {
-      const r = await request("agents")
-      if (!r.ok) return failed(r.error)
-      out(json ? JSON.stringify(r.value) + "\n" : renderTree(r.value as TreeNode))
-      return finish(EXIT.ok)
+      const r = await attempt((c) => c.call("agents"))
+      return r.ok ? printed(r.value, renderTree(r.value)) : failed(r.error)
     }
     case "status": {
-      const r = await request("status")
-      if (!r.ok) return failed(r.error)
-      out(json ? JSON.stringify(r.value) + "\n" : renderStatus(r.value as Parameters<typeof renderStatus>[0]))
-      return finish(EXIT.ok)
+      const r = await attempt((c) => c.call("status"))
+      return r.ok ? printed(r.value, renderStatus(r.value)) : failed(r.error)
     }
     case "restart":
     case "stop":
     case "start": {
-      const r = await request(parsed.command, { agent: parsed.positional[0] })
-      if (!r.ok) return failed(r.error)
-      const done = { restart: "restarted", stop: "stopped", start: "started" }[parsed.command]
-      out(json ? JSON.stringify(r.value) + "\n" : `${parsed.positional[0]} ${done}\n`)
-      return finish(EXIT.ok)
+      const op = parsed.command
+      const r = await attempt((c) => c.call(op, { agent: parsed.positional[0] }))
+      const done = { restart: "restarted", stop: "stopped", start: "started" }[op]
+      return r.ok ? printed(r.value, `${parsed.positional[0]} ${done}\n`) : failed(r.error)
     }
     case "tell": {
-      const r = await request("tell", { agent: parsed.positional[0], message })
-      if (!r.ok) return failed(r.error)
-      if (json) out(JSON.stringify(r.value) + "\n")
-      return finish(EXIT.ok)
+      const r = await attempt((c) => c.call("tell", { agent: parsed.positional[0], message }))
+      return r.ok ? printed(r.value, "") : failed(r.error)
     }
     case "ask": {
-      const fields: Record<string, unknown> = { agent: parsed.positional[0], message }
-      if (timeout.value !== undefined) fields.timeoutMs = timeout.value
-      const r = await request("ask", fields)
-      if (!r.ok) return failed(r.error)
-      out(json ? JSON.stringify(r.value) + "\n" : renderAnswer(r.value))
-      return finish(EXIT.ok)
+      const r = await attempt((c) => c.ask(parsed.positional[0]!, message as { readonly type: string }, timeout.value))
+      return r.ok ? printed(r.value, renderAnswer(r.value)) : failed(r.error)
     }
     case "keys": {
       const action = parsed.positional[0]
-      const messages: Record<string, Record<string, unknown>> = {
-        list: { type: "keys" },
-        rotate: { type: "rotate" },
-        export: { type: "export", ...(flag(parsed, "--id") === undefined ? {} : { id: flag(parsed, "--id") }) }
+      const id = flag(parsed, "--id")
+      switch (action) {
+        case "list": {
+          const r = await attempt((c) => c.ask("QUANTUM", { type: "keys" }) as Promise<QuantumReply<"keys">>)
+          return r.ok ? printed(r.value, renderKeys(r.value)) : failed(r.error)
+        }
+        case "rotate": {
+          const r = await attempt((c) => c.ask("QUANTUM", { type: "rotate" }) as Promise<QuantumReply<"rotate">>)
+          return r.ok ? printed(r.value, `new default key ${r.value.id}; older keys still decrypt\n`) : failed(r.error)
+        }
+        case "export": {
+          const request = { type: "export", ...(id === undefined ? {} : { id }) }
+          const r = await attempt((c) => c.ask("QUANTUM", request) as Promise<QuantumReply<"export">>)
+          return r.ok ? printed(r.value, `${r.value.publicKey}\n`) : failed(r.error)
+        }
+        default:
+          return finish(fail(`keys needs list, rotate or export, got '${action}'`, EXIT.usage))
       }
-      const message = action === undefined ? undefined : messages[action]
-      if (message === undefined) return finish(fail(`keys needs list, rotate or export, got '${action}'`, EXIT.usage))
-      const r = await request("ask", { agent: "QUANTUM", message })
-      if (!r.ok) return failed(r.error)
-      if (json) out(JSON.stringify(r.value) + "\n")
-      else if (action === "export") out(`${(r.value as { publicKey: string }).publicKey}\n`)
-      else if (action === "rotate") out(`new default key ${(r.value as KeyRow).id}; older keys still decrypt\n`)
-      else out(renderKeys(r.value as ReadonlyArray<KeyRow>))
-      return finish(EXIT.ok)
     }
     case "events": {
       const agents = flagAll(parsed, "--agent")
@@ -126,13 +115,13 @@ export const runClientCommand = async (parsed: Parsed, env: Readonly<Record<stri
           process.stderr.write(`sigmavault: ${push.lost} events lost (this terminal read too slowly)\n`)
           return
         }
-        const event = push.event as InspectionEvent
-        out(json ? JSON.stringify(event) + "\n" : renderEvent(event) + "\n")
+        out(json ? JSON.stringify(push.event) + "\n" : renderEvent(push.event) + "\n")
       })
-      const r = await request("subscribe", {
-        ...(agents.length > 0 ? { agents } : {}),
-        ...(types.length > 0 ? { types } : {})
-      })
+      const r = await attempt((c) =>
+        c.call("subscribe", {
+          ...(agents.length > 0 ? { agents } : {}),
+          ...(types.length > 0 ? { types } : {})
+        }))
       if (!r.ok) return failed(r.error)
       const stop = () => client.close()
       process.once("SIGINT", stop)

@@ -12,27 +12,10 @@ import { encodePublicKey } from "../keys/PublicKey.ts"
 import { writeSecretKeyFile } from "../keys/SecretKeyFile.ts"
 import { describeReport, tailLedger, verifyLedger } from "../ledger/index.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"
+import { fail, failureOf, out } from "./output.ts"
 import { NoPassphrase, obtainPassphrase } from "./Passphrase.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
-
-export const out = (text: string) => process.stdout.write(text)
-export const fail = (text: string, code: number = EXIT.failure) => {
-  process.stderr.write(`sigmavault: ${text}\n`)
-  return code
-}
-
-/** The message of whatever an Effect failed with. */
-export const failureOf = <A, E>(exit: Exit.Exit<A, E>): string =>
-  Exit.isFailure(exit)
-    ? exit.cause.reasons.map((reason) =>
-      reason._tag === "Fail" && reason.error instanceof Error
-        ? reason.error.message
-        : reason._tag === "Die" && reason.defect instanceof Error
-        ? reason.defect.message
-        : String(reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : "interrupted")
-    ).join("; ")
-    : ""
 
 const stateDirOf = (parsed: Parsed, env: Env) =>
   flag(parsed, "--state-dir") ?? (env.STATE_DIRECTORY ? env.STATE_DIRECTORY.split(":")[0]! : "/var/lib/sigmavault")

@@ -2,9 +2,10 @@
  * Human output of the client commands: tidy tables and one-line events. The
  * functions are pure (data in, text out) so they are tested without a socket.
  */
-import type { SystemSummary, TreeNode } from "../runtime/Status.ts"
-import type { AgentStatus } from "../runtime/Status.ts"
+import type { KeyView } from "../actors/quantum/messages.ts"
+import type { DaemonStatus } from "../protocol/Requests.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
+import type { TreeNode } from "../runtime/Status.ts"
 
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
@@ -25,6 +26,7 @@ export const renderTree = (tree: TreeNode): string => {
       rows.push([
         `${branch}${s.name}`,
         "",
+        "",
         s.lifecycle,
         `${s.strategy} ${s.intensity.maxRestarts}/${ms(s.intensity.withinMs)}`,
         "",
@@ -39,6 +41,7 @@ export const renderTree = (tree: TreeNode): string => {
       rows.push([
         `${branch}${a.name}`,
         a.tier,
+        a.readiness === "ready" ? "" : a.readiness,
         a.lifecycle,
         a.state,
         `${a.mailboxDepth}/${a.mailboxCapacity}`,
@@ -49,24 +52,18 @@ export const renderTree = (tree: TreeNode): string => {
     }
   }
   walk(tree, "", true, true)
-  return table(["NAME", "TIER", "LIFECYCLE", "STATE / STRATEGY", "MAILBOX", "RESTARTS", "HANDLED", "LAST ERROR"], rows)
+  return table(["NAME", "TIER", "BUILT", "LIFECYCLE", "STATE / STRATEGY", "MAILBOX", "RESTARTS", "HANDLED", "LAST ERROR"], rows) +
+    "BUILT: planned agents answer every message with NotBuiltYet; partial ones some (see `ask AGENT '{\"type\":\"describe\"}'`)\n"
 }
 
-export const renderStatus = (status: {
-  readonly summary: SystemSummary
-  readonly agents: ReadonlyArray<AgentStatus>
-  readonly version?: string
-  readonly pid?: number
-  readonly uptimeSeconds?: number
-  readonly socket?: string
-  readonly connections?: number
-}): string => {
+export const renderStatus = (status: DaemonStatus): string => {
   const s = status.summary
   const lines = [
-    `sigmavault ${status.version ?? "?"}  pid ${status.pid ?? "?"}  up ${status.uptimeSeconds ?? "?"}s  ${s.lifecycle}`,
+    `sigmavault ${status.version}  pid ${status.pid}  up ${status.uptimeSeconds}s  ${s.lifecycle}`,
     `agents: ${s.running}/${s.agents} running, ${s.restarting} restarting, ${s.failed} failed, ${s.stopped} stopped`,
+    `built: ${s.ready} ready, ${s.agents - s.ready - s.planned} partial, ${s.planned} planned`,
     `dead letters: ${s.deadLetters}`,
-    `socket: ${status.socket ?? "?"} (${status.connections ?? "?"} connections)`
+    `socket: ${status.socket} (${status.connections} connections)`
   ]
   if (s.escalations.length > 0) lines.push(`escalations:\n${s.escalations.map((e) => `  ${e}`).join("\n")}`)
   const troubled = status.agents.filter((a) => a.lifecycle !== "running" || a.restarts > 0)
@@ -116,15 +113,8 @@ export const renderEvent = (event: InspectionEvent): string => {
 export const renderAnswer = (value: unknown): string =>
   typeof value === "string" ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`
 
-export interface KeyRow {
-  readonly id: string
-  readonly publicKey: string
-  readonly created: string
-  readonly default: boolean
-}
-
 /** The keyring as a table; public keys are long (1,632 characters), so only their start is shown: `keys export` prints one whole. */
-export const renderKeys = (keys: ReadonlyArray<KeyRow>): string =>
+export const renderKeys = (keys: ReadonlyArray<KeyView>): string =>
   keys.length === 0
     ? "no keys yet: 'sigmavault keys export' or 'keys rotate' creates the first\n"
     : ["ID                DEFAULT  CREATED                   PUBLIC KEY",

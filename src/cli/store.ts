@@ -7,13 +7,12 @@ import { Effect, Exit } from "effect"
 import { compressionCodec } from "../store/CompressCodec.ts"
 import * as Repository from "../store/Repository.ts"
 import { EXIT, flag, hasFlag, type Parsed } from "./args.ts"
-import { fail, messageOf } from "./tensor.ts"
+import { fail, failureOf as messageOf, out } from "./output.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
 
 const MiB = 1024 * 1024
 const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
-const out = (text: string) => process.stdout.write(text)
 
 /** What each action needs after ACTION: [least, most] arguments. */
 const ARITY: Readonly<Record<string, readonly [number, number, string]>> = {

@@ -8,21 +8,8 @@ import { statSync } from "node:fs"
 import { Effect, Exit, Result } from "effect"
 import { type Codec, compressFile, decompressFile, isCodec } from "../compress/Compress.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"
-import { runStoreCommand } from "./store.ts"
+import { fail, failureOf as messageOf } from "./output.ts"
 
-type Env = Readonly<Record<string, string | undefined>>
-
-export const fail = (text: string, code: number = EXIT.failure) => {
-  process.stderr.write(`sigmavault: ${text}\n`)
-  return code
-}
-
-export const messageOf = <A, E>(exit: Exit.Exit<A, E>): string => {
-  if (Exit.isSuccess(exit)) return ""
-  const reason = exit.cause.reasons[0]
-  const error = reason === undefined ? undefined : reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : "interrupted"
-  return error instanceof Error ? error.message : String(error)
-}
 
 const MiB = 1024 * 1024
 
@@ -89,13 +76,5 @@ const decompress = async (parsed: Parsed): Promise<number> => {
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
 
-export const runTensorCommand = (parsed: Parsed, env: Env): Promise<number> => {
-  switch (parsed.command) {
-    case "compress":
-      return compress(parsed)
-    case "decompress":
-      return decompress(parsed)
-    default:
-      return runStoreCommand(parsed, env)
-  }
-}
+export const runTensorCommand = (parsed: Parsed): Promise<number> =>
+  parsed.command === "compress" ? compress(parsed) : decompress(parsed)

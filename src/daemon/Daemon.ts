@@ -92,7 +92,7 @@ export const run = (
     yield* Effect.yieldNow
     let connections = () => 0
     const lag = yield* eventLoopLag
-    const statusExtras = () => ({
+    const daemonInfo = (): ControlServer.DaemonInfo => ({
       version: `${version} (${commit})`,
       pid: process.pid,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
@@ -109,7 +109,7 @@ export const run = (
       maxConnections: settings.maxConnections,
       clientBufferEvents: settings.clientBufferEvents,
       defaultAskTimeoutMs: settings.askTimeoutMs,
-      statusExtras
+      daemonInfo
     }).pipe(Effect.result)
     if (Result.isFailure(server)) {
       yield* Effect.logError(`sigmavault cannot start: ${server.failure.message}`)
@@ -130,7 +130,7 @@ export const run = (
         bus: dbus.bus,
         ...(dbus.address === undefined ? {} : { address: dbus.address }),
         defaultAskTimeoutMs: settings.askTimeoutMs,
-        statusExtras,
+        daemonInfo,
         register: gateway.register
       }).pipe(Effect.result)
       if (Result.isFailure(exported)) {

@@ -5,18 +5,11 @@
  * connection's life (connected, disconnected and retrying). Keys become
  * actions and actions a new state, so all of it is tested as plain data.
  */
-import type { TreeNode } from "../runtime/Status.ts"
-import type { AgentStatus } from "../runtime/Status.ts"
+import type { DaemonStatus } from "../protocol/Requests.ts"
+import type { AgentStatus, Description, TreeNode } from "../runtime/Status.ts"
 
-export interface DaemonStatus {
-  readonly version: string
-  readonly pid: number
-  readonly uptimeSeconds: number
-  readonly connections: number
-  readonly rssBytes?: number | undefined
-  readonly eventLoopLagMs?: number | undefined
-  readonly summary: { readonly agents: number; readonly running: number; readonly restarting: number; readonly failed: number; readonly stopped: number; readonly deadLetters: number }
-}
+export type { DaemonStatus } from "../protocol/Requests.ts"
+export type { Description } from "../runtime/Status.ts"
 
 export interface Snapshot {
   /** Client clock, milliseconds, when the snapshot arrived. */
@@ -110,18 +103,6 @@ export const EVENT_LOG_LIMIT = 1000
 
 /** The events the log pane subscribes to: lifecycle, alerts, progress; not per-message events. */
 export const EVENT_TYPES = ["started", "stopped", "failed", "restarted", "escalated", "deadletter", "progress", "alert"] as const
-
-export interface Description {
-  readonly name: string
-  readonly tier: string
-  readonly description: string
-  readonly capabilities: ReadonlyArray<{ readonly name: string; readonly available: boolean; readonly detail: string }>
-  readonly accepts: ReadonlyArray<string>
-  readonly restart: string
-  readonly states?: ReadonlyArray<string>
-  readonly recent?: ReadonlyArray<{ readonly type: string; readonly durationUs: number; readonly outcome: string; readonly at: number }>
-  readonly schemas?: Readonly<Record<string, unknown>>
-}
 
 export interface Editor {
   readonly agent: string
@@ -268,7 +249,7 @@ export const rowsOf = (state: ViewState, now: number): ReadonlyArray<Row> => {
         restarts: a.restarts,
         recentRestart: restartedAt !== undefined && now - restartedAt < RECENT_RESTART_MS,
         dead: a.deadLetters,
-        lastError: a.lastError,
+        lastError: a.lastError ?? undefined,
         collapsed: false
       }]
     }).filter((row) => matches(state.filter, row))
@@ -290,7 +271,7 @@ export const rowsOf = (state: ViewState, now: number): ReadonlyArray<Row> => {
       restarts: s.restarts,
       recentRestart: false,
       dead: agentRows.reduce((sum, r) => sum + r.dead, 0),
-      lastError: s.lastError,
+      lastError: s.lastError ?? undefined,
       collapsed
     }
     const before = rows.length
@@ -435,7 +416,7 @@ export const checkMessage = (text: string, description: Description | undefined)
   if (description !== undefined && !description.accepts.includes(message.type)) {
     return { ok: false, error: `${description.name} does not accept '${message.type}'; it accepts ${description.accepts.join(", ")}` }
   }
-  const schema = description?.schemas?.[message.type] as JsonSchema | undefined
+  const schema = description?.messages[message.type]?.request as JsonSchema | undefined
   const missing = (schema?.required ?? []).filter((field) => !(field in message))
   if (missing.length > 0) return { ok: false, error: `'${message.type}' needs ${missing.map((f) => `"${f}"`).join(", ")}` }
   return { ok: true, message }
@@ -449,7 +430,7 @@ const openEditor = (state: ViewState): ViewState => {
   const types = (description?.accepts ?? ["ping", "status", "describe"])
   const first = Math.max(0, types.findIndex((t) => !["ping", "status", "describe"].includes(t)))
   const type = types[first] ?? "ping"
-  const text = template(type, description?.schemas?.[type])
+  const text = template(type, description?.messages[type]?.request)
   return { ...state, detail: true, editor: { agent, types, typeIndex: first, text, cursor: text.length, mode: "ask", error: undefined } }
 }
 
@@ -464,7 +445,7 @@ const editorKey = (state: ViewState, editor: Editor, pressed: string): ViewState
     case "tab": {
       const typeIndex = (editor.typeIndex + 1) % editor.types.length
       const type = editor.types[typeIndex]!
-      const next = template(type, state.described.get(editor.agent)?.schemas?.[type])
+      const next = template(type, state.described.get(editor.agent)?.messages[type]?.request)
       return set({ typeIndex, text: next, cursor: next.length })
     }
     case "ctrl-t":

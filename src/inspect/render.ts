@@ -111,7 +111,7 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
       )
     }
     lines.push(`mailbox ${a.mailboxDepth}/${a.mailboxCapacity} (high ${a.mailboxHighWater}) · handled ${a.handled} · refused ${a.rejected} · p50 ${micros(a.handlingP50Us)} p99 ${micros(a.handlingP99Us)} · dead letters ${a.deadLetters}`)
-    if (a.lastError !== undefined) lines.push(`last error: ${a.lastError}`)
+    if (a.lastError !== null) lines.push(`last error: ${a.lastError}`)
   }
   if (d === undefined) lines.push("(asking for its description…)")
   else {

@@ -148,7 +148,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
       switch (request._tag) {
         case "Describe":
           try {
-            const description = await c.request("ask", { agent: request.agent, message: { type: "describe" } })
+            const description = await c.ask(request.agent, { type: "describe" })
             dispatch({ _tag: "Described", agent: request.agent, description: description as Description })
           } catch {
             // Shown as "asking…" until the next attempt (re-opening the detail).
@@ -156,7 +156,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
           return
         case "Operate":
           try {
-            await c.request(request.op, { agent: request.agent })
+            await c.call(request.op, { agent: request.agent })
             dispatch({ _tag: "Notice", text: `${request.agent}: ${request.op} done` })
           } catch (error) {
             dispatch({ _tag: "Notice", text: `refused: ${error instanceof Error ? error.message : String(error)}` })
@@ -165,7 +165,9 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
         case "Send": {
           const message = JSON.stringify(request.message)
           try {
-            const result = await c.request(request.mode, { agent: request.agent, message: request.message })
+            const result = request.mode === "ask"
+              ? await c.ask(request.agent, request.message as { readonly type: string })
+              : await c.call("tell", { agent: request.agent, message: request.message })
             dispatch({ _tag: "Replied", agent: request.agent, reply: { message, mode: request.mode, ok: true, text: answerText(result) } })
           } catch (error) {
             dispatch({ _tag: "Replied", agent: request.agent, reply: { message, mode: request.mode, ok: false, text: error instanceof Error ? error.message : String(error) } })
@@ -184,10 +186,10 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
       const at = Date.now()
       try {
         const fresh = status === undefined || at - statusAt >= STATUS_EVERY_MS
-        const [tree, next] = await Promise.all([c.request("agents"), fresh ? c.request("status") : Promise.resolve(status)])
+        const [tree, next] = await Promise.all([c.call("agents"), fresh ? c.call("status") : Promise.resolve(status!)])
         if (fresh) statusAt = at
-        status = next as DaemonStatus
-        dispatch({ _tag: "Snapshot", snapshot: { at, status, tree: tree as TreeNode } })
+        status = next
+        dispatch({ _tag: "Snapshot", snapshot: { at, status, tree } })
       } catch {
         // The connection's close is what reports a lost daemon.
       }
@@ -201,16 +203,16 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
           dispatch({ _tag: "Connected" })
           const subscribed = client
           subscribed.onPush((push) => {
-            if (typeof push.lost === "number") {
+            if ("lost" in push) {
               dispatch({ _tag: "Event", event: { seq: -1, agent: "", tag: "lost", text: `${push.lost} events lost (this terminal fell behind)` } })
               return
             }
-            const event = push.event as InspectionEvent
+            const event = push.event
             const agent = "agent" in event ? event.agent : event.supervisor
             dispatch({ _tag: "Event", event: { seq: event.seq, agent, tag: event._tag, text: renderEvent(event) } })
           })
           // Lifecycle, alerts and progress only: asking for no per-message events keeps them off in the daemon.
-          void subscribed.request("subscribe", { types: [...EVENT_TYPES] }).catch(() => {})
+          void subscribed.call("subscribe", { types: [...EVENT_TYPES] }).catch(() => {})
           await poll()
           await client.closed
           client = undefined

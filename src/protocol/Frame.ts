@@ -17,8 +17,9 @@ const packr = new Packr({
   useRecords: false,
   mapsAsObjects: true,
   variableMapSize: true,
-  skipValues: [undefined],
-  encodeUndefinedAsNil: true
+  encodeUndefinedAsNil: true,
+  // In msgpackr 2.x, though missing from its typings.
+  ...({ skipValues: [undefined] } as {})
 })
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 

@@ -1,8 +1,13 @@
 /**
  * The control-socket requests and replies (docs/protocol.md). Every request
- * carries an `id` that its reply echoes; replies may come out of order.
+ * carries an `id` that its reply echoes; replies may come out of order. Each
+ * op has the schema of its result, which clients decode with, and the access
+ * class a caller needs (`tell` and `ask` need their message's class).
  */
 import { Cause, Exit, Predicate, Schema } from "effect"
+import type { Access } from "../runtime/Protocol.ts"
+import { InspectionEvent } from "../runtime/Inspection.ts"
+import { AgentStatus, SystemSummary, TreeNode } from "../runtime/Status.ts"
 
 const Id = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Names = Schema.Array(Schema.String)
@@ -30,21 +35,71 @@ export const Request = Schema.Union([
 export type Request = typeof Request.Type
 
 export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe", "restart", "stop", "start"] as const
+export type Op = (typeof OPS)[number]
 
-export interface ErrorBody {
-  /** The error's tag: UnknownAgent, InvalidMessage, MailboxFull, AskTimeout, BadRequest, FrameTooLarge, … */
-  readonly code: string
-  readonly message: string
+/** The daemon at a glance: the `status` op's result. */
+export const DaemonStatus = Schema.Struct({
+  version: Schema.String,
+  pid: Schema.Int,
+  uptimeSeconds: Schema.Finite,
+  socket: Schema.String,
+  connections: Schema.Int,
+  rssBytes: Schema.Finite,
+  eventLoopLagMs: Schema.Finite,
+  summary: SystemSummary,
+  agents: Schema.Array(AgentStatus)
+})
+export type DaemonStatus = typeof DaemonStatus.Type
+
+/** What each op answers; `ask` answers with the agent's reply, whose schema its protocol has. */
+export const OpResult = {
+  tell: Schema.Struct({ accepted: Schema.Literal(true) }),
+  ask: Schema.Unknown,
+  agents: TreeNode,
+  status: DaemonStatus,
+  subscribe: Schema.Struct({ subscription: Schema.Int }),
+  unsubscribe: Schema.Struct({ unsubscribed: Schema.Int }),
+  restart: Schema.Struct({ agent: Schema.String, op: Schema.Literal("restart"), status: Schema.NullOr(AgentStatus) }),
+  stop: Schema.Struct({ agent: Schema.String, op: Schema.Literal("stop"), status: Schema.NullOr(AgentStatus) }),
+  start: Schema.Struct({ agent: Schema.String, op: Schema.Literal("start"), status: Schema.NullOr(AgentStatus) })
+} as const satisfies Record<Op, Schema.Top>
+
+/** The access class of each op; `message` means the class of the message sent (its agent's protocol says). */
+export const OP_ACCESS: Readonly<Record<Op, Access | "message">> = {
+  tell: "message",
+  ask: "message",
+  agents: "read",
+  status: "read",
+  subscribe: "read",
+  unsubscribe: "read",
+  restart: "admin",
+  stop: "admin",
+  start: "admin"
 }
+
+export const ErrorBody = Schema.Struct({
+  /** The error's tag: UnknownAgent, InvalidMessage, MailboxFull, AskTimeout, Rejected, BadRequest, FrameTooLarge, … */
+  code: Schema.String,
+  /** One line a person can act on. */
+  message: Schema.String,
+  /**
+   * The error's fields. For `Rejected`: `{agent, messageType, rejection, reason}`, where
+   * `rejection` is the agent's typed rejection `{_tag, ...}` its protocol declares.
+   */
+  detail: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown))
+})
+export type ErrorBody = typeof ErrorBody.Type
 
 export type Reply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number | null; readonly ok: false; readonly error: ErrorBody }
 
 /** Pushed to a subscriber: one inspection event, or how many it lost by not reading. */
-export type Push =
-  | { readonly subscription: number; readonly event: unknown }
-  | { readonly subscription: number; readonly lost: number }
+export const Push = Schema.Union([
+  Schema.Struct({ subscription: Schema.Int, event: InspectionEvent }),
+  Schema.Struct({ subscription: Schema.Int, lost: Schema.Int })
+])
+export type Push = typeof Push.Type
 
 const decodeRequest = Schema.decodeUnknownExit(Request)
 

@@ -15,6 +15,7 @@ import {
   type AskError,
   AskTimeout,
   describeError,
+  InvalidMessage,
   MailboxFull,
   OperationRefused,
   ProtocolViolation,
@@ -253,10 +254,18 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           ? Effect.succeed(result.value)
           : Effect.fail(timedOut(reply, agent, messageType, timeoutMs)))
 
+    /**
+     * Internal senders are trusted with the fields (a typed `call` checks them), not with the
+     * type: a type the agent's protocol does not declare is refused here, as an injection is.
+     */
+    const undeclared = (cell: AgentCell, type: string): Exit.Exit<never, InvalidMessage> =>
+      Exit.fail(new InvalidMessage({ agent: cell.name, reason: `unknown message type '${type}'; ${cell.name} accepts: ${cell.protocol.types.join(", ")}` }))
+
     const tell = (agent: string, message: AgentMessage): Effect.Effect<void, TellError> => {
-      // Hot path: a known agent with room in its mailbox costs one Map lookup and one push.
+      // Hot path: a known agent with room in its mailbox costs two Map lookups and one push.
       const cell = cells.get(agent)
       if (cell === undefined) return Effect.suspend(() => unknownAgent(agent))
+      if (cell.protocol.get(message.type) === undefined) return undeclared(cell, message.type)
       return enqueueInternal(cell, message, undefined)
     }
 
@@ -264,6 +273,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       Effect.suspend(() => {
         const cell = cells.get(agent)
         if (cell === undefined) return unknownAgent(agent)
+        if (cell.protocol.get(message.type) === undefined) return undeclared(cell, message.type)
         const reply = new ReplyHandle()
         return Effect.andThen(
           enqueueInternal(cell, message, reply),

@@ -125,6 +125,13 @@ export const SystemSummary = Schema.Struct({
 })
 export type SystemSummary = typeof SystemSummary.Type
 
+/**
+ * The reply to a message the machine handled without answering (one meant to
+ * be told, such as a counter's `inc`): the state it left the machine in.
+ */
+export const Ack = Schema.Struct({ type: Schema.Literal("ack"), state: Schema.String })
+export type Ack = typeof Ack.Type
+
 /** The reply to `ping`. */
 export const Pong = Schema.Struct({ type: Schema.Literal("pong"), agent: Schema.String, state: Schema.String })
 export type Pong = typeof Pong.Type

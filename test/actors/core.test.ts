@@ -38,10 +38,12 @@ describe("CORE", () => {
         SystemFactsTest.layerFailing(new SystemFactsError({ source: "/proc/meminfo", reason: "cannot read: EACCES" }))
       )
       const error = yield* Effect.flip(system.ask("CORE", { type: "facts" }))
-      assert.strictEqual(
-        error.message,
-        "CORE could not handle 'facts': could not read system facts: /proc/meminfo: cannot read: EACCES"
-      )
+      assert.strictEqual(error.message, "CORE 'facts': could not read system facts: /proc/meminfo: cannot read: EACCES")
+      assert.deepStrictEqual(error._tag === "Rejected" ? error.rejection : undefined, {
+        _tag: "SystemFactsError",
+        source: "/proc/meminfo",
+        reason: "cannot read: EACCES"
+      })
       const status = system.status("CORE")
       assert.deepStrictEqual({ lifecycle: status?.lifecycle, restarts: status?.restarts }, {
         lifecycle: "running",

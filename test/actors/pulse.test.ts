@@ -19,7 +19,7 @@ import {
   pulseAgent,
   type ServiceLiveness
 } from "../../src/actors/pulse/index.ts"
-import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
+import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { counterAgent, fastBackoff, generous, tree } from "../support/agents.ts"
 
@@ -165,7 +165,7 @@ describe("PULSE watchdog", () => {
 describe("PULSE health", () => {
   const supervisor = (name: string, lifecycle: "running" | "restarting", children: ReadonlyArray<TreeNode> = []): TreeNode => ({
     kind: "supervisor",
-    status: { name, strategy: "one_for_one", intensity: generous, backoff: fastBackoff, lifecycle, restarts: 0, lastError: undefined },
+    status: { name, strategy: "one_for_one", intensity: generous, backoff: fastBackoff, lifecycle, restarts: 0, lastError: null },
     children
   })
   const healthyTree = supervisor("OMNISCIENT", "running", [supervisor("tier-1", "running"), supervisor("tier-2", "running")])

@@ -31,15 +31,10 @@ import { streamAgent } from "../../src/actors/stream/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { velocityAgent } from "../../src/actors/velocity/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
-import {
-  type AgentDefinition,
-  type AgentMessage,
-  type AgentStatus,
-  isStandardMessage,
-  type Tier
-} from "../../src/runtime/Agent.ts"
-import { messageTypes } from "../../src/runtime/Messages.ts"
-import { tree } from "../support/agents.ts"
+import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
+import * as Protocol from "../../src/runtime/Protocol.ts"
+import type { AgentStatus } from "../../src/runtime/Status.ts"
+import { decodedReply, tree } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
@@ -71,18 +66,13 @@ interface PlannedMessage {
   readonly fields: ReadonlyArray<SchemaAST.PropertySignature>
 }
 
-const plannedMessages = (definition: AgentDefinition): ReadonlyArray<PlannedMessage> => {
-  const ast = definition.messages.ast
-  const members = ast._tag === "Union" ? ast.types : [ast]
-  return members.map((member) => {
-    assert.strictEqual(member._tag, "Objects", `${definition.name}: every message is an object`)
-    const schema = Schema.make<Schema.Codec<AgentMessage>>(member)
-    const [type] = messageTypes(schema)
-    assert.isDefined(type, `${definition.name}: every message has a literal "type"`)
-    const fields = (member as SchemaAST.Objects).propertySignatures.filter((field) => field.name !== "type")
-    return { type: type!, schema, fields }
+const plannedMessages = (definition: AgentDefinition): ReadonlyArray<PlannedMessage> =>
+  definition.protocol.messages.map((message) => {
+    assert.isDefined(message.planned, `${definition.name} '${message.type}' is planned`)
+    const ast = message.request.ast as SchemaAST.Objects
+    const fields = ast.propertySignatures.filter((field) => field.name !== "type")
+    return { type: message.type, schema: message.request as unknown as Schema.Codec<AgentMessage>, fields }
   })
-}
 
 const validSamples = (message: PlannedMessage, count: number) =>
   Effect.orDie(Arbitrary.sampleEffect(Arbitrary.schema(message.schema), { count, seed: 7 }))
@@ -107,24 +97,18 @@ const typedError = (exit: Exit.Exit<unknown, unknown>, what: string): TypedError
   return Cause.squash(exit.cause) as TypedError
 }
 
-const pong = (agent: string) => ({ type: "pong", agent, state: "idle" })
-
-const NOT_BUILT = / — not built yet$/
+const pong = (agent: string) => ({ type: "pong", agent, state: "waiting" })
 
 const assertNotBuiltYet = (error: TypedError, definition: AgentDefinition, type: string) => {
-  assert.strictEqual(error._tag, "AgentError", `${definition.name} '${type}': ${String(error["message"])}`)
+  assert.strictEqual(error._tag, "Rejected", `${definition.name} '${type}': ${String(error["message"])}`)
   assert.strictEqual(error["agent"], definition.name)
   assert.strictEqual(error["messageType"], type)
-  const reason = String(error["reason"])
-  const prefix = `${definition.name} cannot '${type}' yet: `
-  assert.isTrue(reason.startsWith(prefix), reason)
-  assert.match(reason, NOT_BUILT)
-  const detail = reason.slice(prefix.length).replace(NOT_BUILT, "")
-  assert.include(
-    definition.capabilities.map((capability) => capability.detail),
-    detail,
-    `${definition.name} '${type}' is refused for a capability its describe lists`
-  )
+  const rejection = error["rejection"] as { _tag: string; capability: string; detail: string }
+  assert.strictEqual(rejection._tag, "NotBuiltYet")
+  const capability = definition.capabilities.find((c) => c.name === rejection.capability)
+  assert.isDefined(capability, `${definition.name} '${type}' is refused for a capability its describe lists`)
+  assert.strictEqual(rejection.detail, capability!.detail)
+  assert.strictEqual(String(error["message"]), `${definition.name} '${type}': not built yet: ${capability!.detail} (capability '${capability!.name}')`)
 }
 
 const allRunningUnharmed = (system: ActorSystem) => {
@@ -166,7 +150,7 @@ describe("planned agents", () => {
       assert.isAtLeast(types.length, 2, definition.name)
       assert.isAtMost(types.length, 4, definition.name)
       assert.strictEqual(new Set(types).size, types.length, `${definition.name}: message types are unique`)
-      for (const type of types) assert.isFalse(isStandardMessage(type), `${definition.name} redeclares '${type}'`)
+      for (const type of types) assert.isFalse(Protocol.isStandard(type), `${definition.name} redeclares '${type}'`)
     }
   })
 
@@ -177,19 +161,21 @@ describe("planned agents", () => {
       for (const definition of planned) {
         const name = definition.name
         assert.deepStrictEqual(yield* system.injectAsk(name, { type: "ping" }), pong(name))
-        const { schemas, states, recent, ...described } = (yield* system.injectAsk(name, { type: "describe" })) as {
-          schemas: Record<string, unknown>
-          states: ReadonlyArray<string>
-          recent: ReadonlyArray<{ type: string; outcome: string }>
-        }
-        assert.include(states, "idle")
+        const { messages, states, recent, universalRejections, ...described } = decodedReply(
+          Protocol.Describe,
+          yield* system.injectAsk(name, { type: "describe" })
+        )
+        assert.deepStrictEqual(states, ["waiting"])
         // ping, status and describe are answered by the runtime, not the machine: not among its handled messages.
         assert.deepStrictEqual(recent, [])
-        assert.sameMembers(Object.keys(schemas), [...system.messageTypes(name)!].filter((t) => !["ping", "status", "describe"].includes(t)))
+        assert.sameMembers(Object.keys(messages), [...system.messageTypes(name)!])
+        for (const m of plannedMessages(definition)) assert.isDefined(messages[m.type]!.planned, `${name} '${m.type}' says it is planned`)
+        assert.sameMembers(universalRejections.map((r) => (r["$defs"] === undefined ? r : Object.keys(r["$defs"] as object)[0])), ["NotBuiltYetEncoded", "NotAcceptedEncoded"])
         assert.deepStrictEqual(described, {
           name,
           tier: definition.tier,
           description: definition.description,
+          readiness: "planned",
           capabilities: definition.capabilities,
           accepts: system.messageTypes(name),
           restart: "permanent"
@@ -222,7 +208,7 @@ describe("planned agents", () => {
         }
         const status = system.status(definition.name)!
         assert.strictEqual(status.handled, messages.length * samplesPerMessage, `${definition.name} handled each one`)
-        assert.strictEqual(status.rejected, 0, `${definition.name}: its machine accepts every message it declares`)
+        assert.strictEqual(status.rejected, status.handled, `${definition.name}: the runtime refused each one for its machine`)
       }
       allRunningUnharmed(system)
     }))
@@ -310,7 +296,7 @@ describe("planned agents", () => {
               const what = `${agent} ${JSON.stringify(input)}`
               if (Exit.isSuccess(exit)) {
                 const type = (input as { type: string }).type
-                assert.isTrue(isStandardMessage(type), `${what}: only ping/status/describe get a reply`)
+                assert.isTrue(Protocol.isStandard(type), `${what}: only ping/status/describe get a reply`)
                 outcomes.set("reply", (outcomes.get("reply") ?? 0) + 1)
                 return
               }
@@ -323,8 +309,8 @@ describe("planned agents", () => {
                 case "InvalidMessage":
                   assert.strictEqual(error["agent"], agent, what)
                   break
-                case "AgentError":
-                  assert.match(String(error["reason"]), NOT_BUILT, what)
+                case "Rejected":
+                  assert.strictEqual((error["rejection"] as { _tag: string })._tag, "NotBuiltYet", what)
                   break
                 default:
                   assert.fail(`${what}: unexpected ${error._tag}: ${String(error["message"])}`)
@@ -335,7 +321,7 @@ describe("planned agents", () => {
         )
       )
       assert.isAbove(outcomes.get("InvalidMessage") ?? 0, 0, "the property met invalid input")
-      assert.isAbove(outcomes.get("AgentError") ?? 0, 0, "the property met valid planned messages")
+      assert.isAbove(outcomes.get("Rejected") ?? 0, 0, "the property met valid planned messages")
       allRunningUnharmed(system)
       for (const definition of planned) {
         assert.deepStrictEqual(yield* system.injectAsk(definition.name, { type: "ping" }), pong(definition.name))

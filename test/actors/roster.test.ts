@@ -12,6 +12,7 @@ import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
+import type { SystemSummary } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 
 /** The 40 agents of SPEC.md with their tiers. */
@@ -65,7 +66,7 @@ describe("the roster", () => {
         children.map((c) => c.kind === "agent" ? c.status.name : c.status.name),
         ["OMNISCIENT", "tier-1", "tier-2", "tier-3", "tier-5-8"]
       )
-      const summary = (yield* system.ask("OMNISCIENT", { type: "summary" })) as ActorSystem.SystemSummary
+      const summary = (yield* system.ask("OMNISCIENT", { type: "summary" })) as SystemSummary
       assert.strictEqual(summary.agents, 40)
       assert.strictEqual(summary.running, 40)
       for (const name of system.agentNames()) {

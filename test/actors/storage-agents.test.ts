@@ -25,6 +25,7 @@ import { atlasAgent } from "../../src/actors/atlas/index.ts"
 import { LatticeConfig, defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { latticeAgent } from "../../src/actors/lattice/index.ts"
 import { OracleConfig, oracleAgent } from "../../src/actors/oracle/index.ts"
+import { Oracle } from "../../src/actors/oracle/messages.ts"
 import { OrbitConfig, orbitAgent } from "../../src/actors/orbit/index.ts"
 import { vertexAgent } from "../../src/actors/vertex/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
@@ -104,7 +105,7 @@ describe("LATTICE", () => {
       assert.match(hostile.message, /dataset/)
       zfs.installed = false
       const none = yield* Effect.flip(system.injectAsk("LATTICE", { type: "health" }))
-      assert.strictEqual(none.message, "LATTICE could not handle 'health': ZFS is not installed (zpool and zfs are not on PATH)")
+      assert.strictEqual(none.message, "LATTICE 'health': ZFS is not installed (zpool and zfs are not on PATH)")
       assert.deepStrictEqual(zfs.executed.map((c) => c.join(" ")), ["zfs destroy tank/photos", "zpool scrub tank"])
     }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
   })
@@ -126,7 +127,8 @@ describe("ORACLE", () => {
         Effect.gen(function*() {
           set(reallocated)
           yield* TestClock.adjust("1 day")
-          return (yield* system.injectAsk("ORACLE", { type: "assess", device: "/dev/sda" })) as { level: string; score: number; evidence: Array<{ text: string }>; historyDays: number }
+          const assessed = yield* system.call(Oracle, { type: "assess", device: "/dev/sda" })
+          return assessed.disks[0]!
         })
       for (let d = 0; d < 10; d++) assert.strictEqual((yield* day(0)).level, "ok")
       for (let d = 0; d < 10; d++) yield* day(8)
@@ -168,7 +170,7 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
       assert.deepStrictEqual(rec.skipped, [{ disk: "/dev/nvme0n1", reason: "/dev/nvme0n1p1 is mounted at /boot/efi" }])
       const inUse = yield* ActorSystem.make({ root: tree("root2", "one_for_one", [architectAgent]) }).pipe(Effect.provide(DisksTest.layer({ devices })))
       const refused = yield* Effect.flip(inUse.injectAsk("ARCHITECT", { type: "recommend" }))
-      assert.match(refused.message, /^ARCHITECT could not handle 'recommend': no free disks to lay out: \/dev\/sda \(it is a ZFS member of pool tank\)/)
+      assert.match(refused.message, /^ARCHITECT 'recommend': no free disks to lay out: \/dev\/sda \(it is a ZFS member of pool tank\)/)
       const check = (yield* inUse.injectAsk("ARCHITECT", { type: "validate", pool: "tank", vdevs: [{ kind: "mirror", disks: ["sda"] }] })) as { ok: boolean; problems: Array<{ text: string }> }
       assert.deepStrictEqual([check.ok, check.problems[0]!.text], [false, "vdev 1 (mirror): a mirror needs at least 2 disks"])
     }).pipe(Effect.scoped))

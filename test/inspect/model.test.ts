@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { TreeNode } from "../../src/runtime/ActorSystem.ts"
-import type { AgentStatus } from "../../src/runtime/Agent.ts"
+import type { AgentStatus, Description, TreeNode } from "../../src/runtime/Status.ts"
 import { initialState, rates, retryDelayMs, rowsOf, type Snapshot, update, type ViewState, visibleEvents as visibleEventsOf } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
 import { decodeKeys } from "../../src/inspect/tui.ts"
@@ -10,10 +9,11 @@ const agent = (name: string, tier: AgentStatus["tier"], over: Partial<AgentStatu
   status: {
     name,
     tier,
+    readiness: "ready",
     lifecycle: "running",
     incarnation: 1,
-    lastError: undefined,
-    lastRestartAt: undefined,
+    lastError: null,
+    lastRestartAt: null,
     handled: 0,
     rejected: 0,
     mailboxDepth: 0,
@@ -36,13 +36,13 @@ const supervisor = (name: string, children: ReadonlyArray<TreeNode>): TreeNode =
     backoff: { initialMs: 200, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 },
     lifecycle: "running",
     restarts: 0,
-    lastError: undefined
+    lastError: null
   },
   children
 })
 const snapshot = (at: number, handled: Readonly<Record<string, number>>, over: Readonly<Record<string, Partial<AgentStatus>>> = {}, pid = 42): Snapshot => ({
   at,
-  status: { version: "0.1.0 (abc)", pid, uptimeSeconds: 3725, connections: 1, rssBytes: 95 * 1_048_576, eventLoopLagMs: 1.25, summary: { agents: 4, running: 4, restarting: 0, failed: 0, stopped: 0, deadLetters: 0 } },
+  status: { version: "0.1.0 (abc)", pid, uptimeSeconds: 3725, connections: 1, rssBytes: 95 * 1_048_576, eventLoopLagMs: 1.25, socket: "/run/sigmavault/control.sock", summary: { agents: 4, running: 4, restarting: 0, failed: 0, stopped: 0, ready: 4, planned: 0, deadLetters: 0, escalations: [], lifecycle: "running" }, agents: [] },
   tree: supervisor("OMNISCIENT", [
     agent("OMNISCIENT", "4", { handled: handled.OMNISCIENT ?? 0, ...over.OMNISCIENT }),
     supervisor("tier-2", [
@@ -153,15 +153,29 @@ describe("injecting a message", () => {
     restart: "permanent",
     states: ["ready", "serving"],
     recent: [{ type: "facts", durationUs: 1200, outcome: "ok", at: 0 }, { type: "scrub", durationUs: 40, outcome: "refused", at: 0 }],
-    schemas: {
-      facts: { type: "object", properties: { type: { type: "string", enum: ["facts"] } }, required: ["type"] },
+    readiness: "ready",
+    universalRejections: [],
+    messages: {
+      facts: {
+        access: "read",
+        doc: "facts",
+        request: { type: "object", properties: { type: { type: "string", enum: ["facts"] } }, required: ["type"] },
+        reply: {},
+        rejections: []
+      },
       scrub: {
-        type: "object",
-        properties: { type: { type: "string", enum: ["scrub"] }, pool: { type: "string" }, action: { type: "string", enum: ["start", "pause"] }, n: { type: "integer" } },
-        required: ["type", "pool", "action", "n"]
+        access: "operate",
+        doc: "scrubs",
+        request: {
+          type: "object",
+          properties: { type: { type: "string", enum: ["scrub"] }, pool: { type: "string" }, action: { type: "string", enum: ["start", "pause"] }, n: { type: "integer" } },
+          required: ["type", "pool", "action", "n"]
+        },
+        reply: {},
+        rejections: []
       }
     }
-  }
+  } satisfies Description
   const onCore = () => {
     let state = withSnapshots(snapshot(0, {}))
     state = apply(state, "down", "down", "down")

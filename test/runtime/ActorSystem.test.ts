@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Logger, References } from "effect"
 import { TestClock } from "effect/testing"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, started, tree, watch } from "../support/agents.ts"
+import { counterAgent, counterProtocol, started, tree, watch } from "../support/agents.ts"
 
 const oneAgent = (options: Parameters<typeof counterAgent>[1] = {}, systemOptions = {}) =>
   ActorSystem.make({ root: tree("root", "one_for_one", [counterAgent("A", options), counterAgent("B")]), ...systemOptions })
@@ -15,24 +15,44 @@ describe("tell and ask", () => {
       assert.strictEqual(yield* system.ask("A", { type: "get" }), 1)
     }).pipe(Effect.scoped))
 
-  it.effect("an agent's own rejection reaches the asker as AgentError", () =>
+  it.effect("an agent's own rejection reaches the asker as Rejected, carrying the typed rejection in its wire form", () =>
     Effect.gen(function*() {
       const system = yield* oneAgent()
       const error = yield* Effect.flip(system.ask("A", { type: "refuse" }))
-      assert.strictEqual(error._tag, "AgentError")
-      assert.strictEqual(error.message, "A could not handle 'refuse': refused on purpose")
+      assert.strictEqual(error._tag, "Rejected")
+      assert.strictEqual(error.message, "A 'refuse': refused on purpose")
+      if (error._tag === "Rejected") assert.deepStrictEqual(error.rejection, { _tag: "RefusedOnPurpose" })
     }).pipe(Effect.scoped))
 
-  it.effect("a message the current state does not accept is rejected, not dropped", () =>
+  it.effect("a typed call decodes the rejection into its class, so a caller branches on its tag", () =>
     Effect.gen(function*() {
       const system = yield* oneAgent()
-      yield* system.tell("A", { type: "sleep", ms: 1_000 })
-      const pending = yield* Effect.forkChild(Effect.flip(system.ask("A", { type: "nonsense" })))
-      yield* TestClock.adjust(1_000)
-      const error = yield* Fiber.join(pending)
-      assert.strictEqual(error._tag, "AgentError")
-      assert.match(error.message, /'nonsense' is not accepted in state idle/)
+      const handled = yield* system.call(counterProtocol("A"), { type: "refuse" }).pipe(
+        Effect.as("answered"),
+        Effect.catchTag("RefusedOnPurpose", (refusal) => Effect.succeed(`caught: ${refusal.message}`))
+      )
+      assert.strictEqual(handled, "caught: refused on purpose")
+      assert.strictEqual(yield* system.call(counterProtocol("A"), { type: "get" }), 0)
+    }).pipe(Effect.scoped))
+
+  it.effect("a message the current state does not accept is refused with NotAccepted, not dropped", () =>
+    Effect.gen(function*() {
+      const system = yield* oneAgent()
+      yield* system.tell("A", { type: "pause" })
+      const error = yield* Effect.flip(system.ask("A", { type: "inc" }))
+      assert.strictEqual(error._tag, "Rejected")
+      assert.strictEqual(error.message, "A 'inc': not accepted while in state paused")
       assert.strictEqual(system.status("A")!.rejected, 1)
+      yield* system.tell("A", { type: "resume" })
+      assert.deepStrictEqual(yield* system.ask("A", { type: "inc" }), { type: "ack", state: "idle" })
+    }).pipe(Effect.scoped))
+
+  it.effect("an internal sender's message of a type the agent does not declare is refused, as an injection is", () =>
+    Effect.gen(function*() {
+      const system = yield* oneAgent()
+      const error = yield* Effect.flip(system.ask("A", { type: "nonsense" }))
+      assert.strictEqual(error._tag, "InvalidMessage")
+      assert.match(error.message, /unknown message type 'nonsense'/)
     }).pipe(Effect.scoped))
 
   it.effect("ask times out with a typed error; the late reply becomes a dead letter", () =>
@@ -133,12 +153,12 @@ describe("external validation", () => {
       const reason = (input: unknown) => Effect.map(Effect.flip(system.inject("A", input)), (e) => e.message)
       assert.strictEqual(
         yield* reason({ type: "jump" }),
-        "invalid message for A: unknown message type 'jump'; A accepts: inc, get, crash, refuse, sleep, finish, ping, status, describe"
+        "invalid message for A: unknown message type 'jump'; A accepts: inc, get, crash, refuse, sleep, finish, pause, resume, ping, status, describe"
       )
       assert.strictEqual(yield* reason({ type: "sleep", ms: "soon" }), "invalid message for A: 'sleep': Expected number at [\"ms\"]")
       assert.match(yield* reason({ type: "inc", extra: 1 }), /excess property/)
       assert.match(yield* reason([1, 2]), /a message is a JSON object with a string "type" field/)
-      assert.match(yield* reason({ type: "ping", x: 1 }), /'ping' takes no fields, got: x/)
+      assert.match(yield* reason({ type: "ping", x: 1 }), /'ping': .*excess property.*\["x"\]/)
       assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0, "the agent is unharmed")
     }).pipe(Effect.scoped))
 })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
+import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { counterAgent, restarted, started, tree, watch } from "../support/agents.ts"
 
@@ -132,7 +133,7 @@ describe("Restart intensity", () => {
       assert.strictEqual(yield* system.ask("B", { type: "get" }), 0)
       assert.strictEqual(yield* system.ask("S", { type: "get" }), 1, "the sibling of the tier is untouched")
       assert.deepStrictEqual(events.labels((e) => e._tag === "Escalated" ? e.supervisor : undefined), ["tier"])
-      const tierNode = (system.tree() as Extract<ActorSystem.TreeNode, { kind: "supervisor" }>).children[0]!
+      const tierNode = (system.tree() as Extract<TreeNode, { kind: "supervisor" }>).children[0]!
       assert.strictEqual(tierNode.kind, "supervisor")
       assert.strictEqual(tierNode.kind === "supervisor" && tierNode.status.restarts, 1)
       assert.match(system.summary().escalations[0]!, /tier gave up: more than 2 restarts within 10000 ms/)

@@ -1,44 +1,48 @@
 /** Small agents for runtime tests: each exercises one behaviour of the bridge. */
-import { Effect, Schema } from "effect"
+import { Effect, Exit, Schema } from "effect"
 import { assign, emit, setup } from "xstate"
-import { type AgentDefinition, AgentEnv, type AgentMessage, type AgentEmitted, replyWith, rejectWith } from "../../src/runtime/Agent.ts"
+import { type AgentDefinition, AgentEnv, type AgentEmitted, define, rejectWith, replyWith } from "../../src/runtime/Agent.ts"
+import * as Protocol from "../../src/runtime/Protocol.ts"
+import { Ack } from "../../src/runtime/Status.ts"
 import type { Backoff, Intensity, Strategy } from "../../src/runtime/Supervisor.ts"
 import type { SupervisorNode } from "../../src/runtime/ActorSystem.ts"
 import type { InspectionBus, InspectionEvent } from "../../src/runtime/Inspection.ts"
 
-export const TestMessages = Schema.Union([
-  Schema.Struct({ type: Schema.Literal("inc") }),
-  Schema.Struct({ type: Schema.Literal("get") }),
-  Schema.Struct({ type: Schema.Literal("crash") }),
-  Schema.Struct({ type: Schema.Literal("refuse") }),
-  Schema.Struct({ type: Schema.Literal("sleep"), ms: Schema.Number }),
-  Schema.Struct({ type: Schema.Literal("finish") })
-])
+export class RefusedOnPurpose extends Schema.TaggedError<RefusedOnPurpose>()("RefusedOnPurpose", {}) {
+  override get message() {
+    return "refused on purpose"
+  }
+}
 
-type TestEvent =
-  | { type: "inc" }
-  | { type: "get" }
-  | { type: "crash" }
-  | { type: "refuse" }
-  | { type: "sleep"; ms: number }
-  | { type: "finish" }
+/** A counter's protocol, spoken under `name`. */
+export const counterProtocol = (name: string) =>
+  Protocol.make(name, [
+    Protocol.message("inc", { doc: "adds one", access: "operate", reply: Ack }),
+    Protocol.message("get", { doc: "the count", access: "read", reply: Schema.Int }),
+    Protocol.message("crash", { doc: "throws in an action", access: "admin", reply: Schema.Never }),
+    Protocol.message("refuse", { doc: "refuses", access: "read", reply: Schema.Never, rejections: [RefusedOnPurpose] }),
+    Protocol.message("sleep", { doc: "busy for ms", access: "operate", fields: { ms: Schema.Number }, reply: Schema.Literal("slept") }),
+    Protocol.message("finish", { doc: "reaches a final state", access: "admin", reply: Ack }),
+    Protocol.message("pause", { doc: "takes nothing but resume until resumed", access: "operate", reply: Ack }),
+    Protocol.message("resume", { doc: "ends a pause", access: "operate", reply: Ack })
+  ])
 
-/** A counter: inc, get (replies the count), crash (throws), refuse (rejects), sleep (busy for ms), finish (final). */
+/** A counter: inc, get (replies the count), crash (throws), refuse (rejects), sleep (busy for ms), finish (final), pause/resume. */
 export const counterAgent = (
   name: string,
   options: Partial<Pick<AgentDefinition, "restart" | "mailboxCapacity" | "shutdownTimeoutMs">> = {}
-): AgentDefinition =>
-  ({
-    name,
+): AgentDefinition => {
+  const protocol = counterProtocol(name)
+  return define({
+    protocol,
     tier: "5-8",
     description: `test counter ${name}`,
     capabilities: [{ name: "count", available: true, detail: "counts inc messages" }],
-    messages: TestMessages as unknown as Schema.Decoder<AgentMessage>,
     ...options,
     machine: Effect.gen(function*() {
       const env = yield* AgentEnv
       return setup({
-        types: { context: {} as { n: number }, events: {} as TestEvent, emitted: {} as AgentEmitted },
+        types: { context: {} as { n: number }, events: {} as Protocol.RequestOf<typeof protocol>, emitted: {} as AgentEmitted },
         actors: { sleep: env.fromEffect((ms: number) => Effect.sleep(ms)) }
       }).createMachine({
         id: name,
@@ -54,11 +58,13 @@ export const counterAgent = (
                   throw new Error(`${name} was told to crash`)
                 }
               },
-              refuse: { actions: emit(() => rejectWith("refused on purpose")) },
+              refuse: { actions: emit(() => rejectWith(new RefusedOnPurpose())) },
               sleep: "sleeping",
-              finish: "done"
+              finish: "done",
+              pause: "paused"
             }
           },
+          paused: { on: { resume: "idle" } },
           sleeping: {
             invoke: {
               src: "sleep",
@@ -70,7 +76,15 @@ export const counterAgent = (
         }
       })
     })
-  }) satisfies AgentDefinition
+  })
+}
+
+/** A reply as a client decodes it, by its message's schema; a reply that does not decode fails the test. */
+export const decodedReply = <M extends Protocol.AnyMessage>(message: M, wire: unknown): Protocol.Reply<M> => {
+  const decoded = Protocol.codecs(message).decodeReply(wire)
+  if (Exit.isFailure(decoded)) throw new Error(`the reply to '${message.type}' does not decode: ${Protocol.failureText(decoded.cause)}`)
+  return decoded.value as Protocol.Reply<M>
+}
 
 export const fastBackoff: Backoff = { initialMs: 100, maxMs: 1_000, jitter: 0, resetAfterMs: 5_000 }
 export const generous: Intensity = { maxRestarts: 100, withinMs: 1_000 }

@@ -138,7 +138,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
       ? Result.fail(new InvalidSchedule({ name: spec.name, problem: "fields", reason: "the name is listed twice" }))
       : schedule(spec, origin, (cron, jitterMs) => dueOnStart(cron, lastRunAt, startedAt, jitter(jitterMs)))
     if (Result.isFailure(made)) {
-      yield* log(Effect.logWarning(`schedule '${spec.name}' is skipped: ${made.failure.message}`))
+      yield* log(Effect.logWarning(`schedule '${spec.name}' is skipped: ${made.failure.explanation}`))
     } else {
       initial.push({ ...made.success, lastRunAt })
     }

@@ -44,12 +44,16 @@ export class ScheduleExists extends Schema.TaggedError<ScheduleExists>()("Schedu
 export class InvalidSchedule extends Schema.TaggedError<InvalidSchedule>()("InvalidSchedule", {
   name: Schema.String,
   problem: Schema.Literals(["fields", "cron", "target"]),
+  /** For a `target` problem: the agent that does not take the message. */
+  target: Schema.optionalKey(Schema.String),
   reason: Schema.String
 }) {
+  /** What is wrong, without the schedule's name. */
+  get explanation(): string {
+    return this.problem === "target" ? `cannot send to ${this.target}: ${this.reason}` : this.reason
+  }
   override get message() {
-    return this.problem === "target"
-      ? `schedule '${this.name}' cannot send its message: ${this.reason}`
-      : `schedule '${this.name}': ${this.reason}`
+    return `schedule '${this.name}' ${this.problem === "target" ? "" : "is invalid: "}${this.explanation}`
   }
 }
 

@@ -87,7 +87,7 @@ export const check = (
   system: Pick<SystemHandle, "validate">
 ): Result.Result<Cron.Cron, InvalidSchedule> => {
   const invalid = (problem: InvalidSchedule["problem"], reason: string) =>
-    Result.fail(new InvalidSchedule({ name: spec.name, problem, reason }))
+    Result.fail(new InvalidSchedule({ name: spec.name, problem, reason, ...(problem === "target" ? { target: spec.target } : {}) }))
   const shape = decodeAdd({ ...spec, type: "add" })
   if (Exit.isFailure(shape)) return invalid("fields", Protocol.failureText(shape.cause))
   const cron = OrbitCron.parse(spec.cron, zone)

@@ -35,7 +35,7 @@ export const assessHealth = (tree: TreeNode, elapsedMs: number, intervalMs: numb
       if (child.status.lifecycle !== "running") {
         problems.push(
           `tier supervisor ${child.status.name} is ${child.status.lifecycle}` +
-            (child.status.lastError === undefined ? "" : ` (${child.status.lastError})`)
+            (child.status.lastError === null ? "" : ` (${child.status.lastError})`)
         )
       }
     }

@@ -4,17 +4,22 @@
  * `busctl` and `gdbus`.
  *
  *   org.sigmavault.Runtime  /org/sigmavault/Runtime  org.sigmavault.Runtime1
- *     ListAgents() → s, GetAgent(s) → s, Tell(s, s), Ask(s, s, u) → s, GetStatus() → s
+ *     ListAgents() → a(sssssuuuts), GetAgent(s) → a{sv}, GetStatus() → a{sv},
+ *     Tell(s, s), Ask(s, s, u) → s
  *     signals AgentStateChanged(sss), AgentRestarted(su), AgentFailed(ss)
  *   /org/sigmavault/Agent/<NAME>  org.sigmavault.Agent1
- *     read-only State, Lifecycle, Tier, MailboxDepth, Restarts, LastError
+ *     read-only State, Lifecycle, Tier, Readiness, MailboxDepth, Restarts, LastError
  *
- * Tell and Ask take JSON and reach the agents exactly as the control socket's
- * tell and ask do (`injectNow`, `injectAskCallback`): validated against the
- * agent's schema and refused at once when its mailbox is full. Every failure
- * is a D-Bus error named org.sigmavault.Error.*; malformed JSON, a refused
- * message or a call with the wrong signature gets an error reply and never
- * reaches past its call.
+ * The runtime's own shapes are typed D-Bus values, as UDisks2 and
+ * NetworkManager give theirs: a struct per agent, and a{sv} dictionaries that
+ * `busctl` and `gdbus` print field by field. Tell and Ask take and give JSON,
+ * because each agent's messages are its own; they reach the agents exactly as
+ * the control socket's tell and ask do (`injectNow`, `injectAskCallback`):
+ * validated against the agent's protocol and refused at once when its mailbox
+ * is full. Every failure is a D-Bus error named org.sigmavault.Error.*, and an
+ * agent's typed rejection is org.sigmavault.Rejected.<its tag>; malformed
+ * JSON, a refused message or a call with the wrong signature gets an error
+ * reply and never reaches past its call.
  *
  * Signals and PropertiesChanged follow the inspection stream. Subscribing to
  * it makes the runtime publish an event per handled message as well; they are
@@ -22,9 +27,10 @@
  */
 import * as dbus from "dbus-next"
 import { Cause, Effect, Exit, Schema, type Scope } from "effect"
-import type { AgentStatus } from "../../runtime/Status.ts"
+import type { DaemonStatus } from "../../protocol/Requests.ts"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
-import type { AskError, TellError } from "../../runtime/Errors.ts"
+import type { AgentStatus } from "../../runtime/Status.ts"
+import type { AskError, Rejected, TellError } from "../../runtime/Errors.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import type { Endpoint } from "../socket/Gateway.ts"
 
@@ -44,8 +50,10 @@ export const ErrorName = {
   AccessDenied: "org.sigmavault.Error.AccessDenied",
   AgentStopped: "org.sigmavault.Error.AgentStopped",
   ShuttingDown: "org.sigmavault.Error.ShuttingDown",
-  AgentError: "org.sigmavault.Error.AgentError",
+  /** An agent refused the message with a rejection its protocol declares; the error's name ends in the rejection's tag. */
+  Rejected: "org.sigmavault.Rejected",
   AgentCrashed: "org.sigmavault.Error.AgentCrashed",
+  ProtocolViolation: "org.sigmavault.Error.ProtocolViolation",
   Internal: "org.sigmavault.Error.Internal"
 } as const
 
@@ -56,8 +64,9 @@ const ERROR_NAME_OF_TAG: Readonly<Record<(AskError | TellError)["_tag"], string>
   MailboxFull: ErrorName.MailboxFull,
   AgentStopped: ErrorName.AgentStopped,
   SystemShuttingDown: ErrorName.ShuttingDown,
-  AgentError: ErrorName.AgentError,
-  AgentCrashed: ErrorName.AgentCrashed
+  Rejected: ErrorName.Rejected,
+  AgentCrashed: ErrorName.AgentCrashed,
+  ProtocolViolation: ErrorName.ProtocolViolation
 }
 
 export class DbusError extends Schema.TaggedError<DbusError>()("DbusError", {
@@ -75,8 +84,8 @@ export interface DbusGatewayOptions {
   readonly address?: string
   /** Used when Ask is called with timeout_ms 0. Default 5000. */
   readonly defaultAskTimeoutMs?: number
-  /** Extra fields for GetStatus (version, pid, uptime…), as the control socket's `status` op has. */
-  readonly statusExtras?: () => Record<string, unknown>
+  /** The daemon's own fields of GetStatus (version, pid, uptime…), as the control socket's `status` op has. */
+  readonly daemonInfo?: () => Omit<DaemonStatus, "summary" | "agents">
   /** Registers the endpoint with the Gateway registry (Gateway.ts `makeRegistry().register`). */
   readonly register?: (source: () => Endpoint) => void
   /** How long connecting and claiming the bus name may take. Default 10000. */
@@ -111,6 +120,7 @@ const dbusError = (name: string, text: string) => new dbus.DBusError(name, text)
 const errorOf = (cause: Cause.Cause<AskError | TellError>): dbus.DBusError => {
   const error = Cause.squash(cause)
   if (error !== null && typeof error === "object" && "_tag" in error && "message" in error) {
+    if (error._tag === "Rejected") return dbusError(`${ErrorName.Rejected}.${(error as Rejected).rejection._tag}`, String(error.message))
     const name = ERROR_NAME_OF_TAG[error._tag as keyof typeof ERROR_NAME_OF_TAG]
     if (name !== undefined) return dbusError(name, String(error.message))
   }
@@ -139,6 +149,44 @@ const toJson = (value: unknown): string => {
 }
 
 const u32 = (n: number) => Math.max(0, Math.min(0xffff_ffff, Math.trunc(n)))
+const u64 = (n: number) => BigInt(Math.max(0, Math.trunc(n)))
+const variant = (signature: string, value: unknown) => new dbus.Variant(signature, value)
+
+/** One agent as ListAgents lists it: (name, tier, readiness, lifecycle, state, mailbox depth, mailbox capacity, restarts, handled, last error). */
+export const AGENT_ROW_SIGNATURE = "(sssssuuuts)"
+const agentRow = (a: AgentStatus): [string, string, string, string, string, number, number, number, bigint, string] => [
+  a.name,
+  a.tier,
+  a.readiness,
+  a.lifecycle,
+  a.state,
+  u32(a.mailboxDepth),
+  u32(a.mailboxCapacity),
+  u32(a.restarts),
+  u64(a.handled),
+  a.lastError ?? ""
+]
+
+/** One agent's whole status as a{sv}, keys in snake_case as D-Bus APIs name them. */
+const agentDict = (a: AgentStatus): Record<string, dbus.Variant> => ({
+  name: variant("s", a.name),
+  tier: variant("s", a.tier),
+  readiness: variant("s", a.readiness),
+  lifecycle: variant("s", a.lifecycle),
+  incarnation: variant("u", u32(a.incarnation)),
+  state: variant("s", a.state),
+  handled: variant("t", u64(a.handled)),
+  rejected: variant("t", u64(a.rejected)),
+  mailbox_depth: variant("u", u32(a.mailboxDepth)),
+  mailbox_high_water: variant("u", u32(a.mailboxHighWater)),
+  mailbox_capacity: variant("u", u32(a.mailboxCapacity)),
+  handling_p50_us: variant("d", a.handlingP50Us),
+  handling_p99_us: variant("d", a.handlingP99Us),
+  restarts: variant("u", u32(a.restarts)),
+  dead_letters: variant("t", u64(a.deadLetters)),
+  last_error: variant("s", a.lastError ?? ""),
+  last_restart_at_ms: variant("t", u64(a.lastRestartAt ?? 0))
+})
 
 class RuntimeInterface extends dbus.interface.Interface {
   constructor(
@@ -159,16 +207,38 @@ class RuntimeInterface extends dbus.interface.Interface {
     return status
   }
 
-  ListAgents(): string {
-    return toJson(this.system.agents())
+  ListAgents(): Array<ReturnType<typeof agentRow>> {
+    return this.system.agents().map(agentRow)
   }
 
-  GetAgent(agent: string): string {
-    return toJson(this.statusOf(agent))
+  GetAgent(agent: string): Record<string, dbus.Variant> {
+    return agentDict(this.statusOf(agent))
   }
 
-  GetStatus(): string {
-    return toJson({ ...this.options.statusExtras?.(), summary: this.system.summary() })
+  GetStatus(): Record<string, dbus.Variant> {
+    const info = this.options.daemonInfo?.()
+    const s = this.system.summary()
+    return {
+      ...(info === undefined ? {} : {
+        version: variant("s", info.version),
+        pid: variant("u", u32(info.pid)),
+        uptime_seconds: variant("t", u64(info.uptimeSeconds)),
+        socket: variant("s", info.socket),
+        connections: variant("u", u32(info.connections)),
+        rss_bytes: variant("t", u64(info.rssBytes)),
+        event_loop_lag_ms: variant("d", info.eventLoopLagMs)
+      }),
+      lifecycle: variant("s", s.lifecycle),
+      agents: variant("u", u32(s.agents)),
+      running: variant("u", u32(s.running)),
+      restarting: variant("u", u32(s.restarting)),
+      failed: variant("u", u32(s.failed)),
+      stopped: variant("u", u32(s.stopped)),
+      ready: variant("u", u32(s.ready)),
+      planned: variant("u", u32(s.planned)),
+      dead_letters: variant("t", u64(s.deadLetters)),
+      escalations: variant("as", [...s.escalations])
+    }
   }
 
   Tell(agent: string, json: string): void {
@@ -211,9 +281,9 @@ class RuntimeInterface extends dbus.interface.Interface {
 
 RuntimeInterface.configureMembers({
   methods: {
-    ListAgents: { inSignature: "", outSignature: "s" },
-    GetAgent: { inSignature: "s", outSignature: "s" },
-    GetStatus: { inSignature: "", outSignature: "s" },
+    ListAgents: { inSignature: "", outSignature: `a${AGENT_ROW_SIGNATURE}` },
+    GetAgent: { inSignature: "s", outSignature: "a{sv}" },
+    GetStatus: { inSignature: "", outSignature: "a{sv}" },
     Tell: { inSignature: "ss", outSignature: "" },
     Ask: { inSignature: "ssu", outSignature: "s" }
   },
@@ -245,6 +315,9 @@ class AgentInterface extends dbus.interface.Interface {
   get Tier(): string {
     return this.status?.tier ?? ""
   }
+  get Readiness(): string {
+    return this.status?.readiness ?? ""
+  }
   get MailboxDepth(): number {
     return u32(this.status?.mailboxDepth ?? 0)
   }
@@ -273,6 +346,7 @@ AgentInterface.configureMembers({
     State: { signature: "s", access: "read" },
     Lifecycle: { signature: "s", access: "read" },
     Tier: { signature: "s", access: "read" },
+    Readiness: { signature: "s", access: "read" },
     MailboxDepth: { signature: "u", access: "read" },
     Restarts: { signature: "u", access: "read" },
     LastError: { signature: "s", access: "read" }

@@ -19,7 +19,10 @@ import { Cause, Effect, Exit, Schema, Scope } from "effect"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
-import { type ErrorBody, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
+import { type DaemonStatus, type ErrorBody, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
+
+/** What the daemon says of itself in `status`, besides the summary and the agents. */
+export type DaemonInfo = Omit<DaemonStatus, "summary" | "agents">
 
 export interface ControlServerOptions {
   readonly socketPath: string
@@ -34,8 +37,8 @@ export interface ControlServerOptions {
   readonly defaultAskTimeoutMs: number
   /** A frame that has started must complete within this time. */
   readonly frameTimeoutMs?: number
-  /** Extra fields for the `status` op (version, pid, uptime…). */
-  readonly statusExtras?: () => Record<string, unknown>
+  /** The daemon's own fields of the `status` op (version, pid, uptime…). */
+  readonly daemonInfo: () => DaemonInfo
 }
 
 export class ControlSocketError extends Schema.TaggedError<ControlSocketError>()("ControlSocketError", {
@@ -54,9 +57,14 @@ export interface ControlServer {
 /** Replies a client leaves unread beyond this are a client that does not read: it is disconnected. */
 const MAX_UNREAD_REPLY_BYTES = 16 * 1024 * 1024
 
-const errorBody = (error: unknown): ErrorBody => {
+/** A tagged error as the wire carries it: its tag, its text, and its fields (a Rejected's typed rejection among them). */
+export const errorBody = (error: unknown): ErrorBody => {
   if (error !== null && typeof error === "object" && "_tag" in error && "message" in error) {
-    return { code: String(error._tag), message: String(error.message) }
+    const detail: Record<string, unknown> = {}
+    for (const key of Object.keys(error)) {
+      if (key !== "_tag" && key !== "stack") detail[key] = (error as Record<string, unknown>)[key]
+    }
+    return { code: String(error._tag), message: String(error.message), ...(Object.keys(detail).length === 0 ? {} : { detail }) }
   }
   return { code: "InternalError", message: error instanceof Error ? error.message : String(error) }
 }
@@ -214,14 +222,14 @@ export const start = (
           case "agents":
             return Effect.sync(() => system.tree())
           case "status":
-            return Effect.sync(() => ({ ...options.statusExtras?.(), summary: system.summary(), agents: system.agents() }))
+            return Effect.sync((): DaemonStatus => ({ ...options.daemonInfo(), summary: system.summary(), agents: system.agents() }))
           case "subscribe":
             return subscribe(request)
           case "restart":
           case "stop":
           case "start": {
             const { agent, op } = request
-            return Effect.map(system.operate(agent, op), () => ({ agent, op, status: system.agents().find((a) => a.name === agent) }))
+            return Effect.map(system.operate(agent, op), () => ({ agent, op, status: system.status(agent) ?? null }))
           }
           case "unsubscribe": {
             const scope = subscriptions.get(request.subscription)

@@ -35,7 +35,7 @@ export class SystemFactsError extends Schema.TaggedError<SystemFactsError>()("Sy
   reason: Schema.String
 }) {
   override get message() {
-    return `${this.source}: ${this.reason}`
+    return `could not read system facts: ${this.source}: ${this.reason}`
   }
 }
 

@@ -12,6 +12,10 @@ import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { counterAgent, tree } from "../../support/agents.ts"
 import { busctlCall, gdbusCall, gdbusError, type PrivateBus, run, startPrivateBus } from "./bus.ts"
 
+/** An a{sv} as busctl --json prints it ({key: {type, data}}), as a plain object. */
+const plain = (dict: unknown): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(dict as Record<string, { data: unknown }>).map(([key, { data }]) => [key, data]))
+
 const RUNTIME = DbusGateway.RUNTIME_PATH
 const method = (name: string) => `${DbusGateway.RUNTIME_INTERFACE}.${name}`
 
@@ -38,7 +42,7 @@ beforeAll(async () => {
         yield* DbusGateway.start(system, {
           bus: "session",
           address: bus.address,
-          statusExtras: () => ({ version: "test" }),
+          daemonInfo: () => ({ version: "test", pid: 1, uptimeSeconds: 2, socket: "/tmp/s", connections: 0, rssBytes: 3, eventLoopLagMs: 0.5 }),
           register: (source) => void endpoints.push(source)
         })
         return system
@@ -91,17 +95,31 @@ describe("D-Bus interface on a private bus", () => {
     expect(result.stdout).toMatch(/<method name="Ask">\s*<arg direction="in" type="s"\/>\s*<arg direction="in" type="s"\/>\s*<arg direction="in" type="u"\/>\s*<arg direction="out" type="s"\/>/)
   })
 
-  it("ListAgents returns every agent's status as JSON; GetStatus the summary", async () => {
+  it("ListAgents returns a typed row per agent; GetStatus the summary as a{sv}", async () => {
     const [listed] = await busctlCall(bus.address, "ListAgents", "")
-    const agents = JSON.parse(listed as string) as Array<{ name: string; tier: string; lifecycle: string }>
-    expect(agents.map((a) => a.name).sort()).toEqual(["A", "B", "SMALL", "disk-0"])
-    expect(agents.every((a) => a.tier === "5-8")).toBe(true)
+    const rows = listed as Array<[string, string, string, string, string, number, number, number, number, string]>
+    expect(rows.map((row) => row[0]).sort()).toEqual(["A", "B", "SMALL", "disk-0"])
+    for (const [, tier, readiness, lifecycle, state, depth, capacity, restarts, , lastError] of rows) {
+      expect([tier, readiness, lifecycle, state, depth, restarts, lastError]).toEqual(["5-8", "ready", "running", "idle", 0, 0, ""])
+      expect(capacity).toBeGreaterThan(0)
+    }
 
     const [status] = await busctlCall(bus.address, "GetStatus", "")
-    const parsed = JSON.parse(status as string)
+    const parsed = plain(status)
     expect(parsed.version).toBe("test")
-    expect(parsed.summary.agents).toBe(4)
-    expect(parsed.summary.lifecycle).toBe("running")
+    expect(parsed.agents).toBe(4)
+    expect(parsed.running).toBe(4)
+    expect(parsed.lifecycle).toBe("running")
+    expect(parsed.escalations).toEqual([])
+  })
+
+  it("busctl prints the typed values readably, field by field", async () => {
+    const result = await run("busctl", [`--address=${bus.address}`, "call", DbusGateway.BUS_NAME, "/org/sigmavault/Runtime", "org.sigmavault.Runtime1", "GetAgent", "s", "A"])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^a\{sv\} 17 /)
+    expect(result.stdout).toContain(`"name" s "A"`)
+    expect(result.stdout).toContain(`"readiness" s "ready"`)
+    expect(result.stdout).toMatch(/"mailbox_capacity" u \d+/)
   })
 
   it("Tell and Ask reach the agent; Ask answers JSON; GetAgent shows the result", async () => {
@@ -114,7 +132,7 @@ describe("D-Bus interface on a private bus", () => {
     expect(JSON.parse(ping as string)).toBeTruthy()
 
     const [agent] = await busctlCall(bus.address, "GetAgent", "s", "A")
-    const status = JSON.parse(agent as string)
+    const status = plain(agent)
     expect(status.name).toBe("A")
     expect(status.handled).toBeGreaterThanOrEqual(3)
   })
@@ -181,7 +199,7 @@ describe("D-Bus interface on a private bus", () => {
     expect(afterRestart.LastError).toContain("B was told to crash")
 
     const [agent] = await busctlCall(bus.address, "GetAgent", "s", "B")
-    expect(JSON.parse(agent as string).restarts).toBe(1)
+    expect(plain(agent).restarts).toBe(1)
   })
 
   describe("errors are org.sigmavault.Error.* names, and the service keeps answering", () => {
@@ -260,6 +278,6 @@ describe("D-Bus interface on a private bus", () => {
     expect(String(Exit.isFailure(second) ? second.cause : "")).toContain("already owned")
     // the first still answers
     const [listed] = await busctlCall(bus.address, "ListAgents", "")
-    expect(JSON.parse(listed as string)).toHaveLength(4)
+    expect(listed).toHaveLength(4)
   })
 })

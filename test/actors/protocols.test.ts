@@ -1,0 +1,226 @@
+/**
+ * Every agent's protocol, held against what the agents really do. The whole
+ * roster runs over test adapters fed with captured tool output (and the live
+ * /proc and system-facts adapters, which every Linux machine has); every
+ * message type an agent handles is sent for real, and its answer must decode
+ * with the schemas `describe` lists — a reply by its reply schema (and encode
+ * back to the same wire form), a refusal by its declared rejections. A message
+ * type added without a sample here fails the test, so no reply goes unchecked.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Result } from "effect"
+import { parseLsblk } from "../../src/adapters/disks/parse.ts"
+import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
+import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
+import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as Gateway from "../../src/adapters/socket/Gateway.ts"
+import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
+import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
+import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
+import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
+import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
+import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import { PROTOCOLS } from "../../src/actors/protocols.ts"
+import { agents, rosterTree } from "../../src/actors/roster.ts"
+import { MemoryTest } from "../../src/memory/MemoryTest.ts"
+import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import * as Protocol from "../../src/runtime/Protocol.ts"
+import { Description } from "../../src/runtime/Status.ts"
+import { testSecurity } from "../support/security.ts"
+
+const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
+const smartReport = (name: string, device: string) => {
+  const json = fixture("smart", name)
+  return Result.getOrThrow(parseSmartReport(json, JSON.parse(json).smartctl.exit_status, device))
+}
+
+const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
+writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
+
+const adapters = Layer.mergeAll(
+  NotifyTest.make().layer,
+  ServiceManagerTest.make({ "smbd.service": "active" }).layer,
+  Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
+  ProcStatsLive.layer,
+  SystemFactsLive.layer,
+  StateStoreTest.layer(),
+  MemoryTest,
+  testSecurity,
+  ZfsTest.layer(ZfsTest.model({
+    summaries: [...Result.getOrThrow(parsePoolList(fixture("zfs", "list.int.json")))],
+    statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
+    datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
+  })),
+  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  SmartTest.layer({
+    reports: new Map([
+      ["/dev/sda", smartReport("ata-hdd-failing.json", "/dev/sda")],
+      ["/dev/nvme0", smartReport("nvme-healthy.json", "/dev/nvme0")]
+    ])
+  })
+)
+
+/** For each agent, requests that reach each message type it handles, in an order that makes each meaningful. */
+const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> = {
+  CORE: [{ type: "facts" }],
+  OMNISCIENT: [{ type: "summary" }, { type: "tree" }],
+  SYNAPSE: [{ type: "endpoints" }, { type: "connections" }],
+  ECLIPSE: [{ type: "report" }, { type: "check", deadlineMs: 1_000 }, { type: "report" }],
+  ORBIT: [
+    { type: "add", name: "facts", cron: "@daily", target: "CORE", message: { type: "facts" } },
+    { type: "add", name: "facts", cron: "@daily", target: "CORE", message: { type: "facts" } },
+    { type: "add", name: "bad", cron: "61 * * * *", target: "CORE", message: { type: "facts" } },
+    { type: "list" },
+    { type: "remove", name: "facts" },
+    { type: "remove", name: "facts" }
+  ],
+  LATTICE: [
+    { type: "health" },
+    { type: "health", pool: "nosuch" },
+    { type: "datasets" },
+    { type: "scrub", pool: "tank", action: "status" },
+    { type: "schedule-scrub", pool: "tank" },
+    { type: "schedule-scrub", pool: "backup", cron: "not a cron" },
+    { type: "create-pool", pool: "backup", vdevs: [{ kind: "mirror", disks: ["sde", "sdf"] }] },
+    { type: "create-dataset", dataset: "tank/new" },
+    { type: "set", dataset: "tank", property: "compression", value: "zstd" },
+    { type: "destroy", dataset: "tank/photos" }
+  ],
+  SENTRY: [{ type: "thresholds" }, { type: "current" }, { type: "sample" }, { type: "current" }, { type: "alerts" }],
+  PULSE: [{ type: "heartbeat" }, { type: "liveness" }],
+  LEDGER: [
+    { type: "append", actor: "TEST", action: "test.appended", detail: { n: 1 } },
+    { type: "entries", limit: 5 },
+    { type: "verify" },
+    { type: "checkpoint" },
+    { type: "checkpoint" }
+  ],
+  QUANTUM: [{ type: "export" }, { type: "keys" }, { type: "rotate" }, { type: "signing-key" }, { type: "export", id: "0000000000000000" }],
+  NEURAL: [
+    { type: "create", collection: "notes", kind: "text" },
+    { type: "remember", collection: "notes", id: "a", text: "scrub of pool tank finished", meta: { pool: "tank" } },
+    { type: "recall", collection: "notes", text: "pool scrub finished", mode: "similar", k: 1 },
+    { type: "get", collection: "notes", id: "a" },
+    { type: "get", collection: "notes", id: "nope" },
+    { type: "tune", collection: "notes", ef: 32 },
+    { type: "forget", collection: "notes", id: "a" },
+    { type: "stats" }
+  ],
+  CIPHER: [
+    { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "notes.sv") },
+    { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "notes.sv") },
+    { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "other.sv"), recipients: ["svpk1nonsense"] },
+    { type: "decrypt", input: join(files, "notes.sv"), output: join(files, "notes.back") },
+    { type: "decrypt", input: join(files, "notes.txt"), output: join(files, "not-a-vault") }
+  ],
+  TENSOR: [
+    { type: "compress", input: join(files, "notes.txt"), output: join(files, "notes.svz") },
+    { type: "decompress", input: join(files, "notes.svz"), output: join(files, "notes.unz") },
+    { type: "decompress", input: join(files, "notes.txt") },
+    { type: "jobs" }
+  ],
+  ARCHITECT: [
+    { type: "recommend" },
+    { type: "recommend", disks: ["sda", "sdb", "sdc", "sdd"], goal: "redundancy" },
+    { type: "recommend", disks: ["sdz"] },
+    { type: "validate", pool: "tank2", vdevs: [{ kind: "raidz1", disks: ["sda", "sdb"] }] }
+  ],
+  ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
+  VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }],
+  ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
+}
+
+const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
+
+describe("agent protocols", () => {
+  it("the client registry holds every roster agent's protocol, and only those", () => {
+    assert.sameMembers([...PROTOCOLS.keys()], agents.map((a) => a.name))
+    for (const agent of agents) assert.strictEqual(PROTOCOLS.get(agent.name), agent.protocol, agent.name)
+  })
+
+  it("every message of every protocol has an access class and a JSON Schema for its request, reply and each rejection", () => {
+    for (const protocol of PROTOCOLS.values()) {
+      for (const [type, described] of Object.entries(Protocol.describeMessages(protocol))) {
+        const what = `${protocol.agent} '${type}'`
+        assert.include(["read", "operate", "admin", "runtime"], described.access, what)
+        assert.isNotEmpty(described.doc, what)
+        for (const schema of [described.request, described.reply, ...described.rejections]) {
+          assert.notMatch(String(schema["description"] ?? ""), /not expressible/, what)
+        }
+        assert.strictEqual(described.rejections.length, protocol.get(type)!.rejections.length, what)
+      }
+    }
+  })
+
+  it.live("every agent describes itself with the schemas of its requests, replies and rejections", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: rosterTree() })
+      for (const agent of agents) {
+        const described = Protocol.codecs(Protocol.Describe).decodeReply(yield* system.injectAsk(agent.name, { type: "describe" }))
+        assert.isTrue(Exit.isSuccess(described), agent.name)
+        const description = (described as Exit.Success<typeof Description.Type>).value
+        assert.sameMembers(Object.keys(description.messages), [...agent.protocol.types], agent.name)
+        assert.strictEqual(description.universalRejections.length, 2)
+      }
+    }).pipe(Effect.scoped, Effect.provide(adapters)))
+
+  it.live("every reply and every refusal of every message type an agent handles decodes with its protocol's schemas", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: rosterTree() })
+      const replied = new Set<string>()
+      const refused = new Set<string>()
+      for (const agent of agents) {
+        const built = agent.protocol.messages.filter((m) => m.planned === undefined).map((m) => m.type)
+        const samples = SAMPLES[agent.name] ?? []
+        assert.sameMembers([...new Set(samples.map((s) => s.type as string))], built, `${agent.name}: a sample for every message it handles`)
+        for (const request of samples) {
+          const what = `${agent.name} ${JSON.stringify(request)}`
+          const message = agent.protocol.get(request.type as string)!
+          const codecs = Protocol.codecs(message)
+          const exit = yield* Effect.exit(system.injectAsk(agent.name, request, { timeoutMs: 20_000 }))
+          if (Exit.isSuccess(exit)) {
+            // What a client receives: the wire form, through JSON as the socket and D-Bus carry it.
+            const wire = wireOf(exit.value)
+            const decoded = codecs.decodeReply(wire)
+            assert.isTrue(Exit.isSuccess(decoded), `${what}: the reply decodes: ${Exit.isFailure(decoded) ? Protocol.failureText(decoded.cause) : ""}`)
+            const again = codecs.encodeReply((decoded as Exit.Success<unknown>).value)
+            assert.isTrue(Exit.isSuccess(again), what)
+            assert.deepStrictEqual(wireOf((again as Exit.Success<unknown>).value), wire, `${what}: the reply round-trips`)
+            replied.add(`${agent.name} ${message.type}`)
+            continue
+          }
+          const error = Cause.squash(exit.cause) as { _tag: string; message: string; rejection?: unknown }
+          assert.strictEqual(error._tag, "Rejected", `${what}: ${error.message}`)
+          const rejection = codecs.decodeRejection(wireOf(error.rejection))
+          assert.isTrue(Exit.isSuccess(rejection), `${what}: the rejection decodes`)
+          refused.add(`${agent.name} ${message.type} ${(rejection as Exit.Success<{ readonly _tag: string }, unknown>).value._tag}`)
+        }
+      }
+      const every = agents.flatMap((a) => a.protocol.messages.filter((m) => m.planned === undefined).map((m) => `${a.name} ${m.type}`))
+      // ECLIPSE 'report' is refused before its first check and answered after it, and so on: each message was seen answered.
+      assert.sameMembers([...replied], every, "every handled message type produced a real reply")
+      assert.includeMembers([...refused], [
+        "ORBIT add ScheduleExists",
+        "ORBIT add InvalidSchedule",
+        "ORBIT remove NoSuchSchedule",
+        "LATTICE health CommandExited",
+        "LATTICE schedule-scrub InvalidSchedule",
+        "NEURAL get NoSuchRecord",
+        "ECLIPSE report NoCheckYet",
+        "CIPHER encrypt VaultOutputExists",
+        "CIPHER encrypt BadRecipient",
+        "CIPHER decrypt NotAVaultFile",
+        "TENSOR decompress NoDefaultOutput",
+        "ARCHITECT recommend NotAWholeDisk",
+        "ATLAS usage PathOrDataset",
+        "ATLAS usage NoSuchDataset",
+        "QUANTUM export KeyNotFound",
+        "ORACLE assess SmartUnreadable"
+      ])
+      assert.strictEqual(system.summary().running, 40, "no agent crashed")
+    }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))
+})
