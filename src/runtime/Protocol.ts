@@ -167,6 +167,8 @@ export const make = <const Messages extends ReadonlyArray<AnyMessage>>(agent: st
 // ---- codecs -------------------------------------------------------------------------
 
 export interface Codecs {
+  /** The request has no fields besides `type` (ping, status, list…): `{type}` alone needs no decoding. */
+  readonly fieldless: boolean
   /** Checks a request as it arrives; fields the schema does not know are refused. */
   readonly decodeRequest: (input: unknown) => Exit.Exit<unknown, Schema.SchemaError>
   /** Checks a reply the agent produced and gives its wire form. */
@@ -194,6 +196,7 @@ export const codecs = (m: AnyMessage): Codecs => {
     const encodeRejection = Schema.encodeUnknownExit(rejection)
     const decodeRejection = Schema.decodeUnknownExit(rejection)
     found = {
+      fieldless: Object.keys(m.request.fields).length === 1,
       decodeRequest: (input) => decodeRequest(input, strict),
       encodeReply: (value) => encodeReply(value),
       decodeReply: (value) => decodeReply(value),

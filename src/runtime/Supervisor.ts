@@ -3,8 +3,11 @@
  *
  * A supervisor is a fiber that starts its children in order (each must report
  * ready before the next starts), watches their exits, and restarts them per
- * strategy (one_for_one, one_for_all, rest_for_one) and restart type
- * (permanent, transient, temporary). More than MaxR restarts within MaxT
+ * strategy (one_for_one, one_for_all, rest_for_one) and restart type, as OTP
+ * does: a permanent child is restarted whatever ended it; a transient one only
+ * when it failed; a temporary one never — not even when a sibling's failure
+ * stops it under one_for_all or rest_for_one. A child that is not restarted
+ * triggers no restart of its siblings. More than MaxR restarts within MaxT
  * makes it stop every child in reverse order and fail with IntensityExceeded,
  * which its own parent sees as a failing child: escalation. Consecutive
  * restarts of a child back off exponentially with jitter; the count resets
@@ -262,9 +265,17 @@ export const runSupervisor = <R>(
           : spec.strategy === "one_for_all"
           ? children.map((_, i) => i)
           : children.map((_, i) => i).filter((i) => i >= index)
-        // Siblings restarted along with the failed child stop in reverse order first.
+        // Siblings restarted along with the failed child stop in reverse order first. As in OTP's
+        // terminate_children, a temporary sibling stopped this way is gone for good: it is never
+        // restarted, whoever failed. Transient and permanent siblings start again with the group.
         for (const i of [...affected].reverse()) {
-          if (i !== index) yield* stopChild(i, now, "restart")
+          if (i === index) continue
+          const sibling = children[i]!
+          if (sibling.removed) continue
+          if (sibling.spec.restart === "temporary") {
+            yield* stopChild(i, now, "shutdown")
+            sibling.removed = true
+          } else yield* stopChild(i, now, "restart")
         }
         yield* scheduleRestart(affected.filter((i) => !children[i]!.removed && !children[i]!.held), delayMs)
       })

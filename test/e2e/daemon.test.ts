@@ -25,6 +25,10 @@ describe("a running daemon", () => {
     expect(table.code).toBe(0)
     expect(table.stdout.split("\n")[1]).toMatch(/^OMNISCIENT\s+running/)
     expect(table.stdout).toMatch(/├─ tier-1/)
+    // Which agents do real work is visible at a glance.
+    expect(table.stdout).toMatch(/├─ APEX\s+1\s+planned\s+running/)
+    expect(table.stdout).toMatch(/├─ CORE\s+2\s+running/)
+    expect(table.stdout).toMatch(/├─ ATLAS\s+2\s+partial\s+running/)
     const json = await on(["agents", "--json"])
     const tree = JSON.parse(json.stdout)
     const agents: Array<string> = []
@@ -41,6 +45,23 @@ describe("a running daemon", () => {
     const facts = JSON.parse(result.stdout)
     expect(facts.hostname).toBe(hostname())
     expect(facts.cpu.count).toBeGreaterThan(0)
+  })
+
+  it("a refusal names the agent, the message and the reason; --json carries the typed rejection", async () => {
+    const refused = await on(["ask", "ORBIT", '{"type":"remove","name":"nope"}'])
+    expect(refused.code).toBe(4)
+    expect(refused.stderr).toBe("sigmavault: ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check\n")
+    const json = await on(["ask", "ORBIT", '{"type":"remove","name":"nope"}', "--json"])
+    expect(JSON.parse(json.stdout).error).toEqual({
+      code: "Rejected",
+      message: "ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check",
+      detail: {
+        agent: "ORBIT",
+        messageType: "remove",
+        reason: "no schedule named 'nope'; schedules: eclipse-self-check",
+        rejection: { _tag: "NoSuchSchedule", name: "nope", known: ["eclipse-self-check"] }
+      }
+    })
   })
 
   it("SYNAPSE reports the control socket and its connections", async () => {

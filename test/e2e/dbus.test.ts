@@ -31,9 +31,17 @@ describe("the daemon on D-Bus", () => {
     bus?.stop()
   })
 
-  it("ListAgents lists the 40 agents; Ask CORE answers this machine's facts", async () => {
+  it("ListAgents lists the 40 agents, planned ones marked; GetStatus counts them; Ask CORE answers this machine's facts", async () => {
     const [listed] = await busctlCall(bus.address, "ListAgents", "")
-    expect(JSON.parse(listed as string)).toHaveLength(40)
+    const rows = listed as Array<[string, string, string]>
+    expect(rows).toHaveLength(40)
+    expect(rows.find((row) => row[0] === "CORE")?.[2]).toBe("ready")
+    expect(rows.find((row) => row[0] === "APEX")?.[2]).toBe("planned")
+    const [status] = await busctlCall(bus.address, "GetStatus", "")
+    const summary = status as Record<string, { data: unknown }>
+    expect(summary.agents?.data).toBe(40)
+    expect(summary.planned?.data).toBe(rows.filter((row) => row[2] === "planned").length)
+    expect(String(summary.version?.data)).toMatch(/^\d+\.\d+\.\d+ \(/)
     const [facts] = await busctlCall(bus.address, "Ask", "ssu", "CORE", `{"type":"facts"}`, "5000")
     expect(JSON.parse(facts as string).cpu.count).toBeGreaterThan(0)
   })
@@ -61,6 +69,10 @@ describe("the daemon on D-Bus", () => {
       .toBe("org.sigmavault.Error.UnknownAgent")
     expect(gdbusError(await gdbusCall(bus.address, RUNTIME, "org.sigmavault.Runtime1.Tell", "CORE", `{nope`))?.name)
       .toBe("org.sigmavault.Error.InvalidMessage")
+    // An agent's typed rejection is named after its tag; the text says what a person can do.
+    const planned = gdbusError(await gdbusCall(bus.address, RUNTIME, "org.sigmavault.Runtime1.Ask", "APEX", `{"type":"plans"}`, "0"))
+    expect(planned?.name).toBe("org.sigmavault.Rejected.NotBuiltYet")
+    expect(planned?.text).toMatch(/^APEX 'plans': not built yet: /)
     const wrong = await run("busctl", [`--address=${bus.address}`, "call", "org.sigmavault.Runtime", RUNTIME, "org.sigmavault.Runtime1", "Ask", "s", "CORE"])
     expect(wrong.code).not.toBe(0)
     expect((await cli(["status", "--socket", daemon.socket])).code).toBe(0)

@@ -24,7 +24,10 @@ export const makeValidator = (agent: string, protocol: Protocol.AnyProtocol): Me
       if (message === undefined) {
         return invalid(`unknown message type '${type}'; ${agent} accepts: ${protocol.types.join(", ")}`)
       }
-      const decoded = Protocol.codecs(message).decodeRequest(input)
+      const codecs = Protocol.codecs(message)
+      // Most traffic (ping, status, list…) is a bare {type}: nothing to decode.
+      if (codecs.fieldless && Object.keys(input).length === 1) return Exit.succeed({ type })
+      const decoded = codecs.decodeRequest(input)
       if (Exit.isSuccess(decoded)) return Exit.succeed(decoded.value as AgentMessage)
       return invalid(`'${type}': ${Protocol.failureText(decoded.cause)}`)
     }
