@@ -8,6 +8,7 @@
 import { statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { Effect, Exit, Result } from "effect"
+import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
 import { decryptFile, encryptFile } from "../vault/Vault.ts"
@@ -91,7 +92,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
   const refused = refuseTerminal(output, "ciphertext")
   if (refused !== undefined) return refused
   const progress = progressReporter("encrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(encryptFile(input, output, recipients, { onProgress: progress.report, blocking: true }))
+  const result = await runFileCommand(encryptFile(input, output, recipients, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
@@ -124,7 +125,7 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   const identities = await identitiesOf(files, env)
   if (typeof identities === "string") return fail(identities)
   const progress = progressReporter("decrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(decryptFile(input, output, identities, { onProgress: progress.report, blocking: true }))
+  const result = await runFileCommand(decryptFile(input, output, identities, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }

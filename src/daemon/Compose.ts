@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
+import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -33,6 +34,7 @@ const liveAdapters = (
   notifySocket: string | undefined
 ) =>
   Layer.mergeAll(
+    FilesLive.layer,
     SystemFactsLive.layer,
     ProcStatsLive.layer,
     StateStoreLive.layer(stateDir),

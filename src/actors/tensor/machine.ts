@@ -4,6 +4,7 @@
  * progress on the event stream and a short history of jobs.
  */
 import { Clock, Effect } from "effect"
+import { Files } from "../../adapters/fs/Files.ts"
 import { compressFile, decompressFile } from "../../compress/Compress.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { plannedCapability } from "../shared/planned.ts"
@@ -40,6 +41,7 @@ interface Job {
 
 export const tensorMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
+  const files = yield* Files
   const history: Array<Job> = []
 
   const progressOf = (job: string) => {
@@ -78,14 +80,16 @@ export const tensorMachine = Effect.gen(function*() {
                 onProgress
               }),
               (result) => ({ output, ...result })
-            ))
+            ).pipe(Effect.provideService(Files, files)))
         }
         case "decompress": {
           const output = message.output ??
             (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
           if (output === undefined) return Effect.fail(new Error(`${message.input} does not end in ${SUFFIX}: give "output"`))
           return asJob(`decompress ${message.input}`, (onProgress) =>
-            Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })))
+            Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })).pipe(
+              Effect.provideService(Files, files)
+            ))
         }
         case "jobs":
           return Effect.succeed([...history].reverse())

@@ -5,9 +5,9 @@
  * the libraries.
  */
 import { fstatSync } from "node:fs"
-import { Effect, Result } from "effect"
-import { type FileError, fileErrorFrom, type Writer } from "./Files.ts"
-import { writeAllSync } from "./FilesLive.ts"
+import { Effect, type Exit, Result } from "effect"
+import { type FileError, fileErrorFrom, type Files, type Writer } from "./Files.ts"
+import { layerBlocking, writeAllSync } from "./FilesLive.ts"
 
 export const STANDARD_INPUT = "standard input"
 export const STANDARD_OUTPUT = "standard output"
@@ -45,3 +45,13 @@ export const guardStdout = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
     () => Effect.sync(() => process.stdout.off("error", ignore))
   )
 }
+
+/** What a command hands a library for "-": its standard input, and its standard output with blocking writes where safe. */
+export const commandStreams = (): { readonly stdin: AsyncIterable<Uint8Array>; readonly stdout: Writer } => ({
+  stdin: standardInput(),
+  stdout: standardOutput({ blocking: true })
+})
+
+/** Runs the work of a file command: blocking Files (the command has nothing else to do), stdout guarded. */
+export const runFileCommand = <A, E>(effect: Effect.Effect<A, E, Files>): Promise<Exit.Exit<A, E>> =>
+  Effect.runPromiseExit(guardStdout(effect).pipe(Effect.provide(layerBlocking)))
