@@ -34,12 +34,14 @@ const liveAdapters = (
   notifySocket: string | undefined
 ) =>
   Layer.mergeAll(
-    FilesLive.layer,
+    // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
+    Layer.mergeAll(
+      StateStoreLive.layer(stateDir),
+      MemoryLive(join(stateDir, "memory")),
+      Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
+    ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,
     ProcStatsLive.layer,
-    StateStoreLive.layer(stateDir),
-    MemoryLive(join(stateDir, "memory")),
-    Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir))),
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),
