@@ -102,7 +102,7 @@ const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<Rea
   const keys: Array<Uint8Array> = []
   let passphrase: string | undefined
   for (const file of files) {
-    const info = await Effect.runPromiseExit(readSecretKeyFileInfo(file))
+    const info = await runFileCommand(readSecretKeyFileInfo(file))
     if (Exit.isFailure(info)) return messageOf(info)
     if (info.value.kind !== "x-wing") return `${file} is a ${info.value.kind} key, not an encryption (x-wing) key`
     if (info.value.sealed && passphrase === undefined) {
@@ -110,7 +110,7 @@ const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<Rea
       if (asked instanceof Error) return asked.message
       passphrase = asked
     }
-    const key = await Effect.runPromiseExit(readSecretKeyFile(file, passphrase))
+    const key = await runFileCommand(readSecretKeyFile(file, passphrase))
     if (Exit.isFailure(key)) return messageOf(key)
     keys.push(key.value.secretKey)
   }

@@ -1,16 +1,5 @@
 import { Schema } from "effect"
-
-/** The filesystem refused, or the ledger cannot be used any more (closed, a failed write not undone). */
-export class LedgerIoError extends Schema.TaggedError<LedgerIoError>()("LedgerIoError", {
-  /** What was being done, e.g. "append to audit ledger". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
+import type { FileError } from "../adapters/fs/Files.ts"
 
 /**
  * A line before the end of the ledger is not the entry the chain expects
@@ -54,4 +43,5 @@ export class LedgerInvalidEntry extends Schema.TaggedError<LedgerInvalidEntry>()
   }
 }
 
-export type LedgerError = LedgerIoError | LedgerCorrupt | LedgerSignError | LedgerInvalidEntry
+/** The filesystem refused, or the ledger cannot be used any more (closed, a failed write not undone): a FileError. */
+export type LedgerError = FileError | LedgerCorrupt | LedgerSignError | LedgerInvalidEntry
