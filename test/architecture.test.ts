@@ -1,12 +1,13 @@
 /**
  * The layering of STYLE.md, enforced: agents never import each other and reach
  * the OS only through adapter ports (never a live adapter, never node: I/O
- * modules); the runtime knows nothing of agents or adapters; nothing spawns
- * through a shell.
+ * modules, neither directly nor through a library they import); the runtime
+ * knows nothing of agents or adapters; nothing spawns through a shell.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative, sep } from "node:path"
 import { describe, expect, it } from "vitest"
+import { chainTo, closureOf } from "./support/imports.ts"
 
 const root = join(import.meta.dirname, "..")
 const filesUnder = (dir: string): Array<string> =>
@@ -45,6 +46,25 @@ describe("architecture", () => {
         .map((spec) => `${relative(root, file)} -> ${spec}`)
     )
     expect(offenders).toEqual([])
+  })
+
+  it("nothing an agent loads, however indirectly, is a live adapter or a node: I/O module", () => {
+    const offenders = new Set<string>()
+    for (const file of actorFiles) {
+      const closure = closureOf(root, relative(root, file).split(sep).join("/"))
+      for (const module of closure.keys()) {
+        if (OS_MODULES.test(module) || /Live\.ts$/.test(module)) offenders.add(chainTo(closure, module))
+      }
+    }
+    expect([...offenders].sort()).toEqual([])
+  })
+
+  it("the transitive check sees through libraries: a chain to node:fs is found and named", () => {
+    const closure = closureOf(root, "src/adapters/fs/FilesLive.ts")
+    expect(chainTo(closure, "node:fs")).toBe("src/adapters/fs/FilesLive.ts -> node:fs")
+    expect(chainTo(closureOf(root, "src/adapters/fs/StdioLive.ts"), "node:fs/promises")).toBe(
+      "src/adapters/fs/StdioLive.ts -> src/adapters/fs/FilesLive.ts -> node:fs/promises"
+    )
   })
 
   it("the runtime imports neither agents nor adapters", () => {
