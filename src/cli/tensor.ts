@@ -5,7 +5,7 @@
  * progress on stderr when stderr is a terminal.
  */
 import { statSync } from "node:fs"
-import { Effect, Exit, Result } from "effect"
+import { Exit, Result } from "effect"
 import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { type Codec, compressFile, decompressFile, isCodec } from "../compress/Compress.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"

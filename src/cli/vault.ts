@@ -7,7 +7,7 @@
  */
 import { statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
-import { Effect, Exit, Result } from "effect"
+import { Exit, Result } from "effect"
 import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"

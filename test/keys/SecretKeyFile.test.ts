@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { generateKeyPair, generateSigningKeyPair } from "../../src/keys/KeyPair.ts"

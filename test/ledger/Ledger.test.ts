@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect, Exit, Option } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { type Ledger, openLedger, type Signer, tailLedger, verifyLedger } from "../../src/ledger/index.ts"

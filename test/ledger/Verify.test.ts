@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js"
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { describeReport, openLedger, verifyLedger } from "../../src/ledger/index.ts"
