@@ -5,8 +5,8 @@
  */
 import { Effect, Exit } from "effect"
 import { runFileCommand } from "../adapters/fs/StdioLive.ts"
-import { compressionCodec } from "../store/CompressCodec.ts"
-import * as Repository from "../store/Repository.ts"
+import { compressionCodec } from "../chunkstore/CompressCodec.ts"
+import * as Repository from "../chunkstore/Repository.ts"
 import { EXIT, flag, hasFlag, type Parsed } from "./args.ts"
 import { fail, messageOf } from "./tensor.ts"
 

@@ -3,10 +3,10 @@ import * as path from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
-import { chunkIdOf } from "../../src/store/ChunkId.ts"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { defaultCodec, makeZlibCodec, sampledEntropy } from "../../src/store/Codec.ts"
-import { ChunkIndex, decodeIndex, encodeIndex } from "../../src/store/Index.ts"
+import { chunkIdOf } from "../../src/chunkstore/ChunkId.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { defaultCodec, makeZlibCodec, sampledEntropy } from "../../src/chunkstore/Codec.ts"
+import { ChunkIndex, decodeIndex, encodeIndex } from "../../src/chunkstore/Index.ts"
 import {
   decodeChunkHeader,
   encodeChunkHeader,
@@ -17,7 +17,7 @@ import {
   readPack,
   readPackTrailer,
   scanRecords
-} from "../../src/store/Packs.ts"
+} from "../../src/chunkstore/Packs.ts"
 import { randomData, tempDir, textData } from "./support.ts"
 
 const key = randomData("pack-test-key", 32)

@@ -4,9 +4,9 @@ import * as path from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Exit, Result } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { decodeIndex } from "../../src/store/Index.ts"
-import * as Repository from "../../src/store/Repository.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { decodeIndex } from "../../src/chunkstore/Index.ts"
+import * as Repository from "../../src/chunkstore/Repository.ts"
 import { FIXED_TIME, listFiles, observeTree, randomData, smallStore, textData, type TreeSpec, writeTree } from "./support.ts"
 
 const ticking = () => {

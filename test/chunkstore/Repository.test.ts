@@ -6,11 +6,11 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as fc from "fast-check"
-import * as Repository from "../../src/store/Repository.ts"
-import type { RepoCipher, SealedKind } from "../../src/store/Cipher.ts"
-import { type TreeEntry, writeSnapshot } from "../../src/store/Snapshots.ts"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { makeZlibCodec } from "../../src/store/Codec.ts"
+import * as Repository from "../../src/chunkstore/Repository.ts"
+import type { RepoCipher, SealedKind } from "../../src/chunkstore/Cipher.ts"
+import { type TreeEntry, writeSnapshot } from "../../src/chunkstore/Snapshots.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { makeZlibCodec } from "../../src/chunkstore/Codec.ts"
 import {
   FIXED_TIME,
   listFiles,
