@@ -24,7 +24,7 @@ import { type ChunkIndex, loadIndex, writeIndex } from "./Index.ts"
 import { removeStaleTemps, toHex } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
-import { type ChunkHeader, openPackWriter, type PackWriter } from "./Packs.ts"
+import { type ChunkHeader, openPackWriterScope, type PackWriter } from "./Packs.ts"
 import { type FileEntry, listSnapshotIds, readSnapshot, type Snapshot, type TreeEntry, writeSnapshot } from "./Snapshots.ts"
 
 /** Reported once when the scan has found every file ("scan"), then after every chunk ("store"). */
@@ -268,15 +268,8 @@ const addLocked = (
     })
 
     const writer = Effect.gen(function*() {
-      if (open !== undefined) return open.writer
-      const scope = yield* Scope.make()
-      const created = yield* openPackWriter(packsDir, repo.cipher).pipe(
-        Scope.provide(scope),
-        Effect.provideService(Files, disk),
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      open = { writer: created, scope }
-      return created
+      open ??= yield* openPackWriterScope(packsDir, repo.cipher).pipe(Effect.provideService(Files, disk))
+      return open.writer
     })
 
     const appendChunk = (chunk: Omit<ChunkHeader, "storedLength">, stored: Uint8Array) =>

@@ -27,7 +27,7 @@ import { fromHex, removeFile, removeStaleTemps, syncDir } from "./internal/fs.ts
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
 import {
-  openPackWriter,
+  openPackWriterScope,
   openRecord,
   type PackEntry,
   type PackFile,
@@ -138,15 +138,8 @@ const gcLocked = (repo: Repo, options: GcOptions): Effect.Effect<GcResult, RepoC
       yield* Scope.close(scope, Exit.void)
     })
     const writer = Effect.gen(function*() {
-      if (open !== undefined) return open.writer
-      const scope = yield* Scope.make()
-      const created = yield* openPackWriter(packsDir, repo.cipher).pipe(
-        Scope.provide(scope),
-        Effect.provideService(Files, disk),
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      open = { writer: created, scope }
-      return created
+      open ??= yield* openPackWriterScope(packsDir, repo.cipher).pipe(Effect.provideService(Files, disk))
+      return open.writer
     })
     const copyLive = Effect.gen(function*() {
       for (const pack of rewrite) {

@@ -238,6 +238,20 @@ export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Eff
     }
   })
 
+/**
+ * A pack writer with a scope of its own, for a caller that writes packs one
+ * after another: close the scope after `finish`, or to drop an unfinished pack.
+ */
+export const openPackWriterScope = (
+  packsDir: string,
+  cipher: RepoCipher
+): Effect.Effect<{ readonly writer: PackWriter; readonly scope: Scope.Closeable }, FileError, Files> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const writer = yield* openPackWriter(packsDir, cipher).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+    return { writer, scope }
+  })
+
 /** The entries a pack's trailer lists, checked against the pack's size; or why they cannot be trusted. */
 export const parseTrailer = (
   footerAndTrailer: Uint8Array,
