@@ -167,7 +167,9 @@ export interface CommitOptions {
 /**
  * A file being written under a temporary name. It appears at its path only by
  * `commit` (fsync, rename, directory fsync); if the scope closes first, the
- * temporary file is removed and the path is left as it was.
+ * temporary file is removed and the path is left as it was. A commit whose
+ * directory fsync fails has put the file in place but fails: it may not
+ * survive a crash.
  */
 export interface AtomicOutput {
   readonly path: string
@@ -263,11 +265,12 @@ export interface FilesShape {
   readonly symlink: (target: string, path: string) => Effect.Effect<void, FileError>
   readonly readLink: (path: string) => Effect.Effect<string, FileError>
   /**
-   * Walks the tree under the directory `root` depth first, one directory at a
-   * time (never recursion, so depth cannot blow the stack), with lstat: never
-   * following symbolic links, staying on the root's filesystem unless told
-   * otherwise, and telling which entries are further names of a file already
-   * seen. The visitor bounds it. Fails only when the root cannot be walked.
+   * Walks the tree under the directory `root` depth first, in the order each
+   * directory lists its entries, one directory at a time (never recursion, so
+   * depth cannot blow the stack), with lstat: never following symbolic links,
+   * staying on the root's filesystem unless told otherwise, and telling which
+   * entries are further names of a file already seen. The visitor bounds it.
+   * Fails only when the root cannot be walked.
    */
   readonly walk: (root: string, visitor: WalkVisitor, options?: WalkOptions) => Effect.Effect<void, FileError>
 }
