@@ -6,6 +6,7 @@ import { Cause, Effect, Exit, Option } from "effect"
 import * as fc from "fast-check"
 import type { Files } from "../../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../../src/adapters/fs/FilesLive.ts"
+import * as FilesTest from "../../../src/adapters/fs/FilesTest.ts"
 import { crc32, toHex } from "../../../src/memory/persist/Crc32.ts"
 import { openJournal, openJournalScoped, repairTornTail, replayJournal } from "../../../src/memory/persist/Journal.ts"
 
@@ -299,4 +300,24 @@ layer(FilesLive.layer)("Journal corruption", (it) => {
       assert.strictEqual(error._tag, "FileError")
       assert.include(error.message, "it is a directory")
     }).pipe(Effect.scoped))
+})
+
+describe("Journal on a full disk (the in-memory Files)", () => {
+  it.effect("an append that fails part way is cut back: the next append follows a whole line, and a crash keeps both", () => {
+    const disk = FilesTest.make()
+    const file = "/var/lib/sigmavault/memory/notes.journal"
+    return Effect.gen(function*() {
+      yield* disk.service.makeDirectory("/var/lib/sigmavault/memory", { recursive: true })
+      const journal = yield* openJournalScoped(file)
+      yield* journal.append(upserts(1, 1))
+      disk.setFreeSpace(10)
+      const full = yield* Effect.flip(journal.append(upserts(2, 1)))
+      assert.deepStrictEqual([full._tag, full.reason], ["FileError", "NoSpace"])
+      disk.setFreeSpace(undefined)
+      yield* journal.append(upserts(3, 1))
+      assert.deepStrictEqual((yield* replayJournal(file)).records, [...upserts(1, 1), ...upserts(3, 1)])
+      disk.crash()
+      assert.deepStrictEqual(yield* replayJournal(file), { records: [...upserts(1, 1), ...upserts(3, 1)], tornTail: Option.none() })
+    }).pipe(Effect.scoped, Effect.provide(disk.layer))
+  })
 })
