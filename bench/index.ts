@@ -14,7 +14,7 @@ import { minhash } from "./memory/minhash.bench.ts"
 import { hnsw } from "./memory/hnsw.bench.ts"
 import { kem, vault } from "./vault/vault.bench.ts"
 import { compress } from "./compress/compress.bench.ts"
-import { store } from "./store/store.bench.ts"
+import { store } from "./chunkstore/store.bench.ts"
 import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
 

@@ -2,9 +2,10 @@
  * The layering of STYLE.md and docs/architecture.md, enforced on the import
  * graph of src/ (type-only imports count: they tie modules together as much):
  * no import cycles anywhere; agents never import each other except for their
- * protocols (messages.ts); a protocol loads no machine, no OS module and no
- * native code; the runtime knows nothing of agents or adapters; nothing
- * spawns through a shell.
+ * protocols (messages.ts), and reach the OS only through adapter ports (never
+ * a live adapter or a node: I/O module, neither directly nor through a library
+ * they import); a protocol loads no machine, no OS module and no native code;
+ * the runtime knows nothing of agents or adapters; nothing spawns through a shell.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, normalize, relative, sep } from "node:path"
@@ -138,6 +139,22 @@ describe("architecture", () => {
       ).map(([, path]) => path.join(" -> "))
     )
     expect(offenders).toEqual([])
+  })
+
+  it("nothing an agent loads, however indirectly, is a live adapter or a node: I/O module", () => {
+    const offenders = srcFiles.filter((f) => agentOf(f) !== undefined || f === "src/actors/roster.ts").flatMap((file) =>
+      [...closure(file)].filter(([m]) => OS_MODULES.test(m) || /Live\.ts$/.test(m)).map(([, path]) => path.join(" -> "))
+    )
+    expect([...new Set(offenders)].sort()).toEqual([])
+  })
+
+  it("the transitive check sees through libraries: a chain to node:fs is found and named", () => {
+    expect(closure("src/adapters/fs/FilesLive.ts").get("node:fs")).toEqual(["src/adapters/fs/FilesLive.ts", "node:fs"])
+    expect(closure("src/adapters/fs/StdioLive.ts").get("node:fs/promises")).toEqual([
+      "src/adapters/fs/StdioLive.ts",
+      "src/adapters/fs/FilesLive.ts",
+      "node:fs/promises"
+    ])
   })
 
   it("agents never import a live adapter", () => {

@@ -27,6 +27,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
 import { Effect } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as Compress from "../../src/compress/Compress.ts"
 import { benchBinary, removeDir } from "../socket/processes.ts"
 import { now, round } from "../support.ts"
@@ -231,7 +232,7 @@ const oursInProcess = async (corpus: Corpus, outDir: string): Promise<Measured &
   const c0 = process.cpuUsage()
   const t0 = now()
   for (const file of corpus.files) {
-    const result = await Effect.runPromise(Compress.compressFile(file, join(outDir, `${file.split("/").at(-1)}.svz`), { blocking: true }))
+    const result = await Effect.runPromise(Compress.compressFile(file, join(outDir, `${file.split("/").at(-1)}.svz`)).pipe(Effect.provide(FilesLive.layerBlocking)))
     compressedBytes += result.compressedBytes
     const key = `${result.strategy.rule}:${result.strategy.codec}${result.strategy.codec === "store" ? "" : `-${result.strategy.level}`}`
     strategies[key] = (strategies[key] ?? 0) + 1
@@ -245,7 +246,7 @@ const oursDecompress = async (corpus: Corpus, packedDir: string, outDir: string)
   const t0 = now()
   for (const file of corpus.files) {
     const name = file.split("/").at(-1)!
-    await Effect.runPromise(Compress.decompressFile(join(packedDir, `${name}.svz`), join(outDir, name), { blocking: true }))
+    await Effect.runPromise(Compress.decompressFile(join(packedDir, `${name}.svz`), join(outDir, name)).pipe(Effect.provide(FilesLive.layerBlocking)))
   }
   return (now() - t0) / 1000
 }

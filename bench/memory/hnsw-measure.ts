@@ -10,9 +10,10 @@
  * Centres are N(0, I); a vector is a random centre plus `spread` * N(0, I);
  * queries are fresh draws from the same mixture, never indexed vectors.
  */
-import { loadavg } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { Result } from "effect"
 import { HnswIndex, type Space } from "../../src/memory/Hnsw.ts"
+import { scratchFileIn } from "../../src/memory/internal/scratch.ts"
 import { collectGarbage, now, round, runtimeName } from "../support.ts"
 
 export interface HnswBenchConfig {
@@ -201,7 +202,7 @@ export const measureHnsw = (config: HnswBenchConfig) => {
   const buildMs = now() - t
   if (index.size !== config.vectors) throw new Error(`the index holds ${index.size} vectors, expected ${config.vectors}`)
   const rssAfter = rssMB()
-  const serializedBytes = unwrap(index.toBytes(), "toBytes").byteLength
+  const serializedBytes = unwrap(index.toBytes(scratchFileIn(tmpdir())), "toBytes").byteLength
 
   const queryRows = Array.from({ length: config.queries }, (_, q) => data.queries.subarray(q * d, (q + 1) * d))
   const searches = config.efs.map((ef) => {

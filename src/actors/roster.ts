@@ -16,6 +16,7 @@
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
+import type { Files } from "../adapters/fs/Files.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
 import type { Keyring } from "../keys/Keyring.ts"
@@ -71,6 +72,7 @@ import { vertexAgent } from "./vertex/index.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
+  | Files
   | SystemFacts
   | ProcStats
   | StateStore

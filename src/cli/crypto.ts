@@ -6,6 +6,7 @@
  */
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
+import { runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { keyringDirectory, signingPublicKeysIn } from "../keys/KeyringFiles.ts"
 import { generateKeyPair } from "../keys/KeyPair.ts"
 import { encodePublicKey } from "../keys/PublicKey.ts"
@@ -35,7 +36,7 @@ const keygen = async (parsed: Parsed, env: Env): Promise<number> => {
     )
   }
   const pair = generateKeyPair()
-  const written = await Effect.runPromiseExit(writeSecretKeyFile(output, {
+  const written = await runFileCommand(writeSecretKeyFile(output, {
     secretKey: pair.secretKey,
     protection: passphrase === undefined ? { unsealed: true } : { passphrase }
   }))
@@ -53,7 +54,7 @@ const audit = async (parsed: Parsed, env: Env): Promise<number> => {
   const ledgerDir = join(stateDir, "ledger")
   const json = hasFlag(parsed, "--json")
   if (action === "verify") {
-    const report = await Effect.runPromiseExit(Effect.gen(function*() {
+    const report = await runFileCommand(Effect.gen(function*() {
       const keys = yield* signingPublicKeysIn(keyringDirectory(stateDir))
       return yield* verifyLedger(ledgerDir, (id) => keys.get(id))
     }))
@@ -64,7 +65,7 @@ const audit = async (parsed: Parsed, env: Env): Promise<number> => {
   if (action === "tail") {
     const lines = integerFlag(parsed, "--lines", 1, 100_000)
     if (!lines.ok) return fail(lines.message, EXIT.usage)
-    const entries = await Effect.runPromiseExit(tailLedger(ledgerDir, lines.value ?? 20))
+    const entries = await runFileCommand(tailLedger(ledgerDir, lines.value ?? 20))
     if (Exit.isFailure(entries)) return fail(failureOf(entries))
     for (const entry of entries.value) {
       out(json

@@ -4,8 +4,9 @@
  * same content-based strategy as `compress`.
  */
 import { Effect, Exit } from "effect"
-import { compressionCodec } from "../store/CompressCodec.ts"
-import * as Repository from "../store/Repository.ts"
+import { runFileCommand } from "../adapters/fs/StdioLive.ts"
+import { compressionCodec } from "../chunkstore/CompressCodec.ts"
+import * as Repository from "../chunkstore/Repository.ts"
 import { EXIT, flag, hasFlag, type Parsed } from "./args.ts"
 import { fail, failureOf as messageOf, out } from "./output.ts"
 
@@ -59,12 +60,12 @@ export const runStoreCommand = async (parsed: Parsed, env: Env): Promise<number>
   const codec = compressionCodec()
 
   if (action === "init") {
-    const made = await Effect.runPromiseExit(Repository.init(repo, { codec }))
+    const made = await runFileCommand(Repository.init(repo, { codec }))
     if (Exit.isFailure(made)) return fail(messageOf(made))
     out(json ? JSON.stringify(made.value.info) + "\n" : `created store ${made.value.info.id} in ${repo}\n`)
     return EXIT.ok
   }
-  const opened = await Effect.runPromiseExit(Repository.open(repo, { codec }))
+  const opened = await runFileCommand(Repository.open(repo, { codec }))
   if (Exit.isFailure(opened)) return fail(messageOf(opened))
   const store = opened.value
 

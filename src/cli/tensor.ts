@@ -5,7 +5,8 @@
  * progress on stderr when stderr is a terminal.
  */
 import { statSync } from "node:fs"
-import { Effect, Exit, Result } from "effect"
+import { Exit, Result } from "effect"
+import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { type Codec, compressFile, decompressFile, isCodec } from "../compress/Compress.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"
 import { fail, failureOf as messageOf } from "./output.ts"
@@ -45,11 +46,11 @@ const compress = async (parsed: Parsed): Promise<number> => {
   if (!level.ok) return fail(level.message, EXIT.usage)
   if (output === "-" && process.stdout.isTTY) return fail("refusing to write compressed data to a terminal; use -o FILE or redirect stdout", EXIT.usage)
   const progress = progressReporter("compressing", input)
-  const result = await Effect.runPromiseExit(compressFile(input, output, {
+  const result = await runFileCommand(compressFile(input, output, {
     ...(codecName === undefined ? {} : { codec: codecName as Codec }),
     ...(level.value === undefined ? {} : { level: level.value }),
     onProgress: progress.report,
-    blocking: true
+    ...commandStreams()
   }))
   progress.done()
   if (Exit.isFailure(result)) return fail(messageOf(result))
@@ -71,7 +72,7 @@ const decompress = async (parsed: Parsed): Promise<number> => {
     (input === "-" ? "-" : input.endsWith(SUFFIX) ? input.slice(0, -SUFFIX.length) : undefined)
   if (output === undefined) return fail(`${input} does not end in ${SUFFIX}: say where to write with -o OUT`, EXIT.usage)
   const progress = progressReporter("decompressing", input)
-  const result = await Effect.runPromiseExit(decompressFile(input, output, { onProgress: progress.report, blocking: true }))
+  const result = await runFileCommand(decompressFile(input, output, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }

@@ -7,7 +7,8 @@
  */
 import { statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
-import { Effect, Exit, Result } from "effect"
+import { Exit, Result } from "effect"
+import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
 import { decryptFile, encryptFile } from "../vault/Vault.ts"
@@ -91,7 +92,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
   const refused = refuseTerminal(output, "ciphertext")
   if (refused !== undefined) return refused
   const progress = progressReporter("encrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(encryptFile(input, output, recipients, { onProgress: progress.report, blocking: true }))
+  const result = await runFileCommand(encryptFile(input, output, recipients, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
@@ -101,7 +102,7 @@ const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<Rea
   const keys: Array<Uint8Array> = []
   let passphrase: string | undefined
   for (const file of files) {
-    const info = await Effect.runPromiseExit(readSecretKeyFileInfo(file))
+    const info = await runFileCommand(readSecretKeyFileInfo(file))
     if (Exit.isFailure(info)) return messageOf(info)
     if (info.value.kind !== "x-wing") return `${file} is a ${info.value.kind} key, not an encryption (x-wing) key`
     if (info.value.sealed && passphrase === undefined) {
@@ -109,7 +110,7 @@ const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<Rea
       if (asked instanceof Error) return asked.message
       passphrase = asked
     }
-    const key = await Effect.runPromiseExit(readSecretKeyFile(file, passphrase))
+    const key = await runFileCommand(readSecretKeyFile(file, passphrase))
     if (Exit.isFailure(key)) return messageOf(key)
     keys.push(key.value.secretKey)
   }
@@ -124,7 +125,7 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   const identities = await identitiesOf(files, env)
   if (typeof identities === "string") return fail(identities)
   const progress = progressReporter("decrypting", sizeOf(input))
-  const result = await Effect.runPromiseExit(decryptFile(input, output, identities, { onProgress: progress.report, blocking: true }))
+  const result = await runFileCommand(decryptFile(input, output, identities, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }

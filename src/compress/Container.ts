@@ -6,17 +6,17 @@
  * pipelines that run the blocks through a codec are in Compress.ts.
  */
 import { Effect } from "effect"
+import type { FileError } from "../adapters/fs/Files.ts"
+import type { ByteReader } from "../support/ByteReader.ts"
 import { type Codec, CODECS, codecOfId, levelProblem } from "./Codecs.ts"
 import {
   CompressedBlockCorrupt,
   CompressedFileTruncated,
-  type CompressIoError,
   MalformedCompressionHeader,
   NotACompressedFile,
   UnknownCompressionCodec,
   UnsupportedCompressionVersion
 } from "./Errors.ts"
-import type { ByteReader } from "./internal/ByteReader.ts"
 
 /** "SVCOMPR\0". Like the version byte after it, frozen for every version. */
 export const MAGIC = Uint8Array.of(0x53, 0x56, 0x43, 0x4f, 0x4d, 0x50, 0x52, 0x00)
@@ -84,7 +84,7 @@ export type HeaderError =
   | UnknownCompressionCodec
   | MalformedCompressionHeader
   | CompressedFileTruncated
-  | CompressIoError
+  | FileError
 
 /** Reads and checks the header: magic, version, codec, level, block size, in that order. */
 export const readHeader = (reader: ByteReader): Effect.Effect<Header, HeaderError> =>
@@ -150,7 +150,7 @@ export const readRecord = (
   reader: ByteReader,
   index: number,
   header: Header
-): Effect.Effect<DataRecord | EndRecord, CompressedFileTruncated | CompressedBlockCorrupt | CompressIoError> =>
+): Effect.Effect<DataRecord | EndRecord, CompressedFileTruncated | CompressedBlockCorrupt | FileError> =>
   Effect.gen(function*() {
     const offset = reader.position()
     const truncated = (reason: string) => Effect.fail(new CompressedFileTruncated({ offset: reader.position(), reason }))

@@ -4,6 +4,7 @@
  * where, so the CLI can print it as is.
  */
 import { Schema } from "effect"
+import { FileError } from "../adapters/fs/Files.ts"
 
 /** Empty input, or input that does not start with the compressed-file magic. */
 export class NotACompressedFile extends Schema.TaggedError<NotACompressedFile>()("NotACompressedFile", {
@@ -135,19 +136,6 @@ export class CompressOutputExists extends Schema.TaggedError<CompressOutputExist
   }
 }
 
-/** The input could not be read or the output could not be written. */
-export class CompressIoError extends Schema.TaggedError<CompressIoError>()("CompressIoError", {
-  /** What was being done, e.g. "read", "write", "rename into place". */
-  operation: Schema.String,
-  /** The path, "standard input"/"standard output", or "the input stream" for the caller's stream. */
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
 /** Failures of reading a compressed file: its format and its integrity. */
 export type CompressedFormatError =
   | NotACompressedFile
@@ -160,10 +148,15 @@ export type CompressedFormatError =
   | CompressedChecksumMismatch
   | CompressedTrailingData
 
-export type CompressError = InvalidCompressOption | CompressionCodecFailed | CompressIoError
-export type DecompressError = CompressedFormatError | CompressionCodecFailed | CompressIoError
+export type CompressError = InvalidCompressOption | CompressionCodecFailed | FileError
+export type DecompressError = CompressedFormatError | CompressionCodecFailed | FileError
 
-export { reasonOf } from "../support/files.ts"
+/** `CODE: message` for a codec's exception (zlib's Z_DATA_ERROR, say), so a log line says which it was. */
+export const reasonOf = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error)
+  const code = (error as { readonly code?: unknown }).code
+  return typeof code === "string" ? `${code}: ${error.message}` : error.message
+}
 
 /** Every compression error's schema, for the protocols of agents that pass them on as rejections. */
 export const COMPRESS_ERRORS = [
@@ -179,5 +172,5 @@ export const COMPRESS_ERRORS = [
   InvalidCompressOption,
   CompressionCodecFailed,
   CompressOutputExists,
-  CompressIoError
+  FileError
 ] as const

@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
+import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -33,11 +34,14 @@ const liveAdapters = (
   notifySocket: string | undefined
 ) =>
   Layer.mergeAll(
+    // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
+    Layer.mergeAll(
+      StateStoreLive.layer(stateDir),
+      MemoryLive(join(stateDir, "memory")),
+      Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
+    ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,
     ProcStatsLive.layer,
-    StateStoreLive.layer(stateDir),
-    MemoryLive(join(stateDir, "memory")),
-    Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir))),
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),

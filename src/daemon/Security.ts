@@ -7,13 +7,14 @@
  */
 import { join } from "node:path"
 import { Effect, Layer, Option } from "effect"
-import { Keyring, KeyringIoError, type KeyringShape } from "../keys/Keyring.ts"
+import { FileError, type Files } from "../adapters/fs/Files.ts"
+import { Keyring, type KeyringShape } from "../keys/Keyring.ts"
 import { openKeyring } from "../keys/KeyringLive.ts"
-import { AuditLedger, type Ledger, LedgerIoError, openLedger, type Signer } from "../ledger/index.ts"
+import { AuditLedger, type Ledger, openLedger, type Signer } from "../ledger/index.ts"
 
 /** A keyring that refuses everything, saying why the real one could not be opened. */
 export const unavailableKeyring = (directory: string, reason: string): KeyringShape => {
-  const no = Effect.fail(new KeyringIoError({ operation: "use the keyring in", file: directory, reason: `it could not be opened: ${reason}` }))
+  const no = Effect.fail(new FileError({ reason: "Other", operation: "use the keyring in", path: directory, detail: `it could not be opened: ${reason}` }))
   return {
     directory,
     list: no,
@@ -30,7 +31,7 @@ export const unavailableKeyring = (directory: string, reason: string): KeyringSh
 
 /** A ledger that refuses every append, saying why the real one could not be opened. */
 export const unavailableLedger = (file: string, reason: string): Ledger => {
-  const failure = new LedgerIoError({ operation: "append to the audit ledger", file, reason: `it could not be opened: ${reason}` })
+  const failure = new FileError({ reason: "Other", operation: "append to the audit ledger", path: file, detail: `it could not be opened: ${reason}` })
   return {
     file,
     opened: { file, created: false, entries: 0, head: { seq: 0, hash: "" }, unsignedTail: 0 },
@@ -41,7 +42,7 @@ export const unavailableLedger = (file: string, reason: string): Ledger => {
   }
 }
 
-export const keyringLayer = (stateDir: string): Layer.Layer<Keyring> => {
+export const keyringLayer = (stateDir: string): Layer.Layer<Keyring, never, Files> => {
   const dir = join(stateDir, "keys")
   return Layer.effect(
     Keyring,
@@ -54,7 +55,7 @@ export const keyringLayer = (stateDir: string): Layer.Layer<Keyring> => {
 }
 
 /** The audit ledger under `<state-dir>/ledger`, its checkpoints signed by the keyring's ML-DSA-65 key. */
-export const auditLayer = (stateDir: string): Layer.Layer<AuditLedger, never, Keyring> =>
+export const auditLayer = (stateDir: string): Layer.Layer<AuditLedger, never, Keyring | Files> =>
   Layer.effect(
     AuditLedger,
     Effect.gen(function*() {

@@ -14,6 +14,7 @@
  * `exportPublic()` without an id, `rotate`, and the signing operations.
  */
 import { Context, Effect, Schema } from "effect"
+import { FileError } from "../adapters/fs/Files.ts"
 import { verifySignature } from "./KeyPair.ts"
 import type { ReadSecretKeyError } from "./SecretKeyFile.ts"
 import { octalMode } from "./internal/files.ts"
@@ -107,25 +108,13 @@ export class KeyNotFound extends Schema.TaggedError<KeyNotFound>()("KeyNotFound"
   }
 }
 
-/** The filesystem refused: permissions, a full disk, a missing mount. */
-export class KeyringIoError extends Schema.TaggedError<KeyringIoError>()("KeyringIoError", {
-  /** What was being done, e.g. "write keyring index". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
 export type KeyringError =
   | KeyFileMissing
   | KeyFileUnusable
   | KeyringCorrupt
   | KeyringVersionTooNew
   | KeyringPermissions
-  | KeyringIoError
+  | FileError
 
 /** Every KeyringError's schema (and KeyNotFound), for the protocols of agents that pass them on as rejections. */
 export const KEYRING_ERRORS = [
@@ -134,7 +123,7 @@ export const KEYRING_ERRORS = [
   KeyringCorrupt,
   KeyringVersionTooNew,
   KeyringPermissions,
-  KeyringIoError,
+  FileError,
   KeyNotFound
 ] as const
 

@@ -7,8 +7,8 @@
  *     x-wing-<id>.key            one unsealed secret key file per X-Wing key, mode 0600
  *     ml-dsa-65-<id>.key         the ledger's signing key (its seed), mode 0600
  *
- * The index is replaced atomically (temporary file, fsync, rename, directory
- * fsync). Creating a key writes and fsyncs its file first and the index
+ * The index is replaced atomically by the Files port (temporary file, fsync,
+ * rename, directory fsync). Creating a key writes and fsyncs its file first and the index
  * second, so a crash leaves the old index (and an unused key file nobody
  * refers to) or the new one, never an index naming a missing file. Opening
  * an empty directory writes an empty index at once; afterwards a missing
@@ -19,10 +19,10 @@
  * keys run one at a time.
  */
 import { randomBytes as nodeRandomBytes } from "node:crypto"
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Clock, Effect, Layer, Result, Schema, Semaphore } from "effect"
-import { isMissing, isOpenToOthers, reasonOf, writeFully } from "./internal/files.ts"
+import { exists, FileError, Files, removeStaleTemporaries, unlessMissing } from "../adapters/fs/Files.ts"
+import { isOpenToOthers } from "./internal/files.ts"
 import {
   type DecryptionKey,
   type KeyInfo,
@@ -33,7 +33,6 @@ import {
   Keyring,
   KeyringCorrupt,
   type KeyringError,
-  KeyringIoError,
   KeyringPermissions,
   type KeyringShape,
   KeyringVersionTooNew,
@@ -117,41 +116,6 @@ const parseIndex = (file: string, text: string): Result.Result<Index, KeyringCor
 const encodeIndex = (index: Index): string =>
   `${JSON.stringify({ format: FORMAT, version: KEYRING_VERSION, ...index }, null, 2)}\n`
 
-const io = <A>(file: string, operation: string, run: () => Promise<A>): Effect.Effect<A, KeyringIoError> =>
-  Effect.tryPromise({ try: run, catch: (error) => new KeyringIoError({ operation, file, reason: reasonOf(error) }) })
-
-const withHandle = <A>(
-  file: string,
-  flags: string,
-  operation: string,
-  use: (handle: fs.FileHandle) => Promise<A>
-): Effect.Effect<A, KeyringIoError> =>
-  Effect.acquireUseRelease(
-    io(file, operation, () => fs.open(file, flags, 0o600)),
-    (handle) => io(file, operation, () => use(handle)),
-    (handle) => Effect.ignore(io(file, "close", () => handle.close()))
-  )
-
-/** None when the file does not exist. */
-const readOptional = (file: string, operation: string): Effect.Effect<string | undefined, KeyringIoError> =>
-  Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (error) => error }).pipe(
-    Effect.catch((error) =>
-      isMissing(error)
-        ? Effect.succeed(undefined)
-        : Effect.fail(new KeyringIoError({ operation, file, reason: reasonOf(error) }))
-    )
-  )
-
-const exists = (file: string): Effect.Effect<boolean, KeyringIoError> =>
-  Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
-    Effect.map(() => true),
-    Effect.catch((error) =>
-      isMissing(error)
-        ? Effect.succeed(false)
-        : Effect.fail(new KeyringIoError({ operation: "look for key file", file, reason: reasonOf(error) }))
-    )
-  )
-
 const toKeyInfo = (entry: Entry, publicKey: string, defaultId: string | null): KeyInfo => ({
   id: entry.id,
   kind: "x-wing",
@@ -165,8 +129,10 @@ const toKeyInfo = (entry: Entry, publicKey: string, defaultId: string | null): K
  * empty index if there is none. Fails if the directory is open to group or
  * others, the index is corrupt or lost, or a key file it names is missing.
  */
-export const openKeyring = (directory: string, options: KeyringOptions = {}): Effect.Effect<KeyringShape, KeyringError> =>
+export const openKeyring = (directory: string, options: KeyringOptions = {}): Effect.Effect<KeyringShape, KeyringError, Files> =>
   Effect.gen(function*() {
+    const files = yield* Files
+    const withFiles = Effect.provideService(Files, files)
     const dir = path.resolve(directory)
     const indexFile = path.join(dir, INDEX_FILE)
     const random = options.randomBytes ?? ((length: number) => new Uint8Array(nodeRandomBytes(length)))
@@ -174,21 +140,12 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
     let signingCache: LedgerSigningKey | undefined
 
     const writeIndex = (index: Index) =>
-      Effect.gen(function*() {
-        const temporary = `${indexFile}.tmp-${process.pid}-${nodeRandomBytes(6).toString("hex")}`
-        yield* Effect.gen(function*() {
-          yield* withHandle(temporary, "wx", "write keyring index", async (handle) => {
-            await writeFully(handle, new TextEncoder().encode(encodeIndex(index)))
-            await handle.sync()
-          })
-          yield* io(indexFile, "replace keyring index", () => fs.rename(temporary, indexFile))
-        }).pipe(Effect.onError(() => Effect.ignore(io(temporary, "remove temporary file", () => fs.rm(temporary, { force: true })))))
-        // The rename is durable only once the directory entry is on disk.
-        yield* withHandle(dir, "r", "sync keyring directory", (handle) => handle.sync())
-      })
+      files.writeAtomic(indexFile, new TextEncoder().encode(encodeIndex(index)), { replace: true, mode: 0o600 })
+
+    const readIndexText = Effect.map(unlessMissing(files.readFile(indexFile)), (bytes) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes)))
 
     const readIndex: Effect.Effect<Index, KeyringError> = Effect.flatMap(
-      readOptional(indexFile, "read keyring index"),
+      readIndexText,
       (text) =>
         text === undefined
           ? Effect.fail(new KeyringCorrupt({ file: indexFile, reason: "the index is missing (deleted while the keyring was open?)" }))
@@ -199,7 +156,7 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
     const publicKeyTextOf = (entry: Entry) =>
       Effect.gen(function*() {
         const file = path.join(dir, entry.file)
-        const info = yield* readSecretKeyFileInfo(file).pipe(Effect.mapError((error) => keyFileError(entry.id, file, error)))
+        const info = yield* readSecretKeyFileInfo(file).pipe(withFiles, Effect.mapError((error) => keyFileError(entry.id, file, error)))
         if (info.kind !== entry.kind || keyIdOf(info.publicKey) !== entry.id) {
           return yield* Effect.fail(
             new KeyFileUnusable({ id: entry.id, file, reason: `it holds ${info.kind} key ${keyIdOf(info.publicKey)}, not the key the index names` })
@@ -212,7 +169,7 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
     const secretOf = (entry: Entry) =>
       Effect.gen(function*() {
         const file = path.join(dir, entry.file)
-        const contents = yield* readSecretKeyFile(file, undefined).pipe(Effect.mapError((error) => keyFileError(entry.id, file, error)))
+        const contents = yield* readSecretKeyFile(file, undefined).pipe(withFiles, Effect.mapError((error) => keyFileError(entry.id, file, error)))
         if (contents.kind !== entry.kind || keyIdOf(contents.publicKey) !== entry.id) {
           return yield* Effect.fail(
             new KeyFileUnusable({ id: entry.id, file, reason: `it holds ${contents.kind} key ${keyIdOf(contents.publicKey)}, not the key the index names` })
@@ -232,7 +189,10 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
         const entry: Entry = { id, kind, file: `${kind}-${id}.key`, created: new Date(yield* Clock.currentTimeMillis).toISOString() }
         const file = path.join(dir, entry.file)
         yield* writeSecretKeyFile(file, { secretKey, kind, protection: { unsealed: true }, created: new Date(entry.created) }).pipe(
-          Effect.mapError((error) => new KeyringIoError({ operation: "create key file", file, reason: error.message }))
+          withFiles,
+          Effect.mapError((error) =>
+            error._tag === "FileError" ? error : new FileError({ reason: "Other", operation: "create key file", path: file, detail: error.message })
+          )
         )
         return entry
       })
@@ -315,20 +275,14 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
     )
 
     // --- opening ---
-    yield* io(dir, "create keyring directory", () => fs.mkdir(dir, { recursive: true, mode: 0o700 }))
-    const stat = yield* io(dir, "inspect keyring directory", () => fs.stat(dir))
-    if (!stat.isDirectory()) {
-      return yield* Effect.fail(new KeyringIoError({ operation: "open keyring", file: dir, reason: "it is not a directory" }))
-    }
+    yield* files.makeDirectory(dir, { recursive: true, mode: 0o700 })
+    const stat = yield* files.stat(dir, { followSymlinks: true })
+    if (stat.type !== "directory") return yield* Effect.fail(new FileError({ reason: "NotDirectory", operation: "open keyring", path: dir }))
     if (isOpenToOthers(stat.mode)) return yield* Effect.fail(new KeyringPermissions({ directory: dir, mode: stat.mode & 0o777 }))
-    const names = yield* io(dir, "list keyring directory", () => fs.readdir(dir))
     // A crash between creating a temporary index and renaming it leaves it behind; nothing reads it.
-    yield* Effect.forEach(
-      names.filter((name) => name.startsWith(`${INDEX_FILE}.tmp-`)),
-      (name) => io(path.join(dir, name), "remove stale temporary index", () => fs.rm(path.join(dir, name), { force: true })),
-      { discard: true }
-    )
-    const text = yield* readOptional(indexFile, "read keyring index")
+    yield* removeStaleTemporaries(files, dir, INDEX_FILE)
+    const names = yield* files.list(dir)
+    const text = yield* readIndexText
     if (text === undefined) {
       const keyFiles = names.filter((name) => KEY_FILE.test(name))
       if (keyFiles.length > 0) {
@@ -344,7 +298,7 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
       const index = yield* Effect.fromResult(parseIndex(indexFile, text))
       for (const entry of entriesOf(index)) {
         const file = path.join(dir, entry.file)
-        if (!(yield* exists(file))) return yield* Effect.fail(new KeyFileMissing({ id: entry.id, file }))
+        if (!(yield* exists(files, file))) return yield* Effect.fail(new KeyFileMissing({ id: entry.id, file }))
       }
     }
 
@@ -361,5 +315,5 @@ export const openKeyring = (directory: string, options: KeyringOptions = {}): Ef
   })
 
 /** The live keyring in `directory` (the daemon passes `<state-dir>/keys`). */
-export const layer = (directory: string, options: KeyringOptions = {}): Layer.Layer<Keyring, KeyringError> =>
+export const layer = (directory: string, options: KeyringOptions = {}): Layer.Layer<Keyring, KeyringError, Files> =>
   Layer.effect(Keyring, openKeyring(directory, options))

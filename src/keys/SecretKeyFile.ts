@@ -23,13 +23,12 @@
  * ssh does: a sealed key readable by others invites offline guessing of the
  * passphrase, and a loose mode usually means a careless copy.
  */
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js"
 import { scryptAsync } from "@noble/hashes/scrypt.js"
 import { Clock, Effect, Result, Schema } from "effect"
 import { fromBase64url, sameBytes, toBase64url } from "./internal/encoding.ts"
-import { errnoOf, isMissing, isOpenToOthers, octalMode, reasonOf, writeFully } from "./internal/files.ts"
+import { exists, type FileError, Files } from "../adapters/fs/Files.ts"
+import { isOpenToOthers, octalMode } from "./internal/files.ts"
 import { type KeyKind, publicKeyOf, SEED_BYTES } from "./KeyPair.ts"
 import { decodePublicKey, decodeSigningPublicKey, encodePublicKey, encodeSigningPublicKey } from "./PublicKey.ts"
 
@@ -152,19 +151,7 @@ export class EmptyPassphrase extends Schema.TaggedError<EmptyPassphrase>()("Empt
   }
 }
 
-/** The filesystem refused: permissions, a full disk, a missing directory. */
-export class SecretKeyIoError extends Schema.TaggedError<SecretKeyIoError>()("SecretKeyIoError", {
-  /** What was being done, e.g. "read secret key file". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
-export type WriteSecretKeyError = SecretKeyFileExists | EmptyPassphrase | SecretKeyIoError
+export type WriteSecretKeyError = SecretKeyFileExists | EmptyPassphrase | FileError
 
 export type ReadSecretKeyError =
   | SecretKeyFileNotFound
@@ -174,7 +161,7 @@ export type ReadSecretKeyError =
   | PassphraseRequired
   | WrongPassphrase
   | SecretKeyFilePermissions
-  | SecretKeyIoError
+  | FileError
 
 // --- what goes in and comes out ---------------------------------------------
 
@@ -473,84 +460,47 @@ export const unsealSecretKey = (
 
 // --- files ------------------------------------------------------------------
 
-const io = <A>(file: string, operation: string, run: () => Promise<A>): Effect.Effect<A, SecretKeyIoError> =>
-  Effect.tryPromise({ try: run, catch: (error) => new SecretKeyIoError({ operation, file, reason: reasonOf(error) }) })
-
-const syncDirectory = (dir: string) =>
-  Effect.acquireUseRelease(
-    io(dir, "open directory", () => fs.open(dir, "r")),
-    (handle) => io(dir, "sync directory", () => handle.sync()),
-    (handle) => Effect.ignore(io(dir, "close", () => handle.close()))
-  )
-
 /**
  * Creates `file` (mode 0600) holding `key`, sealed or, if asked, not. It
- * never replaces an existing file: the create is exclusive. The file and its
- * directory entry are fsynced before this succeeds.
+ * never replaces an existing file: it appears, whole, by the Files port's
+ * atomic write, which refuses a name that exists. The file and its directory
+ * entry are fsynced before this succeeds.
  */
 export const writeSecretKeyFile = (
   file: string,
   key: SecretKeyToWrite
-): Effect.Effect<SecretKeyFileInfo, WriteSecretKeyError> =>
+): Effect.Effect<SecretKeyFileInfo, WriteSecretKeyError, Files> =>
   Effect.gen(function*() {
+    const files = yield* Files
     // Checked before sealing so a user does not wait for scrypt to learn this; the
-    // exclusive create below is what actually guarantees it.
-    const existing = yield* Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
-      Effect.map(() => true),
-      Effect.catch((error) =>
-        isMissing(error)
-          ? Effect.succeed(false)
-          : Effect.fail(new SecretKeyIoError({ operation: "check for an existing file at", file, reason: reasonOf(error) }))
-      )
-    )
-    if (existing) return yield* Effect.fail(new SecretKeyFileExists({ file }))
+    // atomic write below is what actually guarantees it.
+    if (yield* exists(files, file)) return yield* Effect.fail(new SecretKeyFileExists({ file }))
     const { text, info } = yield* encodeSecretKey(file, key)
-    const open = Effect.tryPromise({
-      try: () => fs.open(file, "wx", 0o600),
-      catch: (error) =>
-        errnoOf(error) === "EEXIST"
-          ? new SecretKeyFileExists({ file })
-          : new SecretKeyIoError({ operation: "create secret key file", file, reason: reasonOf(error) })
-    })
-    const mode = yield* Effect.acquireUseRelease(
-      open,
-      (handle) =>
-        io(file, "write secret key file", async () => {
-          await writeFully(handle, new TextEncoder().encode(text))
-          await handle.sync()
-          return (await handle.stat()).mode & 0o777
-        }).pipe(Effect.onError(() => Effect.ignore(io(file, "remove partial file", () => fs.rm(file, { force: true }))))),
-      (handle) => Effect.ignore(io(file, "close", () => handle.close()))
+    yield* files.writeAtomic(file, new TextEncoder().encode(text), { mode: 0o600 }).pipe(
+      Effect.catchIf((error) => error.reason === "Exists", () => Effect.fail(new SecretKeyFileExists({ file })))
     )
-    yield* syncDirectory(path.dirname(file))
+    const mode = (yield* files.stat(file)).mode & 0o777
     return { ...info, mode }
   })
 
 /** The text and permission bits of a file that may be a key file. */
 const readKeyText = (
   file: string
-): Effect.Effect<{ readonly text: string; readonly mode: number }, SecretKeyFileNotFound | NotASecretKeyFile | SecretKeyIoError> =>
-  Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: () => fs.open(file, "r"),
-      catch: (error) =>
-        isMissing(error)
-          ? new SecretKeyFileNotFound({ file })
-          : new SecretKeyIoError({ operation: "open secret key file", file, reason: reasonOf(error) })
-    }),
-    (handle) =>
-      Effect.gen(function*() {
-        // The mode comes from the handle the bytes are read through, not from a second lookup.
-        const stat = yield* io(file, "inspect secret key file", () => handle.stat())
-        if (!stat.isFile()) return yield* Effect.fail(new NotASecretKeyFile({ file, reason: "it is not a regular file" }))
-        if (stat.size > MAX_FILE_BYTES) {
-          return yield* Effect.fail(new NotASecretKeyFile({ file, reason: `it has ${stat.size} bytes; a key file has about 2 KiB` }))
-        }
-        const bytes = yield* io(file, "read secret key file", () => handle.readFile())
-        return { text: new TextDecoder("utf-8").decode(bytes), mode: stat.mode & 0o777 }
-      }),
-    (handle) => Effect.ignore(io(file, "close", () => handle.close()))
-  )
+): Effect.Effect<{ readonly text: string; readonly mode: number }, SecretKeyFileNotFound | NotASecretKeyFile | FileError, Files> =>
+  Effect.scoped(Effect.gen(function*() {
+    const reader = yield* (yield* Files).openRead(file).pipe(
+      Effect.catchIf((error) => error.reason === "NotFound", () => Effect.fail(new SecretKeyFileNotFound({ file })))
+    )
+    // The mode comes from the file the bytes are read through, not from a second lookup.
+    const { mode, size, type } = reader.info
+    if (type !== "file") return yield* Effect.fail(new NotASecretKeyFile({ file, reason: "it is not a regular file" }))
+    if (size > MAX_FILE_BYTES) {
+      return yield* Effect.fail(new NotASecretKeyFile({ file, reason: `it has ${size} bytes; a key file has about 2 KiB` }))
+    }
+    const bytes = new Uint8Array(size)
+    const read = yield* reader.readAt(bytes, 0)
+    return { text: new TextDecoder("utf-8").decode(bytes.subarray(0, read)), mode: mode & 0o777 }
+  }))
 
 /**
  * What a key file says about itself: kind, public key, creation time,
@@ -561,7 +511,8 @@ export const readSecretKeyFileInfo = (
   file: string
 ): Effect.Effect<
   SecretKeyFileInfo,
-  SecretKeyFileNotFound | NotASecretKeyFile | SecretKeyFileVersionTooNew | SecretKeyFileCorrupt | SecretKeyIoError
+  SecretKeyFileNotFound | NotASecretKeyFile | SecretKeyFileVersionTooNew | SecretKeyFileCorrupt | FileError,
+  Files
 > =>
   Effect.flatMap(readKeyText(file), ({ text, mode }) => Effect.map(Effect.fromResult(parseSecretKey(file, text, mode)), (parsed) => parsed.info))
 
@@ -573,7 +524,7 @@ export const readSecretKeyFileInfo = (
 export const readSecretKeyFile = (
   file: string,
   passphrase: Passphrase | undefined
-): Effect.Effect<SecretKeyFileContents, ReadSecretKeyError> =>
+): Effect.Effect<SecretKeyFileContents, ReadSecretKeyError, Files> =>
   Effect.gen(function*() {
     const { text, mode } = yield* readKeyText(file)
     const parsed = yield* Effect.fromResult(parseSecretKey(file, text, mode))

@@ -7,20 +7,13 @@
  *
  * One writer per ledger: the daemon opens it once and shares the `Ledger`.
  */
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Context, Effect, Layer, Option, Result, type Scope, Semaphore } from "effect"
-import { isMissing, reasonOf, writeFully } from "../support/files.ts"
+import { type AppendFile, FileError, Files } from "../adapters/fs/Files.ts"
 import * as Entry from "./Entry.ts"
-import { hashFrom, io } from "./internal/io.ts"
+import { hashFrom } from "./internal/io.ts"
 import { type Head, type TornTail, walkLedger } from "./internal/walk.ts"
-import {
-  LedgerCorrupt,
-  type LedgerError,
-  LedgerInvalidEntry,
-  LedgerIoError,
-  LedgerSignError
-} from "./LedgerError.ts"
+import { LedgerCorrupt, type LedgerError, LedgerInvalidEntry, LedgerSignError } from "./LedgerError.ts"
 
 export type { Head, TornTail } from "./internal/walk.ts"
 
@@ -87,12 +80,14 @@ export interface Ledger {
 /** The ledger as a service, for the daemon's composition root. */
 export class AuditLedger extends Context.Service<AuditLedger, Ledger>()("sigmavault/ledger/AuditLedger") {}
 
-export const layer = (dir: string, options: LedgerOptions): Layer.Layer<AuditLedger, LedgerError> =>
+export const layer = (dir: string, options: LedgerOptions): Layer.Layer<AuditLedger, LedgerError, Files> =>
   Layer.effect(AuditLedger, openLedger(dir, options))
 
 const ACTION = /^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)+$/
 const CONTROL = /[\u0000-\u001f\u007f]/
 const MAX_NAME = 128
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -109,7 +104,7 @@ const validate = (input: NewEntry): Effect.Effect<Required<NewEntry>, LedgerInva
   }
   if (input.action.startsWith("ledger.")) return invalid("ledger.* actions are written by the ledger itself")
   const json = Result.try(() => JSON.stringify(input.detail ?? {}) as string | undefined)
-  if (Result.isFailure(json)) return invalid(`the detail is not JSON-serializable (${reasonOf(json.failure)})`)
+  if (Result.isFailure(json)) return invalid(`the detail is not JSON-serializable (${messageOf(json.failure)})`)
   const detail: unknown = json.success === undefined ? undefined : JSON.parse(json.success)
   if (!isRecord(detail)) return invalid("the detail is not a JSON object")
   return Effect.succeed({ actor: input.actor, action: input.action, detail })
@@ -135,7 +130,7 @@ const signCheckpoint = (signer: Signer, head: Head, at: string): Effect.Effect<P
   const message = Entry.checkpointMessage(fields, unsigned)
   return Effect.try({
     try: () => signer.sign(message),
-    catch: (error) => new LedgerSignError({ keyId: signer.keyId, reason: reasonOf(error) })
+    catch: (error) => new LedgerSignError({ keyId: signer.keyId, reason: messageOf(error) })
   }).pipe(
     Effect.flatMap((signature) =>
       signature instanceof Uint8Array && signature.byteLength > 0
@@ -162,45 +157,26 @@ const signCheckpoint = (signer: Signer, head: Head, at: string): Effect.Effect<P
  * signed a checkpoint here yet (a new ledger, a rotated key), a checkpoint is
  * written at once, so the first checkpoint names the key.
  */
-export const openLedger = (dir: string, options: LedgerOptions): Effect.Effect<Ledger, LedgerError, Scope.Scope> =>
+export const openLedger = (dir: string, options: LedgerOptions): Effect.Effect<Ledger, LedgerError, Files | Scope.Scope> =>
   Effect.gen(function*() {
+    const files = yield* Files
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY
     if (!Number.isSafeInteger(every) || every < 1) {
       return yield* Effect.die(new Error(`checkpointEvery must be a positive integer, got ${every}`))
     }
     const file = path.join(dir, LEDGER_FILE)
-    yield* io(dir, "create audit ledger directory", () => fs.mkdir(dir, { recursive: true, mode: 0o700 }))
-    const created = yield* Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
-      Effect.as(false),
-      Effect.catch((error) =>
-        isMissing(error)
-          ? Effect.succeed(true)
-          : Effect.fail(new LedgerIoError({ operation: "inspect audit ledger", file, reason: reasonOf(error) }))
-      )
-    )
-    const handle = yield* Effect.acquireRelease(
-      io(file, "open audit ledger", () => fs.open(file, "a+", 0o600)),
-      (handle) => Effect.ignore(io(file, "close audit ledger", () => handle.close()))
-    )
-    if (created) {
-      // A new file is durable only once its directory entry is.
-      yield* Effect.acquireUseRelease(
-        io(dir, "open audit ledger directory", () => fs.open(dir, "r")),
-        (directory) => io(dir, "sync audit ledger directory", () => directory.sync()),
-        (directory) => Effect.ignore(io(dir, "close audit ledger directory", () => directory.close()))
-      )
-    }
+    yield* files.makeDirectory(dir, { recursive: true, mode: 0o700 })
+    // A new file is made durable with its directory entry by the port.
+    const log = yield* files.openAppend(file, { mode: 0o600 })
+    const created = log.created
 
     const walk = yield* walkLedger(file)
     if (walk.firstBad !== undefined) return yield* Effect.fail(new LedgerCorrupt({ file, ...walk.firstBad }))
     let tornTail: OpenReport["tornTail"]
     if (walk.tornTail !== undefined) {
       const torn = walk.tornTail
-      const sha256 = yield* io(file, "read torn tail of audit ledger", () => hashFrom(handle, torn.offset))
-      yield* io(file, "cut torn tail of audit ledger", async () => {
-        await handle.truncate(torn.offset)
-        await handle.datasync()
-      })
+      const sha256 = yield* hashFrom(log.readAt, torn.offset)
+      yield* log.truncate(torn.offset)
       tornTail = { ...torn, sha256 }
       yield* Effect.logWarning(
         `audit ledger ${file}: line ${torn.line} was torn (${torn.bytes} bytes without a newline: an append cut short by a crash, never acknowledged); cut away, and recorded as a ledger.recovered entry`
@@ -220,7 +196,7 @@ export const openLedger = (dir: string, options: LedgerOptions): Effect.Effect<L
     }
     const ledger = make({
       file,
-      handle,
+      log,
       opened,
       signer: options.signer,
       every,
@@ -255,14 +231,14 @@ interface Mutable {
 
 const make = (setup: {
   readonly file: string
-  readonly handle: fs.FileHandle
+  readonly log: AppendFile
   readonly opened: OpenReport
   readonly signer: Signer | undefined
   readonly every: number
   readonly now: () => number
   readonly state: Mutable
 }) => {
-  const { file, handle, signer, every, state } = setup
+  const { file, log, signer, every, state } = setup
   const lock = Semaphore.makeUnsafe(1)
   let closed = false
   /** Why the file can no longer be trusted to end where `state` says. */
@@ -270,18 +246,18 @@ const make = (setup: {
 
   const at = () => new Date(setup.now()).toISOString()
 
-  const usable = (operation: string): Effect.Effect<void, LedgerIoError> =>
+  const usable = (operation: string): Effect.Effect<void, FileError> =>
     closed
-      ? Effect.fail(new LedgerIoError({ operation, file, reason: "the ledger is closed" }))
+      ? Effect.fail(new FileError({ reason: "Closed", operation, path: file, detail: "the ledger is closed" }))
       : broken !== undefined
-      ? Effect.fail(new LedgerIoError({ operation, file, reason: `${broken}; reopen the ledger` }))
+      ? Effect.fail(new FileError({ reason: "Other", operation, path: file, detail: `${broken}; reopen the ledger` }))
       : Effect.void
 
   // Serialized, and not interruptible once started: an abandoned write would fork or tear the chain.
   const exclusive = <A, E>(effect: Effect.Effect<A, E>) => Semaphore.withPermit(lock, Effect.uninterruptible(effect))
 
   /** Writes the lines as one write, then fdatasync; a failure is cut back so no torn line stays behind. */
-  const write = (batch: ReadonlyArray<Prepared>): Effect.Effect<void, LedgerIoError> => {
+  const write = (batch: ReadonlyArray<Prepared>): Effect.Effect<void, FileError> => {
     const total = batch.reduce((sum, prepared) => sum + prepared.bytes.byteLength, 0)
     const bytes = new Uint8Array(total)
     let offset = 0
@@ -289,18 +265,12 @@ const make = (setup: {
       bytes.set(prepared.bytes, offset)
       offset += prepared.bytes.byteLength
     }
-    return io(file, "append to audit ledger", async () => {
-      await writeFully(handle, bytes)
-      await handle.datasync()
-    }).pipe(
+    return log.append(bytes).pipe(
       Effect.tapError((error) =>
-        io(file, "roll back failed append to audit ledger", async () => {
-          await handle.truncate(state.size)
-          await handle.datasync()
-        }).pipe(
+        log.truncate(state.size).pipe(
           Effect.catch((rollback) =>
             Effect.sync(() => {
-              broken = `an append failed (${error.reason}) and undoing it failed too (${rollback.reason})`
+              broken = `an append failed (${error.message}) and undoing it failed too (${rollback.message})`
             })
           )
         )

@@ -1,16 +1,5 @@
 import { Schema } from "effect"
-
-/** The filesystem refused, or the ledger cannot be used any more (closed, a failed write not undone). */
-export class LedgerIoError extends Schema.TaggedError<LedgerIoError>()("LedgerIoError", {
-  /** What was being done, e.g. "append to audit ledger". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
+import { FileError } from "../adapters/fs/Files.ts"
 
 /**
  * A line before the end of the ledger is not the entry the chain expects
@@ -54,7 +43,8 @@ export class LedgerInvalidEntry extends Schema.TaggedError<LedgerInvalidEntry>()
   }
 }
 
-export type LedgerError = LedgerIoError | LedgerCorrupt | LedgerSignError | LedgerInvalidEntry
+/** The filesystem refused, or the ledger cannot be used any more (closed, a failed write not undone): a FileError. */
+export type LedgerError = FileError | LedgerCorrupt | LedgerSignError | LedgerInvalidEntry
 
 /** Every LedgerError's schema, for the protocols of agents that pass them on as rejections. */
-export const LEDGER_ERRORS = [LedgerIoError, LedgerCorrupt, LedgerSignError, LedgerInvalidEntry] as const
+export const LEDGER_ERRORS = [FileError, LedgerCorrupt, LedgerSignError, LedgerInvalidEntry] as const

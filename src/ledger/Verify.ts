@@ -5,25 +5,24 @@
  * and can run while the daemon appends (the line being written may then show
  * as a torn tail).
  */
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { type FileError, Files } from "../adapters/fs/Files.ts"
 import type { LedgerEntry } from "./Entry.ts"
-import { io } from "./internal/io.ts"
 import { walkLedger } from "./internal/walk.ts"
 import type { VerifyReport } from "./Report.ts"
 import { LEDGER_FILE } from "./Ledger.ts"
-import { LedgerCorrupt, type LedgerIoError } from "./LedgerError.ts"
+import { LedgerCorrupt } from "./LedgerError.ts"
 
 export type { BadEntry, CheckpointSeen } from "./internal/walk.ts"
 
 export type { VerifyReport } from "./Report.ts"
 
 /** `<dirOrFile>/audit.log` when given the ledger directory, else the file itself. */
-export const ledgerFile = (dirOrFile: string): Effect.Effect<string, LedgerIoError> =>
+export const ledgerFile = (dirOrFile: string): Effect.Effect<string, FileError, Files> =>
   Effect.map(
-    io(dirOrFile, "find audit ledger", () => fs.stat(dirOrFile)),
-    (stat) => (stat.isDirectory() ? path.join(dirOrFile, LEDGER_FILE) : dirOrFile)
+    Files.use((files) => files.stat(dirOrFile, { followSymlinks: true })),
+    (stat) => (stat.type === "directory" ? path.join(dirOrFile, LEDGER_FILE) : dirOrFile)
   )
 
 const entries = (count: number) => `${count} ${count === 1 ? "entry" : "entries"}`
@@ -37,7 +36,7 @@ const entries = (count: number) => `${count} ${count === 1 ? "entry" : "entries"
 export const verifyLedger = (
   dirOrFile: string,
   publicKeys: (keyId: string) => Uint8Array | undefined
-): Effect.Effect<VerifyReport, LedgerIoError> =>
+): Effect.Effect<VerifyReport, FileError, Files> =>
   Effect.gen(function*() {
     const file = yield* ledgerFile(dirOrFile)
     const walk = yield* walkLedger(file, { publicKeys })
@@ -86,7 +85,7 @@ export const describeReport = (report: VerifyReport): ReadonlyArray<string> => {
 export const tailLedger = (
   dirOrFile: string,
   count: number
-): Effect.Effect<ReadonlyArray<LedgerEntry>, LedgerIoError | LedgerCorrupt> =>
+): Effect.Effect<ReadonlyArray<LedgerEntry>, FileError | LedgerCorrupt, Files> =>
   Effect.gen(function*() {
     const file = yield* ledgerFile(dirOrFile)
     if (count < 1) return []

@@ -25,5 +25,5 @@ export {
   type Signer,
   type TornTail
 } from "./Ledger.ts"
-export { LedgerCorrupt, type LedgerError, LedgerInvalidEntry, LedgerIoError, LedgerSignError } from "./LedgerError.ts"
+export { LedgerCorrupt, type LedgerError, LedgerInvalidEntry, LedgerSignError } from "./LedgerError.ts"
 export { type BadEntry, type CheckpointSeen, describeReport, ledgerFile, tailLedger, verifyLedger, type VerifyReport } from "./Verify.ts"

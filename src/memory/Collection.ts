@@ -19,8 +19,8 @@ import { createHash } from "node:crypto"
 import { Result, Schema } from "effect"
 import { BloomFilter } from "./Bloom.ts"
 import { featureHashingEmbedder, type Embedder } from "./Embed.ts"
-import { InvalidMemoryRequest, MemoryIoError, MemoryLimitReached } from "./Errors.ts"
-import { HnswIndex } from "./Hnsw.ts"
+import { InvalidMemoryRequest, MemoryIndexFailed, MemoryLimitReached } from "./Errors.ts"
+import { HnswIndex, type ScratchFile } from "./Hnsw.ts"
 import { cosine, HyperplaneLsh, hyperplaneParameters } from "./Hyperplane.ts"
 import { estimateJaccard, jaccard, lshParameters, MinHasher, MinHashLsh, normalizeText, shingles } from "./MinHash.ts"
 import { type Kind, type Layer, LIMITS, type Match, type Meta, type Mode, NAME_PATTERN, type Recall, type Settings } from "./Schemas.ts"
@@ -73,7 +73,7 @@ export interface Query {
   readonly threshold?: number | undefined
 }
 
-type Failure = InvalidMemoryRequest | MemoryLimitReached | MemoryIoError
+type Failure = InvalidMemoryRequest | MemoryLimitReached | MemoryIndexFailed
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex").slice(0, 32)
 const utf8Length = (text: string) => Buffer.byteLength(text, "utf8")
@@ -159,7 +159,7 @@ export class Collection {
     // Every version takes a fresh label: hnswlib cannot re-add a deleted label, and the old one is deleted below.
     const label = this.nextLabel
     const added = this.hnsw.add(label, vector, true)
-    if (Result.isFailure(added)) return Result.fail(this.ioFailure(added.failure))
+    if (Result.isFailure(added)) return Result.fail(this.indexFailure(added.failure))
     this.nextLabel++
     if (previous !== undefined) this.unindex(previous)
     const record: MemoryRecord = {
@@ -187,7 +187,7 @@ export class Collection {
     return true
   }
 
-  recall(query: Query): Result.Result<Recall, InvalidMemoryRequest | MemoryIoError> {
+  recall(query: Query): Result.Result<Recall, InvalidMemoryRequest | MemoryIndexFailed> {
     const content = this.checkContent(query.text, query.vector, "recall")
     if (Result.isFailure(content)) return Result.fail(content.failure)
     const k = Math.max(1, Math.min(query.k, LIMITS.k))
@@ -227,8 +227,8 @@ export class Collection {
     }
   }
 
-  hnswBytes(scratchDir?: string): Result.Result<Uint8Array, MemoryIoError> {
-    return Result.mapError(this.hnsw.toBytes(scratchDir), (error) => this.ioFailure(error))
+  hnswBytes(scratch: ScratchFile): Result.Result<Uint8Array, MemoryIndexFailed> {
+    return Result.mapError(this.hnsw.toBytes(scratch), (error) => this.indexFailure(error))
   }
 
   private exact(key: string, k: number, consulted: Array<Layer>): Recall {
@@ -271,10 +271,10 @@ export class Collection {
     }
   }
 
-  private similar(vector: Float32Array, k: number, consulted: Array<Layer>): Result.Result<Recall, MemoryIoError> {
+  private similar(vector: Float32Array, k: number, consulted: Array<Layer>): Result.Result<Recall, MemoryIndexFailed> {
     consulted.push("hnsw")
     const found = this.hnsw.search(vector, k)
-    if (Result.isFailure(found)) return Result.fail(this.ioFailure(found.failure))
+    if (Result.isFailure(found)) return Result.fail(this.indexFailure(found.failure))
     const matches = found.success.flatMap(({ label, distance }) => {
       const id = this.byLabel.get(label)
       return id === undefined ? [] : [{ ...this.match(id, this.scoreOf(distance), "hnsw"), distance }]
@@ -365,8 +365,8 @@ export class Collection {
     this.bloom.add(key)
   }
 
-  private ioFailure(error: { readonly message: string }): MemoryIoError {
-    return new MemoryIoError({ collection: this.name, reason: error.message })
+  private indexFailure(error: { readonly message: string }): MemoryIndexFailed {
+    return new MemoryIndexFailed({ collection: this.name, reason: error.message })
   }
 }
 

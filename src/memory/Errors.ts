@@ -1,5 +1,6 @@
 /** What can go wrong when an agent remembers or recalls; each message names the collection and the fault. */
 import { Schema } from "effect"
+import { FileError } from "../adapters/fs/Files.ts"
 
 /** The request itself is wrong: a bad name, a text for a vector collection, a vector of the wrong size. */
 export class InvalidMemoryRequest extends Schema.TaggedError<InvalidMemoryRequest>()("InvalidMemoryRequest", {
@@ -35,8 +36,8 @@ export class CollectionUnavailable extends Schema.TaggedError<CollectionUnavaila
   }
 }
 
-/** Writing the collection's journal or snapshot failed (a full disk, permissions). */
-export class MemoryIoError extends Schema.TaggedError<MemoryIoError>()("MemoryIoError", {
+/** The collection's HNSW index failed (hnswlib refused an add, a search, or saving or loading itself). */
+export class MemoryIndexFailed extends Schema.TaggedError<MemoryIndexFailed>()("MemoryIndexFailed", {
   collection: Schema.String,
   reason: Schema.String
 }) {
@@ -45,7 +46,8 @@ export class MemoryIoError extends Schema.TaggedError<MemoryIoError>()("MemoryIo
   }
 }
 
-export type MemoryError = InvalidMemoryRequest | MemoryLimitReached | CollectionUnavailable | MemoryIoError
+/** Writing the collection's journal or snapshot failed (a full disk, permissions): a FileError. */
+export type MemoryError = InvalidMemoryRequest | MemoryLimitReached | CollectionUnavailable | MemoryIndexFailed | FileError
 
 /** Every MemoryError's schema, for the protocols of agents that pass them on as rejections. */
-export const MEMORY_ERRORS = [InvalidMemoryRequest, MemoryLimitReached, CollectionUnavailable, MemoryIoError] as const
+export const MEMORY_ERRORS = [InvalidMemoryRequest, MemoryLimitReached, CollectionUnavailable, MemoryIndexFailed, FileError] as const

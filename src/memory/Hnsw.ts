@@ -14,10 +14,7 @@
  *   while the deleted slot's memory is recycled.
  * - `ef` is not part of hnswlib's file: it is restored after every load.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Result, Schema } from "effect"
 import type * as Hnswlib from "hnswlib-node"
 import type { Space } from "./Schemas.ts"
@@ -120,12 +117,11 @@ export class HnswIndex {
     options: HnswOptions,
     bytes: Uint8Array,
     live: number,
-    scratchDir: string = tmpdir()
+    scratch: ScratchFile
   ): Result.Result<HnswIndex, HnswFailure> {
     const problem = checkIndexFile(bytes, options.dimension)
     if (problem !== undefined) return Result.fail(new HnswFailure({ operation: "read", reason: problem }))
-    return withScratchFile("read", scratchDir, (file) => {
-      writeFileSync(file, bytes)
+    return throughScratch("read", scratch, bytes, (file) => {
       const index = new addon.HierarchicalNSW(options.space, options.dimension)
       index.readIndexSync(file, true)
       index.setEf(options.ef)
@@ -198,10 +194,10 @@ export class HnswIndex {
    * to paths); give a scratch directory on disk for a large index, as /tmp
    * may be memory.
    */
-  toBytes(scratchDir: string = tmpdir()): Result.Result<Uint8Array, HnswFailure> {
-    return withScratchFile("save", scratchDir, (file) => {
-      this.index.writeIndexSync(file)
-      return new Uint8Array(readFileSync(file))
+  toBytes(scratch: ScratchFile): Result.Result<Uint8Array, HnswFailure> {
+    return Result.try({
+      try: () => scratch.write((file) => this.index.writeIndexSync(file)),
+      catch: (error) => new HnswFailure({ operation: "save", reason: reason(error) })
     })
   }
 }
@@ -227,20 +223,22 @@ export const checkIndexFile = (bytes: Uint8Array, dimension: number): string | u
   return undefined
 }
 
-const withScratchFile = <A>(
-  operation: string,
-  scratchDir: string,
-  use: (file: string) => A
-): Result.Result<A, HnswFailure> => {
-  const dir = Result.try({
-    try: () => mkdtempSync(join(scratchDir, ".hnsw-scratch-")),
-    catch: (error) => new HnswFailure({ operation, reason: `no scratch directory: ${reason(error)}` })
-  })
-  if (Result.isFailure(dir)) return Result.fail(dir.failure)
-  const result = Result.try({
-    try: () => use(join(dir.success, "index.bin")),
-    catch: (error) => new HnswFailure({ operation, reason: reason(error) })
-  })
-  rmSync(dir.success, { recursive: true, force: true })
-  return result
+/**
+ * A file for hnswlib, which reads and writes its index only through a path:
+ * made, used and removed around each call (src/memory/internal/scratch.ts).
+ * Handed in, so that the memory library itself needs no filesystem.
+ */
+export interface ScratchFile {
+  /** Runs `use` with a path, then returns the bytes it wrote there. */
+  readonly write: (use: (path: string) => void) => Uint8Array
+  /** Puts `bytes` at a path and runs `use` with it. */
+  readonly read: <A>(bytes: Uint8Array, use: (path: string) => A) => A
 }
+
+const throughScratch = <A>(
+  operation: string,
+  scratch: ScratchFile,
+  bytes: Uint8Array,
+  use: (file: string) => A
+): Result.Result<A, HnswFailure> =>
+  Result.try({ try: () => scratch.read(bytes, use), catch: (error) => new HnswFailure({ operation, reason: reason(error) }) })

@@ -3,7 +3,9 @@
  * so a test can "restart" by building a second store over the same storage,
  * and look at what was journaled.
  */
+import { tmpdir } from "node:os"
 import { Effect, Layer, Option } from "effect"
+import { scratchFileIn } from "./internal/scratch.ts"
 import { Memory } from "./Memory.ts"
 import { makeStore, type SnapshotData, type Storage } from "./Store.ts"
 
@@ -18,7 +20,7 @@ export const makeInMemoryStorage = (): InMemoryStorage => {
   return {
     journals,
     snapshots,
-    scratchDir: undefined,
+    scratch: scratchFileIn(tmpdir()),
     list: Effect.sync(() => [...new Set([...journals.keys(), ...snapshots.keys()])]),
     load: (name) =>
       Effect.sync(() => ({

@@ -24,8 +24,9 @@ import {
   Settings,
   type SettingsOverrides
 } from "./Collection.ts"
-import { CollectionUnavailable, InvalidMemoryRequest, type MemoryError, MemoryIoError } from "./Errors.ts"
-import { HnswIndex } from "./Hnsw.ts"
+import type { FileError } from "../adapters/fs/Files.ts"
+import { CollectionUnavailable, InvalidMemoryRequest, type MemoryError } from "./Errors.ts"
+import { HnswIndex, type ScratchFile } from "./Hnsw.ts"
 import type { CollectionStats, MemoryShape, StoredRecord } from "./Memory.ts"
 
 export const SNAPSHOT_EVERY = 1024
@@ -42,24 +43,23 @@ export interface Loaded {
   readonly tornTail: Option.Option<string>
 }
 
-/** Storage failed; `unavailable` when the files exist but cannot be used (corrupt, newer format). */
-export class StorageFailure extends Schema.TaggedError<StorageFailure>()("StorageFailure", {
-  reason: Schema.String,
-  unavailable: Schema.Boolean
+/** A collection's files exist but cannot be used (corrupt, a newer format): it stays unavailable until moved aside. */
+export class StoredCollectionUnusable extends Schema.TaggedError<StoredCollectionUnusable>()("StoredCollectionUnusable", {
+  reason: Schema.String
 }) {}
 
 /** Where collections live: files under the state directory (MemoryLive) or a Map (MemoryTest). */
 export interface Storage {
-  readonly list: Effect.Effect<ReadonlyArray<string>, StorageFailure>
-  readonly load: (name: string) => Effect.Effect<Loaded, StorageFailure>
-  readonly append: (name: string, records: ReadonlyArray<unknown>) => Effect.Effect<void, StorageFailure>
+  readonly list: Effect.Effect<ReadonlyArray<string>, FileError>
+  readonly load: (name: string) => Effect.Effect<Loaded, FileError | StoredCollectionUnusable>
+  readonly append: (name: string, records: ReadonlyArray<unknown>) => Effect.Effect<void, FileError | StoredCollectionUnusable>
   /** Replaces the snapshot atomically, then empties the journal. */
   readonly snapshot: (
     name: string,
     snapshot: { readonly header: unknown; readonly sections: ReadonlyArray<{ readonly name: string; readonly bytes: Uint8Array }> }
-  ) => Effect.Effect<void, StorageFailure>
-  /** a directory on disk for the HNSW scratch file, when there is one */
-  readonly scratchDir: string | undefined
+  ) => Effect.Effect<void, FileError | StoredCollectionUnusable>
+  /** Where hnswlib saves and loads an index (it works only through paths). */
+  readonly scratch: ScratchFile
 }
 
 const SnapshotRecord = Schema.Struct({
@@ -128,7 +128,9 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
     const lock = yield* Semaphore.make(1)
     const serialized = <A, E>(effect: Effect.Effect<A, E>) => lock.withPermit(effect)
 
-    const ioError = (name: string) => (failure: StorageFailure) => new MemoryIoError({ collection: name, reason: failure.reason })
+    /** Files found unusable while writing (a journal damaged since it was loaded) make the collection unavailable. */
+    const unavailableAs = (name: string) => (error: FileError | StoredCollectionUnusable) =>
+      error._tag === "StoredCollectionUnusable" ? new CollectionUnavailable({ collection: name, reason: error.reason }) : error
     const invalid = (name: string, reason: string) => new InvalidMemoryRequest({ collection: name, reason })
 
     const restoreSnapshot = (name: string, data: SnapshotData): Result.Result<Open, string> => {
@@ -141,7 +143,7 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
       if (settings.kind === "vector" && (vectors === undefined || vectors.byteLength !== records.length * settings.dimension * 4)) {
         return Result.fail(`the snapshot's vectors section does not hold ${records.length} x ${settings.dimension} floats`)
       }
-      const hnsw = HnswIndex.fromBytes({ ...settings, initialCapacity: 0 }, hnswBytes, records.length, storage.scratchDir)
+      const hnsw = HnswIndex.fromBytes({ ...settings, initialCapacity: 0 }, hnswBytes, records.length, storage.scratch)
       if (Result.isFailure(hnsw)) return Result.fail(hnsw.failure.message)
       const collection = Collection.around(name, settings, hnsw.success, nextLabel)
       const floats = vectors === undefined
@@ -180,7 +182,7 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
       }
     }
 
-    const load = (name: string): Effect.Effect<Slot, StorageFailure> =>
+    const load = (name: string): Effect.Effect<Slot, FileError | StoredCollectionUnusable> =>
       Effect.gen(function*() {
         const loaded = yield* storage.load(name)
         if (Option.isSome(loaded.tornTail)) {
@@ -226,11 +228,10 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
         if (problem !== undefined) return yield* Effect.fail(invalid(name, problem))
         let slot = slots.get(name)
         if (slot === undefined) {
-          const names = yield* Effect.mapError(storage.list, ioError(name))
+          const names = yield* storage.list
           if (names.includes(name)) {
             slot = yield* load(name).pipe(
-              Effect.catchTag("StorageFailure", (failure) =>
-                failure.unavailable ? Effect.succeed<Slot>({ _tag: "Broken", reason: failure.reason }) : Effect.fail(ioError(name)(failure)))
+              Effect.catchTag("StoredCollectionUnusable", (unusable) => Effect.succeed<Slot>({ _tag: "Broken", reason: unusable.reason }))
             )
             slots.set(name, slot)
           }
@@ -246,7 +247,7 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
     const snapshotOf = (open: Open) =>
       Effect.gen(function*() {
         const { collection } = open
-        const hnsw = yield* Effect.fromResult(collection.hnswBytes(storage.scratchDir))
+        const hnsw = yield* Effect.fromResult(collection.hnswBytes(storage.scratch))
         const records = [...collection.all()]
         const sections = [{ name: "hnsw", bytes: hnsw }]
         if (collection.settings.kind === "vector") {
@@ -260,7 +261,7 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
           nextLabel: collection.labelsIssued,
           records: records.map(({ id, label, text, meta, at, key }) => (text === undefined ? { id, label, meta, at, key } : { id, label, text, meta, at, key }))
         }
-        yield* Effect.mapError(storage.snapshot(collection.name, { header, sections }), ioError(collection.name))
+        yield* storage.snapshot(collection.name, { header, sections }).pipe(Effect.mapError(unavailableAs(collection.name)))
         open.journalRecords = 0
       })
 
@@ -275,7 +276,7 @@ export const makeStore = (storage: Storage, options: StoreOptions): Effect.Effec
           ...(open.journaled ? [] : [{ op: "create", settings }]),
           ...(op === undefined ? [] : [op])
         ].map((record, i) => ({ seq: open.seq + 1 + i, ...record }))
-        yield* Effect.mapError(storage.append(name, records), ioError(name))
+        yield* storage.append(name, records).pipe(Effect.mapError(unavailableAs(name)))
         open.seq += records.length
         open.journalRecords += records.length
         if (!open.journaled) {

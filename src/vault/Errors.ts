@@ -3,6 +3,7 @@
  * message names what was wrong and where, so the CLI can print it as is.
  */
 import { Schema } from "effect"
+import { FileError } from "../adapters/fs/Files.ts"
 
 /** Empty input, or input that does not start with the vault magic. */
 export class NotAVaultFile extends Schema.TaggedError<NotAVaultFile>()("NotAVaultFile", {
@@ -129,19 +130,6 @@ export class VaultOutputExists extends Schema.TaggedError<VaultOutputExists>()("
   }
 }
 
-/** The input could not be read or the output could not be written. */
-export class VaultIoError extends Schema.TaggedError<VaultIoError>()("VaultIoError", {
-  /** What was being done, e.g. "read input", "write output". */
-  operation: Schema.String,
-  /** The path, "-" for stdin/stdout, or "(stream)" for the caller's stream. */
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
 /** Failures of reading a vault file: format, authentication and key errors. */
 export type VaultFormatError =
   | NotAVaultFile
@@ -158,7 +146,7 @@ export type VaultError =
   | InvalidVaultKey
   | InvalidVaultOption
   | VaultOutputExists
-  | VaultIoError
+  | FileError
 
 /** Every VaultError's schema, for the protocols of agents that pass them on as rejections. */
 export const VAULT_ERRORS = [
@@ -173,7 +161,5 @@ export const VAULT_ERRORS = [
   InvalidVaultKey,
   InvalidVaultOption,
   VaultOutputExists,
-  VaultIoError
+  FileError
 ] as const
-
-export { reasonOf } from "../support/files.ts"

@@ -13,14 +13,9 @@
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha256 } from "@noble/hashes/sha2.js"
 import { Effect } from "effect"
-import {
-  MalformedVaultHeader,
-  NotAVaultFile,
-  UnsupportedVaultVersion,
-  type VaultIoError,
-  VaultTruncated
-} from "./Errors.ts"
-import type { ByteReader } from "./internal/ByteReader.ts"
+import type { FileError } from "../adapters/fs/Files.ts"
+import type { ByteReader } from "../support/ByteReader.ts"
+import { MalformedVaultHeader, NotAVaultFile, UnsupportedVaultVersion, VaultTruncated } from "./Errors.ts"
 import { headerMacKeyOf } from "./KeySchedule.ts"
 import { STANZA_BYTES } from "./Recipients.ts"
 
@@ -85,7 +80,7 @@ export const verifyHeader = (header: Header, fileKey: Uint8Array): boolean =>
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 
-export type HeaderError = NotAVaultFile | UnsupportedVaultVersion | MalformedVaultHeader | VaultTruncated | VaultIoError
+export type HeaderError = NotAVaultFile | UnsupportedVaultVersion | MalformedVaultHeader | VaultTruncated | FileError
 
 /**
  * Reads and checks the header's structure, in the order of §7.1; the MAC is

@@ -6,9 +6,10 @@
  * know whether it is the final one.
  */
 import { Effect, Option } from "effect"
-import { VaultChunkAuthFailed, type VaultIoError, VaultTrailingData, VaultTruncated } from "./Errors.ts"
+import type { FileError, Writer } from "../adapters/fs/Files.ts"
+import type { ByteReader } from "../support/ByteReader.ts"
+import { VaultChunkAuthFailed, VaultTrailingData, VaultTruncated } from "./Errors.ts"
 import * as Aead from "./internal/Aead.ts"
-import type { ByteReader } from "./internal/ByteReader.ts"
 
 export const TAG_BYTES = Aead.TAG_BYTES
 const COUNTER_BYTES = 11
@@ -41,7 +42,7 @@ export const openChunk = (
   into?: Uint8Array
 ): Option.Option<Uint8Array> => Aead.open(payloadKey, nonceOf(counter, final), sealed, into)
 
-export type Write = (bytes: Uint8Array) => Effect.Effect<void, VaultIoError>
+export type Write = Writer
 export type Progress = (plaintextBytes: number) => void
 
 export interface SealedTotals {
@@ -56,7 +57,7 @@ export const sealPayload = (
   payloadKey: Uint8Array,
   chunkSize: number,
   onProgress: Progress
-): Effect.Effect<SealedTotals, VaultIoError> =>
+): Effect.Effect<SealedTotals, FileError> =>
   Effect.gen(function*() {
     let plaintextBytes = 0
     let ciphertextBytes = 0
@@ -76,7 +77,7 @@ export const sealPayload = (
     }
   })
 
-export type PayloadError = VaultChunkAuthFailed | VaultTruncated | VaultTrailingData | VaultIoError
+export type PayloadError = VaultChunkAuthFailed | VaultTruncated | VaultTrailingData | FileError
 
 /**
  * Opens the payload that follows a `headerBytes`-byte header, writing each

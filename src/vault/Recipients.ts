@@ -5,7 +5,7 @@
  */
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
 import { Option, Result } from "effect"
-import { InvalidVaultKey, reasonOf } from "./Errors.ts"
+import { InvalidVaultKey } from "./Errors.ts"
 import * as Aead from "./internal/Aead.ts"
 import { wrapKeyOf } from "./KeySchedule.ts"
 
@@ -47,7 +47,7 @@ export const wrapFileKey = (
   }
   const encapsulated = Result.try({
     try: () => ml_kem768_x25519.encapsulate(publicKey, randomness),
-    catch: (error) => new InvalidVaultKey({ role: "recipient", index, reason: reasonOf(error) })
+    catch: (error) => new InvalidVaultKey({ role: "recipient", index, reason: error instanceof Error ? error.message : String(error) })
   })
   return Result.map(encapsulated, ({ cipherText, sharedSecret }) => {
     const wrapped = Aead.seal(wrapKeyOf(sharedSecret, cipherText, publicKey), WRAP_NONCE, fileKey)
@@ -67,7 +67,7 @@ export const identityOf = (secretKey: Uint8Array, index: number): Result.Result<
   }
   return Result.try({
     try: () => ({ index, secretKey, publicKey: ml_kem768_x25519.getPublicKey(secretKey) }),
-    catch: (error) => new InvalidVaultKey({ role: "identity", index, reason: reasonOf(error) })
+    catch: (error) => new InvalidVaultKey({ role: "identity", index, reason: error instanceof Error ? error.message : String(error) })
   })
 }
 

@@ -12,19 +12,18 @@
  */
 import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
+import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
+import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../support/ByteReader.ts"
+import { openInput, type Streams, withOutput } from "../support/Edges.ts"
 import {
   InvalidVaultKey,
   InvalidVaultOption,
   NoMatchingRecipient,
-  reasonOf,
   type VaultFormatError,
   VaultHeaderAuthFailed,
-  VaultIoError,
-  type VaultOutputExists
+  VaultOutputExists
 } from "./Errors.ts"
 import { encodeHeader, type Header, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, readHeader, SALT_BYTES, verifyHeader } from "./Header.ts"
-import { type ByteReader, makeByteReader } from "./internal/ByteReader.ts"
-import { guardStdout, nameOf, STDIO, withInput, withOutput, writeStdout } from "./internal/files.ts"
 import { payloadKeyOf } from "./KeySchedule.ts"
 import { openPayload, sealPayload, type Write } from "./Payload.ts"
 import {
@@ -62,19 +61,15 @@ export interface DecryptOptions {
   readonly onProgress?: (plaintextBytes: number) => void
 }
 
-export interface FileOptions {
+/**
+ * Files are read and written through the Files port (a command provides its
+ * blocking implementation, the daemon the asynchronous one). "-" reads
+ * `stdin` and writes `stdout`, which only a command hands in
+ * (src/adapters/fs/StdioLive.ts); without them "-" is refused.
+ */
+export interface FileOptions extends Streams {
   /** Replace an existing output file. Without it, `VaultOutputExists`. */
   readonly force?: boolean
-  /** What "-" reads; defaults to the process's standard input. */
-  readonly stdin?: AsyncIterable<Uint8Array>
-  /** What "-" writes to; defaults to the process's standard output. */
-  readonly stdout?: (bytes: Uint8Array) => Promise<void>
-  /**
-   * Synchronous reads and writes of files (and of standard output when it is
-   * a file or a device): about twice as fast for a command-line process that
-   * has nothing else to do. Never in the daemon: it would stall every agent.
-   */
-  readonly blocking?: boolean
 }
 
 export interface EncryptResult {
@@ -91,32 +86,15 @@ export interface DecryptResult {
   readonly identityIndex: number
 }
 
-export type EncryptError = InvalidVaultOption | InvalidVaultKey | VaultIoError
-export type DecryptError = VaultFormatError | InvalidVaultOption | InvalidVaultKey | VaultIoError
+export type EncryptError = InvalidVaultOption | InvalidVaultKey | FileError
+export type DecryptError = VaultFormatError | InvalidVaultOption | InvalidVaultKey | FileError
 
 const STREAM_INPUT = "the input stream"
 const STREAM_OUTPUT = "the output stream"
 
-const writerFor = (write: (bytes: Uint8Array) => Promise<void>, file: string): Write => (bytes) =>
-  Effect.tryPromise({
-    try: () => write(bytes),
-    catch: (error) => new VaultIoError({ operation: "write", file, reason: reasonOf(error) })
-  })
-
-/** Reads `input` through a `ByteReader`, and stops the source early if `use` ends first. */
-const withReader = <A, E>(
-  input: AsyncIterable<unknown>,
-  file: string,
-  use: (reader: ByteReader) => Effect.Effect<A, E>
-): Effect.Effect<A, E | VaultIoError> =>
-  Effect.acquireUseRelease(
-    Effect.try({
-      try: () => makeByteReader(input[Symbol.asyncIterator](), file),
-      catch: (error) => new VaultIoError({ operation: "read", file, reason: reasonOf(error) })
-    }),
-    use,
-    (reader) => reader.close
-  )
+/** Reads `source` through a `ByteReader`, and stops the source early if `use` ends first. */
+const withReader = <A, E>(source: ByteSource, use: (reader: ByteReader) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.acquireUseRelease(Effect.sync(() => makeByteReader(source)), use, (reader) => reader.close)
 
 const checkChunkSize = (chunkSize: number): Effect.Effect<number, InvalidVaultOption> =>
   Number.isInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE
@@ -171,13 +149,12 @@ const prepareEncryption = (
   })
 
 const encryptWith = (
-  input: AsyncIterable<unknown>,
-  inputName: string,
+  source: ByteSource,
   write: Write,
   prepared: Prepared,
   options: EncryptOptions
-): Effect.Effect<EncryptResult, VaultIoError> =>
-  withReader(input, inputName, (reader) =>
+): Effect.Effect<EncryptResult, FileError> =>
+  withReader(source, (reader) =>
     Effect.gen(function*() {
       const { chunkSize, header, payloadKey } = prepared
       yield* write(header)
@@ -220,13 +197,12 @@ const unlock = (
   })
 
 const decryptWith = (
-  input: AsyncIterable<unknown>,
-  inputName: string,
+  source: ByteSource,
   write: Write,
   identities: ReadonlyArray<Identity>,
   options: DecryptOptions
-): Effect.Effect<DecryptResult, VaultFormatError | VaultIoError> =>
-  withReader(input, inputName, (reader) =>
+): Effect.Effect<DecryptResult, VaultFormatError | FileError> =>
+  withReader(source, (reader) =>
     Effect.gen(function*() {
       const header = yield* readHeader(reader)
       const { fileKey, identityIndex, recipientIndex } = yield* unlock(header, identities)
@@ -250,7 +226,7 @@ export const encrypt = (
 ): Effect.Effect<EncryptResult, EncryptError> =>
   Effect.flatMap(
     prepareEncryption(recipients, options),
-    (prepared) => encryptWith(input, STREAM_INPUT, writerFor(write, STREAM_OUTPUT), prepared, options)
+    (prepared) => encryptWith(iterableSource(input, STREAM_INPUT), writerFrom(STREAM_OUTPUT, write), prepared, options)
   )
 
 /**
@@ -265,15 +241,16 @@ export const decrypt = (
 ): Effect.Effect<DecryptResult, DecryptError> =>
   Effect.flatMap(
     identitiesOf(identities),
-    (checked) => decryptWith(input, STREAM_INPUT, writerFor(write, STREAM_OUTPUT), checked, options)
+    (checked) => decryptWith(iterableSource(input, STREAM_INPUT), writerFrom(STREAM_OUTPUT, write), checked, options)
   )
 
 /** Permission bits of a new output file, before the umask: ciphertext may be shared, plaintext is private. */
 const ENCRYPTED_FILE_MODE = 0o666
 const DECRYPTED_FILE_MODE = 0o600
 
-const runWithStdio = <A, E>(outPath: string, effect: Effect.Effect<A, E>, custom: boolean): Effect.Effect<A, E> =>
-  outPath === STDIO && !custom ? guardStdout(effect) : effect
+/** The output edge of the file functions, failing with VaultOutputExists for an existing file. */
+const vaultOutput = <A, E, R>(file: string, mode: number, options: FileOptions, use: (write: Writer) => Effect.Effect<A, E, R>) =>
+  withOutput(file, { force: options.force ?? false, mode, stdout: options.stdout }, (taken) => new VaultOutputExists({ file: taken }), use)
 
 /**
  * Encrypts the file `inPath` ("-": standard input) to `outPath` ("-":
@@ -284,18 +261,10 @@ export const encryptFile = (
   outPath: string,
   recipients: ReadonlyArray<Uint8Array>,
   options: EncryptOptions & FileOptions = {}
-): Effect.Effect<EncryptResult, EncryptError | VaultOutputExists> =>
+): Effect.Effect<EncryptResult, EncryptError | VaultOutputExists, Files> =>
   Effect.flatMap(prepareEncryption(recipients, options), (prepared) =>
-    runWithStdio(
-      outPath,
-      withInput(inPath, options.stdin ?? process.stdin, (input) =>
-        withOutput(
-          outPath,
-          { force: options.force ?? false, mode: ENCRYPTED_FILE_MODE, stdout: options.stdout ?? writeStdout, realStdout: options.stdout === undefined, blocking: options.blocking ?? false },
-          (write) => encryptWith(input, nameOf(inPath, "input"), write, prepared, options)
-        ), options.blocking ?? false),
-      options.stdout !== undefined
-    ))
+    Effect.scoped(Effect.flatMap(openInput(inPath, options), (input) =>
+      vaultOutput(outPath, ENCRYPTED_FILE_MODE, options, (write) => encryptWith(input.source, write, prepared, options)))))
 
 /**
  * Decrypts the vault file `inPath` ("-": standard input) to `outPath` ("-":
@@ -308,15 +277,7 @@ export const decryptFile = (
   outPath: string,
   identities: ReadonlyArray<Uint8Array>,
   options: DecryptOptions & FileOptions = {}
-): Effect.Effect<DecryptResult, DecryptError | VaultOutputExists> =>
+): Effect.Effect<DecryptResult, DecryptError | VaultOutputExists, Files> =>
   Effect.flatMap(identitiesOf(identities), (checked) =>
-    runWithStdio(
-      outPath,
-      withInput(inPath, options.stdin ?? process.stdin, (input) =>
-        withOutput(
-          outPath,
-          { force: options.force ?? false, mode: DECRYPTED_FILE_MODE, stdout: options.stdout ?? writeStdout, realStdout: options.stdout === undefined, blocking: options.blocking ?? false },
-          (write) => decryptWith(input, nameOf(inPath, "input"), write, checked, options)
-        ), options.blocking ?? false),
-      options.stdout !== undefined
-    ))
+    Effect.scoped(Effect.flatMap(openInput(inPath, options), (input) =>
+      vaultOutput(outPath, DECRYPTED_FILE_MODE, options, (write) => decryptWith(input.source, write, checked, options)))))

@@ -14,6 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
@@ -42,6 +43,7 @@ const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
 
 const adapters = Layer.mergeAll(
+  FilesLive.layer,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import { testSecurity } from "../support/security.ts"
+import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -30,6 +31,7 @@ const SPEC: ReadonlyArray<readonly [string, string]> = [
 const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 2, since: 0 }
 
 const testAdapters = Layer.mergeAll(
+  FilesTest.layer(),
   NotifyTest.make().layer,
   ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),

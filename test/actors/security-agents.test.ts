@@ -7,18 +7,21 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { cipherAgent } from "../../src/actors/cipher/index.ts"
+import type { Files } from "../../src/adapters/fs/Files.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { ledgerAgent } from "../../src/actors/ledger/index.ts"
 import { quantumAgent } from "../../src/actors/quantum/index.ts"
 import { recordRuntimeEvents } from "../../src/daemon/Audit.ts"
+import type { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
 import { AuditLedger, tailLedger } from "../../src/ledger/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { counterAgent, restarted, tree, watch } from "../support/agents.ts"
 import { tempDir, testLedger } from "../support/security.ts"
 
-const security = testLedger.pipe(Layer.provideMerge(KeyringTest.layer()))
+const security = Layer.merge(testLedger.pipe(Layer.provideMerge(KeyringTest.layer())), FilesLive.layer)
 
-const start = ActorSystem.make({ root: tree("root", "one_for_one", [cipherAgent, quantumAgent, ledgerAgent]) })
+const start = ActorSystem.make({ root: tree<Files | Keyring | AuditLedger>("root", "one_for_one", [cipherAgent, quantumAgent, ledgerAgent]) })
 
 describe("QUANTUM, CIPHER and LEDGER", () => {
   it.effect("rotate makes a new default key, recorded in the ledger; CIPHER encrypts to it and decrypts with the keyring", () =>

@@ -20,7 +20,8 @@ import {
 import { sentryAgent } from "../../src/actors/sentry/index.ts"
 import { Memory } from "../../src/memory/Memory.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
-import { type Storage, StorageFailure } from "../../src/memory/Store.ts"
+import type { Storage } from "../../src/memory/Store.ts"
+import { FileError } from "../../src/adapters/fs/Files.ts"
 import { computeMetrics, readingsOf } from "../../src/actors/sentry/utilisation.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { fastBackoff, generous } from "../support/agents.ts"
@@ -251,14 +252,14 @@ describe("the SENTRY agent", () => {
       const logs: Array<string> = []
       const broken: Storage = {
         ...makeInMemoryStorage(),
-        append: () => Effect.fail(new StorageFailure({ reason: "disk full", unavailable: false }))
+        append: () => Effect.fail(new FileError({ reason: "NoSpace", operation: "append to", path: "/state/memory/sentry-alerts.journal" }))
       }
       const system = yield* start(cpuScript([95, 95, 70, 95, 95]), logs, broken)
       yield* TestClock.adjust(5_000)
       const alerts = (yield* system.ask("SENTRY", { type: "alerts" })) as { history: ReadonlyArray<AlertTransition> }
       assert.deepStrictEqual(alerts.history.map(({ at, change }) => [at, change]), [[2_000, "raised"], [3_000, "cleared"], [5_000, "raised"]])
       assert.deepStrictEqual(logs.filter((line) => line.includes("memory")), [
-        "Warn could not recall earlier alerts from memory: memory collection 'sentry-alerts': disk full"
+        "Warn could not recall earlier alerts from memory: cannot append to /state/memory/sentry-alerts.journal: no space left on the device"
       ])
     }))
 

@@ -12,6 +12,7 @@ import { Effect, Layer, Logger, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import { ataJson, nvmeJson } from "../../src/adapters/smart/synthetic.ts"
@@ -187,7 +188,7 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
       assert.strictEqual(byDataset.root, dir)
       assert.match((yield* Effect.flip(system.injectAsk("ATLAS", { type: "usage" }))).message, /give exactly one of "path" or "dataset"/)
       assert.match((yield* Effect.flip(system.injectAsk("ATLAS", { type: "usage", dataset: "tank/none" }))).message, /no dataset named 'tank\/none'/)
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)))
+    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(FilesLive.layer))
   })
 
   it.effect("VERTEX answers topology and the impact of a disk on a degraded pool; without ZFS it still knows the disks", () => {

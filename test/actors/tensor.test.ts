@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { tensorAgent } from "../../src/actors/tensor/index.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { tree, watch } from "../support/agents.ts"
 import { tempDir } from "../support/security.ts"
@@ -47,5 +48,5 @@ describe("TENSOR", () => {
       ])
       const estimate = yield* Effect.flip(system.injectAsk("TENSOR", { type: "estimate", path: dir }))
       assert.include(estimate.message, "not built yet")
-    }))
+    }).pipe(Effect.provide(FilesLive.layer)))
 })

@@ -4,8 +4,9 @@
  */
 import { spawnSync } from "node:child_process"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as Compress from "../../src/compress/Compress.ts"
 import { hasNativeZstd } from "../../src/compress/internal/zstd.ts"
 import { BLOCK, bytesOf, put, tempDir, textBytes } from "./support.ts"
@@ -22,7 +23,7 @@ const underBun = (mode: "compress" | "decompress", inPath: string, outPath: stri
     return JSON.parse(run.stdout) as Record<string, unknown>
   })
 
-describe("zstd across runtimes", () => {
+layer(FilesLive.layer)("zstd across runtimes", (it) => {
   it.effect("Node (WebAssembly zstd) reads what Bun (native zstd) wrote, and the other way round", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

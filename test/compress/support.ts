@@ -161,14 +161,15 @@ export async function* fixedPieces(bytes: Uint8Array, size: number): AsyncGenera
   for (let start = 0; start < bytes.byteLength; start += size) yield bytes.slice(start, start + size)
 }
 
-/** A `write` that keeps a copy of every piece it was given, in order. */
+/** A `write` (and a Writer, for "-") that keeps a copy of every piece it was given, in order. */
 export const recorder = () => {
   const pieces: Array<Uint8Array> = []
   return {
     pieces,
     write: async (bytes: Uint8Array) => {
       pieces.push(bytes.slice())
-    }
+    },
+    writer: (bytes: Uint8Array) => Effect.sync(() => void pieces.push(bytes.slice()))
   }
 }
 

@@ -3,8 +3,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { sha256 } from "@noble/hashes/sha2.js"
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Result, type Scope } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import type { KeyringError, KeyringShape } from "../../src/keys/Keyring.ts"
 import { verifySignature } from "../../src/keys/KeyPair.ts"
 import * as KeyringLive from "../../src/keys/KeyringLive.ts"
@@ -101,10 +102,10 @@ const contract = (name: string, make: Effect.Effect<KeyringShape, KeyringError, 
       }).pipe(Effect.scoped))
   })
 
-contract("KeyringLive", Effect.flatMap(tempDir, (dir) => open(dir)))
+contract("KeyringLive", Effect.flatMap(tempDir, (dir) => open(dir).pipe(Effect.provide(FilesLive.layer))))
 contract("KeyringTest", KeyringTest.make())
 
-describe("KeyringLive on disk", () => {
+layer(FilesLive.layer)("KeyringLive on disk", (it) => {
   it.effect("creates its directory 0700 with an empty index", () =>
     Effect.gen(function*() {
       const dir = path.join(yield* tempDir, "state", "keys")
@@ -148,17 +149,17 @@ describe("KeyringLive on disk", () => {
       const orphan = seeded("orphan")(32)
       const orphanId = keyIdOf(ml_kem768_x25519.getPublicKey(orphan))
       yield* writeSecretKeyFile(path.join(dir, `x-wing-${orphanId}.key`), { secretKey: orphan, protection: { unsealed: true } })
-      yield* put(path.join(dir, "index.json.tmp-1-abc"), "{\"format\":\"sigmav")
+      yield* put(path.join(dir, "index.json.tmp-1-0000000000ab"), "{\"format\":\"sigmav")
 
       const keyring = yield* open(dir)
       assert.deepStrictEqual((yield* keyring.list).map((key) => [key.id, key.isDefault]), [[first.id, true]])
       assert.deepStrictEqual((yield* keyring.secretKeys).map((key) => key.id), [first.id])
       assert.strictEqual(yield* readText(path.join(dir, "index.json")), before)
-      assert.notInclude(yield* names(dir), "index.json.tmp-1-abc")
+      assert.notInclude(yield* names(dir), "index.json.tmp-1-0000000000ab")
     }).pipe(Effect.scoped))
 })
 
-describe("keyring errors", () => {
+layer(FilesLive.layer)("keyring errors", (it) => {
   it.effect("a corrupt index is named with what is wrong with it", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

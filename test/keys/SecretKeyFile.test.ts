@@ -1,8 +1,9 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { generateKeyPair, generateSigningKeyPair } from "../../src/keys/KeyPair.ts"
 import { encodePublicKey } from "../../src/keys/PublicKey.ts"
 import {
@@ -31,7 +32,7 @@ const readText = (file: string) => Effect.promise(() => fs.readFile(file, "utf8"
 const put = (file: string, text: string, mode = 0o600) => Effect.promise(() => fs.writeFile(file, text, { mode }))
 const modeOf = (file: string) => Effect.promise(() => fs.stat(file).then((stat) => stat.mode & 0o777))
 
-describe("sealed secret key files", () => {
+layer(FilesLive.layer)("sealed secret key files", (it) => {
   it.effect("seal and unseal round-trip; the file is 0600 and shows the public key and creation time", () =>
     Effect.gen(function*() {
       const file = path.join(yield* tempDir, "me.key")
@@ -109,7 +110,7 @@ describe("sealed secret key files", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("unsealed secret key files", () => {
+layer(FilesLive.layer)("unsealed secret key files", (it) => {
   it.effect("are written only when asked, and say so plainly", () =>
     Effect.gen(function*() {
       const file = path.join(yield* tempDir, "host.key")
@@ -150,7 +151,7 @@ describe("unsealed secret key files", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("writing never overwrites", () => {
+layer(FilesLive.layer)("writing never overwrites", (it) => {
   it.effect("refuses an existing key file, or any file, and leaves it as it was", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -171,7 +172,7 @@ describe("writing never overwrites", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("reading refuses what it should", () => {
+layer(FilesLive.layer)("reading refuses what it should", (it) => {
   it.effect("a key file group or others may read, sealed or not, naming the fix", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -257,7 +258,7 @@ const withTypoInPublicKey = (text: string) => {
   return [...lines.slice(0, 3), JSON.stringify(line)].join("\n")
 }
 
-describe("calibrateScrypt", () => {
+layer(FilesLive.layer)("calibrateScrypt", (it) => {
   it.effect("doubles N from 2^14 until a derivation takes the target, reporting each step", () =>
     Effect.gen(function*() {
       // A machine where 2^14 takes 70 ms and time doubles with N.

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto"
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { describeReport, openLedger, verifyLedger } from "../../src/ledger/index.ts"
 import { appendRaw, keyA, keyB, linesOf, logOf, putLines, signerOf, steppingClock, tempDir, trusting } from "./fixtures.ts"
 
@@ -39,7 +40,7 @@ const rechain = (lines: Array<string>, from: number) => {
   }
 }
 
-describe("verifyLedger", () => {
+layer(FilesLive.layer)("verifyLedger", (it) => {
   it.effect("verifies a few hundred entries and their checkpoints", () =>
     Effect.gen(function*() {
       const { dir, file, lines } = yield* signedLedger
@@ -186,7 +187,6 @@ describe("verifyLedger", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const error = yield* Effect.flip(verifyLedger(logOf(dir), trusting(keyA)))
-      assert.strictEqual(error._tag, "LedgerIoError")
-      assert.match(error.message, /ENOENT/)
+      assert.deepStrictEqual([error._tag, error.reason], ["FileError", "NotFound"])
     }).pipe(Effect.scoped))
 })

@@ -1,6 +1,10 @@
 import { Result } from "effect"
 import { describe, expect, it } from "vitest"
+import { tmpdir } from "node:os"
 import { HnswIndex, type HnswOptions } from "../../src/memory/Hnsw.ts"
+import { scratchFileIn } from "../../src/memory/internal/scratch.ts"
+
+const scratch = scratchFileIn(tmpdir())
 
 /** mulberry32: a seeded source, so the dataset (and the recall figure) is the same on every run. */
 const seeded = (seed: number) => () => {
@@ -78,8 +82,8 @@ describe("HnswIndex", () => {
     const index = HnswIndex.create(options({ dimension: 8, ef: 77 }))
     points.forEach((p, label) => index.add(label, p, true))
     index.remove(5)
-    const bytes = Result.getOrThrow(index.toBytes())
-    const loaded = Result.getOrThrow(HnswIndex.fromBytes(options({ dimension: 8, ef: 77 }), bytes, 199))
+    const bytes = Result.getOrThrow(index.toBytes(scratch))
+    const loaded = Result.getOrThrow(HnswIndex.fromBytes(options({ dimension: 8, ef: 77 }), bytes, 199, scratch))
     expect(loaded.ef).toBe(77)
     expect(loaded.size).toBe(199)
     for (const q of dataset(10, 8, 4)) expect(labelsOf(loaded.search(q, 5))).toEqual(labelsOf(index.search(q, 5)))
@@ -87,18 +91,19 @@ describe("HnswIndex", () => {
   })
 
   it("reports an unreadable index as a failure, not a crash", () => {
-    const garbage = HnswIndex.fromBytes(options(), new Uint8Array([1, 2, 3]), 0)
+    const garbage = HnswIndex.fromBytes(options(), new Uint8Array([1, 2, 3]), 0, scratch)
     expect(Result.isFailure(garbage)).toBe(true)
     const wrongDimension = HnswIndex.fromBytes(
       options({ dimension: 4 }),
-      Result.getOrThrow(HnswIndex.create(options()).toBytes()),
-      0
+      Result.getOrThrow(HnswIndex.create(options()).toBytes(scratch)),
+      0,
+      scratch
     )
     expect(Result.isFailure(wrongDimension) ? wrongDimension.failure.message : "").toContain("expected 4")
     const full = HnswIndex.create(options())
     dataset(50, 16, 5).forEach((p, label) => full.add(label, p, true))
-    const bytes = Result.getOrThrow(full.toBytes())
-    const truncated = HnswIndex.fromBytes(options(), bytes.subarray(0, bytes.length / 2), 50)
+    const bytes = Result.getOrThrow(full.toBytes(scratch))
+    const truncated = HnswIndex.fromBytes(options(), bytes.subarray(0, bytes.length / 2), 50, scratch)
     expect(Result.isFailure(truncated) ? truncated.failure.message : "").toContain("truncated")
   })
 })

@@ -5,9 +5,13 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Scope } from "effect"
 import type { MemoryShape } from "../../src/memory/Memory.ts"
+import { Files } from "../../src/adapters/fs/Files.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { makeMemoryLive } from "../../src/memory/MemoryLive.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
 import { SNAPSHOT_EVERY } from "../../src/memory/Store.ts"
+
+const liveMemory = (dir: string) => makeMemoryLive(dir).pipe(Effect.provideService(Files, FilesLive.make()))
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "sigmavault-memory-"))),
@@ -132,7 +136,7 @@ const contract = (name: string, memory: Effect.Effect<MemoryShape, never, Scope.
   })
 
 contract("MemoryTest", Effect.flatMap(Effect.sync(makeInMemoryStorage), makeMemoryTest))
-contract("MemoryLive", Effect.flatMap(tempDir, makeMemoryLive))
+contract("MemoryLive", Effect.flatMap(tempDir, liveMemory))
 
 describe("MemoryTest: journal and snapshots", () => {
   it.effect("a second store over the same storage sees everything, with ef restored", () =>
@@ -164,15 +168,15 @@ describe("MemoryLive: files under the state directory", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       yield* Effect.scoped(Effect.gen(function*() {
-        const m = yield* makeMemoryLive(dir)
+        const m = yield* liveMemory(dir)
         for (const [i, text] of texts.entries()) yield* m.remember({ collection: "incidents", id: `i${i}`, text })
         yield* m.forget("incidents", "i4")
       }))
       // Shutdown snapshotted; now a crash: changes after it live only in the journal.
       // A scope never closed: the daemon dies without its shutdown snapshot.
-      const crashed = yield* Effect.provideService(makeMemoryLive(dir), Scope.Scope, yield* Scope.make())
+      const crashed = yield* Effect.provideService(liveMemory(dir), Scope.Scope, yield* Scope.make())
       yield* crashed.remember({ collection: "incidents", id: "late", text: "fan failure on enclosure 2" })
-      const m = yield* makeMemoryLive(dir)
+      const m = yield* liveMemory(dir)
       const [stats] = yield* Effect.andThen(m.recall("incidents", { text: "fan failure", k: 1, mode: "similar" }), m.stats)
       assert.deepStrictEqual([stats?.name, stats?.status, stats?.records], ["incidents", "ok", 6])
       const found = yield* m.recall("incidents", { text: "fan failure on enclosure 2", k: 1, mode: "exact" })
@@ -187,12 +191,12 @@ describe("MemoryLive: files under the state directory", () => {
       const dir = yield* tempDir
       const journal = path.join(dir, "c.journal")
       yield* Effect.scoped(Effect.gen(function*() {
-        const m = yield* makeMemoryLive(dir)
+        const m = yield* liveMemory(dir)
         yield* m.remember({ collection: "c", id: "kept", vector: [1, 2] })
       }))
       // Shutdown snapshotted and emptied the journal; a crash mid-append leaves half a record.
       yield* Effect.promise(() => fs.appendFile(journal, '0badc0de {"seq":9,"op":"upsert","id":"torn"'))
-      const m = yield* makeMemoryLive(dir)
+      const m = yield* liveMemory(dir)
       const found = yield* m.recall("c", { vector: [1, 2], k: 5, mode: "exact" })
       assert.deepStrictEqual(found.matches.map((x) => x.id), ["kept"])
       assert.strictEqual((yield* Effect.promise(() => fs.readFile(journal, "utf8"))), "")
@@ -205,7 +209,7 @@ describe("MemoryLive: files under the state directory", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       yield* Effect.scoped(Effect.gen(function*() {
-        const m = yield* makeMemoryLive(dir)
+        const m = yield* liveMemory(dir)
         yield* m.remember({ collection: "broken", id: "a", text: "some text" })
         yield* m.remember({ collection: "newer", id: "a", text: "some text" })
         yield* m.remember({ collection: "fine", id: "a", text: "some text" })
@@ -221,7 +225,7 @@ describe("MemoryLive: files under the state directory", () => {
       createHash("sha256").update(newerBytes.subarray(0, -32)).digest().copy(newerBytes, newerBytes.length - 32)
       yield* Effect.promise(() => fs.writeFile(newer, newerBytes))
 
-      const m = yield* makeMemoryLive(dir)
+      const m = yield* liveMemory(dir)
       const error = yield* Effect.flip(m.recall("broken", { text: "some text", k: 1, mode: "auto" }))
       assert.strictEqual(error._tag, "CollectionUnavailable")
       assert.include(error.message, "memory collection 'broken' is unavailable")

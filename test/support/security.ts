@@ -3,6 +3,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
 import { AuditLedger, openLedger } from "../../src/ledger/index.ts"
@@ -19,7 +20,7 @@ export const testLedger: Layer.Layer<AuditLedger, never, Keyring> = Layer.effect
     const keyring = yield* Keyring
     const key = yield* Effect.orDie(keyring.signingKey)
     const dir = yield* tempDir("sigmavault-ledger-")
-    return yield* Effect.orDie(openLedger(dir, { signer: { keyId: key.id, sign: key.sign } }))
+    return yield* Effect.orDie(openLedger(dir, { signer: { keyId: key.id, sign: key.sign } })).pipe(Effect.provide(FilesLive.layer))
   })
 )
 

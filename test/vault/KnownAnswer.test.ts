@@ -14,6 +14,7 @@ import { hmac } from "@noble/hashes/hmac.js"
 import { sha256 } from "@noble/hashes/sha2.js"
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
 import { Effect, Exit } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as Vault from "../../src/vault/Vault.ts"
 import { concat, decryptOutcome, encryptBytes, keyPairOf, seededRandom, seedOf } from "./support.ts"
 import { HELLO, RECIPIENT_1, vectorInputs } from "./vectors.ts"
@@ -85,7 +86,9 @@ describe("Vault known answers", () => {
       (dir) =>
         Effect.gen(function*() {
           const out = path.join(dir, "hello.txt")
-          const result = yield* Vault.decryptFile(path.join(fixtures, "hello.svault"), out, [seedOf(RECIPIENT_1)])
+          const result = yield* Vault.decryptFile(path.join(fixtures, "hello.svault"), out, [seedOf(RECIPIENT_1)]).pipe(
+            Effect.provide(FilesLive.layer)
+          )
           assert.deepStrictEqual(result, { plaintextBytes: HELLO.byteLength, recipientIndex: 0, identityIndex: 0 })
           assert.deepStrictEqual(new Uint8Array(yield* Effect.promise(() => fs.readFile(out))), HELLO)
         }),

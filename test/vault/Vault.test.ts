@@ -202,7 +202,7 @@ describe("Vault streaming", () => {
         }, [people[0]!.publicKey], { chunkSize: CHUNK })
       )
       const error = failureOf(exit)
-      assert.strictEqual(error._tag, "VaultIoError")
+      assert.strictEqual(error._tag, "FileError")
       assert.match(error.message, /cannot write the output stream: disk full/)
     }))
 })

@@ -1,8 +1,9 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as Vault from "../../src/vault/Vault.ts"
 import { CHUNK, concat, failureOf, fixedPieces, headerLength, keyPairOf, outcomeTag, patterned, recorder, TAG } from "./support.ts"
 
@@ -32,7 +33,7 @@ const prepared = Effect.gen(function*() {
   return { dir, plain, sealed }
 })
 
-describe("Vault files", () => {
+layer(FilesLive.layer)("Vault files", (it) => {
   it.effect("encrypts a file and decrypts it again, leaving no temporary files", () =>
     Effect.gen(function*() {
       const { dir, sealed } = yield* prepared
@@ -96,8 +97,7 @@ describe("Vault files", () => {
       const dir = yield* tempDir
       const missing = path.join(dir, "missing")
       const error = failureOf(yield* Effect.exit(Vault.encryptFile(missing, path.join(dir, "out"), [alice.publicKey])))
-      assert.strictEqual(error._tag, "VaultIoError")
-      assert.match(error.message, new RegExp(`^cannot open ${missing}: ENOENT`))
+      assert.deepStrictEqual([error._tag, error.message], ["FileError", `cannot open ${missing}: no such file or directory`])
       assert.deepStrictEqual(yield* list(dir), [])
     }))
 
@@ -126,17 +126,27 @@ describe("Vault files", () => {
       const stdout = recorder()
       const result = yield* Vault.decryptFile("-", "-", [alice.secretKey], {
         stdin: fixedPieces(yield* bytesOf(sealed), 5000),
-        stdout: stdout.write
+        stdout: stdout.writer
       })
       assert.strictEqual(result.plaintextBytes, plaintext.byteLength)
       assert.deepStrictEqual(concat(stdout.pieces), plaintext)
 
       const encrypted = recorder()
-      yield* Vault.encryptFile("-", "-", [bob.publicKey], { stdin: fixedPieces(plaintext, 777), stdout: encrypted.write })
+      yield* Vault.encryptFile("-", "-", [bob.publicKey], { stdin: fixedPieces(plaintext, 777), stdout: encrypted.writer })
       const out = path.join(dir, "from-stdin")
       yield* put(path.join(dir, "piped.svault"), concat(encrypted.pieces))
       yield* Vault.decryptFile(path.join(dir, "piped.svault"), out, [bob.secretKey])
       assert.deepStrictEqual(yield* bytesOf(out), plaintext)
+    }))
+
+  it.effect("\"-\" is refused where no standard stream was handed in (as in the daemon)", () =>
+    Effect.gen(function*() {
+      const { dir, sealed } = yield* prepared
+      const noInput = failureOf(yield* Effect.exit(Vault.encryptFile("-", path.join(dir, "out"), [alice.publicKey])))
+      assert.strictEqual(noInput.message, "cannot read standard input: \"-\" names no input here: no standard input was handed in")
+      const noOutput = failureOf(yield* Effect.exit(Vault.decryptFile(sealed, "-", [alice.secretKey])))
+      assert.strictEqual(noOutput.message, "cannot write standard output: \"-\" names no output here: no standard output was handed in")
+      assert.deepStrictEqual(yield* list(dir), ["plain", "plain.svault"])
     }))
 
   it.effect("an interrupted encryption removes its temporary file", () =>
@@ -154,7 +164,7 @@ describe("Vault files", () => {
       const fiber = yield* Effect.forkChild(Vault.encryptFile("-", out, [alice.publicKey], { chunkSize: CHUNK, stdin: stdin() }))
       yield* Deferred.await(stalled)
       const [temporary] = yield* list(dir)
-      assert.match(temporary ?? "", /^out\.svault\.tmp-[0-9a-f]{12}$/)
+      assert.match(temporary ?? "", /^out\.svault\.tmp-\d+-[0-9a-f]{12}$/)
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(yield* list(dir), [])
     }))

@@ -5,12 +5,13 @@
  * progress on the event stream, and stops when the request is cancelled.
  */
 import { Effect } from "effect"
+import { Files } from "../../adapters/fs/Files.ts"
 import { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
-import { scanUsage } from "../../storage/scan.ts"
 import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { Atlas, NoSuchDataset, NotMounted, PathOrDataset } from "./messages.ts"
+import { scanUsage } from "./scan.ts"
 import type * as Protocol from "../../runtime/Protocol.ts"
 
 export const atlasCapabilities: ReadonlyArray<Capability> = [
@@ -29,6 +30,7 @@ const PROGRESS_EVERY = 50_000
 export const atlasMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const zfs = yield* Zfs
+  const files = yield* Files
 
   const rootOf = (message: Protocol.Request<Protocol.Typed<typeof Atlas, "usage">>) =>
     Effect.gen(function*() {
@@ -63,7 +65,7 @@ export const atlasMachine = Effect.gen(function*() {
               reported = entries
               Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
             }
-          })
+          }).pipe(Effect.provideService(Files, files))
         })
     }
   })

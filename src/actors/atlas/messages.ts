@@ -1,5 +1,6 @@
 /** ATLAS's protocol: the single source of its message schemas, replies, rejections and access classes. */
 import { Schema } from "effect"
+import { FileError } from "../../adapters/fs/Files.ts"
 import { ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { AbsolutePath, DatasetName, PositiveInt } from "../shared/fields.ts"
@@ -28,12 +29,6 @@ export const UsageReport = Schema.Struct({
   elapsedMs: Schema.Finite
 })
 export type UsageReport = typeof UsageReport.Type
-
-export class ScanError extends Schema.TaggedError<ScanError>()("ScanError", { root: Schema.String, reason: Schema.String }) {
-  override get message() {
-    return `cannot scan ${this.root}: ${this.reason}`
-  }
-}
 
 /** What to scan was not said exactly once. */
 export class PathOrDataset extends Schema.TaggedError<PathOrDataset>()("PathOrDataset", {}) {
@@ -69,7 +64,7 @@ export const Atlas = Protocol.make("ATLAS", [
       top: Schema.optionalKey(PositiveInt)
     },
     reply: UsageReport,
-    rejections: [PathOrDataset, NoSuchDataset, NotMounted, ScanError, ...ZFS_ERRORS]
+    rejections: [PathOrDataset, NoSuchDataset, NotMounted, FileError, ...ZFS_ERRORS]
   }),
   Protocol.planned("trends", {
     doc: "each dataset's usage over time, and what grew",

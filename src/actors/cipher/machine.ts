@@ -3,6 +3,7 @@
  * vault format (docs/vault-format.md), with progress on the event stream.
  */
 import { Effect, Result } from "effect"
+import { Files } from "../../adapters/fs/Files.ts"
 import { Keyring } from "../../keys/Keyring.ts"
 import { decodePublicKey } from "../../keys/PublicKey.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
@@ -36,6 +37,7 @@ const PROGRESS_EVERY = 8 * 1024 * 1024
 export const cipherMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const keyring = yield* Keyring
+  const files = yield* Files
 
   const progressOf = (job: string) => {
     let reported = 0
@@ -58,7 +60,9 @@ export const cipherMachine = Effect.gen(function*() {
         Effect.gen(function*() {
           const recipients = yield* recipientsOf(message.recipients)
           const job = `encrypt ${message.input}`
-          const result = yield* encryptFile(message.input, message.output, recipients, { onProgress: progressOf(job) })
+          const result = yield* encryptFile(message.input, message.output, recipients, { onProgress: progressOf(job) }).pipe(
+            Effect.provideService(Files, files)
+          )
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, recipients: recipients.length, ...result }
         }),
@@ -67,7 +71,9 @@ export const cipherMachine = Effect.gen(function*() {
           const keys = yield* keyring.secretKeys
           if (keys.length === 0) return yield* new NoKeys()
           const job = `decrypt ${message.input}`
-          const result = yield* decryptFile(message.input, message.output, keys.map((key) => key.secretKey), { onProgress: progressOf(job) })
+          const result = yield* decryptFile(message.input, message.output, keys.map((key) => key.secretKey), { onProgress: progressOf(job) }).pipe(
+            Effect.provideService(Files, files)
+          )
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, plaintextBytes: result.plaintextBytes, key: keys[result.identityIndex]?.id }
         })

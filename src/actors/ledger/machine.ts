@@ -1,5 +1,6 @@
 /** LEDGER: the audit ledger through the AuditLedger port; verification uses the keyring's signing key. */
 import { Effect } from "effect"
+import { Files } from "../../adapters/fs/Files.ts"
 import { Keyring } from "../../keys/Keyring.ts"
 import { keyIdOf } from "../../keys/PublicKey.ts"
 import { AuditLedger, describeReport, tailLedger, verifyLedger } from "../../ledger/index.ts"
@@ -22,6 +23,7 @@ const MAX_ENTRIES = 1000
 export const ledgerMachine = Effect.gen(function*() {
   const ledger = yield* AuditLedger
   const keyring = yield* Keyring
+  const files = yield* Files
   const publicKeys = Effect.map(
     Effect.option(keyring.signingPublicKey),
     (key) => (id: string) => (key._tag === "Some" && keyIdOf(key.value) === id ? key.value : undefined)
@@ -30,10 +32,10 @@ export const ledgerMachine = Effect.gen(function*() {
     handlers: {
       append: (message) =>
         ledger.append({ actor: message.actor, action: message.action, ...(message.detail === undefined ? {} : { detail: message.detail }) }),
-      entries: (message) => tailLedger(ledger.file, Math.min(message.limit ?? 20, MAX_ENTRIES)),
+      entries: (message) => tailLedger(ledger.file, Math.min(message.limit ?? 20, MAX_ENTRIES)).pipe(Effect.provideService(Files, files)),
       verify: () =>
         Effect.gen(function*() {
-          const report = yield* verifyLedger(ledger.file, yield* publicKeys)
+          const report = yield* verifyLedger(ledger.file, yield* publicKeys).pipe(Effect.provideService(Files, files))
           return { ...report, summary: describeReport(report) }
         }),
       checkpoint: () => Effect.map(ledger.checkpoint, (entry) => (entry._tag === "Some" ? entry.value : { unchanged: "the head is already signed" }))

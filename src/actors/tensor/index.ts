@@ -1,8 +1,9 @@
+import type { Files } from "../../adapters/fs/Files.ts"
 import { define } from "../../runtime/Agent.ts"
 import { tensorCapabilities, tensorMachine } from "./machine.ts"
 import { Tensor } from "./messages.ts"
 
-export const tensorAgent = define({
+export const tensorAgent = define<Files>({
   protocol: Tensor,
   tier: "2",
   description: "Compression: per-file-type strategy, zstd/brotli/gzip, content-defined-chunking dedup, jobs with progress",

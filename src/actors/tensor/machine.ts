@@ -4,6 +4,7 @@
  * progress on the event stream and a short history of jobs.
  */
 import { Clock, Effect } from "effect"
+import { Files } from "../../adapters/fs/Files.ts"
 import { compressFile, decompressFile } from "../../compress/Compress.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { plannedCapability } from "../shared/planned.ts"
@@ -32,6 +33,7 @@ const PROGRESS_EVERY = 8 * 1024 * 1024
 
 export const tensorMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
+  const files = yield* Files
   const history: Array<Job> = []
 
   const progressOf = (job: string) => {
@@ -70,14 +72,16 @@ export const tensorMachine = Effect.gen(function*() {
               onProgress
             }),
             (result) => ({ output, ...result })
-          ))
+          ).pipe(Effect.provideService(Files, files)))
       },
       decompress: (message) => {
         const output = message.output ??
           (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
         if (output === undefined) return Effect.fail(new NoDefaultOutput({ input: message.input, suffix: SUFFIX }))
         return asJob(`decompress ${message.input}`, (onProgress) =>
-          Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })))
+          Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })).pipe(
+            Effect.provideService(Files, files)
+          ))
       },
       jobs: () => Effect.sync(() => [...history].reverse())
     }

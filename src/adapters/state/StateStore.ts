@@ -6,6 +6,7 @@
  * of misreading it.
  */
 import { Context, Effect, Exit, Option, Result, Schema } from "effect"
+import type { FileError } from "../fs/Files.ts"
 
 export const KEY_PATTERN = /^[a-z0-9][a-z0-9-]*$/
 /** The document format this release writes and the newest it reads. */
@@ -50,24 +51,12 @@ export class StateVersionTooNew extends Schema.TaggedError<StateVersionTooNew>()
   }
 }
 
-/** The filesystem refused: permissions, a full disk, a missing mount. */
-export class StateIoError extends Schema.TaggedError<StateIoError>()("StateIoError", {
-  /** What was being done, e.g. "read state file", "sync state directory". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
 export type StateStoreError =
   | InvalidStateKey
   | StateNotSerializable
   | StateFileCorrupt
   | StateVersionTooNew
-  | StateIoError
+  | FileError
 
 export interface StateStoreShape {
   /** The document stored under `key`, or none when there is none yet. */

@@ -1,5 +1,4 @@
-/** File-mode helpers for the key modules; the shared filesystem helpers are in src/support/files.ts. */
-export { errnoOf, isMissing, reasonOf, writeFully } from "../../support/files.ts"
+/** File-mode helpers for the key modules (their files go through the Files port, src/adapters/fs/Files.ts). */
 
 /** `0644`-style rendering of a mode's permission bits. */
 export const octalMode = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, "0")}`

@@ -1,31 +1,29 @@
 /**
- * The ledger's filesystem edge: promise-based calls turned into LedgerIoError.
+ * Reading the ledger in chunks through a positioned read of the Files port.
  */
 import { createHash } from "node:crypto"
-import type * as fs from "node:fs/promises"
 import { Effect } from "effect"
-import { reasonOf } from "../../support/files.ts"
-import { LedgerIoError } from "../LedgerError.ts"
+import type { FileError } from "../../adapters/fs/Files.ts"
 
 export const CHUNK_BYTES = 64 * 1024
 
-export const io = <A>(file: string, operation: string, run: () => Promise<A>): Effect.Effect<A, LedgerIoError> =>
-  Effect.tryPromise({ try: run, catch: (error) => new LedgerIoError({ operation, file, reason: reasonOf(error) }) })
+/** A positioned read: a FileReader's or an AppendFile's `readAt`. */
+export type ReadAt = (buffer: Uint8Array, position: number) => Effect.Effect<number, FileError>
 
 /** Up to CHUNK_BYTES from `position`, in a fresh buffer; empty at the end of the file. */
-export const readChunk = async (handle: fs.FileHandle, position: number): Promise<Uint8Array> => {
+export const readChunk = (readAt: ReadAt, position: number): Effect.Effect<Uint8Array, FileError> => {
   const buffer = new Uint8Array(CHUNK_BYTES)
-  const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position)
-  return buffer.subarray(0, bytesRead)
+  return Effect.map(readAt(buffer, position), (read) => buffer.subarray(0, read))
 }
 
 /** SHA-256 (hex) of the bytes from `position` to the end of the file, read in chunks. */
-export const hashFrom = async (handle: fs.FileHandle, position: number): Promise<string> => {
-  const hash = createHash("sha256")
-  for (let at = position;;) {
-    const chunk = await readChunk(handle, at)
-    if (chunk.byteLength === 0) return hash.digest("hex")
-    hash.update(chunk)
-    at += chunk.byteLength
-  }
-}
+export const hashFrom = (readAt: ReadAt, position: number): Effect.Effect<string, FileError> =>
+  Effect.gen(function*() {
+    const hash = createHash("sha256")
+    for (let at = position;;) {
+      const chunk = yield* readChunk(readAt, at)
+      if (chunk.byteLength === 0) return hash.digest("hex")
+      hash.update(chunk)
+      at += chunk.byteLength
+    }
+  })

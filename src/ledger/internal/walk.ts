@@ -4,15 +4,14 @@
  * where it claims and, when keys are given, carry a valid signature. The walk
  * stops at the first bad line. Opening, verifying and tailing all use it.
  */
-import * as fs from "node:fs/promises"
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js"
 import { Effect, Result } from "effect"
+import { type FileError, Files } from "../../adapters/fs/Files.ts"
 import * as Entry from "../Entry.ts"
 import type { BadEntry, CheckpointSeen, Head, TornTail } from "../Report.ts"
+import { readChunk } from "./io.ts"
 
 export type { BadEntry, CheckpointSeen, Head, TornTail } from "../Report.ts"
-import type { LedgerIoError } from "../LedgerError.ts"
-import { io, readChunk } from "./io.ts"
 import { type Line, makeLineSplitter } from "./lines.ts"
 
 export interface Walk {
@@ -146,15 +145,13 @@ const makeWalker = (options: WalkOptions) => {
 }
 
 /** Walks the ledger at `file`, which must exist. */
-export const walkLedger = (file: string, options: WalkOptions = {}): Effect.Effect<Walk, LedgerIoError> =>
-  Effect.acquireUseRelease(
-    io(file, "open audit ledger", () => fs.open(file, "r")),
-    (handle) =>
+export const walkLedger = (file: string, options: WalkOptions = {}): Effect.Effect<Walk, FileError, Files> =>
+  Effect.scoped(Effect.flatMap(Files.use((files) => files.openRead(file)), (reader) =>
       Effect.gen(function*() {
         const walker = makeWalker(options)
         const splitter = makeLineSplitter(Entry.MAX_LINE_BYTES)
         for (let position = 0;;) {
-          const chunk = yield* io(file, "read audit ledger", () => readChunk(handle, position))
+          const chunk = yield* readChunk(reader.readAt, position)
           if (chunk.byteLength === 0) break
           position += chunk.byteLength
           for (const line of splitter.push(chunk)) {
@@ -164,6 +161,4 @@ export const walkLedger = (file: string, options: WalkOptions = {}): Effect.Effe
         const rest = splitter.end()
         if (rest !== undefined) walker.torn(rest)
         return walker.result()
-      }),
-    (handle) => Effect.ignore(io(file, "close audit ledger", () => handle.close()))
-  )
+      })))

@@ -17,23 +17,9 @@
  * an unrepaired tail, because a record appended after it would turn the tail
  * into corruption.
  */
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
-import { Effect, Option, Result, Schema, type Scope, Semaphore } from "effect"
+import { Effect, Exit, Option, Result, Schema, Scope, Semaphore } from "effect"
+import { type AppendFile, FileError, Files, unlessMissing } from "../../adapters/fs/Files.ts"
 import { crc32, toHex } from "./Crc32.ts"
-import { isMissing, reasonOf, writeFully } from "../../support/files.ts"
-
-/** The filesystem refused, or the journal cannot be used any more (closed, a failed write not undone). */
-export class JournalIoError extends Schema.TaggedError<JournalIoError>()("JournalIoError", {
-  /** What was being done, e.g. "append to journal". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
 
 /** A damaged record that a crash cannot explain, or (when opening for append) a torn tail not yet repaired. */
 export class JournalCorrupt extends Schema.TaggedError<JournalCorrupt>()("JournalCorrupt", {
@@ -68,11 +54,11 @@ export interface Replay {
 export interface Journal {
   readonly path: string
   /** Appends the records as one write, then fdatasync: they are durable once this succeeds. */
-  readonly append: (records: ReadonlyArray<unknown>) => Effect.Effect<void, JournalIoError>
+  readonly append: (records: ReadonlyArray<unknown>) => Effect.Effect<void, FileError>
   /** Empties the file durably (after a snapshot has made its records redundant). */
-  readonly truncate: () => Effect.Effect<void, JournalIoError>
+  readonly truncate: () => Effect.Effect<void, FileError>
   /** Closes the file; later calls do nothing, later appends fail. */
-  readonly close: () => Effect.Effect<void, JournalIoError>
+  readonly close: () => Effect.Effect<void>
   /** Bytes in the file. */
   readonly size: number
   /** Records in the file. */
@@ -86,9 +72,6 @@ const HEX_DIGIT = /^[0-9a-f]{8}$/
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true })
 const encoder = new TextEncoder()
 
-const io = <A>(file: string, operation: string, run: () => Promise<A>): Effect.Effect<A, JournalIoError> =>
-  Effect.tryPromise({ try: run, catch: (error) => new JournalIoError({ operation, file, reason: reasonOf(error) }) })
-
 /**
  * The lines for `records`, as one buffer. A record JSON cannot hold is a bug
  * in the caller (validate records before journaling them): it dies naming the
@@ -100,7 +83,7 @@ const encodeLines = (file: string, records: ReadonlyArray<unknown>): Effect.Effe
   for (const [index, record] of records.entries()) {
     const json = Result.try(() => JSON.stringify(record) as string | undefined)
     if (Result.isFailure(json) || json.success === undefined) {
-      const why = Result.isFailure(json) ? reasonOf(json.failure) : `a ${typeof record} has no JSON form`
+      const why = Result.isFailure(json) ? String(json.failure) : `a ${typeof record} has no JSON form`
       return Effect.die(new Error(`journal ${file}: record ${index} is not JSON-serializable (${why})`))
     }
     const body = encoder.encode(json.success)
@@ -186,27 +169,14 @@ const scanJournal = (file: string, bytes: Uint8Array): Result.Result<Scan, Journ
   return Result.succeed({ records, tornTail })
 }
 
-/** The file's bytes, or none when it does not exist. */
-const readIfPresent = (file: string): Effect.Effect<Uint8Array | undefined, JournalIoError> =>
-  Effect.tryPromise({
-    try: () => fs.readFile(file).then((content): Uint8Array | undefined => content),
-    catch: (error) => error
-  }).pipe(
-    Effect.catch((error) =>
-      isMissing(error)
-        ? Effect.succeed(undefined)
-        : Effect.fail(new JournalIoError({ operation: "read journal", file, reason: reasonOf(error) }))
-    )
-  )
-
 /**
  * Every record in the journal at `file`, oldest first; none when it does not
  * exist. A torn tail is reported, not dropped silently: log it, then call
  * `repairTornTail` before opening the journal for append.
  */
-export const replayJournal = (file: string): Effect.Effect<Replay, JournalCorrupt | JournalIoError> =>
+export const replayJournal = (file: string): Effect.Effect<Replay, JournalCorrupt | FileError, Files> =>
   Effect.gen(function*() {
-    const bytes = yield* readIfPresent(file)
+    const bytes = yield* unlessMissing((yield* Files).readFile(file))
     if (bytes === undefined) return { records: [], tornTail: Option.none() }
     const scan = scanJournal(file, bytes)
     if (Result.isFailure(scan)) return yield* Effect.fail(scan.failure)
@@ -214,26 +184,21 @@ export const replayJournal = (file: string): Effect.Effect<Replay, JournalCorrup
   })
 
 /** Cuts the journal back to `offset` (a `TornTail.offset`) durably. */
-export const repairTornTail = (file: string, offset: number): Effect.Effect<void, JournalIoError> => {
-  const operation = "repair torn tail of journal"
-  return Effect.acquireUseRelease(
-    io(file, operation, () => fs.open(file, "r+")),
-    (handle) =>
-      io(file, operation, async () => {
-        const { size } = await handle.stat()
-        if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
-          throw new Error(`offset ${offset} is not within the file (${size} bytes)`)
-        }
-        if (offset === size) return
-        if (offset > 0) {
-          const { buffer } = await handle.read(new Uint8Array(1), 0, 1, offset - 1)
-          if (buffer[0] !== NEWLINE) throw new Error(`offset ${offset} is not the start of a line`)
-        }
-        await handle.truncate(offset)
-        await handle.sync()
-      }),
-    (handle) => Effect.ignore(io(file, "close journal", () => handle.close()))
-  )
+export const repairTornTail = (file: string, offset: number): Effect.Effect<void, FileError, Files> => {
+  const refuse = (detail: string) => Effect.fail(new FileError({ reason: "Other", operation: "repair torn tail of", path: file, detail }))
+  return Effect.scoped(Effect.gen(function*() {
+    const log = yield* (yield* Files).openAppend(file, { create: false })
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > log.size) {
+      return yield* refuse(`offset ${offset} is not within the file (${log.size} bytes)`)
+    }
+    if (offset === log.size) return
+    if (offset > 0) {
+      const before = new Uint8Array(1)
+      yield* log.readAt(before, offset - 1)
+      if (before[0] !== NEWLINE) return yield* refuse(`offset ${offset} is not the start of a line`)
+    }
+    yield* log.truncate(offset)
+  }))
 }
 
 /**
@@ -242,18 +207,13 @@ export const repairTornTail = (file: string, offset: number): Effect.Effect<void
  * yet repaired, or a damaged line, is a JournalCorrupt. Close it with
  * `close()`, or use `openJournalScoped`.
  */
-export const openJournal = (file: string): Effect.Effect<Journal, JournalIoError | JournalCorrupt> =>
+export const openJournal = (file: string): Effect.Effect<Journal, FileError | JournalCorrupt, Files> =>
   Effect.gen(function*() {
-    const handle = yield* io(file, "open journal", () => fs.open(file, "a", 0o600))
-    const state = yield* Effect.gen(function*() {
-      // A newly created file is durable only once its directory entry is on disk.
-      const dir = path.dirname(file)
-      yield* Effect.acquireUseRelease(
-        io(dir, "open journal directory", () => fs.open(dir, "r")),
-        (directory) => io(dir, "sync journal directory", () => directory.sync()),
-        (directory) => Effect.ignore(io(dir, "close journal directory", () => directory.close()))
-      )
-      const bytes = (yield* readIfPresent(file)) ?? new Uint8Array(0)
+    const files = yield* Files
+    const scope = yield* Scope.make()
+    const opened = yield* Effect.gen(function*() {
+      const log = yield* files.openAppend(file).pipe(Scope.provide(scope))
+      const bytes = yield* files.readFile(file)
       const scan = scanJournal(file, bytes)
       if (Result.isFailure(scan)) return yield* Effect.fail(scan.failure)
       if (Option.isSome(scan.success.tornTail)) {
@@ -267,26 +227,26 @@ export const openJournal = (file: string): Effect.Effect<Journal, JournalIoError
           })
         )
       }
-      return { size: bytes.byteLength, records: scan.success.records.length }
-    }).pipe(Effect.onError(() => Effect.ignore(io(file, "close journal", () => handle.close()))))
-    return make(file, handle, state)
+      return { log, counters: { size: bytes.byteLength, records: scan.success.records.length } }
+    }).pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
+    return make(file, opened.log, scope, opened.counters)
   })
 
 /** `openJournal`, closed when the scope closes. */
-export const openJournalScoped = (file: string): Effect.Effect<Journal, JournalIoError | JournalCorrupt, Scope.Scope> =>
-  Effect.acquireRelease(openJournal(file), (journal) => Effect.ignore(journal.close()))
+export const openJournalScoped = (file: string): Effect.Effect<Journal, FileError | JournalCorrupt, Files | Scope.Scope> =>
+  Effect.acquireRelease(openJournal(file), (journal) => journal.close())
 
-const make = (file: string, handle: fs.FileHandle, counters: { size: number; records: number }): Journal => {
+const make = (file: string, log: AppendFile, scope: Scope.Closeable, counters: { size: number; records: number }): Journal => {
   const lock = Semaphore.makeUnsafe(1)
   let closed = false
   /** Why the file can no longer be trusted to end where the counters say. */
   let broken: string | undefined
 
-  const usable = (operation: string): Effect.Effect<void, JournalIoError> =>
+  const usable = (operation: string): Effect.Effect<void, FileError> =>
     closed
-      ? Effect.fail(new JournalIoError({ operation, file, reason: "the journal is closed" }))
+      ? Effect.fail(new FileError({ reason: "Closed", operation, path: file, detail: "the journal is closed" }))
       : broken !== undefined
-      ? Effect.fail(new JournalIoError({ operation, file, reason: `${broken}; reopen the journal` }))
+      ? Effect.fail(new FileError({ reason: "Other", operation, path: file, detail: `${broken}; reopen the journal` }))
       : Effect.void
 
   // Serialized, and not interruptible once started: a write abandoned halfway would leave the
@@ -297,46 +257,37 @@ const make = (file: string, handle: fs.FileHandle, counters: { size: number; rec
    * A failed append may have left part of its lines in the file; cutting back
    * to the last committed size keeps the next append from following a torn line.
    */
-  const rollBack = (error: JournalIoError) =>
-    io(file, "roll back failed append to journal", async () => {
-      await handle.truncate(counters.size)
-      await handle.sync()
-    }).pipe(
+  const rollBack = (error: FileError) =>
+    log.truncate(counters.size).pipe(
       Effect.catch((rollbackError) =>
         Effect.sync(() => {
-          broken = `an append failed (${error.reason}) and undoing it failed too (${rollbackError.reason})`
+          broken = `an append failed (${error.message}) and undoing it failed too (${rollbackError.message})`
         })
       ),
       Effect.andThen(Effect.fail(error))
     )
 
-  const append = (records: ReadonlyArray<unknown>): Effect.Effect<void, JournalIoError> =>
+  const append = (records: ReadonlyArray<unknown>): Effect.Effect<void, FileError> =>
     records.length === 0
       ? Effect.void
       : Effect.flatMap(encodeLines(file, records), (lines) =>
         exclusive(
           Effect.gen(function*() {
             yield* usable("append to journal")
-            yield* io(file, "append to journal", async () => {
-              await writeFully(handle, lines)
-              await handle.datasync()
-            }).pipe(Effect.catch(rollBack))
+            yield* log.append(lines).pipe(Effect.catch(rollBack))
             counters.size += lines.byteLength
             counters.records += records.length
           })
         ))
 
-  const truncate = (): Effect.Effect<void, JournalIoError> =>
+  const truncate = (): Effect.Effect<void, FileError> =>
     exclusive(
       Effect.gen(function*() {
         yield* usable("truncate journal")
-        yield* io(file, "truncate journal", async () => {
-          await handle.truncate(0)
-          await handle.sync()
-        }).pipe(
+        yield* log.truncate(0).pipe(
           Effect.tapError((error) =>
             Effect.sync(() => {
-              broken = `emptying it failed (${error.reason})`
+              broken = `emptying it failed (${error.message})`
             })
           )
         )
@@ -345,12 +296,12 @@ const make = (file: string, handle: fs.FileHandle, counters: { size: number; rec
       })
     )
 
-  const close = (): Effect.Effect<void, JournalIoError> =>
+  const close = (): Effect.Effect<void> =>
     exclusive(
       Effect.suspend(() => {
         if (closed) return Effect.void
         closed = true
-        return io(file, "close journal", () => handle.close())
+        return Scope.close(scope, Exit.void)
       })
     )
 

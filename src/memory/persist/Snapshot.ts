@@ -18,16 +18,14 @@
  * reader check integrity before trusting the version field, so a damaged file
  * is reported as corrupt rather than as "written by a newer SigmaVault".
  *
- * A write goes to `<path>.tmp-<pid>-<random>`, is fsynced, renamed over
- * `path` and the directory is fsynced: after a crash `path` holds the old or
- * the new snapshot, never a mix. A crash can leave the temporary file behind;
- * the reader never looks at it and `removeStaleTemps` deletes it.
+ * A write is the Files port's atomic write (temporary file, fsync, rename,
+ * directory fsync): after a crash `path` holds the old or the new snapshot,
+ * never a mix. A crash can leave the temporary file behind; the reader never
+ * looks at it and the port's `removeStaleTemporaries` deletes it.
  */
-import { createHash, randomBytes } from "node:crypto"
-import * as fs from "node:fs/promises"
-import * as path from "node:path"
+import { createHash } from "node:crypto"
 import { Effect, Exit, Option, Result, Schema } from "effect"
-import { isMissing, reasonOf, writeFully } from "../../support/files.ts"
+import { type FileError, Files, unlessMissing } from "../../adapters/fs/Files.ts"
 
 /** The format this release writes and the newest it reads. */
 export const SNAPSHOT_VERSION = 1
@@ -75,34 +73,6 @@ export class SnapshotVersionTooNew extends Schema.TaggedError<SnapshotVersionToo
   }
 }
 
-/** The filesystem refused: permissions, a full disk, a missing directory. */
-export class SnapshotIoError extends Schema.TaggedError<SnapshotIoError>()("SnapshotIoError", {
-  /** What was being done, e.g. "read snapshot", "sync snapshot directory". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
-const io = <A>(file: string, operation: string, run: () => Promise<A>): Effect.Effect<A, SnapshotIoError> =>
-  Effect.tryPromise({ try: run, catch: (error) => new SnapshotIoError({ operation, file, reason: reasonOf(error) }) })
-
-/** Opens, uses and always closes a file handle. */
-const withHandle = <A>(
-  file: string,
-  flags: string,
-  operation: string,
-  use: (handle: fs.FileHandle) => Promise<A>
-): Effect.Effect<A, SnapshotIoError> =>
-  Effect.acquireUseRelease(
-    io(file, operation, () => fs.open(file, flags, 0o600)),
-    (handle) => io(file, operation, () => use(handle)),
-    (handle) => Effect.ignore(io(file, "close", () => handle.close()))
-  )
-
 /**
  * Magic, version, header length and header. A header JSON cannot hold, or two
  * sections with one name, is a bug in the caller, not a condition to handle:
@@ -118,7 +88,7 @@ const encodePreamble = (file: string, snapshot: SnapshotContents): Effect.Effect
   }
   const header = Result.try(() => JSON.stringify(snapshot.header) as string | undefined)
   if (Result.isFailure(header) || header.success === undefined) {
-    const why = Result.isFailure(header) ? reasonOf(header.failure) : `a ${typeof snapshot.header} has no JSON form`
+    const why = Result.isFailure(header) ? String(header.failure) : `a ${typeof snapshot.header} has no JSON form`
     return Effect.die(new Error(`writeSnapshot ${file}: the header is not JSON-serializable (${why})`))
   }
   const table = snapshot.sections.map((section) => ({ name: section.name, length: section.bytes.byteLength }))
@@ -135,82 +105,29 @@ const encodePreamble = (file: string, snapshot: SnapshotContents): Effect.Effect
   return Effect.succeed(preamble)
 }
 
-/** The temporary name a write uses; `<path>.tmp-` is what `removeStaleTemps` looks for. */
-const temporaryFor = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`
-
 /**
- * Replaces the snapshot at `file` atomically. The directory must exist. Each
- * section is written and hashed in place, so a large section is never copied
- * into a second buffer.
+ * Replaces the snapshot at `file` atomically. The directory must exist. The
+ * sections are hashed and written where they are, so a large section is
+ * never copied into a second buffer.
  */
-export const writeSnapshot = (file: string, snapshot: SnapshotContents): Effect.Effect<void, SnapshotIoError> =>
+export const writeSnapshot = (file: string, snapshot: SnapshotContents): Effect.Effect<void, FileError, Files> =>
   Effect.gen(function*() {
     const preamble = yield* encodePreamble(file, snapshot)
-    const temporary = temporaryFor(file)
-    yield* Effect.gen(function*() {
-      yield* withHandle(temporary, "wx", "write temporary file for snapshot", async (handle) => {
-        const hash = createHash("sha256")
-        const put = (bytes: Uint8Array) => {
-          hash.update(bytes)
-          return writeFully(handle, bytes)
-        }
-        await put(preamble)
-        for (const section of snapshot.sections) await put(section.bytes)
-        await writeFully(handle, hash.digest())
-        await handle.sync()
-      })
-      yield* io(file, "replace snapshot", () => fs.rename(temporary, file))
-      // The rename is durable only once the directory entry is on disk.
-      const dir = path.dirname(file)
-      yield* withHandle(dir, "r", "sync snapshot directory", (handle) => handle.sync())
-    }).pipe(
-      Effect.onError(() => Effect.ignore(io(temporary, "remove temporary file", () => fs.rm(temporary, { force: true }))))
-    )
+    const hash = createHash("sha256").update(preamble)
+    for (const section of snapshot.sections) hash.update(section.bytes)
+    const pieces = [preamble, ...snapshot.sections.map((section) => section.bytes), new Uint8Array(hash.digest())]
+    yield* (yield* Files).writeAtomic(file, pieces, { replace: true })
   })
 
 /** None when there is no snapshot at `file` yet. */
 export const readSnapshot = (
   file: string
-): Effect.Effect<Option.Option<LoadedSnapshot>, SnapshotCorrupt | SnapshotVersionTooNew | SnapshotIoError> =>
+): Effect.Effect<Option.Option<LoadedSnapshot>, SnapshotCorrupt | SnapshotVersionTooNew | FileError, Files> =>
   Effect.gen(function*() {
-    const bytes = yield* Effect.tryPromise({
-      try: () => fs.readFile(file).then((content): Buffer | undefined => content),
-      catch: (error) => error
-    }).pipe(
-      Effect.catch((error) =>
-        isMissing(error)
-          ? Effect.succeed(undefined)
-          : Effect.fail(new SnapshotIoError({ operation: "read snapshot", file, reason: reasonOf(error) }))
-      )
-    )
+    const bytes = yield* unlessMissing((yield* Files).readFile(file))
     if (bytes === undefined) return Option.none()
-    const decoded = decodeSnapshot(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    const decoded = decodeSnapshot(file, bytes)
     return Result.isSuccess(decoded) ? Option.some(decoded.success) : yield* Effect.fail(decoded.failure)
-  })
-
-/**
- * Deletes the temporary files a crashed writer left next to `<dir>/<baseName>`
- * and returns their paths. Call it when opening a collection, before any
- * write of it starts: it cannot tell a dead writer's file from a live one's.
- */
-export const removeStaleTemps = (dir: string, baseName: string): Effect.Effect<ReadonlyArray<string>, SnapshotIoError> =>
-  Effect.gen(function*() {
-    const entries = yield* Effect.tryPromise({
-      try: () => fs.readdir(dir).then((names): ReadonlyArray<string> => names),
-      catch: (error) => error
-    }).pipe(
-      Effect.catch((error) =>
-        isMissing(error)
-          ? Effect.succeed([])
-          : Effect.fail(new SnapshotIoError({ operation: "list snapshot directory", file: dir, reason: reasonOf(error) }))
-      )
-    )
-    const prefix = `${baseName}.tmp-`
-    const stale = entries.filter((name) => name.startsWith(prefix)).map((name) => path.join(dir, name))
-    yield* Effect.forEach(stale, (file) => io(file, "remove stale temporary file", () => fs.rm(file, { force: true })), {
-      discard: true
-    })
-    return stale
   })
 
 const SectionTable = Schema.Struct({

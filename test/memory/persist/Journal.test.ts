@@ -1,9 +1,12 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import * as fc from "fast-check"
+import type { Files } from "../../../src/adapters/fs/Files.ts"
+import * as FilesLive from "../../../src/adapters/fs/FilesLive.ts"
+import * as FilesTest from "../../../src/adapters/fs/FilesTest.ts"
 import { crc32, toHex } from "../../../src/memory/persist/Crc32.ts"
 import { openJournal, openJournalScoped, repairTornTail, replayJournal } from "../../../src/memory/persist/Journal.ts"
 
@@ -44,7 +47,7 @@ describe("CRC-32", () => {
   })
 })
 
-describe("Journal round trip", () => {
+layer(FilesLive.layer)("Journal round trip", (it) => {
   it.effect("replays what was appended, in order, batch after batch, and counts it", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -79,7 +82,7 @@ describe("Journal round trip", () => {
   it.effect("replays any JSON values, whatever strings they hold", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = Effect.runPromiseWith(yield* Effect.context<never>())
+      const run = Effect.runPromiseWith(yield* Effect.context<Files>())
       let runs = 0
       const batches = fc.array(fc.array(fc.jsonValue({ stringUnit: "binary" }), { maxLength: 6 }), { maxLength: 4 })
       yield* Effect.promise(() =>
@@ -133,15 +136,15 @@ describe("Journal round trip", () => {
       assert.strictEqual(journal.size, yield* sizeOf(file))
     }).pipe(Effect.scoped))
 
-  it.effect("a closed journal refuses appends with a JournalIoError", () =>
+  it.effect("a closed journal refuses appends with a FileError saying so", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const journal = yield* openJournal(path.join(dir, "notes.journal"))
       yield* journal.close()
       const error = yield* Effect.flip(journal.append(upserts(1, 1)))
-      assert.strictEqual(error._tag, "JournalIoError")
-      assert.include(error.message, "closed")
-      assert.strictEqual((yield* Effect.flip(journal.truncate()))._tag, "JournalIoError")
+      assert.deepStrictEqual([error._tag, error.reason], ["FileError", "Closed"])
+      assert.include(error.message, "the journal is closed")
+      assert.strictEqual((yield* Effect.flip(journal.truncate())).reason, "Closed")
     }).pipe(Effect.scoped))
 
   it.effect("a record JSON cannot hold is a defect, and nothing of its batch is written", () =>
@@ -155,17 +158,17 @@ describe("Journal round trip", () => {
       assert.strictEqual(journal.records, 0)
     }).pipe(Effect.scoped))
 
-  it.effect("opening in a missing directory is a JournalIoError naming the file", () =>
+  it.effect("opening in a missing directory is a FileError naming the file", () =>
     Effect.gen(function*() {
       const file = path.join(yield* tempDir, "gone", "notes.journal")
       const error = yield* Effect.flip(openJournal(file))
-      assert.strictEqual(error._tag, "JournalIoError")
+      assert.strictEqual(error._tag, "FileError")
       assert.include(error.message, file)
-      assert.include(error.message, "ENOENT")
+      assert.include(error.message, "no such file or directory")
     }).pipe(Effect.scoped))
 })
 
-describe("Journal after a crash", () => {
+layer(FilesLive.layer)("Journal after a crash", (it) => {
   it.effect("a journal cut at any byte replays the whole records before the cut and reports the rest", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -252,7 +255,8 @@ describe("Journal after a crash", () => {
       const size = yield* sizeOf(file)
       for (const offset of [5, size + 1, -1]) {
         const error = yield* Effect.flip(repairTornTail(file, offset))
-        assert.strictEqual(error._tag, "JournalIoError", `offset ${offset}`)
+        assert.strictEqual(error._tag, "FileError", `offset ${offset}`)
+        assert.match(error.message, /is not (within the file|the start of a line)/, `offset ${offset}`)
       }
       yield* repairTornTail(file, size)
       assert.strictEqual(yield* sizeOf(file), size)
@@ -260,7 +264,7 @@ describe("Journal after a crash", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("Journal corruption", () => {
+layer(FilesLive.layer)("Journal corruption", (it) => {
   it.effect("a damaged record followed by good ones is JournalCorrupt naming its line and byte", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -289,11 +293,31 @@ describe("Journal corruption", () => {
       }
     }).pipe(Effect.scoped))
 
-  it.effect("a journal that cannot be read is a JournalIoError", () =>
+  it.effect("a journal that cannot be read is a FileError saying why", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const error = yield* Effect.flip(replayJournal(dir))
-      assert.strictEqual(error._tag, "JournalIoError")
-      assert.include(error.message, "EISDIR")
+      assert.strictEqual(error._tag, "FileError")
+      assert.include(error.message, "it is a directory")
     }).pipe(Effect.scoped))
+})
+
+describe("Journal on a full disk (the in-memory Files)", () => {
+  it.effect("an append that fails part way is cut back: the next append follows a whole line, and a crash keeps both", () => {
+    const disk = FilesTest.make()
+    const file = "/var/lib/sigmavault/memory/notes.journal"
+    return Effect.gen(function*() {
+      yield* disk.service.makeDirectory("/var/lib/sigmavault/memory", { recursive: true })
+      const journal = yield* openJournalScoped(file)
+      yield* journal.append(upserts(1, 1))
+      disk.setFreeSpace(10)
+      const full = yield* Effect.flip(journal.append(upserts(2, 1)))
+      assert.deepStrictEqual([full._tag, full.reason], ["FileError", "NoSpace"])
+      disk.setFreeSpace(undefined)
+      yield* journal.append(upserts(3, 1))
+      assert.deepStrictEqual((yield* replayJournal(file)).records, [...upserts(1, 1), ...upserts(3, 1)])
+      disk.crash()
+      assert.deepStrictEqual(yield* replayJournal(file), { records: [...upserts(1, 1), ...upserts(3, 1)], tornTail: Option.none() })
+    }).pipe(Effect.scoped, Effect.provide(disk.layer))
+  })
 })

@@ -2,12 +2,13 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import * as fc from "fast-check"
+import * as FilesLive from "../../../src/adapters/fs/FilesLive.ts"
+import { type Files, removeStaleTemporaries, temporaryName } from "../../../src/adapters/fs/Files.ts"
 import {
   readSnapshot,
-  removeStaleTemps,
   SNAPSHOT_MAGIC,
   type SnapshotContents,
   writeSnapshot
@@ -62,7 +63,7 @@ const assertSame = (loaded: Option.Option<{ header: unknown; sections: ReadonlyM
 /** The failure of `readSnapshot(file)`; the test fails if it succeeds or throws. */
 const readFailure = (file: string) => Effect.flip(readSnapshot(file))
 
-describe("Snapshot round trip", () => {
+layer(FilesLive.layer)("Snapshot round trip", (it) => {
   it.effect("reads back any JSON header and any sections, including empty sections and none", () =>
     Effect.gen(function*() {
       const file = path.join(yield* tempDir, "notes.snap")
@@ -70,7 +71,7 @@ describe("Snapshot round trip", () => {
         fc.record({ name: fc.string({ maxLength: 12 }), bytes: fc.uint8Array({ maxLength: 300 }) }),
         { selector: (section) => section.name, maxLength: 5 }
       )
-      const run = Effect.runPromiseWith(yield* Effect.context<never>())
+      const run = Effect.runPromiseWith(yield* Effect.context<Files>())
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(fc.jsonValue(), sections, (header, sections) =>
@@ -124,7 +125,7 @@ describe("Snapshot round trip", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("Snapshot after a crash or a failed write", () => {
+layer(FilesLive.layer)("Snapshot after a crash or a failed write", (it) => {
   it.effect("a torn or complete temporary file from a killed writer leaves the previous snapshot readable", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -141,24 +142,27 @@ describe("Snapshot after a crash or a failed write", () => {
         yield* put(temporary, newBytes.subarray(0, length))
         assertSame(yield* readSnapshot(file), small)
       }
-      yield* put(`${file}.tmp-1-2`, "torn")
+      const torn = temporaryName(file, 1, "000000000002")
+      yield* put(torn, "torn")
       yield* put(path.join(dir, "notes.snapshot"), "not a temporary file")
-      yield* put(path.join(dir, "other.snap.tmp-1-2"), "another collection's")
-      const removed = yield* removeStaleTemps(dir, "notes.snap")
-      assert.deepStrictEqual([...removed].sort(), [`${file}.tmp-1-2`, temporary].sort())
-      assert.deepStrictEqual(yield* list(dir), ["notes.snap", "notes.snapshot", "other.snap.tmp-1-2"])
+      const others = temporaryName(path.join(dir, "other.snap"), 1, "000000000002")
+      yield* put(others, "another collection's")
+      const files = FilesLive.make()
+      const removed = yield* removeStaleTemporaries(files, dir, "notes.snap")
+      assert.deepStrictEqual([...removed].sort(), [torn, temporary].sort())
+      assert.deepStrictEqual(yield* list(dir), ["notes.snap", "notes.snapshot", path.basename(others)])
       assertSame(yield* readSnapshot(file), small)
-      assert.deepStrictEqual(yield* removeStaleTemps(path.join(dir, "missing"), "notes.snap"), [])
+      assert.deepStrictEqual(yield* removeStaleTemporaries(files, path.join(dir, "missing"), "notes.snap"), [])
     }).pipe(Effect.scoped))
 
-  it.effect("a write into a missing directory is a SnapshotIoError and leaves no temporary file", () =>
+  it.effect("a write into a missing directory is a FileError and leaves no temporary file", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const file = path.join(dir, "gone", "notes.snap")
       const error = yield* Effect.flip(writeSnapshot(file, small))
-      assert.strictEqual(error._tag, "SnapshotIoError")
+      assert.strictEqual(error._tag, "FileError")
       assert.include(error.message, file)
-      assert.include(error.message, "ENOENT")
+      assert.include(error.message, "no such file or directory")
       assert.deepStrictEqual(yield* list(dir), [])
     }).pipe(Effect.scoped))
 
@@ -169,22 +173,22 @@ describe("Snapshot after a crash or a failed write", () => {
       const file = path.join(dir, "notes.snap")
       yield* Effect.promise(() => fs.mkdir(path.join(file, "inside"), { recursive: true }))
       const error = yield* Effect.flip(writeSnapshot(file, small))
-      assert.strictEqual(error._tag, "SnapshotIoError")
-      assert.include(error.message, "replace snapshot")
+      assert.strictEqual(error._tag, "FileError")
+      assert.include(error.message, `cannot rename into place ${file}`)
       assert.deepStrictEqual(yield* list(dir), ["notes.snap"])
       assert.deepStrictEqual(yield* list(file), ["inside"])
     }).pipe(Effect.scoped))
 
-  it.effect("a read that fails for another reason than absence is a SnapshotIoError", () =>
+  it.effect("a read that fails for another reason than absence is a FileError saying why", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const error = yield* readFailure(dir)
-      assert.strictEqual(error._tag, "SnapshotIoError")
-      assert.include(error.message, "EISDIR")
+      assert.strictEqual(error._tag, "FileError")
+      assert.include(error.message, "it is a directory")
     }).pipe(Effect.scoped))
 })
 
-describe("Snapshot corruption", () => {
+layer(FilesLive.layer)("Snapshot corruption", (it) => {
   it.effect("a snapshot cut short at any byte is SnapshotCorrupt saying where", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

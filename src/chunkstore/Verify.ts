@@ -13,7 +13,8 @@
 import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { Effect, Result } from "effect"
-import type { StoreIoError } from "./Errors.ts"
+import type { Files } from "../adapters/fs/Files.ts"
+import type { FileError } from "./Errors.ts"
 import { loadIndex } from "./Index.ts"
 import { fromHex, toHex } from "./internal/fs.ts"
 import { packsDirOf, type Repo } from "./internal/repo.ts"
@@ -70,7 +71,7 @@ export interface VerifyOptions {
 
 const short = (hex: string) => `${hex.slice(0, 16)}…`
 
-export const verify = (repo: Repo, options: VerifyOptions = {}): Effect.Effect<VerifyReport, StoreIoError> =>
+export const verify = (repo: Repo, options: VerifyOptions = {}): Effect.Effect<VerifyReport, FileError, Files> =>
   Effect.gen(function*() {
     const loaded = yield* loadIndex(repo.dir, repo.cipher)
     const { index } = loaded

@@ -10,10 +10,10 @@
  * but a gc that runs meanwhile may delete a pack a reader is about to read
  * (the reader then fails; run readers and gc one at a time, as TENSOR does).
  */
-import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { Files, type FilesShape, unlessMissing } from "../adapters/fs/Files.ts"
 import { add, type AddError, type AddOptions, type AddResult } from "./Add.ts"
 import { type ChunkerParams, DEFAULT_CHUNKER, describeParams, makeCutter } from "./Chunker.ts"
 import { identityCipher, type RepoCipher } from "./Cipher.ts"
@@ -26,11 +26,11 @@ import {
   type RepoLocked,
   RepoNotFound,
   type SnapshotNotFound,
-  type StoreIoError
+  type FileError
 } from "./Errors.ts"
 import { gc, type GcError, type GcOptions, type GcResult } from "./Gc.ts"
 import { INDEX_FILE, listPacks, loadIndex, PACKS_DIR, writeIndex } from "./Index.ts"
-import { io, ioOptional, listDir, readBytes, removeStaleTemps, syncDir, writeAtomically } from "./internal/fs.ts"
+import { listDir, readBytes, removeStaleTemps, writeAtomically } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import type { Repo } from "./internal/repo.ts"
 import { restore, type RestoreError, type RestoreOptions, type RestoreResult } from "./Restore.ts"
@@ -100,18 +100,18 @@ export interface Repository {
   /** Records a snapshot of `paths` (files or directories) and returns what it stored. */
   readonly add: (paths: ReadonlyArray<string>, options?: AddOptions) => Effect.Effect<AddResult, AddError>
   /** The snapshots, oldest first. */
-  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | FileError>
   /** One snapshot's whole tree; `id` may be a unique prefix. */
-  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | FileError>
   readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError>
-  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | StoreIoError>
+  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | FileError>
   /** Re-reads and re-hashes everything; damage is in the report, never a failure. */
-  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, StoreIoError>
+  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, FileError>
   /** Deletes a snapshot (its chunks stay until gc) and returns its full id. */
-  readonly forget: (id: string) => Effect.Effect<string, SnapshotNotFound | RepoLocked | StoreIoError>
+  readonly forget: (id: string) => Effect.Effect<string, SnapshotNotFound | RepoLocked | FileError>
   readonly gc: (options?: GcOptions) => Effect.Effect<GcResult, GcError>
   /** Rewrites the index from the packs alone. */
-  readonly rebuildIndex: () => Effect.Effect<RebuildIndexResult, RepoLocked | StoreIoError>
+  readonly rebuildIndex: () => Effect.Effect<RebuildIndexResult, RepoLocked | FileError>
 }
 
 const checkOpenOptions = (options: OpenOptions): Effect.Effect<void, InvalidStoreOption> => {
@@ -138,7 +138,7 @@ const repoOf = (dir: string, config: RepoConfig, options: OpenOptions): Repo => 
   host: options.host ?? os.hostname()
 })
 
-const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked | StoreIoError> =>
+const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked | FileError, Files> =>
   withLock(
     repo.dir,
     "rebuild-index",
@@ -151,34 +151,38 @@ const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked 
     repo.now
   )
 
-const make = (repo: Repo): Repository => ({
-  dir: repo.dir,
-  info: { id: repo.config.id, created: repo.config.created, cipher: repo.config.cipher, chunker: repo.config.chunker, packSize: repo.packSize },
-  add: (paths, options) => add(repo, paths, options),
-  list: () =>
-    Effect.gen(function*() {
-      const ids = yield* listSnapshotIds(repo.dir)
-      const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
-      return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
-    }),
-  snapshot: (id) => Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher)),
-  restore: (id, targetDir, options) => restore(repo, id, targetDir, options),
-  stats: () => stats(repo),
-  verify: (options) => verify(repo, options),
-  forget: (id) =>
-    withLock(
-      repo.dir,
-      "forget",
-      Effect.gen(function*() {
-        const full = yield* resolveSnapshotId(repo.dir, id)
-        yield* deleteSnapshot(repo.dir, full)
-        return full
-      }),
-      repo.now
-    ),
-  gc: (options) => gc(repo, options),
-  rebuildIndex: () => rebuildIndex(repo)
-})
+/** The store's operations, each with the Files the store was opened with. */
+const make = (repo: Repo, files: FilesShape): Repository => {
+  const withFiles = Effect.provideService(Files, files)
+  return {
+    dir: repo.dir,
+    info: { id: repo.config.id, created: repo.config.created, cipher: repo.config.cipher, chunker: repo.config.chunker, packSize: repo.packSize },
+    add: (paths, options) => withFiles(add(repo, paths, options)),
+    list: () =>
+      withFiles(Effect.gen(function*() {
+        const ids = yield* listSnapshotIds(repo.dir)
+        const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
+        return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
+      })),
+    snapshot: (id) => withFiles(Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher))),
+    restore: (id, targetDir, options) => withFiles(restore(repo, id, targetDir, options)),
+    stats: () => withFiles(stats(repo)),
+    verify: (options) => withFiles(verify(repo, options)),
+    forget: (id) =>
+      withFiles(withLock(
+        repo.dir,
+        "forget",
+        Effect.gen(function*() {
+          const full = yield* resolveSnapshotId(repo.dir, id)
+          yield* deleteSnapshot(repo.dir, full)
+          return full
+        }),
+        repo.now
+      )),
+    gc: (options) => withFiles(gc(repo, options)),
+    rebuildIndex: () => withFiles(rebuildIndex(repo))
+  }
+}
 
 /**
  * Creates a store in `dir` (created if missing; it must be empty) with a
@@ -187,14 +191,15 @@ const make = (repo: Repo): Repository => ({
 export const init = (
   dir: string,
   options: InitOptions = {}
-): Effect.Effect<Repository, RepoAlreadyExists | InvalidStoreOption | StoreIoError> =>
+): Effect.Effect<Repository, RepoAlreadyExists | InvalidStoreOption | FileError, Files> =>
   Effect.gen(function*() {
     const root = path.resolve(dir)
     const chunker = options.chunker ?? DEFAULT_CHUNKER
     const chunkerProblem = describeParams(chunker)
     if (chunkerProblem !== undefined) return yield* Effect.fail(new InvalidStoreOption({ option: "chunker", reason: chunkerProblem }))
     yield* checkOpenOptions(options)
-    const existing = yield* ioOptional("list", root, () => fs.readdir(root))
+    const files = yield* Files
+    const existing = yield* unlessMissing(files.list(root))
     if (existing !== undefined && existing.includes(CONFIG_FILE)) {
       return yield* Effect.fail(new RepoAlreadyExists({ dir: root, reason: "it already holds a store (it has a config file)" }))
     }
@@ -209,14 +214,11 @@ export const init = (
       now: (options.now ?? (() => new Date()))(),
       ...(options.random === undefined ? {} : { random: options.random })
     })
-    yield* io("create store directory", root, () => fs.mkdir(root, { recursive: true, mode: 0o700 }))
-    for (const sub of [PACKS_DIR, SNAPSHOTS_DIR]) {
-      yield* io("create store directory", path.join(root, sub), () => fs.mkdir(path.join(root, sub), { mode: 0o700 }))
-    }
+    yield* files.makeDirectory(root, { recursive: true, mode: 0o700 })
+    for (const sub of [PACKS_DIR, SNAPSHOTS_DIR]) yield* files.makeDirectory(path.join(root, sub), { mode: 0o700 })
     // The config goes last: a store exists once its config does.
     yield* writeAtomically(path.join(root, CONFIG_FILE), [encodeConfig(config)])
-    yield* syncDir(path.dirname(root))
-    return make(repoOf(root, config, options))
+    return make(repoOf(root, config, options), files)
   })
 
 /**
@@ -226,12 +228,12 @@ export const init = (
 export const open = (
   dir: string,
   options: OpenOptions = {}
-): Effect.Effect<Repository, RepoNotFound | RepoCorrupt | InvalidStoreOption | StoreIoError> =>
+): Effect.Effect<Repository, RepoNotFound | RepoCorrupt | InvalidStoreOption | FileError, Files> =>
   Effect.gen(function*() {
     const root = path.resolve(dir)
     yield* checkOpenOptions(options)
     const configFile = path.join(root, "config")
-    const bytes = yield* readBytes("read store config", configFile)
+    const bytes = yield* readBytes(configFile)
     if (bytes === undefined) return yield* Effect.fail(new RepoNotFound({ dir: root }))
     const config = yield* Effect.fromResult(decodeConfig(configFile, bytes))
     const cipher = options.cipher ?? identityCipher
@@ -242,15 +244,16 @@ export const open = (
     }
     const repo = repoOf(root, config, options)
     const indexFile = path.join(root, INDEX_FILE)
-    const indexMissing = (yield* ioOptional("inspect index", indexFile, () => fs.stat(indexFile))) === undefined
+    const files = yield* Files
+    const indexMissing = (yield* unlessMissing(files.stat(indexFile))) === undefined
     if (indexMissing && (yield* listPacks(path.join(root, PACKS_DIR))).length > 0) {
       // If a writer holds the lock it writes the index itself, and a read-only store cannot take it;
       // either way every operation rebuilds the index in memory until one is written.
-      yield* rebuildIndex(repo).pipe(Effect.catchTags({ RepoLocked: () => Effect.void, StoreIoError: () => Effect.void }))
+      yield* rebuildIndex(repo).pipe(Effect.catchTags({ RepoLocked: () => Effect.void, FileError: () => Effect.void }))
     }
-    return make(repo)
+    return make(repo, files)
   })
 
 /** Whether `dir` holds a store (a config file), without opening it. */
-export const exists = (dir: string): Effect.Effect<boolean, StoreIoError> =>
+export const exists = (dir: string): Effect.Effect<boolean, FileError, Files> =>
   Effect.map(listDir(path.resolve(dir)), (names) => names.includes(CONFIG_FILE))

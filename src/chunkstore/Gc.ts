@@ -20,13 +20,14 @@
  */
 import * as path from "node:path"
 import { Effect, Result, Scope, Exit } from "effect"
-import { RepoCorrupt, type RepoLocked, type SnapshotNotFound, type StoreIoError } from "./Errors.ts"
+import { Files } from "../adapters/fs/Files.ts"
+import { RepoCorrupt, type RepoLocked, type SnapshotNotFound, type FileError } from "./Errors.ts"
 import { ChunkIndex, loadIndex, type PackSummary, writeIndex } from "./Index.ts"
 import { fromHex, removeFile, removeStaleTemps, syncDir } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
 import {
-  openPackWriter,
+  openPackWriterScope,
   openRecord,
   type PackEntry,
   type PackFile,
@@ -59,10 +60,10 @@ export interface GcResult {
   readonly skipped: ReadonlyArray<{ readonly pack: string; readonly reason: string }>
 }
 
-export type GcError = RepoCorrupt | RepoLocked | StoreIoError
+export type GcError = RepoCorrupt | RepoLocked | FileError
 
 /** Entry numbers of the primary copies of every chunk a snapshot references. */
-const liveEntries = (repo: Repo, index: ChunkIndex): Effect.Effect<Set<number>, RepoCorrupt | StoreIoError> =>
+const liveEntries = (repo: Repo, index: ChunkIndex): Effect.Effect<Set<number>, RepoCorrupt | FileError, Files> =>
   Effect.gen(function*() {
     const live = new Set<number>()
     for (const id of yield* listSnapshotIds(repo.dir)) {
@@ -81,11 +82,12 @@ const liveEntries = (repo: Repo, index: ChunkIndex): Effect.Effect<Set<number>, 
     return live
   })
 
-export const gc = (repo: Repo, options: GcOptions = {}): Effect.Effect<GcResult, GcError> =>
+export const gc = (repo: Repo, options: GcOptions = {}): Effect.Effect<GcResult, GcError, Files> =>
   withLock(repo.dir, "gc", gcLocked(repo, options), repo.now)
 
-const gcLocked = (repo: Repo, options: GcOptions): Effect.Effect<GcResult, RepoCorrupt | StoreIoError> =>
+const gcLocked = (repo: Repo, options: GcOptions): Effect.Effect<GcResult, RepoCorrupt | FileError, Files> =>
   Effect.gen(function*() {
+    const disk = yield* Files
     const checkpoint = options.checkpoint ?? (() => Effect.void)
     const packsDir = packsDirOf(repo)
     yield* removeStaleTemps(packsDir)
@@ -136,11 +138,8 @@ const gcLocked = (repo: Repo, options: GcOptions): Effect.Effect<GcResult, RepoC
       yield* Scope.close(scope, Exit.void)
     })
     const writer = Effect.gen(function*() {
-      if (open !== undefined) return open.writer
-      const scope = yield* Scope.make()
-      const created = yield* openPackWriter(packsDir, repo.cipher).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
-      open = { writer: created, scope }
-      return created
+      open ??= yield* openPackWriterScope(packsDir, repo.cipher).pipe(Effect.provideService(Files, disk))
+      return open.writer
     })
     const copyLive = Effect.gen(function*() {
       for (const pack of rewrite) {

@@ -1,10 +1,11 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { smallStore, textData } from "./support.ts"
 
-describe("re-adding a tree", () => {
+layer(FilesLive.layer)("re-adding a tree", (it) => {
   it.effect("does not read unchanged files again, reads changed ones, and re-reads when gc removed their chunks", () =>
     Effect.gen(function*() {
       const { dir, repo } = yield* smallStore()

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fc from "fast-check"
-import { chunkLengths, chunkStream, DEFAULT_CHUNKER, describeParams, makeCutter } from "../../src/store/Chunker.ts"
+import { chunkLengths, chunkStream, DEFAULT_CHUNKER, describeParams, makeCutter } from "../../src/chunkstore/Chunker.ts"
 import { concat, randomData, SMALL_CHUNKS, textData } from "./support.ts"
 
 const cutter = makeCutter(SMALL_CHUNKS)

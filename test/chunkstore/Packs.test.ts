@@ -1,11 +1,12 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect, Result } from "effect"
-import { chunkIdOf } from "../../src/store/ChunkId.ts"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { defaultCodec, makeZlibCodec, sampledEntropy } from "../../src/store/Codec.ts"
-import { ChunkIndex, decodeIndex, encodeIndex } from "../../src/store/Index.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import { chunkIdOf } from "../../src/chunkstore/ChunkId.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { defaultCodec, makeZlibCodec, sampledEntropy } from "../../src/chunkstore/Codec.ts"
+import { ChunkIndex, decodeIndex, encodeIndex } from "../../src/chunkstore/Index.ts"
 import {
   decodeChunkHeader,
   encodeChunkHeader,
@@ -16,13 +17,13 @@ import {
   readPack,
   readPackTrailer,
   scanRecords
-} from "../../src/store/Packs.ts"
+} from "../../src/chunkstore/Packs.ts"
 import { randomData, tempDir, textData } from "./support.ts"
 
 const key = randomData("pack-test-key", 32)
 const context = { cipher: identityCipher, codec: defaultCodec, chunkIdKey: key }
 
-describe("pack files", () => {
+layer(FilesLive.layer)("pack files", (it) => {
   it.effect("a pack lists its chunks in its trailer, a scan of its records finds the same, and each chunk opens", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -83,7 +84,7 @@ describe("pack files", () => {
   })
 })
 
-describe("chunk codec", () => {
+layer(FilesLive.layer)("chunk codec", (it) => {
   it("stores random data as is and compresses text, and both come back", async () => {
     assert.isAbove(sampledEntropy(randomData("e", 100_000)), 7.9)
     assert.isBelow(sampledEntropy(textData("e", 100_000)), 6)
@@ -106,7 +107,7 @@ describe("chunk codec", () => {
   })
 })
 
-describe("chunk index", () => {
+layer(FilesLive.layer)("chunk index", (it) => {
   const entry = (seed: string, offset: number): PackEntry => ({ id: randomData(seed, 32), offset, length: 100 + offset, rawLength: 1000 + offset })
 
   it("finds every chunk, keeps the first copy of a duplicate, answers new chunks through its Bloom filter, and round-trips", () => {

@@ -3,6 +3,10 @@
  * message names what was wrong and where, so the CLI can print it as is.
  */
 import { Schema } from "effect"
+import type { FileError } from "../adapters/fs/Files.ts"
+
+/** The filesystem refused: permissions, a full disk, a missing directory (the Files port's one error type). */
+export { FileError } from "../adapters/fs/Files.ts"
 
 /** No store at the directory: it or its config file is missing. */
 export class RepoNotFound extends Schema.TaggedError<RepoNotFound>()("RepoNotFound", {
@@ -65,18 +69,6 @@ export class UnsafePath extends Schema.TaggedError<UnsafePath>()("UnsafePath", {
   }
 }
 
-/** The filesystem refused: permissions, a full disk, a missing directory. */
-export class StoreIoError extends Schema.TaggedError<StoreIoError>()("StoreIoError", {
-  /** What was being done, e.g. "write pack", "read source file". */
-  operation: Schema.String,
-  file: Schema.String,
-  reason: Schema.String
-}) {
-  override get message() {
-    return `cannot ${this.operation} ${this.file}: ${this.reason}`
-  }
-}
-
 /** Another add, forget, gc or index rebuild holds the store's lock. */
 export class RepoLocked extends Schema.TaggedError<RepoLocked>()("RepoLocked", {
   dir: Schema.String,
@@ -105,6 +97,6 @@ export type StoreError =
   | RepoCorrupt
   | RestoreTargetExists
   | UnsafePath
-  | StoreIoError
+  | FileError
   | RepoLocked
   | InvalidStoreOption

@@ -1,6 +1,7 @@
 /** `stats`: how much the snapshots hold, and how much of it deduplication and compression saved. */
 import { Effect } from "effect"
-import type { RepoCorrupt, SnapshotNotFound, StoreIoError } from "./Errors.ts"
+import type { Files } from "../adapters/fs/Files.ts"
+import type { RepoCorrupt, SnapshotNotFound, FileError } from "./Errors.ts"
 import { loadIndex } from "./Index.ts"
 import { fromHex } from "./internal/fs.ts"
 import type { Repo } from "./internal/repo.ts"
@@ -33,7 +34,7 @@ export interface StoreStats {
 
 const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b)
 
-export const stats = (repo: Repo): Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | StoreIoError> =>
+export const stats = (repo: Repo): Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | FileError, Files> =>
   Effect.gen(function*() {
     const { index } = yield* loadIndex(repo.dir, repo.cipher)
     const ids = yield* listSnapshotIds(repo.dir)

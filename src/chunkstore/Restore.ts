@@ -12,14 +12,12 @@
  * Symlinks are created last, directory modes and times set after their
  * contents.
  */
-import { randomBytes } from "node:crypto"
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { errnoOf, isMissing, reasonOf, writeFully } from "../support/files.ts"
-import { RepoCorrupt, RestoreTargetExists, type SnapshotNotFound, StoreIoError, UnsafePath } from "./Errors.ts"
+import { Files, type FilesShape } from "../adapters/fs/Files.ts"
+import { RepoCorrupt, RestoreTargetExists, type SnapshotNotFound, FileError, UnsafePath } from "./Errors.ts"
 import { type ChunkIndex, loadIndex } from "./Index.ts"
-import { fromHex, io } from "./internal/fs.ts"
+import { fromHex } from "./internal/fs.ts"
 import { packsDirOf, type Repo } from "./internal/repo.ts"
 import { makePackReader, openChunk, packFileName, type PackReader } from "./Packs.ts"
 import { readSnapshot, resolveSnapshotId, SNAPSHOTS_DIR, type TreeEntry } from "./Snapshots.ts"
@@ -39,7 +37,7 @@ export interface RestoreResult {
   readonly bytes: number
 }
 
-export type RestoreError = SnapshotNotFound | RepoCorrupt | RestoreTargetExists | UnsafePath | StoreIoError
+export type RestoreError = SnapshotNotFound | RepoCorrupt | RestoreTargetExists | UnsafePath | FileError
 
 /** Why `entryPath` may not be restored, or undefined when it is a plain relative path. */
 export const unsafeReason = (entryPath: string): string | undefined => {
@@ -77,34 +75,30 @@ const checkTree = (entries: ReadonlyArray<TreeEntry>): Effect.Effect<void, Unsaf
     }
   })
 
-const lstatOrNone = (file: string) =>
-  Effect.tryPromise({ try: () => fs.lstat(file), catch: (error) => error }).pipe(
-    Effect.catch((error) =>
-      isMissing(error) || errnoOf(error) === "ENOTDIR"
-        ? Effect.succeed(undefined)
-        : Effect.fail(new StoreIoError({ operation: "inspect restore target", file, reason: reasonOf(error) }))
-    )
-  )
+/** What is at `file` now, or undefined when nothing is (or a file stands where a directory of its path goes). */
+const lstatOrNone = (files: FilesShape, file: string) =>
+  Effect.catchIf(files.stat(file), (error) => error.reason === "NotFound" || error.reason === "NotDirectory", () => Effect.undefined)
 
 /** Refuses to write anything if an entry would replace something (without `overwrite`) or pass through a symlink. */
 const checkTarget = (
   target: string,
   entries: ReadonlyArray<TreeEntry>,
   overwrite: boolean
-): Effect.Effect<void, RestoreTargetExists | UnsafePath | StoreIoError> =>
+): Effect.Effect<void, RestoreTargetExists | UnsafePath | FileError, Files> =>
   Effect.gen(function*() {
+    const files = yield* Files
     for (const entry of entries) {
       const destination = path.join(target, ...entry.path.split("/"))
-      const existing = yield* lstatOrNone(destination)
+      const existing = yield* lstatOrNone(files, destination)
       if (existing === undefined) continue
       if (entry.type === "dir") {
-        if (existing.isDirectory()) continue
-        if (existing.isSymbolicLink()) {
+        if (existing.type === "directory") continue
+        if (existing.type === "symlink") {
           return yield* Effect.fail(new UnsafePath({ path: entry.path, reason: `a symlink in the target (${destination}) stands where a directory goes` }))
         }
         if (!overwrite) return yield* Effect.fail(new RestoreTargetExists({ path: destination }))
       } else {
-        if (existing.isDirectory()) return yield* Effect.fail(new RestoreTargetExists({ path: destination }))
+        if (existing.type === "directory") return yield* Effect.fail(new RestoreTargetExists({ path: destination }))
         if (!overwrite) return yield* Effect.fail(new RestoreTargetExists({ path: destination }))
       }
     }
@@ -113,7 +107,6 @@ const checkTarget = (
 /** Files restored at once. */
 const RESTORE_CONCURRENCY = 4
 
-const secondsOf = (mtimeNs: string): number => Number(BigInt(mtimeNs)) / 1e9
 
 const writeFile = (
   repo: Repo,
@@ -121,59 +114,55 @@ const writeFile = (
   reader: PackReader,
   snapshotFile: string,
   entry: Extract<TreeEntry, { type: "file" }>,
-  destination: string
-): Effect.Effect<number, RepoCorrupt | StoreIoError> => {
-  const temporary = `${destination}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`
-  return Effect.gen(function*() {
-    const written = yield* Effect.acquireUseRelease(
-      io("create restored file", temporary, () => fs.open(temporary, "wx", 0o600)),
-      (handle) =>
-        Effect.gen(function*() {
-          let bytes = 0
-          for (const hex of entry.chunks) {
-            const id = fromHex(hex)
-            const location = index.locate(id)
-            if (location === undefined) {
-              return yield* Effect.fail(
-                new RepoCorrupt({ file: snapshotFile, reason: `chunk ${hex.slice(0, 16)}… of ${entry.path} is in no pack` })
-              )
-            }
-            const record = yield* reader.read(location.pack, location.offset, location.length)
-            const plain = yield* openChunk(record, id, { cipher: repo.cipher, codec: repo.codec, chunkIdKey: repo.config.chunkIdKey }).pipe(
-              Effect.mapError((damage) =>
-                new RepoCorrupt({
-                  file: path.join(packsDirOf(repo), packFileName(location.pack)),
-                  reason: `chunk ${hex.slice(0, 16)}… (of ${entry.path}, at byte ${location.offset}): ${damage.reason}`
-                })
-              )
-            )
-            yield* io("write restored file", temporary, () => writeFully(handle, plain))
-            bytes += plain.byteLength
-          }
-          if (bytes !== entry.size) {
-            return yield* Effect.fail(
-              new RepoCorrupt({ file: snapshotFile, reason: `${entry.path} is recorded as ${entry.size} bytes but its chunks hold ${bytes}` })
-            )
-          }
-          yield* io("set mode of", temporary, () => handle.chmod(entry.mode))
-          // After the last write, so nothing moves the time on.
-          yield* io("set times of", temporary, () => handle.utimes(secondsOf(entry.mtime), secondsOf(entry.mtime)))
-          return bytes
-        }),
-      (handle) => Effect.ignore(io("close restored file", temporary, () => handle.close()))
+  destination: string,
+  overwrite: boolean
+): Effect.Effect<number, RepoCorrupt | RestoreTargetExists | FileError, Files> =>
+  Effect.scoped(Effect.gen(function*() {
+    const output = yield* (yield* Files).openAtomic(destination, { replace: overwrite, mode: 0o600 })
+    let bytes = 0
+    for (const hex of entry.chunks) {
+      const id = fromHex(hex)
+      const location = index.locate(id)
+      if (location === undefined) {
+        return yield* Effect.fail(
+          new RepoCorrupt({ file: snapshotFile, reason: `chunk ${hex.slice(0, 16)}… of ${entry.path} is in no pack` })
+        )
+      }
+      const record = yield* reader.read(location.pack, location.offset, location.length)
+      const plain = yield* openChunk(record, id, { cipher: repo.cipher, codec: repo.codec, chunkIdKey: repo.config.chunkIdKey }).pipe(
+        Effect.mapError((damage) =>
+          new RepoCorrupt({
+            file: path.join(packsDirOf(repo), packFileName(location.pack)),
+            reason: `chunk ${hex.slice(0, 16)}… (of ${entry.path}, at byte ${location.offset}): ${damage.reason}`
+          })
+        )
+      )
+      yield* output.write(plain)
+      bytes += plain.byteLength
+    }
+    if (bytes !== entry.size) {
+      return yield* Effect.fail(
+        new RepoCorrupt({ file: snapshotFile, reason: `${entry.path} is recorded as ${entry.size} bytes but its chunks hold ${bytes}` })
+      )
+    }
+    // Mode and time set on the file before it appears, so nothing moves the time on.
+    yield* output.commit({ mode: entry.mode, modifiedNs: BigInt(entry.mtime) })
+    return bytes
+  })).pipe(
+    Effect.catchIf(
+      (error): error is FileError => error._tag === "FileError" && error.reason === "Exists" && error.path === destination,
+      () => Effect.fail(new RestoreTargetExists({ path: destination }))
     )
-    yield* io("rename restored file into place", destination, () => fs.rename(temporary, destination))
-    return written
-  }).pipe(Effect.onError(() => Effect.ignore(io("remove temporary file", temporary, () => fs.rm(temporary, { force: true })))))
-}
+  )
 
 export const restore = (
   repo: Repo,
   snapshotId: string,
   targetDir: string,
   options: RestoreOptions = {}
-): Effect.Effect<RestoreResult, RestoreError> =>
+): Effect.Effect<RestoreResult, RestoreError, Files> =>
   Effect.gen(function*() {
+    const files = yield* Files
     const id = yield* resolveSnapshotId(repo.dir, snapshotId)
     const snapshot = yield* readSnapshot(repo.dir, id, repo.cipher)
     const snapshotFile = path.join(repo.dir, SNAPSHOTS_DIR, id)
@@ -181,7 +170,7 @@ export const restore = (
     yield* checkTree(snapshot.entries)
     yield* checkTarget(target, snapshot.entries, options.overwrite ?? false)
     const { index } = yield* loadIndex(repo.dir, repo.cipher)
-    yield* io("create restore target", target, () => fs.mkdir(target, { recursive: true }))
+    yield* files.makeDirectory(target, { recursive: true })
 
     const counts = { files: 0, dirs: 0, symlinks: 0, bytes: 0 }
     const destinationOf = (entry: TreeEntry) => path.join(target, ...entry.path.split("/"))
@@ -189,12 +178,12 @@ export const restore = (
     for (const entry of snapshot.entries) {
       if (entry.type !== "dir") continue
       const destination = destinationOf(entry)
-      const existing = yield* lstatOrNone(destination)
+      const existing = yield* lstatOrNone(files, destination)
       // checkTarget let a non-directory stand here only with overwrite.
-      if (existing !== undefined && !existing.isDirectory()) yield* io("replace", destination, () => fs.rm(destination, { force: true }))
+      if (existing !== undefined && existing.type !== "directory") yield* files.remove(destination)
       // Owner-writable until its contents are in; its own mode comes last.
-      yield* io("create directory", destination, () => fs.mkdir(destination, { recursive: true, mode: 0o700 }))
-      yield* io("open up directory", destination, () => fs.chmod(destination, 0o700))
+      yield* files.makeDirectory(destination, { recursive: true, mode: 0o700 })
+      yield* files.setAttributes(destination, { mode: 0o700 })
       counts.dirs++
     }
     // Files are independent: a few at a time keep the thread pool busy with creates, reads and writes.
@@ -202,7 +191,7 @@ export const restore = (
       snapshot.entries.filter((entry) => entry.type === "file"),
       (entry) =>
         Effect.gen(function*() {
-          counts.bytes += yield* writeFile(repo, index, reader, snapshotFile, entry, destinationOf(entry))
+          counts.bytes += yield* writeFile(repo, index, reader, snapshotFile, entry, destinationOf(entry), options.overwrite ?? false)
           counts.files++
           options.onProgress?.({ files: counts.files, bytes: counts.bytes, path: entry.path })
         }),
@@ -211,17 +200,16 @@ export const restore = (
     for (const entry of snapshot.entries) {
       if (entry.type !== "symlink") continue
       const destination = destinationOf(entry)
-      yield* io("replace", destination, () => fs.rm(destination, { force: true }))
-      yield* io("create symlink", destination, () => fs.symlink(entry.target, destination))
-      yield* io("set times of", destination, () => fs.lutimes(destination, secondsOf(entry.mtime), secondsOf(entry.mtime)))
+      yield* files.remove(destination)
+      yield* files.symlink(entry.target, destination)
+      yield* files.setAttributes(destination, { modifiedNs: BigInt(entry.mtime), followSymlinks: false })
       counts.symlinks++
     }
     // Deepest first, so setting a directory's time is not undone by touching its children.
     for (const entry of [...snapshot.entries].reverse()) {
       if (entry.type !== "dir") continue
       const destination = destinationOf(entry)
-      yield* io("set mode of", destination, () => fs.chmod(destination, entry.mode))
-      yield* io("set times of", destination, () => fs.utimes(destination, secondsOf(entry.mtime), secondsOf(entry.mtime)))
+      yield* files.setAttributes(destination, { mode: entry.mode, modifiedNs: BigInt(entry.mtime) })
     }
     return { snapshot: id, ...counts }
   }).pipe(Effect.scoped)

@@ -31,10 +31,11 @@
 import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { Effect, Result } from "effect"
+import type { Files } from "../adapters/fs/Files.ts"
 import { BloomFilter } from "../memory/Bloom.ts"
 import { CHUNK_ID_BYTES } from "./ChunkId.ts"
 import type { RepoCipher } from "./Cipher.ts"
-import { RepoCorrupt, StoreIoError } from "./Errors.ts"
+import { RepoCorrupt, FileError } from "./Errors.ts"
 import { fromHex, listDir, readBytes, toHex, writeAtomically } from "./internal/fs.ts"
 import { PACK_NAME, type PackEntry, packFileName, readPackTrailer, scanRecords, readPack } from "./Packs.ts"
 
@@ -359,7 +360,7 @@ const indexPack = (
   packsDir: string,
   name: string,
   cipher: RepoCipher
-): Effect.Effect<{ readonly size: number; readonly entries: ReadonlyArray<PackEntry>; readonly damage: string | undefined }> =>
+): Effect.Effect<{ readonly size: number; readonly entries: ReadonlyArray<PackEntry>; readonly damage: string | undefined }, never, Files> =>
   Effect.gen(function*() {
     const file = path.join(packsDir, packFileName(name))
     const trailer = yield* readPackTrailer(file, cipher)
@@ -373,10 +374,10 @@ const indexPack = (
         scanned.stopped === undefined ? `indexed ${scanned.entries.length} records by scanning` : `scan stopped ${scanned.stopped}`
       }`
     }
-  }).pipe(Effect.catch((error: StoreIoError) => Effect.succeed({ size: 0, entries: [], damage: error.message })))
+  }).pipe(Effect.catch((error: FileError) => Effect.succeed({ size: 0, entries: [], damage: error.message })))
 
 /** The names of the packs in `packsDir`, sorted. */
-export const listPacks = (packsDir: string): Effect.Effect<ReadonlyArray<string>, StoreIoError> =>
+export const listPacks = (packsDir: string): Effect.Effect<ReadonlyArray<string>, FileError, Files> =>
   Effect.map(listDir(packsDir), (names) => names.flatMap((name) => PACK_NAME.exec(name)?.[1] ?? []))
 
 /**
@@ -389,14 +390,14 @@ export const loadIndex = (
   dir: string,
   cipher: RepoCipher,
   options: { readonly rebuild?: boolean; readonly expectedChunks?: number } = {}
-): Effect.Effect<IndexState, StoreIoError> =>
+): Effect.Effect<IndexState, FileError, Files> =>
   Effect.gen(function*() {
     const packsDir = path.join(dir, PACKS_DIR)
     const onDisk = yield* listPacks(packsDir)
     const notes: Array<string> = []
     const damagedPacks: Array<{ pack: string; reason: string }> = []
     const file = path.join(dir, INDEX_FILE)
-    const bytes = options.rebuild === true ? undefined : yield* readBytes("read index", file)
+    const bytes = options.rebuild === true ? undefined : yield* readBytes(file)
     let index: ChunkIndex
     let dirty = false
     if (options.rebuild === true) {
@@ -432,5 +433,5 @@ export const loadIndex = (
     return { index, dirty, notes, missingPacks, damagedPacks }
   })
 
-export const writeIndex = (dir: string, index: ChunkIndex, cipher: RepoCipher): Effect.Effect<void, StoreIoError> =>
+export const writeIndex = (dir: string, index: ChunkIndex, cipher: RepoCipher): Effect.Effect<void, FileError, Files> =>
   writeAtomically(path.join(dir, INDEX_FILE), encodeIndex(index, cipher))

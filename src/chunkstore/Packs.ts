@@ -25,15 +25,13 @@
  * scan.
  */
 import { createHash, type Hash } from "node:crypto"
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { Effect, Result, Schema, type Scope, Semaphore } from "effect"
-import { writeFully } from "../support/files.ts"
+import { Effect, Exit, Result, Schema, Scope, Semaphore } from "effect"
+import { FileError, type FileReader, Files } from "../adapters/fs/Files.ts"
 import { CHUNK_ID_BYTES, chunkIdOf, sameId } from "./ChunkId.ts"
 import type { RepoCipher } from "./Cipher.ts"
 import type { ChunkCodec } from "./Codec.ts"
-import { StoreIoError } from "./Errors.ts"
-import { io, removeFile, syncDir, temporaryName, toHex } from "./internal/fs.ts"
+import { toHex } from "./internal/fs.ts"
 
 export const PACK_MAGIC: Uint8Array = new TextEncoder().encode("SVPACK\0\0")
 export const PACK_FOOTER_MAGIC: Uint8Array = new TextEncoder().encode("SVPKEND\0")
@@ -140,11 +138,11 @@ export interface PackWriter {
   readonly size: number
   readonly count: number
   /** Appends a chunk: `stored` is its compressed (or raw, for "store") bytes. */
-  readonly append: (chunk: Omit<ChunkHeader, "storedLength">, stored: Uint8Array) => Effect.Effect<PackEntry, StoreIoError>
+  readonly append: (chunk: Omit<ChunkHeader, "storedLength">, stored: Uint8Array) => Effect.Effect<PackEntry, FileError>
   /** Appends a record copied verbatim from another pack (gc), with its opened header. */
-  readonly appendRecord: (header: ChunkHeader, record: Uint8Array) => Effect.Effect<PackEntry, StoreIoError>
+  readonly appendRecord: (header: ChunkHeader, record: Uint8Array) => Effect.Effect<PackEntry, FileError>
   /** Writes the trailer, fsyncs, and renames the pack to its content name; the writer is done. */
-  readonly finish: () => Effect.Effect<PackFile, StoreIoError>
+  readonly finish: () => Effect.Effect<PackFile, FileError>
 }
 
 /**
@@ -152,18 +150,10 @@ export interface PackWriter {
  * `finish`. If the scope closes before `finish`, the temporary file is
  * deleted: an unfinished pack never becomes visible.
  */
-export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Effect<PackWriter, StoreIoError, Scope.Scope> =>
+export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Effect<PackWriter, FileError, Files | Scope.Scope> =>
   Effect.gen(function*() {
-    const temporary = temporaryName(path.join(packsDir, "pack"))
-    let finished = false
-    const handle = yield* Effect.acquireRelease(
-      io("create pack", temporary, () => fs.open(temporary, "wx", 0o600)),
-      (handle) =>
-        Effect.ignore(Effect.gen(function*() {
-          yield* io("close pack", temporary, () => handle.close())
-          if (!finished) yield* removeFile(temporary)
-        }))
-    )
+    // Named by its content only when finished: until then it is the port's temporary file of "pack".
+    const output = yield* (yield* Files).openAtomic(path.join(packsDir, "pack"), { replace: true })
     const hash: Hash = createHash("sha256")
     const trailer: Array<Uint8Array> = []
     const entries: Array<PackEntry> = []
@@ -176,9 +166,9 @@ export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Eff
       Effect.suspend(() => {
         if (buffered === 0) return Effect.void
         const bytes = buffer.subarray(0, buffered)
-        return Effect.ensuring(io("write pack", temporary, () => writeFully(handle, bytes)), Effect.sync(() => (buffered = 0)))
+        return Effect.ensuring(output.write(bytes), Effect.sync(() => (buffered = 0)))
       })
-    const put = (pieces: ReadonlyArray<Uint8Array>): Effect.Effect<void, StoreIoError> =>
+    const put = (pieces: ReadonlyArray<Uint8Array>): Effect.Effect<void, FileError> =>
       Effect.gen(function*() {
         for (const piece of pieces) {
           hash.update(piece)
@@ -230,12 +220,8 @@ export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Eff
         footer.set(PACK_FOOTER_MAGIC, 8)
         yield* put([sealed, footer])
         yield* flush()
-        yield* io("sync pack", temporary, () => handle.sync())
         const name = hash.digest("hex")
-        const file = path.join(packsDir, packFileName(name))
-        yield* io("rename pack into place", file, () => fs.rename(temporary, file))
-        finished = true
-        yield* syncDir(packsDir)
+        yield* output.commit({ as: path.join(packsDir, packFileName(name)) })
         return { name, size, entries: entries.slice() }
       })
 
@@ -250,6 +236,20 @@ export const openPackWriter = (packsDir: string, cipher: RepoCipher): Effect.Eff
       appendRecord,
       finish
     }
+  })
+
+/**
+ * A pack writer with a scope of its own, for a caller that writes packs one
+ * after another: close the scope after `finish`, or to drop an unfinished pack.
+ */
+export const openPackWriterScope = (
+  packsDir: string,
+  cipher: RepoCipher
+): Effect.Effect<{ readonly writer: PackWriter; readonly scope: Scope.Closeable }, FileError, Files> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const writer = yield* openPackWriter(packsDir, cipher).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+    return { writer, scope }
   })
 
 /** The entries a pack's trailer lists, checked against the pack's size; or why they cannot be trusted. */
@@ -345,35 +345,31 @@ const looksLikeTail = (bytes: Uint8Array, offset: number): boolean => {
 
 /**
  * The entries of the pack `file` from its trailer: two small reads, not the
- * whole pack. A failed read is a `StoreIoError`; a trailer that does not
+ * whole pack. A failed read is a `FileError`; a trailer that does not
  * check is a `Result` failure with the reason.
  */
 export const readPackTrailer = (
   file: string,
   cipher: RepoCipher
-): Effect.Effect<{ readonly size: number; readonly entries: Result.Result<ReadonlyArray<PackEntry>, string> }, StoreIoError> =>
-  Effect.acquireUseRelease(
-    io("open pack", file, () => fs.open(file, "r")),
-    (handle) =>
-      io("read pack trailer", file, async () => {
-        const { size } = await handle.stat()
-        if (size < PACK_PREAMBLE_BYTES + PACK_FOOTER_BYTES) {
-          return { size, entries: Result.fail(`the pack is ${size} bytes, too short for a preamble and a footer`) }
-        }
-        const start = new Uint8Array(PACK_PREAMBLE_BYTES)
-        await handle.read(start, 0, PACK_PREAMBLE_BYTES, 0)
-        const preambleOk = checkPreamble(start)
-        if (Result.isFailure(preambleOk)) return { size, entries: Result.fail(preambleOk.failure) }
-        const footer = new Uint8Array(PACK_FOOTER_BYTES)
-        await handle.read(footer, 0, PACK_FOOTER_BYTES, size - PACK_FOOTER_BYTES)
-        const sealedLength = new DataView(footer.buffer).getUint32(0, true)
-        const tailLength = Math.min(size - PACK_PREAMBLE_BYTES, sealedLength + PACK_FOOTER_BYTES)
-        const tail = new Uint8Array(tailLength)
-        await handle.read(tail, 0, tailLength, size - tailLength)
-        return { size, entries: parseTrailer(tail, size, cipher) }
-      }),
-    (handle) => Effect.ignore(io("close pack", file, () => handle.close()))
-  )
+): Effect.Effect<{ readonly size: number; readonly entries: Result.Result<ReadonlyArray<PackEntry>, string> }, FileError, Files> =>
+  Effect.scoped(Effect.gen(function*() {
+    const reader = yield* (yield* Files).openRead(file)
+    const { size } = reader.info
+    if (size < PACK_PREAMBLE_BYTES + PACK_FOOTER_BYTES) {
+      return { size, entries: Result.fail(`the pack is ${size} bytes, too short for a preamble and a footer`) }
+    }
+    const start = new Uint8Array(PACK_PREAMBLE_BYTES)
+    yield* reader.readAt(start, 0)
+    const preambleOk = checkPreamble(start)
+    if (Result.isFailure(preambleOk)) return { size, entries: Result.fail(preambleOk.failure) }
+    const footer = new Uint8Array(PACK_FOOTER_BYTES)
+    yield* reader.readAt(footer, size - PACK_FOOTER_BYTES)
+    const sealedLength = new DataView(footer.buffer).getUint32(0, true)
+    const tailLength = Math.min(size - PACK_PREAMBLE_BYTES, sealedLength + PACK_FOOTER_BYTES)
+    const tail = new Uint8Array(tailLength)
+    yield* reader.readAt(tail, size - tailLength)
+    return { size, entries: parseTrailer(tail, size, cipher) }
+  }))
 
 export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex")
 
@@ -438,30 +434,28 @@ export const openChunk = (
  * using it). Closes everything with its scope.
  */
 export interface PackReader {
-  readonly read: (pack: string, offset: number, length: number) => Effect.Effect<Uint8Array, StoreIoError>
+  readonly read: (pack: string, offset: number, length: number) => Effect.Effect<Uint8Array, FileError>
 }
 
-export const makePackReader = (packsDir: string, keepOpen = 8): Effect.Effect<PackReader, never, Scope.Scope> =>
+export const makePackReader = (packsDir: string, keepOpen = 8): Effect.Effect<PackReader, never, Files | Scope.Scope> =>
   Effect.gen(function*() {
+    const files = yield* Files
     interface Open {
-      readonly handle: fs.FileHandle
+      readonly reader: FileReader
+      readonly scope: Scope.Closeable
       users: number
     }
     const open = new Map<string, Open>()
     const lock = Semaphore.makeUnsafe(1)
     const fileOf = (pack: string) => path.join(packsDir, packFileName(pack))
-    yield* Effect.addFinalizer(() =>
-      Effect.forEach([...open.entries()], ([pack, { handle }]) => Effect.ignore(io("close pack", fileOf(pack), () => handle.close())), {
-        discard: true
-      })
-    )
+    yield* Effect.addFinalizer(() => Effect.forEach([...open.values()], ({ scope }) => Scope.close(scope, Exit.void), { discard: true }))
     /** Closes the least recently used packs no read is using, down to `keepOpen`. */
     const evict = Effect.gen(function*() {
       for (const [pack, entry] of open) {
         if (open.size <= keepOpen) return
         if (entry.users > 0) continue
         open.delete(pack)
-        yield* Effect.ignore(io("close pack", fileOf(pack), () => entry.handle.close()))
+        yield* Scope.close(entry.scope, Exit.void)
       }
     })
     const acquire = (pack: string) =>
@@ -470,8 +464,9 @@ export const makePackReader = (packsDir: string, keepOpen = 8): Effect.Effect<Pa
         Effect.gen(function*() {
           let entry = open.get(pack)
           if (entry === undefined) {
-            const handle = yield* io("open pack", fileOf(pack), () => fs.open(fileOf(pack), "r"))
-            entry = { handle, users: 0 }
+            const scope = yield* Scope.make()
+            const reader = yield* files.openRead(fileOf(pack)).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+            entry = { reader, scope, users: 0 }
           } else open.delete(pack)
           open.set(pack, entry) // most recently used last
           entry.users++
@@ -482,14 +477,16 @@ export const makePackReader = (packsDir: string, keepOpen = 8): Effect.Effect<Pa
     const release = (entry: Open) => Effect.sync(() => void entry.users--)
     return {
       read: (pack, offset, length) =>
-        Effect.acquireUseRelease(acquire(pack), ({ handle }) =>
-          io("read pack", fileOf(pack), async () => {
+        Effect.acquireUseRelease(acquire(pack), ({ reader }) =>
+          Effect.gen(function*() {
             const bytes = new Uint8Array(length)
-            let done = 0
-            while (done < length) {
-              const { bytesRead } = await handle.read(bytes, done, length - done, offset + done)
-              if (bytesRead === 0) throw new Error(`the pack ends before byte ${offset + length} (record at byte ${offset})`)
-              done += bytesRead
+            if ((yield* reader.readAt(bytes, offset)) < length) {
+              return yield* new FileError({
+                reason: "Other",
+                operation: "read pack",
+                path: fileOf(pack),
+                detail: `the pack ends before byte ${offset + length} (record at byte ${offset})`
+              })
             }
             return bytes
           }), release)
@@ -497,5 +494,4 @@ export const makePackReader = (packsDir: string, keepOpen = 8): Effect.Effect<Pa
   })
 
 /** The whole pack `file`. */
-export const readPack = (file: string): Effect.Effect<Uint8Array, StoreIoError> =>
-  io("read pack", file, () => fs.readFile(file).then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)))
+export const readPack = (file: string): Effect.Effect<Uint8Array, FileError, Files> => Files.use((files) => files.readFile(file))

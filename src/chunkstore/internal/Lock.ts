@@ -4,19 +4,18 @@
  * not run while an add has written packs whose snapshot does not exist yet.
  *
  * The lock is the file `<store>/lock`, holding JSON {pid, host, operation,
- * since, nonce}. It appears atomically with its content (written under a
- * temporary name, then hard-linked to `lock`, which fails if it exists). A
+ * since, nonce}. It appears atomically with its content: the Files port's
+ * atomic write without replace, which fails if `lock` exists. A
  * lock whose holder is a process of this host that no longer runs was left
  * by a crash and is taken over; any other lock is respected.
  */
 import { randomBytes } from "node:crypto"
-import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Result } from "effect"
-import { errnoOf, reasonOf } from "../../support/files.ts"
-import { RepoLocked, StoreIoError } from "../Errors.ts"
-import { io, readBytes, temporaryName } from "./fs.ts"
+import { Files } from "../../adapters/fs/Files.ts"
+import { RepoLocked, FileError } from "../Errors.ts"
+import { readBytes, removeFile } from "./fs.ts"
 
 export const LOCK_FILE = "lock"
 
@@ -40,7 +39,7 @@ const parseLock = (bytes: Uint8Array): LockRecord | undefined => {
 /** Whether process `pid` of this host still runs (EPERM: it runs, as another user). */
 const running = (pid: number): boolean => {
   const probe = Result.try(() => process.kill(pid, 0))
-  return Result.isSuccess(probe) || errnoOf(probe.failure) !== "ESRCH"
+  return Result.isSuccess(probe) || (probe.failure as { readonly code?: unknown } | undefined)?.code !== "ESRCH"
 }
 
 const describe = (record: LockRecord | undefined): string =>
@@ -49,22 +48,13 @@ const describe = (record: LockRecord | undefined): string =>
     : `${record.operation} (pid ${record.pid} on host ${record.host}, since ${record.since})`
 
 /** One attempt to create the lock; false when it exists. */
-const tryCreate = (file: string, content: Uint8Array): Effect.Effect<boolean, StoreIoError> => {
-  const temporary = temporaryName(file)
-  return Effect.gen(function*() {
-    yield* io("write lock", temporary, () => fs.writeFile(temporary, content, { mode: 0o600 }))
-    return yield* Effect.tryPromise({ try: () => fs.link(temporary, file), catch: (error) => error }).pipe(
-      Effect.as(true),
-      Effect.catch((error) =>
-        errnoOf(error) === "EEXIST"
-          ? Effect.succeed(false)
-          : Effect.fail(new StoreIoError({ operation: "create lock", file, reason: reasonOf(error) }))
-      )
-    )
-  }).pipe(Effect.ensuring(Effect.ignore(io("remove temporary lock", temporary, () => fs.rm(temporary, { force: true })))))
-}
+const tryCreate = (file: string, content: Uint8Array): Effect.Effect<boolean, FileError, Files> =>
+  Files.use((files) => files.writeAtomic(file, content, { mode: 0o600 })).pipe(
+    Effect.as(true),
+    Effect.catchIf((error) => error.reason === "Exists", () => Effect.succeed(false))
+  )
 
-const acquire = (dir: string, operation: string, now: () => Date): Effect.Effect<LockRecord, RepoLocked | StoreIoError> =>
+const acquire = (dir: string, operation: string, now: () => Date): Effect.Effect<LockRecord, RepoLocked | FileError, Files> =>
   Effect.gen(function*() {
     const file = path.join(dir, LOCK_FILE)
     const record: LockRecord = {
@@ -77,23 +67,23 @@ const acquire = (dir: string, operation: string, now: () => Date): Effect.Effect
     const content = new TextEncoder().encode(JSON.stringify(record))
     for (let attempt = 0; attempt < 3; attempt++) {
       if (yield* tryCreate(file, content)) return record
-      const existing = yield* readBytes("read lock", file)
+      const existing = yield* readBytes(file)
       if (existing === undefined) continue // released meanwhile
       const holder = parseLock(existing)
       const stale = holder !== undefined && holder.host === record.host && holder.pid !== process.pid && !running(holder.pid)
       if (!stale) return yield* Effect.fail(new RepoLocked({ dir, holder: describe(holder) }))
-      yield* io("remove stale lock", file, () => fs.rm(file, { force: true }))
+      yield* removeFile(file)
     }
     return yield* Effect.fail(new RepoLocked({ dir, holder: "another process (the lock kept changing hands)" }))
   })
 
-const release = (dir: string, record: LockRecord): Effect.Effect<void> =>
+const release = (dir: string, record: LockRecord): Effect.Effect<void, never, Files> =>
   Effect.ignore(Effect.gen(function*() {
     const file = path.join(dir, LOCK_FILE)
-    const current = yield* readBytes("read lock", file)
+    const current = yield* readBytes(file)
     // Only our own lock: a lock taken over as stale is not ours to delete.
     if (current !== undefined && parseLock(current)?.nonce === record.nonce) {
-      yield* io("release lock", file, () => fs.rm(file, { force: true }))
+      yield* removeFile(file)
     }
   }))
 
@@ -103,5 +93,5 @@ export const withLock = <A, E, R>(
   operation: string,
   use: Effect.Effect<A, E, R>,
   now: () => Date = () => new Date()
-): Effect.Effect<A, E | RepoLocked | StoreIoError, R> =>
+): Effect.Effect<A, E | RepoLocked | FileError, Files | R> =>
   Effect.acquireUseRelease(acquire(dir, operation, now), () => use, (record) => release(dir, record))

@@ -4,8 +4,8 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
-import type { ChunkerParams } from "../../src/store/Chunker.ts"
-import * as Repository from "../../src/store/Repository.ts"
+import type { ChunkerParams } from "../../src/chunkstore/Chunker.ts"
+import * as Repository from "../../src/chunkstore/Repository.ts"
 
 /** Small chunks keep the tests fast: 4 / 16 / 64 KiB. */
 export const SMALL_CHUNKS: ChunkerParams = { minSize: 4 * 1024, avgSize: 16 * 1024, maxSize: 64 * 1024 }

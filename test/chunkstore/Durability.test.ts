@@ -1,11 +1,12 @@
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect, Exit, Result } from "effect"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { decodeIndex } from "../../src/store/Index.ts"
-import * as Repository from "../../src/store/Repository.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { decodeIndex } from "../../src/chunkstore/Index.ts"
+import * as Repository from "../../src/chunkstore/Repository.ts"
 import { FIXED_TIME, listFiles, observeTree, randomData, smallStore, textData, type TreeSpec, writeTree } from "./support.ts"
 
 const ticking = () => {
@@ -81,7 +82,7 @@ const restoresIdentically = (repo: Repository.Repository, snapshot: string, src:
     assert.deepStrictEqual(yield* observeTree(path.join(target, path.basename(src))), yield* observeTree(src))
   })
 
-describe("verify", () => {
+layer(FilesLive.layer)("verify", (it) => {
   it.effect("passes on an intact store", () =>
     Effect.gen(function*() {
       const { repo } = yield* twoSnapshots
@@ -131,7 +132,7 @@ describe("verify", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("interrupted add", () => {
+layer(FilesLive.layer)("interrupted add", (it) => {
   it.effect("interrupted at each durable step in turn: no snapshot, verify passes, and gc reclaims the orphans", () =>
     Effect.gen(function*() {
       const stepsSeen: Array<string> = []
@@ -188,7 +189,7 @@ describe("interrupted add", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("gc", () => {
+layer(FilesLive.layer)("gc", (it) => {
   it.effect("reclaims what forgotten snapshots alone used, and keeps every live file restorable", () =>
     Effect.gen(function*() {
       const { dir, first, repo, second, src } = yield* twoSnapshots
@@ -279,7 +280,7 @@ describe("gc", () => {
     }))
 })
 
-describe("index recovery", () => {
+layer(FilesLive.layer)("index recovery", (it) => {
   it.effect("a deleted index is rebuilt from the packs when the store is opened", () =>
     Effect.gen(function*() {
       const { dir, repo, second, src } = yield* twoSnapshots

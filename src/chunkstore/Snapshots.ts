@@ -23,8 +23,9 @@ import { createHash } from "node:crypto"
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib"
 import * as path from "node:path"
 import { Effect, Result, Schema } from "effect"
+import type { Files } from "../adapters/fs/Files.ts"
 import type { RepoCipher } from "./Cipher.ts"
-import { RepoCorrupt, SnapshotNotFound, type StoreIoError } from "./Errors.ts"
+import { RepoCorrupt, SnapshotNotFound, type FileError } from "./Errors.ts"
 import { listDir, readBytes, removeFile, syncDir, writeAtomically } from "./internal/fs.ts"
 
 export const SNAPSHOTS_DIR = "snapshots"
@@ -106,7 +107,7 @@ const snapshotsDir = (dir: string) => path.join(dir, SNAPSHOTS_DIR)
 export const snapshotIdOf = (json: Uint8Array): string => createHash("sha256").update(json).digest("hex").slice(0, 16)
 
 /** Writes the snapshot atomically and returns its id. */
-export const writeSnapshot = (dir: string, body: SnapshotBody, cipher: RepoCipher): Effect.Effect<string, StoreIoError> =>
+export const writeSnapshot = (dir: string, body: SnapshotBody, cipher: RepoCipher): Effect.Effect<string, FileError, Files> =>
   Effect.gen(function*() {
     const json = new TextEncoder().encode(JSON.stringify(body))
     const id = snapshotIdOf(json)
@@ -150,11 +151,11 @@ export const decodeSnapshot = (file: string, id: string, bytes: Uint8Array, ciph
 }
 
 /** The ids of the snapshots in the store, sorted. */
-export const listSnapshotIds = (dir: string): Effect.Effect<ReadonlyArray<string>, StoreIoError> =>
+export const listSnapshotIds = (dir: string): Effect.Effect<ReadonlyArray<string>, FileError, Files> =>
   Effect.map(listDir(snapshotsDir(dir)), (names) => names.filter((name) => SNAPSHOT_ID.test(name)))
 
 /** The full id of the snapshot `idOrPrefix` names: itself, or the one id it starts. */
-export const resolveSnapshotId = (dir: string, idOrPrefix: string): Effect.Effect<string, SnapshotNotFound | StoreIoError> =>
+export const resolveSnapshotId = (dir: string, idOrPrefix: string): Effect.Effect<string, SnapshotNotFound | FileError, Files> =>
   Effect.gen(function*() {
     const ids = yield* listSnapshotIds(dir)
     if (ids.includes(idOrPrefix)) return idOrPrefix
@@ -167,16 +168,16 @@ export const readSnapshot = (
   dir: string,
   id: string,
   cipher: RepoCipher
-): Effect.Effect<Snapshot, SnapshotNotFound | RepoCorrupt | StoreIoError> =>
+): Effect.Effect<Snapshot, SnapshotNotFound | RepoCorrupt | FileError, Files> =>
   Effect.gen(function*() {
     const file = path.join(snapshotsDir(dir), id)
-    const bytes = SNAPSHOT_ID.test(id) ? yield* readBytes("read snapshot", file) : undefined
+    const bytes = SNAPSHOT_ID.test(id) ? yield* readBytes(file) : undefined
     if (bytes === undefined) return yield* Effect.fail(new SnapshotNotFound({ snapshot: id, matches: 0 }))
     return yield* Effect.fromResult(decodeSnapshot(file, id, bytes, cipher))
   })
 
 /** Deletes the snapshot file, durably. Its chunks stay until gc. */
-export const deleteSnapshot = (dir: string, id: string): Effect.Effect<void, StoreIoError> =>
+export const deleteSnapshot = (dir: string, id: string): Effect.Effect<void, FileError, Files> =>
   Effect.gen(function*() {
     yield* removeFile(path.join(snapshotsDir(dir), id))
     yield* syncDir(snapshotsDir(dir))

@@ -2,14 +2,15 @@ import * as fs from "node:fs/promises"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect, Result } from "effect"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as fc from "fast-check"
-import * as Repository from "../../src/store/Repository.ts"
-import type { RepoCipher, SealedKind } from "../../src/store/Cipher.ts"
-import { type TreeEntry, writeSnapshot } from "../../src/store/Snapshots.ts"
-import { identityCipher } from "../../src/store/Cipher.ts"
-import { makeZlibCodec } from "../../src/store/Codec.ts"
+import * as Repository from "../../src/chunkstore/Repository.ts"
+import type { RepoCipher, SealedKind } from "../../src/chunkstore/Cipher.ts"
+import { type TreeEntry, writeSnapshot } from "../../src/chunkstore/Snapshots.ts"
+import { identityCipher } from "../../src/chunkstore/Cipher.ts"
+import { makeZlibCodec } from "../../src/chunkstore/Codec.ts"
 import {
   FIXED_TIME,
   listFiles,
@@ -37,7 +38,7 @@ const ticking = () => {
   return () => new Date((t += 1000))
 }
 
-describe("store init and open", () => {
+layer(FilesLive.layer)("store init and open", (it) => {
   it.effect("creates a store once, opens it, and refuses what is not one", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -138,7 +139,7 @@ const treeArbitrary = fc
     return [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : 1))
   })
 
-describe("store round trip", () => {
+layer(FilesLive.layer)("store round trip", (it) => {
   it.effect("restores any tree byte for byte, with its modes and times", () =>
     Effect.gen(function*() {
       const { dir, repo } = yield* smallStore({ now: ticking() })
@@ -222,7 +223,7 @@ describe("store round trip", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("store dedup and stats", () => {
+layer(FilesLive.layer)("store dedup and stats", (it) => {
   it.effect("a second snapshot of a nearly identical tree stores little", () =>
     Effect.gen(function*() {
       const { dir, repo } = yield* smallStore({ now: ticking() })
@@ -299,7 +300,7 @@ describe("store dedup and stats", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("store restore refusals", () => {
+layer(FilesLive.layer)("store restore refusals", (it) => {
   it.effect("refuses to restore over existing files unless asked, and then replaces them", () =>
     Effect.gen(function*() {
       const { dir, repo } = yield* smallStore()
@@ -397,7 +398,7 @@ describe("store restore refusals", () => {
     }).pipe(Effect.scoped))
 })
 
-describe("store lock", () => {
+layer(FilesLive.layer)("store lock", (it) => {
   const lockFile = (storeDir: string, record: object) =>
     Effect.promise(() => fs.writeFile(path.join(storeDir, "lock"), JSON.stringify(record)))
 
@@ -442,7 +443,7 @@ const toyCipher: RepoCipher = {
   }
 }
 
-describe("store cipher seam", () => {
+layer(FilesLive.layer)("store cipher seam", (it) => {
   it.effect("every pack, index and snapshot byte passes through the cipher", () =>
     Effect.gen(function*() {
       const { dir, repo } = yield* smallStore({ cipher: toyCipher, now: ticking() })

@@ -1,9 +1,11 @@
 import { chmodSync, linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, it, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
-import { scanUsage } from "../../src/storage/scan.ts"
+import * as FilesLive from "../../../src/adapters/fs/FilesLive.ts"
+import * as FilesTest from "../../../src/adapters/fs/FilesTest.ts"
+import { scanUsage } from "../../../src/actors/atlas/scan.ts"
 
 const tree = () => {
   const root = mkdtempSync(join(tmpdir(), "sv-atlas-"))
@@ -21,7 +23,7 @@ const tree = () => {
   return root
 }
 
-describe("ATLAS scan", () => {
+layer(FilesLive.layer)("ATLAS scan", (it) => {
   it.effect("counts, sizes, largest files and directories, file types; hard links once; symlinks not followed", () =>
     Effect.gen(function*() {
       const root = tree()
@@ -54,7 +56,7 @@ describe("ATLAS scan", () => {
       assert.deepStrictEqual([slow.complete, slow.stoppedBecause], [false, "time budget"])
     }))
 
-  it.live("interruption and an abort signal stop the walk", () =>
+  it.effect("interruption and an abort signal stop the walk", () =>
     Effect.gen(function*() {
       const root = mkdtempSync(join(tmpdir(), "sv-atlas-big-"))
       for (let d = 0; d < 50; d++) {
@@ -106,3 +108,14 @@ describe("ATLAS scan", () => {
       assert.strictEqual((yield* Effect.flip(scanUsage("relative"))).message, "cannot scan relative: the path must be absolute")
     }))
 })
+
+it.effect("an unreadable directory is skipped and reported as such, and the scan goes on", () =>
+  Effect.gen(function*() {
+    const disk = FilesTest.make()
+    yield* disk.service.makeDirectory("/srv/share/locked", { recursive: true })
+    yield* disk.service.writeAtomic("/srv/share/open.txt", new Uint8Array(12))
+    disk.fail({ step: "list", path: "/srv/share/locked", reason: "PermissionDenied" })
+    const report = yield* scanUsage("/srv/share").pipe(Effect.provide(disk.layer))
+    assert.deepStrictEqual(report.skipped, { count: 1, examples: [{ path: "/srv/share/locked", reason: "permission denied" }] })
+    assert.deepStrictEqual([report.complete, report.files, report.directories, report.apparentBytes], [true, 1, 2, 12])
+  }))

@@ -13,20 +13,18 @@
  * pack's entry list. The tree (paths and chunk ids) is held until the
  * snapshot is written.
  */
-import { constants } from "node:fs"
-import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Exit, Schema, Scope } from "effect"
-import { reasonOf } from "../support/files.ts"
+import { type FileInfo, Files } from "../adapters/fs/Files.ts"
 import { chunkStream, makeChunkBuffer } from "./Chunker.ts"
 import { chunkIdOf } from "./ChunkId.ts"
 import { type CodecChoice, STORE } from "./Codec.ts"
-import { InvalidStoreOption, type RepoLocked, type StoreIoError } from "./Errors.ts"
+import { InvalidStoreOption, type RepoLocked, type FileError } from "./Errors.ts"
 import { type ChunkIndex, loadIndex, writeIndex } from "./Index.ts"
-import { io, removeStaleTemps, toHex } from "./internal/fs.ts"
+import { removeStaleTemps, toHex } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
-import { type ChunkHeader, openPackWriter, type PackWriter } from "./Packs.ts"
+import { type ChunkHeader, openPackWriterScope, type PackWriter } from "./Packs.ts"
 import { type FileEntry, listSnapshotIds, readSnapshot, type Snapshot, type TreeEntry, writeSnapshot } from "./Snapshots.ts"
 
 /** Reported once when the scan has found every file ("scan"), then after every chunk ("store"). */
@@ -78,7 +76,7 @@ export interface AddResult {
   readonly warnings: ReadonlyArray<AddWarning>
 }
 
-export type AddError = InvalidStoreOption | RepoLocked | StoreIoError
+export type AddError = InvalidStoreOption | RepoLocked | FileError
 
 /** A source file or directory could not be read: the add goes on without it. */
 class SourceUnreadable extends Schema.TaggedError<SourceUnreadable>()("SourceUnreadable", {
@@ -96,32 +94,25 @@ interface Planned {
   readonly size: number
 }
 
-type Stat = Awaited<ReturnType<typeof lstatBig>>
-const lstatBig = (file: string) => fs.lstat(file, { bigint: true })
+const KIND_OF: Readonly<Record<FileInfo["type"], Planned["type"] | string>> = {
+  file: "file",
+  directory: "dir",
+  symlink: "symlink",
+  fifo: "a FIFO",
+  socket: "a socket",
+  device: "a device"
+}
 
-const kindOf = (stat: Stat): Planned["type"] | string =>
-  stat.isFile()
-    ? "file"
-    : stat.isDirectory()
-    ? "dir"
-    : stat.isSymbolicLink()
-    ? "symlink"
-    : stat.isFIFO()
-    ? "a FIFO"
-    : stat.isSocket()
-    ? "a socket"
-    : "a device"
-
-const planOf = (source: string, relative: string, stat: Stat): Planned | AddWarning => {
-  const kind = kindOf(stat)
+const planOf = (source: string, relative: string, info: FileInfo): Planned | AddWarning => {
+  const kind = KIND_OF[info.type]
   if (kind !== "file" && kind !== "dir" && kind !== "symlink") return { path: relative, reason: `skipped: ${kind} is not stored` }
   return {
     source,
     path: relative,
     type: kind,
-    mode: Number(stat.mode & 0o7777n),
-    mtime: stat.mtimeNs.toString(),
-    size: kind === "file" ? Number(stat.size) : 0
+    mode: info.mode,
+    mtime: info.modifiedNs.toString(),
+    size: kind === "file" ? info.size : 0
   }
 }
 
@@ -159,12 +150,13 @@ const scan = (
   roots: ReadonlyArray<{ source: string; name: string }>,
   storeDir: string,
   warnings: Array<AddWarning>
-): Effect.Effect<ReadonlyArray<Planned>, StoreIoError> =>
+): Effect.Effect<ReadonlyArray<Planned>, FileError, Files> =>
   Effect.gen(function*() {
+    const files = yield* Files
     const planned: Array<Planned> = []
-    const stack: Array<{ source: string; path: string; stat: Stat }> = []
+    const stack: Array<{ source: string; path: string; stat: FileInfo }> = []
     for (const root of [...roots].reverse()) {
-      const stat = yield* io("read backup source", root.source, () => lstatBig(root.source))
+      const stat = yield* files.stat(root.source)
       stack.push({ source: root.source, path: root.name, stat })
     }
     while (stack.length > 0) {
@@ -181,15 +173,15 @@ const scan = (
       }
       planned.push(plan)
       if (plan.type !== "dir") continue
-      const names = yield* Effect.tryPromise({ try: () => fs.readdir(next.source), catch: reasonOf }).pipe(
-        Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: next.path, reason: `directory not read: ${reason}` }), [])))
+      const names = yield* files.list(next.source).pipe(
+        Effect.catch((error) => Effect.sync(() => (warnings.push({ path: next.path, reason: `directory not read: ${error.message}` }), [])))
       )
-      const children: Array<{ source: string; path: string; stat: Stat }> = []
-      for (const name of names.sort()) {
+      const children: Array<{ source: string; path: string; stat: FileInfo }> = []
+      for (const name of names) {
         const source = path.join(next.source, name)
         const child = `${next.path}/${name}`
-        const stat = yield* Effect.tryPromise({ try: () => lstatBig(source), catch: reasonOf }).pipe(
-          Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: child, reason: `skipped: ${reason}` }), undefined)))
+        const stat = yield* files.stat(source).pipe(
+          Effect.catch((error) => Effect.sync(() => (warnings.push({ path: child, reason: `skipped: ${error.message}` }), undefined)))
         )
         if (stat !== undefined) children.push({ source, path: child, stat })
       }
@@ -219,10 +211,7 @@ const parentFiles = (repo: Repo, roots: ReadonlyArray<{ readonly source: string 
     return files
   })
 
-/** Read a file the scan saw as a file, never a symlink swapped in since. */
-const OPEN_SOURCE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)
-
-export const add = (repo: Repo, paths: ReadonlyArray<string>, options: AddOptions = {}): Effect.Effect<AddResult, AddError> =>
+export const add = (repo: Repo, paths: ReadonlyArray<string>, options: AddOptions = {}): Effect.Effect<AddResult, AddError, Files> =>
   Effect.gen(function*() {
     const roots = yield* rootsOf(paths)
     return yield* withLock(repo.dir, "add", addLocked(repo, roots, options), repo.now)
@@ -232,13 +221,14 @@ const addLocked = (
   repo: Repo,
   roots: ReadonlyArray<{ source: string; name: string }>,
   options: AddOptions
-): Effect.Effect<AddResult, StoreIoError> =>
+): Effect.Effect<AddResult, FileError, Files> =>
   Effect.gen(function*() {
+    const disk = yield* Files
     const checkpoint = options.checkpoint ?? (() => Effect.void)
     const onProgress = options.onProgress ?? (() => {})
     const packsDir = packsDirOf(repo)
     for (const dir of [packsDir, snapshotsDirOf(repo)]) {
-      yield* io("create directory", dir, () => fs.mkdir(dir, { recursive: true }))
+      yield* disk.makeDirectory(dir, { recursive: true })
       yield* removeStaleTemps(dir)
     }
     yield* removeStaleTemps(repo.dir)
@@ -278,11 +268,8 @@ const addLocked = (
     })
 
     const writer = Effect.gen(function*() {
-      if (open !== undefined) return open.writer
-      const scope = yield* Scope.make()
-      const created = yield* openPackWriter(packsDir, repo.cipher).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
-      open = { writer: created, scope }
-      return created
+      open ??= yield* openPackWriterScope(packsDir, repo.cipher).pipe(Effect.provideService(Files, disk))
+      return open.writer
     })
 
     const appendChunk = (chunk: Omit<ChunkHeader, "storedLength">, stored: Uint8Array) =>
@@ -358,24 +345,18 @@ const addLocked = (
             }
             progress(file.path)
           })
-        const size = yield* Effect.acquireUseRelease(
-          Effect.tryPromise({
-            try: () => fs.open(file.source, OPEN_SOURCE),
-            catch: (error) => new SourceUnreadable({ path: file.path, reason: reasonOf(error) })
-          }),
-          (handle) =>
+        const unreadable = (error: { readonly message: string }) => new SourceUnreadable({ path: file.path, reason: error.message })
+        // Read the file the scan saw as a file, never a symlink swapped in since.
+        const size = yield* Effect.scoped(Effect.flatMap(
+          Effect.mapError(disk.openRead(file.source, { followSymlinks: false }), unreadable),
+          (reader) =>
             chunkStream(
               repo.cutter,
-              (buffer, offset, length) =>
-                Effect.tryPromise({
-                  try: () => handle.read(buffer, offset, length, null).then((read) => read.bytesRead),
-                  catch: (error) => new SourceUnreadable({ path: file.path, reason: reasonOf(error) })
-                }),
+              (buffer, offset, length) => Effect.mapError(reader.read(buffer.subarray(offset, offset + length)), unreadable),
               emit,
               chunkBuffer
-            ),
-          (handle) => Effect.ignore(Effect.promise(() => handle.close()))
-        )
+            )
+        ))
         counts.files++
         return { type: "file" as const, path: file.path, mode: file.mode, mtime: file.mtime, size, chunks: ids }
       })
@@ -386,8 +367,8 @@ const addLocked = (
       for (const entry of planned) {
         if (entry.type === "dir") entries.push({ type: "dir", path: entry.path, mode: entry.mode, mtime: entry.mtime })
         else if (entry.type === "symlink") {
-          const target = yield* Effect.tryPromise({ try: () => fs.readlink(entry.source), catch: reasonOf }).pipe(
-            Effect.catch((reason) => Effect.sync(() => (warnings.push({ path: entry.path, reason: `skipped: ${reason}` }), undefined)))
+          const target = yield* disk.readLink(entry.source).pipe(
+            Effect.catch((error) => Effect.sync(() => (warnings.push({ path: entry.path, reason: `skipped: ${error.message}` }), undefined)))
           )
           if (target !== undefined) entries.push({ type: "symlink", path: entry.path, mode: entry.mode, mtime: entry.mtime, target })
         } else {

@@ -1,0 +1,386 @@
+/**
+ * Files on the local filesystem through node:fs. Every exception becomes a
+ * FileError here. `layerBlocking` reads and writes streamed files with
+ * synchronous calls: about twice as fast for a command-line process that has
+ * nothing else to do (encrypt, compress), and never for the daemon, where it
+ * would stall every agent.
+ */
+import { randomBytes } from "node:crypto"
+import { type BigIntStats, constants, readSync, writeSync } from "node:fs"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import {
+  type AppendFile,
+  type AtomicOptions,
+  type AtomicOutput,
+  type CommitOptions,
+  FileError,
+  fileErrorFrom,
+  type FileInfo,
+  type FileReader,
+  Files,
+  type FilesShape,
+  type FileType,
+  temporaryName,
+  unlessMissing,
+  type WalkOptions,
+  type WalkVisitor,
+  writeAtomicVia
+} from "./Files.ts"
+
+export interface FilesLiveOptions {
+  /** Synchronous reads and writes of streamed files; for a command-line process only. */
+  readonly blocking?: boolean
+}
+
+const attempt = <A>(operation: string, file: string, run: () => PromiseLike<A>): Effect.Effect<A, FileError> =>
+  Effect.tryPromise({ try: run, catch: (cause) => fileErrorFrom(operation, file, cause) })
+
+const attemptSync = <A>(operation: string, file: string, run: () => A): Effect.Effect<A, FileError> =>
+  Effect.try({ try: run, catch: (cause) => fileErrorFrom(operation, file, cause) })
+
+const typeOf = (stats: BigIntStats): FileType =>
+  stats.isFile()
+    ? "file"
+    : stats.isDirectory()
+    ? "directory"
+    : stats.isSymbolicLink()
+    ? "symlink"
+    : stats.isFIFO()
+    ? "fifo"
+    : stats.isSocket()
+    ? "socket"
+    : "device"
+
+export const infoOf = (stats: BigIntStats): FileInfo => ({
+  type: typeOf(stats),
+  size: Number(stats.size),
+  allocated: Number(stats.blocks) * 512,
+  mode: Number(stats.mode & 0o7777n),
+  uid: Number(stats.uid),
+  gid: Number(stats.gid),
+  modifiedNs: stats.mtimeNs,
+  device: stats.dev,
+  inode: stats.ino,
+  links: Number(stats.nlink)
+})
+
+const secondsOf = (ns: bigint): number => Number(ns) / 1e9
+
+/** A write that returns without having written anything would loop forever; say so instead. */
+const noProgress = (offset: number, length: number) => new Error(`write made no progress at byte ${offset} of ${length}`)
+
+/** Every byte, with as many writes as it takes: one write may stop short (a signal, a nearly full disk). */
+const writeAll = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
+    if (bytesWritten <= 0) throw noProgress(offset, bytes.byteLength)
+    offset += bytesWritten
+  }
+}
+
+/** `writeAll` with synchronous writes, for a descriptor that never says EAGAIN (a regular file, a device). */
+export const writeAllSync = (fd: number, bytes: Uint8Array): void => {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    const written = writeSync(fd, bytes, offset, bytes.byteLength - offset)
+    if (written <= 0) throw noProgress(offset, bytes.byteLength)
+    offset += written
+  }
+}
+
+/** Reads until `buffer` is full or the file ends; `position` null reads on from the file's offset. */
+const fill = async (handle: fs.FileHandle, buffer: Uint8Array, position: number | null): Promise<number> => {
+  let filled = 0
+  while (filled < buffer.byteLength) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position === null ? null : position + filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
+const fillSync = (fd: number, buffer: Uint8Array, position: number | null): number => {
+  let filled = 0
+  while (filled < buffer.byteLength) {
+    const bytesRead = readSync(fd, buffer, filled, buffer.byteLength - filled, position === null ? null : position + filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled
+}
+
+/** Opens `file`, runs `use` with its handle, and always closes it. */
+const withHandle = <A>(
+  operation: string,
+  file: string,
+  flags: string | number,
+  use: (handle: fs.FileHandle) => Effect.Effect<A, FileError>
+): Effect.Effect<A, FileError> =>
+  Effect.acquireUseRelease(
+    attempt(operation, file, () => fs.open(file, flags)),
+    use,
+    (handle) => Effect.ignore(attempt("close", file, () => handle.close()))
+  )
+
+/** Errno of a link(2) that failed only because this filesystem has no hard links (FAT, some FUSE). */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"])
+
+export const make = (options: FilesLiveOptions = {}): FilesShape => {
+  const blocking = options.blocking ?? false
+
+  const syncDirectory = (dir: string) => withHandle("sync directory", dir, "r", (handle) => attempt("sync directory", dir, () => handle.sync()))
+
+  const stat = (file: string, how: { readonly followSymlinks?: boolean } = {}) =>
+    attempt("inspect", file, () => (how.followSymlinks === true ? fs.stat(file, { bigint: true }) : fs.lstat(file, { bigint: true }))).pipe(
+      Effect.map(infoOf)
+    )
+
+  const refuseExisting = (file: string) =>
+    Effect.flatMap(
+      unlessMissing(stat(file)),
+      (found) => (found === undefined ? Effect.void : Effect.fail(new FileError({ reason: "Exists", operation: "create", path: file })))
+    )
+
+  /** Puts the finished temporary file at `target`: renamed over it, or linked beside it so an existing file is never replaced. */
+  const publish = (temporary: string, target: string, replace: boolean): Effect.Effect<void, FileError> =>
+    replace
+      ? attempt("rename into place", target, () => fs.rename(temporary, target))
+      : Effect.tryPromise({ try: () => fs.link(temporary, target), catch: (cause) => cause }).pipe(
+        Effect.catch((cause) => {
+          const code = (cause as NodeJS.ErrnoException).code ?? ""
+          if (!NO_HARD_LINKS.has(code)) return Effect.fail(fileErrorFrom("create", target, cause))
+          // Without hard links the check and the rename are two steps: a file created in between is replaced.
+          return Effect.andThen(refuseExisting(target), attempt("rename into place", target, () => fs.rename(temporary, target)))
+        }),
+        Effect.andThen(Effect.ignore(attempt("remove", temporary, () => fs.rm(temporary, { force: true }))))
+      )
+
+  const openAtomic = (target: string, atomic: AtomicOptions = {}) =>
+    Effect.gen(function*() {
+      const replace = atomic.replace ?? false
+      if (!replace) yield* refuseExisting(target)
+      // The one place temporary files are made: the pattern of Files.ts, in the target's directory.
+      const temporary = temporaryName(target, process.pid, randomBytes(6).toString("hex"))
+      let committed = false
+      const handle = yield* Effect.acquireRelease(
+        attempt("create", temporary, () => fs.open(temporary, "wx", atomic.mode ?? 0o600)),
+        (handle) =>
+          Effect.andThen(
+            Effect.ignore(attempt("close", temporary, () => handle.close())),
+            committed ? Effect.void : Effect.ignore(attempt("remove", temporary, () => fs.rm(temporary, { force: true })))
+          )
+      )
+      const write = blocking
+        ? (bytes: Uint8Array) => attemptSync("write", target, () => writeAllSync(handle.fd, bytes))
+        : (bytes: Uint8Array) => attempt("write", target, () => writeAll(handle, bytes))
+      const commit = (finish: CommitOptions = {}) =>
+        Effect.gen(function*() {
+          const final = finish.as ?? target
+          if (finish.mode !== undefined) yield* attempt("set the mode of", target, () => handle.chmod(finish.mode!))
+          if (finish.modifiedNs !== undefined) {
+            const seconds = secondsOf(finish.modifiedNs)
+            yield* attempt("set the times of", target, () => handle.utimes(seconds, seconds))
+          }
+          yield* attempt("sync", target, () => handle.sync())
+          yield* publish(temporary, final, replace)
+          committed = true
+          yield* syncDirectory(path.dirname(final))
+        })
+      return { path: target, write, commit } satisfies AtomicOutput
+    })
+
+  const readFile = (file: string, limit: { readonly maxBytes?: number } = {}) =>
+    limit.maxBytes === undefined
+      ? attempt("read", file, () => fs.readFile(file)).pipe(Effect.map((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)))
+      : withHandle("read", file, "r", (handle) =>
+        Effect.gen(function*() {
+          const { size } = yield* attempt("read", file, () => handle.stat())
+          if (size > limit.maxBytes!) {
+            return yield* new FileError({ reason: "TooLarge", operation: "read", path: file, detail: `it has ${size} bytes, more than the ${limit.maxBytes} expected` })
+          }
+          const buffer = new Uint8Array(size)
+          const read = yield* attempt("read", file, () => fill(handle, buffer, 0))
+          return buffer.subarray(0, read)
+        }))
+
+  const openRead = (file: string, how: { readonly followSymlinks?: boolean } = {}) =>
+    Effect.gen(function*() {
+      const flags = constants.O_RDONLY | (how.followSymlinks === false ? constants.O_NOFOLLOW : 0)
+      const handle = yield* Effect.acquireRelease(
+        attempt("open", file, () => fs.open(file, flags)),
+        (handle) => Effect.ignore(attempt("close", file, () => handle.close()))
+      )
+      const info = infoOf(yield* attempt("inspect", file, () => handle.stat({ bigint: true })))
+      const reader: FileReader = blocking
+        ? {
+          path: file,
+          info,
+          read: (buffer) => attemptSync("read", file, () => fillSync(handle.fd, buffer, null)),
+          readAt: (buffer, position) => attemptSync("read", file, () => fillSync(handle.fd, buffer, position))
+        }
+        : {
+          path: file,
+          info,
+          read: (buffer) => attempt("read", file, () => fill(handle, buffer, null)),
+          readAt: (buffer, position) => attempt("read", file, () => fill(handle, buffer, position))
+        }
+      return reader
+    })
+
+  const openAppend = (file: string, append: { readonly create?: boolean; readonly mode?: number } = {}) =>
+    Effect.gen(function*() {
+      const flags = constants.O_RDWR | constants.O_APPEND
+      const mode = append.mode ?? 0o600
+      // An exclusive create first, so `created` is known without a race.
+      const fresh = append.create === false
+        ? undefined
+        : yield* Effect.tryPromise({ try: () => fs.open(file, flags | constants.O_CREAT | constants.O_EXCL, mode), catch: (cause) => cause }).pipe(
+          Effect.catch((cause) =>
+            (cause as NodeJS.ErrnoException).code === "EEXIST" ? Effect.succeed(undefined) : Effect.fail(fileErrorFrom("create", file, cause))
+          )
+        )
+      const handle = yield* Effect.acquireRelease(
+        fresh === undefined ? attempt("open", file, () => fs.open(file, flags)) : Effect.succeed(fresh),
+        (handle) => Effect.ignore(attempt("close", file, () => handle.close()))
+      )
+      // A new file is durable only once its directory entry is.
+      if (fresh !== undefined) yield* syncDirectory(path.dirname(file))
+      const { size } = yield* attempt("inspect", file, () => handle.stat())
+      return {
+        path: file,
+        created: fresh !== undefined,
+        size,
+        append: (bytes) =>
+          attempt("append to", file, async () => {
+            await writeAll(handle, bytes)
+            await handle.datasync()
+          }),
+        truncate: (length) =>
+          attempt("truncate", file, async () => {
+            await handle.truncate(length)
+            await handle.sync()
+          }),
+        readAt: (buffer, position) => attempt("read", file, () => fill(handle, buffer, position))
+      } satisfies AppendFile
+    })
+
+  const remove = (file: string) =>
+    Effect.tryPromise({ try: () => fs.unlink(file), catch: (cause) => cause }).pipe(
+      Effect.catch((cause) => {
+        const code = (cause as NodeJS.ErrnoException).code
+        if (code === "ENOENT") return Effect.void
+        // unlink(2) says EISDIR for a directory on Linux.
+        if (code === "EISDIR") {
+          return Effect.asVoid(unlessMissing(attempt("remove", file, () => fs.rmdir(file))))
+        }
+        return Effect.fail(fileErrorFrom("remove", file, cause))
+      })
+    )
+
+  const setAttributes: FilesShape["setAttributes"] = (file, attributes) =>
+    Effect.gen(function*() {
+      const follow = attributes.followSymlinks ?? true
+      if (attributes.mode !== undefined && follow) yield* attempt("set the mode of", file, () => fs.chmod(file, attributes.mode!))
+      if (attributes.modifiedNs !== undefined) {
+        const seconds = secondsOf(attributes.modifiedNs)
+        yield* attempt("set the times of", file, () => (follow ? fs.utimes(file, seconds, seconds) : fs.lutimes(file, seconds, seconds)))
+      }
+    })
+
+  return {
+    readFile,
+    writeAtomic: writeAtomicVia(openAtomic),
+    openRead,
+    openAtomic,
+    openAppend,
+    stat,
+    list: (dir) => attempt("list", dir, () => fs.readdir(dir)).pipe(Effect.map((names) => names.sort())),
+    makeDirectory: (dir, how = {}) =>
+      Effect.gen(function*() {
+        const mode = how.mode ?? 0o777
+        // mkdir -p says which directory it made first; each made one is durable once its parent is synced.
+        const first = how.recursive === true
+          ? yield* attempt("create directory", dir, () => fs.mkdir(dir, { recursive: true, mode }))
+          : yield* Effect.as(attempt("create directory", dir, () => fs.mkdir(dir, { mode })), dir)
+        if (first === undefined) return
+        const made = [path.resolve(dir)]
+        while (made[0] !== path.resolve(first)) made.unshift(path.dirname(made[0]!))
+        yield* Effect.forEach(made, (created) => syncDirectory(path.dirname(created)), { discard: true })
+      }),
+    remove,
+    syncDirectory,
+    setAttributes,
+    symlink: (target, file) => attempt("create symbolic link", file, () => fs.symlink(target, file)),
+    readLink: (file) => attempt("read symbolic link", file, () => fs.readlink(file)),
+    walk: (root, visitor, walkOptions = {}) =>
+      Effect.tryPromise({
+        try: (signal) => walkTree(root, visitor, walkOptions, signal),
+        catch: (cause) => (cause instanceof FileError ? cause : fileErrorFrom("walk", root, cause))
+      })
+  }
+}
+
+/** Hard-link identities remembered; past this many, further names of a file may be reported as new. */
+const MAX_REMEMBERED_LINKS = 1_000_000
+
+interface Frame {
+  readonly path: string
+  readonly names: ReadonlyArray<string>
+  next: number
+}
+
+const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions, signal: AbortSignal): Promise<void> => {
+  const rootStats = await fs.lstat(root, { bigint: true }).catch((cause: unknown) => {
+    throw fileErrorFrom("walk", root, cause)
+  })
+  if (!rootStats.isDirectory()) throw new FileError({ reason: "NotDirectory", operation: "walk", path: root })
+  const seen = new Set<string>()
+  const names = async (dir: string): Promise<ReadonlyArray<string>> => {
+    try {
+      return await fs.readdir(dir)
+    } catch (cause) {
+      visitor.unreadable(dir, fileErrorFrom("list", dir, cause))
+      return []
+    }
+  }
+  const stack: Array<Frame> = [{ path: root, names: await names(root), next: 0 }]
+  while (stack.length > 0) {
+    const frame = stack.at(-1)!
+    if (frame.next >= frame.names.length || signal.aborted) {
+      stack.pop()
+      visitor.leave(frame.path)
+      continue
+    }
+    const name = frame.names[frame.next++]!
+    const entryPath = path.join(frame.path, name)
+    let stats: BigIntStats
+    try {
+      stats = await fs.lstat(entryPath, { bigint: true })
+    } catch (cause) {
+      visitor.unreadable(entryPath, fileErrorFrom("inspect", entryPath, cause))
+      continue
+    }
+    const info = infoOf(stats)
+    const isDirectory = info.type === "directory"
+    const otherFilesystem = isDirectory && info.device !== rootStats.dev
+    let seenBefore = false
+    if (!isDirectory && info.links > 1) {
+      const id = `${info.device}:${info.inode}`
+      seenBefore = seen.has(id)
+      if (!seenBefore && seen.size < MAX_REMEMBERED_LINKS) seen.add(id)
+    }
+    if (!visitor.entry({ path: entryPath, name, info, seenBefore, otherFilesystem })) {
+      while (stack.length > 0) visitor.leave(stack.pop()!.path)
+      return
+    }
+    if (isDirectory && (!otherFilesystem || options.crossFilesystems === true)) {
+      stack.push({ path: entryPath, names: await names(entryPath), next: 0 })
+    }
+  }
+}
+
+export const layer: Layer.Layer<Files> = Layer.succeed(Files, make())
+
+/** For a command-line process that does one file job and nothing else; never the daemon. */
+export const layerBlocking: Layer.Layer<Files> = Layer.succeed(Files, make({ blocking: true }))
