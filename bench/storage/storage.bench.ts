@@ -16,7 +16,7 @@ import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import { ataJson } from "../../src/adapters/smart/synthetic.ts"
 import { parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
 import { syntheticStatusJson } from "../../src/adapters/zfs/synthetic.ts"
-import { assess, type Observation, observe } from "../../src/storage/risk.ts"
+import { assess, type Observation, observe } from "../../src/actors/oracle/risk.ts"
 import { now, round } from "../support.ts"
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
