@@ -19,7 +19,8 @@ import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
 import * as NotifyLive from "../adapters/systemd/NotifyLive.ts"
 import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
 import { PulseConfig, pulseConfigFromEnv } from "../actors/pulse/index.ts"
-import { EXIT, type Parsed } from "../cli/args.ts"
+import type { Parsed } from "../cli/args.ts"
+import { ExitCode } from "../ExitCode.ts"
 import { MemoryLive } from "../memory/MemoryLive.ts"
 import * as Daemon from "./Daemon.ts"
 import { loggerLayer } from "./Logging.ts"
@@ -51,7 +52,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       const settings = await Effect.runPromise(Effect.result(resolveDaemonSettings(command, process.env)))
       if (settings._tag === "Failure") {
         process.stderr.write(`sigmavault: ${settings.failure.message}\n`)
-        return settings.failure._tag === "UsageProblem" ? EXIT.usage : EXIT.failure
+        return settings.failure._tag === "UsageProblem" ? ExitCode.usage : ExitCode.failure
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
@@ -71,6 +72,6 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
     }
     default:
-      return EXIT.usage
+      return ExitCode.usage
   }
 }
