@@ -4,7 +4,6 @@
  * same content-based strategy as `compress`.
  */
 import { Effect, Exit } from "effect"
-import { compressionCodec } from "../store/CompressCodec.ts"
 import * as Repository from "../store/Repository.ts"
 import { EXIT, flag, hasFlag, type Parsed } from "./args.ts"
 import { fail, messageOf } from "./tensor.ts"
@@ -57,7 +56,7 @@ export const runStoreCommand = async (parsed: Parsed, env: Env): Promise<number>
   const repo = flag(parsed, "--repo") ?? env.SIGMAVAULT_REPO
   if (repo === undefined || repo === "") return fail("say which store: --repo DIR or SIGMAVAULT_REPO", EXIT.usage)
   const json = hasFlag(parsed, "--json")
-  const codec = compressionCodec()
+  const codec = Repository.strategyCodec()
 
   if (action === "init") {
     const made = await Effect.runPromiseExit(Repository.init(repo, { codec }))

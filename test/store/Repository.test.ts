@@ -9,7 +9,7 @@ import * as Repository from "../../src/store/Repository.ts"
 import type { RepoCipher, SealedKind } from "../../src/store/Cipher.ts"
 import { type TreeEntry, writeSnapshot } from "../../src/store/Snapshots.ts"
 import { identityCipher } from "../../src/store/Cipher.ts"
-import { makeZlibCodec } from "../../src/store/Codec.ts"
+import { entropyCodec } from "../../src/store/Codec.ts"
 import {
   FIXED_TIME,
   listFiles,
@@ -187,7 +187,7 @@ describe("store round trip", () => {
 
   it.effect("each chunk keeps its codec: a store written with gzip restores and verifies with the default codec", () =>
     Effect.gen(function*() {
-      const { dir, repo } = yield* smallStore({ codec: makeZlibCodec({ codec: "gzip", level: 9 }) })
+      const { dir, repo } = yield* smallStore({ codec: entropyCodec({ codec: "gzip", level: 9 }) })
       const src = path.join(dir, "src")
       yield* writeTree(src, [
         { type: "file", path: "log.txt", bytes: textData("log", 80_000), mode: 0o644, mtime: 1 },
