@@ -15,7 +15,10 @@ export {
   KEYS,
   LOG_LEVELS,
   LogLevel,
-  validateSetting
+  NO_SCHEDULE,
+  SCHEDULE_KEY_PREFIX,
+  validateSetting,
+  type ConfiguredSchedule
 } from "./Config.ts"
 export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigIfExists } from "./load.ts"
 export { formatValue, parseConfig } from "./parse.ts"

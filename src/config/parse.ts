@@ -13,7 +13,18 @@
  * configuration. Parsing never throws; every outcome is a `Result`.
  */
 import { Result } from "effect"
-import { type Config, ConfigError, decodeSetting, type Field, fieldOfKey, FIELDS, KEYS, printable } from "./Config.ts"
+import {
+  type Config,
+  ConfigError,
+  decodeSetting,
+  type Field,
+  fieldOfKey,
+  FIELDS,
+  KEYS,
+  printable,
+  SCHEDULE_KEY_PREFIX,
+  scheduleNameProblem
+} from "./Config.ts"
 
 const KNOWN_KEYS = FIELDS.map((field) => KEYS[field].key)
 const KEY_SYNTAX = /^[a-z][a-z0-9_]*$/
@@ -149,11 +160,23 @@ const unknownKeyReason = (key: string): string => {
 
 type Present = { -readonly [F in Field]?: Config[F] }
 
-/** Decodes `text` as `field`'s value into `settings`; the failure is the reason. */
-const decodeInto = <F extends Field>(settings: Present, field: F, text: string): Result.Result<void, string> =>
-  Result.map(decodeSetting(field, text), (value) => {
-    settings[field] = value
+/**
+ * Decodes `text` as the value of `key` (which names `field`) into `settings`;
+ * the failure is the reason. Each `schedule.NAME` line adds one schedule.
+ */
+const decodeInto = (settings: Present, key: string, field: Field, text: string): Result.Result<void, string> => {
+  if (field === "schedules") {
+    const name = key.slice(SCHEDULE_KEY_PREFIX.length)
+    const problem = scheduleNameProblem(name)
+    if (problem !== undefined) return Result.fail(problem)
+    return Result.map(decodeSetting("schedules", text), (job) => {
+      settings.schedules = [...(settings.schedules ?? []), { name, ...job }]
+    })
+  }
+  return Result.map(decodeSetting(field, text), (value) => {
+    ;(settings as Record<Field, unknown>)[field] = value
   })
+}
 
 /**
  * Parses a configuration file's text. The result holds only the keys present;
@@ -179,7 +202,7 @@ export const parseConfig = (text: string, file: string): Result.Result<Partial<C
     const first = firstLineOf.get(entry.key)
     if (first !== undefined) return fail(entry.key, `duplicate key, already set on line ${first}; keep only one of the two lines`)
     firstLineOf.set(entry.key, line)
-    const decoded = decodeInto(settings, field, entry.value)
+    const decoded = decodeInto(settings, entry.key, field, entry.value)
     if (Result.isFailure(decoded)) return fail(entry.key, decoded.failure)
   }
   return Result.succeed(settings)

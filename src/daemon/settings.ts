@@ -5,8 +5,10 @@
  */
 import { readFile } from "node:fs/promises"
 import { Effect, type LogLevel, Result, Schema } from "effect"
+import { watchdogIntervalMs } from "../adapters/systemd/Notify.ts"
 import { flag, hasFlag, type Parsed } from "../cli/args.ts"
 import * as Config from "../config/index.ts"
+import { type AgentConfigs, agentConfigsOf, checkSchedules } from "./AgentConfigs.ts"
 import type { DaemonSettings } from "./Daemon.ts"
 
 export class UsageProblem extends Schema.TaggedError<UsageProblem>()("UsageProblem", { message: Schema.String }) {}
@@ -35,8 +37,8 @@ const dbusOf = (
 export interface RunSettings extends DaemonSettings {
   readonly runtimeDir: string
   readonly logLevel: LogLevel.LogLevel
-  /** systemd units PULSE reports on (config `watch_services`). */
-  readonly watchServices: ReadonlyArray<string>
+  /** What the configuration file and systemd's watchdog say to the agents that have settings. */
+  readonly agents: AgentConfigs
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -66,9 +68,10 @@ const flagsOf = (parsed: Parsed): Result.Result<Partial<Config.Config>, UsagePro
 /** The config file: --config (must exist), else systemd's CONFIGURATION_DIRECTORY or /etc/sigmavault (if present). */
 const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>>) => {
   const named = flag(parsed, "--config")
-  if (named !== undefined) return Config.loadConfig(named)
+  if (named !== undefined) return { path: named, load: Config.loadConfig(named) }
   const directory = env.CONFIGURATION_DIRECTORY?.split(":")[0]
-  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE)
+  const path = directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE
+  return { path, load: Config.loadConfigIfExists(path) }
 }
 
 /** A group name or id to a gid, through /etc/group (Node has no getgrnam). */
@@ -102,8 +105,10 @@ export const resolveDaemonSettings = (
 ): Effect.Effect<RunSettings, UsageProblem | StartProblem | Config.ConfigError> =>
   Effect.gen(function*() {
     const flags = yield* Effect.fromResult(flagsOf(parsed))
-    const file = yield* fileOf(parsed, env)
+    const { load, path } = fileOf(parsed, env)
+    const file = yield* load
     const config = Config.configOf(yield* Effect.fromResult(Config.resolveSettings({ file, env, flags })))
+    yield* Effect.fromResult(checkSchedules(config, path))
     return {
       runtimeDir: config.runtimeDir,
       stateDir: config.stateDir,
@@ -118,7 +123,7 @@ export const resolveDaemonSettings = (
       askTimeoutMs: config.askTimeoutMs,
       mailboxCapacity: config.mailboxCapacity,
       testFaults: hasFlag(parsed, "--test-faults"),
-      watchServices: config.watchServices ?? [],
+      agents: agentConfigsOf(config, watchdogIntervalMs(env, process.pid)),
       dbus: yield* Effect.fromResult(dbusOf(parsed, env))
     }
   })

@@ -147,7 +147,7 @@ describe("ORACLE", () => {
     }).pipe(
       Effect.scoped,
       Effect.provide(Layer.mergeAll(SmartTest.layer(smart), StateStoreTest.layer(), logs.layer)),
-      Effect.provideService(OracleConfig, { intervalMs: 365 * 86_400_000, historyDays: 400 })
+      Effect.provideService(OracleConfig, { intervalMs: 365 * 86_400_000 })
     )
   })
 })

@@ -11,7 +11,7 @@ import { Clock, Effect } from "effect"
 import { Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import type { CapacityLevel } from "./capacity.ts"
+import { CAPACITY_HYSTERESIS_POINTS, type CapacityLevel } from "./capacity.ts"
 import { LatticeConfig } from "./config.ts"
 import { type Alert, alertsBetween, capacityLevels, type PoolHealth, poolHealth } from "./health.ts"
 import type { LatticeMessage } from "./messages.ts"
@@ -52,7 +52,7 @@ export const latticeMachine = Effect.gen(function*() {
     Effect.gen(function*() {
       const [statuses, summaries] = yield* Effect.all([zfs.status(pool), zfs.pools])
       const wanted: ReadonlyArray<PoolSummary> = pool === undefined ? summaries : summaries.filter((s) => s.name === pool)
-      const next = capacityLevels(levels, wanted, config.capacity, config.hysteresisPoints)
+      const next = capacityLevels(levels, wanted, config.capacity, CAPACITY_HYSTERESIS_POINTS)
       return statuses.map((status: PoolStatus) =>
         poolHealth(status, wanted.find((s) => s.name === status.name), next.get(status.name) ?? "ok")
       )

@@ -33,6 +33,9 @@ export const oracleCapabilities: ReadonlyArray<Capability> = [
 
 const ALERTS_KEY = "oracle-alerts"
 
+/** Days of history kept per disk: over a year, so `trend` shows a season's swing next to last year's. */
+const HISTORY_DAYS = 400
+
 export const oracleMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const smart = yield* Smart
@@ -84,7 +87,7 @@ export const oracleMachine = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const observation = observe(report, now)
       const before = yield* loadHistory(report)
-      const history = record(before, observation, config.historyDays)
+      const history = record(before, observation, HISTORY_DAYS)
       yield* Effect.catch(store.write(historyKey(history.identity), history), (error) =>
         Effect.logWarning(`cannot keep the SMART history of ${device}: ${error.message}`))
       const assessment = assess(device, observation, before.observations)

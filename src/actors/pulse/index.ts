@@ -4,7 +4,7 @@ import type { AgentDefinition } from "../../runtime/Agent.ts"
 import { pulseCapabilities, pulseMachine } from "./machine.ts"
 import { PulseMessages } from "./messages.ts"
 
-export { defaultPulseConfig, PulseConfig, pulseConfigFromEnv, type PulseConfigShape } from "./config.ts"
+export { defaultPulseConfig, PulseConfig, type PulseConfigShape } from "./config.ts"
 export type { HeartbeatDecision, ServiceLiveness } from "./machine.ts"
 
 export const pulseAgent: AgentDefinition<Notify | ServiceManager> = {

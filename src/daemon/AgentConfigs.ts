@@ -1,0 +1,91 @@
+/**
+ * The agents' configuration services, from the daemon's resolved settings:
+ * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY and
+ * PULSE (docs/configuration.md), and the watchdog interval systemd asks for.
+ * The composition root provides them; an agent only ever sees its own shape.
+ */
+import { Cause, Exit, Layer, Result } from "effect"
+import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
+import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
+import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
+import { agents } from "../actors/roster.ts"
+import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
+import * as Config from "../config/index.ts"
+import { describeError } from "../runtime/Errors.ts"
+import { makeValidator } from "../runtime/Messages.ts"
+
+export interface AgentConfigs {
+  readonly lattice: LatticeConfigShape
+  readonly orbit: OrbitConfigShape
+  readonly oracle: OracleConfigShape
+  readonly sentry: SentryConfigShape
+  readonly pulse: PulseConfigShape
+}
+
+/**
+ * `watchdogIntervalMs`: from systemd's WATCHDOG_USEC (adapters/systemd/Notify.ts),
+ * undefined when systemd is not watching.
+ */
+export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number | undefined): AgentConfigs => {
+  const configured = config.schedules ?? []
+  const forSamples = config.resourceAlertSamples
+  return {
+    lattice: {
+      intervalMs: config.poolCheckIntervalSeconds * 1000,
+      capacity: config.poolCapacityPercent,
+      scheduleScrubs: config.scrubSchedule !== Config.NO_SCHEDULE,
+      // With scrubs off, a `schedule-scrub` message naming no cron still needs one.
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? defaultLatticeConfig.scrubCron : config.scrubSchedule
+    },
+    orbit: {
+      timeZone: config.timeZone,
+      // A configured schedule named like a built-in one replaces it.
+      schedules: [
+        ...DEFAULT_SCHEDULES.filter((builtIn) => !configured.some((schedule) => schedule.name === builtIn.name)),
+        ...configured
+      ]
+    },
+    oracle: { intervalMs: config.smartCheckIntervalHours * 3_600_000 },
+    sentry: {
+      intervalMs: config.resourceCheckIntervalSeconds * 1000,
+      thresholds: {
+        cpu: { ...config.cpuAlertPercent, forSamples },
+        memory: { ...config.memoryAlertPercent, forSamples },
+        load: { ...config.loadAlertPerCpu, forSamples },
+        disk: { ...config.diskBusyAlertPercent, forSamples }
+      }
+    },
+    pulse: {
+      watchdogIntervalMs,
+      services: config.watchServices ?? [],
+      livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
+    }
+  }
+}
+
+/**
+ * Refuses a configured schedule whose agent does not exist or does not accept
+ * its message, so the daemon does not start with a schedule ORBIT would skip.
+ * `file` is where the schedules were read from.
+ */
+export const checkSchedules = (config: Config.Config, file: string): Result.Result<void, Config.ConfigError> => {
+  for (const schedule of config.schedules ?? []) {
+    const refuse = (reason: string) =>
+      Result.fail(new Config.ConfigError({ file, line: undefined, key: `${Config.SCHEDULE_KEY_PREFIX}${schedule.name}`, reason }))
+    const target = agents.find((agent) => agent.name === schedule.target)
+    if (target === undefined) return refuse(`there is no agent ${schedule.target}; the agents are ${agents.map((agent) => agent.name).join(", ")}`)
+    const accepted = makeValidator(target.name, target.messages).validate(schedule.message)
+    if (Exit.isFailure(accepted)) return refuse(describeError(Cause.squash(accepted.cause)))
+  }
+  return Result.succeed(undefined)
+}
+
+export const layer = (configs: AgentConfigs) =>
+  Layer.mergeAll(
+    Layer.succeed(LatticeConfig, configs.lattice),
+    Layer.succeed(OrbitConfig, configs.orbit),
+    Layer.succeed(OracleConfig, configs.oracle),
+    Layer.succeed(SentryConfig, configs.sentry),
+    Layer.succeed(PulseConfig, configs.pulse)
+  )
