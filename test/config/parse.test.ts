@@ -8,6 +8,7 @@ import { Result } from "effect"
 import fc from "fast-check"
 import { type Config, ConfigError, decodeSetting, defaults, encodeSetting, FIELDS, KEYS, type LineValue } from "../../src/config/Config.ts"
 import { closestKey, formatValue, parseConfig } from "../../src/config/parse.ts"
+import { AGENT_KEYS_CHANGED, AGENT_SETTINGS_CHANGED } from "../support/config.ts"
 
 const FILE = "/etc/sigmavault/sigmavault.conf"
 
@@ -113,19 +114,7 @@ describe("parseConfig: each key's values", () => {
       "ask_timeout_ms = 250",
       "mailbox_capacity = 8",
       "watch_services = smbd,nfs-server,zfs-zed.service",
-      "watch_services_interval_seconds = 60",
-      "time_zone = Europe/Berlin",
-      `schedule.weekly-smart = "0 4 * * sun ORACLE assess"`,
-      "pool_check_interval_seconds = 300",
-      "pool_capacity_percent = 70,85,92",
-      "scrub_schedule = none",
-      "smart_check_interval_hours = 6",
-      "resource_check_interval_seconds = 10",
-      "cpu_alert_percent = 95,80",
-      "memory_alert_percent = 85,70",
-      "disk_busy_alert_percent = 99,50",
-      "load_alert_per_cpu = 4,3.5",
-      "resource_alert_samples = 6"
+      ...AGENT_KEYS_CHANGED
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -141,19 +130,7 @@ describe("parseConfig: each key's values", () => {
       askTimeoutMs: 250,
       mailboxCapacity: 8,
       watchServices: ["smbd", "nfs-server", "zfs-zed.service"],
-      watchServicesIntervalSeconds: 60,
-      timeZone: "Europe/Berlin",
-      schedules: [{ name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } }],
-      poolCheckIntervalSeconds: 300,
-      poolCapacityPercent: { warn: 70, high: 85, critical: 92 },
-      scrubSchedule: "none",
-      smartCheckIntervalHours: 6,
-      resourceCheckIntervalSeconds: 10,
-      cpuAlertPercent: { raiseAt: 95, clearAt: 80 },
-      memoryAlertPercent: { raiseAt: 85, clearAt: 70 },
-      diskBusyAlertPercent: { raiseAt: 99, clearAt: 50 },
-      loadAlertPerCpu: { raiseAt: 4, clearAt: 3.5 },
-      resourceAlertSamples: 6
+      ...AGENT_SETTINGS_CHANGED
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(

@@ -13,6 +13,7 @@ import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { agentConfigsOf, checkSchedules } from "../../src/daemon/AgentConfigs.ts"
+import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
 const FILE = "/etc/sigmavault/sigmavault.conf"
 
@@ -34,23 +35,13 @@ describe("the agents' settings", () => {
   })
 
   it("the file's values reach the agents in their units, and the watchdog interval comes along", () => {
-    const configs = agentConfigsOf(configFrom([
-      "watch_services = smbd,nfs-server",
-      "watch_services_interval_seconds = 15",
-      "time_zone = Europe/Berlin",
-      "pool_check_interval_seconds = 300",
-      "pool_capacity_percent = 70,85,92",
-      "scrub_schedule = @weekly",
-      "smart_check_interval_hours = 6",
-      "resource_check_interval_seconds = 10",
-      "cpu_alert_percent = 95,80",
-      "memory_alert_percent = 85,70",
-      "disk_busy_alert_percent = 99,50",
-      "load_alert_per_cpu = 4,3.5",
-      "resource_alert_samples = 6"
-    ].join("\n")), 15_000)
-    assert.deepStrictEqual(configs.lattice, { intervalMs: 300_000, capacity: { warn: 70, high: 85, critical: 92 }, scheduleScrubs: true, scrubCron: "@weekly" })
-    assert.deepStrictEqual(configs.orbit, { timeZone: "Europe/Berlin", schedules: DEFAULT_SCHEDULES })
+    const configs = agentConfigsOf(configFrom(["watch_services = smbd,nfs-server", ...AGENT_KEYS_CHANGED].join("\n")), 15_000)
+    // scrub_schedule = none: LATTICE schedules no scrubs, and an explicit schedule-scrub still has a default cron.
+    assert.deepStrictEqual(configs.lattice, { intervalMs: 300_000, capacity: { warn: 70, high: 85, critical: 92 }, scheduleScrubs: false, scrubCron: "0 3 1 * *" })
+    assert.deepStrictEqual(configs.orbit, {
+      timeZone: "Europe/Berlin",
+      schedules: [...DEFAULT_SCHEDULES, { name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } }]
+    })
     assert.deepStrictEqual(configs.oracle, { intervalMs: 6 * 3_600_000 })
     assert.deepStrictEqual(configs.sentry, {
       intervalMs: 10_000,
@@ -61,12 +52,12 @@ describe("the agents' settings", () => {
         disk: { raiseAt: 99, clearAt: 50, forSamples: 6 }
       }
     })
-    assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 15_000 })
+    assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
   })
 
-  it("scrub_schedule = none: LATTICE schedules no scrubs, and an explicit schedule-scrub still has a default cron", () => {
-    const { lattice } = agentConfigsOf(configFrom("scrub_schedule = none"), undefined)
-    assert.deepStrictEqual({ scheduleScrubs: lattice.scheduleScrubs, scrubCron: lattice.scrubCron }, { scheduleScrubs: false, scrubCron: "0 3 1 * *" })
+  it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {
+    const { lattice } = agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined)
+    assert.deepStrictEqual({ scheduleScrubs: lattice.scheduleScrubs, scrubCron: lattice.scrubCron }, { scheduleScrubs: true, scrubCron: "@weekly" })
   })
 
   it("configured schedules run besides the built-in one; one named like it replaces it", () => {
