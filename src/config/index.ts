@@ -21,5 +21,5 @@ export {
   type ConfiguredSchedule
 } from "./Config.ts"
 export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigIfExists } from "./load.ts"
-export { formatValue, parseConfig } from "./parse.ts"
+export { formatValue, parseConfig, type ParseOptions } from "./parse.ts"
 export { configOf, formatSettings, type Layers, resolveSettings, type Setting, type Settings, type Source } from "./resolve.ts"

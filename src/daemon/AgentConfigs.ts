@@ -4,7 +4,7 @@
  * PULSE (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
-import { Cause, Exit, Layer, Result } from "effect"
+import { Cause, Exit, Layer } from "effect"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -65,20 +65,16 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
 }
 
 /**
- * Refuses a configured schedule whose agent does not exist or does not accept
- * its message, so the daemon does not start with a schedule ORBIT would skip.
- * `file` is where the schedules were read from.
+ * Why a configured schedule would be refused: its agent does not exist or
+ * does not accept its message (the runtime's own validation, as ORBIT applies
+ * it). The daemon checks this while parsing the file, so it does not start
+ * with a schedule ORBIT would skip, and the error names the line.
  */
-export const checkSchedules = (config: Config.Config, file: string): Result.Result<void, Config.ConfigError> => {
-  for (const schedule of config.schedules ?? []) {
-    const refuse = (reason: string) =>
-      Result.fail(new Config.ConfigError({ file, line: undefined, key: `${Config.SCHEDULE_KEY_PREFIX}${schedule.name}`, reason }))
-    const target = agents.find((agent) => agent.name === schedule.target)
-    if (target === undefined) return refuse(`there is no agent ${schedule.target}; the agents are ${agents.map((agent) => agent.name).join(", ")}`)
-    const accepted = makeValidator(target.name, target.messages).validate(schedule.message)
-    if (Exit.isFailure(accepted)) return refuse(describeError(Cause.squash(accepted.cause)))
-  }
-  return Result.succeed(undefined)
+export const scheduleProblem = (schedule: Config.ConfiguredSchedule): string | undefined => {
+  const target = agents.find((agent) => agent.name === schedule.target)
+  if (target === undefined) return `there is no agent ${schedule.target}; the agents are ${agents.map((agent) => agent.name).join(", ")}`
+  const accepted = makeValidator(target.name, target.messages).validate(schedule.message)
+  return Exit.isFailure(accepted) ? describeError(Cause.squash(accepted.cause)) : undefined
 }
 
 export const layer = (configs: AgentConfigs) =>

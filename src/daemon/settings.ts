@@ -8,7 +8,7 @@ import { Effect, type LogLevel, Result, Schema } from "effect"
 import { watchdogIntervalMs } from "../adapters/systemd/Notify.ts"
 import { flag, hasFlag, type Parsed } from "../cli/args.ts"
 import * as Config from "../config/index.ts"
-import { type AgentConfigs, agentConfigsOf, checkSchedules } from "./AgentConfigs.ts"
+import { type AgentConfigs, agentConfigsOf, scheduleProblem } from "./AgentConfigs.ts"
 import type { DaemonSettings } from "./Daemon.ts"
 
 export class UsageProblem extends Schema.TaggedError<UsageProblem>()("UsageProblem", { message: Schema.String }) {}
@@ -67,11 +67,11 @@ const flagsOf = (parsed: Parsed): Result.Result<Partial<Config.Config>, UsagePro
 
 /** The config file: --config (must exist), else systemd's CONFIGURATION_DIRECTORY or /etc/sigmavault (if present). */
 const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>>) => {
+  const options: Config.ParseOptions = { checkSchedule: scheduleProblem }
   const named = flag(parsed, "--config")
-  if (named !== undefined) return { path: named, load: Config.loadConfig(named) }
+  if (named !== undefined) return Config.loadConfig(named, options)
   const directory = env.CONFIGURATION_DIRECTORY?.split(":")[0]
-  const path = directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE
-  return { path, load: Config.loadConfigIfExists(path) }
+  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE, options)
 }
 
 /** A group name or id to a gid, through /etc/group (Node has no getgrnam). */
@@ -105,10 +105,8 @@ export const resolveDaemonSettings = (
 ): Effect.Effect<RunSettings, UsageProblem | StartProblem | Config.ConfigError> =>
   Effect.gen(function*() {
     const flags = yield* Effect.fromResult(flagsOf(parsed))
-    const { load, path } = fileOf(parsed, env)
-    const file = yield* load
+    const file = yield* fileOf(parsed, env)
     const config = Config.configOf(yield* Effect.fromResult(Config.resolveSettings({ file, env, flags })))
-    yield* Effect.fromResult(checkSchedules(config, path))
     return {
       runtimeDir: config.runtimeDir,
       stateDir: config.stateDir,

@@ -12,7 +12,7 @@ import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
-import { agentConfigsOf, checkSchedules } from "../../src/daemon/AgentConfigs.ts"
+import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
 const FILE = "/etc/sigmavault/sigmavault.conf"
@@ -72,10 +72,10 @@ describe("the agents' settings", () => {
   })
 })
 
-describe("checkSchedules", () => {
+describe("schedules the agents would refuse", () => {
   const refusal = (line: string) => {
-    const checked = checkSchedules(configFrom(line), FILE)
-    return Result.isFailure(checked) ? checked.failure.message : "accepted"
+    const parsed = parseConfig(`# a schedule\n${line}`, FILE, { checkSchedule: scheduleProblem })
+    return Result.isFailure(parsed) ? parsed.failure.message : "accepted"
   }
 
   it("accepts schedules whose agent takes the message", () => {
@@ -83,12 +83,12 @@ describe("checkSchedules", () => {
     assert.strictEqual(refusal(`schedule.trend = "@daily ORACLE trend device=sda days=30"`), "accepted")
   })
 
-  it("refuses an agent that does not exist, or a message the agent does not accept, naming the schedule", () => {
-    assert.match(refusal(`schedule.x = "@daily ORCALE assess"`), /^\/etc\/sigmavault\/sigmavault\.conf: schedule\.x: there is no agent ORCALE; the agents are .*ORACLE/)
+  it("refuses an agent that does not exist, or a message the agent does not accept, naming the line and the schedule", () => {
+    assert.match(refusal(`schedule.x = "@daily ORCALE assess"`), /^\/etc\/sigmavault\/sigmavault\.conf:2: schedule\.x: there is no agent ORCALE; the agents are .*ORACLE/)
     assert.strictEqual(
       refusal(`schedule.x = "@daily ORACLE trend days=30"`),
-      `${FILE}: schedule.x: invalid message for ORACLE: 'trend': Missing key\n  at ["device"]`.replace(/\n\s*/g, " ")
+      `${FILE}:2: schedule.x: invalid message for ORACLE: 'trend': Missing key at ["device"]`
     )
-    assert.match(refusal(`schedule.x = "@monthly LATTICE scrub pool=mirror action=start"`), /schedule\.x: invalid message for LATTICE: 'scrub': invalid pool name "mirror": 'mirror' is reserved by zpool/)
+    assert.match(refusal(`schedule.x = "@monthly LATTICE scrub pool=mirror action=start"`), /:2: schedule\.x: invalid message for LATTICE: 'scrub': invalid pool name "mirror": 'mirror' is reserved by zpool/)
   })
 })

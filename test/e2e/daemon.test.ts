@@ -244,13 +244,13 @@ describe("configuration", () => {
     expect(await daemon.exited).toBe(0)
   })
 
-  it("a schedule its agent would refuse stops the start, naming the schedule and the agent's reason", async () => {
+  it("a schedule its agent would refuse stops the start, naming the line, the schedule and the agent's reason", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sigmavault-conf-"))
     const file = join(dir, "sigmavault.conf")
     writeFileSync(file, `schedule.weekly-smart = "0 4 * * sun ORACLE asses"\n`)
     const result = await cli(["run", "--config", file, "--socket", join(dir, "s.sock"), "--state-dir", dir])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(new RegExp(`^sigmavault: ${file}: schedule\\.weekly-smart: invalid message for ORACLE: unknown message type 'asses'`))
+    expect(result.stderr).toMatch(new RegExp(`^sigmavault: ${file}:1: schedule\\.weekly-smart: invalid message for ORACLE: unknown message type 'asses'`))
     expect(existsSync(join(dir, "s.sock"))).toBe(false)
   })
 
