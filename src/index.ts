@@ -4,7 +4,8 @@
  * only by `run` and `selftest`; the file and client commands import only what
  * they use, so they start in a fraction of the daemon's time and memory.
  */
-import { EXIT, parse } from "./cli/args.ts"
+import { parse } from "./cli/args.ts"
+import { ExitCode } from "./ExitCode.ts"
 import { versionLine } from "./version.ts"
 
 const main = async (): Promise<number> => {
@@ -12,13 +13,13 @@ const main = async (): Promise<number> => {
   switch (parsed._tag) {
     case "Help":
       process.stdout.write(parsed.text)
-      return EXIT.ok
+      return ExitCode.ok
     case "Version":
       process.stdout.write(`${versionLine}\n`)
-      return EXIT.ok
+      return ExitCode.ok
     case "UsageError":
       process.stderr.write(`sigmavault: ${parsed.message}\n`)
-      return EXIT.usage
+      return ExitCode.usage
   }
   const command = parsed.parsed
   switch (command.command) {
@@ -47,6 +48,6 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     process.stderr.write(`sigmavault: unexpected failure: ${error instanceof Error ? error.stack : String(error)}\n`)
-    process.exit(EXIT.failure)
+    process.exit(ExitCode.failure)
   }
 )

@@ -95,12 +95,39 @@ const cycles = (): ReadonlyArray<ReadonlyArray<string>> => {
   return found
 }
 
+/**
+ * The layers of docs/architecture.md, top first: a module imports only its own
+ * layer or those below. (Within a layer, folders may use each other.)
+ */
+const LAYERS: ReadonlyArray<readonly [string, RegExp]> = [
+  ["entry", /^src\/index\.ts$/],
+  ["composition", /^src\/(daemon|config)\//],
+  ["clients", /^src\/(cli|inspect)\//],
+  ["agents", /^src\/actors\//],
+  ["transports", /^src\/(protocol\/|adapters\/dbus\/|adapters\/socket\/ControlServer\.ts$)/],
+  ["libraries", /^src\/(memory|vault|keys|ledger|compress|chunkstore|fileio)\//],
+  ["adapters", /^src\/adapters\//],
+  ["runtime", /^src\/runtime\//],
+  ["leaves", /^src\/(version|ExitCode)\.ts$/]
+]
+const layerOf = (module: string): number => LAYERS.findIndex(([, pattern]) => pattern.test(module))
+
 const OS_MODULES = /^node:(fs|fs\/promises|child_process|net|dgram|os|http|https|worker_threads)$/
 const agentOf = (module: string) => /^src\/actors\/([^/]+)\//.exec(module)?.[1]
 
 describe("architecture", () => {
   it("the import graph of src/ has no cycles", () => {
     expect(cycles()).toEqual([])
+  })
+
+  it("every module of src/ belongs to a layer, and imports only its own layer or those below", () => {
+    expect(srcFiles.filter((file) => layerOf(file) === -1)).toEqual([])
+    const offenders = [...graph].flatMap(([file, imports]) =>
+      imports
+        .filter((m) => isSource(m) && layerOf(m) < layerOf(file))
+        .map((m) => `${file} (${LAYERS[layerOf(file)]![0]}) -> ${m} (${LAYERS[layerOf(m)]![0]})`)
+    )
+    expect(offenders).toEqual([])
   })
 
   it("the checks see the real graph: every relative import resolves to a file of src/", () => {

@@ -13,10 +13,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Result } from "effect"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
-import { ataJson } from "../../src/adapters/smart/synthetic.ts"
+import { ataJson } from "../../test/support/smartctlJson.ts"
 import { parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
-import { syntheticStatusJson } from "../../src/adapters/zfs/synthetic.ts"
-import { assess, type Observation, observe } from "../../src/storage/risk.ts"
+import { syntheticStatusJson } from "../../test/support/zpoolJson.ts"
+import { assess, type Observation, observe } from "../../src/actors/oracle/risk.ts"
 import { now, round } from "../support.ts"
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

@@ -16,6 +16,7 @@
 import * as path from "node:path"
 import { Effect, Exit, Schema, Scope } from "effect"
 import { type FileInfo, Files } from "../adapters/fs/Files.ts"
+import { compressBytes } from "../compress/Codecs.ts"
 import { chunkStream, makeChunkBuffer } from "./Chunker.ts"
 import { chunkIdOf } from "./ChunkId.ts"
 import { type CodecChoice, STORE } from "./Codec.ts"
@@ -282,10 +283,8 @@ const addLocked = (
     const compress = (item: (typeof batch)[number]) =>
       item.choice.codec === STORE
         ? Effect.succeed({ codec: STORE, level: 0, stored: item.bytes })
-        : Effect.tryPromise({
-          try: async () => repo.codec.compress(item.choice.codec, item.choice.level, item.bytes),
-          catch: (error) => error
-        }).pipe(
+        : compressBytes(item.choice.codec, item.choice.level, item.bytes).pipe(
+          // A codec that fails on bytes it was given to compress, or a policy choosing a level that does not exist, is a bug.
           Effect.orDie,
           Effect.map((stored) =>
             // Compression that does not shrink the chunk is not worth a decompression on every read.

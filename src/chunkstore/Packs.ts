@@ -28,9 +28,9 @@ import { createHash, type Hash } from "node:crypto"
 import * as path from "node:path"
 import { Effect, Exit, Result, Schema, Scope, Semaphore } from "effect"
 import { FileError, type FileReader, Files } from "../adapters/fs/Files.ts"
+import { CODEC_NAMES, decodeWith, isCodec } from "../compress/Codecs.ts"
 import { CHUNK_ID_BYTES, chunkIdOf, sameId } from "./ChunkId.ts"
 import type { RepoCipher } from "./Cipher.ts"
-import type { ChunkCodec } from "./Codec.ts"
 import { toHex } from "./internal/fs.ts"
 
 export const PACK_MAGIC: Uint8Array = new TextEncoder().encode("SVPACK\0\0")
@@ -375,7 +375,6 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").upd
 
 export interface ChunkReadContext {
   readonly cipher: RepoCipher
-  readonly codec: ChunkCodec
   readonly chunkIdKey: Uint8Array
 }
 
@@ -414,14 +413,12 @@ export const openChunk = (
     if (!sameId(header.id, id)) {
       return yield* Effect.fail(new ChunkDamaged({ reason: `the record holds chunk ${toHex(header.id).slice(0, 16)}…, not this one` }))
     }
-    const plain = yield* Effect.tryPromise({
-      try: async () => context.codec.decompress(header.codec, stored, header.rawLength),
-      catch: (error) =>
-        new ChunkDamaged({ reason: `${header.codec} decompression failed: ${error instanceof Error ? error.message : String(error)}` })
-    })
-    if (plain.byteLength !== header.rawLength) {
-      return yield* Effect.fail(new ChunkDamaged({ reason: `decompressed to ${plain.byteLength} bytes, the header says ${header.rawLength}` }))
+    if (!isCodec(header.codec)) {
+      return yield* Effect.fail(new ChunkDamaged({ reason: `this release cannot decompress ${JSON.stringify(header.codec)} chunks (it reads ${CODEC_NAMES.join(", ")})` }))
     }
+    // decodeWith yields exactly rawLength bytes or fails: a damaged or hostile chunk cannot balloon memory.
+    const plain = yield* Effect.mapError(decodeWith(header.codec, stored, header.rawLength), (error) =>
+      new ChunkDamaged({ reason: `${header.codec} decompression failed: ${error.reason}` }))
     if (!sameId(chunkIdOf(context.chunkIdKey, plain), id)) {
       return yield* Effect.fail(new ChunkDamaged({ reason: "content does not match its id (keyed hash mismatch)" }))
     }

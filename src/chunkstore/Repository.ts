@@ -53,7 +53,7 @@ export { DEFAULT_CHUNKER } from "./Chunker.ts"
 export type { RepoCipher, SealedKind } from "./Cipher.ts"
 export { identityCipher } from "./Cipher.ts"
 export type { ChunkCodec, CodecChoice } from "./Codec.ts"
-export { defaultCodec, makeZlibCodec } from "./Codec.ts"
+export { defaultCodec, entropyCodec, strategyCodec } from "./Codec.ts"
 export { DEFAULT_PACK_SIZE } from "./Config.ts"
 export * from "./Errors.ts"
 export type { GcOptions, GcResult } from "./Gc.ts"
@@ -67,7 +67,7 @@ export const CONFIG_FILE = "config"
 export interface OpenOptions {
   /** The cipher the store was created with; identity if absent. */
   readonly cipher?: RepoCipher
-  /** How chunks are compressed and decompressed; node:zlib brotli/gzip/store if absent. */
+  /** Which codec each new chunk gets; `defaultCodec` (brotli 1, or store for random-looking chunks) if absent. */
   readonly codec?: ChunkCodec
   /** Close packs at this size instead of the store's configured one. */
   readonly packSize?: number

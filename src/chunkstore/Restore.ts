@@ -129,7 +129,7 @@ const writeFile = (
         )
       }
       const record = yield* reader.read(location.pack, location.offset, location.length)
-      const plain = yield* openChunk(record, id, { cipher: repo.cipher, codec: repo.codec, chunkIdKey: repo.config.chunkIdKey }).pipe(
+      const plain = yield* openChunk(record, id, { cipher: repo.cipher, chunkIdKey: repo.config.chunkIdKey }).pipe(
         Effect.mapError((damage) =>
           new RepoCorrupt({
             file: path.join(packsDirOf(repo), packFileName(location.pack)),

@@ -80,7 +80,7 @@ export const verify = (repo: Repo, options: VerifyOptions = {}): Effect.Effect<V
     /** Entry number → why that copy is bad. */
     const badEntries = new Map<number, string>()
     const missing = new Set(loaded.missingPacks)
-    const context = { cipher: repo.cipher, codec: repo.codec, chunkIdKey: repo.config.chunkIdKey }
+    const context = { cipher: repo.cipher, chunkIdKey: repo.config.chunkIdKey }
     let chunks = 0
     let bytes = 0
     let packsChecked = 0

@@ -3,18 +3,8 @@
  * value (never throws); a usage error says what was wrong and what to do.
  */
 
-export const EXIT = {
-  ok: 0,
-  /** Something unexpected, or the daemon could not start. */
-  failure: 1,
-  usage: 2,
-  /** No daemon answers on the socket. */
-  notRunning: 3,
-  /** The daemon refused the request or the agent answered with an error. */
-  refused: 4,
-  /** The agent did not answer within the timeout. */
-  timeout: 5
-} as const
+// The table lives in src/ExitCode.ts, shared with the daemon; the commands here know it as EXIT.
+export { ExitCode as EXIT } from "../ExitCode.ts"
 
 interface FlagSpec {
   readonly name: string

@@ -5,7 +5,6 @@
  */
 import { Effect, Exit } from "effect"
 import { runFileCommand } from "../adapters/fs/StdioLive.ts"
-import { compressionCodec } from "../chunkstore/CompressCodec.ts"
 import * as Repository from "../chunkstore/Repository.ts"
 import { EXIT, flag, hasFlag, type Parsed } from "./args.ts"
 import { fail, failureOf as messageOf, out } from "./output.ts"
@@ -57,7 +56,7 @@ export const runStoreCommand = async (parsed: Parsed, env: Env): Promise<number>
   const repo = flag(parsed, "--repo") ?? env.SIGMAVAULT_REPO
   if (repo === undefined || repo === "") return fail("say which store: --repo DIR or SIGMAVAULT_REPO", EXIT.usage)
   const json = hasFlag(parsed, "--json")
-  const codec = compressionCodec()
+  const codec = Repository.strategyCodec()
 
   if (action === "init") {
     const made = await runFileCommand(Repository.init(repo, { codec }))

@@ -15,8 +15,8 @@
 import { createHash } from "node:crypto"
 import { Clock, Effect } from "effect"
 import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
-import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../support/ByteReader.ts"
-import { openInput, type Streams, withOutput } from "../support/Edges.ts"
+import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
+import { openInput, type Streams, withOutput } from "../fileio/Edges.ts"
 import { type Codec, checkCodec, checkLevel, decodeWith, encodeWith, implementations, levelProblem } from "./Codecs.ts"
 import {
   BlockKind,

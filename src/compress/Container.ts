@@ -7,7 +7,7 @@
  */
 import { Effect } from "effect"
 import type { FileError } from "../adapters/fs/Files.ts"
-import type { ByteReader } from "../support/ByteReader.ts"
+import type { ByteReader } from "../fileio/ByteReader.ts"
 import { type Codec, CODECS, codecOfId, levelProblem } from "./Codecs.ts"
 import {
   CompressedBlockCorrupt,

@@ -9,7 +9,13 @@
  * wrong with it and what is expected, so that `ConfigError` can print
  * `file:line: key: reason` and an administrator knows what to change.
  */
-import { Result, Schema, SchemaTransformation } from "effect"
+import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { defaultLatticeConfig } from "../actors/lattice/config.ts"
+import { defaultOracleConfig } from "../actors/oracle/config.ts"
+import * as OrbitCron from "../actors/orbit/cron.ts"
+import { AgentName, Name } from "../actors/shared/fields.ts"
+import { defaultPulseConfig } from "../actors/pulse/config.ts"
+import { defaultSentryConfig } from "../actors/sentry/config.ts"
 
 // ---- the error ----------------------------------------------------------------
 
@@ -128,6 +134,139 @@ const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
 ))
 
+const TIME_ZONE_EXPECTED = "an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00"
+const TimeZone = Schema.String.check(rule((zone: string) =>
+  Option.isSome(DateTime.zoneFromString(zone)) ? undefined : `${shown(zone)} is not a known time zone; expected ${TIME_ZONE_EXPECTED}`
+))
+
+/** Cron expressions are ORBIT's dialect (actors/orbit/cron.ts); the zone only matters for when they run, not whether they parse. */
+const cronProblem = (expression: string): string | undefined => {
+  const parsed = OrbitCron.parse(expression, DateTime.zoneMakeOffset(0))
+  return Result.isFailure(parsed) ? parsed.failure.message : undefined
+}
+
+/** `scrub_schedule = none`: LATTICE schedules no scrubs. */
+export const NO_SCHEDULE = "none"
+const SCRUB_EXPECTED = "a cron expression such as \"0 3 1 * *\" (five fields, or an alias like @monthly), or none"
+const ScrubSchedule = Schema.String.check(rule((text: string) => {
+  if (text === NO_SCHEDULE) return undefined
+  const problem = cronProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${SCRUB_EXPECTED}`
+}))
+
+const CAPACITY_EXPECTED = "three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
+interface CapacityPercent {
+  readonly warn: number
+  readonly high: number
+  readonly critical: number
+}
+const capacityProblem = ({ critical, high, warn }: CapacityPercent): string | undefined =>
+  [warn, high, critical].every((n) => Number.isSafeInteger(n) && n >= 1 && n <= 100) && warn < high && high < critical
+    ? undefined
+    : `${[warn, high, critical].join(",")} are not three rising percentages from 1 to 100; expected ${CAPACITY_EXPECTED}`
+const CapacityPercent = Schema.Struct({ warn: Schema.Number, high: Schema.Number, critical: Schema.Number }).check(rule(capacityProblem))
+
+/**
+ * An alert's two levels: raised at or above the first, cleared only at or
+ * below the second, which must be lower (the gap is what stops flapping).
+ */
+interface AlertLevels {
+  readonly raiseAt: number
+  readonly clearAt: number
+}
+interface AlertScale {
+  /** What one level is, for messages: "a whole percentage from 1 to 100". */
+  readonly unit: string
+  readonly example: string
+  readonly isLevel: (n: number) => boolean
+  /** The syntax of one level as written. */
+  readonly syntax: RegExp
+  readonly format: (n: number) => string
+}
+const percentScale: AlertScale = {
+  unit: "whole percentages from 0 to 100",
+  example: "90,75",
+  isLevel: (n) => Number.isSafeInteger(n) && n >= 0 && n <= 100,
+  syntax: /^[0-9]+$/,
+  format: String
+}
+const loadScale: AlertScale = {
+  unit: "loads per CPU from 0.01 to 1000",
+  example: "2.0,1.5",
+  isLevel: (n) => Number.isFinite(n) && n >= 0.01 && n <= 1000,
+  syntax: /^[0-9]+(\.[0-9]+)?$/,
+  format: (n) => (Number.isInteger(n) ? n.toFixed(1) : String(n))
+}
+const alertExpected = (scale: AlertScale) => `two ${scale.unit}, raise then a lower clear, e.g. ${scale.example}`
+const alertProblem = (scale: AlertScale) => ({ clearAt, raiseAt }: AlertLevels): string | undefined =>
+  scale.isLevel(raiseAt) && scale.isLevel(clearAt) && clearAt < raiseAt
+    ? undefined
+    : `${scale.format(raiseAt)},${scale.format(clearAt)} is not a raise level above a clear level; expected ${alertExpected(scale)}`
+const AlertLevels = (scale: AlertScale) =>
+  Schema.Struct({ raiseAt: Schema.Number, clearAt: Schema.Number }).check(rule(alertProblem(scale)))
+
+/**
+ * A schedule from the file, for ORBIT: `schedule.NAME = "CRON AGENT TYPE
+ * [field=value ...]"`. The message is `{"type": TYPE, field: value, …}`, a
+ * value being a number when it is written as one, true or false, else text.
+ */
+export interface ConfiguredSchedule {
+  readonly name: string
+  readonly cron: string
+  readonly target: string
+  readonly message: { readonly type: string; readonly [field: string]: string | number | boolean }
+}
+type ScheduleJob = Omit<ConfiguredSchedule, "name">
+
+export const SCHEDULE_KEY_PREFIX = "schedule."
+// The names ORBIT's `add` accepts for a schedule and its target: the same rules as its messages.
+const isScheduleName = Schema.is(Name)
+const isAgentName = Schema.is(AgentName)
+const MESSAGE_TYPE = /^[A-Za-z][A-Za-z0-9_.:-]*$/
+const MESSAGE_FIELD = /^[A-Za-z][A-Za-z0-9_]*$/
+const SCHEDULE_EXPECTED = "\"CRON AGENT TYPE [field=value ...]\", e.g. \"0 4 * * sun ORACLE assess\" or \"@monthly LATTICE scrub pool=tank action=start\""
+
+const fieldValueOf = (text: string): string | number | boolean =>
+  text === "true" ? true : text === "false" ? false : /^-?[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : text
+
+/** The job of a schedule line, or what is wrong with it. */
+const scheduleJobOf = (text: string): Result.Result<ScheduleJob, string> => {
+  const fail = (reason: string) => Result.fail(`${reason}; expected ${SCHEDULE_EXPECTED}`)
+  const words = text.trim().split(/\s+/).filter((word) => word !== "")
+  const cronWords = words[0]?.startsWith("@") ? 1 : OrbitCron.FIELDS.length
+  const cron = words.slice(0, cronWords).join(" ")
+  const problem = cronProblem(cron)
+  if (problem !== undefined) return fail(problem)
+  const [target, type, ...fields] = words.slice(cronWords)
+  if (target === undefined) return fail("there is no agent after the cron expression")
+  if (!isAgentName(target)) return fail(`${shown(target)} is not an agent name in capitals`)
+  if (type === undefined) return fail(`there is no message type after ${target}`)
+  if (!MESSAGE_TYPE.test(type)) return fail(`${shown(type)} is not a message type`)
+  const message: Record<string, string | number | boolean> = { type }
+  for (const field of fields) {
+    const equals = field.indexOf("=")
+    const name = field.slice(0, equals)
+    if (equals <= 0 || equals === field.length - 1 || !MESSAGE_FIELD.test(name)) return fail(`${shown(field)} is not a field=value pair`)
+    if (name in message) return fail(`the field ${name} is given twice`)
+    message[name] = fieldValueOf(field.slice(equals + 1))
+  }
+  return Result.succeed({ cron, target, message: message as ScheduleJob["message"] })
+}
+
+const ScheduleJob = Schema.Struct({
+  cron: Schema.String,
+  target: Schema.String,
+  message: Schema.StructWithRest(Schema.Struct({ type: Schema.String }), [
+    Schema.Record(Schema.String, Schema.Union([Schema.String, Schema.Number, Schema.Boolean]))
+  ])
+})
+
+/** Why `name` cannot name a schedule, or undefined. */
+export const scheduleNameProblem = (name: string): string | undefined =>
+  isScheduleName(name) ? undefined : `${shown(name)} is not a schedule name; expected letters, digits, _ . - (at most 64) after ${SCHEDULE_KEY_PREFIX}`
+
+const ConfiguredSchedule = ScheduleJob.mapFields((fields) => ({ name: Schema.String.check(rule(scheduleNameProblem)), ...fields }))
+
 // ---- the settings -------------------------------------------------------------
 
 /** The daemon's settings, typed and checked. */
@@ -154,12 +293,37 @@ export const Config = Schema.Struct({
   /** Default capacity of an agent's mailbox. */
   mailboxCapacity: WholeNumber(1, 1_000_000),
   /** systemd units PULSE reports on; undefined: none. */
-  watchServices: Schema.UndefinedOr(Schema.Array(UnitName))
+  watchServices: Schema.UndefinedOr(Schema.Array(UnitName)),
+  /** How often PULSE asks systemd about them. */
+  watchServicesIntervalSeconds: WholeNumber(5, 3600),
+  /** The zone ORBIT reads cron expressions in; undefined: the machine's local zone. */
+  timeZone: Schema.UndefinedOr(TimeZone),
+  /** Schedules ORBIT runs from the start, besides its built-in ones; undefined: none. */
+  schedules: Schema.UndefinedOr(Schema.Array(ConfiguredSchedule)),
+  /** How often LATTICE reads the pools. */
+  poolCheckIntervalSeconds: WholeNumber(10, 86_400),
+  /** The used-capacity levels at which LATTICE alerts. */
+  poolCapacityPercent: CapacityPercent,
+  /** When LATTICE has every pool scrubbed, through ORBIT; "none": LATTICE schedules no scrubs. */
+  scrubSchedule: ScrubSchedule,
+  /** How often ORACLE reads every disk's SMART data. */
+  smartCheckIntervalHours: WholeNumber(1, 720),
+  /** How often SENTRY samples /proc. */
+  resourceCheckIntervalSeconds: WholeNumber(1, 3600),
+  /** SENTRY's alert levels: CPU busy %, memory used %, per-disk busy %, 1-minute load per CPU. */
+  cpuAlertPercent: AlertLevels(percentScale),
+  memoryAlertPercent: AlertLevels(percentScale),
+  diskBusyAlertPercent: AlertLevels(percentScale),
+  loadAlertPerCpu: AlertLevels(loadScale),
+  /** Consecutive samples at or above a raise level before SENTRY alerts. */
+  resourceAlertSamples: WholeNumber(1, 100)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
 
 export type Field = keyof Config
+
+const levelsOf = ({ clearAt, raiseAt }: AlertLevels): AlertLevels => ({ raiseAt, clearAt })
 
 export const defaults: Config = {
   socket: "/run/sigmavault/control.sock",
@@ -174,7 +338,21 @@ export const defaults: Config = {
   clientBufferEvents: 1024,
   askTimeoutMs: 5000,
   mailboxCapacity: 1024,
-  watchServices: undefined
+  watchServices: undefined,
+  // The agents' own defaults, so a daemon without a configuration file runs them exactly as tests and `selftest` do.
+  watchServicesIntervalSeconds: defaultPulseConfig.livenessIntervalMs / 1000,
+  timeZone: undefined,
+  schedules: undefined,
+  poolCheckIntervalSeconds: defaultLatticeConfig.intervalMs / 1000,
+  poolCapacityPercent: defaultLatticeConfig.capacity,
+  scrubSchedule: defaultLatticeConfig.scheduleScrubs ? defaultLatticeConfig.scrubCron : NO_SCHEDULE,
+  smartCheckIntervalHours: defaultOracleConfig.intervalMs / 3_600_000,
+  resourceCheckIntervalSeconds: defaultSentryConfig.intervalMs / 1000,
+  cpuAlertPercent: levelsOf(defaultSentryConfig.thresholds.cpu),
+  memoryAlertPercent: levelsOf(defaultSentryConfig.thresholds.memory),
+  diskBusyAlertPercent: levelsOf(defaultSentryConfig.thresholds.disk),
+  loadAlertPerCpu: levelsOf(defaultSentryConfig.thresholds.load),
+  resourceAlertSamples: defaultSentryConfig.thresholds.cpu.forSamples
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -232,10 +410,60 @@ const unitListText: TextCodec<ReadonlyArray<string>> = Schema.String.check(rule(
   })
 ))
 
+/** Whole numbers separated by commas, as written; undefined when the text is not that. */
+const numbersIn = (text: string, syntax: RegExp): ReadonlyArray<number> | undefined => {
+  const parts = text.split(",").map((part) => part.trim())
+  return parts.every((part) => syntax.test(part)) ? parts.map(Number) : undefined
+}
+
+const capacityText: TextCodec<CapacityPercent> = Schema.String.check(rule((text: string) => {
+  const numbers = numbersIn(text, /^[0-9]+$/)
+  if (numbers === undefined || numbers.length !== 3) return `${shown(text)} is not three whole numbers separated by commas; expected ${CAPACITY_EXPECTED}`
+  return capacityProblem({ warn: numbers[0]!, high: numbers[1]!, critical: numbers[2]! })
+})).pipe(Schema.decodeTo(
+  CapacityPercent,
+  SchemaTransformation.transform({
+    decode: (text: string): CapacityPercent => {
+      const [warn, high, critical] = numbersIn(text, /^[0-9]+$/)!
+      return { warn: warn!, high: high!, critical: critical! }
+    },
+    encode: ({ critical, high, warn }: CapacityPercent) => `${warn},${high},${critical}`
+  })
+))
+
+const alertLevelsText = (scale: AlertScale): TextCodec<AlertLevels> =>
+  Schema.String.check(rule((text: string) => {
+    const numbers = numbersIn(text, scale.syntax)
+    if (numbers === undefined || numbers.length !== 2) return `${shown(text)} is not two numbers separated by a comma; expected ${alertExpected(scale)}`
+    return alertProblem(scale)({ raiseAt: numbers[0]!, clearAt: numbers[1]! })
+  })).pipe(Schema.decodeTo(
+    AlertLevels(scale),
+    SchemaTransformation.transform({
+      decode: (text: string): AlertLevels => {
+        const [raiseAt, clearAt] = numbersIn(text, scale.syntax)!
+        return { raiseAt: raiseAt!, clearAt: clearAt! }
+      },
+      encode: ({ clearAt, raiseAt }: AlertLevels) => `${scale.format(raiseAt)},${scale.format(clearAt)}`
+    })
+  ))
+
+const scheduleJobText: TextCodec<ScheduleJob> = Schema.String.pipe(Schema.decodeTo(
+  ScheduleJob,
+  SchemaTransformation.transformEffect({
+    decode: (text: string) =>
+      Effect.mapError(Effect.fromResult(scheduleJobOf(text)), (reason) => new SchemaIssue.InvalidValue({ message: reason })),
+    encode: ({ cron, message: { type, ...fields }, target }: ScheduleJob) =>
+      Effect.succeed([cron, target, type, ...Object.entries(fields).map(([name, value]) => `${name}=${value}`)].join(" "))
+  })
+))
+
+/** What one line of the file holds for a setting: its whole value, or one schedule's job for `schedules`. */
+export type LineValue<F extends Field> = F extends "schedules" ? ScheduleJob : NonNullable<Config[F]>
+
 interface KeySpec<F extends Field> {
-  /** The key in the configuration file. */
+  /** The key in the configuration file; for `schedules`, the prefix of one key per schedule. */
   readonly key: string
-  readonly text: TextCodec<NonNullable<Config[F]>>
+  readonly text: TextCodec<LineValue<F>>
   /** What a valid value looks like, for messages. */
   readonly expected: string
 }
@@ -260,32 +488,47 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   clientBufferEvents: wholeNumber("client_buffer_events", 16, 1_000_000),
   askTimeoutMs: wholeNumber("ask_timeout_ms", 1, 3_600_000),
   mailboxCapacity: wholeNumber("mailbox_capacity", 1, 1_000_000),
-  watchServices: { key: "watch_services", text: unitListText, expected: UNITS_EXPECTED }
+  watchServices: { key: "watch_services", text: unitListText, expected: UNITS_EXPECTED },
+  watchServicesIntervalSeconds: wholeNumber("watch_services_interval_seconds", 5, 3600),
+  timeZone: { key: "time_zone", text: TimeZone, expected: TIME_ZONE_EXPECTED },
+  schedules: { key: `${SCHEDULE_KEY_PREFIX}NAME`, text: scheduleJobText, expected: SCHEDULE_EXPECTED },
+  poolCheckIntervalSeconds: wholeNumber("pool_check_interval_seconds", 10, 86_400),
+  poolCapacityPercent: { key: "pool_capacity_percent", text: capacityText, expected: CAPACITY_EXPECTED },
+  scrubSchedule: { key: "scrub_schedule", text: ScrubSchedule, expected: SCRUB_EXPECTED },
+  smartCheckIntervalHours: wholeNumber("smart_check_interval_hours", 1, 720),
+  resourceCheckIntervalSeconds: wholeNumber("resource_check_interval_seconds", 1, 3600),
+  cpuAlertPercent: { key: "cpu_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
+  memoryAlertPercent: { key: "memory_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
+  diskBusyAlertPercent: { key: "disk_busy_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
+  loadAlertPerCpu: { key: "load_alert_per_cpu", text: alertLevelsText(loadScale), expected: alertExpected(loadScale) },
+  resourceAlertSamples: wholeNumber("resource_alert_samples", 1, 100)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>
 
 const FIELD_OF_KEY: ReadonlyMap<string, Field> = new Map(FIELDS.map((field) => [KEYS[field].key, field]))
 
-/** The setting a file key names, if any. */
-export const fieldOfKey = (key: string): Field | undefined => FIELD_OF_KEY.get(key)
+/** The setting a file key names, if any: `schedule.NAME` names `schedules`, whatever NAME is. */
+export const fieldOfKey = (key: string): Field | undefined =>
+  key.startsWith(SCHEDULE_KEY_PREFIX) ? "schedules" : FIELD_OF_KEY.get(key)
 
 /** The reason of a schema failure, one line (the first issue's message, without its path). */
 const reasonOf = (error: Schema.SchemaError): string => error.message.split("\n")[0]!
 
 /**
  * Decodes one setting as written in the file, e.g. `("socketMode", "0660")` →
- * 0o660; also for flags given as text. The failure is the reason, e.g.
+ * 0o660 (for `schedules`, one schedule's line without its name); also for
+ * flags given as text. The failure is the reason, e.g.
  * `'abc' is not a whole number; expected a whole number from 0 to 600000`.
  */
-export const decodeSetting = <F extends Field>(field: F, text: string): Result.Result<NonNullable<Config[F]>, string> =>
+export const decodeSetting = <F extends Field>(field: F, text: string): Result.Result<LineValue<F>, string> =>
   Result.mapError(Schema.decodeResult(KEYS[field].text)(text), reasonOf)
 
 /**
  * A setting's value as it would be written in the file (unquoted), e.g. 0o660
  * → "0660". Formatting only: the value's rules are not checked here.
  */
-export const encodeSetting = <F extends Field>(field: F, value: NonNullable<Config[F]>): string =>
+export const encodeSetting = <F extends Field>(field: F, value: LineValue<F>): string =>
   Schema.encodeSync(KEYS[field].text, { disableChecks: true })(value)
 
 /** Checks a typed value against its setting's rules (for values that did not come from text). */

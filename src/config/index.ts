@@ -15,8 +15,11 @@ export {
   KEYS,
   LOG_LEVELS,
   LogLevel,
-  validateSetting
+  NO_SCHEDULE,
+  SCHEDULE_KEY_PREFIX,
+  validateSetting,
+  type ConfiguredSchedule
 } from "./Config.ts"
 export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigIfExists } from "./load.ts"
-export { formatValue, parseConfig } from "./parse.ts"
+export { formatValue, parseConfig, type ParseOptions } from "./parse.ts"
 export { configOf, formatSettings, type Layers, resolveSettings, type Setting, type Settings, type Source } from "./resolve.ts"

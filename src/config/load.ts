@@ -6,7 +6,7 @@
 import * as fs from "node:fs/promises"
 import { Effect, Result } from "effect"
 import { type Config, ConfigError } from "./Config.ts"
-import { parseConfig } from "./parse.ts"
+import { parseConfig, type ParseOptions } from "./parse.ts"
 
 /** Where the daemon looks when no --config is given (read only if it exists). */
 export const DEFAULT_CONFIG_FILE = "/etc/sigmavault/sigmavault.conf"
@@ -51,7 +51,7 @@ const decodeUtf8 = (file: string, bytes: Uint8Array): Result.Result<string, Conf
     }
   })
 
-const readConfig = Effect.fnUntraced(function*(file: string, ifExists: boolean) {
+const readConfig = Effect.fnUntraced(function*(file: string, ifExists: boolean, options: ParseOptions) {
   const bytes = yield* Effect.tryPromise({
     try: (): Promise<Uint8Array | undefined> => fs.readFile(file),
     catch: (error) => error
@@ -62,18 +62,19 @@ const readConfig = Effect.fnUntraced(function*(file: string, ifExists: boolean) 
   )
   if (bytes === undefined) return {}
   const text = yield* Effect.fromResult(decodeUtf8(file, bytes))
-  return yield* Effect.fromResult(parseConfig(text, file))
+  return yield* Effect.fromResult(parseConfig(text, file, options))
 })
 
 /**
  * Reads and parses a configuration file named by the user: a file that cannot
  * be read is an error. `undefined` (no file) gives no settings.
  */
-export const loadConfig = (file: string | undefined): Effect.Effect<Partial<Config>, ConfigError> =>
-  file === undefined ? Effect.succeed({}) : readConfig(file, false)
+export const loadConfig = (file: string | undefined, options: ParseOptions = {}): Effect.Effect<Partial<Config>, ConfigError> =>
+  file === undefined ? Effect.succeed({}) : readConfig(file, false, options)
 
 /**
  * Like `loadConfig`, but a missing file gives no settings: for the default
  * location, which need not exist. Any other read failure is still an error.
  */
-export const loadConfigIfExists = (file: string): Effect.Effect<Partial<Config>, ConfigError> => readConfig(file, true)
+export const loadConfigIfExists = (file: string, options: ParseOptions = {}): Effect.Effect<Partial<Config>, ConfigError> =>
+  readConfig(file, true, options)

@@ -13,7 +13,19 @@
  * configuration. Parsing never throws; every outcome is a `Result`.
  */
 import { Result } from "effect"
-import { type Config, ConfigError, decodeSetting, type Field, fieldOfKey, FIELDS, KEYS, printable } from "./Config.ts"
+import {
+  type Config,
+  ConfigError,
+  type ConfiguredSchedule,
+  decodeSetting,
+  type Field,
+  fieldOfKey,
+  FIELDS,
+  KEYS,
+  printable,
+  SCHEDULE_KEY_PREFIX,
+  scheduleNameProblem
+} from "./Config.ts"
 
 const KNOWN_KEYS = FIELDS.map((field) => KEYS[field].key)
 const KEY_SYNTAX = /^[a-z][a-z0-9_]*$/
@@ -149,18 +161,42 @@ const unknownKeyReason = (key: string): string => {
 
 type Present = { -readonly [F in Field]?: Config[F] }
 
-/** Decodes `text` as `field`'s value into `settings`; the failure is the reason. */
-const decodeInto = <F extends Field>(settings: Present, field: F, text: string): Result.Result<void, string> =>
-  Result.map(decodeSetting(field, text), (value) => {
-    settings[field] = value
+export interface ParseOptions {
+  /**
+   * What the file format cannot know about a schedule: whether its agent
+   * exists and takes its message. The reason it would be refused, or undefined.
+   */
+  readonly checkSchedule?: ((schedule: ConfiguredSchedule) => string | undefined) | undefined
+}
+
+/**
+ * Decodes `text` as the value of `key` (which names `field`) into `settings`;
+ * the failure is the reason. Each `schedule.NAME` line adds one schedule.
+ */
+const decodeInto = (settings: Present, key: string, field: Field, text: string, options: ParseOptions): Result.Result<void, string> => {
+  if (field === "schedules") {
+    const name = key.slice(SCHEDULE_KEY_PREFIX.length)
+    const problem = scheduleNameProblem(name)
+    if (problem !== undefined) return Result.fail(problem)
+    return Result.flatMap(decodeSetting("schedules", text), (job) => {
+      const schedule = { name, ...job }
+      const refused = options.checkSchedule?.(schedule)
+      if (refused !== undefined) return Result.fail(refused)
+      settings.schedules = [...(settings.schedules ?? []), schedule]
+      return Result.succeed(undefined)
+    })
+  }
+  return Result.map(decodeSetting(field, text), (value) => {
+    ;(settings as Record<Field, unknown>)[field] = value
   })
+}
 
 /**
  * Parses a configuration file's text. The result holds only the keys present;
  * the failure names `file`, the line, the key, what is wrong and what is
  * expected.
  */
-export const parseConfig = (text: string, file: string): Result.Result<Partial<Config>, ConfigError> => {
+export const parseConfig = (text: string, file: string, options: ParseOptions = {}): Result.Result<Partial<Config>, ConfigError> => {
   const settings: Present = {}
   const firstLineOf = new Map<string, number>()
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
@@ -179,7 +215,7 @@ export const parseConfig = (text: string, file: string): Result.Result<Partial<C
     const first = firstLineOf.get(entry.key)
     if (first !== undefined) return fail(entry.key, `duplicate key, already set on line ${first}; keep only one of the two lines`)
     firstLineOf.set(entry.key, line)
-    const decoded = decodeInto(settings, field, entry.value)
+    const decoded = decodeInto(settings, entry.key, field, entry.value, options)
     if (Result.isFailure(decoded)) return fail(entry.key, decoded.failure)
   }
   return Result.succeed(settings)

@@ -14,6 +14,8 @@ import {
   type Field,
   FIELDS,
   KEYS,
+  type LineValue,
+  SCHEDULE_KEY_PREFIX,
   validateSetting
 } from "./Config.ts"
 import { formatValue } from "./parse.ts"
@@ -117,46 +119,28 @@ export const resolveSettings = (layers: Layers): Result.Result<Settings, ConfigE
     const file = layers.file ?? {}
     const env = yield* fromEnvironment(layers.env ?? {}, file)
     const flags = yield* checkFlags(layers.flags ?? {})
-    return {
-      socket: pick("socket", file, env, flags),
-      socketGroup: pick("socketGroup", file, env, flags),
-      socketMode: pick("socketMode", file, env, flags),
-      stateDir: pick("stateDir", file, env, flags),
-      runtimeDir: pick("runtimeDir", file, env, flags),
-      logLevel: pick("logLevel", file, env, flags),
-      shutdownDeadlineMs: pick("shutdownDeadlineMs", file, env, flags),
-      maxFrameBytes: pick("maxFrameBytes", file, env, flags),
-      maxConnections: pick("maxConnections", file, env, flags),
-      clientBufferEvents: pick("clientBufferEvents", file, env, flags),
-      askTimeoutMs: pick("askTimeoutMs", file, env, flags),
-      mailboxCapacity: pick("mailboxCapacity", file, env, flags),
-      watchServices: pick("watchServices", file, env, flags)
-    }
+    const settings: Partial<Record<Field, Setting<unknown>>> = {}
+    for (const field of FIELDS) settings[field] = pick(field, file, env, flags)
+    return settings as Settings
   })
 
 /** The values alone. */
-export const configOf = (settings: Settings): Config => ({
-  socket: settings.socket.value,
-  socketGroup: settings.socketGroup.value,
-  socketMode: settings.socketMode.value,
-  stateDir: settings.stateDir.value,
-  runtimeDir: settings.runtimeDir.value,
-  logLevel: settings.logLevel.value,
-  shutdownDeadlineMs: settings.shutdownDeadlineMs.value,
-  maxFrameBytes: settings.maxFrameBytes.value,
-  maxConnections: settings.maxConnections.value,
-  clientBufferEvents: settings.clientBufferEvents.value,
-  askTimeoutMs: settings.askTimeoutMs.value,
-  mailboxCapacity: settings.mailboxCapacity.value,
-  watchServices: settings.watchServices.value
-})
+export const configOf = (settings: Settings): Config => {
+  const config: Partial<Record<Field, unknown>> = {}
+  for (const field of FIELDS) config[field] = settings[field].value
+  return config as Config
+}
 
-const settingLine = <F extends Field>(field: F, setting: Setting<Config[F]>): string => {
-  const { key } = KEYS[field]
+/** The setting's line, or for `schedules` one line per schedule. */
+const settingLines = <F extends Field>(field: F, setting: Setting<Config[F]>): ReadonlyArray<string> => {
   const value = setting.value
-  return value === undefined
-    ? `# ${key} is not set`
-    : `${key} = ${formatValue(encodeSetting(field, value))}`
+  if (value === undefined) return [`# ${KEYS[field].key} is not set`]
+  if (field === "schedules") {
+    return (value as NonNullable<Config["schedules"]>).map(({ name, ...job }) =>
+      `${SCHEDULE_KEY_PREFIX}${name} = ${formatValue(encodeSetting("schedules", job))}`
+    )
+  }
+  return [`${KEYS[field].key} = ${formatValue(encodeSetting(field, value as LineValue<F>))}`]
 }
 
 /**
@@ -164,7 +148,7 @@ const settingLine = <F extends Field>(field: F, setting: Setting<Config[F]>): st
  * `socket_mode = 0660   # file`. The text parses back to the same values.
  */
 export const formatSettings = (settings: Settings): string => {
-  const lines = FIELDS.map((field) => ({ text: settingLine(field, settings[field]), source: settings[field].source }))
+  const lines = FIELDS.flatMap((field) => settingLines(field, settings[field]).map((text) => ({ text, source: settings[field].source })))
   const width = Math.max(...lines.map((line) => line.text.length)) + 2
   return lines.map((line) => `${line.text.padEnd(width)}# ${line.source}`).join("\n") + "\n"
 }

@@ -19,9 +19,10 @@ import * as StateStoreLive from "../adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
 import * as NotifyLive from "../adapters/systemd/NotifyLive.ts"
 import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
-import { PulseConfig, pulseConfigFromEnv } from "../actors/pulse/index.ts"
-import { EXIT, type Parsed } from "../cli/args.ts"
+import type { Parsed } from "../cli/args.ts"
+import { ExitCode } from "../ExitCode.ts"
 import { MemoryLive } from "../memory/MemoryLive.ts"
+import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
 import { loggerLayer } from "./Logging.ts"
 import * as Security from "./Security.ts"
@@ -55,12 +56,12 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       const settings = await Effect.runPromise(Effect.result(resolveDaemonSettings(command, process.env)))
       if (settings._tag === "Failure") {
         process.stderr.write(`sigmavault: ${settings.failure.message}\n`)
-        return settings.failure._tag === "UsageProblem" ? EXIT.usage : EXIT.failure
+        return settings.failure._tag === "UsageProblem" ? ExitCode.usage : ExitCode.failure
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
         Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET)),
-        Effect.provideService(PulseConfig, pulseConfigFromEnv(process.env, process.pid, settings.success.watchServices)),
+        Effect.provide(AgentConfigs.layer(settings.success.agents)),
         Effect.provide(loggerLayer(process.env)),
         Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
       )
@@ -75,6 +76,6 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))
     }
     default:
-      return EXIT.usage
+      return ExitCode.usage
   }
 }

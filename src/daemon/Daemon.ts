@@ -4,7 +4,7 @@
  * or until an escalation passes the root (exit code 1, so systemd's
  * Restart=on-failure starts afresh).
  */
-import { Deferred, Effect, Exit, Result } from "effect"
+import { Data, Deferred, Effect, Exit, Result } from "effect"
 import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
 import { ready, sendOrWarn, stopping } from "../adapters/systemd/Notify.ts"
@@ -13,6 +13,7 @@ import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 import { version, commit } from "../version.ts"
 import { AuditLedger } from "../ledger/index.ts"
+import { ExitCode } from "../ExitCode.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
 
 export interface DaemonSettings {
@@ -33,7 +34,18 @@ export interface DaemonSettings {
     | { readonly bus: "system" | "session"; readonly explicit: boolean; readonly address?: string }
 }
 
-export const ExitCode = { ok: 0, failed: 1 } as const
+/** Why the daemon stops: an administrator's signal drains the mailboxes; an escalation past the root exits at once, non-zero. */
+type StopReason = Data.TaggedEnum<{
+  Signal: { readonly signal: NodeJS.Signals }
+  Escalation: { readonly reason: string }
+}>
+const StopReason = Data.taggedEnum<StopReason>()
+
+/** The reason as the audit ledger and the log word it. */
+const describeStop = StopReason.$match({
+  Signal: ({ signal }) => signal,
+  Escalation: ({ reason }) => `escalation: ${reason}`
+})
 
 /**
  * Event-loop lag as `status` reports it: a timer every 500 ms measures how
@@ -87,8 +99,8 @@ export const run = (
     })
     yield* recordRuntimeEvents(system, ledger)
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
-    const stop = yield* Deferred.make<{ readonly reason: string }>()
-    yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, { reason: signal })))
+    const stop = yield* Deferred.make<StopReason>()
+    yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, StopReason.Signal({ signal }))))
     yield* Effect.yieldNow
     let connections = () => 0
     const lag = yield* eventLoopLag
@@ -114,7 +126,7 @@ export const run = (
     if (Result.isFailure(server)) {
       yield* Effect.logError(`sigmavault cannot start: ${server.failure.message}`)
       yield* system.shutdown({ deadlineMs: 0 })
-      return ExitCode.failed
+      return ExitCode.failure
     }
     connections = server.success.connections
     const listeningSince = Date.now()
@@ -137,7 +149,7 @@ export const run = (
         if (dbus.explicit) {
           yield* Effect.logError(`sigmavault cannot start: ${exported.failure.message}`)
           yield* system.shutdown({ deadlineMs: 0 })
-          return ExitCode.failed
+          return ExitCode.failure
         }
         yield* Effect.logWarning(`D-Bus not exported (the control socket still works): ${exported.failure.message}`)
       }
@@ -152,14 +164,15 @@ export const run = (
     yield* recordDaemon(ledger, "daemon.started", { version: `${version} (${commit})`, pid: process.pid, agents: started.agents })
     yield* Effect.forkScoped(
       Effect.flatMap(system.awaitExit, (exit) =>
-        exit._tag === "Failed" ? Deferred.succeed(stop, { reason: `escalation: ${exit.reason}` }) : Effect.void)
+        exit._tag === "Failed" ? Deferred.succeed(stop, StopReason.Escalation({ reason: exit.reason })) : Effect.void)
     )
-    const { reason } = yield* Deferred.await(stop)
+    const stopReason = yield* Deferred.await(stop)
+    const reason = describeStop(stopReason)
     yield* sendOrWarn(stopping())
     yield* recordDaemon(ledger, "daemon.stopped", { reason })
-    if (reason.startsWith("escalation")) {
+    if (stopReason._tag === "Escalation") {
       yield* Effect.logError(`sigmavault stopping: ${reason}`)
-      return ExitCode.failed
+      return ExitCode.failure
     }
     yield* Effect.logInfo(`sigmavault stopping on ${reason}: draining mailboxes for up to ${settings.shutdownDeadlineMs} ms`)
     const report = yield* system.shutdown({ deadlineMs: settings.shutdownDeadlineMs })
@@ -172,4 +185,4 @@ export const run = (
     return ExitCode.ok
   }))
 
-export const exitCodeOf = (exit: Exit.Exit<number, unknown>) => Exit.isSuccess(exit) ? exit.value : ExitCode.failed
+export const exitCodeOf = (exit: Exit.Exit<number, unknown>) => Exit.isSuccess(exit) ? exit.value : ExitCode.failure

@@ -5,8 +5,10 @@
  */
 import { readFile } from "node:fs/promises"
 import { Effect, type LogLevel, Result, Schema } from "effect"
+import { watchdogIntervalMs } from "../adapters/systemd/Notify.ts"
 import { flag, hasFlag, type Parsed } from "../cli/args.ts"
 import * as Config from "../config/index.ts"
+import { type AgentConfigs, agentConfigsOf, scheduleProblem } from "./AgentConfigs.ts"
 import type { DaemonSettings } from "./Daemon.ts"
 
 export class UsageProblem extends Schema.TaggedError<UsageProblem>()("UsageProblem", { message: Schema.String }) {}
@@ -35,8 +37,8 @@ const dbusOf = (
 export interface RunSettings extends DaemonSettings {
   readonly runtimeDir: string
   readonly logLevel: LogLevel.LogLevel
-  /** systemd units PULSE reports on (config `watch_services`). */
-  readonly watchServices: ReadonlyArray<string>
+  /** What the configuration file and systemd's watchdog say to the agents that have settings. */
+  readonly agents: AgentConfigs
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -65,10 +67,11 @@ const flagsOf = (parsed: Parsed): Result.Result<Partial<Config.Config>, UsagePro
 
 /** The config file: --config (must exist), else systemd's CONFIGURATION_DIRECTORY or /etc/sigmavault (if present). */
 const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>>) => {
+  const options: Config.ParseOptions = { checkSchedule: scheduleProblem }
   const named = flag(parsed, "--config")
-  if (named !== undefined) return Config.loadConfig(named)
+  if (named !== undefined) return Config.loadConfig(named, options)
   const directory = env.CONFIGURATION_DIRECTORY?.split(":")[0]
-  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE)
+  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE, options)
 }
 
 /** A group name or id to a gid, through /etc/group (Node has no getgrnam). */
@@ -118,7 +121,7 @@ export const resolveDaemonSettings = (
       askTimeoutMs: config.askTimeoutMs,
       mailboxCapacity: config.mailboxCapacity,
       testFaults: hasFlag(parsed, "--test-faults"),
-      watchServices: config.watchServices ?? [],
+      agents: agentConfigsOf(config, watchdogIntervalMs(env, process.pid)),
       dbus: yield* Effect.fromResult(dbusOf(parsed, env))
     }
   })

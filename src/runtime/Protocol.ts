@@ -208,6 +208,27 @@ export const codecs = (m: AnyMessage): Codecs => {
   return found
 }
 
+/**
+ * Checks a message against a protocol, as every transport does: an object
+ * with a string `type` the protocol declares, whose fields that message's
+ * request schema accepts. The failure says, in one line, what was wrong.
+ */
+export const checkRequest = (protocol: AnyProtocol, input: unknown): Result.Result<{ readonly type: string }, string> => {
+  if (typeof input !== "object" || input === null || Array.isArray(input) || typeof (input as { type?: unknown }).type !== "string") {
+    return Result.fail("a message is a JSON object with a string \"type\" field, e.g. {\"type\":\"ping\"}")
+  }
+  const type = (input as { type: string }).type
+  const message = protocol.get(type)
+  if (message === undefined) return Result.fail(`unknown message type '${type}'; ${protocol.agent} accepts: ${protocol.types.join(", ")}`)
+  const found = codecs(message)
+  // Most traffic (ping, status, list…) is a bare {type}: nothing to decode.
+  if (found.fieldless && Object.keys(input).length === 1) return Result.succeed({ type })
+  const decoded = found.decodeRequest(input)
+  return Exit.isSuccess(decoded)
+    ? Result.succeed(decoded.value as { readonly type: string })
+    : Result.fail(`'${type}': ${failureText(decoded.cause)}`)
+}
+
 /** A failed decode or encode as one line, for a caller to act on. */
 export const failureText = (cause: Cause.Cause<Schema.SchemaError>): string => {
   const error = Cause.squash(cause)

@@ -7,7 +7,7 @@
  */
 import { Effect, Option } from "effect"
 import type { FileError, Writer } from "../adapters/fs/Files.ts"
-import type { ByteReader } from "../support/ByteReader.ts"
+import type { ByteReader } from "../fileio/ByteReader.ts"
 import { VaultChunkAuthFailed, VaultTrailingData, VaultTruncated } from "./Errors.ts"
 import * as Aead from "./internal/Aead.ts"
 

@@ -13,8 +13,8 @@
 import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
 import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
-import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../support/ByteReader.ts"
-import { openInput, type Streams, withOutput } from "../support/Edges.ts"
+import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
+import { openInput, type Streams, withOutput } from "../fileio/Edges.ts"
 import {
   InvalidVaultKey,
   InvalidVaultOption,

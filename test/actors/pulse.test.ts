@@ -104,7 +104,7 @@ describe("PULSE watchdog", () => {
     Effect.gen(function*() {
       const notify = NotifyTest.make()
       const logs: Array<string> = []
-      const system = yield* start({ watchdogIntervalMs: INTERVAL, skipLogIntervalMs: 60_000 }, notify, undefined, logs)
+      const system = yield* start({ watchdogIntervalMs: INTERVAL }, notify, undefined, logs)
       yield* TestClock.adjust(INTERVAL)
       yield* heartbeat(system)
       assert.strictEqual(notify.sent.length, 1)

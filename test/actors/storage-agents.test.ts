@@ -15,7 +15,7 @@ import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
-import { ataJson, nvmeJson } from "../../src/adapters/smart/synthetic.ts"
+import { ataJson, nvmeJson } from "../support/smartctlJson.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
@@ -150,7 +150,7 @@ describe("ORACLE", () => {
     }).pipe(
       Effect.scoped,
       Effect.provide(Layer.mergeAll(SmartTest.layer(smart), StateStoreTest.layer(), logs.layer)),
-      Effect.provideService(OracleConfig, { intervalMs: 365 * 86_400_000, historyDays: 400 })
+      Effect.provideService(OracleConfig, { intervalMs: 365 * 86_400_000 })
     )
   })
 })

@@ -10,7 +10,7 @@ import * as Repository from "../../src/chunkstore/Repository.ts"
 import type { RepoCipher, SealedKind } from "../../src/chunkstore/Cipher.ts"
 import { type TreeEntry, writeSnapshot } from "../../src/chunkstore/Snapshots.ts"
 import { identityCipher } from "../../src/chunkstore/Cipher.ts"
-import { makeZlibCodec } from "../../src/chunkstore/Codec.ts"
+import { entropyCodec } from "../../src/chunkstore/Codec.ts"
 import {
   FIXED_TIME,
   listFiles,
@@ -188,7 +188,7 @@ layer(FilesLive.layer)("store round trip", (it) => {
 
   it.effect("each chunk keeps its codec: a store written with gzip restores and verifies with the default codec", () =>
     Effect.gen(function*() {
-      const { dir, repo } = yield* smallStore({ codec: makeZlibCodec({ codec: "gzip", level: 9 }) })
+      const { dir, repo } = yield* smallStore({ codec: entropyCodec({ codec: "gzip", level: 9 }) })
       const src = path.join(dir, "src")
       yield* writeTree(src, [
         { type: "file", path: "log.txt", bytes: textData("log", 80_000), mode: 0o644, mtime: 1 },

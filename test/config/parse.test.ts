@@ -6,8 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import fc from "fast-check"
-import { type Config, ConfigError, decodeSetting, defaults, encodeSetting, FIELDS, KEYS } from "../../src/config/Config.ts"
+import { type Config, ConfigError, decodeSetting, defaults, encodeSetting, FIELDS, KEYS, type LineValue } from "../../src/config/Config.ts"
 import { closestKey, formatValue, parseConfig } from "../../src/config/parse.ts"
+import { AGENT_KEYS_CHANGED, AGENT_SETTINGS_CHANGED } from "../support/config.ts"
 
 const FILE = "/etc/sigmavault/sigmavault.conf"
 
@@ -73,7 +74,12 @@ describe("parseConfig: each key's values", () => {
       ["max_connections", "maxConnections", 1, 65536],
       ["client_buffer_events", "clientBufferEvents", 16, 1000000],
       ["ask_timeout_ms", "askTimeoutMs", 1, 3600000],
-      ["mailbox_capacity", "mailboxCapacity", 1, 1000000]
+      ["mailbox_capacity", "mailboxCapacity", 1, 1000000],
+      ["watch_services_interval_seconds", "watchServicesIntervalSeconds", 5, 3600],
+      ["pool_check_interval_seconds", "poolCheckIntervalSeconds", 10, 86400],
+      ["smart_check_interval_hours", "smartCheckIntervalHours", 1, 720],
+      ["resource_check_interval_seconds", "resourceCheckIntervalSeconds", 1, 3600],
+      ["resource_alert_samples", "resourceAlertSamples", 1, 100]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -107,7 +113,8 @@ describe("parseConfig: each key's values", () => {
       "client_buffer_events = 100",
       "ask_timeout_ms = 250",
       "mailbox_capacity = 8",
-      "watch_services = smbd,nfs-server,zfs-zed.service"
+      "watch_services = smbd,nfs-server,zfs-zed.service",
+      ...AGENT_KEYS_CHANGED
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -122,13 +129,111 @@ describe("parseConfig: each key's values", () => {
       clientBufferEvents: 100,
       askTimeoutMs: 250,
       mailboxCapacity: 8,
-      watchServices: ["smbd", "nfs-server", "zfs-zed.service"]
+      watchServices: ["smbd", "nfs-server", "zfs-zed.service"],
+      ...AGENT_SETTINGS_CHANGED
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:16: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:29: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
+  })
+})
+
+describe("parseConfig: the agents' keys", () => {
+  it("time_zone: a zone ORBIT knows, by name or offset", () => {
+    assert.deepStrictEqual(parsed("time_zone = America/Argentina/Buenos_Aires"), { timeZone: "America/Argentina/Buenos_Aires" })
+    assert.deepStrictEqual(parsed("time_zone = UTC"), { timeZone: "UTC" })
+    assert.deepStrictEqual(parsed("time_zone = +05:30"), { timeZone: "+05:30" })
+    assert.strictEqual(
+      messageOf("time_zone = Mars/Olympus_Mons"),
+      `${FILE}:1: time_zone: 'Mars/Olympus_Mons' is not a known time zone; expected an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00`
+    )
+  })
+
+  it("pool_capacity_percent: three rising whole percentages", () => {
+    assert.deepStrictEqual(parsed("pool_capacity_percent = 1,2,100"), { poolCapacityPercent: { warn: 1, high: 2, critical: 100 } })
+    assert.deepStrictEqual(parsed(`pool_capacity_percent = "75, 85, 90"`), { poolCapacityPercent: { warn: 75, high: 85, critical: 90 } })
+    const expected = "expected three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
+    assert.strictEqual(messageOf("pool_capacity_percent = 80,95,90"), `${FILE}:1: pool_capacity_percent: 80,95,90 are not three rising percentages from 1 to 100; ${expected}`)
+    assert.strictEqual(messageOf("pool_capacity_percent = 80,90,101"), `${FILE}:1: pool_capacity_percent: 80,90,101 are not three rising percentages from 1 to 100; ${expected}`)
+    assert.strictEqual(messageOf("pool_capacity_percent = 80,80,95"), `${FILE}:1: pool_capacity_percent: 80,80,95 are not three rising percentages from 1 to 100; ${expected}`)
+    for (const bad of ["80,90", "80,90,95,99", "80%,90%,95%", "8e1,90,95", "80,,95"]) {
+      assert.strictEqual(messageOf(`pool_capacity_percent = ${bad}`), `${FILE}:1: pool_capacity_percent: '${bad}' is not three whole numbers separated by commas; ${expected}`)
+    }
+  })
+
+  it("scrub_schedule: ORBIT's cron dialect, or none", () => {
+    assert.deepStrictEqual(parsed(`scrub_schedule = "30 2 * * sat"`), { scrubSchedule: "30 2 * * sat" })
+    assert.deepStrictEqual(parsed("scrub_schedule = @weekly"), { scrubSchedule: "@weekly" })
+    assert.deepStrictEqual(parsed("scrub_schedule = none"), { scrubSchedule: "none" })
+    assert.strictEqual(
+      messageOf(`scrub_schedule = "0 3 30 feb *"`),
+      `${FILE}:1: scrub_schedule: invalid cron expression "0 3 30 feb *": day-of-month '30' never occurs in month 'feb', so it would never run; ` +
+        `expected a cron expression such as "0 3 1 * *" (five fields, or an alias like @monthly), or none`
+    )
+    assert.match(messageOf("scrub_schedule = monthly"), /^.*scrub_schedule: invalid cron expression "monthly": expected 5 fields/)
+  })
+
+  it("SENTRY's alert levels: raise above clear; loads may have decimals, percentages may not", () => {
+    assert.deepStrictEqual(parsed("cpu_alert_percent = 100,0"), { cpuAlertPercent: { raiseAt: 100, clearAt: 0 } })
+    assert.deepStrictEqual(parsed("memory_alert_percent = 95,94"), { memoryAlertPercent: { raiseAt: 95, clearAt: 94 } })
+    assert.deepStrictEqual(parsed("disk_busy_alert_percent = 80,60"), { diskBusyAlertPercent: { raiseAt: 80, clearAt: 60 } })
+    assert.deepStrictEqual(parsed("load_alert_per_cpu = 1.25,0.75"), { loadAlertPerCpu: { raiseAt: 1.25, clearAt: 0.75 } })
+    assert.deepStrictEqual(parsed("load_alert_per_cpu = 3,2"), { loadAlertPerCpu: { raiseAt: 3, clearAt: 2 } })
+    const percent = "expected two whole percentages from 0 to 100, raise then a lower clear, e.g. 90,75"
+    assert.strictEqual(messageOf("cpu_alert_percent = 75,90"), `${FILE}:1: cpu_alert_percent: 75,90 is not a raise level above a clear level; ${percent}`)
+    assert.strictEqual(messageOf("memory_alert_percent = 90,90"), `${FILE}:1: memory_alert_percent: 90,90 is not a raise level above a clear level; ${percent}`)
+    assert.strictEqual(messageOf("disk_busy_alert_percent = 101,50"), `${FILE}:1: disk_busy_alert_percent: 101,50 is not a raise level above a clear level; ${percent}`)
+    assert.strictEqual(messageOf("cpu_alert_percent = 90.5,75"), `${FILE}:1: cpu_alert_percent: '90.5,75' is not two numbers separated by a comma; ${percent}`)
+    const load = "expected two loads per CPU from 0.01 to 1000, raise then a lower clear, e.g. 2.0,1.5"
+    assert.strictEqual(messageOf("load_alert_per_cpu = 2"), `${FILE}:1: load_alert_per_cpu: '2' is not two numbers separated by a comma; ${load}`)
+    assert.strictEqual(messageOf("load_alert_per_cpu = 1.5,2.0"), `${FILE}:1: load_alert_per_cpu: 1.5,2.0 is not a raise level above a clear level; ${load}`)
+    assert.strictEqual(messageOf("load_alert_per_cpu = 2,0"), `${FILE}:1: load_alert_per_cpu: 2.0,0.0 is not a raise level above a clear level; ${load}`)
+  })
+
+  it("schedule.NAME: one schedule per line, its message written as TYPE and field=value pairs", () => {
+    const text = [
+      `schedule.weekly-smart = "0 4 * * sun ORACLE assess"`,
+      `schedule.scrub.backup_2 = "@monthly LATTICE scrub pool=backup action=start"`,
+      `schedule.trend = "15 6 * * mon-fri ORACLE trend device=/dev/sda days=30 verbose=true"`
+    ].join("\n")
+    assert.deepStrictEqual(parsed(text), {
+      schedules: [
+        { name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } },
+        { name: "scrub.backup_2", cron: "@monthly", target: "LATTICE", message: { type: "scrub", pool: "backup", action: "start" } },
+        { name: "trend", cron: "15 6 * * mon-fri", target: "ORACLE", message: { type: "trend", device: "/dev/sda", days: 30, verbose: true } }
+      ]
+    })
+    assert.strictEqual(
+      messageOf(`${text}\nschedule.trend = "@daily ORACLE assess"`),
+      `${FILE}:4: schedule.trend: duplicate key, already set on line 3; keep only one of the two lines`
+    )
+  })
+
+  it("schedule.NAME: each mistake names the schedule and what is expected", () => {
+    const expected = `expected "CRON AGENT TYPE [field=value ...]", e.g. "0 4 * * sun ORACLE assess" or "@monthly LATTICE scrub pool=tank action=start"`
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      [`"0 4 * * sunday ORACLE assess"`, `invalid cron expression "0 4 * * sunday": day-of-week field 'sunday': expected a positive integer; ${expected}`],
+      [`"@fortnightly ORACLE assess"`, `invalid cron expression "@fortnightly": unknown alias @fortnightly; known aliases: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly; ${expected}`],
+      [`"0 4 * *"`, `invalid cron expression "0 4 * *": expected 5 fields (minute hour day-of-month month day-of-week), got 4; ${expected}`],
+      [`"@daily"`, `there is no agent after the cron expression; ${expected}`],
+      [`"@daily oracle assess"`, `'oracle' is not an agent name in capitals; ${expected}`],
+      [`"@daily ORACLE"`, `there is no message type after ORACLE; ${expected}`],
+      [`"@daily ORACLE {\\"type\\":\\"assess\\"}"`, `'{"type":"assess"}' is not a message type; ${expected}`],
+      [`"@daily ORACLE trend /dev/sda"`, `'/dev/sda' is not a field=value pair; ${expected}`],
+      [`"@daily ORACLE trend days="`, `'days=' is not a field=value pair; ${expected}`],
+      [`"@daily ORACLE trend days=1 days=2"`, `the field days is given twice; ${expected}`],
+      [`"@daily ORACLE trend type=assess"`, `the field type is given twice; ${expected}`]
+    ]
+    for (const [value, reason] of cases) {
+      assert.strictEqual(messageOf(`schedule.x = ${value}`), `${FILE}:1: schedule.x: ${reason}`)
+    }
+    assert.strictEqual(
+      messageOf(`schedule.no/slash = "@daily ORACLE assess"`),
+      `${FILE}:1: schedule.no/slash: 'no/slash' is not a schedule name; expected letters, digits, _ . - (at most 64) after schedule.`
+    )
+    assert.strictEqual(messageOf(`schedule = "@daily ORACLE assess"`), `${FILE}:1: schedule: unknown key; did you mean 'schedule.NAME'?`)
   })
 })
 
@@ -197,7 +302,9 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
       messageOf("zfs_pool = tank"),
       `${FILE}:1: zfs_pool: unknown key; known keys: socket, socket_group, socket_mode, state_dir, runtime_dir, ` +
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
-        "watch_services"
+        "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
+        "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples"
     )
   })
 
@@ -351,8 +458,9 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
 describe("decodeSetting / encodeSetting", () => {
   it("every key's default survives encode then decode, and decodes from the file as the same value", () => {
     for (const field of FIELDS) {
-      const value = defaults[field]
-      if (value === undefined) continue
+      if (defaults[field] === undefined) continue
+      // Every setting with a default is a single line: only `schedules`, which has none, differs.
+      const value = defaults[field] as LineValue<typeof field>
       const text = encodeSetting(field, value)
       assert.deepStrictEqual(decodeSetting(field, text), Result.succeed(value))
       assert.deepStrictEqual(parsed(`${KEYS[field].key} = ${formatValue(text)}`), { [field]: value })

@@ -123,7 +123,16 @@ describe("resolveSettings: flags are checked like the file", () => {
 
 describe("formatSettings", () => {
   const settings = resolved({
-    file: { socketMode: 0o640, socketGroup: "storage", stateDir: "/srv/sigma vault" },
+    file: {
+      socketMode: 0o640,
+      socketGroup: "storage",
+      stateDir: "/srv/sigma vault",
+      schedules: [
+        { name: "smart", cron: "@weekly", target: "ORACLE", message: { type: "assess" } },
+        { name: "trend-sda", cron: "0 6 * * *", target: "ORACLE", message: { type: "trend", device: "/dev/sda", days: 7 } }
+      ],
+      loadAlertPerCpu: { raiseAt: 3, clearAt: 2.5 }
+    },
     env: { RUNTIME_DIRECTORY: "/run/sv" },
     flags: { logLevel: "debug" }
   })
@@ -132,19 +141,33 @@ describe("formatSettings", () => {
     assert.strictEqual(
       formatSettings(settings),
       [
-        "socket = /run/sv/control.sock   # env",
-        "socket_group = storage          # file",
-        "socket_mode = 0640              # file",
-        "state_dir = \"/srv/sigma vault\"  # file",
-        "runtime_dir = /run/sv           # env",
-        "log_level = debug               # flag",
-        "shutdown_deadline_ms = 5000     # default",
-        "max_frame_bytes = 1048576       # default",
-        "max_connections = 4096          # default",
-        "client_buffer_events = 1024     # default",
-        "ask_timeout_ms = 5000           # default",
-        "mailbox_capacity = 1024         # default",
-        "# watch_services is not set     # default",
+        "socket = /run/sv/control.sock                                         # env",
+        "socket_group = storage                                                # file",
+        "socket_mode = 0640                                                    # file",
+        "state_dir = \"/srv/sigma vault\"                                        # file",
+        "runtime_dir = /run/sv                                                 # env",
+        "log_level = debug                                                     # flag",
+        "shutdown_deadline_ms = 5000                                           # default",
+        "max_frame_bytes = 1048576                                             # default",
+        "max_connections = 4096                                                # default",
+        "client_buffer_events = 1024                                           # default",
+        "ask_timeout_ms = 5000                                                 # default",
+        "mailbox_capacity = 1024                                               # default",
+        "# watch_services is not set                                           # default",
+        "watch_services_interval_seconds = 30                                  # default",
+        "# time_zone is not set                                                # default",
+        "schedule.smart = \"@weekly ORACLE assess\"                              # file",
+        "schedule.trend-sda = \"0 6 * * * ORACLE trend device=/dev/sda days=7\"  # file",
+        "pool_check_interval_seconds = 60                                      # default",
+        "pool_capacity_percent = 80,90,95                                      # default",
+        "scrub_schedule = \"0 3 1 * *\"                                          # default",
+        "smart_check_interval_hours = 24                                       # default",
+        "resource_check_interval_seconds = 5                                   # default",
+        "cpu_alert_percent = 90,75                                             # default",
+        "memory_alert_percent = 90,80                                          # default",
+        "disk_busy_alert_percent = 90,70                                       # default",
+        "load_alert_per_cpu = 3.0,2.5                                          # file",
+        "resource_alert_samples = 3                                            # default",
         ""
       ].join("\n")
     )

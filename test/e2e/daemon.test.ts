@@ -239,6 +239,42 @@ describe("configuration", () => {
     expect(await daemon.exited).toBe(0)
   })
 
+  it("the agents' settings from the config file apply: SENTRY's sampling and alert levels, ORBIT's zone and schedules", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-conf-"))
+    const file = join(dir, "sigmavault.conf")
+    writeFileSync(file, [
+      "resource_check_interval_seconds = 2",
+      "cpu_alert_percent = 50,40",
+      "resource_alert_samples = 4",
+      "time_zone = UTC",
+      `schedule.weekly-smart = "0 4 * * sun ORACLE assess"`
+    ].join("\n"))
+    const daemon = await startDaemon({ dir, args: ["--config", file] })
+    const ask = async (agent: string, message: string) => {
+      const result = await cli(["ask", agent, message, "--json", "--socket", daemon.socket])
+      expect(result.code, result.stderr).toBe(0)
+      return JSON.parse(result.stdout)
+    }
+    const sentry = await ask("SENTRY", '{"type":"thresholds"}')
+    expect(sentry.intervalMs).toBe(2000)
+    expect(sentry.thresholds.cpu).toEqual({ raiseAt: 50, clearAt: 40, forSamples: 4 })
+    const orbit = await ask("ORBIT", '{"type":"list"}')
+    expect(orbit.timeZone).toBe("UTC")
+    expect(orbit.schedules.map((schedule: { name: string }) => schedule.name)).toEqual(["eclipse-self-check", "weekly-smart"])
+    daemon.process.kill("SIGTERM")
+    expect(await daemon.exited).toBe(0)
+  })
+
+  it("a schedule its agent would refuse stops the start, naming the line, the schedule and the agent's reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-conf-"))
+    const file = join(dir, "sigmavault.conf")
+    writeFileSync(file, `schedule.weekly-smart = "0 4 * * sun ORACLE asses"\n`)
+    const result = await cli(["run", "--config", file, "--socket", join(dir, "s.sock"), "--state-dir", dir])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(new RegExp(`^sigmavault: ${file}:1: schedule\\.weekly-smart: invalid message for ORACLE: unknown message type 'asses'`))
+    expect(existsSync(join(dir, "s.sock"))).toBe(false)
+  })
+
   it("a bad flag value is a usage error naming the flag", async () => {
     const result = await cli(["run", "--log-level", "loud"])
     expect(result.code).toBe(2)

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ataJson, nvmeJson, scanJson } from "../../src/adapters/smart/synthetic.ts"
+import { ataJson, nvmeJson, scanJson } from "../support/smartctlJson.ts"
 import { type Answer, fakeTools } from "./fakeTools.ts"
 import { cli, type Daemon, startDaemon } from "./harness.ts"
 

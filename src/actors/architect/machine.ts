@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import { type BlockDevice, Disks } from "../../adapters/disks/Disks.ts"
 import type { Capability } from "../../runtime/Agent.ts"
-import { type DiskInfo, diskInfoOf, recommend, validate } from "../../storage/layout.ts"
+import { type DiskInfo, diskInfoOf, recommend, validate } from "./layout.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { Architect, NoFreeDisks, NotAWholeDisk } from "./messages.ts"
 

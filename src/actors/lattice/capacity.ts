@@ -14,6 +14,9 @@ export interface CapacityThresholds {
   readonly critical: number
 }
 
+/** A level clears only once usage is this many points below it, so a pool at 80.1% does not flap. */
+export const CAPACITY_HYSTERESIS_POINTS = 3
+
 const ORDER: ReadonlyArray<CapacityLevel> = ["ok", "warn", "high", "critical"]
 
 export const rank = (level: CapacityLevel): number => ORDER.indexOf(level)

@@ -13,6 +13,7 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { Orbit } from "../orbit/messages.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { CAPACITY_HYSTERESIS_POINTS } from "./capacity.ts"
 import { LatticeConfig } from "./config.ts"
 import { type Alert, alertsBetween, capacityLevels, poolHealth } from "./health.ts"
 import { type CapacityLevel, Lattice, NoSuchPool, type PoolHealth } from "./messages.ts"
@@ -53,7 +54,7 @@ export const latticeMachine = Effect.gen(function*() {
     Effect.gen(function*() {
       const [statuses, summaries] = yield* Effect.all([zfs.status(pool), zfs.pools])
       const wanted: ReadonlyArray<PoolSummary> = pool === undefined ? summaries : summaries.filter((s) => s.name === pool)
-      const next = capacityLevels(levels, wanted, config.capacity, config.hysteresisPoints)
+      const next = capacityLevels(levels, wanted, config.capacity, CAPACITY_HYSTERESIS_POINTS)
       return statuses.map((status: PoolStatus) =>
         poolHealth(status, wanted.find((s) => s.name === status.name), next.get(status.name) ?? "ok")
       )

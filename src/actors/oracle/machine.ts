@@ -2,7 +2,7 @@
  * ORACLE: disk-failure risk from SMART. Once a day (and on every `assess`) it
  * reads each disk with smartctl, keeps one observation a day per disk in the
  * state directory, and judges the disk on the reading and on how its counters
- * moved (src/storage/risk.ts). Alerts (Alert events on the inspection stream,
+ * moved (risk.ts). Alerts (Alert events on the inspection stream,
  * and the log) come once per rise:
  * a stable non-zero count alerts once, not every day.
  */
@@ -10,7 +10,7 @@ import { Clock, Effect, Option } from "effect"
 import { Smart, type SmartReport } from "../../adapters/smart/Smart.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
-import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "../../storage/risk.ts"
+import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "./risk.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { OracleConfig } from "./config.ts"
 import { asHistory, DAY_MS, type DiskHistory, historyKey, identityOf, record } from "./history.ts"
@@ -32,6 +32,9 @@ export const oracleCapabilities: ReadonlyArray<Capability> = [
 ]
 
 const ALERTS_KEY = "oracle-alerts"
+
+/** Days of history kept per disk: over a year, so `trend` shows a season's swing next to last year's. */
+const HISTORY_DAYS = 400
 
 export const oracleMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
@@ -84,7 +87,7 @@ export const oracleMachine = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const observation = observe(report, now)
       const before = yield* loadHistory(report)
-      const history = record(before, observation, config.historyDays)
+      const history = record(before, observation, HISTORY_DAYS)
       yield* Effect.catch(store.write(historyKey(history.identity), history), (error) =>
         Effect.logWarning(`cannot keep the SMART history of ${device}: ${error.message}`))
       const assessment = assess(device, observation, before.observations)

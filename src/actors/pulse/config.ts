@@ -1,6 +1,12 @@
-/** PULSE's configuration: a Context.Reference, so it has defaults and the composition root or tests override it. */
+/**
+ * PULSE's configuration. The daemon's composition root provides it: the
+ * watchdog interval from systemd's environment, the units and how often to
+ * check them from the configuration file (watch_services,
+ * watch_services_interval_seconds: docs/configuration.md). It is a
+ * Context.Reference, so tests and `selftest` get these defaults, which are the
+ * file's defaults too.
+ */
 import { Context } from "effect"
-import { watchdogIntervalMs } from "../../adapters/systemd/Notify.ts"
 
 export interface PulseConfigShape {
   /** How often to ping systemd's watchdog: half of WATCHDOG_USEC; undefined when systemd is not watching. */
@@ -8,24 +14,14 @@ export interface PulseConfigShape {
   /** systemd units the NAS depends on (smbd, nfs-server, …); a bare name means a service. */
   readonly services: ReadonlyArray<string>
   readonly livenessIntervalMs: number
-  /** A heartbeat skipped for the same reason is logged at most once per this interval. */
-  readonly skipLogIntervalMs: number
 }
 
 export const defaultPulseConfig: PulseConfigShape = {
   watchdogIntervalMs: undefined,
   services: [],
-  livenessIntervalMs: 30_000,
-  skipLogIntervalMs: 60_000
+  livenessIntervalMs: 30_000
 }
 
 export const PulseConfig = Context.Reference<PulseConfigShape>("sigmavault/actors/pulse/PulseConfig", {
   defaultValue: () => defaultPulseConfig
 })
-
-/** From the daemon's environment: the watchdog interval systemd asked for (WATCHDOG_USEC / 2), and the units to watch. */
-export const pulseConfigFromEnv = (
-  env: { readonly WATCHDOG_USEC?: string | undefined; readonly WATCHDOG_PID?: string | undefined },
-  pid: number,
-  services: ReadonlyArray<string> = []
-): PulseConfigShape => ({ ...defaultPulseConfig, watchdogIntervalMs: watchdogIntervalMs(env, pid), services })

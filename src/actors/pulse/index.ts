@@ -4,7 +4,7 @@ import { define } from "../../runtime/Agent.ts"
 import { pulseCapabilities, pulseMachine } from "./machine.ts"
 import { Pulse } from "./messages.ts"
 
-export { defaultPulseConfig, PulseConfig, pulseConfigFromEnv, type PulseConfigShape } from "./config.ts"
+export { defaultPulseConfig, PulseConfig, type PulseConfigShape } from "./config.ts"
 export type { HeartbeatDecision, ServiceLiveness } from "./messages.ts"
 
 export const pulseAgent = define<Notify | ServiceManager>({

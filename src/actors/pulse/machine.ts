@@ -68,6 +68,9 @@ export const pulseCapabilities: ReadonlyArray<Capability> = [
 
 const MIN_INTERVAL_MS = 100
 
+/** A heartbeat skipped for the same reason is logged at most once per this interval. */
+const SKIP_LOG_INTERVAL_MS = 60_000
+
 export const pulseMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const notify = yield* Notify
@@ -79,10 +82,10 @@ export const pulseMachine = Effect.gen(function*() {
   const livenessIntervalMs = Math.max(MIN_INTERVAL_MS, config.livenessIntervalMs)
   const startedAt = yield* Clock.currentTimeMillis
 
-  /** Logs a skip when its reason changes, else at most once per skipLogIntervalMs, counting the ones in between. */
+  /** Logs a skip when its reason changes, else at most once per SKIP_LOG_INTERVAL_MS, counting the ones in between. */
   const noteSkip = (previous: SkipLog | undefined, reason: string, now: number) =>
     Effect.gen(function*() {
-      if (previous !== undefined && previous.reason === reason && now - previous.at < config.skipLogIntervalMs) {
+      if (previous !== undefined && previous.reason === reason && now - previous.at < SKIP_LOG_INTERVAL_MS) {
         return { ...previous, unlogged: previous.unlogged + 1 }
       }
       const more = previous !== undefined && previous.unlogged > 0 ? ` (${previous.unlogged} more skipped since the last log)` : ""

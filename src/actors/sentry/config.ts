@@ -1,4 +1,10 @@
-/** SENTRY's configuration: a Context.Reference, so it has defaults and tests or the composition root override it. */
+/**
+ * SENTRY's configuration. The daemon's composition root provides it from the
+ * configuration file (resource_check_interval_seconds, cpu_alert_percent,
+ * memory_alert_percent, disk_busy_alert_percent, load_alert_per_cpu,
+ * resource_alert_samples: docs/configuration.md); it is a Context.Reference,
+ * so tests and `selftest` get these defaults, which are the file's defaults too.
+ */
 import { Context } from "effect"
 import type { Thresholds } from "./messages.ts"
 
@@ -6,14 +12,11 @@ export type { MetricName, Threshold, Thresholds } from "./messages.ts"
 
 export interface SentryConfigShape {
   readonly intervalMs: number
-  /** Raised/cleared transitions kept for `alerts`, newest last. */
-  readonly historyLimit: number
   readonly thresholds: Thresholds
 }
 
 export const defaultSentryConfig: SentryConfigShape = {
   intervalMs: 5_000,
-  historyLimit: 100,
   thresholds: {
     cpu: { raiseAt: 90, clearAt: 75, forSamples: 3 },
     memory: { raiseAt: 90, clearAt: 80, forSamples: 3 },

@@ -43,6 +43,9 @@ interface SampleOutcome {
 
 const MIN_INTERVAL_MS = 100
 
+/** Raised/cleared transitions kept for `alerts`, newest last. */
+const ALERT_HISTORY_LIMIT = 100
+
 const units = { cpu: "% busy", memory: "% used", load: " load per CPU", disk: "% util" } as const
 
 /** A raised or cleared alarm as an Alert event (and log line): warning when raised, info when cleared. */
@@ -74,7 +77,7 @@ export const sentryMachine = Effect.gen(function*() {
       if (input.previous === undefined) return { sample, latest: undefined, book: input.book }
       const takenAt = yield* Clock.currentTimeMillis
       const metrics = computeMetrics(input.previous, sample)
-      const evaluated = evaluate(input.book, config.thresholds, readingsOf(metrics), takenAt, config.historyLimit)
+      const evaluated = evaluate(input.book, config.thresholds, readingsOf(metrics), takenAt, ALERT_HISTORY_LIMIT)
       const transitions = yield* Effect.forEach(evaluated.transitions, (transition) =>
         transition.change === "raised" ? withPrecedents(transition, metrics) : Effect.succeed(transition))
       const enriched = new Map(evaluated.transitions.map((transition, i) => [transition, transitions[i]!]))
@@ -129,7 +132,7 @@ export const sentryMachine = Effect.gen(function*() {
       },
       thresholds: {
         actions: emit(() =>
-          replyWith({ intervalMs, historyLimit: config.historyLimit, thresholds: config.thresholds })
+          replyWith({ intervalMs, historyLimit: ALERT_HISTORY_LIMIT, thresholds: config.thresholds })
         )
       }
     },

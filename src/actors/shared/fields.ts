@@ -2,7 +2,8 @@
  * Field schemas several agents' messages share: the names an administrator
  * types at the CLI, checked at the boundary with an error that says what was expected.
  */
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
+import { type Validator, validateDatasetName, validateDevice, validatePoolName } from "../../adapters/command/names.ts"
 
 const matching = (pattern: RegExp, expected: string) => Schema.String.check(Schema.isPattern(pattern, { expected }))
 
@@ -14,15 +15,36 @@ export const Name = matching(
   "a name of up to 64 letters, digits, '_', '.' or '-', e.g. photos"
 )
 export const AbsolutePath = matching(/^\/[^\0]*$/, "an absolute path, e.g. /srv/photos")
-export const PoolName = matching(/^[A-Za-z][A-Za-z0-9_.:-]{0,254}$/, "a ZFS pool name, e.g. tank")
-export const DatasetName = matching(
-  /^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/,
-  "a ZFS dataset name, e.g. tank/photos"
+
+/**
+ * A name a ZFS tool will be given: refused at the boundary by the very rules the
+ * adapter checks before it spawns anything (adapters/command/names.ts), so a
+ * message that is accepted is never refused later. `generatedFrom` is only a
+ * hint for generating sample values in property tests; the rule is `validate`.
+ */
+const toolName = (validate: Validator, expected: string, generatedFrom: RegExp) =>
+  Schema.String.check(
+    Schema.makeFilter(
+      (input: string) => {
+        const checked = validate(input)
+        return Result.isSuccess(checked) ? undefined : `${checked.failure.message}; expected ${expected}`
+      },
+      { expected, arbitraryConstraint: { patterns: [{ source: generatedFrom.source, flags: "" }] } }
+    )
+  )
+
+export const PoolName = toolName(validatePoolName, "a ZFS pool name, e.g. tank", /^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/)
+export const DatasetName = toolName(
+  (input) => validateDatasetName(input),
+  "a ZFS dataset name, e.g. tank/photos",
+  /^[A-Za-z][A-Za-z0-9_.:-]{0,15}(\/[A-Za-z0-9_.:-]{1,15}){0,3}$/
 )
-export const Device = matching(
-  /^(\/dev\/)?[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/,
-  "a block device, e.g. sda, nvme0n1 or /dev/disk/by-id/ata-…"
+export const Device = toolName(
+  validateDevice,
+  "a block device, e.g. sda, nvme0n1 or /dev/disk/by-id/ata-…",
+  /^(sd[a-z]{1,2}|nvme[0-9]n[1-9]|\/dev\/disk\/by-id\/[A-Za-z0-9_.:-]{1,40})$/
 )
+
 export const AgentName = matching(/^[A-Z][A-Z0-9_-]*$/, "an agent name in capitals, e.g. ORACLE")
 export const MetricName = matching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name, e.g. sigmavault_mailbox_depth")
 

@@ -16,7 +16,7 @@ export interface Repo {
   readonly cutter: Cutter
   /** A pack is closed once it reaches this many bytes. */
   readonly packSize: number
-  /** How many chunks are compressed at once (the zlib calls run on the thread pool). */
+  /** How many chunks are compressed at once (the codecs run on the thread pool). */
   readonly compressConcurrency: number
   readonly now: () => Date
   readonly host: string

@@ -2,7 +2,7 @@ import { Result } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { parseDatasetList, parsePoolList, parsePoolStatus, parseProperties } from "../../../src/adapters/zfs/parse.ts"
-import { cDate, syntheticStatusJson } from "../../../src/adapters/zfs/synthetic.ts"
+import { cDate, syntheticStatusJson } from "../../support/zpoolJson.ts"
 import type { PoolStatus, Vdev } from "../../../src/adapters/zfs/Zfs.ts"
 import { fixture } from "./fakeRunner.ts"
 

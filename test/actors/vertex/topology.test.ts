@@ -2,12 +2,12 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseLsblk } from "../../src/adapters/disks/parse.ts"
-import type { PoolStatus, Vdev } from "../../src/adapters/zfs/Zfs.ts"
-import { parseDatasetList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
-import { buildTopology, impact } from "../../src/storage/topology.ts"
+import { parseLsblk } from "../../../src/adapters/disks/parse.ts"
+import type { PoolStatus, Vdev } from "../../../src/adapters/zfs/Zfs.ts"
+import { parseDatasetList, parsePoolStatus } from "../../../src/adapters/zfs/parse.ts"
+import { buildTopology, impact } from "../../../src/actors/vertex/topology.ts"
 
-const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
+const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../../fixtures", dir, name), "utf8")
 const devices = Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))
 const datasets = Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))
 const status = (name: string) => Result.getOrThrow(parsePoolStatus(fixture("zfs", name)))

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Result } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseLsblk } from "../../src/adapters/disks/parse.ts"
-import { type DiskInfo, diskInfoOf, recommend, validate } from "../../src/storage/layout.ts"
+import { parseLsblk } from "../../../src/adapters/disks/parse.ts"
+import { type DiskInfo, diskInfoOf, recommend, validate } from "../../../src/actors/architect/layout.ts"
 
 const TB4 = 4_000_787_030_016
 const hdds = (n: number, size = TB4): Array<DiskInfo> => Array.from({ length: n }, (_, i) => ({ path: `/dev/sd${String.fromCharCode(97 + i)}`, sizeBytes: size, kind: "hdd" }))
@@ -61,7 +61,7 @@ describe("ARCHITECT recommendations", () => {
   })
 
   it("keeps whole, fixed disks from lsblk", () => {
-    const devices = Result.getOrThrow(parseLsblk(readFileSync(join(import.meta.dirname, "../fixtures/lsblk/nas-4hdd-nvme-usb.json"), "utf8")))
+    const devices = Result.getOrThrow(parseLsblk(readFileSync(join(import.meta.dirname, "../../fixtures/lsblk/nas-4hdd-nvme-usb.json"), "utf8")))
     expect(devices.map(diskInfoOf).filter((d) => d !== undefined).map((d) => [d.path, d.kind])).toEqual([
       ["/dev/sda", "hdd"], ["/dev/sdb", "hdd"], ["/dev/sdc", "hdd"], ["/dev/sdd", "hdd"], ["/dev/nvme0n1", "nvme"]
     ])

@@ -1,9 +1,9 @@
 import { Result } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
-import { type AtaCondition, ataJson, type NvmeCondition, nvmeJson } from "../../src/adapters/smart/synthetic.ts"
-import { type AlertMemo, alertDecision, assess, type Observation, observe, RANK, type RiskLevel } from "../../src/storage/risk.ts"
+import { parseSmartReport } from "../../../src/adapters/smart/parse.ts"
+import { type AtaCondition, ataJson, type NvmeCondition, nvmeJson } from "../../support/smartctlJson.ts"
+import { type AlertMemo, alertDecision, assess, type Observation, observe, RANK, type RiskLevel } from "../../../src/actors/oracle/risk.ts"
 
 const DAY = 86_400_000
 const T0 = Date.UTC(2026, 0, 1)

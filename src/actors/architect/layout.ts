@@ -10,9 +10,9 @@
  * 120 MB/s for HDDs and 400 MB/s for SSDs, a typical sequential rate; a busy
  * or fragmented pool resilvers slower.
  */
-import type { BlockDevice } from "../adapters/disks/Disks.ts"
-import type { LayoutVdev } from "../adapters/zfs/Zfs.ts"
-import { display } from "../adapters/zfs/commands.ts"
+import type { BlockDevice } from "../../adapters/disks/Disks.ts"
+import type { LayoutVdev } from "../../adapters/zfs/Zfs.ts"
+import { display } from "../../adapters/zfs/commands.ts"
 
 export type DiskKind = "hdd" | "ssd" | "nvme" | "unknown"
 export type Goal = "capacity" | "balanced" | "redundancy"

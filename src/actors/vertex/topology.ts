@@ -6,8 +6,8 @@
  * file); they are matched against lsblk's devices by name, path, serial, WWN
  * and partition UUID, and a leaf that matches nothing is kept and reported.
  */
-import type { BlockDevice } from "../adapters/disks/Disks.ts"
-import type { Dataset, PoolStatus, Vdev, VdevClass } from "../adapters/zfs/Zfs.ts"
+import type { BlockDevice } from "../../adapters/disks/Disks.ts"
+import type { Dataset, PoolStatus, Vdev, VdevClass } from "../../adapters/zfs/Zfs.ts"
 
 export type NodeKind = "disk" | "partition" | "vdev" | "pool" | "dataset" | "mountpoint" | "share"
 

@@ -5,7 +5,7 @@
  * in progress), and `stringForm`, which turns a `--json-int` document into
  * the text zpool prints without `--json-int`.
  */
-import { toNice } from "./units.ts"
+import { toNice } from "../../src/adapters/zfs/units.ts"
 
 export interface SyntheticOptions {
   /** Disks per raidz2 vdev; default 10. */

@@ -31,7 +31,7 @@
  * | temperature ≥ 55 °C / ≥ 65 °C | 8 / 20 (never above watch on its own) |
  * | 199 CRC errors growing (a cable) | 6 |
  */
-import type { SmartReport } from "../adapters/smart/Smart.ts"
+import type { SmartReport } from "../../adapters/smart/Smart.ts"
 
 export type RiskLevel = "ok" | "watch" | "warn" | "critical"
 

@@ -1,0 +1,86 @@
+/**
+ * The agents' configuration services, from the daemon's resolved settings:
+ * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY and
+ * PULSE (docs/configuration.md), and the watchdog interval systemd asks for.
+ * The composition root provides them; an agent only ever sees its own shape.
+ */
+import { Layer, Result } from "effect"
+import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
+import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
+import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
+import { PROTOCOLS } from "../actors/protocols.ts"
+import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
+import * as Config from "../config/index.ts"
+import * as Protocol from "../runtime/Protocol.ts"
+
+export interface AgentConfigs {
+  readonly lattice: LatticeConfigShape
+  readonly orbit: OrbitConfigShape
+  readonly oracle: OracleConfigShape
+  readonly sentry: SentryConfigShape
+  readonly pulse: PulseConfigShape
+}
+
+/**
+ * `watchdogIntervalMs`: from systemd's WATCHDOG_USEC (adapters/systemd/Notify.ts),
+ * undefined when systemd is not watching.
+ */
+export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number | undefined): AgentConfigs => {
+  const configured = config.schedules ?? []
+  const forSamples = config.resourceAlertSamples
+  return {
+    lattice: {
+      intervalMs: config.poolCheckIntervalSeconds * 1000,
+      capacity: config.poolCapacityPercent,
+      scheduleScrubs: config.scrubSchedule !== Config.NO_SCHEDULE,
+      // With scrubs off, a `schedule-scrub` message naming no cron still needs one.
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? defaultLatticeConfig.scrubCron : config.scrubSchedule
+    },
+    orbit: {
+      timeZone: config.timeZone,
+      // A configured schedule named like a built-in one replaces it.
+      schedules: [
+        ...DEFAULT_SCHEDULES.filter((builtIn) => !configured.some((schedule) => schedule.name === builtIn.name)),
+        ...configured
+      ]
+    },
+    oracle: { intervalMs: config.smartCheckIntervalHours * 3_600_000 },
+    sentry: {
+      intervalMs: config.resourceCheckIntervalSeconds * 1000,
+      thresholds: {
+        cpu: { ...config.cpuAlertPercent, forSamples },
+        memory: { ...config.memoryAlertPercent, forSamples },
+        load: { ...config.loadAlertPerCpu, forSamples },
+        disk: { ...config.diskBusyAlertPercent, forSamples }
+      }
+    },
+    pulse: {
+      watchdogIntervalMs,
+      services: config.watchServices ?? [],
+      livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
+    }
+  }
+}
+
+/**
+ * Why a configured schedule would be refused: its agent does not exist or
+ * does not accept its message (the runtime's own validation, as ORBIT applies
+ * it). The daemon checks this while parsing the file, so it does not start
+ * with a schedule ORBIT would skip, and the error names the line.
+ */
+export const scheduleProblem = (schedule: Config.ConfiguredSchedule): string | undefined => {
+  const target = PROTOCOLS.get(schedule.target)
+  if (target === undefined) return `there is no agent ${schedule.target}; the agents are ${[...PROTOCOLS.keys()].join(", ")}`
+  const accepted = Protocol.checkRequest(target, schedule.message)
+  return Result.isFailure(accepted) ? `invalid message for ${target.agent}: ${accepted.failure}` : undefined
+}
+
+export const layer = (configs: AgentConfigs) =>
+  Layer.mergeAll(
+    Layer.succeed(LatticeConfig, configs.lattice),
+    Layer.succeed(OrbitConfig, configs.orbit),
+    Layer.succeed(OracleConfig, configs.oracle),
+    Layer.succeed(SentryConfig, configs.sentry),
+    Layer.succeed(PulseConfig, configs.pulse)
+  )

@@ -1,0 +1,94 @@
+/**
+ * What the configuration file says reaches the agents that have settings, and
+ * a daemon without a file runs them exactly as their own defaults.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
+import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
+import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
+import { defaultPulseConfig } from "../../src/actors/pulse/config.ts"
+import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
+import { type Config, defaults } from "../../src/config/Config.ts"
+import { parseConfig } from "../../src/config/parse.ts"
+import { configOf, resolveSettings } from "../../src/config/resolve.ts"
+import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
+import { AGENT_KEYS_CHANGED } from "../support/config.ts"
+
+const FILE = "/etc/sigmavault/sigmavault.conf"
+
+const configFrom = (text: string): Config => {
+  const parsed = parseConfig(text, FILE)
+  if (Result.isFailure(parsed)) return assert.fail(parsed.failure.message)
+  return configOf(Result.getOrThrow(resolveSettings({ file: parsed.success })))
+}
+
+describe("the agents' settings", () => {
+  it("without a configuration file, every agent gets its own defaults", () => {
+    assert.deepStrictEqual(agentConfigsOf(defaults, undefined), {
+      lattice: defaultLatticeConfig,
+      orbit: OrbitConfig.defaultValue(),
+      oracle: defaultOracleConfig,
+      sentry: defaultSentryConfig,
+      pulse: defaultPulseConfig
+    })
+  })
+
+  it("the file's values reach the agents in their units, and the watchdog interval comes along", () => {
+    const configs = agentConfigsOf(configFrom(["watch_services = smbd,nfs-server", ...AGENT_KEYS_CHANGED].join("\n")), 15_000)
+    // scrub_schedule = none: LATTICE schedules no scrubs, and an explicit schedule-scrub still has a default cron.
+    assert.deepStrictEqual(configs.lattice, { intervalMs: 300_000, capacity: { warn: 70, high: 85, critical: 92 }, scheduleScrubs: false, scrubCron: "0 3 1 * *" })
+    assert.deepStrictEqual(configs.orbit, {
+      timeZone: "Europe/Berlin",
+      schedules: [...DEFAULT_SCHEDULES, { name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } }]
+    })
+    assert.deepStrictEqual(configs.oracle, { intervalMs: 6 * 3_600_000 })
+    assert.deepStrictEqual(configs.sentry, {
+      intervalMs: 10_000,
+      thresholds: {
+        cpu: { raiseAt: 95, clearAt: 80, forSamples: 6 },
+        memory: { raiseAt: 85, clearAt: 70, forSamples: 6 },
+        load: { raiseAt: 4, clearAt: 3.5, forSamples: 6 },
+        disk: { raiseAt: 99, clearAt: 50, forSamples: 6 }
+      }
+    })
+    assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
+  })
+
+  it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {
+    const { lattice } = agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined)
+    assert.deepStrictEqual({ scheduleScrubs: lattice.scheduleScrubs, scrubCron: lattice.scrubCron }, { scheduleScrubs: true, scrubCron: "@weekly" })
+  })
+
+  it("configured schedules run besides the built-in one; one named like it replaces it", () => {
+    const { orbit } = agentConfigsOf(configFrom([
+      `schedule.weekly-smart = "0 4 * * sun ORACLE assess"`,
+      `schedule.eclipse-self-check = "@hourly ECLIPSE check"`
+    ].join("\n")), undefined)
+    assert.deepStrictEqual(orbit.schedules, [
+      { name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } },
+      { name: "eclipse-self-check", cron: "@hourly", target: "ECLIPSE", message: { type: "check" } }
+    ])
+  })
+})
+
+describe("schedules the agents would refuse", () => {
+  const refusal = (line: string) => {
+    const parsed = parseConfig(`# a schedule\n${line}`, FILE, { checkSchedule: scheduleProblem })
+    return Result.isFailure(parsed) ? parsed.failure.message : "accepted"
+  }
+
+  it("accepts schedules whose agent takes the message", () => {
+    assert.strictEqual(refusal(`schedule.scrub-tank = "@monthly LATTICE scrub pool=tank action=start"`), "accepted")
+    assert.strictEqual(refusal(`schedule.trend = "@daily ORACLE trend device=sda days=30"`), "accepted")
+  })
+
+  it("refuses an agent that does not exist, or a message the agent does not accept, naming the line and the schedule", () => {
+    assert.match(refusal(`schedule.x = "@daily ORCALE assess"`), /^\/etc\/sigmavault\/sigmavault\.conf:2: schedule\.x: there is no agent ORCALE; the agents are .*ORACLE/)
+    assert.strictEqual(
+      refusal(`schedule.x = "@daily ORACLE trend days=30"`),
+      `${FILE}:2: schedule.x: invalid message for ORACLE: 'trend': Missing key at ["device"]`
+    )
+    assert.match(refusal(`schedule.x = "@monthly LATTICE scrub pool=mirror action=start"`), /:2: schedule\.x: invalid message for LATTICE: 'scrub': invalid pool name "mirror": 'mirror' is reserved by zpool/)
+  })
+})
