@@ -13,16 +13,9 @@
 import type { BlockDevice } from "../../adapters/disks/Disks.ts"
 import type { LayoutVdev } from "../../adapters/zfs/Zfs.ts"
 import { display } from "../../adapters/zfs/commands.ts"
+import type { Candidate, DiskInfo, DiskKind, Goal, Problem, Recommendation, Validation } from "./messages.ts"
 
-export type DiskKind = "hdd" | "ssd" | "nvme" | "unknown"
-export type Goal = "capacity" | "balanced" | "redundancy"
-
-export interface DiskInfo {
-  readonly path: string
-  readonly sizeBytes: number
-  readonly kind: DiskKind
-  readonly model?: string | undefined
-}
+export type { Candidate, DiskInfo, DiskKind, Goal, Problem, Recommendation, Validation } from "./messages.ts"
 
 const GiB = 1024 ** 3
 const TB = 1e12
@@ -77,30 +70,6 @@ export const createCommand = (pool: string, vdevs: ReadonlyArray<LayoutVdev>): R
 
 const tb = (bytes: number) => `${(bytes / TB).toFixed(1)} TB`
 const hours = (bytes: number, kind: DiskKind) => bytes / ((kind === "hdd" || kind === "unknown" ? 120 : 400) * 1e6) / 3600
-
-export interface Candidate {
-  readonly name: string
-  readonly vdevs: ReadonlyArray<LayoutVdev>
-  readonly spares: ReadonlyArray<string>
-  readonly usableBytes: number
-  readonly rawBytes: number
-  /** Disks that may fail in the worst case without losing the pool. */
-  readonly faultTolerance: number
-  readonly notes: ReadonlyArray<string>
-  readonly warnings: ReadonlyArray<string>
-  readonly score: number
-  readonly command: ReadonlyArray<string>
-  readonly display: string
-}
-
-export interface Recommendation {
-  readonly goal: Goal
-  readonly disks: ReadonlyArray<DiskInfo>
-  /** Disks left out of the recommended group, and why. */
-  readonly leftOut: ReadonlyArray<{ readonly disk: string; readonly reason: string }>
-  readonly warnings: ReadonlyArray<string>
-  readonly candidates: ReadonlyArray<Candidate>
-}
 
 /** Like with like: disks of one kind whose sizes are within 10% of the group's smallest. */
 export const groupDisks = (disks: ReadonlyArray<DiskInfo>): ReadonlyArray<ReadonlyArray<DiskInfo>> => {
@@ -214,20 +183,6 @@ export const recommend = (disks: ReadonlyArray<DiskInfo>, goal: Goal = "balanced
   const warnings = leftOut.length === 0 ? [] : [`${leftOut.length} disk${leftOut.length === 1 ? " was" : "s were"} left out to keep like with like; see leftOut`]
   const candidates = group.length === 0 ? [] : shapes(group.length).map((s) => candidate(s, group, goal, pool)).sort((a, b) => b.score - a.score || b.usableBytes - a.usableBytes)
   return { goal, disks, leftOut, warnings, candidates }
-}
-
-export interface Problem {
-  readonly severity: "error" | "warning"
-  readonly text: string
-}
-
-export interface Validation {
-  readonly ok: boolean
-  readonly problems: ReadonlyArray<Problem>
-  readonly usableBytes?: number | undefined
-  readonly faultTolerance?: number | undefined
-  readonly command: ReadonlyArray<string>
-  readonly display: string
 }
 
 /** What is wrong with a proposed layout, in words; `ok` when nothing is an error. */

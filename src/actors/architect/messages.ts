@@ -9,12 +9,17 @@ const Bytes = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
 const LayoutVdev = Schema.Struct({ kind: LayoutVdevKind, disks: Schema.Array(Schema.String) })
 const Skipped = Schema.Struct({ disk: Schema.String, reason: Schema.String })
 
+export const DiskKind = Schema.Literals(["hdd", "ssd", "nvme", "unknown"])
+export type DiskKind = typeof DiskKind.Type
+export type Goal = typeof LayoutGoal.Type
+
 export const DiskInfo = Schema.Struct({
   path: Schema.String,
   sizeBytes: Bytes,
-  kind: Schema.Literals(["hdd", "ssd", "nvme", "unknown"]),
+  kind: DiskKind,
   model: Schema.optional(Schema.String)
 })
+export type DiskInfo = typeof DiskInfo.Type
 
 export const Candidate = Schema.Struct({
   name: Schema.String,
@@ -31,15 +36,30 @@ export const Candidate = Schema.Struct({
   command: Schema.Array(Schema.String),
   display: Schema.String
 })
+export type Candidate = typeof Candidate.Type
+
+export const Problem = Schema.Struct({ severity: Schema.Literals(["error", "warning"]), text: Schema.String })
+export type Problem = typeof Problem.Type
 
 export const Validation = Schema.Struct({
   ok: Schema.Boolean,
-  problems: Schema.Array(Schema.Struct({ severity: Schema.Literals(["error", "warning"]), text: Schema.String })),
+  problems: Schema.Array(Problem),
   usableBytes: Schema.optional(Bytes),
   faultTolerance: Schema.optional(Schema.Int),
   command: Schema.Array(Schema.String),
   display: Schema.String
 })
+export type Validation = typeof Validation.Type
+
+export const Recommendation = Schema.Struct({
+  goal: LayoutGoal,
+  disks: Schema.Array(DiskInfo),
+  /** Disks left out of the recommended group, and why. */
+  leftOut: Schema.Array(Skipped),
+  warnings: Schema.Array(Schema.String),
+  candidates: Schema.Array(Candidate)
+})
+export type Recommendation = typeof Recommendation.Type
 
 export class NoFreeDisks extends Schema.TaggedError<NoFreeDisks>()("NoFreeDisks", { skipped: Schema.Array(Skipped) }) {
   override get message() {
@@ -66,12 +86,7 @@ export const Architect = Protocol.make("ARCHITECT", [
       pool: Schema.optionalKey(PoolName)
     },
     reply: Schema.Struct({
-      goal: LayoutGoal,
-      disks: Schema.Array(DiskInfo),
-      /** Disks left out of the recommended group, and why. */
-      leftOut: Schema.Array(Skipped),
-      warnings: Schema.Array(Schema.String),
-      candidates: Schema.Array(Candidate),
+      ...Recommendation.fields,
       /** Disks not considered because they are in use, and why. */
       skipped: Schema.Array(Skipped)
     }),

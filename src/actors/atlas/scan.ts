@@ -10,6 +10,9 @@
  */
 import { Effect } from "effect"
 import { FileError, Files } from "../../adapters/fs/Files.ts"
+import type { UsageReport } from "./messages.ts"
+
+export type { UsageReport } from "./messages.ts"
 
 export interface ScanOptions {
   readonly maxEntries?: number
@@ -21,27 +24,6 @@ export interface ScanOptions {
   readonly onProgress?: (progress: { readonly entries: number; readonly bytes: number }) => void
   /** The clock, for tests. */
   readonly now?: () => number
-}
-
-export interface UsageReport {
-  readonly root: string
-  readonly complete: boolean
-  readonly stoppedBecause?: "entry budget" | "time budget" | "cancelled" | undefined
-  readonly entries: number
-  readonly files: number
-  readonly directories: number
-  readonly symlinks: number
-  readonly others: number
-  readonly apparentBytes: number
-  readonly allocatedBytes: number
-  readonly largestFiles: ReadonlyArray<{ readonly path: string; readonly bytes: number }>
-  readonly largestDirectories: ReadonlyArray<{ readonly path: string; readonly bytes: number }>
-  readonly byType: ReadonlyArray<{ readonly type: string; readonly files: number; readonly bytes: number }>
-  readonly topExtensions: ReadonlyArray<{ readonly extension: string; readonly files: number; readonly bytes: number }>
-  readonly skipped: { readonly count: number; readonly examples: ReadonlyArray<{ readonly path: string; readonly reason: string }> }
-  /** Mount points found and not entered. */
-  readonly otherFilesystems: ReadonlyArray<string>
-  readonly elapsedMs: number
 }
 
 const CATEGORIES: Readonly<Record<string, ReadonlyArray<string>>> = {

@@ -10,6 +10,7 @@ export type RiskLevel = typeof RiskLevel.Type
 const Counters = Schema.Record(Schema.String, Schema.Finite)
 
 export const Evidence = Schema.Struct({ code: Schema.String, weight: Schema.Finite, text: Schema.String })
+export type Evidence = typeof Evidence.Type
 
 /** One disk judged: what smartctl said of it, the risk, and the evidence for it. */
 export const DiskAssessment = Schema.Struct({
@@ -43,6 +44,7 @@ export const Observation = Schema.Struct({
   temperatureC: Schema.optionalKey(Schema.Finite),
   powerOnHours: Schema.optionalKey(Schema.Finite)
 })
+export type Observation = typeof Observation.Type
 
 export const Oracle = Protocol.make("ORACLE", [
   Protocol.message("assess", {

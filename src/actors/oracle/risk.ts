@@ -32,8 +32,9 @@
  * | 199 CRC errors growing (a cable) | 6 |
  */
 import type { SmartReport } from "../../adapters/smart/Smart.ts"
+import type { Evidence, Observation, RiskLevel } from "./messages.ts"
 
-export type RiskLevel = "ok" | "watch" | "warn" | "critical"
+export type { Evidence, Observation, RiskLevel } from "./messages.ts"
 
 /** The counters whose level and growth are judged; all optional (a drive reports what it has). */
 export const COUNTERS = {
@@ -47,24 +48,6 @@ export const COUNTERS = {
   scsiUncorrected: { label: "uncorrected SCSI read/write errors", base: 12, per: 3, max: 24 }
 } as const
 export type CounterName = keyof typeof COUNTERS
-
-export interface Observation {
-  /** Wall-clock milliseconds. */
-  readonly at: number
-  readonly counters: Partial<Record<CounterName, number>>
-  readonly crcErrors?: number
-  readonly passed?: boolean
-  /** Pre-fail attributes at or below their threshold now, and ones that were in the past. */
-  readonly prefailNow: ReadonlyArray<string>
-  readonly failedInPast: ReadonlyArray<string>
-  readonly selfTestFailed: boolean
-  readonly nvmeCriticalWarning?: number
-  readonly nvmeSpare?: number
-  readonly nvmeSpareThreshold?: number
-  readonly nvmePercentageUsed?: number
-  readonly temperatureC?: number
-  readonly powerOnHours?: number
-}
 
 const ATA_COUNTERS: ReadonlyArray<readonly [number, CounterName]> = [
   [5, "reallocated"],
@@ -103,12 +86,6 @@ export const observe = (report: SmartReport, at: number): Observation => {
     ...(report.temperatureC === undefined ? {} : { temperatureC: report.temperatureC }),
     ...(report.powerOnHours === undefined ? {} : { powerOnHours: report.powerOnHours })
   }
-}
-
-export interface Evidence {
-  readonly code: string
-  readonly weight: number
-  readonly text: string
 }
 
 export interface Assessment {

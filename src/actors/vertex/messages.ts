@@ -5,6 +5,7 @@ import * as Protocol from "../../runtime/Protocol.ts"
 import { Device } from "../shared/fields.ts"
 
 export const NodeKind = Schema.Literals(["disk", "partition", "vdev", "pool", "dataset", "mountpoint", "share"])
+export type NodeKind = typeof NodeKind.Type
 
 export const TopologyNode = Schema.Struct({
   id: Schema.String,
@@ -12,19 +13,34 @@ export const TopologyNode = Schema.Struct({
   label: Schema.String,
   state: Schema.optional(Schema.String)
 })
+export type TopologyNode = typeof TopologyNode.Type
 
 const Edge = Schema.Struct({ from: Schema.String, to: Schema.String })
 
 /** Why the graph has no pools or datasets: ZFS is not installed or could not be read. */
 const ZfsNote = { zfs: Schema.optionalKey(Schema.String) }
 
+export const Outcome = Schema.Literals(["unaffected", "degraded", "faulted"])
+export type Outcome = typeof Outcome.Type
+
 export const PoolImpact = Schema.Struct({
   pool: Schema.String,
-  outcome: Schema.Literals(["unaffected", "degraded", "faulted"]),
+  outcome: Outcome,
   because: Schema.String,
   /** Datasets of a degraded or faulted pool, with their mountpoints. */
   datasets: Schema.Array(Schema.Struct({ name: Schema.String, mountpoint: Schema.optional(Schema.String) }))
 })
+export type PoolImpact = typeof PoolImpact.Type
+
+export const Impact = Schema.Struct({
+  disk: Schema.String,
+  found: Schema.Boolean,
+  partitions: Schema.Array(Schema.String),
+  mountpoints: Schema.Array(Schema.String),
+  pools: Schema.Array(PoolImpact),
+  text: Schema.String
+})
+export type Impact = typeof Impact.Type
 
 export const Vertex = Protocol.make("VERTEX", [
   Protocol.message("topology", {
@@ -43,15 +59,7 @@ export const Vertex = Protocol.make("VERTEX", [
     doc: "which pools and datasets degrade or fail if a disk dies",
     access: "read",
     fields: { disk: Device },
-    reply: Schema.Struct({
-      disk: Schema.String,
-      found: Schema.Boolean,
-      partitions: Schema.Array(Schema.String),
-      mountpoints: Schema.Array(Schema.String),
-      pools: Schema.Array(PoolImpact),
-      text: Schema.String,
-      ...ZfsNote
-    }),
+    reply: Schema.Struct({ ...Impact.fields, ...ZfsNote }),
     rejections: DISKS_ERRORS
   }),
   Protocol.planned("shares", {

@@ -8,15 +8,9 @@
  */
 import type { BlockDevice } from "../../adapters/disks/Disks.ts"
 import type { Dataset, PoolStatus, Vdev, VdevClass } from "../../adapters/zfs/Zfs.ts"
+import type { Impact, NodeKind, Outcome, PoolImpact, TopologyNode } from "./messages.ts"
 
-export type NodeKind = "disk" | "partition" | "vdev" | "pool" | "dataset" | "mountpoint" | "share"
-
-export interface TopologyNode {
-  readonly id: string
-  readonly kind: NodeKind
-  readonly label: string
-  readonly state?: string | undefined
-}
+export type { Impact, NodeKind, Outcome, PoolImpact, TopologyNode } from "./messages.ts"
 
 export interface Topology {
   readonly nodes: ReadonlyArray<TopologyNode>
@@ -126,25 +120,6 @@ export const buildTopology = (input: {
 
 /** The graph without the inputs kept for `impact`: what VERTEX replies to `topology`. */
 export const topologyView = (t: Topology) => ({ nodes: t.nodes, edges: t.edges, unresolved: t.unresolved })
-
-export type Outcome = "unaffected" | "degraded" | "faulted"
-
-export interface PoolImpact {
-  readonly pool: string
-  readonly outcome: Outcome
-  readonly because: string
-  /** Datasets of a degraded or faulted pool, with their mountpoints. */
-  readonly datasets: ReadonlyArray<{ readonly name: string; readonly mountpoint?: string | undefined }>
-}
-
-export interface Impact {
-  readonly disk: string
-  readonly found: boolean
-  readonly partitions: ReadonlyArray<string>
-  readonly mountpoints: ReadonlyArray<string>
-  readonly pools: ReadonlyArray<PoolImpact>
-  readonly text: string
-}
 
 const FAILED_STATES = new Set(["FAULTED", "UNAVAIL", "OFFLINE", "REMOVED"])
 
