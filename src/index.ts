@@ -28,19 +28,27 @@ const main = async (): Promise<number> => {
       return (await import("./daemon/Compose.ts")).runDaemon(command)
     case "encrypt":
     case "decrypt":
-      return (await import("./cli/vault.ts")).runVaultCommand(command, process.env)
+      return (await import("./cli/encrypt.ts")).runEncryptCommand(command, process.env)
     case "compress":
     case "decompress":
-      return (await import("./cli/tensor.ts")).runTensorCommand(command)
+      return (await import("./cli/compress.ts")).runCompressCommand(command)
     case "store":
       return (await import("./cli/store.ts")).runStoreCommand(command, process.env)
     case "keygen":
+      return (await import("./cli/keygen.ts")).runKeygenCommand(command, process.env)
     case "audit":
-      return (await import("./cli/crypto.ts")).runCryptoCommand(command, process.env)
+      return (await import("./cli/audit.ts")).runAuditCommand(command, process.env)
     case "inspect":
       return (await import("./inspect/command.ts")).runInspectCommand(command, process.env)
+    case "keys":
+      return (await import("./cli/keys.ts")).runKeysCommand(command, process.env)
+    case "events":
+      return (await import("./cli/events.ts")).runEventsCommand(command, process.env)
+    case "ask":
+    case "tell":
+      return (await import("./cli/ask.ts")).runAskCommand(command, process.env)
     default:
-      return (await import("./cli/commands.ts")).runClientCommand(command, process.env)
+      return (await import("./cli/agents.ts")).runAgentsCommand(command, process.env)
   }
 }
 

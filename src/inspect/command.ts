@@ -1,6 +1,6 @@
 /** `sigmavault inspect`: checks its flags and the terminal, then runs the inspector. */
 import { EXIT, hasFlag, integerFlag, type Parsed } from "../cli/args.ts"
-import { clientSocket } from "../cli/commands.ts"
+import { clientSocket } from "../cli/Session.ts"
 import { runInspector } from "./tui.ts"
 
 export const runInspectCommand = async (parsed: Parsed, env: Readonly<Record<string, string | undefined>>): Promise<number> => {

@@ -9,31 +9,8 @@ import { Exit, Result } from "effect"
 import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { type Codec, compressFile, decompressFile, isCodec } from "../compress/Compress.ts"
 import { EXIT, flag, hasFlag, integerFlag, type Parsed } from "./args.ts"
-import { fail, failureOf as messageOf } from "./output.ts"
+import { fail, failureOf as messageOf, progressReporter } from "./output.ts"
 
-
-const MiB = 1024 * 1024
-
-/** A progress line on stderr (a terminal only), redrawn at most ten times a second and cleared at the end. */
-export const progressReporter = (verb: string, path: string) => {
-  const stat = path === "-" ? undefined : Result.getOrUndefined(Result.try(() => statSync(path)))
-  const total = stat?.isFile() === true ? stat.size : undefined
-  if (!process.stderr.isTTY || (total !== undefined && total < 64 * MiB)) return { report: (_bytes: number) => {}, done: () => {} }
-  let last = 0
-  let shown = false
-  return {
-    report: (bytes: number) => {
-      if (Date.now() - last < 100) return
-      last = Date.now()
-      shown = true
-      const of = total === undefined ? "" : ` of ${(total / MiB).toFixed(0)} MiB (${Math.floor((100 * bytes) / Math.max(1, total))}%)`
-      process.stderr.write(`\r${verb}: ${(bytes / MiB).toFixed(0)} MiB${of}\u001b[K`)
-    },
-    done: () => {
-      if (shown) process.stderr.write("\r\u001b[K")
-    }
-  }
-}
 
 const SUFFIX = ".svz"
 
@@ -77,5 +54,5 @@ const decompress = async (parsed: Parsed): Promise<number> => {
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
 
-export const runTensorCommand = (parsed: Parsed): Promise<number> =>
+export const runCompressCommand = (parsed: Parsed): Promise<number> =>
   parsed.command === "compress" ? compress(parsed) : decompress(parsed)

@@ -13,53 +13,10 @@ import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
 import { decryptFile, encryptFile } from "../vault/Vault.ts"
 import { EXIT, flag, flagAll, type Parsed } from "./args.ts"
+import { fail, failureOf as messageOf, progressReporter } from "./output.ts"
 import { obtainPassphrase } from "./Passphrase.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
-
-const fail = (text: string, code: number = EXIT.failure) => {
-  process.stderr.write(`sigmavault: ${text}\n`)
-  return code
-}
-
-const messageOf = <A, E>(exit: Exit.Exit<A, E>): string => {
-  if (Exit.isSuccess(exit)) return ""
-  const reason = exit.cause.reasons[0]
-  const error = reason === undefined ? undefined : reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : "interrupted"
-  return error instanceof Error ? error.message : String(error)
-}
-
-const sizeOf = (path: string): number | undefined => {
-  if (path === "-") return undefined
-  const stat = Result.try(() => statSync(path))
-  return Result.isSuccess(stat) && stat.success.isFile() ? stat.success.size : undefined
-}
-
-const MiB = 1024 * 1024
-/** Below this, progress would only flicker. */
-const PROGRESS_FROM_BYTES = 64 * MiB
-
-/** A progress line on stderr (a terminal only), redrawn at most ten times a second and cleared at the end. */
-const progressReporter = (verb: string, total: number | undefined) => {
-  if (!process.stderr.isTTY || (total !== undefined && total < PROGRESS_FROM_BYTES)) {
-    return { report: (_bytes: number) => {}, done: () => {} }
-  }
-  let last = 0
-  let shown = false
-  return {
-    report: (bytes: number) => {
-      const now = Date.now()
-      if (now - last < 100) return
-      last = now
-      shown = true
-      const of = total === undefined ? "" : ` of ${(total / MiB).toFixed(0)} MiB (${Math.floor((100 * bytes) / Math.max(1, total))}%)`
-      process.stderr.write(`\r${verb}: ${(bytes / MiB).toFixed(0)} MiB${of}\u001b[K`)
-    },
-    done: () => {
-      if (shown) process.stderr.write("\r\u001b[K")
-    }
-  }
-}
 
 const refuseTerminal = (output: string, what: string) =>
   output === "-" && process.stdout.isTTY
@@ -91,7 +48,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
   if (recipients.length === 0) return fail("encrypt needs at least one recipient: -r PUBKEY or -R FILE", EXIT.usage)
   const refused = refuseTerminal(output, "ciphertext")
   if (refused !== undefined) return refused
-  const progress = progressReporter("encrypting", sizeOf(input))
+  const progress = progressReporter("encrypting", input)
   const result = await runFileCommand(encryptFile(input, output, recipients, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
@@ -124,11 +81,11 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   if (files.length === 0) return fail("decrypt needs a secret key file: -i KEYFILE", EXIT.usage)
   const identities = await identitiesOf(files, env)
   if (typeof identities === "string") return fail(identities)
-  const progress = progressReporter("decrypting", sizeOf(input))
+  const progress = progressReporter("decrypting", input)
   const result = await runFileCommand(decryptFile(input, output, identities, { onProgress: progress.report, ...commandStreams() }))
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
 
-export const runVaultCommand = (parsed: Parsed, env: Env): Promise<number> =>
+export const runEncryptCommand = (parsed: Parsed, env: Env): Promise<number> =>
   parsed.command === "encrypt" ? encrypt(parsed) : decrypt(parsed, env)
