@@ -9,6 +9,8 @@ import { ExitCode } from "./ExitCode.ts"
 import { versionLine } from "./version.ts"
 
 const main = async (): Promise<number> => {
+  // The daemon's file helper (src/adapters/fs/openAs.ts): not a command for people, so not in the help.
+  if (process.argv[2] === "__open-as") return (await import("./adapters/fs/openAs.ts")).runOpenAs(process.argv.slice(3))
   const parsed = parse(process.argv.slice(2))
   switch (parsed._tag) {
     case "Help":

@@ -13,9 +13,11 @@
  * gives up after 3 tier restarts in a minute, and then the daemon exits
  * non-zero so that systemd (Restart=on-failure) starts it afresh.
  */
+import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
+import type { CallerFiles } from "../adapters/fs/CallerFiles.ts"
 import type { Files } from "../adapters/fs/Files.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
@@ -72,7 +74,9 @@ import { vertexAgent } from "./vertex/index.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
+  | AccessPolicy
   | Files
+  | CallerFiles
   | SystemFacts
   | ProcStats
   | StateStore

@@ -130,6 +130,8 @@ const SocketMode = Schema.Number.check(rule((mode: number) => {
 /** systemd unit names: letters, digits and `:_.@\\-`, not starting with `-`; `.service` may be left out. */
 const UNIT_NAME = /^[A-Za-z0-9:_.@\\][A-Za-z0-9:_.@\\-]{0,255}$/
 const UNITS_EXPECTED = "systemd unit names separated by commas, e.g. smbd,nfs-server,zfs-zed"
+const GROUPS_EXPECTED = "group names or gids separated by commas, e.g. sigmavault-operators,wheel"
+const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/media"
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
 ))
@@ -316,7 +318,17 @@ export const Config = Schema.Struct({
   diskBusyAlertPercent: AlertLevels(percentScale),
   loadAlertPerCpu: AlertLevels(loadScale),
   /** Consecutive samples at or above a raise level before SENTRY alerts. */
-  resourceAlertSamples: WholeNumber(1, 100)
+  resourceAlertSamples: WholeNumber(1, 100),
+  /** Groups whose members may look (read); undefined: the socket group. */
+  roleRead: Schema.UndefinedOr(Schema.Array(Group)),
+  /** Groups whose members may also run routine jobs on their own data (operate). */
+  roleOperate: Schema.UndefinedOr(Schema.Array(Group)),
+  /** Groups whose members may do anything a caller can (admin); root always may. */
+  roleAdmin: Schema.UndefinedOr(Schema.Array(Group)),
+  /** Where file jobs may read and write; undefined: /srv and every mounted ZFS dataset. */
+  fileRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
+  /** The largest input a file job takes, in bytes. */
+  fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -352,7 +364,12 @@ export const defaults: Config = {
   memoryAlertPercent: levelsOf(defaultSentryConfig.thresholds.memory),
   diskBusyAlertPercent: levelsOf(defaultSentryConfig.thresholds.disk),
   loadAlertPerCpu: levelsOf(defaultSentryConfig.thresholds.load),
-  resourceAlertSamples: defaultSentryConfig.thresholds.cpu.forSamples
+  resourceAlertSamples: defaultSentryConfig.thresholds.cpu.forSamples,
+  roleRead: undefined,
+  roleOperate: undefined,
+  roleAdmin: undefined,
+  fileRoots: undefined,
+  fileJobMaxBytes: 1024 ** 4
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -409,6 +426,29 @@ const unitListText: TextCodec<ReadonlyArray<string>> = Schema.String.check(rule(
     encode: (units: ReadonlyArray<string>) => units.join(",")
   })
 ))
+
+const listOf = <T>(item: TextCodec<T>, itemSchema: Schema.Codec<T>, expected: string): TextCodec<ReadonlyArray<T>> => {
+  const decodeItem = Schema.decodeResult(item)
+  const items = (text: string) => text.split(",").map((part) => part.trim()).filter((part) => part !== "")
+  return Schema.String.check(rule((text: string) => {
+    const parts = items(text)
+    if (parts.length === 0) return `expected ${expected}`
+    for (const part of parts) {
+      const decoded = decodeItem(part)
+      if (Result.isFailure(decoded)) return decoded.failure.message.split("\n")[0]!
+    }
+    return undefined
+  })).pipe(Schema.decodeTo(
+    Schema.Array(itemSchema),
+    SchemaTransformation.transform({
+      decode: (text: string): ReadonlyArray<T> => items(text).map((part) => Result.getOrThrow(decodeItem(part))),
+      encode: (values: ReadonlyArray<T>) => values.map((value) => Schema.encodeSync(item, { disableChecks: true })(value)).join(",")
+    })
+  ))
+}
+
+const groupListText = listOf(groupText, Group, GROUPS_EXPECTED)
+const pathListText = listOf(AbsolutePath, AbsolutePath, PATHS_EXPECTED)
 
 /** Whole numbers separated by commas, as written; undefined when the text is not that. */
 const numbersIn = (text: string, syntax: RegExp): ReadonlyArray<number> | undefined => {
@@ -501,7 +541,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   memoryAlertPercent: { key: "memory_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
   diskBusyAlertPercent: { key: "disk_busy_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
   loadAlertPerCpu: { key: "load_alert_per_cpu", text: alertLevelsText(loadScale), expected: alertExpected(loadScale) },
-  resourceAlertSamples: wholeNumber("resource_alert_samples", 1, 100)
+  resourceAlertSamples: wholeNumber("resource_alert_samples", 1, 100),
+  roleRead: { key: "role_read", text: groupListText, expected: GROUPS_EXPECTED },
+  roleOperate: { key: "role_operate", text: groupListText, expected: GROUPS_EXPECTED },
+  roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
+  fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
+  fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -15,6 +15,7 @@ import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
+import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
 import * as StateStoreLive from "../adapters/state/StateStoreLive.ts"
 import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
 import * as NotifyLive from "../adapters/systemd/NotifyLive.ts"
@@ -24,6 +25,7 @@ import { ExitCode } from "../ExitCode.ts"
 import { MemoryLive } from "../memory/MemoryLive.ts"
 import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
+import * as FileJobs from "./FileJobs.ts"
 import { loggerLayer } from "./Logging.ts"
 import * as Security from "./Security.ts"
 import * as SelfTest from "./SelfTest.ts"
@@ -32,7 +34,8 @@ import { resolveDaemonSettings } from "./settings.ts"
 const liveAdapters = (
   stateDir: string,
   gateway: ReturnType<typeof Gateway.makeRegistry>,
-  notifySocket: string | undefined
+  notifySocket: string | undefined,
+  fileJobs: FileJobs.FileJobSettings
 ) =>
   Layer.mergeAll(
     // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
@@ -47,7 +50,11 @@ const liveAdapters = (
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
-    Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer).pipe(Layer.provide(CommandRunnerLive.layer()))
+    // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
+    FileJobs.layer(fileJobs).pipe(
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer)),
+      Layer.provide(CommandRunnerLive.layer())
+    )
   )
 
 export const runDaemon = async (command: Parsed): Promise<number> => {
@@ -60,7 +67,10 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success)),
+        // Who is on the other end of the socket: the kernel's answer, which needs the Bun runtime.
+        Effect.provide(PeerCredentialsLive.layer),
+        Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),
         Effect.provide(AgentConfigs.layer(settings.success.agents)),
         Effect.provide(loggerLayer(process.env)),
         Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
@@ -70,7 +80,12 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
     case "selftest": {
       const stateDir = await mkdtemp("/tmp/sigmavault-selftest-")
       const program = SelfTest.run.pipe(
-        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry(), undefined)),
+        Effect.provide(liveAdapters(stateDir, Gateway.makeRegistry(), undefined, {
+          fileRoots: undefined,
+          fileJobMaxBytes: 1024 ** 4,
+          stateDir,
+          runtimeDir: stateDir
+        })),
         Effect.provideService(References.MinimumLogLevel, "Warn")
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))

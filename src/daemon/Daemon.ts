@@ -12,6 +12,9 @@ import type { Endpoint } from "../adapters/socket/Gateway.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 import { version, commit } from "../version.ts"
+import { AccessPolicy, makePolicy, type Roles } from "../access/Policy.ts"
+import { makeGate } from "../access/Gate.ts"
+import { PeerCredentials } from "../adapters/socket/PeerCredentials.ts"
 import { AuditLedger } from "../ledger/index.ts"
 import { ExitCode } from "../ExitCode.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
@@ -28,6 +31,11 @@ export interface DaemonSettings {
   readonly askTimeoutMs: number
   readonly mailboxCapacity: number
   readonly testFaults: boolean
+  /** The groups of each role (docs/security.md). */
+  readonly roles: Roles
+  /** Where file jobs may read and write; undefined: /srv and every mounted ZFS dataset. */
+  readonly fileRoots: ReadonlyArray<string> | undefined
+  readonly fileJobMaxBytes: number
   /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */
   readonly dbus:
     | { readonly bus: "none" }
@@ -87,16 +95,19 @@ const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
 export const run = (
   settings: DaemonSettings,
   gateway: { readonly register: (source: () => Endpoint) => void }
-): Effect.Effect<number, never, RosterServices> =>
+): Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy> | PeerCredentials> =>
   Effect.scoped(Effect.gen(function*() {
     const startedAt = Date.now()
     const ledger = yield* AuditLedger
+    const policy = makePolicy(settings.roles, process.getuid?.())
+    const gate = makeGate(policy, ledger, { warn: (text) => Effect.runFork(Effect.logWarning(text)) })
     const system = yield* ActorSystem.make({
       root: rosterTree(),
       defaultMailboxCapacity: settings.mailboxCapacity,
       defaultAskTimeoutMs: settings.askTimeoutMs,
-      testFaults: settings.testFaults
-    })
+      testFaults: settings.testFaults,
+      gate
+    }).pipe(Effect.provideService(AccessPolicy, policy))
     yield* recordRuntimeEvents(system, ledger)
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
     const stop = yield* Deferred.make<StopReason>()
@@ -121,7 +132,9 @@ export const run = (
       maxConnections: settings.maxConnections,
       clientBufferEvents: settings.clientBufferEvents,
       defaultAskTimeoutMs: settings.askTimeoutMs,
-      daemonInfo
+      daemonInfo,
+      peers: yield* PeerCredentials,
+      gate
     }).pipe(Effect.result)
     if (Result.isFailure(server)) {
       yield* Effect.logError(`sigmavault cannot start: ${server.failure.message}`)
@@ -143,7 +156,8 @@ export const run = (
         ...(dbus.address === undefined ? {} : { address: dbus.address }),
         defaultAskTimeoutMs: settings.askTimeoutMs,
         daemonInfo,
-        register: gateway.register
+        register: gateway.register,
+        gate
       }).pipe(Effect.result)
       if (Result.isFailure(exported)) {
         if (dbus.explicit) {

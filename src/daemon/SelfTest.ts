@@ -6,12 +6,16 @@
  * cross-built one under emulation.
  */
 import { Cause, Effect } from "effect"
+import { AccessPolicy, makePolicy } from "../access/Policy.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import type { AgentMessage } from "../runtime/Agent.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 
-export const run: Effect.Effect<number, never, RosterServices> = Effect.scoped(Effect.gen(function*() {
-  const system = yield* ActorSystem.make({ root: rosterTree() })
+export const run: Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy>> = Effect.scoped(Effect.gen(function*() {
+  // In process, as the daemon itself: nothing passes the gate, and the policy only answers AEGIS.
+  const system = yield* ActorSystem.make({ root: rosterTree() }).pipe(
+    Effect.provideService(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] }))
+  )
   const summary = system.summary()
   const facts = yield* system.ask("CORE", { type: "facts" }, { timeoutMs: 30_000 }).pipe(Effect.exit)
   const memory = yield* recallThroughNeural(system).pipe(Effect.exit)

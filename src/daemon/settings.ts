@@ -8,6 +8,7 @@ import { Effect, type LogLevel, Result, Schema } from "effect"
 import { watchdogIntervalMs } from "../adapters/systemd/Notify.ts"
 import { flag, hasFlag, type Parsed } from "../cli/args.ts"
 import * as Config from "../config/index.ts"
+import type { Group, Roles } from "../access/Policy.ts"
 import { type AgentConfigs, agentConfigsOf, scheduleProblem } from "./AgentConfigs.ts"
 import type { DaemonSettings } from "./Daemon.ts"
 
@@ -74,22 +75,47 @@ const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>
   return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE, options)
 }
 
-/** A group name or id to a gid, through /etc/group (Node has no getgrnam). */
-const gidOf = (group: string | number | undefined): Effect.Effect<number | undefined, StartProblem> => {
-  if (group === undefined || typeof group === "number") return Effect.succeed(group)
-  return Effect.tryPromise({
-    try: () => readFile("/etc/group", "utf8"),
-    catch: (error) => new StartProblem({ message: `cannot read /etc/group to find group '${group}': ${String(error)}` })
-  }).pipe(
-    Effect.flatMap((text) => {
-      const line = text.split("\n").find((l) => l.split(":")[0] === group)
-      const gid = line === undefined ? NaN : Number(line.split(":")[2])
-      return Number.isInteger(gid)
-        ? Effect.succeed(gid)
-        : Effect.fail(new StartProblem({ message: `socket_group '${group}' is not a group on this machine (see /etc/group)` }))
-    })
-  )
+/** The machine's groups, name to gid, from /etc/group (Node has no getgrnam). */
+const readGroups = Effect.tryPromise({
+  try: () => readFile("/etc/group", "utf8"),
+  catch: (error) => new StartProblem({ message: `cannot read /etc/group to find the configured groups: ${String(error)}` })
+}).pipe(Effect.map((text) =>
+  new Map(text.split("\n").flatMap((line) => {
+    const [name, , gid] = line.split(":")
+    return name !== undefined && name !== "" && Number.isInteger(Number(gid)) && gid !== "" ? [[name, Number(gid)] as const] : []
+  }))
+))
+
+/** A configured group (name or gid) as the policy holds it; `key` names the setting in the error. */
+const groupOf = (groups: ReadonlyMap<string, number>, key: string, group: string | number): Effect.Effect<Group, StartProblem> => {
+  if (typeof group === "number") {
+    const name = [...groups].find(([, gid]) => gid === group)?.[0]
+    return Effect.succeed({ name: name ?? `gid ${group}`, gid: group })
+  }
+  const gid = groups.get(group)
+  return gid === undefined
+    ? Effect.fail(new StartProblem({ message: `${key} names '${group}', which is not a group on this machine (see /etc/group)` }))
+    : Effect.succeed({ name: group, gid })
 }
+
+/** `file_roots` as configured; `/` is refused, as it would put every file within a job's reach. */
+const fileRootsOf = (roots: ReadonlyArray<string> | undefined): Effect.Effect<ReadonlyArray<string> | undefined, StartProblem> =>
+  roots?.some((root) => root.replace(/\/+$/, "") === "")
+    ? Effect.fail(new StartProblem({ message: "file_roots names /, which would put every file on the machine within a file job's reach; name the directories that hold shared data, e.g. /srv,/tank" }))
+    : Effect.succeed(roots)
+
+/** The roles' groups; by default the socket's group may read, and nobody else holds a role (root is always admin). */
+const rolesOf = (config: Config.Config): Effect.Effect<Roles, StartProblem> =>
+  Effect.gen(function*() {
+    const groups = yield* readGroups
+    const resolve = (key: string, configured: ReadonlyArray<string | number> | undefined) =>
+      Effect.forEach(configured ?? [], (group) => groupOf(groups, key, group))
+    return {
+      read: yield* resolve("role_read", config.roleRead ?? (config.socketGroup === undefined ? [] : [config.socketGroup])),
+      operate: yield* resolve("role_operate", config.roleOperate),
+      admin: yield* resolve("role_admin", config.roleAdmin)
+    }
+  })
 
 const LEVELS: Record<Config.LogLevel, LogLevel.LogLevel> = {
   trace: "Trace",
@@ -112,7 +138,10 @@ export const resolveDaemonSettings = (
       stateDir: config.stateDir,
       socketPath: config.socket,
       socketMode: config.socketMode,
-      socketGid: yield* gidOf(config.socketGroup),
+      socketGid: config.socketGroup === undefined ? undefined : (yield* groupOf(yield* readGroups, "socket_group", config.socketGroup)).gid,
+      roles: yield* rolesOf(config),
+      fileRoots: yield* fileRootsOf(config.fileRoots),
+      fileJobMaxBytes: config.fileJobMaxBytes,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,

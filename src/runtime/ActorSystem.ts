@@ -14,6 +14,8 @@ import {
   AgentStopped,
   type AskError,
   AskTimeout,
+  type AccessDenied,
+  type AuditUnavailable,
   describeError,
   InvalidMessage,
   MailboxFull,
@@ -26,10 +28,13 @@ import {
 import { type InspectionBus, makeInspectionBus } from "./Inspection.ts"
 import { AgentCell } from "./internal/Cell.ts"
 import { type HostServices, runIncarnation } from "./internal/Incarnation.ts"
-import { Ask, type Envelope, messageOf, ReplyHandle } from "./internal/Reply.ts"
+import { Ask, type Envelope, messageOf, ReplyHandle, Told } from "./internal/Reply.ts"
 import { makeValidator, type MessageValidator } from "./internal/Validator.ts"
+import { type Caller, DAEMON } from "./Caller.ts"
+import * as Gate from "./Gate.ts"
+import type { AuditedRequest } from "./Gate.ts"
 import * as Protocol from "./Protocol.ts"
-import type { AgentStatus, Backoff, Intensity, Lifecycle, RestartType, Strategy, SupervisorStatus, SystemSummary, TreeNode } from "./Status.ts"
+import type { Access, AgentStatus, Backoff, Intensity, Lifecycle, RestartType, Strategy, SupervisorStatus, SystemSummary, TreeNode } from "./Status.ts"
 import {
   type ChildHooks,
   type ChildSpec,
@@ -70,6 +75,8 @@ export interface ActorSystemOptions<R> {
    * {"type":"sv.stall","ms":N}, which keeps it busy (unresponsive) for N ms.
    */
   readonly testFaults?: boolean
+  /** Who may send what from outside, and the record of what they did; default: everyone, nothing recorded. */
+  readonly gate?: Gate.Gate
 }
 
 export const FAULT = "sv.fault"
@@ -100,22 +107,32 @@ export type SystemExit =
   | { readonly _tag: "Failed"; readonly reason: string }
 
 export interface ActorSystem extends SystemHandle {
-  /** External injection: validated, refused at once when the mailbox is full. */
-  readonly inject: (agent: string, input: unknown) => Effect.Effect<void, TellError>
+  /**
+   * External injection on behalf of `caller`: through the gate (may this caller send it?
+   * recorded first when it changes state), validated, refused at once when the mailbox is full.
+   */
+  readonly inject: (caller: Caller, agent: string, input: unknown) => Effect.Effect<void, TellError>
   readonly injectAsk: (
+    caller: Caller,
     agent: string,
     input: unknown,
     options?: { readonly timeoutMs?: number }
   ) => Effect.Effect<unknown, AskError>
-  /** An external tell outside Effect: the result at once, no fiber. */
-  readonly injectNow: (agent: string, input: unknown) => Exit.Exit<unknown, TellError>
-  /** An external ask outside Effect (the control socket's hot path): a callback, a wall-clock timeout. */
+  /** An external tell outside Effect (the control socket, D-Bus): the result through a callback. */
+  readonly injectTellCallback: (caller: Caller, agent: string, input: unknown, done: (exit: Exit.Exit<void, TellError>) => void) => void
+  /**
+   * An external ask outside Effect (the control socket's hot path): a callback, a wall-clock
+   * timeout; the function returned gives the ask up (the asker went away).
+   */
   readonly injectAskCallback: (
+    caller: Caller,
     agent: string,
     input: unknown,
     timeoutMs: number,
     done: (exit: Exit.Exit<unknown, AskError>) => void
-  ) => void
+  ) => () => void
+  /** A tell on someone's behalf from inside the daemon (a schedule firing): checked and recorded as theirs. */
+  readonly tellAs: (caller: Caller, agent: string, message: AgentMessage) => Effect.Effect<void, TellError>
   readonly agents: () => ReadonlyArray<AgentStatus>
   readonly messageTypes: (agent: string) => ReadonlyArray<string> | undefined
   /**
@@ -123,7 +140,11 @@ export interface ActorSystem extends SystemHandle {
    * now, stop it (it stays stopped), or start it again. Not counted as a
    * failure towards the restart intensity.
    */
-  readonly operate: (agent: string, op: OperatorOp) => Effect.Effect<void, UnknownAgent | OperationRefused>
+  readonly operate: (
+    caller: Caller,
+    agent: string,
+    op: OperatorOp
+  ) => Effect.Effect<void, UnknownAgent | OperationRefused | AccessDenied | AuditUnavailable>
   readonly inspection: InspectionBus
   readonly deadLetters: DeadLetters
   readonly shutdown: (options?: { readonly deadlineMs?: number }) => Effect.Effect<ShutdownReport>
@@ -138,6 +159,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? 5_000
     const backpressureTimeoutMs = options.backpressureTimeoutMs ?? 10_000
     const defaultShutdownTimeoutMs = options.defaultShutdownTimeoutMs ?? 5_000
+    const gate = options.gate ?? Gate.open
     const inspection = yield* makeInspectionBus({ bufferPerSubscriber: options.inspectionBuffer ?? 1024, now })
     const deadLetters = new DeadLetters()
     const cells = new Map<string, AgentCell>()
@@ -187,7 +209,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const tryEnqueue = (
       cell: AgentCell,
       message: AgentMessage,
-      reply: ReplyHandle | undefined
+      reply: ReplyHandle | undefined,
+      caller: Caller
     ): Exit.Exit<void, TellError> | "full" => {
       const mailbox = cell.mailbox
       if (options.testFaults === true && (message.type === FAULT || message.type === STALL)) {
@@ -201,21 +224,25 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       if (Protocol.isStandard(message.type)) {
         return mailbox.offerSystem({ kind: message.type, reply }) ? Exit.void : stopped(cell, message.type)
       }
-      if (mailbox.offerUnsafe(reply === undefined ? message : new Ask(message, reply))) return Exit.void
+      if (mailbox.offerUnsafe(envelopeOf(message, reply, caller))) return Exit.void
       return mailbox.isClosed ? stopped(cell, message.type) : "full"
     }
+
+    /** The daemon's own tells travel as they are; anyone else's carry who sent them. */
+    const envelopeOf = (message: AgentMessage, reply: ReplyHandle | undefined, caller: Caller): Envelope =>
+      reply !== undefined ? new Ask(message, reply, caller) : caller === DAEMON ? message : new Told(message, caller)
 
     /** Internal senders wait (up to the back-pressure timeout) while the mailbox is full. */
     const enqueueInternal = (
       cell: AgentCell,
       message: AgentMessage,
-      reply: ReplyHandle | undefined
+      reply: ReplyHandle | undefined,
+      caller: Caller = DAEMON
     ): Effect.Effect<void, TellError> => {
-      const now = tryEnqueue(cell, message, reply)
+      const now = tryEnqueue(cell, message, reply, caller)
       if (now !== "full") return now
-      const envelope: Envelope = reply === undefined ? message : new Ask(message, reply)
       return Effect.flatMap(
-        Effect.timeoutOption(cell.mailbox.offer(envelope), backpressureTimeoutMs),
+        Effect.timeoutOption(cell.mailbox.offer(envelopeOf(message, reply, caller)), backpressureTimeoutMs),
         (accepted): Effect.Effect<void, TellError> =>
           accepted._tag === "None"
             ? Effect.suspend(() => full(cell, message.type))
@@ -225,8 +252,20 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       )
     }
 
-    /** An external injection: checked against the agent's schema, refused at once when the mailbox is full. */
-    const injectNow = (agent: string, input: unknown, reply: ReplyHandle | undefined): Exit.Exit<AgentMessage, TellError> => {
+    /** A message that passed the gate and the agent's protocol, and whether it must be recorded before delivery. */
+    interface Admitted {
+      readonly cell: AgentCell
+      readonly message: AgentMessage
+      readonly access: Access
+      readonly recorded: boolean
+    }
+
+    /**
+     * The door for a message from `caller`: the agent exists and runs, the caller may send
+     * this type (checked before its fields are, so a caller learns nothing about a message
+     * it may not send), and the fields are what the protocol says.
+     */
+    const admit = (caller: Caller, agent: string, input: unknown): Exit.Exit<Admitted, TellError> => {
       if (lifecycle !== "running") {
         const type = Predicate.isObject(input) ? (input as { type?: unknown }).type : undefined
         deadLetterNow(cells.has(agent) ? agent : UNKNOWN_AGENT_KEY, typeof type === "string" ? type : "?", "system-stopped")
@@ -235,16 +274,48 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       const cell = cells.get(agent)
       if (cell === undefined) return unknownAgent(agent)
       const fault = options.testFaults === true ? testFaultOf(input) : undefined
-      const validated = fault !== undefined ? Exit.succeed(fault) : validators.get(agent)!.validate(input)
-      if (Exit.isFailure(validated)) return validated
-      const message = validated.value
-      const enqueued = tryEnqueue(cell, message, reply)
-      if (enqueued === "full") return full(cell, message.type)
-      return Exit.isFailure(enqueued) ? Exit.failCause(enqueued.cause) : validated
+      if (fault !== undefined) return Exit.succeed({ cell, message: fault, access: "admin", recorded: false })
+      const type = Predicate.isObject(input) ? (input as { type?: unknown }).type : undefined
+      const spec = typeof type === "string" ? cell.protocol.get(type) : undefined
+      if (spec !== undefined && !Gate.isDaemon(caller)) {
+        const denied = gate.check(caller, `${agent} '${spec.type}'`, spec.access)
+        if (denied !== undefined) {
+          gate.refused(denied)
+          deadLetterNow(agent, spec.type, "access-denied")
+          return Exit.fail(denied)
+        }
+      }
+      const validated = validators.get(agent)!.validate(input)
+      if (Exit.isFailure(validated)) return Exit.failCause(validated.cause)
+      return Exit.succeed({
+        cell,
+        message: validated.value,
+        access: spec!.access,
+        recorded: !Gate.isDaemon(caller) && Gate.isRecorded(spec!.access)
+      })
     }
 
+    /** Records an admitted state-changing request, then delivers it at once or refuses it (a full mailbox). */
+    const deliverNow = (admitted: Admitted, reply: ReplyHandle | undefined, caller: Caller): Exit.Exit<void, TellError> => {
+      const enqueued = tryEnqueue(admitted.cell, admitted.message, reply, caller)
+      return enqueued === "full" ? full(admitted.cell, admitted.message.type) : enqueued
+    }
+
+    const recordOf = (admitted: Admitted): AuditedRequest => ({
+      _tag: "Message",
+      agent: admitted.cell.name,
+      message: admitted.message,
+      access: admitted.access
+    })
+
+    /** An external delivery as an Effect: recorded first when state-changing, refused at once when the mailbox is full. */
+    const deliver = (caller: Caller, admitted: Admitted, reply: ReplyHandle | undefined): Effect.Effect<void, TellError> =>
+      admitted.recorded
+        ? Effect.andThen(gate.record(caller, recordOf(admitted)), Effect.suspend(() => deliverNow(admitted, reply, caller)))
+        : deliverNow(admitted, reply, caller)
+
     const timedOut = (reply: ReplyHandle, agent: string, messageType: string, timeoutMs: number) => {
-      reply.expired = true
+      reply.abandon()
       return new AskTimeout({ agent, messageType, timeoutMs })
     }
 
@@ -269,6 +340,20 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       return enqueueInternal(cell, message, undefined)
     }
 
+    /**
+     * A tell on someone's behalf from inside the daemon (a schedule firing for whoever
+     * added it): checked and recorded as that caller's own request would be, and
+     * back-pressured as an internal sender is.
+     */
+    const tellAs = (caller: Caller, agent: string, message: AgentMessage): Effect.Effect<void, TellError> =>
+      Effect.suspend(() => {
+        const admitted = admit(caller, agent, message)
+        if (Exit.isFailure(admitted)) return admitted
+        const { cell } = admitted.value
+        const enqueue = enqueueInternal(cell, admitted.value.message, undefined, caller)
+        return admitted.value.recorded ? Effect.andThen(gate.record(caller, recordOf(admitted.value)), enqueue) : enqueue
+      })
+
     const ask = (agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
       Effect.suspend(() => {
         const cell = cells.get(agent)
@@ -281,35 +366,73 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         )
       })
 
-    const inject = (agent: string, input: unknown): Effect.Effect<void, TellError> =>
-      Effect.suspend(() => Exit.asVoid(injectNow(agent, input, undefined)))
-
-    const injectAsk = (agent: string, input: unknown, askOptions?: { readonly timeoutMs?: number }) =>
+    const inject = (caller: Caller, agent: string, input: unknown): Effect.Effect<void, TellError> =>
       Effect.suspend(() => {
-        const reply = new ReplyHandle()
-        const injected = injectNow(agent, input, reply)
-        if (Exit.isFailure(injected)) return injected
-        return awaitReply(agent, injected.value.type, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+        const admitted = admit(caller, agent, input)
+        return Exit.isFailure(admitted) ? admitted : deliver(caller, admitted.value, undefined)
       })
 
+    const injectAsk = (caller: Caller, agent: string, input: unknown, askOptions?: { readonly timeoutMs?: number }) =>
+      Effect.suspend(() => {
+        const admitted = admit(caller, agent, input)
+        if (Exit.isFailure(admitted)) return admitted
+        const reply = new ReplyHandle()
+        return Effect.andThen(
+          deliver(caller, admitted.value, reply),
+          awaitReply(agent, admitted.value.message.type, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+        )
+      })
+
+    /** Runs `then` once the request is recorded (at once when it needs no record), or fails it with the recording's error. */
+    const afterRecord = (caller: Caller, admitted: Admitted, fail: (exit: Exit.Exit<never, TellError>) => void, then: () => void) => {
+      if (!admitted.recorded) return then()
+      runFork(gate.record(caller, recordOf(admitted))).addObserver((recorded) => {
+        if (Exit.isFailure(recorded)) fail(Exit.failCause(recorded.cause))
+        else then()
+      })
+    }
+
+    /** An external tell outside Effect (the control socket, D-Bus): no fiber unless it must be recorded first. */
+    const injectTellCallback = (caller: Caller, agent: string, input: unknown, done: (exit: Exit.Exit<void, TellError>) => void): void => {
+      const admitted = admit(caller, agent, input)
+      if (Exit.isFailure(admitted)) return done(admitted)
+      afterRecord(caller, admitted.value, done, () => done(deliverNow(admitted.value, undefined, caller)))
+    }
+
     /**
-     * injectAsk for callers outside Effect (the control socket): no fiber per request,
-     * and the timeout is a plain timer on the wall clock.
+     * injectAsk for callers outside Effect (the control socket's hot path): no fiber per
+     * request, and the timeout is a plain timer on the wall clock. The returned function
+     * gives the ask up (the asker's connection closed): the agent stops the work it
+     * started for it, and a late answer is a dead letter.
      */
     const injectAskCallback = (
+      caller: Caller,
       agent: string,
       input: unknown,
       timeoutMs: number,
       done: (exit: Exit.Exit<unknown, AskError>) => void
-    ): void => {
+    ): (() => void) => {
       const reply = new ReplyHandle()
-      const injected = injectNow(agent, input, reply)
-      if (Exit.isFailure(injected)) return done(injected)
-      const timer = setTimeout(() => done(Exit.fail(timedOut(reply, agent, injected.value.type, timeoutMs))), timeoutMs)
-      reply.onComplete((exit) => {
-        clearTimeout(timer)
-        done(exit)
+      const admitted = admit(caller, agent, input)
+      if (Exit.isFailure(admitted)) {
+        done(admitted)
+        return () => {}
+      }
+      const messageType = admitted.value.message.type
+      let timer: ReturnType<typeof setTimeout> | undefined
+      afterRecord(caller, admitted.value, done, () => {
+        const delivered = deliverNow(admitted.value, reply, caller)
+        if (Exit.isFailure(delivered)) return done(delivered)
+        timer = setTimeout(() => done(Exit.fail(timedOut(reply, agent, messageType, timeoutMs))), timeoutMs)
+        reply.onComplete((exit) => {
+          clearTimeout(timer)
+          done(exit)
+        })
       })
+      return () => {
+        clearTimeout(timer)
+        reply.abandon()
+      }
     }
 
     // ---- the tree -----------------------------------------------------------
@@ -345,7 +468,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     const systemHandle: SystemHandle = {
       tell,
+      tellAs,
       ask,
+      protocolOf: (agent) => cells.get(agent)?.protocol,
       call: call as SystemHandle["call"],
       agentNames: () => [...cells.keys()],
       status: (agent) => {
@@ -594,10 +719,23 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return { leftover, killed: [...killed], durationMs: now() - started } satisfies ShutdownReport
       })
 
-    const operate = (agent: string, op: OperatorOp): Effect.Effect<void, UnknownAgent | OperationRefused> =>
+    const operate = (
+      caller: Caller,
+      agent: string,
+      op: OperatorOp
+    ): Effect.Effect<void, UnknownAgent | OperationRefused | AccessDenied | AuditUnavailable> =>
       Effect.gen(function*() {
         const parent = parentOf.get(agent)
         if (parent === undefined) return yield* new UnknownAgent({ agent, known: [...cells.keys()] })
+        if (!Gate.isDaemon(caller)) {
+          // An operator's action changes what runs: admin only, and on the record before it is done.
+          const denied = gate.check(caller, `${op} ${agent}`, "admin")
+          if (denied !== undefined) {
+            gate.refused(denied)
+            return yield* denied
+          }
+          yield* gate.record(caller, { _tag: "Operator", agent, op })
+        }
         const control = controls.get(parent)
         const lifecycle = supervisors.get(parent)?.status.lifecycle
         if (control === undefined || lifecycle !== "running") {
@@ -613,7 +751,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       ...systemHandle,
       inject,
       injectAsk,
-      injectNow: (agent, input) => injectNow(agent, input, undefined),
+      injectTellCallback,
       injectAskCallback,
       agents,
       messageTypes: (agent) => cells.get(agent)?.protocol.types,

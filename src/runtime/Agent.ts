@@ -10,6 +10,7 @@
 import { Context, type Effect, type Exit } from "effect"
 import type { AnyStateMachine, PromiseActorLogic } from "xstate"
 import type { AskError, InvalidMessage, Rejected, TellError, UnknownAgent } from "./Errors.ts"
+import type { Caller } from "./Caller.ts"
 import type * as Protocol from "./Protocol.ts"
 import type { AgentStatus, Capability, RestartType, SystemSummary, Tier, TreeNode } from "./Status.ts"
 
@@ -28,6 +29,11 @@ export type CallError = Exclude<AskError, Rejected> | Protocol.UniversalRejectio
 export interface SystemHandle {
   /** Internal tell: waits while the target's mailbox is full (back-pressure). */
   readonly tell: (agent: string, message: AgentMessage) => Effect.Effect<void, TellError>
+  /**
+   * A tell on someone's behalf (a schedule firing for whoever added it):
+   * checked and recorded as that caller's own request would be.
+   */
+  readonly tellAs: (caller: Caller, agent: string, message: AgentMessage) => Effect.Effect<void, TellError>
   /** An ask by name; the answer is the reply's wire form, unchecked by the asker. Prefer `call`. */
   readonly ask: (
     agent: string,
@@ -48,6 +54,8 @@ export interface SystemHandle {
     Protocol.Rejection<Protocol.Typed<P, R["type"]>> | CallError
   >
   readonly agentNames: () => ReadonlyArray<string>
+  /** An agent's protocol: what it accepts and the access each message needs. */
+  readonly protocolOf: (agent: string) => Protocol.AnyProtocol | undefined
   readonly status: (agent: string) => AgentStatus | undefined
   /** Checks a message against an agent's protocol, as an external injection would be checked. */
   readonly validate: (agent: string, input: unknown) => Exit.Exit<AgentMessage, InvalidMessage | UnknownAgent>
@@ -89,6 +97,12 @@ export interface AgentEnvShape {
    * events --type alert`) and a log line at the matching level (info, warning, error).
    */
   readonly alert: (alert: AlertReport) => Effect.Effect<void>
+  /**
+   * Who sent the message in hand (the daemon itself for its own messages).
+   * Read it when the work for the message starts: a handler of
+   * `serviceMachine` is given it.
+   */
+  readonly caller: () => Caller
 }
 
 export class AgentEnv extends Context.Service<AgentEnv, AgentEnvShape>()("sigmavault/runtime/AgentEnv") {}
@@ -129,6 +143,13 @@ export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">):
   }
   return { name: protocol.agent, ...definition } as AgentDefinition<Exclude<R, AgentEnv>>
 }
+
+/**
+ * Sent to the machine when the asker of the message in hand gives up (its
+ * timeout passed, its connection closed): a machine that started work for it
+ * leaves the state that runs the work, which stops it (`serviceMachine` does).
+ */
+export const CANCEL = "sv.cancel"
 
 /** Events a machine emits to answer the message being handled. */
 export const REPLY = "sv.reply"

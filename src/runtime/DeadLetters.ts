@@ -12,6 +12,7 @@ export type DeadLetterReason =
   | "late-reply" // a reply that arrived after the asker timed out
   | "shutdown" // left in a mailbox when the shutdown deadline passed
   | "system-stopped" // refused at the door: the runtime is stopping, or failed
+  | "access-denied" // refused at the door: the caller may not send it
 
 /** Unknown agent names are caller input: count them under one key instead of one key per name. */
 export const UNKNOWN_AGENT_KEY = "(unknown)"

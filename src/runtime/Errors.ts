@@ -120,8 +120,43 @@ export class SystemShuttingDown extends Schema.TaggedError<SystemShuttingDown>()
   }
 }
 
+/** The classes of access a caller can have, lowest first; `none` is a caller no role names. */
+export const AccessClass = Schema.Literals(["none", "read", "operate", "admin"])
+export type AccessClass = typeof AccessClass.Type
+
+/**
+ * The caller may not do this: its class is below what the message (or op)
+ * needs. The refusal names the caller, what it asked for and what that
+ * needs, and nothing about the request's contents (a path it names is never
+ * looked at for a caller who may not send the message).
+ */
+export class AccessDenied extends Schema.TaggedError<AccessDenied>()("AccessDenied", {
+  caller: Schema.Struct({ uid: Schema.Int, via: Schema.String }),
+  /** What was asked: "LATTICE 'destroy'", "stop LATTICE", "agents". */
+  what: Schema.String,
+  needed: Schema.Literals(["read", "operate", "admin", "runtime"]),
+  class: AccessClass
+}) {
+  override get message() {
+    const who = this.caller.via === "daemon" ? "the daemon" : `uid ${this.caller.uid}`
+    return this.needed === "runtime"
+      ? `${who} may not send ${this.what}: only the daemon itself sends it`
+      : `${who} may not send ${this.what}: it needs ${this.needed} access, and ${who} has ${this.class === "none" ? "none" : `${this.class} access`}`
+  }
+}
+
+/** A state-changing request could not be recorded in the audit ledger, so it was not carried out. */
+export class AuditUnavailable extends Schema.TaggedError<AuditUnavailable>()("AuditUnavailable", {
+  what: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.what} was not carried out: it could not be recorded in the audit ledger (${this.reason})`
+  }
+}
+
 /** Everything `tell` can fail with. */
-export type TellError = UnknownAgent | MailboxFull | AgentStopped | InvalidMessage | SystemShuttingDown
+export type TellError = UnknownAgent | MailboxFull | AgentStopped | InvalidMessage | SystemShuttingDown | AccessDenied | AuditUnavailable
 /** Everything `ask` can fail with. */
 export type AskError = TellError | AskTimeout | Rejected | AgentCrashed | ProtocolViolation
 

@@ -6,7 +6,7 @@ import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
 import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import { coreAgent } from "../../src/actors/core/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { fastBackoff, generous } from "../support/agents.ts"
+import { fastBackoff, generous, ROOT } from "../support/agents.ts"
 
 const facts: Facts = {
   hostname: "vault-01",
@@ -29,7 +29,7 @@ describe("CORE", () => {
       const system = yield* start(SystemFactsTest.layer(facts))
       assert.deepStrictEqual(yield* system.ask("CORE", { type: "facts" }), facts)
       // The same through the validated external path (socket, D-Bus, CLI).
-      assert.deepStrictEqual(yield* system.injectAsk("CORE", { type: "facts" }), facts)
+      assert.deepStrictEqual(yield* system.injectAsk(ROOT, "CORE", { type: "facts" }), facts)
     }))
 
   it.effect("answers an adapter failure with a rejection and keeps running", () =>

@@ -4,7 +4,7 @@ import { TestClock } from "effect/testing"
 import { eclipseAgent, type HealthReport } from "../../src/actors/eclipse/index.ts"
 import { Eclipse } from "../../src/actors/eclipse/messages.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, started, tree, watch } from "../support/agents.ts"
+import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
 
 /**
  * A first crash restarts at once; a second one soon after waits 10 s, longer
@@ -150,7 +150,7 @@ describe("ECLIPSE", () => {
   it.effect("a deadline out of range is refused, from the boundary and from other agents", () =>
     Effect.gen(function*() {
       const { system } = yield* boot
-      const injected = yield* Effect.flip(system.injectAsk("ECLIPSE", { type: "check", deadlineMs: 0 }))
+      const injected = yield* Effect.flip(system.injectAsk(ROOT, "ECLIPSE", { type: "check", deadlineMs: 0 }))
       assert.include(injected.message, "invalid message for ECLIPSE")
       // Another agent calls ECLIPSE through its protocol: the request is checked as at the boundary.
       const internal = yield* Effect.flip(system.call(Eclipse, { type: "check", deadlineMs: 600_000 }))

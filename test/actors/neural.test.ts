@@ -4,7 +4,7 @@ import { neuralAgent } from "../../src/actors/neural/index.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
 import { Memory } from "../../src/memory/Memory.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { fastBackoff, generous } from "../support/agents.ts"
+import { fastBackoff, generous, ROOT } from "../support/agents.ts"
 
 const start = (storage = makeInMemoryStorage()) =>
   Effect.flatMap(makeMemoryTest(storage), (memory) =>
@@ -16,7 +16,7 @@ describe("NEURAL: MNEMONIC on the wire", () => {
   it.effect("remembers and recalls texts through the validated external path, saying which layer answered", () =>
     Effect.gen(function*() {
       const system = yield* start()
-      const ask = (message: unknown) => system.injectAsk("NEURAL", message)
+      const ask = (message: unknown) => system.injectAsk(ROOT, "NEURAL", message)
       assert.deepStrictEqual(
         yield* ask({ type: "remember", collection: "alerts", id: "a1", text: "disk sdb (WDC WD40EFRX serial WD-WCC4E1234567): reallocated sector count rose to 8", meta: { disk: "sdb" } }),
         { collection: "alerts", id: "a1", created: true, records: 1 }
@@ -41,14 +41,14 @@ describe("NEURAL: MNEMONIC on the wire", () => {
   it.effect("refuses bad requests with the fault named and keeps serving", () =>
     Effect.gen(function*() {
       const system = yield* start()
-      const refusal = (message: unknown) => Effect.map(Effect.flip(system.injectAsk("NEURAL", message)), (e) => e.message)
+      const refusal = (message: unknown) => Effect.map(Effect.flip(system.injectAsk(ROOT, "NEURAL", message)), (e) => e.message)
       assert.include(yield* refusal({ type: "recall", collection: "nope", text: "x" }), "no such collection")
       assert.include(yield* refusal({ type: "remember", collection: "Bad Name", id: "x", text: "x" }), "invalid collection name")
       assert.include(yield* refusal({ type: "recall", collection: "c", text: "x", k: 0 }), "k")
       assert.include(yield* refusal({ type: "remember", collection: "c", id: "x", vector: ["a"] }), "vector")
       assert.include(yield* refusal({ type: "get", collection: "nope", id: "x" }), "no such collection")
       assert.include(yield* refusal({ type: "suggest", parameter: "breaker" }), "not built yet")
-      yield* system.injectAsk("NEURAL", { type: "remember", collection: "v", id: "x", vector: [1, 2, 3] })
+      yield* system.injectAsk(ROOT, "NEURAL", { type: "remember", collection: "v", id: "x", vector: [1, 2, 3] })
       assert.include(yield* refusal({ type: "get", collection: "v", id: "y" }), "has no record 'y'")
       assert.strictEqual(system.status("NEURAL")?.restarts, 0)
     }))
@@ -58,11 +58,11 @@ describe("NEURAL: MNEMONIC on the wire", () => {
       const storage = makeInMemoryStorage()
       yield* Effect.scoped(Effect.gen(function*() {
         const system = yield* start(storage)
-        yield* system.injectAsk("NEURAL", { type: "create", collection: "smart", kind: "vector", dimension: 3, space: "l2" })
-        yield* system.injectAsk("NEURAL", { type: "remember", collection: "smart", id: "sda", vector: [0, 8, 0], meta: { risk: "warn" } })
+        yield* system.injectAsk(ROOT, "NEURAL", { type: "create", collection: "smart", kind: "vector", dimension: 3, space: "l2" })
+        yield* system.injectAsk(ROOT, "NEURAL", { type: "remember", collection: "smart", id: "sda", vector: [0, 8, 0], meta: { risk: "warn" } })
       }))
       const system = yield* start(storage)
-      const found = (yield* system.injectAsk("NEURAL", { type: "recall", collection: "smart", vector: [0, 7, 0], k: 1, mode: "similar" })) as {
+      const found = (yield* system.injectAsk(ROOT, "NEURAL", { type: "recall", collection: "smart", vector: [0, 7, 0], k: 1, mode: "similar" })) as {
         matches: ReadonlyArray<{ id: string; meta: unknown; distance: number }>
       }
       assert.deepStrictEqual(found.matches.map((m) => [m.id, m.meta, m.distance]), [["sda", { risk: "warn" }, 1]])

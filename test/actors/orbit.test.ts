@@ -13,7 +13,7 @@ import { OrbitConfig, orbitAgent, type ScheduleSpec } from "../../src/actors/orb
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../../src/runtime/Agent.ts"
 import type { InspectionEvent } from "../../src/runtime/Inspection.ts"
-import { counterAgent, fastBackoff, generous, watch } from "../support/agents.ts"
+import { counterAgent, fastBackoff, generous, watch, ROOT } from "../support/agents.ts"
 
 // ---- cron dialect -------------------------------------------------------------
 
@@ -300,7 +300,7 @@ describe("ORBIT", () => {
         lastOutcome: null
       }])
 
-      const added = yield* first.system.injectAsk("ORBIT", {
+      const added = yield* first.system.injectAsk(ROOT, "ORBIT", {
         type: "add",
         name: "soon",
         cron: "*/5 * * * *",
@@ -308,7 +308,7 @@ describe("ORBIT", () => {
         message: { type: "inc" }
       })
       assert.deepStrictEqual(added, { added: "soon", nextRun: "2024-03-10T10:15:00.000Z" })
-      const duplicate = yield* Effect.flip(first.system.injectAsk("ORBIT", {
+      const duplicate = yield* Effect.flip(first.system.injectAsk(ROOT, "ORBIT", {
         type: "add",
         name: "soon",
         cron: "@hourly",
@@ -321,10 +321,10 @@ describe("ORBIT", () => {
       yield* TestClock.setTime(ms("2024-03-10T10:15:00Z"))
       assert.strictEqual((yield* first.events.until(handled("COUNTER", "inc"))).at, ms("2024-03-10T10:15:00Z"))
 
-      assert.deepStrictEqual(yield* first.system.injectAsk("ORBIT", { type: "remove", name: "nightly" }), {
+      assert.deepStrictEqual(yield* first.system.injectAsk(ROOT, "ORBIT", { type: "remove", name: "nightly" }), {
         removed: "nightly"
       })
-      const missing = yield* Effect.flip(first.system.injectAsk("ORBIT", { type: "remove", name: "nightly" }))
+      const missing = yield* Effect.flip(first.system.injectAsk(ROOT, "ORBIT", { type: "remove", name: "nightly" }))
       assert.include(missing.message, "no schedule named 'nightly'; schedules: soon")
       const after = yield* first.settled
       assert.deepStrictEqual(after.schedules.map((s) => [s.name, s.origin, s.lastRun]), [
@@ -352,7 +352,7 @@ describe("ORBIT", () => {
         ...fields
       })
       const injected = (fields: Record<string, unknown>) =>
-        Effect.map(Effect.flip(system.injectAsk("ORBIT", add(fields))), (e) => e.message)
+        Effect.map(Effect.flip(system.injectAsk(ROOT, "ORBIT", add(fields))), (e) => e.message)
       const internal = (fields: Record<string, unknown>) =>
         Effect.map(Effect.flip(system.ask("ORBIT", add(fields) as { type: string })), (e) => e.message)
 

@@ -7,6 +7,7 @@
  * back to the same wire form), a refusal by its declared rejections. A message
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
+import { ROOT } from "../support/agents.ts"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -27,11 +28,12 @@ import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adap
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
+import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
-import { testSecurity } from "../support/security.ts"
+import { callerFilesInTmp, testSecurity } from "../support/security.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const smartReport = (name: string, device: string) => {
@@ -44,6 +46,7 @@ writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
+  callerFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
@@ -52,6 +55,7 @@ const adapters = Layer.mergeAll(
   StateStoreTest.layer(),
   MemoryTest,
   testSecurity,
+  Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({
     summaries: [...Result.getOrThrow(parsePoolList(fixture("zfs", "list.int.json")))],
     statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
@@ -133,6 +137,12 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }],
+  AEGIS: [
+    { type: "whoami" },
+    { type: "explain", agent: "LATTICE", messageType: "destroy" },
+    { type: "explain", agent: "LATTICE", messageType: "frobnicate" },
+    { type: "policy" }
+  ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
 
@@ -162,7 +172,7 @@ describe("agent protocols", () => {
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root: rosterTree() })
       for (const agent of agents) {
-        const described = Protocol.codecs(Protocol.Describe).decodeReply(yield* system.injectAsk(agent.name, { type: "describe" }))
+        const described = Protocol.codecs(Protocol.Describe).decodeReply(yield* system.injectAsk(ROOT, agent.name, { type: "describe" }))
         assert.isTrue(Exit.isSuccess(described), agent.name)
         const description = (described as Exit.Success<typeof Description.Type>).value
         assert.sameMembers(Object.keys(description.messages), [...agent.protocol.types], agent.name)
@@ -183,7 +193,7 @@ describe("agent protocols", () => {
           const what = `${agent.name} ${JSON.stringify(request)}`
           const message = agent.protocol.get(request.type as string)!
           const codecs = Protocol.codecs(message)
-          const exit = yield* Effect.exit(system.injectAsk(agent.name, request, { timeoutMs: 20_000 }))
+          const exit = yield* Effect.exit(system.injectAsk(ROOT, agent.name, request, { timeoutMs: 20_000 }))
           if (Exit.isSuccess(exit)) {
             // What a client receives: the wire form, through JSON as the socket and D-Bus carry it.
             const wire = wireOf(exit.value)

@@ -21,7 +21,7 @@ import {
 } from "../../src/actors/pulse/index.ts"
 import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, fastBackoff, generous, tree } from "../support/agents.ts"
+import { counterAgent, fastBackoff, generous, tree, ROOT } from "../support/agents.ts"
 
 const INTERVAL = 1_000
 /** The root waits this long before restarting a tier that gave up. */
@@ -110,9 +110,9 @@ describe("PULSE watchdog", () => {
       assert.strictEqual(notify.sent.length, 1)
 
       // The root restarts a tier at once the first time, after TIER_RESTART_MS the second time.
-      yield* system.inject("B", { type: "crash" })
+      yield* system.inject(ROOT, "B", { type: "crash" })
       yield* waitFor(() => tierB(system)?.restarts === 1 && system.status("B")?.lifecycle === "running")
-      yield* system.inject("B", { type: "crash" })
+      yield* system.inject(ROOT, "B", { type: "crash" })
       yield* waitFor(() => tierB(system)?.lifecycle === "restarting")
       for (let beat = 0; beat < 3; beat++) yield* TestClock.adjust(INTERVAL)
       const down = yield* heartbeat(system)

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
-import { testSecurity } from "../support/security.ts"
+import { callerFilesInTmp, testSecurity } from "../support/security.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
@@ -32,6 +33,7 @@ const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/ru
 
 const testAdapters = Layer.mergeAll(
   FilesTest.layer(),
+  callerFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),
@@ -39,6 +41,7 @@ const testAdapters = Layer.mergeAll(
   StateStoreTest.layer(),
   MemoryTest,
   testSecurity,
+  Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   DisksTest.layer({ devices: [] }),
   SmartTest.layer({ reports: new Map() }),

@@ -7,6 +7,7 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { cipherAgent } from "../../src/actors/cipher/index.ts"
+import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
 import type { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { ledgerAgent } from "../../src/actors/ledger/index.ts"
@@ -16,18 +17,18 @@ import type { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
 import { AuditLedger, tailLedger } from "../../src/ledger/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, tree, watch } from "../support/agents.ts"
-import { tempDir, testLedger } from "../support/security.ts"
+import { counterAgent, restarted, tree, watch, ROOT } from "../support/agents.ts"
+import { callerFilesInTmp, tempDir, testLedger } from "../support/security.ts"
 
-const security = Layer.merge(testLedger.pipe(Layer.provideMerge(KeyringTest.layer())), FilesLive.layer)
+const security = Layer.mergeAll(testLedger.pipe(Layer.provideMerge(KeyringTest.layer())), FilesLive.layer, callerFilesInTmp)
 
-const start = ActorSystem.make({ root: tree<Files | Keyring | AuditLedger>("root", "one_for_one", [cipherAgent, quantumAgent, ledgerAgent]) })
+const start = ActorSystem.make({ root: tree<Files | CallerFiles | Keyring | AuditLedger>("root", "one_for_one", [cipherAgent, quantumAgent, ledgerAgent]) })
 
 describe("QUANTUM, CIPHER and LEDGER", () => {
   it.effect("rotate makes a new default key, recorded in the ledger; CIPHER encrypts to it and decrypts with the keyring", () =>
     Effect.gen(function*() {
       const system = yield* start
-      const ask = (agent: string, message: unknown) => system.injectAsk(agent, message)
+      const ask = (agent: string, message: unknown) => system.injectAsk(ROOT, agent, message)
       const first = (yield* ask("QUANTUM", { type: "rotate" })) as { id: string; default: boolean }
       const second = (yield* ask("QUANTUM", { type: "rotate" })) as { id: string }
       const keys = (yield* ask("QUANTUM", { type: "keys" })) as ReadonlyArray<{ id: string; default: boolean }>
@@ -67,11 +68,11 @@ describe("QUANTUM, CIPHER and LEDGER", () => {
     Effect.gen(function*() {
       const system = yield* start
       const refusal = (agent: string, message: unknown) =>
-        Effect.map(Effect.flip(system.injectAsk(agent, message)), (error) => error.message)
+        Effect.map(Effect.flip(system.injectAsk(ROOT, agent, message)), (error) => error.message)
       const dir = yield* tempDir("sigmavault-cipher-")
       const plain = path.join(dir, "a.txt")
       yield* Effect.promise(() => fs.writeFile(plain, "x".repeat(300_000)))
-      yield* system.injectAsk("CIPHER", { type: "encrypt", input: plain, output: `${plain}.sv` })
+      yield* system.injectAsk(ROOT, "CIPHER", { type: "encrypt", input: plain, output: `${plain}.sv` })
       assert.include(yield* refusal("CIPHER", { type: "encrypt", input: plain, output: `${plain}.sv` }), "exists")
       assert.include(yield* refusal("CIPHER", { type: "encrypt", input: plain, output: `${plain}.2`, recipients: ["svpk1nope"] }), "recipient 1")
       assert.include(yield* refusal("CIPHER", { type: "encrypt", input: "relative/path", output: `${plain}.3` }), "absolute path")
@@ -92,7 +93,7 @@ describe("QUANTUM, CIPHER and LEDGER", () => {
       const dir = yield* tempDir("sigmavault-cipher-")
       const plain = path.join(dir, "big.bin")
       yield* Effect.promise(() => fs.writeFile(plain, new Uint8Array(20 * 1024 * 1024)))
-      yield* system.injectAsk("CIPHER", { type: "encrypt", input: plain, output: `${plain}.sv` })
+      yield* system.injectAsk(ROOT, "CIPHER", { type: "encrypt", input: plain, output: `${plain}.sv` })
       yield* events.until((e) => e._tag === "Progress" && e.total !== undefined)
       const progress = events.seen.flatMap((e) => (e._tag === "Progress" ? [[e.done, e.total]] : []))
       assert.deepStrictEqual(progress.at(-1), [20 * 1024 * 1024, 20 * 1024 * 1024])

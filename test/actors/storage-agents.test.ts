@@ -12,7 +12,7 @@ import { Effect, Layer, Logger, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
-import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import { callerFilesInTmp } from "../support/security.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import { ataJson, nvmeJson } from "../support/smartctlJson.ts"
@@ -30,7 +30,7 @@ import { Oracle } from "../../src/actors/oracle/messages.ts"
 import { OrbitConfig, orbitAgent } from "../../src/actors/orbit/index.ts"
 import { vertexAgent } from "../../src/actors/vertex/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { tree, watch } from "../support/agents.ts"
+import { tree, watch, ROOT } from "../support/agents.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const devices = Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))
@@ -57,16 +57,16 @@ describe("LATTICE", () => {
       const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [orbitAgent, latticeAgent]) })
       const events = yield* watch(system)
       yield* TestClock.adjust("1 second")
-      const health = (yield* system.injectAsk("LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ name: string; capacity: { percent: number; level: string } }> }
+      const health = (yield* system.injectAsk(ROOT, "LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ name: string; capacity: { percent: number; level: string } }> }
       assert.isTrue(health.healthy)
       assert.deepStrictEqual([health.pools[0]!.name, health.pools[0]!.capacity.percent, health.pools[0]!.capacity.level], ["tank", 44, "ok"])
-      const schedules = (yield* system.injectAsk("ORBIT", { type: "list" })) as { schedules: Array<{ name: string; cron: string; target: string }> }
+      const schedules = (yield* system.injectAsk(ROOT, "ORBIT", { type: "list" })) as { schedules: Array<{ name: string; cron: string; target: string }> }
       assert.deepStrictEqual(schedules.schedules.map((s) => [s.name, s.cron, s.target]), [["scrub-tank", "0 3 1 * *", "LATTICE"]])
 
       zfs.statuses = [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))]
       zfs.summaries = zfs.summaries.map((s) => ({ ...s, capacityPercent: 91 }))
       yield* TestClock.adjust("61 seconds")
-      const worse = (yield* system.injectAsk("LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ problems: Array<{ vdev: string }>; capacity: { level: string } }> }
+      const worse = (yield* system.injectAsk(ROOT, "LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ problems: Array<{ vdev: string }>; capacity: { level: string } }> }
       assert.isFalse(worse.healthy)
       assert.deepStrictEqual(worse.pools[0]!.problems.map((p) => p.vdev), ["raidz1-0", "raidz1-0/sdb", "raidz1-0/sdc"])
       assert.strictEqual(worse.pools[0]!.capacity.level, "high")
@@ -81,7 +81,7 @@ describe("LATTICE", () => {
       // The next readings change nothing: no new alerts.
       const before = logs.lines.length
       yield* TestClock.adjust("61 seconds")
-      yield* system.injectAsk("LATTICE", { type: "health" })
+      yield* system.injectAsk(ROOT, "LATTICE", { type: "health" })
       assert.strictEqual(logs.lines.slice(before).filter((l) => l.startsWith("Warn")).length, 0)
     }).pipe(
       Effect.scoped,
@@ -95,17 +95,17 @@ describe("LATTICE", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [latticeAgent]) })
-      const plan = (yield* system.injectAsk("LATTICE", { type: "destroy", dataset: "tank/photos" })) as { display: string; executed: boolean }
+      const plan = (yield* system.injectAsk(ROOT, "LATTICE", { type: "destroy", dataset: "tank/photos" })) as { display: string; executed: boolean }
       assert.deepStrictEqual([plan.display, plan.executed], ["zfs destroy tank/photos", false])
       assert.strictEqual(zfs.datasets.length, 4)
-      yield* system.injectAsk("LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true })
+      yield* system.injectAsk(ROOT, "LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true })
       assert.deepStrictEqual(zfs.datasets.map((d) => d.name), ["tank", "tank/legacy", "tank/vm-disk"])
-      const scrub = (yield* system.injectAsk("LATTICE", { type: "scrub", pool: "tank", action: "start" })) as { scrub: { state: string } }
+      const scrub = (yield* system.injectAsk(ROOT, "LATTICE", { type: "scrub", pool: "tank", action: "start" })) as { scrub: { state: string } }
       assert.strictEqual(scrub.scrub.state, "scanning")
-      const hostile = yield* Effect.flip(system.injectAsk("LATTICE", { type: "destroy", dataset: "-o" }))
+      const hostile = yield* Effect.flip(system.injectAsk(ROOT, "LATTICE", { type: "destroy", dataset: "-o" }))
       assert.match(hostile.message, /dataset/)
       zfs.installed = false
-      const none = yield* Effect.flip(system.injectAsk("LATTICE", { type: "health" }))
+      const none = yield* Effect.flip(system.injectAsk(ROOT, "LATTICE", { type: "health" }))
       assert.strictEqual(none.message, "LATTICE 'health': ZFS is not installed (zpool and zfs are not on PATH)")
       assert.deepStrictEqual(zfs.executed.map((c) => c.join(" ")), ["zfs destroy tank/photos", "zpool scrub tank"])
     }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
@@ -141,11 +141,11 @@ describe("ORACLE", () => {
       assert.strictEqual(alerts.length, 2, alerts.join("\n"))
       assert.match(alerts[0]!, /^Warn: \/dev\/sda \(WDC WD40EFRX-68N32N0, serial WD-WCC7K1ABCDEF\): warn, score \d+: reallocated sectors \(SMART 5\) rose from 0 to 8/)
       assert.match(alerts[1]!, /^Error: \/dev\/sda .*critical/)
-      const all = (yield* system.injectAsk("ORACLE", { type: "assess" })) as { disks: Array<{ device: string; level: string }>; unreadable: Array<unknown> }
+      const all = (yield* system.injectAsk(ROOT, "ORACLE", { type: "assess" })) as { disks: Array<{ device: string; level: string }>; unreadable: Array<unknown> }
       assert.deepStrictEqual(all.disks.map((d) => [d.device, d.level]), [["/dev/sda", "critical"], ["/dev/nvme0", "ok"]])
-      const trend = (yield* system.injectAsk("ORACLE", { type: "trend", device: "/dev/sda", days: 5 })) as { observations: Array<{ counters: { reallocated: number } }> }
+      const trend = (yield* system.injectAsk(ROOT, "ORACLE", { type: "trend", device: "/dev/sda", days: 5 })) as { observations: Array<{ counters: { reallocated: number } }> }
       assert.deepStrictEqual(trend.observations.map((o) => o.counters.reallocated), [8, 8, 8, 8, 30])
-      const missing = yield* Effect.flip(system.injectAsk("ORACLE", { type: "assess", device: "/dev/sdq" }))
+      const missing = yield* Effect.flip(system.injectAsk(ROOT, "ORACLE", { type: "assess", device: "/dev/sdq" }))
       assert.match(missing.message, /cannot read SMART data of \/dev\/sdq/)
     }).pipe(
       Effect.scoped,
@@ -162,7 +162,7 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
         ? { ...d, children: [] }
         : d)
       const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [architectAgent]) }).pipe(Effect.provide(DisksTest.layer({ devices: free })))
-      const rec = (yield* system.injectAsk("ARCHITECT", { type: "recommend", pool: "vault" })) as {
+      const rec = (yield* system.injectAsk(ROOT, "ARCHITECT", { type: "recommend", pool: "vault" })) as {
         candidates: Array<{ name: string; display: string }>
         skipped: Array<{ disk: string; reason: string }>
       }
@@ -170,9 +170,9 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
       assert.strictEqual(rec.candidates[0]!.display, "zpool create -o ashift=12 vault raidz2 /dev/sda /dev/sdb /dev/sdc /dev/sdd")
       assert.deepStrictEqual(rec.skipped, [{ disk: "/dev/nvme0n1", reason: "/dev/nvme0n1p1 is mounted at /boot/efi" }])
       const inUse = yield* ActorSystem.make({ root: tree("root2", "one_for_one", [architectAgent]) }).pipe(Effect.provide(DisksTest.layer({ devices })))
-      const refused = yield* Effect.flip(inUse.injectAsk("ARCHITECT", { type: "recommend" }))
+      const refused = yield* Effect.flip(inUse.injectAsk(ROOT, "ARCHITECT", { type: "recommend" }))
       assert.match(refused.message, /^ARCHITECT 'recommend': no free disks to lay out: \/dev\/sda \(it is a ZFS member of pool tank\)/)
-      const check = (yield* inUse.injectAsk("ARCHITECT", { type: "validate", pool: "tank", vdevs: [{ kind: "mirror", disks: ["sda"] }] })) as { ok: boolean; problems: Array<{ text: string }> }
+      const check = (yield* inUse.injectAsk(ROOT, "ARCHITECT", { type: "validate", pool: "tank", vdevs: [{ kind: "mirror", disks: ["sda"] }] })) as { ok: boolean; problems: Array<{ text: string }> }
       assert.deepStrictEqual([check.ok, check.problems[0]!.text], [false, "vdev 1 (mirror): a mirror needs at least 2 disks"])
     }).pipe(Effect.scoped))
 
@@ -182,13 +182,13 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
     const zfs = ZfsTest.model({ datasets: [{ name: "tank/media", pool: "tank", type: "filesystem", usedBytes: 0, availableBytes: 0, referencedBytes: 0, mountpoint: dir, mounted: true }] })
     return Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [atlasAgent]) })
-      const byPath = (yield* system.injectAsk("ATLAS", { type: "usage", path: dir })) as { files: number; byType: Array<{ type: string }> }
+      const byPath = (yield* system.injectAsk(ROOT, "ATLAS", { type: "usage", path: dir })) as { files: number; byType: Array<{ type: string }> }
       assert.deepStrictEqual([byPath.files, byPath.byType[0]!.type], [1, "video"])
-      const byDataset = (yield* system.injectAsk("ATLAS", { type: "usage", dataset: "tank/media" })) as { root: string }
+      const byDataset = (yield* system.injectAsk(ROOT, "ATLAS", { type: "usage", dataset: "tank/media" })) as { root: string }
       assert.strictEqual(byDataset.root, dir)
-      assert.match((yield* Effect.flip(system.injectAsk("ATLAS", { type: "usage" }))).message, /give exactly one of "path" or "dataset"/)
-      assert.match((yield* Effect.flip(system.injectAsk("ATLAS", { type: "usage", dataset: "tank/none" }))).message, /no dataset named 'tank\/none'/)
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(FilesLive.layer))
+      assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage" }))).message, /give exactly one of "path" or "dataset"/)
+      assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage", dataset: "tank/none" }))).message, /no dataset named 'tank\/none'/)
+    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(callerFilesInTmp))
   })
 
   it.effect("VERTEX answers topology and the impact of a disk on a degraded pool; without ZFS it still knows the disks", () => {
@@ -198,13 +198,13 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
     })
     return Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [vertexAgent]) })
-      const impact = (yield* system.injectAsk("VERTEX", { type: "impact", disk: "sdd" })) as { pools: Array<{ outcome: string }>; text: string }
+      const impact = (yield* system.injectAsk(ROOT, "VERTEX", { type: "impact", disk: "sdd" })) as { pools: Array<{ outcome: string }>; text: string }
       assert.strictEqual(impact.pools[0]!.outcome, "faulted")
-      const graph = (yield* system.injectAsk("VERTEX", { type: "topology" })) as { nodes: Array<{ id: string }>; unresolved: Array<string> }
+      const graph = (yield* system.injectAsk(ROOT, "VERTEX", { type: "topology" })) as { nodes: Array<{ id: string }>; unresolved: Array<string> }
       assert.isTrue(graph.nodes.some((n) => n.id === "pool:tank"))
       assert.deepStrictEqual(graph.unresolved, [])
       zfs.installed = false
-      const bare = (yield* system.injectAsk("VERTEX", { type: "topology" })) as { nodes: Array<{ kind: string }>; zfs: string }
+      const bare = (yield* system.injectAsk(ROOT, "VERTEX", { type: "topology" })) as { nodes: Array<{ kind: string }>; zfs: string }
       assert.strictEqual(bare.zfs, "ZFS is not installed (zpool and zfs are not on PATH)")
       assert.isTrue(bare.nodes.every((n) => n.kind !== "pool"))
     }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), DisksTest.layer({ devices }))))

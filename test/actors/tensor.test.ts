@@ -3,10 +3,9 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { tensorAgent } from "../../src/actors/tensor/index.ts"
-import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { tree, watch } from "../support/agents.ts"
-import { tempDir } from "../support/security.ts"
+import { tree, watch, ROOT } from "../support/agents.ts"
+import { callerFilesInTmp, tempDir } from "../support/security.ts"
 
 const start = ActorSystem.make({ root: tree("root", "one_for_one", [tensorAgent]) })
 
@@ -19,7 +18,7 @@ describe("TENSOR", () => {
       const log = path.join(dir, "daemon.log")
       const text = Array.from({ length: 400_000 }, (_, i) => `2026-11-22T08:00:${String(i % 60).padStart(2, "0")}Z INFO scrub of tank: ${i} blocks checked`).join("\n")
       yield* Effect.promise(() => fs.writeFile(log, text))
-      const compressed = (yield* system.injectAsk("TENSOR", { type: "compress", input: log })) as {
+      const compressed = (yield* system.injectAsk(ROOT, "TENSOR", { type: "compress", input: log })) as {
         output: string
         ratio: number
         strategy: { codec: string; reason: string }
@@ -28,25 +27,25 @@ describe("TENSOR", () => {
       assert.notStrictEqual(compressed.strategy.codec, "store")
       assert.isAbove(compressed.ratio, 5)
       yield* Effect.promise(() => fs.rm(log))
-      yield* system.injectAsk("TENSOR", { type: "decompress", input: `${log}.svz` })
+      yield* system.injectAsk(ROOT, "TENSOR", { type: "decompress", input: `${log}.svz` })
       assert.strictEqual(yield* Effect.promise(() => fs.readFile(log, "utf8")), text)
       yield* events.until((e) => e._tag === "Progress" && e.agent === "TENSOR")
 
       const random = path.join(dir, "random.bin")
       yield* Effect.promise(() => fs.writeFile(random, new Uint8Array(Array.from({ length: 200_000 }, (_, i) => (i * 2654435761) >>> 24))))
-      const stored = (yield* system.injectAsk("TENSOR", { type: "compress", input: random, codec: "gzip", level: 1 })) as { strategy: { codec: string; rule: string } }
+      const stored = (yield* system.injectAsk(ROOT, "TENSOR", { type: "compress", input: random, codec: "gzip", level: 1 })) as { strategy: { codec: string; rule: string } }
       assert.deepStrictEqual([stored.strategy.codec, stored.strategy.rule], ["gzip", "override"])
 
-      const failed = yield* Effect.flip(system.injectAsk("TENSOR", { type: "decompress", input: random, output: `${random}.out` }))
+      const failed = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "decompress", input: random, output: `${random}.out` }))
       assert.match(failed.message, /not a SigmaVault compressed file|magic/i)
-      const jobs = (yield* system.injectAsk("TENSOR", { type: "jobs" })) as ReadonlyArray<{ job: string; outcome: string }>
+      const jobs = (yield* system.injectAsk(ROOT, "TENSOR", { type: "jobs" })) as ReadonlyArray<{ job: string; outcome: string }>
       assert.deepStrictEqual(jobs.map((j) => [j.job.split(" ")[0], j.outcome]), [
         ["decompress", "failed"],
         ["compress", "done"],
         ["decompress", "done"],
         ["compress", "done"]
       ])
-      const estimate = yield* Effect.flip(system.injectAsk("TENSOR", { type: "estimate", path: dir }))
+      const estimate = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "estimate", path: dir }))
       assert.include(estimate.message, "not built yet")
-    }).pipe(Effect.provide(FilesLive.layer)))
+    }).pipe(Effect.provide(callerFilesInTmp)))
 })

@@ -114,7 +114,12 @@ describe("parseConfig: each key's values", () => {
       "ask_timeout_ms = 250",
       "mailbox_capacity = 8",
       "watch_services = smbd,nfs-server,zfs-zed.service",
-      ...AGENT_KEYS_CHANGED
+      ...AGENT_KEYS_CHANGED,
+      "role_read = sigmavault,1000",
+      "role_operate = sigmavault-operators",
+      "role_admin = wheel",
+      "file_roots = /srv,/tank/media",
+      "file_job_max_bytes = 1073741824"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -130,12 +135,17 @@ describe("parseConfig: each key's values", () => {
       askTimeoutMs: 250,
       mailboxCapacity: 8,
       watchServices: ["smbd", "nfs-server", "zfs-zed.service"],
-      ...AGENT_SETTINGS_CHANGED
+      ...AGENT_SETTINGS_CHANGED,
+      roleRead: ["sigmavault", 1000],
+      roleOperate: ["sigmavault-operators"],
+      roleAdmin: ["wheel"],
+      fileRoots: ["/srv", "/tank/media"],
+      fileJobMaxBytes: 1073741824
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:29: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:34: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -304,7 +314,7 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
         "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
         "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples"
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes"
     )
   })
 

@@ -168,6 +168,11 @@ describe("formatSettings", () => {
         "disk_busy_alert_percent = 90,70                                       # default",
         "load_alert_per_cpu = 3.0,2.5                                          # file",
         "resource_alert_samples = 3                                            # default",
+        "# role_read is not set                                                # default",
+        "# role_operate is not set                                             # default",
+        "# role_admin is not set                                               # default",
+        "# file_roots is not set                                               # default",
+        "file_job_max_bytes = 1099511627776                                    # default",
         ""
       ].join("\n")
     )

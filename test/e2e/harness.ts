@@ -1,6 +1,6 @@
 /** Starting the real binary and talking to it the way users and scripts do. */
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -91,12 +91,16 @@ export const startDaemon = async (
 ): Promise<Daemon> => {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "sigmavault-e2e-"))
   const socketPath = join(dir, "run", "control.sock")
+  // Callers' file jobs may use the temporary directory, where the tests keep their files.
+  const config = join(dir, "harness.conf")
+  if (!(options.args ?? []).includes("--config")) writeFileSync(config, `file_roots = ${realpathSync(tmpdir())}\n`)
   const child = spawn(binary(), [
     "run",
     "--socket", socketPath,
     "--state-dir", join(dir, "state"),
     "--runtime-dir", join(dir, "run"),
     "--test-faults",
+    ...((options.args ?? []).includes("--config") ? [] : ["--config", config]),
     ...(options.args ?? [])
   ], { env: { ...process.env, ...options.env } })
   let log = ""

@@ -60,7 +60,7 @@ describe("packaging/systemd/sigmavault.service", () => {
     expect(service.get("PrivateDevices")).toBe("no")
     expect(service.has("DeviceAllow")).toBe(false)
     expect(service.get("ProtectClock")).not.toBe("yes")
-    expect(service.get("CapabilityBoundingSet")?.split(" ")).toEqual(expect.arrayContaining(["CAP_SYS_RAWIO", "CAP_SYS_ADMIN"]))
+    expect(service.get("CapabilityBoundingSet")?.split(" ")).toEqual(expect.arrayContaining(["CAP_SYS_RAWIO", "CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SYS_PTRACE"]))
     // The JIT needs W+X memory.
     expect(service.get("MemoryDenyWriteExecute")).not.toBe("yes")
   })

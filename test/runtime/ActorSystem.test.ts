@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Logger, References } from "effect"
 import { TestClock } from "effect/testing"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, counterProtocol, started, tree, watch } from "../support/agents.ts"
+import { counterAgent, counterProtocol, started, tree, watch, ROOT } from "../support/agents.ts"
 
 const oneAgent = (options: Parameters<typeof counterAgent>[1] = {}, systemOptions = {}) =>
   ActorSystem.make({ root: tree("root", "one_for_one", [counterAgent("A", options), counterAgent("B")]), ...systemOptions })
@@ -84,9 +84,9 @@ describe("mailbox overflow", () => {
       const system = yield* oneAgent({ mailboxCapacity: 2 })
       yield* system.tell("A", { type: "sleep", ms: 1_000 })
       yield* Effect.yieldNow // A takes the sleep and is busy
-      yield* system.inject("A", { type: "inc" })
-      yield* system.inject("A", { type: "inc" })
-      const error = yield* Effect.flip(system.inject("A", { type: "inc" }))
+      yield* system.inject(ROOT, "A", { type: "inc" })
+      yield* system.inject(ROOT, "A", { type: "inc" })
+      const error = yield* Effect.flip(system.inject(ROOT, "A", { type: "inc" }))
       assert.strictEqual(error._tag, "MailboxFull")
       assert.strictEqual(error.message, "mailbox of A is full (capacity 2); message refused, try again later")
       assert.strictEqual(system.deadLetters.countFor("A", "mailbox-full"), 1)
@@ -150,7 +150,7 @@ describe("external validation", () => {
   it.effect("injected messages are checked against the agent's schema with a clear reason", () =>
     Effect.gen(function*() {
       const system = yield* oneAgent()
-      const reason = (input: unknown) => Effect.map(Effect.flip(system.inject("A", input)), (e) => e.message)
+      const reason = (input: unknown) => Effect.map(Effect.flip(system.inject(ROOT, "A", input)), (e) => e.message)
       assert.strictEqual(
         yield* reason({ type: "jump" }),
         "invalid message for A: unknown message type 'jump'; A accepts: inc, get, crash, refuse, sleep, finish, pause, resume, ping, status, describe"
@@ -159,7 +159,7 @@ describe("external validation", () => {
       assert.match(yield* reason({ type: "inc", extra: 1 }), /excess property/)
       assert.match(yield* reason([1, 2]), /a message is a JSON object with a string "type" field/)
       assert.match(yield* reason({ type: "ping", x: 1 }), /'ping': .*excess property.*\["x"\]/)
-      assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0, "the agent is unharmed")
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0, "the agent is unharmed")
     }).pipe(Effect.scoped))
 })
 
@@ -175,7 +175,7 @@ describe("dead letters", () => {
         yield* system.tell("A", { type: "sleep", ms: 1_000 })
         yield* Effect.yieldNow
         yield* system.tell("A", { type: "inc" })
-        for (let i = 0; i < 50; i++) yield* Effect.flip(system.inject("A", { type: "inc" }))
+        for (let i = 0; i < 50; i++) yield* Effect.flip(system.inject(ROOT, "A", { type: "inc" }))
         for (let i = 0; i < 3; i++) yield* Effect.flip(system.tell("GHOST", { type: "inc" }))
         yield* TestClock.adjust(10_000)
         assert.deepStrictEqual(system.deadLetters.snapshot(), {

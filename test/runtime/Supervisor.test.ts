@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, started, tree, watch } from "../support/agents.ts"
+import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
 
 const counts = (system: ActorSystem.ActorSystem, names: ReadonlyArray<string>) =>
   Effect.forEach(names, (name) => system.ask(name, { type: "get" }))
@@ -282,7 +282,7 @@ describe("Shutdown", () => {
       assert.strictEqual(system.status("Busy")!.handled, 2)
       assert.strictEqual(system.status("Idle")!.handled, 1)
       assert.strictEqual(system.summary().lifecycle, "stopped")
-      const refused = yield* Effect.flip(system.inject("Idle", { type: "inc" }))
+      const refused = yield* Effect.flip(system.inject(ROOT, "Idle", { type: "inc" }))
       assert.strictEqual(refused._tag, "SystemShuttingDown")
     }).pipe(Effect.scoped))
 })

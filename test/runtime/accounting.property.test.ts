@@ -11,7 +11,7 @@ import fc from "fast-check"
 import type { RestartType } from "../../src/runtime/Agent.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { Strategy } from "../../src/runtime/Supervisor.ts"
-import { counterAgent, tree } from "../support/agents.ts"
+import { counterAgent, tree, ROOT } from "../support/agents.ts"
 
 const strategies: ReadonlyArray<Strategy> = ["one_for_one", "one_for_all", "rest_for_one"]
 const restarts: ReadonlyArray<RestartType> = ["permanent", "transient", "temporary"]
@@ -94,7 +94,7 @@ const runScenario = (scenario: Scenario) =>
           break
         case "inject":
           sent++
-          yield* Effect.exit(system.inject(nameOf(op.agent), { type: "inc" }))
+          yield* Effect.exit(system.inject(ROOT, nameOf(op.agent), { type: "inc" }))
           break
         case "ask":
           sent++
@@ -113,9 +113,9 @@ const runScenario = (scenario: Scenario) =>
           sent += 2 + op.before + op.after
           yield* background(system.tell(name, { type: "sleep", ms: op.ms }))
           yield* Effect.yieldNow
-          for (let i = 0; i < op.before; i++) yield* Effect.exit(system.inject(name, { type: "inc" }))
-          yield* Effect.exit(system.inject(name, { type: "crash" }))
-          for (let i = 0; i < op.after; i++) yield* Effect.exit(system.inject(name, { type: "inc" }))
+          for (let i = 0; i < op.before; i++) yield* Effect.exit(system.inject(ROOT, name, { type: "inc" }))
+          yield* Effect.exit(system.inject(ROOT, name, { type: "crash" }))
+          for (let i = 0; i < op.after; i++) yield* Effect.exit(system.inject(ROOT, name, { type: "inc" }))
           break
         }
       }
@@ -140,7 +140,7 @@ const runScenario = (scenario: Scenario) =>
     // Some messages are queued again and the deadline may leave them behind: they count as left over.
     for (const name of names) {
       sent += 3
-      for (let i = 0; i < 3; i++) yield* Effect.exit(system.inject(name, { type: "sleep", ms: 40 }))
+      for (let i = 0; i < 3; i++) yield* Effect.exit(system.inject(ROOT, name, { type: "sleep", ms: 40 }))
     }
     yield* system.shutdown({ deadlineMs: scenario.shutdownDeadlineMs }).pipe(
       Effect.forkChild,

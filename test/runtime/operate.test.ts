@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, started, tree, watch } from "../support/agents.ts"
+import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
 
 const boot = Effect.gen(function*() {
   const system = yield* ActorSystem.make({
@@ -16,11 +16,11 @@ describe("describe", () => {
   it.effect("lists the machine's states and the last messages handled, newest first, with their outcome", () =>
     Effect.gen(function*() {
       const { system, events } = yield* boot
-      yield* system.injectAsk("A", { type: "inc" })
-      yield* Effect.flip(system.injectAsk("A", { type: "refuse" }))
-      yield* Effect.flip(system.injectAsk("A", { type: "crash" }))
+      yield* system.injectAsk(ROOT, "A", { type: "inc" })
+      yield* Effect.flip(system.injectAsk(ROOT, "A", { type: "refuse" }))
+      yield* Effect.flip(system.injectAsk(ROOT, "A", { type: "crash" }))
       yield* events.until(started("A"))
-      const described = (yield* system.injectAsk("A", { type: "describe" })) as {
+      const described = (yield* system.injectAsk(ROOT, "A", { type: "describe" })) as {
         states: ReadonlyArray<string>
         recent: ReadonlyArray<{ type: string; outcome: string }>
       }
@@ -33,11 +33,11 @@ describe("operator actions", () => {
   it.effect("restart gives a fresh incarnation (state reset), counts a restart, and is not a failure", () =>
     Effect.gen(function*() {
       const { system, events } = yield* boot
-      yield* system.injectAsk("A", { type: "inc" })
-      yield* system.injectAsk("A", { type: "inc" })
-      for (let i = 0; i < 3; i++) yield* system.operate("A", "restart")
+      yield* system.injectAsk(ROOT, "A", { type: "inc" })
+      yield* system.injectAsk(ROOT, "A", { type: "inc" })
+      for (let i = 0; i < 3; i++) yield* system.operate(ROOT, "A", "restart")
       yield* events.until(restarted("A"))
-      assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0)
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
       assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation, status(system, "A").lifecycle], [3, 4, "running"])
       // Three restarts against an intensity of one: operators' restarts are not failures.
       assert.strictEqual(system.summary().lifecycle, "running")
@@ -46,26 +46,26 @@ describe("operator actions", () => {
   it.effect("stop keeps an agent down, whatever its restart type; start brings it back", () =>
     Effect.gen(function*() {
       const { system, events } = yield* boot
-      yield* system.operate("A", "stop")
+      yield* system.operate(ROOT, "A", "stop")
       assert.strictEqual(status(system, "A").lifecycle, "stopped")
-      const refused = yield* Effect.flip(system.injectAsk("A", { type: "get" }))
+      const refused = yield* Effect.flip(system.injectAsk(ROOT, "A", { type: "get" }))
       assert.strictEqual(refused._tag, "AgentStopped")
-      assert.strictEqual((yield* Effect.flip(system.operate("A", "stop"))).message, "cannot stop A: A is already stopped")
-      assert.strictEqual((yield* Effect.flip(system.operate("A", "restart"))).message, "cannot restart A: A is stopped; start it instead")
-      yield* system.operate("A", "start")
+      assert.strictEqual((yield* Effect.flip(system.operate(ROOT, "A", "stop"))).message, "cannot stop A: A is already stopped")
+      assert.strictEqual((yield* Effect.flip(system.operate(ROOT, "A", "restart"))).message, "cannot restart A: A is stopped; start it instead")
+      yield* system.operate(ROOT, "A", "start")
       yield* events.until(started("A"))
-      assert.strictEqual(yield* system.injectAsk("A", { type: "get" }), 0)
-      assert.strictEqual((yield* Effect.flip(system.operate("A", "start"))).message, "cannot start A: A is already running")
-      const unknown = yield* Effect.flip(system.operate("NOPE", "restart"))
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
+      assert.strictEqual((yield* Effect.flip(system.operate(ROOT, "A", "start"))).message, "cannot start A: A is already running")
+      const unknown = yield* Effect.flip(system.operate(ROOT, "NOPE", "restart"))
       assert.strictEqual(unknown._tag, "UnknownAgent")
     }).pipe(Effect.scoped))
 
   it.effect("a temporary agent that ended cannot be started again", () =>
     Effect.gen(function*() {
       const { system, events } = yield* boot
-      yield* system.inject("B", { type: "finish" })
+      yield* system.inject(ROOT, "B", { type: "finish" })
       yield* events.until((e) => e._tag === "Stopped" && e.agent === "B")
-      const refused = yield* Effect.flip(system.operate("B", "start"))
+      const refused = yield* Effect.flip(system.operate(ROOT, "B", "start"))
       assert.match(refused.message, /^cannot start B: B has ended for good \(restart type temporary\)/)
     }).pipe(Effect.scoped))
 })

@@ -4,6 +4,7 @@ import { assign, emit, setup } from "xstate"
 import { type AgentDefinition, AgentEnv, type AgentEmitted, define, rejectWith, replyWith } from "../../src/runtime/Agent.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Ack } from "../../src/runtime/Status.ts"
+import type { Caller } from "../../src/runtime/Caller.ts"
 import type { Backoff, Intensity, Strategy } from "../../src/runtime/Supervisor.ts"
 import type { SupervisorNode } from "../../src/runtime/ActorSystem.ts"
 import type { InspectionBus, InspectionEvent } from "../../src/runtime/Inspection.ts"
@@ -127,3 +128,6 @@ export const watch = (system: { readonly inspection: InspectionBus }) =>
 
 export const started = (agent: string) => (e: InspectionEvent) => e._tag === "Started" && e.agent === agent
 export const restarted = (agent: string) => (e: InspectionEvent) => e._tag === "Restarted" && e.agent === agent
+
+/** A caller from outside the daemon with every right: root on the control socket. */
+export const ROOT: Caller = { uid: 0, gid: 0, groups: [], via: "socket" }

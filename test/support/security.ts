@@ -1,8 +1,11 @@
 /** The keyring and audit ledger for tests: an in-memory keyring and a real ledger in a temp dir removed afterwards. */
+import { realpathSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
+import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
+import * as CallerFilesTest from "../../src/adapters/fs/CallerFilesTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
@@ -25,3 +28,14 @@ export const testLedger: Layer.Layer<AuditLedger, never, Keyring> = Layer.effect
 )
 
 export const testSecurity: Layer.Layer<Keyring | AuditLedger> = testLedger.pipe(Layer.provideMerge(KeyringTest.layer()))
+
+/**
+ * Callers' file jobs for tests: the confinement rules over the real
+ * filesystem, with the temporary directory as the one root (tests run as one
+ * user; CallerFilesLive's change of identity is the e2e suite's).
+ */
+export const callerFilesInTmp: Layer.Layer<CallerFiles> = CallerFilesTest.layer({
+  files: FilesLive.make(),
+  roots: [realpathSync(os.tmpdir())],
+  forbidden: []
+})

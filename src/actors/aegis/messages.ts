@@ -1,24 +1,48 @@
-/** AEGIS's protocol: the single source of its message schemas, access classes and (once built) replies. Every message is planned. */
+/** AEGIS's protocol: who the caller is to the daemon, why a request would be allowed or refused, and the policy. */
 import { Schema } from "effect"
+import { PolicyView, Standing } from "../../access/Policy.ts"
+import { Caller } from "../../runtime/Caller.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
-import { AgentName, NonNegativeInt, Text } from "../shared/fields.ts"
+import { Access } from "../../runtime/Status.ts"
+import { AgentName, Text } from "../shared/fields.ts"
+
+export const WhoAmI = Schema.Struct({ ...Caller.fields, ...Standing.fields })
+
+export const Explanation = Schema.Struct({
+  allowed: Schema.Boolean,
+  /** What the message needs. */
+  needed: Access,
+  ...Standing.fields,
+  /** One sentence: why it would be allowed or refused. */
+  reason: Schema.String
+})
+
+export class NoSuchMessage extends Schema.TaggedError<NoSuchMessage>()("NoSuchMessage", {
+  agent: Schema.String,
+  messageType: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return this.reason
+  }
+}
 
 export const Aegis = Protocol.make("AEGIS", [
-  Protocol.planned("authorize", {
-    doc: "whether a caller (uid, gid, D-Bus sender) may send a message type to an agent, and why",
+  Protocol.message("whoami", {
+    doc: "who the caller is to the daemon: uid, groups, how it called, and its access class with the reason",
     access: "read",
-    capability: "authorization",
-    fields: {
-      uid: NonNegativeInt,
-      gid: Schema.optionalKey(NonNegativeInt),
-      sender: Schema.optionalKey(Text),
-      agent: AgentName,
-      messageType: Text
-    }
+    reply: WhoAmI
   }),
-  Protocol.planned("policy", {
-    doc: "the access policy: roles, the groups they map to, and what each may do",
+  Protocol.message("explain", {
+    doc: "whether the caller may send a message type to an agent, and why",
     access: "read",
-    capability: "policy"
+    fields: { agent: AgentName, messageType: Text },
+    reply: Explanation,
+    rejections: [NoSuchMessage]
+  }),
+  Protocol.message("policy", {
+    doc: "the access policy: who is admin by nature, and each role's groups",
+    access: "read",
+    reply: PolicyView
   })
 ])

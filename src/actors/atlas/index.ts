@@ -1,10 +1,10 @@
-import type { Files } from "../../adapters/fs/Files.ts"
+import type { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import type { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { define } from "../../runtime/Agent.ts"
 import { atlasCapabilities, atlasMachine } from "./machine.ts"
 import { Atlas } from "./messages.ts"
 
-export const atlasAgent = define<Zfs | Files>({
+export const atlasAgent = define<Zfs | CallerFiles>({
   protocol: Atlas,
   tier: "2",
   description: "Space usage of a path or dataset: bounded, cancellable scans; largest files and directories, file types",

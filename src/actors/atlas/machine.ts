@@ -5,6 +5,7 @@
  * progress on the event stream, and stops when the request is cancelled.
  */
 import { Effect } from "effect"
+import { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { Files } from "../../adapters/fs/Files.ts"
 import { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
@@ -30,7 +31,7 @@ const PROGRESS_EVERY = 50_000
 export const atlasMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const zfs = yield* Zfs
-  const files = yield* Files
+  const callerFiles = yield* CallerFiles
 
   const rootOf = (message: Protocol.Request<Protocol.Typed<typeof Atlas, "usage">>) =>
     Effect.gen(function*() {
@@ -50,7 +51,7 @@ export const atlasMachine = Effect.gen(function*() {
 
   return yield* serviceMachine(Atlas, {
     handlers: {
-      usage: (message) =>
+      usage: (message, { caller }) =>
         Effect.gen(function*() {
           const root = yield* rootOf(message)
           let reported = 0
@@ -65,7 +66,7 @@ export const atlasMachine = Effect.gen(function*() {
               reported = entries
               Effect.runFork(env.progress({ job, done: entries, unit: "entries" }))
             }
-          }).pipe(Effect.provideService(Files, files))
+          }).pipe(Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)), Effect.scoped)
         })
     }
   })

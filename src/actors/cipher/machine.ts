@@ -3,6 +3,7 @@
  * vault format (docs/vault-format.md), with progress on the event stream.
  */
 import { Effect, Result } from "effect"
+import { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { Files } from "../../adapters/fs/Files.ts"
 import { Keyring } from "../../keys/Keyring.ts"
 import { decodePublicKey } from "../../keys/PublicKey.ts"
@@ -37,7 +38,7 @@ const PROGRESS_EVERY = 8 * 1024 * 1024
 export const cipherMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const keyring = yield* Keyring
-  const files = yield* Files
+  const callerFiles = yield* CallerFiles
 
   const progressOf = (job: string) => {
     let reported = 0
@@ -56,8 +57,9 @@ export const cipherMachine = Effect.gen(function*() {
 
   return yield* serviceMachine(Cipher, {
     handlers: {
-      encrypt: (message) =>
+      encrypt: (message, { caller }) =>
         Effect.gen(function*() {
+          const files = yield* callerFiles.forCaller(caller)
           const recipients = yield* recipientsOf(message.recipients)
           const job = `encrypt ${message.input}`
           const result = yield* encryptFile(message.input, message.output, recipients, { onProgress: progressOf(job) }).pipe(
@@ -65,9 +67,10 @@ export const cipherMachine = Effect.gen(function*() {
           )
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, recipients: recipients.length, ...result }
-        }),
-      decrypt: (message) =>
+        }).pipe(Effect.scoped),
+      decrypt: (message, { caller }) =>
         Effect.gen(function*() {
+          const files = yield* callerFiles.forCaller(caller)
           const keys = yield* keyring.secretKeys
           if (keys.length === 0) return yield* new NoKeys()
           const job = `decrypt ${message.input}`
@@ -76,7 +79,7 @@ export const cipherMachine = Effect.gen(function*() {
           )
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, plaintextBytes: result.plaintextBytes, key: keys[result.identityIndex]?.id }
-        })
+        }).pipe(Effect.scoped)
     }
   })
 })

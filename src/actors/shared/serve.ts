@@ -16,16 +16,23 @@
  */
 import { Effect, Exit } from "effect"
 import { emit, setup } from "xstate"
-import { AgentEnv, type AgentMessage, replyWith, rejectWith, type RejectionValue } from "../../runtime/Agent.ts"
+import { AgentEnv, type AgentMessage, CANCEL, replyWith, rejectWith, type RejectionValue } from "../../runtime/Agent.ts"
+import type { Caller } from "../../runtime/Caller.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 
 /** A shorter interval would starve the mailbox. */
 const MIN_INTERVAL_MS = 100
 
+/** What a handler knows besides the request: who sent it. */
+export interface Context {
+  readonly caller: Caller
+}
+
 export type Handlers<P extends Protocol.AnyProtocol> = {
   readonly [M in Protocol.BuiltOf<P> as M["type"]]: (
-    request: Protocol.Request<M>
+    request: Protocol.Request<M>,
+    context: Context
   ) => Effect.Effect<Protocol.Reply<M>, Protocol.Rejection<M>>
 }
 
@@ -41,12 +48,15 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
   Effect.gen(function*() {
     const env = yield* AgentEnv
     const every = options.every
-    const handlers = options.handlers as unknown as Readonly<Record<string, (request: AgentMessage) => Effect.Effect<unknown, unknown>>>
+    const handlers = options.handlers as unknown as Readonly<
+      Record<string, (request: AgentMessage, context: Context) => Effect.Effect<unknown, unknown>>
+    >
     /** A failure the message declares is its answer; anything else is a bug and crashes the incarnation. */
     const declares = (type: string, error: unknown) =>
       Exit.isSuccess(Protocol.codecs(protocol.get(type)!).encodeRejection(error))
+    // Runs as the invoked effect starts, while the message is in hand: env.caller() is its sender.
     const handle = (message: AgentMessage): Effect.Effect<Outcome, unknown> =>
-      handlers[message.type]!(message).pipe(
+      handlers[message.type]!(message, { caller: env.caller() }).pipe(
         Effect.map((reply): Outcome => ({ reply })),
         Effect.catch((error) =>
           declares(message.type, error) ? Effect.succeed<Outcome>({ rejection: error as RejectionValue }) : Effect.fail(error)
@@ -76,6 +86,8 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
       states: {
         ready: { on },
         serving: {
+          // The asker gave up: leaving the state stops the handler's effect (its finalizers run).
+          on: { [CANCEL]: "ready" },
           // No onError: a handler that fails outside its protocol crashes the incarnation.
           invoke: {
             src: "serve",

@@ -4,6 +4,7 @@
  * progress on the event stream and a short history of jobs.
  */
 import { Clock, Effect } from "effect"
+import { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { Files } from "../../adapters/fs/Files.ts"
 import { compressFile, decompressFile } from "../../compress/Compress.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
@@ -33,7 +34,7 @@ const PROGRESS_EVERY = 8 * 1024 * 1024
 
 export const tensorMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
-  const files = yield* Files
+  const callerFiles = yield* CallerFiles
   const history: Array<Job> = []
 
   const progressOf = (job: string) => {
@@ -62,7 +63,7 @@ export const tensorMachine = Effect.gen(function*() {
 
   return yield* serviceMachine(Tensor, {
     handlers: {
-      compress: (message) => {
+      compress: (message, { caller }) => {
         const output = message.output ?? `${message.input}${SUFFIX}`
         return asJob(`compress ${message.input}`, (onProgress) =>
           Effect.map(
@@ -72,15 +73,16 @@ export const tensorMachine = Effect.gen(function*() {
               onProgress
             }),
             (result) => ({ output, ...result })
-          ).pipe(Effect.provideService(Files, files)))
+          ).pipe(Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)), Effect.scoped))
       },
-      decompress: (message) => {
+      decompress: (message, { caller }) => {
         const output = message.output ??
           (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
         if (output === undefined) return Effect.fail(new NoDefaultOutput({ input: message.input, suffix: SUFFIX }))
         return asJob(`decompress ${message.input}`, (onProgress) =>
           Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })).pipe(
-            Effect.provideService(Files, files)
+            Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)),
+            Effect.scoped
           ))
       },
       jobs: () => Effect.sync(() => [...history].reverse())

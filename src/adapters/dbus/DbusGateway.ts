@@ -26,11 +26,15 @@
  * dropped here.
  */
 import * as dbus from "dbus-next"
+// dbus-next's own dispatcher (its standard interfaces and exported objects), run once a call has passed the gate.
+import dispatch from "dbus-next/lib/service/handlers.js"
 import { Cause, Effect, Exit, Schema, type Scope } from "effect"
 import type { DaemonStatus } from "../../protocol/Requests.ts"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
 import type { AgentStatus } from "../../runtime/Status.ts"
+import type { Caller } from "../../runtime/Caller.ts"
 import type { AskError, Rejected, TellError } from "../../runtime/Errors.ts"
+import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import type { Endpoint } from "../socket/Gateway.ts"
 
@@ -46,8 +50,10 @@ export const ErrorName = {
   InvalidMessage: "org.sigmavault.Error.InvalidMessage",
   Timeout: "org.sigmavault.Error.Timeout",
   MailboxFull: "org.sigmavault.Error.MailboxFull",
-  /** Reserved for a caller check in the daemon; today the bus policy refuses Tell and Ask itself. */
+  /** The caller's access class is below what it asked for needs; or who it is could not be told. */
   AccessDenied: "org.sigmavault.Error.AccessDenied",
+  /** A state-changing request could not be recorded in the audit ledger, so it was not carried out. */
+  AuditUnavailable: "org.sigmavault.Error.AuditUnavailable",
   AgentStopped: "org.sigmavault.Error.AgentStopped",
   ShuttingDown: "org.sigmavault.Error.ShuttingDown",
   /** An agent refused the message with a rejection its protocol declares; the error's name ends in the rejection's tag. */
@@ -66,7 +72,9 @@ const ERROR_NAME_OF_TAG: Readonly<Record<(AskError | TellError)["_tag"], string>
   SystemShuttingDown: ErrorName.ShuttingDown,
   Rejected: ErrorName.Rejected,
   AgentCrashed: ErrorName.AgentCrashed,
-  ProtocolViolation: ErrorName.ProtocolViolation
+  ProtocolViolation: ErrorName.ProtocolViolation,
+  AccessDenied: ErrorName.AccessDenied,
+  AuditUnavailable: ErrorName.AuditUnavailable
 }
 
 export class DbusError extends Schema.TaggedError<DbusError>()("DbusError", {
@@ -90,6 +98,8 @@ export interface DbusGatewayOptions {
   readonly register?: (source: () => Endpoint) => void
   /** How long connecting and claiming the bus name may take. Default 10000. */
   readonly connectTimeoutMs?: number
+  /** Who may call what: every call to the daemon's objects passes it, with the sender's credentials from the bus. */
+  readonly gate: Gate
 }
 
 export interface DbusGateway {
@@ -191,7 +201,9 @@ const agentDict = (a: AgentStatus): Record<string, dbus.Variant> => ({
 class RuntimeInterface extends dbus.interface.Interface {
   constructor(
     private readonly system: ActorSystem,
-    private readonly options: DbusGatewayOptions
+    private readonly options: DbusGatewayOptions,
+    /** Who made the call being dispatched: set by the gate just before dbus-next calls the method. */
+    private readonly caller: () => Caller
   ) {
     super(RUNTIME_INTERFACE)
   }
@@ -241,18 +253,22 @@ class RuntimeInterface extends dbus.interface.Interface {
     }
   }
 
-  Tell(agent: string, json: string): void {
+  Tell(agent: string, json: string): Promise<void> {
     const message = parseJson(json)
-    if (!message.ok) throw message.error
-    const told = this.system.injectNow(agent, message.value)
-    if (Exit.isFailure(told)) throw errorOf(told.cause)
+    if (!message.ok) return Promise.reject(message.error)
+    const caller = this.caller()
+    return new Promise((resolve, reject) =>
+      this.system.injectTellCallback(caller, agent, message.value, (told) => (Exit.isFailure(told) ? reject(errorOf(told.cause)) : resolve()))
+    )
   }
 
   Ask(agent: string, json: string, timeoutMs: number): Promise<string> {
     const message = parseJson(json)
     if (!message.ok) return Promise.reject(message.error)
+    const caller = this.caller()
     return new Promise((resolve, reject) =>
       this.system.injectAskCallback(
+        caller,
         agent,
         message.value,
         timeoutMs > 0 ? timeoutMs : this.options.defaultAskTimeoutMs ?? 5_000,
@@ -362,6 +378,89 @@ const busFor = (options: DbusGatewayOptions): dbus.MessageBus =>
 
 const describe = (error: unknown) => error instanceof Error ? error.message : String(error)
 
+/** An error reply to `msg` (dbus-next's typings name its first parameter a string; it is the call being answered). */
+const errorReply = (msg: dbus.Message, name: string, text: string) => dbus.Message.newError(msg as unknown as string, name, text)
+
+/** Unique names are never reused on a bus, so a sender's credentials can be kept; a bound keeps the cache small. */
+const MAX_KNOWN_SENDERS = 1024
+
+/** A sender's credentials, as the bus daemon knows them (GetConnectionCredentials). */
+const credentialsOf = (bus: dbus.MessageBus, sender: string): Promise<Caller> =>
+  bus.call(new dbus.Message({
+    destination: "org.freedesktop.DBus",
+    path: "/org/freedesktop/DBus",
+    interface: "org.freedesktop.DBus",
+    member: "GetConnectionCredentials",
+    signature: "s",
+    body: [sender]
+  })).then((reply) => {
+    const credentials = (reply?.body[0] ?? {}) as Record<string, { readonly value: unknown } | undefined>
+    const uid = credentials["UnixUserID"]?.value
+    if (typeof uid !== "number") throw new Error(`the bus gave no uid for ${sender}`)
+    const groups = credentials["UnixGroupIDs"]?.value
+    const gids = Array.isArray(groups) ? groups.filter((g): g is number => typeof g === "number") : []
+    const pid = credentials["ProcessID"]?.value
+    return {
+      uid,
+      gid: gids[0] ?? uid,
+      groups: gids,
+      via: "dbus" as const,
+      sender,
+      ...(typeof pid === "number" ? { pid } : {})
+    }
+  })
+
+/**
+ * Puts every call to the daemon's objects through the gate before dbus-next
+ * dispatches it: the sender's credentials come from the bus, Tell and Ask are
+ * checked by the runtime against their message's class, and everything else
+ * (ListAgents, GetStatus, GetAgent, the agents' properties) needs read.
+ * Introspection and Peer.Ping are open, as they say nothing about the NAS.
+ */
+const gateCalls = (bus: dbus.MessageBus, gate: Gate) => {
+  const known = new Map<string, Promise<Caller>>()
+  let current: Caller | undefined
+  const callerOf = (sender: string): Promise<Caller> => {
+    let found = known.get(sender)
+    if (found === undefined) {
+      found = credentialsOf(bus, sender)
+      known.set(sender, found)
+      // A failed lookup is not kept: the next call asks again.
+      found.catch(() => known.delete(sender))
+      if (known.size > MAX_KNOWN_SENDERS) known.delete(known.keys().next().value!)
+    }
+    return found
+  }
+  const ours = (path: string | undefined) => path === RUNTIME_PATH || path?.startsWith(`${AGENT_PATH_PREFIX}/`) === true
+  bus.addMethodHandler((msg: dbus.Message) => {
+    if (!ours(msg.path) || msg.interface === "org.freedesktop.DBus.Introspectable" || msg.interface === "org.freedesktop.DBus.Peer") {
+      return false
+    }
+    callerOf(msg.sender ?? "").then(
+      (caller) => {
+        const perMessage = msg.interface === RUNTIME_INTERFACE && (msg.member === "Tell" || msg.member === "Ask")
+        const denied = perMessage ? undefined : gate.check(caller, `D-Bus ${msg.member ?? "?"}`, "read")
+        if (denied !== undefined) {
+          gate.refused(denied)
+          return bus.send(errorReply(msg, ErrorName.AccessDenied, denied.message))
+        }
+        current = caller
+        const handled = dispatch(msg, bus)
+        current = undefined
+        if (!handled) {
+          bus.send(errorReply(msg, "org.freedesktop.DBus.Error.UnknownMethod", `no method ${msg.interface}.${msg.member} (${msg.signature ?? ""})`))
+        }
+      },
+      (error: unknown) => bus.send(errorReply(msg, ErrorName.AccessDenied, `cannot tell who is calling: ${describe(error)}`))
+    )
+    return true
+  })
+  return {
+    /** The caller of the call being dispatched (only ever read while dbus-next runs a method for it). */
+    callerNow: (): Caller => current!
+  }
+}
+
 /**
  * Connects, exports the runtime and agent objects, then claims the bus name
  * (so a caller that sees the name sees every object). Fails if the name is
@@ -398,7 +497,8 @@ export const start = (
       runFork(Effect.logError(`D-Bus connection to ${busLabel} lost: ${describe(error)}; the D-Bus interface is down`))
     })
 
-    const runtime = new RuntimeInterface(system, options)
+    const { callerNow } = gateCalls(bus, options.gate)
+    const runtime = new RuntimeInterface(system, options, callerNow)
     const agentObjects = new Map<string, AgentInterface>()
     bus.export(RUNTIME_PATH, runtime)
     for (const status of system.agents()) {

@@ -11,9 +11,8 @@
  * `replace`, an existing target is refused, and the refusal is atomic (the
  * file is linked into place, which fails if the name exists).
  *
- * Paths are plain strings, so a later implementation may confine them
- * (resolve inside configured roots, open as the caller) behind the same
- * interface.
+ * Paths are plain strings: the daemon's own files. Paths a caller names go
+ * through CallerFiles.ts, which confines them behind this same interface.
  */
 import { join } from "node:path"
 import { Context, Effect, Schema, type Scope } from "effect"
@@ -216,6 +215,12 @@ export interface WalkVisitor {
   readonly leave: (dir: string) => void
   /** An entry that could not be read (permissions, gone meanwhile): the walk goes on without it. */
   readonly unreadable: (path: string, error: FileError) => void
+  /**
+   * Whether to go into a directory the walk would enter (after `entry`
+   * accepted it); default yes. A directory not entered gets no `leave`
+   * from the walk.
+   */
+  readonly enter?: (entry: WalkEntry) => boolean
 }
 
 export interface WalkOptions {

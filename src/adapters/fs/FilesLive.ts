@@ -72,7 +72,7 @@ const secondsOf = (ns: bigint): number => Number(ns) / 1e9
 const noProgress = (offset: number, length: number) => new Error(`write made no progress at byte ${offset} of ${length}`)
 
 /** Every byte, with as many writes as it takes: one write may stop short (a signal, a nearly full disk). */
-const writeAll = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
+export const writeAll = async (handle: fs.FileHandle, bytes: Uint8Array): Promise<void> => {
   for (let offset = 0; offset < bytes.byteLength;) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
     if (bytesWritten <= 0) throw noProgress(offset, bytes.byteLength)
@@ -370,11 +370,12 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       seenBefore = seen.has(id)
       if (!seenBefore && seen.size < MAX_REMEMBERED_LINKS) seen.add(id)
     }
-    if (!visitor.entry({ path: entryPath, name, info, seenBefore, otherFilesystem })) {
+    const entry = { path: entryPath, name, info, seenBefore, otherFilesystem }
+    if (!visitor.entry(entry)) {
       while (stack.length > 0) visitor.leave(stack.pop()!.path)
       return
     }
-    if (isDirectory && (!otherFilesystem || options.crossFilesystems === true)) {
+    if (isDirectory && (!otherFilesystem || options.crossFilesystems === true) && (visitor.enter?.(entry) ?? true)) {
       stack.push({ path: entryPath, names: await names(entryPath), next: 0 })
     }
   }

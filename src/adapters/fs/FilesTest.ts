@@ -343,11 +343,12 @@ export const make = (): FilesTest => {
         const otherFilesystem = isDirectory && n.device !== top.device
         const seenBefore = !isDirectory && n.links > 1 && seen.has(n.inode)
         if (!isDirectory && n.links > 1) seen.add(n.inode)
-        if (!visitor.entry({ path, name, info: infoOf(n), seenBefore, otherFilesystem })) {
+        const entry = { path, name, info: infoOf(n), seenBefore, otherFilesystem }
+        if (!visitor.entry(entry)) {
           while (stack.length > 0) visitor.leave(stack.pop()!.path)
           return
         }
-        if (isDirectory && (!otherFilesystem || options.crossFilesystems === true)) {
+        if (isDirectory && (!otherFilesystem || options.crossFilesystems === true) && (visitor.enter?.(entry) ?? true)) {
           stack.push({ path, node: n, names: namesOf(path, n), next: 0 })
         }
       }

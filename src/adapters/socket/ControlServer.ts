@@ -15,11 +15,14 @@
 import * as fs from "node:fs/promises"
 import * as net from "node:net"
 import * as path from "node:path"
-import { Cause, Effect, Exit, Schema, Scope } from "effect"
+import { Cause, Effect, Exit, Result, Schema, Scope } from "effect"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
+import type { Caller } from "../../runtime/Caller.ts"
+import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
-import { type DaemonStatus, type ErrorBody, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
+import { type DaemonStatus, type ErrorBody, OP_ACCESS, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
+import type { PeerCredentialsShape } from "./PeerCredentials.ts"
 
 /** What the daemon says of itself in `status`, besides the summary and the agents. */
 export type DaemonInfo = Omit<DaemonStatus, "summary" | "agents">
@@ -39,6 +42,10 @@ export interface ControlServerOptions {
   readonly frameTimeoutMs?: number
   /** The daemon's own fields of the `status` op (version, pid, uptime…). */
   readonly daemonInfo: () => DaemonInfo
+  /** Who is connected: the kernel's word for it (PeerCredentialsLive), or a test's. */
+  readonly peers: PeerCredentialsShape
+  /** Who may use which op; the agents' messages are checked by the actor system behind the same gate. */
+  readonly gate: Gate
 }
 
 export class ControlSocketError extends Schema.TaggedError<ControlSocketError>()("ControlSocketError", {
@@ -125,8 +132,10 @@ export const start = (
     const server = net.createServer({ allowHalfOpen: false })
     server.maxConnections = options.maxConnections
 
-    const serveConnection = (socket: net.Socket) => {
+    const serveConnection = (socket: net.Socket, caller: Caller) => {
       const decoder = new FrameDecoder(options.maxFrameBytes)
+      /** Asks in flight: given up when the connection closes, so the agents stop the work started for them. */
+      const pendingAsks = new Set<() => void>()
       const subscriptions = new Map<number, Scope.Closeable>()
       let nextSubscription = 1
       let frameTimer: NodeJS.Timeout | undefined
@@ -175,8 +184,9 @@ export const start = (
       socket.once("close", () => {
         if (frameTimer !== undefined) clearTimeout(frameTimer)
         closeSubscriptions()
+        for (const abandon of pendingAsks) abandon()
+        pendingAsks.clear()
       })
-      socket.on("error", () => socket.destroy())
 
       const subscribe = (request: Extract<Request, { op: "subscribe" }>) =>
         Effect.gen(function*() {
@@ -218,6 +228,15 @@ export const start = (
 
       /** The rare ops, as effects; tell and ask are served without a fiber in onBody. */
       const handle = (request: Exclude<Request, { op: "tell" | "ask" }>): Effect.Effect<unknown, unknown> => {
+        const access = OP_ACCESS[request.op]
+        // restart, stop and start are checked (and recorded) by the runtime itself, as every operator action is.
+        const denied = access === "message" || request.op === "restart" || request.op === "stop" || request.op === "start"
+          ? undefined
+          : options.gate.check(caller, `the '${request.op}' op`, access)
+        if (denied !== undefined) {
+          options.gate.refused(denied)
+          return Effect.fail(denied)
+        }
         switch (request.op) {
           case "agents":
             return Effect.sync(() => system.tree())
@@ -229,7 +248,7 @@ export const start = (
           case "stop":
           case "start": {
             const { agent, op } = request
-            return Effect.map(system.operate(agent, op), () => ({ agent, op, status: system.status(agent) ?? null }))
+            return Effect.map(system.operate(caller, agent, op), () => ({ agent, op, status: system.status(agent) ?? null }))
           }
           case "unsubscribe": {
             const scope = subscriptions.get(request.subscription)
@@ -251,16 +270,26 @@ export const start = (
         const id = request.id
         // tell and ask, nearly all traffic, run without a fiber; the other ops are rare.
         if (request.op === "tell") {
-          const told = system.injectNow(request.agent, request.message)
-          return reply(Exit.isSuccess(told) ? { id, ok: true, result: { accepted: true } } : failure(id, told.cause))
+          return system.injectTellCallback(caller, request.agent, request.message, (told) =>
+            reply(Exit.isSuccess(told) ? { id, ok: true, result: { accepted: true } } : failure(id, told.cause)))
         }
         if (request.op === "ask") {
-          return system.injectAskCallback(
+          // The answer may come before injectAskCallback returns (a refusal): then there is nothing to abandon.
+          let answered = false
+          let abandon: (() => void) | undefined
+          abandon = system.injectAskCallback(
+            caller,
             request.agent,
             request.message,
             request.timeoutMs ?? options.defaultAskTimeoutMs,
-            (exit) => reply(Exit.isSuccess(exit) ? { id, ok: true, result: exit.value ?? null } : failure(id, exit.cause))
+            (exit) => {
+              answered = true
+              if (abandon !== undefined) pendingAsks.delete(abandon)
+              reply(Exit.isSuccess(exit) ? { id, ok: true, result: exit.value ?? null } : failure(id, exit.cause))
+            }
           )
+          if (!answered) pendingAsks.add(abandon)
+          return
         }
         runFork(
           Effect.matchCause(handle(request), {
@@ -296,7 +325,15 @@ export const start = (
     server.on("connection", (socket) => {
       sockets.add(socket)
       socket.once("close", () => sockets.delete(socket))
-      serveConnection(socket)
+      socket.on("error", () => socket.destroy())
+      // Who is connected is settled once, from the kernel, before anything is read.
+      const peer = options.peers.of(socket)
+      if (Result.isFailure(peer)) {
+        socket.end(encodeFrame({ id: null, ok: false, error: { code: "PeerUnknown", message: peer.failure.message } } satisfies Reply))
+        socket.destroySoon()
+        return
+      }
+      serveConnection(socket, peer.success)
     })
 
     // The socket is created with its final mode (through the umask), so no client ever sees

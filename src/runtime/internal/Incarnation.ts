@@ -14,14 +14,15 @@
  */
 import { Cause, Effect, Exit } from "effect"
 import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from "xstate"
-import { AgentEnv, type AgentEnvShape, type AgentMessage, REJECT, type RejectionValue, REPLY, type SystemHandle } from "../Agent.ts"
+import { AgentEnv, type AgentEnvShape, type AgentMessage, CANCEL, REJECT, type RejectionValue, REPLY, type SystemHandle } from "../Agent.ts"
+import { type Caller, DAEMON } from "../Caller.ts"
 import type { DeadLetterReason } from "../DeadLetters.ts"
 import { AgentCrashed, AgentStopped, type AskError, describeError, ProtocolViolation, Rejected } from "../Errors.ts"
 import type { InspectionInput } from "../Inspection.ts"
 import * as Protocol from "../Protocol.ts"
 import { accepts } from "./Acceptor.ts"
 import { type AgentCell, stateNodesOf } from "./Cell.ts"
-import { Ask, type Envelope, messageOf, type ReplyHandle, type SystemItem } from "./Reply.ts"
+import { Ask, callerOf, type Envelope, messageOf, type ReplyHandle, type SystemItem } from "./Reply.ts"
 
 /** What the host loop needs from the actor system around it. */
 export interface HostServices {
@@ -77,9 +78,13 @@ export const runIncarnation = (
     const runFork = Effect.runForkWith(context)
     const runPromise = Effect.runPromiseWith(context)
 
+    /** Who sent the message in hand; set as each message begins. */
+    let currentCaller: Caller = DAEMON
+
     const env: AgentEnvShape = {
       self: cell.name,
       system: host.system,
+      caller: () => currentCaller,
       fromEffect: <Output, Input>(run: (input: Input) => Effect.Effect<Output, unknown>) => {
         const logic = fromPromise<Output, Input>(({ input, signal }) => runPromise(run(input), { signal }))
         effectLogics.add(logic)
@@ -261,6 +266,7 @@ export const runIncarnation = (
       }
       // A message the machine handled without answering is acknowledged with the resulting state.
       if (envelope instanceof Ask) {
+        envelope.reply.onAbandon(undefined)
         answers.push([envelope.reply, message.type, checked(message, outcome ?? { reply: { type: "ack", state: cell.state } })])
       }
       machineAnswer = undefined
@@ -271,6 +277,7 @@ export const runIncarnation = (
       // Within a batch a message starts when the previous one finished: one clock read per message.
       currentStarted = followsPrevious ? lastFinished : performance.now()
       current = envelope
+      currentCaller = callerOf(envelope)
       const message = messageOf(envelope)
       const planned = cell.planned.size === 0 ? undefined : cell.planned.get(message.type)
       if (planned !== undefined) {
@@ -283,6 +290,8 @@ export const runIncarnation = (
         complete(envelope, { rejection: new Protocol.NotAccepted({ state: cell.state }) })
         return "done"
       }
+      // An asker that gives up stops the work started for it.
+      if (envelope instanceof Ask) envelope.reply.onAbandon(() => current === envelope && actor.send({ type: CANCEL }))
       actor.send(message)
       return settled()
     }

@@ -4,6 +4,7 @@
  */
 import { Effect, Exit } from "effect"
 import type { AgentMessage } from "../Agent.ts"
+import { type Caller, DAEMON } from "../Caller.ts"
 import type { AskError } from "../Errors.ts"
 
 /**
@@ -15,7 +16,26 @@ import type { AskError } from "../Errors.ts"
 export class ReplyHandle {
   private exit: Exit.Exit<unknown, AskError> | undefined = undefined
   private listener: ((exit: Exit.Exit<unknown, AskError>) => void) | undefined = undefined
+  private abandonListener: (() => void) | undefined = undefined
   expired = false
+
+  /**
+   * The asker gives up (its timeout passed, its connection closed): a late
+   * answer is a dead letter, and the agent handling the ask, if any, is told
+   * to stop the work it started for it.
+   */
+  abandon(): void {
+    if (this.exit !== undefined || this.expired) return
+    this.expired = true
+    const listener = this.abandonListener
+    this.abandonListener = undefined
+    listener?.()
+  }
+
+  /** Called once if the asker gives up before an answer; undefined removes the listener. */
+  onAbandon(listener: (() => void) | undefined): void {
+    this.abandonListener = listener
+  }
 
   /** False when already answered, or when the asker gave up (a late reply). */
   complete(exit: Exit.Exit<unknown, AskError>): boolean {
@@ -41,14 +61,25 @@ export class ReplyHandle {
   })
 }
 
-/** An ask: the message and where its answer goes. */
+/** An ask: the message, where its answer goes, and who asked. */
 export class Ask {
-  constructor(readonly message: AgentMessage, readonly reply: ReplyHandle) {}
+  constructor(readonly message: AgentMessage, readonly reply: ReplyHandle, readonly caller: Caller = DAEMON) {}
 }
 
-/** What the user lane holds: a told message as it is (no wrapper to allocate), or an ask. */
-export type Envelope = AgentMessage | Ask
-export const messageOf = (envelope: Envelope): AgentMessage => envelope instanceof Ask ? envelope.message : envelope
+/** A message told on someone's behalf: from outside the daemon, or by a schedule its creator set up. */
+export class Told {
+  constructor(readonly message: AgentMessage, readonly caller: Caller) {}
+}
+
+/**
+ * What the user lane holds: a message the daemon told (as it is: nothing to
+ * allocate on the hot path), one told on someone's behalf, or an ask.
+ */
+export type Envelope = AgentMessage | Ask | Told
+export const messageOf = (envelope: Envelope): AgentMessage =>
+  envelope instanceof Ask || envelope instanceof Told ? envelope.message : envelope
+export const callerOf = (envelope: Envelope): Caller =>
+  envelope instanceof Ask || envelope instanceof Told ? envelope.caller : DAEMON
 
 export type SystemItem =
   | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }

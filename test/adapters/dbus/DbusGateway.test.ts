@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as DbusGateway from "../../../src/adapters/dbus/DbusGateway.ts"
 import type { Endpoint } from "../../../src/adapters/socket/Gateway.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
+import * as Gate from "../../../src/runtime/Gate.ts"
 import { counterAgent, tree } from "../../support/agents.ts"
 import { busctlCall, gdbusCall, gdbusError, type PrivateBus, run, startPrivateBus } from "./bus.ts"
 
@@ -43,6 +44,7 @@ beforeAll(async () => {
           bus: "session",
           address: bus.address,
           daemonInfo: () => ({ version: "test", pid: 1, uptimeSeconds: 2, socket: "/tmp/s", connections: 0, rssBytes: 3, eventLoopLagMs: 0.5 }),
+          gate: Gate.open,
           register: (source) => void endpoints.push(source)
         })
         return system
@@ -272,7 +274,7 @@ describe("D-Bus interface on a private bus", () => {
   it("a second daemon on the same bus is refused: the name is taken", async () => {
     const second = await Effect.runPromiseExit(
       Effect.scoped(Effect.flatMap(ActorSystem.make({ root: tree("root2", "one_for_one", [counterAgent("Z")]) }), (other) =>
-        DbusGateway.start(other, { bus: "session", address: bus.address })))
+        DbusGateway.start(other, { bus: "session", address: bus.address, gate: Gate.open })))
     )
     expect(Exit.isFailure(second)).toBe(true)
     expect(String(Exit.isFailure(second) ? second.cause : "")).toContain("already owned")

@@ -1,0 +1,283 @@
+/**
+ * CallerFiles on the local filesystem: each job gets a file helper (the
+ * daemon's own binary as `__open-as`, openAs.ts) running as the caller,
+ * started on the job's first file operation and stopped with the job. The
+ * helper opens inputs and creates outputs with the caller's rights; the
+ * daemon reopens each descriptor through /proc/PID/fd/N (which needs
+ * CAP_SYS_PTRACE, as the helper runs as another user) and checks it is the
+ * same file, then reads and writes through it. Names change only through
+ * the helper: an output is put in place by the helper, as the caller.
+ */
+import { spawn } from "node:child_process"
+import { constants } from "node:fs"
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { createInterface } from "node:readline"
+import { Effect, Layer, type Scope } from "effect"
+import type { Caller } from "../../runtime/Caller.ts"
+import {
+  CallerFiles,
+  type CallerFilesShape,
+  type Confinement,
+  confinementProblem,
+  isWithin,
+  mayList,
+  outsideRoots,
+  refusingRest,
+  tooLarge
+} from "./CallerFiles.ts"
+import {
+  type AtomicOptions,
+  type AtomicOutput,
+  type CommitOptions,
+  FileError,
+  fileErrorFrom,
+  type FileReader,
+  type FilesShape,
+  type WalkVisitor,
+  writeAtomicVia
+} from "./Files.ts"
+import { make as makeFiles, writeAll } from "./FilesLive.ts"
+import type { HelperReply, HelperRequest, Opened } from "./openAs.ts"
+
+export interface CallerFilesLiveOptions {
+  /** The helper's command line before its arguments: the daemon's binary and `__open-as`. */
+  readonly helper: ReadonlyArray<string>
+  /** The roots and the places never used, read at each job (datasets are mounted and unmounted). */
+  readonly confinement: Effect.Effect<Confinement>
+  /** Largest input, and largest output, of one job. */
+  readonly maxBytes: number
+}
+
+/** How long a helper may take to start, or to answer one request. */
+const HELPER_TIMEOUT_MS = 10_000
+
+interface Helper {
+  readonly pid: number
+  readonly request: (request: HelperRequest) => Promise<HelperReply>
+  readonly close: () => Promise<void>
+}
+
+class HelperFailed extends Error {}
+
+const startHelper = (command: ReadonlyArray<string>, caller: Caller): Promise<Helper> =>
+  new Promise((resolve, reject) => {
+    const umask = (caller.umask ?? 0o022).toString(8)
+    const groups = caller.groups.length === 0 ? "-" : caller.groups.join(",")
+    const child = spawn(command[0]!, [...command.slice(1), String(caller.uid), String(caller.gid), groups, umask], {
+      shell: false,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" }
+    })
+    let stderr = ""
+    child.stderr!.setEncoding("utf8").on("data", (text: string) => {
+      if (stderr.length < 4096) stderr += text
+    })
+    const waiting: Array<{ resolve: (reply: HelperReply) => void; reject: (error: Error) => void }> = []
+    let ended: Error | undefined
+    const fail = (error: Error) => {
+      ended ??= error
+      for (const w of waiting.splice(0)) w.reject(ended)
+    }
+    child.on("error", (error) => fail(new HelperFailed(`cannot start the file helper: ${error.message}`)))
+    child.on("exit", (code, signal) =>
+      fail(new HelperFailed(`the file helper stopped (${signal ?? `exit status ${code}`})${stderr === "" ? "" : `: ${stderr.trim()}`}`)))
+    child.stdin!.on("error", () => {})
+    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => {
+      const next = waiting.shift()
+      if (next === undefined) return
+      try {
+        next.resolve(JSON.parse(line) as HelperReply)
+      } catch {
+        next.reject(new HelperFailed(`the file helper said something unreadable: ${line.slice(0, 200)}`))
+      }
+    })
+    const reply = () =>
+      new Promise<HelperReply>((res, rej) => {
+        if (ended !== undefined) return rej(ended)
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL")
+          fail(new HelperFailed(`the file helper did not answer within ${HELPER_TIMEOUT_MS} ms`))
+        }, HELPER_TIMEOUT_MS)
+        waiting.push({
+          resolve: (r) => (clearTimeout(timer), res(r)),
+          reject: (e) => (clearTimeout(timer), rej(e))
+        })
+      })
+    // One request at a time: replies come back in order.
+    let queue: Promise<unknown> = Promise.resolve()
+    const helper: Helper = {
+      pid: child.pid ?? -1,
+      request: (request) => {
+        const answer = queue.then(() => {
+          const pending = reply()
+          child.stdin!.write(`${JSON.stringify(request)}\n`)
+          return pending
+        })
+        queue = answer.catch(() => {})
+        return answer
+      },
+      close: () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done()
+          const timer = setTimeout(() => child.kill("SIGKILL"), HELPER_TIMEOUT_MS)
+          child.once("exit", () => (clearTimeout(timer), done()))
+          // The helper removes what it did not publish, then exits.
+          child.stdin!.end()
+        })
+    }
+    reply().then(
+      (first) => (first.ok ? resolve(helper) : (child.kill("SIGKILL"), reject(new HelperFailed(first.message)))),
+      reject
+    )
+  })
+
+const helperError = (operation: string, file: string, cause: unknown): FileError =>
+  cause instanceof HelperFailed
+    ? new FileError({ reason: "Other", operation, path: file, detail: cause.message })
+    : fileErrorFrom(operation, file, cause)
+
+/** A refusal from the helper as the FileError of `operation` on `file`. */
+const refusal = (operation: string, file: string, reply: Extract<HelperReply, { ok: false }>): FileError =>
+  fileErrorFrom(operation, file, Object.assign(new Error(reply.message), { code: reply.code }))
+
+const sameFile = (operation: string, file: string, opened: Opened, device: bigint, inode: bigint) =>
+  String(device) === opened.device && String(inode) === opened.inode
+    ? Effect.void
+    : Effect.fail(new FileError({ reason: "Other", operation, path: file, detail: "the file changed while it was being opened" }))
+
+/** Errors of the reopened descriptor name the caller's path, not /proc's. */
+const named = (file: string) => (error: FileError) => new FileError({ ...error, path: file })
+
+export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
+  const files = makeFiles()
+
+  const forCaller = (caller: Caller): Effect.Effect<FilesShape, never, Scope.Scope> =>
+    Effect.gen(function*() {
+      let started: Promise<Helper> | undefined
+      yield* Effect.addFinalizer(() =>
+        started === undefined ? Effect.void : Effect.promise(() => started!.then((h) => h.close(), () => {}))
+      )
+      const helperFor = (operation: string, file: string) =>
+        Effect.tryPromise({ try: () => (started ??= startHelper(options.helper, caller)), catch: (cause) => helperError(operation, file, cause) })
+
+      const ask = (operation: string, file: string, request: HelperRequest) =>
+        Effect.gen(function*() {
+          const helper = yield* helperFor(operation, file)
+          const reply = yield* Effect.tryPromise({ try: () => helper.request(request), catch: (cause) => helperError(operation, file, cause) })
+          return reply.ok ? { helper, opened: reply.opened } : yield* Effect.fail(refusal(operation, file, reply))
+        })
+
+      /** The confinement, and the path as written checked against it before anything is looked at. */
+      const confined = (operation: string, file: string) =>
+        Effect.gen(function*() {
+          const confinement = yield* options.confinement
+          const problem = confinementProblem(file, confinement)
+          return problem === undefined ? confinement : yield* Effect.fail(outsideRoots(operation, file, problem))
+        })
+
+      /** Where the helper's descriptor really is, checked against the confinement. */
+      const checkLanding = (operation: string, file: string, helper: Helper, fd: number, confinement: Confinement) =>
+        Effect.gen(function*() {
+          const landed = yield* Effect.tryPromise({ try: () => fs.readlink(`/proc/${helper.pid}/fd/${fd}`), catch: (cause) => fileErrorFrom(operation, file, cause) })
+          const problem = confinementProblem(landed, confinement)
+          if (problem !== undefined) return yield* Effect.fail(outsideRoots(operation, file, `it leads to ${landed}, and ${problem}`))
+          return landed
+        })
+
+      const openRead = (file: string): Effect.Effect<FileReader, FileError, Scope.Scope> =>
+        Effect.gen(function*() {
+          const confinement = yield* confined("open", file)
+          const { helper, opened } = yield* ask("open", file, { op: "read", path: file })
+          yield* checkLanding("open", file, helper, opened!.fd, confinement)
+          const reader = yield* files.openRead(`/proc/${helper.pid}/fd/${opened!.fd}`).pipe(Effect.mapError(named(file)))
+          yield* sameFile("open", file, opened!, reader.info.device, reader.info.inode)
+          if (reader.info.size > options.maxBytes) return yield* Effect.fail(tooLarge("read", file, reader.info.size, options.maxBytes))
+          return {
+            path: file,
+            info: reader.info,
+            read: (buffer) => Effect.mapError(reader.read(buffer), named(file)),
+            readAt: (buffer, position) => Effect.mapError(reader.readAt(buffer, position), named(file))
+          }
+        })
+
+      const openAtomic = (target: string, atomic: AtomicOptions = {}): Effect.Effect<AtomicOutput, FileError, Scope.Scope> =>
+        Effect.gen(function*() {
+          const confinement = yield* confined("create", target)
+          const replace = atomic.replace ?? false
+          let committed = false
+          const { helper, opened } = yield* Effect.acquireRelease(
+            ask("create", target, { op: "create", path: target, mode: atomic.mode ?? 0o600 }),
+            ({ helper, opened }) =>
+              committed ? Effect.void : Effect.ignore(Effect.promise(() => helper.request({ op: "discard", temporary: opened!.temporary! })))
+          )
+          yield* checkLanding("create", target, helper, opened!.fd, confinement)
+          const handle = yield* Effect.acquireRelease(
+            Effect.tryPromise({ try: () => fs.open(`/proc/${helper.pid}/fd/${opened!.fd}`, constants.O_WRONLY), catch: (cause) => fileErrorFrom("create", target, cause) }),
+            (handle) => Effect.promise(() => handle.close().catch(() => {}))
+          )
+          const stats = yield* Effect.tryPromise({ try: () => handle.stat({ bigint: true }), catch: (cause) => fileErrorFrom("create", target, cause) })
+          yield* sameFile("create", target, opened!, stats.dev, stats.ino)
+          let written = 0
+          const write = (bytes: Uint8Array) =>
+            Effect.suspend(() => {
+              written += bytes.byteLength
+              return written > options.maxBytes
+                ? Effect.fail(tooLarge("write", target, written, options.maxBytes))
+                : Effect.tryPromise({ try: () => writeAll(handle, bytes), catch: (cause) => fileErrorFrom("write", target, cause) })
+            })
+          const commit = (finish: CommitOptions = {}) =>
+            Effect.gen(function*() {
+              const final = finish.as ?? target
+              yield* confined("create", final)
+              const attempt = (operation: string, run: () => Promise<void>) =>
+                Effect.tryPromise({ try: run, catch: (cause) => fileErrorFrom(operation, target, cause) })
+              if (finish.mode !== undefined) yield* attempt("set the mode of", () => handle.chmod(finish.mode!))
+              if (finish.modifiedNs !== undefined) {
+                const seconds = Number(finish.modifiedNs) / 1e9
+                yield* attempt("set the times of", () => handle.utimes(seconds, seconds))
+              }
+              yield* attempt("sync", () => handle.sync())
+              const reply = yield* Effect.tryPromise({
+                try: () => helper.request({ op: "commit", temporary: opened!.temporary!, path: final, replace }),
+                catch: (cause) => helperError("create", final, cause)
+              })
+              if (!reply.ok) return yield* Effect.fail(refusal("create", final, reply))
+              committed = true
+            })
+          return { path: target, write, commit } satisfies AtomicOutput
+        })
+
+      const walk = (root: string, visitor: WalkVisitor, walkOptions = {}) =>
+        Effect.scoped(Effect.gen(function*() {
+          const confinement = yield* confined("walk", root)
+          const { helper, opened } = yield* ask("walk", root, { op: "directory", path: root })
+          const real = yield* checkLanding("walk", root, helper, opened!.fd, confinement)
+          if (real !== path.resolve(root)) {
+            return yield* Effect.fail(outsideRoots("walk", root, `it is reached through a symbolic link (it is ${real}); name the directory itself`))
+          }
+          // The walk reads as the daemon; it goes only where the caller's permission bits would let it list.
+          const forbidden = confinement.forbidden
+          return yield* files.walk(root, {
+            ...visitor,
+            enter: (entry) => {
+              const refused = forbidden.some((dir) => isWithin(entry.path, dir))
+                ? "file jobs never use it"
+                : mayList(caller, entry.info)
+                ? undefined
+                : "permission denied"
+              if (refused === undefined) return visitor.enter?.(entry) ?? true
+              visitor.unreadable(entry.path, new FileError({ reason: "PermissionDenied", operation: "list", path: entry.path, detail: refused }))
+              visitor.leave(entry.path)
+              return false
+            }
+          }, walkOptions)
+        }))
+
+      return refusingRest({ openRead, openAtomic, writeAtomic: writeAtomicVia(openAtomic), walk })
+    })
+
+  return { forCaller }
+}
+
+export const layer = (options: CallerFilesLiveOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))

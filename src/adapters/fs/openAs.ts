@@ -1,0 +1,204 @@
+/**
+ * The file helper: a short-lived child of the daemon that takes on a
+ * caller's identity (uid, gid, supplementary groups, umask) and opens and
+ * names files as that caller, so the kernel applies the caller's rights —
+ * permission bits, ACLs, read-only mounts, everything — and not the
+ * daemon's. The daemon then reopens the helper's descriptor through
+ * /proc/PID/fd/N and does the reading, writing and computing itself.
+ *
+ * It is `sigmavault __open-as UID GID GROUPS UMASK`; the daemon talks to it
+ * with one JSON object per line on its standard input and output
+ * (CallerFilesLive.ts is the other side). It creates only temporary files
+ * (named like every temporary file, Files.ts), publishes one only when told
+ * to, and removes those it did not publish when its input closes — when the
+ * job ends, fails, or the daemon dies.
+ */
+import { randomBytes } from "node:crypto"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { createInterface } from "node:readline"
+import { temporaryName } from "./Files.ts"
+
+export type HelperRequest =
+  | { readonly op: "read"; readonly path: string }
+  | { readonly op: "directory"; readonly path: string }
+  | { readonly op: "create"; readonly path: string; readonly mode: number }
+  | { readonly op: "commit"; readonly temporary: string; readonly path: string; readonly replace: boolean }
+  | { readonly op: "discard"; readonly temporary: string }
+
+/** An open descriptor of the helper's, for the daemon to reopen. */
+export interface Opened {
+  readonly fd: number
+  readonly device: string
+  readonly inode: string
+  readonly size: number
+  /** The temporary file a `create` made. */
+  readonly temporary?: string
+}
+
+export type HelperReply =
+  | { readonly ok: true; readonly opened?: Opened }
+  | { readonly ok: false; readonly code: string; readonly message: string }
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_DIRECTORY } = fs.constants
+
+const KIND: ReadonlyArray<readonly [(stats: fs.BigIntStats) => boolean, string]> = [
+  [(s) => s.isDirectory(), "a directory"],
+  [(s) => s.isFIFO(), "a named pipe"],
+  [(s) => s.isSocket(), "a socket"],
+  [(s) => s.isCharacterDevice(), "a character device"],
+  [(s) => s.isBlockDevice(), "a block device"]
+]
+
+const kindOf = (stats: fs.BigIntStats) => KIND.find(([is]) => is(stats))?.[1] ?? "not a regular file"
+
+class Refusal extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+const openedOf = (fd: number, stats: fs.BigIntStats, temporary?: string): Opened => ({
+  fd,
+  device: String(stats.dev),
+  inode: String(stats.ino),
+  size: Number(stats.size),
+  ...(temporary === undefined ? {} : { temporary })
+})
+
+/** Unlinks every temporary file this helper made and did not publish. */
+const created = new Set<string>()
+
+const syncDirectoryOf = (file: string) => {
+  const fd = fs.openSync(path.dirname(file), O_RDONLY | O_DIRECTORY)
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"])
+
+const serve = (request: HelperRequest): Opened | undefined => {
+  switch (request.op) {
+    case "read": {
+      // O_NONBLOCK: opening a named pipe must not wait for a writer; O_NOFOLLOW: the last name is not a link.
+      const fd = fs.openSync(request.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+      const stats = fs.fstatSync(fd, { bigint: true })
+      if (!stats.isFile()) {
+        fs.closeSync(fd)
+        throw new Refusal("ENOTREG", `it is ${kindOf(stats)}; only regular files are read here`)
+      }
+      return openedOf(fd, stats)
+    }
+    case "directory": {
+      // A symbolic link opened with O_NOFOLLOW | O_DIRECTORY says ENOTDIR: say what it is.
+      if (isLink(request.path)) throw new Refusal("ELOOP", "it is a symbolic link")
+      const fd = fs.openSync(request.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+      // Opening is not listing: the caller must be able to read the directory too.
+      fs.readdirSync(`/proc/self/fd/${fd}`)
+      return openedOf(fd, fs.fstatSync(fd, { bigint: true }))
+    }
+    case "create": {
+      if (fs.existsSync(request.path) || isLink(request.path)) throw new Refusal("EEXIST", "it already exists")
+      const temporary = temporaryName(request.path, process.pid, randomBytes(6).toString("hex"))
+      const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, request.mode)
+      created.add(temporary)
+      return openedOf(fd, fs.fstatSync(fd, { bigint: true }), temporary)
+    }
+    case "commit": {
+      if (!created.has(request.temporary)) throw new Refusal("EINVAL", "not a temporary file of this job")
+      if (request.replace) fs.renameSync(request.temporary, request.path)
+      else {
+        try {
+          fs.linkSync(request.temporary, request.path)
+          fs.unlinkSync(request.temporary)
+        } catch (error) {
+          if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? "")) throw error
+          // Without hard links, a check and a rename: a file created in between is replaced.
+          if (fs.existsSync(request.path) || isLink(request.path)) throw new Refusal("EEXIST", "it already exists")
+          fs.renameSync(request.temporary, request.path)
+        }
+      }
+      created.delete(request.temporary)
+      syncDirectoryOf(request.path)
+      return undefined
+    }
+    case "discard": {
+      if (created.delete(request.temporary)) fs.rmSync(request.temporary, { force: true })
+      return undefined
+    }
+  }
+}
+
+const isLink = (file: string) => {
+  try {
+    return fs.lstatSync(file).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
+
+const replyTo = (line: string): HelperReply => {
+  try {
+    const opened = serve(JSON.parse(line) as HelperRequest)
+    return opened === undefined ? { ok: true } : { ok: true, opened }
+  } catch (error) {
+    const code = error instanceof Refusal ? error.code : (error as NodeJS.ErrnoException).code ?? "EIO"
+    return { ok: false, code, message: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+const cleanUp = () => {
+  for (const temporary of created) fs.rmSync(temporary, { force: true })
+  created.clear()
+}
+
+/** Parses `UID GID GROUPS UMASK` (GROUPS: comma-separated, or "-" for none). */
+const identityOf = (args: ReadonlyArray<string>) => {
+  const [uid, gid, groups, umask] = args
+  const id = (text: string | undefined) => (text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined)
+  const ids = groups === "-" ? [] : (groups ?? "").split(",").map(id)
+  const mask = umask !== undefined && /^[0-7]{1,4}$/.test(umask) ? parseInt(umask, 8) : undefined
+  if (id(uid) === undefined || id(gid) === undefined || ids.some((g) => g === undefined) || mask === undefined || mask > 0o777) return undefined
+  return { uid: id(uid)!, gid: id(gid)!, groups: ids as Array<number>, umask: mask }
+}
+
+/** The helper's main: take on the identity, then answer requests until the input closes. */
+export const runOpenAs = (args: ReadonlyArray<string>): Promise<number> => {
+  const identity = identityOf(args)
+  if (identity === undefined) {
+    process.stderr.write("sigmavault __open-as: expected UID GID GROUPS UMASK (the daemon's file helper; not for use by hand)\n")
+    return Promise.resolve(2)
+  }
+  try {
+    // Groups and gid first: once the uid is not root, they cannot be changed.
+    process.setgroups!(identity.groups)
+    process.setgid!(identity.gid)
+    process.setuid!(identity.uid)
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: `cannot take on uid ${identity.uid}: ${(error as Error).message}` })}\n`)
+    return Promise.resolve(1)
+  }
+  if (process.getuid!() !== identity.uid || process.geteuid!() !== identity.uid || process.getegid!() !== identity.gid) {
+    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: "the identity did not take" })}\n`)
+    return Promise.resolve(1)
+  }
+  process.umask(identity.umask)
+  process.stdout.write(`${JSON.stringify({ ok: true })}\n`)
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+    lines.on("line", (line) => process.stdout.write(`${JSON.stringify(replyTo(line))}\n`))
+    lines.on("close", () => {
+      cleanUp()
+      resolve(0)
+    })
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      process.on(signal, () => {
+        cleanUp()
+        resolve(0)
+      })
+    }
+  })
+}

@@ -1,0 +1,68 @@
+/**
+ * Where callers' file jobs may go (CIPHER, TENSOR, ATLAS): the file roots
+ * (`file_roots`, or /srv and every mounted ZFS dataset that holds data rather
+ * than the system), never the places in
+ * CallerFiles.ts nor the daemon's own state and runtime directories, each
+ * judged by its real path; and the file helper the jobs run as the caller,
+ * which is this same program.
+ */
+import { realpath } from "node:fs/promises"
+import { Effect, Layer } from "effect"
+import { ALWAYS_FORBIDDEN, CallerFiles, type Confinement, isWithin } from "../adapters/fs/CallerFiles.ts"
+import * as CallerFilesLive from "../adapters/fs/CallerFilesLive.ts"
+import { Zfs } from "../adapters/zfs/Zfs.ts"
+
+export interface FileJobSettings {
+  readonly fileRoots: ReadonlyArray<string> | undefined
+  readonly fileJobMaxBytes: number
+  readonly stateDir: string
+  readonly runtimeDir: string
+}
+
+/** Default roots besides the mounted datasets. */
+export const DEFAULT_ROOTS: ReadonlyArray<string> = ["/srv"]
+
+/**
+ * Where a dataset of a root-on-ZFS system is mounted for the system, not for
+ * data: `/` itself and these trees are not made roots by default.
+ */
+const SYSTEM_TREES: ReadonlyArray<string> = ["/usr", "/var", "/boot", "/etc", "/root", "/run", "/opt", "/tmp"]
+
+export const isDataMount = (mountpoint: string): boolean =>
+  mountpoint.startsWith("/") && mountpoint !== "/" && !SYSTEM_TREES.some((tree) => isWithin(mountpoint, tree))
+
+/** Each path's real path; one that does not exist (yet) is left out. */
+const realPaths = (paths: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const real = await Promise.all(paths.map((p) => realpath(p).catch(() => undefined)))
+    return [...new Set(real.filter((p): p is string => p !== undefined))]
+  })
+
+/**
+ * The helper's command: the compiled binary runs itself (its script lives in
+ * Bun's embedded filesystem); run from source, the runtime runs the script.
+ */
+export const helperCommand = (): ReadonlyArray<string> => {
+  const script = process.argv[1]
+  return script === undefined || script.startsWith("/$bunfs/") ? [process.execPath, "__open-as"] : [process.execPath, script, "__open-as"]
+}
+
+export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never, Zfs> =>
+  Layer.effect(
+    CallerFiles,
+    Effect.gen(function*() {
+      const zfs = yield* Zfs
+      const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
+      // The pools' mountpoints change as datasets are mounted: read them at each job.
+      const mounted = zfs.datasets().pipe(
+        Effect.map((datasets) => datasets.flatMap((d) => (d.mounted === true && d.mountpoint !== undefined && isDataMount(d.mountpoint) ? [d.mountpoint] : []))),
+        Effect.catch(() => Effect.succeed([] as ReadonlyArray<string>))
+      )
+      const confinement: Effect.Effect<Confinement> = Effect.gen(function*() {
+        const configured = settings.fileRoots
+        const roots = yield* realPaths(configured ?? [...DEFAULT_ROOTS, ...(yield* mounted)])
+        return { roots, forbidden: [...ALWAYS_FORBIDDEN, ...forbidden] }
+      })
+      return CallerFilesLive.make({ helper: helperCommand(), confinement, maxBytes: settings.fileJobMaxBytes })
+    })
+  )

@@ -1,0 +1,174 @@
+/**
+ * CallerFilesLive with a real change of identity: the file helper runs as
+ * nobody (uid 65534), and what nobody may not do, the job may not do. Needs
+ * root (to become nobody, and to reopen nobody's descriptors); skipped
+ * otherwise. The daemon's own binary plays the helper in the e2e suite; here
+ * the helper is src/index.ts run by Bun.
+ */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import type { CallerFilesShape } from "../../../src/adapters/fs/CallerFiles.ts"
+import * as CallerFilesLive from "../../../src/adapters/fs/CallerFilesLive.ts"
+import { FileError, targetOfTemporary, type WalkVisitor } from "../../../src/adapters/fs/Files.ts"
+import type { Caller } from "../../../src/runtime/Caller.ts"
+
+const isRoot = process.getuid?.() === 0
+const BUN = path.resolve("node_modules/.bin/bun")
+const NOBODY: Caller = { uid: 65534, gid: 65534, groups: [], via: "socket", umask: 0o027 }
+
+const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "sv-callerfiles-")))
+const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "sv-outside-")))
+const at = (...names: ReadonlyArray<string>) => path.join(root, ...names)
+
+const setUp = () => {
+  fs.chmodSync(root, 0o755)
+  fs.writeFileSync(at("public.txt"), "for everyone\n", { mode: 0o644 })
+  fs.writeFileSync(at("secret.txt"), "root only\n", { mode: 0o600 })
+  fs.mkdirSync(at("mine"), { mode: 0o700 })
+  fs.chownSync(at("mine"), 65534, 65534)
+  fs.mkdirSync(at("closed"), { mode: 0o700 })
+  fs.writeFileSync(at("closed", "inside.txt"), "x".repeat(100))
+  fs.writeFileSync(at("big.bin"), Buffer.alloc(4096), { mode: 0o644 })
+  fs.symlinkSync("/etc/passwd", at("passwd-link"))
+  fs.writeFileSync(path.join(outside, "far.txt"), "outside\n", { mode: 0o644 })
+  fs.chmodSync(outside, 0o755)
+  fs.symlinkSync(outside, at("away"))
+  execFileSync("mkfifo", [at("pipe")])
+  fs.chmodSync(at("pipe"), 0o666)
+}
+
+const service: CallerFilesShape = CallerFilesLive.make({
+  helper: [BUN, path.resolve("src/index.ts"), "__open-as"],
+  confinement: Effect.succeed({ roots: [root], forbidden: ["/etc", "/proc", "/dev"] }),
+  maxBytes: 1024
+})
+
+const asNobody = <A, E>(use: (files: Effect.Success<ReturnType<CallerFilesShape["forCaller"]>>) => Effect.Effect<A, E, Scope.Scope>) =>
+  Effect.scoped(Effect.flatMap(service.forCaller(NOBODY), use))
+
+const failure = <A>(effect: Effect.Effect<A, FileError, Scope.Scope>) => asNobody(() => Effect.flip(effect))
+
+const readAll = (file: string) =>
+  asNobody((files) =>
+    Effect.gen(function*() {
+      const reader = yield* files.openRead(file)
+      const buffer = new Uint8Array(reader.info.size)
+      yield* reader.read(buffer)
+      return new TextDecoder().decode(buffer)
+    })
+  )
+
+const leftovers = () => fs.readdirSync(at("mine")).filter((name) => targetOfTemporary(name) !== undefined)
+
+describe.skipIf(!isRoot)("CallerFilesLive, as nobody", () => {
+  setUp()
+  afterAll(() => {
+    for (const dir of [root, outside]) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it.live("reads a file nobody may read", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* readAll(at("public.txt")), "for everyone\n")
+    }))
+
+  it.live("refuses what nobody may not read, and what is not a regular file, naming why", () =>
+    Effect.gen(function*() {
+      const open = (file: string) => asNobody((files) => Effect.flip(files.openRead(file)))
+      const secret = yield* open(at("secret.txt"))
+      assert.strictEqual(secret.reason, "PermissionDenied")
+      assert.strictEqual(secret.message, `cannot open ${at("secret.txt")}: permission denied`)
+
+      const shadow = yield* open("/etc/shadow")
+      assert.strictEqual(shadow.reason, "PermissionDenied")
+      assert.include(shadow.message, "file jobs never use /etc")
+
+      const link = yield* open(at("passwd-link"))
+      assert.strictEqual(link.reason, "SymbolicLink")
+
+      const escaped = yield* open(at("away", "far.txt"))
+      assert.strictEqual(escaped.reason, "PermissionDenied")
+      assert.include(escaped.message, `it leads to ${path.join(outside, "far.txt")}, and it is outside the file roots`)
+
+      const pipe = yield* open(at("pipe"))
+      assert.include(pipe.message, "it is a named pipe; only regular files are read here")
+
+      const relative = yield* open("public.txt")
+      assert.include(relative.message, "the path must be absolute")
+
+      const big = yield* open(at("big.bin"))
+      assert.strictEqual(big.reason, "TooLarge")
+      assert.include(big.message, "more than file_job_max_bytes (1024)")
+    }))
+
+  it.live("creates an output as nobody, with nobody's umask, only where nobody may write", () =>
+    Effect.gen(function*() {
+      const output = at("mine", "out.txt")
+      yield* asNobody((files) => files.writeAtomic(output, new TextEncoder().encode("written\n"), { mode: 0o666 }))
+      const stats = fs.statSync(output)
+      assert.deepStrictEqual([stats.uid, stats.gid, stats.mode & 0o777], [65534, 65534, 0o640])
+      assert.strictEqual(fs.readFileSync(output, "utf8"), "written\n")
+
+      const exists = yield* failure(asNobody((files) => files.writeAtomic(output, new Uint8Array(1))))
+      assert.strictEqual(exists.reason, "Exists")
+
+      const rootDir = yield* asNobody((files) => Effect.flip(files.writeAtomic(at("made-by-nobody.txt"), new Uint8Array(1))))
+      assert.strictEqual(rootDir.reason, "PermissionDenied")
+      assert.isFalse(fs.existsSync(at("made-by-nobody.txt")))
+
+      const etc = yield* asNobody((files) => Effect.flip(files.writeAtomic("/etc/sigmavault-owned", new Uint8Array(1))))
+      assert.include(etc.message, "file jobs never use /etc")
+      assert.deepStrictEqual(leftovers(), [])
+    }))
+
+  it.live("an output cut off by a failure, an interruption or the size limit leaves nothing behind", () =>
+    Effect.gen(function*() {
+      const output = at("mine", "partial.bin")
+      const tooBig = yield* asNobody((files) =>
+        Effect.flip(Effect.gen(function*() {
+          const out = yield* files.openAtomic(output)
+          yield* out.write(new Uint8Array(1000))
+          yield* out.write(new Uint8Array(1000))
+        }))
+      )
+      assert.strictEqual(tooBig.reason, "TooLarge")
+      const scope = yield* Scope.make()
+      const files = yield* Scope.provide(service.forCaller(NOBODY), scope)
+      const out = yield* Scope.provide(files.openAtomic(output), scope)
+      yield* out.write(new Uint8Array(10))
+      assert.lengthOf(leftovers(), 1, "the temporary file exists while the job runs")
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(leftovers(), [])
+      assert.isFalse(fs.existsSync(output))
+    }))
+
+  it.live("a walk goes only into directories nobody could list", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const unreadable: Array<string> = []
+      const visitor: WalkVisitor = {
+        entry: (entry) => (seen.push(path.relative(root, entry.path)), true),
+        leave: () => {},
+        unreadable: (file) => void unreadable.push(path.relative(root, file))
+      }
+      yield* asNobody((files) => files.walk(root, visitor))
+      assert.include(seen, "closed")
+      assert.notInclude(seen, path.join("closed", "inside.txt"))
+      assert.include(unreadable, "closed")
+
+      const denied = yield* failure(asNobody((files) => files.walk(at("closed"), visitor)))
+      assert.strictEqual(denied.reason, "PermissionDenied")
+      const link = yield* failure(asNobody((files) => files.walk(at("away"), visitor)))
+      assert.strictEqual(link.reason, "SymbolicLink")
+    }))
+
+  it.live("everything else is refused to a caller's job", () =>
+    Effect.gen(function*() {
+      const error = yield* failure(asNobody((files) => files.remove(at("public.txt"))))
+      assert.include(error.message, "'remove' is not among them")
+      assert.isTrue(fs.existsSync(at("public.txt")))
+    }))
+})
