@@ -471,6 +471,10 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       tellAs,
       ask,
       protocolOf: (agent) => cells.get(agent)?.protocol,
+      permits: (caller, agent, type) => {
+        const spec = cells.get(agent)?.protocol.get(type)
+        return spec === undefined || Gate.isDaemon(caller) ? undefined : gate.check(caller, `${agent} '${type}'`, spec.access)
+      },
       call: call as SystemHandle["call"],
       agentNames: () => [...cells.keys()],
       status: (agent) => {

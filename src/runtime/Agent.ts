@@ -9,7 +9,7 @@
  */
 import { Context, type Effect, type Exit } from "effect"
 import type { AnyStateMachine, PromiseActorLogic } from "xstate"
-import type { AskError, InvalidMessage, Rejected, TellError, UnknownAgent } from "./Errors.ts"
+import type { AccessDenied, AskError, InvalidMessage, Rejected, TellError, UnknownAgent } from "./Errors.ts"
 import type { Caller } from "./Caller.ts"
 import type * as Protocol from "./Protocol.ts"
 import type { AgentStatus, Capability, RestartType, SystemSummary, Tier, TreeNode } from "./Status.ts"
@@ -56,6 +56,11 @@ export interface SystemHandle {
   readonly agentNames: () => ReadonlyArray<string>
   /** An agent's protocol: what it accepts and the access each message needs. */
   readonly protocolOf: (agent: string) => Protocol.AnyProtocol | undefined
+  /**
+   * Undefined when `caller` may send `agent` a message of type `type` (one
+   * it declares); else the refusal it would get. Asks the policy only.
+   */
+  readonly permits: (caller: Caller, agent: string, type: string) => AccessDenied | undefined
   readonly status: (agent: string) => AgentStatus | undefined
   /** Checks a message against an agent's protocol, as an external injection would be checked. */
   readonly validate: (agent: string, input: unknown) => Exit.Exit<AgentMessage, InvalidMessage | UnknownAgent>

@@ -12,6 +12,9 @@ import * as OrbitCron from "../../src/actors/orbit/cron.ts"
 import { OrbitConfig, orbitAgent, type ScheduleSpec } from "../../src/actors/orbit/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../../src/runtime/Agent.ts"
+import type { Caller } from "../../src/runtime/Caller.ts"
+import type { AuditedRequest, Gate } from "../../src/runtime/Gate.ts"
+import { makePolicy, type Policy } from "../../src/access/Policy.ts"
 import type { InspectionEvent } from "../../src/runtime/Inspection.ts"
 import { counterAgent, fastBackoff, generous, watch, ROOT } from "../support/agents.ts"
 
@@ -166,6 +169,7 @@ interface Listing {
     readonly messageType: string
     readonly jitterMs: number
     readonly origin: string
+    readonly addedBy: string
     readonly nextRun: string | null
     readonly lastRun: string | null
     readonly lastOutcome: string | null
@@ -173,7 +177,7 @@ interface Listing {
 }
 
 /** A system with COUNTER, ORBIT and `others`, started at START with `schedules` configured, in UTC. */
-const boot = (schedules: ReadonlyArray<ScheduleSpec>, others: ReadonlyArray<AgentDefinition> = []) =>
+const boot = (schedules: ReadonlyArray<ScheduleSpec>, others: ReadonlyArray<AgentDefinition> = [], gate?: Gate) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(ms(START))
     const root: ActorSystem.SupervisorNode<StateStore> = {
@@ -183,7 +187,7 @@ const boot = (schedules: ReadonlyArray<ScheduleSpec>, others: ReadonlyArray<Agen
       backoff: fastBackoff,
       children: [counterAgent("COUNTER"), ...others, orbitAgent]
     }
-    const system = yield* ActorSystem.make({ root })
+    const system = yield* ActorSystem.make({ root, ...(gate === undefined ? {} : { gate }) })
     const events = yield* watch(system)
     const list = Effect.map(system.ask("ORBIT", { type: "list" }), (value) => value as Listing)
     /**
@@ -295,6 +299,7 @@ describe("ORBIT", () => {
         messageType: "inc",
         jitterMs: 0,
         origin: "config",
+        addedBy: "the daemon",
         nextRun: "2024-03-11T00:00:00.000Z",
         lastRun: null,
         lastOutcome: null
@@ -338,6 +343,45 @@ describe("ORBIT", () => {
       assert.deepStrictEqual(restored.schedules.map((s) => [s.name, s.origin, s.lastRun, s.nextRun]), [
         ["soon", "added", "2024-03-10T10:15:00.000Z", "2024-03-10T10:15:00.000Z"]
       ])
+    }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer())))
+
+  it.effect("a schedule sends its adder's message on the adder's behalf: checked when added, and again each time it fires", () =>
+    Effect.gen(function*() {
+      const OPERATOR: Caller = { uid: 1000, gid: 500, groups: [], via: "socket" }
+      const READER: Caller = { uid: 1001, gid: 600, groups: [], via: "socket" }
+      const granted = makePolicy({ read: [{ name: "readers", gid: 600 }], operate: [{ name: "ops", gid: 500 }], admin: [] })
+      let policy: Policy = granted
+      const records: Array<{ caller: Caller; request: AuditedRequest }> = []
+      const gate: Gate = {
+        check: (caller, what, access) => policy.check(caller, what, access),
+        record: (caller, request) => Effect.sync(() => void records.push({ caller, request })),
+        refused: () => {}
+      }
+      const { system, list, settled, count } = yield* boot([], [], gate)
+      const add = (caller: Caller, name: string, message: { type: string }) =>
+        system.injectAsk(caller, "ORBIT", { type: "add", name, cron: "*/5 * * * *", target: "COUNTER", message })
+
+      const reader = yield* Effect.flip(add(READER, "mine", { type: "inc" }))
+      assert.strictEqual(reader.message, "uid 1001 may not send ORBIT 'add': it needs operate access, and uid 1001 has read access")
+      const tooHigh = yield* Effect.flip(add(OPERATOR, "crasher", { type: "crash" }))
+      assert.strictEqual(tooHigh._tag, "Rejected")
+      assert.strictEqual(tooHigh.message, "ORBIT 'add': uid 1000 may not send COUNTER 'crash': it needs admin access, and uid 1000 has operate access")
+
+      assert.deepStrictEqual(yield* add(OPERATOR, "counting", { type: "inc" }), { added: "counting", nextRun: "2024-03-10T10:15:00.000Z" })
+      assert.deepStrictEqual((yield* list).schedules.map((s) => [s.name, s.addedBy]), [["counting", "uid 1000"]])
+
+      yield* TestClock.setTime(ms("2024-03-10T10:15:00Z"))
+      assert.strictEqual((yield* settled).schedules[0]!.lastOutcome, "sent")
+      assert.strictEqual(yield* count, 1)
+      const fired = records.filter((r) => r.request._tag === "Message" && r.request.agent === "COUNTER")
+      assert.deepStrictEqual(fired.map((r) => [r.caller.uid, r.caller.via]), [[1000, "schedule"]], "recorded as the operator's, from a schedule")
+
+      // The operator leaves the group: the schedule stays, and is refused when it fires.
+      policy = makePolicy({ read: [], operate: [], admin: [] })
+      yield* TestClock.setTime(ms("2024-03-10T10:20:00Z"))
+      const refused = (yield* settled).schedules[0]!
+      assert.strictEqual(refused.lastOutcome, "failed: uid 1000 may not send COUNTER 'inc': it needs operate access, and uid 1000 has none")
+      assert.strictEqual(yield* count, 1)
     }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer())))
 
   it.effect("refuses bad schedules with a reason, at the boundary and from other agents", () =>
@@ -396,6 +440,16 @@ describe("ORBIT", () => {
       assert.strictEqual(system.status("ORBIT")!.restarts, 0)
       assert.strictEqual(system.status("ORBIT")!.lifecycle, "running")
     }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer()), Effect.provide(logs.layer))
+  })
+
+  it.effect("a schedule saved without the identity of whoever added it is not run again, and says so", () => {
+    const logs = captureLogs()
+    const saved = { added: [{ name: "legacy", cron: "*/5 * * * *", target: "COUNTER", message: { type: "inc" } }] }
+    return Effect.gen(function*() {
+      const { settled } = yield* boot([])
+      assert.deepStrictEqual((yield* settled).schedules, [])
+      assert.include(logs.lines, "Warn: schedule 'legacy' is skipped: it was saved without the identity of whoever added it; add it again")
+    }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer({ orbit: saved })), Effect.provide(logs.layer))
   })
 
   it.effect("a state file from a newer release is neither misread nor overwritten", () => {

@@ -13,6 +13,7 @@ import { Clock, DateTime, Effect, Exit, Option, Random, Result } from "effect"
 import { type AnyStateMachine, assign, emit, enqueueActions, setup } from "xstate"
 import { StateStore, type StateStoreShape } from "../../adapters/state/StateStore.ts"
 import { AgentEnv, type AgentEmitted, type AgentMessage, rejectWith, replyWith } from "../../runtime/Agent.ts"
+import { type Caller, DAEMON } from "../../runtime/Caller.ts"
 import { OrbitConfig, type ScheduleSpec } from "./config.ts"
 import { InvalidSchedule, NoSuchSchedule, type Orbit, ScheduleExists } from "./messages.ts"
 import type * as Protocol from "../../runtime/Protocol.ts"
@@ -43,6 +44,7 @@ interface Due {
   readonly name: string
   readonly target: string
   readonly message: AgentMessage
+  readonly owner: Caller
 }
 
 interface Fired {
@@ -112,6 +114,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
   const schedule = (
     spec: ScheduleSpec,
     origin: Schedule["origin"],
+    owner: Caller,
     dueAt: (cron: Schedule["cron"], jitterMs: number) => number | undefined
   ): Result.Result<Schedule, InvalidSchedule> =>
     Result.map(check(spec, zone, env.system), (cron) => {
@@ -124,6 +127,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
         message: spec.message,
         jitterMs,
         origin,
+        owner,
         dueAt: dueAt(cron, jitterMs),
         lastRunAt: undefined,
         lastOutcome: undefined
@@ -132,11 +136,14 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
 
   const startedAt = now()
   const initial: Array<Schedule> = []
-  for (const { spec, origin } of startingSpecs(config.schedules, persisted)) {
+  for (const { spec, origin, owner } of startingSpecs(config.schedules, persisted)) {
     const lastRunAt = persisted.lastRuns?.[spec.name]
-    const made = initial.some((s) => s.name === spec.name)
+    const made = owner === undefined
+      // Saved before schedules had owners: on whose behalf it would run is not known, so it does not run.
+      ? Result.fail(new InvalidSchedule({ name: spec.name, problem: "fields", reason: "it was saved without the identity of whoever added it; add it again" }))
+      : initial.some((s) => s.name === spec.name)
       ? Result.fail(new InvalidSchedule({ name: spec.name, problem: "fields", reason: "the name is listed twice" }))
-      : schedule(spec, origin, (cron, jitterMs) => dueOnStart(cron, lastRunAt, startedAt, jitter(jitterMs)))
+      : schedule(spec, origin, owner, (cron, jitterMs) => dueOnStart(cron, lastRunAt, startedAt, jitter(jitterMs)))
     if (Result.isFailure(made)) {
       yield* log(Effect.logWarning(`schedule '${spec.name}' is skipped: ${made.failure.explanation}`))
     } else {
@@ -153,6 +160,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
       messageType: s.message.type,
       jitterMs: s.jitterMs,
       origin: s.origin,
+      addedBy: s.owner.via === "daemon" ? "the daemon" : `uid ${s.owner.uid}`,
       nextRun: iso(s.dueAt),
       lastRun: iso(s.lastRunAt),
       lastOutcome: s.lastOutcome ?? null
@@ -165,7 +173,8 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
       return yield* Effect.forEach(
         batch,
         (due) =>
-          env.system.tell(due.target, due.message).pipe(
+          // On the owner's behalf, checked (and, if it changes state, recorded) as theirs each time.
+          (due.owner.via === "daemon" ? env.system.tell(due.target, due.message) : env.system.tellAs({ ...due.owner, via: "schedule" }, due.target, due.message)).pipe(
             Effect.as("sent"),
             Effect.catch((error) =>
               Effect.as(
@@ -212,7 +221,14 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
           enqueue.emit(rejectWith(new ScheduleExists({ name: spec.name })))
           return
         }
-        const made = schedule(spec, "added", (cron, jitterMs) => dueAfter(cron, now(), jitter(jitterMs)))
+        // A schedule may send only what its adder may send: the message is theirs.
+        const owner = env.caller()
+        const denied = env.system.permits(owner, spec.target, spec.message.type)
+        if (denied !== undefined) {
+          enqueue.emit(rejectWith(denied))
+          return
+        }
+        const made = schedule(spec, "added", owner, (cron, jitterMs) => dueAfter(cron, now(), jitter(jitterMs)))
         if (Result.isFailure(made)) {
           enqueue.emit(rejectWith(made.failure))
           return
@@ -265,7 +281,7 @@ export const makeMachine: Effect.Effect<AnyStateMachine, never, AgentEnv | State
             const at = now()
             return context.schedules
               .filter((s) => isDue(s, at))
-              .map((s): Due => ({ name: s.name, target: s.target, message: s.message }))
+              .map((s): Due => ({ name: s.name, target: s.target, message: s.message, owner: s.owner }))
           },
           onDone: {
             target: "waiting",

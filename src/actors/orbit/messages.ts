@@ -1,5 +1,6 @@
 /** ORBIT's protocol: the single source of its message schemas, replies, rejections and access classes. */
 import { Schema } from "effect"
+import { AccessDenied } from "../../runtime/Errors.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { AgentMessageObject, AgentName, Name } from "../shared/fields.ts"
 
@@ -28,6 +29,8 @@ export const ScheduleView = Schema.Struct({
   jitterMs: Schema.Int,
   /** From the configuration, or added at run time (and persisted). */
   origin: Schema.Literals(["config", "added"]),
+  /** Whose request the schedule sends, checked again each time it fires: "the daemon", "uid 1000". */
+  addedBy: Schema.String,
   nextRun: Schema.NullOr(IsoTime),
   lastRun: Schema.NullOr(IsoTime),
   /** "sent", or why the last tell failed. */
@@ -68,11 +71,12 @@ export class NoSuchSchedule extends Schema.TaggedError<NoSuchSchedule>()("NoSuch
 
 export const Orbit = Protocol.make("ORBIT", [
   Protocol.message("add", {
-    doc: "adds a schedule that sends a message to an agent on a cron expression, with optional jitter; kept across restarts",
+    doc: "adds a schedule that sends a message to an agent on a cron expression, with optional jitter; kept across restarts. " +
+      "The message is sent on the adder's behalf: the adder must be allowed to send it, now and each time it fires",
     access: "operate",
     fields: ScheduleFields,
     reply: Schema.Struct({ added: Schema.String, nextRun: Schema.NullOr(IsoTime) }),
-    rejections: [ScheduleExists, InvalidSchedule]
+    rejections: [ScheduleExists, InvalidSchedule, AccessDenied]
   }),
   Protocol.message("remove", {
     doc: "removes a schedule (a configured one stays removed until added again)",

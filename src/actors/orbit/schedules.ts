@@ -10,6 +10,7 @@
  */
 import { Cause, type Cron, type DateTime, Exit, Result, Schema } from "effect"
 import type { AgentMessage, SystemHandle } from "../../runtime/Agent.ts"
+import { Caller, DAEMON } from "../../runtime/Caller.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import type { ScheduleSpec } from "./config.ts"
@@ -25,6 +26,8 @@ export interface Schedule {
   readonly jitterMs: number
   /** From OrbitConfig, or added at run time (and persisted). */
   readonly origin: "config" | "added"
+  /** Who added it: its message is sent on their behalf, and checked as theirs each time. */
+  readonly owner: Caller
   /** Epoch ms of the next run, jitter included; undefined when no run can be found. */
   readonly dueAt: number | undefined
   readonly lastRunAt: number | undefined
@@ -107,7 +110,9 @@ const PersistedSpec = Schema.Struct({
   cron: Schema.String,
   target: Schema.String,
   message: Schema.StructWithRest(Schema.Struct({ type: Schema.String }), [Schema.Record(Schema.String, Schema.Unknown)]),
-  jitterMs: Schema.optionalKey(Schema.Number)
+  jitterMs: Schema.optionalKey(Schema.Number),
+  /** Absent in a table saved before schedules had owners: such a schedule is not run again (see startingSpecs). */
+  owner: Schema.optionalKey(Caller)
 })
 
 /** What survives a restart: when each schedule last ran, and the operator's changes to the table. */
@@ -135,7 +140,7 @@ export const persistedOf = (
   lastRuns: Object.fromEntries(
     schedules.flatMap((s) => (s.lastRunAt === undefined ? [] : [[s.name, s.lastRunAt] as const]))
   ),
-  added: schedules.filter((s) => s.origin === "added").map(specOf),
+  added: schedules.filter((s) => s.origin === "added").map((s) => ({ ...specOf(s), owner: s.owner })),
   removed: [...removed]
 })
 
@@ -146,11 +151,11 @@ export const persistedOf = (
 export const startingSpecs = (
   configured: ReadonlyArray<ScheduleSpec>,
   persisted: Persisted
-): ReadonlyArray<{ readonly spec: ScheduleSpec; readonly origin: Schedule["origin"] }> => {
+): ReadonlyArray<{ readonly spec: ScheduleSpec; readonly origin: Schedule["origin"]; readonly owner: Caller | undefined }> => {
   const added = persisted.added ?? []
   const replaced = new Set([...(persisted.removed ?? []), ...added.map((spec) => spec.name)])
   return [
-    ...configured.filter((spec) => !replaced.has(spec.name)).map((spec) => ({ spec, origin: "config" as const })),
-    ...added.map((spec) => ({ spec, origin: "added" as const }))
+    ...configured.filter((spec) => !replaced.has(spec.name)).map((spec) => ({ spec, origin: "config" as const, owner: DAEMON })),
+    ...added.map(({ owner, ...spec }) => ({ spec, origin: "added" as const, owner }))
   ]
 }
