@@ -28,7 +28,11 @@ import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adap
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
-import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
+import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
+import type { Caller } from "../../src/runtime/Caller.ts"
+import { type AccessClass, AccessDenied } from "../../src/runtime/Errors.ts"
+import type { Gate } from "../../src/runtime/Gate.ts"
+import * as fc from "fast-check"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
@@ -235,4 +239,56 @@ describe("agent protocols", () => {
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))
+
+  it.live("property: each role may send exactly what the access table grants it, to every agent, and nothing else reaches an agent", () =>
+    Effect.gen(function*() {
+      const policy = makePolicy({
+        read: [{ name: "readers", gid: 100 }],
+        operate: [{ name: "operators", gid: 200 }],
+        admin: [{ name: "admins", gid: 300 }]
+      })
+      const gate: Gate = { check: policy.check, record: () => Effect.void, refused: () => {} }
+      const system = yield* ActorSystem.make({ root: rosterTree(), gate })
+      const callers: ReadonlyArray<readonly [AccessClass, Caller]> = [
+        ["none", { uid: 5000, gid: 5000, groups: [], via: "socket" }],
+        ["read", { uid: 5001, gid: 100, groups: [], via: "socket" }],
+        ["operate", { uid: 5002, gid: 5002, groups: [100, 200], via: "dbus" }],
+        ["admin", { uid: 5003, gid: 5003, groups: [300], via: "socket" }],
+        ["admin", { uid: 0, gid: 0, groups: [], via: "socket" }]
+      ]
+      const routes = agents.flatMap((agent) => agent.protocol.types.map((type) => [agent.name, type] as const))
+      const seen = new Map<string, number>()
+      const run = Effect.runPromiseWith(yield* Effect.context<never>())
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.constantFrom(...callers), fc.constantFrom(...routes), ([klass, caller], [agent, type]) =>
+            run(Effect.gen(function*() {
+              const access = PROTOCOLS.get(agent)!.get(type)!.access
+              const handled = system.status(agent)!.handled
+              // Only the type: a granted message then meets its schema (or runs, if it has no fields); a refused one never gets that far.
+              const exit = yield* Effect.exit(system.injectAsk(caller, agent, { type }, { timeoutMs: 20_000 }))
+              const denied = Exit.isFailure(exit) && Cause.squash(exit.cause) instanceof AccessDenied
+              const what = `${klass} uid ${caller.uid} -> ${agent} '${type}' (${access})`
+              assert.strictEqual(denied, !grants(klass, access), what)
+              if (denied) {
+                assert.strictEqual(system.status(agent)!.handled, handled, `${what}: a refused message never reaches the agent`)
+                const error = Cause.squash((exit as Exit.Failure<unknown, unknown>).cause) as AccessDenied
+                assert.deepStrictEqual([error.needed, error.class, error.caller.uid], [access, klass, caller.uid], what)
+              }
+              seen.set(`${klass}/${denied}`, (seen.get(`${klass}/${denied}`) ?? 0) + 1)
+            }))
+          ),
+          { numRuns: 600 }
+        )
+      )
+      for (const key of ["none/true", "read/true", "read/false", "operate/true", "operate/false", "admin/false"]) {
+        assert.isAbove(seen.get(key) ?? 0, 0, `the property met ${key}`)
+      }
+      // Restarting, stopping and starting agents is admin's alone.
+      for (const [klass, caller] of callers) {
+        const exit = yield* Effect.exit(system.operate(caller, "VERTEX", "restart"))
+        assert.strictEqual(Exit.isFailure(exit) && Cause.squash(exit.cause) instanceof AccessDenied, klass !== "admin", `${klass} restart`)
+      }
+      assert.strictEqual(system.summary().running, 40, "no agent crashed")
+    }).pipe(Effect.scoped, Effect.provide(adapters)))
 })

@@ -4,7 +4,7 @@
  * an external process is bounded.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -13,15 +13,41 @@ export interface PrivateBus {
   readonly stop: () => void
 }
 
-/** Starts `dbus-daemon --session` on a socket in a fresh directory; resolves with its address. */
-export const startPrivateBus = (timeoutMs = 5_000): Promise<PrivateBus> =>
+/**
+ * A bus any local user may connect to and call anything on, as a system bus
+ * whose policy would not stand between a caller and the daemon: then only
+ * the daemon's own access control does.
+ */
+const openBusConfig = (socket: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>custom</type>
+  <listen>unix:path=${socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+`
+
+/**
+ * Starts `dbus-daemon --session` on a socket in a fresh directory; resolves
+ * with its address. `anyUser`: a bus every local user may use (see above).
+ */
+export const startPrivateBus = (timeoutMs = 5_000, options: { readonly anyUser?: boolean } = {}): Promise<PrivateBus> =>
   new Promise((resolve, reject) => {
     const dir = mkdtempSync(join(tmpdir(), "sv-dbus-"))
-    const child: ChildProcess = spawn(
-      "dbus-daemon",
-      ["--session", `--address=unix:path=${join(dir, "bus")}`, "--nofork", "--print-address=1"],
-      { stdio: ["ignore", "pipe", "pipe"] }
-    )
+    const socket = join(dir, "bus")
+    let args = ["--session", `--address=unix:path=${socket}`, "--nofork", "--print-address=1"]
+    if (options.anyUser === true) {
+      chmodSync(dir, 0o755)
+      writeFileSync(join(dir, "bus.conf"), openBusConfig(socket))
+      args = [`--config-file=${join(dir, "bus.conf")}`, "--nofork", "--print-address=1"]
+    }
+    const child: ChildProcess = spawn("dbus-daemon", args, { stdio: ["ignore", "pipe", "pipe"] })
     const stop = () => {
       child.kill("SIGTERM")
       rmSync(dir, { recursive: true, force: true })

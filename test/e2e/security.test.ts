@@ -1,0 +1,222 @@
+/**
+ * The daemon runs as root; its callers do not. Real users and groups made
+ * for this test (useradd, groupadd) use the compiled CLI through the control
+ * socket (setpriv --reuid --regid --init-groups), and try what an attacker
+ * would: read /etc/shadow or another user's file through a file job, write
+ * into /etc, destroy a dataset, schedule what they may not send, forge the
+ * audit ledger, rotate the keys, stop the ledger. Each attempt fails with a
+ * clear refusal, leaves nothing behind, and the permitted requests are in
+ * the audit ledger with who asked. Needs root; skipped otherwise.
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type PrivateBus, startPrivateBus } from "../adapters/dbus/bus.ts"
+import { binary, type Daemon, startDaemon } from "./harness.ts"
+
+const isRoot = process.getuid?.() === 0
+const suffix = randomBytes(3).toString("hex")
+const READERS = `svr${suffix}`
+const OPERATORS = `svo${suffix}`
+const READER = `svread${suffix}`
+const OPERATOR = `svop${suffix}`
+const STRANGER = `svnone${suffix}`
+
+interface Output {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const idOf = (flag: "-u" | "-g", user: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim())
+
+/** The CLI as `user`, with that user's groups from /etc/group: what a login shell would give them. */
+const as = (user: string, args: ReadonlyArray<string>): Promise<Output> =>
+  new Promise((resolve) => {
+    const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", binary(), ...args], {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" },
+      cwd: "/"
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+describe.skipIf(!isRoot)("callers who are not root", () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "sigmavault-e2e-security-")))
+  const srv = join(dir, "srv")
+  let daemon: Daemon
+  let bus: PrivateBus
+  let socket = ""
+  const ask = (user: string, agent: string, message: unknown) => as(user, ["ask", agent, JSON.stringify(message), "--socket", socket])
+
+  beforeAll(async () => {
+    execFileSync("groupadd", [READERS])
+    execFileSync("groupadd", [OPERATORS])
+    execFileSync("useradd", ["-M", "-N", "-g", READERS, "-s", "/usr/sbin/nologin", READER])
+    execFileSync("useradd", ["-M", "-N", "-g", OPERATORS, "-G", READERS, "-s", "/usr/sbin/nologin", OPERATOR])
+    execFileSync("useradd", ["-M", "-N", "-g", "nogroup", "-s", "/usr/sbin/nologin", STRANGER])
+    chmodSync(dir, 0o755)
+    // The file root: a shared area the operator may write to, a root-only secret, and traps.
+    mkdirSync(join(srv, "shared"), { recursive: true, mode: 0o755 })
+    chmodSync(srv, 0o755)
+    chownSync(join(srv, "shared"), idOf("-u", OPERATOR), idOf("-g", OPERATOR))
+    writeFileSync(join(srv, "shared", "report.txt"), "pool tank: all well\n".repeat(500), { mode: 0o644 })
+    chownSync(join(srv, "shared", "report.txt"), idOf("-u", OPERATOR), idOf("-g", OPERATOR))
+    writeFileSync(join(srv, "payroll.csv"), "alice,100000\n", { mode: 0o600 })
+    mkdirSync(join(srv, "root-only"), { mode: 0o755 })
+    symlinkSync("/etc/shadow", join(srv, "shared", "shadow-link"))
+    symlinkSync("/dev/urandom", join(srv, "shared", "random-link"))
+    writeFileSync(join(dir, "sigmavault.conf"), [
+      `socket_group = ${READERS}`,
+      "socket_mode = 0660",
+      `role_read = ${READERS}`,
+      `role_operate = ${OPERATORS}`,
+      `file_roots = ${srv}`,
+      ""
+    ].join("\n"))
+    bus = await startPrivateBus(5_000, { anyUser: true })
+    daemon = await startDaemon({ dir, args: ["--config", join(dir, "sigmavault.conf"), "--dbus", "session", "--dbus-address", bus.address] })
+    socket = daemon.socket
+    // The socket's directory must be reachable for the socket's group to matter.
+    chmodSync(join(dir, "run"), 0o755)
+  }, 30_000)
+
+  afterAll(async () => {
+    daemon?.process.kill("SIGTERM")
+    await daemon?.exited
+    bus?.stop()
+    for (const user of [READER, OPERATOR, STRANGER]) execFileSync("userdel", [user])
+    for (const group of [READERS, OPERATORS]) execFileSync("groupdel", [group])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("AEGIS tells each caller who they are to the daemon and why", async () => {
+    const reader = await ask(READER, "AEGIS", { type: "whoami" })
+    expect(reader.code, reader.stderr).toBe(0)
+    expect(JSON.parse(reader.stdout)).toMatchObject({ uid: idOf("-u", READER), via: "socket", class: "read", because: `member of group ${READERS} (gid ${idOf("-g", READER)})` })
+    const operator = JSON.parse((await ask(OPERATOR, "AEGIS", { type: "whoami" })).stdout)
+    expect(operator).toMatchObject({ class: "operate", because: `member of group ${OPERATORS} (gid ${idOf("-g", OPERATOR)})` })
+    const why = JSON.parse((await ask(READER, "AEGIS", { type: "explain", agent: "LATTICE", messageType: "destroy" })).stdout)
+    expect(why).toMatchObject({ allowed: false, needed: "admin", class: "read" })
+  })
+
+  it("someone outside the socket's group cannot even connect", async () => {
+    const stranger = await as(STRANGER, ["agents", "--socket", socket])
+    expect(stranger.code).not.toBe(0)
+    expect(stranger.stderr).toMatch(/permission denied/i)
+  })
+
+  it("a reader reads, and is refused everything that changes state, by the policy and not by luck", async () => {
+    expect((await as(READER, ["agents", "--socket", socket])).code).toBe(0)
+    const cases: ReadonlyArray<readonly [string, unknown, string]> = [
+      ["TENSOR", { type: "compress", input: "/etc/shadow", output: join(srv, "shadow.svz") }, "TENSOR 'compress': it needs operate access"],
+      ["CIPHER", { type: "decrypt", input: join(srv, "shared", "report.txt"), output: "/etc/cron.d/sigmavault-owned" }, "CIPHER 'decrypt': it needs operate access"],
+      ["LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true }, "LATTICE 'destroy': it needs admin access"],
+      ["ORBIT", { type: "add", name: "evil", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } }, "ORBIT 'add': it needs operate access"],
+      ["LEDGER", { type: "append", actor: "ROOT", action: "forged", detail: {} }, "LEDGER 'append': only the daemon itself sends it"],
+      ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"]
+    ]
+    for (const [agent, message, refusal] of cases) {
+      const result = await ask(READER, agent, message)
+      expect(result.code, `${agent}: ${result.stderr}`).toBe(4)
+      expect(result.stderr).toContain(`uid ${idOf("-u", READER)} may not send ${refusal}`)
+    }
+    const stop = await as(READER, ["stop", "LEDGER", "--socket", socket])
+    expect(stop.code).toBe(4)
+    expect(stop.stderr).toContain("may not send stop LEDGER: it needs admin access")
+    const ledger = JSON.parse((await ask(READER, "LEDGER", { type: "status" })).stdout) as { lifecycle: string; restarts: number }
+    expect([ledger.lifecycle, ledger.restarts]).toEqual(["running", 0])
+  })
+
+  it("an operator's file jobs run with the operator's rights, inside the file roots only", async () => {
+    const compress = (input: string, output: string) => ask(OPERATOR, "TENSOR", { type: "compress", input, output })
+    const refusals: ReadonlyArray<readonly [string, string, RegExp]> = [
+      ["/etc/shadow", join(srv, "shared", "a.svz"), /cannot open \/etc\/shadow: file jobs never use \/etc/],
+      [join(srv, "payroll.csv"), join(srv, "shared", "b.svz"), /cannot open .*payroll\.csv: permission denied/],
+      [join(srv, "shared", "shadow-link"), join(srv, "shared", "c.svz"), /symbolic link/],
+      ["/dev/urandom", join(srv, "shared", "d.svz"), /file jobs never use \/dev/],
+      [join(srv, "shared", "random-link"), join(srv, "shared", "e.svz"), /symbolic link/],
+      [join(srv, "shared", "report.txt"), "/etc/cron.d/sigmavault-owned", /cannot create \/etc\/cron\.d\/sigmavault-owned: file jobs never use \/etc/],
+      [join(srv, "shared", "report.txt"), join(srv, "root-only", "f.svz"), /cannot create .*root-only\/f\.svz: permission denied/],
+      [join(dir, "state", "keys", "x"), join(srv, "shared", "g.svz"), /outside the file roots|never use/]
+    ]
+    for (const [input, output, refusal] of refusals) {
+      const result = await compress(input, output)
+      expect(result.code, `${input} -> ${output}: ${result.stdout}`).toBe(4)
+      expect(result.stderr).toMatch(refusal)
+    }
+    expect(existsSync("/etc/cron.d/sigmavault-owned")).toBe(false)
+    expect(readdirSync(join(srv, "root-only"))).toEqual([])
+    expect(readdirSync(join(srv, "shared")).sort()).toEqual(["random-link", "report.txt", "shadow-link"])
+
+    const made = await compress(join(srv, "shared", "report.txt"), join(srv, "shared", "report.svz"))
+    expect(made.code, made.stderr).toBe(0)
+    const output = statSync(join(srv, "shared", "report.svz"))
+    expect([output.uid, output.gid]).toEqual([idOf("-u", OPERATOR), idOf("-g", OPERATOR)])
+
+    const back = await ask(OPERATOR, "TENSOR", { type: "decompress", input: join(srv, "shared", "report.svz"), output: "/etc/motd.d/sigmavault" })
+    expect(back.code).toBe(4)
+    expect(existsSync("/etc/motd.d/sigmavault")).toBe(false)
+  }, 60_000)
+
+  it("an operator may not schedule, or stop, what only an admin may do", async () => {
+    const schedule = await ask(OPERATOR, "ORBIT", { type: "add", name: "wipe", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } })
+    expect(schedule.code).toBe(4)
+    expect(schedule.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send LATTICE 'destroy': it needs admin access`)
+    const allowed = await ask(OPERATOR, "ORBIT", { type: "add", name: "nightly-usage", cron: "@daily", target: "SENTRY", message: { type: "sample" } })
+    expect(allowed.code, allowed.stderr).toBe(0)
+    const list = JSON.parse((await ask(READER, "ORBIT", { type: "list" })).stdout) as { schedules: Array<{ name: string; addedBy: string }> }
+    expect(list.schedules.find((s) => s.name === "nightly-usage")?.addedBy).toBe(`uid ${idOf("-u", OPERATOR)}`)
+    for (const op of ["stop", "restart"]) {
+      const result = await as(OPERATOR, [op, "LEDGER", "--socket", socket])
+      expect(result.code).toBe(4)
+      expect(result.stderr).toContain(`may not send ${op} LEDGER: it needs admin access`)
+    }
+  })
+
+  it("on D-Bus, where the bus lets anyone call, the daemon's own policy decides", async () => {
+    const busctl = (user: string, ...args: ReadonlyArray<string>) =>
+      new Promise<Output>((resolve) => {
+        const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", "busctl", `--address=${bus.address}`, "--json=short", "call", "org.sigmavault.Runtime", "/org/sigmavault/Runtime", "org.sigmavault.Runtime1", ...args], { env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (d) => (stdout += d))
+        child.stderr.on("data", (d) => (stderr += d))
+        child.on("close", (code) => resolve({ code, stdout, stderr }))
+      })
+    // The name may take a moment after the socket: wait for it (bounded).
+    for (let i = 0; i < 50 && (await busctl(READER, "ListAgents")).code !== 0; i++) await new Promise((r) => setTimeout(r, 100))
+    expect((await busctl(READER, "ListAgents")).code).toBe(0)
+    const destroy = await busctl(READER, "Ask", "ssu", "LATTICE", JSON.stringify({ type: "destroy", dataset: "tank", confirm: true }), "0")
+    expect(destroy.code).not.toBe(0)
+    expect(destroy.stderr).toContain(`uid ${idOf("-u", READER)} may not send LATTICE 'destroy': it needs admin access`)
+    const stranger = await busctl(STRANGER, "ListAgents")
+    expect(stranger.code).not.toBe(0)
+    expect(stranger.stderr).toContain("may not send")
+    const whoami = await busctl(OPERATOR, "Ask", "ssu", "AEGIS", JSON.stringify({ type: "whoami" }), "0")
+    expect(whoami.code, whoami.stderr).toBe(0)
+    expect(whoami.stdout).toContain('\\"via\\":\\"dbus\\"')
+  })
+
+  it("the audit ledger has each permitted change with who asked, and the refusals, and still verifies", async () => {
+    const tail = execFileSync(binary(), ["audit", "tail", "--state-dir", join(dir, "state"), "-n", "200", "--json"], { encoding: "utf8" })
+    const entries = tail.trim().split("\n").map((line) => JSON.parse(line) as { actor: string; action: string; detail: Record<string, unknown> })
+    const operator = `uid:${idOf("-u", OPERATOR)}`
+    expect(entries).toContainEqual(expect.objectContaining({
+      actor: operator,
+      action: "request.admitted",
+      detail: expect.objectContaining({ agent: "TENSOR", message: expect.objectContaining({ type: "compress", output: join(srv, "shared", "report.svz") }) })
+    }))
+    expect(entries).toContainEqual(expect.objectContaining({ actor: operator, action: "request.admitted", detail: expect.objectContaining({ agent: "ORBIT" }) }))
+    expect(entries).toContainEqual(expect.objectContaining({ actor: `uid:${idOf("-u", READER)}`, action: "access.denied" }))
+    expect(entries.some((e) => e.action === "forged")).toBe(false)
+    const verify = execFileSync(binary(), ["audit", "verify", "--state-dir", join(dir, "state")], { encoding: "utf8" })
+    expect(verify).toMatch(/ok|verified/i)
+  })
+})
