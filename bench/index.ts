@@ -6,6 +6,7 @@
  */
 import { runtimeName } from "./support.ts"
 import { askLatency, crashRestart, fanOut, idleMemory, soak, tellThroughput } from "./runtime/runtime.bench.ts"
+import { accessGate } from "./runtime/access.bench.ts"
 import { socketAsk } from "./socket/socket.bench.ts"
 import { startup } from "./socket/startup.bench.ts"
 import { dbusAsk } from "./dbus/dbus.bench.ts"
@@ -18,7 +19,7 @@ import { store } from "./chunkstore/store.bench.ts"
 import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
