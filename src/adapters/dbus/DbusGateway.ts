@@ -445,8 +445,12 @@ const gateCalls = (bus: dbus.MessageBus, gate: Gate) => {
           return bus.send(errorReply(msg, ErrorName.AccessDenied, denied.message))
         }
         current = caller
-        const handled = dispatch(msg, bus)
-        current = undefined
+        let handled: boolean
+        try {
+          handled = dispatch(msg, bus)
+        } finally {
+          current = undefined
+        }
         if (!handled) {
           bus.send(errorReply(msg, "org.freedesktop.DBus.Error.UnknownMethod", `no method ${msg.interface}.${msg.member} (${msg.signature ?? ""})`))
         }
