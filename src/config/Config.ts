@@ -328,7 +328,8 @@ export const Config = Schema.Struct({
   /** Where file jobs may read and write; undefined: /srv and every mounted ZFS dataset. */
   fileRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
   /** The largest input a file job takes, in bytes. */
-  fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER)
+  fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER),
+  clientIdleTimeoutSeconds: WholeNumber(1, 86_400)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -369,7 +370,8 @@ export const defaults: Config = {
   roleOperate: undefined,
   roleAdmin: undefined,
   fileRoots: undefined,
-  fileJobMaxBytes: 1024 ** 4
+  fileJobMaxBytes: 1024 ** 4,
+  clientIdleTimeoutSeconds: 300
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -546,7 +548,8 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   roleOperate: { key: "role_operate", text: groupListText, expected: GROUPS_EXPECTED },
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
   fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
-  fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER)
+  fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER),
+  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

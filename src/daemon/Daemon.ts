@@ -4,6 +4,7 @@
  * or until an escalation passes the root (exit code 1, so systemd's
  * Restart=on-failure starts afresh).
  */
+import { readFileSync } from "node:fs"
 import { Data, Deferred, Effect, Exit, Result } from "effect"
 import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
@@ -36,6 +37,8 @@ export interface DaemonSettings {
   /** Where file jobs may read and write; undefined: /srv and every mounted ZFS dataset. */
   readonly fileRoots: ReadonlyArray<string> | undefined
   readonly fileJobMaxBytes: number
+  /** A connection with nothing in flight and no traffic for this long is closed. */
+  readonly clientIdleTimeoutMs: number
   /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */
   readonly dbus:
     | { readonly bus: "none" }
@@ -124,14 +127,24 @@ export const run = (
       rssBytes: process.memoryUsage.rss(),
       eventLoopLagMs: lag.current()
     })
+    // Connections may use only the descriptors the agents' own files and tools do not need.
+    const openFiles = openFileLimit()
+    const connectionLimit = connectionsWithin(settings.maxConnections, openFiles)
+    if (connectionLimit < settings.maxConnections) {
+      yield* Effect.logWarning(
+        `serving at most ${connectionLimit} connections, not max_connections ${settings.maxConnections}: the open-file limit is ${openFiles} ` +
+          `and the agents keep ${openFiles! - connectionLimit} for their own files and tools (raise LimitNOFILE / ulimit -n to serve more)`
+      )
+    }
     const server = yield* ControlServer.start(system, {
       socketPath: settings.socketPath,
       mode: settings.socketMode,
       gid: settings.socketGid,
       maxFrameBytes: settings.maxFrameBytes,
-      maxConnections: settings.maxConnections,
+      maxConnections: connectionLimit,
       clientBufferEvents: settings.clientBufferEvents,
       defaultAskTimeoutMs: settings.askTimeoutMs,
+      idleTimeoutMs: settings.clientIdleTimeoutMs,
       daemonInfo,
       peers: yield* PeerCredentials,
       gate
@@ -200,3 +213,22 @@ export const run = (
   }))
 
 export const exitCodeOf = (exit: Exit.Exit<number, unknown>) => Exit.isSuccess(exit) ? exit.value : ExitCode.failure
+
+/** The soft limit on open files (/proc/self/limits), or undefined when it cannot be read or is unlimited. */
+export const openFileLimit = (): number | undefined => {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"))
+    const soft = line?.split(/\s{2,}/)[1]
+    return soft === undefined || !/^\d+$/.test(soft) ? undefined : Number(soft)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Connections the daemon may serve under an open-file limit: the configured
+ * number, but never more than the limit less what the agents need for their
+ * own files, tools and helpers (a quarter of the limit, at least 128).
+ */
+export const connectionsWithin = (configured: number, openFiles: number | undefined): number =>
+  openFiles === undefined ? configured : Math.max(1, Math.min(configured, openFiles - Math.max(128, Math.floor(openFiles / 4))))

@@ -142,6 +142,7 @@ export const resolveDaemonSettings = (
       roles: yield* rolesOf(config),
       fileRoots: yield* fileRootsOf(config.fileRoots),
       fileJobMaxBytes: config.fileJobMaxBytes,
+      clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,

@@ -33,9 +33,97 @@ export const encodeFrame = (value: unknown): Buffer => {
 
 export type BodyResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string }
 
+/** Nesting deeper than this is refused: no request needs it, and a decoder would recurse that deep. */
+export const MAX_DEPTH = 64
+
+const utf8 = new TextDecoder("utf-8", { fatal: false })
+
+/**
+ * Checks that `body` is exactly one msgpack value of the kinds this protocol
+ * speaks, before anything decodes it: nil, booleans, numbers, strings, binary,
+ * arrays and maps whose keys are strings, each key once, nested at most
+ * MAX_DEPTH deep. Extension types (a timestamp, msgpackr's records), the
+ * never-used byte 0xc1, non-string map keys and repeated keys are refused,
+ * so every msgpack library reads a frame the same way. Returns why not, or
+ * undefined. Iterative: depth costs no stack.
+ */
+export const checkBody = (body: Uint8Array): string | undefined => {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
+  const end = body.length
+  let at = 0
+  // Per open container: how many items are left, and for a map the keys seen and whether the next item is a key.
+  const open: Array<{ left: number; keys: Set<string> | undefined; key: boolean }> = []
+  const need = (n: number) => at + n <= end
+  const truncated = () => `the value ends early, at byte ${at} of ${end}`
+  while (true) {
+    if (!need(1)) return truncated()
+    const container = open.at(-1)
+    const isKey = container?.keys !== undefined && container.key
+    const byte = body[at]!
+    let length = -1 // bytes of a string or binary payload to skip
+    let items = -1 // items of an array or map (map: twice its pairs)
+    let isMap = false
+    let stringAt = -1
+    if (byte <= 0x7f || byte >= 0xe0) at += 1
+    else if (byte >= 0x80 && byte <= 0x8f) (items = (byte & 0x0f) * 2, isMap = true, at += 1)
+    else if (byte >= 0x90 && byte <= 0x9f) (items = byte & 0x0f, at += 1)
+    else if (byte >= 0xa0 && byte <= 0xbf) (length = byte & 0x1f, at += 1, stringAt = at)
+    else {
+      switch (byte) {
+        case 0xc0: case 0xc2: case 0xc3: at += 1; break
+        case 0xc4: if (!need(2)) return truncated(); length = body[at + 1]!; at += 2; break
+        case 0xc5: if (!need(3)) return truncated(); length = view.getUint16(at + 1); at += 3; break
+        case 0xc6: if (!need(5)) return truncated(); length = view.getUint32(at + 1); at += 5; break
+        case 0xca: at += 5; break
+        case 0xcb: at += 9; break
+        case 0xcc: case 0xd0: at += 2; break
+        case 0xcd: case 0xd1: at += 3; break
+        case 0xce: case 0xd2: at += 5; break
+        case 0xcf: case 0xd3: at += 9; break
+        case 0xd9: if (!need(2)) return truncated(); length = body[at + 1]!; at += 2; stringAt = at; break
+        case 0xda: if (!need(3)) return truncated(); length = view.getUint16(at + 1); at += 3; stringAt = at; break
+        case 0xdb: if (!need(5)) return truncated(); length = view.getUint32(at + 1); at += 5; stringAt = at; break
+        case 0xdc: if (!need(3)) return truncated(); items = view.getUint16(at + 1); at += 3; break
+        case 0xdd: if (!need(5)) return truncated(); items = view.getUint32(at + 1); at += 5; break
+        case 0xde: if (!need(3)) return truncated(); items = view.getUint16(at + 1) * 2; isMap = true; at += 3; break
+        case 0xdf: if (!need(5)) return truncated(); items = view.getUint32(at + 1) * 2; isMap = true; at += 5; break
+        case 0xc1: return `byte 0xc1 at ${at} is never used in msgpack`
+        default: return `an extension type (0x${byte.toString(16)}) at byte ${at}; this protocol carries plain values only`
+      }
+    }
+    if (at > end) return truncated()
+    if (length >= 0) {
+      if (at + length > end) return truncated()
+      at += length
+    }
+    if (isKey) {
+      if (stringAt < 0) return `a map key at byte ${at - 1} is not a string; keys are strings`
+      const key = utf8.decode(body.subarray(stringAt, stringAt + length))
+      if (container!.keys!.has(key)) return `the key ${JSON.stringify(key)} appears twice in one map`
+      container!.keys!.add(key)
+    }
+    if (container !== undefined) {
+      container.left--
+      if (container.keys !== undefined) container.key = !container.key
+    }
+    if (items > 0) {
+      // Each item takes at least one byte: a count beyond the bytes left is a lie, refused before it costs anything.
+      if (items > end - at) return truncated()
+      if (open.length >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`
+      open.push({ left: items, keys: isMap ? new Set() : undefined, key: true })
+      continue
+    }
+    while (open.length > 0 && open.at(-1)!.left === 0) open.pop()
+    if (open.length === 0) break
+  }
+  return at === end ? undefined : `${end - at} bytes follow the value; a frame carries one value`
+}
+
 /** Decodes one frame body; msgpack that is malformed, or followed by more bytes, is refused. */
 export const decodeBody = (body: Uint8Array): BodyResult => {
   if (body.length === 0) return { ok: false, reason: "empty frame: a frame carries one msgpack value" }
+  const problem = checkBody(body)
+  if (problem !== undefined) return { ok: false, reason: `not one plain msgpack value: ${problem}` }
   // msgpackr reports malformed input (and bytes after the value) by throwing: this is the edge.
   const decoded = Result.try({
     try: (): unknown => unpackr.unpack(body),
@@ -52,8 +140,16 @@ export type FrameEvent =
 export class FrameDecoder {
   private chunks: Array<Buffer> = []
   private buffered = 0
+  /** Frames completed so far. */
+  completed = 0
 
   constructor(readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Drops whatever is held (the connection is being closed). */
+  clear(): void {
+    this.chunks = []
+    this.buffered = 0
+  }
 
   /** Bytes of an unfinished frame held right now (0 between frames). */
   get pending(): number {
@@ -79,6 +175,7 @@ export class FrameDecoder {
       }
       if (this.buffered < HEADER_BYTES + length) break
       const frame = this.take(HEADER_BYTES + length)
+      this.completed++
       out.push({ _tag: "Frame", body: frame.subarray(HEADER_BYTES) })
     }
     return out

@@ -173,6 +173,7 @@ describe("formatSettings", () => {
         "# role_admin is not set                                               # default",
         "# file_roots is not set                                               # default",
         "file_job_max_bytes = 1099511627776                                    # default",
+        "client_idle_timeout_seconds = 300                                     # default",
         ""
       ].join("\n")
     )

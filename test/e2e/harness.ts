@@ -87,14 +87,23 @@ const waitFor = async (what: string, ready: () => Promise<boolean>, timeoutMs: n
 
 /** Starts `sigmavault run` in a temp dir and waits until its socket accepts connections. */
 export const startDaemon = async (
-  options: { readonly dir?: string; readonly args?: ReadonlyArray<string>; readonly env?: Record<string, string> } = {}
+  options: {
+    readonly dir?: string
+    readonly args?: ReadonlyArray<string>
+    readonly env?: Record<string, string>
+    /** A command that execs the daemon, such as `prlimit --nofile=1024:1024` (the pid stays the daemon's). */
+    readonly wrap?: ReadonlyArray<string>
+  } = {}
 ): Promise<Daemon> => {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "sigmavault-e2e-"))
   const socketPath = join(dir, "run", "control.sock")
   // Callers' file jobs may use the temporary directory, where the tests keep their files.
   const config = join(dir, "harness.conf")
   if (!(options.args ?? []).includes("--config")) writeFileSync(config, `file_roots = ${realpathSync(tmpdir())}\n`)
-  const child = spawn(binary(), [
+  const wrap = options.wrap ?? []
+  const child = spawn(wrap[0] ?? binary(), [
+    ...wrap.slice(1),
+    ...(wrap.length > 0 ? [binary()] : []),
     "run",
     "--socket", socketPath,
     "--state-dir", join(dir, "state"),

@@ -54,12 +54,48 @@ describe("framing", () => {
   })
 
   it("a body that is not msgpack, or holds two values, is refused with a reason", () => {
-    expect(decodeBody(Buffer.from([0x92]))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not one msgpack value/) })
-    expect(decodeBody(Buffer.from([0x01, 0x02]))).toMatchObject({
+    expect(decodeBody(Buffer.from([0x92]))).toEqual({ ok: false, reason: "not one plain msgpack value: the value ends early, at byte 1 of 1" })
+    expect(decodeBody(Buffer.from([0x01, 0x02]))).toEqual({
       ok: false,
-      reason: expect.stringMatching(/^not one msgpack value: .*end of buffer not reached/)
+      reason: "not one plain msgpack value: 1 bytes follow the value; a frame carries one value"
     })
     expect(decodeBody(Buffer.alloc(0))).toMatchObject({ ok: false })
+  })
+
+  const refusal = (bytes: ReadonlyArray<number>) => {
+    const body = decodeBody(Buffer.from(bytes))
+    return body.ok ? "accepted" : body.reason
+  }
+  const str = (text: string) => [0xa0 | text.length, ...Buffer.from(text)]
+
+  it("refuses what other msgpack libraries would read differently: extensions, 0xc1, non-string keys, repeated keys, deep nesting", () => {
+    // A timestamp (ext -1): msgpackr would make it a Date.
+    expect(refusal([0xd6, 0xff, 0, 0, 0, 1])).toBe("not one plain msgpack value: an extension type (0xd6) at byte 0; this protocol carries plain values only")
+    expect(refusal([0x81, ...str("id"), 0xc7, 1, 0x70, 0])).toMatch(/an extension type \(0xc7\) at byte 4/)
+    expect(refusal([0xc1])).toBe("not one plain msgpack value: byte 0xc1 at 0 is never used in msgpack")
+    expect(refusal([0x81, 0x01, 0x02])).toBe("not one plain msgpack value: a map key at byte 1 is not a string; keys are strings")
+    expect(refusal([0x81, 0x91, 0x01, 0x02])).toMatch(/a map key at byte \d+ is not a string/)
+    expect(refusal([0x82, ...str("id"), 0x01, ...str("id"), 0x02])).toBe('not one plain msgpack value: the key "id" appears twice in one map')
+    expect(refusal([...Array(65).fill(0x91), 0xc0])).toBe("not one plain msgpack value: nested deeper than 64 levels")
+    expect(refusal([...Array(64).fill(0x91), 0xc0])).toBe("accepted")
+    // A count that claims more items than bytes remain is refused before anything is allocated.
+    expect(refusal([0xdd, 0xff, 0xff, 0xff, 0xff])).toMatch(/ends early/)
+    expect(refusal([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61])).toMatch(/ends early/)
+  })
+
+  it("property: every JSON value is accepted as its encoding; any single-byte change is decoded, or refused with a reason, never thrown", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (value, where, byte) => {
+        const body = encodeFrame(value).subarray(4)
+        const decoded = decodeBody(body)
+        expect(decoded.ok).toBe(true)
+        const changed = Buffer.from(body)
+        changed[where % changed.length] = byte
+        const again = decodeBody(changed)
+        if (!again.ok) expect(again.reason).toMatch(/^(not one plain msgpack value|not one msgpack value): /)
+      }),
+      { numRuns: 1000 }
+    )
   })
 
   it("arbitrary bytes never throw: they decode, wait for more, or are refused", () => {

@@ -34,12 +34,17 @@ export interface ControlServerOptions {
   /** Group id that may use the socket; undefined keeps the daemon's group. */
   readonly gid: number | undefined
   readonly maxFrameBytes: number
+  /** Connections open at once; the last `reservedAdminConnections` of them only for admin callers. */
   readonly maxConnections: number
-  /** Events a subscriber may have unread before it loses the newest ones. */
+  /** Slots of `maxConnections` kept for admin callers (root): an operator can always get in. Default 8 (at most an eighth). */
+  readonly reservedAdminConnections?: number
+  /** Events a connection may have unread, over all its subscriptions, before it loses the newest ones. */
   readonly clientBufferEvents: number
   readonly defaultAskTimeoutMs: number
-  /** A frame that has started must complete within this time. */
+  /** A frame must complete within this time of its first byte. Default 10000. */
   readonly frameTimeoutMs?: number
+  /** A connection with nothing in flight, no subscription and no traffic for this long is closed. Default 300000. */
+  readonly idleTimeoutMs?: number
   /** The daemon's own fields of the `status` op (version, pid, uptime…). */
   readonly daemonInfo: () => DaemonInfo
   /** Who is connected: the kernel's word for it (PeerCredentialsLive), or a test's. */
@@ -62,7 +67,19 @@ export interface ControlServer {
 }
 
 /** Replies a client leaves unread beyond this are a client that does not read: it is disconnected. */
-const MAX_UNREAD_REPLY_BYTES = 16 * 1024 * 1024
+export const MAX_UNREAD_REPLY_BYTES = 16 * 1024 * 1024
+/** Past this many reply bytes unread, the connection's requests wait (reading pauses) until the client reads. */
+export const READ_PAUSE_BYTES = 1024 * 1024
+/** Requests of one connection being served at once; more wait, unread, in the socket. */
+export const MAX_IN_FLIGHT = 1024
+/** Subscriptions one connection may hold. */
+export const MAX_SUBSCRIPTIONS = 32
+/** Bytes of unfinished frames the daemon holds over all connections: the larger of this and 4 frames. */
+const PARTIAL_FRAME_BUDGET = 32 * 1024 * 1024
+/** How long a refused connection's further bytes are read and dropped before it is closed. */
+const LINGER_MS = 1_000
+/** How often connections are checked for idleness. */
+const SWEEP_EVERY_MS = 1_000
 
 /** A tagged error as the wire carries it: its tag, its text, and its fields (a Rejected's typed rejection among them). */
 export const errorBody = (error: unknown): ErrorBody => {
@@ -131,6 +148,20 @@ export const start = (
     const sockets = new Set<net.Socket>()
     const server = net.createServer({ allowHalfOpen: false })
     server.maxConnections = options.maxConnections
+    const reserved = Math.min(options.reservedAdminConnections ?? 8, Math.floor(options.maxConnections / 8))
+    const frameTimeoutMs = options.frameTimeoutMs ?? 10_000
+    const idleTimeoutMs = options.idleTimeoutMs ?? 300_000
+    const partialBudget = Math.max(PARTIAL_FRAME_BUDGET, 4 * options.maxFrameBytes)
+    /** Bytes of unfinished frames held over all connections. */
+    let partialBytes = 0
+    /** Each open connection's idleness check. */
+    const sweeps = new Set<(now: number) => void>()
+    const sweeper = setInterval(() => {
+      const now = Date.now()
+      for (const sweep of sweeps) sweep(now)
+    }, Math.min(SWEEP_EVERY_MS, idleTimeoutMs))
+    sweeper.unref()
+    yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(sweeper)))
 
     const serveConnection = (socket: net.Socket, caller: Caller) => {
       const decoder = new FrameDecoder(options.maxFrameBytes)
@@ -139,57 +170,110 @@ export const start = (
       const subscriptions = new Map<number, Scope.Closeable>()
       let nextSubscription = 1
       let frameTimer: NodeJS.Timeout | undefined
+      /** Frames completed when the frame timer started: it runs from the first byte of the frame it is for. */
+      let timedFrame = -1
+      /** Requests being served, and complete frames read but not yet served (reading pauses while any wait). */
+      let inFlight = 0
+      const waiting: Array<Uint8Array> = []
+      /** Events sent to this connection and not yet written out, over all its subscriptions. */
+      let unreadEvents = 0
+      let lastHeard = Date.now()
+      let lastDrained = Date.now()
 
       // Frames produced in one turn of the event loop go out in one write: a syscall per
       // reply was most of the daemon's cost under many concurrent clients.
       let outgoing: Array<Buffer> = []
+      let outgoingBytes = 0
       let outgoingEvents: Array<() => void> = []
       const flush = () => {
         const frames = outgoing
         const written = outgoingEvents
         outgoing = []
+        outgoingBytes = 0
         outgoingEvents = []
         if (frames.length === 0 || socket.destroyed || socket.writableEnded) return
         socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), () => {
           for (const done of written) done()
         })
       }
+      /** Reply bytes the client has not read yet: queued here, and in the socket's buffer. */
+      const unreadBytes = () => outgoingBytes + socket.writableLength
       const enqueueFrame = (frame: Buffer, onWritten?: () => void) => {
         if (outgoing.length === 0) setImmediate(flush)
         outgoing.push(frame)
+        outgoingBytes += frame.length
         if (onWritten !== undefined) outgoingEvents.push(onWritten)
       }
       const send = (value: unknown) => {
         if (socket.destroyed) return
-        if (socket.writableLength > MAX_UNREAD_REPLY_BYTES) {
+        const frame = encodeFrame(value)
+        // However the requests arrived (one per write or ten thousand in one), the replies waiting for the client are bounded.
+        if (unreadBytes() + frame.length > MAX_UNREAD_REPLY_BYTES) {
           socket.destroy()
           return
         }
-        enqueueFrame(encodeFrame(value))
+        enqueueFrame(frame)
       }
-      const reply = (value: Reply) => send(value)
+      /** A request's answer: one fewer in flight, and the next waiting frame may be served. */
+      const reply = (value: Reply) => {
+        inFlight--
+        send(value)
+        serveWaiting()
+      }
+      socket.on("drain", () => {
+        lastDrained = Date.now()
+        serveWaiting()
+      })
 
-      /** A framing error: say why, then close — the stream is out of step. */
+      /**
+       * A framing error: say why, then close — the stream is out of step.
+       * What the client still sends is read and dropped for a moment, so
+       * the refusal is not lost to a reset while it is writing.
+       */
+      let closing = false
       const refuse = (code: string, message: string) => {
-        if (socket.destroyed) return
+        if (socket.destroyed || closing) return
+        closing = true
         if (outgoing.length > 0) flush() // replies to the frames before the bad one go first
+        partialBytes -= decoder.pending
+        decoder.clear()
+        waiting.length = 0
+        if (frameTimer !== undefined) clearTimeout(frameTimer)
         socket.end(encodeFrame({ id: null, ok: false, error: { code, message } } satisfies Reply))
-        socket.destroySoon()
+        socket.resume()
+        setTimeout(() => socket.destroy(), LINGER_MS).unref()
       }
 
       const closeSubscriptions = () => {
         for (const scope of subscriptions.values()) runFork(Scope.close(scope, Exit.void))
         subscriptions.clear()
       }
+      const sweep = (now: number) => {
+        // Not reading its replies: nothing drained for the idle time while replies wait.
+        if (unreadBytes() > 0 && now - lastDrained > idleTimeoutMs) return socket.destroy()
+        if (subscriptions.size === 0 && inFlight === 0 && decoder.pending === 0 && now - lastHeard > idleTimeoutMs) {
+          refuse("IdleTimeout", `nothing was asked for ${Math.round(idleTimeoutMs / 1000)} s; closing the connection`)
+        }
+      }
+      sweeps.add(sweep)
       socket.once("close", () => {
+        sweeps.delete(sweep)
         if (frameTimer !== undefined) clearTimeout(frameTimer)
+        partialBytes -= decoder.pending
         closeSubscriptions()
         for (const abandon of pendingAsks) abandon()
         pendingAsks.clear()
+        waiting.length = 0
       })
 
       const subscribe = (request: Extract<Request, { op: "subscribe" }>) =>
         Effect.gen(function*() {
+          if (subscriptions.size >= MAX_SUBSCRIPTIONS) {
+            return yield* Effect.fail({
+              _tag: "TooManySubscriptions",
+              message: `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions, the most one may hold; unsubscribe one, or filter one by agents and types`
+            })
+          }
           const id = nextSubscription++
           const scope = yield* Scope.make()
           subscriptions.set(id, scope)
@@ -202,7 +286,6 @@ export const start = (
             (agents === undefined || ("agent" in event && agents.has(event.agent)) ||
               ("supervisor" in event && agents.has(event.supervisor))) &&
             (types === undefined || types.has(event._tag.toLowerCase()))
-          let unread = 0
           let lost = 0
           let lostBySubscriber = 0
           const pump = Effect.forever(Effect.map(subscriber.take, (event) => {
@@ -211,7 +294,8 @@ export const start = (
             const slid = subscriber.lost() - lostBySubscriber
             lostBySubscriber += slid
             lost += slid
-            if (unread >= options.clientBufferEvents) {
+            // One budget for the connection, whatever the number of its subscriptions.
+            if (unreadEvents >= options.clientBufferEvents || unreadBytes() > MAX_UNREAD_REPLY_BYTES / 2) {
               lost++
               return
             }
@@ -219,8 +303,8 @@ export const start = (
               enqueueFrame(encodeFrame({ subscription: id, lost }))
               lost = 0
             }
-            unread++
-            enqueueFrame(encodeFrame({ subscription: id, event }), () => unread--)
+            unreadEvents++
+            enqueueFrame(encodeFrame({ subscription: id, event }), () => unreadEvents--)
           }))
           yield* Effect.forkIn(pump, scope)
           return { subscription: id }
@@ -259,6 +343,26 @@ export const start = (
             return Effect.as(Scope.close(scope, Exit.void), { unsubscribed: request.subscription })
           }
         }
+      }
+
+      /** Serves the frames read and waiting, while fewer than MAX_IN_FLIGHT are served and the client keeps up. */
+      let serving = false
+      const serveWaiting = () => {
+        // A request answered at once calls back in here: the loop already running serves the next one.
+        if (serving) return
+        serving = true
+        try {
+          while (waiting.length > 0 && inFlight < MAX_IN_FLIGHT && unreadBytes() <= READ_PAUSE_BYTES && !socket.destroyed) {
+            inFlight++
+            onBody(waiting.shift()!)
+          }
+        } finally {
+          serving = false
+        }
+        if (socket.destroyed || closing) return
+        // Reading resumes once every frame read is served and the client has read its replies down.
+        if (waiting.length > 0 || unreadBytes() > READ_PAUSE_BYTES) socket.pause()
+        else if (socket.isPaused()) socket.resume()
       }
 
       const onBody = (body: Uint8Array) => {
@@ -300,22 +404,39 @@ export const start = (
       }
 
       socket.on("data", (chunk: Buffer) => {
-        for (const event of decoder.push(chunk)) {
+        if (closing) return
+        lastHeard = Date.now()
+        const pendingBefore = decoder.pending
+        const events = decoder.push(chunk)
+        partialBytes += decoder.pending - pendingBefore
+        for (const event of events) {
           if (event._tag === "TooLarge") {
             return refuse(
               "FrameTooLarge",
               `frame of ${event.length} bytes exceeds the maximum of ${event.max} bytes; closing the connection`
             )
           }
-          onBody(event.body)
+          waiting.push(event.body)
         }
-        if (frameTimer !== undefined) clearTimeout(frameTimer)
-        frameTimer = undefined
-        if (decoder.pending > 0) {
-          const timeoutMs = options.frameTimeoutMs ?? 10_000
+        serveWaiting()
+        if (decoder.pending === 0) {
+          if (frameTimer !== undefined) clearTimeout(frameTimer)
+          frameTimer = undefined
+          return
+        }
+        if (partialBytes > partialBudget) {
+          return refuse(
+            "FrameBudgetExceeded",
+            `the daemon holds ${partialBytes} bytes of unfinished frames, more than its ${partialBudget}; closing this connection, whose frame is unfinished`
+          )
+        }
+        // The timer runs from the first byte of the unfinished frame: trickling bytes do not extend it.
+        if (frameTimer === undefined || timedFrame !== decoder.completed) {
+          if (frameTimer !== undefined) clearTimeout(frameTimer)
+          timedFrame = decoder.completed
           frameTimer = setTimeout(
-            () => refuse("IncompleteFrame", `a frame was started but not completed within ${timeoutMs} ms; closing the connection`),
-            timeoutMs
+            () => refuse("IncompleteFrame", `a frame was started but not completed within ${frameTimeoutMs} ms; closing the connection`),
+            frameTimeoutMs
           )
         }
       })
@@ -328,10 +449,17 @@ export const start = (
       socket.on("error", () => socket.destroy())
       // Who is connected is settled once, from the kernel, before anything is read.
       const peer = options.peers.of(socket)
-      if (Result.isFailure(peer)) {
-        socket.end(encodeFrame({ id: null, ok: false, error: { code: "PeerUnknown", message: peer.failure.message } } satisfies Reply))
+      const turnAway = (code: string, message: string) => {
+        socket.end(encodeFrame({ id: null, ok: false, error: { code, message } } satisfies Reply))
         socket.destroySoon()
-        return
+      }
+      if (Result.isFailure(peer)) return turnAway("PeerUnknown", peer.failure.message)
+      // The last few slots are kept for admin callers, so an operator can always get in to see and act.
+      if (sockets.size > options.maxConnections - reserved && options.gate.check(peer.success, "a reserved connection", "admin") !== undefined) {
+        return turnAway(
+          "TooManyConnections",
+          `${sockets.size - 1} connections are open, the most the daemon serves (its last ${reserved} are kept for administrators); try again later`
+        )
       }
       serveConnection(socket, peer.success)
     })
