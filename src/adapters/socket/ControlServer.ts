@@ -75,7 +75,7 @@ export const MAX_IN_FLIGHT = 1024
 /** Subscriptions one connection may hold. */
 export const MAX_SUBSCRIPTIONS = 32
 /** Bytes of unfinished frames the daemon holds over all connections: the larger of this and 4 frames. */
-const PARTIAL_FRAME_BUDGET = 32 * 1024 * 1024
+const PARTIAL_FRAME_BUDGET = 16 * 1024 * 1024
 /** How long a refused connection's further bytes are read and dropped before it is closed. */
 const LINGER_MS = 1_000
 /** How often connections are checked for idleness. */
