@@ -64,6 +64,8 @@ const HELPER_TIMEOUT_MS = 10_000
 
 interface Helper {
   readonly pid: number
+  /** Why the helper is no longer there (it exited, was killed, stopped answering); undefined while it runs. */
+  readonly stopped: () => Error | undefined
   readonly request: (request: HelperRequest) => Promise<HelperReply>
   readonly close: () => Promise<void>
 }
@@ -121,6 +123,7 @@ const startHelper = (command: ReadonlyArray<string>, caller: Identity): Promise<
     let queue: Promise<unknown> = Promise.resolve()
     const helper: Helper = {
       pid: child.pid ?? -1,
+      stopped: () => ended,
       request: (request) => {
         const answer = queue.then(() => {
           const pending = reply()
@@ -337,7 +340,11 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
           const write = (bytes: Uint8Array) =>
             Effect.suspend(() => {
               written += bytes.byteLength
-              return written > options.maxBytes
+              // Without its helper the output can never be put in place: stop now rather than at the commit.
+              const stopped = helper.stopped()
+              return stopped !== undefined
+                ? Effect.fail(helperError("write", target, stopped))
+                : written > options.maxBytes
                 ? Effect.fail(tooLarge("write", target, written, options.maxBytes))
                 : Effect.tryPromise({ try: () => writeAll(handle, bytes), catch: (cause) => fileErrorFrom("write", target, cause) })
             })
