@@ -132,7 +132,7 @@ export class CompressOutputExists extends Schema.TaggedError<CompressOutputExist
   file: Schema.String
 }) {
   override get message() {
-    return `${this.file} already exists; not overwriting it (use force to replace it)`
+    return `${this.file} already exists; not overwriting it (remove it or choose another output)`
   }
 }
 
@@ -151,11 +151,15 @@ export type CompressedFormatError =
 export type CompressError = InvalidCompressOption | CompressionCodecFailed | FileError
 export type DecompressError = CompressedFormatError | CompressionCodecFailed | FileError
 
-/** `CODE: message` for a codec's exception (zlib's Z_DATA_ERROR, say), so a log line says which it was. */
+/**
+ * `CODE: message` for a codec's exception (zlib's Z_DATA_ERROR, say), so a
+ * log line says which it was. An errno exception's message already starts
+ * with its code ("EPIPE: broken pipe, write"): the code is not said twice.
+ */
 export const reasonOf = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error)
   const code = (error as { readonly code?: unknown }).code
-  return typeof code === "string" ? `${code}: ${error.message}` : error.message
+  return typeof code === "string" && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message
 }
 
 /** Every compression error's schema, for the protocols of agents that pass them on as rejections. */

@@ -7,9 +7,12 @@
  * which is this same program.
  */
 import { realpath } from "node:fs/promises"
+import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { ALWAYS_FORBIDDEN, CallerFiles, type Confinement, isWithin } from "../adapters/fs/CallerFiles.ts"
 import * as CallerFilesLive from "../adapters/fs/CallerFilesLive.ts"
+import * as FilesLive from "../adapters/fs/FilesLive.ts"
+import { openJournal, type TemporaryJournal, unavailableJournal } from "../adapters/fs/TemporaryJournal.ts"
 import { Zfs } from "../adapters/zfs/Zfs.ts"
 
 export interface FileJobSettings {
@@ -47,10 +50,48 @@ export const helperCommand = (): ReadonlyArray<string> => {
   return script === undefined || script.startsWith("/$bunfs/") ? [process.execPath, "__open-as"] : [process.execPath, script, "__open-as"]
 }
 
+/** The journal of callers' temporary outputs, in the state directory. */
+export const JOURNAL_FILE = "file-jobs.journal"
+
+/**
+ * The journal, with what a crash left in it swept (as each job's caller) and
+ * logged. One that cannot be opened is logged as an error and refuses every
+ * output: a job never writes a temporary file no journal knows of.
+ */
+const sweptJournal = (stateDir: string, helper: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const files = FilesLive.make()
+    const file = join(stateDir, JOURNAL_FILE)
+    const journal: TemporaryJournal = yield* files.makeDirectory(stateDir, { recursive: true, mode: 0o700 }).pipe(
+      Effect.andThen(openJournal(files, file)),
+      Effect.catch((error) =>
+        Effect.as(
+          Effect.logError(`file jobs will not write outputs: the journal of temporary files is unavailable: ${error.message}`),
+          unavailableJournal(file, error.message)
+        )
+      )
+    )
+    const outcomes = yield* CallerFilesLive.sweepJournal(helper, journal)
+    const removed = outcomes.filter((o) => o.result === "removed").map((o) => o.entry.path)
+    if (removed.length > 0) {
+      yield* Effect.logWarning(`removed ${removed.length} temporary file(s) that interrupted file jobs left: ${removed.join(", ")}`)
+    }
+    for (const outcome of outcomes.filter((o) => o.result === "refused" || o.result === "failed")) {
+      yield* Effect.logWarning(
+        `temporary file ${outcome.entry.path} (uid ${outcome.entry.uid}) left by an interrupted file job ` +
+          `${outcome.result === "refused" ? "was not removed" : "could not be removed; the next start tries again"}: ${outcome.detail}`
+      )
+    }
+    return journal
+  })
+
 export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never, Zfs> =>
   Layer.effect(
     CallerFiles,
     Effect.gen(function*() {
+      const helper = helperCommand()
+      // Before any job can start: what the last run left is swept first.
+      const journal = yield* sweptJournal(settings.stateDir, helper)
       const zfs = yield* Zfs
       const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
       // The pools' mountpoints change as datasets are mounted: read them at each job.
@@ -63,6 +104,6 @@ export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never
         const roots = yield* realPaths(configured ?? [...DEFAULT_ROOTS, ...(yield* mounted)])
         return { roots, forbidden: [...ALWAYS_FORBIDDEN, ...forbidden] }
       })
-      return CallerFilesLive.make({ helper: helperCommand(), confinement, maxBytes: settings.fileJobMaxBytes })
+      return CallerFilesLive.make({ helper, confinement, maxBytes: settings.fileJobMaxBytes, journal })
     })
   )

@@ -126,7 +126,7 @@ export class VaultOutputExists extends Schema.TaggedError<VaultOutputExists>()("
   file: Schema.String
 }) {
   override get message() {
-    return `${this.file} already exists; not overwriting it (use force to replace it)`
+    return `${this.file} already exists; not overwriting it (remove it or choose another output)`
   }
 }
 

@@ -112,6 +112,35 @@ describe("LATTICE", () => {
   })
 })
 
+describe("LATTICE destroy of a snapshot", () => {
+  const snapshot = (name: string) => ({ name, pool: "tank", type: "snapshot" as const, usedBytes: 0, availableBytes: 0, referencedBytes: 0 })
+
+  it.effect("plans and, with confirm, destroys a snapshot; refuses bookmarks and option-like names before any tool", () => {
+    const zfs = zfsModel()
+    zfs.datasets.push(snapshot("tank/photos@monday"), snapshot("tank@monday"))
+    return Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [latticeAgent]) })
+      const destroy = (message: Record<string, unknown>) => system.injectAsk(ROOT, "LATTICE", { type: "destroy", ...message })
+      const plan = (yield* destroy({ dataset: "tank/photos@monday" })) as { command: ReadonlyArray<string>; executed: boolean }
+      assert.deepStrictEqual([plan.command, plan.executed], [["zfs", "destroy", "tank/photos@monday"], false])
+      assert.deepStrictEqual(zfs.executed, [])
+      yield* destroy({ dataset: "tank/photos@monday", confirm: true })
+      yield* destroy({ dataset: "tank@monday", confirm: true })
+      assert.deepStrictEqual(zfs.datasets.filter((d) => d.name.includes("@")), [])
+      assert.match((yield* Effect.flip(destroy({ dataset: "tank/photos@monday", confirm: true }))).message, /could not find any snapshots to destroy/)
+      for (const hostile of ["tank/photos#mark", "-r@x", "@monday", "tank/photos@", "tank/photos@a b", "tank/photos@$(reboot)"]) {
+        const refused = yield* Effect.flip(destroy({ dataset: hostile, confirm: true }))
+        assert.strictEqual(refused._tag, "InvalidMessage", hostile)
+      }
+      assert.deepStrictEqual(zfs.executed.map((c) => c.join(" ")), [
+        "zfs destroy tank/photos@monday",
+        "zfs destroy tank@monday",
+        "zfs destroy tank/photos@monday"
+      ])
+    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
+  })
+})
+
 describe("ORACLE", () => {
   it.effect("follows a disk's decline day by day: stable ok, one alert per rise, history kept by serial", () => {
     const logs = captureLogs()

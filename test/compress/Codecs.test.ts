@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import * as fc from "fast-check"
 import * as Compress from "../../src/compress/Compress.ts"
+import { CompressionCodecFailed, reasonOf } from "../../src/compress/Errors.ts"
 import { declaredContentSize, hasNativeZstd, zstdImplementation } from "../../src/compress/internal/zstd.ts"
 import { failureOf, randomBytes, textBytes, utf8, zstdCli } from "./support.ts"
 
@@ -91,6 +92,20 @@ describe("compressBytes / decompressBytes", () => {
         }
       }
     }))
+})
+
+describe("a codec's failure in words", () => {
+  it("names an errno once, and a zlib code before zlib's words", () => {
+    const errno = Object.assign(new Error("EPIPE: broken pipe, write"), { code: "EPIPE" })
+    const zlib = Object.assign(new Error("incorrect header check"), { code: "Z_DATA_ERROR" })
+    const said = (error: unknown) => new CompressionCodecFailed({ codec: "gzip", operation: "decompress", reason: reasonOf(error) }).message
+    assert.deepStrictEqual([said(errno), said(zlib), said(new Error("no code")), said("a string")], [
+      "gzip could not decompress: EPIPE: broken pipe, write",
+      "gzip could not decompress: Z_DATA_ERROR: incorrect header check",
+      "gzip could not decompress: no code",
+      "gzip could not decompress: a string"
+    ])
+  })
 })
 
 describe("zstd on this runtime", () => {

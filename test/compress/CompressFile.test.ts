@@ -96,7 +96,7 @@ layer(FilesLive.layer)("compressFile / decompressFile", (it) => {
       yield* put(out, "keep me")
       for (const attempt of [Effect.asVoid(Compress.decompressFile(packed, out)), Effect.asVoid(Compress.compressFile(plain, out))]) {
         const error = failureOf(yield* Effect.exit(attempt))
-        assert.deepStrictEqual([error._tag, error.message], ["CompressOutputExists", `${out} already exists; not overwriting it (use force to replace it)`])
+        assert.deepStrictEqual([error._tag, error.message], ["CompressOutputExists", `${out} already exists; not overwriting it (remove it or choose another output)`])
         assert.strictEqual(new TextDecoder().decode(yield* bytesOf(out)), "keep me")
       }
       yield* Compress.decompressFile(packed, out, { force: true })

@@ -22,7 +22,7 @@ const answers = (): Record<string, ReadonlyArray<readonly [ReadonlyArray<string>
     [["status", "-j", "--json-int", "tank"], { stdout: fixture("zfs", "status-raidz1-degraded.int.json") }],
     [["scrub", "tank"], { stdout: "" }]
   ],
-  zfs: [[DATASETS, { stdout: fixture("zfs", "datasets.int.json") }]],
+  zfs: [[DATASETS, { stdout: fixture("zfs", "datasets.int.json") }], [["destroy", "tank/photos@monday"], { stdout: "" }]],
   lsblk: [[["-J", "-b", "-O"], { stdout: fixture("lsblk", "nas-4hdd-nvme-usb.json") }]],
   smartctl: [
     [["--scan-open", "--json"], { stdout: scanJson([{ name: "/dev/sda" }, { name: "/dev/sdb" }, { name: "/dev/nvme0", type: "nvme", protocol: "NVMe" }]) }],
@@ -75,6 +75,18 @@ describe("storage agents in the binary", () => {
     const scrub = await ask("LATTICE", { type: "scrub", pool: "tank", action: "start" })
     expect(scrub.code).toBe(0)
     expect(tools.calls()).toContain("zpool scrub tank")
+  })
+
+  it("LATTICE destroys a snapshot: planned first, run only with confirm", async () => {
+    const plan = await ask("LATTICE", { type: "destroy", dataset: "tank/photos@monday" })
+    expect(plan.json).toEqual({ command: ["zfs", "destroy", "tank/photos@monday"], display: "zfs destroy tank/photos@monday", executed: false })
+    expect(tools.calls()).not.toContain("zfs destroy tank/photos@monday")
+    const bookmark = await ask("LATTICE", { type: "destroy", dataset: "tank/photos#mark", confirm: true })
+    expect(bookmark.stderr).toMatch(/'#' \(a bookmark\) is not allowed here/)
+    const done = await ask("LATTICE", { type: "destroy", dataset: "tank/photos@monday", confirm: true })
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.json.executed).toBe(true)
+    expect(tools.calls().filter((c) => c.startsWith("zfs destroy"))).toEqual(["zfs destroy tank/photos@monday"])
   })
 
   it("ORACLE judges each disk from smartctl, with the evidence in words", async () => {

@@ -59,7 +59,7 @@ layer(FilesLive.layer)("Vault files", (it) => {
         const error = failureOf(yield* Effect.exit(attempt))
         assert.deepStrictEqual([error._tag, error.message], [
           "VaultOutputExists",
-          `${out} already exists; not overwriting it (use force to replace it)`
+          `${out} already exists; not overwriting it (remove it or choose another output)`
         ])
         assert.strictEqual(new TextDecoder().decode(yield* bytesOf(out)), "keep me")
       }

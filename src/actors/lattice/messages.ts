@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { Dataset, LayoutVdevKind, Planned, ScanStatus, ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { InvalidSchedule } from "../orbit/messages.ts"
-import { DatasetName, Device, PoolName } from "../shared/fields.ts"
+import { DatasetName, DatasetOrSnapshotName, Device, PoolName } from "../shared/fields.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
 
 /** ok below 80 %, then warn, high, critical at 80/90/95 % by default (see capacity.ts). */
@@ -113,9 +113,9 @@ export const Lattice = Protocol.make("LATTICE", [
     rejections: ZFS_ERRORS
   }),
   Protocol.message("destroy", {
-    doc: "plans `zfs destroy` of a dataset (recursive on request); runs it only with confirm",
+    doc: "plans `zfs destroy` of a dataset or a snapshot (dataset@name; recursive on request); runs it only with confirm",
     access: "admin",
-    fields: { dataset: DatasetName, recursive: Schema.optionalKey(Schema.Boolean), confirm: Confirm },
+    fields: { dataset: DatasetOrSnapshotName, recursive: Schema.optionalKey(Schema.Boolean), confirm: Confirm },
     reply: Planned,
     rejections: ZFS_ERRORS
   })

@@ -3,7 +3,7 @@
  * types at the CLI, checked at the boundary with an error that says what was expected.
  */
 import { Result, Schema } from "effect"
-import { type Validator, validateDatasetName, validateDevice, validatePoolName } from "../../adapters/command/names.ts"
+import { InvalidName, type Validator, validateDatasetName, validateDevice, validatePoolName } from "../../adapters/command/names.ts"
 
 const matching = (pattern: RegExp, expected: string) => Schema.String.check(Schema.isPattern(pattern, { expected }))
 
@@ -38,6 +38,19 @@ export const DatasetName = toolName(
   (input) => validateDatasetName(input),
   "a ZFS dataset name, e.g. tank/photos",
   /^[A-Za-z][A-Za-z0-9_.:-]{0,15}(\/[A-Za-z0-9_.:-]{1,15}){0,3}$/
+)
+/**
+ * What `zfs destroy` is given: a dataset, or one of its snapshots
+ * (tank/photos@monday, tank@monday). A bookmark (#) is not offered.
+ */
+export const DatasetOrSnapshotName = toolName(
+  (input) =>
+    Result.flatMap(validateDatasetName(input, { allowSnapshot: true }), (name) =>
+      name.includes("#")
+        ? Result.fail(new InvalidName({ kind: "dataset", name, reason: "'#' (a bookmark) is not allowed here" }))
+        : Result.succeed(name)),
+  "a ZFS dataset or snapshot name, e.g. tank/photos or tank/photos@monday",
+  /^[A-Za-z][A-Za-z0-9_.:-]{0,15}(\/[A-Za-z0-9_.:-]{1,15}){0,3}(@[A-Za-z0-9_.:-]{1,15})?$/
 )
 export const Device = toolName(
   validateDevice,

@@ -7,13 +7,20 @@
  * CAP_SYS_PTRACE, as the helper runs as another user) and checks it is the
  * same file, then reads and writes through it. Names change only through
  * the helper: an output is put in place by the helper, as the caller.
+ *
+ * With a journal (TemporaryJournal.ts), each temporary output is recorded
+ * before its first byte and struck off when it is put in place or removed;
+ * `sweepJournal` removes, at the daemon's start, what a crash left recorded,
+ * through a helper running as the job's caller. A temporary file whose
+ * helper died before removing it (killed, timed out) is swept at once the
+ * same way.
  */
 import { spawn } from "node:child_process"
 import { constants } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, Exit, Layer, type Scope } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
 import {
   CallerFiles,
@@ -39,6 +46,7 @@ import {
 } from "./Files.ts"
 import { make as makeFiles, writeAll } from "./FilesLive.ts"
 import type { HelperReply, HelperRequest, Opened } from "./openAs.ts"
+import type { JournalEntry, TemporaryJournal } from "./TemporaryJournal.ts"
 
 export interface CallerFilesLiveOptions {
   /** The helper's command line before its arguments: the daemon's binary and `__open-as`. */
@@ -47,6 +55,8 @@ export interface CallerFilesLiveOptions {
   readonly confinement: Effect.Effect<Confinement>
   /** Largest input, and largest output, of one job. */
   readonly maxBytes: number
+  /** Where temporary outputs are recorded while they exist, so a crash's leftovers can be swept; none in tests. */
+  readonly journal?: TemporaryJournal
 }
 
 /** How long a helper may take to start, or to answer one request. */
@@ -54,13 +64,18 @@ const HELPER_TIMEOUT_MS = 10_000
 
 interface Helper {
   readonly pid: number
+  /** Why the helper is no longer there (it exited, was killed, stopped answering); undefined while it runs. */
+  readonly stopped: () => Error | undefined
   readonly request: (request: HelperRequest) => Promise<HelperReply>
   readonly close: () => Promise<void>
 }
 
 class HelperFailed extends Error {}
 
-const startHelper = (command: ReadonlyArray<string>, caller: Caller): Promise<Helper> =>
+/** Whom a helper runs as. */
+type Identity = Pick<Caller, "uid" | "gid" | "groups" | "umask">
+
+const startHelper = (command: ReadonlyArray<string>, caller: Identity): Promise<Helper> =>
   new Promise((resolve, reject) => {
     const umask = (caller.umask ?? 0o022).toString(8)
     const groups = caller.groups.length === 0 ? "-" : caller.groups.join(",")
@@ -108,6 +123,7 @@ const startHelper = (command: ReadonlyArray<string>, caller: Caller): Promise<He
     let queue: Promise<unknown> = Promise.resolve()
     const helper: Helper = {
       pid: child.pid ?? -1,
+      stopped: () => ended,
       request: (request) => {
         const answer = queue.then(() => {
           const pending = reply()
@@ -148,6 +164,73 @@ const sameFile = (operation: string, file: string, opened: Opened, device: bigin
 
 /** Errors of the reopened descriptor name the caller's path, not /proc's. */
 const named = (file: string) => (error: FileError) => new FileError({ ...error, path: file })
+
+/** What became of a journalled temporary file at a sweep; "failed" ones stay journalled for the next sweep. */
+export interface SweepOutcome {
+  readonly entry: JournalEntry
+  readonly result: "removed" | "gone" | "refused" | "failed"
+  /** Why it was refused (it is not the file the job made, a symbolic link on its path, …) or failed. */
+  readonly detail?: string
+}
+
+const reasonOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * Removes the temporary files of `entries`, each by a helper running as the
+ * caller who made it: the helper reaches the file without following any
+ * symbolic link and removes it only if it is still the same file (device
+ * and inode), so a path its owner changed meanwhile leads nowhere else.
+ */
+export const sweepTemporaries = (
+  helperCommand: ReadonlyArray<string>,
+  entries: ReadonlyArray<JournalEntry>
+): Effect.Effect<ReadonlyArray<SweepOutcome>> =>
+  Effect.promise(async () => {
+    const byCaller = new Map<string, Array<JournalEntry>>()
+    for (const entry of entries) {
+      const key = `${entry.uid}:${entry.gid}:${entry.groups.join(",")}`
+      byCaller.set(key, [...(byCaller.get(key) ?? []), entry])
+    }
+    const outcomes: Array<SweepOutcome> = []
+    for (const group of byCaller.values()) {
+      const { uid, gid, groups } = group[0]!
+      const helper = await startHelper(helperCommand, { uid, gid, groups, umask: 0o077 }).catch((cause: unknown) => reasonOf(cause))
+      if (typeof helper === "string") {
+        outcomes.push(...group.map((entry) => ({ entry, result: "failed" as const, detail: helper })))
+        continue
+      }
+      for (const entry of group) {
+        const reply = await helper.request({ op: "sweep", path: entry.path, device: entry.device, inode: entry.inode }).catch((cause: unknown) => reasonOf(cause))
+        outcomes.push(
+          typeof reply === "string"
+            ? { entry, result: "failed", detail: reply }
+            : reply.ok
+            ? { entry, result: reply.swept ?? "removed" }
+            : { entry, result: "refused", detail: reply.message }
+        )
+      }
+      await helper.close()
+    }
+    return outcomes
+  })
+
+/**
+ * Sweeps what `journal` has open (at the daemon's start, before any job)
+ * and strikes off every entry settled: removed, gone, or refused (it is not
+ * the job's file any more, and never will be again). Entries whose helper
+ * could not run stay for the next start.
+ */
+export const sweepJournal = (
+  helperCommand: ReadonlyArray<string>,
+  journal: TemporaryJournal
+): Effect.Effect<ReadonlyArray<SweepOutcome>> =>
+  Effect.gen(function*() {
+    const outcomes = yield* sweepTemporaries(helperCommand, journal.open())
+    for (const outcome of outcomes) {
+      if (outcome.result !== "failed") yield* Effect.ignore(journal.strike(outcome.entry.path))
+    }
+    return outcomes
+  })
 
 export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
   const files = makeFiles()
@@ -205,13 +288,48 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
         Effect.gen(function*() {
           const confinement = yield* confined("create", target)
           const replace = atomic.replace ?? false
+          const journal = options.journal
           let committed = false
+          let journalled: JournalEntry | undefined
+          /** Removes the temporary file unless it was put in place, then strikes it off the journal (unless it may still exist). */
+          const settle = (helper: Helper, temporary: string) =>
+            Effect.gen(function*() {
+              const entry = journalled
+              if (!committed) {
+                const discarded = yield* Effect.exit(Effect.tryPromise(() => helper.request({ op: "discard", temporary })).pipe(
+                  Effect.flatMap((reply) => (reply.ok ? Effect.void : Effect.fail(reply.message)))
+                ))
+                if (Exit.isFailure(discarded) && entry !== undefined) {
+                  // The helper died (killed, timed out) with the file in place: a new one removes it now.
+                  const [outcome] = yield* sweepTemporaries(options.helper, [entry])
+                  if (outcome?.result === "failed") return
+                }
+              }
+              if (entry !== undefined && journal !== undefined) yield* Effect.ignore(journal.strike(entry.path))
+            })
           const { helper, opened } = yield* Effect.acquireRelease(
             ask("create", target, { op: "create", path: target, mode: atomic.mode ?? 0o600 }),
-            ({ helper, opened }) =>
-              committed ? Effect.void : Effect.ignore(Effect.promise(() => helper.request({ op: "discard", temporary: opened!.temporary! })))
+            ({ helper, opened }) => settle(helper, opened!.temporary!)
           )
-          yield* checkLanding("create", target, helper, opened!.fd, confinement)
+          const landed = yield* checkLanding("create", target, helper, opened!.fd, confinement)
+          if (journal !== undefined) {
+            // Recorded before the first byte: a crash from here on leaves the file journalled, to be swept at the next start.
+            const entry = { path: landed, device: opened!.device, inode: opened!.inode, uid: caller.uid, gid: caller.gid, groups: [...caller.groups] }
+            yield* journal.record(entry).pipe(
+              Effect.tapError((error) => Effect.logWarning(`a file job's output ${target} was refused: ${error.message}`)),
+              Effect.mapError((error) =>
+                new FileError({
+                  reason: error.reason,
+                  operation: "create",
+                  path: target,
+                  detail: error.reason === "TooLarge" && error.detail !== undefined
+                    ? error.detail
+                    : "the daemon could not record it in its journal of temporary files (its log says why)"
+                })
+              )
+            )
+            journalled = entry
+          }
           const handle = yield* Effect.acquireRelease(
             Effect.tryPromise({ try: () => fs.open(`/proc/${helper.pid}/fd/${opened!.fd}`, constants.O_WRONLY), catch: (cause) => fileErrorFrom("create", target, cause) }),
             (handle) => Effect.promise(() => handle.close().catch(() => {}))
@@ -222,7 +340,11 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
           const write = (bytes: Uint8Array) =>
             Effect.suspend(() => {
               written += bytes.byteLength
-              return written > options.maxBytes
+              // Without its helper the output can never be put in place: stop now rather than at the commit.
+              const stopped = helper.stopped()
+              return stopped !== undefined
+                ? Effect.fail(helperError("write", target, stopped))
+                : written > options.maxBytes
                 ? Effect.fail(tooLarge("write", target, written, options.maxBytes))
                 : Effect.tryPromise({ try: () => writeAll(handle, bytes), catch: (cause) => fileErrorFrom("write", target, cause) })
             })

@@ -115,6 +115,12 @@ export const temporaryName = (target: string, pid: number, unique: string): stri
 /** The name a temporary file stands in for, or undefined when `name` is not a temporary file's. */
 export const targetOfTemporary = (name: string): string | undefined => TEMPORARY.exec(name)?.[1]
 
+/** The target and the writer's process id of a temporary file's name, or undefined when it is not one. */
+export const partsOfTemporary = (name: string): { readonly target: string; readonly pid: number } | undefined => {
+  const match = TEMPORARY.exec(name)
+  return match === null ? undefined : { target: match[1]!, pid: Number(match[2]) }
+}
+
 // --- what the port hands out -------------------------------------------------
 
 export type FileType = "file" | "directory" | "symlink" | "fifo" | "socket" | "device"

@@ -22,6 +22,7 @@ import {
   Files,
   type FilesShape,
   type FileType,
+  partsOfTemporary,
   temporaryName,
   unlessMissing,
   type WalkOptions,
@@ -32,6 +33,13 @@ import {
 export interface FilesLiveOptions {
   /** Synchronous reads and writes of streamed files; for a command-line process only. */
   readonly blocking?: boolean
+  /**
+   * Before a streamed write, remove the temporary files of the same target
+   * that this user's processes left and that are no longer running (the pid
+   * in the name): what a command killed with SIGKILL left. For a
+   * command-line process only: the daemon keeps a journal instead.
+   */
+  readonly sweepAbandoned?: boolean
 }
 
 const attempt = <A>(operation: string, file: string, run: () => PromiseLike<A>): Effect.Effect<A, FileError> =>
@@ -123,6 +131,16 @@ const withHandle = <A>(
     (handle) => Effect.ignore(attempt("close", file, () => handle.close()))
   )
 
+/** Whether a process has this pid (one of another user's included: kill says EPERM then). */
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"
+  }
+}
+
 /** Errno of a link(2) that failed only because this filesystem has no hard links (FAT, some FUSE). */
 const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"])
 
@@ -135,6 +153,8 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
     attempt("inspect", file, () => (how.followSymlinks === true ? fs.stat(file, { bigint: true }) : fs.lstat(file, { bigint: true }))).pipe(
       Effect.map(infoOf)
     )
+
+  const list = (dir: string) => attempt("list", dir, () => fs.readdir(dir)).pipe(Effect.map((names) => names.sort()))
 
   const refuseExisting = (file: string) =>
     Effect.flatMap(
@@ -156,10 +176,33 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
         Effect.andThen(Effect.ignore(attempt("remove", temporary, () => fs.rm(temporary, { force: true }))))
       )
 
+  /**
+   * Best effort, never failing the write: a temporary file of `target` is
+   * removed only when it is a regular file of this user's and no process has
+   * the pid in its name. A pid is only known in this machine's (and this
+   * container's) process list: a writer elsewhere sharing the directory is
+   * not seen.
+   */
+  const removeAbandoned = (target: string): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      const dir = path.dirname(target)
+      const base = path.basename(target)
+      const names = yield* Effect.orElseSucceed(list(dir), () => [] as ReadonlyArray<string>)
+      for (const name of names) {
+        const parts = partsOfTemporary(name)
+        if (parts === undefined || parts.target !== base || parts.pid === process.pid || isRunning(parts.pid)) continue
+        const file = path.join(dir, name)
+        const info = yield* Effect.option(stat(file))
+        if (info._tag === "None" || info.value.type !== "file" || info.value.uid !== process.geteuid?.()) continue
+        yield* Effect.ignore(remove(file))
+      }
+    })
+
   const openAtomic = (target: string, atomic: AtomicOptions = {}) =>
     Effect.gen(function*() {
       const replace = atomic.replace ?? false
       if (!replace) yield* refuseExisting(target)
+      if (options.sweepAbandoned === true) yield* removeAbandoned(target)
       // The one place temporary files are made: the pattern of Files.ts, in the target's directory.
       const temporary = temporaryName(target, process.pid, randomBytes(6).toString("hex"))
       let committed = false
@@ -295,7 +338,7 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
     openAtomic,
     openAppend,
     stat,
-    list: (dir) => attempt("list", dir, () => fs.readdir(dir)).pipe(Effect.map((names) => names.sort())),
+    list,
     makeDirectory: (dir, how = {}) =>
       Effect.gen(function*() {
         const mode = how.mode ?? 0o777
@@ -384,4 +427,4 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
 export const layer: Layer.Layer<Files> = Layer.succeed(Files, make())
 
 /** For a command-line process that does one file job and nothing else; never the daemon. */
-export const layerBlocking: Layer.Layer<Files> = Layer.succeed(Files, make({ blocking: true }))
+export const layerBlocking: Layer.Layer<Files> = Layer.succeed(Files, make({ blocking: true, sweepAbandoned: true }))

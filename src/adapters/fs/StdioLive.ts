@@ -4,7 +4,7 @@
  * standard streams to offer its callers, so only a command hands these to
  * the libraries.
  */
-import { fstatSync } from "node:fs"
+import { fstatSync, readFileSync } from "node:fs"
 import { Effect, type Exit, Result } from "effect"
 import { type FileError, fileErrorFrom, type Files, type Writer } from "./Files.ts"
 import { layerBlocking, writeAllSync } from "./FilesLive.ts"
@@ -52,6 +52,58 @@ export const commandStreams = (): { readonly stdin: AsyncIterable<Uint8Array>; r
   stdout: standardOutput({ blocking: true })
 })
 
-/** Runs the work of a file command: blocking Files (the command has nothing else to do), stdout guarded. */
+/** The signals that end a file command early, with their numbers (an exit status of 128 + N says which). */
+const ENDING_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
+type EndingSignal = keyof typeof ENDING_SIGNALS
+
+/**
+ * The signals this process was started with ignored (`SigIgn` of
+ * /proc/self/status): `nohup` ignores SIGHUP, a script's background job
+ * SIGINT. They stay ignored: catching one would undo what the caller asked.
+ */
+const ignoredAtStart = (): ReadonlySet<string> => {
+  const status = Result.try(() => readFileSync("/proc/self/status", "utf8"))
+  const mask = Result.isSuccess(status) ? /^SigIgn:\s*([0-9a-f]+)$/m.exec(status.success)?.[1] : undefined
+  if (mask === undefined) return new Set()
+  const bits = BigInt(`0x${mask}`)
+  return new Set(Object.entries(ENDING_SIGNALS).filter(([, n]) => (bits >> BigInt(n - 1)) & 1n).map(([name]) => name))
+}
+
+/**
+ * Ends the process by `signal` as if it had never been caught, so a shell
+ * sees 128 + N (and a script's loop stops on Ctrl-C); 128 + N as the exit
+ * status if something else still catches it.
+ */
+const endBy = (signal: EndingSignal, listener: (signal: NodeJS.Signals) => void): void => {
+  for (const name of Object.keys(ENDING_SIGNALS)) process.off(name, listener)
+  process.kill(process.pid, signal)
+  setTimeout(() => process.exit(128 + ENDING_SIGNALS[signal]), 200)
+}
+
+/**
+ * Runs the work of a file command: blocking Files (the command has nothing
+ * else to do), stdout guarded. SIGINT, SIGTERM and SIGHUP interrupt the
+ * work, which removes the temporary file of an output not yet in place
+ * (the scope of the atomic write closes), and then end the process by that
+ * signal; a second signal ends it at once. SIGKILL cannot be caught: the
+ * next write of the same output removes what a killed command left
+ * (FilesLive's `sweepAbandoned`).
+ */
 export const runFileCommand = <A, E>(effect: Effect.Effect<A, E, Files>): Promise<Exit.Exit<A, E>> =>
-  Effect.runPromiseExit(guardStdout(effect).pipe(Effect.provide(layerBlocking)))
+  new Promise((resolve) => {
+    const fiber = Effect.runFork(guardStdout(effect).pipe(Effect.provide(layerBlocking)))
+    const ignored = ignoredAtStart()
+    const caught = (Object.keys(ENDING_SIGNALS) as Array<EndingSignal>).filter((name) => !ignored.has(name))
+    let ending: EndingSignal | undefined
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (ending !== undefined) return endBy(signal as EndingSignal, onSignal)
+      ending = signal as EndingSignal
+      fiber.interruptUnsafe()
+    }
+    for (const name of caught) process.on(name, onSignal)
+    fiber.addObserver((exit) => {
+      if (ending !== undefined) return endBy(ending, onSignal)
+      for (const name of caught) process.off(name, onSignal)
+      resolve(exit)
+    })
+  })

@@ -11,13 +11,17 @@
  * (CallerFilesLive.ts is the other side). It creates only temporary files
  * (named like every temporary file, Files.ts), publishes one only when told
  * to, and removes those it did not publish when its input closes — when the
- * job ends, fails, or the daemon dies.
+ * job ends, fails, or the daemon dies — or on SIGTERM, SIGINT and SIGHUP.
+ * At the daemon's start it also sweeps, as the caller, the temporary files
+ * the daemon's journal says a crash left (`sweep`): only a temporary file's
+ * name, reached without following any symbolic link, and only the very file
+ * the job made (device and inode).
  */
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
-import { temporaryName } from "./Files.ts"
+import { targetOfTemporary, temporaryName } from "./Files.ts"
 
 export type HelperRequest =
   | { readonly op: "read"; readonly path: string }
@@ -25,6 +29,7 @@ export type HelperRequest =
   | { readonly op: "create"; readonly path: string; readonly mode: number }
   | { readonly op: "commit"; readonly temporary: string; readonly path: string; readonly replace: boolean }
   | { readonly op: "discard"; readonly temporary: string }
+  | { readonly op: "sweep"; readonly path: string; readonly device: string; readonly inode: string }
 
 /** An open descriptor of the helper's, for the daemon to reopen. */
 export interface Opened {
@@ -36,9 +41,14 @@ export interface Opened {
   readonly temporary?: string
 }
 
+/** What a sweep found: the file removed, or nothing there any more. */
+export type Swept = "removed" | "gone"
+
 export type HelperReply =
-  | { readonly ok: true; readonly opened?: Opened }
+  | { readonly ok: true; readonly opened?: Opened; readonly swept?: Swept }
   | { readonly ok: false; readonly code: string; readonly message: string }
+
+type Served = Omit<Extract<HelperReply, { ok: true }>, "ok">
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_DIRECTORY } = fs.constants
 
@@ -80,7 +90,72 @@ const syncDirectoryOf = (file: string) => {
 
 const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"])
 
-const serve = (request: HelperRequest): Opened | undefined => {
+/** Linux's O_PATH, which fs.constants lacks: a descriptor that only names a place (searching through it needs x, not r). */
+const O_PATH = 0o10000000
+
+/**
+ * The directory `dir` (absolute, normal), opened one name at a time from /
+ * through /proc/self/fd, none followed if it is a symbolic link: a link
+ * swapped into the path cannot lead the sweep elsewhere. Undefined when a
+ * name on the way is missing.
+ */
+const openDirectoryStrictly = (dir: string): number | undefined => {
+  let fd = fs.openSync("/", O_PATH | O_DIRECTORY)
+  try {
+    for (const name of dir.split("/").filter((part) => part !== "")) {
+      const next = fs.openSync(`/proc/self/fd/${fd}/${name}`, O_PATH | O_DIRECTORY | O_NOFOLLOW)
+      fs.closeSync(fd)
+      fd = next
+    }
+    return fd
+  } catch (error) {
+    fs.closeSync(fd)
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === "ENOENT") return undefined
+    if (code === "ENOTDIR" || code === "ELOOP") throw new Refusal("ELOOP", "a directory on its path is now a symbolic link or not a directory")
+    throw error
+  }
+}
+
+/** Removes the temporary file `file` if it is still the one a job made; never anything else. */
+const sweep = (file: string, device: string, inode: string): Swept => {
+  const name = path.basename(file)
+  if (!path.isAbsolute(file) || path.normalize(file) !== file || targetOfTemporary(name) === undefined) {
+    throw new Refusal("EINVAL", "only a temporary file, named by its absolute path, is swept")
+  }
+  const dir = openDirectoryStrictly(path.dirname(file))
+  if (dir === undefined) return "gone"
+  try {
+    const at = `/proc/self/fd/${dir}/${name}`
+    let stats: fs.BigIntStats
+    try {
+      stats = fs.lstatSync(at, { bigint: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "gone"
+      throw error
+    }
+    if (!stats.isFile() || String(stats.dev) !== device || String(stats.ino) !== inode) {
+      throw new Refusal("ESTALE", "it is no longer the file the job made")
+    }
+    fs.unlinkSync(at)
+    // The removal survives a crash once the directory is synced; a directory the caller may not read is left unsynced.
+    try {
+      const readable = fs.openSync(`/proc/self/fd/${dir}`, O_RDONLY | O_DIRECTORY)
+      try {
+        fs.fsyncSync(readable)
+      } finally {
+        fs.closeSync(readable)
+      }
+    } catch {
+      // Removed all the same.
+    }
+    return "removed"
+  } finally {
+    fs.closeSync(dir)
+  }
+}
+
+const serve = (request: HelperRequest): Served => {
   switch (request.op) {
     case "read": {
       // O_NONBLOCK: opening a named pipe must not wait for a writer; O_NOFOLLOW: the last name is not a link.
@@ -90,7 +165,7 @@ const serve = (request: HelperRequest): Opened | undefined => {
         fs.closeSync(fd)
         throw new Refusal("ENOTREG", `it is ${kindOf(stats)}; only regular files are read here`)
       }
-      return openedOf(fd, stats)
+      return { opened: openedOf(fd, stats) }
     }
     case "directory": {
       // A symbolic link opened with O_NOFOLLOW | O_DIRECTORY says ENOTDIR: say what it is.
@@ -98,14 +173,14 @@ const serve = (request: HelperRequest): Opened | undefined => {
       const fd = fs.openSync(request.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
       // Opening is not listing: the caller must be able to read the directory too.
       fs.readdirSync(`/proc/self/fd/${fd}`)
-      return openedOf(fd, fs.fstatSync(fd, { bigint: true }))
+      return { opened: openedOf(fd, fs.fstatSync(fd, { bigint: true })) }
     }
     case "create": {
       if (fs.existsSync(request.path) || isLink(request.path)) throw new Refusal("EEXIST", "it already exists")
       const temporary = temporaryName(request.path, process.pid, randomBytes(6).toString("hex"))
       const fd = fs.openSync(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, request.mode)
       created.add(temporary)
-      return openedOf(fd, fs.fstatSync(fd, { bigint: true }), temporary)
+      return { opened: openedOf(fd, fs.fstatSync(fd, { bigint: true }), temporary) }
     }
     case "commit": {
       if (!created.has(request.temporary)) throw new Refusal("EINVAL", "not a temporary file of this job")
@@ -123,12 +198,14 @@ const serve = (request: HelperRequest): Opened | undefined => {
       }
       created.delete(request.temporary)
       syncDirectoryOf(request.path)
-      return undefined
+      return {}
     }
     case "discard": {
       if (created.delete(request.temporary)) fs.rmSync(request.temporary, { force: true })
-      return undefined
+      return {}
     }
+    case "sweep":
+      return { swept: sweep(request.path, request.device, request.inode) }
   }
 }
 
@@ -142,8 +219,7 @@ const isLink = (file: string) => {
 
 const replyTo = (line: string): HelperReply => {
   try {
-    const opened = serve(JSON.parse(line) as HelperRequest)
-    return opened === undefined ? { ok: true } : { ok: true, opened }
+    return { ok: true, ...serve(JSON.parse(line) as HelperRequest) }
   } catch (error) {
     const code = error instanceof Refusal ? error.code : (error as NodeJS.ErrnoException).code ?? "EIO"
     return { ok: false, code, message: error instanceof Error ? error.message : String(error) }

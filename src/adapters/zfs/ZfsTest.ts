@@ -150,8 +150,11 @@ export const make = (state: ZfsModel): Zfs["Service"] => {
             return [yield* pool(["zpool", "status", name], name)]
           })
       ),
+    // Like `zfs list -t filesystem,volume`: snapshots in the model are not listed.
     datasets: (root) =>
-      installed(Effect.sync(() => state.datasets.filter((d) => root === undefined || d.name === root || d.name.startsWith(`${root}/`)))),
+      installed(Effect.sync(() =>
+        state.datasets.filter((d) => d.type !== "snapshot" && d.type !== "bookmark" && (root === undefined || d.name === root || d.name.startsWith(`${root}/`)))
+      )),
     properties: (dataset, names) =>
       installed(Effect.suspend(() => {
         if (!exists(dataset) && !state.properties.has(dataset)) {
@@ -213,12 +216,24 @@ export const make = (state: ZfsModel): Zfs["Service"] => {
     destroy: (dataset, options) =>
       installed(Effect.flatMap(destroyArgv(dataset, options.recursive === true), (argv) =>
         plan(argv, options.confirm, () => {
+          const at = dataset.indexOf("@")
+          if (at >= 0) {
+            // A snapshot; with -r, the snapshot of that name of every descendant too.
+            const [parent, snapshot] = [dataset.slice(0, at), dataset.slice(at + 1)]
+            if (!exists(parent)) return refused(argv, `cannot open '${parent}': dataset does not exist`)
+            const doomed = (name: string) =>
+              name === dataset || (options.recursive === true && name.startsWith(`${parent}/`) && name.endsWith(`@${snapshot}`))
+            if (!state.datasets.some((d) => doomed(d.name))) return refused(argv, "could not find any snapshots to destroy; check snapshot names.")
+            state.datasets = state.datasets.filter((d) => !doomed(d.name))
+            return Effect.void
+          }
           if (!exists(dataset)) return refused(argv, `cannot open '${dataset}': dataset does not exist`)
-          const children = state.datasets.filter((d) => d.name.startsWith(`${dataset}/`))
+          // Snapshots are children too: zfs destroy without -r refuses a dataset that has any.
+          const children = state.datasets.filter((d) => d.name.startsWith(`${dataset}/`) || d.name.startsWith(`${dataset}@`))
           if (children.length > 0 && options.recursive !== true) {
             return refused(argv, `cannot destroy '${dataset}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.map((d) => d.name).join("\n")}`)
           }
-          state.datasets = state.datasets.filter((d) => d.name !== dataset && !d.name.startsWith(`${dataset}/`))
+          state.datasets = state.datasets.filter((d) => d.name !== dataset && !d.name.startsWith(`${dataset}/`) && !d.name.startsWith(`${dataset}@`))
           state.properties.delete(dataset)
           return Effect.void
         })))

@@ -13,7 +13,9 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import type { CallerFilesShape } from "../../../src/adapters/fs/CallerFiles.ts"
 import * as CallerFilesLive from "../../../src/adapters/fs/CallerFilesLive.ts"
-import { FileError, targetOfTemporary, type WalkVisitor } from "../../../src/adapters/fs/Files.ts"
+import { FileError, partsOfTemporary, targetOfTemporary, type WalkVisitor } from "../../../src/adapters/fs/Files.ts"
+import * as FilesLive from "../../../src/adapters/fs/FilesLive.ts"
+import { type JournalEntry, openJournal } from "../../../src/adapters/fs/TemporaryJournal.ts"
 import type { Caller } from "../../../src/runtime/Caller.ts"
 
 const isRoot = process.getuid?.() === 0
@@ -41,8 +43,10 @@ const setUp = () => {
   fs.chmodSync(at("pipe"), 0o666)
 }
 
+const HELPER = [BUN, path.resolve("src/index.ts"), "__open-as"]
+
 const service: CallerFilesShape = CallerFilesLive.make({
-  helper: [BUN, path.resolve("src/index.ts"), "__open-as"],
+  helper: HELPER,
   confinement: Effect.succeed({ roots: [root], forbidden: ["/etc", "/proc", "/dev"] }),
   maxBytes: 1024
 })
@@ -143,6 +147,95 @@ describe.skipIf(!isRoot)("CallerFilesLive, as nobody", () => {
       yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual(leftovers(), [])
       assert.isFalse(fs.existsSync(output))
+    }))
+
+  it.live("with a journal, an output is recorded as nobody's before its first byte, and struck off once published or removed", () =>
+    Effect.gen(function*() {
+      const journal = yield* openJournal(FilesLive.make(), path.join(outside, "file-jobs.journal"))
+      const journalled = CallerFilesLive.make({ helper: HELPER, confinement: Effect.succeed({ roots: [root], forbidden: [] }), maxBytes: 1024, journal })
+      const write = (output: string, finish: boolean) =>
+        Effect.scoped(Effect.gen(function*() {
+          const files = yield* journalled.forCaller(NOBODY)
+          const out = yield* files.openAtomic(output)
+          const [temporary] = leftovers()
+          const stats = fs.statSync(at("mine", temporary!), { bigint: true })
+          assert.deepStrictEqual(journal.open(), [{
+            path: at("mine", temporary!),
+            device: String(stats.dev),
+            inode: String(stats.ino),
+            uid: 65534,
+            gid: 65534,
+            groups: []
+          }])
+          yield* out.write(new Uint8Array(10))
+          if (finish) yield* out.commit()
+        }))
+      yield* write(at("mine", "journalled.bin"), true)
+      assert.deepStrictEqual([journal.open(), leftovers(), fs.existsSync(at("mine", "journalled.bin"))], [[], [], true])
+      yield* write(at("mine", "abandoned.bin"), false)
+      assert.deepStrictEqual([journal.open(), leftovers(), fs.existsSync(at("mine", "abandoned.bin"))], [[], [], false])
+    }).pipe(Effect.scoped))
+
+  it.live("a helper killed mid-write leaves nothing: another helper, as nobody, removes its temporary file", () =>
+    Effect.gen(function*() {
+      const journal = yield* openJournal(FilesLive.make(), path.join(outside, "killed.journal"))
+      const journalled = CallerFilesLive.make({ helper: HELPER, confinement: Effect.succeed({ roots: [root], forbidden: [] }), maxBytes: 1024, journal })
+      const failed = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const files = yield* journalled.forCaller(NOBODY)
+        const out = yield* files.openAtomic(at("mine", "killed.bin"))
+        yield* out.write(new Uint8Array(10))
+        const helperPid = partsOfTemporary(leftovers()[0]!)!.pid
+        process.kill(helperPid, "SIGKILL")
+        // The helper is gone: the commit cannot be made, and the scope closes with the file still there.
+        yield* Effect.promise(() => new Promise<void>((resolve) => {
+          const poll = () => (fs.existsSync(`/proc/${helperPid}/status`) && !fs.readFileSync(`/proc/${helperPid}/status`, "utf8").includes("State:\tZ") ? setTimeout(poll, 10) : resolve())
+          poll()
+        }))
+        yield* out.commit()
+      })))
+      assert.isTrue(Exit.isFailure(failed))
+      assert.deepStrictEqual([leftovers(), journal.open(), fs.existsSync(at("mine", "killed.bin"))], [[], [], false])
+    }).pipe(Effect.scoped))
+
+  it.live("a sweep removes, as the caller, only a journalled temporary file that is still the one made, reached without a link", () =>
+    Effect.gen(function*() {
+      fs.mkdirSync(at("mine", "sweep"), { mode: 0o755 })
+      fs.chownSync(at("mine", "sweep"), 65534, 65534)
+      const made = (file: string, owner = 65534): JournalEntry => {
+        fs.writeFileSync(file, "partial plaintext")
+        fs.chownSync(file, owner, owner)
+        const stats = fs.statSync(file, { bigint: true })
+        return { path: file, device: String(stats.dev), inode: String(stats.ino), uid: 65534, gid: 65534, groups: [] }
+      }
+      const left = made(at("mine", "sweep", "out.tmp-1-0123456789ab"))
+      const replaced = made(at("mine", "sweep", "other.tmp-1-0123456789ab"))
+      // Made while the old one still exists, so it cannot get its inode.
+      fs.writeFileSync(at("mine", "sweep", "newcomer"), "a new file under the old name")
+      fs.renameSync(at("mine", "sweep", "newcomer"), replaced.path)
+      const notATemporary = made(at("mine", "sweep", "kept.txt"))
+      const notNobodys = made(at("secret.tmp-1-0123456789ab"), 0)
+      // A directory swapped for a link after the crash: the file behind the link has the journalled name and inode.
+      fs.mkdirSync(at("mine", "moved"))
+      const behindLink = made(at("mine", "moved", "out.tmp-2-0123456789ab"))
+      fs.renameSync(at("mine", "moved"), at("mine", "elsewhere"))
+      fs.symlinkSync(at("mine", "elsewhere"), at("mine", "moved"))
+      const gone = { ...left, path: at("mine", "sweep", "gone.tmp-1-0123456789ab") }
+
+      const outcomes = yield* CallerFilesLive.sweepTemporaries(HELPER, [left, replaced, notATemporary, notNobodys, behindLink, gone])
+      assert.deepStrictEqual(outcomes.map((o) => [path.relative(root, o.entry.path), o.result]), [
+        ["mine/sweep/out.tmp-1-0123456789ab", "removed"],
+        ["mine/sweep/other.tmp-1-0123456789ab", "refused"],
+        ["mine/sweep/kept.txt", "refused"],
+        ["secret.tmp-1-0123456789ab", "refused"],
+        ["mine/moved/out.tmp-2-0123456789ab", "refused"],
+        ["mine/sweep/gone.tmp-1-0123456789ab", "gone"]
+      ])
+      assert.isFalse(fs.existsSync(left.path))
+      for (const kept of [replaced.path, notATemporary.path, notNobodys.path, at("mine", "elsewhere", "out.tmp-2-0123456789ab")]) {
+        assert.isTrue(fs.existsSync(kept), kept)
+      }
+      assert.match(outcomes[3]!.detail!, /EACCES|permission denied/i)
+      assert.match(outcomes[4]!.detail!, /symbolic link/)
     }))
 
   it.live("a walk goes only into directories nobody could list", () =>

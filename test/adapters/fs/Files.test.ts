@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -241,6 +242,40 @@ describe("FilesLive on disk", () => {
       yield* Effect.promise(() => fs.link(path.join(dir, "one"), path.join(dir, "two")))
       const walked = yield* walkOf(files, dir)
       assert.deepStrictEqual(walked.entries.map((entry) => [entry.name, entry.seenBefore]), [["one", false], ["two", true]])
+    }).pipe(Effect.scoped))
+
+  it.effect("for a command, a write first removes its target's temporaries whose writer is gone, and nothing else", () =>
+    Effect.gen(function*() {
+      const { dir } = yield* liveSetup({})
+      const files = FilesLive.make({ blocking: true, sweepAbandoned: true })
+      // A pid that was just in use and is not any more: a child that has exited.
+      const gone = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, ["-e", ""])
+          child.on("exit", () => resolve(child.pid!))
+        })
+      )
+      const at = (name: string) => path.join(dir, name)
+      const leftovers = {
+        dead: `out.tmp-${gone}-0123456789ab`,
+        running: `out.tmp-${process.ppid}-0123456789ab`,
+        otherTarget: `other.tmp-${gone}-0123456789ab`,
+        notATemporary: `out.tmp-${gone}-xyz`
+      }
+      for (const name of Object.values(leftovers)) yield* Effect.promise(() => fs.writeFile(at(name), "partial"))
+      yield* Effect.promise(() => fs.symlink("/etc/passwd", at(`out.tmp-${gone}-ba9876543210`)))
+      yield* files.writeAtomic(at("out"), bytes("whole"))
+      assert.deepStrictEqual(yield* files.list(dir), [
+        leftovers.otherTarget,
+        "out",
+        leftovers.running,
+        `out.tmp-${gone}-ba9876543210`,
+        leftovers.notATemporary
+      ].sort())
+      // Without the option (the daemon, the libraries), nothing is swept.
+      yield* Effect.promise(() => fs.writeFile(at(leftovers.dead), "partial"))
+      yield* FilesLive.make({ blocking: true }).writeAtomic(at("out"), bytes("again"), { replace: true })
+      assert.include(yield* files.list(dir), leftovers.dead)
     }).pipe(Effect.scoped))
 
   it.effect("a new file gets the mode asked for, less the umask", () =>

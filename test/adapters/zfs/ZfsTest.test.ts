@@ -80,6 +80,23 @@ describe("the in-memory ZFS adapter", () => {
       ])
     }))
 
+  it.effect("snapshots: destroyed alone (with -r, the same snapshot below too); a dataset that has one needs -r", () =>
+    Effect.gen(function*() {
+      const model = tank()
+      const snapshot = (name: string) => ({ name, pool: "tank", type: "snapshot" as const, usedBytes: 0, availableBytes: 0, referencedBytes: 0 })
+      model.datasets.push(snapshot("tank@daily"), snapshot("tank/photos@daily"), snapshot("tank/legacy@daily"), snapshot("tank/photos@weekly"))
+      const zfs = ZfsTest.make(model)
+      const snapshots = () => model.datasets.filter((d) => d.type === "snapshot").map((d) => d.name)
+      assert.deepStrictEqual((yield* zfs.datasets()).map((d) => d.name), ["tank", "tank/legacy", "tank/photos", "tank/vm-disk"])
+      assert.match((yield* Effect.flip(zfs.destroy("tank/photos", { confirm: true }))).message, /filesystem has children\nuse '-r'.*\ntank\/photos@daily\ntank\/photos@weekly$/s)
+      yield* zfs.destroy("tank/photos@weekly", { confirm: true })
+      assert.deepStrictEqual(snapshots(), ["tank@daily", "tank/photos@daily", "tank/legacy@daily"])
+      yield* zfs.destroy("tank@daily", { confirm: true, recursive: true })
+      assert.deepStrictEqual(snapshots(), [])
+      assert.match((yield* Effect.flip(zfs.destroy("tank@daily", { confirm: true }))).message, /could not find any snapshots to destroy/)
+      assert.match((yield* Effect.flip(zfs.destroy("tank/none@daily", { confirm: true }))).message, /cannot open 'tank\/none': dataset does not exist/)
+    }))
+
   it.effect("scrubs start, pause, resume and stop; zpool's refusals are kept", () =>
     Effect.gen(function*() {
       const model = tank()
