@@ -78,6 +78,8 @@ export const MAX_SUBSCRIPTIONS = 32
 const PARTIAL_FRAME_BUDGET = 16 * 1024 * 1024
 /** How long a refused connection's further bytes are read and dropped before it is closed. */
 const LINGER_MS = 1_000
+/** At most this much of a refused connection's further bytes is read and dropped. */
+const LINGER_BYTES = 256 * 1024
 /** How often connections are checked for idleness. */
 const SWEEP_EVERY_MS = 1_000
 
@@ -193,6 +195,8 @@ export const start = (
         outgoingEvents = []
         if (frames.length === 0 || socket.destroyed || socket.writableEnded) return
         socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), () => {
+          // Written out: the client is reading (a write completes once the kernel has taken it).
+          lastDrained = Date.now()
           for (const done of written) done()
         })
       }
@@ -231,6 +235,7 @@ export const start = (
        * the refusal is not lost to a reset while it is writing.
        */
       let closing = false
+      let lingered = 0
       const refuse = (code: string, message: string) => {
         if (socket.destroyed || closing) return
         closing = true
@@ -249,8 +254,8 @@ export const start = (
         subscriptions.clear()
       }
       const sweep = (now: number) => {
-        // Not reading its replies: nothing drained for the idle time while replies wait.
-        if (unreadBytes() > 0 && now - lastDrained > idleTimeoutMs) return socket.destroy()
+        // Not reading its replies: replies wait in the socket and none was taken for the idle time.
+        if (socket.writableLength > 0 && now - lastDrained > idleTimeoutMs) return socket.destroy()
         if (subscriptions.size === 0 && inFlight === 0 && decoder.pending === 0 && now - lastHeard > idleTimeoutMs) {
           refuse("IdleTimeout", `nothing was asked for ${Math.round(idleTimeoutMs / 1000)} s; closing the connection`)
         }
@@ -404,7 +409,12 @@ export const start = (
       }
 
       socket.on("data", (chunk: Buffer) => {
-        if (closing) return
+        if (closing) {
+          // Enough is read and dropped to let the refusal through; then reading stops, so a flood costs nothing.
+          lingered += chunk.length
+          if (lingered > LINGER_BYTES) socket.pause()
+          return
+        }
         lastHeard = Date.now()
         const pendingBefore = decoder.pending
         const events = decoder.push(chunk)
