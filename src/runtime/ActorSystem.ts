@@ -214,12 +214,12 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     ): Exit.Exit<void, TellError> | "full" => {
       const mailbox = cell.mailbox
       if (options.testFaults === true && (message.type === FAULT || message.type === STALL)) {
-        mailbox.offerSystem(
-          message.type === FAULT
-            ? { kind: "crash", incarnation: cell.incarnation, error: new Error(`fault injected into ${cell.name} for testing`) }
-            : { kind: "stall", ms: message.ms as number }
+        // Queued as any message is: a restarting agent's next incarnation takes it; a stopped one refuses it.
+        const envelope = envelopeOf(message, reply, caller)
+        const offered = mailbox.offerSystem(
+          message.type === FAULT ? { kind: "fault", envelope } : { kind: "stall", ms: message.ms as number, envelope }
         )
-        return Exit.void
+        return offered ? Exit.void : stopped(cell, message.type)
       }
       if (Protocol.isStandard(message.type)) {
         return mailbox.offerSystem({ kind: message.type, reply }) ? Exit.void : stopped(cell, message.type)
@@ -518,6 +518,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") {
             yield* deadLetter(cell.name, item.kind, deadReason)
             if (item.reply !== undefined) askers.push(item.reply)
+          } else if (item.kind === "fault" || item.kind === "stall") {
+            yield* deadLetter(cell.name, messageOf(item.envelope).type, deadReason)
+            if (item.envelope instanceof Ask) askers.push(item.envelope.reply)
           }
         }
         yield* inspection.publish({ _tag: "Stopped", agent: cell.name, reason })
@@ -555,7 +558,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         makeRun: () => ({
           run: (ready) => runIncarnation(cell, host, ready),
           requestStop: (drainUntil) => {
-            cell.mailbox.offerSystem({ kind: "stop", drainUntil })
+            cell.mailbox.offerSystem({ kind: "stop", incarnation: cell.incarnation, drainUntil })
           }
         })
       }

@@ -10,7 +10,8 @@
  *
  * A throw in an action, an XState snapshot in status `error`, or a failed
  * invoked effect without `onError` crashes the incarnation: the fiber fails
- * with AgentCrashed and the supervisor decides.
+ * with AgentCrashed and the supervisor decides. The message in hand, if an
+ * ask, is answered AgentCrashed at once (an injected `sv.fault` too).
  */
 import { Cause, Effect, Exit } from "effect"
 import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from "xstate"
@@ -332,13 +333,50 @@ export const runIncarnation = (
       }
     }
 
+    /** A test fault, taken as the message in hand: its asker hears AgentCrashed at once. */
+    const fault = (envelope: Envelope) =>
+      Effect.suspend(() => {
+        current = envelope
+        currentStarted = performance.now()
+        return crashed(new Error(`fault injected into ${cell.name} for testing`))
+      })
+
+    /**
+     * A test stall, taken as the message in hand: busy for `ms`, then its asker is acknowledged.
+     * Interrupted meanwhile (a restart, a shutdown), the asker hears AgentStopped (see onExit).
+     */
+    const stall = (ms: number, envelope: Envelope) =>
+      Effect.gen(function*() {
+        current = envelope
+        currentStarted = performance.now()
+        yield* Effect.sleep(ms)
+        current = undefined
+        if (!(envelope instanceof Ask)) return
+        if (!envelope.reply.complete(Exit.succeed({ type: "ack", state: cell.state })) && envelope.reply.expired) {
+          yield* host.deadLetter(cell.name, messageOf(envelope).type, "late-reply")
+        }
+      })
+
     /** Shutdown: keep handling until the mailbox is empty or the deadline passes; the rest stays for the supervisor to account. */
     const drain = (until: number) =>
       Effect.gen(function*() {
         while (host.now() < until) {
           const item = mailbox.pollSystemUnsafe()
           if (item !== undefined) {
-            if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") answerStandard(item.kind, item.reply)
+            switch (item.kind) {
+              case "crash":
+                if (item.incarnation === incarnation) return yield* crashed(item.error)
+                break
+              case "fault":
+                return yield* fault(item.envelope)
+              case "stall":
+                yield* stall(item.ms, item.envelope)
+                break
+              case "stop":
+                break
+              default:
+                answerStandard(item.kind, item.reply)
+            }
             continue
           }
           const envelope = mailbox.pollUserUnsafe()
@@ -383,10 +421,13 @@ export const runIncarnation = (
             case "crash":
               if (system.incarnation === incarnation) return yield* crashed(system.error)
               break
+            case "fault":
+              return yield* fault(system.envelope)
             case "stop":
-              return yield* drain(system.drainUntil)
+              if (system.incarnation === incarnation) return yield* drain(system.drainUntil)
+              break
             case "stall":
-              yield* Effect.sleep(system.ms)
+              yield* stall(system.ms, system.envelope)
               break
             default:
               answerStandard(system.kind, system.reply)
