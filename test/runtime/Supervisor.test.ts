@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
+import { counterAgent, restarted, started, stubbornAgent, tree, watch, ROOT } from "../support/agents.ts"
 
 const counts = (system: ActorSystem.ActorSystem, names: ReadonlyArray<string>) =>
   Effect.forEach(names, (name) => system.ask(name, { type: "get" }))
@@ -246,25 +246,27 @@ describe("Backoff", () => {
 })
 
 describe("Shutdown", () => {
-  it.effect("a child that does not stop within its shutdown timeout is interrupted and reported", () =>
+  it.effect("an agent still busy at the deadline is interrupted then, whatever its own shutdown timeout; its asker is told", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
-        root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 1_000 }), counterAgent("Idle")])
+        root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 60_000 }), counterAgent("Idle")])
       })
       const asker = yield* Effect.forkChild(
         Effect.flip(system.ask("Busy", { type: "sleep", ms: 60_000 }, { timeoutMs: 120_000 }))
       )
       yield* Effect.yieldNow
-      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 0 }))
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 1_000 }))
       yield* TestClock.adjust(1_000)
       const report = yield* Fiber.join(shutdown)
-      assert.deepStrictEqual(report.killed, ["Busy"])
+      assert.deepStrictEqual(report.killed, ["Busy"], "Idle stopped by itself")
+      assert.deepStrictEqual(report.unstopped, [])
+      assert.strictEqual(report.durationMs, 1_000)
       assert.strictEqual((yield* Fiber.join(asker))._tag, "AgentStopped")
       assert.strictEqual(system.status("Busy")!.lifecycle, "stopped")
       assert.strictEqual(system.deadLetters.countFor("Busy", "agent-stopped"), 1)
     }).pipe(Effect.scoped))
 
-  it.effect("queued messages are handled until the deadline; the rest are reported as left over", () =>
+  it.effect("queued messages are handled until the deadline; the one in hand then is interrupted, the rest are left over", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
         root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 60_000 }), counterAgent("Idle")])
@@ -274,15 +276,54 @@ describe("Shutdown", () => {
       yield* system.tell("Busy", { type: "inc" })
       yield* system.tell("Idle", { type: "inc" })
       const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 1_500 }))
-      yield* TestClock.adjust(1_000) // first sleep done; second starts before the deadline
-      yield* TestClock.adjust(1_000) // second done, now past the deadline: "inc" is left over
+      yield* TestClock.adjust(1_000) // first sleep done; the second starts before the deadline
+      yield* TestClock.adjust(500) // the deadline: the second sleep is interrupted, "inc" is left over
       const report = yield* Fiber.join(shutdown)
       assert.deepStrictEqual(report.leftover, { Busy: 1 })
-      assert.deepStrictEqual(report.killed, [])
-      assert.strictEqual(system.status("Busy")!.handled, 2)
+      assert.deepStrictEqual(report.killed, ["Busy"])
+      assert.strictEqual(system.status("Busy")!.handled, 1)
+      assert.strictEqual(system.deadLetters.countFor("Busy", "agent-stopped"), 1, "the sleep in hand")
       assert.strictEqual(system.status("Idle")!.handled, 1)
       assert.strictEqual(system.summary().lifecycle, "stopped")
       const refused = yield* Effect.flip(system.inject(ROOT, "Idle", { type: "inc" }))
       assert.strictEqual(refused._tag, "SystemShuttingDown")
+    }).pipe(Effect.scoped))
+
+  it.effect("forty stalled agents and a short deadline: all are interrupted together at the deadline, not one after another", () =>
+    Effect.gen(function*() {
+      const names = Array.from({ length: 40 }, (_, i) => `S${i}`)
+      const tiers = [0, 1, 2, 3].map((t) => tree(`tier${t}`, "one_for_one", names.slice(t * 10, t * 10 + 10).map((name) => counterAgent(name))))
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", tiers), testFaults: true })
+      for (const name of names) yield* system.inject(ROOT, name, { type: "sv.stall", ms: 60_000 })
+      yield* Effect.yieldNow
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 500 }))
+      // Before: each agent had its 5 s shutdown timeout in turn (200 s); now the deadline is the bound.
+      yield* TestClock.adjust(500)
+      const report = yield* Fiber.join(shutdown)
+      assert.strictEqual(report.durationMs, 500)
+      assert.sameMembers([...report.killed], names)
+      assert.deepStrictEqual(report.unstopped, [])
+      assert.isTrue(names.every((name) => system.status(name)!.lifecycle === "stopped"))
+      assert.strictEqual(system.summary().lifecycle, "stopped")
+    }).pipe(Effect.scoped))
+
+  it.effect("an agent that ignores its interruption is given up on after the grace period: the stop still ends, naming it", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({
+        root: tree("root", "one_for_one", [counterAgent("Idle"), stubbornAgent("Stuck")]),
+        interruptGraceMs: 1_000
+      })
+      // Its second incarnation never finishes starting and cannot be interrupted.
+      yield* Effect.flip(system.ask("Stuck", { type: "crash" }))
+      yield* Effect.yieldNow
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 500 }))
+      yield* TestClock.adjust(500)
+      yield* Effect.yieldNow
+      assert.isUndefined(shutdown.pollUnsafe(), "within the grace period it waits")
+      yield* TestClock.adjust(1_000)
+      const report = yield* Fiber.join(shutdown)
+      assert.deepStrictEqual(report.unstopped, ["Stuck"])
+      assert.isAtMost(report.durationMs, 500 + 2 * 1_000)
+      assert.strictEqual(system.status("Idle")!.lifecycle, "stopped")
     }).pipe(Effect.scoped))
 })

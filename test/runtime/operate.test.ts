@@ -1,6 +1,6 @@
 /** An operator's restart, stop and start of one agent, done by its supervisor and not counted as failures. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
@@ -41,6 +41,24 @@ describe("operator actions", () => {
       assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
       assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation, status(system, "A").lifecycle], [3, 4, "running"])
       // Three restarts against an intensity of one: operators' restarts are not failures.
+      assert.strictEqual(system.summary().lifecycle, "running")
+    }).pipe(Effect.scoped))
+
+  it.effect("restart of a busy agent interrupts it at once: counted once, its asker told, nothing left to stop the next incarnation", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      const asker = yield* Effect.forkChild(Effect.flip(system.injectAsk(ROOT, "A", { type: "sleep", ms: 60_000 }, { timeoutMs: 120_000 })))
+      yield* Effect.yieldNow
+      const restarting = yield* Effect.forkChild(system.operate(ROOT, "A", "restart"))
+      yield* events.until(started("A"))
+      assert.isDefined(restarting.pollUnsafe(), "done without waiting for the agent's shutdown timeout")
+      assert.strictEqual((yield* Fiber.join(asker))._tag, "AgentStopped")
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
+      // Long after the shutdown timeout: still the one incarnation the operator asked for.
+      yield* TestClock.adjust(60_000)
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
+      assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation], [1, 2])
+      assert.deepStrictEqual(events.labels((e) => e._tag === "Restarted" ? e.agent : undefined), ["A"])
       assert.strictEqual(system.summary().lifecycle, "running")
     }).pipe(Effect.scoped))
 

@@ -75,6 +75,7 @@ export const runIncarnation = (
 ): Effect.Effect<void, AgentCrashed, any> =>
   Effect.gen(function*() {
     const incarnation = ++cell.incarnation
+    cell.interruptedDuring = undefined
     const context = yield* Effect.context<never>()
     const runFork = Effect.runForkWith(context)
     const runPromise = Effect.runPromiseWith(context)
@@ -444,6 +445,7 @@ export const runIncarnation = (
             // Interrupted mid-message (shutdown timeout): the asker learns, the message is accounted.
             const inHand = current
             current = undefined
+            cell.interruptedDuring = messageOf(inHand).type
             yield* host.deadLetter(cell.name, messageOf(inHand).type, "agent-stopped")
             if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentStopped({ agent: cell.name })))
           }
