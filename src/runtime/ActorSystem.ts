@@ -40,6 +40,7 @@ import {
   type ChildSpec,
   DEFAULT_INTERRUPT_GRACE_MS,
   type OperatorOp,
+  restartsInARow,
   runSupervisor,
   supervisorChild,
   type SupervisorEvent,
@@ -598,7 +599,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         status: {
           name: node.name,
           strategy: node.strategy,
-          intensity: node.intensity,
+          intensity: { ...node.intensity, maxRestartsInARow: restartsInARow(node.intensity) },
           backoff: node.backoff,
           lifecycle: "idle" as Lifecycle,
           restarts: 0,

@@ -11,7 +11,11 @@
  * makes it stop every child in reverse order and fail with IntensityExceeded,
  * which its own parent sees as a failing child: escalation. Consecutive
  * restarts of a child back off exponentially with jitter; the count resets
- * once the child has run for the stable period.
+ * once the child has run for the stable period (`backoff.resetAfterMs`).
+ * Because backoff spreads a crash loop out until no window holds MaxR
+ * restarts, a second rule bounds the loop itself: a child restarted more than
+ * `maxRestartsInARow` times in a row without ever running the stable period
+ * makes its supervisor give up too, however long that took.
  *
  * Stopping a child asks it to stop and interrupts it when its shutdown
  * timeout passes. Children run detached from the supervisor's fiber: one that
@@ -63,6 +67,9 @@ export interface ChildSpec<R = never> {
 /** How long an interrupted child may take to end (its finalizers) before its supervisor stops waiting for it. */
 export const DEFAULT_INTERRUPT_GRACE_MS = 1_000
 
+/** The most restarts of one child in a row, each after an incarnation shorter than the stable period. */
+export const restartsInARow = (intensity: Intensity): number => intensity.maxRestartsInARow ?? intensity.maxRestarts
+
 export interface SupervisorSpec<R = never> {
   /** Told the control queue of each run, so operator requests can reach the running supervisor. */
   readonly onControl?: (control: Queue.Queue<SupervisorEvent>) => void
@@ -82,8 +89,8 @@ export type SupervisorEvent =
    * An operator's request for one child: restart it now (the running
    * incarnation is interrupted, not waited for), stop it (asked to stop, it
    * stays stopped however its restart type reads), or start it again. Not a
-   * failure: it does not count towards the restart intensity. `reply` gets
-   * undefined when done, else why not.
+   * failure: it counts neither towards the restart intensity nor towards the
+   * restarts in a row. `reply` gets undefined when done, else why not.
    */
   | { readonly _tag: "Operator"; readonly op: OperatorOp; readonly id: string; readonly reply: (refusal: string | undefined) => void }
 
@@ -266,13 +273,15 @@ export const runSupervisor = <R>(
         }
       })
 
-    const giveUp = (lastChild: string) =>
+    /** `inARow`: the child's restarts in a row when that rule, not the window's, gave up. */
+    const giveUp = (lastChild: string, inARow?: number) =>
       Effect.gen(function*() {
         const error = new IntensityExceeded({
           supervisor: spec.name,
           maxRestarts: spec.intensity.maxRestarts,
           withinMs: spec.intensity.withinMs,
-          lastChild
+          lastChild,
+          ...(inARow === undefined ? {} : { inARow: { restarts: inARow, stableAfterMs: spec.backoff.resetAfterMs } })
         })
         yield* stopAll(yield* Clock.currentTimeMillis, "gave-up")
         yield* spec.onEscalate?.(error) ?? Effect.void
@@ -299,7 +308,10 @@ export const runSupervisor = <R>(
         restartTimes.push(now)
         if (restartTimes.length > spec.intensity.maxRestarts) return yield* giveUp(child.spec.id)
 
+        // An incarnation that ran the stable period ends the streak; one that did not extends it,
+        // however far apart its backoff has pushed the failures.
         if (now - startedAt >= spec.backoff.resetAfterMs) child.consecutive = 0
+        if (child.consecutive >= restartsInARow(spec.intensity)) return yield* giveUp(child.spec.id, child.consecutive)
         const delayMs = yield* backoffDelay(child)
         child.consecutive++
         child.restarts++

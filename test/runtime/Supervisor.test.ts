@@ -157,12 +157,12 @@ describe("Restart intensity", () => {
       assert.strictEqual(system.status("A")!.lifecycle, "failed")
     }).pipe(Effect.scoped))
 
-  it.effect("restarts older than MaxT no longer count", () =>
+  it.effect("restarts older than MaxT no longer count (for a child stable between its failures)", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
         root: tree("root", "one_for_one", [counterAgent("A")], {
           intensity: { maxRestarts: 1, withinMs: 1_000 },
-          backoff: { initialMs: 0, maxMs: 0, jitter: 0, resetAfterMs: 60_000 }
+          backoff: { initialMs: 0, maxMs: 0, jitter: 0, resetAfterMs: 1_000 }
         })
       })
       const events = yield* watch(system)
@@ -173,6 +173,40 @@ describe("Restart intensity", () => {
       }
       assert.strictEqual(system.summary().lifecycle, "running")
       assert.strictEqual(system.status("A")!.restarts, 3)
+    }).pipe(Effect.scoped))
+})
+
+describe("Restarts in a row", () => {
+  it.effect("a child that never runs the stable period escalates after maxRestartsInARow restarts, though backoff keeps the window empty", () =>
+    Effect.gen(function*() {
+      // The window holds 3 restarts, but backoff spaces them 1 s, 2 s, 4 s, … apart: the window never fills.
+      const system = yield* ActorSystem.make({
+        root: tree("root", "one_for_one", [tree("tier", "one_for_one", [counterAgent("A")], {
+          intensity: { maxRestarts: 3, withinMs: 1_000, maxRestartsInARow: 4 },
+          backoff: { initialMs: 1_000, maxMs: 60_000, jitter: 0, resetAfterMs: 600_000 }
+        })])
+      })
+      const events = yield* watch(system)
+      for (let failure = 1; failure <= 5; failure++) {
+        yield* Effect.flip(system.ask("A", { type: "crash" }))
+        if (failure === 5) break
+        const restart = yield* events.until(restarted("A"))
+        yield* TestClock.adjust(restart._tag === "Restarted" ? restart.delayMs : 0)
+        yield* events.until(started("A"))
+        assert.deepStrictEqual(events.labels((e) => e._tag === "Escalated" ? e.supervisor : undefined), [], `no escalation after ${failure} failures`)
+      }
+      const escalated = yield* events.until((e) => e._tag === "Escalated")
+      assert.strictEqual(
+        escalated._tag === "Escalated" && escalated.reason,
+        "supervisor tier gave up: A failed again after 4 restarts in a row without once running 600000 ms"
+      )
+    }).pipe(Effect.scoped))
+
+  it.effect("the status reports the rule in force: maxRestartsInARow defaults to maxRestarts", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [counterAgent("A")], { intensity: { maxRestarts: 7, withinMs: 1_000 } }) })
+      const root = system.tree() as Extract<TreeNode, { kind: "supervisor" }>
+      assert.deepStrictEqual(root.status.intensity, { maxRestarts: 7, withinMs: 1_000, maxRestartsInARow: 7 })
     }).pipe(Effect.scoped))
 })
 
