@@ -32,6 +32,7 @@ describe("an ask whose handling crashes the incarnation", () => {
       assert.strictEqual(error._tag, "AgentCrashed")
       assert.strictEqual(error.message, "agent A crashed: fault injected into A for testing")
       assert.strictEqual(system.status("A")!.restarts, 1)
+      assert.strictEqual(system.status("A")!.deadLetters, 0, "the fault did what it was sent for: no message was lost")
     }).pipe(Effect.scoped))
 
   it.effect("the socket's callback path hears it at once too", () =>

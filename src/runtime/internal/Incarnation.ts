@@ -191,17 +191,18 @@ export const runIncarnation = (
       }
     })
 
-    const crashed = (error: unknown) => {
+    /** `injected`: a test fault that caused the crash; it did what it was sent for, so it is no dead letter. */
+    const crashed = (error: unknown, injected?: Envelope) => {
       const reason = describeError(error)
       cell.lastError = reason
       return Effect.gen(function*() {
-        const inHand = current
+        const inHand = injected ?? current
         current = undefined
         machineAnswer = undefined
         yield* flushOutbox
         if (inHand !== undefined) {
           cell.recent.record(messageOf(inHand).type, (performance.now() - currentStarted) * 1000, 2, host.now())
-          yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
+          if (injected === undefined) yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
         }
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
         if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentCrashed({ agent: cell.name, reason })))
@@ -334,12 +335,11 @@ export const runIncarnation = (
       }
     }
 
-    /** A test fault, taken as the message in hand: its asker hears AgentCrashed at once. */
+    /** A test fault, taken as a message is: its asker hears AgentCrashed at once. */
     const fault = (envelope: Envelope) =>
       Effect.suspend(() => {
-        current = envelope
         currentStarted = performance.now()
-        return crashed(new Error(`fault injected into ${cell.name} for testing`))
+        return crashed(new Error(`fault injected into ${cell.name} for testing`), envelope)
       })
 
     /**
