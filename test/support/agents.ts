@@ -82,7 +82,8 @@ export const counterAgent = (
 
 /**
  * A counter whose incarnations after the first never finish starting and cannot be
- * interrupted: a stand-in for code that does not yield (a synchronous loop in a library).
+ * interrupted: a stand-in for work that ignores interruption (an uninterruptible region,
+ * a finalizer waiting on something that never comes).
  */
 export const stubbornAgent = (name: string): AgentDefinition => {
   const counter = counterAgent(name)
