@@ -12,6 +12,14 @@
  * A tier that gives up is restarted by the root with fresh agents; the root
  * gives up after 3 tier restarts in a minute, and then the daemon exits
  * non-zero so that systemd (Restart=on-failure) starts it afresh.
+ *
+ * Backoff spreads a crash loop out until no window holds MaxR restarts (in
+ * tiers 2 and 5-8 it never would), so each supervisor also bounds restarts of
+ * one child in a row that never ran the stable minute. The bound is chosen so
+ * that such a loop escalates within that minute: 8 restarts with the default
+ * backoff wait at most 0.2+0.4+…+12.8 s, +20% = 30.5 s. A tier that escalates
+ * that quickly is, to the root, an unstable child in turn: a loop that
+ * survives 3 tier restarts in a row ends with the daemon's exit.
  */
 import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
@@ -134,18 +142,17 @@ export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [
   vertexAgent
 ]
 
-/** Restarts back off from immediate to 30 s, ±20%; a minute of stable running resets them. */
+/** Restarts back off from immediate to 30 s, ±20%; a minute of stable running resets them (and ends a streak of restarts). */
 export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 }
 
 const tier = (
   name: string,
-  maxRestarts: number,
-  withinMs: number,
+  intensity: { readonly maxRestarts: number; readonly withinMs: number; readonly maxRestartsInARow: number },
   members: ReadonlyArray<AgentDefinition<RosterServices>>
 ): SupervisorNode<RosterServices> => ({
   name,
   strategy: "one_for_one",
-  intensity: { maxRestarts, withinMs },
+  intensity,
   backoff: defaultBackoff,
   children: members
 })
@@ -155,13 +162,13 @@ const inTier = (t: AgentDefinition["tier"]) => agents.filter((agent) => agent.ti
 export const rosterTree = (backoff: Backoff = defaultBackoff): SupervisorNode<RosterServices> => ({
   name: "OMNISCIENT",
   strategy: "one_for_one",
-  intensity: { maxRestarts: 3, withinMs: 60_000 },
+  intensity: { maxRestarts: 3, withinMs: 60_000, maxRestartsInARow: 3 },
   backoff,
   children: [
     ...inTier("4"),
-    { ...tier("tier-1", 5, 30_000, inTier("1")), backoff },
-    { ...tier("tier-2", 10, 60_000, inTier("2")), backoff },
-    { ...tier("tier-3", 5, 30_000, inTier("3")), backoff },
-    { ...tier("tier-5-8", 10, 60_000, inTier("5-8")), backoff }
+    { ...tier("tier-1", { maxRestarts: 5, withinMs: 30_000, maxRestartsInARow: 5 }, inTier("1")), backoff },
+    { ...tier("tier-2", { maxRestarts: 10, withinMs: 60_000, maxRestartsInARow: 8 }, inTier("2")), backoff },
+    { ...tier("tier-3", { maxRestarts: 5, withinMs: 30_000, maxRestartsInARow: 5 }, inTier("3")), backoff },
+    { ...tier("tier-5-8", { maxRestarts: 10, withinMs: 60_000, maxRestartsInARow: 8 }, inTier("5-8")), backoff }
   ]
 })

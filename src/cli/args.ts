@@ -41,7 +41,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       { name: "--runtime-dir", value: "DIR", help: "runtime files (default: $RUNTIME_DIRECTORY, else /run/sigmavault)" },
       { name: "--config", value: "FILE", help: "configuration file (default: /etc/sigmavault/sigmavault.conf if it exists)" },
       { name: "--log-level", value: "LEVEL", help: "trace, debug, info, warn or error (default info)" },
-      { name: "--shutdown-deadline", value: "MS", help: "how long a graceful stop may drain mailboxes (default 5000)" },
+      { name: "--shutdown-deadline", value: "MS", help: "how long a graceful stop may drain mailboxes before busy agents are interrupted (default 5000)" },
       { name: "--dbus", value: "BUS", help: "system, session or none (default: system under systemd, none otherwise)" },
       { name: "--dbus-address", value: "ADDR", help: "connect to this D-Bus address instead of the standard one for --dbus" },
       { name: "--test-faults", help: "accept {\"type\":\"sv.fault\"}, which crashes an agent (for tests only)" }

@@ -28,7 +28,8 @@ export const renderTree = (tree: TreeNode): string => {
         "",
         "",
         s.lifecycle,
-        `${s.strategy} ${s.intensity.maxRestarts}/${ms(s.intensity.withinMs)}`,
+        `${s.strategy} ${s.intensity.maxRestarts}/${ms(s.intensity.withinMs)}` +
+          (s.intensity.maxRestartsInARow === undefined ? "" : `, ${s.intensity.maxRestartsInARow} in a row`),
         "",
         String(s.restarts),
         "",

@@ -282,7 +282,7 @@ export const Config = Schema.Struct({
   stateDir: AbsolutePath,
   runtimeDir: AbsolutePath,
   logLevel: LogLevel,
-  /** How long a graceful stop may drain mailboxes. */
+  /** How long a graceful stop may drain mailboxes; agents still busy then are interrupted. */
   shutdownDeadlineMs: WholeNumber(0, 600_000),
   /** Largest control-socket frame. */
   maxFrameBytes: WholeNumber(1024, 67_108_864),

@@ -204,11 +204,16 @@ export const run = (
     yield* Effect.logInfo(`sigmavault stopping on ${reason}: draining mailboxes for up to ${settings.shutdownDeadlineMs} ms`)
     const report = yield* system.shutdown({ deadlineMs: settings.shutdownDeadlineMs })
     const leftover = Object.entries(report.leftover).map(([agent, n]) => `${agent}=${n}`).join(" ")
+    if (report.unstopped.length > 0) {
+      // Still running, and nothing more can stop them from here: the process exits, which ends them.
+      yield* Effect.logError(`sigmavault: these agents did not stop even when interrupted, and are left to the process exit: ${report.unstopped.join(", ")}`)
+    }
     yield* Effect.logInfo(
       `sigmavault stopped in ${report.durationMs} ms` +
         (leftover === "" ? "; every mailbox drained" : `; left over: ${leftover}`) +
-        (report.killed.length === 0 ? "" : `; interrupted after their shutdown timeout: ${report.killed.join(", ")}`)
+        (report.killed.length === 0 ? "" : `; interrupted mid-message at the deadline: ${report.killed.join(", ")}`)
     )
+    // A requested stop is a success, even one that had to interrupt agents (systemd: no restart).
     return ExitCode.ok
   }))
 

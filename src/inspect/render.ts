@@ -107,6 +107,7 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
       const p = parent.status
       lines.push(
         `supervised by ${p.name}: ${p.strategy}, at most ${p.intensity.maxRestarts} restarts in ${p.intensity.withinMs / 1000} s` +
+          (p.intensity.maxRestartsInARow === undefined ? "" : ` or ${p.intensity.maxRestartsInARow} in a row`) +
           (p.backoff === undefined ? "" : `; backoff ${p.backoff.initialMs} ms doubling to ${p.backoff.maxMs / 1000} s, ±${Math.round(p.backoff.jitter * 100)}%, reset after ${p.backoff.resetAfterMs / 1000} s stable`)
       )
     }

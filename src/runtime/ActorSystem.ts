@@ -7,7 +7,7 @@
  * `inject`/`injectAsk`, are validated against the agent's message schema, and
  * are refused at once with MailboxFull when the mailbox is full.
  */
-import { Cause, Clock, Effect, Exit, Fiber, Latch, Predicate, Queue, type Scope } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Latch, Option, Predicate, Queue, type Scope } from "effect"
 import type { AgentDefinition, AgentMessage, SystemHandle } from "./Agent.ts"
 import { type DeadLetterReason, DeadLetters, UNKNOWN_AGENT_KEY } from "./DeadLetters.ts"
 import {
@@ -38,7 +38,9 @@ import type { Access, AgentStatus, Backoff, Intensity, Lifecycle, RestartType, S
 import {
   type ChildHooks,
   type ChildSpec,
+  DEFAULT_INTERRUPT_GRACE_MS,
   type OperatorOp,
+  restartsInARow,
   runSupervisor,
   supervisorChild,
   type SupervisorEvent,
@@ -66,7 +68,14 @@ export interface ActorSystemOptions<R> {
   readonly defaultAskTimeoutMs?: number
   /** How long an internal sender waits on a full mailbox before the message is a dead letter. */
   readonly backpressureTimeoutMs?: number
+  /** How long an agent asked to stop (outside a shutdown: a sibling's restart, an operator's stop) may take before it is interrupted. */
   readonly defaultShutdownTimeoutMs?: number
+  /**
+   * How long an interrupted agent may take to end before it is given up on (default 1 s). Each
+   * supervisor waits for its children's grace and one more, so a shutdown ends at most
+   * (depth of the tree) × this after its deadline, and about this when only agents are stuck.
+   */
+  readonly interruptGraceMs?: number
   /** Mailbox capacity of agents whose definition does not set one. */
   readonly defaultMailboxCapacity?: number
   /**
@@ -97,8 +106,14 @@ const testFaultOf = (input: unknown): AgentMessage | undefined => {
 export interface ShutdownReport {
   /** Messages still queued when the deadline passed, per agent. */
   readonly leftover: Readonly<Record<string, number>>
-  /** Agents interrupted because they did not stop within their shutdown timeout. */
+  /**
+   * Agents interrupted in the middle of a message because the deadline (or their own shutdown
+   * timeout) passed first; the message's asker heard AgentStopped. Idle agents still running at
+   * the deadline are interrupted too, losing nothing, and are not listed.
+   */
   readonly killed: ReadonlyArray<string>
+  /** Agents that did not end even within the grace period after their interruption: given up on, still running. */
+  readonly unstopped: ReadonlyArray<string>
   readonly durationMs: number
 }
 
@@ -159,6 +174,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const defaultAskTimeoutMs = options.defaultAskTimeoutMs ?? 5_000
     const backpressureTimeoutMs = options.backpressureTimeoutMs ?? 10_000
     const defaultShutdownTimeoutMs = options.defaultShutdownTimeoutMs ?? 5_000
+    const interruptGraceMs = options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS
     const gate = options.gate ?? Gate.open
     const inspection = yield* makeInspectionBus({ bufferPerSubscriber: options.inspectionBuffer ?? 1024, now })
     const deadLetters = new DeadLetters()
@@ -214,12 +230,12 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     ): Exit.Exit<void, TellError> | "full" => {
       const mailbox = cell.mailbox
       if (options.testFaults === true && (message.type === FAULT || message.type === STALL)) {
-        mailbox.offerSystem(
-          message.type === FAULT
-            ? { kind: "crash", incarnation: cell.incarnation, error: new Error(`fault injected into ${cell.name} for testing`) }
-            : { kind: "stall", ms: message.ms as number }
+        // Queued as any message is: a restarting agent's next incarnation takes it; a stopped one refuses it.
+        const envelope = envelopeOf(message, reply, caller)
+        const offered = mailbox.offerSystem(
+          message.type === FAULT ? { kind: "fault", envelope } : { kind: "stall", ms: message.ms as number, envelope }
         )
-        return Exit.void
+        return offered ? Exit.void : stopped(cell, message.type)
       }
       if (Protocol.isStandard(message.type)) {
         return mailbox.offerSystem({ kind: message.type, reply }) ? Exit.void : stopped(cell, message.type)
@@ -518,6 +534,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") {
             yield* deadLetter(cell.name, item.kind, deadReason)
             if (item.reply !== undefined) askers.push(item.reply)
+          } else if (item.kind === "fault" || item.kind === "stall") {
+            yield* deadLetter(cell.name, messageOf(item.envelope).type, deadReason)
+            if (item.envelope instanceof Ask) askers.push(item.envelope.reply)
           }
         }
         yield* inspection.publish({ _tag: "Stopped", agent: cell.name, reason })
@@ -545,17 +564,29 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
             cell.lifecycle = "restarting"
             return inspection.publish({ _tag: "Stopped", agent: cell.name, reason: "restart" })
           }),
-        onKilled: () => Effect.sync(() => killed.push(cell.name))
+        // Interrupted between messages, an agent lost nothing: only one cut off mid-message (or stuck) is reported.
+        onKilled: () =>
+          Effect.sync(() => {
+            if (cell.interruptedDuring !== undefined || cell.live > 0) killed.push(cell.name)
+          }),
+        onAbandoned: () =>
+          Effect.logError(`${cell.name} did not end within ${interruptGraceMs} ms of being interrupted; it is given up on and may still be running`)
       }
       return {
         id: definition.name,
         restart: definition.restart ?? "permanent",
         shutdownTimeoutMs: definition.shutdownTimeoutMs ?? defaultShutdownTimeoutMs,
+        interruptGraceMs,
         hooks,
         makeRun: () => ({
-          run: (ready) => runIncarnation(cell, host, ready),
+          // `live` counts incarnations whose fiber has not ended, whatever their supervisor gave up on.
+          run: (ready) =>
+            Effect.suspend(() => {
+              cell.live++
+              return runIncarnation(cell, host, ready)
+            }).pipe(Effect.onExit(() => Effect.sync(() => cell.live--))),
           requestStop: (drainUntil) => {
-            cell.mailbox.offerSystem({ kind: "stop", drainUntil })
+            cell.mailbox.offerSystem({ kind: "stop", incarnation: cell.incarnation, drainUntil })
           }
         })
       }
@@ -568,7 +599,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         status: {
           name: node.name,
           strategy: node.strategy,
-          intensity: node.intensity,
+          intensity: { ...node.intensity, maxRestartsInARow: restartsInARow(node.intensity) },
           backoff: node.backoff,
           lifecycle: "idle" as Lifecycle,
           restarts: 0,
@@ -587,6 +618,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return supervisorChild(spec, {
           restart: child.restart ?? "permanent",
           shutdownTimeoutMs: budget,
+          interruptGraceMs: graceOf(child),
           hooks: {
             onStarting: () => Effect.sync(() => (childRecord.status.lifecycle = "running")),
             onExit: (exit) =>
@@ -608,8 +640,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
               Effect.suspend(() => {
                 childRecord.status.lifecycle = reason === "failed" || reason === "gave-up" ? "failed" : "stopped"
                 return inspection.publish({ _tag: "Stopped", agent: child.name, reason })
-              }),
-            onKilled: () => Effect.sync(() => killed.push(child.name))
+              })
+            // An interrupted supervisor interrupts its agents: they, not it, are reported killed.
           }
         })
       })
@@ -628,6 +660,10 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           })
       }
     }
+
+    /** An interrupted supervisor waits its children's grace before its own ends: one grace per level. */
+    const graceOf = (node: SupervisorNode<R>): number =>
+      interruptGraceMs + Math.max(0, ...node.children.map((child) => isSupervisorNode(child) ? graceOf(child) : interruptGraceMs))
 
     /** A supervisor may take as long to stop as all of its children, one after another. */
     const shutdownBudget = (node: SupervisorNode<R>): number =>
@@ -676,8 +712,15 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
 
     rootRecord.status.lifecycle = "running"
     const rootStarted = yield* Latch.make(false)
-    const rootFiber = yield* Effect.forkScoped(
-      runSupervisor(rootSpec, rootControl, () => rootStarted.openUnsafe())
+    const rootGraceMs = graceOf(options.root)
+    // Detached and closed with a bound: a tree that ignores interruption cannot hold its owner's scope.
+    const rootFiber = yield* Effect.forkDetach(runSupervisor(rootSpec, rootControl, () => rootStarted.openUnsafe()))
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        if (rootFiber.pollUnsafe() !== undefined) return Effect.void
+        rootFiber.interruptUnsafe()
+        return Effect.timeoutOption(Fiber.await(rootFiber), rootGraceMs)
+      })
     )
     rootFiber.addObserver((exit) => {
       if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
@@ -707,20 +750,35 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       )
     )
 
+    /**
+     * Agents stop in reverse order, each handling what it holds, until the deadline. Whatever
+     * still runs then is interrupted at once, down the whole tree, and waited for at most a
+     * grace period per level; an agent that ignores even that is given up on and reported.
+     */
     const shutdown = (shutdownOptions?: { readonly deadlineMs?: number }) =>
       Effect.gen(function*() {
         const started = now()
         if (lifecycle === "running") lifecycle = "stopping"
         const before = new Map([...cells.keys()].map((name) => [name, deadLetters.countFor(name, "shutdown")]))
-        const drainUntil = started + (shutdownOptions?.deadlineMs ?? 5_000)
-        Queue.offerUnsafe(rootControl, { _tag: "Stop", drainUntil })
-        yield* Fiber.await(rootFiber)
+        const killedBefore = killed.length
+        const deadlineMs = shutdownOptions?.deadlineMs ?? 5_000
+        Queue.offerUnsafe(rootControl, { _tag: "Stop", drainUntil: started + deadlineMs })
+        const inTime = yield* Effect.timeoutOption(Fiber.await(rootFiber), deadlineMs)
+        if (Option.isNone(inTime)) {
+          rootFiber.interruptUnsafe()
+          yield* Effect.timeoutOption(Fiber.await(rootFiber), rootGraceMs)
+        }
         const leftover: Record<string, number> = {}
         for (const [name, n] of before) {
           const left = deadLetters.countFor(name, "shutdown") - n
           if (left > 0) leftover[name] = left
         }
-        return { leftover, killed: [...killed], durationMs: now() - started } satisfies ShutdownReport
+        return {
+          leftover,
+          killed: killed.slice(killedBefore),
+          unstopped: [...cells.values()].filter((cell) => cell.live > 0).map((cell) => cell.name),
+          durationMs: now() - started
+        } satisfies ShutdownReport
       })
 
     const operate = (

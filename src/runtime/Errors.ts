@@ -102,15 +102,22 @@ export class AgentCrashed extends Schema.TaggedError<AgentCrashed>()("AgentCrash
   }
 }
 
-/** A supervisor exceeded its restart intensity and gave up; its parent decides what next. */
+/**
+ * A supervisor exceeded its restart intensity and gave up; its parent decides what next.
+ * Either more than `maxRestarts` restarts fell within `withinMs`, or (`inARow`) one child
+ * failed again after that many restarts in a row, none of whose incarnations ran the stable period.
+ */
 export class IntensityExceeded extends Schema.TaggedError<IntensityExceeded>()("IntensityExceeded", {
   supervisor: Schema.String,
   maxRestarts: Schema.Number,
   withinMs: Schema.Number,
-  lastChild: Schema.String
+  lastChild: Schema.String,
+  inARow: Schema.optional(Schema.Struct({ restarts: Schema.Number, stableAfterMs: Schema.Number }))
 }) {
   override get message() {
-    return `supervisor ${this.supervisor} gave up: more than ${this.maxRestarts} restarts within ${this.withinMs} ms (last failing child: ${this.lastChild})`
+    return this.inARow === undefined
+      ? `supervisor ${this.supervisor} gave up: more than ${this.maxRestarts} restarts within ${this.withinMs} ms (last failing child: ${this.lastChild})`
+      : `supervisor ${this.supervisor} gave up: ${this.lastChild} failed again after ${this.inARow.restarts} restarts in a row without once running ${this.inARow.stableAfterMs} ms`
   }
 }
 

@@ -68,7 +68,13 @@ export const Intensity = Schema.Struct({
   /** MaxR: restarts allowed within the window. */
   maxRestarts: Count,
   /** MaxT: the window, in milliseconds. */
-  withinMs: Count
+  withinMs: Count,
+  /**
+   * Restarts allowed to one child in a row, each after an incarnation that ran less than
+   * the backoff's `resetAfterMs`, however far apart; one more failure escalates. Default:
+   * `maxRestarts`. The runtime's status always reports the value in force.
+   */
+  maxRestartsInARow: Schema.optional(Count)
 })
 export type Intensity = typeof Intensity.Type
 

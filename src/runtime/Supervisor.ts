@@ -11,8 +11,16 @@
  * makes it stop every child in reverse order and fail with IntensityExceeded,
  * which its own parent sees as a failing child: escalation. Consecutive
  * restarts of a child back off exponentially with jitter; the count resets
- * once the child has run for the stable period. Stopping a child asks it to
- * stop and interrupts it when its shutdown timeout passes.
+ * once the child has run for the stable period (`backoff.resetAfterMs`).
+ * Because backoff spreads a crash loop out until no window holds MaxR
+ * restarts, a second rule bounds the loop itself: a child restarted more than
+ * `maxRestartsInARow` times in a row without ever running the stable period
+ * makes its supervisor give up too, however long that took.
+ *
+ * Stopping a child asks it to stop and interrupts it when its shutdown
+ * timeout passes. Children run detached from the supervisor's fiber: one that
+ * ignores its interruption is given up on after the interrupt grace period,
+ * so it can never hold its supervisor, or a shutdown, past that bound.
  */
 import { Clock, Deferred, Effect, Exit, Fiber, Queue, Random } from "effect"
 import { IntensityExceeded } from "./Errors.ts"
@@ -30,8 +38,10 @@ export interface ChildHooks {
   readonly onTerminated?: (reason: TerminationReason) => Effect.Effect<void>
   /** The supervisor stopped the child to restart it along with a failed sibling. */
   readonly onStoppedForRestart?: () => Effect.Effect<void>
-  /** The child was interrupted because it did not stop within its shutdown timeout. */
+  /** The child was interrupted: it did not stop within its shutdown timeout, or its supervisor was interrupted. */
   readonly onKilled?: () => Effect.Effect<void>
+  /** The child did not end within its interrupt grace period after being interrupted: it is given up on. */
+  readonly onAbandoned?: () => Effect.Effect<void>
 }
 
 export interface ChildRun<R> {
@@ -45,9 +55,20 @@ export interface ChildSpec<R = never> {
   readonly id: string
   readonly restart: RestartType
   readonly shutdownTimeoutMs: number
+  /**
+   * How long the child may take to end once interrupted before it is given up on; default
+   * DEFAULT_INTERRUPT_GRACE_MS. A supervisor child needs its own children's grace and a little more.
+   */
+  readonly interruptGraceMs?: number
   readonly makeRun: () => ChildRun<R>
   readonly hooks?: ChildHooks
 }
+
+/** How long an interrupted child may take to end (its finalizers) before its supervisor stops waiting for it. */
+export const DEFAULT_INTERRUPT_GRACE_MS = 1_000
+
+/** The most restarts of one child in a row, each after an incarnation shorter than the stable period. */
+export const restartsInARow = (intensity: Intensity): number => intensity.maxRestartsInARow ?? intensity.maxRestarts
 
 export interface SupervisorSpec<R = never> {
   /** Told the control queue of each run, so operator requests can reach the running supervisor. */
@@ -65,10 +86,11 @@ export type SupervisorEvent =
   | { readonly _tag: "RestartDue"; readonly indices: ReadonlyArray<number>; readonly token: number }
   | { readonly _tag: "Stop"; readonly drainUntil: number }
   /**
-   * An operator's request for one child: restart it now, stop it (it stays
-   * stopped, however its restart type reads), or start it again. Not a
-   * failure: it does not count towards the restart intensity. `reply` gets
-   * undefined when done, else why not.
+   * An operator's request for one child: restart it now (the running
+   * incarnation is interrupted, not waited for), stop it (asked to stop, it
+   * stays stopped however its restart type reads), or start it again. Not a
+   * failure: it counts neither towards the restart intensity nor towards the
+   * restarts in a row. `reply` gets undefined when done, else why not.
    */
   | { readonly _tag: "Operator"; readonly op: OperatorOp; readonly id: string; readonly reply: (refusal: string | undefined) => void }
 
@@ -93,11 +115,17 @@ const isNormal = (exit: Exit.Exit<void, unknown>) => Exit.isSuccess(exit)
 /** A control handle for one run of a supervisor, for its parent. */
 export const supervisorChild = <R>(
   spec: SupervisorSpec<R>,
-  options: { readonly restart: RestartType; readonly shutdownTimeoutMs: number; readonly hooks?: ChildHooks }
+  options: {
+    readonly restart: RestartType
+    readonly shutdownTimeoutMs: number
+    readonly interruptGraceMs?: number
+    readonly hooks?: ChildHooks
+  }
 ): ChildSpec<R> => ({
   id: spec.name,
   restart: options.restart,
   shutdownTimeoutMs: options.shutdownTimeoutMs,
+  ...(options.interruptGraceMs === undefined ? {} : { interruptGraceMs: options.interruptGraceMs }),
   ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
   makeRun: () => {
     const control = Effect.runSync(Queue.unbounded<SupervisorEvent>())
@@ -148,13 +176,40 @@ export const runSupervisor = <R>(
         const markStarted = () => {
           Deferred.doneUnsafe(started, Effect.void)
         }
-        const fiber = yield* Effect.forkChild(run.run(markStarted))
+        // Detached: a child that ignores its interruption must not keep its supervisor from ending.
+        const fiber = yield* Effect.forkDetach(run.run(markStarted))
         fiber.addObserver((exit) => {
           Queue.offerUnsafe(control, { _tag: "Exit", index, generation, exit })
           markStarted()
         })
         child.running = { fiber, run, startedAt: clock.currentTimeMillisUnsafe() }
         yield* Deferred.await(started)
+      })
+
+    /**
+     * Interrupts these children at once and waits for them together, at most the longest of
+     * their grace periods. One still running then is given up on (`onAbandoned`): its fiber may
+     * linger, but nothing waits for it. `running` is cleared only here or once a child ended,
+     * so whoever interrupts the supervisor meanwhile still finds every child to interrupt.
+     */
+    const interruptChildren = (indices: ReadonlyArray<number>) =>
+      Effect.gen(function*() {
+        const targets = indices.flatMap((i) => {
+          const running = children[i]!.running
+          return running === undefined ? [] : [{ child: children[i]!, fiber: running.fiber }]
+        })
+        if (targets.length === 0) return
+        for (const { child, fiber } of targets) {
+          child.generation++ // its exit is ours to handle, not a failure
+          fiber.interruptUnsafe()
+        }
+        const grace = Math.max(...targets.map(({ child }) => child.spec.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS))
+        yield* Effect.timeoutOption(Fiber.awaitAll(targets.map(({ fiber }) => fiber)), grace)
+        for (const { child, fiber } of targets) {
+          child.running = undefined
+          yield* hook(child, "onKilled")?.() ?? Effect.void
+          if (fiber.pollUnsafe() === undefined) yield* hook(child, "onAbandoned")?.() ?? Effect.void
+        }
       })
 
     /** Asks a child to stop, interrupting it once its shutdown budget is spent. */
@@ -165,16 +220,13 @@ export const runSupervisor = <R>(
         child.pendingRestart = undefined
         if (running !== undefined) {
           child.generation++
-          child.running = undefined
           running.run.requestStop(drainUntil)
           const now = yield* Clock.currentTimeMillis
           const exit = yield* Fiber.await(running.fiber).pipe(
             Effect.timeoutOption(stopBudget(drainUntil, now, child.spec.shutdownTimeoutMs))
           )
-          if (exit._tag === "None") {
-            yield* Fiber.interrupt(running.fiber)
-            yield* hook(child, "onKilled")?.() ?? Effect.void
-          }
+          if (exit._tag === "None") yield* interruptChildren([index])
+          else child.running = undefined
         }
         if (reason !== "restart") yield* hook(child, "onTerminated")?.(reason) ?? Effect.void
         else if (running !== undefined) yield* hook(child, "onStoppedForRestart")?.() ?? Effect.void
@@ -221,13 +273,15 @@ export const runSupervisor = <R>(
         }
       })
 
-    const giveUp = (lastChild: string) =>
+    /** `inARow`: the child's restarts in a row when that rule, not the window's, gave up. */
+    const giveUp = (lastChild: string, inARow?: number) =>
       Effect.gen(function*() {
         const error = new IntensityExceeded({
           supervisor: spec.name,
           maxRestarts: spec.intensity.maxRestarts,
           withinMs: spec.intensity.withinMs,
-          lastChild
+          lastChild,
+          ...(inARow === undefined ? {} : { inARow: { restarts: inARow, stableAfterMs: spec.backoff.resetAfterMs } })
         })
         yield* stopAll(yield* Clock.currentTimeMillis, "gave-up")
         yield* spec.onEscalate?.(error) ?? Effect.void
@@ -254,7 +308,10 @@ export const runSupervisor = <R>(
         restartTimes.push(now)
         if (restartTimes.length > spec.intensity.maxRestarts) return yield* giveUp(child.spec.id)
 
+        // An incarnation that ran the stable period ends the streak; one that did not extends it,
+        // however far apart its backoff has pushed the failures.
         if (now - startedAt >= spec.backoff.resetAfterMs) child.consecutive = 0
+        if (child.consecutive >= restartsInARow(spec.intensity)) return yield* giveUp(child.spec.id, child.consecutive)
         const delayMs = yield* backoffDelay(child)
         child.consecutive++
         child.restarts++
@@ -280,19 +337,15 @@ export const runSupervisor = <R>(
         yield* scheduleRestart(affected.filter((i) => !children[i]!.removed && !children[i]!.held), delayMs)
       })
 
-    // Interrupted (its own shutdown timeout ran out): its children go down with it, and say so.
-    yield* Effect.addFinalizer((exit) =>
-      Exit.hasInterrupts(exit)
-        ? Effect.forEach(
-          children.filter((child) => child.running !== undefined && !child.removed).reverse(),
-          (child) => {
-            const fiber = child.running!.fiber
-            child.running = undefined
-            return Effect.andThen(Fiber.interrupt(fiber), hook(child, "onTerminated")?.("shutdown") ?? Effect.void)
-          },
-          { discard: true }
-        )
-        : Effect.void
+    // However the supervisor ends (interrupted because its own shutdown timeout or the system's
+    // deadline passed, or a defect), the children still running go down with it, all at once,
+    // waited for at most their grace period, and say so.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        const still = children.flatMap((child, i) => child.running === undefined ? [] : [i]).reverse()
+        yield* interruptChildren(still)
+        for (const i of still) yield* hook(children[i]!, "onTerminated")?.("shutdown") ?? Effect.void
+      })
     )
 
     const operate = (op: OperatorOp, id: string): Effect.Effect<string | undefined, never, R> =>
@@ -305,7 +358,11 @@ export const runSupervisor = <R>(
         switch (op) {
           case "restart": {
             if (child.held) return `${id} is stopped; start it instead`
-            if (child.running !== undefined) yield* stopChild(index, now, "restart")
+            // Now, not after the message in hand: restarting is how an operator unsticks a busy agent.
+            if (child.running !== undefined) {
+              yield* interruptChildren([index])
+              yield* hook(child, "onStoppedForRestart")?.() ?? Effect.void
+            }
             child.restarts++
             yield* hook(child, "onRestarting")?.({ restarts: child.restarts, delayMs: 0 }) ?? Effect.void
             yield* startChild(index)

@@ -16,6 +16,7 @@ import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import { restartsInARow } from "../../src/runtime/Supervisor.ts"
 
 /** The 40 agents of SPEC.md with their tiers. */
 const SPEC: ReadonlyArray<readonly [string, string]> = [
@@ -59,6 +60,18 @@ const testAdapters = Layer.mergeAll(
 describe("the roster", () => {
   it("registers all 40 agents of the specification with their tiers", () => {
     assert.deepStrictEqual(agents.map((a) => [a.name, a.tier]), SPEC.map(([n, t]) => [n, t]))
+  })
+
+  it("a crash loop escalates before it could pass for stable: each supervisor's restarts in a row fit in its stable period, at the top of the jitter", () => {
+    const check = (node: ActorSystem.SupervisorNode<unknown>) => {
+      const { backoff, intensity } = node
+      const inARow = restartsInARow(intensity)
+      let worstMs = 0 // the first restart of a streak is immediate; the n-th waits initialMs doubled n-2 times
+      for (let n = 2; n <= inARow; n++) worstMs += Math.min(backoff.maxMs, backoff.initialMs * 2 ** (n - 2)) * (1 + backoff.jitter)
+      assert.isBelow(worstMs, backoff.resetAfterMs, `${node.name}: ${inARow} restarts in a row take up to ${worstMs} ms`)
+      for (const child of node.children) if ("children" in child) check(child)
+    }
+    check(rosterTree())
   })
 
   it.effect("runs under OMNISCIENT with one supervisor per tier; OMNISCIENT reports the system", () =>

@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { TreeNode } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
+import { counterAgent, restarted, started, stubbornAgent, tree, watch, ROOT } from "../support/agents.ts"
 
 const counts = (system: ActorSystem.ActorSystem, names: ReadonlyArray<string>) =>
   Effect.forEach(names, (name) => system.ask(name, { type: "get" }))
@@ -157,12 +157,12 @@ describe("Restart intensity", () => {
       assert.strictEqual(system.status("A")!.lifecycle, "failed")
     }).pipe(Effect.scoped))
 
-  it.effect("restarts older than MaxT no longer count", () =>
+  it.effect("restarts older than MaxT no longer count (for a child stable between its failures)", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
         root: tree("root", "one_for_one", [counterAgent("A")], {
           intensity: { maxRestarts: 1, withinMs: 1_000 },
-          backoff: { initialMs: 0, maxMs: 0, jitter: 0, resetAfterMs: 60_000 }
+          backoff: { initialMs: 0, maxMs: 0, jitter: 0, resetAfterMs: 1_000 }
         })
       })
       const events = yield* watch(system)
@@ -173,6 +173,40 @@ describe("Restart intensity", () => {
       }
       assert.strictEqual(system.summary().lifecycle, "running")
       assert.strictEqual(system.status("A")!.restarts, 3)
+    }).pipe(Effect.scoped))
+})
+
+describe("Restarts in a row", () => {
+  it.effect("a child that never runs the stable period escalates after maxRestartsInARow restarts, though backoff keeps the window empty", () =>
+    Effect.gen(function*() {
+      // The window holds 3 restarts, but backoff spaces them 1 s, 2 s, 4 s, … apart: the window never fills.
+      const system = yield* ActorSystem.make({
+        root: tree("root", "one_for_one", [tree("tier", "one_for_one", [counterAgent("A")], {
+          intensity: { maxRestarts: 3, withinMs: 1_000, maxRestartsInARow: 4 },
+          backoff: { initialMs: 1_000, maxMs: 60_000, jitter: 0, resetAfterMs: 600_000 }
+        })])
+      })
+      const events = yield* watch(system)
+      for (let failure = 1; failure <= 5; failure++) {
+        yield* Effect.flip(system.ask("A", { type: "crash" }))
+        if (failure === 5) break
+        const restart = yield* events.until(restarted("A"))
+        yield* TestClock.adjust(restart._tag === "Restarted" ? restart.delayMs : 0)
+        yield* events.until(started("A"))
+        assert.deepStrictEqual(events.labels((e) => e._tag === "Escalated" ? e.supervisor : undefined), [], `no escalation after ${failure} failures`)
+      }
+      const escalated = yield* events.until((e) => e._tag === "Escalated")
+      assert.strictEqual(
+        escalated._tag === "Escalated" && escalated.reason,
+        "supervisor tier gave up: A failed again after 4 restarts in a row without once running 600000 ms"
+      )
+    }).pipe(Effect.scoped))
+
+  it.effect("the status reports the rule in force: maxRestartsInARow defaults to maxRestarts", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [counterAgent("A")], { intensity: { maxRestarts: 7, withinMs: 1_000 } }) })
+      const root = system.tree() as Extract<TreeNode, { kind: "supervisor" }>
+      assert.deepStrictEqual(root.status.intensity, { maxRestarts: 7, withinMs: 1_000, maxRestartsInARow: 7 })
     }).pipe(Effect.scoped))
 })
 
@@ -246,25 +280,27 @@ describe("Backoff", () => {
 })
 
 describe("Shutdown", () => {
-  it.effect("a child that does not stop within its shutdown timeout is interrupted and reported", () =>
+  it.effect("an agent still busy at the deadline is interrupted then, whatever its own shutdown timeout; its asker is told", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
-        root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 1_000 }), counterAgent("Idle")])
+        root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 60_000 }), counterAgent("Idle")])
       })
       const asker = yield* Effect.forkChild(
         Effect.flip(system.ask("Busy", { type: "sleep", ms: 60_000 }, { timeoutMs: 120_000 }))
       )
       yield* Effect.yieldNow
-      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 0 }))
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 1_000 }))
       yield* TestClock.adjust(1_000)
       const report = yield* Fiber.join(shutdown)
-      assert.deepStrictEqual(report.killed, ["Busy"])
+      assert.deepStrictEqual(report.killed, ["Busy"], "Idle stopped by itself")
+      assert.deepStrictEqual(report.unstopped, [])
+      assert.strictEqual(report.durationMs, 1_000)
       assert.strictEqual((yield* Fiber.join(asker))._tag, "AgentStopped")
       assert.strictEqual(system.status("Busy")!.lifecycle, "stopped")
       assert.strictEqual(system.deadLetters.countFor("Busy", "agent-stopped"), 1)
     }).pipe(Effect.scoped))
 
-  it.effect("queued messages are handled until the deadline; the rest are reported as left over", () =>
+  it.effect("queued messages are handled until the deadline; the one in hand then is interrupted, the rest are left over", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
         root: tree("root", "one_for_one", [counterAgent("Busy", { shutdownTimeoutMs: 60_000 }), counterAgent("Idle")])
@@ -274,15 +310,54 @@ describe("Shutdown", () => {
       yield* system.tell("Busy", { type: "inc" })
       yield* system.tell("Idle", { type: "inc" })
       const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 1_500 }))
-      yield* TestClock.adjust(1_000) // first sleep done; second starts before the deadline
-      yield* TestClock.adjust(1_000) // second done, now past the deadline: "inc" is left over
+      yield* TestClock.adjust(1_000) // first sleep done; the second starts before the deadline
+      yield* TestClock.adjust(500) // the deadline: the second sleep is interrupted, "inc" is left over
       const report = yield* Fiber.join(shutdown)
       assert.deepStrictEqual(report.leftover, { Busy: 1 })
-      assert.deepStrictEqual(report.killed, [])
-      assert.strictEqual(system.status("Busy")!.handled, 2)
+      assert.deepStrictEqual(report.killed, ["Busy"])
+      assert.strictEqual(system.status("Busy")!.handled, 1)
+      assert.strictEqual(system.deadLetters.countFor("Busy", "agent-stopped"), 1, "the sleep in hand")
       assert.strictEqual(system.status("Idle")!.handled, 1)
       assert.strictEqual(system.summary().lifecycle, "stopped")
       const refused = yield* Effect.flip(system.inject(ROOT, "Idle", { type: "inc" }))
       assert.strictEqual(refused._tag, "SystemShuttingDown")
+    }).pipe(Effect.scoped))
+
+  it.effect("forty stalled agents and a short deadline: all are interrupted together at the deadline, not one after another", () =>
+    Effect.gen(function*() {
+      const names = Array.from({ length: 40 }, (_, i) => `S${i}`)
+      const tiers = [0, 1, 2, 3].map((t) => tree(`tier${t}`, "one_for_one", names.slice(t * 10, t * 10 + 10).map((name) => counterAgent(name))))
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", tiers), testFaults: true })
+      for (const name of names) yield* system.inject(ROOT, name, { type: "sv.stall", ms: 60_000 })
+      yield* Effect.yieldNow
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 500 }))
+      // Before: each agent had its 5 s shutdown timeout in turn (200 s); now the deadline is the bound.
+      yield* TestClock.adjust(500)
+      const report = yield* Fiber.join(shutdown)
+      assert.strictEqual(report.durationMs, 500)
+      assert.sameMembers([...report.killed], names)
+      assert.deepStrictEqual(report.unstopped, [])
+      assert.isTrue(names.every((name) => system.status(name)!.lifecycle === "stopped"))
+      assert.strictEqual(system.summary().lifecycle, "stopped")
+    }).pipe(Effect.scoped))
+
+  it.effect("an agent that ignores its interruption is given up on after the grace period: the stop still ends, naming it", () =>
+    Effect.gen(function*() {
+      const system = yield* ActorSystem.make({
+        root: tree("root", "one_for_one", [counterAgent("Idle"), stubbornAgent("Stuck")]),
+        interruptGraceMs: 1_000
+      })
+      // Its second incarnation never finishes starting and cannot be interrupted.
+      yield* Effect.flip(system.ask("Stuck", { type: "crash" }))
+      yield* Effect.yieldNow
+      const shutdown = yield* Effect.forkChild(system.shutdown({ deadlineMs: 500 }))
+      yield* TestClock.adjust(500)
+      yield* Effect.yieldNow
+      assert.isUndefined(shutdown.pollUnsafe(), "within the grace period it waits")
+      yield* TestClock.adjust(1_000)
+      const report = yield* Fiber.join(shutdown)
+      assert.deepStrictEqual(report.unstopped, ["Stuck"])
+      assert.isAtMost(report.durationMs, 500 + 2 * 1_000)
+      assert.strictEqual(system.status("Idle")!.lifecycle, "stopped")
     }).pipe(Effect.scoped))
 })

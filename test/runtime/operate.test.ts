@@ -1,6 +1,7 @@
 /** An operator's restart, stop and start of one agent, done by its supervisor and not counted as failures. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { counterAgent, restarted, started, tree, watch, ROOT } from "../support/agents.ts"
 
@@ -41,6 +42,42 @@ describe("operator actions", () => {
       assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation, status(system, "A").lifecycle], [3, 4, "running"])
       // Three restarts against an intensity of one: operators' restarts are not failures.
       assert.strictEqual(system.summary().lifecycle, "running")
+    }).pipe(Effect.scoped))
+
+  it.effect("restart of a busy agent interrupts it at once: counted once, its asker told, nothing left to stop the next incarnation", () =>
+    Effect.gen(function*() {
+      const { system, events } = yield* boot
+      const asker = yield* Effect.forkChild(Effect.flip(system.injectAsk(ROOT, "A", { type: "sleep", ms: 60_000 }, { timeoutMs: 120_000 })))
+      yield* Effect.yieldNow
+      const restarting = yield* Effect.forkChild(system.operate(ROOT, "A", "restart"))
+      yield* events.until(started("A"))
+      assert.isDefined(restarting.pollUnsafe(), "done without waiting for the agent's shutdown timeout")
+      assert.strictEqual((yield* Fiber.join(asker))._tag, "AgentStopped")
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
+      // Long after the shutdown timeout: still the one incarnation the operator asked for.
+      yield* TestClock.adjust(60_000)
+      assert.strictEqual(yield* system.injectAsk(ROOT, "A", { type: "get" }), 0)
+      assert.deepStrictEqual([status(system, "A").restarts, status(system, "A").incarnation], [1, 2])
+      assert.deepStrictEqual(events.labels((e) => e._tag === "Restarted" ? e.agent : undefined), ["A"])
+      assert.strictEqual(system.summary().lifecycle, "running")
+    }).pipe(Effect.scoped))
+
+  it.effect("a stop request an agent never got to (it was interrupted) does not stop its next incarnation", () =>
+    Effect.gen(function*() {
+      // one_for_all: A's crash stops busy B gracefully; B is interrupted after its shutdown timeout and restarted.
+      const system = yield* ActorSystem.make({
+        root: tree("root", "one_for_all", [counterAgent("A"), counterAgent("B", { shutdownTimeoutMs: 1_000 })])
+      })
+      const events = yield* watch(system)
+      yield* system.tell("B", { type: "sleep", ms: 60_000 })
+      yield* Effect.yieldNow
+      yield* system.tell("A", { type: "crash" })
+      yield* TestClock.adjust(1_000)
+      yield* events.until(started("B"))
+      yield* system.tell("B", { type: "inc" })
+      assert.strictEqual(yield* system.ask("B", { type: "get" }), 1)
+      assert.strictEqual(status(system, "B").incarnation, 2, "started once more, with A, and not stopped again")
+      assert.strictEqual(status(system, "B").lifecycle, "running")
     }).pipe(Effect.scoped))
 
   it.effect("stop keeps an agent down, whatever its restart type; start brings it back", () =>

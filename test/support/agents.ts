@@ -80,6 +80,17 @@ export const counterAgent = (
   })
 }
 
+/**
+ * A counter whose incarnations after the first never finish starting and cannot be
+ * interrupted: a stand-in for work that ignores interruption (an uninterruptible region,
+ * a finalizer waiting on something that never comes).
+ */
+export const stubbornAgent = (name: string): AgentDefinition => {
+  const counter = counterAgent(name)
+  let builds = 0
+  return { ...counter, machine: Effect.suspend(() => ++builds === 1 ? counter.machine! : Effect.uninterruptible(Effect.never)) }
+}
+
 /** A reply as a client decodes it, by its message's schema; a reply that does not decode fails the test. */
 export const decodedReply = <M extends Protocol.AnyMessage>(message: M, wire: unknown): Protocol.Reply<M> => {
   const decoded = Protocol.codecs(message).decodeReply(wire)

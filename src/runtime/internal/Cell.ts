@@ -66,6 +66,10 @@ export class AgentCell {
   restarts = 0
   lastError: string | null = null
   lastRestartAt: number | null = null
+  /** Incarnations whose fiber has not ended: more than one only while one that ignored its interruption lingers. */
+  live = 0
+  /** What the last incarnation was handling when it was interrupted, if it was interrupted mid-message. */
+  interruptedDuring: string | undefined = undefined
 
   constructor(readonly definition: AgentDefinition<any>, defaultMailboxCapacity: number) {
     this.mailbox = new Mailbox(definition.mailboxCapacity ?? defaultMailboxCapacity)

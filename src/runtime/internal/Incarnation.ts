@@ -10,7 +10,8 @@
  *
  * A throw in an action, an XState snapshot in status `error`, or a failed
  * invoked effect without `onError` crashes the incarnation: the fiber fails
- * with AgentCrashed and the supervisor decides.
+ * with AgentCrashed and the supervisor decides. The message in hand, if an
+ * ask, is answered AgentCrashed at once (an injected `sv.fault` too).
  */
 import { Cause, Effect, Exit } from "effect"
 import { type AnyActor, type AnyActorRef, type AnyStateMachine, createActor, fromPromise, setup } from "xstate"
@@ -74,6 +75,7 @@ export const runIncarnation = (
 ): Effect.Effect<void, AgentCrashed, any> =>
   Effect.gen(function*() {
     const incarnation = ++cell.incarnation
+    cell.interruptedDuring = undefined
     const context = yield* Effect.context<never>()
     const runFork = Effect.runForkWith(context)
     const runPromise = Effect.runPromiseWith(context)
@@ -189,17 +191,18 @@ export const runIncarnation = (
       }
     })
 
-    const crashed = (error: unknown) => {
+    /** `injected`: a test fault that caused the crash; it did what it was sent for, so it is no dead letter. */
+    const crashed = (error: unknown, injected?: Envelope) => {
       const reason = describeError(error)
       cell.lastError = reason
       return Effect.gen(function*() {
-        const inHand = current
+        const inHand = injected ?? current
         current = undefined
         machineAnswer = undefined
         yield* flushOutbox
         if (inHand !== undefined) {
           cell.recent.record(messageOf(inHand).type, (performance.now() - currentStarted) * 1000, 2, host.now())
-          yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
+          if (injected === undefined) yield* host.deadLetter(cell.name, messageOf(inHand).type, "handler-crashed")
         }
         yield* host.publish({ _tag: "Failed", agent: cell.name, error: reason })
         if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentCrashed({ agent: cell.name, reason })))
@@ -332,13 +335,49 @@ export const runIncarnation = (
       }
     }
 
+    /** A test fault, taken as a message is: its asker hears AgentCrashed at once. */
+    const fault = (envelope: Envelope) =>
+      Effect.suspend(() => {
+        currentStarted = performance.now()
+        return crashed(new Error(`fault injected into ${cell.name} for testing`), envelope)
+      })
+
+    /**
+     * A test stall, taken as the message in hand: busy for `ms`, then its asker is acknowledged.
+     * Interrupted meanwhile (a restart, a shutdown), the asker hears AgentStopped (see onExit).
+     */
+    const stall = (ms: number, envelope: Envelope) =>
+      Effect.gen(function*() {
+        current = envelope
+        currentStarted = performance.now()
+        yield* Effect.sleep(ms)
+        current = undefined
+        if (!(envelope instanceof Ask)) return
+        if (!envelope.reply.complete(Exit.succeed({ type: "ack", state: cell.state })) && envelope.reply.expired) {
+          yield* host.deadLetter(cell.name, messageOf(envelope).type, "late-reply")
+        }
+      })
+
     /** Shutdown: keep handling until the mailbox is empty or the deadline passes; the rest stays for the supervisor to account. */
     const drain = (until: number) =>
       Effect.gen(function*() {
         while (host.now() < until) {
           const item = mailbox.pollSystemUnsafe()
           if (item !== undefined) {
-            if (item.kind === "ping" || item.kind === "status" || item.kind === "describe") answerStandard(item.kind, item.reply)
+            switch (item.kind) {
+              case "crash":
+                if (item.incarnation === incarnation) return yield* crashed(item.error)
+                break
+              case "fault":
+                return yield* fault(item.envelope)
+              case "stall":
+                yield* stall(item.ms, item.envelope)
+                break
+              case "stop":
+                break
+              default:
+                answerStandard(item.kind, item.reply)
+            }
             continue
           }
           const envelope = mailbox.pollUserUnsafe()
@@ -383,10 +422,13 @@ export const runIncarnation = (
             case "crash":
               if (system.incarnation === incarnation) return yield* crashed(system.error)
               break
+            case "fault":
+              return yield* fault(system.envelope)
             case "stop":
-              return yield* drain(system.drainUntil)
+              if (system.incarnation === incarnation) return yield* drain(system.drainUntil)
+              break
             case "stall":
-              yield* Effect.sleep(system.ms)
+              yield* stall(system.ms, system.envelope)
               break
             default:
               answerStandard(system.kind, system.reply)
@@ -403,6 +445,7 @@ export const runIncarnation = (
             // Interrupted mid-message (shutdown timeout): the asker learns, the message is accounted.
             const inHand = current
             current = undefined
+            cell.interruptedDuring = messageOf(inHand).type
             yield* host.deadLetter(cell.name, messageOf(inHand).type, "agent-stopped")
             if (inHand instanceof Ask) inHand.reply.complete(Exit.fail(new AgentStopped({ agent: cell.name })))
           }

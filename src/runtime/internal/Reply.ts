@@ -83,7 +83,14 @@ export const callerOf = (envelope: Envelope): Caller =>
 
 export type SystemItem =
   | { readonly kind: "ping" | "status" | "describe"; readonly reply: ReplyHandle | undefined }
-  | { readonly kind: "stop"; readonly drainUntil: number }
+  /** Meant for one incarnation: a stop request its supervisor gave up waiting on must not stop the next one. */
+  | { readonly kind: "stop"; readonly incarnation: number; readonly drainUntil: number }
+  /** The machine failed while idle: meant for the incarnation whose machine it was. */
   | { readonly kind: "crash"; readonly incarnation: number; readonly error: unknown }
-  /** Test fault: the agent is busy (unresponsive) for `ms`. */
-  | { readonly kind: "stall"; readonly ms: number }
+  /**
+   * Test faults (`run --test-faults`), handled as a message is: by whichever incarnation takes
+   * them, so one told while the agent restarts reaches the next incarnation. `fault` crashes
+   * it as a defect would; `stall` keeps it busy (unresponsive) for `ms`.
+   */
+  | { readonly kind: "fault"; readonly envelope: Envelope }
+  | { readonly kind: "stall"; readonly ms: number; readonly envelope: Envelope }
