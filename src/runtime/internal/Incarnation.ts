@@ -267,8 +267,9 @@ export const runIncarnation = (
       if (host.wantsMessageEvents()) {
         outbox.push({ _tag: "MessageHandled", agent: cell.name, messageType: message.type, durationUs })
       }
-      // A message the machine handled without answering is acknowledged with the resulting state.
-      if (envelope instanceof Ask) {
+      // A message the machine handled without answering is acknowledged with the resulting state;
+      // one whose asker gave up (and whose work was cancelled for it) has no one to answer.
+      if (envelope instanceof Ask && !(envelope.reply.expired && outcome === undefined)) {
         envelope.reply.onAbandon(undefined)
         answers.push([envelope.reply, message.type, checked(message, outcome ?? { reply: { type: "ack", state: cell.state } })])
       }
