@@ -75,10 +75,34 @@ export const AgentCall = Schema.Struct({ agent: AgentName, message: AgentMessage
 /** What a pool layout optimises for. */
 export const LayoutGoal = Schema.Literals(["capacity", "balanced", "redundancy"])
 
-/** A share as BRIDGE manages it and FORGE renders it. */
+/** A host, network or pattern a share admits: 192.168.1.0/24, nas.lan, *.lan, 2001:db8::/32. FORGE checks the rest. */
+export const HostPattern = matching(/^[A-Za-z0-9*?.:\/\[\]_-]{1,253}$/, "a host name, address, CIDR range or wildcard, e.g. 192.168.1.0/24")
+/** A local user, or a group as @group (smb.conf's "valid users"). */
+export const UserOrGroup = matching(/^@?[a-z_][a-z0-9_.-]{0,31}\$?$/, "a user name or @group, e.g. alice or @family")
+/** One line of free text: no control characters (a newline would start a new smb.conf line). */
+export const OneLine = Schema.String.check(
+  Schema.isPattern(/^[^\u0000-\u001f\u007f]{0,256}$/, { expected: "one line of at most 256 characters" })
+)
+
+/**
+ * A share as BRIDGE stores it and FORGE renders it. The schema admits every
+ * shape a caller may send; what the real tool would still refuse (an option
+ * testparm or exportfs does not know, a path with characters smb.conf cannot
+ * hold) FORGE refuses as InvalidSpec before anything is written.
+ */
 export const ShareSpec = Schema.Struct({
   protocol: ShareProtocol,
   name: Name,
   path: AbsolutePath,
-  readOnly: Schema.optionalKey(Schema.Boolean)
+  readOnly: Schema.optionalKey(Schema.Boolean),
+  comment: Schema.optionalKey(OneLine),
+  /** Hosts admitted: smb.conf "hosts allow", or the NFS export's clients (default: none for NFS, any for SMB). */
+  hosts: Schema.optionalKey(Schema.Array(HostPattern)),
+  /** SMB: users and @groups admitted ("valid users"); absent: any authenticated user. */
+  users: Schema.optionalKey(Schema.Array(UserOrGroup)),
+  /** SMB: guests admitted without a password ("guest ok"). */
+  guest: Schema.optionalKey(Schema.Boolean),
+  /** NFS: export options beyond ro/rw, e.g. ["root_squash", "no_subtree_check"]; FORGE admits only those exportfs knows. */
+  nfsOptions: Schema.optionalKey(Schema.Array(Schema.String))
 })
+export type ShareSpec = typeof ShareSpec.Type
