@@ -145,13 +145,24 @@ const smbMisread = (spec: Record<string, unknown>, reading: string): string | un
   return extra.length > 0 ? `testparm reads parameters the spec does not set: ${extra.join(", ")}` : undefined
 }
 
-const unescapeEtab = (path: string) =>
-  Buffer.from(path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))), "latin1").toString("utf8")
+/** etab's path: "\\ooo" is a byte; everything else is itself (UTF-8 as written). */
+const unescapeEtab = (path: string) => {
+  const bytes = Buffer.from(path, "utf8")
+  const out: Array<number> = []
+  for (let i = 0; i < bytes.length; i++) {
+    const octal = bytes[i] === 0x5c ? /^[0-7]{3}/.exec(bytes.subarray(i + 1, i + 4).toString("latin1")) : null
+    if (octal !== null) {
+      out.push(parseInt(octal[0], 8))
+      i += 3
+    } else out.push(bytes[i]!)
+  }
+  return Buffer.from(out).toString("utf8")
+}
 
 /** etab: "path\tclient(options)" per client; undefined when it says what the spec means. */
 const nfsMisread = (spec: Record<string, unknown>, reading: string): string | undefined => {
   const entries = reading.split("\n").filter((l) => l !== "").map((l) => {
-    const found = /^(\S+)\t([^\n]*)\(([^()]*)\)$/.exec(l)
+    const found = /^([^\t]+)\t([^\n]*)\(([^()]*)\)$/.exec(l)
     return found === null ? { path: l, client: "?", options: [] as Array<string> } : { path: unescapeEtab(found[1]!), client: found[2]!, options: found[3]!.split(",") }
   })
   const hosts = Array.isArray(spec.hosts) ? spec.hosts.map(String) : []
@@ -229,6 +240,7 @@ export interface Differential {
   readonly smbTool: (text: string) => Promise<Verdict>
   readonly nfsTool: (text: string) => Promise<Verdict>
   readonly unitsTool: (files: ReadonlyArray<{ name: string; text: string }>) => Promise<Verdict>
+  readonly calendarTool: (expression: string) => Promise<Verdict>
   readonly close: () => void
 }
 
@@ -271,6 +283,7 @@ export const makeDifferential = (): Differential => {
     const by = error === undefined ? "schema" as const : "forge" as const
     const why = error?.message ?? schemaText ?? ""
     const verdict = await toolOn(input.protocol, naiveShare(input))
+    if (!verdict.accepted && /^(exportfs: Failed to resolve [^;]*(; |$))+$/.test(verdict.reason)) return { kind: "environment", detail: verdict.reason }
     if (!verdict.accepted) return { kind: "refused", by, tool: "refused", detail: why }
     const wrong = misread(input, verdict)
     if (wrong !== undefined) return { kind: "refused", by, tool: "misread", detail: `${why} — ${wrong}` }
@@ -324,6 +337,7 @@ export const makeDifferential = (): Differential => {
     smbTool: (text) => run(check.smb(text)),
     nfsTool: (text) => run(check.nfs(text)),
     unitsTool: (files) => run(check.units(files)),
+    calendarTool: (expression) => run(check.calendar(expression)),
     close: () => rmSync(root, { recursive: true, force: true })
   }
 }
