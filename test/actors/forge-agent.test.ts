@@ -105,14 +105,4 @@ describe("FORGE, the agent", () => {
       })
     })
   })
-
-  it.effect("render-wireguard stays planned (PHANTOM's part): not built yet, honestly", () => {
-    const { system: started } = start()
-    return Effect.gen(function*() {
-      const system = yield* started
-      const exit = yield* Effect.exit(system.injectAsk(ROOT, "FORGE", { type: "render-wireguard" }))
-      assert.isTrue(Exit.isFailure(exit))
-      assert.match(JSON.stringify(exit), /NotBuiltYet/)
-    })
-  })
 })
