@@ -72,13 +72,17 @@ export const judgeTestparm = (text: string, output: CommandOutput, tool: string)
  * exportfs names the file and line ("exportfs: /etc/exports.d/x.exports:1: unknown keyword "foo"")
  * and exits 1; `etab` is what it wrote for the kernel: one line per client, the path escaped as in exports(5).
  */
+const EXPORTFS_ADVICE = [/Neither 'subtree_check' or 'no_subtree_check' specified/, /^\s*Assuming default behaviour/, /^\s*NOTE: this default has changed/, /suggest .* to avoid warning/]
+
 export const judgeExportfs = (apply: CommandOutput, etab: string, tool: string): Verdict => {
   const said = lines(apply.stderr)
   const line = said.map((l) => /\.exports?:(\d+):/.exec(l)?.[1]).find((n) => n !== undefined)
   // A host exportfs cannot resolve is left out of the table with exit 0: the export would not admit it.
   const unresolved = said.filter((l) => /Failed to resolve/.test(l))
   if (apply.exitCode !== 0 || unresolved.length > 0) {
-    const reason = (apply.exitCode !== 0 ? said : [...new Set(unresolved)]).join("; ") || `exited ${apply.exitCode}`
+    // The reason is what went wrong, once each: not the advice exportfs gives about defaults on every line.
+    const wrong = [...new Set(apply.exitCode !== 0 ? said.filter((l) => !EXPORTFS_ADVICE.some((p) => p.test(l))) : unresolved)]
+    const reason = (wrong.length > 0 ? wrong : said).join("; ") || `exited ${apply.exitCode}`
     return { accepted: false, tool, reason, ...(line === undefined ? {} : { line: Number(line) }), reading: etab }
   }
   return { accepted: true, tool, warnings: said, reading: etab }
