@@ -58,23 +58,44 @@ export const parseAddress = (text: string | undefined): string | null => {
 /** The files of one link, by name relative to its directory: `operstate`, `statistics/rx_bytes`, … */
 export type LinkFiles = (file: string) => string | undefined
 
-export const LINK_FILES = [
-  "ifindex",
-  "operstate",
-  "flags",
-  "carrier",
-  "speed",
-  "mtu",
-  "address",
-  "type",
-  "carrier_changes",
-  ...Object.values(COUNTER_FILES).map((file) => `statistics/${file}`)
-] as const
-
-export const parseLink = (name: string, read: LinkFiles, virtual: boolean): LinkReading => {
-  const counters = Object.fromEntries(
+/** The link's counters from its own `statistics/` files. */
+export const countersFromFiles = (read: LinkFiles): LinkCounters =>
+  Object.fromEntries(
     Object.entries(COUNTER_FILES).map(([key, file]) => [key, parseCounter(read(`statistics/${file}`))])
   ) as unknown as LinkCounters
+
+/**
+ * /proc/net/dev: every link's counters in one read. After the two header
+ * lines, `NAME: rx bytes packets errs drop fifo frame compressed multicast
+ * tx bytes packets errs drop fifo colls carrier compressed`. The kernel prints
+ * rx_errors, rx_dropped + rx_missed_errors, tx_errors and tx_dropped there.
+ * Lines it cannot read are skipped; a counter that is not a number is null.
+ */
+export const parseNetDev = (text: string): ReadonlyMap<string, LinkCounters> => {
+  const links = new Map<string, LinkCounters>()
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":")
+    if (colon < 0) continue
+    const name = line.slice(0, colon).trim()
+    const fields = line.slice(colon + 1).trim().split(/\s+/)
+    if (name === "" || /\s|\|/.test(name) || fields.length < 16) continue
+    const at = (index: number) => parseCounter(fields[index])
+    links.set(name, {
+      rxBytes: at(0),
+      rxPackets: at(1),
+      rxErrors: at(2),
+      rxDropped: at(3),
+      txBytes: at(8),
+      txPackets: at(9),
+      txErrors: at(10),
+      txDropped: at(11)
+    })
+  }
+  return links
+}
+
+/** `counters`: from /proc/net/dev when it lists the link, else from the link's `statistics/` files. */
+export const parseLink = (name: string, read: LinkFiles, virtual: boolean, counters: LinkCounters = countersFromFiles(read)): LinkReading => {
   return {
     name,
     ifindex: parseInteger(read("ifindex")),

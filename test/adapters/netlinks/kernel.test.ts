@@ -3,7 +3,8 @@
  * this test's own (`photon-PID-a`, `photon-PID-b`), so nothing on the host
  * changes. The live adapter reads namespace a's /sys/class/net through a
  * process inside it: `ip netns exec` mounts that namespace's sysfs in a mount
- * namespace of its own, which /proc/PID/root reaches. Runs as root; needs `ip`
+ * namespace of its own, which /proc/PID/root reaches, and /proc/PID/net/dev
+ * holds that namespace's counters. Runs as root; needs `ip`
  * (iproute2) and `ping` (iputils-ping).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
@@ -38,7 +39,7 @@ const run = (tool: keyof typeof TOOLS, args: ReadonlyArray<string>) =>
 const ip = (...args: ReadonlyArray<string>) => run("ip", args)
 
 let reader: ChildProcess | undefined
-let sysfs = ""
+let view: NetLinksLive.View = NetLinksLive.host
 
 const cleanUp = () => {
   if (reader?.pid !== undefined && reader.exitCode === null) process.kill(reader.pid, "SIGKILL")
@@ -65,7 +66,7 @@ const until = async <A>(what: string, read: () => A, check: (value: A) => boolea
   }
 }
 
-const sample = (): Promise<LinkSample> => Effect.runPromise(NetLinksLive.make(sysfs).sample)
+const sample = (): Promise<LinkSample> => Effect.runPromise(NetLinksLive.make(view).sample)
 const linkIn = (s: LinkSample): LinkReading => {
   const found = s.links.find((l) => l.name === linkA)
   if (found === undefined) throw new Error(`${linkA} is not in ${s.links.map((l) => l.name).join(", ")}`)
@@ -73,7 +74,7 @@ const linkIn = (s: LinkSample): LinkReading => {
 }
 const readA = async () => linkIn(await sample())
 /** Synchronous for `until`: one sample through the adapter. */
-const readASync = () => linkIn(Effect.runSync(NetLinksLive.make(sysfs).sample))
+const readASync = () => linkIn(Effect.runSync(NetLinksLive.make(view).sample))
 
 beforeAll(async () => {
   toolPath("ip")
@@ -87,8 +88,8 @@ beforeAll(async () => {
     ip("-n", nsA, "link", "set", linkA, "up")
     ip("-n", nsB, "link", "set", linkB, "up")
     reader = spawn(toolPath("ip"), ["netns", "exec", nsA, "sleep", "3600"], { stdio: "ignore" })
-    sysfs = `/proc/${reader.pid}/root/sys`
-    await until("namespace a's sysfs is mounted", () => existsSync(`${sysfs}/class/net/${linkA}`), Boolean)
+    view = NetLinksLive.namespaceOf(reader.pid!)
+    await until("namespace a's sysfs is mounted", () => existsSync(`${view.sysfs}/class/net/${linkA}`), Boolean)
     await until(`${linkA} is up`, readASync, (l) => l.operstate === "up")
   } catch (error) {
     cleanUp()
@@ -127,6 +128,18 @@ describe("PHOTON on a real veth pair in a network namespace", () => {
     assert.isAbove(rates.rxBytesPerSecond!, 0)
     assert.strictEqual(rates.newErrors, 0)
     assert.isFalse(rates.countersReset)
+  })
+
+  it("the counters of /proc/net/dev are those of the link's statistics files", async () => {
+    ip("netns", "exec", nsA, toolPath("ping"), "-n", "-q", "-c", "3", "-i", "0.2", "-W", "2", addressB)
+    const fromNetDev = await readA()
+    const fromFiles = linkIn(await Effect.runPromise(NetLinksLive.make({ ...view, netDev: `/nonexistent-${process.pid}` }).sample))
+    // Read a moment apart: IPv6 neighbour discovery may send a packet in between, nothing more.
+    for (const key of ["rxPackets", "txPackets", "rxBytes", "txBytes"] as const) {
+      assert.isAtLeast(fromFiles.counters[key]!, fromNetDev.counters[key]!, key)
+      assert.isAtMost(fromFiles.counters[key]! - fromNetDev.counters[key]!, key.endsWith("Bytes") ? 1_000 : 10, key)
+    }
+    assert.deepStrictEqual([fromFiles.counters.rxErrors, fromFiles.counters.txErrors], [fromNetDev.counters.rxErrors, fromNetDev.counters.txErrors])
   })
 
   it("operstate flips when the link is set down, and carrier and speed are then unknown, not errors", async () => {
@@ -178,7 +191,7 @@ describe("PHOTON on a real veth pair in a network namespace", () => {
     }).pipe(
       Effect.scoped,
       // The reader process exists only once beforeAll has run.
-      Effect.provide(Layer.suspend(() => NetLinksLive.layerAt(sysfs))),
+      Effect.provide(Layer.suspend(() => NetLinksLive.layerAt(view))),
       Effect.provideService(PhotonConfig, { ...defaultPhotonConfig, intervalMs: 100 })
     ), 60_000)
 })

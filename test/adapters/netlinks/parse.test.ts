@@ -13,6 +13,7 @@ import {
   parseCounter,
   parseInteger,
   parseLink,
+  parseNetDev,
   parseOperstate,
   parseSpeed
 } from "../../../src/adapters/netlinks/parse.ts"
@@ -70,6 +71,30 @@ describe("the /sys/class/net parsers", () => {
     }))
   })
 
+  it("read every link's counters from /proc/net/dev", () => {
+    const text = [
+      "Inter-|   Receive                                                |  Transmit",
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
+      "    lo:  710499    4302    0    0    0     0          0         0   710499    4302    0    0    0     0       0          0",
+      "  eth0: 1479957291   38851    7    3    0     0          0         0  2521198   26375    1    2    0     0       0          0",
+      "  bad0: 12 x",
+      ""
+    ].join("\n")
+    const counters = parseNetDev(text)
+    assert.deepStrictEqual([...counters.keys()], ["lo", "eth0"])
+    assert.deepStrictEqual(counters.get("eth0"), {
+      rxBytes: 1479957291, rxPackets: 38851, rxErrors: 7, rxDropped: 3, txBytes: 2521198, txPackets: 26375, txErrors: 1, txDropped: 2
+    })
+  })
+
+  it("property: /proc/net/dev parses from any text, and every counter it gives is a count", () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.string(), fc.stringMatching(/^ *[a-z0-9]{1,6}:( +\d{1,12}){14,17}$/))), (lines) => {
+      for (const counters of parseNetDev(lines.join("\n")).values()) {
+        for (const value of Object.values(counters)) assert.isTrue(value === null || (Number.isFinite(value) && value >= 0))
+      }
+    }))
+  })
+
   it("property: a counter round-trips through its decimal text", () => {
     fc.assert(fc.property(fc.maxSafeNat(), (value) => {
       assert.strictEqual(parseCounter(`${value}\n`), value)
@@ -89,33 +114,39 @@ describe("NetLinksLive on a sysfs tree", () => {
       mkdirSync(join(root, "class/net"), { recursive: true })
       device("devices/pci0000:00/0000:00:03.0/net/eth0", {
         operstate: "up\n", carrier: "1\n", speed: "1000\n", flags: "0x1003\n", mtu: "1500\n",
-        "statistics/rx_bytes": "123\n", "statistics/tx_errors": "4\n", carrier_changes: "2\n"
+        "statistics/rx_bytes": "999\n", carrier_changes: "2\n"
       })
       // Down: carrier and speed are absent here, as unreadable as EINVAL makes them.
       device("devices/virtual/net/veth9", { operstate: "down\n", flags: "0x1002\n" })
       symlinkSync("../../devices/pci0000:00/0000:00:03.0/net/eth0", join(root, "class/net/eth0"))
       symlinkSync("../../devices/virtual/net/veth9", join(root, "class/net/veth9"))
       writeFileSync(join(root, "class/net/bonding_masters"), "\n")
-      const sample = yield* NetLinksLive.make(root).sample
+      // /proc/net/dev lists eth0 only: veth9's counters come from its (absent) statistics files.
+      writeFileSync(join(root, "net-dev"), "Inter-|\n face |\n  eth0: 123 0 0 0 0 0 0 0 0 0 4 0 0 0 0 0\n")
+      const sample = yield* NetLinksLive.make({ sysfs: root, netDev: join(root, "net-dev") }).sample
       assert.deepStrictEqual(sample.links.map((l) => [l.name, l.virtual, l.operstate, l.adminUp, l.carrier, l.speedMbps]), [
         ["eth0", false, "up", true, true, 1000],
         ["veth9", true, "down", false, null, null]
       ])
       assert.deepStrictEqual(sample.links[0]!.counters, {
-        rxBytes: 123, txBytes: null, rxPackets: null, txPackets: null, rxErrors: null, txErrors: 4, rxDropped: null, txDropped: null
+        rxBytes: 123, txBytes: 0, rxPackets: 0, txPackets: 0, rxErrors: 0, txErrors: 4, rxDropped: 0, txDropped: 0
       })
+      assert.deepStrictEqual(Object.values(sample.links[1]!.counters), Array(8).fill(null))
+      // Without /proc/net/dev, the statistics files.
+      const fromFiles = yield* NetLinksLive.make({ sysfs: root, netDev: join(root, "absent") }).sample
+      assert.strictEqual(fromFiles.links[0]!.counters.rxBytes, 999)
       assert.strictEqual(sample.links[0]!.carrierChanges, 2)
     }).pipe(Effect.scoped))
 
   it.effect("a missing /sys/class/net is an error naming it", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(NetLinksLive.make(`/nonexistent-${process.pid}`).sample)
+      const error = yield* Effect.flip(NetLinksLive.make({ sysfs: `/nonexistent-${process.pid}`, netDev: "/proc/net/dev" }).sample)
       assert.strictEqual(error.message, `/nonexistent-${process.pid}/class/net: cannot list: ENOENT`)
     }))
 
   it.effect("the host's own links include lo", () =>
     Effect.gen(function*() {
-      const sample = yield* NetLinksLive.make("/sys").sample
+      const sample = yield* NetLinksLive.make(NetLinksLive.host).sample
       const lo = sample.links.find((link) => link.name === "lo")
       assert.isDefined(lo)
       assert.strictEqual(lo!.type, 772)
