@@ -162,7 +162,7 @@ describe("PHOTON on a real veth pair in a network namespace", () => {
     assert.strictEqual(back.carrierChanges, before + 2)
   })
 
-  it.live("the PHOTON agent, sampling the namespace, raises a down alert when the peer goes away and clears it when it is back", () =>
+  it.live("the PHOTON agent, sampling the namespace, raises a down alert when the peer goes away, clears it when it is back, and sees a flapping carrier", () =>
     Effect.gen(function*() {
       const system = yield* ActorSystem.make({
         root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [photonAgent] }
@@ -188,6 +188,13 @@ describe("PHOTON on a real veth pair in a network namespace", () => {
       const report = yield* interfaceA
       assert.strictEqual(report.interface.condition, "up")
       assert.isAtLeast(report.interface.recentCarrierChanges, 2)
+      // Two more down-and-ups make 6 carrier changes in the window: flapping, one alert.
+      for (let flap = 0; flap < 2; flap++) {
+        ip("-n", nsB, "link", "set", linkB, "down")
+        ip("-n", nsB, "link", "set", linkB, "up")
+      }
+      const flapping = yield* poll("PHOTON sees it flapping", active, (r) => r.active.some((a) => a.interface === linkA && a.kind === "flapping"))
+      assert.match(flapping.active.find((a) => a.kind === "flapping")!.text, new RegExp(`^${linkA} is flapping: \\d+ carrier changes in the last 300 s$`))
     }).pipe(
       Effect.scoped,
       // The reader process exists only once beforeAll has run.
