@@ -27,6 +27,7 @@ import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
 import type { CallerFiles } from "../adapters/fs/CallerFiles.ts"
 import type { Files } from "../adapters/fs/Files.ts"
+import type { NetLinks } from "../adapters/netlinks/NetLinks.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
 import type { Keyring } from "../keys/Keyring.ts"
@@ -87,6 +88,7 @@ export type RosterServices =
   | CallerFiles
   | SystemFacts
   | ProcStats
+  | NetLinks
   | StateStore
   | Gateway
   | Notify

@@ -14,6 +14,7 @@ import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
+import { defaultPhotonConfig } from "../actors/photon/config.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
 
@@ -319,6 +320,13 @@ export const Config = Schema.Struct({
   loadAlertPerCpu: AlertLevels(loadScale),
   /** Consecutive samples at or above a raise level before SENTRY alerts. */
   resourceAlertSamples: WholeNumber(1, 100),
+  /** How often PHOTON samples /sys/class/net. */
+  linkSampleIntervalSeconds: WholeNumber(1, 3600),
+  /** rx + tx errors on a link within one sample interval that raise PHOTON's error-burst alert. */
+  linkErrorBurst: WholeNumber(1, 1_000_000_000),
+  /** Carrier changes within the flap window that raise PHOTON's flapping alert (a down-and-up is 2). */
+  linkFlapChanges: WholeNumber(2, 10_000),
+  linkFlapWindowSeconds: WholeNumber(10, 86_400),
   /** Groups whose members may look (read); undefined: the socket group. */
   roleRead: Schema.UndefinedOr(Schema.Array(Group)),
   /** Groups whose members may also run routine jobs on their own data (operate). */
@@ -366,6 +374,10 @@ export const defaults: Config = {
   diskBusyAlertPercent: levelsOf(defaultSentryConfig.thresholds.disk),
   loadAlertPerCpu: levelsOf(defaultSentryConfig.thresholds.load),
   resourceAlertSamples: defaultSentryConfig.thresholds.cpu.forSamples,
+  linkSampleIntervalSeconds: defaultPhotonConfig.intervalMs / 1000,
+  linkErrorBurst: defaultPhotonConfig.errorBurst,
+  linkFlapChanges: defaultPhotonConfig.flapChanges,
+  linkFlapWindowSeconds: defaultPhotonConfig.flapWindowMs / 1000,
   roleRead: undefined,
   roleOperate: undefined,
   roleAdmin: undefined,
@@ -544,6 +556,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   diskBusyAlertPercent: { key: "disk_busy_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
   loadAlertPerCpu: { key: "load_alert_per_cpu", text: alertLevelsText(loadScale), expected: alertExpected(loadScale) },
   resourceAlertSamples: wholeNumber("resource_alert_samples", 1, 100),
+  linkSampleIntervalSeconds: wholeNumber("link_sample_interval_seconds", 1, 3600),
+  linkErrorBurst: wholeNumber("link_error_burst", 1, 1_000_000_000),
+  linkFlapChanges: wholeNumber("link_flap_changes", 2, 10_000),
+  linkFlapWindowSeconds: wholeNumber("link_flap_window_seconds", 10, 86_400),
   roleRead: { key: "role_read", text: groupListText, expected: GROUPS_EXPECTED },
   roleOperate: { key: "role_operate", text: groupListText, expected: GROUPS_EXPECTED },
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },

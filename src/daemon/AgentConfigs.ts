@@ -1,13 +1,14 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY and
- * PULSE (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE and PHOTON (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
+import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
@@ -20,6 +21,7 @@ export interface AgentConfigs {
   readonly oracle: OracleConfigShape
   readonly sentry: SentryConfigShape
   readonly pulse: PulseConfigShape
+  readonly photon: PhotonConfigShape
 }
 
 /**
@@ -59,6 +61,12 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
       watchdogIntervalMs,
       services: config.watchServices ?? [],
       livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
+    },
+    photon: {
+      intervalMs: config.linkSampleIntervalSeconds * 1000,
+      errorBurst: config.linkErrorBurst,
+      flapChanges: config.linkFlapChanges,
+      flapWindowMs: config.linkFlapWindowSeconds * 1000
     }
   }
 }
@@ -82,5 +90,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(OrbitConfig, configs.orbit),
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),
-    Layer.succeed(PulseConfig, configs.pulse)
+    Layer.succeed(PulseConfig, configs.pulse),
+    Layer.succeed(PhotonConfig, configs.photon)
   )

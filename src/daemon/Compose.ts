@@ -11,6 +11,7 @@ import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
+import * as NetLinksLive from "../adapters/netlinks/NetLinksLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -46,6 +47,7 @@ const liveAdapters = (
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,
     ProcStatsLive.layer,
+    NetLinksLive.layer,
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),

@@ -1,7 +1,7 @@
 /**
  * Every agent's protocol, held against what the agents really do. The whole
  * roster runs over test adapters fed with captured tool output (and the live
- * /proc and system-facts adapters, which every Linux machine has); every
+ * /proc, /sys/class/net and system-facts adapters, which every Linux machine has); every
  * message type an agent handles is sent for real, and its answer must decode
  * with the schemas `describe` lists — a reply by its reply schema (and encode
  * back to the same wire form), a refusal by its declared rejections. A message
@@ -16,6 +16,7 @@ import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import * as NetLinksLive from "../../src/adapters/netlinks/NetLinksLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
@@ -55,6 +56,7 @@ const adapters = Layer.mergeAll(
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
   ProcStatsLive.layer,
+  NetLinksLive.layer,
   SystemFactsLive.layer,
   StateStoreTest.layer(),
   MemoryTest,
@@ -147,6 +149,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "explain", agent: "LATTICE", messageType: "frobnicate" },
     { type: "policy" }
   ],
+  PHOTON: [{ type: "interfaces" }, { type: "interface", name: "lo" }, { type: "interface", name: "nosuch0" }, { type: "alerts" }],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
 
@@ -235,7 +238,8 @@ describe("agent protocols", () => {
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
-        "ORACLE assess SmartUnreadable"
+        "ORACLE assess SmartUnreadable",
+        "PHOTON interface NoSuchInterface"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -1,5 +1,5 @@
 /**
- * The 22 agents whose real jobs arrive in later work: each one is registered
+ * The 21 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -23,7 +23,6 @@ import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { morphAgent } from "../../src/actors/morph/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { phantomAgent } from "../../src/actors/phantom/index.ts"
-import { photonAgent } from "../../src/actors/photon/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
@@ -41,7 +40,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", PHOTON: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8", BRIDGE: "5-8",
   ARBITER: "5-8"
 }
@@ -51,7 +50,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fortressAgent, cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent, forgeAgent,
   nexusAgent, genesisAgent,
-  streamAgent, photonAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
+  streamAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent, bridgeAgent, arbiterAgent
 ]
 
@@ -131,7 +130,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 22 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 21 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

@@ -4,6 +4,7 @@ import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import { callerFilesInTmp, testSecurity } from "../support/security.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
+import * as NetLinksTest from "../../src/adapters/netlinks/NetLinksTest.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -39,6 +40,7 @@ const testAdapters = Layer.mergeAll(
   ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),
   ProcStatsTest.layer([]),
+  NetLinksTest.layer([NetLinksTest.link("eth0")]),
   StateStoreTest.layer(),
   MemoryTest,
   testSecurity,

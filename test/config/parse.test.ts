@@ -79,7 +79,11 @@ describe("parseConfig: each key's values", () => {
       ["pool_check_interval_seconds", "poolCheckIntervalSeconds", 10, 86400],
       ["smart_check_interval_hours", "smartCheckIntervalHours", 1, 720],
       ["resource_check_interval_seconds", "resourceCheckIntervalSeconds", 1, 3600],
-      ["resource_alert_samples", "resourceAlertSamples", 1, 100]
+      ["resource_alert_samples", "resourceAlertSamples", 1, 100],
+      ["link_sample_interval_seconds", "linkSampleIntervalSeconds", 1, 3600],
+      ["link_error_burst", "linkErrorBurst", 1, 1000000000],
+      ["link_flap_changes", "linkFlapChanges", 2, 10000],
+      ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -147,7 +151,8 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:35: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      // The appended line is the file's last: its line number grows with the number of keys.
+      `${FILE}:${text.split("\n").length + 1}: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -316,7 +321,8 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
         "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
         "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds"
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, " +
+        "link_sample_interval_seconds, link_error_burst, link_flap_changes, link_flap_window_seconds, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds"
     )
   })
 

@@ -7,6 +7,7 @@ import { Result } from "effect"
 import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
+import { defaultPhotonConfig } from "../../src/actors/photon/config.ts"
 import { defaultPulseConfig } from "../../src/actors/pulse/config.ts"
 import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
@@ -30,7 +31,8 @@ describe("the agents' settings", () => {
       orbit: OrbitConfig.defaultValue(),
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
-      pulse: defaultPulseConfig
+      pulse: defaultPulseConfig,
+      photon: defaultPhotonConfig
     })
   })
 
@@ -53,6 +55,7 @@ describe("the agents' settings", () => {
       }
     })
     assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
+    assert.deepStrictEqual(configs.photon, { intervalMs: 30_000, errorBurst: 50, flapChanges: 8, flapWindowMs: 600_000 })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

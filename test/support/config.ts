@@ -15,7 +15,11 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "memory_alert_percent = 85,70",
   "disk_busy_alert_percent = 99,50",
   "load_alert_per_cpu = 4,3.5",
-  "resource_alert_samples = 6"
+  "resource_alert_samples = 6",
+  "link_sample_interval_seconds = 30",
+  "link_error_burst = 50",
+  "link_flap_changes = 8",
+  "link_flap_window_seconds = 600"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -32,5 +36,9 @@ export const AGENT_SETTINGS_CHANGED = {
   memoryAlertPercent: { raiseAt: 85, clearAt: 70 },
   diskBusyAlertPercent: { raiseAt: 99, clearAt: 50 },
   loadAlertPerCpu: { raiseAt: 4, clearAt: 3.5 },
-  resourceAlertSamples: 6
+  resourceAlertSamples: 6,
+  linkSampleIntervalSeconds: 30,
+  linkErrorBurst: 50,
+  linkFlapChanges: 8,
+  linkFlapWindowSeconds: 600
 } satisfies Partial<Config>
