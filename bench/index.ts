@@ -20,7 +20,9 @@ import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
 import { photonSample } from "./network/photon.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample }
+import { forgeDifferential } from "./forge/forge.bench.ts"
+
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []
