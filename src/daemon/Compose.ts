@@ -11,6 +11,7 @@ import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
+import * as HostProbeLive from "../adapters/hostprobe/HostProbeLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -54,7 +55,9 @@ const liveAdapters = (
     FileJobs.layer(fileJobs).pipe(
       Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
-    )
+    ),
+    // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
+    HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer)))
   )
 
 export const runDaemon = async (command: Parsed): Promise<number> => {

@@ -15,7 +15,6 @@ import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { forgeAgent } from "../../src/actors/forge/index.ts"
-import { fortressAgent } from "../../src/actors/fortress/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
@@ -38,7 +37,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1", VELOCITY: "1",
-  FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
+  CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2", FORGE: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", PHOTON: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
@@ -48,7 +47,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent, velocityAgent,
-  fortressAgent, cryptoAgent, fluxAgent, prismAgent,
+  cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent, forgeAgent,
   nexusAgent, genesisAgent,
   streamAgent, photonAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,

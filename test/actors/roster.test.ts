@@ -11,6 +11,7 @@ import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -46,6 +47,7 @@ const testAdapters = Layer.mergeAll(
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   DisksTest.layer({ devices: [] }),
   SmartTest.layer({ reports: new Map() }),
+  HostProbeTest.layer(),
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

@@ -147,7 +147,7 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:35: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:41: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -316,7 +316,8 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
         "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
         "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds"
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds, " +
+        "audit_interval_hours, audit_sshd_config, audit_smb_config, audit_nfs_exports, audit_nfs_exports_dir, audit_allowed_ports"
     )
   })
 
