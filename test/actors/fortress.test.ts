@@ -4,8 +4,15 @@
  * with every weakness flagged, and the agent: audits kept in the state
  * store, alerts only for new high or critical findings, the severity filter.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import * as CommandRunnerTest from "../../src/adapters/command/CommandRunnerTest.ts"
+import { Files } from "../../src/adapters/fs/Files.ts"
+import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import * as HostProbeLive from "../../src/adapters/hostprobe/HostProbeLive.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import type { HostProbe } from "../../src/adapters/hostprobe/HostProbe.ts"
 import { parseExports, parseSmbText, parseSs, parseSshdT, smbSections } from "../../src/adapters/hostprobe/parse.ts"
@@ -101,6 +108,15 @@ describe("FORTRESS rules", () => {
       assert.include(CHECKS, spec.check)
       assert.isAbove(spec.title.length, 10)
       assert.isAbove(spec.fix.length, 10)
+    }
+  })
+
+  it("docs/audit.md has a row for every code with its severity and check", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../docs/audit.md"), "utf8")
+    for (const code of FINDING_CODES) {
+      const row = new RegExp(`^\\| \`${code}\` \\| (\\w+) \\| (\\w+) \\|`, "m").exec(doc)
+      assert.isNotNull(row, `${code} has no row in docs/audit.md`)
+      assert.deepStrictEqual([row![1], row![2]], [CODES[code].severity, CODES[code].check], code)
     }
   })
 
@@ -302,4 +318,56 @@ describe("FORTRESS, the agent", () => {
       assert.strictEqual(findings.auditedAt, audited.auditedAt)
       assert.deepStrictEqual(codes(findings.findings), codes(audited.findings))
     }).pipe(Effect.scoped, Effect.provideService(FortressConfig, configUnder(R))))
+})
+
+describe("HostProbeLive on files and scripted tools", () => {
+  it.effect("smb.conf: includes are followed, the registry read through net conf list, loops and substitutions reported unread", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), `fortress-probe-${process.pid}-`))
+      try {
+        writeFileSync(join(dir, "smb.conf"), `[global]\ninclude = ${dir}/extra.conf\ninclude = registry\ninclude = /etc/samba/%m.conf\n[local]\npath = /srv/local\n`)
+        writeFileSync(join(dir, "extra.conf"), `[extra]\npath = /srv/extra\nguest ok = yes\ninclude = ${dir}/smb.conf\n`)
+        mkdirSync(join(dir, "exports.d"))
+        writeFileSync(join(dir, "exports"), "/srv/a 10.0.0.0/8(rw)\n")
+        writeFileSync(join(dir, "exports.d", "b.exports"), "/srv/b *(rw,no_root_squash)\n")
+        writeFileSync(join(dir, "exports.d", "ignored.conf"), "/srv/c *(rw)\n")
+        const runner = CommandRunnerTest.make({ "net conf list": { stdout: "[reg]\n\tpath = /srv/reg\n\tguest ok = yes\n\tread only = no\n" } })
+        const probe = HostProbeLive.make(runner.service, yield* Files)
+        const smb = yield* probe.smb(join(dir, "smb.conf"))
+        if (smb._tag !== "Read" || smb.value === undefined) return assert.fail("smb.conf not read")
+        assert.sameMembers(smb.value.sections.map((s) => s.name), ["extra", "reg", "local"])
+        assert.deepStrictEqual(smbFindings(smb.value).map((f) => [f.code, f.subject, f.evidence.source]), [
+          ["SMB_GUEST_OK", "smb share [extra]", `${dir}/extra.conf:3`],
+          ["SMB_GUEST_WRITABLE", "smb share [reg]", "registry:3"]
+        ])
+        assert.deepStrictEqual(smb.value.unread.map((u) => u.reason), [
+          "include loop or nesting too deep",
+          "an include with substitutions or a relative path is not followed"
+        ])
+        const exports = yield* probe.nfs(join(dir, "exports"), join(dir, "exports.d"))
+        if (exports._tag !== "Read") return assert.fail("exports not read")
+        assert.deepStrictEqual(exports.value.map((e) => [e.path, e.client]), [["/srv/a", "10.0.0.0/8"], ["/srv/b", "*"]])
+        const missing = yield* probe.smb(join(dir, "none.conf"))
+        assert.deepStrictEqual(missing, { _tag: "Read", source: join(dir, "none.conf"), value: undefined })
+        // Without net: the registry is unread, the file still read.
+        const noNet = HostProbeLive.make(CommandRunnerTest.make({}).service, yield* Files)
+        const partial = yield* noNet.smb(join(dir, "smb.conf"))
+        if (partial._tag !== "Read" || partial.value === undefined) return assert.fail("smb.conf not read")
+        assert.include(partial.value.unread.map((u) => u.reason), "net is not installed")
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }).pipe(Effect.provide(FilesLive.layer)))
+
+  it.effect("ss and sshd: missing tools and failures are honest Unavailable readings", () =>
+    Effect.gen(function*() {
+      const probe = HostProbeLive.make(CommandRunnerTest.make({
+        "sshd -T -f /x/sshd_config": { exitCode: 255, stderr: "Missing privilege separation directory: /run/sshd\n" }
+      }).service, yield* Files)
+      const ss = yield* probe.listeners
+      assert.deepStrictEqual(ss, { _tag: "Unavailable", source: "ss -H -tulnp", reason: "ss is not installed" })
+      const sshd = yield* probe.sshd("/x/sshd_config")
+      assert.strictEqual(sshd._tag, "Unavailable")
+      if (sshd._tag === "Unavailable") assert.match(sshd.reason, /^could not read: sshd -T needs its privilege separation directory/)
+    }).pipe(Effect.provide(FilesLive.layer)))
 })
