@@ -22,7 +22,9 @@ import { photonSample } from "./network/photon.bench.ts"
 
 import { forgeDifferential } from "./forge/forge.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential }
+import { auditCompare } from "./fortress/audit.bench.ts"
+
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

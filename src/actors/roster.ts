@@ -41,6 +41,7 @@ import type { SystemFacts } from "../adapters/system/SystemFacts.ts"
 import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
+import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -101,6 +102,7 @@ export type RosterServices =
   | Disks
   | Smart
   | ConfigCheck
+  | HostProbe
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

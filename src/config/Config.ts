@@ -10,6 +10,7 @@
  * `file:line: key: reason` and an administrator knows what to change.
  */
 import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -337,7 +338,18 @@ export const Config = Schema.Struct({
   fileRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
   /** The largest input a file job takes, in bytes. */
   fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: WholeNumber(1, 86_400)
+  clientIdleTimeoutSeconds: WholeNumber(1, 86_400),
+  /** How often FORTRESS audits the host; 0: only when asked. */
+  auditIntervalHours: WholeNumber(0, 720),
+  /** The sshd configuration FORTRESS has `sshd -T` read. */
+  auditSshdConfig: AbsolutePath,
+  /** Samba's configuration file FORTRESS reads (with its includes and the registry it points to). */
+  auditSmbConfig: AbsolutePath,
+  /** The NFS exports file and the directory of *.exports files FORTRESS reads. */
+  auditNfsExports: AbsolutePath,
+  auditNfsExportsDir: AbsolutePath,
+  /** Ports a service may listen on every interface without a FORTRESS finding. */
+  auditAllowedPorts: Schema.Array(WholeNumber(1, 65_535))
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -383,7 +395,13 @@ export const defaults: Config = {
   roleAdmin: undefined,
   fileRoots: undefined,
   fileJobMaxBytes: 1024 ** 4,
-  clientIdleTimeoutSeconds: 300
+  clientIdleTimeoutSeconds: 300,
+  auditIntervalHours: defaultFortressConfig.intervalMs / 3_600_000,
+  auditSshdConfig: defaultFortressConfig.sshdConfig,
+  auditSmbConfig: defaultFortressConfig.smbConfig,
+  auditNfsExports: defaultFortressConfig.nfsExports,
+  auditNfsExportsDir: defaultFortressConfig.nfsExportsDir,
+  auditAllowedPorts: defaultFortressConfig.allowedPorts
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -463,6 +481,8 @@ const listOf = <T>(item: TextCodec<T>, itemSchema: Schema.Codec<T>, expected: st
 
 const groupListText = listOf(groupText, Group, GROUPS_EXPECTED)
 const pathListText = listOf(AbsolutePath, AbsolutePath, PATHS_EXPECTED)
+const PORTS_EXPECTED = "port numbers 1…65535 separated by commas, e.g. 22,445,2049"
+const portListText = listOf(wholeNumberText(1, 65_535), WholeNumber(1, 65_535), PORTS_EXPECTED)
 
 /** Whole numbers separated by commas, as written; undefined when the text is not that. */
 const numbersIn = (text: string, syntax: RegExp): ReadonlyArray<number> | undefined => {
@@ -565,7 +585,13 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
   fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
   fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400)
+  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400),
+  auditIntervalHours: wholeNumber("audit_interval_hours", 0, 720),
+  auditSshdConfig: { key: "audit_sshd_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditSmbConfig: { key: "audit_smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditNfsExports: { key: "audit_nfs_exports", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditNfsExportsDir: { key: "audit_nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditAllowedPorts: { key: "audit_allowed_ports", text: portListText, expected: PORTS_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -5,6 +5,7 @@
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
+import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -22,13 +23,19 @@ export interface AgentConfigs {
   readonly sentry: SentryConfigShape
   readonly pulse: PulseConfigShape
   readonly photon: PhotonConfigShape
+  readonly fortress: FortressConfigShape
 }
 
 /**
  * `watchdogIntervalMs`: from systemd's WATCHDOG_USEC (adapters/systemd/Notify.ts),
  * undefined when systemd is not watching.
  */
-export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number | undefined): AgentConfigs => {
+export const agentConfigsOf = (
+  config: Config.Config,
+  watchdogIntervalMs: number | undefined,
+  /** The daemon's configuration file (undefined: none) and uid, whose files FORTRESS audits. */
+  daemon: Pick<DaemonPaths, "configFile" | "uid"> = { configFile: undefined, uid: 0 }
+): AgentConfigs => {
   const configured = config.schedules ?? []
   const forSamples = config.resourceAlertSamples
   return {
@@ -67,6 +74,15 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
       errorBurst: config.linkErrorBurst,
       flapChanges: config.linkFlapChanges,
       flapWindowMs: config.linkFlapWindowSeconds * 1000
+    },
+    fortress: {
+      intervalMs: config.auditIntervalHours * 3_600_000,
+      sshdConfig: config.auditSshdConfig,
+      smbConfig: config.auditSmbConfig,
+      nfsExports: config.auditNfsExports,
+      nfsExportsDir: config.auditNfsExportsDir,
+      allowedPorts: config.auditAllowedPorts,
+      daemon: { stateDir: config.stateDir, runtimeDir: config.runtimeDir, socket: config.socket, ...daemon }
     }
   }
 }
@@ -91,5 +107,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),
     Layer.succeed(PulseConfig, configs.pulse),
-    Layer.succeed(PhotonConfig, configs.photon)
+    Layer.succeed(PhotonConfig, configs.photon),
+    Layer.succeed(FortressConfig, configs.fortress)
   )

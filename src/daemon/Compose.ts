@@ -13,6 +13,7 @@ import * as ConfigCheckLive from "../adapters/configcheck/ConfigCheckLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as NetLinksLive from "../adapters/netlinks/NetLinksLive.ts"
+import * as HostProbeLive from "../adapters/hostprobe/HostProbeLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -57,7 +58,9 @@ const liveAdapters = (
     FileJobs.layer(fileJobs).pipe(
       Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
-    )
+    ),
+    // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
+    HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer)))
   )
 
 export const runDaemon = async (command: Parsed): Promise<number> => {

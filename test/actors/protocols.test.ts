@@ -21,6 +21,7 @@ import * as NetLinksLive from "../../src/adapters/netlinks/NetLinksLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
@@ -52,6 +53,13 @@ writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
+  HostProbeTest.layer(HostProbeTest.fromTexts({
+    ss: "tcp LISTEN 0 128 0.0.0.0:23 0.0.0.0:* users:((\"telnetd\",pid=7,fd=3))\ntcp LISTEN 0 128 127.0.0.1:631 0.0.0.0:*\n",
+    sshdT: "passwordauthentication yes\npermitrootlogin prohibit-password\n",
+    smbConf: { path: "/etc/samba/smb.conf", text: "[public]\npath = /srv/public\nguest ok = yes\n" },
+    exports: { path: "/etc/exports", text: "/srv/public 192.168.1.0/24(rw,no_root_squash)\n" },
+    paths: { "/srv/public": { type: "directory", mode: 0o1777, uid: 0, gid: 0 } }
+  })),
   callerFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
@@ -109,6 +117,12 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "create-dataset", dataset: "tank/new" },
     { type: "set", dataset: "tank", property: "compression", value: "zstd" },
     { type: "destroy", dataset: "tank/photos" }
+  ],
+  FORTRESS: [
+    { type: "findings" },
+    { type: "audit" },
+    { type: "audit", checks: ["sshd"] },
+    { type: "findings", severity: "high" }
   ],
   SENTRY: [{ type: "thresholds" }, { type: "current" }, { type: "sample" }, { type: "current" }, { type: "alerts" }],
   PULSE: [{ type: "heartbeat" }, { type: "liveness" }],

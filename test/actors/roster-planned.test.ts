@@ -14,7 +14,6 @@ import { bridgeAgent } from "../../src/actors/bridge/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { fortressAgent } from "../../src/actors/fortress/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
@@ -36,7 +35,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1", VELOCITY: "1",
-  FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
+  CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
@@ -46,7 +45,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent, velocityAgent,
-  fortressAgent, cryptoAgent, fluxAgent, prismAgent,
+  cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
   streamAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,

@@ -12,6 +12,7 @@ import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
@@ -50,6 +51,7 @@ const testAdapters = Layer.mergeAll(
   ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
   SmartTest.layer({ reports: new Map() }),
+  HostProbeTest.layer(),
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

@@ -178,6 +178,12 @@ describe("formatSettings", () => {
         "# file_roots is not set                                               # default",
         "file_job_max_bytes = 1099511627776                                    # default",
         "client_idle_timeout_seconds = 300                                     # default",
+        "audit_interval_hours = 24                                             # default",
+        "audit_sshd_config = /etc/ssh/sshd_config                              # default",
+        "audit_smb_config = /etc/samba/smb.conf                                # default",
+        "audit_nfs_exports = /etc/exports                                      # default",
+        "audit_nfs_exports_dir = /etc/exports.d                                # default",
+        "audit_allowed_ports = 22,111,139,445,2049,51820                       # default",
         ""
       ].join("\n")
     )

@@ -2,6 +2,7 @@
  * What the configuration file says reaches the agents that have settings, and
  * a daemon without a file runs them exactly as their own defaults.
  */
+import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
@@ -32,7 +33,8 @@ describe("the agents' settings", () => {
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
       pulse: defaultPulseConfig,
-      photon: defaultPhotonConfig
+      photon: defaultPhotonConfig,
+      fortress: defaultFortressConfig
     })
   })
 
@@ -56,6 +58,15 @@ describe("the agents' settings", () => {
     })
     assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
     assert.deepStrictEqual(configs.photon, { intervalMs: 30_000, errorBurst: 50, flapChanges: 8, flapWindowMs: 600_000 })
+    assert.deepStrictEqual(configs.fortress, {
+      intervalMs: 0,
+      sshdConfig: "/srv/etc/sshd_config",
+      smbConfig: "/srv/etc/smb.conf",
+      nfsExports: "/srv/etc/exports",
+      nfsExportsDir: "/srv/etc/exports.d",
+      allowedPorts: [22, 8080],
+      daemon: { ...defaultFortressConfig.daemon }
+    })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -19,7 +19,13 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "link_sample_interval_seconds = 30",
   "link_error_burst = 50",
   "link_flap_changes = 8",
-  "link_flap_window_seconds = 600"
+  "link_flap_window_seconds = 600",
+  "audit_interval_hours = 0",
+  "audit_sshd_config = /srv/etc/sshd_config",
+  "audit_smb_config = /srv/etc/smb.conf",
+  "audit_nfs_exports = /srv/etc/exports",
+  "audit_nfs_exports_dir = /srv/etc/exports.d",
+  "audit_allowed_ports = 22,8080"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -40,5 +46,11 @@ export const AGENT_SETTINGS_CHANGED = {
   linkSampleIntervalSeconds: 30,
   linkErrorBurst: 50,
   linkFlapChanges: 8,
-  linkFlapWindowSeconds: 600
+  linkFlapWindowSeconds: 600,
+  auditIntervalHours: 0,
+  auditSshdConfig: "/srv/etc/sshd_config",
+  auditSmbConfig: "/srv/etc/smb.conf",
+  auditNfsExports: "/srv/etc/exports",
+  auditNfsExportsDir: "/srv/etc/exports.d",
+  auditAllowedPorts: [22, 8080]
 } satisfies Partial<Config>
