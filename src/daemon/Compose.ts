@@ -13,6 +13,7 @@ import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
+import * as WireGuardLive from "../adapters/wireguard/WireGuardLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
@@ -52,7 +53,7 @@ const liveAdapters = (
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
     FileJobs.layer(fileJobs).pipe(
-      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer)),
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, WireGuardLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     )
   )

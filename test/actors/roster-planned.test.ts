@@ -1,5 +1,5 @@
 /**
- * The 22 agents whose real jobs arrive in later work: each one is registered
+ * The 20 agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -14,7 +14,6 @@ import { bridgeAgent } from "../../src/actors/bridge/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { forgeAgent } from "../../src/actors/forge/index.ts"
 import { fortressAgent } from "../../src/actors/fortress/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
@@ -22,7 +21,6 @@ import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { morphAgent } from "../../src/actors/morph/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
-import { phantomAgent } from "../../src/actors/phantom/index.ts"
 import { photonAgent } from "../../src/actors/photon/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -39,9 +37,9 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1", VELOCITY: "1",
   FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
-  HELIX: "2", VANGUARD: "2", FORGE: "2",
+  HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", PHOTON: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", PHOTON: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8", BRIDGE: "5-8",
   ARBITER: "5-8"
 }
@@ -49,9 +47,9 @@ const specTiers: Readonly<Record<string, Tier>> = {
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent, velocityAgent,
   fortressAgent, cryptoAgent, fluxAgent, prismAgent,
-  helixAgent, vanguardAgent, forgeAgent,
+  helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, photonAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
+  streamAgent, photonAgent, morphAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent, bridgeAgent, arbiterAgent
 ]
 
@@ -131,7 +129,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 22 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are the 20 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

@@ -12,6 +12,7 @@ import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
@@ -45,6 +46,7 @@ const testAdapters = Layer.mergeAll(
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   DisksTest.layer({ devices: [] }),
+  WireGuardTest.make().layer,
   SmartTest.layer({ reports: new Map() }),
   SystemFactsTest.layer({
     hostname: "nas",
