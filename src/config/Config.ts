@@ -16,6 +16,8 @@ import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
+import { defaultPhantomConfig } from "../actors/phantom/config.ts"
+import { parseSubnet } from "../actors/phantom/subnet.ts"
 
 // ---- the error ----------------------------------------------------------------
 
@@ -134,6 +136,29 @@ const GROUPS_EXPECTED = "group names or gids separated by commas, e.g. sigmavaul
 const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/media"
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
+))
+
+// ---- WireGuard (PHANTOM) ---------------------------------------------------------
+
+const WG_INTERFACE_EXPECTED = "an interface name of up to 15 letters, digits or _=+.-, e.g. wg0"
+const WireguardInterface = Schema.String.check(rule((text: string) =>
+  /^[a-zA-Z0-9_=+.-]{1,15}$/.test(text) && text !== "." && text !== ".." ? undefined : `${shown(text)} is not ${WG_INTERFACE_EXPECTED}`
+))
+const WG_SUBNET_EXPECTED = "an IPv4 subnet with a prefix from /8 to /30, e.g. 10.8.0.0/24"
+const WireguardSubnet = Schema.String.check(rule((text: string) => {
+  const parsed = parseSubnet(text)
+  return typeof parsed === "string" ? `${shown(text)} is not ${WG_SUBNET_EXPECTED}` : undefined
+}))
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/
+const WG_ENDPOINT_EXPECTED = "the host name or address peers reach this server at, e.g. vpn.example.org or 203.0.113.7"
+const WireguardEndpoint = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || HOST.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not ${WG_ENDPOINT_EXPECTED}`
+))
+const WG_DNS_EXPECTED = "IP addresses separated by commas, e.g. 10.8.0.1,1.1.1.1"
+const DnsServer = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not an IP address; expected ${WG_DNS_EXPECTED}`
 ))
 
 const TIME_ZONE_EXPECTED = "an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00"
@@ -329,7 +354,13 @@ export const Config = Schema.Struct({
   fileRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
   /** The largest input a file job takes, in bytes. */
   fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: WholeNumber(1, 86_400)
+  clientIdleTimeoutSeconds: WholeNumber(1, 86_400),
+  /** PHANTOM: the WireGuard interface it configures, its port, the tunnel subnet, where peers reach it, DNS for peers. */
+  wireguardInterface: WireguardInterface,
+  wireguardListenPort: WholeNumber(1, 65_535),
+  wireguardSubnet: WireguardSubnet,
+  wireguardEndpoint: Schema.UndefinedOr(WireguardEndpoint),
+  wireguardDns: Schema.UndefinedOr(Schema.Array(DnsServer))
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -371,7 +402,12 @@ export const defaults: Config = {
   roleAdmin: undefined,
   fileRoots: undefined,
   fileJobMaxBytes: 1024 ** 4,
-  clientIdleTimeoutSeconds: 300
+  clientIdleTimeoutSeconds: 300,
+  wireguardInterface: defaultPhantomConfig.interface,
+  wireguardListenPort: defaultPhantomConfig.listenPort,
+  wireguardSubnet: defaultPhantomConfig.subnet,
+  wireguardEndpoint: undefined,
+  wireguardDns: undefined
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -549,7 +585,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
   fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
   fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400)
+  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400),
+  wireguardInterface: { key: "wireguard_interface", text: WireguardInterface, expected: WG_INTERFACE_EXPECTED },
+  wireguardListenPort: wholeNumber("wireguard_listen_port", 1, 65_535),
+  wireguardSubnet: { key: "wireguard_subnet", text: WireguardSubnet, expected: WG_SUBNET_EXPECTED },
+  wireguardEndpoint: { key: "wireguard_endpoint", text: WireguardEndpoint, expected: WG_ENDPOINT_EXPECTED },
+  wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

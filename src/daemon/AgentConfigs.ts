@@ -8,6 +8,7 @@ import { Layer, Result } from "effect"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
+import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../actors/phantom/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
@@ -20,6 +21,7 @@ export interface AgentConfigs {
   readonly oracle: OracleConfigShape
   readonly sentry: SentryConfigShape
   readonly pulse: PulseConfigShape
+  readonly phantom: PhantomConfigShape
 }
 
 /**
@@ -59,6 +61,14 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
       watchdogIntervalMs,
       services: config.watchServices ?? [],
       livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
+    },
+    phantom: {
+      ...defaultPhantomConfig,
+      interface: config.wireguardInterface,
+      listenPort: config.wireguardListenPort,
+      subnet: config.wireguardSubnet,
+      endpointHost: config.wireguardEndpoint,
+      dns: config.wireguardDns ?? []
     }
   }
 }
@@ -82,5 +92,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(OrbitConfig, configs.orbit),
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),
-    Layer.succeed(PulseConfig, configs.pulse)
+    Layer.succeed(PulseConfig, configs.pulse),
+    Layer.succeed(PhantomConfig, configs.phantom)
   )

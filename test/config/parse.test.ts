@@ -147,7 +147,7 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:35: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:40: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -161,6 +161,19 @@ describe("parseConfig: the agents' keys", () => {
       messageOf("time_zone = Mars/Olympus_Mons"),
       `${FILE}:1: time_zone: 'Mars/Olympus_Mons' is not a known time zone; expected an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00`
     )
+  })
+
+  it("wireguard_*: PHANTOM's interface, port, subnet, endpoint and DNS, each refused when it is not one", () => {
+    assert.deepStrictEqual(parsed("wireguard_subnet = 10.8.0.0/24"), { wireguardSubnet: "10.8.0.0/24" })
+    assert.deepStrictEqual(parsed("wireguard_endpoint = 203.0.113.7"), { wireguardEndpoint: "203.0.113.7" })
+    assert.deepStrictEqual(parsed("wireguard_dns = 10.8.0.1,fd00::1"), { wireguardDns: ["10.8.0.1", "fd00::1"] })
+    assert.include(messageOf("wireguard_interface = ../etc"), "wireguard_interface: '../etc' is not an interface name")
+    assert.include(messageOf("wireguard_interface = wg0-is-far-too-long"), "is not an interface name")
+    assert.include(messageOf("wireguard_subnet = 10.8.0.0/31"), "is not an IPv4 subnet with a prefix from /8 to /30")
+    assert.include(messageOf("wireguard_subnet = fd00::/64"), "is not an IPv4 subnet")
+    assert.include(messageOf("wireguard_endpoint = \"vpn.example.org:51820\""), "is not the host name or address peers reach this server at")
+    assert.include(messageOf("wireguard_dns = 10.8.0.1,resolver"), "'resolver' is not an IP address")
+    assert.include(messageOf("wireguard_listen_port = 0"), "out of range")
   })
 
   it("pool_capacity_percent: three rising whole percentages", () => {
@@ -316,7 +329,8 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
         "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
         "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds"
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds, " +
+        "wireguard_interface, wireguard_listen_port, wireguard_subnet, wireguard_endpoint, wireguard_dns"
     )
   })
 

@@ -174,6 +174,11 @@ describe("formatSettings", () => {
         "# file_roots is not set                                               # default",
         "file_job_max_bytes = 1099511627776                                    # default",
         "client_idle_timeout_seconds = 300                                     # default",
+        "wireguard_interface = wg0                                             # default",
+        "wireguard_listen_port = 51820                                         # default",
+        "wireguard_subnet = 10.8.0.0/24                                        # default",
+        "# wireguard_endpoint is not set                                       # default",
+        "# wireguard_dns is not set                                            # default",
         ""
       ].join("\n")
     )

@@ -7,6 +7,7 @@ import { Result } from "effect"
 import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
+import { defaultPhantomConfig } from "../../src/actors/phantom/config.ts"
 import { defaultPulseConfig } from "../../src/actors/pulse/config.ts"
 import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
@@ -30,7 +31,8 @@ describe("the agents' settings", () => {
       orbit: OrbitConfig.defaultValue(),
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
-      pulse: defaultPulseConfig
+      pulse: defaultPulseConfig,
+      phantom: defaultPhantomConfig
     })
   })
 
@@ -53,6 +55,14 @@ describe("the agents' settings", () => {
       }
     })
     assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
+    assert.deepStrictEqual(configs.phantom, {
+      ...defaultPhantomConfig,
+      interface: "wg1",
+      listenPort: 51821,
+      subnet: "10.66.0.0/16",
+      endpointHost: "vpn.example.org",
+      dns: ["10.66.0.1", "1.1.1.1"]
+    })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -15,7 +15,12 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "memory_alert_percent = 85,70",
   "disk_busy_alert_percent = 99,50",
   "load_alert_per_cpu = 4,3.5",
-  "resource_alert_samples = 6"
+  "resource_alert_samples = 6",
+  "wireguard_interface = wg1",
+  "wireguard_listen_port = 51821",
+  "wireguard_subnet = 10.66.0.0/16",
+  "wireguard_endpoint = vpn.example.org",
+  "wireguard_dns = 10.66.0.1,1.1.1.1"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -32,5 +37,10 @@ export const AGENT_SETTINGS_CHANGED = {
   memoryAlertPercent: { raiseAt: 85, clearAt: 70 },
   diskBusyAlertPercent: { raiseAt: 99, clearAt: 50 },
   loadAlertPerCpu: { raiseAt: 4, clearAt: 3.5 },
-  resourceAlertSamples: 6
+  resourceAlertSamples: 6,
+  wireguardInterface: "wg1",
+  wireguardListenPort: 51821,
+  wireguardSubnet: "10.66.0.0/16",
+  wireguardEndpoint: "vpn.example.org",
+  wireguardDns: ["10.66.0.1", "1.1.1.1"]
 } satisfies Partial<Config>
