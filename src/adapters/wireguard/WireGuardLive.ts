@@ -5,7 +5,7 @@
  * a config is scrubbed of the config's private and preshared keys before it
  * becomes an error.
  */
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Result } from "effect"
@@ -96,6 +96,23 @@ export const make = (runner: CommandRunner["Service"]): WireGuard["Service"] => 
 
   /** A scratch interface for `wg setconf`: wireguard-go daemonizes itself; deleting the link ends it. */
   const scratch = `svchk${process.pid}`.slice(0, 15)
+  /** Scratch interfaces a killed checker left (its pid is gone, or it is ours from before), deleted before a new one is made. */
+  const sweep = Effect.gen(function*() {
+    const names = yield* Effect.promise(() => readdir("/var/run/wireguard").catch(() => [] as Array<string>))
+    for (const name of names) {
+      const pid = /^svchk([0-9]+)\.sock$/.exec(name)?.[1]
+      if (pid === undefined) continue
+      let alive = Number(pid) !== process.pid
+      if (alive) {
+        try {
+          process.kill(Number(pid), 0)
+        } catch (error) {
+          alive = (error as NodeJS.ErrnoException).code !== "ESRCH"
+        }
+      }
+      if (!alive) yield* Effect.ignore(run("ip", ["link", "del", `svchk${pid}`]))
+    }
+  })
   const check = (config: string) =>
     Effect.gen(function*() {
       const stripped = yield* strip(config)
@@ -103,6 +120,7 @@ export const make = (runner: CommandRunner["Service"]): WireGuard["Service"] => 
       // The scratch interface must not take a port the real one holds: any valid port becomes 0 (random).
       const portless = stripped.replace(/^(\s*ListenPort\s*=\s*)([0-9]{1,5})\s*$/gim, (line, head: string, port: string) =>
         Number(port) <= 65_535 ? `${head}0` : line)
+      yield* sweep
       const started = yield* Effect.result(Effect.flatMap(run("wireguard-go", [scratch]), requireSuccess))
       if (Result.isFailure(started)) {
         warnings.push(`checked with wg-quick strip only: no scratch interface (${started.failure.message.split("\n")[0]})`)
