@@ -24,7 +24,10 @@ import { forgeDifferential } from "./forge/forge.bench.ts"
 
 import { auditCompare } from "./fortress/audit.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare }
+import { wireguardPeer } from "./vpn/wireguard.bench.ts"
+import { wireguardDifferential } from "./vpn/differential.bench.ts"
+
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

@@ -22,6 +22,7 @@
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
 import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
 import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
@@ -103,6 +104,7 @@ export type RosterServices =
   | Smart
   | ConfigCheck
   | HostProbe
+  | WireGuard
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

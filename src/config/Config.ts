@@ -18,6 +18,8 @@ import { AgentName, Name } from "../actors/shared/fields.ts"
 import { defaultPhotonConfig } from "../actors/photon/config.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
+import { defaultPhantomConfig } from "../actors/phantom/config.ts"
+import { parseSubnet } from "../actors/phantom/subnet.ts"
 
 // ---- the error ----------------------------------------------------------------
 
@@ -136,6 +138,29 @@ const GROUPS_EXPECTED = "group names or gids separated by commas, e.g. sigmavaul
 const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/media"
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
+))
+
+// ---- WireGuard (PHANTOM) ---------------------------------------------------------
+
+const WG_INTERFACE_EXPECTED = "an interface name of up to 15 letters, digits or _=+.-, e.g. wg0"
+const WireguardInterface = Schema.String.check(rule((text: string) =>
+  /^[a-zA-Z0-9_=+.-]{1,15}$/.test(text) && text !== "." && text !== ".." ? undefined : `${shown(text)} is not ${WG_INTERFACE_EXPECTED}`
+))
+const WG_SUBNET_EXPECTED = "an IPv4 subnet with a prefix from /8 to /30, e.g. 10.8.0.0/24"
+const WireguardSubnet = Schema.String.check(rule((text: string) => {
+  const parsed = parseSubnet(text)
+  return typeof parsed === "string" ? `${shown(text)} is not ${WG_SUBNET_EXPECTED}` : undefined
+}))
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/
+const WG_ENDPOINT_EXPECTED = "the host name or address peers reach this server at, e.g. vpn.example.org or 203.0.113.7"
+const WireguardEndpoint = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || HOST.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not ${WG_ENDPOINT_EXPECTED}`
+))
+const WG_DNS_EXPECTED = "IP addresses separated by commas, e.g. 10.8.0.1,1.1.1.1"
+const DnsServer = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not an IP address; expected ${WG_DNS_EXPECTED}`
 ))
 
 const TIME_ZONE_EXPECTED = "an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00"
@@ -349,7 +374,13 @@ export const Config = Schema.Struct({
   auditNfsExports: AbsolutePath,
   auditNfsExportsDir: AbsolutePath,
   /** Ports a service may listen on every interface without a FORTRESS finding. */
-  auditAllowedPorts: Schema.Array(WholeNumber(1, 65_535))
+  auditAllowedPorts: Schema.Array(WholeNumber(1, 65_535)),
+  /** PHANTOM: the WireGuard interface it configures, its port, the tunnel subnet, where peers reach it, DNS for peers. */
+  wireguardInterface: WireguardInterface,
+  wireguardListenPort: WholeNumber(1, 65_535),
+  wireguardSubnet: WireguardSubnet,
+  wireguardEndpoint: Schema.UndefinedOr(WireguardEndpoint),
+  wireguardDns: Schema.UndefinedOr(Schema.Array(DnsServer))
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -401,7 +432,12 @@ export const defaults: Config = {
   auditSmbConfig: defaultFortressConfig.smbConfig,
   auditNfsExports: defaultFortressConfig.nfsExports,
   auditNfsExportsDir: defaultFortressConfig.nfsExportsDir,
-  auditAllowedPorts: defaultFortressConfig.allowedPorts
+  auditAllowedPorts: defaultFortressConfig.allowedPorts,
+  wireguardInterface: defaultPhantomConfig.interface,
+  wireguardListenPort: defaultPhantomConfig.listenPort,
+  wireguardSubnet: defaultPhantomConfig.subnet,
+  wireguardEndpoint: undefined,
+  wireguardDns: undefined
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -591,7 +627,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   auditSmbConfig: { key: "audit_smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
   auditNfsExports: { key: "audit_nfs_exports", text: AbsolutePath, expected: ABSOLUTE_PATH },
   auditNfsExportsDir: { key: "audit_nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
-  auditAllowedPorts: { key: "audit_allowed_ports", text: portListText, expected: PORTS_EXPECTED }
+  auditAllowedPorts: { key: "audit_allowed_ports", text: portListText, expected: PORTS_EXPECTED },
+  wireguardInterface: { key: "wireguard_interface", text: WireguardInterface, expected: WG_INTERFACE_EXPECTED },
+  wireguardListenPort: wholeNumber("wireguard_listen_port", 1, 65_535),
+  wireguardSubnet: { key: "wireguard_subnet", text: WireguardSubnet, expected: WG_SUBNET_EXPECTED },
+  wireguardEndpoint: { key: "wireguard_endpoint", text: WireguardEndpoint, expected: WG_ENDPOINT_EXPECTED },
+  wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -10,6 +10,7 @@ import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "..
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
 import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
+import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../actors/phantom/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
@@ -24,6 +25,7 @@ export interface AgentConfigs {
   readonly pulse: PulseConfigShape
   readonly photon: PhotonConfigShape
   readonly fortress: FortressConfigShape
+  readonly phantom: PhantomConfigShape
 }
 
 /**
@@ -83,6 +85,14 @@ export const agentConfigsOf = (
       nfsExportsDir: config.auditNfsExportsDir,
       allowedPorts: config.auditAllowedPorts,
       daemon: { stateDir: config.stateDir, runtimeDir: config.runtimeDir, socket: config.socket, ...daemon }
+    },
+    phantom: {
+      ...defaultPhantomConfig,
+      interface: config.wireguardInterface,
+      listenPort: config.wireguardListenPort,
+      subnet: config.wireguardSubnet,
+      endpointHost: config.wireguardEndpoint,
+      dns: config.wireguardDns ?? []
     }
   }
 }
@@ -108,5 +118,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(SentryConfig, configs.sentry),
     Layer.succeed(PulseConfig, configs.pulse),
     Layer.succeed(PhotonConfig, configs.photon),
-    Layer.succeed(FortressConfig, configs.fortress)
+    Layer.succeed(FortressConfig, configs.fortress),
+    Layer.succeed(PhantomConfig, configs.phantom)
   )

@@ -16,6 +16,7 @@ import * as NetLinksLive from "../adapters/netlinks/NetLinksLive.ts"
 import * as HostProbeLive from "../adapters/hostprobe/HostProbeLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
+import * as WireGuardLive from "../adapters/wireguard/WireGuardLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
@@ -56,7 +57,7 @@ const liveAdapters = (
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
     FileJobs.layer(fileJobs).pipe(
-      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer)),
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),
     // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.

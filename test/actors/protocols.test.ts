@@ -28,7 +28,9 @@ import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
@@ -76,6 +78,8 @@ const adapters = Layer.mergeAll(
     statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
     datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
   })),
+  WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
+  Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
   ConfigCheckTest.make({
     nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
@@ -123,6 +127,25 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "audit" },
     { type: "audit", checks: ["sshd"] },
     { type: "findings", severity: "high" }
+  ],
+  PHANTOM: [
+    { type: "server" },
+    { type: "add-peer", name: "laptop", allowedIps: ["192.168.1.0/33"] },
+    { type: "add-peer", name: "phone" },
+    { type: "add-peer", name: "phone", confirm: true },
+    { type: "add-peer", name: "phone", confirm: true },
+    { type: "add-peer", name: "laptop", confirm: true },
+    { type: "peers" },
+    { type: "disable-peer", name: "phone", confirm: true },
+    { type: "enable-peer", name: "phone", confirm: true },
+    { type: "enable-peer", name: "nosuch" },
+    { type: "disable-peer", name: "nosuch" },
+    { type: "peer-config", name: "phone", qr: true },
+    { type: "peer-config", name: "nosuch" },
+    { type: "apply" },
+    { type: "apply", confirm: true },
+    { type: "remove-peer", name: "phone", confirm: true },
+    { type: "remove-peer", name: "phone" }
   ],
   SENTRY: [{ type: "thresholds" }, { type: "current" }, { type: "sample" }, { type: "current" }, { type: "alerts" }],
   PULSE: [{ type: "heartbeat" }, { type: "liveness" }],
@@ -181,7 +204,9 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "validate", kind: "smb", text: "[photos]\n\tpath = /srv/photos\n" },
     { type: "validate", kind: "nfs", text: "/srv/photos 192.168.1.0/24(ro,bogus)\n" },
     { type: "validate", kind: "systemd-timer", text: "[Timer]\nOnCalendar=daily\n", service: "[Service]\nExecStart=/bin/true\n" },
-    { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" }
+    { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" },
+    { type: "render-wireguard", interface: "wg0", listenPort: 51820, peers: [{ publicKey: "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk=", allowedIps: ["10.8.0.2/32"] }] },
+    { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
   ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
@@ -272,7 +297,14 @@ describe("agent protocols", () => {
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
         "ORACLE assess SmartUnreadable",
-        "PHOTON interface NoSuchInterface"
+        "PHOTON interface NoSuchInterface",
+        "FORGE render-wireguard InvalidSpec",
+        "PHANTOM add-peer PeerExists",
+        "PHANTOM add-peer InvalidSpec",
+        "PHANTOM add-peer SubnetFull",
+        "PHANTOM enable-peer NoSuchPeer",
+        "PHANTOM peer-config NoSuchPeer",
+        "PHANTOM remove-peer NoSuchPeer"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

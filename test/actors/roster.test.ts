@@ -14,6 +14,7 @@ import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTe
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -50,6 +51,7 @@ const testAdapters = Layer.mergeAll(
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
+  WireGuardTest.make().layer,
   SmartTest.layer({ reports: new Map() }),
   HostProbeTest.layer(),
   SystemFactsTest.layer({

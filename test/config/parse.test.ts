@@ -168,6 +168,19 @@ describe("parseConfig: the agents' keys", () => {
     )
   })
 
+  it("wireguard_*: PHANTOM's interface, port, subnet, endpoint and DNS, each refused when it is not one", () => {
+    assert.deepStrictEqual(parsed("wireguard_subnet = 10.8.0.0/24"), { wireguardSubnet: "10.8.0.0/24" })
+    assert.deepStrictEqual(parsed("wireguard_endpoint = 203.0.113.7"), { wireguardEndpoint: "203.0.113.7" })
+    assert.deepStrictEqual(parsed("wireguard_dns = 10.8.0.1,fd00::1"), { wireguardDns: ["10.8.0.1", "fd00::1"] })
+    assert.include(messageOf("wireguard_interface = ../etc"), "wireguard_interface: '../etc' is not an interface name")
+    assert.include(messageOf("wireguard_interface = wg0-is-far-too-long"), "is not an interface name")
+    assert.include(messageOf("wireguard_subnet = 10.8.0.0/31"), "is not an IPv4 subnet with a prefix from /8 to /30")
+    assert.include(messageOf("wireguard_subnet = fd00::/64"), "is not an IPv4 subnet")
+    assert.include(messageOf("wireguard_endpoint = \"vpn.example.org:51820\""), "is not the host name or address peers reach this server at")
+    assert.include(messageOf("wireguard_dns = 10.8.0.1,resolver"), "'resolver' is not an IP address")
+    assert.include(messageOf("wireguard_listen_port = 0"), "out of range")
+  })
+
   it("pool_capacity_percent: three rising whole percentages", () => {
     assert.deepStrictEqual(parsed("pool_capacity_percent = 1,2,100"), { poolCapacityPercent: { warn: 1, high: 2, critical: 100 } })
     assert.deepStrictEqual(parsed(`pool_capacity_percent = "75, 85, 90"`), { poolCapacityPercent: { warn: 75, high: 85, critical: 90 } })
@@ -317,7 +330,7 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
   it("an unknown key with nothing close lists the known keys, in the file's order", () => {
     const known = FIELDS.map((field) => KEYS[field].key)
     assert.deepStrictEqual(known.slice(0, 5), ["socket", "socket_group", "socket_mode", "state_dir", "runtime_dir"])
-    for (const key of ["schedule.NAME", "scrub_schedule", "link_error_burst", "audit_allowed_ports", "file_roots"]) {
+    for (const key of ["schedule.NAME", "scrub_schedule", "link_error_burst", "audit_allowed_ports", "wireguard_dns", "file_roots"]) {
       assert.include(known, key)
     }
     assert.strictEqual(messageOf("zfs_pool = tank"), `${FILE}:1: zfs_pool: unknown key; known keys: ${known.join(", ")}`)

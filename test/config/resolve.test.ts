@@ -184,6 +184,11 @@ describe("formatSettings", () => {
         "audit_nfs_exports = /etc/exports                                      # default",
         "audit_nfs_exports_dir = /etc/exports.d                                # default",
         "audit_allowed_ports = 22,111,139,445,2049,51820                       # default",
+        "wireguard_interface = wg0                                             # default",
+        "wireguard_listen_port = 51820                                         # default",
+        "wireguard_subnet = 10.8.0.0/24                                        # default",
+        "# wireguard_endpoint is not set                                       # default",
+        "# wireguard_dns is not set                                            # default",
         ""
       ].join("\n")
     )

@@ -9,6 +9,7 @@ import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
 import { defaultPhotonConfig } from "../../src/actors/photon/config.ts"
+import { defaultPhantomConfig } from "../../src/actors/phantom/config.ts"
 import { defaultPulseConfig } from "../../src/actors/pulse/config.ts"
 import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
@@ -34,7 +35,8 @@ describe("the agents' settings", () => {
       sentry: defaultSentryConfig,
       pulse: defaultPulseConfig,
       photon: defaultPhotonConfig,
-      fortress: defaultFortressConfig
+      fortress: defaultFortressConfig,
+      phantom: defaultPhantomConfig
     })
   })
 
@@ -66,6 +68,14 @@ describe("the agents' settings", () => {
       nfsExportsDir: "/srv/etc/exports.d",
       allowedPorts: [22, 8080],
       daemon: { ...defaultFortressConfig.daemon }
+    })
+    assert.deepStrictEqual(configs.phantom, {
+      ...defaultPhantomConfig,
+      interface: "wg1",
+      listenPort: 51821,
+      subnet: "10.66.0.0/16",
+      endpointHost: "vpn.example.org",
+      dns: ["10.66.0.1", "1.1.1.1"]
     })
   })
 

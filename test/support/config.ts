@@ -25,7 +25,12 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "audit_smb_config = /srv/etc/smb.conf",
   "audit_nfs_exports = /srv/etc/exports",
   "audit_nfs_exports_dir = /srv/etc/exports.d",
-  "audit_allowed_ports = 22,8080"
+  "audit_allowed_ports = 22,8080",
+  "wireguard_interface = wg1",
+  "wireguard_listen_port = 51821",
+  "wireguard_subnet = 10.66.0.0/16",
+  "wireguard_endpoint = vpn.example.org",
+  "wireguard_dns = 10.66.0.1,1.1.1.1"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -52,5 +57,10 @@ export const AGENT_SETTINGS_CHANGED = {
   auditSmbConfig: "/srv/etc/smb.conf",
   auditNfsExports: "/srv/etc/exports",
   auditNfsExportsDir: "/srv/etc/exports.d",
-  auditAllowedPorts: [22, 8080]
+  auditAllowedPorts: [22, 8080],
+  wireguardInterface: "wg1",
+  wireguardListenPort: 51821,
+  wireguardSubnet: "10.66.0.0/16",
+  wireguardEndpoint: "vpn.example.org",
+  wireguardDns: ["10.66.0.1", "1.1.1.1"]
 } satisfies Partial<Config>
