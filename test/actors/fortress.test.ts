@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
+import * as fc from "fast-check"
 import * as CommandRunnerTest from "../../src/adapters/command/CommandRunnerTest.ts"
 import { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
@@ -370,4 +371,34 @@ describe("HostProbeLive on files and scripted tools", () => {
       assert.strictEqual(sshd._tag, "Unavailable")
       if (sshd._tag === "Unavailable") assert.match(sshd.reason, /^could not read: sshd -T needs its privilege separation directory/)
     }).pipe(Effect.provide(FilesLive.layer)))
+})
+
+describe("FORTRESS properties", () => {
+  it("the parsers take any text without throwing, and every listener they return has a port in range", () => {
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 400 }), (text) => {
+      for (const l of parseSs(text)) assert.isTrue(Number.isInteger(l.port) && l.port >= 0 && l.port <= 65535)
+      parseSshdT(text)
+      smbSections(parseSmbText(text, "smb.conf"))
+      parseExports(text, "exports")
+    }), { numRuns: 500 })
+  })
+
+  it("an SMB share is flagged exactly when guests may enter it, critical exactly when they may also write", () => {
+    const yesNo = fc.constantFrom("yes", "no", "Yes", "true", "0", "1", "off")
+    const truthy = (v: string) => ["yes", "true", "1", "on"].includes(v.toLowerCase())
+    fc.assert(fc.property(fc.option(yesNo, { nil: undefined }), fc.option(yesNo, { nil: undefined }), fc.option(yesNo, { nil: undefined }), (guest, globalGuest, readOnly) => {
+      const text = [
+        "[global]",
+        ...(globalGuest === undefined ? [] : [`guest ok = ${globalGuest}`]),
+        "[s]",
+        "path = /srv/s",
+        ...(guest === undefined ? [] : [`public = ${guest}`]),
+        ...(readOnly === undefined ? [] : [`read only = ${readOnly}`])
+      ].join("\n")
+      const findings = smbFindings({ sections: smbSections(parseSmbText(text, "smb.conf")), unread: [] })
+      const guests = truthy(guest ?? globalGuest ?? "no")
+      const writes = readOnly !== undefined && !truthy(readOnly)
+      assert.deepStrictEqual(findings.map((f) => f.code), guests ? [writes ? "SMB_GUEST_WRITABLE" : "SMB_GUEST_OK"] : [])
+    }), { numRuns: 300 })
+  })
 })
