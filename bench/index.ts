@@ -20,8 +20,9 @@ import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
+import { forgeDifferential } from "./forge/forge.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, wireguardPeer, wireguardDifferential }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, forgeDifferential, wireguardPeer, wireguardDifferential }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

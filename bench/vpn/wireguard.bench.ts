@@ -18,6 +18,11 @@ import * as WireGuardLive from "../../src/adapters/wireguard/WireGuardLive.ts"
 import { forgeAgent } from "../../src/actors/forge/index.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { phantomAgent } from "../../src/actors/phantom/index.ts"
+import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import type { StateStore } from "../../src/adapters/state/StateStore.ts"
+import type { WireGuard } from "../../src/adapters/wireguard/WireGuard.ts"
+import type { AgentDefinition } from "../../src/runtime/Agent.ts"
+import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { Caller } from "../../src/runtime/Caller.ts"
 import { makeWgNet, requireTools, sh, type WgNet } from "../../test/support/wgnet.ts"
@@ -46,6 +51,7 @@ export const wireguardPeer = async () => {
   try {
     const port = 22_000 + (process.pid % 20_000)
     const layer = Layer.mergeAll(
+      ConfigCheckTest.make().layer,
       WireGuardLive.layer.pipe(Layer.provide(CommandRunnerLive.layer())),
       StateStoreLive.layer(join(dir, "state")).pipe(Layer.provide(FilesLive.layer)),
       Layer.succeed(PhantomConfig, {
@@ -57,7 +63,7 @@ export const wireguardPeer = async () => {
         persistentKeepalive: 25
       })
     )
-    const root = { name: "BENCH", strategy: "one_for_one" as const, intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: { initialMs: 100, maxMs: 1_000, jitter: 0, resetAfterMs: 5_000 }, children: [forgeAgent, phantomAgent] }
+    const root = { name: "BENCH", strategy: "one_for_one" as const, intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: { initialMs: 100, maxMs: 1_000, jitter: 0, resetAfterMs: 5_000 }, children: [forgeAgent, phantomAgent] as ReadonlyArray<AgentDefinition<ConfigCheck | WireGuard | StateStore>> }
     return await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const system = yield* ActorSystem.make({ root }).pipe(Effect.provide(layer))
       const ask = (message: Record<string, unknown>) => system.injectAsk(ROOT, "PHANTOM", message, { timeoutMs: 20_000 }) as Effect.Effect<any, unknown>

@@ -21,6 +21,7 @@
  * that quickly is, to the root, an unstable child in turn: a loop that
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
+import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
 import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
 import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
@@ -98,6 +99,7 @@ export type RosterServices =
   | Zfs
   | Disks
   | Smart
+  | ConfigCheck
   | WireGuard
 
 /** In SPEC.md order, which is also each tier's start order. */

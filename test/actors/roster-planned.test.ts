@@ -1,5 +1,5 @@
 /**
- * The 20 agents whose real jobs arrive in later work: each one is registered
+ * The agents whose real jobs arrive in later work: each one is registered
  * and supervised, answers the runtime's standard messages, and answers every
  * message it declares with an honest "not built yet" — never a made-up result.
  */
@@ -129,7 +129,7 @@ interface InjectionTarget {
 // ---- tests -------------------------------------------------------------------------
 
 describe("planned agents", () => {
-  it("are the 20 agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
+  it("are agents of the spec, each with its tier, a one-line description and honest capabilities", () => {
     const names = planned.map((definition) => definition.name)
     assert.strictEqual(new Set(names).size, names.length, "names are unique")
     assert.sameMembers(names, Object.keys(specTiers))

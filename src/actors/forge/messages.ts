@@ -99,13 +99,14 @@ export const WireguardSpecFields = {
 }
 
 export const Forge = Protocol.make("FORGE", [
-  Protocol.planned("render-share", {
+  Protocol.message("render-share", {
     doc: "renders a share's smb.conf stanza or /etc/exports.d file",
     access: "read",
-    capability: "rendering",
     fields: {
       ...ShareSpec.fields
-    }
+    },
+    reply: Rendered,
+    rejections: [InvalidSpec]
   }),
   Protocol.message("render-wireguard", {
     doc: "renders a WireGuard interface config without its private key (the caller adds `PrivateKey = …` after [Interface])",
@@ -114,23 +115,29 @@ export const Forge = Protocol.make("FORGE", [
     reply: Rendered,
     rejections: [InvalidSpec]
   }),
-  Protocol.planned("render-timer", {
+  Protocol.message("render-timer", {
     doc: "renders a systemd timer and service that send a message to an agent",
     access: "read",
-    capability: "rendering",
     fields: {
       name: Name,
       onCalendar: Text,
       ...AgentCall.fields
-    }
+    },
+    reply: Rendered,
+    rejections: [InvalidSpec, ValidatorUnavailable]
   }),
-  Protocol.planned("validate", {
+  Protocol.message("validate", {
     doc: "checks config text with the tool that will read it, on a temporary copy",
     access: "operate",
-    capability: "validation",
     fields: {
       kind: ConfigKind,
-      text: Text
-    }
+      text: Text,
+      /** systemd-timer: the units' base name (sigmavault-NAME.timer/.service); default "sigmavault-check". */
+      name: Schema.optionalKey(Name),
+      /** systemd-timer: the service unit the timer starts (`text` is the timer). */
+      service: Schema.optionalKey(Text)
+    },
+    reply: Validated,
+    rejections: [ConfigRejected, ValidatorUnavailable]
   })
 ])

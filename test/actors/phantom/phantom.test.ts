@@ -14,6 +14,9 @@ import * as WireGuardTest from "../../../src/adapters/wireguard/WireGuardTest.ts
 import { forgeAgent } from "../../../src/actors/forge/index.ts"
 import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../../../src/actors/phantom/config.ts"
 import { phantomAgent } from "../../../src/actors/phantom/index.ts"
+import type { ConfigCheck } from "../../../src/adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../../../src/adapters/wireguard/WireGuard.ts"
+import * as ConfigCheckTest from "../../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { ROOT, tree } from "../../support/agents.ts"
 
@@ -22,11 +25,12 @@ const setup = (config: Partial<PhantomConfigShape> = {}) =>
     const wg = WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") })
     const store = yield* StateStoreTest.make()
     const layer = Layer.mergeAll(
+      ConfigCheckTest.make().layer,
       wg.layer,
       Layer.succeed(StateStore, store),
       Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", ...config })
     )
-    const system = yield* ActorSystem.make({ root: tree("T", "one_for_one", [forgeAgent, phantomAgent]) }).pipe(Effect.provide(layer))
+    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | WireGuard | StateStore>("T", "one_for_one", [forgeAgent, phantomAgent]) }).pipe(Effect.provide(layer))
     const ask = (message: Record<string, unknown>) => system.injectAsk(ROOT, "PHANTOM", message, { timeoutMs: 20_000 }) as Effect.Effect<any, unknown>
     const refusal = (message: Record<string, unknown>) =>
       Effect.map(Effect.exit(ask(message)), (exit) => {

@@ -18,6 +18,10 @@ import * as WireGuardLive from "../../../src/adapters/wireguard/WireGuardLive.ts
 import { forgeAgent } from "../../../src/actors/forge/index.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../../src/actors/phantom/config.ts"
 import { phantomAgent } from "../../../src/actors/phantom/index.ts"
+import type { ConfigCheck } from "../../../src/adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../../../src/adapters/wireguard/WireGuard.ts"
+import type { StateStore } from "../../../src/adapters/state/StateStore.ts"
+import * as ConfigCheckTest from "../../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { ROOT, tree } from "../../support/agents.ts"
 import { makeWgNet, requireTools } from "../../support/wgnet.ts"
@@ -34,6 +38,7 @@ describe("PHANTOM over real WireGuard (wireguard-go in two namespaces)", () => {
       const port = 20_000 + (process.pid % 20_000)
       const live = WireGuardLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))
       const layer = Layer.mergeAll(
+        ConfigCheckTest.make().layer,
         live,
         StateStoreLive.layer(state).pipe(Layer.provide(FilesLive.layer)),
         Layer.succeed(PhantomConfig, {
@@ -45,7 +50,7 @@ describe("PHANTOM over real WireGuard (wireguard-go in two namespaces)", () => {
           persistentKeepalive: 0
         })
       )
-      const system = yield* ActorSystem.make({ root: tree("T", "one_for_one", [forgeAgent, phantomAgent]) }).pipe(Effect.provide(layer))
+      const system = yield* ActorSystem.make({ root: tree<ConfigCheck | WireGuard | StateStore>("T", "one_for_one", [forgeAgent, phantomAgent]) }).pipe(Effect.provide(layer))
       const ask = (message: Record<string, unknown>) => system.injectAsk(ROOT, "PHANTOM", message, { timeoutMs: 20_000 }) as Effect.Effect<any, unknown>
       const replies: Array<string> = []
       const said = (value: unknown) => (replies.push(JSON.stringify(value)), value as any)
