@@ -3,7 +3,7 @@
  * over the control socket, and the real testparm, exportfs (in its private
  * mount namespace) and systemd-analyze checking them.
  */
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -11,6 +11,7 @@ import { requireTools } from "../support/tools.ts"
 import { cli, type Daemon, startDaemon } from "./harness.ts"
 
 let daemon: Daemon
+let dir: string
 
 const ask = async (message: unknown) => {
   const result = await cli(["ask", "FORGE", JSON.stringify(message), "--json", "--socket", daemon.socket])
@@ -20,9 +21,14 @@ const ask = async (message: unknown) => {
 describe("FORGE in the binary", () => {
   beforeAll(async () => {
     requireTools("testparm", "exportfs", "unshare", "nsenter", "systemd-analyze")
-    daemon = await startDaemon({ dir: mkdtempSync(join(tmpdir(), "sigmavault-e2e-forge-")) })
+    dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-forge-"))
+    daemon = await startDaemon({ dir })
   }, 30_000)
-  afterAll(() => void daemon?.process.kill("SIGTERM"))
+  afterAll(async () => {
+    daemon?.process.kill("SIGTERM")
+    await daemon?.exited
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
 
   it("renders an SMB share that testparm accepts, and refuses a hostile one naming the field", async () => {
     const share = await ask({ type: "render-share", protocol: "smb", name: "photos", path: "/srv/family photos", hosts: ["192.168.1.0/24"], users: ["@family"] })
