@@ -30,11 +30,37 @@ export const scrubSecrets = (text: string, config: string): string => {
   return out
 }
 
+const TEMP_DIR = /^sigmavault-wg-([0-9]+)-/
+
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"
+  }
+}
+
+/**
+ * Temporary config directories a killed process left behind (its pid in the
+ * name is gone): they may hold a private key, so they go before a new one is made.
+ */
+export const sweepTemporaries = async (root: string = tmpdir()): Promise<void> => {
+  const names = await readdir(root).catch(() => [] as Array<string>)
+  for (const name of names) {
+    const pid = TEMP_DIR.exec(name)?.[1]
+    if (pid !== undefined && Number(pid) !== process.pid && !running(Number(pid))) {
+      await rm(join(root, name), { recursive: true, force: true }).catch(() => {})
+    }
+  }
+}
+
 /** Runs `use` with `config` written to DIR/NAME.conf (0600 in a 0700 directory); the directory is removed afterwards. */
 const withConfigFile = <A, E, R>(name: string, config: string, use: (file: string) => Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
     Effect.tryPromise({
       try: async () => {
+        await sweepTemporaries()
         const dir = await mkdtemp(join(tmpdir(), `sigmavault-wg-${process.pid}-`))
         await chmod(dir, 0o700)
         const file = join(dir, `${name}.conf`)
@@ -102,15 +128,7 @@ export const make = (runner: CommandRunner["Service"]): WireGuard["Service"] => 
     for (const name of names) {
       const pid = /^svchk([0-9]+)\.sock$/.exec(name)?.[1]
       if (pid === undefined) continue
-      let alive = Number(pid) !== process.pid
-      if (alive) {
-        try {
-          process.kill(Number(pid), 0)
-        } catch (error) {
-          alive = (error as NodeJS.ErrnoException).code !== "ESRCH"
-        }
-      }
-      if (!alive) yield* Effect.ignore(run("ip", ["link", "del", `svchk${pid}`]))
+      if (Number(pid) === process.pid || !running(Number(pid))) yield* Effect.ignore(run("ip", ["link", "del", `svchk${pid}`]))
     }
   })
   const check = (config: string) =>

@@ -1,9 +1,13 @@
 /** `wg show INTERFACE dump`: its interface line's private key, and peers' preshared keys, never come out of the parser. */
 import * as fc from "fast-check"
 import { Result } from "effect"
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parseDump } from "../../../src/adapters/wireguard/parse.ts"
-import { scrubSecrets } from "../../../src/adapters/wireguard/WireGuardLive.ts"
+import { scrubSecrets, sweepTemporaries } from "../../../src/adapters/wireguard/WireGuardLive.ts"
 
 const PRIVATE = "8NwAoM1OC9w2Oznp2mIRTsRRcDGgQ6QzLiJ8hx0/t1A="
 const PUBLIC = "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk="
@@ -72,5 +76,22 @@ describe("wg show dump", () => {
     expect(scrubSecrets(`Key is not the correct length or format: \`${PRIVATE}' / ${PSK}`, config)).toBe(
       "Key is not the correct length or format: `(secret)' / (secret)"
     )
+  })
+})
+
+describe("temporary config files", () => {
+  it("a directory a killed process left (its pid gone) is removed; a running one's and others' stay", async () => {
+    const root = mkdtempSync(join(tmpdir(), `sv-wg-sweep-${process.pid}-`))
+    try {
+      const dead = spawnSync("true").pid!
+      for (const name of [`sigmavault-wg-${dead}-abc`, `sigmavault-wg-${process.pid}-def`, `sigmavault-wg-1-ghi`, "unrelated"]) mkdirSync(join(root, name))
+      await sweepTemporaries(root)
+      expect(existsSync(join(root, `sigmavault-wg-${dead}-abc`))).toBe(false)
+      expect(existsSync(join(root, `sigmavault-wg-${process.pid}-def`))).toBe(true)
+      expect(existsSync(join(root, "sigmavault-wg-1-ghi"))).toBe(true)
+      expect(existsSync(join(root, "unrelated"))).toBe(true)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
