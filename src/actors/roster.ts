@@ -79,6 +79,7 @@ import { tensorAgent } from "./tensor/index.ts"
 import { vanguardAgent } from "./vanguard/index.ts"
 import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
+import type { Shares } from "../adapters/shares/Shares.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
@@ -97,6 +98,7 @@ export type RosterServices =
   | Zfs
   | Disks
   | Smart
+  | Shares
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -329,7 +329,13 @@ export const Config = Schema.Struct({
   fileRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
   /** The largest input a file job takes, in bytes. */
   fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: WholeNumber(1, 86_400)
+  clientIdleTimeoutSeconds: WholeNumber(1, 86_400),
+  /** Where BRIDGE's shares may point; undefined: /srv and every mounted ZFS dataset. */
+  shareRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
+  /** The smb.conf BRIDGE gives `net` and `smbcontrol` (-s); undefined: Samba's own default. */
+  smbConfig: Schema.UndefinedOr(AbsolutePath),
+  /** Where BRIDGE writes NFS export files (sigmavault-NAME.exports). */
+  nfsExportsDir: AbsolutePath
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -371,7 +377,10 @@ export const defaults: Config = {
   roleAdmin: undefined,
   fileRoots: undefined,
   fileJobMaxBytes: 1024 ** 4,
-  clientIdleTimeoutSeconds: 300
+  clientIdleTimeoutSeconds: 300,
+  shareRoots: undefined,
+  smbConfig: undefined,
+  nfsExportsDir: "/etc/exports.d"
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -549,7 +558,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
   fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
   fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER),
-  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400)
+  clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400),
+  shareRoots: { key: "share_roots", text: pathListText, expected: PATHS_EXPECTED },
+  smbConfig: { key: "smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -5,6 +5,7 @@
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
+import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -20,6 +21,7 @@ export interface AgentConfigs {
   readonly oracle: OracleConfigShape
   readonly sentry: SentryConfigShape
   readonly pulse: PulseConfigShape
+  readonly bridge: BridgeConfigShape
 }
 
 /**
@@ -59,7 +61,8 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
       watchdogIntervalMs,
       services: config.watchServices ?? [],
       livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
-    }
+    },
+    bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] }
   }
 }
 
@@ -82,5 +85,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(OrbitConfig, configs.orbit),
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),
-    Layer.succeed(PulseConfig, configs.pulse)
+    Layer.succeed(PulseConfig, configs.pulse),
+    Layer.succeed(BridgeConfig, configs.bridge)
   )

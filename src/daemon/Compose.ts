@@ -12,6 +12,7 @@ import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
+import * as SharesLive from "../adapters/shares/SharesLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
@@ -35,7 +36,8 @@ const liveAdapters = (
   stateDir: string,
   gateway: ReturnType<typeof Gateway.makeRegistry>,
   notifySocket: string | undefined,
-  fileJobs: FileJobs.FileJobSettings
+  fileJobs: FileJobs.FileJobSettings,
+  shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
 ) =>
   Layer.mergeAll(
     // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
@@ -54,6 +56,10 @@ const liveAdapters = (
     FileJobs.layer(fileJobs).pipe(
       Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
+    ),
+    // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.
+    SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir }).pipe(
+      Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
     )
   )
 
@@ -67,7 +73,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares)),
         // Who is on the other end of the socket: the kernel's answer, which needs the Bun runtime.
         Effect.provide(PeerCredentialsLive.layer),
         Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),
@@ -85,7 +91,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
           fileJobMaxBytes: 1024 ** 4,
           stateDir,
           runtimeDir: stateDir
-        })),
+        }, { smbConf: undefined, exportsDir: join(stateDir, "exports.d") })),
         Effect.provideService(References.MinimumLogLevel, "Warn")
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))

@@ -18,6 +18,7 @@ import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
+import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -66,6 +67,7 @@ const adapters = Layer.mergeAll(
     datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
   })),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  SharesTest.layer(),
   SmartTest.layer({
     reports: new Map([
       ["/dev/sda", smartReport("ata-hdd-failing.json", "/dev/sda")],
@@ -140,7 +142,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "validate", pool: "tank2", vdevs: [{ kind: "raidz1", disks: ["sda", "sdb"] }] }
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
-  VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }],
+  VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
   AEGIS: [
     { type: "whoami" },
     { type: "explain", agent: "LATTICE", messageType: "destroy" },

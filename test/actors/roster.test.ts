@@ -11,6 +11,7 @@ import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -45,6 +46,7 @@ const testAdapters = Layer.mergeAll(
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   DisksTest.layer({ devices: [] }),
+  SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),
   SystemFactsTest.layer({
     hostname: "nas",

@@ -120,7 +120,10 @@ describe("parseConfig: each key's values", () => {
       "role_admin = wheel",
       "file_roots = /srv,/tank/media",
       "file_job_max_bytes = 1073741824",
-      "client_idle_timeout_seconds = 60"
+      "client_idle_timeout_seconds = 60",
+      "share_roots = /srv,/tank",
+      "smb_config = /etc/samba/smb.conf",
+      "nfs_exports_dir = /etc/exports.d"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -142,12 +145,15 @@ describe("parseConfig: each key's values", () => {
       roleAdmin: ["wheel"],
       fileRoots: ["/srv", "/tank/media"],
       fileJobMaxBytes: 1073741824,
-      clientIdleTimeoutSeconds: 60
+      clientIdleTimeoutSeconds: 60,
+      shareRoots: ["/srv", "/tank"],
+      smbConfig: "/etc/samba/smb.conf",
+      nfsExportsDir: "/etc/exports.d"
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:35: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      `${FILE}:38: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -316,7 +322,8 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
         "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
         "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
         "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds"
+        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds, " +
+        "share_roots, smb_config, nfs_exports_dir"
     )
   })
 

@@ -174,6 +174,9 @@ describe("formatSettings", () => {
         "# file_roots is not set                                               # default",
         "file_job_max_bytes = 1099511627776                                    # default",
         "client_idle_timeout_seconds = 300                                     # default",
+        "# share_roots is not set                                              # default",
+        "# smb_config is not set                                               # default",
+        "nfs_exports_dir = /etc/exports.d                                      # default",
         ""
       ].join("\n")
     )

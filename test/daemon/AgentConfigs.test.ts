@@ -30,7 +30,8 @@ describe("the agents' settings", () => {
       orbit: OrbitConfig.defaultValue(),
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
-      pulse: defaultPulseConfig
+      pulse: defaultPulseConfig,
+      bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] }
     })
   })
 
