@@ -149,6 +149,11 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "explain", agent: "LATTICE", messageType: "frobnicate" },
     { type: "policy" }
   ],
+  FORGE: [
+    { type: "render-share", protocol: "smb", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], users: ["alice"] },
+    { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], readOnly: true },
+    { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos" }
+  ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
 

@@ -78,13 +78,14 @@ export class ValidatorUnavailable extends Schema.TaggedError<ValidatorUnavailabl
 export const FORGE_ERRORS = [InvalidSpec, ConfigRejected, ValidatorUnavailable] as const
 
 export const Forge = Protocol.make("FORGE", [
-  Protocol.planned("render-share", {
+  Protocol.message("render-share", {
     doc: "renders a share's smb.conf stanza or /etc/exports.d file",
     access: "read",
-    capability: "rendering",
     fields: {
       ...ShareSpec.fields
-    }
+    },
+    reply: Rendered,
+    rejections: [InvalidSpec]
   }),
   Protocol.planned("render-wireguard", {
     doc: "renders a WireGuard interface config without its private key (the caller adds it)",
