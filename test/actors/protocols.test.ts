@@ -18,6 +18,7 @@ import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
+import { BridgeConfig } from "../../src/actors/bridge/config.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
@@ -68,6 +69,7 @@ const adapters = Layer.mergeAll(
   })),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
   SharesTest.layer(),
+  Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
   SmartTest.layer({
     reports: new Map([
       ["/dev/sda", smartReport("ata-hdd-failing.json", "/dev/sda")],
@@ -143,6 +145,20 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
+  BRIDGE: [
+    { type: "shares" },
+    { type: "add-share", protocol: "smb", name: "notes", path: files, comment: "notes" },
+    { type: "add-share", protocol: "smb", name: "notes", path: files, confirm: true },
+    { type: "add-share", protocol: "smb", name: "notes", path: files },
+    { type: "add-share", protocol: "nfs", name: "etc", path: "/etc", hosts: ["192.168.1.0/24"] },
+    { type: "update-share", protocol: "smb", name: "notes", path: files, readOnly: true, confirm: true },
+    { type: "update-share", protocol: "nfs", name: "none", path: files },
+    { type: "remove-share", protocol: "smb", name: "notes" },
+    { type: "remove-share", protocol: "smb", name: "notes", confirm: true },
+    { type: "remove-share", protocol: "nfs", name: "none" },
+    { type: "reload" },
+    { type: "reload", protocol: "nfs", confirm: true }
+  ],
   AEGIS: [
     { type: "whoami" },
     { type: "explain", agent: "LATTICE", messageType: "destroy" },
@@ -242,7 +258,11 @@ describe("agent protocols", () => {
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
-        "ORACLE assess SmartUnreadable"
+        "ORACLE assess SmartUnreadable",
+        "BRIDGE add-share ShareExists",
+        "BRIDGE add-share PathNotAllowed",
+        "BRIDGE update-share NoSuchShare",
+        "BRIDGE remove-share NoSuchShare"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))
