@@ -21,6 +21,7 @@
  * that quickly is, to the root, an unstable child in turn: a loop that
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
+import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
 import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
@@ -99,6 +100,7 @@ export type RosterServices =
   | Disks
   | Smart
   | Shares
+  | ConfigCheck
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

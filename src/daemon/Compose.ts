@@ -9,6 +9,7 @@ import { mkdtemp } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
+import * as ConfigCheckLive from "../adapters/configcheck/ConfigCheckLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
@@ -54,7 +55,7 @@ const liveAdapters = (
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
     FileJobs.layer(fileJobs).pipe(
-      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer)),
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),
     // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.

@@ -14,6 +14,11 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as CommandRunnerLive from "../../src/adapters/command/CommandRunnerLive.ts"
+import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import * as ConfigCheckLive from "../../src/adapters/configcheck/ConfigCheckLive.ts"
+import type { Files } from "../../src/adapters/fs/Files.ts"
+import type { Shares } from "../../src/adapters/shares/Shares.ts"
+import type { StateStore } from "../../src/adapters/state/StateStore.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as SharesLive from "../../src/adapters/shares/SharesLive.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -53,7 +58,7 @@ afterAll(() => {
 
 const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.Effect<any, unknown>) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
     return yield* body((message) => system.injectAsk(ROOT, "BRIDGE", message, { timeoutMs: 30_000 }))
   }).pipe(
     Effect.scoped,
@@ -62,7 +67,8 @@ const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.E
         Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
       ),
       FilesLive.layer,
-      StateStoreTest.layer()
+      StateStoreTest.layer(),
+      ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))
     )),
     Effect.provideService(BridgeConfig, { shareRoots: [data], forbidden: [] })
   )
@@ -90,6 +96,7 @@ describe("BRIDGE with the real exportfs, in a mount namespace", () => {
           "-ra"
         ])
         assert.deepStrictEqual(readdirSync(exportsDir), ["sigmavault-backup.exports"])
+        assert.match(added.validated.tool, /^exportfs/, "FORGE checked the line with exportfs on a scratch copy first")
         const etab = readFileSync(join(lib, "etab"), "utf8")
         assert.match(etab, new RegExp(`^${backup}\\t127\\.0\\.0\\.1\\(ro,`, "m"))
         assert.include(inside("exportfs", "-v"), backup)

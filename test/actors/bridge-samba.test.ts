@@ -10,6 +10,11 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as CommandRunnerLive from "../../src/adapters/command/CommandRunnerLive.ts"
+import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import * as ConfigCheckLive from "../../src/adapters/configcheck/ConfigCheckLive.ts"
+import type { Files } from "../../src/adapters/fs/Files.ts"
+import type { Shares } from "../../src/adapters/shares/Shares.ts"
+import type { StateStore } from "../../src/adapters/state/StateStore.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as SharesLive from "../../src/adapters/shares/SharesLive.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -28,7 +33,7 @@ afterAll(() => samba?.stop(), 10_000)
 
 const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.Effect<any, unknown>) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
     return yield* body((message) => system.injectAsk(ROOT, "BRIDGE", message, { timeoutMs: 30_000 }))
   }).pipe(
     Effect.scoped,
@@ -37,7 +42,8 @@ const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.E
         Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
       ),
       FilesLive.layer,
-      StateStoreTest.layer()
+      StateStoreTest.layer(),
+      ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))
     )),
     Effect.provideService(BridgeConfig, { shareRoots: [samba.data], forbidden: [samba.dir + "/state"] })
   )
@@ -58,6 +64,7 @@ describe("BRIDGE with a real smbd", () => {
 
         const added = yield* ask({ type: "add-share", protocol: "smb", name: "rw", path: rw, guest: true, confirm: true })
         assert.isTrue(added.executed)
+        assert.match(added.validated.tool, /^testparm/, "FORGE checked the stanza with testparm before anything was written")
         assert.deepStrictEqual(added.steps[0].command, ["net", "-s", samba.conf, "conf", "addshare", "rw", rw])
         assert.deepStrictEqual(added.steps.at(-1).command, ["smbcontrol", "-s", samba.conf, "smbd", "reload-config"])
         assert.include(samba.list(), "rw")

@@ -15,6 +15,8 @@ import type { Files } from "../../src/adapters/fs/Files.ts"
 import type { Shares } from "../../src/adapters/shares/Shares.ts"
 import type { StateStore } from "../../src/adapters/state/StateStore.ts"
 import type { Zfs } from "../../src/adapters/zfs/Zfs.ts"
+import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
@@ -44,11 +46,11 @@ type Rejected = { readonly _tag: string; readonly rejection?: { readonly _tag: s
 
 const withBridge = (shares: SharesTest.SharesModel, seed: Record<string, unknown> = {}) => <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.Effect<any, any>) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
     return yield* body((message) => system.injectAsk(ROOT, "BRIDGE", message))
   }).pipe(
     Effect.scoped,
-    Effect.provide(Layer.mergeAll(SharesTest.layer(shares), FilesLive.layer, StateStoreTest.layer(seed))),
+    Effect.provide(Layer.mergeAll(SharesTest.layer(shares), FilesLive.layer, StateStoreTest.layer(seed), ConfigCheckTest.make().layer)),
     Effect.provideService(BridgeConfig, { shareRoots: [dir], forbidden: [] })
   )
 
@@ -213,7 +215,7 @@ describe("VERTEX shares", () => {
 
   it.effect("places BRIDGE's shares under their mountpoints; impact names the shares that go dark", () =>
     Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<Files | Shares | StateStore | Disks | Zfs>("root", "one_for_one", [forgeAgent, bridgeAgent, vertexAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore | Disks | Zfs>("root", "one_for_one", [forgeAgent, bridgeAgent, vertexAgent]) })
       const placed = (yield* system.injectAsk(ROOT, "VERTEX", { type: "shares" })) as { shares: Array<Record<string, string>> }
       assert.deepStrictEqual(placed.shares[0], { protocol: "smb", name: "photos", path: "/srv/photos/2024", mountpoint: "/srv/photos", dataset: "tank/photos", pool: "tank" })
       const topology = (yield* system.injectAsk(ROOT, "VERTEX", { type: "topology" })) as { nodes: Array<{ id: string; kind: string; label: string }>; edges: Array<{ from: string; to: string }> }
@@ -226,6 +228,7 @@ describe("VERTEX shares", () => {
       Effect.scoped,
       Effect.provide(Layer.mergeAll(
         SharesTest.layer(),
+        ConfigCheckTest.make().layer,
         FilesLive.layer,
         StateStoreTest.layer({ [DATABASE_KEY]: { shares: [stored("smb", "photos", "/srv/photos/2024"), stored("nfs", "backup", "/srv/photos")] } }),
         DisksTest.layer({ devices }),

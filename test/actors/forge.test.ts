@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import { escapeExportPath, renderShare } from "../../src/actors/forge/share.ts"
+import { calendarProblem, quoteExecArgument, renderTimer } from "../../src/actors/forge/timer.ts"
 import { ShareSpec } from "../../src/actors/shared/fields.ts"
 
 const spec = (fields: Record<string, unknown>): ShareSpec =>
@@ -120,5 +121,34 @@ describe("FORGE render-share: NFS", () => {
     const error = refused(all)
     assert.strictEqual(error.kind, "nfs")
     assert.strictEqual(error.field, field)
+  })
+})
+
+describe("FORGE render-timer", () => {
+  const spec = { name: "scrub-tank", onCalendar: "Sun 03:00", agent: "LATTICE", message: { type: "scrub", pool: "tank", note: "100% \"sure\" $HOME \\ %n" } }
+
+  it("renders a timer and a oneshot service that tells the agent the message as one quoted argument", () => {
+    const out = Result.getOrThrow(renderTimer(spec, "Sun *-*-* 03:00:00"))
+    assert.deepStrictEqual(out.files.map((f) => f.target), ["sigmavault-scrub-tank.timer", "sigmavault-scrub-tank.service"])
+    assert.include(out.files[0]!.text, "\nOnCalendar=Sun *-*-* 03:00:00\nPersistent=true\nUnit=sigmavault-scrub-tank.service\n")
+    assert.include(out.files[0]!.text, "\n[Install]\nWantedBy=timers.target\n")
+    const exec = out.files[1]!.text.split("\n").find((l) => l.startsWith("ExecStart="))!
+    assert.strictEqual(
+      exec,
+      String.raw`ExecStart=/usr/bin/sigmavault tell LATTICE "{\"type\":\"scrub\",\"pool\":\"tank\",\"note\":\"100%% \\\"sure\\\" $$HOME \\\\ %%n\"}"`
+    )
+  })
+
+  it("quotes one ExecStart word so systemd reads it back exactly: '\\' and '\"' escaped, '%' and '$' doubled", () => {
+    assert.strictEqual(quoteExecArgument(`a"b\\c%d$e`), `"a\\"b\\\\c%%d$$e"`)
+  })
+
+  it.each(["daily\nOnCalendar=hourly", "*-*-* %H:00", "daily\\", "x".repeat(300)])("refuses the calendar %j before asking systemd", (expression) => {
+    assert.isDefined(calendarProblem(expression))
+  })
+
+  it("refuses a message too long to be one argument (MAX_ARG_STRLEN)", () => {
+    const result = renderTimer({ ...spec, message: { type: "x", blob: "a".repeat(140_000) } }, "daily")
+    assert.isTrue(Result.isFailure(result) && result.failure.field === "message")
   })
 })

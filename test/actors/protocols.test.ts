@@ -14,6 +14,7 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
+import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
@@ -70,6 +71,13 @@ const adapters = Layer.mergeAll(
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
+  ConfigCheckTest.make({
+    nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
+    calendar: (expression) =>
+      expression === "never"
+        ? { accepted: false, tool: "systemd-analyze calendar", reason: "Failed to parse calendar specification 'never': Invalid argument", reading: "" }
+        : { accepted: true, tool: "systemd-analyze calendar", warnings: [], reading: "*-*-* 00:00:00" }
+  }).layer,
   SmartTest.layer({
     reports: new Map([
       ["/dev/sda", smartReport("ata-hdd-failing.json", "/dev/sda")],
@@ -168,7 +176,13 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   FORGE: [
     { type: "render-share", protocol: "smb", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], users: ["alice"] },
     { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], readOnly: true },
-    { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos" }
+    { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos" },
+    { type: "render-timer", name: "scrub", onCalendar: "daily", agent: "LATTICE", message: { type: "scrub", pool: "tank", action: "start" } },
+    { type: "render-timer", name: "scrub", onCalendar: "never", agent: "LATTICE", message: { type: "scrub" } },
+    { type: "validate", kind: "smb", text: "[photos]\n\tpath = /srv/photos\n" },
+    { type: "validate", kind: "nfs", text: "/srv/photos 192.168.1.0/24(ro,bogus)\n" },
+    { type: "validate", kind: "systemd-timer", text: "[Timer]\nOnCalendar=daily\n", service: "[Service]\nExecStart=/bin/true\n" },
+    { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" }
   ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }

@@ -14,6 +14,7 @@ import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
@@ -45,6 +46,7 @@ const testAdapters = Layer.mergeAll(
   testSecurity,
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),
+  ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
   SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),

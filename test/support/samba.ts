@@ -60,7 +60,8 @@ export const startSamba = async (label: string, offset = 0): Promise<Samba> => {
     "include = registry",
     ""
   ].join("\n"))
-  const child: ChildProcess = spawn("smbd", ["--foreground", "--no-process-group", "--debug-stdout", "-s", conf], { stdio: "ignore" })
+  // A session (and process group) of its own: smbd stopping signals its whole group, which must not be the test's.
+  const child: ChildProcess = spawn("smbd", ["--foreground", "--no-process-group", "--debug-stdout", "-s", conf], { stdio: "ignore", detached: true })
   const pid = child.pid!
   let exited = false
   child.on("exit", () => void (exited = true))

@@ -92,23 +92,29 @@ export const Forge = Protocol.make("FORGE", [
     access: "read",
     capability: "rendering"
   }),
-  Protocol.planned("render-timer", {
+  Protocol.message("render-timer", {
     doc: "renders a systemd timer and service that send a message to an agent",
     access: "read",
-    capability: "rendering",
     fields: {
       name: Name,
       onCalendar: Text,
       ...AgentCall.fields
-    }
+    },
+    reply: Rendered,
+    rejections: [InvalidSpec, ValidatorUnavailable]
   }),
-  Protocol.planned("validate", {
+  Protocol.message("validate", {
     doc: "checks config text with the tool that will read it, on a temporary copy",
     access: "operate",
-    capability: "validation",
     fields: {
       kind: ConfigKind,
-      text: Text
-    }
+      text: Text,
+      /** systemd-timer: the units' base name (sigmavault-NAME.timer/.service); default "sigmavault-check". */
+      name: Schema.optionalKey(Name),
+      /** systemd-timer: the service unit the timer starts (`text` is the timer). */
+      service: Schema.optionalKey(Text)
+    },
+    reply: Validated,
+    rejections: [ConfigRejected, ValidatorUnavailable]
   })
 ])
