@@ -59,7 +59,7 @@ const liveAdapters = (
       Layer.provide(CommandRunnerLive.layer())
     ),
     // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.
-    SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir }).pipe(
+    SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir, stagingDir: join(fileJobs.runtimeDir, "shares") }).pipe(
       Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
     )
   )

@@ -63,7 +63,7 @@ const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.E
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(
-      SharesLive.layer({ exportsDir, exportfs: ["nsenter", "-t", String(holder!.pid), "-m", "--", "exportfs"] }).pipe(
+      SharesLive.layer({ exportsDir, stagingDir: join(dir, "staging"), exportfs: ["nsenter", "-t", String(holder!.pid), "-m", "--", "exportfs"] }).pipe(
         Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
       ),
       FilesLive.layer,

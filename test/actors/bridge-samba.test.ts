@@ -38,7 +38,7 @@ const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.E
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(
-      SharesLive.layer({ smbConf: samba.conf, exportsDir: join(samba.dir, "exports.d") }).pipe(
+      SharesLive.layer({ smbConf: samba.conf, exportsDir: join(samba.dir, "exports.d"), stagingDir: join(samba.dir, "staging") }).pipe(
         Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
       ),
       FilesLive.layer,
@@ -65,7 +65,7 @@ describe("BRIDGE with a real smbd", () => {
         const added = yield* ask({ type: "add-share", protocol: "smb", name: "rw", path: rw, guest: true, confirm: true })
         assert.isTrue(added.executed)
         assert.match(added.validated.tool, /^testparm/, "FORGE checked the stanza with testparm before anything was written")
-        assert.deepStrictEqual(added.steps[0].command, ["net", "-s", samba.conf, "conf", "addshare", "rw", rw])
+        assert.deepStrictEqual(added.steps[1].command, ["net", "-s", samba.conf, "conf", "import", join(samba.dir, "staging", "smb-rw.conf"), "rw"])
         assert.deepStrictEqual(added.steps.at(-1).command, ["smbcontrol", "-s", samba.conf, "smbd", "reload-config"])
         assert.include(samba.list(), "rw")
 

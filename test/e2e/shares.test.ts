@@ -49,7 +49,7 @@ describe("shares in the binary", () => {
     const plan = await ask("BRIDGE", { type: "add-share", ...share })
     expect(plan.stderr).toBe("")
     expect(plan.json.executed).toBe(false)
-    expect(plan.json.steps[0].display).toBe(`net -s ${samba.conf} conf addshare photos ${photos}`)
+    expect(plan.json.steps[1].display).toBe(`net -s ${samba.conf} conf import ${join(samba.dir, "daemon", "run", "shares", "smb-photos.conf")} photos`)
     expect(plan.json.steps.at(-1).display).toBe(`smbcontrol -s ${samba.conf} smbd reload-config`)
     expect(plan.json.validated.tool).toMatch(/^testparm/)
     expect(samba.list()).not.toContain("photos")

@@ -128,22 +128,18 @@ export const bridgeMachine = Effect.gen(function*() {
       return { rendered, validated, file }
     })
 
-  /** What to do to put a rendered share on the system (after removing it first, when `replace`). */
-  const putOperations = (spec: Spec, file: Rendered["files"][number], replace: boolean): ReadonlyArray<ShareOperation> =>
+  /** What to do to put a rendered share on the system: a new one, or one that replaces the share of that name. */
+  const putOperations = (spec: Spec, text: string): ReadonlyArray<ShareOperation> =>
     spec.protocol === "smb"
-      ? [
-        ...(replace ? [{ op: "smb-remove", name: spec.name } as const] : []),
-        { op: "smb-add", name: spec.name, path: spec.path, parameters: file.parameters ?? [] },
-        { op: "smb-reload" }
-      ]
-      : [{ op: "nfs-write", file: exportFileOf(spec.name), text: file.text }, { op: "nfs-reload" }]
+      ? [{ op: "smb-put", name: spec.name, text }, { op: "smb-reload" }]
+      : [{ op: "nfs-write", file: exportFileOf(spec.name), text }, { op: "nfs-reload" }]
 
   const dropOperations = (protocol: Protocol, name: string, live: boolean): ReadonlyArray<ShareOperation> =>
     protocol === "smb"
       ? [...(live ? [{ op: "smb-remove", name } as const] : []), { op: "smb-reload" }]
       : [{ op: "nfs-remove", file: exportFileOf(name) }, { op: "nfs-reload" }]
 
-  const inRegistry = (name: string) => Effect.map(shares.smb, (smb) => smb.shares.some((s) => sameName("smb", s.name, name)))
+  const inRegistry = (name: string) => Effect.map(shares.smbNames, (names) => (names ?? []).some((s) => sameName("smb", s, name)))
 
   /** Applies `operations`; on failure runs `undo` (best effort) and fails with ShareApplyFailed. */
   const applyOrUndo = (spec: { readonly protocol: Protocol; readonly name: string }, operations: ReadonlyArray<ShareOperation>, undo: ReadonlyArray<ShareOperation>) =>
@@ -179,12 +175,18 @@ export const bridgeMachine = Effect.gen(function*() {
       const asked = specOf(request)
       const list = yield* load
       const existing = list.find((s) => s.spec.protocol === asked.protocol && sameName(asked.protocol, s.spec.name, asked.name))
-      const live = asked.protocol === "smb" ? yield* inRegistry(asked.name) : false
+      yield* precheck(asked, existing, false)
+      // The registry is listed while the path is checked and FORGE renders and checks the share: both are only reads.
+      const [live, { file, real, rendered, spec, validated }] = yield* Effect.all([
+        asked.protocol === "smb" ? inRegistry(asked.name) : Effect.succeed(false),
+        Effect.gen(function*() {
+          const real = yield* checkPath(asked.path)
+          const spec: Spec = { ...asked, path: real }
+          return { ...(yield* render(spec)), real, spec }
+        })
+      ], { concurrency: 2 })
       yield* precheck(asked, existing, live)
-      const real = yield* checkPath(asked.path)
-      const spec: Spec = { ...asked, path: real }
-      const { file, rendered, validated } = yield* render(spec)
-      const operations = putOperations(spec, file, mode === "update" && live)
+      const operations = putOperations(spec, file.text)
       const notes = [
         ...(real === normalise(asked.path) ? [] : [`the path is shared as its real path ${real}`]),
         ...(validated === undefined ? ["FORGE cannot check the render with the real tool yet (its validate is not built): it stands on FORGE's own refusals"] : [])
@@ -192,10 +194,11 @@ export const bridgeMachine = Effect.gen(function*() {
       const undoMessage = mode === "add" ? JSON.stringify({ type: "remove-share", protocol: spec.protocol, name: spec.name, confirm: true }) : undefined
       const base = { protocol: spec.protocol, name: spec.name, rendered, ...(validated === undefined ? {} : { validated }), ...(undoMessage === undefined ? {} : { undo: undoMessage }) }
       if (request.confirm !== true) return { ...base, executed: false, steps: shares.steps(operations), notes } satisfies ShareChange
+      // A put is one transaction (net conf import) or one atomic file: what can need undoing is an add whose reload failed.
       const undo: ReadonlyArray<ShareOperation> = mode === "add"
         ? dropOperations(spec.protocol, spec.name, spec.protocol === "smb")
-        : existing?.parameters !== undefined || existing?.text !== undefined
-        ? putOperations(existing.spec, { target: "", text: existing.text ?? "", ...(existing.parameters === undefined ? {} : { parameters: existing.parameters }) }, true)
+        : existing?.text !== undefined
+        ? putOperations(existing.spec, existing.text)
         : []
       const applied = yield* applyOrUndo(spec, operations, undo)
       const at = yield* now
@@ -204,7 +207,8 @@ export const bridgeMachine = Effect.gen(function*() {
         created: existing?.created ?? at,
         createdBy: existing?.createdBy ?? caller,
         ...(mode === "update" ? { updated: at } : {}),
-        ...(spec.protocol === "smb" ? { parameters: file.parameters ?? [] } : { text: file.text })
+        ...(spec.protocol === "smb" ? { parameters: file.parameters ?? [] } : {}),
+        text: file.text
       }
       const next = mode === "add" ? [...list, stored] : list.map((s) => (s === existing ? stored : s))
       yield* save(next).pipe(Effect.tapError(() => mode === "add" ? Effect.exit(shares.apply(undo)) : Effect.void))

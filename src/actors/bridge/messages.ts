@@ -25,7 +25,7 @@ export const StoredShare = Schema.Struct({
   updated: Schema.optionalKey(Schema.String),
   /** SMB: the registry parameters FORGE rendered and BRIDGE set, for drift. */
   parameters: Schema.optionalKey(Schema.Array(Schema.Tuple([Schema.String, Schema.String]))),
-  /** NFS: the exports file's text as written, for drift. */
+  /** The text as applied: the SMB stanza imported into the registry, or the exports file (for drift and undo). */
   text: Schema.optionalKey(Schema.String)
 })
 export type StoredShare = typeof StoredShare.Type
@@ -155,7 +155,7 @@ export const Bridge = Protocol.make("BRIDGE", [
     rejections: [ShareDatabaseFailed]
   }),
   Protocol.message("add-share", {
-    doc: "plans a share (FORGE renders and checks it); with confirm adds it (registry share or exports file) and reloads its server",
+    doc: "plans a share (FORGE renders and checks it); with confirm adds it (registry share by net conf import, or exports file) and reloads its server",
     access: "admin",
     fields: { ...ShareSpec.fields, confirm: Confirm },
     reply: ShareChange,

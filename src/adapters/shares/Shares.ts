@@ -19,8 +19,13 @@ import { FileError } from "../fs/Files.ts"
 export type Parameter = readonly [string, string]
 
 export type ShareOperation =
-  /** `net conf addshare NAME PATH`, then `net conf setparm NAME KEY VALUE` for each parameter but path. */
-  | { readonly op: "smb-add"; readonly name: string; readonly path: string; readonly parameters: ReadonlyArray<Parameter> }
+  /**
+   * The share's stanza (`[NAME]` and its parameters, as FORGE renders it) into
+   * the registry in one transaction: staged in a file, `net conf import FILE
+   * NAME`, the file removed. A new share is created, an existing one replaced
+   * whole; a parameter net refuses leaves the registry as it was.
+   */
+  | { readonly op: "smb-put"; readonly name: string; readonly text: string }
   /** `net conf delshare NAME`. */
   | { readonly op: "smb-remove"; readonly name: string }
   /** `smbcontrol smbd reload-config`. */
@@ -105,5 +110,7 @@ export class Shares extends Context.Service<Shares, {
   /** Does them in order; the first failure stops (the caller undoes what was done). */
   readonly apply: (operations: ReadonlyArray<ShareOperation>) => Effect.Effect<Applied, SharesError>
   readonly smb: Effect.Effect<SmbLive>
+  /** Only the registry shares' names (`net conf listshares`): the cheap check before a change; undefined when it cannot be read. */
+  readonly smbNames: Effect.Effect<ReadonlyArray<string> | undefined>
   readonly nfs: Effect.Effect<NfsLive>
 }>()("sigmavault/adapters/shares/Shares") {}

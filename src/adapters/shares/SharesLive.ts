@@ -91,6 +91,11 @@ export const make = (runner: CommandRunner["Service"], files: FilesShape, comman
         return { steps: planned, notes } satisfies Applied
       }),
     smb,
+    smbNames: exec(netArgv(commands, "conf", "listshares")).pipe(
+      Effect.flatMap(requireSuccess),
+      Effect.map((output) => parseListShares(output.stdout)),
+      Effect.orElseSucceed(() => undefined)
+    ),
     nfs
   })
 }

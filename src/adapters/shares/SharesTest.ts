@@ -6,7 +6,8 @@
  */
 import { Effect, Layer } from "effect"
 import { CommandExited } from "../command/Command.ts"
-import { type ShareCommands, parameterKey, stepsOf } from "./commands.ts"
+import { type ShareCommands, stepsOf } from "./commands.ts"
+import { parseShowShare } from "./parse.ts"
 import { type NfsExportLive, type Parameter, type ShareOperation, Shares, type ShareStep } from "./Shares.ts"
 
 export interface SharesModel {
@@ -35,7 +36,7 @@ export const model = (initial: Partial<Omit<SharesModel, "applied">> = {}): Shar
   failOn: initial.failOn
 })
 
-export const COMMANDS: ShareCommands = { exportsDir: "/etc/exports.d" }
+export const COMMANDS: ShareCommands = { exportsDir: "/etc/exports.d", stagingDir: "/run/sigmavault/shares" }
 
 /** The export lines of a file: "PATH CLIENT(opts) …". */
 const exportsOf = (text: string): Array<NfsExportLive> =>
@@ -62,9 +63,8 @@ export const make = (m: SharesModel, commands: ShareCommands = COMMANDS): Shares
         m.applied.push(step)
       }
       switch (operation.op) {
-        case "smb-add":
-          if (m.registry.has(operation.name)) return yield* Effect.fail(fail(steps([operation])[0]!, `ERROR: share ${operation.name} already exists.`))
-          m.registry.set(operation.name, [["path", operation.path], ...operation.parameters.filter(([k]) => parameterKey(k) !== "path")])
+        case "smb-put":
+          m.registry.set(operation.name, [...parseShowShare(operation.text)])
           return []
         case "smb-remove":
           m.registry.delete(operation.name)
@@ -93,6 +93,7 @@ export const make = (m: SharesModel, commands: ShareCommands = COMMANDS): Shares
         ? { sessions: Object.keys(m.connections).length, connections: { ...m.connections }, openFiles: 0 }
         : { statusNote: "smbd is not running" })
     })),
+    smbNames: Effect.sync(() => [...m.registry.keys()]),
     nfs: Effect.sync(() => ({
       available: true,
       exports: [...m.exports],

@@ -11,6 +11,8 @@ export interface ShareCommands {
   readonly smbConf?: string | undefined
   /** Where NFS export files go. */
   readonly exportsDir: string
+  /** Where a share's stanza waits for `net conf import` (the daemon's runtime directory); removed right after. */
+  readonly stagingDir: string
   /** How exportfs is run (argv prefix); default ["exportfs"]. Tests enter a mount namespace with it. */
   readonly exportfs?: ReadonlyArray<string> | undefined
 }
@@ -28,13 +30,14 @@ export const parameterKey = (key: string) => key.trim().toLowerCase().replace(/[
 
 export const stepsOf = (c: ShareCommands, operation: ShareOperation): ReadonlyArray<ShareStep> => {
   switch (operation.op) {
-    case "smb-add":
+    case "smb-put": {
+      const staged = join(c.stagingDir, `smb-${operation.name}.conf`)
       return [
-        run(netArgv(c, "conf", "addshare", operation.name, operation.path)),
-        ...operation.parameters
-          .filter(([key]) => parameterKey(key) !== "path")
-          .map(([key, value]) => run(netArgv(c, "conf", "setparm", operation.name, key, value)))
+        { kind: "write", path: staged, text: operation.text },
+        run(netArgv(c, "conf", "import", staged, operation.name)),
+        { kind: "remove", path: staged }
       ]
+    }
     case "smb-remove":
       return [run(netArgv(c, "conf", "delshare", operation.name))]
     case "smb-reload":

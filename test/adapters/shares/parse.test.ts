@@ -44,12 +44,13 @@ describe("share tool output", () => {
   })
 
   it("every step is an argument vector or a file in the exports dir; -s CONF when configured", () => {
-    const c = { smbConf: "/etc/sv/smb.conf", exportsDir: "/etc/exports.d" }
-    expect(stepsOf(c, { op: "smb-add", name: "p", path: "/srv/p", parameters: [["path", "/srv/p"], ["read only", "yes"]] })).toEqual([
-      { kind: "run", command: ["net", "-s", "/etc/sv/smb.conf", "conf", "addshare", "p", "/srv/p"], display: "net -s /etc/sv/smb.conf conf addshare p /srv/p" },
-      { kind: "run", command: ["net", "-s", "/etc/sv/smb.conf", "conf", "setparm", "p", "read only", "yes"], display: "net -s /etc/sv/smb.conf conf setparm p 'read only' yes" }
+    const c = { smbConf: "/etc/sv/smb.conf", exportsDir: "/etc/exports.d", stagingDir: "/run/sv/shares" }
+    expect(stepsOf(c, { op: "smb-put", name: "p", text: "[p]\n\tpath = /srv/p\n" })).toEqual([
+      { kind: "write", path: "/run/sv/shares/smb-p.conf", text: "[p]\n\tpath = /srv/p\n" },
+      { kind: "run", command: ["net", "-s", "/etc/sv/smb.conf", "conf", "import", "/run/sv/shares/smb-p.conf", "p"], display: "net -s /etc/sv/smb.conf conf import /run/sv/shares/smb-p.conf p" },
+      { kind: "remove", path: "/run/sv/shares/smb-p.conf" }
     ])
     expect(stepsOf(c, { op: "nfs-write", file: "sigmavault-p.exports", text: "x\n" })).toEqual([{ kind: "write", path: "/etc/exports.d/sigmavault-p.exports", text: "x\n" }])
-    expect(stepsOf({ exportsDir: "/x" }, { op: "smb-reload" })[0]).toMatchObject({ command: ["smbcontrol", "smbd", "reload-config"] })
+    expect(stepsOf({ exportsDir: "/x", stagingDir: "/y" }, { op: "smb-reload" })[0]).toMatchObject({ command: ["smbcontrol", "smbd", "reload-config"] })
   })
 })
