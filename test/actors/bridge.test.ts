@@ -158,6 +158,18 @@ describe("BRIDGE", () => {
       }))
   })
 
+  it.effect("a parameter net refuses leaves the registry as it was: nothing to undo, nothing recorded", () => {
+    const shares = SharesTest.model({ failOn: { match: /conf import/, stderr: "error importing service photos: SBC_ERR_INVALID_PARAM" } })
+    return withBridge(shares)((ask) =>
+      Effect.gen(function*() {
+        const failed = yield* refusal(ask({ type: "add-share", protocol: "smb", name: "photos", path: photos, confirm: true }))
+        assert.deepInclude(failed, { _tag: "ShareApplyFailed", undone: true })
+        assert.match(String(failed["reason"]), /SBC_ERR_INVALID_PARAM/)
+        assert.strictEqual(shares.registry.size, 0)
+        assert.deepStrictEqual((yield* ask({ type: "shares" })).shares, [])
+      }))
+  })
+
   it.effect("NFS: writes the exports file and runs exportfs -ra; update rewrites it; remove deletes it", () => {
     const shares = SharesTest.model()
     return withBridge(shares)((ask) =>

@@ -141,12 +141,16 @@ export const bridgeMachine = Effect.gen(function*() {
 
   const inRegistry = (name: string) => Effect.map(shares.smbNames, (names) => (names ?? []).some((s) => sameName("smb", s, name)))
 
-  /** Applies `operations`; on failure runs `undo` (best effort) and fails with ShareApplyFailed. */
-  const applyOrUndo = (spec: { readonly protocol: Protocol; readonly name: string }, operations: ReadonlyArray<ShareOperation>, undo: ReadonlyArray<ShareOperation>) =>
+  /** Applies `operations`; on failure works out and runs `undo` (best effort) and fails with ShareApplyFailed. */
+  const applyOrUndo = (
+    spec: { readonly protocol: Protocol; readonly name: string },
+    operations: ReadonlyArray<ShareOperation>,
+    undo: Effect.Effect<ReadonlyArray<ShareOperation>>
+  ) =>
     shares.apply(operations).pipe(
       Effect.catch((error: SharesError) =>
         Effect.gen(function*() {
-          const undone = yield* Effect.exit(shares.apply(undo))
+          const undone = yield* Effect.exit(Effect.flatMap(undo, shares.apply))
           return yield* new ShareApplyFailed({ protocol: spec.protocol, name: spec.name, reason: error.message, undone: undone._tag === "Success" })
         })
       )
@@ -194,12 +198,11 @@ export const bridgeMachine = Effect.gen(function*() {
       const undoMessage = mode === "add" ? JSON.stringify({ type: "remove-share", protocol: spec.protocol, name: spec.name, confirm: true }) : undefined
       const base = { protocol: spec.protocol, name: spec.name, rendered, ...(validated === undefined ? {} : { validated }), ...(undoMessage === undefined ? {} : { undo: undoMessage }) }
       if (request.confirm !== true) return { ...base, executed: false, steps: shares.steps(operations), notes } satisfies ShareChange
-      // A put is one transaction (net conf import) or one atomic file: what can need undoing is an add whose reload failed.
-      const undo: ReadonlyArray<ShareOperation> = mode === "add"
-        ? dropOperations(spec.protocol, spec.name, spec.protocol === "smb")
-        : existing?.text !== undefined
-        ? putOperations(existing.spec, existing.text)
-        : []
+      // A put is one transaction (net conf import) or one atomic file: an add is undone by deleting what is
+      // there (an import that failed left nothing), an update by putting the previous text back.
+      const undo: Effect.Effect<ReadonlyArray<ShareOperation>> = mode === "add"
+        ? Effect.map(spec.protocol === "smb" ? inRegistry(spec.name) : Effect.succeed(true), (there) => dropOperations(spec.protocol, spec.name, there))
+        : Effect.succeed(existing?.text !== undefined ? putOperations(existing.spec, existing.text) : [])
       const applied = yield* applyOrUndo(spec, operations, undo)
       const at = yield* now
       const stored: StoredShare = {
@@ -211,7 +214,7 @@ export const bridgeMachine = Effect.gen(function*() {
         text: file.text
       }
       const next = mode === "add" ? [...list, stored] : list.map((s) => (s === existing ? stored : s))
-      yield* save(next).pipe(Effect.tapError(() => mode === "add" ? Effect.exit(shares.apply(undo)) : Effect.void))
+      yield* save(next).pipe(Effect.tapError(() => mode === "add" ? Effect.exit(Effect.flatMap(undo, shares.apply)) : Effect.void))
       yield* Effect.logInfo(`${mode === "add" ? "added" : "updated"} ${spec.protocol} share ${spec.name} (${spec.path}) for ${caller}`)
       return { ...base, executed: true, steps: applied.steps, notes: [...notes, ...applied.notes] } satisfies ShareChange
     })
@@ -237,7 +240,7 @@ export const bridgeMachine = Effect.gen(function*() {
           const operations = dropOperations(message.protocol, name, message.protocol === "smb" ? yield* inRegistry(name) : true)
           const base = { protocol: message.protocol, name }
           if (message.confirm !== true) return { ...base, executed: false, steps: shares.steps(operations), notes: [] }
-          const applied = yield* applyOrUndo(existing.spec, operations, [])
+          const applied = yield* applyOrUndo(existing.spec, operations, Effect.succeed([]))
           yield* save(list.filter((s) => s !== existing))
           yield* Effect.logInfo(`removed ${message.protocol} share ${name} for ${describeCaller(caller)}`)
           return { ...base, executed: true, steps: applied.steps, notes: applied.notes }
