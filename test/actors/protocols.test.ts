@@ -155,6 +155,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
   BRIDGE: [
     { type: "shares" },
+    { type: "shares", protocol: "nfs", live: false },
     { type: "add-share", protocol: "smb", name: "notes", path: files, comment: "notes" },
     { type: "add-share", protocol: "smb", name: "notes", path: files, confirm: true },
     { type: "add-share", protocol: "smb", name: "notes", path: files },

@@ -224,6 +224,16 @@ export const bridgeMachine = Effect.gen(function*() {
       shares: (message) =>
         Effect.gen(function*() {
           const list = (yield* load).filter((s) => message.protocol === undefined || s.spec.protocol === message.protocol)
+          if (message.live === false) {
+            const notRead = { available: false, reason: "not read (live: false)" }
+            return {
+              shares: list.map((s) => ({ ...s, live: "not-read" as const })),
+              smb: { ...notRead, shares: [] },
+              nfs: { ...notRead, exports: [], files: [] },
+              drift: [],
+              inSync: false
+            }
+          }
           const [smb, nfs] = yield* Effect.all([shares.smb, shares.nfs], { concurrency: 2 })
           const { drift, views } = driftOf(list, smb, nfs)
           const wanted = drift.filter((d) => message.protocol === undefined || d.protocol === message.protocol)

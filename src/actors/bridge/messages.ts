@@ -51,8 +51,8 @@ export type Drift = typeof Drift.Type
 
 export const ShareView = Schema.Struct({
   ...StoredShare.fields,
-  /** in-sync: the system holds what the database says; otherwise see `drift`. */
-  live: Schema.Literals(["in-sync", "drifted", "missing"]),
+  /** in-sync: the system holds what the database says; otherwise see `drift`; not-read: asked with live: false. */
+  live: Schema.Literals(["in-sync", "drifted", "missing", "not-read"]),
   /** SMB: connections (tree connects) to it now, from smbstatus. */
   connections: Schema.optionalKey(Schema.Int)
 })
@@ -63,6 +63,7 @@ export const SharesReply = Schema.Struct({
   smb: SmbLive,
   nfs: NfsLive,
   drift: Schema.Array(Drift),
+  /** The live state was read and agrees with the database. */
   inSync: Schema.Boolean
 })
 export type SharesReply = typeof SharesReply.Type
@@ -150,7 +151,11 @@ export const Bridge = Protocol.make("BRIDGE", [
   Protocol.message("shares", {
     doc: "the shares in BRIDGE's database, what Samba and exportfs hold live, sessions, and the drift between them",
     access: "read",
-    fields: { protocol: Schema.optionalKey(ShareProtocol) },
+    fields: {
+      protocol: Schema.optionalKey(ShareProtocol),
+      /** false: the database only, no tool is run (each share's live is "not-read", smb and nfs say so). */
+      live: Schema.optionalKey(Schema.Boolean)
+    },
     reply: SharesReply,
     rejections: [ShareDatabaseFailed]
   }),

@@ -44,7 +44,7 @@ export const vertexMachine = Effect.gen(function*() {
   )
 
   /** The shares BRIDGE keeps, or none (with the reason) when BRIDGE cannot be asked. */
-  const sharesState = failedDependency("BRIDGE")(env.system.call(Bridge, { type: "shares" })).pipe(
+  const sharesState = failedDependency("BRIDGE")(env.system.call(Bridge, { type: "shares", live: false })).pipe(
     Effect.map((reply) => ({ shares: reply.shares.map((s): ShareInput => ({ protocol: s.spec.protocol, name: s.spec.name, path: s.spec.path })), note: undefined })),
     Effect.catch((error) => Effect.succeed({ shares: [] as ReadonlyArray<ShareInput>, note: error.message as string | undefined }))
   )
