@@ -53,8 +53,10 @@ describe("FORGE render-share: SMB", () => {
 
   it.each([
     [{ path: "/srv/a\nb" }, "path"],
+    [{ path: "/srv/a\t b" }, "path"],
     [{ path: "/srv/%U" }, "path"],
     [{ path: "/srv/a\\" }, "path"],
+    [{ hosts: ["*.lan"] }, "hosts[0]"],
     [{ path: "/srv/a " }, "path"],
     [{ path: "/srv/a  b" }, "path"],
     [{ comment: "100% sure" }, "comment"],
@@ -62,7 +64,6 @@ describe("FORGE render-share: SMB", () => {
     [{ name: "global" }, "name"],
     [{ name: "Homes" }, "name"],
     [{ hosts: ["EXCEPT"] }, "hosts[0]"],
-    [{ hosts: ["10.0.0.1", "[fe80::1"] }, "hosts[1]"],
     [{ guest: true, users: ["alice"] }, "guest"],
     [{ nfsOptions: ["rw"] }, "nfsOptions"]
   ])("refuses %j naming %s", (fields, field) => {
@@ -102,7 +103,8 @@ describe("FORGE render-share: NFS", () => {
     [{ hosts: [] }, "hosts"],
     [{ hosts: undefined }, "hosts"],
     [{ hosts: ["10.0.0.0/33"] }, "hosts[0]"],
-    [{ hosts: ["*", "[fe80::1]"] }, "hosts[1]"],
+    [{ hosts: ["10.0.0.1", "10.0.0.1"] }, "hosts[1]"],
+    [{ hosts: ["*", "-rw"] }, "hosts[1]"],
     [{ nfsOptions: ["rw,no_root_squash"] }, "nfsOptions[0]"],
     [{ nfsOptions: ["sync", "bogus"] }, "nfsOptions[1]"],
     [{ nfsOptions: ["anonuid=-1"] }, "nfsOptions[0]"],

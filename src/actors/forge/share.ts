@@ -34,17 +34,19 @@ export const SMB_DEFAULTS: ReadonlyArray<readonly [string, string]> = [
 ]
 
 /**
- * A value smb.conf will read back exactly: one line, no blanks at either end
- * or doubled inside (the parser strips and collapses them), no '\' (a final one
+ * A value smb.conf will read back exactly: one line (no newline or NUL), no
+ * blanks at either end and no two in a row (the parser strips the first and
+ * reduces the others to one), no final '\' (it
  * joins the next line) and no '%' (smb.conf(5) "VARIABLE SUBSTITUTIONS":
  * %U, %m… are replaced per connection, and there is no escape).
  */
 const smbValue = (field: string, value: string, what: string): Checked<string> => {
-  if (/[\u0000-\u001f\u007f]/.test(value)) return refuse("smb", field, `a control character (newline, tab…) cannot be held in an smb.conf ${what}`)
+  if (/[\u0000\n]/.test(value)) return refuse("smb", field, `a newline or NUL cannot be held in an smb.conf ${what}`)
   if (value.includes("%")) return refuse("smb", field, `'%' starts a variable substitution in smb.conf (%U, %m…) and cannot be escaped`)
-  if (value.includes("\\")) return refuse("smb", field, `'\\' is smb.conf's line continuation and is not allowed in a ${what}`)
-  if (/^\s|\s$/.test(value)) return refuse("smb", field, `smb.conf strips blanks at either end of a ${what}`)
-  if (/\s\s/.test(value)) return refuse("smb", field, `smb.conf collapses repeated blanks inside a ${what}`)
+  if (value.endsWith("\\")) return refuse("smb", field, `a final '\\' is smb.conf's line continuation: it would join the next line to the ${what}`)
+  // Samba's blanks are ASCII's (isspace): a no-break space or U+2028 is kept as written, and so is one blank alone.
+  if (/^[ \t\v\f\r]|[ \t\v\f\r]$/.test(value)) return refuse("smb", field, `smb.conf strips blanks at either end of a ${what}`)
+  if (/[ \t\v\f\r]{2}/.test(value)) return refuse("smb", field, `smb.conf reduces blanks in a row inside a ${what} to the first one`)
   return Result.succeed(value)
 }
 
@@ -75,8 +77,8 @@ const renderSmb = (spec: ShareSpec): Checked<Rendered> => {
     if (/^(EXCEPT|ALL|LOCAL)$/i.test(host)) {
       return refuse("smb", `hosts[${i}]`, `'${host}' is a keyword in smb.conf's hosts allow, not a host`)
     }
-    if (host.startsWith("[") !== host.endsWith("]") || /[\[\]]/.test(host.slice(1, -1))) {
-      return refuse("smb", `hosts[${i}]`, "square brackets only enclose a whole IPv6 address")
+    if (/[*?]/.test(host)) {
+      return refuse("smb", `hosts[${i}]`, "smb.conf's hosts allow takes no '*' or '?' wildcards (testparm refuses them): name a network (192.168.1.0/24, 192.168.1.) or a domain (.lan)")
     }
   }
   if (hosts.length > 0) parameters.push(["hosts allow", hosts.join(" ")])
@@ -147,29 +149,24 @@ const NFS_MAXPATHLEN = 1024
 
 const ipv4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/
 
-/** A client exportfs reads as the spec means it: a host, wildcard, IPv4/IPv6 address or network, or '*'. */
+/**
+ * A client exportfs reads as the spec means it: a host name or wildcard
+ * (exports(5): '*', '?' and [classes]), an IPv4/IPv6 address or network. A
+ * leading '-' would make exportfs read the entry as default options.
+ */
 const nfsClientProblem = (client: string): string | undefined => {
-  if (client === "*") return undefined
-  if (client.startsWith("@")) return "netgroups (@group) are not offered; name hosts or networks"
-  if (client.includes("[") || client.includes("]")) return "an NFS client is written without square brackets (2001:db8::/32)"
+  if (client.startsWith("-")) return "a client cannot start with '-' (exportfs reads '-options' as default options)"
   const slash = client.indexOf("/")
-  const address = slash < 0 ? client : client.slice(0, slash)
-  const prefix = slash < 0 ? undefined : client.slice(slash + 1)
+  if (slash < 0) return undefined
+  const address = client.slice(0, slash)
+  const prefix = client.slice(slash + 1)
   if (address.includes(":")) {
-    if (!/^[0-9A-Fa-f:.]+$/.test(address) || !/^(([0-9A-Fa-f]{1,4}:){0,7}|::)/.test(address)) return "not an IPv6 address"
-    if (prefix !== undefined && !(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= 128)) return "an IPv6 prefix length is 0 to 128"
+    if (!/^[0-9A-Fa-f:.]+$/.test(address)) return "a network is an IPv6 address with a prefix length, e.g. 2001:db8::/32"
+    if (!(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= 128)) return "an IPv6 prefix length is 0 to 128"
     return undefined
   }
-  if (ipv4.test(address)) {
-    if (prefix !== undefined && !(/^[0-9]{1,2}$/.test(prefix) && Number(prefix) <= 32) && !ipv4.test(prefix)) {
-      return "an IPv4 prefix is a length from 0 to 32 or a netmask"
-    }
-    return undefined
-  }
-  if (prefix !== undefined) return "a network is an IP address with a prefix, e.g. 192.168.1.0/24"
-  if (!/^[A-Za-z0-9*?_-]([A-Za-z0-9*?_.-]*[A-Za-z0-9*?_-])?$/.test(address) || address.includes("..")) {
-    return "a host name is letters, digits, '-', '_', '.' and the wildcards '*' and '?'"
-  }
+  if (!ipv4.test(address)) return "a network is an IP address with a prefix, e.g. 192.168.1.0/24"
+  if (!(/^[0-9]{1,2}$/.test(prefix) && Number(prefix) <= 32) && !ipv4.test(prefix)) return "an IPv4 prefix is a length from 0 to 32 or a netmask"
   return undefined
 }
 
@@ -188,6 +185,7 @@ const renderNfs = (spec: ShareSpec): Checked<Rendered> => {
     return refuse("nfs", "hosts", "an NFS export names the hosts or networks it admits (e.g. 192.168.1.0/24, or '*' for any): none was given")
   }
   for (const [i, host] of hosts.entries()) {
+    if (hosts.indexOf(host) < i) return refuse("nfs", `hosts[${i}]`, `'${host}' is named twice (exportfs refuses duplicated export entries)`)
     const problem = nfsClientProblem(host)
     if (problem !== undefined) return refuse("nfs", `hosts[${i}]`, problem)
   }

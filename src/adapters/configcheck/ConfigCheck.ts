@@ -25,7 +25,7 @@ export type Verdict =
     /** The tool as run, e.g. "testparm -s --suppress-prompt". */
     readonly tool: string
     readonly warnings: ReadonlyArray<string>
-    /** The tool's own reading of the text: testparm's normalized stanza, `exportfs -v`, a calendar's normalized form. */
+    /** The tool's own reading of the text: testparm's normalized config, the etab exportfs wrote, a calendar's normalized form. */
     readonly reading: string
   }
   | {

@@ -15,7 +15,7 @@ import { requireTools } from "../../support/tools.ts"
 const live = ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))
 const ours = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`sigmavault-forge-${process.pid}-`))
 const hostState = () => ({
-  mounts: readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes("sigmavault-forge")).length,
+  mounts: readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`sigmavault-forge-${process.pid}-`)).length,
   exports: existsSync("/etc/exports") ? readFileSync("/etc/exports", "utf8") : undefined,
   exportsD: existsSync("/etc/exports.d"),
   etab: existsSync("/var/lib/nfs/etab") ? readFileSync("/var/lib/nfs/etab", "utf8") : undefined
@@ -50,7 +50,7 @@ describe("ConfigCheck on the real tools", () => {
       const good = yield* check.nfs("# a comment\n/tmp 192.168.1.0/24(ro,sync,no_subtree_check,root_squash) 10.0.0.1(rw,sync,no_subtree_check)\n")
       assert.isTrue(good.accepted, JSON.stringify(good))
       assert.include(good.reading, "/tmp")
-      assert.include(good.reading, "192.168.1.0/24(")
+      assert.include(good.reading, "\t192.168.1.0/24(ro,")
       const bad = refused(yield* check.nfs("/tmp 192.168.1.0/24(ro,bogus)\n"))
       assert.include(bad.reason, "bogus")
       assert.strictEqual(bad.line, 1)
