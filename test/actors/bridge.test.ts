@@ -248,3 +248,21 @@ describe("VERTEX shares", () => {
       ))
     ))
 })
+
+describe("BRIDGE paths, property", () => {
+  it("whatever the path and roots, an allowed real path is inside a root and outside every system tree", async () => {
+    const fc = await import("fast-check")
+    const { normalise, SYSTEM_TREES, isWithin } = await import("../../src/actors/bridge/paths.ts")
+    const segment = fc.constantFrom("etc", "srv", "tank", "..", ".", "", "var", "photos", "lib", "run", "x y", "-rf")
+    const path = fc.array(segment, { maxLength: 8 }).map((parts) => `/${parts.join("/")}`)
+    fc.assert(fc.property(path, fc.array(path, { maxLength: 3 }), (raw, rawRoots) => {
+      const real = normalise(raw)
+      const roots = rawRoots.map(normalise)
+      assert.isTrue(real.startsWith("/") && !real.split("/").includes(".."), real)
+      if (pathProblem(real, roots, ["/srv/state"]) !== undefined) return
+      assert.notStrictEqual(real, "/")
+      assert.isTrue(roots.some((root) => root !== "/" && isWithin(real, root)), `${real} in ${roots}`)
+      assert.isFalse([...SYSTEM_TREES, "/srv/state"].some((tree) => isWithin(real, tree)), real)
+    }), { numRuns: 2000 })
+  })
+})
