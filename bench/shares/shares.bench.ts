@@ -15,6 +15,8 @@ import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import * as CommandRunnerLive from "../../src/adapters/command/CommandRunnerLive.ts"
 import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../../src/adapters/wireguard/WireGuard.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ConfigCheckLive from "../../src/adapters/configcheck/ConfigCheckLive.ts"
 import type { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
@@ -41,7 +43,7 @@ export const shareApply = async () => {
       while (!samba.list().includes(name)) { /* poll: each listing is one smbclient run */ }
     }
     const program = Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<WireGuard | ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
       const ours: Array<number> = []
       const oursApply: Array<number> = []
       const anchor: Array<number> = []
@@ -90,6 +92,7 @@ export const shareApply = async () => {
       Effect.provide(Layer.mergeAll(
         SharesLive.layer({ smbConf: samba.conf, exportsDir: join(samba.dir, "exports.d"), stagingDir: join(samba.dir, "staging") }).pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))),
         ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer())),
+      WireGuardTest.make().layer,
         FilesLive.layer,
         StateStoreTest.layer()
       )),

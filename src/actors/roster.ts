@@ -22,12 +22,14 @@
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
 import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
 import type { AccessPolicy } from "../access/Policy.ts"
 import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
 import type { CallerFiles } from "../adapters/fs/CallerFiles.ts"
 import type { Files } from "../adapters/fs/Files.ts"
+import type { NetLinks } from "../adapters/netlinks/NetLinks.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
 import type { Keyring } from "../keys/Keyring.ts"
@@ -40,6 +42,7 @@ import type { SystemFacts } from "../adapters/system/SystemFacts.ts"
 import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
+import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -89,6 +92,7 @@ export type RosterServices =
   | CallerFiles
   | SystemFacts
   | ProcStats
+  | NetLinks
   | StateStore
   | Gateway
   | Notify
@@ -101,6 +105,8 @@ export type RosterServices =
   | Smart
   | Shares
   | ConfigCheck
+  | HostProbe
+  | WireGuard
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -10,12 +10,16 @@
  * `file:line: key: reason` and an administrator knows what to change.
  */
 import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
+import { defaultPhotonConfig } from "../actors/photon/config.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
+import { defaultPhantomConfig } from "../actors/phantom/config.ts"
+import { parseSubnet } from "../actors/phantom/subnet.ts"
 
 // ---- the error ----------------------------------------------------------------
 
@@ -134,6 +138,29 @@ const GROUPS_EXPECTED = "group names or gids separated by commas, e.g. sigmavaul
 const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/media"
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
+))
+
+// ---- WireGuard (PHANTOM) ---------------------------------------------------------
+
+const WG_INTERFACE_EXPECTED = "an interface name of up to 15 letters, digits or _=+.-, e.g. wg0"
+const WireguardInterface = Schema.String.check(rule((text: string) =>
+  /^[a-zA-Z0-9_=+.-]{1,15}$/.test(text) && text !== "." && text !== ".." ? undefined : `${shown(text)} is not ${WG_INTERFACE_EXPECTED}`
+))
+const WG_SUBNET_EXPECTED = "an IPv4 subnet with a prefix from /8 to /30, e.g. 10.8.0.0/24"
+const WireguardSubnet = Schema.String.check(rule((text: string) => {
+  const parsed = parseSubnet(text)
+  return typeof parsed === "string" ? `${shown(text)} is not ${WG_SUBNET_EXPECTED}` : undefined
+}))
+const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/
+const WG_ENDPOINT_EXPECTED = "the host name or address peers reach this server at, e.g. vpn.example.org or 203.0.113.7"
+const WireguardEndpoint = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || HOST.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not ${WG_ENDPOINT_EXPECTED}`
+))
+const WG_DNS_EXPECTED = "IP addresses separated by commas, e.g. 10.8.0.1,1.1.1.1"
+const DnsServer = Schema.String.check(rule((text: string) =>
+  IPV4.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not an IP address; expected ${WG_DNS_EXPECTED}`
 ))
 
 const TIME_ZONE_EXPECTED = "an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00"
@@ -319,6 +346,13 @@ export const Config = Schema.Struct({
   loadAlertPerCpu: AlertLevels(loadScale),
   /** Consecutive samples at or above a raise level before SENTRY alerts. */
   resourceAlertSamples: WholeNumber(1, 100),
+  /** How often PHOTON samples /sys/class/net. */
+  linkSampleIntervalSeconds: WholeNumber(1, 3600),
+  /** rx + tx errors on a link within one sample interval that raise PHOTON's error-burst alert. */
+  linkErrorBurst: WholeNumber(1, 1_000_000_000),
+  /** Carrier changes within the flap window that raise PHOTON's flapping alert (a down-and-up is 2). */
+  linkFlapChanges: WholeNumber(2, 10_000),
+  linkFlapWindowSeconds: WholeNumber(10, 86_400),
   /** Groups whose members may look (read); undefined: the socket group. */
   roleRead: Schema.UndefinedOr(Schema.Array(Group)),
   /** Groups whose members may also run routine jobs on their own data (operate). */
@@ -330,6 +364,23 @@ export const Config = Schema.Struct({
   /** The largest input a file job takes, in bytes. */
   fileJobMaxBytes: WholeNumber(1, Number.MAX_SAFE_INTEGER),
   clientIdleTimeoutSeconds: WholeNumber(1, 86_400),
+  /** How often FORTRESS audits the host; 0: only when asked. */
+  auditIntervalHours: WholeNumber(0, 720),
+  /** The sshd configuration FORTRESS has `sshd -T` read. */
+  auditSshdConfig: AbsolutePath,
+  /** Samba's configuration file FORTRESS reads (with its includes and the registry it points to). */
+  auditSmbConfig: AbsolutePath,
+  /** The NFS exports file and the directory of *.exports files FORTRESS reads. */
+  auditNfsExports: AbsolutePath,
+  auditNfsExportsDir: AbsolutePath,
+  /** Ports a service may listen on every interface without a FORTRESS finding. */
+  auditAllowedPorts: Schema.Array(WholeNumber(1, 65_535)),
+  /** PHANTOM: the WireGuard interface it configures, its port, the tunnel subnet, where peers reach it, DNS for peers. */
+  wireguardInterface: WireguardInterface,
+  wireguardListenPort: WholeNumber(1, 65_535),
+  wireguardSubnet: WireguardSubnet,
+  wireguardEndpoint: Schema.UndefinedOr(WireguardEndpoint),
+  wireguardDns: Schema.UndefinedOr(Schema.Array(DnsServer)),
   /** Where BRIDGE's shares may point; undefined: /srv and every mounted ZFS dataset. */
   shareRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
   /** The smb.conf BRIDGE gives `net` and `smbcontrol` (-s); undefined: Samba's own default. */
@@ -372,12 +423,27 @@ export const defaults: Config = {
   diskBusyAlertPercent: levelsOf(defaultSentryConfig.thresholds.disk),
   loadAlertPerCpu: levelsOf(defaultSentryConfig.thresholds.load),
   resourceAlertSamples: defaultSentryConfig.thresholds.cpu.forSamples,
+  linkSampleIntervalSeconds: defaultPhotonConfig.intervalMs / 1000,
+  linkErrorBurst: defaultPhotonConfig.errorBurst,
+  linkFlapChanges: defaultPhotonConfig.flapChanges,
+  linkFlapWindowSeconds: defaultPhotonConfig.flapWindowMs / 1000,
   roleRead: undefined,
   roleOperate: undefined,
   roleAdmin: undefined,
   fileRoots: undefined,
   fileJobMaxBytes: 1024 ** 4,
   clientIdleTimeoutSeconds: 300,
+  auditIntervalHours: defaultFortressConfig.intervalMs / 3_600_000,
+  auditSshdConfig: defaultFortressConfig.sshdConfig,
+  auditSmbConfig: defaultFortressConfig.smbConfig,
+  auditNfsExports: defaultFortressConfig.nfsExports,
+  auditNfsExportsDir: defaultFortressConfig.nfsExportsDir,
+  auditAllowedPorts: defaultFortressConfig.allowedPorts,
+  wireguardInterface: defaultPhantomConfig.interface,
+  wireguardListenPort: defaultPhantomConfig.listenPort,
+  wireguardSubnet: defaultPhantomConfig.subnet,
+  wireguardEndpoint: undefined,
+  wireguardDns: undefined,
   shareRoots: undefined,
   smbConfig: undefined,
   nfsExportsDir: "/etc/exports.d"
@@ -460,6 +526,8 @@ const listOf = <T>(item: TextCodec<T>, itemSchema: Schema.Codec<T>, expected: st
 
 const groupListText = listOf(groupText, Group, GROUPS_EXPECTED)
 const pathListText = listOf(AbsolutePath, AbsolutePath, PATHS_EXPECTED)
+const PORTS_EXPECTED = "port numbers 1…65535 separated by commas, e.g. 22,445,2049"
+const portListText = listOf(wholeNumberText(1, 65_535), WholeNumber(1, 65_535), PORTS_EXPECTED)
 
 /** Whole numbers separated by commas, as written; undefined when the text is not that. */
 const numbersIn = (text: string, syntax: RegExp): ReadonlyArray<number> | undefined => {
@@ -553,12 +621,27 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   diskBusyAlertPercent: { key: "disk_busy_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },
   loadAlertPerCpu: { key: "load_alert_per_cpu", text: alertLevelsText(loadScale), expected: alertExpected(loadScale) },
   resourceAlertSamples: wholeNumber("resource_alert_samples", 1, 100),
+  linkSampleIntervalSeconds: wholeNumber("link_sample_interval_seconds", 1, 3600),
+  linkErrorBurst: wholeNumber("link_error_burst", 1, 1_000_000_000),
+  linkFlapChanges: wholeNumber("link_flap_changes", 2, 10_000),
+  linkFlapWindowSeconds: wholeNumber("link_flap_window_seconds", 10, 86_400),
   roleRead: { key: "role_read", text: groupListText, expected: GROUPS_EXPECTED },
   roleOperate: { key: "role_operate", text: groupListText, expected: GROUPS_EXPECTED },
   roleAdmin: { key: "role_admin", text: groupListText, expected: GROUPS_EXPECTED },
   fileRoots: { key: "file_roots", text: pathListText, expected: PATHS_EXPECTED },
   fileJobMaxBytes: wholeNumber("file_job_max_bytes", 1, Number.MAX_SAFE_INTEGER),
   clientIdleTimeoutSeconds: wholeNumber("client_idle_timeout_seconds", 1, 86_400),
+  auditIntervalHours: wholeNumber("audit_interval_hours", 0, 720),
+  auditSshdConfig: { key: "audit_sshd_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditSmbConfig: { key: "audit_smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditNfsExports: { key: "audit_nfs_exports", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditNfsExportsDir: { key: "audit_nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  auditAllowedPorts: { key: "audit_allowed_ports", text: portListText, expected: PORTS_EXPECTED },
+  wireguardInterface: { key: "wireguard_interface", text: WireguardInterface, expected: WG_INTERFACE_EXPECTED },
+  wireguardListenPort: wholeNumber("wireguard_listen_port", 1, 65_535),
+  wireguardSubnet: { key: "wireguard_subnet", text: WireguardSubnet, expected: WG_SUBNET_EXPECTED },
+  wireguardEndpoint: { key: "wireguard_endpoint", text: WireguardEndpoint, expected: WG_ENDPOINT_EXPECTED },
+  wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED },
   shareRoots: { key: "share_roots", text: pathListText, expected: PATHS_EXPECTED },
   smbConfig: { key: "smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH }

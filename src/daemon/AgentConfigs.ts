@@ -1,14 +1,17 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY and
- * PULSE (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE and PHOTON (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
+import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
+import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
+import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../actors/phantom/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
@@ -21,6 +24,9 @@ export interface AgentConfigs {
   readonly oracle: OracleConfigShape
   readonly sentry: SentryConfigShape
   readonly pulse: PulseConfigShape
+  readonly photon: PhotonConfigShape
+  readonly fortress: FortressConfigShape
+  readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
 }
 
@@ -28,7 +34,12 @@ export interface AgentConfigs {
  * `watchdogIntervalMs`: from systemd's WATCHDOG_USEC (adapters/systemd/Notify.ts),
  * undefined when systemd is not watching.
  */
-export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number | undefined): AgentConfigs => {
+export const agentConfigsOf = (
+  config: Config.Config,
+  watchdogIntervalMs: number | undefined,
+  /** The daemon's configuration file (undefined: none) and uid, whose files FORTRESS audits. */
+  daemon: Pick<DaemonPaths, "configFile" | "uid"> = { configFile: undefined, uid: 0 }
+): AgentConfigs => {
   const configured = config.schedules ?? []
   const forSamples = config.resourceAlertSamples
   return {
@@ -62,6 +73,29 @@ export const agentConfigsOf = (config: Config.Config, watchdogIntervalMs: number
       services: config.watchServices ?? [],
       livenessIntervalMs: config.watchServicesIntervalSeconds * 1000
     },
+    photon: {
+      intervalMs: config.linkSampleIntervalSeconds * 1000,
+      errorBurst: config.linkErrorBurst,
+      flapChanges: config.linkFlapChanges,
+      flapWindowMs: config.linkFlapWindowSeconds * 1000
+    },
+    fortress: {
+      intervalMs: config.auditIntervalHours * 3_600_000,
+      sshdConfig: config.auditSshdConfig,
+      smbConfig: config.auditSmbConfig,
+      nfsExports: config.auditNfsExports,
+      nfsExportsDir: config.auditNfsExportsDir,
+      allowedPorts: config.auditAllowedPorts,
+      daemon: { stateDir: config.stateDir, runtimeDir: config.runtimeDir, socket: config.socket, ...daemon }
+    },
+    phantom: {
+      ...defaultPhantomConfig,
+      interface: config.wireguardInterface,
+      listenPort: config.wireguardListenPort,
+      subnet: config.wireguardSubnet,
+      endpointHost: config.wireguardEndpoint,
+      dns: config.wireguardDns ?? []
+    },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] }
   }
 }
@@ -86,5 +120,8 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),
     Layer.succeed(PulseConfig, configs.pulse),
+    Layer.succeed(PhotonConfig, configs.photon),
+    Layer.succeed(FortressConfig, configs.fortress),
+    Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge)
   )

@@ -12,9 +12,12 @@ import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as ConfigCheckLive from "../adapters/configcheck/ConfigCheckLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
+import * as NetLinksLive from "../adapters/netlinks/NetLinksLive.ts"
+import * as HostProbeLive from "../adapters/hostprobe/HostProbeLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SharesLive from "../adapters/shares/SharesLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
+import * as WireGuardLive from "../adapters/wireguard/WireGuardLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
@@ -49,15 +52,18 @@ const liveAdapters = (
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,
     ProcStatsLive.layer,
+    NetLinksLive.layer,
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
     FileJobs.layer(fileJobs).pipe(
-      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer)),
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),
+    // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
+    HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))),
     // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.
     SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir, stagingDir: join(fileJobs.runtimeDir, "shares") }).pipe(
       Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))

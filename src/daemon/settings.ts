@@ -71,8 +71,15 @@ const fileOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>
   const options: Config.ParseOptions = { checkSchedule: scheduleProblem }
   const named = flag(parsed, "--config")
   if (named !== undefined) return Config.loadConfig(named, options)
+  return Config.loadConfigIfExists(configPathOf(parsed, env), options)
+}
+
+/** The configuration file's path, as fileOf reads it (FORTRESS audits its mode). */
+const configPathOf = (parsed: Parsed, env: Readonly<Record<string, string | undefined>>): string => {
+  const named = flag(parsed, "--config")
+  if (named !== undefined) return named
   const directory = env.CONFIGURATION_DIRECTORY?.split(":")[0]
-  return Config.loadConfigIfExists(directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE, options)
+  return directory ? `${directory}/sigmavault.conf` : Config.DEFAULT_CONFIG_FILE
 }
 
 /** The machine's groups, name to gid, from /etc/group (Node has no getgrnam). */
@@ -152,7 +159,10 @@ export const resolveDaemonSettings = (
       askTimeoutMs: config.askTimeoutMs,
       mailboxCapacity: config.mailboxCapacity,
       testFaults: hasFlag(parsed, "--test-faults"),
-      agents: agentConfigsOf(config, watchdogIntervalMs(env, process.pid)),
+      agents: agentConfigsOf(config, watchdogIntervalMs(env, process.pid), {
+        configFile: configPathOf(parsed, env),
+        uid: process.getuid?.() ?? 0
+      }),
       dbus: yield* Effect.fromResult(dbusOf(parsed, env))
     }
   })

@@ -15,6 +15,8 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as CommandRunnerLive from "../../src/adapters/command/CommandRunnerLive.ts"
 import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../../src/adapters/wireguard/WireGuard.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ConfigCheckLive from "../../src/adapters/configcheck/ConfigCheckLive.ts"
 import type { Files } from "../../src/adapters/fs/Files.ts"
 import type { Shares } from "../../src/adapters/shares/Shares.ts"
@@ -58,7 +60,7 @@ afterAll(() => {
 
 const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.Effect<any, unknown>) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+    const system = yield* ActorSystem.make({ root: tree<WireGuard | ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
     return yield* body((message) => system.injectAsk(ROOT, "BRIDGE", message, { timeoutMs: 30_000 }))
   }).pipe(
     Effect.scoped,
@@ -68,7 +70,8 @@ const bridge = <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.E
       ),
       FilesLive.layer,
       StateStoreTest.layer(),
-      ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))
+      ConfigCheckLive.layer.pipe(Layer.provide(CommandRunnerLive.layer())),
+      WireGuardTest.make().layer
     )),
     Effect.provideService(BridgeConfig, { shareRoots: [data], forbidden: [] })
   )

@@ -16,6 +16,8 @@ import type { Shares } from "../../src/adapters/shares/Shares.ts"
 import type { StateStore } from "../../src/adapters/state/StateStore.ts"
 import type { Zfs } from "../../src/adapters/zfs/Zfs.ts"
 import type { ConfigCheck } from "../../src/adapters/configcheck/ConfigCheck.ts"
+import type { WireGuard } from "../../src/adapters/wireguard/WireGuard.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import { parseLsblk } from "../../src/adapters/disks/parse.ts"
@@ -46,11 +48,11 @@ type Rejected = { readonly _tag: string; readonly rejection?: { readonly _tag: s
 
 const withBridge = (shares: SharesTest.SharesModel, seed: Record<string, unknown> = {}) => <A, E>(body: (ask: (message: Record<string, unknown>) => Effect.Effect<any, any>) => Effect.Effect<A, E>) =>
   Effect.gen(function*() {
-    const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
+    const system = yield* ActorSystem.make({ root: tree<WireGuard | ConfigCheck | Files | Shares | StateStore>("root", "one_for_one", [forgeAgent, bridgeAgent]) })
     return yield* body((message) => system.injectAsk(ROOT, "BRIDGE", message))
   }).pipe(
     Effect.scoped,
-    Effect.provide(Layer.mergeAll(SharesTest.layer(shares), FilesLive.layer, StateStoreTest.layer(seed), ConfigCheckTest.make().layer)),
+    Effect.provide(Layer.mergeAll(SharesTest.layer(shares), FilesLive.layer, StateStoreTest.layer(seed), ConfigCheckTest.make().layer, WireGuardTest.make().layer)),
     Effect.provideService(BridgeConfig, { shareRoots: [dir], forbidden: [] })
   )
 
@@ -227,7 +229,7 @@ describe("VERTEX shares", () => {
 
   it.effect("places BRIDGE's shares under their mountpoints; impact names the shares that go dark", () =>
     Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<ConfigCheck | Files | Shares | StateStore | Disks | Zfs>("root", "one_for_one", [forgeAgent, bridgeAgent, vertexAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<WireGuard | ConfigCheck | Files | Shares | StateStore | Disks | Zfs>("root", "one_for_one", [forgeAgent, bridgeAgent, vertexAgent]) })
       const placed = (yield* system.injectAsk(ROOT, "VERTEX", { type: "shares" })) as { shares: Array<Record<string, string>> }
       assert.deepStrictEqual(placed.shares[0], { protocol: "smb", name: "photos", path: "/srv/photos/2024", mountpoint: "/srv/photos", dataset: "tank/photos", pool: "tank" })
       const topology = (yield* system.injectAsk(ROOT, "VERTEX", { type: "topology" })) as { nodes: Array<{ id: string; kind: string; label: string }>; edges: Array<{ from: string; to: string }> }
@@ -240,7 +242,7 @@ describe("VERTEX shares", () => {
       Effect.scoped,
       Effect.provide(Layer.mergeAll(
         SharesTest.layer(),
-        ConfigCheckTest.make().layer,
+        ConfigCheckTest.make().layer, WireGuardTest.make().layer,
         FilesLive.layer,
         StateStoreTest.layer({ [DATABASE_KEY]: { shares: [stored("smb", "photos", "/srv/photos/2024"), stored("nfs", "backup", "/srv/photos")] } }),
         DisksTest.layer({ devices }),

@@ -2,18 +2,24 @@
  * FORGE as an agent, over the test ConfigCheck: replies decode with its
  * protocol, a refused spec never reaches a tool, and validate's verdicts map
  * to Validated, ConfigRejected (with the line) and ValidatorUnavailable.
+ * WireGuard's part is tested in test/actors/forge/wireguard.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { CheckUnavailable } from "../../src/adapters/configcheck/ConfigCheck.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import { forgeAgent } from "../../src/actors/forge/index.ts"
 import { make } from "../../src/runtime/ActorSystem.ts"
 import { ROOT, tree } from "../support/agents.ts"
 
 const start = (script: ConfigCheckTest.Script = {}) => {
   const check = ConfigCheckTest.make(script)
-  return { check, system: make({ root: tree("FORGE-TEST", "one_for_one", [forgeAgent]) }).pipe(Effect.provide(check.layer)) }
+  const system = make({ root: tree("FORGE-TEST", "one_for_one", [forgeAgent]) }).pipe(
+    Effect.provide(check.layer),
+    Effect.provide(WireGuardTest.make().layer)
+  )
+  return { check, system }
 }
 
 const rejection = (exit: Exit.Exit<unknown, unknown>) => {
@@ -75,7 +81,7 @@ describe("FORGE, the agent", () => {
     })
   })
 
-  it.effect("validate: the tool's verdict as Validated or ConfigRejected with the line; a missing tool and WireGuard as ValidatorUnavailable", () => {
+  it.effect("validate: the tool's verdict as Validated or ConfigRejected with the line; a missing tool as ValidatorUnavailable", () => {
     const { system: started } = start({
       smb: (text) =>
         text.includes("bogus")
@@ -98,10 +104,6 @@ describe("FORGE, the agent", () => {
         _tag: "ValidatorUnavailable",
         kind: "nfs",
         tool: "exportfs"
-      })
-      assert.deepInclude(rejection(yield* Effect.exit(system.injectAsk(ROOT, "FORGE", { type: "validate", kind: "wireguard", text: "[Interface]\n" }))), {
-        _tag: "ValidatorUnavailable",
-        kind: "wireguard"
       })
     })
   })

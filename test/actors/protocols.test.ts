@@ -1,7 +1,7 @@
 /**
  * Every agent's protocol, held against what the agents really do. The whole
  * roster runs over test adapters fed with captured tool output (and the live
- * /proc and system-facts adapters, which every Linux machine has); every
+ * /proc, /sys/class/net and system-facts adapters, which every Linux machine has); every
  * message type an agent handles is sent for real, and its answer must decode
  * with the schemas `describe` lists — a reply by its reply schema (and encode
  * back to the same wire form), a refusal by its declared rejections. A message
@@ -17,18 +17,22 @@ import { parseLsblk } from "../../src/adapters/disks/parse.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import * as NetLinksLive from "../../src/adapters/netlinks/NetLinksLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
 import { BridgeConfig } from "../../src/actors/bridge/config.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
@@ -53,11 +57,19 @@ writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
+  HostProbeTest.layer(HostProbeTest.fromTexts({
+    ss: "tcp LISTEN 0 128 0.0.0.0:23 0.0.0.0:* users:((\"telnetd\",pid=7,fd=3))\ntcp LISTEN 0 128 127.0.0.1:631 0.0.0.0:*\n",
+    sshdT: "passwordauthentication yes\npermitrootlogin prohibit-password\n",
+    smbConf: { path: "/etc/samba/smb.conf", text: "[public]\npath = /srv/public\nguest ok = yes\n" },
+    exports: { path: "/etc/exports", text: "/srv/public 192.168.1.0/24(rw,no_root_squash)\n" },
+    paths: { "/srv/public": { type: "directory", mode: 0o1777, uid: 0, gid: 0 } }
+  })),
   callerFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
   ProcStatsLive.layer,
+  NetLinksLive.layer,
   SystemFactsLive.layer,
   StateStoreTest.layer(),
   MemoryTest,
@@ -68,6 +80,8 @@ const adapters = Layer.mergeAll(
     statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
     datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
   })),
+  WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
+  Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
@@ -111,6 +125,31 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "create-dataset", dataset: "tank/new" },
     { type: "set", dataset: "tank", property: "compression", value: "zstd" },
     { type: "destroy", dataset: "tank/photos" }
+  ],
+  FORTRESS: [
+    { type: "findings" },
+    { type: "audit" },
+    { type: "audit", checks: ["sshd"] },
+    { type: "findings", severity: "high" }
+  ],
+  PHANTOM: [
+    { type: "server" },
+    { type: "add-peer", name: "laptop", allowedIps: ["192.168.1.0/33"] },
+    { type: "add-peer", name: "phone" },
+    { type: "add-peer", name: "phone", confirm: true },
+    { type: "add-peer", name: "phone", confirm: true },
+    { type: "add-peer", name: "laptop", confirm: true },
+    { type: "peers" },
+    { type: "disable-peer", name: "phone", confirm: true },
+    { type: "enable-peer", name: "phone", confirm: true },
+    { type: "enable-peer", name: "nosuch" },
+    { type: "disable-peer", name: "nosuch" },
+    { type: "peer-config", name: "phone", qr: true },
+    { type: "peer-config", name: "nosuch" },
+    { type: "apply" },
+    { type: "apply", confirm: true },
+    { type: "remove-peer", name: "phone", confirm: true },
+    { type: "remove-peer", name: "phone" }
   ],
   SENTRY: [{ type: "thresholds" }, { type: "current" }, { type: "sample" }, { type: "current" }, { type: "alerts" }],
   PULSE: [{ type: "heartbeat" }, { type: "liveness" }],
@@ -174,6 +213,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "explain", agent: "LATTICE", messageType: "frobnicate" },
     { type: "policy" }
   ],
+  PHOTON: [{ type: "interfaces" }, { type: "interface", name: "lo" }, { type: "interface", name: "nosuch0" }, { type: "alerts" }],
   FORGE: [
     { type: "render-share", protocol: "smb", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], users: ["alice"] },
     { type: "render-share", protocol: "nfs", name: "photos", path: "/srv/photos", hosts: ["192.168.1.0/24"], readOnly: true },
@@ -183,7 +223,9 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "validate", kind: "smb", text: "[photos]\n\tpath = /srv/photos\n" },
     { type: "validate", kind: "nfs", text: "/srv/photos 192.168.1.0/24(ro,bogus)\n" },
     { type: "validate", kind: "systemd-timer", text: "[Timer]\nOnCalendar=daily\n", service: "[Service]\nExecStart=/bin/true\n" },
-    { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" }
+    { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" },
+    { type: "render-wireguard", interface: "wg0", listenPort: 51820, peers: [{ publicKey: "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk=", allowedIps: ["10.8.0.2/32"] }] },
+    { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
   ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
@@ -274,6 +316,14 @@ describe("agent protocols", () => {
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
         "ORACLE assess SmartUnreadable",
+        "PHOTON interface NoSuchInterface",
+        "FORGE render-wireguard InvalidSpec",
+        "PHANTOM add-peer PeerExists",
+        "PHANTOM add-peer InvalidSpec",
+        "PHANTOM add-peer SubnetFull",
+        "PHANTOM enable-peer NoSuchPeer",
+        "PHANTOM peer-config NoSuchPeer",
+        "PHANTOM remove-peer NoSuchPeer",
         "BRIDGE add-share ShareExists",
         "BRIDGE add-share PathNotAllowed",
         "BRIDGE update-share NoSuchShare",

@@ -13,15 +13,12 @@ import { axiomAgent } from "../../src/actors/axiom/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { fortressAgent } from "../../src/actors/fortress/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { morphAgent } from "../../src/actors/morph/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
-import { phantomAgent } from "../../src/actors/phantom/index.ts"
-import { photonAgent } from "../../src/actors/photon/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
@@ -36,20 +33,20 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1", VELOCITY: "1",
-  FORTRESS: "2", CRYPTO: "2", FLUX: "2", PRISM: "2",
+  CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", PHOTON: "5-8", MORPH: "5-8", PHANTOM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8",
   ARBITER: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent, velocityAgent,
-  fortressAgent, cryptoAgent, fluxAgent, prismAgent,
+  cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, photonAgent, morphAgent, phantomAgent, canvasAgent, linguaAgent,
+  streamAgent, morphAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent, arbiterAgent
 ]
 

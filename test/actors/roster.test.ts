@@ -4,6 +4,7 @@ import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import { callerFilesInTmp, testSecurity } from "../support/security.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
+import * as NetLinksTest from "../../src/adapters/netlinks/NetLinksTest.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
@@ -11,8 +12,10 @@ import * as SystemFactsTest from "../../src/adapters/system/SystemFactsTest.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
+import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
+import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -41,6 +44,7 @@ const testAdapters = Layer.mergeAll(
   ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),
   ProcStatsTest.layer([]),
+  NetLinksTest.layer([NetLinksTest.link("eth0")]),
   StateStoreTest.layer(),
   MemoryTest,
   testSecurity,
@@ -48,8 +52,10 @@ const testAdapters = Layer.mergeAll(
   ZfsTest.layer(ZfsTest.model({ installed: false })),
   ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
+  WireGuardTest.make().layer,
   SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),
+  HostProbeTest.layer(),
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

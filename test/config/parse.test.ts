@@ -79,7 +79,11 @@ describe("parseConfig: each key's values", () => {
       ["pool_check_interval_seconds", "poolCheckIntervalSeconds", 10, 86400],
       ["smart_check_interval_hours", "smartCheckIntervalHours", 1, 720],
       ["resource_check_interval_seconds", "resourceCheckIntervalSeconds", 1, 3600],
-      ["resource_alert_samples", "resourceAlertSamples", 1, 100]
+      ["resource_alert_samples", "resourceAlertSamples", 1, 100],
+      ["link_sample_interval_seconds", "linkSampleIntervalSeconds", 1, 3600],
+      ["link_error_burst", "linkErrorBurst", 1, 1000000000],
+      ["link_flap_changes", "linkFlapChanges", 2, 10000],
+      ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -153,7 +157,8 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
       messageOf(`${text}\nmax_connections = 11`),
-      `${FILE}:38: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
+      // The appended line is the file's last: its line number grows with the number of keys.
+      `${FILE}:${text.split("\n").length + 1}: max_connections: duplicate key, already set on line 11; keep only one of the two lines`
     )
   })
 })
@@ -167,6 +172,19 @@ describe("parseConfig: the agents' keys", () => {
       messageOf("time_zone = Mars/Olympus_Mons"),
       `${FILE}:1: time_zone: 'Mars/Olympus_Mons' is not a known time zone; expected an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00`
     )
+  })
+
+  it("wireguard_*: PHANTOM's interface, port, subnet, endpoint and DNS, each refused when it is not one", () => {
+    assert.deepStrictEqual(parsed("wireguard_subnet = 10.8.0.0/24"), { wireguardSubnet: "10.8.0.0/24" })
+    assert.deepStrictEqual(parsed("wireguard_endpoint = 203.0.113.7"), { wireguardEndpoint: "203.0.113.7" })
+    assert.deepStrictEqual(parsed("wireguard_dns = 10.8.0.1,fd00::1"), { wireguardDns: ["10.8.0.1", "fd00::1"] })
+    assert.include(messageOf("wireguard_interface = ../etc"), "wireguard_interface: '../etc' is not an interface name")
+    assert.include(messageOf("wireguard_interface = wg0-is-far-too-long"), "is not an interface name")
+    assert.include(messageOf("wireguard_subnet = 10.8.0.0/31"), "is not an IPv4 subnet with a prefix from /8 to /30")
+    assert.include(messageOf("wireguard_subnet = fd00::/64"), "is not an IPv4 subnet")
+    assert.include(messageOf("wireguard_endpoint = \"vpn.example.org:51820\""), "is not the host name or address peers reach this server at")
+    assert.include(messageOf("wireguard_dns = 10.8.0.1,resolver"), "'resolver' is not an IP address")
+    assert.include(messageOf("wireguard_listen_port = 0"), "out of range")
   })
 
   it("pool_capacity_percent: three rising whole percentages", () => {
@@ -315,16 +333,13 @@ describe("parseConfig: errors name the file, line, key, what is wrong and what i
     assert.strictEqual(messageOf("timeout = 100"), `${FILE}:1: timeout: unknown key; did you mean 'ask_timeout_ms'?`)
   })
 
-  it("an unknown key with nothing close lists the known keys", () => {
-    assert.strictEqual(
-      messageOf("zfs_pool = tank"),
-      `${FILE}:1: zfs_pool: unknown key; known keys: socket, socket_group, socket_mode, state_dir, runtime_dir, ` +
-        "log_level, shutdown_deadline_ms, max_frame_bytes, max_connections, client_buffer_events, ask_timeout_ms, mailbox_capacity, " +
-        "watch_services, watch_services_interval_seconds, time_zone, schedule.NAME, pool_check_interval_seconds, pool_capacity_percent, " +
-        "scrub_schedule, smart_check_interval_hours, resource_check_interval_seconds, cpu_alert_percent, memory_alert_percent, " +
-        "disk_busy_alert_percent, load_alert_per_cpu, resource_alert_samples, role_read, role_operate, role_admin, file_roots, file_job_max_bytes, client_idle_timeout_seconds, " +
-        "share_roots, smb_config, nfs_exports_dir"
-    )
+  it("an unknown key with nothing close lists the known keys, in the file's order", () => {
+    const known = FIELDS.map((field) => KEYS[field].key)
+    assert.deepStrictEqual(known.slice(0, 5), ["socket", "socket_group", "socket_mode", "state_dir", "runtime_dir"])
+    for (const key of ["schedule.NAME", "scrub_schedule", "link_error_burst", "audit_allowed_ports", "wireguard_dns", "file_roots"]) {
+      assert.include(known, key)
+    }
+    assert.strictEqual(messageOf("zfs_pool = tank"), `${FILE}:1: zfs_pool: unknown key; known keys: ${known.join(", ")}`)
   })
 
   it("suggestions come from spelling, not chance", () => {

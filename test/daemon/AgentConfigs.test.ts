@@ -2,11 +2,14 @@
  * What the configuration file says reaches the agents that have settings, and
  * a daemon without a file runs them exactly as their own defaults.
  */
+import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
+import { defaultPhotonConfig } from "../../src/actors/photon/config.ts"
+import { defaultPhantomConfig } from "../../src/actors/phantom/config.ts"
 import { defaultPulseConfig } from "../../src/actors/pulse/config.ts"
 import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
@@ -31,6 +34,9 @@ describe("the agents' settings", () => {
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
       pulse: defaultPulseConfig,
+      photon: defaultPhotonConfig,
+      fortress: defaultFortressConfig,
+      phantom: defaultPhantomConfig,
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] }
     })
   })
@@ -54,6 +60,24 @@ describe("the agents' settings", () => {
       }
     })
     assert.deepStrictEqual(configs.pulse, { watchdogIntervalMs: 15_000, services: ["smbd", "nfs-server"], livenessIntervalMs: 60_000 })
+    assert.deepStrictEqual(configs.photon, { intervalMs: 30_000, errorBurst: 50, flapChanges: 8, flapWindowMs: 600_000 })
+    assert.deepStrictEqual(configs.fortress, {
+      intervalMs: 0,
+      sshdConfig: "/srv/etc/sshd_config",
+      smbConfig: "/srv/etc/smb.conf",
+      nfsExports: "/srv/etc/exports",
+      nfsExportsDir: "/srv/etc/exports.d",
+      allowedPorts: [22, 8080],
+      daemon: { ...defaultFortressConfig.daemon }
+    })
+    assert.deepStrictEqual(configs.phantom, {
+      ...defaultPhantomConfig,
+      interface: "wg1",
+      listenPort: 51821,
+      subnet: "10.66.0.0/16",
+      endpointHost: "vpn.example.org",
+      dns: ["10.66.0.1", "1.1.1.1"]
+    })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

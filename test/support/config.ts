@@ -15,7 +15,22 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "memory_alert_percent = 85,70",
   "disk_busy_alert_percent = 99,50",
   "load_alert_per_cpu = 4,3.5",
-  "resource_alert_samples = 6"
+  "resource_alert_samples = 6",
+  "link_sample_interval_seconds = 30",
+  "link_error_burst = 50",
+  "link_flap_changes = 8",
+  "link_flap_window_seconds = 600",
+  "audit_interval_hours = 0",
+  "audit_sshd_config = /srv/etc/sshd_config",
+  "audit_smb_config = /srv/etc/smb.conf",
+  "audit_nfs_exports = /srv/etc/exports",
+  "audit_nfs_exports_dir = /srv/etc/exports.d",
+  "audit_allowed_ports = 22,8080",
+  "wireguard_interface = wg1",
+  "wireguard_listen_port = 51821",
+  "wireguard_subnet = 10.66.0.0/16",
+  "wireguard_endpoint = vpn.example.org",
+  "wireguard_dns = 10.66.0.1,1.1.1.1"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -32,5 +47,20 @@ export const AGENT_SETTINGS_CHANGED = {
   memoryAlertPercent: { raiseAt: 85, clearAt: 70 },
   diskBusyAlertPercent: { raiseAt: 99, clearAt: 50 },
   loadAlertPerCpu: { raiseAt: 4, clearAt: 3.5 },
-  resourceAlertSamples: 6
+  resourceAlertSamples: 6,
+  linkSampleIntervalSeconds: 30,
+  linkErrorBurst: 50,
+  linkFlapChanges: 8,
+  linkFlapWindowSeconds: 600,
+  auditIntervalHours: 0,
+  auditSshdConfig: "/srv/etc/sshd_config",
+  auditSmbConfig: "/srv/etc/smb.conf",
+  auditNfsExports: "/srv/etc/exports",
+  auditNfsExportsDir: "/srv/etc/exports.d",
+  auditAllowedPorts: [22, 8080],
+  wireguardInterface: "wg1",
+  wireguardListenPort: 51821,
+  wireguardSubnet: "10.66.0.0/16",
+  wireguardEndpoint: "vpn.example.org",
+  wireguardDns: ["10.66.0.1", "1.1.1.1"]
 } satisfies Partial<Config>

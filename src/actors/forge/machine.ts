@@ -7,12 +7,13 @@
  */
 import { Effect } from "effect"
 import { type CheckUnavailable, ConfigCheck, type Verdict } from "../../adapters/configcheck/ConfigCheck.ts"
+import { WireGuard } from "../../adapters/wireguard/WireGuard.ts"
 import type { Capability } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { type ConfigKind, ConfigRejected, Forge, InvalidSpec, type Validated, ValidatorUnavailable } from "./messages.ts"
 import { renderShare } from "./share.ts"
 import { calendarProblem, renderTimer, serviceUnit, timerUnit } from "./timer.ts"
+import { renderWireguard, validateWireguard } from "./wireguard.ts"
 
 export const forgeCapabilities: ReadonlyArray<Capability> = [
   {
@@ -27,12 +28,16 @@ export const forgeCapabilities: ReadonlyArray<Capability> = [
     detail: "renders a systemd .timer and .service that run `sigmavault tell AGENT JSON`, the calendar normalized by `systemd-analyze calendar`"
   },
   {
+    name: "wireguard-rendering",
+    available: true,
+    detail: "renders WireGuard interface configs without their private key, refusing what wg would refuse or misread (render-wireguard)"
+  },
+  {
     name: "validation",
     available: true,
     detail: "checks smb.conf text with `testparm -s`, exports with `exportfs -ra` in a private mount namespace, units with " +
-      "`systemd-analyze verify` and `calendar`, on temporary copies (WireGuard: not yet, see rendering)"
-  },
-  plannedCapability("rendering", "renders and checks WireGuard configs (wg-quick strip, wg setconf on a scratch interface)")
+      "`systemd-analyze verify` and `calendar`, WireGuard configs with `wg-quick strip` and `wg setconf` on a scratch interface, on temporary copies"
+  }
 ]
 
 const unavailable = (kind: ConfigKind) => (error: CheckUnavailable) =>
@@ -54,6 +59,7 @@ const calendarsOf = (text: string) =>
 
 export const forgeMachine = Effect.gen(function*() {
   const check = yield* ConfigCheck
+  const wireguard = yield* WireGuard
 
   const validateTimer = (text: string, name: string, service: string | undefined) =>
     Effect.gen(function*() {
@@ -70,6 +76,7 @@ export const forgeMachine = Effect.gen(function*() {
   return yield* serviceMachine(Forge, {
     handlers: {
       "render-share": ({ type: _, ...spec }) => Effect.fromResult(renderShare(spec)),
+      "render-wireguard": (message) => renderWireguard(message),
       "render-timer": (spec) =>
         Effect.gen(function*() {
           const problem = calendarProblem(spec.onCalendar)
@@ -91,14 +98,7 @@ export const forgeMachine = Effect.gen(function*() {
               Effect.catchTag("CheckUnavailable", unavailable("systemd-timer"))
             )
           case "wireguard":
-            // WireGuard is PHANTOM's part of FORGE (src/actors/forge/wireguard.ts); until it lands, say so.
-            return Effect.fail(
-              new ValidatorUnavailable({
-                kind: "wireguard",
-                tool: "wg",
-                reason: "checking WireGuard configs (wg-quick strip, wg setconf on a scratch interface) is not built yet"
-              })
-            )
+            return validateWireguard(request.text).pipe(Effect.provideService(WireGuard, wireguard))
         }
       }
     }

@@ -77,6 +77,27 @@ export class ValidatorUnavailable extends Schema.TaggedError<ValidatorUnavailabl
 
 export const FORGE_ERRORS = [InvalidSpec, ConfigRejected, ValidatorUnavailable] as const
 
+/**
+ * A WireGuard interface config, without its private key (keys never travel
+ * between agents). Fields are plain here and checked by the render, which
+ * refuses a bad one as InvalidSpec naming it ("peers[2].allowedIps[0]").
+ */
+export const WireguardPeerSpec = Schema.Struct({
+  name: Schema.optionalKey(Schema.String),
+  publicKey: Schema.String,
+  allowedIps: Schema.Array(Schema.String),
+  endpoint: Schema.optionalKey(Schema.String),
+  persistentKeepalive: Schema.optionalKey(Schema.Number)
+})
+export const WireguardSpecFields = {
+  interface: Schema.String,
+  listenPort: Schema.optionalKey(Schema.Number),
+  address: Schema.optionalKey(Schema.Array(Schema.String)),
+  dns: Schema.optionalKey(Schema.Array(Schema.String)),
+  mtu: Schema.optionalKey(Schema.Number),
+  peers: Schema.Array(WireguardPeerSpec)
+}
+
 export const Forge = Protocol.make("FORGE", [
   Protocol.message("render-share", {
     doc: "renders a share's smb.conf stanza or /etc/exports.d file",
@@ -87,10 +108,12 @@ export const Forge = Protocol.make("FORGE", [
     reply: Rendered,
     rejections: [InvalidSpec]
   }),
-  Protocol.planned("render-wireguard", {
-    doc: "renders a WireGuard interface config without its private key (the caller adds it)",
+  Protocol.message("render-wireguard", {
+    doc: "renders a WireGuard interface config without its private key (the caller adds `PrivateKey = …` after [Interface])",
     access: "read",
-    capability: "rendering"
+    fields: WireguardSpecFields,
+    reply: Rendered,
+    rejections: [InvalidSpec]
   }),
   Protocol.message("render-timer", {
     doc: "renders a systemd timer and service that send a message to an agent",

@@ -1,16 +1,13 @@
+import type { HostProbe } from "../../adapters/hostprobe/HostProbe.ts"
+import type { StateStore } from "../../adapters/state/StateStore.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { fortressCapabilities, fortressMachine } from "./machine.ts"
 import { Fortress } from "./messages.ts"
 
-const audit = plannedCapability(
-  "security-audit",
-  "checks listening sockets, weak sshd settings, world-writable share paths and SigmaVault's own file permissions"
-)
-const findings = plannedCapability("findings", "keeps the last audit's findings with severity and evidence")
-
-export const fortressAgent = define({
+export const fortressAgent = define<HostProbe | StateStore>({
   protocol: Fortress,
   tier: "2",
-  description: "Security audit: listening sockets, weak sshd settings, world-writable share paths, own file permissions",
-  capabilities: [audit, findings]
+  description: "Security audit: listening sockets, sshd's effective settings, SMB guest access, NFS root squashing, share path modes, the daemon's own file modes",
+  capabilities: fortressCapabilities,
+  machine: fortressMachine
 })

@@ -1,20 +1,13 @@
+import type { StateStore } from "../../adapters/state/StateStore.ts"
+import type { WireGuard } from "../../adapters/wireguard/WireGuard.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { phantomCapabilities, phantomMachine } from "./machine.ts"
 import { Phantom } from "./messages.ts"
 
-const peerManagement = plannedCapability(
-  "peer-management",
-  "generates peer keys and adds or removes peers in the server config"
-)
-const clientConfig = plannedCapability(
-  "client-config",
-  "renders a peer's client config, optionally as a QR code in the terminal"
-)
-const status = plannedCapability("status", "reads `wg show dump`: endpoint, last handshake and transfer per peer")
-
-export const phantomAgent = define({
+export const phantomAgent = define<WireGuard | StateStore>({
   protocol: Phantom,
   tier: "5-8",
-  description: "WireGuard: peer keys, server/client configs, terminal QR, `wg show dump` status",
-  capabilities: [peerManagement, clientConfig, status]
+  description: "WireGuard: peer keys made in process, server/client configs through FORGE, QR codes, `wg syncconf`, `wg show dump` status",
+  capabilities: phantomCapabilities,
+  machine: phantomMachine
 })

@@ -1,15 +1,12 @@
+import type { NetLinks } from "../../adapters/netlinks/NetLinks.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { photonCapabilities, photonMachine } from "./machine.ts"
 import { Photon } from "./messages.ts"
 
-const interfaceStats = plannedCapability(
-  "interface-stats",
-  "reads link state, speed, throughput and error counters from /sys/class/net"
-)
-
-export const photonAgent = define({
+export const photonAgent = define<NetLinks>({
   protocol: Photon,
   tier: "5-8",
-  description: "Network interfaces: link state, throughput, errors (/sys/class/net)",
-  capabilities: [interfaceStats]
+  description: "Network links from /sys/class/net: state, speed, throughput and error rates, carrier flaps, link alerts",
+  capabilities: photonCapabilities,
+  machine: photonMachine
 })

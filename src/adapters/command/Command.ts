@@ -11,6 +11,8 @@ export interface RunOptions {
   readonly timeoutMs?: number
   /** stdout and stderr together; the process is killed once it is exceeded; default 64 MiB. */
   readonly maxOutputBytes?: number
+  /** Written to the tool's standard input, which is then closed; default: no input (/dev/null). For secrets a command line would show in /proc. */
+  readonly stdin?: string
 }
 
 export interface CommandOutput {

@@ -44,11 +44,16 @@ export const make = (settings: CommandRunnerSettings = {}): CommandRunner["Servi
         }
         let child: ReturnType<typeof spawn>
         try {
-          child = spawn(tool, argv, { shell: false, stdio: ["ignore", "pipe", "pipe"], env })
+          child = spawn(tool, argv, { shell: false, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"], env })
         } catch (cause) {
           // spawn throws synchronously only for invalid arguments (a NUL byte, say).
           resume(Effect.fail(new CommandFailed({ tool, args: argv, reason: cause instanceof Error ? cause.message : String(cause) })))
           return
+        }
+        if (options.stdin !== undefined) {
+          // A tool that exits without reading all of it closes the pipe: EPIPE is its business, not an error here.
+          child.stdin!.on("error", () => {})
+          child.stdin!.end(options.stdin)
         }
         const stdout: Array<Buffer> = []
         const stderr: Array<Buffer> = []

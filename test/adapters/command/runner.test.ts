@@ -27,6 +27,18 @@ describe("the command runner", () => {
       assert.isFalse(existsSync("/tmp/sigmavault-pwned"))
     }))
 
+  it.effect("stdin: the text reaches the tool's standard input (never its command line); a tool that ignores it is not an error", () =>
+    Effect.gen(function*() {
+      const secret = "PrivateKey = 8NwAoM1OC9w2Oznp2mIRTsRRcDGgQ6QzLiJ8hx0/t1A=\n".repeat(2_000)
+      const out = yield* runner.run("cat", [], { stdin: secret })
+      assert.strictEqual(out.stdout, secret)
+      assert.notInclude(out.args.join(" "), "PrivateKey")
+      const ignored = yield* runner.run("true", [], { stdin: "x".repeat(1 << 20) })
+      assert.strictEqual(ignored.exitCode, 0)
+      const none = yield* runner.run("cat", [])
+      assert.strictEqual(none.stdout, "", "without stdin, the tool reads /dev/null")
+    }))
+
   it.effect("a missing tool is ToolMissing", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(runner.run("sigmavault-no-such-tool", []))
