@@ -18,6 +18,7 @@ import { compress } from "./compress/compress.bench.ts"
 import { store } from "./chunkstore/store.bench.ts"
 import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
+import { shareApply } from "./shares/shares.bench.ts"
 import { photonSample } from "./network/photon.bench.ts"
 
 import { forgeDifferential } from "./forge/forge.bench.ts"
@@ -27,7 +28,7 @@ import { auditCompare } from "./fortress/audit.bench.ts"
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

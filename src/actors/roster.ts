@@ -83,6 +83,7 @@ import { tensorAgent } from "./tensor/index.ts"
 import { vanguardAgent } from "./vanguard/index.ts"
 import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
+import type { Shares } from "../adapters/shares/Shares.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
@@ -102,6 +103,7 @@ export type RosterServices =
   | Zfs
   | Disks
   | Smart
+  | Shares
   | ConfigCheck
   | HostProbe
   | WireGuard

@@ -380,7 +380,13 @@ export const Config = Schema.Struct({
   wireguardListenPort: WholeNumber(1, 65_535),
   wireguardSubnet: WireguardSubnet,
   wireguardEndpoint: Schema.UndefinedOr(WireguardEndpoint),
-  wireguardDns: Schema.UndefinedOr(Schema.Array(DnsServer))
+  wireguardDns: Schema.UndefinedOr(Schema.Array(DnsServer)),
+  /** Where BRIDGE's shares may point; undefined: /srv and every mounted ZFS dataset. */
+  shareRoots: Schema.UndefinedOr(Schema.Array(AbsolutePath)),
+  /** The smb.conf BRIDGE gives `net` and `smbcontrol` (-s); undefined: Samba's own default. */
+  smbConfig: Schema.UndefinedOr(AbsolutePath),
+  /** Where BRIDGE writes NFS export files (sigmavault-NAME.exports). */
+  nfsExportsDir: AbsolutePath
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -437,7 +443,10 @@ export const defaults: Config = {
   wireguardListenPort: defaultPhantomConfig.listenPort,
   wireguardSubnet: defaultPhantomConfig.subnet,
   wireguardEndpoint: undefined,
-  wireguardDns: undefined
+  wireguardDns: undefined,
+  shareRoots: undefined,
+  smbConfig: undefined,
+  nfsExportsDir: "/etc/exports.d"
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -632,7 +641,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   wireguardListenPort: wholeNumber("wireguard_listen_port", 1, 65_535),
   wireguardSubnet: { key: "wireguard_subnet", text: WireguardSubnet, expected: WG_SUBNET_EXPECTED },
   wireguardEndpoint: { key: "wireguard_endpoint", text: WireguardEndpoint, expected: WG_ENDPOINT_EXPECTED },
-  wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED }
+  wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED },
+  shareRoots: { key: "share_roots", text: pathListText, expected: PATHS_EXPECTED },
+  smbConfig: { key: "smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -6,6 +6,7 @@
  */
 import { Layer, Result } from "effect"
 import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
+import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -26,6 +27,7 @@ export interface AgentConfigs {
   readonly photon: PhotonConfigShape
   readonly fortress: FortressConfigShape
   readonly phantom: PhantomConfigShape
+  readonly bridge: BridgeConfigShape
 }
 
 /**
@@ -93,7 +95,8 @@ export const agentConfigsOf = (
       subnet: config.wireguardSubnet,
       endpointHost: config.wireguardEndpoint,
       dns: config.wireguardDns ?? []
-    }
+    },
+    bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] }
   }
 }
 
@@ -119,5 +122,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(PulseConfig, configs.pulse),
     Layer.succeed(PhotonConfig, configs.photon),
     Layer.succeed(FortressConfig, configs.fortress),
-    Layer.succeed(PhantomConfig, configs.phantom)
+    Layer.succeed(PhantomConfig, configs.phantom),
+    Layer.succeed(BridgeConfig, configs.bridge)
   )

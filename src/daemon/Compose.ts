@@ -15,6 +15,7 @@ import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import * as NetLinksLive from "../adapters/netlinks/NetLinksLive.ts"
 import * as HostProbeLive from "../adapters/hostprobe/HostProbeLive.ts"
 import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
+import * as SharesLive from "../adapters/shares/SharesLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as WireGuardLive from "../adapters/wireguard/WireGuardLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
@@ -39,7 +40,8 @@ const liveAdapters = (
   stateDir: string,
   gateway: ReturnType<typeof Gateway.makeRegistry>,
   notifySocket: string | undefined,
-  fileJobs: FileJobs.FileJobSettings
+  fileJobs: FileJobs.FileJobSettings,
+  shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
 ) =>
   Layer.mergeAll(
     // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
@@ -61,7 +63,11 @@ const liveAdapters = (
       Layer.provide(CommandRunnerLive.layer())
     ),
     // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
-    HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer)))
+    HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))),
+    // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.
+    SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir, stagingDir: join(fileJobs.runtimeDir, "shares") }).pipe(
+      Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
+    )
   )
 
 export const runDaemon = async (command: Parsed): Promise<number> => {
@@ -74,7 +80,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares)),
         // Who is on the other end of the socket: the kernel's answer, which needs the Bun runtime.
         Effect.provide(PeerCredentialsLive.layer),
         Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),
@@ -92,7 +98,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
           fileJobMaxBytes: 1024 ** 4,
           stateDir,
           runtimeDir: stateDir
-        })),
+        }, { smbConf: undefined, exportsDir: join(stateDir, "exports.d") })),
         Effect.provideService(References.MinimumLogLevel, "Warn")
       )
       return Daemon.exitCodeOf(await Effect.runPromiseExit(program))

@@ -37,6 +37,8 @@ export interface DaemonSettings {
   /** Where file jobs may read and write; undefined: /srv and every mounted ZFS dataset. */
   readonly fileRoots: ReadonlyArray<string> | undefined
   readonly fileJobMaxBytes: number
+  /** BRIDGE's tools and files: smb.conf for net/smbcontrol (undefined: Samba's default) and the NFS exports directory. */
+  readonly shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
   /** A connection with nothing in flight and no traffic for this long is closed. */
   readonly clientIdleTimeoutMs: number
   /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */

@@ -149,6 +149,7 @@ export const resolveDaemonSettings = (
       roles: yield* rolesOf(config),
       fileRoots: yield* fileRootsOf(config.fileRoots),
       fileJobMaxBytes: config.fileJobMaxBytes,
+      shares: { smbConf: config.smbConfig, exportsDir: config.nfsExportsDir },
       clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,

@@ -20,6 +20,8 @@ import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
 import * as NetLinksLive from "../../src/adapters/netlinks/NetLinksLive.ts"
 import * as ProcStatsLive from "../../src/adapters/procfs/ProcStatsLive.ts"
 import { parseSmartReport } from "../../src/adapters/smart/parse.ts"
+import { BridgeConfig } from "../../src/actors/bridge/config.ts"
+import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
@@ -81,6 +83,8 @@ const adapters = Layer.mergeAll(
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  SharesTest.layer(),
+  Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
   ConfigCheckTest.make({
     nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
     calendar: (expression) =>
@@ -187,7 +191,22 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "validate", pool: "tank2", vdevs: [{ kind: "raidz1", disks: ["sda", "sdb"] }] }
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
-  VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }],
+  VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
+  BRIDGE: [
+    { type: "shares" },
+    { type: "shares", protocol: "nfs", live: false },
+    { type: "add-share", protocol: "smb", name: "notes", path: files, comment: "notes" },
+    { type: "add-share", protocol: "smb", name: "notes", path: files, confirm: true },
+    { type: "add-share", protocol: "smb", name: "notes", path: files },
+    { type: "add-share", protocol: "nfs", name: "etc", path: "/etc", hosts: ["192.168.1.0/24"] },
+    { type: "update-share", protocol: "smb", name: "notes", path: files, readOnly: true, confirm: true },
+    { type: "update-share", protocol: "nfs", name: "none", path: files },
+    { type: "remove-share", protocol: "smb", name: "notes" },
+    { type: "remove-share", protocol: "smb", name: "notes", confirm: true },
+    { type: "remove-share", protocol: "nfs", name: "none" },
+    { type: "reload" },
+    { type: "reload", protocol: "nfs", confirm: true }
+  ],
   AEGIS: [
     { type: "whoami" },
     { type: "explain", agent: "LATTICE", messageType: "destroy" },
@@ -304,7 +323,11 @@ describe("agent protocols", () => {
         "PHANTOM add-peer SubnetFull",
         "PHANTOM enable-peer NoSuchPeer",
         "PHANTOM peer-config NoSuchPeer",
-        "PHANTOM remove-peer NoSuchPeer"
+        "PHANTOM remove-peer NoSuchPeer",
+        "BRIDGE add-share ShareExists",
+        "BRIDGE add-share PathNotAllowed",
+        "BRIDGE update-share NoSuchShare",
+        "BRIDGE remove-share NoSuchShare"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -13,6 +13,7 @@ import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
+import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
@@ -52,6 +53,7 @@ const testAdapters = Layer.mergeAll(
   ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
   WireGuardTest.make().layer,
+  SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),
   HostProbeTest.layer(),
   SystemFactsTest.layer({

@@ -124,7 +124,10 @@ describe("parseConfig: each key's values", () => {
       "role_admin = wheel",
       "file_roots = /srv,/tank/media",
       "file_job_max_bytes = 1073741824",
-      "client_idle_timeout_seconds = 60"
+      "client_idle_timeout_seconds = 60",
+      "share_roots = /srv,/tank",
+      "smb_config = /etc/samba/smb.conf",
+      "nfs_exports_dir = /etc/exports.d"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -146,7 +149,10 @@ describe("parseConfig: each key's values", () => {
       roleAdmin: ["wheel"],
       fileRoots: ["/srv", "/tank/media"],
       fileJobMaxBytes: 1073741824,
-      clientIdleTimeoutSeconds: 60
+      clientIdleTimeoutSeconds: 60,
+      shareRoots: ["/srv", "/tank"],
+      smbConfig: "/etc/samba/smb.conf",
+      nfsExportsDir: "/etc/exports.d"
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(

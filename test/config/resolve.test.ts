@@ -189,6 +189,9 @@ describe("formatSettings", () => {
         "wireguard_subnet = 10.8.0.0/24                                        # default",
         "# wireguard_endpoint is not set                                       # default",
         "# wireguard_dns is not set                                            # default",
+        "# share_roots is not set                                              # default",
+        "# smb_config is not set                                               # default",
+        "nfs_exports_dir = /etc/exports.d                                      # default",
         ""
       ].join("\n")
     )

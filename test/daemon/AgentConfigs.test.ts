@@ -36,7 +36,8 @@ describe("the agents' settings", () => {
       pulse: defaultPulseConfig,
       photon: defaultPhotonConfig,
       fortress: defaultFortressConfig,
-      phantom: defaultPhantomConfig
+      phantom: defaultPhantomConfig,
+      bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] }
     })
   })
 

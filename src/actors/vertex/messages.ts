@@ -32,12 +32,32 @@ export const PoolImpact = Schema.Struct({
 })
 export type PoolImpact = typeof PoolImpact.Type
 
+/** A share BRIDGE exports, placed in the graph: the mountpoint holding its path, and that mountpoint's dataset and pool. */
+export const SharePlace = Schema.Struct({
+  protocol: Schema.Literals(["smb", "nfs"]),
+  name: Schema.String,
+  path: Schema.String,
+  mountpoint: Schema.optionalKey(Schema.String),
+  dataset: Schema.optionalKey(Schema.String),
+  pool: Schema.optionalKey(Schema.String)
+})
+export type SharePlace = typeof SharePlace.Type
+
+/** A share a disk's death reaches: faulted (it goes dark) or degraded (it stays up on less redundancy). */
+export const ShareImpact = Schema.Struct({ ...SharePlace.fields, outcome: Outcome })
+export type ShareImpact = typeof ShareImpact.Type
+
+/** Why the graph has no shares: BRIDGE could not be asked. */
+const SharesNote = { sharesNote: Schema.optionalKey(Schema.String) }
+
 export const Impact = Schema.Struct({
   disk: Schema.String,
   found: Schema.Boolean,
   partitions: Schema.Array(Schema.String),
   mountpoints: Schema.Array(Schema.String),
   pools: Schema.Array(PoolImpact),
+  /** The shares on what dies or degrades. */
+  shares: Schema.Array(ShareImpact),
   text: Schema.String
 })
 export type Impact = typeof Impact.Type
@@ -51,7 +71,8 @@ export const Vertex = Protocol.make("VERTEX", [
       edges: Schema.Array(Edge),
       /** ZFS leaf devices no block device matched (by-id links of absent disks, files). */
       unresolved: Schema.Array(Schema.String),
-      ...ZfsNote
+      ...ZfsNote,
+      ...SharesNote
     }),
     rejections: DISKS_ERRORS
   }),
@@ -59,12 +80,13 @@ export const Vertex = Protocol.make("VERTEX", [
     doc: "which pools and datasets degrade or fail if a disk dies",
     access: "read",
     fields: { disk: Device },
-    reply: Schema.Struct({ ...Impact.fields, ...ZfsNote }),
+    reply: Schema.Struct({ ...Impact.fields, ...ZfsNote, ...SharesNote }),
     rejections: DISKS_ERRORS
   }),
-  Protocol.planned("shares", {
-    doc: "the SMB and NFS shares BRIDGE exports, in the graph",
+  Protocol.message("shares", {
+    doc: "the SMB and NFS shares BRIDGE exports, each with the mountpoint, dataset and pool that hold it",
     access: "read",
-    capability: "shares"
+    reply: Schema.Struct({ shares: Schema.Array(SharePlace), ...ZfsNote, ...SharesNote }),
+    rejections: DISKS_ERRORS
   })
 ])

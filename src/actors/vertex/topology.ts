@@ -8,9 +8,16 @@
  */
 import type { BlockDevice } from "../../adapters/disks/Disks.ts"
 import type { Dataset, PoolStatus, Vdev, VdevClass } from "../../adapters/zfs/Zfs.ts"
-import type { Impact, NodeKind, Outcome, PoolImpact, TopologyNode } from "./messages.ts"
+import type { Impact, NodeKind, Outcome, PoolImpact, ShareImpact, SharePlace, TopologyNode } from "./messages.ts"
 
-export type { Impact, NodeKind, Outcome, PoolImpact, TopologyNode } from "./messages.ts"
+export type { Impact, NodeKind, Outcome, PoolImpact, ShareImpact, SharePlace, TopologyNode } from "./messages.ts"
+
+/** A share as BRIDGE exports it. */
+export interface ShareInput {
+  readonly protocol: "smb" | "nfs"
+  readonly name: string
+  readonly path: string
+}
 
 export interface Topology {
   readonly nodes: ReadonlyArray<TopologyNode>
@@ -21,6 +28,8 @@ export interface Topology {
   readonly pools: ReadonlyArray<PoolStatus>
   readonly devices: ReadonlyArray<BlockDevice>
   readonly datasets: ReadonlyArray<Dataset>
+  /** The shares, each with the mountpoint (and dataset) that holds its path. */
+  readonly shares: ReadonlyArray<SharePlace>
 }
 
 interface Flat {
@@ -73,6 +82,7 @@ export const buildTopology = (input: {
   readonly devices: ReadonlyArray<BlockDevice>
   readonly pools: ReadonlyArray<PoolStatus>
   readonly datasets: ReadonlyArray<Dataset>
+  readonly shares?: ReadonlyArray<ShareInput>
 }): Topology => {
   const nodes = new Map<string, TopologyNode>()
   const edges: Array<{ from: string; to: string }> = []
@@ -115,8 +125,27 @@ export const buildTopology = (input: {
       edge(`mount:${dataset.mountpoint}`, id)
     }
   }
-  return { nodes: [...nodes.values()], edges, unresolved, pools: input.pools, devices: input.devices, datasets: input.datasets }
+  const mountpoints = [...nodes.values()].filter((n) => n.kind === "mountpoint").map((n) => n.label)
+  const shares = (input.shares ?? []).map((share): SharePlace => {
+    const mountpoint = holder(mountpoints, share.path)
+    const dataset = mountpoint === undefined ? undefined : input.datasets.find((d) => d.mountpoint === mountpoint)
+    const id = `share:${share.protocol}/${share.name}`
+    node({ id, kind: "share", label: `${share.name} (${share.protocol})` })
+    if (mountpoint !== undefined) edge(id, `mount:${mountpoint}`)
+    return {
+      ...share,
+      ...(mountpoint === undefined ? {} : { mountpoint }),
+      ...(dataset === undefined ? {} : { dataset: dataset.name, pool: dataset.pool })
+    }
+  })
+  return { nodes: [...nodes.values()], edges, unresolved, pools: input.pools, devices: input.devices, datasets: input.datasets, shares }
 }
+
+/** The mountpoint holding `path`: the longest one it lies under. */
+const holder = (mountpoints: ReadonlyArray<string>, path: string): string | undefined =>
+  mountpoints
+    .filter((m) => m === "/" || path === m || path.startsWith(`${m}/`))
+    .reduce<string | undefined>((best, m) => (best === undefined || m.length > best.length ? m : best), undefined)
 
 /** The graph without the inputs kept for `impact`: what VERTEX replies to `topology`. */
 export const topologyView = (t: Topology) => ({ nodes: t.nodes, edges: t.edges, unresolved: t.unresolved })
@@ -212,5 +241,16 @@ export const impact = (topology: Topology, disk: string): Impact => {
       `pool ${p.pool} is ${p.outcome === "faulted" ? "FAULTED (its data is unavailable)" : "DEGRADED (it keeps working with less redundancy)"}` +
       (p.datasets.length === 0 ? "" : `, affecting ${p.datasets.map((d) => d.name).join(", ")}`)
     ).join("; ")
-  return { disk, found: target !== undefined || hit.length > 0, partitions, mountpoints, pools, text }
+  const shares: Array<ShareImpact> = []
+  for (const share of topology.shares) {
+    const pool = share.pool === undefined ? undefined : pools.find((p) => p.pool === share.pool)
+    const lost = share.pool === undefined && share.mountpoint !== undefined && mountpoints.includes(share.mountpoint)
+    const outcome: Outcome | undefined = lost ? "faulted" : pool !== undefined && pool.outcome !== "unaffected" ? pool.outcome : undefined
+    if (outcome !== undefined) shares.push({ ...share, outcome })
+  }
+  const dark = shares.filter((s) => s.outcome === "faulted").map((s) => `${s.name} (${s.protocol})`)
+  const slower = shares.filter((s) => s.outcome === "degraded").map((s) => `${s.name} (${s.protocol})`)
+  const shareText = (dark.length === 0 ? "" : `; shares that go dark: ${dark.join(", ")}`) +
+    (slower.length === 0 ? "" : `; shares that stay up on less redundancy: ${slower.join(", ")}`)
+  return { disk, found: target !== undefined || hit.length > 0, partitions, mountpoints, pools, shares, text: text + shareText }
 }
