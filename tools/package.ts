@@ -102,12 +102,6 @@ const runOk = (file: string, args: ReadonlyArray<string>, options: SpawnSyncOpti
   return result.stdout
 }
 
-const bunExecutable = (): string => {
-  if (process.versions["bun"] !== undefined) return process.execPath
-  const local = join(ROOT, "node_modules", ".bin", "bun")
-  return existsSync(local) ? local : fail("bun is not installed in node_modules: run npm ci")
-}
-
 const sourceDateEpoch = (): number => {
   const fromEnv = process.env["SOURCE_DATE_EPOCH"]
   const text = fromEnv ?? runOk("git", ["-C", ROOT, "log", "-1", "--format=%ct"]).trim()
@@ -236,9 +230,10 @@ const main = (argv: ReadonlyArray<string>): number => {
   const hostTarget = TARGETS.find((t) => t.arch === host)!
 
   if (options.build) {
-    const args = ["tools/build.ts", ...(options.hostOnly ? ["--host-only"] : []), ...(options.smoke ? [] : ["--no-smoke"])]
-    say(`package: bun ${args.join(" ")}`)
-    const build = spawnSync(bunExecutable(), args, { cwd: ROOT, stdio: "inherit" })
+    // Through npm: the build finds npm's node-gyp (npm_config_node_gyp) for the arm64 addon.
+    const args = ["run", "build", "--", ...(options.hostOnly ? ["--host-only"] : []), ...(options.smoke ? [] : ["--no-smoke"])]
+    say(`package: npm ${args.join(" ")}`)
+    const build = spawnSync("npm", args, { cwd: ROOT, stdio: "inherit" })
     if (build.status !== 0) fail(`npm run build failed (${build.error?.message ?? `exit ${build.status}`})`)
   }
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest"
 import { COMMANDS, commandHelp, USAGE } from "../../src/cli/args.ts"
 import * as Deb from "../../tools/package/Deb.ts"
 import * as ManPage from "../../tools/package/ManPage.ts"
+import { mirrorFrom } from "../../tools/package/Mirror.ts"
 
 const ROOT = join(import.meta.dirname, "../..")
 
@@ -160,5 +161,24 @@ describe("the maintainer scripts", () => {
     const purge = postrm.slice(postrm.indexOf('if [ "$1" = "purge" ]'))
     expect(purge).toContain("rm -rf /var/lib/sigmavault /etc/sigmavault")
     expect(postrm.slice(0, postrm.indexOf('if [ "$1" = "purge" ]'))).not.toContain("rm -rf")
+  })
+})
+
+describe("the mirror, from this machine's apt sources", () => {
+  it("reads deb822 and one-line sources, taking the suite itself with main, not -security or a disabled one", () => {
+    const sources = [
+      { path: "/etc/apt/sources.list", text: "# deb http://old.example/debian bookworm main\ndeb-src http://src.example/debian bookworm main\n" },
+      {
+        path: "/etc/apt/sources.list.d/debian.sources",
+        text: [
+          "Types: deb", "URIs: http://off.example/debian", "Suites: bookworm", "Components: main", "Enabled: no", "",
+          "Types: deb", "# a comment", "URIs: http://security.example/debian-security", "Suites: bookworm-security", "Components: main", "",
+          "Types: deb deb-src", "URIs: http://mirror.example/debian", "Suites: bookworm bookworm-updates", "Components: main contrib", ""
+        ].join("\n")
+      }
+    ]
+    expect(mirrorFrom(sources, "bookworm")).toBe("http://mirror.example/debian")
+    expect(mirrorFrom([{ path: "/etc/apt/sources.list", text: "deb [arch=amd64 signed-by=/k.gpg] http://one.example/debian bookworm main non-free\n" }], "bookworm")).toBe("http://one.example/debian")
+    expect(mirrorFrom(sources, "trixie")).toBeUndefined()
   })
 })
