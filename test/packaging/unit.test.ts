@@ -51,6 +51,16 @@ describe("packaging/systemd/sigmavault.service", () => {
     })
   })
 
+  it("lets a member of socket_group reach the socket: the runtime directory is searchable by all, the state directory is not", () => {
+    // The socket's group and mode decide who connects (docs/security.md); a 0750 root:root
+    // directory in front of it would refuse every member of socket_group.
+    const mode = (key: string) => Number.parseInt(service.get(key) ?? "0755", 8)
+    expect(mode("RuntimeDirectoryMode") & 0o001).toBe(0o001)
+    expect(mode("RuntimeDirectoryMode") & 0o002).toBe(0)
+    expect(service.has("Group")).toBe(false) // the daemon runs as root:root; socket_group is the daemon's business
+    expect(mode("StateDirectoryMode") & 0o007).toBe(0)
+  })
+
   it("is hardened without taking away what SMART and ZFS need", () => {
     expect(service.get("NoNewPrivileges")).toBe("yes")
     expect(service.get("ProtectSystem")).toBe("strict")
