@@ -2,7 +2,7 @@
  * The block codecs: zstd, brotli, gzip and store, each on one buffer; the one
  * codec layer of the project. The compressed-file format runs every block
  * through `encodeWith`/`decodeWith`, and the dedup chunk store runs every
- * chunk through `compressBytes`/`decodeWith` (src/store). Brotli and gzip
+ * chunk through `compressBytes`/`decodeWith` (src/chunkstore). Brotli and gzip
  * come from node:zlib on both runtimes; zstd is native on Bun and
  * WebAssembly on Node 20 (internal/zstd.ts).
  */
