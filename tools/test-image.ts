@@ -21,7 +21,7 @@
  * directory (named with our pid) go in `finally`, also on failure.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { StringDecoder } from "node:string_decoder"
 import { join, resolve } from "node:path"
@@ -177,9 +177,13 @@ const nspawnBoot = async (iso: string, tmp: string, cleanups: Array<() => void>)
 class Console {
   text = ""
   private from = 0
-  constructor(readonly child: ChildProcess) {
+  constructor(readonly child: ChildProcess, transcript: string) {
     const utf8 = new StringDecoder("utf8")
-    child.stdout!.on("data", (d: Buffer) => (this.text += utf8.write(d)))
+    writeFileSync(transcript, "")
+    child.stdout!.on("data", (d: Buffer) => {
+      this.text += utf8.write(d)
+      appendFileSync(transcript, d) // live, for a human watching with tail -f
+    })
   }
   async expect(pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs
@@ -202,7 +206,7 @@ class Console {
   async run(command: string, timeoutMs = 120_000): Promise<{ output: string; status: number }> {
     const n = ++this.n
     this.send(`echo "SV""BEGIN-${n}"; ${command}; echo "SV""END-${n}-$?"`)
-    await this.expect(new RegExp(`\\nSVBEGIN-${n}\\r?\\n`), timeoutMs, `start of output of '${command}'`)
+    await this.expect(new RegExp(`SVBEGIN-${n}\\r?\\n`), timeoutMs, `start of output of '${command}'`)
     const start = this.from
     const m = await this.expect(new RegExp(`SVEND-${n}-(\\d+)`), timeoutMs, `end of '${command}'`)
     const output = this.text.slice(start, this.from - m[0].length)
@@ -230,8 +234,8 @@ const qemuBoot = async (iso: string, tmp: string, options: Options) => {
   const child = spawn("qemu-system-x86_64", args, { stdio: ["pipe", "pipe", "pipe"] })
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()))
-  const con = new Console(child)
   const transcript = join(ROOT, "dist", "test-image-qemu-serial.log")
+  const con = new Console(child, transcript)
   try {
     await con.expect(/login: $/m, options.timeoutS * 1000, "login prompt").catch((e) => {
       if (stderr !== "") say(`qemu stderr: ${stderr.trim()}`)
@@ -265,7 +269,6 @@ const qemuBoot = async (iso: string, tmp: string, options: Options) => {
     say(`qemu: boot to all checks ${secs(Date.now() - started)}`)
   } finally {
     child.kill("SIGKILL")
-    writeFileSync(transcript, con.text)
     say(`qemu: serial transcript ${transcript}; its last lines:\n${con.tail(12)}`)
   }
 }
