@@ -180,6 +180,37 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     }
   })
 
+  it("shares, VPN peers and the audit: a reader and an operator are refused every change and every secret", async () => {
+    const share = { type: "add-share", protocol: "smb", name: "payroll", path: srv, guest: true, confirm: true }
+    const cases: ReadonlyArray<readonly [string, string, unknown, string]> = [
+      [READER, "BRIDGE", share, "BRIDGE 'add-share': it needs admin access"],
+      [READER, "BRIDGE", { type: "reload", confirm: true }, "BRIDGE 'reload': it needs operate access"],
+      [READER, "FORGE", { type: "validate", kind: "smb", text: "[x]\n\tpath = /srv\n" }, "FORGE 'validate': it needs operate access"],
+      [READER, "PHANTOM", { type: "peer-config", name: "phone" }, "PHANTOM 'peer-config': it needs admin access"],
+      [READER, "FORTRESS", { type: "findings" }, "FORTRESS 'findings': it needs admin access"],
+      [OPERATOR, "BRIDGE", share, "BRIDGE 'add-share': it needs admin access"],
+      [OPERATOR, "BRIDGE", { type: "remove-share", protocol: "smb", name: "payroll", confirm: true }, "BRIDGE 'remove-share': it needs admin access"],
+      [OPERATOR, "PHANTOM", { type: "add-peer", name: "intruder", confirm: true }, "PHANTOM 'add-peer': it needs admin access"],
+      [OPERATOR, "PHANTOM", { type: "apply", confirm: true }, "PHANTOM 'apply': it needs admin access"],
+      [OPERATOR, "PHANTOM", { type: "peer-config", name: "phone" }, "PHANTOM 'peer-config': it needs admin access"],
+      [OPERATOR, "FORTRESS", { type: "audit" }, "FORTRESS 'audit': it needs admin access"]
+    ]
+    for (const [user, agent, message, refusal] of cases) {
+      const result = await ask(user, agent, message)
+      expect(result.code, `${user} ${agent}: ${result.stderr}`).toBe(4)
+      expect(result.stderr).toContain(`uid ${idOf("-u", user)} may not send ${refusal}`)
+    }
+    // Nothing was made for them: no share in BRIDGE's database, no peer or key in PHANTOM's state.
+    expect(existsSync(join(dir, "state", "bridge-shares.json"))).toBe(false)
+    expect(existsSync(join(dir, "state", "phantom.json"))).toBe(false)
+    // What is theirs to read, they read.
+    expect((await ask(READER, "PHOTON", { type: "interfaces" })).code).not.toBe(4)
+    const shares = await ask(READER, "BRIDGE", { type: "shares", live: false })
+    expect(shares.code, shares.stderr).toBe(0)
+    const validated = await ask(OPERATOR, "FORGE", { type: "validate", kind: "smb", text: "[x]\n\tpath = /srv\n" })
+    expect(validated.code, validated.stderr).not.toBe(4)
+  }, 60_000)
+
   it("on D-Bus, where the bus lets anyone call, the daemon's own policy decides", async () => {
     const busctl = (user: string, ...args: ReadonlyArray<string>) =>
       new Promise<Output>((resolve) => {
