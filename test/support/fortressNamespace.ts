@@ -24,19 +24,13 @@ import * as CommandRunnerLive from "../../src/adapters/command/CommandRunnerLive
 import type { FortressConfigShape } from "../../src/actors/fortress/config.ts"
 import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { hardened, type HostTexts, seeded } from "./fortressHost.ts"
+import { missingTools as missingOf } from "./tools.ts"
 
 export const NEEDED_TOOLS = ["ip", "nsenter", "unshare", "mount", "socat", "ss", "ssh-keygen", "/usr/sbin/sshd"] as const
 
+
 /** The tools these tests need that are not installed: a test fails naming them. */
-export const missingTools = (tools: ReadonlyArray<string> = NEEDED_TOOLS): ReadonlyArray<string> =>
-  tools.filter((tool) => {
-    try {
-      execFileSync("sh", ["-c", `command -v "$1"`, "sh", tool], { stdio: "ignore" })
-      return false
-    } catch {
-      return true
-    }
-  })
+export const missingTools = (tools: ReadonlyArray<string> = NEEDED_TOOLS): ReadonlyArray<string> => missingOf(tools)
 
 export interface AuditedNamespace {
   readonly kind: "hardened" | "seeded"

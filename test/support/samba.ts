@@ -9,12 +9,12 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { missingTools } from "./tools.ts"
 
 export const SAMBA_TOOLS = ["smbd", "smbclient", "net", "smbcontrol", "smbstatus", "testparm"] as const
 
-/** The tools a test needs that are not on PATH (a test fails naming them: no silent skip). */
-export const missingTools = (tools: ReadonlyArray<string>): ReadonlyArray<string> =>
-  tools.filter((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+
+export { missingTools }
 
 export interface Samba {
   readonly dir: string

@@ -10,25 +10,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { existsSync, rmSync } from "node:fs"
+import { requireTools } from "./tools.ts"
 
-const PACKAGES: Readonly<Record<string, string>> = {
-  ip: "iproute2",
-  "wireguard-go": "wireguard-go",
-  wg: "wireguard-tools",
-  "wg-quick": "wireguard-tools",
-  ping: "iputils-ping",
-  qrencode: "qrencode"
-}
-
-/** Fails naming the tool (and its Debian package) when it is not installed. */
-export const requireTools = (...tools: ReadonlyArray<string>) => {
-  for (const tool of tools) {
-    const probe = spawnSync(tool, ["--version"], { stdio: "ignore" })
-    if ((probe.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-      throw new Error(`this test needs ${tool} (Debian package ${PACKAGES[tool] ?? tool}), which is not installed`)
-    }
-  }
-}
+export { requireTools }
 
 export const sh = (tool: string, args: ReadonlyArray<string>, input?: string): string => {
   const out = spawnSync(tool, args, { encoding: "utf8", ...(input === undefined ? {} : { input }) })
