@@ -20,6 +20,7 @@ import { defaultPulseConfig } from "../actors/pulse/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
 import { defaultPhantomConfig } from "../actors/phantom/config.ts"
 import { parseSubnet } from "../actors/phantom/subnet.ts"
+import { isHostName, isIPv4, isIPv6 } from "../actors/forge/wireguard.ts"
 
 // ---- the error ----------------------------------------------------------------
 
@@ -151,16 +152,13 @@ const WireguardSubnet = Schema.String.check(rule((text: string) => {
   const parsed = parseSubnet(text)
   return typeof parsed === "string" ? `${shown(text)} is not ${WG_SUBNET_EXPECTED}` : undefined
 }))
-const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
-const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*$/
 const WG_ENDPOINT_EXPECTED = "the host name or address peers reach this server at, e.g. vpn.example.org or 203.0.113.7"
 const WireguardEndpoint = Schema.String.check(rule((text: string) =>
-  IPV4.test(text) || HOST.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not ${WG_ENDPOINT_EXPECTED}`
+  isIPv4(text) || isHostName(text) || isIPv6(text) ? undefined : `${shown(text)} is not ${WG_ENDPOINT_EXPECTED}`
 ))
 const WG_DNS_EXPECTED = "IP addresses separated by commas, e.g. 10.8.0.1,1.1.1.1"
 const DnsServer = Schema.String.check(rule((text: string) =>
-  IPV4.test(text) || (IPV6.test(text) && text.length <= 45) ? undefined : `${shown(text)} is not an IP address; expected ${WG_DNS_EXPECTED}`
+  isIPv4(text) || isIPv6(text) ? undefined : `${shown(text)} is not an IP address; expected ${WG_DNS_EXPECTED}`
 ))
 
 const TIME_ZONE_EXPECTED = "an IANA time zone such as Europe/Berlin or UTC, or an offset such as +01:00"

@@ -39,6 +39,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const INTERFACE = /^[a-zA-Z0-9_=+.-]{1,15}$/
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
+/** A DNS host name, as an endpoint may name the server. */
+export const isHostName = (text: string): boolean => HOSTNAME.test(text)
+
 export const isIPv4 = (text: string): boolean => {
   const parts = text.split(".")
   return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)
