@@ -228,13 +228,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
   ],
   ARBITER: [
-    { type: "acquire", resource: "pool:tank", job: "scrub", holder: "LATTICE" },
-    { type: "acquire", resource: "dataset:tank/photos", job: "benchmark", holder: "VELOCITY" },
+    { type: "acquire", resource: "pool:sample", job: "scrub", holder: "LATTICE", lease: "sample-scrub" },
+    { type: "acquire", resource: "dataset:sample/photos", job: "benchmark", holder: "VELOCITY" },
     { type: "acquire", resource: "network", job: "replication", holder: "NOSUCH" },
-    { type: "renew", lease: "lease-1" },
+    { type: "acquire", resource: "network", job: "replication", holder: "LATTICE", lease: "sample-scrub" },
+    { type: "renew", lease: "sample-scrub" },
     { type: "leases" },
-    { type: "release", lease: "lease-1" },
-    { type: "release", lease: "lease-1" }
+    { type: "release", lease: "sample-scrub" },
+    { type: "release", lease: "sample-scrub" }
   ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
@@ -322,6 +323,7 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "ARBITER acquire LeaseConflict",
         "ARBITER acquire HolderNotRunning",
+        "ARBITER acquire LeaseIdTaken",
         "ARBITER release NoSuchLease",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",

@@ -19,7 +19,7 @@ import { StateStore } from "../../adapters/state/StateStore.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { describeCaller } from "../../runtime/Caller.ts"
 import { serviceMachine } from "../shared/serve.ts"
-import { Arbiter, DEFAULT_TTL_SECONDS, HolderNotRunning, LeaseConflict, LeaseNotSaved, NoSuchLease } from "./messages.ts"
+import { Arbiter, DEFAULT_TTL_SECONDS, HolderNotRunning, LeaseConflict, LeaseIdTaken, LeaseNotSaved, NoSuchLease } from "./messages.ts"
 import { overlapsByName } from "../shared/leaseRules.ts"
 import { conflictWith, decodePersisted, endOf, type Held, persistedOf, STATE_KEY, view } from "./table.ts"
 
@@ -98,7 +98,12 @@ export const arbiterMachine = Effect.gen(function*() {
     if (changed) yield* saveOrLog
   })
 
-  const newId = () => `lease-${next++}`
+  const newId = () => {
+    for (;;) {
+      const id = `lease-${next++}`
+      if (!leases.has(id)) return id
+    }
+  }
 
   const live = (id: string) =>
     Effect.gen(function*() {
@@ -118,6 +123,13 @@ export const arbiterMachine = Effect.gen(function*() {
             return yield* new HolderNotRunning({ holder: request.holder, lifecycle: holder?.lifecycle ?? "unknown" })
           }
           yield* sweep
+          if (request.lease !== undefined) {
+            const same = leases.get(request.lease)
+            if (same !== undefined) {
+              if (same.resource === request.resource && same.job === request.job && same.holder === request.holder) return view(same)
+              return yield* new LeaseIdTaken({ lease: same.id, holder: same.holder, job: same.job, resource: same.resource })
+            }
+          }
           const conflict = conflictWith(leases.values(), request)
           if (conflict !== undefined) {
             const held = conflict.lease
@@ -134,8 +146,9 @@ export const arbiterMachine = Effect.gen(function*() {
           }
           const at = now()
           const ttlSeconds = request.ttlSeconds ?? DEFAULT_TTL_SECONDS
+          const previousNext = next
           const lease: Held = {
-            id: newId(),
+            id: request.lease ?? newId(),
             resource: request.resource,
             job: request.job,
             holder: request.holder,
@@ -150,7 +163,7 @@ export const arbiterMachine = Effect.gen(function*() {
           const saved = yield* Effect.exit(save)
           if (Exit.isFailure(saved)) {
             leases.delete(lease.id)
-            next--
+            next = previousNext
             const reason = saved.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")
             return yield* new LeaseNotSaved({ reason })
           }

@@ -91,6 +91,18 @@ export class HolderNotRunning extends Schema.TaggedError<HolderNotRunning>()("Ho
   }
 }
 
+/** The id a request chose names another lease. */
+export class LeaseIdTaken extends Schema.TaggedError<LeaseIdTaken>()("LeaseIdTaken", {
+  lease: Schema.String,
+  holder: Schema.String,
+  job: Schema.String,
+  resource: Schema.String
+}) {
+  override get message() {
+    return `lease id '${this.lease}' is taken by ${this.holder}'s ${this.job} on ${this.resource}; choose another`
+  }
+}
+
 /** The lease could not be written to the state directory, so it was not granted. */
 export class LeaseNotSaved extends Schema.TaggedError<LeaseNotSaved>()("LeaseNotSaved", { reason: Schema.String }) {
   override get message() {
@@ -107,10 +119,16 @@ export const Arbiter = Protocol.make("ARBITER", [
       job: LeaseJob,
       holder: AgentName,
       ttlSeconds: Schema.optionalKey(TtlSeconds),
-      onBehalfOf: Schema.optionalKey(Text)
+      onBehalfOf: Schema.optionalKey(Text),
+      /**
+       * The id to give the lease (default lease-N). Asking again with the same
+       * id, resource, job and holder answers the lease granted (an ask that
+       * timed out can be repeated, or the lease released, without a duplicate).
+       */
+      lease: Schema.optionalKey(Name)
     },
     reply: Lease,
-    rejections: [LeaseConflict, HolderNotRunning, LeaseNotSaved]
+    rejections: [LeaseConflict, LeaseIdTaken, HolderNotRunning, LeaseNotSaved]
   }),
   Protocol.message("renew", {
     doc: "extends a lease by its time to live (or the one given) from now",

@@ -16,7 +16,7 @@
  * Jobs that outlive one message (a scrub runs in the kernel) hold a lease
  * with the lower-level `acquireLease` / `renewLease` / `releaseLease`.
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Random } from "effect"
 import type { AgentEnvShape } from "../../runtime/Agent.ts"
 import { describeCaller } from "../../runtime/Caller.ts"
 import { Arbiter, DEFAULT_TTL_SECONDS, type Lease, LeaseConflict } from "../arbiter/messages.ts"
@@ -44,24 +44,35 @@ const RETRY_MAX_MS = 5_000
 
 const asDependency = (error: { readonly message: string }) => new DependencyFailed({ agent: "ARBITER", reason: error.message })
 
-/** Takes a lease held by `env.self`: a conflict is LeaseConflict, anything else (ARBITER absent, the lease not saved) DependencyFailed. */
+/**
+ * Takes a lease held by `env.self`: a conflict is LeaseConflict, anything else (ARBITER absent, the lease not saved) DependencyFailed.
+ * The lease's id is chosen here, so when the ask fails for any other reason (it timed out after ARBITER granted it)
+ * the lease is released rather than left in the way until it expires.
+ */
 export const acquireLease = (
   env: AgentEnvShape,
   lease: LeaseRequest,
   options: { readonly ttlSeconds?: number } = {}
 ): Effect.Effect<Lease, LeaseConflict | DependencyFailed> =>
-  Effect.suspend(() => {
+  Effect.gen(function*() {
     const caller = env.caller()
-    return env.system.call(Arbiter, {
+    const id = `${env.self.toLowerCase()}-${(yield* Random.nextIntBetween(0, 36 ** 8)).toString(36).padStart(8, "0")}`
+    return yield* env.system.call(Arbiter, {
       type: "acquire",
       resource: lease.resource,
       job: lease.job,
       holder: env.self,
+      lease: id,
       ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
       ...(caller.via === "daemon" ? {} : { onBehalfOf: describeCaller(caller) })
     }).pipe(
       failedDependency("ARBITER"),
-      Effect.catchTags({ HolderNotRunning: (e) => Effect.fail(asDependency(e)), LeaseNotSaved: (e) => Effect.fail(asDependency(e)) })
+      Effect.catchTags({
+        HolderNotRunning: (e) => Effect.fail(asDependency(e)),
+        LeaseNotSaved: (e) => Effect.fail(asDependency(e)),
+        LeaseIdTaken: (e) => Effect.fail(asDependency(e))
+      }),
+      Effect.tapError((error) => error._tag === "DependencyFailed" ? Effect.forkDetach(releaseLease(env, id)) : Effect.void)
     )
   })
 

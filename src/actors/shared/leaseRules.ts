@@ -33,11 +33,11 @@ export type Resource =
 
 const MAX_PATH = 4096
 
-/** Absolute, normalised: no empty, '.' or '..' segment, no trailing '/', no control characters. */
+/** Absolute, normalised: no empty, '.' or '..' segment, no trailing '/', no NUL. */
 const checkPath = (path: string): string | undefined => {
   if (!path.startsWith("/")) return "a path must be absolute"
   if (path.length > MAX_PATH) return `a path has at most ${MAX_PATH} characters`
-  if (/[\u0000-\u001f\u007f]/.test(path)) return "a path may not hold control characters"
+  if (path.includes("\u0000")) return "a path may not hold NUL"
   if (path === "/") return undefined
   if (path.endsWith("/")) return "a path may not end in '/'"
   for (const segment of path.slice(1).split("/")) {
@@ -45,6 +45,21 @@ const checkPath = (path: string): string | undefined => {
     if (segment === "." || segment === "..") return "a path may not hold '.' or '..' segments"
   }
   return undefined
+}
+
+/**
+ * The lease resource of an absolute path as a message gave it: `.` and `..`
+ * resolved lexically, repeated and trailing slashes dropped (`/srv//a/../b/`
+ * is `path:/srv/b`), so two spellings of one path are one resource.
+ */
+export const pathResource = (path: string): string => {
+  const segments: Array<string> = []
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === ".") continue
+    if (segment === "..") segments.pop()
+    else segments.push(segment)
+  }
+  return `path:/${segments.join("/")}`
 }
 
 /** Reads `pool:tank`, `dataset:tank/photos`, `disk:sda`, `path:/srv/photos` or `network`; the failure says why not. */

@@ -16,7 +16,7 @@ import { StateStore } from "../../../src/adapters/state/StateStore.ts"
 import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
 import { arbiterAgent } from "../../../src/actors/arbiter/index.ts"
 import { Arbiter, type Lease } from "../../../src/actors/arbiter/messages.ts"
-import { clash, CONFLICTS, conflictBetween, LEASE_JOBS, type LeaseJob, overlapsByName, parseResource } from "../../../src/actors/shared/leaseRules.ts"
+import { clash, CONFLICTS, conflictBetween, LEASE_JOBS, type LeaseJob, overlapsByName, parseResource, pathResource } from "../../../src/actors/shared/leaseRules.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { counterAgent, decodedReply, ROOT, tree } from "../../support/agents.ts"
 
@@ -40,7 +40,11 @@ describe("lease rules", () => {
     assert.include(refusal("path:/srv/../etc"), "'..'")
     assert.include(refusal("path:/srv//a"), "'//'")
     assert.include(refusal("path:/srv/"), "end in '/'")
-    assert.include(refusal("path:/srv/a\nb"), "control")
+    assert.include(refusal("path:/srv/a\u0000b"), "NUL")
+    assert.strictEqual(refusal("path:/srv/a\nb"), "accepted")
+    assert.strictEqual(pathResource("/srv//a/./../b/"), "path:/srv/b")
+    assert.strictEqual(pathResource("/../.."), "path:/")
+    assert.strictEqual(pathResource("/srv/photos"), "path:/srv/photos")
     assert.notStrictEqual(refusal("pool:-o"), "accepted")
     assert.notStrictEqual(refusal("dataset:tank@snap"), "accepted")
     assert.notStrictEqual(refusal("disk:../sda"), "accepted")

@@ -107,12 +107,14 @@ describe("LATTICE scrubs under leases", () => {
       Effect.gen(function*() {
         yield* TestClock.adjust(1_000)
         assert.deepStrictEqual(yield* leasesOf(system), ["LATTICE resilver pool:tank"])
+        const first = (decodedReply(Arbiter.get("leases")!, yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: ReadonlyArray<Lease> }).leases
         const refused = yield* Effect.flip(scrub(system, "start"))
         assert.include(refused.message, "LATTICE holds pool:tank for resilver")
         yield* system.operate(ROOT, "LATTICE", "restart")
         yield* TestClock.adjust(1_000)
-        const after = (decodedReply(Arbiter.get("leases")!, yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: ReadonlyArray<Lease> }).leases
-        assert.deepStrictEqual(after.map((l) => `${l.id} ${l.holder} ${l.job}`), ["lease-2 LATTICE resilver"])
+        const before = (decodedReply(Arbiter.get("leases")!, yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: ReadonlyArray<Lease> }).leases
+        assert.deepStrictEqual(before.map((l) => `${l.holder} ${l.job}`), ["LATTICE resilver"])
+        assert.notStrictEqual(before[0]!.id, first[0]!.id, "a new lease for the new incarnation")
       }))
   })
 })
