@@ -103,7 +103,11 @@ const adapters = Layer.mergeAll(
 /** For each agent, requests that reach each message type it handles, in an order that makes each meaningful. */
 const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> = {
   CORE: [{ type: "facts" }],
-  OMNISCIENT: [{ type: "summary" }, { type: "tree" }],
+  OMNISCIENT: [
+    { type: "summary" },
+    { type: "tree" },
+    { type: "prioritise", jobs: [{ job: "benchmark", resource: "pool:tank", agent: "VELOCITY" }, { job: "resilver", resource: "pool:tank" }] }
+  ],
   SYNAPSE: [{ type: "endpoints" }, { type: "connections" }],
   ECLIPSE: [{ type: "report" }, { type: "check", deadlineMs: 1_000 }, { type: "report" }],
   ORBIT: [
