@@ -183,6 +183,22 @@ describe("ARBITER", () => {
       assert.deepInclude(nobody, { _tag: "HolderNotRunning", holder: "NOBODY", lifecycle: "unknown" })
     }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer())))
 
+  it.effect("a lease may be given its id: asking again answers the same lease, another request with that id is refused", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(START)
+      const { ask, refusal, leases } = yield* boot
+      const first = yield* ask({ type: "acquire", resource: "pool:tank", job: "scrub", holder: "HOLDER-A", lease: "a-scrub" })
+      const again = yield* ask({ type: "acquire", resource: "pool:tank", job: "scrub", holder: "HOLDER-A", lease: "a-scrub" })
+      assert.deepStrictEqual(again, first)
+      assert.deepStrictEqual((yield* leases).map((l) => l.id), ["a-scrub"])
+      const taken = yield* refusal(ask({ type: "acquire", resource: "network", job: "replication", holder: "HOLDER-B", lease: "a-scrub" }))
+      assert.deepInclude(taken, { _tag: "LeaseIdTaken", lease: "a-scrub", holder: "HOLDER-A", job: "scrub", resource: "pool:tank" })
+      assert.strictEqual((yield* refusal(ask({ type: "acquire", resource: "network", job: "replication", holder: "HOLDER-B", lease: "-x" })))["_tag"], "InvalidMessage")
+      // Generated ids skip one a caller chose.
+      yield* ask({ type: "acquire", resource: "network", job: "replication", holder: "HOLDER-B", lease: "lease-1" })
+      assert.strictEqual(((yield* ask({ type: "acquire", resource: "disk:sda", job: "benchmark", holder: "HOLDER-B" })) as Lease).id, "lease-2")
+    }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer())))
+
   it.effect("a lease expires after its TTL on the clock; renew extends it from now", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(START)
