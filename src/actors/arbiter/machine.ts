@@ -10,9 +10,10 @@
  * every time the table is used, so no event can be missed, and swept every
  * few seconds so the end is logged and saved promptly. The table is saved in
  * the state directory after every change; at start, expired leases are
- * dropped, and leases from before the daemon's start are kept as inherited
- * (their job may outlive the daemon: a scrub runs on in the kernel) until
- * they expire or are released or renewed.
+ * dropped. After a restart of the daemon only the leases whose job outlives
+ * it (a scrub runs on in the kernel: `outlivesDaemon`) are kept, as
+ * inherited, until they expire or are released or renewed; the others ended
+ * with their holders.
  */
 import { Clock, Effect, Exit, Option } from "effect"
 import { StateStore } from "../../adapters/state/StateStore.ts"
@@ -67,15 +68,18 @@ export const arbiterMachine = Effect.gen(function*() {
     } else {
       const at = now()
       next = decoded.value.next
-      let dropped = 0
-      for (const lease of decoded.value.leases) {
-        if (lease.expiresAt <= at) {
-          dropped++
-          continue
-        }
-        leases.set(lease.id, firstIncarnation ? { ...lease, holderIncarnation: null } : lease)
+      let expired = 0
+      let ended = 0
+      for (const saved of decoded.value.leases) {
+        const lease: Held = { ...saved, outlivesDaemon: saved.outlivesDaemon === true }
+        if (lease.expiresAt <= at) expired++
+        else if (!firstIncarnation) leases.set(lease.id, lease)
+        else if (lease.outlivesDaemon) leases.set(lease.id, { ...lease, holderIncarnation: null })
+        else ended++
       }
-      yield* log(Effect.logInfo(`loaded ${leases.size} lease(s)${dropped > 0 ? `, dropped ${dropped} expired` : ""}`))
+      yield* log(Effect.logInfo(
+        `loaded ${leases.size} lease(s)${expired > 0 ? `, dropped ${expired} expired` : ""}${ended > 0 ? `, dropped ${ended} whose jobs ended with the daemon` : ""}`
+      ))
     }
   }
 
@@ -157,6 +161,7 @@ export const arbiterMachine = Effect.gen(function*() {
             acquiredAt: at,
             expiresAt: at + ttlSeconds * 1000,
             ttlSeconds,
+            outlivesDaemon: request.outlivesDaemon === true,
             holderIncarnation: holder.incarnation
           }
           leases.set(lease.id, lease)

@@ -48,9 +48,11 @@ export const Lease = Schema.Struct({
   acquiredAt: Schema.String,
   expiresAt: Schema.String,
   ttlSeconds: Schema.Int,
+  /** Its job runs outside the daemon (a scrub in the kernel) and may outlive it: the lease is kept across a restart of the daemon. */
+  outlivesDaemon: Schema.Boolean,
   /**
-   * Taken before the daemon last started: its holder's job may still run (a scrub
-   * goes on in the kernel), so it is kept until it expires, is released, or is renewed.
+   * Taken before the daemon last started (only a lease whose job outlives the
+   * daemon is kept then): held until it expires, is released, or is renewed.
    */
   inherited: Schema.Boolean
 })
@@ -120,6 +122,12 @@ export const Arbiter = Protocol.make("ARBITER", [
       holder: AgentName,
       ttlSeconds: Schema.optionalKey(TtlSeconds),
       onBehalfOf: Schema.optionalKey(Text),
+      /**
+       * The job runs outside the daemon (a scrub or resilver in the kernel, work
+       * done by hand) and may outlive it: keep the lease across a restart of the
+       * daemon, until it expires. Otherwise it ends with its holder, as the job does.
+       */
+      outlivesDaemon: Schema.optionalKey(Schema.Boolean),
       /**
        * The id to give the lease (default lease-N). Asking again with the same
        * id, resource, job and holder answers the lease granted (an ask that

@@ -18,6 +18,7 @@ export interface Held {
   readonly acquiredAt: number
   readonly expiresAt: number
   readonly ttlSeconds: number
+  readonly outlivesDaemon: boolean
   /**
    * The holder's incarnation when the lease was taken (or last renewed); the
    * lease ends when the holder runs another one, or none. Null for a lease
@@ -64,6 +65,7 @@ export const view = (lease: Held): Lease => ({
   acquiredAt: iso(lease.acquiredAt),
   expiresAt: iso(lease.expiresAt),
   ttlSeconds: lease.ttlSeconds,
+  outlivesDaemon: lease.outlivesDaemon,
   inherited: lease.holderIncarnation === null
 })
 
@@ -81,6 +83,7 @@ const PersistedLease = Schema.Struct({
   acquiredAt: Schema.Finite,
   expiresAt: Schema.Finite,
   ttlSeconds: Schema.Int,
+  outlivesDaemon: Schema.optionalKey(Schema.Boolean),
   holderIncarnation: Schema.NullOr(Schema.Int)
 })
 export const Persisted = Schema.Struct({
@@ -103,6 +106,7 @@ export const persistedOf = (next: number, leases: Iterable<Held>): Persisted => 
     acquiredAt: lease.acquiredAt,
     expiresAt: lease.expiresAt,
     ttlSeconds: lease.ttlSeconds,
+    outlivesDaemon: lease.outlivesDaemon,
     holderIncarnation: lease.holderIncarnation
   }))
 })

@@ -61,7 +61,7 @@ export const latticeMachine = Effect.gen(function*() {
   const leases = new Map<string, { readonly id: string; readonly job: "scrub" | "resilver" }>()
   const leaseTtlSeconds = Math.min(86_400, Math.max(300, Math.ceil((3 * config.intervalMs) / 1000)))
   const lease = (pool: string, job: "scrub" | "resilver") =>
-    Effect.tap(acquireLease(env, { resource: `pool:${pool}`, job }, { ttlSeconds: leaseTtlSeconds }), (held) =>
+    Effect.tap(acquireLease(env, { resource: `pool:${pool}`, job }, { ttlSeconds: leaseTtlSeconds, outlivesDaemon: true }), (held) =>
       Effect.sync(() => leases.set(pool, { id: held.id, job })))
   const unlease = (pool: string) =>
     Effect.suspend(() => {

@@ -52,7 +52,7 @@ const asDependency = (error: { readonly message: string }) => new DependencyFail
 export const acquireLease = (
   env: AgentEnvShape,
   lease: LeaseRequest,
-  options: { readonly ttlSeconds?: number } = {}
+  options: { readonly ttlSeconds?: number; readonly outlivesDaemon?: boolean } = {}
 ): Effect.Effect<Lease, LeaseConflict | DependencyFailed> =>
   Effect.gen(function*() {
     const caller = env.caller()
@@ -64,6 +64,7 @@ export const acquireLease = (
       holder: env.self,
       lease: id,
       ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+      ...(options.outlivesDaemon === true ? { outlivesDaemon: true } : {}),
       ...(caller.via === "daemon" ? {} : { onBehalfOf: describeCaller(caller) })
     }).pipe(
       failedDependency("ARBITER"),

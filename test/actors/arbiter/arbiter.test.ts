@@ -137,6 +137,7 @@ describe("ARBITER", () => {
         acquiredAt: iso(START),
         expiresAt: iso(START + 600_000),
         ttlSeconds: 600,
+        outlivesDaemon: false,
         inherited: false
       })
       const conflict = yield* refusal(acquire("dataset:tank/photos", "benchmark", "HOLDER-B"))
@@ -249,15 +250,16 @@ describe("ARBITER", () => {
       assert.deepStrictEqual((yield* leases).map((l) => l.id), ["lease-2"])
     }).pipe(Effect.scoped, Effect.provide(StateStoreTest.layer())))
 
-  it.effect("leases survive a restart of the daemon as inherited until they expire; expired ones are dropped at load", () =>
+  it.effect("across a restart of the daemon, leases whose job outlives it are kept as inherited; the others, and expired ones, are dropped", () =>
     Effect.gen(function*() {
       const store = yield* StateStoreTest.make()
       const withStore = Effect.provideService(StateStore, store)
       yield* TestClock.setTime(START)
       yield* Effect.scoped(withStore(Effect.gen(function*() {
-        const { acquire, system } = yield* boot
-        yield* acquire("pool:tank", "scrub", "HOLDER-A", 3_600)
-        yield* acquire("network", "replication", "HOLDER-B", 60)
+        const { ask, acquire, system } = yield* boot
+        yield* ask({ type: "acquire", resource: "pool:tank", job: "scrub", holder: "HOLDER-A", ttlSeconds: 3_600, outlivesDaemon: true })
+        yield* ask({ type: "acquire", resource: "pool:backup", job: "scrub", holder: "HOLDER-A", ttlSeconds: 60, outlivesDaemon: true })
+        yield* acquire("network", "replication", "HOLDER-B", 3_600)
         yield* system.shutdown()
       })))
       const saved = yield* store.read("arbiter")
@@ -274,7 +276,8 @@ describe("ARBITER", () => {
         // Renewed by its holder, it is bound to the holder's run again.
         const renewed = decodedReply(Arbiter.get("renew")!, yield* ask({ type: "renew", lease: "lease-1" })) as Lease
         assert.isFalse(renewed.inherited)
-        assert.strictEqual((yield* acquire("network", "replication", "HOLDER-B")).id, "lease-3")
+        // The replication's lease ended with the daemon: the network is free.
+        assert.strictEqual((yield* acquire("network", "replication", "HOLDER-B")).id, "lease-4")
       })))
     }))
 
