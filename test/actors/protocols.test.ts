@@ -8,7 +8,7 @@
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
 import { ROOT } from "../support/agents.ts"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -54,6 +54,8 @@ const smartReport = (name: string, device: string) => {
 
 const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
+mkdirSync(join(files, "tree"))
+writeFileSync(join(files, "tree", "a.txt"), "alpha\n")
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -160,7 +162,21 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "checkpoint" },
     { type: "checkpoint" }
   ],
-  QUANTUM: [{ type: "export" }, { type: "keys" }, { type: "rotate" }, { type: "signing-key" }, { type: "export", id: "0000000000000000" }],
+  QUANTUM: [
+    { type: "export" },
+    { type: "keys" },
+    { type: "rotate" },
+    { type: "signing-key" },
+    { type: "export", id: "0000000000000000" },
+    { type: "sign-manifest", bodySha256: "0".repeat(64) }
+  ],
+  CRYPTO: [
+    { type: "hash", path: join(files, "notes.txt") },
+    { type: "manifest", root: join(files, "tree"), output: join(files, "tree.manifest") },
+    { type: "manifest", root: join(files, "tree"), output: join(files, "tree", "inside.manifest") },
+    { type: "verify", manifest: join(files, "tree.manifest") },
+    { type: "verify", manifest: join(files, "notes.txt") }
+  ],
   NEURAL: [
     { type: "create", collection: "notes", kind: "text" },
     { type: "remember", collection: "notes", id: "a", text: "scrub of pool tank finished", meta: { pool: "tank" } },
@@ -315,6 +331,8 @@ describe("agent protocols", () => {
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
+        "CRYPTO manifest OutputInsideTree",
+        "CRYPTO verify ManifestMalformed",
         "ORACLE assess SmartUnreadable",
         "PHOTON interface NoSuchInterface",
         "FORGE render-wireguard InvalidSpec",
