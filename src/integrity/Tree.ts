@@ -28,6 +28,24 @@ import {
 } from "./Manifest.ts"
 
 export const HASH_BUFFER_BYTES = 1024 * 1024
+/**
+ * Files in flight at once. Hashing runs on one core either way; what
+ * overlaps is the waiting on opens, stats and reads (a small file costs more
+ * in round trips than in hashing). Memory: this many read buffers.
+ */
+export const HASH_CONCURRENCY = 8
+
+/** Read buffers lent to one file at a time, at most HASH_CONCURRENCY of them. */
+const bufferPool = () => {
+  const free: Array<Uint8Array> = []
+  return {
+    use: <A, E, R>(body: (buffer: Uint8Array) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.suspend(() => {
+        const buffer = free.pop() ?? new Uint8Array(HASH_BUFFER_BYTES)
+        return Effect.ensuring(body(buffer), Effect.sync(() => void free.push(buffer)))
+      })
+  }
+}
 
 /** Progress of a long job: bytes hashed of the bytes to hash, files done of the files to do. */
 export interface TreeProgress {
@@ -156,24 +174,27 @@ export const buildManifest = (root: string, options: TreeOptions & { readonly no
     const top = trimRoot(root)
     const walked = yield* walkTree(files, top)
     const progress = progressTracker(walked.files.reduce((n, f) => n + f.size, 0), walked.files.length, options)
-    const buffer = new Uint8Array(HASH_BUFFER_BYTES)
+    const buffers = bufferPool()
+    const hashedAll = yield* Effect.forEach(walked.files, (file) =>
+      buffers.use((buffer) =>
+        Effect.scoped(Effect.gen(function*() {
+          const reader = yield* files.openRead(file.path, { followSymlinks: false })
+          const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
+          // What the file was when it was read, not when it was listed.
+          return { ...sum, info: reader.info }
+        }))
+      ).pipe(Effect.result, Effect.tap(() => Effect.sync(progress.file))), { concurrency: HASH_CONCURRENCY })
     const entries: Array<ManifestEntry> = []
     const unreadable = [...walked.unreadable]
-    for (const file of walked.files) {
-      const hashed = yield* Effect.result(Effect.scoped(Effect.gen(function*() {
-        const reader = yield* files.openRead(file.path, { followSymlinks: false })
-        const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
-        // What the file was when it was read, not when it was listed.
-        return { ...sum, info: reader.info }
-      })))
-      progress.file()
+    walked.files.forEach((file, i) => {
+      const hashed = hashedAll[i]!
       if (Result.isFailure(hashed)) {
         unreadable.push({ path: displayPath(file.relative), reason: reasonOf(hashed.failure) })
-        continue
+        return
       }
       const { info, sha256 } = hashed.success
       entries.push({ path: file.relative, sha256, size: hashed.success.bytes, modifiedNs: info.modifiedNs, mode: info.mode })
-    }
+    })
     const body = encodeBody({ root: pathBytes(top), created: (options.now ?? new Date()).toISOString(), entries })
     return {
       root: top,
@@ -244,7 +265,6 @@ export const verifyTree = (manifest: ParsedManifest, root: string | undefined, o
     const walked = yield* walkTree(files, top)
     const present = new Map(walked.files.map((file) => [encodePath(file.relative), file]))
     const progress = progressTracker(manifest.entries.reduce((n, e) => n + e.size, 0), manifest.entries.length, options)
-    const buffer = new Uint8Array(HASH_BUFFER_BYTES)
 
     const changed: Array<Changed> = []
     const bitRot: Array<string> = []
@@ -255,27 +275,33 @@ export const verifyTree = (manifest: ParsedManifest, root: string | undefined, o
     let bytes = 0
     const listed = new Set<string>()
 
-    for (const entry of manifest.entries) {
+    const buffers = bufferPool()
+    const outcomes = yield* Effect.forEach(manifest.entries, (entry) => {
+      const file = present.get(encodePath(entry.path))
+      if (file === undefined) return Effect.sync(() => (progress.file(), undefined))
+      return buffers.use((buffer) =>
+        Effect.scoped(Effect.gen(function*() {
+          const reader = yield* files.openRead(file.path, { followSymlinks: false })
+          const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
+          return { ...sum, info: reader.info }
+        }))
+      ).pipe(Effect.result, Effect.tap(() => Effect.sync(progress.file)))
+    }, { concurrency: HASH_CONCURRENCY })
+
+    manifest.entries.forEach((entry, i) => {
       const key = encodePath(entry.path)
       listed.add(key)
       const shown = displayPath(entry.path)
-      const file = present.get(key)
-      if (file === undefined) {
+      const hashed = outcomes[i]
+      if (hashed === undefined) {
         const hidden = walked.unlisted.find((dir) => under(entry.path, dir))
         if (hidden === undefined) missing.push(shown)
         else unreadable.push({ path: shown, reason: `its directory ${displayPath(hidden.subarray(0, -1))} could not be listed` })
-        progress.file()
-        continue
+        return
       }
-      const hashed = yield* Effect.result(Effect.scoped(Effect.gen(function*() {
-        const reader = yield* files.openRead(file.path, { followSymlinks: false })
-        const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
-        return { ...sum, info: reader.info }
-      })))
-      progress.file()
       if (Result.isFailure(hashed)) {
         unreadable.push({ path: shown, reason: reasonOf(hashed.failure) })
-        continue
+        return
       }
       const { info, sha256 } = hashed.success
       bytes += hashed.success.bytes
@@ -285,13 +311,13 @@ export const verifyTree = (manifest: ParsedManifest, root: string | undefined, o
       if (sha256 !== entry.sha256) {
         if (!sizeDiffers && !mtimeDiffers) bitRot.push(shown)
         else changed.push({ path: shown, what: [...(sizeDiffers ? ["size" as const] : []), ...(mtimeDiffers ? ["mtime" as const] : [])] })
-        continue
+        return
       }
       matched++
       if (mtimeDiffers || modeDiffers) {
         metadataChanged.push({ path: shown, what: [...(mtimeDiffers ? ["mtime" as const] : []), ...(modeDiffers ? ["mode" as const] : [])] })
       }
-    }
+    })
     const added = walked.files.filter((file) => !listed.has(encodePath(file.relative))).map((file) => displayPath(file.relative))
     for (const entry of walked.unreadable) {
       // Directories that could not be listed are reported through their entries above; other unreadable entries here.
