@@ -192,7 +192,9 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "notes.sv") },
     { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "other.sv"), recipients: ["svpk1nonsense"] },
     { type: "decrypt", input: join(files, "notes.sv"), output: join(files, "notes.back") },
-    { type: "decrypt", input: join(files, "notes.txt"), output: join(files, "not-a-vault") }
+    { type: "decrypt", input: join(files, "notes.txt"), output: join(files, "not-a-vault") },
+    { type: "inspect", input: join(files, "notes.sv") },
+    { type: "inspect", input: join(files, "notes.txt") }
   ],
   TENSOR: [
     { type: "compress", input: join(files, "notes.txt"), output: join(files, "notes.svz") },
@@ -326,6 +328,7 @@ describe("agent protocols", () => {
         "CIPHER encrypt VaultOutputExists",
         "CIPHER encrypt BadRecipient",
         "CIPHER decrypt NotAVaultFile",
+        "CIPHER inspect NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
