@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto"
 import { Effect, Result } from "effect"
+import type { CallerHasher, HashedFile } from "../adapters/fs/CallerFiles.ts"
 import { type FileError, Files, type FilesShape } from "../adapters/fs/Files.ts"
 import { verifySignature } from "../keys/KeyPair.ts"
 import {
@@ -57,6 +58,63 @@ export interface TreeProgress {
 
 export interface TreeOptions {
   readonly onProgress?: (progress: TreeProgress) => void
+  /**
+   * Hashes files in batches (a caller's file helper does, CallerFiles'
+   * `hasherFor`); without it each file is opened and read through the Files port.
+   */
+  readonly hasher?: CallerHasher
+}
+
+/** A batch for a hasher holds at most this many files, or this many bytes (or one larger file). */
+const BATCH_FILES = 64
+const BATCH_BYTES = 64 * 1024 * 1024
+
+type Outcome = Result.Result<HashedFile, FileError>
+
+/** Each file's hash, in the order given: through `options.hasher` in batches, else one by one through Files. */
+const hashAll = (
+  files: FilesShape,
+  list: ReadonlyArray<{ readonly path: string; readonly size: number }>,
+  options: TreeOptions,
+  progress: { readonly bytes: (n: number) => void; readonly file: () => void }
+): Effect.Effect<ReadonlyArray<Outcome>> => {
+  const hasher = options.hasher
+  if (hasher === undefined) {
+    const buffers = bufferPool()
+    return Effect.forEach(list, (file) =>
+      buffers.use((buffer) =>
+        Effect.scoped(Effect.gen(function*() {
+          const reader = yield* files.openRead(file.path, { followSymlinks: false })
+          const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
+          // What the file was when it was read, not when it was listed.
+          return { sha256: sum.sha256, bytes: sum.bytes, modifiedNs: reader.info.modifiedNs, mode: reader.info.mode }
+        }))
+      ).pipe(Effect.result, Effect.tap(() => Effect.sync(progress.file))), { concurrency: HASH_CONCURRENCY })
+  }
+  const batches: Array<Array<{ readonly path: string; readonly size: number }>> = []
+  let bytes = 0
+  for (const file of list) {
+    const last = batches.at(-1)
+    if (last === undefined || last.length >= BATCH_FILES || (bytes + file.size > BATCH_BYTES && last.length > 0)) {
+      batches.push([file])
+      bytes = file.size
+    } else {
+      last.push(file)
+      bytes += file.size
+    }
+  }
+  // Two batches in flight: the helper hashes the next while the daemon takes in the last.
+  return Effect.map(
+    Effect.forEach(batches, (batch) =>
+      Effect.tap(hasher(batch), (outcomes) =>
+        Effect.sync(() => {
+          for (const outcome of outcomes) {
+            if (Result.isSuccess(outcome)) progress.bytes(outcome.success.bytes)
+            progress.file()
+          }
+        })), { concurrency: 2 }),
+    (results) => results.flat()
+  )
 }
 
 /** The lowercase hex SHA-256 of a whole file, read in pieces through `buffer`. */
@@ -174,16 +232,7 @@ export const buildManifest = (root: string, options: TreeOptions & { readonly no
     const top = trimRoot(root)
     const walked = yield* walkTree(files, top)
     const progress = progressTracker(walked.files.reduce((n, f) => n + f.size, 0), walked.files.length, options)
-    const buffers = bufferPool()
-    const hashedAll = yield* Effect.forEach(walked.files, (file) =>
-      buffers.use((buffer) =>
-        Effect.scoped(Effect.gen(function*() {
-          const reader = yield* files.openRead(file.path, { followSymlinks: false })
-          const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
-          // What the file was when it was read, not when it was listed.
-          return { ...sum, info: reader.info }
-        }))
-      ).pipe(Effect.result, Effect.tap(() => Effect.sync(progress.file))), { concurrency: HASH_CONCURRENCY })
+    const hashedAll = yield* hashAll(files, walked.files, options, progress)
     const entries: Array<ManifestEntry> = []
     const unreadable = [...walked.unreadable]
     walked.files.forEach((file, i) => {
@@ -192,8 +241,8 @@ export const buildManifest = (root: string, options: TreeOptions & { readonly no
         unreadable.push({ path: displayPath(file.relative), reason: reasonOf(hashed.failure) })
         return
       }
-      const { info, sha256 } = hashed.success
-      entries.push({ path: file.relative, sha256, size: hashed.success.bytes, modifiedNs: info.modifiedNs, mode: info.mode })
+      const { modifiedNs, mode, sha256 } = hashed.success
+      entries.push({ path: file.relative, sha256, size: hashed.success.bytes, modifiedNs, mode })
     })
     const body = encodeBody({ root: pathBytes(top), created: (options.now ?? new Date()).toISOString(), entries })
     return {
@@ -275,18 +324,17 @@ export const verifyTree = (manifest: ParsedManifest, root: string | undefined, o
     let bytes = 0
     const listed = new Set<string>()
 
-    const buffers = bufferPool()
-    const outcomes = yield* Effect.forEach(manifest.entries, (entry) => {
+    const listedPresent = manifest.entries.flatMap((entry) => {
       const file = present.get(encodePath(entry.path))
-      if (file === undefined) return Effect.sync(() => (progress.file(), undefined))
-      return buffers.use((buffer) =>
-        Effect.scoped(Effect.gen(function*() {
-          const reader = yield* files.openRead(file.path, { followSymlinks: false })
-          const sum = yield* hashOpened(reader.read, buffer, progress.bytes)
-          return { ...sum, info: reader.info }
-        }))
-      ).pipe(Effect.result, Effect.tap(() => Effect.sync(progress.file)))
-    }, { concurrency: HASH_CONCURRENCY })
+      return file === undefined ? [] : [file]
+    })
+    const hashedPresent = yield* hashAll(files, listedPresent, options, progress)
+    const outcomeOf = new Map(listedPresent.map((file, i) => [file.path, hashedPresent[i]!]))
+    const outcomes = manifest.entries.map((entry) => {
+      const file = present.get(encodePath(entry.path))
+      if (file === undefined) progress.file()
+      return file === undefined ? undefined : outcomeOf.get(file.path)
+    })
 
     manifest.entries.forEach((entry, i) => {
       const key = encodePath(entry.path)
@@ -303,11 +351,11 @@ export const verifyTree = (manifest: ParsedManifest, root: string | undefined, o
         unreadable.push({ path: shown, reason: reasonOf(hashed.failure) })
         return
       }
-      const { info, sha256 } = hashed.success
+      const { modifiedNs, mode, sha256 } = hashed.success
       bytes += hashed.success.bytes
       const sizeDiffers = hashed.success.bytes !== entry.size
-      const mtimeDiffers = info.modifiedNs !== entry.modifiedNs
-      const modeDiffers = info.mode !== entry.mode
+      const mtimeDiffers = modifiedNs !== entry.modifiedNs
+      const modeDiffers = mode !== entry.mode
       if (sha256 !== entry.sha256) {
         if (!sizeDiffers && !mtimeDiffers) bitRot.push(shown)
         else changed.push({ path: shown, what: [...(sizeDiffers ? ["size" as const] : []), ...(mtimeDiffers ? ["mtime" as const] : [])] })

@@ -91,7 +91,8 @@ export const cryptoMachine = Effect.gen(function*() {
           }
           const started = yield* Clock.currentTimeMillis
           const files = yield* callerFiles.forCaller(caller)
-          const built = yield* buildManifest(root, { onProgress: progressOf(`manifest ${root}`) }).pipe(Effect.provideService(Files, files))
+          const hasher = yield* callerFiles.hasherFor(caller)
+          const built = yield* buildManifest(root, { onProgress: progressOf(`manifest ${root}`), hasher }).pipe(Effect.provideService(Files, files))
           const signed = yield* env.system.call(Quantum, { type: "sign-manifest", bodySha256: built.bodySha256 }).pipe(failedDependency("QUANTUM"))
           const bytes = signedManifest(built.body, signed.keyId, Uint8Array.from(Buffer.from(signed.signature, "base64")))
           yield* files.writeAtomic(output, bytes, { mode: 0o644 })
@@ -125,7 +126,8 @@ export const cryptoMachine = Effect.gen(function*() {
           const refused = signatureProblem(manifest, { id: key.id, publicKey: publicKey.success })
           if (refused !== undefined) return yield* new ManifestSignatureInvalid({ manifest: message.manifest, reason: refused })
           const root = message.root === undefined ? undefined : path.normalize(message.root)
-          const report = yield* verifyTree(manifest, root, { onProgress: progressOf(`verify ${message.manifest}`) }).pipe(
+          const hasher = yield* callerFiles.hasherFor(caller)
+          const report = yield* verifyTree(manifest, root, { onProgress: progressOf(`verify ${message.manifest}`), hasher }).pipe(
             Effect.provideService(Files, files)
           )
           const list = <A>(items: ReadonlyArray<A>) => items.slice(0, MAX_LISTED)
