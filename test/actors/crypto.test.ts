@@ -6,22 +6,33 @@ import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { ledgerAgent } from "../../src/actors/ledger/index.ts"
 import { quantumAgent } from "../../src/actors/quantum/index.ts"
 import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
 import type { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import type { StateStore } from "../../src/adapters/state/StateStore.ts"
+import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import type { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
 import type { AuditLedger } from "../../src/ledger/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { Caller } from "../../src/runtime/Caller.ts"
-import { ROOT, tree } from "../support/agents.ts"
+import { counterAgent, ROOT, tree } from "../support/agents.ts"
 import { callerFilesInTmp, tempDir, testLedger } from "../support/security.ts"
 
-const layer = Layer.mergeAll(testLedger.pipe(Layer.provideMerge(KeyringTest.layer())), FilesLive.layer, callerFilesInTmp)
-const start = ActorSystem.make({ root: tree<Files | CallerFiles | Keyring | AuditLedger>("root", "one_for_one", [cryptoAgent, quantumAgent, ledgerAgent]) })
+const layer = Layer.mergeAll(testLedger.pipe(Layer.provideMerge(KeyringTest.layer())), FilesLive.layer, callerFilesInTmp, StateStoreTest.layer())
+const start = ActorSystem.make({
+  root: tree<Files | CallerFiles | Keyring | AuditLedger | StateStore>("root", "one_for_one", [
+    cryptoAgent,
+    quantumAgent,
+    ledgerAgent,
+    arbiterAgent,
+    counterAgent("MORPH-STANDIN")
+  ])
+})
 
 const rejection = (exit: Exit.Exit<unknown, unknown>) => {
   assert.isTrue(Exit.isFailure(exit), "refused")
@@ -115,5 +126,28 @@ describe("CRYPTO", () => {
       assert.isFalse(report.intact)
       assert.deepStrictEqual(report.missing, [])
       assert.include(report.unreadable.map((u) => u.path), "private/secret.txt")
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("runs under ARBITER's verify lease on the tree: a migration holding it gets manifest and verify refused, naming it", () =>
+    Effect.gen(function*() {
+      const system = yield* start
+      const dir = yield* tempDir(`sigmavault-crypto-${process.pid}-`)
+      const root = path.join(dir, "tree")
+      yield* Effect.promise(async () => {
+        await fs.mkdir(root)
+        await fs.writeFile(path.join(root, "a.txt"), "alpha\n")
+      })
+      yield* system.injectAsk(ROOT, "CRYPTO", { type: "manifest", root, output: path.join(dir, "m") }, { timeoutMs: 20_000 })
+      const held = (yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: `path:${dir}`, job: "migration", holder: "MORPH-STANDIN" })) as { id: string }
+      const refused = rejection(yield* Effect.exit(system.injectAsk(ROOT, "CRYPTO", { type: "verify", manifest: path.join(dir, "m") }, { timeoutMs: 20_000 })))
+      assert.strictEqual(refused._tag, "LeaseConflict")
+      assert.include(refused.message, "MORPH-STANDIN")
+      const again = rejection(yield* Effect.exit(system.injectAsk(ROOT, "CRYPTO", { type: "manifest", root, output: path.join(dir, "m2") }, { timeoutMs: 20_000 })))
+      assert.strictEqual(again._tag, "LeaseConflict")
+      yield* system.injectAsk(ROOT, "ARBITER", { type: "release", lease: held.id })
+      const report = (yield* system.injectAsk(ROOT, "CRYPTO", { type: "verify", manifest: path.join(dir, "m") }, { timeoutMs: 20_000 })) as { intact: boolean }
+      assert.isTrue(report.intact)
+      const leases = (yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: ReadonlyArray<unknown> }
+      assert.deepStrictEqual(leases.leases, [], "the verify's lease was released")
     }).pipe(Effect.provide(layer)))
 })

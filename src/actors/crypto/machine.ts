@@ -14,6 +14,7 @@ import { buildManifest, hashFile, signatureProblem, signedManifest, type TreePro
 import { decodeSigningPublicKey } from "../../keys/PublicKey.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { Quantum } from "../quantum/messages.ts"
+import { withLease } from "../shared/lease.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { Crypto, ManifestMalformed, ManifestSignatureInvalid, MAX_LISTED, OutputInsideTree } from "./messages.ts"
@@ -57,6 +58,9 @@ const readWhole = (files: FilesShape, file: string) =>
     return Buffer.concat(pieces, total)
   }))
 
+/** ARBITER's path resources have no trailing '/' (except the root itself). */
+const leaseable = (root: string) => (root.length > 1 && root.endsWith("/") ? root.slice(0, -1) : root)
+
 export const cryptoMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const callerFiles = yield* CallerFiles
@@ -92,7 +96,12 @@ export const cryptoMachine = Effect.gen(function*() {
           const started = yield* Clock.currentTimeMillis
           const files = yield* callerFiles.forCaller(caller)
           const hasher = yield* callerFiles.hasherFor(caller)
-          const built = yield* buildManifest(root, { onProgress: progressOf(`manifest ${root}`), hasher }).pipe(Effect.provideService(Files, files))
+          // A reading job: it conflicts with what would change the tree under it (a migration, a prune, a benchmark).
+          const built = yield* withLease(
+            env,
+            { resource: `path:${leaseable(root)}`, job: "verify" },
+            buildManifest(root, { onProgress: progressOf(`manifest ${root}`), hasher }).pipe(Effect.provideService(Files, files))
+          )
           const signed = yield* env.system.call(Quantum, { type: "sign-manifest", bodySha256: built.bodySha256 }).pipe(failedDependency("QUANTUM"))
           const bytes = signedManifest(built.body, signed.keyId, Uint8Array.from(Buffer.from(signed.signature, "base64")))
           yield* files.writeAtomic(output, bytes, { mode: 0o644 })
@@ -125,10 +134,12 @@ export const cryptoMachine = Effect.gen(function*() {
           }
           const refused = signatureProblem(manifest, { id: key.id, publicKey: publicKey.success })
           if (refused !== undefined) return yield* new ManifestSignatureInvalid({ manifest: message.manifest, reason: refused })
-          const root = message.root === undefined ? undefined : path.normalize(message.root)
+          const root = path.normalize(message.root ?? new TextDecoder().decode(manifest.root))
           const hasher = yield* callerFiles.hasherFor(caller)
-          const report = yield* verifyTree(manifest, root, { onProgress: progressOf(`verify ${message.manifest}`), hasher }).pipe(
-            Effect.provideService(Files, files)
+          const report = yield* withLease(
+            env,
+            { resource: `path:${leaseable(root)}`, job: "verify" },
+            verifyTree(manifest, root, { onProgress: progressOf(`verify ${message.manifest}`), hasher }).pipe(Effect.provideService(Files, files))
           )
           const list = <A>(items: ReadonlyArray<A>) => items.slice(0, MAX_LISTED)
           return {

@@ -4,6 +4,7 @@ import { FileError } from "../../adapters/fs/Files.ts"
 import { KEYRING_ERRORS } from "../../keys/Keyring.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { AbsolutePath } from "../shared/fields.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -115,7 +116,7 @@ export const Crypto = Protocol.make("CRYPTO", [
       output: AbsolutePath
     },
     reply: ManifestWritten,
-    rejections: [OutputInsideTree, DependencyFailed, ...KEYRING_ERRORS]
+    rejections: [OutputInsideTree, LeaseConflict, DependencyFailed, ...KEYRING_ERRORS]
   }),
   Protocol.message("verify", {
     doc: "checks a signed manifest, then the tree (`root`, default the manifest's): changed, bit rot, missing, added and unreadable files",
@@ -125,6 +126,6 @@ export const Crypto = Protocol.make("CRYPTO", [
       root: Schema.optionalKey(AbsolutePath)
     },
     reply: Verified,
-    rejections: [ManifestMalformed, ManifestSignatureInvalid, DependencyFailed, ...KEYRING_ERRORS]
+    rejections: [ManifestMalformed, ManifestSignatureInvalid, LeaseConflict, DependencyFailed, ...KEYRING_ERRORS]
   })
 ])
