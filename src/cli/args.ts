@@ -187,6 +187,39 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       "The on-disk layout is described in docs/store-format.md."
   },
   {
+    name: "manifest",
+    args: "DIR",
+    summary: "hash every file under DIR into a manifest signed with the daemon's key (CRYPTO)",
+    flags: [
+      { name: "--output", short: "-o", value: "FILE", help: "where to write the manifest (required; never overwritten; not inside DIR)" },
+      { name: "--timeout", value: "MS", help: "how long to wait for the daemon (default 3600000)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "The daemon reads DIR with your rights, inside its file roots (docs/security.md).\n" +
+      "The format and what verify reports: docs/integrity.md."
+  },
+  {
+    name: "verify",
+    args: "DIR MANIFEST",
+    summary: "check DIR against a signed manifest: changed, bit rot, missing, added, unreadable files (CRYPTO)",
+    flags: [
+      { name: "--timeout", value: "MS", help: "how long to wait for the daemon (default 3600000)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "Exits 0 when every file in the manifest is there with its content, 1 when not, 4 when the\n" +
+      "manifest is refused (malformed, unsigned, or changed after it was signed)."
+  },
+  {
+    name: "inspect-vault",
+    args: "FILE",
+    summary: "show an encrypted file's header without decrypting: version, chunk size, recipients, payload",
+    flags: [jsonFlag],
+    details: "Recipient stanzas carry no key id (docs/vault-format.md); the daemon's CIPHER 'inspect'\n" +
+      "tells which of its keyring's keys opens each."
+  },
+  {
     name: "selftest",
     args: "",
     summary: "start all agents in-process, ask CORE for facts, stop (smoke test of a build)",

@@ -371,7 +371,12 @@ interface Frame {
   readonly path: string
   readonly names: ReadonlyArray<string>
   next: number
+  /** lstat of names[i], started ahead of the walk (LOOKAHEAD at a time): a stat's round trip overlaps the next ones. */
+  readonly stats: Array<Promise<BigIntStats | { readonly failed: unknown }> | undefined>
 }
+
+/** How many lstat calls a walk keeps in flight ahead of the entry it is at. */
+const LOOKAHEAD = 32
 
 const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions, signal: AbortSignal): Promise<void> => {
   const rootStats = await fs.lstat(root, { bigint: true }).catch((cause: unknown) => {
@@ -387,7 +392,14 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       return []
     }
   }
-  const stack: Array<Frame> = [{ path: root, names: await names(root), next: 0 }]
+  const frameOf = (dir: string, listed: ReadonlyArray<string>): Frame => ({ path: dir, names: listed, next: 0, stats: [] })
+  const statAhead = (frame: Frame) => {
+    const until = Math.min(frame.names.length, frame.next + LOOKAHEAD)
+    for (let i = frame.next; i < until; i++) {
+      frame.stats[i] ??= fs.lstat(path.join(frame.path, frame.names[i]!), { bigint: true }).catch((failed: unknown) => ({ failed }))
+    }
+  }
+  const stack: Array<Frame> = [frameOf(root, await names(root))]
   while (stack.length > 0) {
     const frame = stack.at(-1)!
     if (frame.next >= frame.names.length || signal.aborted) {
@@ -395,15 +407,17 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       visitor.leave(frame.path)
       continue
     }
-    const name = frame.names[frame.next++]!
+    statAhead(frame)
+    const index = frame.next++
+    const name = frame.names[index]!
     const entryPath = path.join(frame.path, name)
-    let stats: BigIntStats
-    try {
-      stats = await fs.lstat(entryPath, { bigint: true })
-    } catch (cause) {
-      visitor.unreadable(entryPath, fileErrorFrom("inspect", entryPath, cause))
+    const stated = await frame.stats[index]!
+    frame.stats[index] = undefined
+    if ("failed" in stated) {
+      visitor.unreadable(entryPath, fileErrorFrom("inspect", entryPath, stated.failed))
       continue
     }
+    const stats = stated
     const info = infoOf(stats)
     const isDirectory = info.type === "directory"
     const otherFilesystem = isDirectory && info.device !== rootStats.dev
@@ -419,7 +433,7 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       return
     }
     if (isDirectory && (!otherFilesystem || options.crossFilesystems === true) && (visitor.enter?.(entry) ?? true)) {
-      stack.push({ path: entryPath, names: await names(entryPath), next: 0 })
+      stack.push(frameOf(entryPath, await names(entryPath)))
     }
   }
 }
