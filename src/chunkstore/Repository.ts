@@ -4,11 +4,12 @@
  * restores, verifies and collects garbage. The on-disk format is specified
  * in docs/store-format.md.
  *
- * Writers (add, forget, gc, rebuildIndex) take the store's lock and fail
- * with `RepoLocked` while another holds it; readers (list, snapshot,
- * restore, stats, verify) take no lock and see the last complete state,
- * but a gc that runs meanwhile may delete a pack a reader is about to read
- * (the reader then fails; run readers and gc one at a time, as TENSOR does).
+ * Writers (add, forget, gc, rebuildIndex) take the store's write lock and
+ * fail with `RepoLocked` while another holds it. Readers (list, snapshot,
+ * restore, stats, verify) take a read lock and see the last complete state:
+ * any number of them may run alongside each other and an add, but gc and
+ * forget (which delete files) refuse to start while one runs, and a reader
+ * refuses to start while gc or forget runs (internal/Lock.ts).
  */
 import * as os from "node:os"
 import * as path from "node:path"
@@ -42,7 +43,7 @@ import {
 import { gc, type GcError, type GcOptions, type GcResult } from "./Gc.ts"
 import { INDEX_FILE, listPacks, loadIndex, PACKS_DIR, writeIndex } from "./Index.ts"
 import { listDir, readBytes, removeStaleTemps, writeAtomically } from "./internal/fs.ts"
-import { withLock } from "./internal/Lock.ts"
+import { withLock, withReadLock } from "./internal/Lock.ts"
 import type { Repo } from "./internal/repo.ts"
 import { restore, type RestoreError, type RestoreOptions, type RestoreResult } from "./Restore.ts"
 import {
@@ -129,13 +130,14 @@ export interface Repository {
   /** Records a snapshot of `paths` (files or directories) and returns what it stored. */
   readonly add: (paths: ReadonlyArray<string>, options?: AddOptions) => Effect.Effect<AddResult, AddError>
   /** The snapshots, oldest first. */
-  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | FileError>
+  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
   /** One snapshot's whole tree; `id` may be a unique prefix. */
-  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | FileError>
-  readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError>
-  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | FileError>
+  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
+  /** Reads under a read lock: gc and forget wait for it (fail with RepoLocked naming it). */
+  readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError | RepoLocked>
+  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
   /** Re-reads and re-hashes everything; damage is in the report, never a failure. */
-  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, FileError>
+  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, RepoLocked | FileError>
   /** Deletes a snapshot (its chunks stay until gc) and returns its full id. */
   readonly forget: (id: string) => Effect.Effect<string, SnapshotNotFound | RepoLocked | FileError>
   readonly gc: (options?: GcOptions) => Effect.Effect<GcResult, GcError>
@@ -183,6 +185,7 @@ const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked 
 /** The store's operations, each with the Files the store was opened with. */
 const make = (repo: Repo, files: FilesShape): Repository => {
   const withFiles = Effect.provideService(Files, files)
+  const reading = <A, E, R>(operation: string, use: Effect.Effect<A, E, R>) => withReadLock(repo.dir, operation, use, repo.now)
   return {
     dir: repo.dir,
     info: {
@@ -195,15 +198,19 @@ const make = (repo: Repo, files: FilesShape): Repository => {
     },
     add: (paths, options) => withFiles(add(repo, paths, options)),
     list: () =>
-      withFiles(Effect.gen(function*() {
-        const ids = yield* listSnapshotIds(repo.dir)
-        const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
-        return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
-      })),
-    snapshot: (id) => withFiles(Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher))),
-    restore: (id, targetDir, options) => withFiles(restore(repo, id, targetDir, options)),
-    stats: () => withFiles(stats(repo)),
-    verify: (options) => withFiles(verify(repo, options)),
+      withFiles(reading(
+        "list",
+        Effect.gen(function*() {
+          const ids = yield* listSnapshotIds(repo.dir)
+          const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
+          return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
+        })
+      )),
+    snapshot: (id) =>
+      withFiles(reading("snapshot", Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher)))),
+    restore: (id, targetDir, options) => withFiles(reading("restore", restore(repo, id, targetDir, options))),
+    stats: () => withFiles(reading("stats", stats(repo))),
+    verify: (options) => withFiles(reading("verify", verify(repo, options))),
     forget: (id) =>
       withFiles(withLock(
         repo.dir,
