@@ -186,6 +186,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       { name: "--insecure-no-encryption", help: "init: make an UNENCRYPTED store (anyone who can read it reads your data)" },
       { name: "--identity", short: "-i", value: "KEYFILE", help: "a secret key file that opens the store (repeatable; default: the keyring's keys)" },
       { name: "--state-dir", value: "DIR", help: "whose keyring (DIR/keys) to use (default: $STATE_DIRECTORY, else /var/lib/sigmavault)" },
+      { name: "--sync", help: "restore: fsync every restored file before it appears (slower; by default writeback is left to the kernel)" },
       jsonFlag
     ],
     details: "Example: sigmavault store init --repo /tank/backup && sigmavault store add /srv/photos --repo /tank/backup\n" +

@@ -180,7 +180,7 @@ export const runStoreCommand = async (parsed: Parsed, env: Env): Promise<number>
       return EXIT.ok
     }
     case "restore": {
-      const restored = await Effect.runPromiseExit(store.restore(args[0]!, args[1]!))
+      const restored = await Effect.runPromiseExit(store.restore(args[0]!, args[1]!, { durable: hasFlag(parsed, "--sync") }))
       if (Exit.isFailure(restored)) return fail(messageOf(restored))
       out(json ? JSON.stringify(restored.value) + "\n" : `restored ${restored.value.files} files (${mb(restored.value.bytes)}) into ${args[1]}\n`)
       return EXIT.ok

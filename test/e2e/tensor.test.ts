@@ -117,7 +117,7 @@ describe("the chunk store", () => {
       const snapshot = added.stdout.trim()
       for (const name of readdirSync(join(repo, "packs"))) expect(readFileSync(join(repo, "packs", name)).includes(marker)).toBe(false)
 
-      const restored = await store(["restore", snapshot, join(dir, "out")])
+      const restored = await store(["restore", snapshot, join(dir, "out"), "--sync"])
       expect(restored.code, restored.stderr).toBe(0)
       expect(readFileSync(join(dir, "out", "data", "a.log"), "utf8")).toBe(logText)
 
