@@ -14,7 +14,8 @@
  * (size of each of the 3 binary files, default 32), BENCH_STORE_VERSIONS (10).
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { benchBinary, removeDir, tempDir } from "../socket/processes.ts"
 import { now, round } from "../support.ts"
@@ -81,12 +82,18 @@ const dataset = (dir: string, files: number, binaryMB: number) => {
   return evolve
 }
 
+/** GNU time, when installed: each tool's CPU seconds (user + system) too, which a loaded machine distorts less than wall time. */
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined
+const cpuFile = join(tmpdir(), `sigmavault-bench-store-cpu-${process.pid}`)
+
 const run = (file: string, args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd?: string) => {
   const t0 = now()
-  const result = spawnSync(file, args, { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * MiB, ...(cwd === undefined ? {} : { cwd }) })
+  const [command, argv] = TIME === undefined ? [file, args] : [TIME, ["-f", "%U %S", "-o", cpuFile, file, ...args]]
+  const result = spawnSync(command, argv, { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * MiB, ...(cwd === undefined ? {} : { cwd }) })
   if (result.error !== undefined) throw new Error(`${file}: ${result.error.message} (apt-get install restic borgbackup)`)
   if (result.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.status}: ${(result.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`)
-  return { seconds: (now() - t0) / 1000, stdout: result.stdout }
+  const cpu = TIME === undefined ? Number.NaN : readFileSync(cpuFile, "utf8").trim().split("\n").at(-1)!.split(" ").reduce((a, b) => a + Number(b), 0)
+  return { seconds: (now() - t0) / 1000, cpuSeconds: cpu, stdout: result.stdout }
 }
 
 export const store = async () => {
@@ -109,6 +116,7 @@ export const store = async () => {
     run("borg", ["init", "--encryption", "repokey", repos.borg], borgEnv)
 
     const times = { sigmavault: [] as Array<number>, restic: [] as Array<number>, borg: [] as Array<number> }
+    const cpu = { sigmavault: 0, restic: 0, borg: 0 }
     let logicalBytes = 0
     let lastSnapshot = ""
     for (let v = 1; v <= versions; v++) {
@@ -116,9 +124,14 @@ export const store = async () => {
       logicalBytes += du(data)
       const added = run(binary.path, ["store", "add", data, ...svFlags])
       lastSnapshot = added.stdout.trim()
+      const resticAdded = run("restic", ["backup", "--repo", repos.restic, "--compression", "auto", "-q", data], resticEnv)
+      const borgAdded = run("borg", ["create", "--compression", "zstd,3", `${repos.borg}::v${v}`, data], borgEnv)
       times.sigmavault.push(added.seconds)
-      times.restic.push(run("restic", ["backup", "--repo", repos.restic, "--compression", "auto", "-q", data], resticEnv).seconds)
-      times.borg.push(run("borg", ["create", "--compression", "zstd,3", `${repos.borg}::v${v}`, data], borgEnv).seconds)
+      times.restic.push(resticAdded.seconds)
+      times.borg.push(borgAdded.seconds)
+      cpu.sigmavault += added.cpuSeconds
+      cpu.restic += resticAdded.cpuSeconds
+      cpu.borg += borgAdded.cpuSeconds
     }
     const stats = JSON.parse(run(binary.path, ["store", "stats", "--json", ...svFlags]).stdout) as Record<string, unknown>
 
@@ -126,11 +139,12 @@ export const store = async () => {
     const restoredBytes = du(data)
     const targets = { sigmavault: join(root, "out-sv"), restic: join(root, "out-restic"), borg: join(root, "out-borg") }
     mkdirSync(targets.borg)
-    const restoreSeconds = {
-      sigmavault: run(binary.path, ["store", "restore", lastSnapshot, targets.sigmavault, ...svFlags]).seconds,
-      restic: run("restic", ["restore", "latest", "--repo", repos.restic, "--target", targets.restic], resticEnv).seconds,
-      borg: run("borg", ["extract", `${repos.borg}::v${versions}`], borgEnv, targets.borg).seconds
+    const restores = {
+      sigmavault: run(binary.path, ["store", "restore", lastSnapshot, targets.sigmavault, ...svFlags]),
+      restic: run("restic", ["restore", "latest", "--repo", repos.restic, "--target", targets.restic], resticEnv),
+      borg: run("borg", ["extract", `${repos.borg}::v${versions}`], borgEnv, targets.borg)
     }
+    const restoreSeconds = { sigmavault: restores.sigmavault.seconds, restic: restores.restic.seconds, borg: restores.borg.seconds }
     for (const [name, target] of Object.entries(targets)) {
       if (du(target) !== restoredBytes) throw new Error(`${name} restored ${du(target)} bytes, the dataset has ${restoredBytes}`)
     }
@@ -142,15 +156,16 @@ export const store = async () => {
         storedMB: round(du(repos[name]) / MiB, 1),
         addSeconds: round(seconds, 2),
         addMBps: round(logicalBytes / MiB / seconds, 0),
+        addCpuSeconds: round(cpu[name], 2),
         perVersionSeconds: times[name].map((s) => round(s, 2))
       }
     }
     const tools = { sigmavault: summary("sigmavault"), restic: summary("restic"), borg: summary("borg") }
     const restore = {
       MB: round(restoredBytes / MiB, 0),
-      sigmavault: { seconds: round(restoreSeconds.sigmavault, 2), MBps: restoreMBps("sigmavault") },
-      restic: { seconds: round(restoreSeconds.restic, 2), MBps: restoreMBps("restic") },
-      borg: { seconds: round(restoreSeconds.borg, 2), MBps: restoreMBps("borg") }
+      sigmavault: { seconds: round(restoreSeconds.sigmavault, 2), MBps: restoreMBps("sigmavault"), cpuSeconds: round(restores.sigmavault.cpuSeconds, 2) },
+      restic: { seconds: round(restoreSeconds.restic, 2), MBps: restoreMBps("restic"), cpuSeconds: round(restores.restic.cpuSeconds, 2) },
+      borg: { seconds: round(restoreSeconds.borg, 2), MBps: restoreMBps("borg"), cpuSeconds: round(restores.borg.cpuSeconds, 2) }
     }
     return {
       name: `${versions} versions of an evolving dataset (${files} source files + 3 x ${binaryMB} MiB binaries), encrypted: stored size, add and restore time`,
@@ -165,8 +180,12 @@ export const store = async () => {
         addThroughputVsRestic: round(tools.sigmavault.addMBps / tools.restic.addMBps, 2),
         addThroughputVsBorg: round(tools.sigmavault.addMBps / tools.borg.addMBps, 2),
         restoreThroughputVsRestic: round(restoreSeconds.restic / restoreSeconds.sigmavault, 2),
-        restoreThroughputVsBorg: round(restoreSeconds.borg / restoreSeconds.sigmavault, 2)
+        restoreThroughputVsBorg: round(restoreSeconds.borg / restoreSeconds.sigmavault, 2),
+        addCpuVsRestic: round(cpu.sigmavault / cpu.restic, 2),
+        restoreCpuVsRestic: round(restores.sigmavault.cpuSeconds / restores.restic.cpuSeconds, 2),
+        restoreCpuVsBorg: round(restores.sigmavault.cpuSeconds / restores.borg.cpuSeconds, 2)
       },
+      load: `load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} CPUs (wall times stretch under load; CPU seconds less so)`,
       goal: {
         text: "encrypted: stored size <= restic's; add throughput >= restic's; restore throughput >= restic's and borg's",
         met: tools.sigmavault.storedMB <= tools.restic.storedMB && tools.sigmavault.addMBps >= tools.restic.addMBps &&
@@ -176,5 +195,6 @@ export const store = async () => {
     }
   } finally {
     removeDir(root)
+    rmSync(cpuFile, { force: true })
   }
 }

@@ -58,7 +58,7 @@ import {
 } from "./Snapshots.ts"
 import { stats, type StoreStats } from "./Stats.ts"
 import { verify, type VerifyOptions, type VerifyReport } from "./Verify.ts"
-import { newEncryption, unlock, VAULT_CIPHER } from "./VaultCipher.ts"
+import { newEncryption, type SecretKey, unlock, VAULT_CIPHER } from "./VaultCipher.ts"
 
 export type { AddOptions, AddProgress, AddResult, AddWarning } from "./Add.ts"
 export type { ChunkerParams } from "./Chunker.ts"
@@ -81,8 +81,8 @@ export const CONFIG_FILE = "config"
 export interface OpenOptions {
   /** The cipher of an unencrypted store; identity if absent. Encrypted stores take `secretKeys` instead. */
   readonly cipher?: RepoCipher
-  /** X-Wing secret keys (32 bytes each) to open an encrypted store with, tried in order. */
-  readonly secretKeys?: ReadonlyArray<Uint8Array>
+  /** X-Wing secret keys (32 bytes each, or with their public keys) to open an encrypted store with, tried in order. */
+  readonly secretKeys?: ReadonlyArray<SecretKey>
   /** Which codec each new chunk gets; `defaultCodec` (brotli 1, or store for random-looking chunks) if absent. */
   readonly codec?: ChunkCodec
   /** Close packs at this size instead of the store's configured one. */

@@ -25,7 +25,7 @@ import { sha256 } from "@noble/hashes/sha2.js"
 import { Option, Result } from "effect"
 import { keyIdOf } from "../keys/PublicKey.ts"
 import * as Aead from "../vault/internal/Aead.ts"
-import { ENCAPSULATION_RANDOM_BYTES, identityOf, STANZA_BYTES, unwrapFileKey, wrapFileKey } from "../vault/Recipients.ts"
+import { ENCAPSULATION_RANDOM_BYTES, identityOf, SECRET_KEY_BYTES, STANZA_BYTES, unwrapFileKey, wrapFileKey } from "../vault/Recipients.ts"
 import type { RepoCipher, SealedKind } from "./Cipher.ts"
 
 export const VAULT_CIPHER = "vault-v1"
@@ -117,6 +117,14 @@ export const newEncryption = (options: {
   })
 }
 
+/**
+ * An X-Wing secret key (32 bytes), or one with its public key already known
+ * (the keyring keeps both): deriving the public key is the slowest part of
+ * opening a store (pure-JS ML-KEM key generation and an X25519 scalar
+ * multiplication), so a caller that has it passes it.
+ */
+export type SecretKey = Uint8Array | { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array }
+
 /** Why an encrypted store did not open with the keys given. */
 export type UnlockFailure =
   | { readonly _tag: "NoKey" }
@@ -135,12 +143,16 @@ export const unlock = (
   record: EncryptionRecord,
   storeId: string,
   context: Uint8Array,
-  secretKeys: ReadonlyArray<Uint8Array>
+  secretKeys: ReadonlyArray<SecretKey>
 ): Result.Result<{ readonly cipher: RepoCipher; readonly chunkIdKey: Uint8Array; readonly keyId: string }, UnlockFailure> => {
   if (secretKeys.length === 0) return Result.fail({ _tag: "NoKey" })
   const tried: Array<string> = []
-  for (const [index, secretKey] of secretKeys.entries()) {
-    const identity = identityOf(secretKey, index)
+  for (const [index, key] of secretKeys.entries()) {
+    const identity = key instanceof Uint8Array
+      ? identityOf(key, index)
+      : key.secretKey.byteLength === SECRET_KEY_BYTES
+      ? Result.succeed({ index, secretKey: key.secretKey, publicKey: key.publicKey })
+      : identityOf(key.secretKey, index)
     if (Result.isFailure(identity)) return Result.fail({ _tag: "BadKey", reason: identity.failure.message })
     const keyId = keyIdOf(identity.success.publicKey)
     tried.push(keyId)

@@ -72,10 +72,14 @@ const defaultRecipient = async (keysDir: string): Promise<{ readonly id: string;
 }
 
 /** Every secret key of the keyring; none when it does not exist (it is never created to open a store). */
-const keyringSecretKeys = async (keysDir: string): Promise<ReadonlyArray<Uint8Array> | string> => {
+const keyringSecretKeys = async (
+  keysDir: string
+): Promise<ReadonlyArray<{ readonly secretKey: Uint8Array; readonly publicKey: Uint8Array }> | string> => {
   if (!existsSync(keysDir)) return []
   const keys = await runFileCommand(Effect.flatMap(openKeyring(keysDir), (keyring) => keyring.secretKeys))
-  return Exit.isFailure(keys) ? `cannot read the keyring ${keysDir}: ${messageOf(keys)}` : keys.value.map((key) => key.secretKey)
+  return Exit.isFailure(keys)
+    ? `cannot read the keyring ${keysDir}: ${messageOf(keys)}`
+    : keys.value.map((key) => ({ secretKey: key.secretKey, publicKey: key.publicKey }))
 }
 
 const tagOf = <A, E>(exit: Exit.Exit<A, E>): string | undefined => {

@@ -43,7 +43,7 @@ const encryptedStore = Effect.gen(function*() {
   return { dir, repo, src, snapshots: [first.snapshot, second.snapshot] as const }
 })
 
-const open = (dir: string, secretKeys: ReadonlyArray<Uint8Array> = [alice.secretKey]) => Repository.open(dir, { secretKeys })
+const open = (dir: string, secretKeys: NonNullable<Repository.OpenOptions["secretKeys"]> = [alice.secretKey]) => Repository.open(dir, { secretKeys })
 
 /** Every file of the store, to put back after a mutation. */
 const readAll = (storeDir: string) =>
@@ -91,6 +91,9 @@ layer(FilesLive.layer)("encrypted store", (it) => {
       assert.match(messageOf(yield* Effect.exit(open(repo.dir, []))), /is encrypted \(to key .*\): opening it needs one of those secret keys/)
       assert.strictEqual(tagOf(yield* Effect.exit(open(repo.dir, [new Uint8Array(5)]))), "InvalidStoreOption")
       assert.strictEqual(tagOf(yield* Effect.exit(Repository.open(repo.dir))), "StoreKeyRequired")
+      // A key given with its public key (as the keyring keeps it) opens without deriving it; a mismatched pair is a wrong key.
+      assert.strictEqual(tagOf(yield* Effect.exit(open(repo.dir, [{ secretKey: bob.secretKey, publicKey: bob.publicKey }]))), "Success")
+      assert.strictEqual(tagOf(yield* Effect.exit(open(repo.dir, [{ secretKey: mallory.secretKey, publicKey: alice.publicKey }]))), "WrongStoreKey")
 
       const configFile = path.join(repo.dir, "config")
       const original = yield* Effect.promise(() => fs.readFile(configFile, "utf8"))
