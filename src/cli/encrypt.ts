@@ -24,7 +24,7 @@ const refuseTerminal = (output: string, what: string) =>
     ? fail(`refusing to write ${what} to a terminal; use -o FILE or redirect stdout`, EXIT.usage)
     : undefined
 
-const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
+export const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
   const keys: Array<Uint8Array> = []
   for (const [i, text] of flagAll(parsed, "--recipient").entries()) {
     const key = decodePublicKey(text)
@@ -56,7 +56,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
 }
 
 /** Each identity file's secret key, asking for a passphrase only for sealed files (once, reused for the next). */
-const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<ReadonlyArray<Uint8Array> | string> => {
+export const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<ReadonlyArray<Uint8Array> | string> => {
   const keys: Array<Uint8Array> = []
   let passphrase: string | undefined
   for (const file of files) {
