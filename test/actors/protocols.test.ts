@@ -44,7 +44,7 @@ import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
-import { callerFilesInTmp, testSecurity } from "../support/security.ts"
+import { callerFilesInTmp, migrationFilesInTmp, testSecurity } from "../support/security.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const smartReport = (name: string, device: string) => {
@@ -65,6 +65,7 @@ const adapters = Layer.mergeAll(
     paths: { "/srv/public": { type: "directory", mode: 0o1777, uid: 0, gid: 0 } }
   })),
   callerFilesInTmp,
+  migrationFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
@@ -183,6 +184,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "decompress", input: join(files, "notes.svz"), output: join(files, "notes.unz") },
     { type: "decompress", input: join(files, "notes.txt") },
     { type: "jobs" }
+  ],
+  MORPH: [
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy" },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy", id: "sample", confirm: true },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes.txt"), mode: "move" },
+    { type: "migrations" },
+    { type: "resume", id: "sample" },
+    { type: "resume", id: "nosuch" },
+    { type: "revert", id: "sample" }
   ],
   ARCHITECT: [
     { type: "recommend" },
@@ -311,6 +321,8 @@ describe("agent protocols", () => {
         "CIPHER encrypt BadRecipient",
         "CIPHER decrypt NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
+        "MORPH migrate UnsafePlan",
+        "MORPH resume NoSuchMigration",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",

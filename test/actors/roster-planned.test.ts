@@ -17,7 +17,6 @@ import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { morphAgent } from "../../src/actors/morph/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -36,7 +35,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   CRYPTO: "2", FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8",
   ARBITER: "5-8"
 }
@@ -46,7 +45,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   cryptoAgent, fluxAgent, prismAgent,
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, morphAgent, canvasAgent, linguaAgent,
+  streamAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent, arbiterAgent
 ]
 
