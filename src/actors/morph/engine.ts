@@ -327,6 +327,8 @@ const uniqueFor = (id: string, index: number, revert: boolean) =>
   (Array.from(`${id}:${index}:${revert ? "r" : "f"}`).reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, "0") + index.toString(16).padStart(4, "0")).slice(-12)
 
 const FORWARD_DONE: ReadonlySet<Step | undefined> = new Set(["verified", "changed", "removed", "kept"])
+/** A move's verified entry still has its source to remove. */
+const MOVE_DONE: ReadonlySet<Step | undefined> = new Set(["changed", "removed", "kept"])
 
 /**
  * Runs the forward part of `plan` from where its journal stands. Returns
@@ -364,7 +366,8 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
     }
 
     // Files and symbolic links in batches.
-    const pending = () => plan.entries.map((e, i) => [e, i] as const).filter(([e, i]) => e.t !== "directory" && !FORWARD_DONE.has(state.entries[i]!.step))
+    const finalSteps = plan.mode === "move" ? MOVE_DONE : FORWARD_DONE
+    const pending = () => plan.entries.map((e, i) => [e, i] as const).filter(([e, i]) => e.t !== "directory" && !finalSteps.has(state.entries[i]!.step))
     let stoppedForSpace = false
     while (true) {
       const todo = pending().filter(([, i]) => state.entries[i]!.step !== "failed" || state.finished === undefined)
@@ -382,7 +385,7 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
       const fresh: Array<readonly [PlanEntry, number]> = []
       for (const [e, i] of batch) {
         const entry = state.entries[i]!
-        if (entry.step === "copied") continue
+        if (entry.step === "copied" || entry.step === "verified") continue
         if (entry.step === "copying" || entry.step === "failed") {
           if (entry.tmp !== undefined) yield* Effect.ignore(access.remove(entry.tmp))
           const there = yield* access.lstat(dst(e))
@@ -413,7 +416,7 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
               bytesDone += n - last
               last = n
               report()
-            }).pipe(Effect.tap(() => access.publish(tmp, dst(e))))
+            }).pipe(Effect.tap(() => access.publish(tmp, dst(e), false)))
           )
           if (result._tag === "Failure") {
             bytesDone -= last
@@ -427,17 +430,18 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
             return { s: "copied", f: i, h: c.sha256, c: "changed-during-copy", m: c.before.mtimeNs, z: c.before.size } as Record
           }
           return { s: "copied", f: i, h: c.sha256, c: c.before.ctimeNs, m: c.before.mtimeNs, z: c.before.size } as Record
-        }), { concurrency: 2 })
+        }), { concurrency: 4 })
+      // The new names are durable once their directories are: each synced once for the batch, before the records say `copied`.
+      yield* Effect.forEach(new Set(fresh.map(([e]) => path.dirname(dst(e)))), (dir) => access.syncDirectory(dir), { concurrency: 4, discard: true })
       copiedRecords.push(...copied)
       yield* journal.append(copiedRecords)
 
       // 3. Verify: the copy's hash against the source's as read, and the source unchanged since.
-      const verifyRecords: Array<Record> = []
-      for (const [e, i] of batch) {
-        const entry = state.entries[i]!
-        if (entry.step !== "copied") continue
-        verifyRecords.push(yield* verify(access, e, i, entry, src(e), dst(e)))
-      }
+      const verifyRecords = yield* Effect.forEach(
+        batch.filter(([, i]) => state.entries[i]!.step === "copied"),
+        ([e, i]) => verify(access, e, i, state.entries[i]!, src(e), dst(e)),
+        { concurrency: 4 }
+      )
       yield* journal.append(verifyRecords)
 
       // 4. Move: only now the verified sources go.
@@ -445,7 +449,14 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
         const removeRecords: Array<Record> = []
         const dirsTouched = new Set<string>()
         for (const [e, i] of batch) {
-          if (state.entries[i]!.step !== "verified") continue
+          const entry = state.entries[i]!
+          if (entry.step !== "verified") continue
+          // Once more just before the unlink (after a crash the daemon may have been down a while): the source is what was verified.
+          const now = yield* Effect.result(access.lstat(src(e)))
+          if (now._tag === "Success" && now.success !== undefined && now.success.ctimeNs !== (e.t === "symlink" ? e.ctimeNs : entry.sourceCtime)) {
+            removeRecords.push({ s: "changed", f: i, why: "the source was written to after it was verified: it is kept, and the copy holds its content as it was read" })
+            continue
+          }
           const removed = yield* Effect.result(access.remove(src(e)))
           dirsTouched.add(path.dirname(src(e)))
           removeRecords.push(removed._tag === "Success" ? { s: "removed", f: i } : { s: "kept", f: i, why: `the source could not be removed: ${removed.failure.message}` })
@@ -512,13 +523,13 @@ const verify = (access: TreeAccess, e: PlanEntry, i: number, entry: EntryState, 
       const target = yield* access.readLink(destination)
       const now = yield* access.lstat(source)
       if (target !== e.link) return { s: "failed", f: i, why: "the copied link points elsewhere" } as Record
-      if (now === undefined || now.ctimeNs !== entry.sourceCtime) return { s: "changed", f: i, why: "the source link changed during the migration; it is kept" } as Record
+      if (now === undefined || now.ctimeNs !== e.ctimeNs) return { s: "changed", f: i, why: "the source link changed during the migration; it is kept" } as Record
       return { s: "verified", f: i } as Record
     }
     const copy = yield* access.hash(destination)
     const now = yield* access.lstat(source)
     if (copy.sha256 !== entry.hash) return { s: "failed", f: i, why: `the copy's SHA-256 ${copy.sha256} differs from the source's as read (${entry.hash}); it is kept for inspection` } as Record
-    if (now === undefined || entry.sourceCtime === "changed-during-copy" || now.ctimeNs !== entry.sourceCtime || now.size !== entry.sourceSize || now.mtimeNs !== entry.sourceMtime) {
+    if (now === undefined || entry.sourceCtime === "changed-during-copy" || entry.sourceCtime !== e.ctimeNs || now.ctimeNs !== entry.sourceCtime || now.size !== entry.sourceSize || now.mtimeNs !== entry.sourceMtime) {
       return { s: "changed", f: i, h: copy.sha256, why: "the source was written to during the migration: it is kept, and the copy holds its content as it was read" } as Record
     }
     return { s: "verified", f: i, h: copy.sha256 } as Record

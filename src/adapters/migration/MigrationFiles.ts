@@ -61,8 +61,8 @@ export interface TreeAccess {
     onBytes?: (total: number) => void
   ) => Effect.Effect<Copied, FileError>
   readonly hash: (path: string) => Effect.Effect<{ readonly sha256: string; readonly info: EntryInfo }, FileError>
-  /** Links `temporary` to `target` (never replacing: reason Exists), removes `temporary`, syncs the directory. */
-  readonly publish: (temporary: string, target: string) => Effect.Effect<void, FileError>
+  /** Links `temporary` to `target` (never replacing: reason Exists), removes `temporary`; syncs the directory unless `sync` is false (then the caller does). */
+  readonly publish: (temporary: string, target: string, sync?: boolean) => Effect.Effect<void, FileError>
   readonly makeDirectory: (dir: string) => Effect.Effect<void, FileError>
   readonly symlink: (target: string, path: string) => Effect.Effect<void, FileError>
   readonly readLink: (path: string) => Effect.Effect<string, FileError>

@@ -106,7 +106,7 @@ export const make = (options: MigrationFilesLiveOptions): MigrationFilesShape =>
         readXattrs: (paths) => run("read the extended attributes of", paths[0] ?? "", { op: "readXattrs", paths, everything: caller.uid === 0 }),
         copy: (request, onBytes) => run("copy", request.from, { op: "copy", ...request }, onBytes),
         hash: (file) => run("hash", file, { op: "hash", path: file }),
-        publish: (temporary, target) => run("create", target, { op: "publish", temporary, target }),
+        publish: (temporary, target, sync = true) => run("create", target, { op: "publish", temporary, target, sync }),
         makeDirectory: (dir) => run("create directory", dir, { op: "makeDirectory", path: dir }),
         symlink: (target, file) => run("create symbolic link", file, { op: "symlink", target, path: file }),
         readLink: (file) => run("read symbolic link", file, { op: "readLink", path: file }),

@@ -201,11 +201,15 @@ export const syncDirectory = async (dir: string): Promise<void> => {
   }
 }
 
-/** Puts `temporary` at `target` without ever replacing anything there (EEXIST), then makes it durable. */
-export const publish = async (temporary: string, target: string): Promise<void> => {
+/**
+ * Puts `temporary` at `target` without ever replacing anything there
+ * (EEXIST). Durable once the directory is synced: with `sync`, now; else
+ * the caller syncs each directory once for a whole batch.
+ */
+export const publish = async (temporary: string, target: string, sync = true): Promise<void> => {
   await fs.link(temporary, target)
   await fs.unlink(temporary)
-  await syncDirectory(path.dirname(target))
+  if (sync) await syncDirectory(path.dirname(target))
 }
 
 export const makeDirectory = async (dir: string): Promise<void> => {
@@ -267,7 +271,7 @@ export type OpRequest =
   | { readonly op: "readXattrs"; readonly paths: ReadonlyArray<string>; readonly everything: boolean }
   | { readonly op: "copy"; readonly from: string; readonly temporary: string; readonly meta: Metadata; readonly xattrs: ReadonlyArray<Xattr> }
   | { readonly op: "hash"; readonly path: string }
-  | { readonly op: "publish"; readonly temporary: string; readonly target: string }
+  | { readonly op: "publish"; readonly temporary: string; readonly target: string; readonly sync: boolean }
   | { readonly op: "makeDirectory"; readonly path: string }
   | { readonly op: "symlink"; readonly target: string; readonly path: string }
   | { readonly op: "readLink"; readonly path: string }
@@ -291,7 +295,7 @@ export const perform = (request: OpRequest, onBytes?: (total: number) => void): 
     case "hash":
       return hash(request.path)
     case "publish":
-      return publish(request.temporary, request.target)
+      return publish(request.temporary, request.target, request.sync)
     case "makeDirectory":
       return makeDirectory(request.path)
     case "symlink":
