@@ -130,6 +130,7 @@ describe("MORPH through the binary", () => {
 })
 
 const suffix = randomBytes(3).toString("hex")
+const SOCKET = `svms${suffix}`
 const ADMINS = `svma${suffix}`
 const OPERATORS = `svmo${suffix}`
 const ADMIN = `svmadm${suffix}`
@@ -156,10 +157,11 @@ describe.skipIf(!isRoot)("MORPH and callers who are not root", () => {
   let daemon: Daemon
 
   beforeAll(async () => {
+    execFileSync("groupadd", [SOCKET])
     execFileSync("groupadd", [ADMINS])
     execFileSync("groupadd", [OPERATORS])
-    execFileSync("useradd", ["-M", "-N", "-g", ADMINS, "-s", "/usr/sbin/nologin", ADMIN])
-    execFileSync("useradd", ["-M", "-N", "-g", OPERATORS, "-s", "/usr/sbin/nologin", OPERATOR])
+    execFileSync("useradd", ["-M", "-N", "-g", ADMINS, "-G", SOCKET, "-s", "/usr/sbin/nologin", ADMIN])
+    execFileSync("useradd", ["-M", "-N", "-g", OPERATORS, "-G", SOCKET, "-s", "/usr/sbin/nologin", OPERATOR])
     chmodSync(dir, 0o755)
     mkdirSync(join(srv, "admin", "mine"), { recursive: true })
     chmodSync(srv, 0o755)
@@ -167,10 +169,13 @@ describe.skipIf(!isRoot)("MORPH and callers who are not root", () => {
     mkdirSync(join(srv, "admin", "mixed"))
     writeFileSync(join(srv, "admin", "mixed", "readable.txt"), "ok\n", { mode: 0o644 })
     writeFileSync(join(srv, "admin", "mixed", "secret.txt"), "salaries\n", { mode: 0o600 })
-    for (const p of ["admin", "admin/mine", "admin/mine/notes.txt", "admin/mixed", "admin/mixed/readable.txt"]) chownSync(join(srv, p), idOf("-u", ADMIN), idOf("-g", ADMIN))
+    mkdirSync(join(srv, "admin", "sealed"))
+    writeFileSync(join(srv, "admin", "sealed", "open.txt"), "ok\n", { mode: 0o644 })
+    writeFileSync(join(srv, "admin", "sealed", "locked.txt"), "theirs but unreadable\n", { mode: 0o000 })
+    for (const p of ["admin", "admin/mine", "admin/mine/notes.txt", "admin/mixed", "admin/mixed/readable.txt", "admin/sealed", "admin/sealed/open.txt", "admin/sealed/locked.txt"]) chownSync(join(srv, p), idOf("-u", ADMIN), idOf("-g", ADMIN))
     writeFileSync(join(dir, "sigmavault.conf"), [
-      `socket_group = ${ADMINS}`,
-      "socket_mode = 0666",
+      `socket_group = ${SOCKET}`,
+      "socket_mode = 0660",
       `role_read = ${OPERATORS}`,
       `role_operate = ${OPERATORS}`,
       `role_admin = ${ADMINS}`,
@@ -185,7 +190,7 @@ describe.skipIf(!isRoot)("MORPH and callers who are not root", () => {
     daemon?.process.kill("SIGTERM")
     await daemon?.exited
     for (const user of [ADMIN, OPERATOR]) execFileSync("userdel", [user])
-    for (const group of [ADMINS, OPERATORS]) execFileSync("groupdel", [group])
+    for (const group of [ADMINS, OPERATORS, SOCKET]) execFileSync("groupdel", [group])
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -201,11 +206,28 @@ describe.skipIf(!isRoot)("MORPH and callers who are not root", () => {
   })
 
   it("an admin-role user cannot move files they cannot read; what they own moves, as them", async () => {
+    // Someone else's file: a move would lose its owner (the kernel would not let them chown it back): refused whole.
     const refused = await askAs(ADMIN, { type: "migrate", source: join(srv, "admin", "mixed"), destination: join(srv, "admin", "mixed-moved"), mode: "move", confirm: true })
     expect(refused.code).not.toBe(0)
-    expect(refused.stderr).toMatch(/permission denied|Permission denied/i)
+    expect(refused.stderr).toMatch(/not yours/)
     expect(existsSync(join(srv, "admin", "mixed", "secret.txt"))).toBe(true)
     expect(existsSync(join(srv, "admin", "mixed-moved"))).toBe(false)
+
+    // Their own file they cannot read (mode 000): the kernel refuses the helper, the file stays where it is.
+    const sealed = await askAs(ADMIN, { type: "migrate", source: join(srv, "admin", "sealed"), destination: join(srv, "admin", "sealed-moved"), mode: "move", id: "sealed", confirm: true })
+    expect(sealed.code, sealed.stderr).toBe(0)
+    const outcome = await until("the sealed move settled", async () => {
+      if (process.env["MORPH_E2E_DEBUG"] === "1") console.log((await askAs(ADMIN, { type: "migrations" })), daemon.log().slice(-3000))
+      const list = JSON.parse((await askAs(ADMIN, { type: "migrations" })).stdout) as Array<{ id: string; state: string; problems: Array<{ path: string; why: string }> }>
+      const m = list.find((x) => x.id === "sealed")
+      return m !== undefined && m.state !== "running" ? m : undefined
+    }, 20_000)
+    expect(outcome.state).toBe("incomplete")
+    expect(outcome.problems.find((p) => p.path.endsWith("locked.txt"))?.why).toMatch(/permission denied/i)
+    expect(readFileSync(join(srv, "admin", "sealed", "locked.txt"), "utf8")).toBe("theirs but unreadable\n")
+    expect(existsSync(join(srv, "admin", "sealed-moved", "locked.txt"))).toBe(false)
+    expect(existsSync(join(srv, "admin", "sealed", "open.txt"))).toBe(false)
+    expect(readFileSync(join(srv, "admin", "sealed-moved", "open.txt"), "utf8")).toBe("ok\n")
 
     const moved = await askAs(ADMIN, { type: "migrate", source: join(srv, "admin", "mine"), destination: join(srv, "admin", "moved"), mode: "move", id: "mine", confirm: true })
     expect(moved.code, moved.stderr).toBe(0)

@@ -237,6 +237,11 @@ const apply = (state: JournalState, record: Record) => {
     case "resume":
       state.finished = undefined
       state.reverted = undefined
+      // Failed entries are tried again (their leftovers cleaned first, as after a crash); only a resume does that.
+      for (const entry of state.entries) {
+        if (entry.step === "failed") entry.step = "copying"
+        if (entry.step === "r-failed") entry.step = entry.forward
+      }
       return
     case "revert":
       state.reverting = true
@@ -345,7 +350,7 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
     const report = () => options.onBytes?.(bytesDone, plan.bytes)
 
     // Directories first, parents before children: intent, mkdir, then the record.
-    const dirs = plan.entries.map((e, i) => [e, i] as const).filter(([e, i]) => e.t === "directory" && (state.entries[i]!.step === undefined || state.entries[i]!.step === "copying" || state.entries[i]!.step === "failed"))
+    const dirs = plan.entries.map((e, i) => [e, i] as const).filter(([e, i]) => e.t === "directory" && (state.entries[i]!.step === undefined || state.entries[i]!.step === "copying"))
     if (dirs.length > 0) {
       yield* journal.append(dirs.filter(([, i]) => state.entries[i]!.step !== "copying").map(([, i]) => ({ s: "copying" as const, f: i })))
       const made: Array<Record> = []
@@ -370,7 +375,7 @@ export const runForward = (access: TreeAccess, journal: Journal, plan: Plan, opt
     const pending = () => plan.entries.map((e, i) => [e, i] as const).filter(([e, i]) => e.t !== "directory" && !finalSteps.has(state.entries[i]!.step))
     let stoppedForSpace = false
     while (true) {
-      const todo = pending().filter(([, i]) => state.entries[i]!.step !== "failed" || state.finished === undefined)
+      const todo = pending().filter(([, i]) => state.entries[i]!.step !== "failed")
       if (todo.length === 0) break
       if (options.deadline !== undefined && now() > options.deadline) return false
       const batch: Array<readonly [PlanEntry, number]> = []
