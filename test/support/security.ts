@@ -1,5 +1,5 @@
 /** The keyring and audit ledger for tests: an in-memory keyring and a real ledger in a temp dir removed afterwards. */
-import { realpathSync } from "node:fs"
+import { realpathSync, rmSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -42,9 +42,12 @@ export const callerFilesInTmp: Layer.Layer<CallerFiles> = CallerFilesTest.layer(
   forbidden: []
 })
 
-/** MORPH's trees for tests: the temporary directory as the one root, journals in a directory of their own (per process). */
+const morphJournals = path.join(realpathSync(os.tmpdir()), `sigmavault-morph-journals-${process.pid}`)
+process.once("exit", () => rmSync(morphJournals, { recursive: true, force: true }))
+
+/** MORPH's trees for tests: the temporary directory as the one root, journals in a directory of their own (per process, removed at exit). */
 export const migrationFilesInTmp: Layer.Layer<MigrationFiles> = MigrationFilesTest.layer({
-  journalDir: path.join(realpathSync(os.tmpdir()), `sigmavault-morph-journals-${process.pid}`),
+  journalDir: morphJournals,
   roots: [realpathSync(os.tmpdir())],
   forbidden: []
 })
