@@ -8,7 +8,7 @@
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
 import { ROOT } from "../support/agents.ts"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -44,7 +44,8 @@ import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
-import { callerFilesInTmp, migrationFilesInTmp, testSecurity } from "../support/security.ts"
+import { begin as beginMigration, forward as forwardMigration } from "../support/morph.ts"
+import { callerFilesInTmp, migrationFilesInTmp, morphJournals, testSecurity } from "../support/security.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const smartReport = (name: string, device: string) => {
@@ -54,6 +55,11 @@ const smartReport = (name: string, device: string) => {
 
 const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
+// A finished MORPH migration for its samples to name: made here, so the samples take no ARBITER lease (ARBITER's samples count lease ids).
+await Effect.runPromise(Effect.flatMap(
+  beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
+  ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
+))
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -188,6 +194,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   MORPH: [
     { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy" },
     { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy", id: "sample", confirm: true },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy", id: "other" },
     { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes.txt"), mode: "move" },
     { type: "migrations" },
     { type: "resume", id: "sample" },
@@ -236,6 +243,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "validate", kind: "wireguard", text: "[Interface]\nListenPort = 51820\n" },
     { type: "render-wireguard", interface: "wg0", listenPort: 51820, peers: [{ publicKey: "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk=", allowedIps: ["10.8.0.2/32"] }] },
     { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
+  ],
+  ARBITER: [
+    { type: "acquire", resource: "pool:tank", job: "scrub", holder: "LATTICE" },
+    { type: "acquire", resource: "dataset:tank/photos", job: "benchmark", holder: "VELOCITY" },
+    { type: "acquire", resource: "network", job: "replication", holder: "NOSUCH" },
+    { type: "renew", lease: "lease-1" },
+    { type: "leases" },
+    { type: "release", lease: "lease-1" },
+    { type: "release", lease: "lease-1" }
   ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
@@ -323,6 +339,9 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "MORPH migrate UnsafePlan",
         "MORPH resume NoSuchMigration",
+        "ARBITER acquire LeaseConflict",
+        "ARBITER acquire HolderNotRunning",
+        "ARBITER release NoSuchLease",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",

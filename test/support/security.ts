@@ -42,7 +42,7 @@ export const callerFilesInTmp: Layer.Layer<CallerFiles> = CallerFilesTest.layer(
   forbidden: []
 })
 
-const morphJournals = path.join(realpathSync(os.tmpdir()), `sigmavault-morph-journals-${process.pid}`)
+export const morphJournals = path.join(realpathSync(os.tmpdir()), `sigmavault-morph-journals-${process.pid}`)
 process.once("exit", () => rmSync(morphJournals, { recursive: true, force: true }))
 
 /** MORPH's trees for tests: the temporary directory as the one root, journals in a directory of their own (per process, removed at exit). */

@@ -8,6 +8,7 @@ import { Clock, Effect, Random, Schema } from "effect"
 import { Files } from "../../adapters/fs/Files.ts"
 import { MigrationFiles } from "../../adapters/migration/MigrationFiles.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { withLease } from "../shared/lease.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { foldJournal, journalFile, newId, openJournal, Plan, planFile, planMigration, runForward, runRevert, type JournalState } from "./engine.ts"
 import { type Migration, MigrationBusy, Morph, NoSuchMigration, UnsafePlan } from "./messages.ts"
@@ -110,18 +111,39 @@ export const morphMachine = Effect.gen(function*() {
     }
   }
 
+  /**
+   * Runs `body` holding ARBITER's migration leases on both trees (path:SOURCE
+   * and path:DESTINATION): a scrub, a benchmark or another migration of an
+   * overlapping place does not run at the same time.
+   */
+  const leased = <A, E>(plan: { readonly source: string; readonly destination: string }, body: Effect.Effect<A, E>) =>
+    withLease(env, { resource: `path:${plan.source}`, job: "migration" }, withLease(env, { resource: `path:${plan.destination}`, job: "migration" }, body))
+
+  /** Why each migration last waited for its leases, so the log says it once, not every slice. */
+  const waitingFor = new Map<string, string>()
+
   /** One slice of background work: the first migration that has some. Failures are logged; the journal keeps the place. */
   const pump = Effect.gen(function*() {
     for (const { plan, journal } of yield* all) {
       const state = stateOf(journal)
       if (state !== "running" && state !== "reverting") continue
       const deadline = (yield* Clock.currentTimeMillis) + SLICE_MS
-      const outcome = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+      const outcome = yield* Effect.exit(leased(plan, Effect.scoped(Effect.gen(function*() {
         const access = yield* trees.forCaller(plan.caller)
         const open = yield* openJournal(files, dir, plan)
         if (state === "reverting") return yield* runRevert(access, open, plan)
         return yield* runForward(access, open, plan, { deadline, onBytes: progressOf(`${plan.mode} ${plan.source} → ${plan.destination}`) })
-      })))
+      }))))
+      const leaseProblem = outcome._tag === "Failure"
+        ? outcome.cause.reasons.flatMap((r) => (r._tag === "Fail" && (r.error as { _tag?: string })._tag === "LeaseConflict" || r._tag === "Fail" && (r.error as { _tag?: string; agent?: string })._tag === "DependencyFailed" && (r.error as { agent?: string }).agent === "ARBITER" ? [(r.error as { message: string }).message] : []))[0]
+        : undefined
+      if (leaseProblem !== undefined) {
+        // Not a failure of the migration: it waits for its leases, and the next slice asks again.
+        if (waitingFor.get(plan.id) !== leaseProblem) yield* Effect.logWarning(`migration ${plan.id} waits: ${leaseProblem}`)
+        waitingFor.set(plan.id, leaseProblem)
+        continue
+      }
+      waitingFor.delete(plan.id)
       if (outcome._tag === "Failure") {
         yield* env.alert({ severity: "warning", subject: `migration ${plan.id}`, text: `migration ${plan.id} stopped: ${String(outcome.cause)}; its journal keeps its place (MORPH resume)` })
         // Marked so the pump does not spin on it; `resume` tries again.
@@ -166,6 +188,8 @@ export const morphMachine = Effect.gen(function*() {
             }
           }
           if (failing !== undefined) return yield* new UnsafePlan({ field: failing.check, reason: failing.detail })
+          // Refused now, naming the holder, when a conflicting job holds either place (ARBITER unreachable: the slices will wait).
+          yield* leased(plan, Effect.void).pipe(Effect.catchTag("DependencyFailed", () => Effect.void))
           yield* files.makeDirectory(dir, { recursive: true, mode: 0o700 })
           yield* files.writeAtomic(planFile(dir, id), new TextEncoder().encode(JSON.stringify(plan)), { mode: 0o600 })
           const journal = yield* openJournal(files, dir, plan)

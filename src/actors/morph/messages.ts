@@ -2,6 +2,7 @@
 import { Schema } from "effect"
 import { FileError } from "../../adapters/fs/Files.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { AbsolutePath, Name } from "../shared/fields.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -106,7 +107,7 @@ export const Morph = Protocol.make("MORPH", [
       confirm: Schema.optionalKey(Schema.Boolean)
     },
     reply: Schema.Union([MigrationPlan, Started]),
-    rejections: [UnsafePlan, FileError]
+    rejections: [UnsafePlan, LeaseConflict, FileError]
   }),
   Protocol.message("migrations", {
     doc: "past and running migrations, with their state and what needs attention",
