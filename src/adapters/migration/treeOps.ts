@@ -177,7 +177,10 @@ export const copy = async (
       })
       // Without the owner, set-id bits are not carried (cp -p does the same).
       await target.chmod(ownerKept ? request.meta.mode : request.meta.mode & 0o1777)
-      await writeXattrs(request.temporary, request.xattrs)
+      // Root's copy carries security.* too: set through the open descriptor, not the name, so a file swapped in at
+      // the temporary name meanwhile gets nothing. (A helper that changed identity cannot open its own /proc/PID/fd,
+      // and carries only user.* and ACLs, which give nothing away.)
+      await writeXattrs(process.getuid?.() === 0 ? `/proc/${process.pid}/fd/${target.fd}` : request.temporary, request.xattrs)
       await target.utimes(seconds(request.meta.atimeNs), seconds(request.meta.mtimeNs))
       if (process.env["NOSYNC"] !== "1") await target.sync()
       return { sha256, bytes, before: infoOf(stats), after, ownerKept }
