@@ -11,6 +11,8 @@ import { versionLine } from "./version.ts"
 const main = async (): Promise<number> => {
   // The daemon's file helper (src/adapters/fs/openAs.ts): not a command for people, so not in the help.
   if (process.argv[2] === "__open-as") return (await import("./adapters/fs/openAs.ts")).runOpenAs(process.argv.slice(3))
+  // MORPH's migration helper (src/adapters/migration/migrateAs.ts), likewise.
+  if (process.argv[2] === "__migrate-as") return (await import("./adapters/migration/migrateAs.ts")).runMigrateAs(process.argv.slice(3))
   const parsed = parse(process.argv.slice(2))
   switch (parsed._tag) {
     case "Help":

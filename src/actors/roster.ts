@@ -21,6 +21,7 @@
  * that quickly is, to the root, an unstable child in turn: a loop that
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
+import type { MigrationFiles } from "../adapters/migration/MigrationFiles.ts"
 import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
 import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
 import type { AccessPolicy } from "../access/Policy.ts"
@@ -107,6 +108,7 @@ export type RosterServices =
   | ConfigCheck
   | HostProbe
   | WireGuard
+  | MigrationFiles
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

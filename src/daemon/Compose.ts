@@ -58,7 +58,7 @@ const liveAdapters = (
     ServiceManagerLive.layer(),
     // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
-    FileJobs.layer(fileJobs).pipe(
+    Layer.mergeAll(FileJobs.layer(fileJobs), FileJobs.migrationLayer(fileJobs)).pipe(
       Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),

@@ -13,6 +13,8 @@ import { ALWAYS_FORBIDDEN, CallerFiles, type Confinement, isWithin } from "../ad
 import * as CallerFilesLive from "../adapters/fs/CallerFilesLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
 import { openJournal, type TemporaryJournal, unavailableJournal } from "../adapters/fs/TemporaryJournal.ts"
+import { MigrationFiles } from "../adapters/migration/MigrationFiles.ts"
+import * as MigrationFilesLive from "../adapters/migration/MigrationFilesLive.ts"
 import { Zfs } from "../adapters/zfs/Zfs.ts"
 
 export interface FileJobSettings {
@@ -84,6 +86,33 @@ const sweptJournal = (stateDir: string, helper: ReadonlyArray<string>) =>
     }
     return journal
   })
+
+/** Where file jobs may go, read at each job (datasets are mounted and unmounted). */
+const confinementOf = (settings: FileJobSettings) =>
+  Effect.gen(function*() {
+    const zfs = yield* Zfs
+    const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
+    const mounted = zfs.datasets().pipe(
+      Effect.map((datasets) => datasets.flatMap((d) => (d.mounted === true && d.mountpoint !== undefined && isDataMount(d.mountpoint) ? [d.mountpoint] : []))),
+      Effect.catch(() => Effect.succeed([] as ReadonlyArray<string>))
+    )
+    return Effect.gen(function*() {
+      const configured = settings.fileRoots
+      const roots = yield* realPaths(configured ?? [...DEFAULT_ROOTS, ...(yield* mounted)])
+      return { roots, forbidden: [...ALWAYS_FORBIDDEN, ...forbidden] } satisfies Confinement
+    })
+  })
+
+/** The helper a migration runs as its caller: this same program as `__migrate-as`. */
+const migrateHelper = () => [...helperCommand().slice(0, -1), "__migrate-as"]
+
+/** MORPH's trees, with the file jobs' confinement; its plans and journals in `morph/` under the state directory. */
+export const migrationLayer = (settings: FileJobSettings): Layer.Layer<MigrationFiles, never, Zfs> =>
+  Layer.effect(
+    MigrationFiles,
+    Effect.map(confinementOf(settings), (confinement) =>
+      MigrationFilesLive.make({ journalDir: join(settings.stateDir, "morph"), confinement, helper: migrateHelper() }))
+  )
 
 export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never, Zfs> =>
   Layer.effect(

@@ -8,7 +8,7 @@
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
 import { ROOT } from "../support/agents.ts"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -44,7 +44,8 @@ import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
-import { callerFilesInTmp, testSecurity } from "../support/security.ts"
+import { begin as beginMigration, forward as forwardMigration } from "../support/morph.ts"
+import { callerFilesInTmp, migrationFilesInTmp, morphJournals, testSecurity } from "../support/security.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const smartReport = (name: string, device: string) => {
@@ -56,6 +57,11 @@ const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
 mkdirSync(join(files, "tree"))
 writeFileSync(join(files, "tree", "a.txt"), "alpha\n")
+// A finished MORPH migration for its samples to name: made here, so the samples take no ARBITER lease (ARBITER's samples count lease ids).
+await Effect.runPromise(Effect.flatMap(
+  beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
+  ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
+))
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -67,6 +73,7 @@ const adapters = Layer.mergeAll(
     paths: { "/srv/public": { type: "directory", mode: 0o1777, uid: 0, gid: 0 } }
   })),
   callerFilesInTmp,
+  migrationFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make({ "smbd.service": "active" }).layer,
   Gateway.layerTest([{ kind: "control-socket", address: "/run/sigmavault/control.sock", connections: 1, since: 0 }]),
@@ -205,6 +212,16 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "decompress", input: join(files, "notes.svz"), output: join(files, "notes.unz") },
     { type: "decompress", input: join(files, "notes.txt") },
     { type: "jobs" }
+  ],
+  MORPH: [
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy" },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy", id: "sample", confirm: true },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes-moved.txt"), mode: "copy", id: "other" },
+    { type: "migrate", source: join(files, "notes.txt"), destination: join(files, "notes.txt"), mode: "move" },
+    { type: "migrations" },
+    { type: "resume", id: "sample" },
+    { type: "resume", id: "nosuch" },
+    { type: "revert", id: "sample" }
   ],
   ARCHITECT: [
     { type: "recommend" },
@@ -345,6 +362,8 @@ describe("agent protocols", () => {
         "CIPHER decrypt NotAVaultFile",
         "CIPHER inspect NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
+        "MORPH migrate UnsafePlan",
+        "MORPH resume NoSuchMigration",
         "ARBITER acquire LeaseConflict",
         "ARBITER acquire HolderNotRunning",
         "ARBITER acquire LeaseIdTaken",

@@ -15,7 +15,6 @@ import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { morphAgent } from "../../src/actors/morph/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -34,7 +33,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -43,7 +42,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent, prismAgent,
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, morphAgent, canvasAgent, linguaAgent,
+  streamAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]
 

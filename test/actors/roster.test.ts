@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
-import { callerFilesInTmp, testSecurity } from "../support/security.ts"
+import { callerFilesInTmp, migrationFilesInTmp, testSecurity } from "../support/security.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import * as NetLinksTest from "../../src/adapters/netlinks/NetLinksTest.ts"
 import * as ProcStatsTest from "../../src/adapters/procfs/ProcStatsTest.ts"
@@ -40,6 +40,7 @@ const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/ru
 const testAdapters = Layer.mergeAll(
   FilesTest.layer(),
   callerFilesInTmp,
+  migrationFilesInTmp,
   NotifyTest.make().layer,
   ServiceManagerTest.make().layer,
   Gateway.layerTest([socketEndpoint]),

@@ -1,5 +1,5 @@
 /** The keyring and audit ledger for tests: an in-memory keyring and a real ledger in a temp dir removed afterwards. */
-import { realpathSync } from "node:fs"
+import { realpathSync, rmSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -7,6 +7,8 @@ import { Effect, Layer } from "effect"
 import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
 import * as CallerFilesTest from "../../src/adapters/fs/CallerFilesTest.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import type { MigrationFiles } from "../../src/adapters/migration/MigrationFiles.ts"
+import * as MigrationFilesTest from "../../src/adapters/migration/MigrationFilesTest.ts"
 import { Keyring } from "../../src/keys/Keyring.ts"
 import * as KeyringTest from "../../src/keys/KeyringTest.ts"
 import { AuditLedger, openLedger } from "../../src/ledger/index.ts"
@@ -36,6 +38,16 @@ export const testSecurity: Layer.Layer<Keyring | AuditLedger> = testLedger.pipe(
  */
 export const callerFilesInTmp: Layer.Layer<CallerFiles> = CallerFilesTest.layer({
   files: FilesLive.make(),
+  roots: [realpathSync(os.tmpdir())],
+  forbidden: []
+})
+
+export const morphJournals = path.join(realpathSync(os.tmpdir()), `sigmavault-morph-journals-${process.pid}`)
+process.once("exit", () => rmSync(morphJournals, { recursive: true, force: true }))
+
+/** MORPH's trees for tests: the temporary directory as the one root, journals in a directory of their own (per process, removed at exit). */
+export const migrationFilesInTmp: Layer.Layer<MigrationFiles> = MigrationFilesTest.layer({
+  journalDir: morphJournals,
   roots: [realpathSync(os.tmpdir())],
   forbidden: []
 })
