@@ -271,10 +271,15 @@ export const helixMachine = Effect.gen(function*() {
       failedDependency("ORBIT")
     )
 
+  /** The scheduled run is registered once there is something to run it for: a dataset with a policy. */
+  const ensureScheduled = Effect.suspend(() =>
+    config.scheduleSnapshots && !scheduled && Object.keys(policies.datasets).length > 0
+      ? Effect.ignore(scheduleRun(config.snapshotCron))
+      : Effect.void
+  )
+
   const check = Effect.gen(function*() {
-    if (config.scheduleSnapshots && !scheduled) {
-      yield* Effect.ignore(scheduleRun(config.snapshotCron))
-    }
+    yield* ensureScheduled
     if (Object.keys(policies.datasets).length === 0) return
     const { resolved, rows, now } = yield* survey
     lastProblem = undefined
@@ -352,6 +357,7 @@ export const helixMachine = Effect.gen(function*() {
       if (saved) {
         yield* save(next!)
         policies = next!
+        yield* ensureScheduled
       }
       const view = next ?? policies
       const effective = dataset === undefined ? undefined : resolvePolicies(view, [dataset]).get(dataset)

@@ -135,10 +135,11 @@ describe("HELIX", () => {
       assert.strictEqual(exists._tag, "Rejected")
       assert.match(exists.message, /snapshot 'tank@manual_2026-12-07_14:30:00' already exists/)
 
-      const schedules = (yield* system.injectAsk(ROOT, "ORBIT", { type: "list" })) as { schedules: Array<{ name: string; cron: string; target: string; messageType: string }> }
-      assert.deepStrictEqual(schedules.schedules.map((s) => [s.name, s.cron, s.target, s.messageType]), [["helix-autosnap", "*/15 * * * *", "HELIX", "autosnap"]])
-
+      // No policy, nothing to schedule; the first dataset policy registers the scheduled run with ORBIT.
+      const list = () => system.injectAsk(ROOT, "ORBIT", { type: "list" }) as Effect.Effect<{ schedules: Array<{ name: string; cron: string; target: string; messageType: string }> }>
+      assert.deepStrictEqual((yield* list()).schedules, [])
       yield* ask({ type: "policy", dataset: "tank/photos", policy: { settings: { hourly: 24, daily: 2, monthly: 0 } }, confirm: true })
+      assert.deepStrictEqual((yield* list()).schedules.map((s) => [s.name, s.cron, s.target, s.messageType]), [["helix-autosnap", "*/15 * * * *", "HELIX", "autosnap"]])
       const overview = (yield* ask({ type: "overview" })) as { zfs: string; due: Array<{ snapshot: string }>; warnings: Array<{ period: string; level: string }> }
       assert.strictEqual(overview.zfs, "available")
       // The newest daily (yesterday 14:30) is older than yesterday's 23:59, and there is no hourly yet.
