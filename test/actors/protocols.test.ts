@@ -87,7 +87,8 @@ const adapters = Layer.mergeAll(
   ZfsTest.layer(ZfsTest.model({
     summaries: [...Result.getOrThrow(parsePoolList(fixture("zfs", "list.int.json")))],
     statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
-    datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
+    datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))],
+    snapshots: [{ name: "tank/photos@before", creation: 1796400000 }]
   })),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
@@ -138,6 +139,23 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "create-dataset", dataset: "tank/new" },
     { type: "set", dataset: "tank", property: "compression", value: "zstd" },
     { type: "destroy", dataset: "tank/photos" }
+  ],
+  HELIX: [
+    { type: "policy", template: "keep", settings: { hourly: 2, daily: 1, monthly: 0 }, confirm: true },
+    { type: "policy", dataset: "tank/photos", policy: { templates: ["keep"] }, confirm: true },
+    { type: "policy", dataset: "tank", policy: { templates: ["nosuch"] } },
+    { type: "policies" },
+    // Planned only: a confirmed snapshot takes an ARBITER lease, and ARBITER's samples count on their own lease ids.
+    { type: "snapshot", dataset: "tank/photos", name: "after" },
+    { type: "snapshots", dataset: "tank/photos" },
+    { type: "hold", snapshot: "tank/photos@before", tag: "keep", confirm: true },
+    { type: "holds", snapshot: "tank/photos@before" },
+    { type: "release", snapshot: "tank/photos@before", tag: "keep", confirm: true },
+    { type: "prune", dataset: "tank/photos" },
+    { type: "prune", dataset: "tank/nosuch" },
+    { type: "autosnap" },
+    { type: "overview" },
+    { type: "schedule" }
   ],
   FORTRESS: [
     { type: "findings" },
@@ -355,6 +373,8 @@ describe("agent protocols", () => {
         "ORBIT remove NoSuchSchedule",
         "LATTICE health CommandExited",
         "LATTICE schedule-scrub InvalidSchedule",
+        "HELIX policy InvalidPolicy",
+        "HELIX prune NoPolicy",
         "NEURAL get NoSuchRecord",
         "ECLIPSE report NoCheckYet",
         "CIPHER encrypt VaultOutputExists",
