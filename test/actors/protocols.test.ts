@@ -126,6 +126,23 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "set", dataset: "tank", property: "compression", value: "zstd" },
     { type: "destroy", dataset: "tank/photos" }
   ],
+  HELIX: [
+    { type: "policy", template: "keep", settings: { hourly: 2, daily: 1, monthly: 0 }, confirm: true },
+    { type: "policy", dataset: "tank/photos", policy: { templates: ["keep"] }, confirm: true },
+    { type: "policy", dataset: "tank", policy: { templates: ["nosuch"] } },
+    { type: "policies" },
+    { type: "snapshot", dataset: "tank/photos", name: "before", confirm: true },
+    { type: "snapshot", dataset: "tank/photos", name: "before", confirm: true },
+    { type: "snapshots", dataset: "tank/photos" },
+    { type: "hold", snapshot: "tank/photos@before", tag: "keep", confirm: true },
+    { type: "holds", snapshot: "tank/photos@before" },
+    { type: "release", snapshot: "tank/photos@before", tag: "keep", confirm: true },
+    { type: "prune", dataset: "tank/photos" },
+    { type: "prune", dataset: "tank/nosuch" },
+    { type: "autosnap" },
+    { type: "overview" },
+    { type: "schedule" }
+  ],
   FORTRESS: [
     { type: "findings" },
     { type: "audit" },
@@ -305,6 +322,9 @@ describe("agent protocols", () => {
         "ORBIT remove NoSuchSchedule",
         "LATTICE health CommandExited",
         "LATTICE schedule-scrub InvalidSchedule",
+        "HELIX policy InvalidPolicy",
+        "HELIX snapshot SnapshotExists",
+        "HELIX prune NoPolicy",
         "NEURAL get NoSuchRecord",
         "ECLIPSE report NoCheckYet",
         "CIPHER encrypt VaultOutputExists",

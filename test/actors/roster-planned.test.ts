@@ -14,7 +14,6 @@ import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
-import { helixAgent } from "../../src/actors/helix/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { morphAgent } from "../../src/actors/morph/index.ts"
@@ -34,7 +33,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1", VELOCITY: "1",
   CRYPTO: "2", FLUX: "2", PRISM: "2",
-  HELIX: "2", VANGUARD: "2",
+  VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8",
@@ -44,7 +43,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent, velocityAgent,
   cryptoAgent, fluxAgent, prismAgent,
-  helixAgent, vanguardAgent,
+  vanguardAgent,
   nexusAgent, genesisAgent,
   streamAgent, morphAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent, arbiterAgent

@@ -1,17 +1,13 @@
+import type { StateStore } from "../../adapters/state/StateStore.ts"
+import type { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { helixCapabilities, helixMachine } from "./machine.ts"
 import { Helix } from "./messages.ts"
 
-const snapshots = plannedCapability("snapshots", "takes and lists ZFS snapshots")
-const replication = plannedCapability(
-  "replication",
-  "replicates a dataset with zfs send/receive, incremental from the last common snapshot, or with rsync where ZFS is absent"
-)
-const retention = plannedCapability("retention", "prunes the oldest snapshots beyond the number to keep")
-
-export const helixAgent = define({
+export const helixAgent = define<Zfs | StateStore>({
   protocol: Helix,
   tier: "2",
-  description: "Snapshots and replication (zfs snapshot/send/receive, rsync fallback), retention pruning",
-  capabilities: [snapshots, replication, retention]
+  description: "Snapshots by sanoid-style policy (zfs snapshot/list/hold, retention with a reason for every snapshot, scheduled autosnap and autoprune, age warnings); replication",
+  capabilities: helixCapabilities,
+  machine: helixMachine
 })

@@ -152,6 +152,27 @@ export const Planned = Schema.Struct({
 })
 export type Planned = typeof Planned.Type
 
+/** A snapshot as `zfs list -t snapshot` reports it (HELIX). */
+export const SnapshotRow = Schema.Struct({
+  /** dataset@snapshot */
+  name: Schema.String,
+  dataset: Schema.String,
+  snapshot: Schema.String,
+  /** Seconds since the epoch. */
+  creation: Schema.Int,
+  usedBytes: Schema.optional(Bytes),
+  referencedBytes: Schema.optional(Bytes),
+  /** The number of holds on it. */
+  userrefs: Schema.optional(Count)
+})
+export type SnapshotRow = typeof SnapshotRow.Type
+
+/** A hold on a snapshot (`zfs holds`): its tag and when it was placed, as zfs prints it. */
+export interface Hold {
+  readonly tag: string
+  readonly since?: string
+}
+
 export const LayoutVdevKind = Schema.Literals(["stripe", "mirror", "raidz1", "raidz2", "raidz3"])
 
 export interface LayoutVdev {
@@ -190,4 +211,13 @@ export class Zfs extends Context.Service<Zfs, {
     dataset: string,
     options: { readonly confirm: boolean; readonly recursive?: boolean }
   ) => Effect.Effect<Planned, ZfsError>
+  /** Snapshots (HELIX): all, or of one dataset (`-d 1`), or of it and its descendants (`-r`). Before 2.3, from `-Hp` columns. */
+  readonly snapshots: (root?: string, options?: { readonly recursive?: boolean }) => Effect.Effect<ReadonlyArray<SnapshotRow>, ZfsError>
+  /** `zfs snapshot [-r] dataset@name`. */
+  readonly snapshot: (snapshot: string, options: { readonly confirm: boolean; readonly recursive?: boolean }) => Effect.Effect<Planned, ZfsError>
+  /** `zfs hold tag dataset@name` / `zfs release tag dataset@name`. */
+  readonly hold: (tag: string, snapshot: string, options: { readonly confirm: boolean }) => Effect.Effect<Planned, ZfsError>
+  readonly release: (tag: string, snapshot: string, options: { readonly confirm: boolean }) => Effect.Effect<Planned, ZfsError>
+  /** `zfs holds -H dataset@name`. */
+  readonly holds: (snapshot: string) => Effect.Effect<ReadonlyArray<Hold>, ZfsError>
 }>()("sigmavault/adapters/zfs/Zfs") {}

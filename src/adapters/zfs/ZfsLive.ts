@@ -8,8 +8,19 @@ import { Effect, Layer, type Result } from "effect"
 import { CommandExited, type CommandOutput, CommandRunner, requireSuccess } from "../command/Command.ts"
 import type { DecodeError } from "../command/DecodeError.ts"
 import { validateDatasetName, validatePoolName, validatePropertyName } from "../command/names.ts"
-import { createDatasetArgv, createPoolArgv, destroyArgv, display, scrubArgv, setPropertyArgv } from "./commands.ts"
-import { parseDatasetList, parsePoolList, parsePoolStatus, parseProperties } from "./parse.ts"
+import {
+  createDatasetArgv,
+  createPoolArgv,
+  destroyArgv,
+  display,
+  holdArgv,
+  holdsArgv,
+  listSnapshotsArgv,
+  scrubArgv,
+  setPropertyArgv,
+  snapshotArgv
+} from "./commands.ts"
+import { parseDatasetList, parseHolds, parsePoolList, parsePoolStatus, parseProperties, parseSnapshotLines, parseSnapshotList } from "./parse.ts"
 import { type Planned, Zfs, type ZfsError, ZfsNotInstalled } from "./Zfs.ts"
 
 const TIMEOUT_MS = 60_000
@@ -69,7 +80,23 @@ export const make = (runner: CommandRunner["Service"]): Zfs["Service"] => {
     createDataset: (dataset, options) => Effect.flatMap(createDatasetArgv(dataset, options.properties), (argv) => plan(argv, options.confirm)),
     setProperty: (dataset, property, value, options) =>
       Effect.flatMap(setPropertyArgv(dataset, property, value), (argv) => plan(argv, options.confirm)),
-    destroy: (dataset, options) => Effect.flatMap(destroyArgv(dataset, options.recursive === true), (argv) => plan(argv, options.confirm))
+    destroy: (dataset, options) => Effect.flatMap(destroyArgv(dataset, options.recursive === true), (argv) => plan(argv, options.confirm)),
+    snapshots: (root, options) =>
+      Effect.gen(function*() {
+        const recursive = options?.recursive === true
+        const json = yield* listSnapshotsArgv(root, recursive, "json")
+        return yield* read(json, parseSnapshotList).pipe(
+          // OpenZFS before 2.3 (Debian bookworm's 2.1) has no -j: the same columns, tab-separated and exact (-Hp).
+          Effect.catchTag("CommandExited", (error) =>
+            error.stderr.startsWith(OLD_ZFS)
+              ? Effect.flatMap(listSnapshotsArgv(root, recursive, "lines"), (argv) => read(argv, parseSnapshotLines))
+              : Effect.fail(error))
+        )
+      }),
+    snapshot: (snapshot, options) => Effect.flatMap(snapshotArgv(snapshot, options.recursive === true), (argv) => plan(argv, options.confirm)),
+    hold: (tag, snapshot, options) => Effect.flatMap(holdArgv("hold", tag, snapshot), (argv) => plan(argv, options.confirm)),
+    release: (tag, snapshot, options) => Effect.flatMap(holdArgv("release", tag, snapshot), (argv) => plan(argv, options.confirm)),
+    holds: (snapshot) => Effect.flatMap(holdsArgv(snapshot), (argv) => read(argv, parseHolds))
   })
 }
 

@@ -10,7 +10,18 @@
 import { Effect, Layer } from "effect"
 import { CommandExited } from "../command/Command.ts"
 import { validatePoolName } from "../command/names.ts"
-import { createDatasetArgv, createPoolArgv, destroyArgv, display, scrubArgv, setPropertyArgv } from "./commands.ts"
+import {
+  createDatasetArgv,
+  createPoolArgv,
+  destroyArgv,
+  display,
+  holdArgv,
+  holdsArgv,
+  listSnapshotsArgv,
+  scrubArgv,
+  setPropertyArgv,
+  snapshotArgv
+} from "./commands.ts"
 import {
   type Dataset,
   type LayoutVdev,
@@ -19,6 +30,7 @@ import {
   type PoolSummary,
   type PropertyValue,
   type ScanStatus,
+  type SnapshotRow,
   type Vdev,
   type VdevClass,
   Zfs,
@@ -33,8 +45,22 @@ export interface ZfsModel {
   datasets: Array<Dataset>
   /** By dataset name. */
   properties: Map<string, Record<string, PropertyValue>>
-  /** Every command that would have been spawned, in order. */
+  /** Snapshots with their creation time and holds (HELIX); `zfs snapshot` adds to them at `now()`. */
+  snapshots: Array<SnapshotModel>
+  /** The time new snapshots get, in seconds since the epoch. */
+  now: () => number
+  /** Every command that would have been spawned, in order (reads included for snapshots). */
   readonly executed: Array<ReadonlyArray<string>>
+}
+
+export interface SnapshotModel {
+  /** dataset@snapshot */
+  readonly name: string
+  readonly creation: number
+  readonly usedBytes?: number
+  readonly referencedBytes?: number
+  /** Hold tags, with when each was placed (zfs's text). */
+  holds?: Array<{ readonly tag: string; readonly since?: string }>
 }
 
 export const model = (initial: Partial<Omit<ZfsModel, "executed">> = {}): ZfsModel => ({
@@ -43,6 +69,8 @@ export const model = (initial: Partial<Omit<ZfsModel, "executed">> = {}): ZfsMod
   statuses: initial.statuses ?? [],
   datasets: initial.datasets ?? [],
   properties: initial.properties ?? new Map(),
+  snapshots: initial.snapshots ?? [],
+  now: initial.now ?? (() => Math.floor(Date.now() / 1000)),
   executed: []
 })
 
@@ -82,6 +110,19 @@ export const vdevsOf = (layout: ReadonlyArray<LayoutVdev>): Array<Vdev & { reado
       class: "data"
     }]
   })
+}
+
+const rowOf = (s: SnapshotModel): SnapshotRow => {
+  const at = s.name.indexOf("@")
+  return {
+    name: s.name,
+    dataset: s.name.slice(0, at),
+    snapshot: s.name.slice(at + 1),
+    creation: s.creation,
+    usedBytes: s.usedBytes ?? 0,
+    referencedBytes: s.referencedBytes ?? 0,
+    userrefs: (s.holds ?? []).length
+  }
 }
 
 const fresh = (name: string): Dataset => ({
@@ -223,19 +264,78 @@ export const make = (state: ZfsModel): Zfs["Service"] => {
             if (!exists(parent)) return refused(argv, `cannot open '${parent}': dataset does not exist`)
             const doomed = (name: string) =>
               name === dataset || (options.recursive === true && name.startsWith(`${parent}/`) && name.endsWith(`@${snapshot}`))
-            if (!state.datasets.some((d) => doomed(d.name))) return refused(argv, "could not find any snapshots to destroy; check snapshot names.")
+            if (!state.datasets.some((d) => doomed(d.name)) && !state.snapshots.some((s) => doomed(s.name))) {
+              return refused(argv, "could not find any snapshots to destroy; check snapshot names.")
+            }
+            const held = state.snapshots.find((s) => doomed(s.name) && (s.holds ?? []).length > 0)
+            if (held !== undefined) return refused(argv, `cannot destroy snapshot ${held.name}: dataset is busy`)
             state.datasets = state.datasets.filter((d) => !doomed(d.name))
+            state.snapshots = state.snapshots.filter((s) => !doomed(s.name))
             return Effect.void
           }
           if (!exists(dataset)) return refused(argv, `cannot open '${dataset}': dataset does not exist`)
           // Snapshots are children too: zfs destroy without -r refuses a dataset that has any.
-          const children = state.datasets.filter((d) => d.name.startsWith(`${dataset}/`) || d.name.startsWith(`${dataset}@`))
+          const children = [...state.datasets, ...state.snapshots].filter((d) => d.name.startsWith(`${dataset}/`) || d.name.startsWith(`${dataset}@`))
           if (children.length > 0 && options.recursive !== true) {
             return refused(argv, `cannot destroy '${dataset}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.map((d) => d.name).join("\n")}`)
           }
           state.datasets = state.datasets.filter((d) => d.name !== dataset && !d.name.startsWith(`${dataset}/`) && !d.name.startsWith(`${dataset}@`))
+          state.snapshots = state.snapshots.filter((s) => !s.name.startsWith(`${dataset}/`) && !s.name.startsWith(`${dataset}@`))
           state.properties.delete(dataset)
           return Effect.void
+        }))),
+    snapshots: (root, options) =>
+      installed(Effect.flatMap(listSnapshotsArgv(root, options?.recursive === true, "json"), (argv) =>
+        Effect.suspend(() => {
+          state.executed.push(argv)
+          if (root !== undefined && !exists(root)) return refused(argv, `cannot open '${root}': dataset does not exist`)
+          const within = (dataset: string) =>
+            root === undefined || dataset === root || (options?.recursive === true && dataset.startsWith(`${root}/`))
+          return Effect.succeed(state.snapshots.filter((s) => within(s.name.slice(0, s.name.indexOf("@")))).map(rowOf))
+        }))),
+    snapshot: (snapshot, options) =>
+      installed(Effect.flatMap(snapshotArgv(snapshot, options.recursive === true), (argv) =>
+        plan(argv, options.confirm, () => {
+          const at = snapshot.indexOf("@")
+          const [parent, label] = [snapshot.slice(0, at), snapshot.slice(at + 1)]
+          if (!exists(parent)) return refused(argv, `cannot open '${parent}': dataset does not exist`)
+          const targets = state.datasets
+            .filter((d) => d.type !== "snapshot" && d.type !== "bookmark")
+            .filter((d) => d.name === parent || (options.recursive === true && d.name.startsWith(`${parent}/`)))
+            .map((d) => `${d.name}@${label}`)
+          const taken = targets.find((name) => state.snapshots.some((s) => s.name === name))
+          if (taken !== undefined) return refused(argv, `cannot create snapshot '${taken}': dataset already exists`)
+          const creation = state.now()
+          state.snapshots = [...state.snapshots, ...targets.map((name) => ({ name, creation, usedBytes: 0, referencedBytes: 0 }))]
+          return Effect.void
+        }))),
+    hold: (tag, snapshot, options) =>
+      installed(Effect.flatMap(holdArgv("hold", tag, snapshot), (argv) =>
+        plan(argv, options.confirm, () => {
+          const found = state.snapshots.find((s) => s.name === snapshot)
+          if (found === undefined) return refused(argv, `cannot hold snapshot '${snapshot}': dataset does not exist`)
+          if ((found.holds ?? []).some((h) => h.tag === tag)) return refused(argv, `cannot hold snapshot '${snapshot}': tag already exists on this dataset`)
+          found.holds = [...(found.holds ?? []), { tag, since: new Date(state.now() * 1000).toUTCString() }]
+          return Effect.void
+        }))),
+    release: (tag, snapshot, options) =>
+      installed(Effect.flatMap(holdArgv("release", tag, snapshot), (argv) =>
+        plan(argv, options.confirm, () => {
+          const found = state.snapshots.find((s) => s.name === snapshot)
+          if (found === undefined) return refused(argv, `cannot release hold from snapshot '${snapshot}': dataset does not exist`)
+          if (!(found.holds ?? []).some((h) => h.tag === tag)) {
+            return refused(argv, `cannot release hold from snapshot '${snapshot}': no such tag on this dataset`)
+          }
+          found.holds = (found.holds ?? []).filter((h) => h.tag !== tag)
+          return Effect.void
+        }))),
+    holds: (snapshot) =>
+      installed(Effect.flatMap(holdsArgv(snapshot), (argv) =>
+        Effect.suspend(() => {
+          state.executed.push(argv)
+          const found = state.snapshots.find((s) => s.name === snapshot)
+          if (found === undefined) return refused(argv, `cannot open '${snapshot}': dataset does not exist`)
+          return Effect.succeed(found.holds ?? [])
         })))
   })
 }

@@ -76,3 +76,40 @@ export const destroyArgv = (dataset: string, recursive: boolean) =>
     }
     return ["zfs", "destroy", ...(recursive ? ["-r"] : []), dataset]
   })
+
+// ------------------------------------------------------------ snapshots (HELIX)
+
+const validateSnapshot = (snapshot: string) =>
+  Effect.gen(function*() {
+    yield* check(validateDatasetName(snapshot, { allowSnapshot: true }))
+    if (!snapshot.includes("@") || snapshot.includes("#")) {
+      return yield* Effect.fail(new InvalidName({ kind: "dataset", name: snapshot, reason: "a snapshot is named dataset@snapshot" }))
+    }
+    return snapshot
+  })
+
+/** The columns HELIX lists snapshots with (SnapshotRow's). */
+export const SNAPSHOT_COLUMNS = "name,creation,used,referenced,userrefs"
+
+/** `zfs list -t snapshot`: of all, of one dataset only (`-d 1`), or of it and its descendants (`-r`). `format` is -j (OpenZFS ≥ 2.3) or -Hp. */
+export const listSnapshotsArgv = (root: string | undefined, recursive: boolean, format: "json" | "lines") =>
+  Effect.gen(function*() {
+    const scope = root === undefined ? [] : [...(recursive ? ["-r"] : ["-d", "1"]), yield* check(validateDatasetName(root))]
+    const output = format === "json" ? ["-j", "--json-int"] : ["-Hp"]
+    return ["zfs", "list", ...output, "-t", "snapshot", "-o", SNAPSHOT_COLUMNS, ...scope]
+  })
+
+export const snapshotArgv = (snapshot: string, recursive: boolean) =>
+  Effect.map(validateSnapshot(snapshot), (name) => ["zfs", "snapshot", ...(recursive ? ["-r"] : []), name])
+
+const validateTag = (tag: string) =>
+  /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(tag)
+    ? Effect.succeed(tag)
+    : Effect.fail(new InvalidName({ kind: "value", name: tag, reason: "a hold tag has up to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit" }))
+
+export const holdArgv = (action: "hold" | "release", tag: string, snapshot: string) =>
+  Effect.gen(function*() {
+    return ["zfs", action, yield* validateTag(tag), yield* validateSnapshot(snapshot)]
+  })
+
+export const holdsArgv = (snapshot: string) => Effect.map(validateSnapshot(snapshot), (name) => ["zfs", "holds", "-H", name])

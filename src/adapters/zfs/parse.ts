@@ -10,9 +10,9 @@
  */
 import type { Result } from "effect"
 import type { DecodeError } from "../command/DecodeError.ts"
-import { decodeJson, describe as shown, fail, isObject, join, object, optionalString } from "../command/json.ts"
+import { decodeJson, decodeValue, describe as shown, fail, isObject, join, object, optionalString } from "../command/json.ts"
 import { fromNice } from "./units.ts"
-import type { Dataset, PoolStatus, PoolSummary, PropertyValue, ScanStatus, Vdev, VdevClass } from "./Zfs.ts"
+import type { Dataset, Hold, PoolStatus, PoolSummary, PropertyValue, ScanStatus, SnapshotRow, Vdev, VdevClass } from "./Zfs.ts"
 
 /**
  * A size or a count: a number (--json-int), its decimal text, or zfs's
@@ -405,3 +405,68 @@ export const parseProperties = (input: string, dataset: string): Result.Result<R
     }
     return out
   })
+
+// ------------------------------------------------------------ snapshots (HELIX)
+
+const snapshotParts = (name: string, at: string): readonly [string, string] => {
+  const split = name.indexOf("@")
+  if (split <= 0 || split === name.length - 1) return fail(at, `expected a snapshot name dataset@snapshot, got ${shown(name)}`)
+  return [name.slice(0, split), name.slice(split + 1)]
+}
+
+const wholeSeconds = (value: unknown, path: string): number => {
+  const seconds = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof seconds !== "number" || !Number.isSafeInteger(seconds) || seconds < 0) {
+    return fail(path, `expected seconds since the epoch (--json-int or -p), got ${shown(value)}`)
+  }
+  return seconds
+}
+
+/** `zfs list -j --json-int -t snapshot -o name,creation,used,referenced,userrefs`. zfs prints nothing when there are none. */
+export const parseSnapshotList = (input: string): Result.Result<ReadonlyArray<SnapshotRow>, DecodeError> =>
+  decodeJson("zfs list -j -t snapshot", input.trim() === "" ? `{"datasets":{}}` : input, (value) =>
+    document(value, "datasets").map(([key, snapshot, at]): SnapshotRow => {
+      const s = object(snapshot, at)
+      const name = optionalString(s.name, join(at, "name")) ?? key
+      const [dataset, label] = snapshotParts(name, join(at, "name"))
+      const props = properties(s.properties, join(at, "properties"))
+      const creation = props.creation ?? fail(join(at, "properties.creation"), "missing: list with -o creation")
+      const bytes = (property: Property | undefined) => (property === undefined ? undefined : amount(property.value, property.at))
+      return {
+        name,
+        dataset,
+        snapshot: label,
+        creation: wholeSeconds(creation.value, creation.at),
+        usedBytes: bytes(props.used),
+        referencedBytes: bytes(props.referenced),
+        userrefs: bytes(props.userrefs)
+      }
+    }))
+
+/** The same columns from an OpenZFS before 2.3: `zfs list -Hp -t snapshot -o name,creation,used,referenced,userrefs`. */
+export const parseSnapshotLines = (input: string): Result.Result<ReadonlyArray<SnapshotRow>, DecodeError> =>
+  decodeValue("zfs list -Hp -t snapshot", input, (text) =>
+    String(text).split("\n").filter((line) => line.trim() !== "").map((line, index): SnapshotRow => {
+      const at = `line ${index + 1}`
+      const [name, creation, used, referenced, userrefs] = line.split("\t")
+      if (name === undefined || creation === undefined) return fail(at, `expected name and creation separated by tabs, got ${shown(line)}`)
+      const [dataset, label] = snapshotParts(name, at)
+      return {
+        name,
+        dataset,
+        snapshot: label,
+        creation: wholeSeconds(creation, `${at}.creation`),
+        usedBytes: amount(used, `${at}.used`),
+        referencedBytes: amount(referenced, `${at}.referenced`),
+        userrefs: amount(userrefs, `${at}.userrefs`)
+      }
+    }))
+
+/** `zfs holds -H snapshot`: "name<TAB>tag<TAB>timestamp" per hold. */
+export const parseHolds = (input: string): Result.Result<ReadonlyArray<Hold>, DecodeError> =>
+  decodeValue("zfs holds -H", input, (text) =>
+    String(text).split("\n").filter((line) => line.trim() !== "").map((line, index): Hold => {
+      const [, tag, since] = line.split("\t")
+      if (tag === undefined || tag === "") return fail(`line ${index + 1}`, `expected name, tag and time separated by tabs, got ${shown(line)}`)
+      return since === undefined || since.trim() === "" ? { tag } : { tag, since: since.trim() }
+    }))
