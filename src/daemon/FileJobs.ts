@@ -85,6 +85,21 @@ const sweptJournal = (stateDir: string, helper: ReadonlyArray<string>) =>
     return journal
   })
 
+/** Where file jobs may go, read at each job (the pools' mountpoints change as datasets are mounted). */
+export const confinementOf = (settings: FileJobSettings): Effect.Effect<Effect.Effect<Confinement>, never, Zfs> =>
+  Effect.gen(function*() {
+    const zfs = yield* Zfs
+    const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
+    const mounted = zfs.datasets().pipe(
+      Effect.map((datasets) => datasets.flatMap((d) => (d.mounted === true && d.mountpoint !== undefined && isDataMount(d.mountpoint) ? [d.mountpoint] : []))),
+      Effect.catch(() => Effect.succeed([] as ReadonlyArray<string>))
+    )
+    return Effect.gen(function*() {
+      const roots = yield* realPaths(settings.fileRoots ?? [...DEFAULT_ROOTS, ...(yield* mounted)])
+      return { roots, forbidden: [...ALWAYS_FORBIDDEN, ...forbidden] }
+    })
+  })
+
 export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never, Zfs> =>
   Layer.effect(
     CallerFiles,

@@ -8,7 +8,7 @@
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
 import { ROOT } from "../support/agents.ts"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -32,6 +32,9 @@ import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTe
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
+import * as StreamsLive from "../../src/adapters/command/StreamsLive.ts"
+import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -54,6 +57,8 @@ const smartReport = (name: string, device: string) => {
 
 const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
+mkdirSync(join(files, "photos"))
+writeFileSync(join(files, "photos", "cat.jpg"), "not really a cat\n")
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -80,6 +85,8 @@ const adapters = Layer.mergeAll(
     statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
     datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
   })),
+  ReplicationTest.layer(ReplicationTest.model({ "tank/photos": [ReplicationTest.ref("tank/photos@monday", "101", 1), ReplicationTest.ref("tank/photos@tuesday", "102", 2)] })),
+  PathSnapshotsLive.layer(Effect.succeed({ roots: [files], forbidden: [] })).pipe(Layer.provide(StreamsLive.layer())),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
@@ -141,7 +148,17 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "prune", dataset: "tank/nosuch" },
     { type: "autosnap" },
     { type: "overview" },
-    { type: "schedule" }
+    { type: "schedule" },
+    { type: "replicate", dataset: "tank/photos", target: "backup/photos" },
+    { type: "replicate", dataset: "tank/photos", target: "backup/photos", confirm: true },
+    { type: "replicate", dataset: "tank/photos", target: "tank/photos/copy" },
+    { type: "replication-pairs" },
+    { type: "path-snapshot", source: join(files, "photos"), root: join(files, "snaps"), period: "hourly" },
+    { type: "path-snapshot", source: join(files, "photos"), root: join(files, "snaps"), name: "first", confirm: true },
+    { type: "path-snapshot", source: "/usr/share", root: join(files, "snaps") },
+    { type: "path-snapshots", root: join(files, "snaps") },
+    { type: "path-prune", root: join(files, "snaps") },
+    { type: "path-sync", source: join(files, "photos"), destination: join(files, "mirror") }
   ],
   FORTRESS: [
     { type: "findings" },
@@ -325,6 +342,8 @@ describe("agent protocols", () => {
         "HELIX policy InvalidPolicy",
         "HELIX snapshot SnapshotExists",
         "HELIX prune NoPolicy",
+        "HELIX replicate InvalidReplicationPair",
+        "HELIX path-snapshot PathRefused",
         "NEURAL get NoSuchRecord",
         "ECLIPSE report NoCheckYet",
         "CIPHER encrypt VaultOutputExists",

@@ -11,9 +11,10 @@
  * `replicate` is one effect (so a lease can wrap it); without `confirm` it
  * only reads and returns the plan.
  */
-import { Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import type { InvalidName } from "../../adapters/command/names.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
+import { AgentEnv } from "../../runtime/Agent.ts"
 import { type SendSpec, type SnapshotRef, ZfsReplication, receiveArgv, sendArgv, validateHoldTag } from "../../adapters/zfs/Replication.ts"
 import {
   InvalidReplicationPair,
@@ -212,3 +213,19 @@ export const replicate = (request: ReplicateRequest, hooks: ReplicateHooks) =>
       bytes
     } satisfies ReplicationPlan
   })
+
+/** HELIX's handlers of `replicate` and `replication-pairs`, their services captured. */
+export const replicationHandlers = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const services = yield* Effect.context<ZfsReplication | StateStore>()
+  return {
+    replicate: (message: ReplicateRequest) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const plan = yield* replicate(message, { progress: env.progress, now: () => new Date(now) })
+        if (plan.executed) yield* Effect.logInfo(`replicated ${message.dataset} to ${message.target}: ${plan.bytes ?? 0} bytes`)
+        return plan
+      }).pipe(Effect.provideContext(services)),
+    "replication-pairs": () => Effect.map(readPairs, (pairs) => ({ pairs })).pipe(Effect.provideContext(services))
+  }
+})

@@ -167,3 +167,10 @@ export const SNAPSHOT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$/
 
 /** The flags every run has: archive (-a: permissions, times, owners, groups, links, devices), hard links, ACLs, xattrs, numeric ids, one filesystem. */
 export const RSYNC_FLAGS = ["-a", "-H", "-A", "-X", "--numeric-ids", "--one-file-system"] as const
+
+/** A path snapshot's name at a message's boundary: never a dot or a dash first (it becomes a directory name under the root). */
+export const PathSnapshotLabel = Schema.String.check(
+  Schema.isPattern(SNAPSHOT_NAME, {
+    expected: "a snapshot name of up to 200 letters, digits, '_', '.', ':' or '-', not starting with '.' or '-', e.g. before-upgrade"
+  })
+)
