@@ -37,16 +37,18 @@ export interface PathSyncRequest {
 export const pathHandlers = (policies: () => Policies) =>
   Effect.gen(function*() {
     const paths = yield* PathSnapshots
-    const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+    const nowMs = Clock.currentTimeMillis
+    const nowSeconds = Effect.map(nowMs, (ms) => Math.floor(ms / 1000))
     return {
       "path-snapshot": (message: PathSnapshotRequest) =>
         Effect.gen(function*() {
-          const now = yield* nowSeconds
+          const ms = yield* nowMs
+          const now = Math.floor(ms / 1000)
           const name = message.name ?? (message.period === undefined ? `manual_${stamp(now)}` : autosnapName(now, message.period))
           const plan = yield* paths.take(message.source, message.root, name, {
             confirm: message.confirm === true,
             checksum: message.checksum,
-            now: new Date(now * 1000)
+            now: new Date(ms)
           })
           if (plan.rsync.executed) yield* Effect.logInfo(`took path snapshot ${plan.path} of ${plan.source}`)
           return plan

@@ -45,6 +45,8 @@ const display = (argv: ReadonlyArray<string>) => argv.map((arg) => (/^[A-Za-z0-9
 interface Meta {
   readonly source: string
   readonly creation: number
+  /** The same in milliseconds: two snapshots of one second keep their order. */
+  readonly createdMs?: number
 }
 
 const readMeta = (file: string) =>
@@ -114,14 +116,17 @@ export const make = (streams: CommandStreams["Service"], confinement: Effect.Eff
   const listReal = (root: string) =>
     Effect.gen(function*() {
       const entries = yield* Effect.promise(() => readdir(root, { withFileTypes: true }).catch(() => []))
-      const found: Array<PathSnapshot> = []
+      const found: Array<{ readonly snapshot: PathSnapshot; readonly ms: number }> = []
       for (const entry of entries) {
         if (!entry.isDirectory() || entry.name.startsWith(".")) continue
         const meta = yield* readMeta(join(root, META_DIR, `${entry.name}.json`))
         if (meta === undefined) continue
-        found.push({ name: entry.name, path: join(root, entry.name), source: meta.source, creation: meta.creation, createdAt: new Date(meta.creation * 1000).toISOString() })
+        const ms = meta.createdMs ?? meta.creation * 1000
+        found.push({ snapshot: { name: entry.name, path: join(root, entry.name), source: meta.source, creation: meta.creation, createdAt: new Date(ms).toISOString() }, ms })
       }
-      return found.sort((a, b) => a.creation - b.creation || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      return found
+        .sort((a, b) => a.ms - b.ms || (a.snapshot.name < b.snapshot.name ? -1 : a.snapshot.name > b.snapshot.name ? 1 : 0))
+        .map((entry) => entry.snapshot)
     })
 
   const checkName = (name: string) =>
@@ -179,9 +184,10 @@ export const make = (streams: CommandStreams["Service"], confinement: Effect.Eff
         let published = false
         const taken = Effect.gen(function*() {
           const output = yield* rsync(argv)
-          const creation = Math.floor(options.now.getTime() / 1000)
+          const createdMs = options.now.getTime()
           const metaFile = join(meta, `${name}.json`)
-          yield* io("write", metaFile, () => writeFile(`${metaFile}.tmp`, `${JSON.stringify({ source: from, creation })}\n`, { mode: 0o600 }))
+          const record: Meta = { source: from, creation: Math.floor(createdMs / 1000), createdMs }
+          yield* io("write", metaFile, () => writeFile(`${metaFile}.tmp`, `${JSON.stringify(record)}\n`, { mode: 0o600 }))
           yield* io("rename", metaFile, () => rename(`${metaFile}.tmp`, metaFile))
           // The moment the snapshot appears, complete.
           if (yield* exists(target)) return yield* Effect.fail(new PathSnapshotExists({ root: into, name }))
