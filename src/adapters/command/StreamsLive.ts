@@ -1,7 +1,7 @@
 /**
  * CommandStreams over node:child_process. Each tool is spawned with an
- * argument array (no shell), a C locale, in a process group of its own so a
- * kill reaches whatever it started. The daemon relays the pipe's bytes (with
+ * argument array (no shell), a C locale, and, when asked, in a process group
+ * of its own so a kill reaches whatever it started. The daemon relays the pipe's bytes (with
  * back-pressure: the source is paused while the sink's pipe is full) and
  * counts them. A timeout, an output cap or an interruption SIGKILLs both
  * groups; an interruption returns only once both processes have exited.
@@ -42,11 +42,12 @@ class Tail {
   }
 }
 
-/** SIGKILL to the child's whole process group (it leads one: spawned detached), or to the child alone. */
-const killGroup = (child: ChildProcess) => {
+/** SIGKILL to the child's whole process group when it leads one (spawned detached), else to the child alone. */
+const kill = (child: ChildProcess, group: boolean) => {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
   try {
-    process.kill(-child.pid, "SIGKILL")
+    if (group) process.kill(-child.pid, "SIGKILL")
+    else child.kill("SIGKILL")
   } catch {
     child.kill("SIGKILL")
   }
@@ -65,8 +66,8 @@ const spawnError = (endpoint: Endpoint, error: NodeJS.ErrnoException): RunError 
 
 export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Service"] => {
   const env = { ...process.env, LC_ALL: "C", ...(settings.path === undefined ? {} : { PATH: settings.path }) }
-  const start = (endpoint: Endpoint, stdin: "pipe" | "ignore") =>
-    spawn(endpoint.tool, [...endpoint.args], { shell: false, detached: true, stdio: [stdin, "pipe", "pipe"], env })
+  const start = (endpoint: Endpoint, stdin: "pipe" | "ignore", group: boolean) =>
+    spawn(endpoint.tool, [...endpoint.args], { shell: false, detached: group, stdio: [stdin, "pipe", "pipe"], env })
 
   const pipe = (source: Endpoint, sink: Endpoint, options: PipeOptions = {}) =>
     Effect.flatMap(Effect.context<never>(), (context) =>
@@ -74,6 +75,8 @@ export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Serv
         const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const limit = options.maxOutputBytes ?? settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT
         const step = options.progressEveryBytes ?? DEFAULT_PROGRESS_STEP
+        const group = options.processGroups === true
+        const killGroup = (child: ChildProcess) => kill(child, group)
         const whole = { tool: source.tool, args: [...source.args, "|", sink.tool, ...sink.args] }
         const report = (bytes: number) => {
           if (options.onProgress !== undefined) Effect.runForkWith(context)(options.onProgress(bytes))
@@ -99,9 +102,9 @@ export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Serv
         let sender: ChildProcess
         let receiver: ChildProcess
         try {
-          sender = start(source, "ignore")
+          sender = start(source, "ignore", group)
           children.push(sender)
-          receiver = start(sink, "pipe")
+          receiver = start(sink, "pipe", group)
           children.push(receiver)
         } catch (cause) {
           abort(new CommandFailed({ ...whole, reason: cause instanceof Error ? cause.message : String(cause) }))
@@ -192,6 +195,8 @@ export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Serv
         const endpoint = { tool, args: [...args] }
         const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const limit = options.maxOutputBytes ?? settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT
+        const group = options.processGroup === true
+        const killGroup = (child: ChildProcess) => kill(child, group)
         let settled = false
         let feeder: Fiber.Fiber<void, E> | undefined
         let child: ChildProcess | undefined
@@ -212,7 +217,7 @@ export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Serv
         }
         const timer = setTimeout(() => abort(new CommandTimedOut({ tool, args: endpoint.args, timeoutMs })), timeoutMs)
         try {
-          child = start(endpoint, "pipe")
+          child = start(endpoint, "pipe", group)
         } catch (cause) {
           abort(new CommandFailed({ tool, args: endpoint.args, reason: cause instanceof Error ? cause.message : String(cause) }))
           return

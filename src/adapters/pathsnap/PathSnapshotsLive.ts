@@ -102,7 +102,7 @@ export const make = (streams: CommandStreams["Service"], confinement: Effect.Eff
       : Effect.void
 
   const rsync = (argv: ReadonlyArray<string>) =>
-    streams.feed(argv[0]!, argv.slice(1), NO_INPUT, { timeoutMs: RSYNC_TIMEOUT_MS, maxOutputBytes: RSYNC_OUTPUT_LIMIT }).pipe(
+    streams.feed(argv[0]!, argv.slice(1), NO_INPUT, { timeoutMs: RSYNC_TIMEOUT_MS, maxOutputBytes: RSYNC_OUTPUT_LIMIT, processGroup: true }).pipe(
       Effect.catchTag("ToolMissing", () => Effect.fail(new RsyncNotInstalled())),
       Effect.flatMap((output) =>
         output.exitCode === 0 || output.exitCode === VANISHED

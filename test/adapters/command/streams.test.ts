@@ -123,7 +123,7 @@ describe("a pipe between two processes", () => {
       assert.deepStrictEqual(processesWith(marker), [])
     }))
 
-  it.live("interrupting the pipe mid-stream kills both sides, and whatever they started, before it returns", () =>
+  it.live("interrupting the pipe mid-stream kills both sides before it returns; with process groups, whatever they started too", () =>
     Effect.gen(function*() {
       const marker = `${process.pid}.777`
       const started = yield* Deferred.make<{ readonly source: number; readonly sink: number }>()
@@ -132,6 +132,7 @@ describe("a pipe between two processes", () => {
       const source = `require('child_process').spawn('sleep', ['${process.pid}' + '.777'], { stdio: 'ignore' }); const b = Buffer.alloc(65536); (function w() { process.stdout.write(b, w) })()`
       const fiber = yield* Effect.forkChild(streams.pipe({ tool: "node", args: ["-e", source] }, { tool: "sha256sum", args: [] }, {
         timeoutMs: 120_000,
+        processGroups: true,
         onSpawned: (pids) => Deferred.doneUnsafe(started, Effect.succeed(pids)),
         onProgress: () => Deferred.succeed(flowing, undefined).pipe(Effect.asVoid)
       }))
