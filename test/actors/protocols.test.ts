@@ -261,6 +261,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "render-wireguard", interface: "wg0", listenPort: 51820, peers: [{ publicKey: "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk=", allowedIps: ["10.8.0.2/32"] }] },
     { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
   ],
+  ARBITER: [
+    { type: "acquire", resource: "pool:tank", job: "scrub", holder: "LATTICE" },
+    { type: "acquire", resource: "dataset:tank/photos", job: "benchmark", holder: "VELOCITY" },
+    { type: "acquire", resource: "network", job: "replication", holder: "NOSUCH" },
+    { type: "renew", lease: "lease-1" },
+    { type: "leases" },
+    { type: "release", lease: "lease-1" },
+    { type: "release", lease: "lease-1" }
+  ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
 
@@ -350,6 +359,9 @@ describe("agent protocols", () => {
         "CIPHER encrypt BadRecipient",
         "CIPHER decrypt NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
+        "ARBITER acquire LeaseConflict",
+        "ARBITER acquire HolderNotRunning",
+        "ARBITER release NoSuchLease",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
