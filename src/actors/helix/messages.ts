@@ -13,6 +13,7 @@ import * as Protocol from "../../runtime/Protocol.ts"
 import { InvalidSchedule } from "../orbit/messages.ts"
 import { PATH_SNAPSHOT_ERRORS, PathSnapshot, PathSnapshotLabel, PathSnapshotPlan, PathSyncPlan } from "../../adapters/pathsnap/PathSnapshots.ts"
 import { AbsolutePath, DatasetName, Name } from "../shared/fields.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
 import { PairsReply, REPLICATE_REJECTIONS, ReplicateFields, ReplicationPlan } from "./replicationProtocol.ts"
 
@@ -259,7 +260,7 @@ export const Helix = Protocol.make("HELIX", [
     access: "admin",
     fields: ReplicateFields,
     reply: ReplicationPlan,
-    rejections: REPLICATE_REJECTIONS
+    rejections: [LeaseConflict, DependencyFailed, ...REPLICATE_REJECTIONS]
   }),
   Protocol.message("replication-pairs", {
     doc: "the replication pairs HELIX remembers: their common (held) snapshots and last runs",
@@ -375,7 +376,7 @@ export const Helix = Protocol.make("HELIX", [
       confirm: Confirm
     },
     reply: PathSnapshotPlan,
-    rejections: PATH_SNAPSHOT_ERRORS
+    rejections: [LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
   }),
   Protocol.message("path-snapshots", {
     doc: "the snapshots in a snapshot root, oldest first",
@@ -395,7 +396,7 @@ export const Helix = Protocol.make("HELIX", [
       decisions: Schema.Array(Decision),
       removed: Schema.Array(Schema.String)
     }),
-    rejections: [InvalidPolicy, ...PATH_SNAPSHOT_ERRORS]
+    rejections: [InvalidPolicy, LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
   }),
   Protocol.message("path-sync", {
     doc: "plans the replication of a directory to another (rsync -a, optionally --checksum and --delete; the plan lists what would change); runs it with confirm",
@@ -408,6 +409,6 @@ export const Helix = Protocol.make("HELIX", [
       confirm: Confirm
     },
     reply: PathSyncPlan,
-    rejections: PATH_SNAPSHOT_ERRORS
+    rejections: [LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
   })
 ])

@@ -5,8 +5,11 @@
  * them, with a reason for each; and a path replicated to another path.
  * Every change is planned, and runs only with `confirm: true`.
  */
+import { normalize } from "node:path"
 import { Clock, Effect } from "effect"
 import { PathSnapshots } from "../../adapters/pathsnap/PathSnapshots.ts"
+import { AgentEnv } from "../../runtime/Agent.ts"
+import { withLease } from "../shared/lease.ts"
 import { InvalidPolicy, type Period, type Policies } from "./messages.ts"
 import { autosnapName, retention, settingsOf, stamp } from "./policy.ts"
 
@@ -37,6 +40,9 @@ export interface PathSyncRequest {
 export const pathHandlers = (policies: () => Policies) =>
   Effect.gen(function*() {
     const paths = yield* PathSnapshots
+    const env = yield* AgentEnv
+    /** ARBITER's resource name of a path: normalised, no trailing '/'. */
+    const pathResource = (path: string) => `path:${normalize(path).replace(/(.)\/+$/, "$1")}`
     const nowMs = Clock.currentTimeMillis
     const nowSeconds = Effect.map(nowMs, (ms) => Math.floor(ms / 1000))
     return {
@@ -45,11 +51,12 @@ export const pathHandlers = (policies: () => Policies) =>
           const ms = yield* nowMs
           const now = Math.floor(ms / 1000)
           const name = message.name ?? (message.period === undefined ? `manual_${stamp(now)}` : autosnapName(now, message.period))
-          const plan = yield* paths.take(message.source, message.root, name, {
-            confirm: message.confirm === true,
-            checksum: message.checksum,
-            now: new Date(ms)
-          })
+          const take = (confirm: boolean) => paths.take(message.source, message.root, name, { confirm, checksum: message.checksum, now: new Date(ms) })
+          // The plan resolves both paths; the snapshot runs under leases on them (as resolved).
+          const planned = yield* take(false)
+          if (message.confirm !== true) return planned
+          const plan = yield* withLease(env, { resource: pathResource(planned.root), job: "snapshot" },
+            withLease(env, { resource: pathResource(planned.source), job: "snapshot" }, take(true)))
           if (plan.rsync.executed) yield* Effect.logInfo(`took path snapshot ${plan.path} of ${plan.source}`)
           return plan
         }),
@@ -74,10 +81,19 @@ export const pathHandlers = (policies: () => Policies) =>
           ).map((decision) => ({ snapshot: decision.snapshot.slice(root.length + 1), action: decision.action, reason: decision.reason }))
           const doomed = decisions.filter((decision) => decision.action === "prune").map((decision) => decision.snapshot)
           const confirm = message.confirm === true
-          const removed = doomed.length === 0 ? { removed: [], executed: confirm } : yield* paths.remove(root, doomed, { confirm })
+          const removed = doomed.length === 0
+            ? { removed: [], executed: confirm }
+            : confirm
+            ? yield* withLease(env, { resource: pathResource(root), job: "prune" }, paths.remove(root, doomed, { confirm }))
+            : yield* paths.remove(root, doomed, { confirm })
           return { root, dryRun: !confirm, checkedAt: new Date(now * 1000).toISOString(), decisions, removed: removed.executed ? removed.removed : [] }
         }),
-      "path-sync": (message: PathSyncRequest) =>
-        paths.sync(message.source, message.destination, { confirm: message.confirm === true, checksum: message.checksum, delete: message.delete })
+      "path-sync": (message: PathSyncRequest) => {
+        const sync = paths.sync(message.source, message.destination, { confirm: message.confirm === true, checksum: message.checksum, delete: message.delete })
+        return message.confirm === true
+          ? withLease(env, { resource: pathResource(message.destination), job: "replication" },
+            withLease(env, { resource: pathResource(message.source), job: "replication" }, sync))
+          : sync
+      }
     }
   })

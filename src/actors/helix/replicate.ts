@@ -15,6 +15,7 @@ import { Clock, Effect, Option, Schema } from "effect"
 import type { InvalidName } from "../../adapters/command/names.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
 import { AgentEnv } from "../../runtime/Agent.ts"
+import { withLease } from "../shared/lease.ts"
 import { type SendSpec, type SnapshotRef, ZfsReplication, receiveArgv, sendArgv, validateHoldTag } from "../../adapters/zfs/Replication.ts"
 import {
   InvalidReplicationPair,
@@ -219,13 +220,19 @@ export const replicationHandlers = Effect.gen(function*() {
   const env = yield* AgentEnv
   const services = yield* Effect.context<ZfsReplication | StateStore>()
   return {
-    replicate: (message: ReplicateRequest) =>
-      Effect.gen(function*() {
+    replicate: (message: ReplicateRequest) => {
+      const run = Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const plan = yield* replicate(message, { progress: env.progress, now: () => new Date(now) })
         if (plan.executed) yield* Effect.logInfo(`replicated ${message.dataset} to ${message.target}: ${plan.bytes ?? 0} bytes`)
         return plan
-      }).pipe(Effect.provideContext(services)),
+      }).pipe(Effect.provideContext(services))
+      // The run holds ARBITER's leases on both datasets: no scrub, prune or other replication of either meanwhile.
+      return message.confirm === true
+        ? withLease(env, { resource: `dataset:${message.dataset}`, job: "replication" },
+          withLease(env, { resource: `dataset:${message.target}`, job: "replication" }, run))
+        : run
+    },
     "replication-pairs": () => Effect.map(readPairs, (pairs) => ({ pairs })).pipe(Effect.provideContext(services))
   }
 })
