@@ -227,11 +227,14 @@ export const replicationHandlers = Effect.gen(function*() {
         if (plan.executed) yield* Effect.logInfo(`replicated ${message.dataset} to ${message.target}: ${plan.bytes ?? 0} bytes`)
         return plan
       }).pipe(Effect.provideContext(services))
-      // The run holds ARBITER's leases on both datasets: no scrub, prune or other replication of either meanwhile.
-      return message.confirm === true
-        ? withLease(env, { resource: `dataset:${message.dataset}`, job: "replication" },
+      if (message.confirm !== true) return run
+      // Planned first (a pair that cannot be is refused before any lease is asked for), then run
+      // under ARBITER's leases on both datasets: no scrub, prune or other replication of either meanwhile.
+      return Effect.andThen(
+        Effect.provideContext(planReplication(message), services),
+        withLease(env, { resource: `dataset:${message.dataset}`, job: "replication" },
           withLease(env, { resource: `dataset:${message.target}`, job: "replication" }, run))
-        : run
+      )
     },
     "replication-pairs": () => Effect.map(readPairs, (pairs) => ({ pairs })).pipe(Effect.provideContext(services))
   }
