@@ -11,6 +11,7 @@
  */
 import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { defaultFortressConfig } from "../actors/fortress/config.ts"
+import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -181,6 +182,14 @@ const ScrubSchedule = Schema.String.check(rule((text: string) => {
   return problem === undefined ? undefined : `${problem}; expected ${SCRUB_EXPECTED}`
 }))
 
+/** `snapshot_schedule = none`: HELIX registers no scheduled run (its policies still answer `prune` and `autosnap` by hand). */
+const SNAPSHOT_EXPECTED = "a cron expression such as \"*/15 * * * *\" (five fields, or an alias like @hourly), or none"
+const SnapshotSchedule = Schema.String.check(rule((text: string) => {
+  if (text === NO_SCHEDULE) return undefined
+  const problem = cronProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${SNAPSHOT_EXPECTED}`
+}))
+
 const CAPACITY_EXPECTED = "three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
 interface CapacityPercent {
   readonly warn: number
@@ -333,6 +342,8 @@ export const Config = Schema.Struct({
   poolCapacityPercent: CapacityPercent,
   /** When LATTICE has every pool scrubbed, through ORBIT; "none": LATTICE schedules no scrubs. */
   scrubSchedule: ScrubSchedule,
+  /** When HELIX takes the snapshots its policies say are due and autoprunes, through ORBIT; "none": no scheduled run. */
+  snapshotSchedule: SnapshotSchedule,
   /** How often ORACLE reads every disk's SMART data. */
   smartCheckIntervalHours: WholeNumber(1, 720),
   /** How often SENTRY samples /proc. */
@@ -414,6 +425,7 @@ export const defaults: Config = {
   poolCheckIntervalSeconds: defaultLatticeConfig.intervalMs / 1000,
   poolCapacityPercent: defaultLatticeConfig.capacity,
   scrubSchedule: defaultLatticeConfig.scheduleScrubs ? defaultLatticeConfig.scrubCron : NO_SCHEDULE,
+  snapshotSchedule: defaultHelixConfig.scheduleSnapshots ? defaultHelixConfig.snapshotCron : NO_SCHEDULE,
   smartCheckIntervalHours: defaultOracleConfig.intervalMs / 3_600_000,
   resourceCheckIntervalSeconds: defaultSentryConfig.intervalMs / 1000,
   cpuAlertPercent: levelsOf(defaultSentryConfig.thresholds.cpu),
@@ -612,6 +624,7 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   poolCheckIntervalSeconds: wholeNumber("pool_check_interval_seconds", 10, 86_400),
   poolCapacityPercent: { key: "pool_capacity_percent", text: capacityText, expected: CAPACITY_EXPECTED },
   scrubSchedule: { key: "scrub_schedule", text: ScrubSchedule, expected: SCRUB_EXPECTED },
+  snapshotSchedule: { key: "snapshot_schedule", text: SnapshotSchedule, expected: SNAPSHOT_EXPECTED },
   smartCheckIntervalHours: wholeNumber("smart_check_interval_hours", 1, 720),
   resourceCheckIntervalSeconds: wholeNumber("resource_check_interval_seconds", 1, 3600),
   cpuAlertPercent: { key: "cpu_alert_percent", text: alertLevelsText(percentScale), expected: alertExpected(percentScale) },

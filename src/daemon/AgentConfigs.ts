@@ -7,6 +7,7 @@
 import { Layer, Result } from "effect"
 import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
+import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -20,6 +21,7 @@ import * as Protocol from "../runtime/Protocol.ts"
 
 export interface AgentConfigs {
   readonly lattice: LatticeConfigShape
+  readonly helix: HelixConfigShape
   readonly orbit: OrbitConfigShape
   readonly oracle: OracleConfigShape
   readonly sentry: SentryConfigShape
@@ -49,6 +51,12 @@ export const agentConfigsOf = (
       scheduleScrubs: config.scrubSchedule !== Config.NO_SCHEDULE,
       // With scrubs off, a `schedule-scrub` message naming no cron still needs one.
       scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? defaultLatticeConfig.scrubCron : config.scrubSchedule
+    },
+    helix: {
+      ...defaultHelixConfig,
+      scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE,
+      // With the schedule off, a `schedule` message naming no cron still needs one.
+      snapshotCron: config.snapshotSchedule === Config.NO_SCHEDULE ? defaultHelixConfig.snapshotCron : config.snapshotSchedule
     },
     orbit: {
       timeZone: config.timeZone,
@@ -116,6 +124,7 @@ export const scheduleProblem = (schedule: Config.ConfiguredSchedule): string | u
 export const layer = (configs: AgentConfigs) =>
   Layer.mergeAll(
     Layer.succeed(LatticeConfig, configs.lattice),
+    Layer.succeed(HelixConfig, configs.helix),
     Layer.succeed(OrbitConfig, configs.orbit),
     Layer.succeed(OracleConfig, configs.oracle),
     Layer.succeed(SentryConfig, configs.sentry),

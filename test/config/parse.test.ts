@@ -199,6 +199,11 @@ describe("parseConfig: the agents' keys", () => {
     }
   })
 
+  it("snapshot_schedule: ORBIT's cron dialect, or none", () => {
+    assert.deepStrictEqual(parsed(`snapshot_schedule = "*/5 * * * *"`), { snapshotSchedule: "*/5 * * * *" })
+    assert.deepStrictEqual(parsed("snapshot_schedule = none"), { snapshotSchedule: "none" })
+  })
+
   it("scrub_schedule: ORBIT's cron dialect, or none", () => {
     assert.deepStrictEqual(parsed(`scrub_schedule = "30 2 * * sat"`), { scrubSchedule: "30 2 * * sat" })
     assert.deepStrictEqual(parsed("scrub_schedule = @weekly"), { scrubSchedule: "@weekly" })

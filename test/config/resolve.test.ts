@@ -161,6 +161,7 @@ describe("formatSettings", () => {
         "pool_check_interval_seconds = 60                                      # default",
         "pool_capacity_percent = 80,90,95                                      # default",
         "scrub_schedule = \"0 3 1 * *\"                                          # default",
+        "snapshot_schedule = \"*/15 * * * *\"                                    # default",
         "smart_check_interval_hours = 24                                       # default",
         "resource_check_interval_seconds = 5                                   # default",
         "cpu_alert_percent = 90,75                                             # default",

@@ -5,6 +5,7 @@
 import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
+import { defaultHelixConfig } from "../../src/actors/helix/config.ts"
 import { defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
 import { defaultOracleConfig } from "../../src/actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig } from "../../src/actors/orbit/config.ts"
@@ -30,6 +31,7 @@ describe("the agents' settings", () => {
   it("without a configuration file, every agent gets its own defaults", () => {
     assert.deepStrictEqual(agentConfigsOf(defaults, undefined), {
       lattice: defaultLatticeConfig,
+      helix: defaultHelixConfig,
       orbit: OrbitConfig.defaultValue(),
       oracle: defaultOracleConfig,
       sentry: defaultSentryConfig,
@@ -45,6 +47,8 @@ describe("the agents' settings", () => {
     const configs = agentConfigsOf(configFrom(["watch_services = smbd,nfs-server", ...AGENT_KEYS_CHANGED].join("\n")), 15_000)
     // scrub_schedule = none: LATTICE schedules no scrubs, and an explicit schedule-scrub still has a default cron.
     assert.deepStrictEqual(configs.lattice, { intervalMs: 300_000, capacity: { warn: 70, high: 85, critical: 92 }, scheduleScrubs: false, scrubCron: "0 3 1 * *" })
+    // snapshot_schedule = none: HELIX registers no scheduled run; an explicit `schedule` still has a default cron.
+    assert.deepStrictEqual(configs.helix, { ...defaultHelixConfig, scheduleSnapshots: false, snapshotCron: "*/15 * * * *" })
     assert.deepStrictEqual(configs.orbit, {
       timeZone: "Europe/Berlin",
       schedules: [...DEFAULT_SCHEDULES, { name: "weekly-smart", cron: "0 4 * * sun", target: "ORACLE", message: { type: "assess" } }]

@@ -120,7 +120,10 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
       ["LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true }, "LATTICE 'destroy': it needs admin access"],
       ["ORBIT", { type: "add", name: "evil", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } }, "ORBIT 'add': it needs operate access"],
       ["LEDGER", { type: "append", actor: "ROOT", action: "forged", detail: {} }, "LEDGER 'append': only the daemon itself sends it"],
-      ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"]
+      ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"],
+      ["HELIX", { type: "prune", confirm: true }, "HELIX 'prune': it needs admin access"],
+      ["HELIX", { type: "snapshot", dataset: "tank/photos", confirm: true }, "HELIX 'snapshot': it needs operate access"],
+      ["HELIX", { type: "policy", dataset: "tank/photos", policy: { settings: { daily: 0 } }, confirm: true }, "HELIX 'policy': it needs admin access"]
     ]
     for (const [agent, message, refusal] of cases) {
       const result = await ask(READER, agent, message)
@@ -173,6 +176,15 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     expect(allowed.code, allowed.stderr).toBe(0)
     const list = JSON.parse((await ask(READER, "ORBIT", { type: "list" })).stdout) as { schedules: Array<{ name: string; addedBy: string }> }
     expect(list.schedules.find((s) => s.name === "nightly-usage")?.addedBy).toBe(`uid ${idOf("-u", OPERATOR)}`)
+    // HELIX: an operator may take a snapshot (plan shown here), not prune or schedule a prune.
+    const prune = await ask(OPERATOR, "HELIX", { type: "prune", confirm: true })
+    expect(prune.code).toBe(4)
+    expect(prune.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send HELIX 'prune': it needs admin access`)
+    const autoprune = await ask(OPERATOR, "ORBIT", { type: "add", name: "prune-all", cron: "* * * * *", target: "HELIX", message: { type: "autosnap", confirm: true } })
+    expect(autoprune.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send HELIX 'autosnap': it needs admin access`)
+    const snapshot = await ask(OPERATOR, "HELIX", { type: "snapshot", dataset: "tank/photos", name: "by-operator" })
+    expect(snapshot.code, snapshot.stderr).toBe(0)
+    expect(JSON.parse(snapshot.stdout).planned).toMatchObject({ display: "zfs snapshot tank/photos@by-operator", executed: false })
     for (const op of ["stop", "restart"]) {
       const result = await as(OPERATOR, [op, "LEDGER", "--socket", socket])
       expect(result.code).toBe(4)
