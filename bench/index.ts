@@ -28,8 +28,9 @@ import { auditCompare } from "./fortress/audit.bench.ts"
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
 import { pipeRelay } from "./command/pipe.bench.ts"
+import { helixRetention } from "./snapshots/retention.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, pipeRelay }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, helixRetention, pipeRelay }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

@@ -13,9 +13,10 @@
 import { Clock, Effect, Option } from "effect"
 import type { CommandExited } from "../../adapters/command/Command.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
-import { type Planned, type SnapshotRow, Zfs, type ZfsError } from "../../adapters/zfs/Zfs.ts"
+import { type Planned, type SnapshotRow, Zfs } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { Orbit } from "../orbit/messages.ts"
+import { withLease } from "../shared/lease.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { HelixConfig } from "./config.ts"
@@ -141,28 +142,51 @@ export const helixMachine = Effect.gen(function*() {
     return { resolved, rows, held, now: yield* nowSeconds }
   })
 
-  /** Destroys (or plans to) each pruned snapshot, one command each, going on past a failure. */
-  const applyPrune = (decisions: ReadonlyArray<DecisionDetail>, confirm: boolean) =>
+  const failureText = (cause: { readonly reasons: ReadonlyArray<{ readonly _tag: string }> }) =>
+    cause.reasons.map((r) => (r._tag === "Fail" ? ((r as unknown as { error: { message: string } }).error.message) : r._tag)).join("; ")
+
+  /**
+   * Destroys (or plans to) each pruned snapshot, one command each, going on
+   * past a failure. Confirmed, each dataset's destroys run under a prune lease
+   * of that dataset (ARBITER); a dataset whose lease is refused is skipped and
+   * its snapshots listed as failed — or, with `strict` (one dataset was
+   * asked for), the refusal is the answer.
+   */
+  const applyPrune = (decisions: ReadonlyArray<DecisionDetail>, confirm: boolean, strict: boolean) =>
     Effect.gen(function*() {
       const doomed = decisions.filter((d) => d.action === "prune")
       const commands: Array<Planned> = []
       const destroyed: Array<string> = []
       const failed: Array<{ snapshot: string; error: string }> = []
       let done = 0
-      for (const decision of doomed) {
-        const outcome = yield* Effect.exit(zfs.destroy(decision.snapshot, { confirm }))
-        if (outcome._tag === "Success") {
-          commands.push(outcome.value)
-          if (outcome.value.executed) {
-            destroyed.push(decision.snapshot)
-            yield* Effect.logInfo(`pruned ${decision.snapshot}: ${decision.reason}`)
+      const datasets = [...new Set(doomed.map((d) => d.dataset))]
+      for (const dataset of datasets) {
+        const own = doomed.filter((d) => d.dataset === dataset)
+        const destroyAll = Effect.gen(function*() {
+          for (const decision of own) {
+            const outcome = yield* Effect.exit(zfs.destroy(decision.snapshot, { confirm }))
+            if (outcome._tag === "Success") {
+              commands.push(outcome.value)
+              if (outcome.value.executed) {
+                destroyed.push(decision.snapshot)
+                yield* Effect.logInfo(`pruned ${decision.snapshot}: ${decision.reason}`)
+              }
+            } else {
+              failed.push({ snapshot: decision.snapshot, error: failureText(outcome.cause) })
+            }
+            done++
+            if (confirm) yield* env.progress({ job: "prune", done, total: doomed.length, unit: "snapshots" })
           }
-        } else {
-          const error = outcome.cause.reasons.find((r) => r._tag === "Fail")
-          failed.push({ snapshot: decision.snapshot, error: error !== undefined && error._tag === "Fail" ? (error.error as ZfsError).message : String(outcome.cause) })
+        })
+        if (!confirm) {
+          yield* destroyAll
+          continue
         }
-        done++
-        if (confirm) yield* env.progress({ job: "prune", done, total: doomed.length, unit: "snapshots" })
+        const leased = yield* Effect.exit(withLease(env, { resource: `dataset:${dataset}`, job: "prune" }, destroyAll))
+        if (leased._tag === "Failure") {
+          if (strict) return yield* Effect.failCause(leased.cause)
+          for (const decision of own) failed.push({ snapshot: decision.snapshot, error: `not pruned: ${failureText(leased.cause)}` })
+        }
       }
       return { commands, destroyed, failed }
     })
@@ -175,7 +199,7 @@ export const helixMachine = Effect.gen(function*() {
       }
       const scope = dataset === undefined ? resolved : new Map([[dataset, resolved.get(dataset)!]])
       const decisions = retention(scope, rows.map(recordOf), now, held)
-      const applied = yield* applyPrune(decisions, confirm)
+      const applied = yield* applyPrune(decisions, confirm, dataset !== undefined)
       return {
         dryRun: !confirm,
         checkedAt: new Date(now * 1000).toISOString(),
@@ -189,9 +213,10 @@ export const helixMachine = Effect.gen(function*() {
       const taken: Array<Planned> = []
       const problems: Array<string> = []
       for (const snapshot of due) {
-        const outcome = yield* Effect.exit(zfs.snapshot(snapshot.snapshot, { confirm, recursive: snapshot.recursive }))
+        const once = zfs.snapshot(snapshot.snapshot, { confirm, recursive: snapshot.recursive })
+        const outcome = yield* Effect.exit(confirm ? withLease(env, { resource: `dataset:${snapshot.dataset}`, job: "snapshot" }, once) : once)
         if (outcome._tag === "Success") taken.push(outcome.value)
-        else problems.push(`${snapshot.snapshot}: ${String(outcome.cause.reasons.map((r) => (r._tag === "Fail" ? (r.error as ZfsError).message : r._tag)).join("; "))}`)
+        else problems.push(`${snapshot.snapshot}: ${failureText(outcome.cause)}`)
       }
       return { taken, problems }
     })
@@ -217,7 +242,7 @@ export const helixMachine = Effect.gen(function*() {
       // Prune from what is there now: the snapshots just taken count as the newest of their periods.
       const after = confirm && taken.length > 0 ? yield* survey : first
       const decisions = retention(after.resolved, after.rows.map(recordOf), after.now, after.held)
-      const pruned = yield* applyPrune(decisions, confirm)
+      const pruned = yield* applyPrune(decisions, confirm, false)
       const warnings = ageWarnings(after.resolved, after.rows.map(recordOf), after.now)
       const checkedAt = new Date(after.now * 1000).toISOString()
       if (confirm) {
@@ -350,7 +375,8 @@ export const helixMachine = Effect.gen(function*() {
       Effect.gen(function*() {
         const label = message.name ?? `manual_${stamp(yield* nowSeconds)}`
         const snapshot = `${message.dataset}@${label}`
-        const planned = yield* zfs.snapshot(snapshot, { confirm: message.confirm === true, recursive: message.recursive === true }).pipe(
+        const once = zfs.snapshot(snapshot, { confirm: message.confirm === true, recursive: message.recursive === true })
+        const planned = yield* (message.confirm === true ? withLease(env, { resource: `dataset:${message.dataset}`, job: "snapshot" }, once) : once).pipe(
           Effect.catchTag("CommandExited", (error): Effect.Effect<never, CommandExited | SnapshotExists> =>
             /already exists/.test(error.stderr) ? Effect.fail(new SnapshotExists({ snapshot })) : Effect.fail(error))
         )

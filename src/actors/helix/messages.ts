@@ -10,10 +10,10 @@ import { Result, Schema } from "effect"
 import { InvalidName, validateDatasetName } from "../../adapters/command/names.ts"
 import { Planned, ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { InvalidSchedule } from "../orbit/messages.ts"
 import { PATH_SNAPSHOT_ERRORS, PathSnapshot, PathSnapshotLabel, PathSnapshotPlan, PathSyncPlan } from "../../adapters/pathsnap/PathSnapshots.ts"
 import { AbsolutePath, DatasetName, Name } from "../shared/fields.ts"
-import { LeaseConflict } from "../arbiter/messages.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
 import { PairsReply, REPLICATE_REJECTIONS, ReplicateFields, ReplicationPlan } from "./replicationProtocol.ts"
 
@@ -246,7 +246,7 @@ export const Helix = Protocol.make("HELIX", [
     access: "operate",
     fields: { dataset: DatasetName, name: Schema.optionalKey(SnapshotLabel), recursive: Schema.optionalKey(Schema.Boolean), confirm: Confirm },
     reply: Schema.Struct({ snapshot: Schema.String, planned: Planned }),
-    rejections: [SnapshotExists, ...ZFS_ERRORS]
+    rejections: [SnapshotExists, LeaseConflict, DependencyFailed, ...ZFS_ERRORS]
   }),
   Protocol.message("snapshots", {
     doc: "the snapshots of a dataset (with its descendants' when recursive), or of all, oldest first: creation, space, holds, period",
@@ -268,11 +268,11 @@ export const Helix = Protocol.make("HELIX", [
     reply: PairsReply
   }),
   Protocol.message("prune", {
-    doc: "what retention keeps and prunes (every snapshot with its reason) for one dataset with a policy, or all; dry run unless confirm, which destroys each pruned snapshot",
+    doc: "what retention keeps and prunes (every snapshot with its reason) for one dataset with a policy, or all; dry run unless confirm, which destroys each pruned snapshot under a prune lease of its dataset (ARBITER)",
     access: "admin",
     fields: { dataset: Schema.optionalKey(DatasetName), confirm: Confirm },
     reply: PruneReply,
-    rejections: [NoPolicy, ...ZFS_ERRORS]
+    rejections: [NoPolicy, LeaseConflict, DependencyFailed, ...ZFS_ERRORS]
   }),
   Protocol.message("autosnap", {
     doc: "the scheduled run (ORBIT sends it): takes the snapshots the policies say are due and prunes where autoprune is on; planned unless confirm",
@@ -285,7 +285,7 @@ export const Helix = Protocol.make("HELIX", [
       prune: PruneReply,
       warnings: Schema.Array(AgeWarning)
     }),
-    rejections: ZFS_ERRORS
+    rejections: [LeaseConflict, DependencyFailed, ...ZFS_ERRORS]
   }),
   Protocol.message("hold", {
     doc: "plans `zfs hold tag dataset@snapshot` (a held snapshot is never pruned nor destroyed); runs it only with confirm",

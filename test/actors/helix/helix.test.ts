@@ -15,6 +15,7 @@ import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
 import type { Zfs } from "../../../src/adapters/zfs/Zfs.ts"
 import * as ZfsTest from "../../../src/adapters/zfs/ZfsTest.ts"
 import { defaultHelixConfig, HelixConfig } from "../../../src/actors/helix/config.ts"
+import { arbiterAgent } from "../../../src/actors/arbiter/index.ts"
 import { helixAgent } from "../../../src/actors/helix/index.ts"
 import { autosnapName } from "../../../src/actors/helix/policy.ts"
 import { OrbitConfig, orbitAgent } from "../../../src/actors/orbit/index.ts"
@@ -53,7 +54,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       const store = yield* StateStoreTest.make()
-      const start = ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent]) }).pipe(
+      const start = ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) }).pipe(
         Effect.provide(Layer.succeed(StateStore, store))
       )
       const system = yield* start
@@ -83,7 +84,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW * 1000)
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) })
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       yield* ask({ type: "policy", dataset: "tank/photos", policy: { settings: { daily: 2, hourly: 0, monthly: 0 } }, confirm: true })
       const none = yield* Effect.flip(ask({ type: "prune", dataset: "tank/other" }))
@@ -101,6 +102,16 @@ describe("HELIX", () => {
       ])
       assert.deepStrictEqual(dry.commands.map((c) => [c.display, c.executed]), [9, 8, 7, 3].map((d) => [`zfs destroy tank/photos@${autosnapName(NOW - d * DAY, "daily")}`, false]))
       assert.deepStrictEqual(zfs.executed.filter((c) => c[1] !== "list"), [])
+
+      // A replication holding the dataset's lease: a confirmed prune of it is refused, naming the holder; of all, it is skipped.
+      const lease = (yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: "dataset:tank/photos", job: "replication", holder: "HELIX" })) as { id: string }
+      const busy = yield* Effect.flip(ask({ type: "prune", dataset: "tank/photos", confirm: true }))
+      assert.match(busy.message, /dataset:tank\/photos is busy: HELIX holds dataset:tank\/photos for replication .*prune and replication conflict/)
+      const skipped = (yield* ask({ type: "prune", confirm: true })) as { destroyed: Array<string>; failed: Array<{ error: string }> }
+      assert.deepStrictEqual(skipped.destroyed, [])
+      assert.strictEqual(skipped.failed.length, 4)
+      assert.match(skipped.failed[0]!.error, /^not pruned: dataset:tank\/photos is busy/)
+      yield* system.injectAsk(ROOT, "ARBITER", { type: "release", lease: lease.id })
 
       // A hold (the newest common snapshot of a replication pair, say) keeps a snapshot out of pruning.
       const held = `tank/photos@${autosnapName(NOW - 7 * DAY, "daily")}`
@@ -124,7 +135,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW * 1000)
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [orbitAgent, helixAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [orbitAgent, helixAgent, arbiterAgent]) })
       const events = yield* watch(system)
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       const plan = (yield* ask({ type: "snapshot", dataset: "tank/photos", name: "before-update" })) as { snapshot: string; planned: { display: string; executed: boolean } }
@@ -179,7 +190,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     zfs.installed = false
     return Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) })
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       const overview = yield* ask({ type: "overview" })
       assert.strictEqual(overview.zfs, "ZFS is not installed (zpool and zfs are not on PATH)")
