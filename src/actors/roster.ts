@@ -29,6 +29,8 @@ import type { SupervisorNode } from "../runtime/ActorSystem.ts"
 import type { AgentDefinition } from "../runtime/Agent.ts"
 import type { Backoff } from "../runtime/Supervisor.ts"
 import type { CallerFiles } from "../adapters/fs/CallerFiles.ts"
+import type { PathSnapshots } from "../adapters/pathsnap/PathSnapshots.ts"
+import type { ZfsReplication } from "../adapters/zfs/Replication.ts"
 import type { Files } from "../adapters/fs/Files.ts"
 import type { NetLinks } from "../adapters/netlinks/NetLinks.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
@@ -102,6 +104,8 @@ export type RosterServices =
   | Keyring
   | AuditLedger
   | Zfs
+  | ZfsReplication
+  | PathSnapshots
   | Disks
   | Smart
   | Shares

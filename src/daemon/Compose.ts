@@ -9,6 +9,9 @@ import { mkdtemp } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
+import * as StreamsLive from "../adapters/command/StreamsLive.ts"
+import * as PathSnapshotsLive from "../adapters/pathsnap/PathSnapshotsLive.ts"
+import * as ReplicationLive from "../adapters/zfs/ReplicationLive.ts"
 import * as ConfigCheckLive from "../adapters/configcheck/ConfigCheckLive.ts"
 import * as DisksLive from "../adapters/disks/DisksLive.ts"
 import * as FilesLive from "../adapters/fs/FilesLive.ts"
@@ -62,6 +65,11 @@ const liveAdapters = (
       Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),
+    // HELIX: zfs send | zfs receive through the daemon's pipe; rsync path snapshots inside the file roots (admin work, run as the daemon).
+    Layer.mergeAll(
+      ReplicationLive.layer,
+      Layer.unwrap(Effect.map(FileJobs.confinementOf(fileJobs), PathSnapshotsLive.layer))
+    ).pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), StreamsLive.layer(), ZfsLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))))),
     // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
     HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))),
     // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.

@@ -87,8 +87,8 @@ const sweptJournal = (stateDir: string, helper: ReadonlyArray<string>) =>
     return journal
   })
 
-/** Where file jobs may go, read at each job (datasets are mounted and unmounted). */
-const confinementOf = (settings: FileJobSettings) =>
+/** Where file jobs may go, read at each job (the pools' mountpoints change as datasets are mounted). */
+export const confinementOf = (settings: FileJobSettings): Effect.Effect<Effect.Effect<Confinement>, never, Zfs> =>
   Effect.gen(function*() {
     const zfs = yield* Zfs
     const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
@@ -121,18 +121,7 @@ export const layer = (settings: FileJobSettings): Layer.Layer<CallerFiles, never
       const helper = helperCommand()
       // Before any job can start: what the last run left is swept first.
       const journal = yield* sweptJournal(settings.stateDir, helper)
-      const zfs = yield* Zfs
-      const forbidden = yield* realPaths([...ALWAYS_FORBIDDEN, settings.stateDir, settings.runtimeDir])
-      // The pools' mountpoints change as datasets are mounted: read them at each job.
-      const mounted = zfs.datasets().pipe(
-        Effect.map((datasets) => datasets.flatMap((d) => (d.mounted === true && d.mountpoint !== undefined && isDataMount(d.mountpoint) ? [d.mountpoint] : []))),
-        Effect.catch(() => Effect.succeed([] as ReadonlyArray<string>))
-      )
-      const confinement: Effect.Effect<Confinement> = Effect.gen(function*() {
-        const configured = settings.fileRoots
-        const roots = yield* realPaths(configured ?? [...DEFAULT_ROOTS, ...(yield* mounted)])
-        return { roots, forbidden: [...ALWAYS_FORBIDDEN, ...forbidden] }
-      })
+      const confinement = yield* confinementOf(settings)
       return CallerFilesLive.make({ helper, confinement, maxBytes: settings.fileJobMaxBytes, journal })
     })
   )

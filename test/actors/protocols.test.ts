@@ -32,6 +32,9 @@ import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTe
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
+import * as StreamsLive from "../../src/adapters/command/StreamsLive.ts"
+import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
@@ -62,6 +65,8 @@ await Effect.runPromise(Effect.flatMap(
   beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
   ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
 ))
+mkdirSync(join(files, "photos"))
+writeFileSync(join(files, "photos", "cat.jpg"), "not really a cat\n")
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -90,6 +95,8 @@ const adapters = Layer.mergeAll(
     datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))],
     snapshots: [{ name: "tank/photos@before", creation: 1796400000 }]
   })),
+  ReplicationTest.layer(ReplicationTest.model({ "tank/photos": [ReplicationTest.ref("tank/photos@monday", "101", 1), ReplicationTest.ref("tank/photos@tuesday", "102", 2)] })),
+  PathSnapshotsLive.layer(Effect.succeed({ roots: [files], forbidden: [] })).pipe(Layer.provide(StreamsLive.layer())),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
@@ -155,7 +162,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "prune", dataset: "tank/nosuch" },
     { type: "autosnap" },
     { type: "overview" },
-    { type: "schedule" }
+    { type: "schedule" },
+    { type: "replicate", dataset: "tank/photos", target: "backup/photos" },
+    { type: "replicate", dataset: "tank/photos", target: "tank/photos/copy" },
+    { type: "replication-pairs" },
+    { type: "path-snapshot", source: join(files, "photos"), root: join(files, "snaps"), period: "hourly" },
+    { type: "path-snapshot", source: "/usr/share", root: join(files, "snaps") },
+    { type: "path-snapshots", root: join(files, "snaps") },
+    { type: "path-prune", root: join(files, "snaps") },
+    { type: "path-sync", source: join(files, "photos"), destination: join(files, "mirror") }
   ],
   FORTRESS: [
     { type: "findings" },
@@ -375,6 +390,8 @@ describe("agent protocols", () => {
         "LATTICE schedule-scrub InvalidSchedule",
         "HELIX policy InvalidPolicy",
         "HELIX prune NoPolicy",
+        "HELIX replicate InvalidReplicationPair",
+        "HELIX path-snapshot PathRefused",
         "NEURAL get NoSuchRecord",
         "ECLIPSE report NoCheckYet",
         "CIPHER encrypt VaultOutputExists",

@@ -17,6 +17,9 @@ import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
+import * as StreamsTest from "../../src/adapters/command/StreamsTest.ts"
+import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
@@ -51,6 +54,8 @@ const testAdapters = Layer.mergeAll(
   testSecurity,
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),
+  ReplicationTest.layer(ReplicationTest.model()),
+  PathSnapshotsLive.layer(Effect.succeed({ roots: [], forbidden: [] })).pipe(Layer.provide(StreamsTest.make().layer)),
   ConfigCheckTest.make().layer,
   DisksTest.layer({ devices: [] }),
   WireGuardTest.make().layer,

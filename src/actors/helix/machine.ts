@@ -20,6 +20,8 @@ import { withLease } from "../shared/lease.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { HelixConfig } from "./config.ts"
+import { pathHandlers } from "./pathsnap.ts"
+import { protectedSnapshots, replicationHandlers } from "./replicate.ts"
 import {
   type AgeWarning,
   type DatasetPolicy,
@@ -60,8 +62,8 @@ export const helixCapabilities: ReadonlyArray<Capability> = [
   },
   {
     name: "replication",
-    available: false,
-    detail: "replicates a dataset with zfs send/receive, incremental from the last common snapshot, or with rsync where ZFS is absent"
+    available: true,
+    detail: "replicates a dataset to a local dataset (zfs send -i/-I | zfs receive -s -F, from the newest common snapshot by GUID, resumable, byte progress, the common snapshot held on both sides); where ZFS is absent, rsync --link-dest snapshots of a directory (pruned by the same policies) and rsync replication of a directory"
   }
 ]
 
@@ -118,6 +120,8 @@ export const helixMachine = Effect.gen(function*() {
   }
 
   const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
+  const replication = yield* replicationHandlers
+  const paths = yield* pathHandlers(() => policies)
 
   const needsDatasets = () => Object.values(policies.datasets).some((p) => (p.recursive ?? false) !== false)
 
@@ -128,6 +132,8 @@ export const helixMachine = Effect.gen(function*() {
     const rows = (yield* zfs.snapshots()).slice().sort(byCreation)
     const covered = rows.filter((row) => resolved.has(row.dataset))
     const held = new Map<string, string>()
+    // A replication pair's common snapshot: its hold is the guard, the pair's record the reason.
+    for (const name of yield* Effect.provideService(protectedSnapshots, StateStore, store)) held.set(name, "the newest common snapshot of a replication pair")
     for (const row of covered) {
       if ((row.userrefs ?? 0) === 0) continue
       const holds = yield* Effect.orElseSucceed(zfs.holds(row.name), () => [])
@@ -424,7 +430,9 @@ export const helixMachine = Effect.gen(function*() {
           warnings: ageWarnings(resolved, records, surveyed.success.now)
         }
       }),
-    schedule: (message: { readonly cron?: string }) => scheduleRun(message.cron ?? config.snapshotCron)
+    schedule: (message: { readonly cron?: string }) => scheduleRun(message.cron ?? config.snapshotCron),
+    ...replication,
+    ...paths
   }
 
   return yield* serviceMachine(Helix, {

@@ -12,8 +12,10 @@ import { Planned, ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { LeaseConflict } from "../arbiter/messages.ts"
 import { InvalidSchedule } from "../orbit/messages.ts"
-import { DatasetName, Name, Text } from "../shared/fields.ts"
+import { PATH_SNAPSHOT_ERRORS, PathSnapshot, PathSnapshotLabel, PathSnapshotPlan, PathSyncPlan } from "../../adapters/pathsnap/PathSnapshots.ts"
+import { AbsolutePath, DatasetName, Name } from "../shared/fields.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
+import { PairsReply, REPLICATE_REJECTIONS, ReplicateFields, ReplicationPlan } from "./replicationProtocol.ts"
 
 /** The part after '@': what `zfs snapshot` accepts, without what a command line should never carry. */
 export const SnapshotLabel = Schema.String.check(
@@ -253,15 +255,17 @@ export const Helix = Protocol.make("HELIX", [
     reply: Schema.Struct({ snapshots: Schema.Array(SnapshotInfo) }),
     rejections: ZFS_ERRORS
   }),
-  Protocol.planned("replicate", {
-    doc: "replicates a dataset to a target",
+  Protocol.message("replicate", {
+    doc: "plans the replication of a dataset to a local dataset (zfs send [-i|-I] | zfs receive -s -F, incremental from the newest common snapshot, resumed from a receive token), and runs it with confirm: byte progress, the common snapshot held on both sides",
     access: "admin",
-    capability: "replication",
-    fields: {
-      dataset: DatasetName,
-      target: Text,
-      incremental: Schema.optionalKey(Schema.Boolean)
-    }
+    fields: ReplicateFields,
+    reply: ReplicationPlan,
+    rejections: [LeaseConflict, DependencyFailed, ...REPLICATE_REJECTIONS]
+  }),
+  Protocol.message("replication-pairs", {
+    doc: "the replication pairs HELIX remembers: their common (held) snapshots and last runs",
+    access: "read",
+    reply: PairsReply
   }),
   Protocol.message("prune", {
     doc: "what retention keeps and prunes (every snapshot with its reason) for one dataset with a policy, or all; dry run unless confirm, which destroys each pruned snapshot under a prune lease of its dataset (ARBITER)",
@@ -357,5 +361,54 @@ export const Helix = Protocol.make("HELIX", [
     fields: { cron: Schema.optionalKey(Schema.String) },
     reply: Schema.Struct({ scheduled: Schema.String, cron: Schema.String, existed: Schema.Boolean, nextRun: Schema.NullOr(Schema.String) }),
     rejections: [InvalidSchedule, DependencyFailed]
+  }),
+  Protocol.message("path-snapshot", {
+    doc: "where ZFS is absent: plans a snapshot of a directory into a snapshot root (rsync -a --link-dest: unchanged files hard-linked to the previous snapshot), named manual_<time> or autosnap_<time>_<period>; takes it with confirm",
+    access: "admin",
+    fields: {
+      source: AbsolutePath,
+      root: AbsolutePath,
+      name: Schema.optionalKey(PathSnapshotLabel),
+      /** Names it as retention's autosnap_<time>_<period>, so path-prune applies the policy to it. */
+      period: Schema.optionalKey(Period),
+      /** Compare contents (rsync --checksum), not size and time, to find unchanged files. */
+      checksum: Schema.optionalKey(Schema.Boolean),
+      confirm: Confirm
+    },
+    reply: PathSnapshotPlan,
+    rejections: [LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
+  }),
+  Protocol.message("path-snapshots", {
+    doc: "the snapshots in a snapshot root, oldest first",
+    access: "admin",
+    fields: { root: AbsolutePath },
+    reply: Schema.Struct({ root: Schema.String, snapshots: Schema.Array(PathSnapshot) }),
+    rejections: PATH_SNAPSHOT_ERRORS
+  }),
+  Protocol.message("path-prune", {
+    doc: "what retention keeps and prunes in a snapshot root (a template's counts, or the default policy), each with its reason; removes with confirm",
+    access: "admin",
+    fields: { root: AbsolutePath, template: Schema.optionalKey(Name), confirm: Confirm },
+    reply: Schema.Struct({
+      root: Schema.String,
+      dryRun: Schema.Boolean,
+      checkedAt: Schema.String,
+      decisions: Schema.Array(Decision),
+      removed: Schema.Array(Schema.String)
+    }),
+    rejections: [InvalidPolicy, LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
+  }),
+  Protocol.message("path-sync", {
+    doc: "plans the replication of a directory to another (rsync -a, optionally --checksum and --delete; the plan lists what would change); runs it with confirm",
+    access: "admin",
+    fields: {
+      source: AbsolutePath,
+      destination: AbsolutePath,
+      checksum: Schema.optionalKey(Schema.Boolean),
+      delete: Schema.optionalKey(Schema.Boolean),
+      confirm: Confirm
+    },
+    reply: PathSyncPlan,
+    rejections: [LeaseConflict, DependencyFailed, ...PATH_SNAPSHOT_ERRORS]
   })
 ])

@@ -21,6 +21,17 @@ import { autosnapName } from "../../../src/actors/helix/policy.ts"
 import { OrbitConfig, orbitAgent } from "../../../src/actors/orbit/index.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { ROOT, tree, watch } from "../../support/agents.ts"
+import * as StreamsTest from "../../../src/adapters/command/StreamsTest.ts"
+import type { PathSnapshots } from "../../../src/adapters/pathsnap/PathSnapshots.ts"
+import * as PathSnapshotsLive from "../../../src/adapters/pathsnap/PathSnapshotsLive.ts"
+import type { ZfsReplication } from "../../../src/adapters/zfs/Replication.ts"
+import * as ReplicationTest from "../../../src/adapters/zfs/ReplicationTest.ts"
+
+/** HELIX's replication ports, unused by these tests (test/actors/helix/replication-agent.test.ts uses them). */
+const replicationPorts = Layer.mergeAll(
+  ReplicationTest.layer(),
+  PathSnapshotsLive.layer(Effect.succeed({ roots: [], forbidden: [] })).pipe(Layer.provide(StreamsTest.make().layer))
+)
 
 const NOW = Date.UTC(2026, 11, 7, 14, 30, 0) / 1000
 const DAY = 86_400
@@ -43,7 +54,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       const store = yield* StateStoreTest.make()
-      const start = ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [helixAgent, arbiterAgent]) }).pipe(
+      const start = ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) }).pipe(
         Effect.provide(Layer.succeed(StateStore, store))
       )
       const system = yield* start
@@ -66,14 +77,14 @@ describe("HELIX", () => {
       const policies = (yield* again.injectAsk(ROOT, "HELIX", { type: "policies" })) as { policies: { templates: Reply; datasets: Reply } }
       assert.deepStrictEqual(Object.keys(policies.policies.templates), ["photos"])
       assert.deepStrictEqual(policies.policies.datasets, { "tank/photos": { templates: ["photos"], recursive: true } })
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(ZfsTest.layer(zfs), replicationPorts)), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
   })
 
   it.effect("prune is a dry run with every snapshot's reason; confirm destroys each pruned one with its own command, never a held one", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW * 1000)
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [helixAgent, arbiterAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) })
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       yield* ask({ type: "policy", dataset: "tank/photos", policy: { settings: { daily: 2, hourly: 0, monthly: 0 } }, confirm: true })
       const none = yield* Effect.flip(ask({ type: "prune", dataset: "tank/other" }))
@@ -117,14 +128,14 @@ describe("HELIX", () => {
       ])
       const left = (yield* ask({ type: "snapshots", dataset: "tank/photos" })) as { snapshots: Array<{ snapshot: string; holds: number; period: string | null }> }
       assert.deepStrictEqual(left.snapshots.map((s) => [s.period, s.holds]), [[null, 0], ["daily", 1], ["daily", 0], ["daily", 0]])
-    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), replicationPorts, StateStoreTest.layer())), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
   })
 
   it.effect("snapshot is planned, then taken with confirm; the scheduled run is registered with ORBIT, takes what is due and autoprunes; a stale period alerts once", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
       yield* TestClock.setTime(NOW * 1000)
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [orbitAgent, helixAgent, arbiterAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [orbitAgent, helixAgent, arbiterAgent]) })
       const events = yield* watch(system)
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       const plan = (yield* ask({ type: "snapshot", dataset: "tank/photos", name: "before-update" })) as { snapshot: string; planned: { display: string; executed: boolean } }
@@ -170,7 +181,7 @@ describe("HELIX", () => {
       assert.deepStrictEqual([status.lastRun.taken, status.lastRun.pruned], [2, 4])
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())),
+      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), replicationPorts, StateStoreTest.layer())),
       Effect.provideService(OrbitConfig, { timeZone: "UTC", schedules: [] }),
       Effect.provideService(HelixConfig, defaultHelixConfig)
     )
@@ -180,7 +191,7 @@ describe("HELIX", () => {
     const zfs = zfsModel()
     zfs.installed = false
     return Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [helixAgent, arbiterAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | ZfsReplication | PathSnapshots>("root", "one_for_one", [helixAgent, arbiterAgent]) })
       const ask = (message: Reply) => system.injectAsk(ROOT, "HELIX", message) as Effect.Effect<Reply, { message: string; _tag: string }>
       const overview = yield* ask({ type: "overview" })
       assert.strictEqual(overview.zfs, "ZFS is not installed (zpool and zfs are not on PATH)")
@@ -201,6 +212,6 @@ describe("HELIX", () => {
         assert.match(refused.message, /InvalidMessage|invalid|expected/i)
       }
       assert.deepStrictEqual(zfs.executed, [])
-    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), replicationPorts, StateStoreTest.layer())), Effect.provideService(HelixConfig, { ...defaultHelixConfig, scheduleSnapshots: false }))
   })
 })
