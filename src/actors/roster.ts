@@ -84,6 +84,7 @@ import { vanguardAgent } from "./vanguard/index.ts"
 import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 import type { Shares } from "../adapters/shares/Shares.ts"
+import type { StorageBench } from "../adapters/storagebench/StorageBench.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
@@ -107,6 +108,7 @@ export type RosterServices =
   | ConfigCheck
   | HostProbe
   | WireGuard
+  | StorageBench
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

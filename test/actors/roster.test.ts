@@ -18,6 +18,7 @@ import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
+import * as StorageBenchTest from "../../src/adapters/storagebench/StorageBenchTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
@@ -56,6 +57,7 @@ const testAdapters = Layer.mergeAll(
   SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),
   HostProbeTest.layer(),
+  StorageBenchTest.make().layer,
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

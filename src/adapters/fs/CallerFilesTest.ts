@@ -8,7 +8,7 @@
 import { Effect, Layer } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
 import { CallerFiles, type CallerFilesShape, type Confinement, confinementProblem, mayList, outsideRoots, refusingRest, tooLarge } from "./CallerFiles.ts"
-import { FileError, type FilesShape, writeAtomicVia } from "./Files.ts"
+import { FileError, type FilesShape, temporaryName, writeAtomicVia } from "./Files.ts"
 
 export interface CallerFilesTestOptions extends Confinement {
   readonly files: FilesShape
@@ -49,7 +49,16 @@ export const make = (options: CallerFilesTestOptions): CallerFilesShape => {
           }, walk)
         )
     }))
-  return { forCaller }
+  const scratch = (_caller: Caller, directory: string, stem: string) =>
+    Effect.gen(function*() {
+      const target = `${directory}/${stem}`
+      yield* check("create", target)
+      const unique = Array.from({ length: 12 }, () => Math.floor(Math.random() * 16).toString(16)).join("")
+      const file = temporaryName(target, process.pid, unique)
+      yield* Effect.acquireRelease(options.files.writeAtomic(file, new Uint8Array(0)), () => Effect.ignore(options.files.remove(file)))
+      return { path: file, toolPath: file }
+    })
+  return { forCaller, scratch }
 }
 
 export const layer = (options: CallerFilesTestOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))
