@@ -188,6 +188,8 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "compress", input: join(files, "notes.txt"), output: join(files, "notes.svz") },
     { type: "decompress", input: join(files, "notes.svz"), output: join(files, "notes.unz") },
     { type: "decompress", input: join(files, "notes.txt") },
+    { type: "estimate", path: files, sampleMiB: 1, seed: 3 },
+    { type: "estimate", path: "/etc" },
     { type: "jobs" }
   ],
   ARCHITECT: [
@@ -325,6 +327,7 @@ describe("agent protocols", () => {
         "CIPHER encrypt BadRecipient",
         "CIPHER decrypt NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
+        "TENSOR estimate FileError",
         "VELOCITY benchmark FileError",
         "VELOCITY benchmark-device DeviceInUse",
         "ARCHITECT recommend NotAWholeDisk",
