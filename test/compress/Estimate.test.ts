@@ -3,7 +3,7 @@
  * compression ratio `compressFile` reaches file by file, and the dedup and
  * stored ratios of a real chunk store (init + add + stats) over the tree.
  * Exact when the whole tree fits in the sample; within the stated
- * tolerances (docs/compression.md: compression and dedup within 20 %,
+ * tolerances (docs/benchmarks-storage.md: compression and dedup within 20 %,
  * stored size within 25 %) when a quarter of it is sampled.
  */
 import * as fs from "node:fs/promises"
