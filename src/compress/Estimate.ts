@@ -206,18 +206,27 @@ export const estimateWith = (
     const perSegment: Array<{ readonly original: number; readonly compressed: number }> = []
     const sampledFiles = new Set<number>()
 
-    const storeChunk = (chunk: Uint8Array) =>
-      Effect.gen(function*() {
-        chunks++
-        const id = createHash("sha256").update(chunk).digest("hex")
-        if (seen.has(id)) return
-        seen.add(id)
-        uniqueChunks++
-        uniqueBytes += chunk.byteLength
+    /** Counts a chunk; a new one is kept to be compressed with the next batch. */
+    const fresh: Array<Uint8Array> = []
+    const seeChunk = (chunk: Uint8Array) => {
+      chunks++
+      const id = createHash("sha256").update(chunk).digest("hex")
+      if (seen.has(id)) return
+      seen.add(id)
+      uniqueChunks++
+      uniqueBytes += chunk.byteLength
+      fresh.push(chunk)
+    }
+    /** The new chunks through the store's per-chunk strategy, several at once (the codecs run on the thread pool). */
+    const storeFresh = Effect.suspend(() => {
+      const batch = fresh.splice(0)
+      return Effect.forEach(batch, (chunk) => {
         const choice = chunkCodec.choose(chunk)
-        const stored = choice.codec === "store" ? chunk : yield* encodeWith(choice.codec, choice.level, chunk)
-        storeBytes += Math.min(stored.byteLength, chunk.byteLength)
-      })
+        return choice.codec === "store"
+          ? Effect.succeed(chunk.byteLength)
+          : Effect.map(encodeWith(choice.codec, choice.level, chunk), (stored) => Math.min(stored.byteLength, chunk.byteLength))
+      }, { concurrency }).pipe(Effect.map((sizes) => void (storeBytes += sizes.reduce((a, b) => a + b, 0))))
+    })
 
     let currentFile = -1
     let reader: FileReader | undefined
@@ -242,37 +251,53 @@ export const estimateWith = (
       let pendingLength = 0
       let segmentOriginal = 0
       let segmentCompressed = 0
-      const block = new Uint8Array(blockSize)
+      /** Compresses a batch of blocks at once, as compressFile does, then feeds them to the chunker in order. */
+      const takeBatch = (blocks: ReadonlyArray<Uint8Array>) =>
+        Effect.gen(function*() {
+          const sizes = yield* Effect.forEach(blocks, (bytes) =>
+            strategy.codec === "store" || sampledEntropy(bytes) >= HIGH_ENTROPY_BITS
+              ? Effect.succeed(bytes.byteLength)
+              : Effect.map(encodeWith(strategy.codec, strategy.level, bytes), (encoded) => Math.min(encoded.byteLength, bytes.byteLength)), { concurrency })
+          for (const [index, bytes] of blocks.entries()) {
+            segmentCompressed += sizes[index]!
+            segmentOriginal += bytes.byteLength
+            byCodec[strategy.codec] = (byCodec[strategy.codec] ?? 0) + bytes.byteLength
+            pending.set(bytes, pendingLength)
+            pendingLength += bytes.byteLength
+            let cut = 0
+            while (pendingLength - cut >= maxSize) {
+              const n = cutter.cut(pending, cut, pendingLength)
+              seeChunk(pending.slice(cut, cut + n))
+              cut += n
+            }
+            pending.copyWithin(0, cut, pendingLength)
+            pendingLength -= cut
+            sampledBytes += bytes.byteLength
+          }
+          yield* storeFresh
+          onProgress(sampledBytes)
+        })
+      let batch: Array<Uint8Array> = []
       for (let position = start; position < end;) {
         // Up to the next block boundary of compressFile's blocks.
         const boundary = Math.min(end, (Math.floor(position / blockSize) + 1) * blockSize)
-        const length = yield* readFully(reader!, block.subarray(0, boundary - position), position)
+        const block = new Uint8Array(boundary - position)
+        const length = yield* readFully(reader!, block, position)
         position += length
         if (length === 0) break
-        const bytes = block.subarray(0, length)
-        const raw = strategy.codec === "store" || sampledEntropy(bytes) >= HIGH_ENTROPY_BITS
-        const encoded = raw ? bytes : yield* encodeWith(strategy.codec, strategy.level, bytes)
-        segmentCompressed += Math.min(encoded.byteLength, length)
-        segmentOriginal += length
-        byCodec[strategy.codec] = (byCodec[strategy.codec] ?? 0) + length
-        pending.set(bytes, pendingLength)
-        pendingLength += length
-        let cut = 0
-        while (pendingLength - cut >= maxSize) {
-          const n = cutter.cut(pending, cut, pendingLength)
-          yield* storeChunk(pending.slice(cut, cut + n))
-          cut += n
+        batch.push(block.subarray(0, length))
+        if (batch.length === concurrency) {
+          yield* takeBatch(batch)
+          batch = []
         }
-        pending.copyWithin(0, cut, pendingLength)
-        pendingLength -= cut
-        sampledBytes += length
-        onProgress(sampledBytes)
       }
+      if (batch.length > 0) yield* takeBatch(batch)
       for (let cut = 0; cut < pendingLength;) {
         const n = cutter.cut(pending, cut, pendingLength)
-        yield* storeChunk(pending.slice(cut, cut + n))
+        seeChunk(pending.slice(cut, cut + n))
         cut += n
       }
+      yield* storeFresh
       compressedPayload += segmentCompressed
       perSegment.push({ original: segmentOriginal, compressed: segmentCompressed })
     }
