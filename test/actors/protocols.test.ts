@@ -109,7 +109,11 @@ const adapters = Layer.mergeAll(
 /** For each agent, requests that reach each message type it handles, in an order that makes each meaningful. */
 const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> = {
   CORE: [{ type: "facts" }],
-  OMNISCIENT: [{ type: "summary" }, { type: "tree" }],
+  OMNISCIENT: [
+    { type: "summary" },
+    { type: "tree" },
+    { type: "prioritise", jobs: [{ job: "benchmark", resource: "pool:tank", agent: "VELOCITY" }, { job: "resilver", resource: "pool:tank" }] }
+  ],
   SYNAPSE: [{ type: "endpoints" }, { type: "connections" }],
   ECLIPSE: [{ type: "report" }, { type: "check", deadlineMs: 1_000 }, { type: "report" }],
   ORBIT: [
@@ -243,6 +247,16 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "render-wireguard", interface: "wg0", listenPort: 51820, peers: [{ publicKey: "Hfszse6nFmK04Yy/3gCN4xpWb5mKa4UVKfDTFtiMYUk=", allowedIps: ["10.8.0.2/32"] }] },
     { type: "render-wireguard", interface: "wg0", peers: [{ publicKey: "not a key", allowedIps: [] }] }
   ],
+  ARBITER: [
+    { type: "acquire", resource: "pool:sample", job: "scrub", holder: "LATTICE", lease: "sample-scrub" },
+    { type: "acquire", resource: "dataset:sample/photos", job: "benchmark", holder: "VELOCITY" },
+    { type: "acquire", resource: "network", job: "replication", holder: "NOSUCH" },
+    { type: "acquire", resource: "network", job: "replication", holder: "LATTICE", lease: "sample-scrub" },
+    { type: "renew", lease: "sample-scrub" },
+    { type: "leases" },
+    { type: "release", lease: "sample-scrub" },
+    { type: "release", lease: "sample-scrub" }
+  ],
   ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
 }
 
@@ -330,6 +344,10 @@ describe("agent protocols", () => {
         "TENSOR estimate FileError",
         "VELOCITY benchmark FileError",
         "VELOCITY benchmark-device DeviceInUse",
+        "ARBITER acquire LeaseConflict",
+        "ARBITER acquire HolderNotRunning",
+        "ARBITER acquire LeaseIdTaken",
+        "ARBITER release NoSuchLease",
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",

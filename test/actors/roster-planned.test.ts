@@ -8,7 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import { axiomAgent } from "../../src/actors/axiom/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { cryptoAgent } from "../../src/actors/crypto/index.ts"
@@ -36,8 +35,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
-  SCRIBE: "5-8", MENTOR: "5-8",
-  ARBITER: "5-8"
+  SCRIBE: "5-8", MENTOR: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
@@ -46,7 +44,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
   streamAgent, morphAgent, canvasAgent, linguaAgent,
-  scribeAgent, mentorAgent, arbiterAgent
+  scribeAgent, mentorAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })

@@ -21,6 +21,7 @@ import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adap
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import type { Zfs } from "../../src/adapters/zfs/Zfs.ts"
 import type { StateStore } from "../../src/adapters/state/StateStore.ts"
+import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import { architectAgent } from "../../src/actors/architect/index.ts"
 import { atlasAgent } from "../../src/actors/atlas/index.ts"
 import { LatticeConfig, defaultLatticeConfig } from "../../src/actors/lattice/config.ts"
@@ -94,7 +95,7 @@ describe("LATTICE", () => {
   it.effect("changes are planned with the exact command and need confirm; scrubs start and pause; no ZFS is said plainly", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [latticeAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [latticeAgent, arbiterAgent]) })
       const plan = (yield* system.injectAsk(ROOT, "LATTICE", { type: "destroy", dataset: "tank/photos" })) as { display: string; executed: boolean }
       assert.deepStrictEqual([plan.display, plan.executed], ["zfs destroy tank/photos", false])
       assert.strictEqual(zfs.datasets.length, 4)
@@ -108,7 +109,11 @@ describe("LATTICE", () => {
       const none = yield* Effect.flip(system.injectAsk(ROOT, "LATTICE", { type: "health" }))
       assert.strictEqual(none.message, "LATTICE 'health': ZFS is not installed (zpool and zfs are not on PATH)")
       assert.deepStrictEqual(zfs.executed.map((c) => c.join(" ")), ["zfs destroy tank/photos", "zpool scrub tank"])
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())),
+      Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false })
+    )
   })
 })
 

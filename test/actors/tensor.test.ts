@@ -1,13 +1,17 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
+import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
+import type { StateStore } from "../../src/adapters/state/StateStore.ts"
+import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
+import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import { tensorAgent } from "../../src/actors/tensor/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
-import { tree, watch, ROOT } from "../support/agents.ts"
+import { counterAgent, tree, watch, ROOT } from "../support/agents.ts"
 import { callerFilesInTmp, tempDir } from "../support/security.ts"
 
-const start = ActorSystem.make({ root: tree("root", "one_for_one", [tensorAgent]) })
+const start = ActorSystem.make({ root: tree<StateStore | CallerFiles>("root", "one_for_one", [counterAgent("OTHER"), tensorAgent, arbiterAgent]) })
 
 describe("TENSOR", () => {
   it.effect("compresses by content, decompresses byte-identical, reports progress and keeps a job history", () =>
@@ -58,5 +62,25 @@ describe("TENSOR", () => {
       assert.isAtLeast(estimate.dedup.ratio, 1)
       const outside = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "estimate", path: "/etc" }))
       assert.match(outside.message, /cannot walk \/etc: .*outside the file roots/)
-    }).pipe(Effect.provide(callerFilesInTmp)))
+      // Every job held its leases only while it ran.
+      assert.deepStrictEqual(((yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: Array<unknown> }).leases, [])
+    }).pipe(Effect.provide(Layer.mergeAll(callerFilesInTmp, StateStoreTest.layer()))))
+
+  it.effect("a job on a path another job holds is refused, naming the holder; the paths' own leases are released", () =>
+    Effect.gen(function*() {
+      const system = yield* start
+      const dir = yield* tempDir("sigmavault-tensor-")
+      const file = path.join(dir, "notes.txt")
+      yield* Effect.promise(() => fs.writeFile(file, "notes\n".repeat(1000)))
+      yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: `path:${dir}`, job: "migration", holder: "OTHER" })
+      const refused = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "compress", input: `${dir}/./notes.txt` }))
+      assert.include(refused.message, `OTHER holds path:${dir} for migration`)
+      yield* system.injectAsk(ROOT, "ARBITER", { type: "release", lease: "lease-1" })
+      // The output alone is held by someone else: the input's lease, taken first, is given back.
+      yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: `path:${file}.svz`, job: "verify", holder: "OTHER" })
+      const output = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "compress", input: file }))
+      assert.include(output.message, `OTHER holds path:${file}.svz for verify`)
+      const held = ((yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: Array<{ holder: string }> }).leases
+      assert.deepStrictEqual(held.map((l) => l.holder), ["OTHER"])
+    }).pipe(Effect.provide(Layer.mergeAll(callerFilesInTmp, StateStoreTest.layer()))))
 })

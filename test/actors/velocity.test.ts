@@ -24,18 +24,25 @@ import { VelocityConfig, defaultVelocityConfig } from "../../src/actors/velocity
 import { velocityAgent } from "../../src/actors/velocity/index.ts"
 import type { Benchmark } from "../../src/actors/velocity/messages.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
+import type { Disks } from "../../src/adapters/disks/Disks.ts"
+import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
+import type { Zfs } from "../../src/adapters/zfs/Zfs.ts"
+import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
 import type { Caller } from "../../src/runtime/Caller.ts"
-import { ROOT, tree, watch } from "../support/agents.ts"
+import { counterAgent, ROOT, tree, watch } from "../support/agents.ts"
 import { callerFilesInTmp, tempDir } from "../support/security.ts"
 import { requireTools } from "../support/tools.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(path.join(import.meta.dirname, "../fixtures", dir, name), "utf8")
 const reports = Object.fromEntries(FIO_PRESETS.map((preset) => [preset, fixture("fio", `${preset}.json`)]))
-const lsblk = DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] })
+const lsblk = Layer.merge(DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }), ZfsTest.layer(ZfsTest.model({ installed: false })))
 const OPERATOR: Caller = { uid: 1000, gid: 1000, groups: [], via: "socket" }
 const SCRATCH = /^\.sigmavault-benchmark\.tmp-\d+-[0-9a-f]{12}$/
 
-const start = ActorSystem.make({ root: tree("root", "one_for_one", [velocityAgent]) })
+const start = ActorSystem.make({ root: tree<StorageBench | CallerFiles | StateStore | Disks | Zfs>("root", "one_for_one", [counterAgent("OTHER"), velocityAgent, arbiterAgent]) })
+const leasesOf = (system: ActorSystem.ActorSystem) =>
+  Effect.map(system.injectAsk(ROOT, "ARBITER", { type: "leases" }), (reply) => (reply as { leases: ReadonlyArray<{ holder: string; resource: string }> }).leases)
 
 const withBench = (bench: StorageBenchTest.StorageBenchTest, store: Layer.Layer<StateStore> = StateStoreTest.layer()) =>
   Effect.provide(Layer.mergeAll(bench.layer, callerFilesInTmp, store, lsblk))
@@ -192,6 +199,39 @@ describe("VELOCITY", () => {
       const refused = failureOf(yield* Effect.exit(system.injectAsk(ROOT, "VELOCITY", { type: "benchmark-device", device: "sdb", presets: ["rnd4k-q1t1-read"], confirm: true })))
       assert.strictEqual(refused?.rejection?._tag, "FioUnavailable")
     }).pipe(Effect.scoped, withBench(StorageBenchTest.make())))
+
+  it.effect("holds ARBITER's benchmark leases while it runs: the path's and its pool's; refused, naming the holder, while a conflicting job holds either", () => {
+    const bench = StorageBenchTest.make({ fioVersion: "fio-3.33", reports })
+    return Effect.gen(function*() {
+      const dir = yield* tempDir(`sigmavault-velocity-lease-${process.pid}-`)
+      const pool = ZfsTest.layer(ZfsTest.model({
+        datasets: [
+          { name: "tank", pool: "tank", type: "filesystem", usedBytes: 0, availableBytes: 1, referencedBytes: 0, mountpoint: "/tank", mounted: true },
+          { name: "tank/bench", pool: "tank", type: "filesystem", usedBytes: 0, availableBytes: 1, referencedBytes: 0, mountpoint: dir, mounted: true }
+        ]
+      }))
+      yield* Effect.gen(function*() {
+        const system = yield* start
+        const request = { type: "benchmark", target: dir, presets: ["rnd4k-q1t1-read"], sizeMiB: 1, seconds: 1 }
+        yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: "pool:tank", job: "scrub", holder: "OTHER" })
+        const busyPool = failureOf(yield* Effect.exit(system.injectAsk(OPERATOR, "VELOCITY", request)))
+        assert.strictEqual(busyPool?.rejection?._tag, "LeaseConflict")
+        assert.include(busyPool!.message, "OTHER holds pool:tank for scrub")
+        yield* system.injectAsk(ROOT, "ARBITER", { type: "release", lease: "lease-1" })
+        yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: `path:${dir}`, job: "migration", holder: "OTHER" })
+        const busyPath = failureOf(yield* Effect.exit(system.injectAsk(OPERATOR, "VELOCITY", request)))
+        assert.include(busyPath!.message, `OTHER holds path:${dir} for migration`)
+        assert.deepStrictEqual([bench.runs, readdirSync(dir)], [[], []], "nothing ran, nothing was made")
+        yield* system.injectAsk(ROOT, "ARBITER", { type: "release", lease: "lease-2" })
+        yield* system.injectAsk(OPERATOR, "VELOCITY", request)
+        assert.lengthOf(bench.runs, 1)
+        assert.deepStrictEqual(yield* leasesOf(system), [], "released after the run")
+        yield* system.injectAsk(ROOT, "ARBITER", { type: "acquire", resource: "disk:sdb", job: "resilver", holder: "OTHER" })
+        const busyDisk = failureOf(yield* Effect.exit(system.injectAsk(ROOT, "VELOCITY", { type: "benchmark-device", device: "sdb", presets: ["rnd4k-q1t1-read"], confirm: true })))
+        assert.include(busyDisk!.message, "OTHER holds disk:sdb for resilver")
+      }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(bench.layer, callerFilesInTmp, StateStoreTest.layer(), DisksTest.layer({ devices: [] }), pool)))
+    }).pipe(Effect.scoped)
+  })
 
   it.live("with real fio: a tiny benchmark of a directory, then one cancelled by its ask's timeout leaves no fio running and no file", () =>
     Effect.gen(function*() {

@@ -121,13 +121,26 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
       ["LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true }, "LATTICE 'destroy': it needs admin access"],
       ["ORBIT", { type: "add", name: "evil", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } }, "ORBIT 'add': it needs operate access"],
       ["LEDGER", { type: "append", actor: "ROOT", action: "forged", detail: {} }, "LEDGER 'append': only the daemon itself sends it"],
-      ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"]
+      ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"],
+      ["ARBITER", { type: "acquire", resource: "pool:tank", job: "benchmark", holder: "LATTICE" }, "ARBITER 'acquire': it needs admin access"],
+      ["ARBITER", { type: "release", lease: "lease-1" }, "ARBITER 'release': it needs admin access"],
+      ["ARBITER", { type: "renew", lease: "lease-1" }, "ARBITER 'renew': it needs admin access"]
     ]
     for (const [agent, message, refusal] of cases) {
       const result = await ask(READER, agent, message)
       expect(result.code, `${agent}: ${result.stderr}`).toBe(4)
       expect(result.stderr).toContain(`uid ${idOf("-u", READER)} may not send ${refusal}`)
     }
+    // The operator may not take or drop leases either: they are admin. Reading them, and the order of jobs, is a read.
+    const lease = await ask(OPERATOR, "ARBITER", { type: "acquire", resource: "pool:tank", job: "benchmark", holder: "LATTICE" })
+    expect(lease.code).toBe(4)
+    expect(lease.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send ARBITER 'acquire': it needs admin access`)
+    const leases = await ask(READER, "ARBITER", { type: "leases" })
+    expect(leases.code, leases.stderr).toBe(0)
+    expect(JSON.parse(leases.stdout).leases).toEqual([])
+    const order = await ask(READER, "OMNISCIENT", { type: "prioritise", jobs: [{ job: "benchmark", resource: "pool:tank" }, { job: "scrub", resource: "pool:tank" }] })
+    expect(order.code, order.stderr).toBe(0)
+    expect(JSON.parse(order.stdout).order.map((p: { job: string }) => p.job)).toEqual(["scrub", "benchmark"])
     const stop = await as(READER, ["stop", "LEDGER", "--socket", socket])
     expect(stop.code).toBe(4)
     expect(stop.stderr).toContain("may not send stop LEDGER: it needs admin access")

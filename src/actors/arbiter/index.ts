@@ -1,15 +1,12 @@
+import type { StateStore } from "../../adapters/state/StateStore.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { arbiterCapabilities, arbiterMachine } from "./machine.ts"
 import { Arbiter } from "./messages.ts"
 
-const leases = plannedCapability(
-  "leases",
-  "grants time-limited leases on pools and disks and refuses one that conflicts with a running job (scrub vs benchmark vs resilver)"
-)
-
-export const arbiterAgent = define({
+export const arbiterAgent = define<StateStore>({
   protocol: Arbiter,
   tier: "5-8",
-  description: "Resource leases so conflicting jobs (scrub vs benchmark vs resilver) never overlap",
-  capabilities: [leases]
+  description: "Resource leases so conflicting jobs (scrub vs benchmark vs resilver vs replication) never overlap; the holder is named on a refusal",
+  capabilities: arbiterCapabilities,
+  machine: arbiterMachine
 })

@@ -11,6 +11,7 @@ import { Clock, Effect } from "effect"
 import { Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { Orbit } from "../orbit/messages.ts"
+import { acquireLease, releaseLease, renewLease } from "../shared/lease.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { CAPACITY_HYSTERESIS_POINTS } from "./capacity.ts"
@@ -27,7 +28,8 @@ export const latticeCapabilities: ReadonlyArray<Capability> = [
   {
     name: "scrubs",
     available: true,
-    detail: "starts, pauses and stops scrubs, reports their progress, and schedules a monthly scrub of each pool through ORBIT"
+    detail: "starts, pauses and stops scrubs, reports their progress, and schedules a monthly scrub of each pool through ORBIT; " +
+      "a scrub holds ARBITER's lease on its pool while it runs (refused, naming the holder, while a conflicting job holds the pool), and a scrub or resilver found running is given one"
   },
   {
     name: "changes",
@@ -35,6 +37,10 @@ export const latticeCapabilities: ReadonlyArray<Capability> = [
     detail: "creates pools and datasets, sets properties, destroys datasets: planned with the exact command, run only with confirm"
   }
 ]
+
+/** A pool's scan as a lease: the job it is, while it runs (not paused). */
+const scanJob = (scan: PoolHealth["scrub"]): "scrub" | "resilver" | undefined =>
+  scan.state === "scanning" && !scan.paused && scan.function !== "none" ? scan.function : undefined
 
 /** ORBIT schedule names allow letters, digits, '_', '.', '-'; pool names may also hold ':'. */
 const scheduleName = (pool: string) => `scrub-${pool.replaceAll(":", "_")}`.slice(0, 64)
@@ -48,6 +54,49 @@ export const latticeMachine = Effect.gen(function*() {
   let last: ReadonlyArray<PoolHealth> | undefined
   let lastProblem: string | undefined
   const scheduled = new Set<string>()
+  /**
+   * ARBITER's leases this incarnation holds, by pool: one while a scrub or a
+   * resilver runs. Each poll renews them, well within their time to live.
+   */
+  const leases = new Map<string, { readonly id: string; readonly job: "scrub" | "resilver" }>()
+  const leaseTtlSeconds = Math.min(86_400, Math.max(300, Math.ceil((3 * config.intervalMs) / 1000)))
+  const lease = (pool: string, job: "scrub" | "resilver") =>
+    Effect.tap(acquireLease(env, { resource: `pool:${pool}`, job }, { ttlSeconds: leaseTtlSeconds, outlivesDaemon: true }), (held) =>
+      Effect.sync(() => leases.set(pool, { id: held.id, job })))
+  const unlease = (pool: string) =>
+    Effect.suspend(() => {
+      const held = leases.get(pool)
+      if (held === undefined) return Effect.void
+      leases.delete(pool)
+      return releaseLease(env, held.id)
+    })
+  let lastLeaseProblem: string | undefined
+  /** The leases follow the pools' scans: renewed while one runs, taken for one found running without, released when it ends. */
+  const followScans = (health: ReadonlyArray<PoolHealth>) =>
+    Effect.gen(function*() {
+      const problems: Array<string> = []
+      for (const pool of [...leases.keys()]) if (!health.some((p) => p.name === pool)) yield* unlease(pool)
+      for (const pool of health) {
+        const job = scanJob(pool.scrub)
+        const held = leases.get(pool.name)
+        if (held !== undefined && held.job === job) {
+          const renewed = yield* Effect.exit(renewLease(env, held.id, { ttlSeconds: leaseTtlSeconds }))
+          if (renewed._tag === "Success") continue
+          leases.delete(pool.name)
+        } else if (held !== undefined) {
+          yield* unlease(pool.name)
+        }
+        if (job === undefined) continue
+        const taken = yield* Effect.exit(lease(pool.name, job))
+        if (taken._tag === "Failure") {
+          const error = taken.cause.reasons.find((r) => r._tag === "Fail")
+          problems.push(`the ${job} of ${pool.name} runs without a lease: ${error?._tag === "Fail" ? error.error.message : "interrupted"}`)
+        }
+      }
+      const problem = problems.join("; ")
+      if (problem !== "" && problem !== lastLeaseProblem) yield* Effect.logWarning(problem)
+      lastLeaseProblem = problem === "" ? undefined : problem
+    })
 
   /** A fresh reading of every pool (or one), folded into the capacity levels. */
   const read = (pool?: string) =>
@@ -84,6 +133,7 @@ export const latticeMachine = Effect.gen(function*() {
     levels = new Map(health.map((p) => [p.name, p.capacity?.level ?? "ok"]))
     yield* Effect.forEach(alertsBetween(last, health, config.capacity), raise, { discard: true })
     last = health
+    yield* followScans(health)
     if (!config.scheduleScrubs) return
     for (const pool of health) {
       if (scheduled.has(pool.name)) continue
@@ -114,7 +164,12 @@ export const latticeMachine = Effect.gen(function*() {
         action === "status"
           ? Effect.map(zfs.status(pool), (pools) => ({ pool, action, scrub: pools[0]?.scan }))
           : Effect.gen(function*() {
-            yield* zfs.scrub(pool, action)
+            // A scrub (or a resumed one) takes the pool's lease first; a pause or a stop gives it back.
+            const taking = action === "start" && leases.get(pool)?.job !== "scrub"
+            if (taking) yield* lease(pool, "scrub")
+            const done = yield* Effect.exit(zfs.scrub(pool, action))
+            if ((done._tag === "Failure" && taking) || action !== "start") yield* unlease(pool)
+            yield* done
             yield* Effect.logInfo(`scrub of ${pool}: ${action}`)
             const pools = yield* zfs.status(pool)
             return { pool, action, scrub: pools[0]?.scan }

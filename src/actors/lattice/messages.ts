@@ -4,6 +4,7 @@ import { Dataset, LayoutVdevKind, Planned, ScanStatus, ZFS_ERRORS } from "../../
 import * as Protocol from "../../runtime/Protocol.ts"
 import { InvalidSchedule } from "../orbit/messages.ts"
 import { DatasetName, DatasetOrSnapshotName, Device, PoolName } from "../shared/fields.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
 
 /** ok below 80 %, then warn, high, critical at 80/90/95 % by default (see capacity.ts). */
@@ -72,11 +73,11 @@ export const Lattice = Protocol.make("LATTICE", [
     rejections: ZFS_ERRORS
   }),
   Protocol.message("scrub", {
-    doc: "starts, pauses or stops a scrub of a pool, or reports its progress",
+    doc: "starts, pauses or stops a scrub of a pool, or reports its progress; a scrub holds ARBITER's lease on the pool while it runs",
     access: "operate",
     fields: { pool: PoolName, action: ScrubAction },
     reply: Schema.Struct({ pool: Schema.String, action: ScrubAction, scrub: Schema.optional(ScanStatus) }),
-    rejections: ZFS_ERRORS
+    rejections: [LeaseConflict, DependencyFailed, ...ZFS_ERRORS]
   }),
   Protocol.message("schedule-scrub", {
     doc: "registers a recurring scrub of a pool with ORBIT (monthly unless a cron expression is given)",

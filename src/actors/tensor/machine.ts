@@ -9,6 +9,8 @@ import { Files } from "../../adapters/fs/Files.ts"
 import { compressFile, decompressFile } from "../../compress/Compress.ts"
 import { DEFAULT_SAMPLE_BYTES, estimateWith } from "../../compress/Estimate.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { withLease } from "../shared/lease.ts"
+import { pathResource } from "../shared/leaseRules.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { type Job, NoDefaultOutput, Tensor } from "./messages.ts"
 
@@ -17,7 +19,8 @@ export const tensorCapabilities: ReadonlyArray<Capability> = [
   {
     name: "compression",
     available: true,
-    detail: "compresses and decompresses files with zstd, brotli, gzip or store, chosen from the content (already-compressed data is stored); size and SHA-256 verified; progress on the event stream"
+    detail: "compresses and decompresses files with zstd, brotli, gzip or store, chosen from the content (already-compressed data is stored); size and SHA-256 verified; progress on the event stream; " +
+      "each job holds ARBITER's compression leases on its input and output paths"
   },
   { name: "jobs", available: true, detail: "the last 20 jobs: what, how long, the outcome" },
   {
@@ -46,6 +49,10 @@ export const tensorMachine = Effect.gen(function*() {
     }
   }
 
+  /** Runs `job` holding compression leases on the paths it reads and writes, so no migration or verification moves them meanwhile. */
+  const leased = <A, E, R>(input: string, output: string, job: Effect.Effect<A, E, R>) =>
+    withLease(env, { resource: pathResource(input), job: "compression" }, withLease(env, { resource: pathResource(output), job: "compression" }, job))
+
   /** Runs a job, keeping it in the history whatever its outcome. */
   const asJob = <A extends Job["detail"], E extends { readonly message: string }>(
     job: string,
@@ -66,24 +73,24 @@ export const tensorMachine = Effect.gen(function*() {
       compress: (message, { caller }) => {
         const output = message.output ?? `${message.input}${SUFFIX}`
         return asJob(`compress ${message.input}`, (onProgress) =>
-          Effect.map(
+          leased(message.input, output, Effect.map(
             compressFile(message.input, output, {
               ...(message.codec === undefined ? {} : { codec: message.codec }),
               ...(message.level === undefined ? {} : { level: message.level }),
               onProgress
             }),
             (result) => ({ output, ...result })
-          ).pipe(Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)), Effect.scoped))
+          ).pipe(Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)), Effect.scoped)))
       },
       decompress: (message, { caller }) => {
         const output = message.output ??
           (message.input.endsWith(SUFFIX) ? message.input.slice(0, -SUFFIX.length) : undefined)
         if (output === undefined) return Effect.fail(new NoDefaultOutput({ input: message.input, suffix: SUFFIX }))
         return asJob(`decompress ${message.input}`, (onProgress) =>
-          Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })).pipe(
+          leased(message.input, output, Effect.map(decompressFile(message.input, output, { onProgress }), (result) => ({ output, ...result })).pipe(
             Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)),
             Effect.scoped
-          ))
+          )))
       },
       estimate: (message, { caller }) => {
         const sampleBytes = message.sampleMiB === undefined ? DEFAULT_SAMPLE_BYTES : message.sampleMiB * 1024 * 1024

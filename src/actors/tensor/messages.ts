@@ -2,7 +2,9 @@
 import { Schema } from "effect"
 import { COMPRESS_ERRORS } from "../../compress/Errors.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { AbsolutePath } from "../shared/fields.ts"
+import { DependencyFailed } from "../shared/rejections.ts"
 
 const Codec = Schema.Literals(["store", "zstd", "brotli", "gzip"])
 const Bytes = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -116,7 +118,7 @@ export class NoDefaultOutput extends Schema.TaggedError<NoDefaultOutput>()("NoDe
 
 export const Tensor = Protocol.make("TENSOR", [
   Protocol.message("compress", {
-    doc: "compresses `input` to `output` (default input + \".svz\"), the codec chosen from the content unless `codec` is given",
+    doc: "compresses `input` to `output` (default input + \".svz\"), the codec chosen from the content unless `codec` is given; holds compression leases on both paths",
     access: "operate",
     fields: {
       input: AbsolutePath,
@@ -125,14 +127,14 @@ export const Tensor = Protocol.make("TENSOR", [
       level: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 22 })))
     },
     reply: Compressed,
-    rejections: COMPRESS_ERRORS
+    rejections: [LeaseConflict, DependencyFailed, ...COMPRESS_ERRORS]
   }),
   Protocol.message("decompress", {
     doc: "decompresses `input` to `output` (default input without \".svz\"), verifying size and SHA-256",
     access: "operate",
     fields: { input: AbsolutePath, output: Schema.optionalKey(AbsolutePath) },
     reply: Decompressed,
-    rejections: [NoDefaultOutput, ...COMPRESS_ERRORS]
+    rejections: [NoDefaultOutput, LeaseConflict, DependencyFailed, ...COMPRESS_ERRORS]
   }),
   Protocol.message("estimate", {
     doc: "the compression, dedup and stored ratios of a file or a tree, from a bounded deterministic sample (64 MiB unless `sampleMiB`)",

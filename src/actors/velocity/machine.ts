@@ -8,6 +8,8 @@
  * benchmarked only by an admin, only with `confirm`, and never with write
  * presets while it holds a filesystem, partitions or a pool. Every result is
  * kept (bounded) in the state directory for `history` and for AXIOM.
+ * A benchmark holds ARBITER's `benchmark` leases while it runs: its path's
+ * and, on ZFS, its pool's; a device's `disk:` lease.
  */
 import { Clock, Effect, Exit, Option, Schema } from "effect"
 import { type BlockDevice, Disks } from "../../adapters/disks/Disks.ts"
@@ -15,8 +17,12 @@ import { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { DEFAULT_PRESETS, fioArgv, type FioPresetName, PRESETS } from "../../adapters/storagebench/fio.ts"
 import { type PresetResult, StorageBench } from "../../adapters/storagebench/StorageBench.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
+import { isWithin } from "../../adapters/fs/CallerFiles.ts"
+import { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import type { Caller } from "../../runtime/Caller.ts"
+import { withLease } from "../shared/lease.ts"
+import { pathResource } from "../shared/leaseRules.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { VelocityConfig } from "./config.ts"
 import { type Benchmark, Benchmark as BenchmarkSchema, DeviceInUse, FioUnavailable, Velocity } from "./messages.ts"
@@ -67,6 +73,7 @@ export const velocityMachine = Effect.gen(function*() {
   const callerFiles = yield* CallerFiles
   const store = yield* StateStore
   const disks = yield* Disks
+  const zfs = yield* Zfs
   const config = yield* VelocityConfig
 
   const loaded = yield* Effect.exit(store.read(HISTORY_KEY))
@@ -111,6 +118,26 @@ export const velocityMachine = Effect.gen(function*() {
       ? ["the filesystem refused O_DIRECT: I/O went through the page cache, so reads may show memory speed, not the disk's"]
       : []
 
+  /**
+   * The pool a path lives on (its dataset mounted deepest above it), whose
+   * disks a benchmark loads; none off ZFS, or when ZFS cannot say.
+   */
+  const poolOf = (target: string) =>
+    Effect.map(Effect.option(zfs.datasets()), (found) => {
+      if (found._tag === "None") return undefined
+      const holding = found.value
+        .filter((d) => d.mounted !== false && d.mountpoint !== undefined && isWithin(target, d.mountpoint))
+        .sort((a, b) => b.mountpoint!.length - a.mountpoint!.length)
+      return holding[0]?.pool
+    })
+
+  /** The path's own lease and, on ZFS, its pool's: a scrub or another benchmark of the pool would distort the figures. */
+  const leasedPath = <A, E, R>(target: string, job: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(poolOf(target), (pool) => {
+      const onPath = withLease(env, { resource: pathResource(target), job: "benchmark" }, job)
+      return pool === undefined ? onPath : withLease(env, { resource: `pool:${pool}`, job: "benchmark" }, onPath)
+    })
+
   const benchmarkPath = (message: Parameters<typeof settings>[0] & { readonly target: string }, caller: Caller) =>
     Effect.scoped(Effect.gen(function*() {
       const { presets, sizeBytes, seconds } = settings(message)
@@ -146,7 +173,7 @@ export const velocityMachine = Effect.gen(function*() {
 
   return yield* serviceMachine(Velocity, {
     handlers: {
-      benchmark: (message, { caller }) => benchmarkPath(message, caller),
+      benchmark: (message, { caller }) => leasedPath(message.target, benchmarkPath(message, caller)),
       "benchmark-device": (message, { caller }) =>
         Effect.gen(function*() {
           const { presets, sizeBytes, seconds } = settings(message)
@@ -166,7 +193,7 @@ export const velocityMachine = Effect.gen(function*() {
           const fio = yield* bench.fio
           if (!fio.available) return yield* new FioUnavailable({ reason: fio.reason })
           const started = yield* Clock.currentTimeMillis
-          const results = yield* runPresets(`benchmark ${path}`, path, presets, sizeBytes, seconds)
+          const results = yield* withLease(env, { resource: `disk:${message.device}`, job: "benchmark" }, runPresets(`benchmark ${path}`, path, presets, sizeBytes, seconds))
           const result = yield* remember({
             target: path,
             kind: "device",

@@ -5,7 +5,9 @@ import { FileError } from "../../adapters/fs/Files.ts"
 import { FioPresetName } from "../../adapters/storagebench/fio.ts"
 import { Engine, FIO_ERRORS, PresetResult } from "../../adapters/storagebench/StorageBench.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
+import { LeaseConflict } from "../arbiter/messages.ts"
 import { AbsolutePath, Device } from "../shared/fields.ts"
+import { DependencyFailed } from "../shared/rejections.ts"
 
 /** Bounds every request is held to (docs/benchmarks-storage.md). */
 export const LIMITS = {
@@ -89,14 +91,14 @@ export const Velocity = Protocol.make("VELOCITY", [
     access: "operate",
     fields: { target: AbsolutePath, ...Limits },
     reply: Benchmark,
-    rejections: [FileError, ...FIO_ERRORS]
+    rejections: [FileError, LeaseConflict, DependencyFailed, ...FIO_ERRORS]
   }),
   Protocol.message("benchmark-device", {
     doc: "plans a benchmark of a raw device with fio (write presets destroy what it holds); runs it only with confirm",
     access: "admin",
     fields: { device: Device, ...Limits, confirm: Schema.optionalKey(Schema.Boolean) },
     reply: DeviceBenchmark,
-    rejections: [DeviceInUse, FioUnavailable, DisksError, ...FIO_ERRORS]
+    rejections: [DeviceInUse, FioUnavailable, DisksError, LeaseConflict, DependencyFailed, ...FIO_ERRORS]
   }),
   Protocol.message("history", {
     doc: "past benchmark results, newest first (of one target, or all)",
