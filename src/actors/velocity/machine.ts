@@ -79,7 +79,7 @@ export const velocityMachine = Effect.gen(function*() {
   const loaded = yield* Effect.exit(store.read(HISTORY_KEY))
   let history: ReadonlyArray<Benchmark> = []
   if (Exit.isFailure(loaded)) {
-    yield* Effect.logWarning(`benchmark history unreadable, starting afresh: ${Exit.isFailure(loaded) ? String(loaded.cause) : ""}`)
+    yield* Effect.logWarning(`benchmark history unreadable, starting afresh: ${loaded.cause.reasons.map((r) => (r._tag === "Fail" ? r.error.message : String(r))).join("; ")}`)
   } else if (Option.isSome(loaded.value)) {
     const decoded = decodeHistory(loaded.value.value)
     if (Exit.isSuccess(decoded)) history = decoded.value
