@@ -27,9 +27,10 @@ import { auditCompare } from "./fortress/audit.bench.ts"
 
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
+import { hashes, integrityVerify } from "./integrity/integrity.bench.ts"
 import { builtinVsFio, estimate } from "./storagebench/storagebench.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, builtinVsFio, estimate }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, builtinVsFio, estimate }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

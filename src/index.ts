@@ -28,8 +28,12 @@ const main = async (): Promise<number> => {
     case "run":
     case "selftest":
       return (await import("./daemon/Compose.ts")).runDaemon(command)
+    case "manifest":
+    case "verify":
+      return (await import("./cli/integrity.ts")).runIntegrityCommand(command, process.env)
     case "encrypt":
     case "decrypt":
+    case "inspect-vault":
       return (await import("./cli/encrypt.ts")).runEncryptCommand(command, process.env)
     case "compress":
     case "decompress":

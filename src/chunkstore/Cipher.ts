@@ -1,9 +1,9 @@
 /**
  * The encryption seam: every byte of a pack, the index and a snapshot that
  * is not framing passes through one `RepoCipher` on its way to and from the
- * disk (docs/store-format.md §10). This release ships only the identity
- * cipher; the vault format plugs in here later without touching the rest of
- * the store.
+ * disk (docs/store-format.md §10). Two ciphers exist: the identity cipher
+ * below (unencrypted stores) and `vault-v1` (VaultCipher.ts: AES-256-GCM
+ * under a master key wrapped to X-Wing recipients).
  *
  * A cipher seals each piece on its own, with the piece's kind as context,
  * so a sealed chunk copied from one pack into another (gc does that) still
@@ -11,7 +11,7 @@
  */
 import { Result } from "effect"
 
-/** What a sealed piece is; a real cipher binds it as associated data. */
+/** What a sealed piece is; vault-v1 binds it (and the store id) as associated data. */
 export type SealedKind = "chunk-header" | "chunk" | "pack-trailer" | "index" | "snapshot"
 
 export interface RepoCipher {

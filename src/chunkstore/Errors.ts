@@ -90,6 +90,31 @@ export class InvalidStoreOption extends Schema.TaggedError<InvalidStoreOption>()
   }
 }
 
+/** An encrypted store opened without any secret key. */
+export class StoreKeyRequired extends Schema.TaggedError<StoreKeyRequired>()("StoreKeyRequired", {
+  dir: Schema.String,
+  /** The key ids the store's master key is wrapped to. */
+  keyIds: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `store ${this.dir} is encrypted (to key ${this.keyIds.join(", ")}): opening it needs one of those secret keys`
+  }
+}
+
+/** None of the secret keys given opens the store: they are not among its recipients. */
+export class WrongStoreKey extends Schema.TaggedError<WrongStoreKey>()("WrongStoreKey", {
+  dir: Schema.String,
+  keyIds: Schema.Array(Schema.String),
+  /** The ids of the keys that were tried. */
+  tried: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `wrong key for store ${this.dir}: it is encrypted to key ${this.keyIds.join(", ")}, and the key${
+      this.tried.length === 1 ? "" : "s"
+    } given (${this.tried.join(", ")}) cannot open it`
+  }
+}
+
 export type StoreError =
   | RepoNotFound
   | RepoAlreadyExists
@@ -100,3 +125,5 @@ export type StoreError =
   | FileError
   | RepoLocked
   | InvalidStoreOption
+  | StoreKeyRequired
+  | WrongStoreKey

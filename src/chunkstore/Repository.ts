@@ -4,11 +4,12 @@
  * restores, verifies and collects garbage. The on-disk format is specified
  * in docs/store-format.md.
  *
- * Writers (add, forget, gc, rebuildIndex) take the store's lock and fail
- * with `RepoLocked` while another holds it; readers (list, snapshot,
- * restore, stats, verify) take no lock and see the last complete state,
- * but a gc that runs meanwhile may delete a pack a reader is about to read
- * (the reader then fails; run readers and gc one at a time, as TENSOR does).
+ * Writers (add, forget, gc, rebuildIndex) take the store's write lock and
+ * fail with `RepoLocked` while another holds it. Readers (list, snapshot,
+ * restore, stats, verify) take a read lock and see the last complete state:
+ * any number of them may run alongside each other and an add, but gc and
+ * forget (which delete files) refuse to start while one runs, and a reader
+ * refuses to start while gc or forget runs (internal/Lock.ts).
  */
 import * as os from "node:os"
 import * as path from "node:path"
@@ -18,11 +19,22 @@ import { add, type AddError, type AddOptions, type AddResult } from "./Add.ts"
 import { type ChunkerParams, DEFAULT_CHUNKER, describeParams, makeCutter } from "./Chunker.ts"
 import { identityCipher, type RepoCipher } from "./Cipher.ts"
 import { type ChunkCodec, defaultCodec } from "./Codec.ts"
-import { decodeConfig, DEFAULT_PACK_SIZE, describePackSize, encodeConfig, newConfig, type RepoConfig } from "./Config.ts"
+import {
+  configContext,
+  decodeConfig,
+  DEFAULT_PACK_SIZE,
+  describePackSize,
+  encodeConfig,
+  newConfig,
+  type RepoConfig,
+  type StoredConfig
+} from "./Config.ts"
 import {
   InvalidStoreOption,
+  RepoCorrupt,
+  StoreKeyRequired,
+  WrongStoreKey,
   RepoAlreadyExists,
-  type RepoCorrupt,
   type RepoLocked,
   RepoNotFound,
   type SnapshotNotFound,
@@ -31,7 +43,7 @@ import {
 import { gc, type GcError, type GcOptions, type GcResult } from "./Gc.ts"
 import { INDEX_FILE, listPacks, loadIndex, PACKS_DIR, writeIndex } from "./Index.ts"
 import { listDir, readBytes, removeStaleTemps, writeAtomically } from "./internal/fs.ts"
-import { withLock } from "./internal/Lock.ts"
+import { withLock, withReadLock } from "./internal/Lock.ts"
 import type { Repo } from "./internal/repo.ts"
 import { restore, type RestoreError, type RestoreOptions, type RestoreResult } from "./Restore.ts"
 import {
@@ -46,12 +58,14 @@ import {
 } from "./Snapshots.ts"
 import { stats, type StoreStats } from "./Stats.ts"
 import { verify, type VerifyOptions, type VerifyReport } from "./Verify.ts"
+import { newEncryption, type SecretKey, unlock, VAULT_CIPHER } from "./VaultCipher.ts"
 
 export type { AddOptions, AddProgress, AddResult, AddWarning } from "./Add.ts"
 export type { ChunkerParams } from "./Chunker.ts"
 export { DEFAULT_CHUNKER } from "./Chunker.ts"
 export type { RepoCipher, SealedKind } from "./Cipher.ts"
 export { identityCipher } from "./Cipher.ts"
+export { VAULT_CIPHER } from "./VaultCipher.ts"
 export type { ChunkCodec, CodecChoice } from "./Codec.ts"
 export { defaultCodec, entropyCodec, strategyCodec } from "./Codec.ts"
 export { DEFAULT_PACK_SIZE } from "./Config.ts"
@@ -65,8 +79,10 @@ export type { DamagedChunk, DamagedFile, DamagedPack, DamagedSnapshot, VerifyOpt
 export const CONFIG_FILE = "config"
 
 export interface OpenOptions {
-  /** The cipher the store was created with; identity if absent. */
+  /** The cipher of an unencrypted store; identity if absent. Encrypted stores take `secretKeys` instead. */
   readonly cipher?: RepoCipher
+  /** X-Wing secret keys (32 bytes each, or with their public keys) to open an encrypted store with, tried in order. */
+  readonly secretKeys?: ReadonlyArray<SecretKey>
   /** Which codec each new chunk gets; `defaultCodec` (brotli 1, or store for random-looking chunks) if absent. */
   readonly codec?: ChunkCodec
   /** Close packs at this size instead of the store's configured one. */
@@ -82,8 +98,14 @@ export interface OpenOptions {
 export interface InitOptions extends OpenOptions {
   /** Chunk sizes, fixed for the store's life; DEFAULT_CHUNKER if absent. */
   readonly chunker?: ChunkerParams
-  /** Source of the store id and the chunk-id key; node:crypto if absent. */
+  /** Source of the store id, the chunk-id key and the master key; node:crypto if absent. */
   readonly random?: (n: number) => Uint8Array
+  /**
+   * X-Wing public keys (1,216 bytes each) to encrypt the store to (the vault-v1
+   * cipher); any one of their secret keys opens it. Absent: unencrypted, with
+   * `cipher` (identity if absent).
+   */
+  readonly recipients?: ReadonlyArray<Uint8Array>
 }
 
 export interface RebuildIndexResult {
@@ -96,17 +118,26 @@ export interface RebuildIndexResult {
 export interface Repository {
   readonly dir: string
   /** The store's settings (the chunk-id key is not exposed). */
-  readonly info: { readonly id: string; readonly created: string; readonly cipher: string; readonly chunker: ChunkerParams; readonly packSize: number }
+  readonly info: {
+    readonly id: string
+    readonly created: string
+    readonly cipher: string
+    /** The key ids an encrypted store's master key is wrapped to; empty when unencrypted. */
+    readonly keyIds: ReadonlyArray<string>
+    readonly chunker: ChunkerParams
+    readonly packSize: number
+  }
   /** Records a snapshot of `paths` (files or directories) and returns what it stored. */
   readonly add: (paths: ReadonlyArray<string>, options?: AddOptions) => Effect.Effect<AddResult, AddError>
   /** The snapshots, oldest first. */
-  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | FileError>
+  readonly list: () => Effect.Effect<ReadonlyArray<SnapshotSummary>, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
   /** One snapshot's whole tree; `id` may be a unique prefix. */
-  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | FileError>
-  readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError>
-  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | FileError>
+  readonly snapshot: (id: string) => Effect.Effect<Snapshot, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
+  /** Reads under a read lock: gc and forget wait for it (fail with RepoLocked naming it). */
+  readonly restore: (id: string, targetDir: string, options?: RestoreOptions) => Effect.Effect<RestoreResult, RestoreError | RepoLocked>
+  readonly stats: () => Effect.Effect<StoreStats, RepoCorrupt | SnapshotNotFound | RepoLocked | FileError>
   /** Re-reads and re-hashes everything; damage is in the report, never a failure. */
-  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, FileError>
+  readonly verify: (options?: VerifyOptions) => Effect.Effect<VerifyReport, RepoLocked | FileError>
   /** Deletes a snapshot (its chunks stay until gc) and returns its full id. */
   readonly forget: (id: string) => Effect.Effect<string, SnapshotNotFound | RepoLocked | FileError>
   readonly gc: (options?: GcOptions) => Effect.Effect<GcResult, GcError>
@@ -126,10 +157,10 @@ const checkOpenOptions = (options: OpenOptions): Effect.Effect<void, InvalidStor
   return Effect.void
 }
 
-const repoOf = (dir: string, config: RepoConfig, options: OpenOptions): Repo => ({
+const repoOf = (dir: string, config: RepoConfig, cipher: RepoCipher, options: OpenOptions): Repo => ({
   dir,
   config,
-  cipher: options.cipher ?? identityCipher,
+  cipher,
   codec: options.codec ?? defaultCodec,
   cutter: makeCutter(config.chunker),
   packSize: options.packSize ?? config.packSize,
@@ -154,20 +185,32 @@ const rebuildIndex = (repo: Repo): Effect.Effect<RebuildIndexResult, RepoLocked 
 /** The store's operations, each with the Files the store was opened with. */
 const make = (repo: Repo, files: FilesShape): Repository => {
   const withFiles = Effect.provideService(Files, files)
+  const reading = <A, E, R>(operation: string, use: Effect.Effect<A, E, R>) => withReadLock(repo.dir, operation, use, repo.now)
   return {
     dir: repo.dir,
-    info: { id: repo.config.id, created: repo.config.created, cipher: repo.config.cipher, chunker: repo.config.chunker, packSize: repo.packSize },
+    info: {
+      id: repo.config.id,
+      created: repo.config.created,
+      cipher: repo.config.cipher,
+      keyIds: repo.config.encryption?.recipients.map((r) => r.keyId) ?? [],
+      chunker: repo.config.chunker,
+      packSize: repo.packSize
+    },
     add: (paths, options) => withFiles(add(repo, paths, options)),
     list: () =>
-      withFiles(Effect.gen(function*() {
-        const ids = yield* listSnapshotIds(repo.dir)
-        const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
-        return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
-      })),
-    snapshot: (id) => withFiles(Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher))),
-    restore: (id, targetDir, options) => withFiles(restore(repo, id, targetDir, options)),
-    stats: () => withFiles(stats(repo)),
-    verify: (options) => withFiles(verify(repo, options)),
+      withFiles(reading(
+        "list",
+        Effect.gen(function*() {
+          const ids = yield* listSnapshotIds(repo.dir)
+          const summaries = yield* Effect.forEach(ids, (id) => Effect.map(readSnapshot(repo.dir, id, repo.cipher), summarize))
+          return summaries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1))
+        })
+      )),
+    snapshot: (id) =>
+      withFiles(reading("snapshot", Effect.flatMap(resolveSnapshotId(repo.dir, id), (full) => readSnapshot(repo.dir, full, repo.cipher)))),
+    restore: (id, targetDir, options) => withFiles(reading("restore", restore(repo, id, targetDir, options))),
+    stats: () => withFiles(reading("stats", stats(repo))),
+    verify: (options) => withFiles(reading("verify", verify(repo, options))),
     forget: (id) =>
       withFiles(withLock(
         repo.dir,
@@ -206,19 +249,36 @@ export const init = (
     if (existing !== undefined && existing.length > 0) {
       return yield* Effect.fail(new RepoAlreadyExists({ dir: root, reason: `the directory is not empty (${existing.length} entries)` }))
     }
-    const cipher = options.cipher ?? identityCipher
-    const config = newConfig({
+    const recipients = options.recipients
+    if (recipients !== undefined && options.cipher !== undefined) {
+      return yield* Effect.fail(new InvalidStoreOption({ option: "cipher", reason: "give recipients (encrypted) or a cipher, not both" }))
+    }
+    let cipher = options.cipher ?? identityCipher
+    const plain = newConfig({
       chunker,
       packSize: options.packSize ?? DEFAULT_PACK_SIZE,
-      cipher: cipher.name,
+      cipher: recipients === undefined ? cipher.name : VAULT_CIPHER,
       now: (options.now ?? (() => new Date()))(),
       ...(options.random === undefined ? {} : { random: options.random })
     })
+    let stored: StoredConfig = plain
+    if (recipients !== undefined) {
+      const encrypted = newEncryption({
+        storeId: plain.id,
+        chunkIdKey: plain.chunkIdKey,
+        recipients,
+        configContext: (keyIds) => configContext(plain, keyIds),
+        ...(options.random === undefined ? {} : { random: options.random })
+      })
+      if (encrypted._tag === "Failure") return yield* Effect.fail(new InvalidStoreOption({ option: "recipients", reason: encrypted.failure }))
+      cipher = encrypted.success.cipher
+      stored = { ...plain, chunkIdKey: undefined, encryption: encrypted.success.record }
+    }
     yield* files.makeDirectory(root, { recursive: true, mode: 0o700 })
     for (const sub of [PACKS_DIR, SNAPSHOTS_DIR]) yield* files.makeDirectory(path.join(root, sub), { mode: 0o700 })
     // The config goes last: a store exists once its config does.
-    yield* writeAtomically(path.join(root, CONFIG_FILE), [encodeConfig(config)])
-    return make(repoOf(root, config, options), files)
+    yield* writeAtomically(path.join(root, CONFIG_FILE), [encodeConfig(stored)])
+    return make(repoOf(root, { ...stored, chunkIdKey: plain.chunkIdKey }, cipher, options), files)
   })
 
 /**
@@ -228,21 +288,16 @@ export const init = (
 export const open = (
   dir: string,
   options: OpenOptions = {}
-): Effect.Effect<Repository, RepoNotFound | RepoCorrupt | InvalidStoreOption | FileError, Files> =>
+): Effect.Effect<Repository, RepoNotFound | RepoCorrupt | InvalidStoreOption | StoreKeyRequired | WrongStoreKey | FileError, Files> =>
   Effect.gen(function*() {
     const root = path.resolve(dir)
     yield* checkOpenOptions(options)
     const configFile = path.join(root, "config")
     const bytes = yield* readBytes(configFile)
     if (bytes === undefined) return yield* Effect.fail(new RepoNotFound({ dir: root }))
-    const config = yield* Effect.fromResult(decodeConfig(configFile, bytes))
-    const cipher = options.cipher ?? identityCipher
-    if (cipher.name !== config.cipher) {
-      return yield* Effect.fail(
-        new InvalidStoreOption({ option: "cipher", reason: `the store was created with the ${config.cipher} cipher, not ${cipher.name}` })
-      )
-    }
-    const repo = repoOf(root, config, options)
+    const stored = yield* Effect.fromResult(decodeConfig(configFile, bytes))
+    const { cipher, config } = yield* unlocked(root, configFile, stored, options)
+    const repo = repoOf(root, config, cipher, options)
     const indexFile = path.join(root, INDEX_FILE)
     const files = yield* Files
     const indexMissing = (yield* unlessMissing(files.stat(indexFile))) === undefined
@@ -253,6 +308,38 @@ export const open = (
     }
     return make(repo, files)
   })
+
+/** The store's cipher and chunk-id key: an encrypted store's from the secret keys given. */
+const unlocked = (
+  root: string,
+  configFile: string,
+  stored: StoredConfig,
+  options: OpenOptions
+): Effect.Effect<{ readonly cipher: RepoCipher; readonly config: RepoConfig }, RepoCorrupt | InvalidStoreOption | StoreKeyRequired | WrongStoreKey> => {
+  const mismatch = (name: string) =>
+    Effect.fail(new InvalidStoreOption({ option: "cipher", reason: `the store was created with the ${stored.cipher} cipher, not ${name}` }))
+  const encryption = stored.encryption
+  if (encryption === undefined) {
+    const cipher = options.cipher ?? identityCipher
+    if (cipher.name !== stored.cipher) return mismatch(cipher.name)
+    return Effect.succeed({ cipher, config: { ...stored, chunkIdKey: stored.chunkIdKey! } })
+  }
+  if (options.cipher !== undefined) return mismatch(options.cipher.name)
+  const keyIds = encryption.recipients.map((r) => r.keyId)
+  const result = unlock(encryption, stored.id, configContext(stored, keyIds), options.secretKeys ?? [])
+  if (result._tag === "Success") return Effect.succeed({ cipher: result.success.cipher, config: { ...stored, chunkIdKey: result.success.chunkIdKey } })
+  const failure = result.failure
+  switch (failure._tag) {
+    case "NoKey":
+      return Effect.fail(new StoreKeyRequired({ dir: root, keyIds }))
+    case "WrongKey":
+      return Effect.fail(new WrongStoreKey({ dir: root, keyIds, tried: failure.tried }))
+    case "BadKey":
+      return Effect.fail(new InvalidStoreOption({ option: "secretKeys", reason: failure.reason }))
+    case "Corrupt":
+      return Effect.fail(new RepoCorrupt({ file: configFile, reason: failure.reason }))
+  }
+}
 
 /** Whether `dir` holds a store (a config file), without opening it. */
 export const exists = (dir: string): Effect.Effect<boolean, FileError, Files> =>

@@ -181,10 +181,51 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     summary: "the deduplicating chunk store: init, add PATH..., ls, restore SNAPSHOT TARGET, stats, verify, forget SNAPSHOT, gc",
     flags: [
       { name: "--repo", value: "DIR", help: "the store (default: $SIGMAVAULT_REPO)" },
+      { name: "--recipient", short: "-r", value: "PUBKEY", help: "init: encrypt the store to this public key (svpk1…; repeatable)" },
+      { name: "--recipients-file", short: "-R", value: "FILE", help: "init: public keys to encrypt to, one per line (repeatable)" },
+      { name: "--insecure-no-encryption", help: "init: make an UNENCRYPTED store (anyone who can read it reads your data)" },
+      { name: "--identity", short: "-i", value: "KEYFILE", help: "a secret key file that opens the store (repeatable; default: the keyring's keys)" },
+      { name: "--state-dir", value: "DIR", help: "whose keyring (DIR/keys) to use (default: $STATE_DIRECTORY, else /var/lib/sigmavault)" },
+      { name: "--sync", help: "restore: fsync every restored file before it appears (slower; by default writeback is left to the kernel)" },
       jsonFlag
     ],
     details: "Example: sigmavault store init --repo /tank/backup && sigmavault store add /srv/photos --repo /tank/backup\n" +
-      "The on-disk layout is described in docs/store-format.md."
+      "Stores are encrypted (AES-256-GCM, the master key wrapped to X-Wing keys): init without -r/-R encrypts to\n" +
+      "the keyring's default key (made if there is none); the other actions open the store with -i KEYFILE, else\n" +
+      "with the keyring's keys. The on-disk layout is described in docs/store-format.md."
+  },
+  {
+    name: "manifest",
+    args: "DIR",
+    summary: "hash every file under DIR into a manifest signed with the daemon's key (CRYPTO)",
+    flags: [
+      { name: "--output", short: "-o", value: "FILE", help: "where to write the manifest (required; never overwritten; not inside DIR)" },
+      { name: "--timeout", value: "MS", help: "how long to wait for the daemon (default 3600000)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "The daemon reads DIR with your rights, inside its file roots (docs/security.md).\n" +
+      "The format and what verify reports: docs/integrity.md."
+  },
+  {
+    name: "verify",
+    args: "DIR MANIFEST",
+    summary: "check DIR against a signed manifest: changed, bit rot, missing, added, unreadable files (CRYPTO)",
+    flags: [
+      { name: "--timeout", value: "MS", help: "how long to wait for the daemon (default 3600000)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "Exits 0 when every file in the manifest is there with its content, 1 when not, 4 when the\n" +
+      "manifest is refused (malformed, unsigned, or changed after it was signed)."
+  },
+  {
+    name: "inspect-vault",
+    args: "FILE",
+    summary: "show an encrypted file's header without decrypting: version, chunk size, recipients, payload",
+    flags: [jsonFlag],
+    details: "Recipient stanzas carry no key id (docs/vault-format.md); the daemon's CIPHER 'inspect'\n" +
+      "tells which of its keyring's keys opens each."
   },
   {
     name: "selftest",

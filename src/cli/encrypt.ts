@@ -11,8 +11,9 @@ import { Exit, Result } from "effect"
 import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
 import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
+import { inspectVaultFile } from "../vault/Inspect.ts"
 import { decryptFile, encryptFile } from "../vault/Vault.ts"
-import { EXIT, flag, flagAll, type Parsed } from "./args.ts"
+import { EXIT, flag, flagAll, hasFlag, type Parsed } from "./args.ts"
 import { fail, failureOf as messageOf, progressReporter } from "./output.ts"
 import { obtainPassphrase } from "./Passphrase.ts"
 
@@ -23,7 +24,7 @@ const refuseTerminal = (output: string, what: string) =>
     ? fail(`refusing to write ${what} to a terminal; use -o FILE or redirect stdout`, EXIT.usage)
     : undefined
 
-const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
+export const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
   const keys: Array<Uint8Array> = []
   for (const [i, text] of flagAll(parsed, "--recipient").entries()) {
     const key = decodePublicKey(text)
@@ -55,7 +56,7 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
 }
 
 /** Each identity file's secret key, asking for a passphrase only for sealed files (once, reused for the next). */
-const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<ReadonlyArray<Uint8Array> | string> => {
+export const identitiesOf = async (files: ReadonlyArray<string>, env: Env): Promise<ReadonlyArray<Uint8Array> | string> => {
   const keys: Array<Uint8Array> = []
   let passphrase: string | undefined
   for (const file of files) {
@@ -87,5 +88,29 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
 
+/** The header of a vault file, read without any key: nothing is decrypted. */
+const inspectVault = async (parsed: Parsed): Promise<number> => {
+  const input = parsed.positional[0]!
+  const result = await runFileCommand(inspectVaultFile(input))
+  if (Exit.isFailure(result)) return fail(messageOf(result))
+  const info = result.value
+  const payload = "problem" in info.payload ? { payloadProblem: info.payload.problem } : info.payload
+  if (hasFlag(parsed, "--json")) {
+    const { stanzas: _stanzas, headerAuthentic: _authentic, payload: _payload, ...rest } = info
+    process.stdout.write(JSON.stringify({ input, ...rest, ...payload }) + "\n")
+    return EXIT.ok
+  }
+  process.stdout.write([
+    `${input}: SigmaVault encrypted file, format version ${info.version}`,
+    `recipients:  ${info.recipients} (stanzas carry no key id; the daemon's CIPHER 'inspect' names its keys that open them)`,
+    `chunk size:  ${info.chunkSize} bytes`,
+    `header:      ${info.headerBytes} bytes`,
+    "problem" in info.payload
+      ? `payload:     ${info.payloadBytes} bytes: ${info.payload.problem}`
+      : `payload:     ${info.payloadBytes} bytes, ${info.payload.chunks} chunk${info.payload.chunks === 1 ? "" : "s"}, ${info.payload.plaintextBytes} bytes of plaintext`
+  ].join("\n") + "\n")
+  return EXIT.ok
+}
+
 export const runEncryptCommand = (parsed: Parsed, env: Env): Promise<number> =>
-  parsed.command === "encrypt" ? encrypt(parsed) : decrypt(parsed, env)
+  parsed.command === "encrypt" ? encrypt(parsed) : parsed.command === "inspect-vault" ? inspectVault(parsed) : decrypt(parsed, env)

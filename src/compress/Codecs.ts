@@ -9,7 +9,7 @@
 import * as zlib from "node:zlib"
 import { Effect } from "effect"
 import { CompressionCodecFailed, InvalidCompressOption, reasonOf } from "./Errors.ts"
-import { outputChunk, viaZlib } from "./internal/zlibCall.ts"
+import { outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./internal/zlibCall.ts"
 import { compressZstd, decompressZstd, zstdImplementation } from "./internal/zstd.ts"
 
 export type Codec = "store" | "zstd" | "brotli" | "gzip"
@@ -107,9 +107,17 @@ export const decodeWith = (codec: Codec, bytes: Uint8Array, originalLength: numb
       case "zstd":
         return decompressZstd(bytes, originalLength)
       case "brotli":
-        return Effect.mapError(viaZlib((done) => zlib.brotliDecompress(bytes, limit, done)), failed(codec, "decompress"))
+        return Effect.mapError(
+          originalLength < SYNC_BELOW
+            ? viaZlibSync(() => zlib.brotliDecompressSync(bytes, limit))
+            : viaZlib((done) => zlib.brotliDecompress(bytes, limit, done)),
+          failed(codec, "decompress")
+        )
       case "gzip":
-        return Effect.mapError(viaZlib((done) => zlib.gunzip(bytes, limit, done)), failed(codec, "decompress"))
+        return Effect.mapError(
+          originalLength < SYNC_BELOW ? viaZlibSync(() => zlib.gunzipSync(bytes, limit)) : viaZlib((done) => zlib.gunzip(bytes, limit, done)),
+          failed(codec, "decompress")
+        )
     }
   })()
   return Effect.flatMap(decoded, (original) =>

@@ -380,7 +380,7 @@ describe("FORTRESS properties", () => {
       parseSshdT(text)
       smbSections(parseSmbText(text, "smb.conf"))
       parseExports(text, "exports")
-    }), { numRuns: 500 })
+    }), { numRuns: 500, examples: [["__proto__"], ["constructor x\n__proto__ y"]] })
   })
 
   it("an SMB share is flagged exactly when guests may enter it, critical exactly when they may also write", () => {

@@ -8,7 +8,7 @@
  * type added without a sample here fails the test, so no reply goes unchecked.
  */
 import { ROOT } from "../support/agents.ts"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -56,6 +56,8 @@ const smartReport = (name: string, device: string) => {
 
 const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
+mkdirSync(join(files, "tree"))
+writeFileSync(join(files, "tree", "a.txt"), "alpha\n")
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
@@ -170,7 +172,21 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "checkpoint" },
     { type: "checkpoint" }
   ],
-  QUANTUM: [{ type: "export" }, { type: "keys" }, { type: "rotate" }, { type: "signing-key" }, { type: "export", id: "0000000000000000" }],
+  QUANTUM: [
+    { type: "export" },
+    { type: "keys" },
+    { type: "rotate" },
+    { type: "signing-key" },
+    { type: "export", id: "0000000000000000" },
+    { type: "sign-manifest", bodySha256: "0".repeat(64) }
+  ],
+  CRYPTO: [
+    { type: "hash", path: join(files, "notes.txt") },
+    { type: "manifest", root: join(files, "tree"), output: join(files, "tree.manifest") },
+    { type: "manifest", root: join(files, "tree"), output: join(files, "tree", "inside.manifest") },
+    { type: "verify", manifest: join(files, "tree.manifest") },
+    { type: "verify", manifest: join(files, "notes.txt") }
+  ],
   NEURAL: [
     { type: "create", collection: "notes", kind: "text" },
     { type: "remember", collection: "notes", id: "a", text: "scrub of pool tank finished", meta: { pool: "tank" } },
@@ -186,7 +202,9 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "notes.sv") },
     { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "other.sv"), recipients: ["svpk1nonsense"] },
     { type: "decrypt", input: join(files, "notes.sv"), output: join(files, "notes.back") },
-    { type: "decrypt", input: join(files, "notes.txt"), output: join(files, "not-a-vault") }
+    { type: "decrypt", input: join(files, "notes.txt"), output: join(files, "not-a-vault") },
+    { type: "inspect", input: join(files, "notes.sv") },
+    { type: "inspect", input: join(files, "notes.txt") }
   ],
   TENSOR: [
     { type: "compress", input: join(files, "notes.txt"), output: join(files, "notes.svz") },
@@ -299,7 +317,8 @@ describe("agent protocols", () => {
       const system = yield* ActorSystem.make({ root: rosterTree() })
       const replied = new Set<string>()
       const refused = new Set<string>()
-      for (const agent of agents) {
+      // ARBITER first: its samples name lease ids (lease-1), and agents sampled before it (CRYPTO) take leases of their own.
+      for (const agent of [...agents].sort((a, b) => Number(b.name === "ARBITER") - Number(a.name === "ARBITER"))) {
         const built = agent.protocol.messages.filter((m) => m.planned === undefined).map((m) => m.type)
         const samples = SAMPLES[agent.name] ?? []
         assert.sameMembers([...new Set(samples.map((s) => s.type as string))], built, `${agent.name}: a sample for every message it handles`)
@@ -340,6 +359,7 @@ describe("agent protocols", () => {
         "CIPHER encrypt VaultOutputExists",
         "CIPHER encrypt BadRecipient",
         "CIPHER decrypt NotAVaultFile",
+        "CIPHER inspect NotAVaultFile",
         "TENSOR decompress NoDefaultOutput",
         "TENSOR estimate FileError",
         "VELOCITY benchmark FileError",
@@ -352,6 +372,8 @@ describe("agent protocols", () => {
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
         "QUANTUM export KeyNotFound",
+        "CRYPTO manifest OutputInsideTree",
+        "CRYPTO verify ManifestMalformed",
         "ORACLE assess SmartUnreadable",
         "PHOTON interface NoSuchInterface",
         "FORGE render-wireguard InvalidSpec",

@@ -10,7 +10,6 @@ import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { axiomAgent } from "../../src/actors/axiom/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
-import { cryptoAgent } from "../../src/actors/crypto/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { helixAgent } from "../../src/actors/helix/index.ts"
@@ -31,7 +30,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1",
-  CRYPTO: "2", FLUX: "2", PRISM: "2",
+  FLUX: "2", PRISM: "2",
   HELIX: "2", VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
   STREAM: "5-8", MORPH: "5-8", CANVAS: "5-8", LINGUA: "5-8",
@@ -40,7 +39,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent,
-  cryptoAgent, fluxAgent, prismAgent,
+  fluxAgent, prismAgent,
   helixAgent, vanguardAgent,
   nexusAgent, genesisAgent,
   streamAgent, morphAgent, canvasAgent, linguaAgent,

@@ -64,7 +64,7 @@ describe("QUANTUM, CIPHER and LEDGER", () => {
       assert.isTrue(report.ok)
     }).pipe(Effect.provide(security)))
 
-  it.effect("refusals name the fault: an existing output, a bad recipient, a tampered file leaves no output; inspect is not built", () =>
+  it.effect("refusals name the fault: an existing output, a bad recipient, a tampered file leaves no output; inspect reads headers, refusing what is not one", () =>
     Effect.gen(function*() {
       const system = yield* start
       const refusal = (agent: string, message: unknown) =>
@@ -80,8 +80,29 @@ describe("QUANTUM, CIPHER and LEDGER", () => {
       bytes.writeUInt8(bytes.readUInt8(bytes.length - 100) ^ 1, bytes.length - 100)
       yield* Effect.promise(() => fs.writeFile(`${plain}.bad`, bytes))
       assert.include(yield* refusal("CIPHER", { type: "decrypt", input: `${plain}.bad`, output: `${plain}.out` }), "failed authentication")
-      assert.deepStrictEqual((yield* Effect.promise(() => fs.readdir(dir))).sort(), ["a.txt", "a.txt.bad", "a.txt.sv"])
-      assert.include(yield* refusal("CIPHER", { type: "inspect", input: plain }), "not built yet")
+      assert.deepStrictEqual((yield* Effect.promise(() => fs.readdir(dir))).sort(), ["a.txt", "a.txt.bad", "a.txt.sv"], "a failed decrypt leaves no output")
+      assert.include(yield* refusal("CIPHER", { type: "inspect", input: plain }), "not a SigmaVault encrypted file")
+      const keyId = ((yield* system.injectAsk(ROOT, "QUANTUM", { type: "keys" })) as ReadonlyArray<{ id: string; default: boolean }>).find((k) => k.default)!.id
+      const header = (yield* system.injectAsk(ROOT, "CIPHER", { type: "inspect", input: `${plain}.sv` })) as Record<string, unknown>
+      assert.deepInclude(header, {
+        version: 1,
+        chunkSize: 1024 * 1024,
+        recipients: 1,
+        headerBytes: 1246,
+        chunks: 1,
+        plaintextBytes: 300_000,
+        stanzas: [{ index: 0, keyId }],
+        headerAuthentic: true
+      })
+      // A header whose stanza was altered: no keyring key opens it, so nothing vouches for the header.
+      const altered = yield* Effect.promise(() => fs.readFile(`${plain}.sv`))
+      altered[100] = altered[100]! ^ 1
+      yield* Effect.promise(() => fs.writeFile(`${plain}.altered`, altered))
+      const unopened = (yield* system.injectAsk(ROOT, "CIPHER", { type: "inspect", input: `${plain}.altered` })) as Record<string, unknown>
+      assert.deepStrictEqual([unopened["stanzas"], unopened["headerAuthentic"]], [[{ index: 0 }], undefined])
+      // A cut header says where it ends.
+      yield* Effect.promise(() => fs.writeFile(`${plain}.cut`, altered.subarray(0, 600)))
+      assert.include(yield* refusal("CIPHER", { type: "inspect", input: `${plain}.cut` }), "ends inside the header")
       assert.include(yield* refusal("LEDGER", { type: "append", actor: "x", action: "Not An Action" }), "Not An Action")
       assert.strictEqual(system.status("CIPHER")?.restarts, 0)
     }).pipe(Effect.provide(security)))

@@ -1,5 +1,5 @@
 /** compress, decompress and the chunk store through the compiled binary. */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, existsSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -50,9 +50,12 @@ describe("the chunk store", () => {
     writeFileSync(join(data, "script.sh"), "#!/bin/sh\necho scrub\n")
     chmodSync(join(data, "script.sh"), 0o750)
     utimesSync(join(data, "script.sh"), new Date("2025-01-02T03:04:05Z"), new Date("2025-01-02T03:04:05Z"))
-    const on = (args: ReadonlyArray<string>) => cli(["store", ...args, "--repo", repo])
+    const stateDir = join(dir, "state")
+    const on = (args: ReadonlyArray<string>) => cli(["store", ...args, "--repo", repo, "--state-dir", stateDir])
 
-    expect((await on(["init"])).code).toBe(0)
+    const made = await on(["init"])
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.stdout).toMatch(/encrypted to the keyring's default key [0-9a-f]{16}/)
     const first = await on(["add", data])
     expect(first.code, first.stderr).toBe(0)
     const snapshot = first.stdout.trim()
@@ -86,5 +89,71 @@ describe("the chunk store", () => {
     const damaged = await on(["verify"])
     expect(damaged.code).toBe(1)
     expect(damaged.stdout).toMatch(/damaged: snapshot [0-9a-f]{8} .*\.(log|sh)/)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("encrypts by default to the keyring's key, opens only with a key that is a recipient, and stays unencrypted only on request", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-store-keys-"))
+    try {
+      const data = join(dir, "data")
+      mkdirSync(data)
+      writeFileSync(join(data, "a.log"), logText)
+      const marker = "scrub 49999 ok"
+      const home = join(dir, "home")
+      const other = join(dir, "other")
+      const repo = join(dir, "repo")
+      const store = (args: ReadonlyArray<string>, state = home, env: Record<string, string> = {}) =>
+        cli(["store", ...args, "--repo", repo, "--state-dir", state], env)
+
+      const made = await store(["init", "--json"])
+      expect(made.code, made.stderr).toBe(0)
+      const info = JSON.parse(made.stdout)
+      expect(info.cipher).toBe("vault-v1")
+      expect(info.keyIds).toHaveLength(1)
+      const config = readFileSync(join(repo, "config"), "utf8")
+      expect(config).not.toMatch(/"chunkIdKey": "[0-9a-f]{64}"/)
+      const added = await store(["add", data])
+      expect(added.code, added.stderr).toBe(0)
+      const snapshot = added.stdout.trim()
+      for (const name of readdirSync(join(repo, "packs"))) expect(readFileSync(join(repo, "packs", name)).includes(marker)).toBe(false)
+
+      const restored = await store(["restore", snapshot, join(dir, "out"), "--sync"])
+      expect(restored.code, restored.stderr).toBe(0)
+      expect(readFileSync(join(dir, "out", "data", "a.log"), "utf8")).toBe(logText)
+
+      // Another keyring's key is refused as a wrong key, naming the store's key; no keyring at all asks for a key.
+      const otherKey = await cli(["store", "init", "--repo", join(dir, "scratch"), "--state-dir", other])
+      expect(otherKey.code, otherKey.stderr).toBe(0)
+      const wrong = await store(["ls"], other)
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr).toContain(`wrong key for store ${repo}: it is encrypted to key ${info.keyIds[0]}`)
+      const none = await store(["ls"], join(dir, "nowhere"))
+      expect(none.code).toBe(1)
+      expect(none.stderr).toMatch(/is encrypted \(to key [0-9a-f]{16}\): opening it needs one of those secret keys \(tried the keyring in/)
+      expect(existsSync(join(dir, "nowhere"))).toBe(false)
+
+      // A sealed key file from keygen is a recipient with -r and opens with -i (passphrase from the environment).
+      const keygen = await cli(["keygen", "-o", join(dir, "me.key")], { SIGMAVAULT_PASSPHRASE: "correct horse" })
+      expect(keygen.code, keygen.stderr).toBe(0)
+      const mine = join(dir, "mine")
+      const byFile = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+        cli(["store", ...args, "--repo", mine, "--state-dir", join(dir, "nowhere")], env)
+      expect((await byFile(["init", "-r", keygen.stdout.trim()])).code).toBe(0)
+      const addedMine = await byFile(["add", data, "-i", join(dir, "me.key")], { SIGMAVAULT_PASSPHRASE: "correct horse" })
+      expect(addedMine.code, addedMine.stderr).toBe(0)
+      const badPass = await byFile(["verify", "-i", join(dir, "me.key")], { SIGMAVAULT_PASSPHRASE: "wrong" })
+      expect(badPass.code).toBe(1)
+      expect((await byFile(["verify", "-i", join(dir, "me.key")], { SIGMAVAULT_PASSPHRASE: "correct horse" })).code).toBe(0)
+
+      // Unencrypted only with the flag, and never together with recipients.
+      const plain = await cli(["store", "init", "--repo", join(dir, "plain"), "--insecure-no-encryption", "--json", "--state-dir", join(dir, "nowhere")])
+      expect(plain.code, plain.stderr).toBe(0)
+      expect(JSON.parse(plain.stdout).cipher).toBe("identity")
+      expect(plain.stderr).toMatch(/not encrypted/)
+      const both = await cli(["store", "init", "--repo", join(dir, "both"), "--insecure-no-encryption", "-r", keygen.stdout.trim()])
+      expect(both.code).toBe(2)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

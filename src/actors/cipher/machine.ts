@@ -8,15 +8,10 @@ import { Files } from "../../adapters/fs/Files.ts"
 import { Keyring } from "../../keys/Keyring.ts"
 import { decodePublicKey } from "../../keys/PublicKey.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
+import { inspectVaultFile } from "../../vault/Inspect.ts"
 import { decryptFile, encryptFile } from "../../vault/Vault.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { BadRecipient, Cipher, NoKeys } from "./messages.ts"
-
-const headerInspection = plannedCapability(
-  "header-inspection",
-  "reads a vault file's header (format version, recipients, chunk size) without decrypting"
-)
 
 export const cipherCapabilities: ReadonlyArray<Capability> = [
   {
@@ -29,7 +24,11 @@ export const cipherCapabilities: ReadonlyArray<Capability> = [
     available: true,
     detail: "decrypts with the keyring's keys; the output appears only when every chunk authenticated"
   },
-  headerInspection
+  {
+    name: "header-inspection",
+    available: true,
+    detail: "reads a vault file's header without decrypting its payload: version, chunk size, recipient stanzas (and which keyring key opens each), the payload's chunks and plaintext size"
+  }
 ]
 
 /** One progress event per this many bytes at most (plus the last): a 1 GiB file makes about a hundred. */
@@ -79,6 +78,27 @@ export const cipherMachine = Effect.gen(function*() {
           )
           yield* env.progress({ job, done: result.plaintextBytes, total: result.plaintextBytes, unit: "bytes" })
           return { output: message.output, plaintextBytes: result.plaintextBytes, key: keys[result.identityIndex]?.id }
+        }).pipe(Effect.scoped),
+      inspect: (message, { caller }) =>
+        Effect.gen(function*() {
+          const files = yield* callerFiles.forCaller(caller)
+          const keys = yield* keyring.secretKeys
+          const info = yield* inspectVaultFile(message.input, keys.map((key) => key.secretKey)).pipe(Effect.provideService(Files, files))
+          return {
+            input: message.input,
+            version: info.version,
+            chunkSize: info.chunkSize,
+            recipients: info.recipients,
+            headerBytes: info.headerBytes,
+            fileBytes: info.fileBytes,
+            payloadBytes: info.payloadBytes,
+            ...("problem" in info.payload ? { payloadProblem: info.payload.problem } : info.payload),
+            stanzas: info.stanzas.map((stanza) => ({
+              index: stanza.index,
+              ...(stanza.opensWith === undefined ? {} : { keyId: keys[stanza.opensWith]!.id })
+            })),
+            ...(info.headerAuthentic === undefined ? {} : { headerAuthentic: info.headerAuthentic })
+          }
         }).pipe(Effect.scoped)
     }
   })

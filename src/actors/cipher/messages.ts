@@ -24,6 +24,25 @@ export class NoKeys extends Schema.TaggedError<NoKeys>()("NoKeys", {}) {
 
 const Bytes = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
+export const VaultHeaderView = Schema.Struct({
+  input: Schema.String,
+  version: Schema.Int,
+  chunkSize: Bytes,
+  recipients: Schema.Int,
+  headerBytes: Bytes,
+  fileBytes: Bytes,
+  payloadBytes: Schema.Int,
+  /** What the payload's length implies (both present), or `payloadProblem` when it cannot be a whole payload. */
+  chunks: Schema.optional(Bytes),
+  plaintextBytes: Schema.optional(Bytes),
+  payloadProblem: Schema.optional(Schema.String),
+  /** Stanzas carry no key id: each is tried with the keyring's keys; `keyId` is the one that opens it. */
+  stanzas: Schema.Array(Schema.Struct({ index: Schema.Int, keyId: Schema.optional(Schema.String) })),
+  /** The header MAC under the file key a keyring key unwrapped; absent when no keyring key opens a stanza. */
+  headerAuthentic: Schema.optional(Schema.Boolean)
+})
+export type VaultHeaderView = typeof VaultHeaderView.Type
+
 export const Cipher = Protocol.make("CIPHER", [
   Protocol.message("encrypt", {
     doc: "encrypts `input` to `output` (which must not exist) for `recipients` (svpk1… keys), or for the keyring's default key",
@@ -48,10 +67,11 @@ export const Cipher = Protocol.make("CIPHER", [
     }),
     rejections: [NoKeys, ...VAULT_ERRORS, ...KEYRING_ERRORS]
   }),
-  Protocol.planned("inspect", {
-    doc: "a vault file's header: format version, recipients, chunk size",
+  Protocol.message("inspect", {
+    doc: "a vault file's header without decrypting: format version, chunk size, recipient stanzas and which keyring key opens each, the payload's chunks",
     access: "operate",
-    capability: "header-inspection",
-    fields: { input: AbsolutePath }
+    fields: { input: AbsolutePath },
+    reply: VaultHeaderView,
+    rejections: [...VAULT_ERRORS, ...KEYRING_ERRORS]
   })
 ])

@@ -1,16 +1,12 @@
+import type { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { cryptoCapabilities, cryptoMachine } from "./machine.ts"
 import { Crypto } from "./messages.ts"
 
-const hashing = plannedCapability("content-hashing", "hashes files and writes a manifest of a tree's contents")
-const verification = plannedCapability(
-  "bit-rot-verification",
-  "re-hashes files against a manifest, reports changed, missing and unreadable files, and checks the manifest's signature"
-)
-
-export const cryptoAgent = define({
+export const cryptoAgent = define<CallerFiles>({
   protocol: Crypto,
   tier: "2",
   description: "Integrity: content hashes, dataset manifests, bit-rot verification, signature checks",
-  capabilities: [hashing, verification]
+  capabilities: cryptoCapabilities,
+  machine: cryptoMachine
 })

@@ -2,6 +2,7 @@
 import { Effect } from "effect"
 import { Keyring } from "../../keys/Keyring.ts"
 import { encodeSigningPublicKey, keyIdOf } from "../../keys/PublicKey.ts"
+import { signedMessage } from "../../integrity/Manifest.ts"
 import { AuditLedger } from "../../ledger/index.ts"
 import type { Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -16,7 +17,7 @@ export const quantumCapabilities: ReadonlyArray<Capability> = [
   {
     name: "signing-key",
     available: true,
-    detail: "the ML-DSA-65 key that signs the audit ledger's checkpoints"
+    detail: "the ML-DSA-65 key that signs the audit ledger's checkpoints and CRYPTO's manifests (each under its own domain)"
   }
 ]
 
@@ -47,7 +48,13 @@ export const quantumMachine = Effect.gen(function*() {
           id: keyIdOf(publicKey),
           kind: "ml-dsa-65" as const,
           publicKey: encodeSigningPublicKey(publicKey)
-        }))
+        })),
+      "sign-manifest": (message) =>
+        Effect.gen(function*() {
+          const key = yield* keyring.signingKey
+          const signature = key.sign(signedMessage(message.bodySha256))
+          return { keyId: key.id, signature: Buffer.from(signature).toString("base64") }
+        })
     }
   })
 })

@@ -42,5 +42,14 @@ export const Quantum = Protocol.make("QUANTUM", [
     access: "read",
     reply: Schema.Struct({ id: Schema.String, kind: Schema.Literal("ml-dsa-65"), publicKey: Schema.String }),
     rejections: KEYRING_ERRORS
+  }),
+  Protocol.message("sign-manifest", {
+    doc: "signs a CRYPTO manifest (the SHA-256 of its body, under the manifest domain) with the ML-DSA-65 signing key; the daemon's own agents only",
+    access: "runtime",
+    fields: {
+      bodySha256: Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/, { expected: "a SHA-256 in 64 lowercase hex digits" }))
+    },
+    reply: Schema.Struct({ keyId: Schema.String, signature: Schema.String }),
+    rejections: KEYRING_ERRORS
   })
 ])

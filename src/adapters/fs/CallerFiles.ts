@@ -22,9 +22,27 @@
  *   larger than `file_job_max_bytes`; an output stops at that size too.
  */
 import * as path from "node:path"
-import { Context, Effect, type Scope } from "effect"
+import { Context, Effect, type Result, type Scope } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
 import { FileError, type FileInfo, type FilesShape } from "./Files.ts"
+
+/** A regular file's SHA-256 as read for a caller, with what fstat said of it when it was opened. */
+export interface HashedFile {
+  readonly sha256: string
+  readonly bytes: number
+  readonly modifiedNs: bigint
+  readonly mode: number
+}
+
+/**
+ * Hashes regular files for one caller, with the caller's rights, inside the
+ * file roots (the same rules as `openRead`). Each file's outcome is its own:
+ * one unreadable file does not fail the others. `size` is what a walk saw,
+ * a hint for how long the batch may take.
+ */
+export type CallerHasher = (
+  files: ReadonlyArray<{ readonly path: string; readonly size: number }>
+) => Effect.Effect<ReadonlyArray<Result.Result<HashedFile, FileError>>>
 
 export interface CallerFilesShape {
   /**
@@ -41,6 +59,8 @@ export interface CallerFilesShape {
    * crash like any temporary output.
    */
   readonly scratch: (caller: Caller, directory: string, stem: string) => Effect.Effect<ScratchFile, FileError, Scope.Scope>
+  /** Hashing of many files for `caller` for one job (the scope), cheaper per file than `openRead` and a read loop. */
+  readonly hasherFor: (caller: Caller) => Effect.Effect<CallerHasher, never, Scope.Scope>
 }
 
 export interface ScratchFile {

@@ -20,11 +20,13 @@ import { constants } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
-import { Effect, Exit, Layer, type Scope } from "effect"
+import { Effect, Exit, Layer, Result, type Scope } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
 import {
   CallerFiles,
   type CallerFilesShape,
+  type CallerHasher,
+  type HashedFile,
   type Confinement,
   confinementProblem,
   isWithin,
@@ -46,7 +48,7 @@ import {
   writeAtomicVia
 } from "./Files.ts"
 import { make as makeFiles, writeAll } from "./FilesLive.ts"
-import type { HelperReply, HelperRequest, Opened } from "./openAs.ts"
+import type { HashedReply, HelperReply, HelperRequest, Opened } from "./openAs.ts"
 import type { JournalEntry, TemporaryJournal } from "./TemporaryJournal.ts"
 
 export interface CallerFilesLiveOptions {
@@ -62,12 +64,15 @@ export interface CallerFilesLiveOptions {
 
 /** How long a helper may take to start, or to answer one request. */
 const HELPER_TIMEOUT_MS = 10_000
+/** A hash batch's time allowance grows by 1 ms per this many bytes (20 MB/s, a slow disk's pace). */
+const HASH_TIMEOUT_BYTES_PER_MS = 20_000
 
 interface Helper {
   readonly pid: number
   /** Why the helper is no longer there (it exited, was killed, stopped answering); undefined while it runs. */
   readonly stopped: () => Error | undefined
-  readonly request: (request: HelperRequest) => Promise<HelperReply>
+  /** One request, answered within `timeoutMs` (default HELPER_TIMEOUT_MS) or the helper is killed. */
+  readonly request: (request: HelperRequest, timeoutMs?: number) => Promise<HelperReply>
   readonly close: () => Promise<void>
 }
 
@@ -108,13 +113,13 @@ const startHelper = (command: ReadonlyArray<string>, caller: Identity): Promise<
         next.reject(new HelperFailed(`the file helper said something unreadable: ${line.slice(0, 200)}`))
       }
     })
-    const reply = () =>
+    const reply = (timeoutMs = HELPER_TIMEOUT_MS) =>
       new Promise<HelperReply>((res, rej) => {
         if (ended !== undefined) return rej(ended)
         const timer = setTimeout(() => {
           child.kill("SIGKILL")
-          fail(new HelperFailed(`the file helper did not answer within ${HELPER_TIMEOUT_MS} ms`))
-        }, HELPER_TIMEOUT_MS)
+          fail(new HelperFailed(`the file helper did not answer within ${timeoutMs} ms`))
+        }, timeoutMs)
         waiting.push({
           resolve: (r) => (clearTimeout(timer), res(r)),
           reject: (e) => (clearTimeout(timer), rej(e))
@@ -125,9 +130,9 @@ const startHelper = (command: ReadonlyArray<string>, caller: Identity): Promise<
     const helper: Helper = {
       pid: child.pid ?? -1,
       stopped: () => ended,
-      request: (request) => {
+      request: (request, timeoutMs) => {
         const answer = queue.then(() => {
-          const pending = reply()
+          const pending = reply(timeoutMs)
           child.stdin!.write(`${JSON.stringify(request)}\n`)
           return pending
         })
@@ -163,6 +168,10 @@ interface TemporaryOutput extends AtomicOutput {
 /** A refusal from the helper as the FileError of `operation` on `file`. */
 const refusal = (operation: string, file: string, reply: Extract<HelperReply, { ok: false }>): FileError =>
   fileErrorFrom(operation, file, Object.assign(new Error(reply.message), { code: reply.code }))
+
+/** A helper's refusal of one file in a batch, as the FileError of opening it. */
+const refusal_ = (file: string, reply: Extract<HashedReply, { ok: false }>): FileError =>
+  fileErrorFrom("open", file, Object.assign(new Error(reply.message), { code: reply.code }))
 
 const sameFile = (operation: string, file: string, opened: Opened, device: bigint, inode: bigint) =>
   String(device) === opened.device && String(inode) === opened.inode
@@ -416,7 +425,56 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
       return { openRead, openAtomic, writeAtomic: writeAtomicVia(openAtomic), walk }
     })
 
-  return { forCaller, scratch }
+  const hasherFor = (caller: Caller): Effect.Effect<CallerHasher, never, Scope.Scope> =>
+    Effect.gen(function*() {
+      let started: Promise<Helper> | undefined
+      yield* Effect.addFinalizer(() =>
+        started === undefined ? Effect.void : Effect.promise(() => started!.then((h) => h.close(), () => {}))
+      )
+      return (batch) =>
+        Effect.gen(function*() {
+          const confinement = yield* options.confinement
+          // A path outside the roots is refused as written, without being looked at.
+          const refused = batch.map(({ path: file }) => {
+            const problem = confinementProblem(file, confinement)
+            return problem === undefined ? undefined : outsideRoots("open", file, problem)
+          })
+          const asked = batch.filter((_, i) => refused[i] === undefined)
+          const bytes = asked.reduce((sum, file) => sum + file.size, 0)
+          // A batch is answered in one go: give it time for its bytes at a slow disk's pace.
+          const timeoutMs = HELPER_TIMEOUT_MS + Math.ceil(bytes / HASH_TIMEOUT_BYTES_PER_MS)
+          const answered = asked.length === 0
+            ? []
+            : yield* Effect.tryPromise({
+              try: async () => {
+                const helper = await (started ??= startHelper(options.helper, caller))
+                const reply = await helper.request({ op: "hash", paths: asked.map((file) => file.path), maxBytes: options.maxBytes }, timeoutMs)
+                if (!reply.ok) throw new HelperFailed(reply.message)
+                return reply.hashed ?? []
+              },
+              catch: (cause) => cause
+            }).pipe(
+              // The helper failed as a whole: every file of the batch says why.
+              Effect.catch((cause) => Effect.succeed(asked.map(() => cause)))
+            )
+          let next = 0
+          return batch.map((file, i): Result.Result<HashedFile, FileError> => {
+            const refusal = refused[i]
+            if (refusal !== undefined) return Result.fail(refusal)
+            const answer = answered[next++]
+            if (answer === undefined || !(typeof answer === "object" && answer !== null && "ok" in answer)) {
+              return Result.fail(helperError("open", file.path, answer))
+            }
+            const hashed = answer as HashedReply
+            if (!hashed.ok) return Result.fail(refusal_(file.path, hashed))
+            const landed = confinementProblem(hashed.real, confinement)
+            if (landed !== undefined) return Result.fail(outsideRoots("open", file.path, `it leads to ${hashed.real}, and ${landed}`))
+            return Result.succeed({ sha256: hashed.sha256, bytes: hashed.bytes, modifiedNs: BigInt(hashed.mtimeNs), mode: hashed.mode })
+          })
+        })
+    })
+
+  return { forCaller, scratch, hasherFor }
 }
 
 export const layer = (options: CallerFilesLiveOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))

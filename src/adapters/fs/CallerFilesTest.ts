@@ -5,9 +5,10 @@
  * a walk enters. It does not change identity: what the kernel would refuse
  * the caller is CallerFilesLive's to show (test/e2e/security.test.ts).
  */
+import { createHash } from "node:crypto"
 import { Effect, Layer } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
-import { CallerFiles, type CallerFilesShape, type Confinement, confinementProblem, mayList, outsideRoots, refusingRest, tooLarge } from "./CallerFiles.ts"
+import { CallerFiles, type CallerFilesShape, type CallerHasher, type HashedFile, type Confinement, confinementProblem, mayList, outsideRoots, refusingRest, tooLarge } from "./CallerFiles.ts"
 import { FileError, type FilesShape, temporaryName, writeAtomicVia } from "./Files.ts"
 
 export interface CallerFilesTestOptions extends Confinement {
@@ -58,7 +59,23 @@ export const make = (options: CallerFilesTestOptions): CallerFilesShape => {
       yield* Effect.acquireRelease(options.files.writeAtomic(file, new Uint8Array(0)), () => Effect.ignore(options.files.remove(file)))
       return { path: file, toolPath: file }
     })
-  return { forCaller, scratch }
+  const hasherFor = (caller: Caller) =>
+    Effect.map(forCaller(caller), (files): CallerHasher => (batch) =>
+      Effect.forEach(batch, ({ path: file }) =>
+        Effect.result(Effect.scoped(Effect.gen(function*() {
+          const reader = yield* files.openRead(file, { followSymlinks: false })
+          const hash = createHash("sha256")
+          const buffer = new Uint8Array(1024 * 1024)
+          let bytes = 0
+          for (;;) {
+            const n = yield* reader.read(buffer)
+            if (n === 0) break
+            hash.update(buffer.subarray(0, n))
+            bytes += n
+          }
+          return { sha256: hash.digest("hex"), bytes, modifiedNs: reader.info.modifiedNs, mode: reader.info.mode } satisfies HashedFile
+        })))))
+  return { forCaller, scratch, hasherFor }
 }
 
 export const layer = (options: CallerFilesTestOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))

@@ -167,6 +167,12 @@ export interface CommitOptions {
   readonly mode?: number
   /** Modification (and access) time set on the file before it appears. */
   readonly modifiedNs?: bigint
+  /**
+   * False: skip the file and directory fsyncs. The file still appears whole
+   * or not at all to readers, but a crash may lose it or leave it empty (as
+   * with cp, tar, restic restore). Default true.
+   */
+  readonly durable?: boolean
 }
 
 /**

@@ -6,7 +6,21 @@
  * would stall every agent.
  */
 import { randomBytes } from "node:crypto"
-import { type BigIntStats, constants, readSync, writeSync } from "node:fs"
+import {
+  type BigIntStats,
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  futimesSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync
+} from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
@@ -182,12 +196,22 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
    * the pid in its name. A pid is only known in this machine's (and this
    * container's) process list: a writer elsewhere sharing the directory is
    * not seen.
+   *
+   * The temporary-looking names of each directory, listed once per process:
+   * listing the directory for every write made writing n files into one
+   * directory (a restore) cost n listings of up to n names. A temporary file
+   * abandoned after the listing is left for the next process.
    */
+  const temporariesByDir = new Map<string, ReadonlyArray<string>>()
   const removeAbandoned = (target: string): Effect.Effect<void> =>
     Effect.gen(function*() {
       const dir = path.dirname(target)
       const base = path.basename(target)
-      const names = yield* Effect.orElseSucceed(list(dir), () => [] as ReadonlyArray<string>)
+      let names = temporariesByDir.get(dir)
+      if (names === undefined) {
+        names = (yield* Effect.orElseSucceed(list(dir), () => [] as ReadonlyArray<string>)).filter((name) => partsOfTemporary(name) !== undefined)
+        temporariesByDir.set(dir, names)
+      }
       for (const name of names) {
         const parts = partsOfTemporary(name)
         if (parts === undefined || parts.target !== base || parts.pid === process.pid || isRunning(parts.pid)) continue
@@ -198,8 +222,64 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
       }
     })
 
-  const openAtomic = (target: string, atomic: AtomicOptions = {}) =>
+  /** `publish` with the synchronous calls: for the blocking (command-line) layer. */
+  const publishSync = (temporary: string, target: string, replace: boolean): Effect.Effect<void, FileError> =>
+    replace
+      ? attemptSync("rename into place", target, () => renameSync(temporary, target))
+      : Effect.try({ try: () => linkSync(temporary, target), catch: (cause) => cause }).pipe(
+        Effect.catch((cause) => {
+          const code = (cause as NodeJS.ErrnoException).code ?? ""
+          if (!NO_HARD_LINKS.has(code)) return Effect.fail(fileErrorFrom("create", target, cause))
+          return Effect.andThen(refuseExisting(target), attemptSync("rename into place", target, () => renameSync(temporary, target)))
+        }),
+        Effect.andThen(Effect.ignore(attemptSync("remove", temporary, () => rmSync(temporary, { force: true }))))
+      )
+
+  /**
+   * `openAtomic` with synchronous calls throughout. A command-line process
+   * writing thousands of small files (a restore) spent most of its time in
+   * the thread-pool round trips of the promise API: measured under Bun, 3,000
+   * create-write-chmod-utimes-link-unlink-close cycles took 2.0 s async and
+   * 0.5 s sync.
+   */
+  const openAtomicBlocking = (target: string, atomic: AtomicOptions = {}) =>
     Effect.gen(function*() {
+      const replace = atomic.replace ?? false
+      if (!replace) {
+        const exists = yield* attemptSync("inspect", target, () => lstatSync(target, { throwIfNoEntry: false }) !== undefined)
+        if (exists) return yield* Effect.fail(new FileError({ reason: "Exists", operation: "create", path: target }))
+      }
+      if (options.sweepAbandoned === true) yield* removeAbandoned(target)
+      const temporary = temporaryName(target, process.pid, randomBytes(6).toString("hex"))
+      let committed = false
+      const fd = yield* Effect.acquireRelease(
+        attemptSync("create", temporary, () => openSync(temporary, "wx", atomic.mode ?? 0o600)),
+        (fd) =>
+          Effect.andThen(
+            Effect.ignore(attemptSync("close", temporary, () => closeSync(fd))),
+            committed ? Effect.void : Effect.ignore(attemptSync("remove", temporary, () => rmSync(temporary, { force: true })))
+          )
+      )
+      const write = (bytes: Uint8Array) => attemptSync("write", target, () => writeAllSync(fd, bytes))
+      const commit = (finish: CommitOptions = {}) =>
+        Effect.gen(function*() {
+          const final = finish.as ?? target
+          if (finish.mode !== undefined) yield* attemptSync("set the mode of", target, () => fchmodSync(fd, finish.mode!))
+          if (finish.modifiedNs !== undefined) {
+            const seconds = secondsOf(finish.modifiedNs)
+            yield* attemptSync("set the times of", target, () => futimesSync(fd, seconds, seconds))
+          }
+          const durable = finish.durable ?? true
+          if (durable) yield* attemptSync("sync", target, () => fsyncSync(fd))
+          yield* publishSync(temporary, final, replace)
+          committed = true
+          if (durable) yield* syncDirectory(path.dirname(final))
+        })
+      return { path: target, write, commit } satisfies AtomicOutput
+    })
+
+  const openAtomic = (target: string, atomic: AtomicOptions = {}) =>
+    blocking ? openAtomicBlocking(target, atomic) : Effect.gen(function*() {
       const replace = atomic.replace ?? false
       if (!replace) yield* refuseExisting(target)
       if (options.sweepAbandoned === true) yield* removeAbandoned(target)
@@ -225,10 +305,11 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
             const seconds = secondsOf(finish.modifiedNs)
             yield* attempt("set the times of", target, () => handle.utimes(seconds, seconds))
           }
-          yield* attempt("sync", target, () => handle.sync())
+          const durable = finish.durable ?? true
+          if (durable) yield* attempt("sync", target, () => handle.sync())
           yield* publish(temporary, final, replace)
           committed = true
-          yield* syncDirectory(path.dirname(final))
+          if (durable) yield* syncDirectory(path.dirname(final))
         })
       return { path: target, write, commit } satisfies AtomicOutput
     })
@@ -371,7 +452,12 @@ interface Frame {
   readonly path: string
   readonly names: ReadonlyArray<string>
   next: number
+  /** lstat of names[i], started ahead of the walk (LOOKAHEAD at a time): a stat's round trip overlaps the next ones. */
+  readonly stats: Array<Promise<BigIntStats | { readonly failed: unknown }> | undefined>
 }
+
+/** How many lstat calls a walk keeps in flight ahead of the entry it is at. */
+const LOOKAHEAD = 32
 
 const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions, signal: AbortSignal): Promise<void> => {
   const rootStats = await fs.lstat(root, { bigint: true }).catch((cause: unknown) => {
@@ -387,7 +473,14 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       return []
     }
   }
-  const stack: Array<Frame> = [{ path: root, names: await names(root), next: 0 }]
+  const frameOf = (dir: string, listed: ReadonlyArray<string>): Frame => ({ path: dir, names: listed, next: 0, stats: [] })
+  const statAhead = (frame: Frame) => {
+    const until = Math.min(frame.names.length, frame.next + LOOKAHEAD)
+    for (let i = frame.next; i < until; i++) {
+      frame.stats[i] ??= fs.lstat(path.join(frame.path, frame.names[i]!), { bigint: true }).catch((failed: unknown) => ({ failed }))
+    }
+  }
+  const stack: Array<Frame> = [frameOf(root, await names(root))]
   while (stack.length > 0) {
     const frame = stack.at(-1)!
     if (frame.next >= frame.names.length || signal.aborted) {
@@ -395,15 +488,17 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       visitor.leave(frame.path)
       continue
     }
-    const name = frame.names[frame.next++]!
+    statAhead(frame)
+    const index = frame.next++
+    const name = frame.names[index]!
     const entryPath = path.join(frame.path, name)
-    let stats: BigIntStats
-    try {
-      stats = await fs.lstat(entryPath, { bigint: true })
-    } catch (cause) {
-      visitor.unreadable(entryPath, fileErrorFrom("inspect", entryPath, cause))
+    const stated = await frame.stats[index]!
+    frame.stats[index] = undefined
+    if ("failed" in stated) {
+      visitor.unreadable(entryPath, fileErrorFrom("inspect", entryPath, stated.failed))
       continue
     }
+    const stats = stated
     const info = infoOf(stats)
     const isDirectory = info.type === "directory"
     const otherFilesystem = isDirectory && info.device !== rootStats.dev
@@ -419,7 +514,7 @@ const walkTree = async (root: string, visitor: WalkVisitor, options: WalkOptions
       return
     }
     if (isDirectory && (!otherFilesystem || options.crossFilesystems === true) && (visitor.enter?.(entry) ?? true)) {
-      stack.push({ path: entryPath, names: await names(entryPath), next: 0 })
+      stack.push(frameOf(entryPath, await names(entryPath)))
     }
   }
 }

@@ -244,8 +244,11 @@ export const make = (): FilesTest => {
             const final = finish.as ?? target
             if (finish.mode !== undefined) file.mode = finish.mode
             if (finish.modifiedNs !== undefined) file.modifiedNs = finish.modifiedNs
-            yield* check("sync", "sync", target)
-            file.durable = file.data
+            const durable = finish.durable ?? true
+            if (durable) {
+              yield* check("sync", "sync", target)
+              file.durable = file.data
+            }
             yield* check("rename", "rename into place", final)
             const destination = yield* find("rename into place", final, false)
             if (!replace && destination.node !== undefined) return yield* Effect.fail(failure("Exists", "create", final))
@@ -253,7 +256,7 @@ export const make = (): FilesTest => {
             destination.parent.entries.set(destination.name, file)
             parent.entries.delete(temporary)
             committed = true
-            yield* syncDirectory(nodePath.posix.dirname(absolute(final)))
+            if (durable) yield* syncDirectory(nodePath.posix.dirname(absolute(final)))
           })
       }
       return output

@@ -41,9 +41,13 @@ export const parseSs = (text: string): ReadonlyArray<Listener> =>
 
 // ---- sshd -T ----------------------------------------------------------------------
 
-/** `keyword value…` per line, keywords lowercase; repeated keywords keep every value. */
+/**
+ * `keyword value…` per line, keywords lowercase; repeated keywords keep every
+ * value. The table has no prototype, so a line such as `__proto__ x` is a
+ * keyword like any other.
+ */
 export const parseSshdT = (text: string): SshdSettings => {
-  const settings: Record<string, Array<string>> = {}
+  const settings: Record<string, Array<string>> = Object.create(null)
   for (const raw of text.split("\n")) {
     const line = raw.trim()
     if (line === "") continue

@@ -53,7 +53,7 @@ export const parseSmbStatus = (text: string): SmbStatus | undefined => {
   if (typeof json !== "object" || json === null) return undefined
   const record = json as Record<string, unknown>
   const entries = (key: string) => Object.values((record[key] ?? {}) as Record<string, unknown>)
-  const connections: Record<string, number> = {}
+  const connections: Record<string, number> = Object.create(null)
   for (const tcon of entries("tcons")) {
     const service = (tcon as { service?: unknown }).service
     if (typeof service === "string") connections[service] = (connections[service] ?? 0) + 1

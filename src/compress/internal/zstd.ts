@@ -10,7 +10,7 @@
 import * as zlib from "node:zlib"
 import { Effect } from "effect"
 import { CompressionCodecFailed, reasonOf } from "../Errors.ts"
-import { outputChunk, viaZlib } from "./zlibCall.ts"
+import { outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./zlibCall.ts"
 
 export const WASM_PACKAGE = "@bokuweb/zstd-wasm 0.0.27"
 
@@ -79,19 +79,21 @@ const failed = (operation: "load" | "compress" | "decompress") => (error: unknow
 
 const wasmCodec = Effect.tryPromise({ try: loadWasm, catch: failed("load") })
 
+const zstdOptions = (bytes: Uint8Array, level: number) => ({
+  chunkSize: outputChunk(bytes.byteLength),
+  params: {
+    [zlib.constants.ZSTD_c_compressionLevel]: level,
+    [zlib.constants.ZSTD_c_contentSizeFlag]: 1
+  }
+})
+
 /** Compresses into one zstd frame that records the content size. */
 export const compressZstd = (bytes: Uint8Array, level: number): Effect.Effect<Uint8Array, CompressionCodecFailed> =>
   hasNativeZstd()
     ? Effect.mapError(
-      viaZlib((done) =>
-        zlib.zstdCompress(bytes, {
-          chunkSize: outputChunk(bytes.byteLength),
-          params: {
-            [zlib.constants.ZSTD_c_compressionLevel]: level,
-            [zlib.constants.ZSTD_c_contentSizeFlag]: 1
-          }
-        }, done)
-      ),
+      bytes.byteLength < SYNC_BELOW
+        ? viaZlibSync(() => zlib.zstdCompressSync(bytes, zstdOptions(bytes, level)))
+        : viaZlib((done) => zlib.zstdCompress(bytes, zstdOptions(bytes, level), done)),
       failed("compress")
     )
     : Effect.flatMap(wasmCodec, (codec) => Effect.try({ try: () => codec.compress(bytes, level), catch: failed("compress") }))
@@ -103,7 +105,13 @@ export const compressZstd = (bytes: Uint8Array, level: number): Effect.Effect<Ui
  */
 export const decompressZstd = (bytes: Uint8Array, originalLength: number): Effect.Effect<Uint8Array, CompressionCodecFailed> => {
   if (hasNativeZstd()) {
-    return Effect.mapError(viaZlib((done) => zlib.zstdDecompress(bytes, { maxOutputLength: originalLength + 1, chunkSize: outputChunk(originalLength + 1) }, done)), failed("decompress"))
+    const options = { maxOutputLength: originalLength + 1, chunkSize: outputChunk(originalLength + 1) }
+    return Effect.mapError(
+      originalLength < SYNC_BELOW
+        ? viaZlibSync(() => zlib.zstdDecompressSync(bytes, options))
+        : viaZlib((done) => zlib.zstdDecompress(bytes, options, done)),
+      failed("decompress")
+    )
   }
   const declared = declaredContentSize(bytes)
   if (declared === "invalid") return Effect.fail(failed("decompress")("not a zstd frame (bad magic or frame header)"))

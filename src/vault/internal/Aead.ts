@@ -1,7 +1,8 @@
 /**
  * AES-256-GCM through node:crypto (Bun's node:crypto has it; it runs at
  * GB/s where a pure-JS AES-GCM runs at tens of MB/s). A sealed message is
- * ciphertext ‖ 16-byte tag, with no associated data.
+ * ciphertext ‖ 16-byte tag. The vault format binds no associated data; the
+ * chunk store (src/chunkstore/VaultCipher.ts) binds each piece's kind.
  */
 import { createCipheriv, createDecipheriv } from "node:crypto"
 import { Option, Result } from "effect"
@@ -20,8 +21,9 @@ const SLICE_BYTES = 64 * 1024
  * Seals `plaintext` into `into` (which must hold plaintext + 16 bytes) when
  * given, so a stream reuses one output buffer; returns the sealed bytes.
  */
-export const seal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, into?: Uint8Array): Uint8Array => {
+export const seal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, into?: Uint8Array, aad?: Uint8Array): Uint8Array => {
   const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES })
+  if (aad !== undefined) cipher.setAAD(aad)
   const out = into === undefined ? new Uint8Array(plaintext.byteLength + TAG_BYTES) : into.subarray(0, plaintext.byteLength + TAG_BYTES)
   let offset = 0
   for (let at = 0; at < plaintext.byteLength; at += SLICE_BYTES) {
@@ -40,10 +42,17 @@ export const seal = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, 
  * out plaintext before the tag is checked; it is returned only after `final`
  * accepted the tag, so unauthenticated bytes never leave this function.
  */
-export const open = (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, into?: Uint8Array): Option.Option<Uint8Array> => {
+export const open = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  into?: Uint8Array,
+  aad?: Uint8Array
+): Option.Option<Uint8Array> => {
   if (sealed.byteLength < TAG_BYTES) return Option.none()
   const bodyBytes = sealed.byteLength - TAG_BYTES
   const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES })
+  if (aad !== undefined) decipher.setAAD(aad)
   decipher.setAuthTag(sealed.subarray(bodyBytes))
   const body = into === undefined ? new Uint8Array(bodyBytes) : into.subarray(0, bodyBytes)
   let offset = 0

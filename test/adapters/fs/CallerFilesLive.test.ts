@@ -10,7 +10,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Result, Scope } from "effect"
+import { createHash } from "node:crypto"
 import type { CallerFilesShape } from "../../../src/adapters/fs/CallerFiles.ts"
 import * as CallerFilesLive from "../../../src/adapters/fs/CallerFilesLive.ts"
 import { FileError, partsOfTemporary, targetOfTemporary, type WalkVisitor } from "../../../src/adapters/fs/Files.ts"
@@ -287,4 +288,34 @@ describe.skipIf(!isRoot)("CallerFilesLive, as nobody", () => {
       const outsideRoots = yield* Effect.flip(Effect.scoped(service.scratch(NOBODY, "/etc", ".bench")))
       assert.include(outsideRoots.message, "file jobs never use /etc")
     }))
+
+  it.live("hashes a batch as nobody: what nobody may read is hashed; the rest is refused file by file, naming why", () =>
+    Effect.gen(function*() {
+      const hasher = yield* service.hasherFor(NOBODY)
+      const outcomes = yield* hasher([
+        { path: at("public.txt"), size: 13 },
+        { path: at("secret.txt"), size: 10 },
+        { path: at("passwd-link"), size: 0 },
+        { path: at("pipe"), size: 0 },
+        { path: "/etc/shadow", size: 0 },
+        { path: at("away", "far.txt"), size: 8 },
+        { path: at("big.bin"), size: 4096 },
+        { path: at("nosuch"), size: 0 }
+      ])
+      const [pub, ...rest] = outcomes
+      assert.isTrue(Result.isSuccess(pub!))
+      assert.deepInclude((pub as Result.Success<{ sha256: string; bytes: number; mode: number }, unknown>).success, {
+        sha256: createHash("sha256").update("for everyone\n").digest("hex"),
+        bytes: 13,
+        mode: 0o644
+      })
+      const why = rest.map((outcome) => (Result.isFailure(outcome) ? outcome.failure.message : "hashed"))
+      assert.match(why[0]!, /secret\.txt: permission denied/)
+      assert.match(why[1]!, /symbolic link/)
+      assert.match(why[2]!, /named pipe/)
+      assert.match(why[3]!, /file jobs never use \/etc/)
+      assert.match(why[4]!, /leads to .*sv-outside-.*far\.txt/)
+      assert.match(why[5]!, /too large/)
+      assert.match(why[6]!, /no such file/)
+    }).pipe(Effect.scoped))
 })
