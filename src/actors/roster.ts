@@ -87,6 +87,7 @@ import { vanguardAgent } from "./vanguard/index.ts"
 import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 import type { Shares } from "../adapters/shares/Shares.ts"
+import type { StorageBench } from "../adapters/storagebench/StorageBench.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
@@ -113,6 +114,7 @@ export type RosterServices =
   | HostProbe
   | WireGuard
   | MigrationFiles
+  | StorageBench
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -13,6 +13,7 @@ import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransforma
 import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
+import { defaultVelocityConfig } from "../actors/velocity/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -395,7 +396,11 @@ export const Config = Schema.Struct({
   /** The smb.conf BRIDGE gives `net` and `smbcontrol` (-s); undefined: Samba's own default. */
   smbConfig: Schema.UndefinedOr(AbsolutePath),
   /** Where BRIDGE writes NFS export files (sigmavault-NAME.exports). */
-  nfsExportsDir: AbsolutePath
+  nfsExportsDir: AbsolutePath,
+  /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
+  velocitySizeMib: WholeNumber(1, 16_384),
+  velocitySeconds: WholeNumber(1, 60),
+  velocityHistory: WholeNumber(1, 10_000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -456,7 +461,10 @@ export const defaults: Config = {
   wireguardDns: undefined,
   shareRoots: undefined,
   smbConfig: undefined,
-  nfsExportsDir: "/etc/exports.d"
+  nfsExportsDir: "/etc/exports.d",
+  velocitySizeMib: defaultVelocityConfig.sizeMiB,
+  velocitySeconds: defaultVelocityConfig.seconds,
+  velocityHistory: defaultVelocityConfig.historyKeep
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -655,7 +663,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   wireguardDns: { key: "wireguard_dns", text: listOf(DnsServer, DnsServer, WG_DNS_EXPECTED), expected: WG_DNS_EXPECTED },
   shareRoots: { key: "share_roots", text: pathListText, expected: PATHS_EXPECTED },
   smbConfig: { key: "smb_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
-  nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH }
+  nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
+  velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
- * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY and
- * PULSE and PHOTON (docs/configuration.md), and the watchdog interval systemd asks for.
+ * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
+ * PULSE, PHOTON and VELOCITY (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -16,6 +16,7 @@ import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "..
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
+import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -30,6 +31,7 @@ export interface AgentConfigs {
   readonly fortress: FortressConfigShape
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
+  readonly velocity: VelocityConfigShape
 }
 
 /**
@@ -104,7 +106,8 @@ export const agentConfigsOf = (
       endpointHost: config.wireguardEndpoint,
       dns: config.wireguardDns ?? []
     },
-    bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] }
+    bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
   }
 }
 
@@ -132,5 +135,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(PhotonConfig, configs.photon),
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
-    Layer.succeed(BridgeConfig, configs.bridge)
+    Layer.succeed(BridgeConfig, configs.bridge),
+    Layer.succeed(VelocityConfig, configs.velocity)
   )

@@ -25,6 +25,7 @@ import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
 import * as StateStoreLive from "../adapters/state/StateStoreLive.ts"
+import * as StorageBenchLive from "../adapters/storagebench/StorageBenchLive.ts"
 import * as SystemFactsLive from "../adapters/system/SystemFactsLive.ts"
 import * as NotifyLive from "../adapters/systemd/NotifyLive.ts"
 import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
@@ -59,10 +60,10 @@ const liveAdapters = (
     gateway.layer,
     NotifyLive.layer({ socket: notifySocket, pid: process.pid }),
     ServiceManagerLive.layer(),
-    // zpool, zfs, lsblk and smartctl are found on PATH, so a package or a test harness can supply them.
+    // zpool, zfs, lsblk, smartctl and fio are found on PATH, so a package or a test harness can supply them.
     // Callers' file jobs run with the caller's rights inside the file roots (by default the mounted datasets).
     Layer.mergeAll(FileJobs.layer(fileJobs), FileJobs.migrationLayer(fileJobs)).pipe(
-      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer)),
+      Layer.provideMerge(Layer.mergeAll(ZfsLive.layer, DisksLive.layer, SmartLive.layer, ConfigCheckLive.layer, WireGuardLive.layer, StorageBenchLive.layer)),
       Layer.provide(CommandRunnerLive.layer())
     ),
     // HELIX: zfs send | zfs receive through the daemon's pipe; rsync path snapshots inside the file roots (admin work, run as the daemon).

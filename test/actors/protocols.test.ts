@@ -26,6 +26,8 @@ import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
+import { FIO_PRESETS } from "../../src/adapters/storagebench/fio.ts"
+import * as StorageBenchTest from "../../src/adapters/storagebench/StorageBenchTest.ts"
 import * as SystemFactsLive from "../../src/adapters/system/SystemFactsLive.ts"
 import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
@@ -108,6 +110,10 @@ const adapters = Layer.mergeAll(
       expression === "never"
         ? { accepted: false, tool: "systemd-analyze calendar", reason: "Failed to parse calendar specification 'never': Invalid argument", reading: "" }
         : { accepted: true, tool: "systemd-analyze calendar", warnings: [], reading: "*-*-* 00:00:00" }
+  }).layer,
+  StorageBenchTest.make({
+    fioVersion: "fio-3.33",
+    reports: Object.fromEntries(FIO_PRESETS.map((preset) => [preset, fixture("fio", `${preset}.json`)]))
   }).layer,
   SmartTest.layer({
     reports: new Map([
@@ -244,6 +250,8 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "compress", input: join(files, "notes.txt"), output: join(files, "notes.svz") },
     { type: "decompress", input: join(files, "notes.svz"), output: join(files, "notes.unz") },
     { type: "decompress", input: join(files, "notes.txt") },
+    { type: "estimate", path: files, sampleMiB: 1, seed: 3 },
+    { type: "estimate", path: "/etc" },
     { type: "jobs" }
   ],
   MORPH: [
@@ -261,6 +269,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "recommend", disks: ["sda", "sdb", "sdc", "sdd"], goal: "redundancy" },
     { type: "recommend", disks: ["sdz"] },
     { type: "validate", pool: "tank2", vdevs: [{ kind: "raidz1", disks: ["sda", "sdb"] }] }
+  ],
+  VELOCITY: [
+    { type: "engines" },
+    { type: "benchmark", target: files, sizeMiB: 1, seconds: 1 },
+    { type: "benchmark", target: "/etc", sizeMiB: 1, seconds: 1 },
+    { type: "benchmark-device", device: "sdb", presets: ["seq1m-q8t1-read"] },
+    { type: "benchmark-device", device: "sdb" },
+    { type: "history", limit: 5 }
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
@@ -401,6 +417,9 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "MORPH migrate UnsafePlan",
         "MORPH resume NoSuchMigration",
+        "TENSOR estimate FileError",
+        "VELOCITY benchmark FileError",
+        "VELOCITY benchmark-device DeviceInUse",
         "ARBITER acquire LeaseConflict",
         "ARBITER acquire HolderNotRunning",
         "ARBITER acquire LeaseIdTaken",

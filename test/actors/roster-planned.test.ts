@@ -19,7 +19,6 @@ import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
-import { velocityAgent } from "../../src/actors/velocity/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
@@ -28,7 +27,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1", AXIOM: "1", VELOCITY: "1",
+  APEX: "1", AXIOM: "1",
   FLUX: "2", PRISM: "2",
   VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
@@ -37,7 +36,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent, axiomAgent, velocityAgent,
+  apexAgent, axiomAgent,
   fluxAgent, prismAgent,
   vanguardAgent,
   nexusAgent, genesisAgent,

@@ -21,6 +21,7 @@ import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
 import * as StreamsTest from "../../src/adapters/command/StreamsTest.ts"
 import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import * as ConfigCheckTest from "../../src/adapters/configcheck/ConfigCheckTest.ts"
+import * as StorageBenchTest from "../../src/adapters/storagebench/StorageBenchTest.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import type { SystemSummary } from "../../src/runtime/Status.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
@@ -62,6 +63,7 @@ const testAdapters = Layer.mergeAll(
   SharesTest.layer(),
   SmartTest.layer({ reports: new Map() }),
   HostProbeTest.layer(),
+  StorageBenchTest.make().layer,
   SystemFactsTest.layer({
     hostname: "nas",
     os: { id: "debian", name: "Debian GNU/Linux", version: "12", prettyName: "Debian GNU/Linux 12 (bookworm)" },

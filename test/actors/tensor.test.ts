@@ -49,8 +49,19 @@ describe("TENSOR", () => {
         ["decompress", "done"],
         ["compress", "done"]
       ])
-      const estimate = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "estimate", path: dir }))
-      assert.include(estimate.message, "not built yet")
+      const estimate = (yield* system.injectAsk(ROOT, "TENSOR", { type: "estimate", path: dir, seed: 1 })) as {
+        exact: boolean
+        files: number
+        compression: { ratio: number }
+        dedup: { ratio: number }
+      }
+      // Everything fits in the sample: the figure is the one compress gives file by file.
+      assert.isTrue(estimate.exact)
+      assert.isAtLeast(estimate.files, 3)
+      assert.isAbove(estimate.compression.ratio, 1)
+      assert.isAtLeast(estimate.dedup.ratio, 1)
+      const outside = yield* Effect.flip(system.injectAsk(ROOT, "TENSOR", { type: "estimate", path: "/etc" }))
+      assert.match(outside.message, /cannot walk \/etc: .*outside the file roots/)
       // Every job held its leases only while it ran.
       assert.deepStrictEqual(((yield* system.injectAsk(ROOT, "ARBITER", { type: "leases" })) as { leases: Array<unknown> }).leases, [])
     }).pipe(Effect.provide(Layer.mergeAll(callerFilesInTmp, StateStoreTest.layer()))))

@@ -83,7 +83,10 @@ describe("parseConfig: each key's values", () => {
       ["link_sample_interval_seconds", "linkSampleIntervalSeconds", 1, 3600],
       ["link_error_burst", "linkErrorBurst", 1, 1000000000],
       ["link_flap_changes", "linkFlapChanges", 2, 10000],
-      ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400]
+      ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
+      ["velocity_size_mib", "velocitySizeMib", 1, 16384],
+      ["velocity_seconds", "velocitySeconds", 1, 60],
+      ["velocity_history", "velocityHistory", 1, 10000]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -193,6 +193,9 @@ describe("formatSettings", () => {
         "# share_roots is not set                                              # default",
         "# smb_config is not set                                               # default",
         "nfs_exports_dir = /etc/exports.d                                      # default",
+        "velocity_size_mib = 256                                               # default",
+        "velocity_seconds = 5                                                  # default",
+        "velocity_history = 200                                                # default",
         ""
       ].join("\n")
     )

@@ -16,6 +16,7 @@ import { defaultSentryConfig } from "../../src/actors/sentry/config.ts"
 import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
+import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -39,7 +40,8 @@ describe("the agents' settings", () => {
       photon: defaultPhotonConfig,
       fortress: defaultFortressConfig,
       phantom: defaultPhantomConfig,
-      bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] }
+      bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
+      velocity: defaultVelocityConfig
     })
   })
 
@@ -82,6 +84,7 @@ describe("the agents' settings", () => {
       endpointHost: "vpn.example.org",
       dns: ["10.66.0.1", "1.1.1.1"]
     })
+    assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -116,6 +116,7 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     expect((await as(READER, ["agents", "--socket", socket])).code).toBe(0)
     const cases: ReadonlyArray<readonly [string, unknown, string]> = [
       ["TENSOR", { type: "compress", input: "/etc/shadow", output: join(srv, "shadow.svz") }, "TENSOR 'compress': it needs operate access"],
+      ["VELOCITY", { type: "benchmark", target: join(srv, "shared"), sizeMiB: 1, seconds: 1 }, "VELOCITY 'benchmark': it needs operate access"],
       ["CIPHER", { type: "decrypt", input: join(srv, "shared", "report.txt"), output: "/etc/cron.d/sigmavault-owned" }, "CIPHER 'decrypt': it needs operate access"],
       ["LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true }, "LATTICE 'destroy': it needs admin access"],
       ["ORBIT", { type: "add", name: "evil", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } }, "ORBIT 'add': it needs operate access"],
@@ -179,6 +180,25 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     const back = await ask(OPERATOR, "TENSOR", { type: "decompress", input: join(srv, "shared", "report.svz"), output: "/etc/motd.d/sigmavault" })
     expect(back.code).toBe(4)
     expect(existsSync("/etc/motd.d/sigmavault")).toBe(false)
+  }, 60_000)
+
+  it("an operator benchmarks only where the operator may create files, never a raw device, and leaves nothing", async () => {
+    const bench = (message: Record<string, unknown>) =>
+      as(OPERATOR, ["ask", "VELOCITY", JSON.stringify({ type: "benchmark", sizeMiB: 1, seconds: 1, presets: ["rnd4k-q1t1-read"], ...message }), "--socket", socket, "--timeout", "60000"])
+    const rootOnly = await bench({ target: join(srv, "root-only") })
+    expect(rootOnly.code, rootOnly.stdout).toBe(4)
+    expect(rootOnly.stderr).toMatch(/cannot create .*root-only\/\.sigmavault-benchmark: permission denied/)
+    const etc = await bench({ target: "/etc" })
+    expect(etc.code).toBe(4)
+    expect(etc.stderr).toMatch(/file jobs never use \/etc/)
+    expect(readdirSync(join(srv, "root-only"))).toEqual([])
+    const ran = await bench({ target: join(srv, "shared") })
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ engine: "fio", uid: idOf("-u", OPERATOR) })
+    expect(readdirSync(join(srv, "shared")).sort()).toEqual(["random-link", "report.svz", "report.txt", "shadow-link"])
+    const device = await as(OPERATOR, ["ask", "VELOCITY", JSON.stringify({ type: "benchmark-device", device: "sda", confirm: true }), "--socket", socket])
+    expect(device.code).toBe(4)
+    expect(device.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send VELOCITY 'benchmark-device': it needs admin access`)
   }, 60_000)
 
   it("an operator may not schedule, or stop, what only an admin may do", async () => {

@@ -31,7 +31,10 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "wireguard_listen_port = 51821",
   "wireguard_subnet = 10.66.0.0/16",
   "wireguard_endpoint = vpn.example.org",
-  "wireguard_dns = 10.66.0.1,1.1.1.1"
+  "wireguard_dns = 10.66.0.1,1.1.1.1",
+  "velocity_size_mib = 1024",
+  "velocity_seconds = 10",
+  "velocity_history = 50"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -64,5 +67,8 @@ export const AGENT_SETTINGS_CHANGED = {
   wireguardListenPort: 51821,
   wireguardSubnet: "10.66.0.0/16",
   wireguardEndpoint: "vpn.example.org",
-  wireguardDns: ["10.66.0.1", "1.1.1.1"]
+  wireguardDns: ["10.66.0.1", "1.1.1.1"],
+  velocitySizeMib: 1024,
+  velocitySeconds: 10,
+  velocityHistory: 50
 } satisfies Partial<Config>

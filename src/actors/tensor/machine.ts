@@ -7,17 +7,13 @@ import { Clock, Effect } from "effect"
 import { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
 import { Files } from "../../adapters/fs/Files.ts"
 import { compressFile, decompressFile } from "../../compress/Compress.ts"
+import { DEFAULT_SAMPLE_BYTES, estimateWith } from "../../compress/Estimate.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { withLease } from "../shared/lease.ts"
 import { pathResource } from "../shared/leaseRules.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { type Job, NoDefaultOutput, Tensor } from "./messages.ts"
 
-const estimation = plannedCapability(
-  "estimation",
-  "measures the compression ratio and the content-defined-chunking dedup ratio on a sample of a path"
-)
 
 export const tensorCapabilities: ReadonlyArray<Capability> = [
   {
@@ -27,7 +23,11 @@ export const tensorCapabilities: ReadonlyArray<Capability> = [
       "each job holds ARBITER's compression leases on its input and output paths"
   },
   { name: "jobs", available: true, detail: "the last 20 jobs: what, how long, the outcome" },
-  estimation
+  {
+    name: "estimation",
+    available: true,
+    detail: "estimates compress's ratio and the chunk store's dedup and stored ratios of a file or tree from a bounded, seeded sample (64 MiB by default; exact for compression when it all fits), with a 95% interval"
+  }
 ]
 
 const SUFFIX = ".svz"
@@ -91,6 +91,19 @@ export const tensorMachine = Effect.gen(function*() {
             Effect.provideServiceEffect(Files, callerFiles.forCaller(caller)),
             Effect.scoped
           )))
+      },
+      estimate: (message, { caller }) => {
+        const sampleBytes = message.sampleMiB === undefined ? DEFAULT_SAMPLE_BYTES : message.sampleMiB * 1024 * 1024
+        return asJob(`estimate ${message.path}`, (onProgress) =>
+          Effect.scoped(Effect.gen(function*() {
+            const files = yield* callerFiles.forCaller(caller)
+            const estimate = yield* estimateWith(files, message.path, {
+              sampleBytes,
+              ...(message.seed === undefined ? {} : { seed: message.seed }),
+              onProgress
+            })
+            return { path: message.path, ...estimate }
+          })))
       },
       jobs: () => Effect.sync(() => [...history].reverse())
     }

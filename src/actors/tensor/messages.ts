@@ -63,13 +63,47 @@ export const Decompressed = Schema.Struct({
   blocks: BlockCounts
 })
 
+export const Estimated = Schema.Struct({
+  path: Schema.String,
+  files: Bytes,
+  totalBytes: Bytes,
+  sampledBytes: Bytes,
+  sampledFiles: Bytes,
+  /** Runs of adjacent 1 MiB slots read. */
+  segments: Bytes,
+  seed: Bytes,
+  /** The whole path was read: the compression figure is what `compress` gives, file by file. */
+  exact: Schema.Boolean,
+  compression: Schema.Struct({
+    /** original / compressed, as `compress` would report it over every file (container included). */
+    ratio: Schema.Finite,
+    /** A 95 % interval from the spread between segments; the ratio itself when exact. */
+    low: Schema.Finite,
+    high: Schema.Finite,
+    estimatedBytes: Bytes,
+    /** Sampled bytes by the codec the strategy chose for their file. */
+    byCodec: Schema.Record(Schema.String, Schema.Finite)
+  }),
+  dedup: Schema.Struct({
+    /** Sampled bytes / bytes of distinct chunks (the store's FastCDC chunker): a lower bound when sampled. */
+    ratio: Schema.Finite,
+    chunks: Bytes,
+    uniqueChunks: Bytes
+  }),
+  /** The chunk store: distinct chunks compressed with its per-chunk strategy (pack overhead left out). */
+  store: Schema.Struct({ ratio: Schema.Finite, estimatedBytes: Bytes }),
+  seconds: Schema.Finite,
+  /** How far to trust it: what was sampled, what sampling cannot see. */
+  notes: Schema.Array(Schema.String)
+})
+
 export const Job = Schema.Struct({
   job: Schema.String,
   startedAt: Schema.String,
   seconds: Schema.Finite,
   outcome: Schema.Literals(["done", "failed"]),
   /** The result of a job that was done; why a failed one failed. */
-  detail: Schema.Union([Compressed, Decompressed, Schema.String])
+  detail: Schema.Union([Compressed, Decompressed, Estimated, Schema.String])
 })
 export type Job = typeof Job.Type
 
@@ -102,11 +136,16 @@ export const Tensor = Protocol.make("TENSOR", [
     reply: Decompressed,
     rejections: [NoDefaultOutput, LeaseConflict, DependencyFailed, ...COMPRESS_ERRORS]
   }),
-  Protocol.planned("estimate", {
-    doc: "the compression and dedup ratios of a path, from a sample",
+  Protocol.message("estimate", {
+    doc: "the compression, dedup and stored ratios of a file or a tree, from a bounded deterministic sample (64 MiB unless `sampleMiB`)",
     access: "operate",
-    capability: "estimation",
-    fields: { path: AbsolutePath }
+    fields: {
+      path: AbsolutePath,
+      sampleMiB: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 4096 }))),
+      seed: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 31 - 1 })))
+    },
+    reply: Estimated,
+    rejections: COMPRESS_ERRORS
   }),
   Protocol.message("jobs", {
     doc: "the last jobs: what, how long, the outcome",

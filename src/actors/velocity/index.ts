@@ -1,16 +1,16 @@
+import type { Disks } from "../../adapters/disks/Disks.ts"
+import type { CallerFiles } from "../../adapters/fs/CallerFiles.ts"
+import type { StateStore } from "../../adapters/state/StateStore.ts"
+import type { StorageBench } from "../../adapters/storagebench/StorageBench.ts"
+import type { Zfs } from "../../adapters/zfs/Zfs.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { velocityCapabilities, velocityMachine } from "./machine.ts"
 import { Velocity } from "./messages.ts"
 
-const benchmark = plannedCapability(
-  "benchmark",
-  "runs fio (JSON output), or a built-in fallback, against a path and reports MB/s, IOPS and latency percentiles"
-)
-const history = plannedCapability("history", "keeps past benchmark results per target for comparison")
-
-export const velocityAgent = define({
+export const velocityAgent = define<StorageBench | CallerFiles | StateStore | Disks | Zfs>({
   protocol: Velocity,
   tier: "1",
   description: "Storage I/O benchmarks (fio JSON, or built-in fallback): MB/s, IOPS, latency percentiles, history",
-  capabilities: [benchmark, history]
+  capabilities: velocityCapabilities,
+  machine: velocityMachine
 })

@@ -51,8 +51,27 @@ export interface CallerFilesShape {
    * caller's rights; every other operation is refused.
    */
   readonly forCaller: (caller: Caller) => Effect.Effect<FilesShape, never, Scope.Scope>
+  /**
+   * An empty temporary file made by `caller` in `directory` (named like a
+   * temporary output of `directory/stem`, confined and journalled like one),
+   * for a tool the daemon runs on it (VELOCITY's fio); never put in place:
+   * removed when the scope closes, whatever the outcome, and swept after a
+   * crash like any temporary output.
+   */
+  readonly scratch: (caller: Caller, directory: string, stem: string) => Effect.Effect<ScratchFile, FileError, Scope.Scope>
   /** Hashing of many files for `caller` for one job (the scope), cheaper per file than `openRead` and a read loop. */
   readonly hasherFor: (caller: Caller) => Effect.Effect<CallerHasher, never, Scope.Scope>
+}
+
+export interface ScratchFile {
+  /** Its name in the directory: `directory/stem.tmp-PID-HEX`. */
+  readonly path: string
+  /**
+   * A path that opens exactly this file for the daemon's own tools, whatever
+   * becomes of its name meanwhile (the helper's descriptor, /proc/PID/fd/N):
+   * a tool running as root never follows a name the caller could swap.
+   */
+  readonly toolPath: string
 }
 
 export class CallerFiles extends Context.Service<CallerFiles, CallerFilesShape>()("sigmavault/adapters/fs/CallerFiles") {}

@@ -33,6 +33,7 @@ import {
   mayList,
   outsideRoots,
   refusingRest,
+  type ScratchFile,
   tooLarge
 } from "./CallerFiles.ts"
 import {
@@ -158,6 +159,12 @@ const helperError = (operation: string, file: string, cause: unknown): FileError
     ? new FileError({ reason: "Other", operation, path: file, detail: cause.message })
     : fileErrorFrom(operation, file, cause)
 
+/** An output as the helper made it: its temporary name, and the helper's descriptor of it. */
+interface TemporaryOutput extends AtomicOutput {
+  readonly temporary: string
+  readonly descriptor: string
+}
+
 /** A refusal from the helper as the FileError of `operation` on `file`. */
 const refusal = (operation: string, file: string, reply: Extract<HelperReply, { ok: false }>): FileError =>
   fileErrorFrom(operation, file, Object.assign(new Error(reply.message), { code: reply.code }))
@@ -244,7 +251,17 @@ export const sweepJournal = (
 export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
   const files = makeFiles()
 
-  const forCaller = (caller: Caller): Effect.Effect<FilesShape, never, Scope.Scope> =>
+  const forCaller = (caller: Caller): Effect.Effect<FilesShape, never, Scope.Scope> => Effect.map(session(caller), refusingRest)
+
+  const scratch = (caller: Caller, directory: string, stem: string): Effect.Effect<ScratchFile, FileError, Scope.Scope> =>
+    Effect.gen(function*() {
+      const { openAtomic } = yield* session(caller)
+      const output = yield* openAtomic(path.join(directory, stem), { mode: 0o600 })
+      return { path: output.temporary, toolPath: output.descriptor }
+    })
+
+  /** One job's confined operations, with one helper running as `caller`. */
+  const session = (caller: Caller) =>
     Effect.gen(function*() {
       let started: Promise<Helper> | undefined
       yield* Effect.addFinalizer(() =>
@@ -293,7 +310,7 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
           }
         })
 
-      const openAtomic = (target: string, atomic: AtomicOptions = {}): Effect.Effect<AtomicOutput, FileError, Scope.Scope> =>
+      const openAtomic = (target: string, atomic: AtomicOptions = {}): Effect.Effect<TemporaryOutput, FileError, Scope.Scope> =>
         Effect.gen(function*() {
           const confinement = yield* confined("create", target)
           const replace = atomic.replace ?? false
@@ -376,7 +393,7 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
               if (!reply.ok) return yield* Effect.fail(refusal("create", final, reply))
               committed = true
             })
-          return { path: target, write, commit } satisfies AtomicOutput
+          return { path: target, write, commit, temporary: opened!.temporary!, descriptor: `/proc/${helper.pid}/fd/${opened!.fd}` } satisfies TemporaryOutput
         })
 
       const walk = (root: string, visitor: WalkVisitor, walkOptions = {}) =>
@@ -405,7 +422,7 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
           }, walkOptions)
         }))
 
-      return refusingRest({ openRead, openAtomic, writeAtomic: writeAtomicVia(openAtomic), walk })
+      return { openRead, openAtomic, writeAtomic: writeAtomicVia(openAtomic), walk }
     })
 
   const hasherFor = (caller: Caller): Effect.Effect<CallerHasher, never, Scope.Scope> =>
@@ -457,7 +474,7 @@ export const make = (options: CallerFilesLiveOptions): CallerFilesShape => {
         })
     })
 
-  return { forCaller, hasherFor }
+  return { forCaller, scratch, hasherFor }
 }
 
 export const layer = (options: CallerFilesLiveOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto"
 import { Effect, Layer } from "effect"
 import type { Caller } from "../../runtime/Caller.ts"
 import { CallerFiles, type CallerFilesShape, type CallerHasher, type HashedFile, type Confinement, confinementProblem, mayList, outsideRoots, refusingRest, tooLarge } from "./CallerFiles.ts"
-import { FileError, type FilesShape, writeAtomicVia } from "./Files.ts"
+import { FileError, type FilesShape, temporaryName, writeAtomicVia } from "./Files.ts"
 
 export interface CallerFilesTestOptions extends Confinement {
   readonly files: FilesShape
@@ -50,6 +50,15 @@ export const make = (options: CallerFilesTestOptions): CallerFilesShape => {
           }, walk)
         )
     }))
+  const scratch = (_caller: Caller, directory: string, stem: string) =>
+    Effect.gen(function*() {
+      const target = `${directory}/${stem}`
+      yield* check("create", target)
+      const unique = Array.from({ length: 12 }, () => Math.floor(Math.random() * 16).toString(16)).join("")
+      const file = temporaryName(target, process.pid, unique)
+      yield* Effect.acquireRelease(options.files.writeAtomic(file, new Uint8Array(0)), () => Effect.ignore(options.files.remove(file)))
+      return { path: file, toolPath: file }
+    })
   const hasherFor = (caller: Caller) =>
     Effect.map(forCaller(caller), (files): CallerHasher => (batch) =>
       Effect.forEach(batch, ({ path: file }) =>
@@ -66,7 +75,7 @@ export const make = (options: CallerFilesTestOptions): CallerFilesShape => {
           }
           return { sha256: hash.digest("hex"), bytes, modifiedNs: reader.info.modifiedNs, mode: reader.info.mode } satisfies HashedFile
         })))))
-  return { forCaller, hasherFor }
+  return { forCaller, scratch, hasherFor }
 }
 
 export const layer = (options: CallerFilesTestOptions): Layer.Layer<CallerFiles> => Layer.succeed(CallerFiles, make(options))

@@ -266,6 +266,29 @@ describe.skipIf(!isRoot)("CallerFilesLive, as nobody", () => {
       assert.isTrue(fs.existsSync(at("public.txt")))
     }))
 
+  it.live("a scratch file is made by the caller where it may create files, reached by the daemon through the helper's descriptor, and removed with its scope", () =>
+    Effect.gen(function*() {
+      const made = yield* Effect.scoped(Effect.gen(function*() {
+        const scratch = yield* service.scratch(NOBODY, at("mine"), ".bench")
+        assert.strictEqual(path.dirname(scratch.path), at("mine"))
+        assert.strictEqual(targetOfTemporary(path.basename(scratch.path)), ".bench")
+        assert.match(scratch.toolPath, /^\/proc\/\d+\/fd\/\d+$/)
+        const info = fs.statSync(scratch.path)
+        assert.deepStrictEqual([info.uid, info.gid, info.mode & 0o777, info.size], [65534, 65534, 0o600, 0])
+        // The daemon writes through the descriptor, whatever the name now leads to.
+        fs.writeFileSync(scratch.toolPath, "benchmark data")
+        assert.strictEqual(fs.readFileSync(scratch.path, "utf8"), "benchmark data")
+        return scratch.path
+      }))
+      assert.isFalse(fs.existsSync(made))
+      assert.deepStrictEqual(leftovers(), [])
+      // nobody may not create files in the root itself, nor anywhere outside the roots.
+      const denied = yield* Effect.flip(Effect.scoped(service.scratch(NOBODY, root, ".bench")))
+      assert.strictEqual(denied.reason, "PermissionDenied")
+      const outsideRoots = yield* Effect.flip(Effect.scoped(service.scratch(NOBODY, "/etc", ".bench")))
+      assert.include(outsideRoots.message, "file jobs never use /etc")
+    }))
+
   it.live("hashes a batch as nobody: what nobody may read is hashed; the rest is refused file by file, naming why", () =>
     Effect.gen(function*() {
       const hasher = yield* service.hasherFor(NOBODY)
