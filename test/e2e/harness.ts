@@ -1,5 +1,5 @@
 /** Starting the real binary and talking to it the way users and scripts do. */
-import { spawn, type ChildProcess } from "node:child_process"
+import { execFileSync, spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
@@ -19,6 +19,23 @@ export interface Output {
 export const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Output> =>
   new Promise((resolve) => {
     const child = spawn(binary(), args, { env: { ...process.env, ...env } })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/** A user's or a group's numeric id, from `id`. */
+export const idOf = (flag: "-u" | "-g", user: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim())
+
+/** The CLI as `user` (created by the test), with that user's groups from /etc/group: what a login shell would give them. */
+export const cliAs = (user: string, args: ReadonlyArray<string>): Promise<Output> =>
+  new Promise((resolve) => {
+    const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", binary(), ...args], {
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" },
+      cwd: "/"
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))

@@ -5,13 +5,13 @@
  * makes them, as test/e2e/security.test.ts does): a tree they cannot read
  * and a place they may not write stay out of reach.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { binary, cli, type Daemon, startDaemon } from "./harness.ts"
+import { binary, cli, type Daemon, startDaemon, cliAs, idOf } from "./harness.ts"
 
 describe("manifest, verify and inspect-vault", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sigmavault-e2e-integrity-${process.pid}-`)))
@@ -109,20 +109,7 @@ const suffix = randomBytes(3).toString("hex")
 const OPERATORS = `svio${suffix}`
 const OPERATOR = `svintop${suffix}`
 
-const idOf = (flag: "-u" | "-g", user: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim())
-
-const as = (user: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", binary(), ...args], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" },
-      cwd: "/"
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const as = cliAs
 
 describe.skipIf(!isRoot)("an operator who is not root", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sigmavault-e2e-integrity-users-${process.pid}-`)))

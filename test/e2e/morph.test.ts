@@ -6,13 +6,13 @@
  * without the admin role is refused; an admin-role user moves what they may
  * read and remove, and cannot move what they cannot read.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { binary, cli, type Daemon, startDaemon } from "./harness.ts"
+import { binary, cli, type Daemon, startDaemon, cliAs, idOf } from "./harness.ts"
 
 const MiB = 1024 * 1024
 const isRoot = process.getuid?.() === 0
@@ -136,20 +136,7 @@ const OPERATORS = `svmo${suffix}`
 const ADMIN = `svmadm${suffix}`
 const OPERATOR = `svmop${suffix}`
 
-const idOf = (flag: "-u" | "-g", user: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim())
-
-const as = (user: string, args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", binary(), ...args], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" },
-      cwd: "/"
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const as = cliAs
 
 describe.skipIf(!isRoot)("MORPH and callers who are not root", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sigmavault-e2e-morph-users-${process.pid}-`)))

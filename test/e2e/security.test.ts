@@ -15,7 +15,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type PrivateBus, startPrivateBus } from "../adapters/dbus/bus.ts"
-import { binary, type Daemon, startDaemon } from "./harness.ts"
+import { binary, type Daemon, startDaemon, cliAs, idOf, type Output } from "./harness.ts"
 
 const isRoot = process.getuid?.() === 0
 const suffix = randomBytes(3).toString("hex")
@@ -25,27 +25,7 @@ const READER = `svread${suffix}`
 const OPERATOR = `svop${suffix}`
 const STRANGER = `svnone${suffix}`
 
-interface Output {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const idOf = (flag: "-u" | "-g", user: string) => Number(execFileSync("id", [flag, user], { encoding: "utf8" }).trim())
-
-/** The CLI as `user`, with that user's groups from /etc/group: what a login shell would give them. */
-const as = (user: string, args: ReadonlyArray<string>): Promise<Output> =>
-  new Promise((resolve) => {
-    const child = spawn("setpriv", [`--reuid=${user}`, `--regid=${idOf("-g", user)}`, "--init-groups", "--", binary(), ...args], {
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: "/" },
-      cwd: "/"
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const as = cliAs
 
 describe.skipIf(!isRoot)("callers who are not root", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "sigmavault-e2e-security-")))

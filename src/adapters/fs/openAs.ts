@@ -22,6 +22,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { createInterface } from "node:readline"
 import { targetOfTemporary, temporaryName } from "./Files.ts"
+import { parseIdentity, takeIdentity } from "./takeIdentity.ts"
 
 export type HelperRequest =
   | { readonly op: "read"; readonly path: string }
@@ -280,37 +281,18 @@ const cleanUp = () => {
   created.clear()
 }
 
-/** Parses `UID GID GROUPS UMASK` (GROUPS: comma-separated, or "-" for none). */
-const identityOf = (args: ReadonlyArray<string>) => {
-  const [uid, gid, groups, umask] = args
-  const id = (text: string | undefined) => (text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined)
-  const ids = groups === "-" ? [] : (groups ?? "").split(",").map(id)
-  const mask = umask !== undefined && /^[0-7]{1,4}$/.test(umask) ? parseInt(umask, 8) : undefined
-  if (id(uid) === undefined || id(gid) === undefined || ids.some((g) => g === undefined) || mask === undefined || mask > 0o777) return undefined
-  return { uid: id(uid)!, gid: id(gid)!, groups: ids as Array<number>, umask: mask }
-}
-
 /** The helper's main: take on the identity, then answer requests until the input closes. */
 export const runOpenAs = (args: ReadonlyArray<string>): Promise<number> => {
-  const identity = identityOf(args)
+  const identity = parseIdentity(args)
   if (identity === undefined) {
     process.stderr.write("sigmavault __open-as: expected UID GID GROUPS UMASK (the daemon's file helper; not for use by hand)\n")
     return Promise.resolve(2)
   }
-  try {
-    // Groups and gid first: once the uid is not root, they cannot be changed.
-    process.setgroups!(identity.groups)
-    process.setgid!(identity.gid)
-    process.setuid!(identity.uid)
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: `cannot take on uid ${identity.uid}: ${(error as Error).message}` })}\n`)
+  const refused = takeIdentity(identity)
+  if (refused !== undefined) {
+    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: refused })}\n`)
     return Promise.resolve(1)
   }
-  if (process.getuid!() !== identity.uid || process.geteuid!() !== identity.uid || process.getegid!() !== identity.gid) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: "the identity did not take" })}\n`)
-    return Promise.resolve(1)
-  }
-  process.umask(identity.umask)
   process.stdout.write(`${JSON.stringify({ ok: true })}\n`)
   return new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })

@@ -6,40 +6,24 @@
  * It stops when its input closes (the job ended, or the daemon died).
  */
 import { createInterface } from "node:readline"
+import { parseIdentity, takeIdentity } from "../fs/takeIdentity.ts"
 import { type OpRequest, perform } from "./treeOps.ts"
 
 export type HelperAnswer =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly code: string; readonly message: string }
 
-const identityOf = (args: ReadonlyArray<string>) => {
-  const [uid, gid, groups, umask] = args
-  const id = (text: string | undefined) => (text !== undefined && /^\d{1,10}$/.test(text) ? Number(text) : undefined)
-  const ids = groups === "-" ? [] : (groups ?? "").split(",").map(id)
-  const mask = umask !== undefined && /^[0-7]{1,4}$/.test(umask) ? parseInt(umask, 8) : undefined
-  if (id(uid) === undefined || id(gid) === undefined || ids.some((g) => g === undefined) || mask === undefined || mask > 0o777) return undefined
-  return { uid: id(uid)!, gid: id(gid)!, groups: ids as Array<number>, umask: mask }
-}
-
 export const runMigrateAs = (args: ReadonlyArray<string>): Promise<number> => {
-  const identity = identityOf(args)
+  const identity = parseIdentity(args)
   if (identity === undefined) {
     process.stderr.write("sigmavault __migrate-as: expected UID GID GROUPS UMASK (the daemon's migration helper; not for use by hand)\n")
     return Promise.resolve(2)
   }
-  try {
-    process.setgroups!(identity.groups)
-    process.setgid!(identity.gid)
-    process.setuid!(identity.uid)
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: `cannot take on uid ${identity.uid}: ${(error as Error).message}` })}\n`)
+  const refused = takeIdentity(identity)
+  if (refused !== undefined) {
+    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: refused })}\n`)
     return Promise.resolve(1)
   }
-  if (process.geteuid!() !== identity.uid || process.getegid!() !== identity.gid) {
-    process.stdout.write(`${JSON.stringify({ ok: false, code: "EPERM", message: "the identity did not take" })}\n`)
-    return Promise.resolve(1)
-  }
-  process.umask(identity.umask)
   process.stdout.write(`${JSON.stringify({ ok: true, value: null })}\n`)
   return new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
