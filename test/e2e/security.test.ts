@@ -118,6 +118,27 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     const lease = await ask(OPERATOR, "ARBITER", { type: "acquire", resource: "pool:tank", job: "benchmark", holder: "LATTICE" })
     expect(lease.code).toBe(4)
     expect(lease.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send ARBITER 'acquire': it needs admin access`)
+    // Issue 18's admin work is refused to an operator: replication, path snapshots and syncs, migrations, raw-device benchmarks.
+    const adminOnly: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+      ["HELIX", { type: "replicate", source: "tank/photos", target: "backup/photos", confirm: true }],
+      ["HELIX", { type: "path-snapshot", source: srv, root: srv, confirm: true }],
+      ["HELIX", { type: "path-sync", source: srv, destination: srv, confirm: true }],
+      ["HELIX", { type: "prune", confirm: true }],
+      ["MORPH", { type: "migrate", source: srv, destination: `${srv}-moved`, mode: "move", confirm: true }],
+      ["MORPH", { type: "revert", id: "any", confirm: true }],
+      ["VELOCITY", { type: "benchmark-device", device: "/dev/sda", confirm: true }]
+    ]
+    for (const [agent, message] of adminOnly) {
+      const result = await ask(OPERATOR, agent, message)
+      expect(result.code, `${agent} ${String(message["type"])}: ${result.stderr}`).toBe(4)
+      expect(result.stderr).toContain(`uid ${idOf("-u", OPERATOR)} may not send ${agent} '${String(message["type"])}': it needs admin access`)
+    }
+    // And a reader may not start the operate-class jobs: a manifest, a verify, a benchmark, an estimate.
+    for (const [agent, type] of [["CRYPTO", "manifest"], ["CRYPTO", "verify"], ["VELOCITY", "benchmark"], ["TENSOR", "estimate"]] as const) {
+      const result = await ask(READER, agent, { type, path: srv })
+      expect(result.code, `${agent} ${type}: ${result.stderr}`).toBe(4)
+      expect(result.stderr).toContain(`uid ${idOf("-u", READER)} may not send ${agent} '${type}': it needs operate access`)
+    }
     const leases = await ask(READER, "ARBITER", { type: "leases" })
     expect(leases.code, leases.stderr).toBe(0)
     expect(JSON.parse(leases.stdout).leases).toEqual([])
