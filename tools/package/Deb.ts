@@ -38,7 +38,10 @@ export const RECOMMENDS: ReadonlyArray<string> = [
   "samba",
   "nfs-kernel-server",
   "wireguard-tools",
-  "zstd"
+  "zstd",
+  // MORPH keeps extended attributes with getfattr/setfattr; HELIX snapshots directories without ZFS with rsync.
+  "attr",
+  "rsync"
 ]
 /** ZFS lives in contrib (bookworm-backports' contrib for newer releases): suggested, not recommended, so main alone installs. */
 export const SUGGESTS: ReadonlyArray<string> = ["zfsutils-linux", "fio"]
