@@ -13,7 +13,10 @@
 import { Context, Effect, Result, Schema } from "effect"
 import { InvalidName, validateDatasetName } from "../command/names.ts"
 import { PipeExited } from "../command/Streams.ts"
+import { validateSnapshotName } from "./commands.ts"
 import { ZFS_ERRORS, type ZfsError } from "./Zfs.ts"
+
+export { validateHoldTag } from "./commands.ts"
 
 export const SnapshotRef = Schema.Struct({
   /** Full name: tank/photos@monday. */
@@ -56,31 +59,19 @@ export class ZfsReplication extends Context.Service<ZfsReplication, {
   readonly release: (tag: string, snapshots: ReadonlyArray<string>) => Effect.Effect<void, ZfsError>
 }>()("sigmavault/adapters/zfs/ZfsReplication") {}
 
-const snapshotName = (name: string) =>
-  Result.flatMap(validateDatasetName(name, { allowSnapshot: true }), (valid) =>
-    valid.includes("@")
-      ? Result.succeed(valid)
-      : Result.fail(new InvalidName({ kind: "dataset", name, reason: "a snapshot name (dataset@snapshot) is needed here" })))
-
 /** A resume token is what zfs printed: `1-` then hex groups joined by '-'. Checked anyway: it goes on a command line. */
 export const validateResumeToken = (token: string): Result.Result<string, InvalidName> =>
   /^[0-9]+-[0-9a-f]+(-[0-9a-f]+)*$/i.test(token) && token.length <= 65536
     ? Result.succeed(token)
     : Result.fail(new InvalidName({ kind: "dataset", name: token.slice(0, 80), reason: "it is not a zfs receive resume token" }))
 
-/** A hold tag: printable, no blanks, at most 255 characters (zfs's limit is 256 with the NUL). */
-export const validateHoldTag = (tag: string): Result.Result<string, InvalidName> =>
-  /^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$/.test(tag)
-    ? Result.succeed(tag)
-    : Result.fail(new InvalidName({ kind: "dataset", name: tag, reason: "a hold tag has letters, digits and '_.:/@+-', up to 255 of them" }))
-
 export const sendArgv = (send: SendSpec): Result.Result<ReadonlyArray<string>, InvalidName> => {
   switch (send.kind) {
     case "full":
-      return Result.map(snapshotName(send.snapshot), (snapshot) => ["zfs", "send", snapshot])
+      return Result.map(validateSnapshotName(send.snapshot), (snapshot) => ["zfs", "send", snapshot])
     case "incremental":
-      return Result.flatMap(snapshotName(send.from), (from) =>
-        Result.map(snapshotName(send.to), (to) => ["zfs", "send", send.intermediates ? "-I" : "-i", from, to]))
+      return Result.flatMap(validateSnapshotName(send.from), (from) =>
+        Result.map(validateSnapshotName(send.to), (to) => ["zfs", "send", send.intermediates ? "-I" : "-i", from, to]))
     case "resume":
       return Result.map(validateResumeToken(send.token), (token) => ["zfs", "send", "-t", token])
   }
@@ -101,7 +92,3 @@ export const snapshotsArgv = (dataset: string): Result.Result<ReadonlyArray<stri
 
 export const resumeTokenArgv = (dataset: string): Result.Result<ReadonlyArray<string>, InvalidName> =>
   Result.map(validateDatasetName(dataset), (name) => ["zfs", "get", "-H", "-p", "-o", "value", "receive_resume_token", name])
-
-export const holdArgv = (verb: "hold" | "release", tag: string, snapshots: ReadonlyArray<string>) =>
-  Result.flatMap(validateHoldTag(tag), (valid) =>
-    Result.map(Result.all(snapshots.map(snapshotName)), (names) => ["zfs", verb, valid, ...names]))

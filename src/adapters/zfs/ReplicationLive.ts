@@ -10,7 +10,6 @@ import { DecodeError } from "../command/DecodeError.ts"
 import { CommandStreams, requirePipeSuccess } from "../command/Streams.ts"
 import {
   estimateArgv,
-  holdArgv,
   receiveArgv,
   resumeTokenArgv,
   sendArgv,
@@ -18,6 +17,7 @@ import {
   snapshotsArgv,
   ZfsReplication
 } from "./Replication.ts"
+import { holdArgv } from "./commands.ts"
 import { type ZfsError, ZfsNotInstalled } from "./Zfs.ts"
 
 const QUERY_TIMEOUT_MS = 60_000
@@ -53,7 +53,7 @@ export const make = (runner: CommandRunner["Service"], streams: CommandStreams["
   /** Holds and releases are idempotent: an existing tag, or one already gone, is the state asked for. */
   const holding = (verb: "hold" | "release", tag: string, snapshots: ReadonlyArray<string>) =>
     snapshots.length === 0 ? Effect.void : Effect.gen(function*() {
-      const argv = yield* Effect.fromResult(holdArgv(verb, tag, snapshots))
+      const argv = yield* holdArgv(verb, tag, snapshots)
       const output = yield* run(argv)
       if (output.exitCode === 0) return
       const lines = output.stderr.split("\n").filter((line) => line.trim() !== "")

@@ -94,8 +94,8 @@ export const make = (runner: CommandRunner["Service"]): Zfs["Service"] => {
         )
       }),
     snapshot: (snapshot, options) => Effect.flatMap(snapshotArgv(snapshot, options.recursive === true), (argv) => plan(argv, options.confirm)),
-    hold: (tag, snapshot, options) => Effect.flatMap(holdArgv("hold", tag, snapshot), (argv) => plan(argv, options.confirm)),
-    release: (tag, snapshot, options) => Effect.flatMap(holdArgv("release", tag, snapshot), (argv) => plan(argv, options.confirm)),
+    hold: (tag, snapshot, options) => Effect.flatMap(holdArgv("hold", tag, [snapshot]), (argv) => plan(argv, options.confirm)),
+    release: (tag, snapshot, options) => Effect.flatMap(holdArgv("release", tag, [snapshot]), (argv) => plan(argv, options.confirm)),
     holds: (snapshot) => Effect.flatMap(holdsArgv(snapshot), (argv) => read(argv, parseHolds))
   })
 }

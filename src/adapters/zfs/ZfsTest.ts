@@ -310,7 +310,7 @@ export const make = (state: ZfsModel): Zfs["Service"] => {
           return Effect.void
         }))),
     hold: (tag, snapshot, options) =>
-      installed(Effect.flatMap(holdArgv("hold", tag, snapshot), (argv) =>
+      installed(Effect.flatMap(holdArgv("hold", tag, [snapshot]), (argv) =>
         plan(argv, options.confirm, () => {
           const found = state.snapshots.find((s) => s.name === snapshot)
           if (found === undefined) return refused(argv, `cannot hold snapshot '${snapshot}': dataset does not exist`)
@@ -319,7 +319,7 @@ export const make = (state: ZfsModel): Zfs["Service"] => {
           return Effect.void
         }))),
     release: (tag, snapshot, options) =>
-      installed(Effect.flatMap(holdArgv("release", tag, snapshot), (argv) =>
+      installed(Effect.flatMap(holdArgv("release", tag, [snapshot]), (argv) =>
         plan(argv, options.confirm, () => {
           const found = state.snapshots.find((s) => s.name === snapshot)
           if (found === undefined) return refused(argv, `cannot release hold from snapshot '${snapshot}': dataset does not exist`)

@@ -79,14 +79,14 @@ export const destroyArgv = (dataset: string, recursive: boolean) =>
 
 // ------------------------------------------------------------ snapshots (HELIX)
 
-const validateSnapshot = (snapshot: string) =>
-  Effect.gen(function*() {
-    yield* check(validateDatasetName(snapshot, { allowSnapshot: true }))
-    if (!snapshot.includes("@") || snapshot.includes("#")) {
-      return yield* Effect.fail(new InvalidName({ kind: "dataset", name: snapshot, reason: "a snapshot is named dataset@snapshot" }))
-    }
-    return snapshot
-  })
+/** A snapshot's full name, dataset@snapshot (not a bookmark), by the dataset-name rules. */
+export const validateSnapshotName = (snapshot: string): Result.Result<string, InvalidName> =>
+  Result.flatMap(validateDatasetName(snapshot, { allowSnapshot: true }), (name) =>
+    name.includes("@") && !name.includes("#")
+      ? Result.succeed(name)
+      : Result.fail(new InvalidName({ kind: "dataset", name: snapshot, reason: "a snapshot is named dataset@snapshot" })))
+
+const validateSnapshot = (snapshot: string) => check(validateSnapshotName(snapshot))
 
 /** The columns HELIX lists snapshots with (SnapshotRow's). */
 export const SNAPSHOT_COLUMNS = "name,creation,used,referenced,userrefs"
@@ -102,14 +102,20 @@ export const listSnapshotsArgv = (root: string | undefined, recursive: boolean, 
 export const snapshotArgv = (snapshot: string, recursive: boolean) =>
   Effect.map(validateSnapshot(snapshot), (name) => ["zfs", "snapshot", ...(recursive ? ["-r"] : []), name])
 
-const validateTag = (tag: string) =>
-  /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/.test(tag)
-    ? Effect.succeed(tag)
-    : Effect.fail(new InvalidName({ kind: "value", name: tag, reason: "a hold tag has up to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit" }))
+/**
+ * A hold tag: printable, no blanks, starting with a letter or digit, at most
+ * 255 characters (zfs's limit is 256 with the NUL). '/' and '@' are allowed:
+ * replication's tags name the target dataset (`sigmavault-repl:backup/photos`).
+ */
+export const validateHoldTag = (tag: string): Result.Result<string, InvalidName> =>
+  /^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$/.test(tag)
+    ? Result.succeed(tag)
+    : Result.fail(new InvalidName({ kind: "value", name: tag, reason: "a hold tag has letters, digits and '_.:/@+-', up to 255 of them, starting with a letter or digit" }))
 
-export const holdArgv = (action: "hold" | "release", tag: string, snapshot: string) =>
+/** `zfs hold|release TAG SNAPSHOT…`: an administrator's one snapshot, or replication's pair. */
+export const holdArgv = (action: "hold" | "release", tag: string, snapshots: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    return ["zfs", action, yield* validateTag(tag), yield* validateSnapshot(snapshot)]
+    return ["zfs", action, yield* check(validateHoldTag(tag)), ...(yield* Effect.forEach(snapshots, validateSnapshot))]
   })
 
 export const holdsArgv = (snapshot: string) => Effect.map(validateSnapshot(snapshot), (name) => ["zfs", "holds", "-H", name])
