@@ -122,11 +122,28 @@ export const morphMachine = Effect.gen(function*() {
   /** Why each migration last waited for its leases, so the log says it once, not every slice. */
   const waitingFor = new Map<string, string>()
 
+  /**
+   * The migrations that may have work left: found by one scan of the journals
+   * at the first pump (what a crash or a stop left), then added to by
+   * `migrate`, `resume` and `revert`, and dropped by the pump once finished.
+   * While it is empty the pump reads nothing, so an idle MORPH does no I/O
+   * however many migrations it has kept.
+   */
+  let active: Set<string> | undefined
+  const markActive = (id: string) => Effect.sync(() => active?.add(id))
+
   /** One slice of background work: the first migration that has some. Failures are logged; the journal keeps the place. */
   const pump = Effect.gen(function*() {
-    for (const { plan, journal } of yield* all) {
-      const state = stateOf(journal)
-      if (state !== "running" && state !== "reverting") continue
+    if (active === undefined) active = new Set(yield* ids)
+    for (const id of [...active]) {
+      const loaded = yield* Effect.option(loadPlan(id))
+      const journal = loaded._tag === "Some" ? yield* journalOf(loaded.value) : undefined
+      const state = journal === undefined ? undefined : stateOf(journal)
+      if (loaded._tag === "None" || (state !== "running" && state !== "reverting")) {
+        active.delete(id)
+        continue
+      }
+      const plan = loaded.value
       const deadline = (yield* Clock.currentTimeMillis) + SLICE_MS
       const outcome = yield* Effect.exit(leased(plan, Effect.scoped(Effect.gen(function*() {
         const access = yield* trees.forCaller(plan.caller)
@@ -209,13 +226,17 @@ export const morphMachine = Effect.gen(function*() {
           yield* files.writeAtomic(planFile(dir, id), new TextEncoder().encode(JSON.stringify(plan)), { mode: 0o600 })
           const journal = yield* openJournal(files, dir, plan)
           yield* journal.append([{ s: "begin" }])
+          yield* markActive(id)
           return { confirmed: true as const, id, state: "running", files: count("file"), bytes: plan.bytes, checks }
         })),
       migrations: () => Effect.map(all, (list) => list.map(({ plan, journal }) => summarise(plan, journal))),
       resume: (message) =>
         Effect.gen(function*() {
           const before = yield* summaryOf(message.id)
-          if (before.state === "incomplete" || before.state === "revert-incomplete") yield* appendTo(message.id, [{ s: "resume" }])
+          if (before.state === "incomplete" || before.state === "revert-incomplete") {
+            yield* appendTo(message.id, [{ s: "resume" }])
+            yield* markActive(message.id)
+          }
           return yield* summaryOf(message.id)
         }),
       revert: (message) =>
@@ -229,6 +250,7 @@ export const morphMachine = Effect.gen(function*() {
           if (message.confirm === true && m.state !== "reverted") {
             // A revert that stopped half-way goes on; otherwise it starts.
             yield* appendTo(message.id, [m.state === "revert-incomplete" || m.state === "reverting" ? { s: "resume" } : { s: "revert" }])
+            yield* markActive(message.id)
           }
           return { confirmed: message.confirm === true, id: message.id, restore, remove, state: message.confirm === true && m.state !== "reverted" ? "reverting" : m.state }
         })
