@@ -62,7 +62,7 @@ const files = mkdtempSync(join(tmpdir(), "sigmavault-protocols-"))
 writeFileSync(join(files, "notes.txt"), "the quick brown fox jumps over the lazy dog\n".repeat(2_000))
 mkdirSync(join(files, "tree"))
 writeFileSync(join(files, "tree", "a.txt"), "alpha\n")
-// A finished MORPH migration for its samples to name: made here, so the samples take no ARBITER lease (ARBITER's samples count lease ids).
+// A finished MORPH migration for its samples to name (`resume`, `revert`), made before the agents start.
 await Effect.runPromise(Effect.flatMap(
   beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
   ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
@@ -158,8 +158,8 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "policy", dataset: "tank/photos", policy: { templates: ["keep"] }, confirm: true },
     { type: "policy", dataset: "tank", policy: { templates: ["nosuch"] } },
     { type: "policies" },
-    // Planned only: a confirmed snapshot takes an ARBITER lease, and ARBITER's samples count on their own lease ids.
     { type: "snapshot", dataset: "tank/photos", name: "after" },
+    { type: "snapshot", dataset: "tank/photos", name: "after", confirm: true },
     { type: "snapshots", dataset: "tank/photos" },
     { type: "hold", snapshot: "tank/photos@before", tag: "keep", confirm: true },
     { type: "holds", snapshot: "tank/photos@before" },
@@ -367,8 +367,7 @@ describe("agent protocols", () => {
       const system = yield* ActorSystem.make({ root: rosterTree() })
       const replied = new Set<string>()
       const refused = new Set<string>()
-      // ARBITER first: its samples name lease ids (lease-1), and agents sampled before it (CRYPTO) take leases of their own.
-      for (const agent of [...agents].sort((a, b) => Number(b.name === "ARBITER") - Number(a.name === "ARBITER"))) {
+      for (const agent of agents) {
         const built = agent.protocol.messages.filter((m) => m.planned === undefined).map((m) => m.type)
         const samples = SAMPLES[agent.name] ?? []
         assert.sameMembers([...new Set(samples.map((s) => s.type as string))], built, `${agent.name}: a sample for every message it handles`)
