@@ -8,7 +8,7 @@ import { Clock, Effect, Random, Schema } from "effect"
 import { Files } from "../../adapters/fs/Files.ts"
 import { MigrationFiles } from "../../adapters/migration/MigrationFiles.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
-import { releaseLease, withLease } from "../shared/lease.ts"
+import { withLease } from "../shared/lease.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { foldJournal, journalFile, newId, openJournal, Plan, planFile, planMigration, runForward, runRevert, type JournalState } from "./engine.ts"
 import { type Migration, MigrationBusy, Morph, NoSuchMigration, UnsafePlan } from "./messages.ts"
@@ -154,16 +154,6 @@ export const morphMachine = Effect.gen(function*() {
       const leaseProblem = outcome._tag === "Failure"
         ? outcome.cause.reasons.flatMap((r) => (r._tag === "Fail" && (r.error as { _tag?: string })._tag === "LeaseConflict" || r._tag === "Fail" && (r.error as { _tag?: string; agent?: string })._tag === "DependencyFailed" && (r.error as { agent?: string }).agent === "ARBITER" ? [(r.error as { message: string }).message] : []))[0]
         : undefined
-      const stale = outcome._tag === "Failure"
-        ? outcome.cause.reasons.flatMap((r) => (r._tag === "Fail" && (r.error as { _tag?: string })._tag === "LeaseConflict" && (r.error as { holder?: string }).holder === env.self ? [(r.error as { lease: string }).lease] : []))[0]
-        : undefined
-      if (stale !== undefined) {
-        // MORPH's slices run in the daemon and hold no lease between slices: a lease of its own in the way
-        // was inherited from a run that died (kill -9) and stays until it expires. Released, and the next slice goes on.
-        yield* Effect.logInfo(`migration ${plan.id}: releasing ${stale}, left by an earlier run of MORPH`)
-        yield* releaseLease(env, stale)
-        continue
-      }
       if (leaseProblem !== undefined) {
         // Not a failure of the migration: it waits for its leases, and the next slice asks again.
         if (waitingFor.get(plan.id) !== leaseProblem) yield* Effect.logWarning(`migration ${plan.id} waits: ${leaseProblem}`)
@@ -216,12 +206,7 @@ export const morphMachine = Effect.gen(function*() {
           }
           if (failing !== undefined) return yield* new UnsafePlan({ field: failing.check, reason: failing.detail })
           // Refused now, naming the holder, when a conflicting job holds either place (ARBITER unreachable: the slices will wait).
-          // A lease of MORPH's own in the way is one a dead run left (see the pump): released, then asked again.
-          yield* leased(plan, Effect.void).pipe(
-            Effect.catchIf((e) => e._tag === "LeaseConflict" && e.holder === env.self, (e) =>
-              Effect.andThen(releaseLease(env, (e as { lease: string }).lease), leased(plan, Effect.void))),
-            Effect.catchTag("DependencyFailed", () => Effect.void)
-          )
+          yield* leased(plan, Effect.void).pipe(Effect.catchTag("DependencyFailed", () => Effect.void))
           yield* files.makeDirectory(dir, { recursive: true, mode: 0o700 })
           yield* files.writeAtomic(planFile(dir, id), new TextEncoder().encode(JSON.stringify(plan)), { mode: 0o600 })
           const journal = yield* openJournal(files, dir, plan)
