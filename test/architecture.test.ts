@@ -105,7 +105,7 @@ const LAYERS: ReadonlyArray<readonly [string, RegExp]> = [
   ["clients", /^src\/(cli|inspect)\//],
   ["agents", /^src\/actors\//],
   ["transports", /^src\/(protocol\/|adapters\/dbus\/|adapters\/socket\/ControlServer\.ts$)/],
-  ["libraries", /^src\/(access|memory|vault|keys|ledger|compress|chunkstore|fileio|integrity)\//],
+  ["libraries", /^src\/(access|memory|vault|keys|ledger|compress|chunkstore|fileio|integrity|history)\//],
   ["adapters", /^src\/adapters\//],
   ["runtime", /^src\/runtime\//],
   ["leaves", /^src\/(version|ExitCode)\.ts$/]

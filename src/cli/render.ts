@@ -104,6 +104,8 @@ export const renderEvent = (event: InspectionEvent): string => {
       return `${head} ${event.agent}: ${event.messageType} (${event.reason})`
     case "Alert":
       return `${head} ${event.agent}: ${event.severity}: ${event.text}`
+    case "Incident":
+      return `${head} ${event.id} ${event.state}: ${event.severity}: ${event.title} (${event.alerts} alert${event.alerts === 1 ? "" : "s"})`
     case "Progress":
       return `${head} ${event.agent}: ${event.job}: ${event.done}${event.total === undefined ? "" : ` of ${event.total}`} ${event.unit}` +
         (event.total === undefined || event.total === 0 ? "" : ` (${Math.floor((100 * event.done) / event.total)}%)`)

@@ -32,6 +32,8 @@ import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
 import type { Parsed } from "../cli/args.ts"
 import { ExitCode } from "../ExitCode.ts"
 import { MemoryLive } from "../memory/MemoryLive.ts"
+// The in-memory history until HistoryLive (persisted under the state dir) lands in this issue.
+import * as HistoryTest from "../history/HistoryTest.ts"
 import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
 import * as FileJobs from "./FileJobs.ts"
@@ -52,6 +54,7 @@ const liveAdapters = (
     Layer.mergeAll(
       StateStoreLive.layer(stateDir),
       MemoryLive(join(stateDir, "memory")),
+      HistoryTest.layer(),
       Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,

@@ -102,7 +102,7 @@ export interface LoggedEvent {
 export const EVENT_LOG_LIMIT = 1000
 
 /** The events the log pane subscribes to: lifecycle, alerts, progress; not per-message events. */
-export const EVENT_TYPES = ["started", "stopped", "failed", "restarted", "escalated", "deadletter", "progress", "alert"] as const
+export const EVENT_TYPES = ["started", "stopped", "failed", "restarted", "escalated", "deadletter", "progress", "alert", "incident"] as const
 
 export interface Editor {
   readonly agent: string

@@ -504,7 +504,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           : validator.validate(input)
       },
       summary: () => summary(),
-      tree: () => treeOf(options.root)
+      tree: () => treeOf(options.root),
+      events: ({ tags, buffer }) => inspection.subscribeTo({ tags, buffer: buffer ?? 1024 })
     }
 
     const host: HostServices = {

@@ -7,10 +7,11 @@
  * The bridge that runs a machine under an Effect fiber is
  * `internal/Incarnation.ts`; agents never see it.
  */
-import { Context, type Effect, type Exit } from "effect"
+import { Context, type Effect, type Exit, type Scope } from "effect"
 import type { AnyStateMachine, PromiseActorLogic } from "xstate"
 import type { AccessDenied, AskError, InvalidMessage, Rejected, TellError, UnknownAgent } from "./Errors.ts"
 import type { Caller } from "./Caller.ts"
+import type { InspectionEvent, Subscriber } from "./Inspection.ts"
 import type * as Protocol from "./Protocol.ts"
 import type { AgentStatus, Capability, RestartType, SystemSummary, Tier, TreeNode } from "./Status.ts"
 
@@ -67,6 +68,16 @@ export interface SystemHandle {
   /** The whole system at a glance, for agents that report on it (OMNISCIENT, ECLIPSE). */
   readonly summary: () => SystemSummary
   readonly tree: () => TreeNode
+  /**
+   * A subscription to the inspection stream for an agent that reacts to
+   * events (NEXUS to alerts, STREAM to its topics): only events whose tag is
+   * in `tags`; a bounded buffer (default 1024) that loses its oldest events
+   * when the agent falls behind, counted by `lost()`. Ends with the scope.
+   */
+  readonly events: (options: {
+    readonly tags: ReadonlyArray<InspectionEvent["_tag"]>
+    readonly buffer?: number
+  }) => Effect.Effect<Subscriber, never, Scope.Scope>
 }
 
 export interface AlertReport {
@@ -83,6 +94,15 @@ export interface ProgressReport {
   readonly total?: number | undefined
   /** what `done` counts, e.g. "bytes" */
   readonly unit: string
+}
+
+export interface IncidentReport {
+  readonly id: string
+  readonly state: "opened" | "updated" | "acknowledged" | "silenced" | "resolved"
+  readonly severity: "info" | "warning" | "critical"
+  readonly subject: string
+  readonly title: string
+  readonly alerts: number
 }
 
 export interface AgentEnvShape {
@@ -102,6 +122,8 @@ export interface AgentEnvShape {
    * events --type alert`) and a log line at the matching level (info, warning, error).
    */
   readonly alert: (alert: AlertReport) => Effect.Effect<void>
+  /** Announces an incident's change (NEXUS): an `Incident` event on the inspection stream and a log line. */
+  readonly incident: (incident: IncidentReport) => Effect.Effect<void>
   /**
    * Who sent the message in hand (the daemon itself for its own messages).
    * Read it when the work for the message starts: a handler of

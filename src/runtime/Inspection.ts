@@ -4,7 +4,7 @@
  * slides: a slow subscriber loses its oldest events (counted through sequence
  * gaps) and never slows the agents down.
  */
-import { Effect, PubSub, Schema, Scope } from "effect"
+import { Effect, PubSub, Queue, Schema, Scope } from "effect"
 
 const Base = { seq: Schema.Number, at: Schema.Number }
 
@@ -49,6 +49,21 @@ export const InspectionEvent = Schema.Union([
     subject: Schema.String,
     text: Schema.String
   }),
+  /**
+   * An incident opened, changed or closed by NEXUS: the one notification for
+   * many correlated alerts. `alerts` counts the alerts it groups.
+   */
+  Schema.TaggedStruct("Incident", {
+    ...Base,
+    agent: Schema.String,
+    id: Schema.String,
+    state: Schema.Literals(["opened", "updated", "acknowledged", "silenced", "resolved"]),
+    severity: Schema.Literals(["info", "warning", "critical"]),
+    /** what it is about, the root of the group: "disk /dev/sdb", "pool tank" */
+    subject: Schema.String,
+    title: Schema.String,
+    alerts: Schema.Number
+  }),
   Schema.TaggedStruct("DeadLetter", {
     ...Base,
     agent: Schema.String,
@@ -82,6 +97,15 @@ export interface InspectionBus {
   readonly publish: (event: InspectionInput) => Effect.Effect<void>
   readonly subscribe: Effect.Effect<Subscriber, never, Scope.Scope>
   readonly subscribeWith: (options: SubscribeOptions) => Effect.Effect<Subscriber, never, Scope.Scope>
+  /**
+   * A subscription to some kinds of event only, with a buffer of its own:
+   * events of other kinds never take its room, and each event it loses when
+   * full (the oldest goes) is counted exactly.
+   */
+  readonly subscribeTo: (options: {
+    readonly tags: ReadonlyArray<InspectionEvent["_tag"]>
+    readonly buffer: number
+  }) => Effect.Effect<Subscriber, never, Scope.Scope>
   /** True while some subscriber wants one MessageHandled event per message. */
   readonly wantsMessageEvents: () => boolean
   /** True while some subscriber wants Transition events. */
@@ -100,12 +124,32 @@ export const makeInspectionBus = (options: {
     let seq = 0
     let subscribers = 0
 
+    /** Filtered subscribers: each has its own sliding queue and loss count. */
+    const filtered = new Set<{ readonly tags: ReadonlySet<string>; readonly queue: Queue.Queue<InspectionEvent>; readonly capacity: number; lost: number }>()
+
     const publish = (event: InspectionInput): Effect.Effect<void> =>
       Effect.suspend(() => {
         seq++
         // Without subscribers there is nobody to hand the event to: numbering it is enough.
+        if (subscribers === 0 && filtered.size === 0) return Effect.void
+        const sequenced = { ...event, seq, at: options.now() } as InspectionEvent
+        for (const sub of filtered) {
+          if (!sub.tags.has(event._tag)) continue
+          if (Queue.sizeUnsafe(sub.queue) >= sub.capacity) sub.lost++
+          Queue.offerUnsafe(sub.queue, sequenced)
+        }
         if (subscribers === 0) return Effect.void
-        return Effect.asVoid(PubSub.publish(pubsub, { ...event, seq, at: options.now() } as InspectionEvent))
+        return Effect.asVoid(PubSub.publish(pubsub, sequenced))
+      })
+
+    const subscribeTo = (subscribeOptions: { readonly tags: ReadonlyArray<InspectionEvent["_tag"]>; readonly buffer: number }) =>
+      Effect.gen(function*() {
+        const capacity = Math.max(1, subscribeOptions.buffer)
+        const queue = yield* Queue.sliding<InspectionEvent>(capacity)
+        const sub = { tags: new Set<string>(subscribeOptions.tags), queue, capacity, lost: 0 }
+        filtered.add(sub)
+        yield* Effect.addFinalizer(() => Effect.sync(() => filtered.delete(sub)))
+        return { take: Queue.take(queue) as Effect.Effect<InspectionEvent>, lost: () => sub.lost } satisfies Subscriber
       })
 
     let messageSubscribers = 0
@@ -138,8 +182,9 @@ export const makeInspectionBus = (options: {
       publish,
       subscribe: subscribeWith({}),
       subscribeWith,
+      subscribeTo,
       published: () => seq,
-      hasSubscribers: () => subscribers > 0,
+      hasSubscribers: () => subscribers > 0 || filtered.size > 0,
       wantsMessageEvents: () => messageSubscribers > 0,
       wantsTransitionEvents: () => transitionSubscribers > 0
     }

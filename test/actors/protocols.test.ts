@@ -46,6 +46,7 @@ import { type AccessClass, AccessDenied } from "../../src/runtime/Errors.ts"
 import type { Gate } from "../../src/runtime/Gate.ts"
 import * as fc from "fast-check"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
@@ -89,6 +90,7 @@ const adapters = Layer.mergeAll(
   SystemFactsLive.layer,
   StateStoreTest.layer(),
   MemoryTest,
+  HistoryTest.layer(),
   testSecurity,
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { AccessPolicy, makePolicy } from "../../src/access/Policy.ts"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { callerFilesInTmp, migrationFilesInTmp, testSecurity } from "../support/security.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import * as NetLinksTest from "../../src/adapters/netlinks/NetLinksTest.ts"
@@ -52,6 +53,7 @@ const testAdapters = Layer.mergeAll(
   NetLinksTest.layer([NetLinksTest.link("eth0")]),
   StateStoreTest.layer(),
   MemoryTest,
+  HistoryTest.layer(),
   testSecurity,
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({ installed: false })),

@@ -100,6 +100,11 @@ export const runIncarnation = (
         Effect.andThen(
           severity === "info" ? Effect.logInfo(text) : severity === "warning" ? Effect.logWarning(text) : Effect.logError(text),
           host.publish({ _tag: "Alert", agent: cell.name, severity, subject, text })
+        ),
+      incident: (report) =>
+        Effect.andThen(
+          Effect.logInfo(`incident ${report.id} ${report.state}: ${report.title}`),
+          host.publish({ _tag: "Incident", agent: cell.name, ...report })
         )
     }
     const machine = cell.definition.machine === undefined
