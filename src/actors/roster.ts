@@ -35,6 +35,7 @@ import type { Files } from "../adapters/fs/Files.ts"
 import type { NetLinks } from "../adapters/netlinks/NetLinks.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
+import type { MetricHistory } from "../history/History.ts"
 import type { Keyring } from "../keys/Keyring.ts"
 import type { AuditLedger } from "../ledger/index.ts"
 import type { Gateway } from "../adapters/socket/Gateway.ts"
@@ -102,6 +103,7 @@ export type RosterServices =
   | Notify
   | ServiceManager
   | Memory
+  | MetricHistory
   | Keyring
   | AuditLedger
   | Zfs

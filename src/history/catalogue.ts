@@ -35,7 +35,17 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_pool_allocated_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Space allocated in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_pool_free_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Free space in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_dataset_used_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space the dataset uses, its snapshots and children included.", source: "LATTICE" }),
-  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" })
+  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" }),
+  // The metric history's own numbers (STORE), read from its `stats` by PRISM at each exposition.
+  metric({ name: "sigmavault_history_series", type: "gauge", unit: "series", labels: [], help: "Series the metric history holds.", source: "history" }),
+  metric({ name: "sigmavault_history_series_limit", type: "gauge", unit: "series", labels: [], help: "Most series the metric history holds; a new series beyond it is refused.", source: "history" }),
+  metric({ name: "sigmavault_history_bytes", type: "gauge", unit: "bytes", labels: [], help: "Bytes the metric history takes.", source: "history" }),
+  metric({ name: "sigmavault_history_bytes_limit", type: "gauge", unit: "bytes", labels: [], help: "Most bytes the metric history may take; samples beyond it are refused.", source: "history" }),
+  metric({ name: "sigmavault_history_samples_total", type: "counter", unit: "samples", labels: [], help: "Samples the metric history has taken in.", source: "history" }),
+  metric({ name: "sigmavault_history_refused_samples_total", type: "counter", unit: "samples", labels: ["reason"], help: "Samples the metric history refused, by reason: series_cap (a new series over the series cap), byte_cap (the byte cap reached), invalid (a bad name, label or value).", source: "history" }),
+  // PRISM's account of its own exposition.
+  metric({ name: "sigmavault_exposition_uncatalogued_series", type: "gauge", unit: "series", labels: [], help: "Series in this exposition whose metric is not in the catalogue, rendered as untyped.", source: "PRISM" }),
+  metric({ name: "sigmavault_exposition_dropped_samples", type: "gauge", unit: "samples", labels: [], help: "Samples left out of this exposition: a name the format cannot carry, or a series given twice.", source: "PRISM" })
 ]
 
 export const metricDef = (name: string): MetricDef | undefined => METRICS.find((m) => m.name === name)

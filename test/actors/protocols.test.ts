@@ -282,6 +282,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
+  PRISM: [
+    { type: "metrics" },
+    { type: "metrics", format: "json", timestamps: true },
+    { type: "metric", name: "sigmavault_agent_up" },
+    { type: "metric", name: "sigmavault_no_such_metric" },
+    { type: "query", name: "sigmavault_agent_up", since: "1h", step: "1m" },
+    { type: "query", name: "sigmavault_agent_up", since: "forever" },
+    { type: "series" }
+  ],
   BRIDGE: [
     { type: "shares" },
     { type: "shares", protocol: "nfs", live: false },
