@@ -19,6 +19,7 @@ import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
 import { defaultPhotonConfig } from "../actors/photon/config.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
+import { defaultPrismConfig } from "../actors/prism/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
 import { defaultPhantomConfig } from "../actors/phantom/config.ts"
 import { parseSubnet } from "../actors/phantom/subnet.ts"
@@ -304,6 +305,52 @@ export const scheduleNameProblem = (name: string): string | undefined =>
 
 const ConfiguredSchedule = ScheduleJob.mapFields((fields) => ({ name: Schema.String.check(rule(scheduleNameProblem)), ...fields }))
 
+// ---- metrics (PRISM) -------------------------------------------------------------
+
+const LISTEN_EXPECTED = "HOST:PORT with an IP address (IPv6 in brackets) or localhost, e.g. 127.0.0.1:9187 or [::1]:9187"
+
+/** `metrics_listen`: where the HTTP listener for Prometheus binds. */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** The address and port of `HOST:PORT`, or what is wrong with it. */
+export const parseListen = (text: string): ListenAddress | string => {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+|localhost)):([0-9]{1,5})$/.exec(text)
+  if (m === null) return `${shown(text)} is not ${LISTEN_EXPECTED}`
+  const host = m[1] ?? m[2]!
+  const port = Number(m[3])
+  if (port < 1 || port > 65_535) return `port ${m[3]} is out of range; expected ${LISTEN_EXPECTED}`
+  if (host !== "localhost" && !isIPv4(host) && !isIPv6(host)) return `${shown(host)} is not an IP address; expected ${LISTEN_EXPECTED}`
+  return { host, port }
+}
+
+/** Loopback addresses: 127.0.0.0/8, ::1, localhost. */
+export const isLoopback = (host: string): boolean =>
+  host === "localhost" || /^127\.[0-9.]+$/.test(host) || /^(0{0,4}:){2,7}0{0,3}1$/.test(host) && host.includes("::") || host === "0:0:0:0:0:0:0:1" ||
+  /^::ffff:127\./i.test(host)
+
+const MetricsListen = Schema.String.check(rule((text: string) => {
+  const parsed = parseListen(text)
+  return typeof parsed === "string" ? parsed : undefined
+}))
+
+const TEXTFILE_EXPECTED = "an absolute path ending in .prom (node_exporter's textfile collector reads only those), e.g. /var/lib/prometheus/node-exporter/sigmavault.prom"
+const TextfilePath = Schema.String.check(rule((path: string) => {
+  const notAbsolute = absolutePathRule(path)
+  if (notAbsolute !== undefined) return notAbsolute
+  return /[^/]\.prom$/.test(path) ? undefined : `${shown(path)} does not end in .prom; expected ${TEXTFILE_EXPECTED}`
+}))
+
+const BOOLEAN_EXPECTED = "true or false"
+const booleanText: Schema.Codec<boolean, string> = Schema.String.check(rule((text: string) =>
+  text === "true" || text === "false" ? undefined : `${shown(text)} is not ${BOOLEAN_EXPECTED}`
+)).pipe(Schema.decodeTo(
+  Schema.Boolean,
+  SchemaTransformation.transform({ decode: (text: string) => text === "true", encode: (value: boolean) => String(value) })
+))
+
 // ---- the settings -------------------------------------------------------------
 
 /** The daemon's settings, typed and checked. */
@@ -400,7 +447,15 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** PRISM: where the HTTP listener for Prometheus binds (HOST:PORT); undefined: no listener. */
+  metricsListen: Schema.UndefinedOr(MetricsListen),
+  /** Serve the metrics on an address other than loopback (they are unauthenticated). */
+  metricsListenRemote: Schema.Boolean,
+  /** PRISM: where it writes the exposition for node_exporter's textfile collector; undefined: nowhere. */
+  metricsTextfile: Schema.UndefinedOr(TextfilePath),
+  /** How often PRISM rewrites the textfile. */
+  metricsTextfileIntervalSeconds: WholeNumber(10, 86_400)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +519,11 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  metricsListen: undefined,
+  metricsListenRemote: false,
+  metricsTextfile: defaultPrismConfig.textfile,
+  metricsTextfileIntervalSeconds: defaultPrismConfig.textfileIntervalMs / 1000
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -666,7 +725,11 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  metricsListen: { key: "metrics_listen", text: MetricsListen, expected: LISTEN_EXPECTED },
+  metricsListenRemote: { key: "metrics_listen_remote", text: booleanText, expected: BOOLEAN_EXPECTED },
+  metricsTextfile: { key: "metrics_textfile", text: TextfilePath, expected: TEXTFILE_EXPECTED },
+  metricsTextfileIntervalSeconds: wholeNumber("metrics_textfile_interval_seconds", 10, 86_400)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

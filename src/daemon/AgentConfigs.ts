@@ -13,6 +13,7 @@ import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
 import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
 import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../actors/phantom/config.ts"
+import { PrismConfig, type PrismConfigShape } from "../actors/prism/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
@@ -32,6 +33,7 @@ export interface AgentConfigs {
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
   readonly velocity: VelocityConfigShape
+  readonly prism: PrismConfigShape
 }
 
 /**
@@ -107,7 +109,8 @@ export const agentConfigsOf = (
       dns: config.wireguardDns ?? []
     },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
-    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
+    prism: { textfile: config.metricsTextfile, textfileIntervalMs: config.metricsTextfileIntervalSeconds * 1000 }
   }
 }
 
@@ -136,5 +139,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge),
-    Layer.succeed(VelocityConfig, configs.velocity)
+    Layer.succeed(VelocityConfig, configs.velocity),
+    Layer.succeed(PrismConfig, configs.prism)
   )

@@ -124,6 +124,25 @@ const rolesOf = (config: Config.Config): Effect.Effect<Roles, StartProblem> =>
     }
   })
 
+/**
+ * `metrics_listen` as the daemon binds it. A non-loopback address is refused
+ * unless `metrics_listen_remote = true`: the metrics are served without
+ * authentication (docs/security.md).
+ */
+const metricsListenOf = (config: Config.Config): Effect.Effect<DaemonSettings["metricsListen"], StartProblem> => {
+  if (config.metricsListen === undefined) return Effect.succeed(undefined)
+  const listen = Config.parseListen(config.metricsListen)
+  if (typeof listen === "string") return Effect.fail(new StartProblem({ message: `metrics_listen: ${listen}` }))
+  if (!Config.isLoopback(listen.host) && !config.metricsListenRemote) {
+    return Effect.fail(new StartProblem({
+      message: `metrics_listen ${config.metricsListen} is not a loopback address; the metrics are served without authentication, ` +
+        "so anyone who can reach that address could read them. Use 127.0.0.1 (and let Prometheus reach it through a proxy or tunnel), " +
+        "or set metrics_listen_remote = true to serve them there anyway"
+    }))
+  }
+  return Effect.succeed(listen)
+}
+
 const LEVELS: Record<Config.LogLevel, LogLevel.LogLevel> = {
   trace: "Trace",
   debug: "Debug",
@@ -163,6 +182,7 @@ export const resolveDaemonSettings = (
         configFile: configPathOf(parsed, env),
         uid: process.getuid?.() ?? 0
       }),
-      dbus: yield* Effect.fromResult(dbusOf(parsed, env))
+      dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
+      metricsListen: yield* metricsListenOf(config)
     }
   })

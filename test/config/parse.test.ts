@@ -86,7 +86,8 @@ describe("parseConfig: each key's values", () => {
       ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
-      ["velocity_history", "velocityHistory", 1, 10000]
+      ["velocity_history", "velocityHistory", 1, 10000],
+      ["metrics_textfile_interval_seconds", "metricsTextfileIntervalSeconds", 10, 86400]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -196,6 +196,10 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "# metrics_listen is not set                                           # default",
+        "metrics_listen_remote = false                                         # default",
+        "# metrics_textfile is not set                                         # default",
+        "metrics_textfile_interval_seconds = 60                                # default",
         ""
       ].join("\n")
     )

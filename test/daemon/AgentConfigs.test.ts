@@ -2,6 +2,7 @@
  * What the configuration file says reaches the agents that have settings, and
  * a daemon without a file runs them exactly as their own defaults.
  */
+import { defaultPrismConfig } from "../../src/actors/prism/config.ts"
 import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
@@ -41,7 +42,8 @@ describe("the agents' settings", () => {
       fortress: defaultFortressConfig,
       phantom: defaultPhantomConfig,
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
-      velocity: defaultVelocityConfig
+      velocity: defaultVelocityConfig,
+      prism: defaultPrismConfig
     })
   })
 
@@ -85,6 +87,7 @@ describe("the agents' settings", () => {
       dns: ["10.66.0.1", "1.1.1.1"]
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
+    assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

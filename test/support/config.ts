@@ -34,7 +34,11 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "wireguard_dns = 10.66.0.1,1.1.1.1",
   "velocity_size_mib = 1024",
   "velocity_seconds = 10",
-  "velocity_history = 50"
+  "velocity_history = 50",
+  "metrics_listen = 127.0.0.1:9187",
+  "metrics_listen_remote = true",
+  "metrics_textfile = /var/lib/node_exporter/textfile/sigmavault.prom",
+  "metrics_textfile_interval_seconds = 30"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -70,5 +74,9 @@ export const AGENT_SETTINGS_CHANGED = {
   wireguardDns: ["10.66.0.1", "1.1.1.1"],
   velocitySizeMib: 1024,
   velocitySeconds: 10,
-  velocityHistory: 50
+  velocityHistory: 50,
+  metricsListen: "127.0.0.1:9187",
+  metricsListenRemote: true,
+  metricsTextfile: "/var/lib/node_exporter/textfile/sigmavault.prom",
+  metricsTextfileIntervalSeconds: 30
 } satisfies Partial<Config>
