@@ -160,10 +160,10 @@ export const start = (options: MetricsListenerOptions): Effect.Effect<MetricsLis
           if (colon <= 0) return refuse(socket, 400, "a malformed header line")
           headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
         }
+        if (method !== "GET" && method !== "HEAD") return refuse(socket, 405, `${method} is not allowed here; use GET`, { Allow: "GET, HEAD" })
         if (headers.has("transfer-encoding") || (headers.get("content-length") ?? "0") !== "0") {
           return refuse(socket, 400, "a request to this endpoint has no body")
         }
-        if (method !== "GET" && method !== "HEAD") return refuse(socket, 405, `${method} is not allowed here; use GET`, { Allow: "GET, HEAD" })
         const path = target.split("?")[0]
         if (path !== "/metrics") return refuse(socket, 404, "not found: the metrics are at /metrics")
         const connection = (headers.get("connection") ?? "").toLowerCase()
