@@ -97,8 +97,9 @@ export const start = (options: MetricsListenerOptions): Effect.Effect<MetricsLis
         `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}`,
         ...Object.entries({ ...headers, "Content-Length": String(bytes.length), Connection: close ? "close" : "keep-alive" }).map(([k, v]) => `${k}: ${v}`)
       ]
-      socket.write(`${lines.join("\r\n")}${HEAD_END}`)
-      if (!head && bytes.length > 0) socket.write(bytes)
+      const headBytes = Buffer.from(`${lines.join("\r\n")}${HEAD_END}`, "latin1")
+      // One write: the head and the body leave in the same segments.
+      socket.write(head || bytes.length === 0 ? headBytes : Buffer.concat([headBytes, bytes]))
       if (close) socket.end()
     }
     const refuse = (socket: net.Socket, status: number, text: string, extra: Record<string, string> = {}) =>
