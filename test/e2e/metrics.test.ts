@@ -121,8 +121,8 @@ describe("metrics for Prometheus, through the binary", () => {
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200)
       expect(daemon.process.exitCode).toBeNull()
 
-      // The textfile: written once at start, then every interval.
-      const deadline = Date.now() + 15_000
+      // The textfile: written at start (or at the first interval, if agents were still starting), then every interval.
+      const deadline = Date.now() + 30_000
       while (!existsSync(textfile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       const written = readFileSync(textfile, "utf8")
       expect(parseExposition(written).every((f) => f.samples.every((s) => s.timestamp === undefined))).toBe(true)

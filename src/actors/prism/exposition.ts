@@ -8,7 +8,7 @@
  * history's newest samples and its stats) and this module renders them.
  * https://prometheus.io/docs/instrumenting/exposition_formats/
  */
-import { LABEL_NAME, type Labels, METRIC_NAME, seriesId } from "../../history/History.ts"
+import { LABEL_NAME, type Labels, METRIC_NAME } from "../../history/History.ts"
 import { type MetricDef, METRICS } from "../../history/catalogue.ts"
 
 export type FamilyType = "counter" | "gauge" | "untyped"
@@ -68,6 +68,27 @@ export const renderText = (families: ReadonlyArray<Family>, options: { readonly 
   return out.join("")
 }
 
+/**
+ * One text per series (its labels sorted, empty values left out), unambiguous
+ * whatever the values hold: each value is prefixed by its length. Cheaper than
+ * History's seriesId, which an exposition would call for every sample.
+ */
+export const seriesKey = (name: string, labels: Labels): string => {
+  const names = Object.keys(labels)
+  if (names.length > 1) names.sort()
+  let key = name
+  for (const label of names) {
+    const value = labels[label]!
+    if (value !== "") key += ` ${label}=${value.length}:${value}`
+  }
+  return key
+}
+
+const validLabels = (labels: Labels): boolean => {
+  for (const label in labels) if (!LABEL_NAME.test(label) || label.startsWith("__")) return false
+  return true
+}
+
 /** The source of one family's samples as PRISM gathers them. */
 export interface Gathered {
   readonly name: string
@@ -96,11 +117,11 @@ export const assemble = (samples: ReadonlyArray<Gathered>, catalogue: ReadonlyAr
   const byName = new Map<string, Map<string, ExpoSample>>()
   let dropped = 0
   for (const s of samples) {
-    if (!METRIC_NAME.test(s.name) || !Object.keys(s.labels).every((l) => LABEL_NAME.test(l) && !l.startsWith("__"))) {
+    if (!METRIC_NAME.test(s.name) || !validLabels(s.labels)) {
       dropped++
       continue
     }
-    const id = seriesId(s.name, s.labels)
+    const id = seriesKey(s.name, s.labels)
     let series = byName.get(s.name)
     if (series === undefined) byName.set(s.name, series = new Map())
     if (series.has(id)) {

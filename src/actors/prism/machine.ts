@@ -19,7 +19,7 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { PrismConfig } from "./config.ts"
-import { assemble, type Assembled, type Gathered, renderText, TEXT_CONTENT_TYPE, UNCATALOGUED_HELP } from "./exposition.ts"
+import { assemble, type Assembled, type Family, type Gathered, renderText, TEXT_CONTENT_TYPE, UNCATALOGUED_HELP } from "./exposition.ts"
 import { type FamilyView, NoSuchMetric, Prism } from "./messages.ts"
 import { resolveRange } from "./range.ts"
 
@@ -83,13 +83,20 @@ export const prismMachine = Effect.gen(function*() {
 
   /** Everything, live first (so a live figure wins over a recorded one of the same series), then PRISM's own counts. */
   const gather = Effect.gen(function*() {
-    const samples = [...runtime(), ...(yield* historyStats), ...recorded(yield* history.latest())]
-    const first = assemble(samples)
-    return assemble([
-      ...samples,
-      { name: "sigmavault_exposition_uncatalogued_series", labels: {}, value: first.uncatalogued },
-      { name: "sigmavault_exposition_dropped_samples", labels: {}, value: first.dropped }
-    ])
+    const assembled = assemble([...runtime(), ...(yield* historyStats), ...recorded(yield* history.latest())])
+    const own = (name: string, value: number): Family => {
+      const def = metricDef(name)!
+      return { name, type: def.type, help: def.help, unit: def.unit, samples: [{ labels: {}, value }] }
+    }
+    return {
+      ...assembled,
+      families: [
+        ...assembled.families,
+        own("sigmavault_exposition_uncatalogued_series", assembled.uncatalogued),
+        own("sigmavault_exposition_dropped_samples", assembled.dropped)
+      ],
+      series: assembled.series + 2
+    }
   })
 
   const view = (assembled: Assembled): ReadonlyArray<FamilyView> =>
@@ -104,8 +111,13 @@ export const prismMachine = Effect.gen(function*() {
   const counts = (a: Assembled) => ({ series: a.series, uncatalogued: a.uncatalogued, dropped: a.dropped })
 
   const textfile = config.textfile
+  let firstRun = true
   const writeTextfile = (path: string) =>
     Effect.gen(function*() {
+      // At the daemon's start, agents of later tiers may not have started yet: a textfile now would say they are down.
+      const starting = firstRun && env.system.agentNames().some((agent) => env.system.status(agent)?.lifecycle === "idle")
+      firstRun = false
+      if (starting) return
       // No timestamps: node_exporter's textfile collector refuses them.
       const text = renderText((yield* gather).families)
       yield* files.writeAtomic(path, new TextEncoder().encode(text), { replace: true, mode: 0o644 })
