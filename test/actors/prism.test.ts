@@ -221,6 +221,26 @@ describe("the exposition format", () => {
     }), { numRuns: 300 })
   })
 
+  it("help text round-trips whatever it holds", () => {
+    fc.assert(fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: fc.constantFrom(" ", "\t", "\\", "\n", "n", "\""), maxLength: 20 })), (help) => {
+      const parsed = parseExposition(renderText([{ name: "m", type: "gauge", help, samples: [{ labels: {}, value: 1 }] }]))
+      // Leading blanks are not part of a help text in the format (Prometheus skips them).
+      assert.strictEqual(parsed[0]!.help, help.replace(/^[ \t]+/, ""))
+    }), { numRuns: 500 })
+  })
+
+  it("promtool accepts an exposition of hostile label values", () => {
+    const samples = fc.sample(fc.record({
+      name: fc.constantFrom("sigmavault_pool_allocated_bytes", "sigmavault_dataset_used_bytes", "sigmavault_agent_messages_total", "sigmavault_experimental_things"),
+      labels: fc.record({ pool: labelValue, dataset: labelValue }),
+      value: fc.double({ noNaN: true, noDefaultInfinity: true })
+    }), { numRuns: 300, seed: 19 })
+    const text = renderText(assemble(samples).families)
+    assert.isAbove(parseExposition(text).flatMap((f) => f.samples).length, 0)
+    const checked = promtoolCheck(text)
+    assert.strictEqual(checked.status, 0, `promtool check metrics: ${checked.output}`)
+  })
+
   it("an invalid name is dropped and counted, never rendered", () => {
     const assembled = assemble([{ name: "1bad", labels: {}, value: 1 }, { name: "ok", labels: { "__x": "y" }, value: 1 }, { name: "ok", labels: {}, value: 2 }])
     assert.strictEqual(assembled.dropped, 2)

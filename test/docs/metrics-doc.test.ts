@@ -20,6 +20,7 @@ describe("docs/metrics.md", () => {
       if (m.type === "counter") assert.match(m.name, /_total$/, `${m.name} is a counter`)
       else assert.notMatch(m.name, /_total$/, `${m.name} is a gauge`)
       assert.isAbove(m.help.length, 0)
+      assert.strictEqual(m.help.trim(), m.help, `${m.name}: a help text neither starts nor ends with blanks`)
     }
   })
 })

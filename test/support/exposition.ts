@@ -70,12 +70,13 @@ export const parseExposition = (text: string): Array<ParsedFamily> => {
     const where = `line ${index + 1}`
     if (line === "") throw new Error(`${where}: empty line`)
     if (line.startsWith("#")) {
-      const m = /^# (HELP|TYPE) (\S+) ?(.*)$/s.exec(line)
+      // As Prometheus reads it: the blanks after the name are not part of the help.
+      const m = /^# (HELP|TYPE) (\S+)(?:[ \t]+(.*))?$/s.exec(line)
       if (m === null) {
         if (/^# (HELP|TYPE)/.test(line)) throw new Error(`${where}: malformed ${line.slice(2, 6)} line`)
         return // a comment
       }
-      const [, kind, name, rest] = m as unknown as [string, string, string, string]
+      const [, kind, name, rest = ""] = m as unknown as [string, string, string, string | undefined]
       if (!METRIC_NAME.test(name)) throw new Error(`${where}: '${name}' is not a metric name`)
       const f = family(name, where)
       if (kind === "HELP") {
