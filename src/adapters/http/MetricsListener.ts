@@ -100,7 +100,11 @@ export const start = (options: MetricsListenerOptions): Effect.Effect<MetricsLis
       const headBytes = Buffer.from(`${lines.join("\r\n")}${HEAD_END}`, "latin1")
       // One write: the head and the body leave in the same segments.
       socket.write(head || bytes.length === 0 ? headBytes : Buffer.concat([headBytes, bytes]))
-      if (close) socket.end()
+      if (close) {
+        socket.end()
+        // A client that neither reads nor closes does not keep its slot.
+        setTimeout(() => socket.destroy(), requestTimeoutMs).unref()
+      }
     }
     const refuse = (socket: net.Socket, status: number, text: string, extra: Record<string, string> = {}) =>
       respond(socket, status, { "Content-Type": "text/plain; charset=utf-8", ...extra }, `${text}\n`, false, true)
