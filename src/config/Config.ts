@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -400,7 +401,9 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +467,8 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -666,7 +670,8 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -86,7 +86,8 @@ describe("parseConfig: each key's values", () => {
       ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
-      ["velocity_history", "velocityHistory", 1, 10000]
+      ["velocity_history", "velocityHistory", 1, 10000],
+      ["metrics_interval_seconds", "metricsIntervalSeconds", 10, 3600]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -130,7 +131,8 @@ describe("parseConfig: each key's values", () => {
       "client_idle_timeout_seconds = 60",
       "share_roots = /srv,/tank",
       "smb_config = /etc/samba/smb.conf",
-      "nfs_exports_dir = /etc/exports.d"
+      "nfs_exports_dir = /etc/exports.d",
+      "metrics_interval_seconds = 30"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -155,7 +157,8 @@ describe("parseConfig: each key's values", () => {
       clientIdleTimeoutSeconds: 60,
       shareRoots: ["/srv", "/tank"],
       smbConfig: "/etc/samba/smb.conf",
-      nfsExportsDir: "/etc/exports.d"
+      nfsExportsDir: "/etc/exports.d",
+      metricsIntervalSeconds: 30
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(

@@ -196,6 +196,7 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "metrics_interval_seconds = 10                                         # default",
         ""
       ].join("\n")
     )
