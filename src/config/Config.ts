@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -400,7 +401,10 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +468,9 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -666,7 +672,9 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>
