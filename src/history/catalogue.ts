@@ -36,6 +36,10 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_pool_free_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Free space in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_dataset_used_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space the dataset uses, its snapshots and children included.", source: "LATTICE" }),
   metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" }),
+  // The metric history's own numbers (STORE: HistoryLive's `stats`; PRISM exposes them).
+  metric({ name: "sigmavault_history_series", type: "gauge", unit: "series", labels: [], help: "Series the metric history keeps (at most history_max_series).", source: "runtime" }),
+  metric({ name: "sigmavault_history_bytes", type: "gauge", unit: "bytes", labels: [], help: "Memory the metric history's buckets, series and journal buffer take (at most history_max_bytes).", source: "runtime" }),
+  metric({ name: "sigmavault_history_refused_total", type: "counter", unit: "samples", labels: ["reason"], help: "Samples the metric history refused, by reason: series_cap, byte_cap, invalid (bad name or value, too old, too far ahead).", source: "runtime" }),
   // FEED — LATTICE: the error counters and health of each pool, from `zpool status` at every health check.
   metric({ name: "sigmavault_pool_read_errors_total", type: "counter", unit: "errors", labels: ["pool"], help: "Read errors of the pool's leaf devices, as zpool status counts them (zpool clear resets them).", source: "LATTICE" }),
   metric({ name: "sigmavault_pool_write_errors_total", type: "counter", unit: "errors", labels: ["pool"], help: "Write errors of the pool's leaf devices, as zpool status counts them (zpool clear resets them).", source: "LATTICE" }),

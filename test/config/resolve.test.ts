@@ -196,6 +196,8 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "history_max_series = 2000                                             # default",
+        "history_max_bytes = 16777216                                          # default",
         "metrics_interval_seconds = 10                                         # default",
         ""
       ].join("\n")
