@@ -257,7 +257,9 @@ describe("the PHOTON agent", () => {
       const history = yield* HistoryTest.make()
       const table = NetLinksTest.make([
         link("eth0", { counters: { ...zeroCounters, rxBytes: 1_000, txBytes: 2_000, rxPackets: 10, txPackets: 20, rxErrors: 1, txErrors: null }, carrierChanges: 3 }),
-        link("lo", { type: 772, virtual: true, operstate: "unknown", speedMbps: null, mtu: 65536, carrierChanges: null })
+        link("lo", { type: 772, virtual: true, operstate: "unknown", speedMbps: null, mtu: 65536, carrierChanges: null }),
+        // A container's end of a veth pair: not recorded (a new name with every container).
+        link("veth3f2a1b0", { virtual: true })
       ])
       yield* start(table, [], Effect.succeed(history))
       table.update("eth0", (l) => ({ ...withCounters(l, { rxBytes: 5_000 }), carrier: false, operstate: "lowerlayerdown", speedMbps: null }))

@@ -42,9 +42,17 @@ const COUNTER_METRICS: ReadonlyArray<readonly [keyof LinkCounters, string]> = [
   ["txDropped", "sigmavault_network_transmit_drop_total"]
 ]
 
+/**
+ * Containers' veth ends come and go under new names with every container:
+ * recorded, each would be a new series kept for the history's whole
+ * retention, until the series cap refused everything new (a new pool's
+ * included). Their traffic is the host's bridge's too, which is recorded.
+ */
+const churns = (report: InterfaceReport) => report.virtual && report.name.startsWith("veth")
+
 /** What one sample puts in the metric history: each link's state and the kernel's counters (what the kernel does not say is left out). */
 export const samplesOf = (reports: ReadonlyArray<InterfaceReport>): Array<Sample> =>
-  reports.flatMap((report) => {
+  reports.filter((report) => !churns(report)).flatMap((report) => {
     const labels = { interface: report.name }
     const samples: Array<Sample> = [{ name: "sigmavault_network_up", labels, value: report.condition === "up" ? 1 : 0 }]
     // The kernel reports -1 (or nothing) for a link without a known speed.
