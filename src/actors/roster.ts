@@ -35,7 +35,6 @@ import type { Files } from "../adapters/fs/Files.ts"
 import type { NetLinks } from "../adapters/netlinks/NetLinks.ts"
 import type { ProcStats } from "../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../memory/Memory.ts"
-import type { MetricHistory } from "../history/History.ts"
 import type { Keyring } from "../keys/Keyring.ts"
 import type { AuditLedger } from "../ledger/index.ts"
 import type { Gateway } from "../adapters/socket/Gateway.ts"
@@ -47,6 +46,7 @@ import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -103,7 +103,6 @@ export type RosterServices =
   | Notify
   | ServiceManager
   | Memory
-  | MetricHistory
   | Keyring
   | AuditLedger
   | Zfs
@@ -117,6 +116,7 @@ export type RosterServices =
   | WireGuard
   | MigrationFiles
   | StorageBench
+  | MetricHistory
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -14,6 +14,8 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -448,6 +450,11 @@ export const Config = Schema.Struct({
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
   velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600),
   /** PRISM: where the HTTP listener for Prometheus binds (HOST:PORT); undefined: no listener. */
   metricsListen: Schema.UndefinedOr(MetricsListen),
   /** Serve the metrics on an address other than loopback (they are unauthenticated). */
@@ -520,6 +527,9 @@ export const defaults: Config = {
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
   velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000,
   metricsListen: undefined,
   metricsListenRemote: false,
   metricsTextfile: defaultPrismConfig.textfile,
@@ -726,6 +736,9 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
   velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600),
   metricsListen: { key: "metrics_listen", text: MetricsListen, expected: LISTEN_EXPECTED },
   metricsListenRemote: { key: "metrics_listen_remote", text: booleanText, expected: BOOLEAN_EXPECTED },
   metricsTextfile: { key: "metrics_textfile", text: TextfilePath, expected: TEXTFILE_EXPECTED },

@@ -40,6 +40,8 @@ export interface RunSettings extends DaemonSettings {
   readonly logLevel: LogLevel.LogLevel
   /** What the configuration file and systemd's watchdog say to the agents that have settings. */
   readonly agents: AgentConfigs
+  /** The metric history's caps (history_max_series, history_max_bytes). */
+  readonly history: { readonly maxSeries: number; readonly maxBytes: number }
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -170,6 +172,7 @@ export const resolveDaemonSettings = (
       fileJobMaxBytes: config.fileJobMaxBytes,
       shares: { smbConf: config.smbConfig, exportsDir: config.nfsExportsDir },
       clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+      metricsIntervalMs: config.metricsIntervalSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,
@@ -183,6 +186,7 @@ export const resolveDaemonSettings = (
         uid: process.getuid?.() ?? 0
       }),
       dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
+      history: { maxSeries: config.historyMaxSeries, maxBytes: config.historyMaxBytes },
       metricsListen: yield* metricsListenOf(config)
     }
   })

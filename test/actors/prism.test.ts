@@ -101,7 +101,7 @@ describe("PRISM exposition", () => {
       assert.strictEqual(value("sigmavault_exposition_uncatalogued_series", {}), 1)
       assert.strictEqual(reply.uncatalogued, 1)
       assert.strictEqual(value("sigmavault_history_series", {}), 5)
-      assert.strictEqual(value("sigmavault_history_refused_samples_total", { reason: "invalid" }), 0)
+      assert.strictEqual(value("sigmavault_history_refused_total", { reason: "invalid" }), 0)
       assert.strictEqual(byName.get("sigmavault_pool_allocated_bytes")!.type, "gauge")
       assert.strictEqual(byName.get("sigmavault_agent_messages_total")!.type, "counter")
       assert.notInclude(reply.text!, "1796", "no timestamps unless asked")

@@ -39,7 +39,7 @@ export const prismCapabilities: ReadonlyArray<Capability> = [
 ]
 
 /** Names PRISM renders from the runtime and the history's stats, never from the history's samples. */
-const LIVE = new Set(METRICS.filter((m) => m.source === "runtime" || m.source === "history" || m.source === "PRISM").map((m) => m.name))
+const LIVE = new Set(METRICS.filter((m) => m.source === "runtime" || m.source === "PRISM").map((m) => m.name))
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
 
@@ -72,10 +72,9 @@ export const prismMachine = Effect.gen(function*() {
     { name: "sigmavault_history_series_limit", labels: {}, value: stats.maxSeries },
     { name: "sigmavault_history_bytes", labels: {}, value: stats.bytes },
     { name: "sigmavault_history_bytes_limit", labels: {}, value: stats.maxBytes },
-    { name: "sigmavault_history_samples_total", labels: {}, value: stats.samples },
-    { name: "sigmavault_history_refused_samples_total", labels: { reason: "series_cap" }, value: stats.refused.seriesCap },
-    { name: "sigmavault_history_refused_samples_total", labels: { reason: "byte_cap" }, value: stats.refused.byteCap },
-    { name: "sigmavault_history_refused_samples_total", labels: { reason: "invalid" }, value: stats.refused.invalid }
+    { name: "sigmavault_history_refused_total", labels: { reason: "series_cap" }, value: stats.refused.seriesCap },
+    { name: "sigmavault_history_refused_total", labels: { reason: "byte_cap" }, value: stats.refused.byteCap },
+    { name: "sigmavault_history_refused_total", labels: { reason: "invalid" }, value: stats.refused.invalid }
   ])
 
   const recorded = (latest: ReadonlyArray<LatestSample>): Array<Gathered> =>
