@@ -81,10 +81,17 @@ describe("metrics for Prometheus, through the binary", () => {
     let exporter: ReturnType<typeof spawn> | undefined
     try {
       await cli(["ask", "CORE", "{\"type\":\"facts\"}", "--socket", daemon.socket])
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`)
+      // The history's newest samples are in it too: SENTRY records the host's memory at its first /proc sample.
+      let response = await fetch(`http://127.0.0.1:${port}/metrics`)
+      let text = await response.text()
+      for (let i = 0; i < 150 && !/^sigmavault_host_memory_total_bytes \d/m.test(text); i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        response = await fetch(`http://127.0.0.1:${port}/metrics`)
+        text = await response.text()
+      }
       expect(response.status).toBe(200)
       expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
-      const text = await response.text()
+      expect(text).toMatch(/^sigmavault_host_memory_total_bytes \d/m)
       const families = parseExposition(text)
       const up = families.find((f) => f.name === "sigmavault_agent_up")!
       expect(up.type).toBe("gauge")
