@@ -102,6 +102,12 @@ describe("metrics for Prometheus, through the binary", () => {
       expect(families.map((f) => f.name)).toContain("sigmavault_history_series")
       expect(promtool(text)).toBe("")
 
+      // SYNAPSE lists the listener among the daemon's endpoints.
+      const endpoints = await cli(["ask", "SYNAPSE", "{\"type\":\"endpoints\"}", "--socket", daemon.socket])
+      expect(endpoints.code, endpoints.stderr).toBe(0)
+      expect(endpoints.stdout).toContain(`"metrics-http"`)
+      expect(endpoints.stdout).toContain(`127.0.0.1:${port}`)
+
       // The same exposition through the CLI, as JSON.
       const json = await cli(["ask", "PRISM", "{\"type\":\"metrics\",\"format\":\"json\"}", "--socket", daemon.socket])
       expect(json.code, json.stderr).toBe(0)
