@@ -9,6 +9,7 @@
 import * as net from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as fc from "fast-check"
 import * as MetricsListener from "../../../src/adapters/http/MetricsListener.ts"
 
 const EXPOSITION = "# HELP x An example.\n# TYPE x gauge\nx 1\n"
@@ -114,6 +115,29 @@ describe("the metrics listener", () => {
       const answers = yield* Effect.all([exchange(listener.port, [GET]), exchange(listener.port, [GET])], { concurrency: "unbounded" })
       for (const a of answers) assert.match(a, /^HTTP\/1\.1 200 /)
       assert.strictEqual(calls.n, 1)
+    })))
+
+  it.live("property: any bytes get a refusal or an answer, never a crash, and the listener keeps serving", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { listener } = yield* listen({ requestTimeoutMs: 200, maxHeaderBytes: 512 })
+      const line = fc.oneof(
+        fc.constantFrom("GET /metrics HTTP/1.1", "HEAD /metrics HTTP/1.0", "POST / HTTP/1.1", "GET /metrics HTTP/2.0", "GET  /metrics HTTP/1.1", "get /metrics http/1.1"),
+        fc.string({ unit: "binary", maxLength: 80 })
+      )
+      const header = fc.oneof(
+        fc.constantFrom("Host: x", "Connection: close", "Content-Length: 3", "Content-Length: -1", "Transfer-Encoding: chunked", ": empty", "NoColon"),
+        fc.string({ unit: "binary", maxLength: 120 })
+      )
+      const request = fc.tuple(line, fc.array(header, { maxLength: 8 }), fc.boolean(), fc.string({ unit: "binary", maxLength: 600 }))
+        .map(([l, hs, finished, tail]) => `${l}\r\n${hs.join("\r\n")}${finished ? "\r\n\r\n" : ""}${tail}`)
+      const inputs = fc.sample(request, { numRuns: 60, seed: 19 })
+      const answers = yield* Effect.forEach(inputs, (input) => exchange(listener.port, [input]), { concurrency: 4 })
+      // An answer with a status line, or (a connection that sent nothing, or too much ahead) none: closed.
+      for (const answer of answers) assert.match(answer, /^(HTTP\/1\.1 (200|400|404|405|408|431) [^\r]*\r\n|$)/)
+      assert.isTrue(answers.some((a) => a.startsWith("HTTP/1.1 200")) && answers.some((a) => a.startsWith("HTTP/1.1 400")))
+      for (let i = 0; i < 100 && listener.connections() > 0; i++) yield* Effect.sleep(10)
+      assert.strictEqual(listener.connections(), 0)
+      assert.match(yield* exchange(listener.port, [GET]), /^HTTP\/1\.1 200 /)
     })))
 
   it.live("a scrape that fails is a 503 naming why", () =>
