@@ -47,7 +47,6 @@ describe("NEURAL: MNEMONIC on the wire", () => {
       assert.include(yield* refusal({ type: "recall", collection: "c", text: "x", k: 0 }), "k")
       assert.include(yield* refusal({ type: "remember", collection: "c", id: "x", vector: ["a"] }), "vector")
       assert.include(yield* refusal({ type: "get", collection: "nope", id: "x" }), "no such collection")
-      assert.include(yield* refusal({ type: "suggest", parameter: "breaker" }), "not built yet")
       yield* system.injectAsk(ROOT, "NEURAL", { type: "remember", collection: "v", id: "x", vector: [1, 2, 3] })
       assert.include(yield* refusal({ type: "get", collection: "v", id: "y" }), "has no record 'y'")
       assert.strictEqual(system.status("NEURAL")?.restarts, 0)

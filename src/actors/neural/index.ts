@@ -6,7 +6,7 @@ import { Neural } from "./messages.ts"
 export const neuralAgent = define<Memory>({
   protocol: Neural,
   tier: "2",
-  description: "Adaptive tuning from outcomes (e.g. bandit-tuned breaker thresholds, compression levels); remembers in MNEMONIC",
+  description: "Adaptive tuning from outcomes: a bandit tunes TENSOR's zstd level per content class; MNEMONIC, the agents' memory, on the wire",
   capabilities: neuralCapabilities,
   machine: neuralMachine
 })

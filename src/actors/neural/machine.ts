@@ -1,23 +1,17 @@
 /**
  * NEURAL: MNEMONIC on the wire (remember, recall, forget, get, create, tune,
- * stats) through the Memory port; the bandit tuning that will learn from
- * remembered outcomes is still planned and says so.
+ * stats) through the Memory port, and the bandit that tunes TENSOR's zstd
+ * level per content class from measured outcomes (choose, outcome, tuning,
+ * reset-tuning; docs/tuning.md), remembered in MNEMONIC.
  */
 import { Effect } from "effect"
 import type { Capability } from "../../runtime/Agent.ts"
 import { Memory } from "../../memory/Memory.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { NeuralConfig } from "./config.ts"
 import { Neural, NoSuchRecord } from "./messages.ts"
+import { makeTuner, tuningSummary } from "./tuning.ts"
 
-const banditTuning = plannedCapability(
-  "bandit-tuning",
-  "suggests a value for a tunable parameter (breaker threshold, compression level) from a bandit over past outcomes"
-)
-const outcomeMemory = plannedCapability(
-  "outcome-memory",
-  "records the reward of each tried value and remembers it in MNEMONIC"
-)
 const memory: Capability = {
   name: "memory",
   available: true,
@@ -25,10 +19,24 @@ const memory: Capability = {
     "near-duplicates (MinHash or hyperplane LSH, verified) and the k most similar (HNSW); kept under the state directory"
 }
 
-export const neuralCapabilities: ReadonlyArray<Capability> = [memory, banditTuning, outcomeMemory]
+/**
+ * The detail is read when `describe` is answered: the live table, per class
+ * the level chosen, its mean reward and jobs. (One NEURAL runs per daemon; in
+ * a test process running several systems, it is the last one's.)
+ */
+const tuning: Capability = {
+  name: "tuning",
+  available: true,
+  get detail() {
+    return `tunes TENSOR's zstd level per content class with an ε-greedy bandit on log2(MiB/s × ratio), exploration bounded; remembered in MNEMONIC: ${tuningSummary.text}`
+  }
+}
+
+export const neuralCapabilities: ReadonlyArray<Capability> = [memory, tuning]
 
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
+  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig)
   return yield* serviceMachine(Neural, {
     handlers: {
       remember: (message) => mnemonic.remember(message),
@@ -49,7 +57,11 @@ export const neuralMachine = Effect.gen(function*() {
         return mnemonic.create(collection, kind, overrides)
       },
       tune: (message) => mnemonic.tune(message.collection, message.ef),
-      stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections }))
+      stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections })),
+      choose: (message) => tuner.choose(message),
+      outcome: (message) => tuner.outcome(message),
+      tuning: () => tuner.table,
+      "reset-tuning": (message) => tuner.reset(message)
     }
   })
 })
