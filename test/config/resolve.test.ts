@@ -196,6 +196,9 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "tuning = on                                                           # default",
+        "tuning_explore_percent = 5                                            # default",
+        "tuning_levels = 1,2,3,5,7,9                                           # default",
         ""
       ].join("\n")
     )
