@@ -130,6 +130,13 @@ describe("NEURAL's tuning", () => {
       assert.include(yield* refusal({ type: "choose", class: "json", defaultLevel: 30 }), "defaultLevel")
       assert.include(yield* refusal({ type: "outcome", class: "json", level: 3, bytesIn: -1, bytesOut: 1, seconds: 1 }), "bytesIn")
       assert.include(yield* refusal({ type: "outcome", class: "json", level: 3, bytesIn: 1, bytesOut: 1, seconds: -1 }), "seconds")
+      // The table's own collection is not writable through MNEMONIC's messages.
+      for (const message of [
+        { type: "remember", collection: "neural-tuning", id: "class:log", text: "x", meta: {} },
+        { type: "forget", collection: "neural-tuning", id: "index" },
+        { type: "create", collection: "neural-tuning", kind: "text" },
+        { type: "tune", collection: "neural-tuning", ef: 10 }
+      ]) assert.include(yield* refusal(message), "reserved for NEURAL's tuning")
     }))
 })
 

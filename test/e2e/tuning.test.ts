@@ -108,6 +108,10 @@ describe.skipIf(!isRoot)("NEURAL tuning with real users", () => {
     const choose = await asRoot("NEURAL", { type: "choose", class: "log", defaultLevel: 5 })
     expect(choose.code).toBe(4)
     expect(choose.stderr).toContain("NEURAL 'choose': only the daemon itself sends it")
+    // Nor plant a table through MNEMONIC's own messages, which an operator may send.
+    const planted = await ask(OPERATOR, "NEURAL", { type: "remember", collection: "neural-tuning", id: "class:log", text: "x", meta: { state: {} } })
+    expect(planted.code, planted.stderr).not.toBe(0)
+    expect(planted.stderr).toContain("reserved for NEURAL's tuning")
     expect((await table()).classes.find((c) => c.class === "log")!.arms.find((a) => a.level === 9)!.pulls).toBe(0)
   })
 

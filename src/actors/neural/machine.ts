@@ -6,11 +6,12 @@
  */
 import { Effect } from "effect"
 import type { Capability } from "../../runtime/Agent.ts"
+import { InvalidMemoryRequest } from "../../memory/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { NeuralConfig } from "./config.ts"
 import { Neural, NoSuchRecord } from "./messages.ts"
-import { makeTuner, tuningSummary } from "./tuning.ts"
+import { COLLECTION, makeTuner, tuningSummary } from "./tuning.ts"
 
 const memory: Capability = {
   name: "memory",
@@ -34,12 +35,22 @@ const tuning: Capability = {
 
 export const neuralCapabilities: ReadonlyArray<Capability> = [memory, tuning]
 
+/**
+ * The tuning's own collection is written only through `outcome` and
+ * `reset-tuning`: an operator's `remember` there could plant a table that
+ * the next start would load (reading it stays open).
+ */
+const guarded = <A, E>(collection: string, run: () => Effect.Effect<A, E>): Effect.Effect<A, E | InvalidMemoryRequest> =>
+  collection === COLLECTION
+    ? Effect.fail(new InvalidMemoryRequest({ collection, reason: "reserved for NEURAL's tuning: it changes only through outcomes and reset-tuning" }))
+    : run()
+
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
   const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig)
   return yield* serviceMachine(Neural, {
     handlers: {
-      remember: (message) => mnemonic.remember(message),
+      remember: (message) => guarded(message.collection, () => mnemonic.remember(message)),
       recall: (message) =>
         mnemonic.recall(message.collection, {
           text: message.text,
@@ -48,15 +59,15 @@ export const neuralMachine = Effect.gen(function*() {
           mode: message.mode ?? "auto",
           threshold: message.threshold
         }),
-      forget: (message) => mnemonic.forget(message.collection, message.id),
+      forget: (message) => guarded(message.collection, () => mnemonic.forget(message.collection, message.id)),
       get: ({ collection, id }) =>
         Effect.flatMap(mnemonic.get(collection, id), (found) =>
           found._tag === "Some" ? Effect.succeed(found.value) : Effect.fail(new NoSuchRecord({ collection, id }))),
       create: (message) => {
         const { type: _type, collection, kind, ...overrides } = message
-        return mnemonic.create(collection, kind, overrides)
+        return guarded(collection, () => mnemonic.create(collection, kind, overrides))
       },
-      tune: (message) => mnemonic.tune(message.collection, message.ef),
+      tune: (message) => guarded(message.collection, () => mnemonic.tune(message.collection, message.ef)),
       stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections })),
       choose: (message) => tuner.choose(message),
       outcome: (message) => tuner.outcome(message),

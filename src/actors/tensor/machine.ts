@@ -21,7 +21,7 @@ export const tensorCapabilities: ReadonlyArray<Capability> = [
     name: "compression",
     available: true,
     detail: "compresses and decompresses files with zstd, brotli, gzip or store, chosen from the content (already-compressed data is stored); size and SHA-256 verified; progress on the event stream; " +
-      "each job holds ARBITER's compression leases on its input and output paths"
+      "each job holds ARBITER's compression leases on its input and output paths; with no level given, the zstd level is NEURAL's tuned choice for the content class (its default if NEURAL does not answer within 250 ms), and each zstd job's outcome is reported to NEURAL"
   },
   { name: "jobs", available: true, detail: "the last 20 jobs: what, how long, the outcome" },
   {
