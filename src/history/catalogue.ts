@@ -35,7 +35,11 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_pool_allocated_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Space allocated in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_pool_free_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Free space in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_dataset_used_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space the dataset uses, its snapshots and children included.", source: "LATTICE" }),
-  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" })
+  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" }),
+  // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
+  metric({ name: "sigmavault_tuning_level", type: "gauge", unit: "level", labels: ["class"], help: "The zstd level NEURAL chooses for the content class when not exploring.", source: "NEURAL" }),
+  metric({ name: "sigmavault_tuning_outcomes_total", type: "counter", unit: "outcomes", labels: ["class", "level"], help: "Compression outcomes NEURAL has learned from, per content class and zstd level.", source: "NEURAL" }),
+  metric({ name: "sigmavault_tuning_explored_total", type: "counter", unit: "decisions", labels: ["class"], help: "Jobs of the content class for which NEURAL chose a level to explore it.", source: "NEURAL" })
 ]
 
 export const metricDef = (name: string): MetricDef | undefined => METRICS.find((m) => m.name === name)

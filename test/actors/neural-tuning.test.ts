@@ -16,6 +16,8 @@ import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import { NeuralConfig } from "../../src/actors/neural/config.ts"
 import { neuralAgent } from "../../src/actors/neural/index.ts"
 import { tensorAgent } from "../../src/actors/tensor/index.ts"
+import { MetricHistory } from "../../src/history/History.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { Memory } from "../../src/memory/Memory.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
@@ -33,10 +35,14 @@ interface Table {
 
 const MiB = 1024 * 1024
 
+/** Shared by every system of a test file: what NEURAL recorded can be read back. */
+const history = Effect.runSync(HistoryTest.make())
+
 const startWith = <R>(agents: ReadonlyArray<AgentDefinition<R>>, storage = makeInMemoryStorage()) =>
   Effect.flatMap(makeMemoryTest(storage), (memory) =>
-    ActorSystem.make({ root: tree<R | Memory>("root", "one_for_one", agents), testFaults: true }).pipe(
-      Effect.provideService(Memory, memory)
+    ActorSystem.make({ root: tree<R | Memory | MetricHistory>("root", "one_for_one", agents), testFaults: true }).pipe(
+      Effect.provideService(Memory, memory),
+      Effect.provideService(MetricHistory, history)
     ))
 const start = (agents: ReadonlyArray<AgentDefinition<any>>, storage = makeInMemoryStorage()) =>
   startWith<Memory>(agents, storage)
@@ -76,6 +82,11 @@ describe("NEURAL's tuning", () => {
         const chosen = (yield* ask({ type: "choose", class: "json", defaultLevel: 5, bytes: 64 * MiB })) as { level: number; why: string }
         assert.strictEqual(chosen.level, 2)
         assert.include(chosen.why, "best level so far: 2")
+        // The metric history has the class's level and outcomes (names from the catalogue).
+        const level = (yield* history.latest("sigmavault_tuning_level")).find((sample) => sample.labels["class"] === "json")
+        assert.strictEqual(level?.value, 2)
+        const pulls = (yield* history.latest("sigmavault_tuning_outcomes_total")).find((sample) => sample.labels["class"] === "json" && sample.labels["level"] === "2")
+        assert.strictEqual(pulls?.value, 3)
         // A small job is counted, not learned.
         const small = (yield* ask({ type: "outcome", class: "json", level: 2, bytesIn: 1000, bytesOut: 100, seconds: 0.001 })) as { learned: boolean; why: string }
         assert.isFalse(small.learned)

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { neuralAgent } from "../../src/actors/neural/index.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { Memory } from "../../src/memory/Memory.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { fastBackoff, generous, ROOT } from "../support/agents.ts"
@@ -10,7 +11,7 @@ const start = (storage = makeInMemoryStorage()) =>
   Effect.flatMap(makeMemoryTest(storage), (memory) =>
     ActorSystem.make({
       root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [neuralAgent] }
-    }).pipe(Effect.provideService(Memory, memory)))
+    }).pipe(Effect.provideService(Memory, memory), Effect.provide(HistoryTest.layer())))
 
 describe("NEURAL: MNEMONIC on the wire", () => {
   it.effect("remembers and recalls texts through the validated external path, saying which layer answered", () =>

@@ -6,6 +6,7 @@
  */
 import { Effect } from "effect"
 import type { Capability } from "../../runtime/Agent.ts"
+import { MetricHistory } from "../../history/History.ts"
 import { InvalidMemoryRequest } from "../../memory/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -47,7 +48,7 @@ const guarded = <A, E>(collection: string, run: () => Effect.Effect<A, E>): Effe
 
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
-  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig)
+  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig, yield* MetricHistory)
   return yield* serviceMachine(Neural, {
     handlers: {
       remember: (message) => guarded(message.collection, () => mnemonic.remember(message)),

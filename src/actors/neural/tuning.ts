@@ -6,6 +6,7 @@
  * the decisions handed out and not yet reported.
  */
 import { Cause, Clock, Effect, Exit, Random, Schema } from "effect"
+import type { MetricHistoryShape } from "../../history/History.ts"
 import type { MemoryShape } from "../../memory/Memory.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { type BanditSettings, bestArm, choose, type ClassState, emptyClass, MAX_CLASSES, MIN_BYTES, observe } from "./bandit.ts"
@@ -47,7 +48,7 @@ export const tuningSummary = { text: "nothing learned yet" }
 
 const sdOf = (variance: number) => Math.sqrt(Math.max(0, variance))
 
-export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape) =>
+export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape, history: MetricHistoryShape) =>
   Effect.gen(function*() {
     const settings: BanditSettings = { on: config.tuning, share: config.explorePercent / 100, arms: config.levels }
     const classes = new Map<string, ClassState>()
@@ -117,6 +118,14 @@ export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape) =>
         yield* Effect.logWarning(`${COLLECTION}: ${problem}`)
       })
 
+    /** The class's level, its outcomes at `level` and its explorations, for the metric history (what it refuses is counted there). */
+    const recordMetrics = (state: ClassState, level: number, at: number) =>
+      Effect.asVoid(history.record([
+        { name: "sigmavault_tuning_level", labels: { class: state.name }, value: bestArm(state.arms)?.level ?? state.defaultLevel, at },
+        { name: "sigmavault_tuning_outcomes_total", labels: { class: state.name, level: String(level) }, value: state.arms.find((arm) => arm.level === level)?.pulls ?? 0, at },
+        { name: "sigmavault_tuning_explored_total", labels: { class: state.name }, value: state.explored, at }
+      ]))
+
     const chooseFor = (request: { readonly class: string; readonly defaultLevel: number; readonly bytes?: number | undefined }) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -166,6 +175,7 @@ export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape) =>
         classes.set(report.class, observed.state)
         yield* persist(observed.state)
         summarize()
+        yield* recordMetrics(observed.state, report.level, now)
         return {
           learned: observed.learned,
           ...(observed.reward === undefined ? {} : { reward: observed.reward }),
