@@ -14,6 +14,8 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -406,6 +408,11 @@ export const Config = Schema.Struct({
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
   velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600),
   // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
   /** "off": TENSOR keeps its fixed levels; NEURAL still records outcomes. */
   tuning: OnOff,
@@ -477,6 +484,9 @@ export const defaults: Config = {
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
   velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000,
   tuning: defaultNeuralConfig.tuning ? "on" : "off",
   tuningExplorePercent: defaultNeuralConfig.explorePercent,
   tuningLevels: defaultNeuralConfig.levels
@@ -686,6 +696,9 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
   velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600),
   tuning: { key: "tuning", text: onOffText, expected: ON_OFF_EXPECTED },
   tuningExplorePercent: wholeNumber("tuning_explore_percent", 0, 20),
   tuningLevels: { key: "tuning_levels", text: listOf(wholeNumberText(1, 19), WholeNumber(1, 19), ZSTD_LEVELS_EXPECTED), expected: ZSTD_LEVELS_EXPECTED }

@@ -94,6 +94,9 @@ describe("parseConfig: each key's values", () => {
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
       ["velocity_history", "velocityHistory", 1, 10000],
+      ["history_max_series", "historyMaxSeries", 1, 1000000],
+      ["history_max_bytes", "historyMaxBytes", 1048576, 68719476736],
+      ["metrics_interval_seconds", "metricsIntervalSeconds", 10, 3600],
       ["tuning_explore_percent", "tuningExplorePercent", 0, 20]
     ] as const
     for (const [key, field, min, max] of ranges) {
@@ -138,7 +141,10 @@ describe("parseConfig: each key's values", () => {
       "client_idle_timeout_seconds = 60",
       "share_roots = /srv,/tank",
       "smb_config = /etc/samba/smb.conf",
-      "nfs_exports_dir = /etc/exports.d"
+      "nfs_exports_dir = /etc/exports.d",
+      "history_max_series = 500",
+      "history_max_bytes = 8388608",
+      "metrics_interval_seconds = 30"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -163,7 +169,10 @@ describe("parseConfig: each key's values", () => {
       clientIdleTimeoutSeconds: 60,
       shareRoots: ["/srv", "/tank"],
       smbConfig: "/etc/samba/smb.conf",
-      nfsExportsDir: "/etc/exports.d"
+      nfsExportsDir: "/etc/exports.d",
+      historyMaxSeries: 500,
+      historyMaxBytes: 8388608,
+      metricsIntervalSeconds: 30
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
