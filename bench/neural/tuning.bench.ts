@@ -25,7 +25,7 @@ import { now, round } from "../support.ts"
 const JOBS = Number(process.env.BENCH_NEURAL_JOBS ?? 20_000)
 const SEEDS = [1, 2, 3, 4, 5]
 const SHARES = [0.05, 0.1]
-const CHECKPOINTS = [1000, 5000, JOBS]
+const CHECKPOINTS = [...new Set([1000, 5000, JOBS].filter((jobs) => jobs <= JOBS))]
 const MiB = 1024 * 1024
 
 const text = (lines: (i: number, random: () => number) => string, bytes: number, seed: number): Uint8Array => {
