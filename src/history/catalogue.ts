@@ -86,6 +86,10 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_benchmark_throughput_bytes_per_second", type: "gauge", unit: "bytes per second", labels: ["target", "workload", "operation"], help: "Throughput a benchmark measured.", source: "VELOCITY" }),
   metric({ name: "sigmavault_benchmark_iops", type: "gauge", unit: "operations per second", labels: ["target", "workload", "operation"], help: "I/O operations per second a benchmark measured.", source: "VELOCITY" }),
   metric({ name: "sigmavault_benchmark_latency_p99_seconds", type: "gauge", unit: "seconds", labels: ["target", "workload", "operation"], help: "99th percentile completion latency a benchmark measured (absent when the engine could not measure it).", source: "VELOCITY" }),
+  // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
+  metric({ name: "sigmavault_tuning_level", type: "gauge", unit: "level", labels: ["class"], help: "The zstd level NEURAL chooses for the content class when not exploring.", source: "NEURAL" }),
+  metric({ name: "sigmavault_tuning_outcomes_total", type: "counter", unit: "outcomes", labels: ["class", "level"], help: "Compression outcomes NEURAL has learned from, per content class and zstd level.", source: "NEURAL" }),
+  metric({ name: "sigmavault_tuning_explored_total", type: "counter", unit: "decisions", labels: ["class"], help: "Jobs of the content class for which NEURAL chose a level to explore it.", source: "NEURAL" }),
   // PRISM: the history's caps, read from its `stats` at each exposition, and PRISM's account of its own exposition.
   metric({ name: "sigmavault_history_series_limit", type: "gauge", unit: "series", labels: [], help: "Most series the metric history keeps (history_max_series); a sample of a new series beyond it is refused.", source: "runtime" }),
   metric({ name: "sigmavault_history_bytes_limit", type: "gauge", unit: "bytes", labels: [], help: "Most bytes of memory the metric history may take (history_max_bytes); a sample that would need more is refused.", source: "runtime" }),

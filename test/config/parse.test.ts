@@ -32,6 +32,13 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed("\n  \n# socket = /x\n   # indented comment\n\t\n"), {})
   })
 
+  it("tuning: on or off; tuning_levels: zstd levels 1–19 (NEURAL)", () => {
+    assert.deepStrictEqual(parsed("tuning = off\ntuning_levels = 1,4,19"), { tuning: "off", tuningLevels: [1, 4, 19] })
+    assert.strictEqual(messageOf("tuning = yes"), `${FILE}:1: tuning: 'yes' is neither on nor off; expected on or off`)
+    assert.include(messageOf("tuning_levels = 1,20"), "'20' is out of range; expected a whole number from 1 to 19")
+    assert.include(messageOf("tuning_explore_percent = 21"), "expected a whole number from 0 to 20")
+  })
+
   it("socket: an absolute path", () => {
     assert.deepStrictEqual(parsed("socket = /run/sv/control.sock"), { socket: "/run/sv/control.sock" })
     assert.deepStrictEqual(parsed(`socket = /${"s".repeat(106)}`), { socket: `/${"s".repeat(106)}` })
@@ -90,6 +97,7 @@ describe("parseConfig: each key's values", () => {
       ["history_max_series", "historyMaxSeries", 1, 1000000],
       ["history_max_bytes", "historyMaxBytes", 1048576, 68719476736],
       ["metrics_interval_seconds", "metricsIntervalSeconds", 10, 3600],
+      ["tuning_explore_percent", "tuningExplorePercent", 0, 20],
       ["metrics_textfile_interval_seconds", "metricsTextfileIntervalSeconds", 10, 86400]
     ] as const
     for (const [key, field, min, max] of ranges) {
