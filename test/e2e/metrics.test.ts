@@ -100,6 +100,10 @@ describe("metrics for Prometheus, through the binary", () => {
       const handled = families.find((f) => f.name === "sigmavault_agent_messages_total")!
       expect(handled.samples.find((s) => s.labels.agent === "CORE")!.value).toBeGreaterThanOrEqual(1)
       expect(families.map((f) => f.name)).toContain("sigmavault_history_series")
+      // Everything the daemon records is in the catalogue: nothing rendered untyped, nothing left out.
+      expect(text).toMatch(/^sigmavault_exposition_uncatalogued_series 0$/m)
+      expect(text).toMatch(/^sigmavault_exposition_dropped_samples 0$/m)
+      expect(families.filter((f) => f.type === "untyped").map((f) => f.name)).toEqual([])
       expect(promtool(text)).toBe("")
 
       // SYNAPSE lists the listener among the daemon's endpoints.
