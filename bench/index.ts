@@ -28,14 +28,16 @@ import { auditCompare } from "./fortress/audit.bench.ts"
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
 import { hashes, integrityVerify } from "./integrity/integrity.bench.ts"
-import { builtinVsFio, estimate } from "./storagebench/storagebench.bench.ts"
+import { builtinVsFio, estimate, nexus } from "./storagebench/storagebench.bench.ts"
 
 import { migration } from "./migration/migration.bench.ts"
 
 import { helixRetention } from "./snapshots/retention.bench.ts"
 import { pipeRelay } from "./command/pipe.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate }
+import { nexus } from "./incidents/nexus.bench.ts"
+
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, nexus }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

@@ -24,7 +24,7 @@
  *   one, and its agent does not announce recovery for it).
  */
 import type { AlertSeverity, AlertView, Feed, IncidentSummary, SilenceView } from "./messages.ts"
-import { dependsOn, entityOf, entityText, type Graph, kindOf, patternMatches } from "./subjects.ts"
+import { dependsOn, entityOf, entityText, type Graph, kindOf, patternMatches, poolsOf } from "./subjects.ts"
 
 export interface Settings {
   readonly groupWaitMs: number
@@ -64,6 +64,8 @@ export interface Incident {
   updatedAt: number
   resolvedAt?: number | undefined
   resolution?: string | undefined
+  /** Set when a cause found later took this incident's alerts into its own. */
+  mergedInto?: string | undefined
   acknowledged?: { readonly by: string; readonly at: number; readonly severity: AlertSeverity } | undefined
   alerts: Array<AlertEntry>
   /** Distinct alerts, kept or dropped. */
@@ -231,8 +233,8 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
       if (!touched) continue
       first ??= incident
       incident.updatedAt = now
+      // A partial recovery is no news worth a notification: the incident says "resolved" when all of it is over.
       settle(incident, graph, now)
-      if (incident.state === "open") incident.notice.pending = true
     }
     if (first !== undefined) {
       state.counters.recoveries++
@@ -279,13 +281,16 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
       incident.resolvedAt = undefined
       incident.resolution = undefined
       incident.notice.resolvedSent = false
+      incident.notice.pending = true
     }
+    const before = severityOf(incident)
     if (rank === "cause") reroot(state, settings, graph, incident, entity, now)
     const inhibited = incident.alerts.some((c) => c.firing && c.severity === "critical" && dependsOn(graph, entity, c.entity))
     add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, firstAt: now, lastAt: now, count: 1, firing: true, inhibited, announcesRecovery: kind.announcesRecovery })
     incident.updatedAt = now
+    // An update carries news: a cause found (re-rooted), another cause, or worse severity; an expected effect of the root is only counted.
     if (inhibited) state.counters.inhibited++
-    else incident.notice.pending = true
+    else if (rank !== "effect" || RANK[severityOf(incident)] > RANK[before]) incident.notice.pending = true
     return { outcome: inhibited ? "inhibited" : "joined", incident: incident.id }
   }
 
@@ -326,10 +331,16 @@ const related = (state: State, settings: Settings, graph: Graph, entity: string,
     recent(i) && i.alerts.some((a) => a.firing && (a.entity === entity || dependsOn(graph, entity, a.entity) || dependsOn(graph, a.entity, entity)))
   )
   if (member !== undefined) return { incident: member, rank: "member" }
-  // A problem back soon after its incident resolved reopens it rather than notifying anew (flapping).
+  // Within the window, a pool's alerts are one story even before the alert that links them (the pool's own) arrives.
+  const pools = poolsOf(graph, entity)
+  const sibling = pools.size === 0 ? undefined : candidates.find((i) =>
+    recent(i) && i.alerts.some((a) => a.firing && [...poolsOf(graph, a.entity)].some((p) => pools.has(p)))
+  )
+  if (sibling !== undefined) return { incident: sibling, rank: "member" }
+  // The same cause back soon after its incident resolved reopens it rather than notifying anew (flapping).
   const reopened = state.incidents
-    .filter((i) => i.state === "resolved" && i.resolution?.startsWith("merged") !== true && i.resolvedAt !== undefined && now - i.resolvedAt <= settings.windowMs)
-    .find((i) => i.root === entity || dependsOn(graph, entity, i.root))
+    .filter((i) => i.state === "resolved" && i.mergedInto === undefined && i.resolvedAt !== undefined && now - i.resolvedAt <= settings.windowMs)
+    .find((i) => i.root === entity)
   return reopened === undefined ? undefined : { incident: reopened, rank: "effect" }
 }
 
@@ -350,6 +361,7 @@ const reroot = (state: State, settings: Settings, graph: Graph, incident: Incide
     other.state = "resolved"
     other.resolvedAt = now
     other.resolution = `merged into ${incident.id}`
+    other.mergedInto = incident.id
   }
 }
 
@@ -447,13 +459,29 @@ export const nextDeadline = (state: State, settings: Settings, now: number): num
       for (const a of incident.alerts) if (a.firing && !a.announcesRecovery) at(a.lastAt + settings.resolveTimeoutMs)
     }
     const notice = incident.notice
-    if (notice.opened === undefined) at(incident.openedAt + settings.groupWaitMs)
-    else if (notice.pending || notice.silenced) at(Math.max(now, (notice.last ?? 0) + settings.groupIntervalMs))
+    // A silenced incident waits for its silence's expiry (above); tick only has to say "silenced" once.
+    if (isSilenced(state, incident, now)) {
+      if (notice.opened !== undefined && !notice.silenced) at(now)
+    } else if (notice.opened === undefined) at(incident.openedAt + settings.groupWaitMs)
+    else if (notice.silenced) at(now)
+    else if (notice.pending) at(Math.max(now, (notice.last ?? 0) + settings.groupIntervalMs))
   }
   return next === Infinity ? undefined : next
 }
 
 export const find = (state: State, id: string) => state.incidents.find((i) => i.id === id)
+
+/** Where an incident's alerts are now: itself, or the incident it was merged into. */
+export const finalIncident = (state: State, id: string): string => {
+  const seen = new Set<string>()
+  let current = id
+  for (;;) {
+    const next = find(state, current)?.mergedInto
+    if (next === undefined || seen.has(next)) return current
+    seen.add(current)
+    current = next
+  }
+}
 
 /** Records the acknowledgement; the notice to publish. */
 export const acknowledge = (state: State, incident: Incident, by: string, now: number): Notice => {

@@ -174,3 +174,63 @@ export const patternMatches = (pattern: string, subject: string): boolean => {
   const re = new RegExp(`^${pattern.split("*").map(escape).join(".*")}$`, "s")
   return re.test(subject)
 }
+
+const poolCache = new WeakMap<Graph, Map<string, ReadonlySet<string>>>()
+const reverseCache = new WeakMap<Graph, Map<string, Array<string>>>()
+
+const reverse = (graph: Graph) => {
+  let r = reverseCache.get(graph)
+  if (r === undefined) {
+    r = new Map()
+    for (const [from, tos] of graph.deps) {
+      for (const to of tos) {
+        const list = r.get(to)
+        if (list === undefined) r.set(to, [from])
+        else list.push(from)
+      }
+    }
+    reverseCache.set(graph, r)
+  }
+  return r
+}
+
+const poolOfName = (n: string): string | undefined => {
+  if (n.startsWith("pool:")) return n.slice(5)
+  if (n.startsWith("vdev:") || n.startsWith("dataset:")) {
+    const rest = n.slice(n.indexOf(":") + 1)
+    return rest.split("/")[0]
+  }
+  return undefined
+}
+
+/** The pools a node belongs to: those it depends on and those that depend on it (a disk's pools). */
+export const poolsOf = (graph: Graph, entity: string): ReadonlySet<string> => {
+  let cache = poolCache.get(graph)
+  if (cache === undefined) poolCache.set(graph, cache = new Map())
+  const hit = cache.get(entity)
+  if (hit !== undefined) return hit
+  const pools = new Set<string>()
+  const walk = (step: (n: string) => ReadonlyArray<string>) => {
+    const seen = new Set([entity])
+    const queue = [entity]
+    while (queue.length > 0) {
+      const n = queue.shift()!
+      const pool = poolOfName(n)
+      if (pool !== undefined) {
+        pools.add(pool)
+        continue
+      }
+      for (const next of step(n)) {
+        if (!seen.has(next)) {
+          seen.add(next)
+          queue.push(next)
+        }
+      }
+    }
+  }
+  const rdeps = reverse(graph)
+  walk((n) => graph.deps.get(n) ?? [])
+  walk((n) => rdeps.get(n) ?? [])
+  cache.set(entity, pools)
+  return pools
+}
