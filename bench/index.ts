@@ -28,7 +28,7 @@ import { auditCompare } from "./fortress/audit.bench.ts"
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
 import { hashes, integrityVerify } from "./integrity/integrity.bench.ts"
-import { builtinVsFio, estimate, nexus } from "./storagebench/storagebench.bench.ts"
+import { builtinVsFio, estimate } from "./storagebench/storagebench.bench.ts"
 
 import { migration } from "./migration/migration.bench.ts"
 
