@@ -288,9 +288,10 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
     const inhibited = incident.alerts.some((c) => c.firing && c.severity === "critical" && dependsOn(graph, entity, c.entity))
     add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, firstAt: now, lastAt: now, count: 1, firing: true, inhibited, announcesRecovery: kind.announcesRecovery })
     incident.updatedAt = now
-    // An update carries news: a cause found (re-rooted), another cause, or worse severity; an expected effect of the root is only counted.
+    // An update carries news: a cause found (re-rooted), another cause, another problem of the root itself, or worse
+    // severity; an expected effect of the root is only counted.
     if (inhibited) state.counters.inhibited++
-    else if (rank !== "effect" || RANK[severityOf(incident)] > RANK[before]) incident.notice.pending = true
+    else if (rank !== "effect" || entity === incident.root || RANK[severityOf(incident)] > RANK[before]) incident.notice.pending = true
     return { outcome: inhibited ? "inhibited" : "joined", incident: incident.id }
   }
 
@@ -426,10 +427,8 @@ export const tick = (state: State, settings: Settings, graph: Graph, now: number
       }
       continue
     }
-    if (notice.silenced) {
-      notice.silenced = false
-      notice.pending = true
-    }
+    // The silence is over: what changed meanwhile (pending) goes out; nothing else does.
+    if (notice.silenced) notice.silenced = false
     // An acknowledged incident is updated only when it gets worse than it was when acknowledged.
     const ack = incident.acknowledged
     if (notice.pending && ack !== undefined && RANK[severityOf(incident)] <= RANK[ack.severity]) notice.pending = false

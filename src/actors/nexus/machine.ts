@@ -7,7 +7,7 @@
  * nothing is due. Incidents and silences are kept in the StateStore ("nexus")
  * and survive a restart of the daemon.
  */
-import { Clock, Effect, Option, Queue, Semaphore } from "effect"
+import { Clock, Effect, Exit, Option, Queue, Scope, Semaphore } from "effect"
 import { StateStore } from "../../adapters/state/StateStore.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { ledgerActor } from "../../runtime/Caller.ts"
@@ -125,10 +125,13 @@ export const nexusMachine = Effect.gen(function*() {
     yield* Queue.offer(wake, true)
   })
 
+  // Subscribed while the incarnation starts, so no alert raised after NEXUS is up is missed;
+  // the scope closes with the feed's fiber, which ends with the incarnation.
+  const feedScope = yield* Scope.make()
+  const subscriber = yield* Scope.provide(feedScope)(env.system.events({ tags: ["Alert"], buffer: config.buffer }))
+  lost = subscriber.lost
+
   const feed = Effect.gen(function*() {
-    const subscriber = yield* env.system.events({ tags: ["Alert"], buffer: config.buffer })
-    lost = subscriber.lost
-    yield* Effect.addFinalizer(() => Effect.suspend(() => dirty ? persist : Effect.void))
     while (true) {
       yield* step
       const now = yield* Clock.currentTimeMillis
@@ -144,8 +147,9 @@ export const nexusMachine = Effect.gen(function*() {
       }
     }
   }).pipe(
-    Effect.scoped,
-    Effect.catchCause((cause) => Effect.logError(`NEXUS: the alert feed stopped: ${String(cause)}`))
+    Effect.catchCause((cause) => Effect.logError(`NEXUS: the alert feed stopped: ${String(cause)}`)),
+    Effect.ensuring(Effect.suspend(() => dirty ? persist : Effect.void)),
+    Effect.ensuring(Scope.close(feedScope, Exit.void))
   )
   yield* Effect.forkChild(feed)
 

@@ -197,17 +197,18 @@ describe("NEXUS on a seeded cascade mixed with noise", () => {
     expect(h.notices.map((n) => [n.state, n.subject])).toEqual([["opened", "link eth0"], ["opened", "cpu"]])
   })
 
-  it("a silence over an open incident mutes it (one 'silenced' notice); when it expires, pending news goes out", () => {
+  it("a silence over an open incident mutes it (one 'silenced' notice); after it, only news is notified", () => {
     const h = run()
     h.alert(s(0), photon())
     h.advance(s(60))
     h.state.silences.push({ id: "sil-1", subject: "link *", reason: "cabling", createdBy: "uid:0", createdAt: s(60), expiresAt: s(7200), silenced: 0 })
     h.advance(s(61))
-    h.alert(s(100), { ...photon(), text: "eth0 is down (cable unplugged)", severity: "critical" })
-    h.advance(s(7199))
-    expect(h.notices.map((n) => n.state)).toEqual(["opened", "silenced"])
+    expect(h.alert(s(100), { ...photon(), text: "eth0 is down (cable unplugged)", severity: "critical" }).outcome).toBe("silenced")
     h.advance(s(7300))
-    expect(h.notices.map((n) => n.state)).toEqual(["opened", "silenced", "updated"])
+    expect(h.notices.map((n) => n.state)).toEqual(["opened", "silenced"])
+    expect(h.alert(s(7400), { agent: "PHOTON", severity: "warning", subject: "link eth0", text: "eth0 is flapping: 9 carrier changes" }).outcome).toBe("joined")
+    h.advance(s(8000))
+    expect(h.notices.map((n) => [n.state, n.alerts, (n.at - T0) / 1000])).toEqual([["opened", 1, 30], ["silenced", 1, 60], ["updated", 2, 7400]])
   })
 
   it("acknowledge: no more updates unless it gets worse", () => {
