@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -400,7 +401,17 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** NEXUS (docs/incidents.md): the wait before an incident's first notification, the least time between updates. */
+  incidentGroupWaitSeconds: WholeNumber(0, 3600),
+  incidentGroupIntervalSeconds: WholeNumber(10, 86_400),
+  /** How long an alert of an agent that never announces recovery fires without being raised again; 0: until it recovers. */
+  incidentResolveTimeoutSeconds: WholeNumber(0, 7_776_000),
+  /** How recent an incident must be for a related alert (other than an effect of its root) to join it. */
+  incidentWindowSeconds: WholeNumber(60, 604_800),
+  /** Incidents kept (the oldest resolved go first) and distinct alerts kept per incident. */
+  incidentsKept: WholeNumber(10, 100_000),
+  incidentMaxAlerts: WholeNumber(10, 100_000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +475,13 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  incidentGroupWaitSeconds: defaultNexusConfig.groupWaitMs / 1000,
+  incidentGroupIntervalSeconds: defaultNexusConfig.groupIntervalMs / 1000,
+  incidentResolveTimeoutSeconds: defaultNexusConfig.resolveTimeoutMs / 1000,
+  incidentWindowSeconds: defaultNexusConfig.windowMs / 1000,
+  incidentsKept: defaultNexusConfig.kept,
+  incidentMaxAlerts: defaultNexusConfig.maxAlerts
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -666,7 +683,13 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  incidentGroupWaitSeconds: wholeNumber("incident_group_wait_seconds", 0, 3600),
+  incidentGroupIntervalSeconds: wholeNumber("incident_group_interval_seconds", 10, 86_400),
+  incidentResolveTimeoutSeconds: wholeNumber("incident_resolve_timeout_seconds", 0, 7_776_000),
+  incidentWindowSeconds: wholeNumber("incident_window_seconds", 60, 604_800),
+  incidentsKept: wholeNumber("incidents_kept", 10, 100_000),
+  incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

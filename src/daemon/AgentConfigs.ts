@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON and VELOCITY (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -17,6 +17,7 @@ import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -32,6 +33,7 @@ export interface AgentConfigs {
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
   readonly velocity: VelocityConfigShape
+  readonly nexus: NexusConfigShape
 }
 
 /**
@@ -107,7 +109,16 @@ export const agentConfigsOf = (
       dns: config.wireguardDns ?? []
     },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
-    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
+    nexus: {
+      ...defaultNexusConfig,
+      groupWaitMs: config.incidentGroupWaitSeconds * 1000,
+      groupIntervalMs: config.incidentGroupIntervalSeconds * 1000,
+      resolveTimeoutMs: config.incidentResolveTimeoutSeconds * 1000,
+      windowMs: config.incidentWindowSeconds * 1000,
+      kept: config.incidentsKept,
+      maxAlerts: config.incidentMaxAlerts
+    }
   }
 }
 
@@ -136,5 +147,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge),
-    Layer.succeed(VelocityConfig, configs.velocity)
+    Layer.succeed(VelocityConfig, configs.velocity),
+    Layer.succeed(NexusConfig, configs.nexus)
   )

@@ -86,7 +86,13 @@ describe("parseConfig: each key's values", () => {
       ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
-      ["velocity_history", "velocityHistory", 1, 10000]
+      ["velocity_history", "velocityHistory", 1, 10000],
+      ["incident_group_wait_seconds", "incidentGroupWaitSeconds", 0, 3600],
+      ["incident_group_interval_seconds", "incidentGroupIntervalSeconds", 10, 86400],
+      ["incident_resolve_timeout_seconds", "incidentResolveTimeoutSeconds", 0, 7776000],
+      ["incident_window_seconds", "incidentWindowSeconds", 60, 604800],
+      ["incidents_kept", "incidentsKept", 10, 100000],
+      ["incident_max_alerts", "incidentMaxAlerts", 10, 100000]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -196,6 +196,12 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "incident_group_wait_seconds = 30                                      # default",
+        "incident_group_interval_seconds = 300                                 # default",
+        "incident_resolve_timeout_seconds = 86400                              # default",
+        "incident_window_seconds = 3600                                        # default",
+        "incidents_kept = 500                                                  # default",
+        "incident_max_alerts = 200                                             # default",
         ""
       ].join("\n")
     )
