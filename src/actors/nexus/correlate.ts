@@ -570,5 +570,13 @@ export const restore = (doc: unknown): State | undefined => {
   if (typeof doc !== "object" || doc === null) return undefined
   const d = doc as Partial<State>
   if (d.version !== 1 || !Array.isArray(d.incidents) || !Array.isArray(d.silences) || typeof d.nextIncident !== "number" || typeof d.nextSilence !== "number") return undefined
-  return { ...emptyState(), ...d, counters: { ...emptyState().counters, ...d.counters } } as State
+  // Ours, but read back from disk: an entry without the fields the model walks is dropped, not crashed on.
+  const incidents = (d.incidents as Array<Partial<Incident>>).filter((i): i is Incident =>
+    typeof i === "object" && i !== null && typeof i.id === "string" && typeof i.root === "string" && Array.isArray(i.alerts) &&
+    typeof i.notice === "object" && i.notice !== null && (i.state === "open" || i.state === "resolved")
+  )
+  const silences = (d.silences as Array<Partial<Silence>>).filter((x): x is Silence =>
+    typeof x === "object" && x !== null && typeof x.id === "string" && typeof x.expiresAt === "number"
+  )
+  return { ...emptyState(), ...d, incidents, silences, counters: { ...emptyState().counters, ...d.counters } } as State
 }
