@@ -91,6 +91,20 @@ export const entityText = (entity: string): string => {
  */
 export const dependsOn = (graph: Graph, a: string, b: string): boolean => {
   if (a === b) return false
+  let cache = dependsCache.get(graph)
+  if (cache === undefined) dependsCache.set(graph, cache = new Map())
+  const key = `${a}\u0000${b}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
+  const answer = search(graph, a, b)
+  // Bounded: a graph is replaced when VERTEX is read again, and its answers go with it.
+  if (cache.size < 1_000_000) cache.set(key, answer)
+  return answer
+}
+
+const dependsCache = new WeakMap<Graph, Map<string, boolean>>()
+
+const search = (graph: Graph, a: string, b: string): boolean => {
   const seen = new Set<string>([a])
   const queue = [a]
   while (queue.length > 0) {
