@@ -41,7 +41,8 @@ const deviceName = (name: string) => name.startsWith("/dev/") ? name : `/dev/${n
 export const entityOf = (graph: Graph, agent: string, subject: string, text: string): string => {
   const s = subject.trim()
   let m: RegExpExecArray | null
-  if ((m = /^(?:disk )?(\/dev\/\S+)$/.exec(s)) !== null || (m = /^disk (\S+)$/.exec(s)) !== null) {
+  // ORACLE: "/dev/sdb"; SENTRY's busy disk: "disk:sdb"; reports: "disk sdb".
+  if ((m = /^(?:disk )?(\/dev\/\S+)$/.exec(s)) !== null || (m = /^disk[ :](\S+)$/.exec(s)) !== null) {
     const path = deviceName(m[1]!)
     return graph.nodes.has(`part:${path}`) ? `part:${path}` : `disk:${path}`
   }

@@ -84,6 +84,7 @@ const cascade = (h: ReturnType<typeof run>, at: number, poolState: "DEGRADED" | 
 describe("NEXUS subjects as agents write them", () => {
   it("maps subjects to VERTEX's nodes, LATTICE's device problems to their vdev", () => {
     expect(entityOf(graph, "ORACLE", "/dev/sda", "")).toBe("disk:/dev/sda")
+    expect(entityOf(graph, "SENTRY", "disk:sda", "alert raised: disk:sda at 100% busy")).toBe("disk:/dev/sda")
     expect(entityOf(graph, "LATTICE", "pool pool0", "pool pool0 is DEGRADED")).toBe("pool:pool0")
     expect(entityOf(graph, "LATTICE", "pool pool0", "pool0: mirror-0/sda1 is FAULTED")).toBe("vdev:pool0/mirror-0/sda1")
     expect(entityOf(graph, "LATTICE", "pool pool0", "pool0: mirror-0 is DEGRADED")).toBe("vdev:pool0/mirror-0")
