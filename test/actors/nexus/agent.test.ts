@@ -16,12 +16,14 @@ import { StateStore } from "../../../src/adapters/state/StateStore.ts"
 import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
 import type { Disks } from "../../../src/adapters/disks/Disks.ts"
 import type { Zfs } from "../../../src/adapters/zfs/Zfs.ts"
-import { parseDatasetList, parsePoolStatus } from "../../../src/adapters/zfs/parse.ts"
+import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../../src/adapters/zfs/parse.ts"
 import * as ZfsTest from "../../../src/adapters/zfs/ZfsTest.ts"
 import { defaultNexusConfig, NexusConfig } from "../../../src/actors/nexus/config.ts"
 import { nexusAgent } from "../../../src/actors/nexus/index.ts"
 import { Nexus } from "../../../src/actors/nexus/messages.ts"
 import { vertexAgent } from "../../../src/actors/vertex/index.ts"
+import { defaultLatticeConfig, LatticeConfig } from "../../../src/actors/lattice/config.ts"
+import { latticeAgent } from "../../../src/actors/lattice/index.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import type { InspectionEvent } from "../../../src/runtime/Inspection.ts"
 import * as Protocol from "../../../src/runtime/Protocol.ts"
@@ -41,13 +43,13 @@ const adapters = Layer.mergeAll(
 
 const message = (type: string) => Nexus.get(type)!
 
-const boot = Effect.gen(function*() {
+const bootWith = (withLattice: boolean) => Effect.gen(function*() {
   const root: ActorSystem.SupervisorNode<StateStore | Disks | Zfs> = {
     name: "root",
     strategy: "one_for_one",
     intensity: generous,
     backoff: fastBackoff,
-    children: [vertexAgent, nexusAgent]
+    children: withLattice ? [vertexAgent, nexusAgent, latticeAgent] : [vertexAgent, nexusAgent]
   }
   const system = yield* ActorSystem.make({ root })
   const events = yield* watch(system)
@@ -61,6 +63,7 @@ const boot = Effect.gen(function*() {
       reply.feed.received + reply.feed.lost >= n ? Effect.void : Effect.andThen(Effect.yieldNow, received(n)))
   return { system, events, ask, raise, received }
 })
+const boot = bootWith(false)
 
 const incident = (state: string) => (e: InspectionEvent) => e._tag === "Incident" && e.state === state
 
@@ -153,6 +156,41 @@ describe("NEXUS agent", () => {
       yield* second.ask("incidents")
       assert.deepStrictEqual(second.events.seen.filter((e) => e._tag === "Incident"), [])
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(adapters, StateStoreTest.layer()))))
+
+  it.effect("LATTICE's own alerts on a degraded raidz1 (pool, vdev, a FAULTED disk, errors on another) are one incident rooted at the FAULTED device", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const sys = yield* bootWith(true)
+      yield* sys.raise("SENTRY", "warning", "load", "alert raised: load at 6.7 load per CPU, at or above 2")
+      yield* sys.received(6)
+      yield* TestClock.adjust(30_000)
+      yield* sys.events.until(incident("opened"))
+      yield* sys.events.until(incident("opened"))
+      const opened = sys.events.seen.filter(incident("opened")).map((e) => e._tag === "Incident" ? [e.subject, e.severity, e.alerts] : [])
+      assert.sameDeepMembers(opened, [["load", "warning", 1], ["vdev tank/raidz1-0/sdb", "warning", 4]])
+      const listed = yield* sys.ask("incidents")
+      const tank = listed.incidents.find((i: any) => i.root === "vdev:tank/raidz1-0/sdb")
+      assert.deepStrictEqual([tank.raised, tank.firing, tank.notifications], [5, 4, 1])
+      const detail = yield* sys.ask("incident", { id: tank.id })
+      assert.deepStrictEqual(detail.alerts.map((a: any) => [a.entity, a.count]), [
+        ["pool:tank", 1],
+        ["vdev:tank/raidz1-0", 1],
+        ["vdev:tank/raidz1-0/sdb", 2],
+        ["vdev:tank/raidz1-0/sdc", 1]
+      ])
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.mergeAll(
+        DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+        ZfsTest.layer(ZfsTest.model({
+          summaries: [...Result.getOrThrow(parsePoolList(fixture("zfs", "list.int.json")))],
+          statuses: [...Result.getOrThrow(parsePoolStatus(fixture("zfs", "status-raidz1-degraded.int.json")))],
+          datasets: [...Result.getOrThrow(parseDatasetList(fixture("zfs", "datasets.int.json")))]
+        })),
+        StateStoreTest.layer(),
+        Layer.succeed(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false })
+      ))
+    ))
 
   it.effect("a feed that falls behind its buffer loses the oldest alerts and says exactly how many", () =>
     Effect.gen(function*() {
