@@ -36,8 +36,9 @@ import { BadMatcher, IncidentResolved, Nexus, NoSuchIncident, NoSuchSilence, Too
 import { emptyGraph, type Graph, graphOf } from "./subjects.ts"
 
 export const STATE_KEY = "nexus"
-/** Joins of alerts to incidents are written at most this often; notifications and changes by messages at once. */
+/** Alerts taken in are written within this delay; notifications at once (at most once a second), changes by messages at once. */
 const FLUSH_DELAY_MS = 5_000
+const NOTIFIED_WRITE_GAP_MS = 1_000
 
 export const nexusCapabilities: ReadonlyArray<Capability> = [
   {
@@ -77,11 +78,20 @@ export const nexusMachine = Effect.gen(function*() {
   /** Tells the fiber that a message changed something a deadline depends on. */
   const wake = yield* Queue.sliding<true>(1)
 
-  const persist = lock.withPermits(1)(Effect.suspend(() => {
+  let lastWrite = -Infinity
+  const persist = lock.withPermits(1)(Effect.gen(function*() {
     dirty = false
     flushAt = undefined
-    return store.write(STATE_KEY, state)
+    lastWrite = yield* Clock.currentTimeMillis
+    return yield* store.write(STATE_KEY, state)
   })).pipe(Effect.catch((error) => Effect.logWarning(`NEXUS: cannot keep the incidents: ${error.message}`)))
+  /** After a notification: written at once, but at most once a second during a storm (the rest within the second). */
+  const persistSoon = (now: number) => {
+    if (now - lastWrite >= NOTIFIED_WRITE_GAP_MS) return persist
+    dirty = true
+    flushAt = Math.min(flushAt ?? Infinity, lastWrite + NOTIFIED_WRITE_GAP_MS)
+    return Effect.void
+  }
 
   const refreshGraph = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
@@ -104,7 +114,8 @@ export const nexusMachine = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     const notices = tick(state, config, graph, now)
     yield* publish(notices)
-    if (notices.length > 0 || (dirty && flushAt !== undefined && now >= flushAt)) yield* persist
+    if (dirty && flushAt !== undefined && now >= flushAt) yield* persist
+    else if (notices.length > 0) yield* persistSoon(now)
   })
 
   const take = (alert: RawAlert) =>
@@ -114,7 +125,6 @@ export const nexusMachine = Effect.gen(function*() {
       const result = ingest(state, config, graph, alert, now)
       dirty = true
       flushAt ??= now + FLUSH_DELAY_MS
-      if (result.outcome === "opened") yield* persist
       yield* step
       return result
     })
