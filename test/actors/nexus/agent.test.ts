@@ -192,6 +192,34 @@ describe("NEXUS agent", () => {
       ))
     ))
 
+  it.effect("an alert storm of 300 unrelated alerts is written a few times, not 300", () => {
+    let writes = 0
+    const counting = Layer.effect(StateStore, Effect.map(StateStoreTest.make(), (store) => ({
+      read: store.read,
+      write: (key: string, value: unknown) => Effect.andThen(Effect.sync(() => (writes += key === "nexus" ? 1 : 0)), store.write(key, value))
+    })))
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const sys = yield* boot
+      yield* Effect.forEach(Array.from({ length: 300 }, (_, i) => i), (i) =>
+        Effect.andThen(sys.raise("FORTRESS", "warning", `tcp/${2000 + i}`, `LISTENER_UNEXPECTED: tcp/${2000 + i}`), Effect.yieldNow), { discard: true })
+      yield* sys.received(300)
+      const listed = yield* sys.ask("incidents")
+      assert.strictEqual(listed.open, 300)
+      assert.strictEqual(listed.feed.notifications, 300)
+      assert.isAtMost(writes, 2)
+      yield* TestClock.adjust(1_000)
+      yield* sys.ask("incidents")
+      assert.isAtMost(writes, 3)
+      const store = yield* StateStore
+      const kept = yield* store.read("nexus")
+      assert.strictEqual(kept._tag === "Some" ? (kept.value as any).incidents.length : 0, 300)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.mergeAll(adapters, counting, Layer.succeed(NexusConfig, { ...defaultNexusConfig, groupWaitMs: 0 })))
+    )
+  })
+
   it.effect("a feed that falls behind its buffer loses the oldest alerts and says exactly how many", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
