@@ -17,6 +17,7 @@ import { defaultVelocityConfig } from "../actors/velocity/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
+import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -474,7 +475,17 @@ export const Config = Schema.Struct({
   /** PRISM: where it writes the exposition for node_exporter's textfile collector; undefined: nowhere. */
   metricsTextfile: Schema.UndefinedOr(TextfilePath),
   /** How often PRISM rewrites the textfile. */
-  metricsTextfileIntervalSeconds: WholeNumber(10, 86_400)
+  metricsTextfileIntervalSeconds: WholeNumber(10, 86_400),
+  /** NEXUS (docs/incidents.md): the wait before an incident's first notification, the least time between updates. */
+  incidentGroupWaitSeconds: WholeNumber(0, 3600),
+  incidentGroupIntervalSeconds: WholeNumber(10, 86_400),
+  /** How long an alert of an agent that never announces recovery fires without being raised again; 0: until it recovers. */
+  incidentResolveTimeoutSeconds: WholeNumber(0, 7_776_000),
+  /** How recent an incident must be for a related alert (other than an effect of its root) to join it. */
+  incidentWindowSeconds: WholeNumber(60, 604_800),
+  /** Incidents kept (the oldest resolved go first) and distinct alerts kept per incident. */
+  incidentsKept: WholeNumber(10, 100_000),
+  incidentMaxAlerts: WholeNumber(10, 100_000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -548,7 +559,13 @@ export const defaults: Config = {
   metricsListen: undefined,
   metricsListenRemote: false,
   metricsTextfile: defaultPrismConfig.textfile,
-  metricsTextfileIntervalSeconds: defaultPrismConfig.textfileIntervalMs / 1000
+  metricsTextfileIntervalSeconds: defaultPrismConfig.textfileIntervalMs / 1000,
+  incidentGroupWaitSeconds: defaultNexusConfig.groupWaitMs / 1000,
+  incidentGroupIntervalSeconds: defaultNexusConfig.groupIntervalMs / 1000,
+  incidentResolveTimeoutSeconds: defaultNexusConfig.resolveTimeoutMs / 1000,
+  incidentWindowSeconds: defaultNexusConfig.windowMs / 1000,
+  incidentsKept: defaultNexusConfig.kept,
+  incidentMaxAlerts: defaultNexusConfig.maxAlerts
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -764,7 +781,13 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   metricsListen: { key: "metrics_listen", text: MetricsListen, expected: LISTEN_EXPECTED },
   metricsListenRemote: { key: "metrics_listen_remote", text: booleanText, expected: BOOLEAN_EXPECTED },
   metricsTextfile: { key: "metrics_textfile", text: TextfilePath, expected: TEXTFILE_EXPECTED },
-  metricsTextfileIntervalSeconds: wholeNumber("metrics_textfile_interval_seconds", 10, 86_400)
+  metricsTextfileIntervalSeconds: wholeNumber("metrics_textfile_interval_seconds", 10, 86_400),
+  incidentGroupWaitSeconds: wholeNumber("incident_group_wait_seconds", 0, 3600),
+  incidentGroupIntervalSeconds: wholeNumber("incident_group_interval_seconds", 10, 86_400),
+  incidentResolveTimeoutSeconds: wholeNumber("incident_resolve_timeout_seconds", 0, 7_776_000),
+  incidentWindowSeconds: wholeNumber("incident_window_seconds", 60, 604_800),
+  incidentsKept: wholeNumber("incidents_kept", 10, 100_000),
+  incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

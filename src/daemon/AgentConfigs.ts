@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON, VELOCITY and NEURAL (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -19,6 +19,7 @@ import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -36,6 +37,7 @@ export interface AgentConfigs {
   readonly velocity: VelocityConfigShape
   readonly neural: NeuralConfigShape
   readonly prism: PrismConfigShape
+  readonly nexus: NexusConfigShape
 }
 
 /**
@@ -113,7 +115,16 @@ export const agentConfigsOf = (
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
     velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
     neural: { tuning: config.tuning === "on", explorePercent: config.tuningExplorePercent, levels: config.tuningLevels },
-    prism: { textfile: config.metricsTextfile, textfileIntervalMs: config.metricsTextfileIntervalSeconds * 1000 }
+    prism: { textfile: config.metricsTextfile, textfileIntervalMs: config.metricsTextfileIntervalSeconds * 1000 },
+    nexus: {
+      ...defaultNexusConfig,
+      groupWaitMs: config.incidentGroupWaitSeconds * 1000,
+      groupIntervalMs: config.incidentGroupIntervalSeconds * 1000,
+      resolveTimeoutMs: config.incidentResolveTimeoutSeconds * 1000,
+      windowMs: config.incidentWindowSeconds * 1000,
+      kept: config.incidentsKept,
+      maxAlerts: config.incidentMaxAlerts
+    }
   }
 }
 
@@ -144,5 +155,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(BridgeConfig, configs.bridge),
     Layer.succeed(VelocityConfig, configs.velocity),
     Layer.succeed(NeuralConfig, configs.neural),
-    Layer.succeed(PrismConfig, configs.prism)
+    Layer.succeed(PrismConfig, configs.prism),
+    Layer.succeed(NexusConfig, configs.nexus)
   )

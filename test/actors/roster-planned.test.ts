@@ -14,7 +14,6 @@ import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { streamAgent } from "../../src/actors/stream/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
@@ -29,7 +28,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1",
   FLUX: "2",
   VANGUARD: "2",
-  NEXUS: "3", GENESIS: "3",
+  GENESIS: "3",
   STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
@@ -38,7 +37,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent,
   fluxAgent,
   vanguardAgent,
-  nexusAgent, genesisAgent,
+  genesisAgent,
   streamAgent, canvasAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]

@@ -98,7 +98,13 @@ describe("parseConfig: each key's values", () => {
       ["history_max_bytes", "historyMaxBytes", 1048576, 68719476736],
       ["metrics_interval_seconds", "metricsIntervalSeconds", 10, 3600],
       ["tuning_explore_percent", "tuningExplorePercent", 0, 20],
-      ["metrics_textfile_interval_seconds", "metricsTextfileIntervalSeconds", 10, 86400]
+      ["metrics_textfile_interval_seconds", "metricsTextfileIntervalSeconds", 10, 86400],
+      ["incident_group_wait_seconds", "incidentGroupWaitSeconds", 0, 3600],
+      ["incident_group_interval_seconds", "incidentGroupIntervalSeconds", 10, 86400],
+      ["incident_resolve_timeout_seconds", "incidentResolveTimeoutSeconds", 0, 7776000],
+      ["incident_window_seconds", "incidentWindowSeconds", 60, 604800],
+      ["incidents_kept", "incidentsKept", 10, 100000],
+      ["incident_max_alerts", "incidentMaxAlerts", 10, 100000]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -206,6 +206,12 @@ describe("formatSettings", () => {
         "metrics_listen_remote = false                                         # default",
         "# metrics_textfile is not set                                         # default",
         "metrics_textfile_interval_seconds = 60                                # default",
+        "incident_group_wait_seconds = 30                                      # default",
+        "incident_group_interval_seconds = 300                                 # default",
+        "incident_resolve_timeout_seconds = 86400                              # default",
+        "incident_window_seconds = 3600                                        # default",
+        "incidents_kept = 500                                                  # default",
+        "incident_max_alerts = 200                                             # default",
         ""
       ].join("\n")
     )

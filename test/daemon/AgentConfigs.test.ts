@@ -19,6 +19,7 @@ import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
+import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -45,7 +46,8 @@ describe("the agents' settings", () => {
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
       velocity: defaultVelocityConfig,
       neural: defaultNeuralConfig,
-      prism: defaultPrismConfig
+      prism: defaultPrismConfig,
+      nexus: defaultNexusConfig
     })
   })
 
@@ -91,6 +93,15 @@ describe("the agents' settings", () => {
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] }),
     assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
+    assert.deepStrictEqual(configs.nexus, {
+      ...defaultNexusConfig,
+      groupWaitMs: 10_000,
+      groupIntervalMs: 600_000,
+      resolveTimeoutMs: 0,
+      windowMs: 7_200_000,
+      kept: 100,
+      maxAlerts: 50
+    })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -41,7 +41,13 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "metrics_listen = 127.0.0.1:9187",
   "metrics_listen_remote = true",
   "metrics_textfile = /var/lib/node_exporter/textfile/sigmavault.prom",
-  "metrics_textfile_interval_seconds = 30"
+  "metrics_textfile_interval_seconds = 30",
+  "incident_group_wait_seconds = 10",
+  "incident_group_interval_seconds = 600",
+  "incident_resolve_timeout_seconds = 0",
+  "incident_window_seconds = 7200",
+  "incidents_kept = 100",
+  "incident_max_alerts = 50"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -84,5 +90,11 @@ export const AGENT_SETTINGS_CHANGED = {
   metricsListen: "127.0.0.1:9187",
   metricsListenRemote: true,
   metricsTextfile: "/var/lib/node_exporter/textfile/sigmavault.prom",
-  metricsTextfileIntervalSeconds: 30
+  metricsTextfileIntervalSeconds: 30,
+  incidentGroupWaitSeconds: 10,
+  incidentGroupIntervalSeconds: 600,
+  incidentResolveTimeoutSeconds: 0,
+  incidentWindowSeconds: 7200,
+  incidentsKept: 100,
+  incidentMaxAlerts: 50
 } satisfies Partial<Config>
