@@ -21,6 +21,7 @@
  * that quickly is, to the root, an unstable child in turn: a loop that
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
+import type { MetricHistory } from "../history/History.ts"
 import type { MigrationFiles } from "../adapters/migration/MigrationFiles.ts"
 import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
 import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
@@ -115,6 +116,7 @@ export type RosterServices =
   | WireGuard
   | MigrationFiles
   | StorageBench
+  | MetricHistory
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

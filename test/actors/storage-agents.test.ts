@@ -19,6 +19,7 @@ import { ataJson, nvmeJson } from "../support/smartctlJson.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import { parseDatasetList, parsePoolList, parsePoolStatus } from "../../src/adapters/zfs/parse.ts"
 import * as ZfsTest from "../../src/adapters/zfs/ZfsTest.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import type { Zfs } from "../../src/adapters/zfs/Zfs.ts"
 import type { StateStore } from "../../src/adapters/state/StateStore.ts"
 import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
@@ -222,7 +223,7 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
       assert.strictEqual(byDataset.root, dir)
       assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage" }))).message, /give exactly one of "path" or "dataset"/)
       assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage", dataset: "tank/none" }))).message, /no dataset named 'tank\/none'/)
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(callerFilesInTmp))
+    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(callerFilesInTmp), Effect.provide(HistoryTest.layer()))
   })
 
   it.effect("VERTEX answers topology and the impact of a disk on a degraded pool; without ZFS it still knows the disks", () => {
