@@ -94,7 +94,7 @@ export interface Spiky {
   readonly sd: number
 }
 
-/** A noisy series (optionally with a daily cycle) with `spikes` spikes of 6 to 12 standard deviations injected. */
+/** A noisy series (optionally with a daily cycle) with `spikes` spikes injected, each 6 to 12 standard deviations from the series' expected value. */
 export const spiky = (options: { seed?: number; n?: number; spikes?: number; cycle?: boolean; stepMs?: number } = {}): Spiky => {
   const random = rng(options.seed ?? 7)
   const n = options.n ?? 2_000
@@ -102,8 +102,10 @@ export const spiky = (options: { seed?: number; n?: number; spikes?: number; cyc
   const stepMs = options.stepMs ?? 60_000
   const perDay = DAY / stepMs
   const points: Array<Point> = []
+  const expected: Array<number> = []
   for (let i = 0; i < n; i++) {
     const cycle = options.cycle === true ? 10 * Math.sin((2 * Math.PI * i) / perDay) : 0
+    expected.push(50 + cycle)
     points.push([Date.UTC(2026, 11, 1) + i * stepMs, 50 + cycle + sd * gaussian(random)])
   }
   const spikes = new Set<number>()
@@ -114,7 +116,8 @@ export const spiky = (options: { seed?: number; n?: number; spikes?: number; cyc
   }
   for (const i of spikes) {
     const size = (6 + 6 * random()) * sd * (random() < 0.5 ? -1 : 1)
-    points[i] = [points[i]![0], points[i]![1] + size]
+    // 6 to 12 sd from where the series would be (not from a noisy sample, which could pull it back under 4 sd).
+    points[i] = [points[i]![0], expected[i]! + size]
   }
   return { points, spikes, sd }
 }
