@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -400,7 +401,11 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
+  forecastAlertDays: WholeNumber(0, 366),
+  forecastCheckIntervalHours: WholeNumber(1, 168),
+  forecastWindowDays: WholeNumber(1, 366)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +469,10 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
+  forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
+  forecastWindowDays: defaultAxiomConfig.windowDays
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -666,7 +674,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
+  forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

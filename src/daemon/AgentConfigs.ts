@@ -8,6 +8,7 @@ import { Layer, Result } from "effect"
 import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
+import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -32,6 +33,7 @@ export interface AgentConfigs {
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
   readonly velocity: VelocityConfigShape
+  readonly axiom: AxiomConfigShape
 }
 
 /**
@@ -107,7 +109,12 @@ export const agentConfigsOf = (
       dns: config.wireguardDns ?? []
     },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
-    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
+    axiom: {
+      alertHorizonDays: config.forecastAlertDays,
+      checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
+      windowDays: config.forecastWindowDays
+    }
   }
 }
 
@@ -136,5 +143,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge),
-    Layer.succeed(VelocityConfig, configs.velocity)
+    Layer.succeed(VelocityConfig, configs.velocity),
+    Layer.succeed(AxiomConfig, configs.axiom)
   )

@@ -86,7 +86,10 @@ describe("parseConfig: each key's values", () => {
       ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
-      ["velocity_history", "velocityHistory", 1, 10000]
+      ["velocity_history", "velocityHistory", 1, 10000],
+      ["forecast_alert_days", "forecastAlertDays", 0, 366],
+      ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
+      ["forecast_window_days", "forecastWindowDays", 1, 366]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -196,6 +196,9 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "forecast_alert_days = 14                                              # default",
+        "forecast_check_interval_hours = 1                                     # default",
+        "forecast_window_days = 30                                             # default",
         ""
       ].join("\n")
     )

@@ -1,6 +1,9 @@
 /**
- * AXIOM's configuration: its periodic capacity check. A Context.Reference, so
- * tests and `selftest` get these defaults; the daemon may provide others.
+ * AXIOM's configuration: its periodic capacity check. The daemon's composition
+ * root provides it from the configuration file (forecast_alert_days,
+ * forecast_check_interval_hours, forecast_window_days: docs/configuration.md);
+ * it is a Context.Reference, so tests and `selftest` get these defaults, which
+ * are the file's defaults too.
  */
 import { Context } from "effect"
 
