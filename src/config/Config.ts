@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -402,6 +403,9 @@ export const Config = Schema.Struct({
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
   velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
@@ -470,6 +474,8 @@ export const defaults: Config = {
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
   velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
   forecastWindowDays: defaultAxiomConfig.windowDays
@@ -675,6 +681,8 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
   velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
   forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)

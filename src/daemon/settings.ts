@@ -40,6 +40,8 @@ export interface RunSettings extends DaemonSettings {
   readonly logLevel: LogLevel.LogLevel
   /** What the configuration file and systemd's watchdog say to the agents that have settings. */
   readonly agents: AgentConfigs
+  /** The metric history's caps (history_max_series, history_max_bytes). */
+  readonly history: { readonly maxSeries: number; readonly maxBytes: number }
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -163,6 +165,7 @@ export const resolveDaemonSettings = (
         configFile: configPathOf(parsed, env),
         uid: process.getuid?.() ?? 0
       }),
-      dbus: yield* Effect.fromResult(dbusOf(parsed, env))
+      dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
+      history: { maxSeries: config.historyMaxSeries, maxBytes: config.historyMaxBytes }
     }
   })

@@ -35,7 +35,11 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_pool_allocated_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Space allocated in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_pool_free_bytes", type: "gauge", unit: "bytes", labels: ["pool"], help: "Free space in the pool.", source: "LATTICE" }),
   metric({ name: "sigmavault_dataset_used_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space the dataset uses, its snapshots and children included.", source: "LATTICE" }),
-  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" })
+  metric({ name: "sigmavault_dataset_available_bytes", type: "gauge", unit: "bytes", labels: ["pool", "dataset"], help: "Space still available to the dataset.", source: "LATTICE" }),
+  // The metric history's own numbers (STORE: HistoryLive's `stats`; PRISM exposes them).
+  metric({ name: "sigmavault_history_series", type: "gauge", unit: "series", labels: [], help: "Series the metric history keeps (at most history_max_series).", source: "runtime" }),
+  metric({ name: "sigmavault_history_bytes", type: "gauge", unit: "bytes", labels: [], help: "Memory the metric history's buckets, series and journal buffer take (at most history_max_bytes).", source: "runtime" }),
+  metric({ name: "sigmavault_history_refused_total", type: "counter", unit: "samples", labels: ["reason"], help: "Samples the metric history refused, by reason: series_cap, byte_cap, invalid (bad name or value, too old, too far ahead).", source: "runtime" })
 ]
 
 export const metricDef = (name: string): MetricDef | undefined => METRICS.find((m) => m.name === name)

@@ -87,6 +87,8 @@ describe("parseConfig: each key's values", () => {
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
       ["velocity_history", "velocityHistory", 1, 10000],
+      ["history_max_series", "historyMaxSeries", 1, 1000000],
+      ["history_max_bytes", "historyMaxBytes", 1048576, 68719476736],
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
       ["forecast_window_days", "forecastWindowDays", 1, 366]
@@ -133,7 +135,9 @@ describe("parseConfig: each key's values", () => {
       "client_idle_timeout_seconds = 60",
       "share_roots = /srv,/tank",
       "smb_config = /etc/samba/smb.conf",
-      "nfs_exports_dir = /etc/exports.d"
+      "nfs_exports_dir = /etc/exports.d",
+      "history_max_series = 500",
+      "history_max_bytes = 8388608"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -158,7 +162,9 @@ describe("parseConfig: each key's values", () => {
       clientIdleTimeoutSeconds: 60,
       shareRoots: ["/srv", "/tank"],
       smbConfig: "/etc/samba/smb.conf",
-      nfsExportsDir: "/etc/exports.d"
+      nfsExportsDir: "/etc/exports.d",
+      historyMaxSeries: 500,
+      historyMaxBytes: 8388608
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(
