@@ -148,7 +148,7 @@ export class InsufficientHistory extends Schema.TaggedError<InsufficientHistory>
 }) {
   override get message() {
     return `too little history for ${this.series}: ${this.points} samples over ${this.spanHours.toFixed(1)} h; ` +
-      `at least ${this.needPoints} samples over ${this.needHours} h are needed`
+      `at least ${this.needPoints} samples${this.needHours > 0 ? ` over ${this.needHours} h` : ""} are needed`
   }
 }
 
