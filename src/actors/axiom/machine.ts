@@ -5,7 +5,8 @@
  * history; the periodic check (at least an hour apart) raises an alert when a
  * pool is forecast full within the configured horizon, once a day at most.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
+import { StateStore } from "../../adapters/state/StateStore.ts"
 import { type Labels as HistoryLabels, MetricHistory, type SeriesKey, seriesId } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -34,6 +35,8 @@ const FORECAST_POINTS = 1_000
 const ANOMALY_POINTS = 4_000
 const HOUR_MS = 3_600_000
 const MAX_SERIES = 100
+/** The state store's key for the pools' last alert times. */
+const ALERTS_KEY = "axiom-alerts"
 
 export const axiomCapabilities: ReadonlyArray<Capability> = [
   {
@@ -94,7 +97,19 @@ export const axiomMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const history = yield* MetricHistory
   const config = yield* AxiomConfig
-  const lastAlert = new Map<string, number>()
+  const store = yield* StateStore
+  // When each pool was last alerted about, kept across restarts: "once a day" holds when the daemon restarts too.
+  const kept = yield* Effect.catch(store.read(ALERTS_KEY), (error) =>
+    Effect.as(Effect.logWarning(`cannot read AXIOM's alert times, starting afresh: ${error.message}`), Option.none()))
+  const lastAlert = new Map<string, number>(
+    Option.match(kept, {
+      onNone: () => [],
+      onSome: (data) =>
+        data !== null && typeof data === "object"
+          ? Object.entries(data as Record<string, unknown>).flatMap(([pool, at]) => (typeof at === "number" && Number.isFinite(at) ? [[pool, at] as const] : []))
+          : []
+    })
+  )
 
   /** The forecast of one subject, read from the history. */
   const forecastOf = (subject: Subject, days: number) =>
@@ -203,6 +218,8 @@ export const axiomMachine = Effect.gen(function*() {
       const last = lastAlert.get(pool)
       if (last !== undefined && now - last < ALERT_EVERY_MS) continue
       lastAlert.set(pool, now)
+      yield* Effect.catch(store.write(ALERTS_KEY, Object.fromEntries(lastAlert)), (error) =>
+        Effect.logWarning(`cannot keep AXIOM's alert times: ${error.message}`))
       yield* env.alert({
         severity: full.status === "reached" || full.days! <= 3 ? "critical" : "warning",
         subject: `pool ${pool}`,

@@ -2,12 +2,14 @@
  * AXIOM as an agent over an in-memory metric history (HistoryTest) holding
  * recorded samples: forecasts of pools and datasets with their refusals,
  * every forecast at once by urgency, the "pool full soon" alert at most once
- * a day, and anomaly scores of a value, of a newest sample and over a window.
+ * a day (across restarts), and anomaly scores of a value, of a newest sample and over a window.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { TestClock } from "effect/testing"
 import { axiomAgent } from "../../../src/actors/axiom/index.ts"
+import type { StateStore } from "../../../src/adapters/state/StateStore.ts"
+import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
 import { type Sample, MetricHistory } from "../../../src/history/History.ts"
 import * as HistoryTest from "../../../src/history/HistoryTest.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
@@ -51,13 +53,20 @@ const seed = Effect.gen(function*() {
   return a
 })
 
+const captureLogs = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make((options) => void lines.push(`${options.logLevel}: ${[options.message].flat().join(" ")}`))
+  return { lines, layer: Logger.layer([logger]) }
+}
+
 const alerts = (seen: ReadonlyArray<InspectionEvent>) => seen.filter((e) => e._tag === "Alert" && e.agent === "AXIOM")
 
 describe("AXIOM", () => {
-  it.effect("forecasts pools and datasets from the history, refuses honestly, sorts by urgency, alerts once a day", () =>
-    Effect.gen(function*() {
+  it.effect("forecasts pools and datasets from the history, refuses honestly, sorts by urgency, alerts once a day", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
-      const system = yield* ActorSystem.make({ root: tree<MetricHistory>("root", "one_for_one", [axiomAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<MetricHistory | StateStore>("root", "one_for_one", [axiomAgent]) })
       const events = yield* watch(system)
       // The check at start found an empty history: nothing to say.
       yield* system.injectAsk(ROOT, "AXIOM", { type: "forecasts" })
@@ -119,19 +128,25 @@ describe("AXIOM", () => {
       yield* TestClock.adjust("61 minutes")
       yield* ask({ type: "forecasts", datasets: false })
       assert.lengthOf(alerts(events.seen), 1)
+      // The alert times are kept: a restarted AXIOM (a second system over the same store) checks at start and stays quiet.
+      assert.lengthOf(logs.lines.filter((l) => l.includes("forecast full")), 1)
+      const again = yield* ActorSystem.make({ root: tree<MetricHistory | StateStore>("again", "one_for_one", [axiomAgent]) })
+      yield* again.injectAsk(ROOT, "AXIOM", { type: "forecasts", datasets: false })
+      assert.lengthOf(logs.lines.filter((l) => l.includes("forecast full")), 1)
       // A day later: again.
       yield* TestClock.adjust("24 hours")
       yield* ask({ type: "forecasts", datasets: false })
       yield* events.until((e) => e._tag === "Alert" && alerts(events.seen).length === 2)
       assert.lengthOf(alerts(events.seen), 2)
       void injected
-    }).pipe(Effect.scoped, Effect.provide(HistoryTest.layer())))
+    }).pipe(Effect.scoped, Effect.provide(HistoryTest.layer()), Effect.provide(StateStoreTest.layer()), Effect.provide(logs.layer))
+  })
 
   it.effect("scores a value, a newest sample and a window's spikes against the EWMA baseline", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(NOW)
       const injected = yield* seed
-      const system = yield* ActorSystem.make({ root: tree<MetricHistory>("root", "one_for_one", [axiomAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<MetricHistory | StateStore>("root", "one_for_one", [axiomAgent]) })
       const ask = (message: Record<string, unknown>) => system.injectAsk(ROOT, "AXIOM", message)
       const metric = "sigmavault_test_latency_seconds"
 
@@ -170,5 +185,5 @@ describe("AXIOM", () => {
       assert.deepStrictEqual(limited.series[0]!.anomalies.map((a) => a.at), spikeTimes.slice(-2))
       assert.isTrue(limited.series[0]!.truncated)
       assert.match(yield* refused({ type: "anomalies", metric: "sigmavault_nothing" }), /no series sigmavault_nothing/)
-    }).pipe(Effect.scoped, Effect.provide(HistoryTest.layer())))
+    }).pipe(Effect.scoped, Effect.provide(HistoryTest.layer()), Effect.provide(StateStoreTest.layer())))
 })
