@@ -89,6 +89,9 @@ export const summarise = (subject: Subject, f: F.Forecast): string => {
     parts.push(`${f.trend === "flat" ? "not growing" : "shrinking"}: ${rate}, so no date is forecast`)
   }
   if (reached.length > 0) parts.push(`${reached.join(", ")} already reached`)
+  // Old data is extrapolated to now: say how old.
+  const age = (f.now - f.fit.to) / F.DAY_MS
+  if (age >= 1) parts.push(`the newest sample is ${daysText(age)} old`)
   if (f.fit.shifts.length > 0) parts.push(`${f.fit.shifts.length} level shift${f.fit.shifts.length === 1 ? "" : "s"} seen (fit: ${f.fit.method})`)
   return parts.join("; ")
 }

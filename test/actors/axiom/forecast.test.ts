@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { type Forecast, forecast, leastSquares, levelShifts, theilSen } from "../../../src/actors/axiom/forecast.ts"
+import { summarise } from "../../../src/actors/axiom/machine.ts"
 import { DAY, KINDS, synthetic, TiB } from "../../support/series.ts"
 
 const ok = (f: ReturnType<typeof forecast>): Forecast => {
@@ -104,6 +105,13 @@ describe("AXIOM forecast", () => {
     const s = synthetic("linear", { seed: 3, daysLeft: 10 })
     const f = ok(forecast(s.points, { capacity: s.capacity, levels: [10, 100] }))
     assert.deepStrictEqual(f.crossings[0], { percent: 10, bytes: 0.1 * s.capacity, status: "reached", days: 0, low: 0, high: 0 })
+  })
+
+  it("old data is carried to now, and the summary says how old it is", () => {
+    const s = synthetic("linear", { seed: 3, daysLeft: 40 })
+    const f = ok(forecast(s.points, { capacity: s.capacity, now: s.end + 3 * DAY }))
+    assert.closeTo(full(f).days!, 37, 1e-6)
+    assert.match(summarise({ kind: "pool", pool: "tank" }, f), /full in 37\.0 days .*; the newest sample is 3\.0 days old$/)
   })
 
   it("too little history is refused with what was there and what is needed", () => {
