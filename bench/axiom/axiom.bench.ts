@@ -31,7 +31,8 @@ const predictLinearDays = (points: ReadonlyArray<readonly [number, number]>, cap
 const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
 
 export const axiomForecast = async () => {
-  const byKind: Record<string, { oursMape: number; predictLinearMape: number }> = {}
+  const byKind: Record<string, { oursMape: number; predictLinearMape: number; intervalCoversTruth: number }> = {}
+  let covered = 0
   const ours: Array<number> = []
   const anchor: Array<number> = []
   let oursNoDate = 0
@@ -41,6 +42,7 @@ export const axiomForecast = async () => {
   for (const kind of GROWING) {
     const o: Array<number> = []
     const a: Array<number> = []
+    let coveredHere = 0
     for (let seed = 1; seed <= SEEDS; seed++) {
       const s = synthetic(kind, { seed })
       let t0 = now()
@@ -49,14 +51,17 @@ export const axiomForecast = async () => {
       t0 = now()
       const p = predictLinearDays(s.points, s.capacity)
       anchorMs += now() - t0
-      const full = f.ok ? f.crossings.find((c) => c.percent === 100)!.days : null
+      const crossing = f.ok ? f.crossings.find((c) => c.percent === 100)! : undefined
+      const full = crossing?.days ?? null
+      if (crossing !== undefined && crossing.low !== null && crossing.low <= s.daysToFull! * (1 + 1e-9) && (crossing.high === null || s.daysToFull! <= crossing.high * (1 + 1e-9))) coveredHere++
       // A growing series given no date counts as 100 % wrong.
       o.push(full === null ? 1 : Math.abs(full - s.daysToFull!) / s.daysToFull!)
       a.push(p === null ? 1 : Math.abs(p - s.daysToFull!) / s.daysToFull!)
       if (full === null) oursNoDate++
       if (p === null) anchorNoDate++
     }
-    byKind[kind] = { oursMape: round(mean(o) * 100), predictLinearMape: round(mean(a) * 100) }
+    byKind[kind] = { oursMape: round(mean(o) * 100), predictLinearMape: round(mean(a) * 100), intervalCoversTruth: round(coveredHere / SEEDS, 3) }
+    covered += coveredHere
     ours.push(...o)
     anchor.push(...a)
   }
@@ -80,6 +85,8 @@ export const axiomForecast = async () => {
     mapeRatioVsPredictLinear: round(anchorMape / oursMape),
     goalMapePercent: 10,
     byKind,
+    /** how often the true day lies inside the 95 % interval (linear is exact: its interval is a point) */
+    intervalCoversTruth: round(covered / n, 3),
     growingGivenNoDate: { ours: oursNoDate, predictLinear: anchorNoDate },
     flatOrShrinkingGivenADate: { ours: oursInvented, predictLinear: anchorInvented, of: 2 * SEEDS },
     perForecastUs: { ours: round((oursMs * 1000) / n), predictLinear: round((anchorMs * 1000) / n) },
