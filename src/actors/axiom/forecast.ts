@@ -35,7 +35,7 @@ export const SHIFT_K = 6
 /** ...and beyond this fraction of the capacity. */
 export const SHIFT_MIN_FRACTION = 0.001
 /** Theil–Sen on more points than this is run on this many time-ordered means. */
-export const MAX_FIT_POINTS = 600
+export const MAX_FIT_POINTS = 300
 /** The interval's two-sided confidence. */
 export const CONFIDENCE = 0.95
 const Z = 1.959963984540054
@@ -210,19 +210,50 @@ export const thin = (points: ReadonlyArray<Point>, max: number): Array<Point> =>
   return out
 }
 
+/** The k-th smallest of `a` (0-based), moving elements of `a` (Hoare's selection; linear on average). */
+export const select = (a: Float64Array, k: number): number => {
+  let lo = 0
+  let hi = a.length - 1
+  while (hi > lo) {
+    // Median of three as the pivot: sorted or constant input stays linear.
+    const mid = (lo + hi) >> 1
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const t = a[i]!
+        a[i] = a[j]!
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return a[k]!
+  }
+  return a[k]!
+}
+
 /** Theil–Sen with Sen's interval for the slope; x and y in any units (x distinct and sorted). */
 export const theilSen = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>): SenFit => {
   const n = xs.length
-  const slopes: Array<number> = []
+  const all = new Float64Array((n * (n - 1)) / 2)
+  let N = 0
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const dx = xs[j]! - xs[i]!
-      if (dx > 0) slopes.push((ys[j]! - ys[i]!) / dx)
+      if (dx > 0) all[N++] = (ys[j]! - ys[i]!) / dx
     }
   }
-  const sorted = Float64Array.from(slopes).sort()
-  const N = sorted.length
-  const slope = N === 0 ? 0 : N % 2 === 1 ? sorted[N >> 1]! : (sorted[(N >> 1) - 1]! + sorted[N >> 1]!) / 2
+  // Order statistics by selection rather than a full sort: the pairwise slopes are n²/2.
+  const slopes = all.subarray(0, N)
+  const rank = (k: number) => select(slopes, k)
+  const slope = N === 0 ? 0 : N % 2 === 1 ? rank(N >> 1) : (rank((N >> 1) - 1) + rank(N >> 1)) / 2
   const intercept = median(xs.map((x, i) => ys[i]! - slope * x))
   const residuals = xs.map((x, i) => ys[i]! - (intercept + slope * x))
   // Serially correlated residuals (a daily cycle, slow wander) carry less information than n independent ones.
@@ -239,8 +270,8 @@ export const theilSen = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>): 
   const hi = Math.min(N - 1, Math.ceil((N + C) / 2))
   return {
     slope,
-    low: N === 0 ? 0 : Math.min(slope, sorted[lo]!),
-    high: N === 0 ? 0 : Math.max(slope, sorted[hi]!),
+    low: N === 0 ? 0 : Math.min(slope, rank(lo)),
+    high: N === 0 ? 0 : Math.max(slope, rank(hi)),
     intercept,
     residualSd: robustSd(residuals)
   }

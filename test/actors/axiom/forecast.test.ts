@@ -7,7 +7,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { type Forecast, forecast, leastSquares, levelShifts, theilSen } from "../../../src/actors/axiom/forecast.ts"
+import { type Forecast, forecast, leastSquares, levelShifts, select, theilSen } from "../../../src/actors/axiom/forecast.ts"
 import { summarise } from "../../../src/actors/axiom/machine.ts"
 import { DAY, KINDS, synthetic, TiB } from "../../support/series.ts"
 
@@ -130,6 +130,16 @@ describe("AXIOM forecast", () => {
     const ys = xs.map((x, i) => (i % 3 === 0 ? 1_000 : 2 * x + 5))
     assert.closeTo(theilSen(xs, ys).slope, 2, 1e-9)
     assert.isAbove(Math.abs(leastSquares(xs.map((x, i) => [x, ys[i]!] as const)).slope - 2), 0.5)
+  })
+
+  it("property: selection finds the k-th smallest, as sorting does, ties and all", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }).map((x) => x / 2), { minLength: 1, maxLength: 200 }), fc.nat(), (values, k) => {
+        const i = k % values.length
+        const sorted = [...values].sort((a, b) => a - b)
+        return select(Float64Array.from(values), i) === sorted[i]
+      })
+    )
   })
 
   it("property: the forecast of any exact growing line is exact", () => {
