@@ -21,7 +21,6 @@
  * that quickly is, to the root, an unstable child in turn: a loop that
  * survives 3 tier restarts in a row ends with the daemon's exit.
  */
-import type { MetricHistory } from "../history/History.ts"
 import type { MigrationFiles } from "../adapters/migration/MigrationFiles.ts"
 import type { ConfigCheck } from "../adapters/configcheck/ConfigCheck.ts"
 import type { WireGuard } from "../adapters/wireguard/WireGuard.ts"
@@ -47,6 +46,7 @@ import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"

@@ -15,6 +15,8 @@ import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
+import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -101,6 +103,10 @@ const WholeNumber = (min: number, max: number) =>
       ? `${n} is out of range; expected ${wholeNumberExpected(min, max)}`
       : undefined
   ))
+
+export const OnOff = Schema.Literals(["on", "off"])
+const ON_OFF_EXPECTED = "on or off"
+const ZSTD_LEVELS_EXPECTED = "zstd levels 1…19 separated by commas, e.g. 1,2,3,5,7,9"
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const
 export const LogLevel = Schema.Literals(LOG_LEVELS)
@@ -406,6 +412,15 @@ export const Config = Schema.Struct({
   /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
   historyMaxSeries: WholeNumber(1, 1_000_000),
   historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600),
+  // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
+  /** "off": TENSOR keeps its fixed levels; NEURAL still records outcomes. */
+  tuning: OnOff,
+  /** The most jobs per content class that may try another level, in percent. */
+  tuningExplorePercent: WholeNumber(0, 20),
+  /** The zstd levels the bandit chooses among (a class's default level is always one). */
+  tuningLevels: Schema.Array(WholeNumber(1, 19)),
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
@@ -476,6 +491,10 @@ export const defaults: Config = {
   velocityHistory: defaultVelocityConfig.historyKeep,
   historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
   historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000,
+  tuning: defaultNeuralConfig.tuning ? "on" : "off",
+  tuningExplorePercent: defaultNeuralConfig.explorePercent,
+  tuningLevels: defaultNeuralConfig.levels,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
   forecastWindowDays: defaultAxiomConfig.windowDays
@@ -510,6 +529,10 @@ const logLevelText: TextCodec<LogLevel> = Schema.String.check(rule((text: string
   Schema.decodeTo(Schema.String, SchemaTransformation.toLowerCase()),
   Schema.decodeTo(LogLevel, SchemaTransformation.passthroughSupertype())
 )
+
+const onOffText: TextCodec<"on" | "off"> = Schema.String.check(rule((text: string) =>
+  text === "on" || text === "off" ? undefined : `${shown(text)} is neither on nor off; expected ${ON_OFF_EXPECTED}`
+)).pipe(Schema.decodeTo(OnOff, SchemaTransformation.passthroughSupertype()))
 
 const groupText: TextCodec<string | number> = Schema.String.check(rule((text: string) =>
   /^[0-9]+$/.test(text) || GROUP_NAME.test(text)
@@ -683,6 +706,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   velocityHistory: wholeNumber("velocity_history", 1, 10_000),
   historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
   historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600),
+  tuning: { key: "tuning", text: onOffText, expected: ON_OFF_EXPECTED },
+  tuningExplorePercent: wholeNumber("tuning_explore_percent", 0, 20),
+  tuningLevels: { key: "tuning_levels", text: listOf(wholeNumberText(1, 19), WholeNumber(1, 19), ZSTD_LEVELS_EXPECTED), expected: ZSTD_LEVELS_EXPECTED },
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
   forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)

@@ -153,6 +153,7 @@ export const resolveDaemonSettings = (
       fileJobMaxBytes: config.fileJobMaxBytes,
       shares: { smbConf: config.smbConfig, exportsDir: config.nfsExportsDir },
       clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+      metricsIntervalMs: config.metricsIntervalSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,

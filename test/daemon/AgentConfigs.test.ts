@@ -17,6 +17,7 @@ import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
+import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
@@ -43,6 +44,7 @@ describe("the agents' settings", () => {
       phantom: defaultPhantomConfig,
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
       velocity: defaultVelocityConfig,
+      neural: defaultNeuralConfig,
       axiom: defaultAxiomConfig
     })
   })
@@ -87,6 +89,7 @@ describe("the agents' settings", () => {
       dns: ["10.66.0.1", "1.1.1.1"]
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
+    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
   })
 

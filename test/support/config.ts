@@ -35,6 +35,9 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "velocity_size_mib = 1024",
   "velocity_seconds = 10",
   "velocity_history = 50",
+  "tuning = off",
+  "tuning_explore_percent = 10",
+  "tuning_levels = 1,3,6",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
   "forecast_window_days = 60"
@@ -74,6 +77,9 @@ export const AGENT_SETTINGS_CHANGED = {
   velocitySizeMib: 1024,
   velocitySeconds: 10,
   velocityHistory: 50,
+  tuning: "off",
+  tuningExplorePercent: 10,
+  tuningLevels: [1, 3, 6],
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
   forecastWindowDays: 60
