@@ -18,6 +18,7 @@ import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../histor
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
+import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -485,7 +486,11 @@ export const Config = Schema.Struct({
   incidentWindowSeconds: WholeNumber(60, 604_800),
   /** Incidents kept (the oldest resolved go first) and distinct alerts kept per incident. */
   incidentsKept: WholeNumber(10, 100_000),
-  incidentMaxAlerts: WholeNumber(10, 100_000)
+  incidentMaxAlerts: WholeNumber(10, 100_000),
+  /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
+  forecastAlertDays: WholeNumber(0, 366),
+  forecastCheckIntervalHours: WholeNumber(1, 168),
+  forecastWindowDays: WholeNumber(1, 366)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -565,7 +570,10 @@ export const defaults: Config = {
   incidentResolveTimeoutSeconds: defaultNexusConfig.resolveTimeoutMs / 1000,
   incidentWindowSeconds: defaultNexusConfig.windowMs / 1000,
   incidentsKept: defaultNexusConfig.kept,
-  incidentMaxAlerts: defaultNexusConfig.maxAlerts
+  incidentMaxAlerts: defaultNexusConfig.maxAlerts,
+  forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
+  forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
+  forecastWindowDays: defaultAxiomConfig.windowDays
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -787,7 +795,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentResolveTimeoutSeconds: wholeNumber("incident_resolve_timeout_seconds", 0, 7_776_000),
   incidentWindowSeconds: wholeNumber("incident_window_seconds", 60, 604_800),
   incidentsKept: wholeNumber("incidents_kept", 10, 100_000),
-  incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000)
+  incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
+  forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
+  forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

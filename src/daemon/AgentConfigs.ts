@@ -8,6 +8,7 @@ import { Layer, Result } from "effect"
 import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../actors/fortress/config.ts"
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
+import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
@@ -37,7 +38,8 @@ export interface AgentConfigs {
   readonly velocity: VelocityConfigShape
   readonly neural: NeuralConfigShape
   readonly prism: PrismConfigShape
-  readonly nexus: NexusConfigShape
+  readonly nexus: NexusConfigShape,
+  readonly axiom: AxiomConfigShape
 }
 
 /**
@@ -124,6 +126,11 @@ export const agentConfigsOf = (
       windowMs: config.incidentWindowSeconds * 1000,
       kept: config.incidentsKept,
       maxAlerts: config.incidentMaxAlerts
+    },
+    axiom: {
+      alertHorizonDays: config.forecastAlertDays,
+      checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
+      windowDays: config.forecastWindowDays
     }
   }
 }
@@ -156,5 +163,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(VelocityConfig, configs.velocity),
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
-    Layer.succeed(NexusConfig, configs.nexus)
+    Layer.succeed(NexusConfig, configs.nexus),
+    Layer.succeed(AxiomConfig, configs.axiom)
   )

@@ -47,6 +47,7 @@ import type { Gate } from "../../src/runtime/Gate.ts"
 import * as fc from "fast-check"
 import { MemoryTest } from "../../src/memory/MemoryTest.ts"
 import * as HistoryTest from "../../src/history/HistoryTest.ts"
+import { MetricHistory, type Sample } from "../../src/history/History.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
@@ -71,6 +72,17 @@ await Effect.runPromise(Effect.flatMap(
 mkdirSync(join(files, "photos"))
 writeFileSync(join(files, "photos", "cat.jpg"), "not really a cat\n")
 
+// Two days of hourly usage of a pool and a dataset, for AXIOM's forecasts and anomaly scores and ATLAS's trends.
+const seededAt = Date.now()
+const hourly = (name: string, labels: Record<string, string>, value: (hoursAgo: number) => number): Array<Sample> =>
+  Array.from({ length: 49 }, (_, h) => ({ name, labels, value: value(h), at: seededAt - h * 3_600_000 }))
+const seededHistory = Layer.effect(MetricHistory, Effect.tap(HistoryTest.make(), (history) => history.record([
+  ...hourly("sigmavault_pool_size_bytes", { pool: "seeded" }, () => 2 ** 40),
+  ...hourly("sigmavault_pool_allocated_bytes", { pool: "seeded" }, (h) => 2 ** 39 - h * 2 ** 30 + (h % 3) * 2 ** 20),
+  ...hourly("sigmavault_dataset_used_bytes", { pool: "seeded", dataset: "seeded/data" }, (h) => 2 ** 38 - h * 2 ** 29),
+  ...hourly("sigmavault_dataset_available_bytes", { pool: "seeded", dataset: "seeded/data" }, () => 2 ** 39)
+])))
+
 const adapters = Layer.mergeAll(
   FilesLive.layer,
   HostProbeTest.layer(HostProbeTest.fromTexts({
@@ -90,7 +102,7 @@ const adapters = Layer.mergeAll(
   SystemFactsLive.layer,
   StateStoreTest.layer(),
   MemoryTest,
-  HistoryTest.layer(),
+  seededHistory,
   testSecurity,
   Layer.succeed(AccessPolicy, makePolicy({ read: [], operate: [], admin: [] })),
   ZfsTest.layer(ZfsTest.model({
@@ -286,7 +298,24 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "benchmark-device", device: "sdb" },
     { type: "history", limit: 5 }
   ],
-  ATLAS: [{ type: "usage", path: files, maxEntries: 100 }, { type: "usage" }, { type: "usage", dataset: "tank/nosuch" }],
+  ATLAS: [
+    { type: "usage", path: files, maxEntries: 100 },
+    { type: "usage" },
+    { type: "usage", dataset: "tank/nosuch" },
+    { type: "trends" },
+    { type: "trends", pool: "seeded", days: 1, top: 1 }
+  ],
+  AXIOM: [
+    { type: "forecast", pool: "seeded" },
+    { type: "forecast", dataset: "seeded/data", days: 7 },
+    { type: "forecast" },
+    { type: "forecast", pool: "nosuch" },
+    { type: "forecasts" },
+    { type: "anomaly", metric: "sigmavault_pool_allocated_bytes", labels: { pool: "seeded" }, hours: 48 },
+    { type: "anomaly", metric: "sigmavault_pool_allocated_bytes", labels: { pool: "seeded" }, value: 0, threshold: 3, halfLife: 10 },
+    { type: "anomaly", metric: "sigmavault_nothing_recorded" },
+    { type: "anomalies", metric: "sigmavault_pool_allocated_bytes", hours: 48, limit: 5 }
+  ],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
   PRISM: [
     { type: "metrics" },
@@ -468,6 +497,9 @@ describe("agent protocols", () => {
         "ARCHITECT recommend NotAWholeDisk",
         "ATLAS usage PathOrDataset",
         "ATLAS usage NoSuchDataset",
+        "AXIOM forecast PoolOrDataset",
+        "AXIOM forecast NoSuchSeries",
+        "AXIOM anomaly NoSuchSeries",
         "QUANTUM export KeyNotFound",
         "CRYPTO manifest OutputInsideTree",
         "CRYPTO verify ManifestMalformed",

@@ -8,7 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { axiomAgent } from "../../src/actors/axiom/index.ts"
 import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
@@ -25,7 +24,7 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1", AXIOM: "1",
+  APEX: "1",
   FLUX: "2",
   VANGUARD: "2",
   GENESIS: "3",
@@ -34,7 +33,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent, axiomAgent,
+  apexAgent,
   fluxAgent,
   vanguardAgent,
   genesisAgent,

@@ -224,7 +224,7 @@ describe("ARCHITECT, ATLAS, VERTEX", () => {
       assert.strictEqual(byDataset.root, dir)
       assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage" }))).message, /give exactly one of "path" or "dataset"/)
       assert.match((yield* Effect.flip(system.injectAsk(ROOT, "ATLAS", { type: "usage", dataset: "tank/none" }))).message, /no dataset named 'tank\/none'/)
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(callerFilesInTmp))
+    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provide(callerFilesInTmp), Effect.provide(HistoryTest.layer()))
   })
 
   it.effect("VERTEX answers topology and the impact of a disk on a degraded pool; without ZFS it still knows the disks", () => {

@@ -104,7 +104,10 @@ describe("parseConfig: each key's values", () => {
       ["incident_resolve_timeout_seconds", "incidentResolveTimeoutSeconds", 0, 7776000],
       ["incident_window_seconds", "incidentWindowSeconds", 60, 604800],
       ["incidents_kept", "incidentsKept", 10, 100000],
-      ["incident_max_alerts", "incidentMaxAlerts", 10, 100000]
+      ["incident_max_alerts", "incidentMaxAlerts", 10, 100000],
+      ["forecast_alert_days", "forecastAlertDays", 0, 366],
+      ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
+      ["forecast_window_days", "forecastWindowDays", 1, 366]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

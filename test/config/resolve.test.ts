@@ -212,6 +212,9 @@ describe("formatSettings", () => {
         "incident_window_seconds = 3600                                        # default",
         "incidents_kept = 500                                                  # default",
         "incident_max_alerts = 200                                             # default",
+        "forecast_alert_days = 14                                              # default",
+        "forecast_check_interval_hours = 1                                     # default",
+        "forecast_window_days = 30                                             # default",
         ""
       ].join("\n")
     )

@@ -20,6 +20,7 @@ import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
+import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -47,7 +48,8 @@ describe("the agents' settings", () => {
       velocity: defaultVelocityConfig,
       neural: defaultNeuralConfig,
       prism: defaultPrismConfig,
-      nexus: defaultNexusConfig
+      nexus: defaultNexusConfig,
+      axiom: defaultAxiomConfig
     })
   })
 
@@ -101,7 +103,9 @@ describe("the agents' settings", () => {
       windowMs: 7_200_000,
       kept: 100,
       maxAlerts: 50
-    })
+    }),
+    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
+    assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

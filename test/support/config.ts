@@ -47,7 +47,10 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_resolve_timeout_seconds = 0",
   "incident_window_seconds = 7200",
   "incidents_kept = 100",
-  "incident_max_alerts = 50"
+  "incident_max_alerts = 50",
+  "forecast_alert_days = 7",
+  "forecast_check_interval_hours = 6",
+  "forecast_window_days = 60"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -96,5 +99,8 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentResolveTimeoutSeconds: 0,
   incidentWindowSeconds: 7200,
   incidentsKept: 100,
-  incidentMaxAlerts: 50
+  incidentMaxAlerts: 50,
+  forecastAlertDays: 7,
+  forecastCheckIntervalHours: 6,
+  forecastWindowDays: 60
 } satisfies Partial<Config>

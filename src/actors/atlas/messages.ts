@@ -3,7 +3,8 @@ import { Schema } from "effect"
 import { FileError } from "../../adapters/fs/Files.ts"
 import { ZFS_ERRORS } from "../../adapters/zfs/Zfs.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
-import { AbsolutePath, DatasetName, PositiveInt } from "../shared/fields.ts"
+import { HISTORY_ERRORS } from "../../history/History.ts"
+import { AbsolutePath, DatasetName, PoolName, PositiveInt } from "../shared/fields.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Sized = Schema.Struct({ path: Schema.String, bytes: Count })
@@ -29,6 +30,33 @@ export const UsageReport = Schema.Struct({
   elapsedMs: Schema.Finite
 })
 export type UsageReport = typeof UsageReport.Type
+
+const Sample = Schema.Struct({ at: Schema.Finite, bytes: Schema.Finite })
+const Mover = Schema.Struct({ dataset: Schema.String, deltaBytes: Schema.Finite, growthBytesPerDay: Schema.NullOr(Schema.Finite) })
+
+export const TrendsReport = Schema.Struct({
+  window: Schema.Struct({ from: Schema.Finite, to: Schema.Finite, days: Schema.Finite, stepMs: Schema.Finite }),
+  /** every dataset with samples in the window, by name */
+  datasets: Schema.Array(Schema.Struct({
+    pool: Schema.String,
+    dataset: Schema.String,
+    points: Count,
+    first: Sample,
+    last: Sample,
+    deltaBytes: Schema.Finite,
+    /** the change per day between the first and last sample (null: one sample) */
+    growthBytesPerDay: Schema.NullOr(Schema.Finite),
+    /** the change relative to the first sample (null: it was 0) */
+    growthPercent: Schema.NullOr(Schema.Finite)
+  })),
+  /** what grew most in the window, and what shrank most */
+  topGrowers: Schema.Array(Mover),
+  topShrinkers: Schema.Array(Mover),
+  totalDeltaBytes: Schema.Finite,
+  /** why the list is empty, when it is */
+  note: Schema.optionalKey(Schema.String)
+})
+export type TrendsReport = typeof TrendsReport.Type
 
 /** What to scan was not said exactly once. */
 export class PathOrDataset extends Schema.TaggedError<PathOrDataset>()("PathOrDataset", {}) {
@@ -66,9 +94,18 @@ export const Atlas = Protocol.make("ATLAS", [
     reply: UsageReport,
     rejections: [PathOrDataset, NoSuchDataset, NotMounted, FileError, ...ZFS_ERRORS]
   }),
-  Protocol.planned("trends", {
-    doc: "each dataset's usage over time, and what grew",
+  Protocol.message("trends", {
+    doc: "each dataset's usage over a window of the metric history (first, last, change, change per day), and what grew",
     access: "read",
-    capability: "trends"
+    fields: {
+      /** The window; default 7 days. */
+      days: Schema.optionalKey(Schema.Finite.check(Schema.isBetween({ minimum: 0.25, maximum: 366 }, { expected: "days from 0.25 to 366" }))),
+      /** Only this pool's datasets. */
+      pool: Schema.optionalKey(PoolName),
+      /** How many top growers and shrinkers; default 5. */
+      top: Schema.optionalKey(PositiveInt.check(Schema.isLessThanOrEqualTo(100)))
+    },
+    reply: TrendsReport,
+    rejections: [...HISTORY_ERRORS]
   })
 ])
