@@ -88,6 +88,7 @@ import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 import type { Shares } from "../adapters/shares/Shares.ts"
 import type { StorageBench } from "../adapters/storagebench/StorageBench.ts"
+import type { MetricHistory } from "../history/History.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =
@@ -115,6 +116,7 @@ export type RosterServices =
   | WireGuard
   | MigrationFiles
   | StorageBench
+  | MetricHistory
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -103,6 +103,25 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       "TERM=dumb turns them off. R, S and T restart, stop and start the selected agent (after y/n)."
   },
   {
+    name: "chart",
+    args: "SERIES",
+    summary: "chart a metric's history (CANVAS): sparklines in the terminal, or an SVG file with -o",
+    flags: [
+      { name: "--since", value: "D", help: "the window back from now: 1h, 24h, 7d, 30d, or any whole number of m, h, d, w (default 24h)" },
+      { name: "--output", short: "-o", value: "FILE", help: "write an SVG chart to FILE (atomically; an existing file only with --force)" },
+      { name: "--force", help: "with -o: replace FILE if it exists" },
+      { name: "--width", value: "N", help: "sparkline characters, 8 to 240 (default: the terminal's width); with -o, SVG pixels, 320 to 4000 (default 960)" },
+      { name: "--height", value: "N", help: "with -o: SVG pixels, 200 to 3000 (default 420, plus a row per legend entry)" },
+      { name: "--limit", value: "N", help: "most series shown, those with the highest peaks (default 8 with -o, at most 12; else 20)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "SERIES is a metric name with optional label matchers, as in PromQL, e.g.\n" +
+      "  sigmavault chart 'sigmavault_pool_allocated_bytes{pool=\"tank\"}' --since 7d -o tank.svg\n" +
+      "Matchers are label=\"v\", label!=\"v\", label=~\"regex\" and label!~\"regex\". Counters are drawn as rates per\n" +
+      "second. Time labels use this machine's time zone. The metrics: docs/metrics.md; charts: docs/charts.md."
+  },
+  {
     name: "keygen",
     args: "",
     summary: "create an X-Wing (ML-KEM-768 + X25519) key pair; the secret key file is sealed with a passphrase",

@@ -9,7 +9,6 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { axiomAgent } from "../../src/actors/axiom/index.ts"
-import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
@@ -31,7 +30,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2", PRISM: "2",
   VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -40,7 +39,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent, prismAgent,
   vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, canvasAgent, linguaAgent,
+  streamAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]
 
