@@ -39,7 +39,7 @@ export const PALETTE = [
 
 const LEFT = 72
 const RIGHT = 24
-const TOP = 58
+const TOP = 72
 const AXIS = 44
 const LEGEND_ROW = 18
 const MIN_PLOT = 80
@@ -84,7 +84,7 @@ export const renderChart = (input: ChartInput): string => {
   const titleChars = Math.max(20, Math.floor((width - 2 * 16) / 8))
   out.push(text(16, 22, truncate(input.selector, titleChars), `font-size="15" font-weight="bold"`))
   const subtitle = `${input.help}${input.rate ? " Drawn as a rate per second." : ""} ${input.windowText}.`
-  out.push(text(16, 42, truncate(subtitle, Math.floor((width - 32) / 6.5)), `fill="#555555"`))
+  out.push(text(16, 42, truncate(subtitle, Math.floor((width - 32) / 7)), `fill="#555555"`))
 
   // The value axis: grid lines and labels in the scale's unit, the unit above them.
   out.push(`<g stroke="#e6e6e6" stroke-width="1">`)
@@ -93,7 +93,7 @@ export const renderChart = (input: ChartInput): string => {
   out.push(`<g text-anchor="end" fill="#555555">`)
   for (const tick of axis.ticks) out.push(text(LEFT - 6, y(tick * scale.divisor) + 4, tick.toFixed(decimals)))
   out.push(`</g>`)
-  if (scale.label !== "") out.push(text(LEFT - 6, TOP - 6, scale.label, `text-anchor="end" font-weight="bold" fill="#555555"`))
+  if (scale.label !== "") out.push(text(16, TOP - 14, scale.label, `font-weight="bold" fill="#555555"`))
 
   // The time axis: ticks on round wall-clock times, the offset named.
   const ticks = timeTicks(input.from, input.to, Math.max(2, Math.floor(plotWidth / 80)), input.offsetMinutes)
