@@ -96,7 +96,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     flags: [
       socketFlag,
       { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" },
-      { name: "--read-only", help: "only watch: never send a message to an agent, restart, stop or start one" }
+      { name: "--read-only", help: "only watch: never inject a message into an agent, restart, stop or start one (it still reads: describe, sparklines)" }
     ],
     details: "Reads the daemon's tree at each refresh; reconnects when the daemon comes back. Enter or d shows an\n" +
       "agent's detail; i injects a message into it (ask or tell). Colours follow the terminal; NO_COLOR or\n" +
