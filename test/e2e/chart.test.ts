@@ -5,12 +5,26 @@
  * sparklines of an agent's series and an SVG file written atomically, never
  * over an existing file without --force.
  */
+import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { parseXml } from "../support/xml.ts"
-import { cli, type Daemon, startDaemon } from "./harness.ts"
+import { binary, cli, type Daemon, startDaemon } from "./harness.ts"
+
+const session = `sigmavault-chart-${process.pid}`
+const tmux = (...args: ReadonlyArray<string>) => spawnSync("tmux", ["-L", session, ...args], { encoding: "utf8" })
+const screen = () => tmux("capture-pane", "-p", "-t", session).stdout
+const waitForScreen = async (pattern: RegExp, what: string, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const text = screen()
+    if (pattern.test(text)) return text
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`the inspector never showed ${what}; it shows:\n${screen()}`)
+}
 
 describe("sigmavault chart, through the binary", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sigmavault-e2e-chart-${process.pid}-`)))
@@ -20,6 +34,7 @@ describe("sigmavault chart, through the binary", () => {
     daemon = await startDaemon({ dir })
   })
   afterAll(async () => {
+    tmux("kill-server")
     daemon?.process.kill("SIGTERM")
     await daemon?.exited
     rmSync(dir, { recursive: true, force: true })
@@ -93,4 +108,18 @@ describe("sigmavault chart, through the binary", () => {
     expect(readdirSync(dir).filter((name) => name.startsWith("core.svg"))).toEqual(["core.svg"])
     expect(existsSync(file)).toBe(true)
   }, 60_000)
+
+  it("the inspector's detail pane shows the agent's message rate and p99 as sparklines (runs after the series exist)", async () => {
+    expect(spawnSync("tmux", ["-V"]).status, "tmux is not installed (apt-get install tmux)").toBe(0)
+    tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", "sh", "-c", `${binary()} inspect --socket ${daemon.socket}; echo "exit $?"; sleep 60`)
+    await waitForScreen(/40\/40 running[\s\S]*CORE/, "the tree")
+    tmux("send-keys", "-t", session, "/", "CORE", "Enter")
+    await waitForScreen(/filter: CORE/, "the filter")
+    tmux("send-keys", "-t", session, "Home", "Down", "Down", "Enter")
+    // A rate needs two whole 30-second steps after the daemon's first sample; the pane asks again every 10 s.
+    const pane = await waitForScreen(/CORE — tier 2 · running[\s\S]*rate\/s 1h +[ ▁▂▃▄▅▆▇█]{40} +min [\d.]+ (k )?messages\/s · max/, "CORE's rate sparkline", 60_000)
+    expect(pane).toMatch(/p99 {4}1h [ ▁▂▃▄▅▆▇█]{40} +min [\d.]+ (µs|ms|s) · max [\d.]+ (µs|ms|s) · last [\d.]+ (µs|ms|s)/)
+    tmux("send-keys", "-t", session, "q")
+    await waitForScreen(/exit 0/, "the inspector quitting")
+  }, 90_000)
 })

@@ -158,7 +158,7 @@ export const canvasMachine = Effect.gen(function*() {
       sparkline: (request) =>
         Effect.gen(function*() {
           const width = request.width ?? DEFAULT_SPARK_WIDTH
-          const got = yield* read(request, width * 2, request.limit ?? DEFAULT_SPARK_LIMIT)
+          const got = yield* read(request, width * 4, request.limit ?? DEFAULT_SPARK_LIMIT)
           const series = got.kept.map((line) => {
             const s = sparkline(line.segments, got.window.from, got.window.to, width)
             const f = (v: number) => formatValue(v, got.read.unit)

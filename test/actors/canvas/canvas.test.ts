@@ -114,11 +114,14 @@ describe("CANVAS", () => {
       assert.notInclude(reply.svg, ">-")
       golden("messages-rate-1h.svg", reply.svg)
       const sparks = yield* ask(system, { type: "sparkline", metric: "sigmavault_agent_messages_total", matchers: [{ label: "agent", op: "=~", value: "ORACLE|LATTICE" }], from: T0 - HOUR, to: T0, width: 12 })
-      assert.deepStrictEqual(sparks.series.map((s) => [s.labels, s.line, s.min, s.max, s.last]), [
-        // No rate in the first cell (nothing before the window); a flat line sits at the bottom.
-        [{ agent: "LATTICE" }, " ▁▁▁▁▁▁▁▁▁▁▁", 0.6, 0.6, 0.6],
-        // 0.4/s, then the reset (counted from zero, never negative), then 0.3/s.
-        [{ agent: "ORACLE" }, " █████▁▂▂▂▂▂", 0.29, 0.4, 0.3]
+      // Read at 2-minute steps, four to a 5-minute cell.
+      assert.strictEqual(sparks.step, 2 * MINUTE)
+      const round = (n: number | undefined) => (n === undefined ? n : Math.round(n * 1000) / 1000)
+      assert.deepStrictEqual(sparks.series.map((s) => [s.labels, s.line, round(s.min), round(s.max), round(s.last)]), [
+        // A flat line sits at the bottom.
+        [{ agent: "LATTICE" }, "▁▁▁▁▁▁▁▁▁▁▁▁", 0.6, 0.6, 0.6],
+        // 0.4/s, then the cell of the reset (counted from zero, never negative), then 0.3/s.
+        [{ agent: "ORACLE" }, "██████▁▂▂▂▂▂", 0.292, 0.4, 0.3]
       ])
       assert.strictEqual(sparks.series[0]!.text, "min 0.6 messages/s · max 0.6 messages/s · last 0.6 messages/s")
     }))
