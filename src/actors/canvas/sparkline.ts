@@ -1,7 +1,8 @@
 /**
  * A terminal sparkline: a window cut into `width` equal cells, each drawn as
  * one of ▁▂▃▄▅▆▇█ by the mean of the points in it (scaled between the
- * smallest and largest cell), a space where there is no point. Pure.
+ * smallest and largest cell), a space where there is no point; with the
+ * smallest, largest and newest point. Pure.
  */
 import type { Point } from "./series.ts"
 
@@ -32,7 +33,7 @@ export const level = (value: number, min: number, max: number): string => {
 
 export interface Sparkline {
   readonly line: string
-  /** over the cells drawn (means), undefined without data */
+  /** over the points in the window (so `last` is never outside them), undefined without data */
   readonly min: number | undefined
   readonly max: number | undefined
   /** the newest point itself */
@@ -42,10 +43,18 @@ export interface Sparkline {
 
 export const sparkline = (segments: ReadonlyArray<ReadonlyArray<Point>>, from: number, to: number, width: number): Sparkline => {
   const cells = cellsOf(segments, from, to, width)
-  const values = cells.filter((c): c is number => c !== undefined)
-  const min = values.length === 0 ? undefined : Math.min(...values)
-  const max = values.length === 0 ? undefined : Math.max(...values)
-  const line = cells.map((c) => (c === undefined ? " " : level(c, min!, max!))).join("")
-  const newest = segments.at(-1)?.at(-1)
-  return { line, min, max, last: newest?.[1], lastAt: newest?.[0] }
+  const drawn = cells.filter((c): c is number => c !== undefined)
+  const low = Math.min(...drawn)
+  const high = Math.max(...drawn)
+  const line = cells.map((c) => (c === undefined ? " " : level(c, low, high))).join("")
+  const inside = segments.flatMap((s) => s.filter(([at]) => at >= from && at <= to))
+  const values = inside.map(([, v]) => v)
+  const newest = inside.at(-1)
+  return {
+    line,
+    min: values.length === 0 ? undefined : values.reduce((m, v) => Math.min(m, v), Infinity),
+    max: values.length === 0 ? undefined : values.reduce((m, v) => Math.max(m, v), -Infinity),
+    last: newest?.[1],
+    lastAt: newest?.[0]
+  }
 }

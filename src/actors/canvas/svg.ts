@@ -83,7 +83,7 @@ export const renderChart = (input: ChartInput): string => {
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`)
   const titleChars = Math.max(20, Math.floor((width - 2 * 16) / 8))
   out.push(text(16, 22, truncate(input.selector, titleChars), `font-size="15" font-weight="bold"`))
-  const subtitle = `${input.help}${input.rate ? " Drawn as a rate per second." : ""} ${input.windowText}.`
+  const subtitle = `${input.help}${input.rate ? " Drawn as a rate per second." : ""} ${input.windowText.charAt(0).toUpperCase()}${input.windowText.slice(1)}.`
   out.push(text(16, 42, truncate(subtitle, Math.floor((width - 32) / 7)), `fill="#555555"`))
 
   // The value axis: grid lines and labels in the scale's unit, the unit above them.

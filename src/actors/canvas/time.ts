@@ -93,6 +93,6 @@ export const timeTicks = (from: number, to: number, maxTicks: number, offsetMinu
   return ticks
 }
 
-/** How a window reads in a title: "last 7d", or "from … to …". */
+/** How a window reads in a sentence: "last 7d", or "from … to …". */
 export const windowText = (window: { readonly since?: string | undefined; readonly from: number; readonly to: number }, offsetMinutes: number): string =>
-  window.since !== undefined ? `last ${window.since}` : `${formatTime(window.from, offsetMinutes)} to ${formatTime(window.to, offsetMinutes)}`
+  window.since !== undefined ? `last ${window.since}` : `from ${formatTime(window.from, offsetMinutes)} to ${formatTime(window.to, offsetMinutes)}`

@@ -121,7 +121,7 @@ describe("CANVAS", () => {
         // A flat line sits at the bottom.
         [{ agent: "LATTICE" }, "▁▁▁▁▁▁▁▁▁▁▁▁", 0.6, 0.6, 0.6],
         // 0.4/s, then the cell of the reset (counted from zero, never negative), then 0.3/s.
-        [{ agent: "ORACLE" }, "██████▁▂▂▂▂▂", 0.292, 0.4, 0.3]
+        [{ agent: "ORACLE" }, "██████▁▂▂▂▂▂", 0.275, 0.4, 0.3]
       ])
       assert.strictEqual(sparks.series[0]!.text, "min 0.6 messages/s · max 0.6 messages/s · last 0.6 messages/s")
     }))
