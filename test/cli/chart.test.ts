@@ -83,14 +83,14 @@ describe("sigmavault chart", () => {
       width: 8,
       series: [
         { labels: { agent: "CORE" }, line: " ▁▂▃▄▅▆█", min: 0, max: 1, last: 1, lastAt: 3_600_000, text: "min 0 messages/s · max 1 messages/s · last 1 messages/s" },
-        { labels: { agent: "\u001b[2J" }, line: "        ", text: "no data" }
+        { labels: { agent: "\u001b[2J\u009b31m" }, line: "        ", text: "no data" }
       ]
     })
     expect(text).toBe(
       "sigmavault_agent_messages_total — rate per second, messages/s, step 30 s\n" +
         "agent=\"CORE\"\n" +
         "   ▁▂▃▄▅▆█  min 0 messages/s · max 1 messages/s · last 1 messages/s\n" +
-        "agent=\"\\u001b[2J\"\n" +
+        "agent=\"\\u001b[2J\\u009b31m\"\n" +
         "            no data\n" +
         "1 more series not shown (--limit, or narrow SERIES with label matchers)\n"
     )

@@ -6,6 +6,7 @@
  * Pure: the CLI parses with it, CANVAS titles its charts with it.
  */
 import type { Matcher } from "../../history/History.ts"
+import { quoteValue } from "./series.ts"
 
 export interface Selector {
   readonly metric: string
@@ -21,11 +22,11 @@ const LABEL_CHAR = /[a-zA-Z0-9_]/
 const MAX_VALUE = 512
 const MAX_MATCHERS = 16
 
-/** The canonical text of a selector: values as JSON strings, no spaces; the bare name without matchers. */
+/** The canonical text of a selector: values quoted as JSON strings (C1 controls escaped too), no spaces; the bare name without matchers. */
 export const selectorText = (metric: string, matchers: ReadonlyArray<Matcher> | undefined): string =>
   matchers === undefined || matchers.length === 0
     ? metric
-    : `${metric}{${matchers.map((m) => `${m.label}${m.op}${JSON.stringify(m.value)}`).join(",")}}`
+    : `${metric}{${matchers.map((m) => `${m.label}${m.op}${quoteValue(m.value)}`).join(",")}}`
 
 const shown = (c: string | undefined) => (c === undefined ? "the end" : `'${JSON.stringify(c).slice(1, -1)}'`)
 

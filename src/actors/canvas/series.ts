@@ -87,9 +87,16 @@ export const valuesOf = (line: Line): Array<number> => line.segments.flatMap((s)
 /** The last point of a line, if any. */
 export const lastOf = (line: Line): Point | undefined => line.segments.at(-1)?.at(-1)
 
-/** Canonical text of a series' labels: `a="1", b="2"` sorted by name, values quoted as JSON strings. */
+/**
+ * A label value quoted as a JSON string, DEL and the C1 controls escaped too
+ * (JSON leaves them; some terminals take U+009B as an escape sequence's start).
+ */
+export const quoteValue = (value: string | undefined): string =>
+  JSON.stringify(value ?? "").replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/** Canonical text of a series' labels: `a="1", b="2"` sorted by name, values quoted (quoteValue): safe on a terminal. */
 export const labelText = (labels: Labels): string =>
-  Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(", ")
+  Object.keys(labels).sort().map((k) => `${k}=${quoteValue(labels[k])}`).join(", ")
 
 /**
  * At most `limit` lines: those with the highest peak (then by labels, for a

@@ -131,7 +131,8 @@ export const renderChart = (input: ChartInput): string => {
   })
   if (input.omitted > 0) {
     const row = legendTop + input.lines.length * LEGEND_ROW
-    out.push(text(LEFT, row, `${input.omitted} more series not drawn (the ${input.lines.length} with the highest peaks are); narrow the selection with label matchers`, `fill="#aa3333"`))
+    const note = `${input.omitted} more series not drawn (the ${input.lines.length} with the highest peaks are); narrow the selection with label matchers`
+    out.push(text(LEFT, row, truncate(note, legendChars), `fill="#aa3333"`))
   }
   out.push(`</svg>`)
   return out.join("\n") + "\n"
