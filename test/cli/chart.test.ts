@@ -1,7 +1,25 @@
 /** `sigmavault chart`: its command line, parsed strictly, and what it prints. */
+import { readFileSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "../../src/cli/args.ts"
 import { planChart, renderSparklines } from "../../src/cli/chart.ts"
+
+const ROOT = resolve(import.meta.dirname, "../..")
+
+/** Every module `file` loads at run time (type-only imports left out), as paths relative to the repository. */
+const loads = (file: string, seen = new Set<string>()): Set<string> => {
+  const path = relative(ROOT, file)
+  if (seen.has(path)) return seen
+  seen.add(path)
+  const text = readFileSync(file, "utf8")
+  for (const match of text.matchAll(/^import (?!type )[^"]*"([^"]+)"|import\("([^"]+)"\)/gm)) {
+    const spec = match[1] ?? match[2]!
+    if (spec.startsWith(".")) loads(join(dirname(file), spec), seen)
+    else seen.add(spec)
+  }
+  return seen
+}
 
 const plan = (argv: ReadonlyArray<string>) => {
   const parsed = parse(["chart", ...argv])
@@ -55,6 +73,12 @@ describe("sigmavault chart", () => {
     expect(error(["m", "-o", ""])).toBe("-o needs a file name")
     const missing = parse(["chart"])
     expect(missing._tag === "UsageError" ? missing.message : "").toMatch(/chart needs SERIES, got 0 arguments/)
+  })
+
+  it("loads no part of the daemon: no composition, no machine, no actor system, no XState", () => {
+    const modules = [...loads(join(ROOT, "src/cli/chart.ts"))]
+    expect(modules).toContain("src/actors/canvas/selector.ts")
+    expect(modules.filter((m) => /^src\/daemon\/|\/machine\.ts$|^src\/runtime\/ActorSystem\.ts$|^xstate$|^src\/actors\/roster\.ts$/.test(m))).toEqual([])
   })
 
   it("its help tells what it does", () => {

@@ -66,7 +66,7 @@ describe("sigmavault chart, through the binary", () => {
     expect(nothing.stderr).toBe("sigmavault: no series match sigmavault_agent_up{agent=\"NOSUCH\"} in the metric history (nothing recorded under that name and those labels yet)\n")
   })
 
-  it("draws an agent's recorded series: sparklines on the terminal, an SVG file with -o (never over a file without --force)", async () => {
+  it("draws an agent's recorded series (needs the daemon's runtime sampler): sparklines on the terminal, an SVG file with -o (never over a file without --force)", async () => {
     // The runtime sampler records every agent's numbers every 10 s: wait for CORE's p99 and two samples of its counter.
     const deadline = Date.now() + 35_000
     let sparks = await chart(["sigmavault_agent_messages_total{agent=~\"CORE|ORACLE\"}", "--since", "1h", "--width", "30", "--json"])
