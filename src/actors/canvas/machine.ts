@@ -105,7 +105,8 @@ export const canvasMachine = Effect.gen(function*() {
       })
       // A counter's point is the last value of its step: the step still filling (at the window's end) would
       // pair a partial step with whole ones and misstate the rate, so it is left out until it is whole.
-      const placed = rate ? series.map((s) => ({ ...s, points: s.points.filter(([t]) => t + step <= window.to) })) : series
+      // (A step is the store's resolution when that is coarser than the step asked for.)
+      const placed = rate ? series.map((s) => ({ ...s, points: s.points.filter(([t]) => t + Math.max(step, s.resolution) <= window.to) })) : series
       const lines = linesOf(placed, { counter: rate, step }).map((line): Line => ({
         ...line,
         segments: line.segments.map((s) => s.filter(([at]) => at >= from)).filter((s) => s.length > 0)
