@@ -46,6 +46,7 @@ import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -88,7 +89,6 @@ import { velocityAgent } from "./velocity/index.ts"
 import { vertexAgent } from "./vertex/index.ts"
 import type { Shares } from "../adapters/shares/Shares.ts"
 import type { StorageBench } from "../adapters/storagebench/StorageBench.ts"
-import type { MetricHistory } from "../history/History.ts"
 
 /** The adapter services the agents of the roster need; the composition root provides them. */
 export type RosterServices =

@@ -14,6 +14,9 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
+import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -99,6 +102,10 @@ const WholeNumber = (min: number, max: number) =>
       ? `${n} is out of range; expected ${wholeNumberExpected(min, max)}`
       : undefined
   ))
+
+export const OnOff = Schema.Literals(["on", "off"])
+const ON_OFF_EXPECTED = "on or off"
+const ZSTD_LEVELS_EXPECTED = "zstd levels 1…19 separated by commas, e.g. 1,2,3,5,7,9"
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const
 export const LogLevel = Schema.Literals(LOG_LEVELS)
@@ -400,7 +407,19 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600),
+  // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
+  /** "off": TENSOR keeps its fixed levels; NEURAL still records outcomes. */
+  tuning: OnOff,
+  /** The most jobs per content class that may try another level, in percent. */
+  tuningExplorePercent: WholeNumber(0, 20),
+  /** The zstd levels the bandit chooses among (a class's default level is always one). */
+  tuningLevels: Schema.Array(WholeNumber(1, 19))
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +483,13 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000,
+  tuning: defaultNeuralConfig.tuning ? "on" : "off",
+  tuningExplorePercent: defaultNeuralConfig.explorePercent,
+  tuningLevels: defaultNeuralConfig.levels
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -496,6 +521,10 @@ const logLevelText: TextCodec<LogLevel> = Schema.String.check(rule((text: string
   Schema.decodeTo(Schema.String, SchemaTransformation.toLowerCase()),
   Schema.decodeTo(LogLevel, SchemaTransformation.passthroughSupertype())
 )
+
+const onOffText: TextCodec<"on" | "off"> = Schema.String.check(rule((text: string) =>
+  text === "on" || text === "off" ? undefined : `${shown(text)} is neither on nor off; expected ${ON_OFF_EXPECTED}`
+)).pipe(Schema.decodeTo(OnOff, SchemaTransformation.passthroughSupertype()))
 
 const groupText: TextCodec<string | number> = Schema.String.check(rule((text: string) =>
   /^[0-9]+$/.test(text) || GROUP_NAME.test(text)
@@ -666,7 +695,13 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600),
+  tuning: { key: "tuning", text: onOffText, expected: ON_OFF_EXPECTED },
+  tuningExplorePercent: wholeNumber("tuning_explore_percent", 0, 20),
+  tuningLevels: { key: "tuning_levels", text: listOf(wholeNumberText(1, 19), WholeNumber(1, 19), ZSTD_LEVELS_EXPECTED), expected: ZSTD_LEVELS_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

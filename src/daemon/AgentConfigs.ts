@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON and VELOCITY (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY and NEURAL (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -9,6 +9,7 @@ import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../a
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
 import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
@@ -32,6 +33,7 @@ export interface AgentConfigs {
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
   readonly velocity: VelocityConfigShape
+  readonly neural: NeuralConfigShape
 }
 
 /**
@@ -107,7 +109,8 @@ export const agentConfigsOf = (
       dns: config.wireguardDns ?? []
     },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
-    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
+    neural: { tuning: config.tuning === "on", explorePercent: config.tuningExplorePercent, levels: config.tuningLevels }
   }
 }
 
@@ -136,5 +139,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge),
-    Layer.succeed(VelocityConfig, configs.velocity)
+    Layer.succeed(VelocityConfig, configs.velocity),
+    Layer.succeed(NeuralConfig, configs.neural)
   )

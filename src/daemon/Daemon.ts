@@ -18,7 +18,9 @@ import { makeGate } from "../access/Gate.ts"
 import { PeerCredentials } from "../adapters/socket/PeerCredentials.ts"
 import { AuditLedger } from "../ledger/index.ts"
 import { ExitCode } from "../ExitCode.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
+import * as MetricsSampler from "./MetricsSampler.ts"
 
 export interface DaemonSettings {
   readonly stateDir: string
@@ -41,6 +43,8 @@ export interface DaemonSettings {
   readonly shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
   /** A connection with nothing in flight and no traffic for this long is closed. */
   readonly clientIdleTimeoutMs: number
+  /** How often the runtime's own metrics are recorded in the metric history (MetricsSampler). */
+  readonly metricsIntervalMs: number
   /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */
   readonly dbus:
     | { readonly bus: "none" }
@@ -100,7 +104,7 @@ const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
 export const run = (
   settings: DaemonSettings,
   gateway: { readonly register: (source: () => Endpoint) => void }
-): Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy> | PeerCredentials> =>
+): Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy> | PeerCredentials | MetricHistory> =>
   Effect.scoped(Effect.gen(function*() {
     const startedAt = Date.now()
     const ledger = yield* AuditLedger
@@ -114,6 +118,7 @@ export const run = (
       gate
     }).pipe(Effect.provideService(AccessPolicy, policy))
     yield* recordRuntimeEvents(system, ledger)
+    yield* MetricsSampler.start(system, settings.metricsIntervalMs)
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
     const stop = yield* Deferred.make<StopReason>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, StopReason.Signal({ signal }))))

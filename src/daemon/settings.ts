@@ -40,6 +40,8 @@ export interface RunSettings extends DaemonSettings {
   readonly logLevel: LogLevel.LogLevel
   /** What the configuration file and systemd's watchdog say to the agents that have settings. */
   readonly agents: AgentConfigs
+  /** The metric history's caps (history_max_series, history_max_bytes). */
+  readonly history: { readonly maxSeries: number; readonly maxBytes: number }
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -151,6 +153,7 @@ export const resolveDaemonSettings = (
       fileJobMaxBytes: config.fileJobMaxBytes,
       shares: { smbConf: config.smbConfig, exportsDir: config.nfsExportsDir },
       clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+      metricsIntervalMs: config.metricsIntervalSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,
@@ -163,6 +166,7 @@ export const resolveDaemonSettings = (
         configFile: configPathOf(parsed, env),
         uid: process.getuid?.() ?? 0
       }),
-      dbus: yield* Effect.fromResult(dbusOf(parsed, env))
+      dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
+      history: { maxSeries: config.historyMaxSeries, maxBytes: config.historyMaxBytes }
     }
   })

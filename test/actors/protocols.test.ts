@@ -237,7 +237,13 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "get", collection: "notes", id: "nope" },
     { type: "tune", collection: "notes", ef: 32 },
     { type: "forget", collection: "notes", id: "a" },
-    { type: "stats" }
+    { type: "stats" },
+    { type: "choose", class: "log", defaultLevel: 5, bytes: 4194304 },
+    { type: "outcome", class: "log", level: 5, bytesIn: 4194304, bytesOut: 524288, seconds: 0.02 },
+    { type: "outcome", class: "log", level: 5, bytesIn: 4194304, bytesOut: 524288, seconds: 0.02, decision: "nope" },
+    { type: "tuning" },
+    { type: "reset-tuning" },
+    { type: "reset-tuning", confirm: true }
   ],
   CIPHER: [
     { type: "encrypt", input: join(files, "notes.txt"), output: join(files, "notes.sv") },
@@ -417,6 +423,7 @@ describe("agent protocols", () => {
         "HELIX replicate InvalidReplicationPair",
         "HELIX path-snapshot PathRefused",
         "NEURAL get NoSuchRecord",
+        "NEURAL outcome UnknownDecision",
         "ECLIPSE report NoCheckYet",
         "CIPHER encrypt VaultOutputExists",
         "CIPHER encrypt BadRecipient",

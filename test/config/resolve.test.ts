@@ -196,6 +196,12 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "history_max_series = 2000                                             # default",
+        "history_max_bytes = 16777216                                          # default",
+        "metrics_interval_seconds = 10                                         # default",
+        "tuning = on                                                           # default",
+        "tuning_explore_percent = 5                                            # default",
+        "tuning_levels = 1,2,3,5,7,9                                           # default",
         ""
       ].join("\n")
     )

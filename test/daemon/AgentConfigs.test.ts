@@ -17,6 +17,7 @@ import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
+import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -41,7 +42,8 @@ describe("the agents' settings", () => {
       fortress: defaultFortressConfig,
       phantom: defaultPhantomConfig,
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
-      velocity: defaultVelocityConfig
+      velocity: defaultVelocityConfig,
+      neural: defaultNeuralConfig
     })
   })
 
@@ -85,6 +87,7 @@ describe("the agents' settings", () => {
       dns: ["10.66.0.1", "1.1.1.1"]
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
+    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

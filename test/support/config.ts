@@ -34,7 +34,10 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "wireguard_dns = 10.66.0.1,1.1.1.1",
   "velocity_size_mib = 1024",
   "velocity_seconds = 10",
-  "velocity_history = 50"
+  "velocity_history = 50",
+  "tuning = off",
+  "tuning_explore_percent = 10",
+  "tuning_levels = 1,3,6"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -70,5 +73,8 @@ export const AGENT_SETTINGS_CHANGED = {
   wireguardDns: ["10.66.0.1", "1.1.1.1"],
   velocitySizeMib: 1024,
   velocitySeconds: 10,
-  velocityHistory: 50
+  velocityHistory: 50,
+  tuning: "off",
+  tuningExplorePercent: 10,
+  tuningLevels: [1, 3, 6]
 } satisfies Partial<Config>
