@@ -38,10 +38,12 @@ import { metricsSampler } from "./history/sampler.bench.ts"
 import { neural } from "./neural/tuning.bench.ts"
 import { prism } from "./prism/prism.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas }
 import { nexus } from "./incidents/nexus.bench.ts"
 
 import { axiom } from "./axiom/axiom.bench.ts"
+
+import { canvas } from "./canvas/canvas.bench.ts"
 
 const only = process.argv.slice(2)
 

@@ -96,11 +96,30 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     flags: [
       socketFlag,
       { name: "--rate", value: "HZ", help: "refreshes per second, 1 to 10 (default 1)" },
-      { name: "--read-only", help: "only watch: never send a message to an agent, restart, stop or start one" }
+      { name: "--read-only", help: "only watch: never inject a message into an agent, restart, stop or start one (it still reads: describe, sparklines)" }
     ],
     details: "Reads the daemon's tree at each refresh; reconnects when the daemon comes back. Enter or d shows an\n" +
       "agent's detail; i injects a message into it (ask or tell). Colours follow the terminal; NO_COLOR or\n" +
       "TERM=dumb turns them off. R, S and T restart, stop and start the selected agent (after y/n)."
+  },
+  {
+    name: "chart",
+    args: "SERIES",
+    summary: "chart a metric's history (CANVAS): sparklines in the terminal, or an SVG file with -o",
+    flags: [
+      { name: "--since", value: "D", help: "the window back from now: 1h, 24h, 7d, 30d, or any whole number of m, h, d, w (default 24h)" },
+      { name: "--output", short: "-o", value: "FILE", help: "write an SVG chart to FILE (atomically; an existing file only with --force)" },
+      { name: "--force", help: "with -o: replace FILE if it exists" },
+      { name: "--width", value: "N", help: "sparkline characters, 8 to 240 (default: the terminal's width); with -o, SVG pixels, 320 to 4000 (default 960)" },
+      { name: "--height", value: "N", help: "with -o: SVG pixels, 200 to 3000 (default 420, plus a row per legend entry)" },
+      { name: "--limit", value: "N", help: "most series shown, those with the highest peaks (default 8 with -o, at most 12; else 20)" },
+      socketFlag,
+      jsonFlag
+    ],
+    details: "SERIES is a metric name with optional label matchers, as in PromQL, e.g.\n" +
+      "  sigmavault chart 'sigmavault_pool_allocated_bytes{pool=\"tank\"}' --since 7d -o tank.svg\n" +
+      "Matchers are label=\"v\", label!=\"v\", label=~\"regex\" and label!~\"regex\". Counters are drawn as rates per\n" +
+      "second. Time labels use this machine's time zone. The metrics: docs/metrics.md; charts: docs/charts.md."
   },
   {
     name: "keygen",

@@ -68,6 +68,8 @@ export interface ViewState {
   readonly quit: boolean
   /** The agent detail pane, following the selected agent. */
   readonly detail: boolean
+  /** The detail pane's sparklines by agent (message rate and p99 from CANVAS), refreshed every SPARKLINE_REFRESH_MS while shown. */
+  readonly sparklines: ReadonlyMap<string, Sparklines>
   /** `describe` answers by agent, fetched when the detail pane first shows one. */
   readonly described: ReadonlyMap<string, Description>
   /** The message editor, while injecting. */
@@ -122,7 +124,28 @@ export interface Reply {
   readonly text: string
 }
 
+/** One sparkline of the detail pane: its glyphs and its figures, or why there is none. */
+export type Sparkline = { readonly line: string; readonly text: string } | { readonly unavailable: string }
+
+export interface Sparklines {
+  /** When they were last asked for (client clock). */
+  readonly askedAt: number
+  /** An answer is awaited. */
+  readonly pending: boolean
+  /** Messages handled per second (sigmavault_agent_messages_total as a rate); undefined until the first answer. */
+  readonly rate: Sparkline | undefined
+  /** sigmavault_agent_latency_p99_seconds */
+  readonly p99: Sparkline | undefined
+}
+
+/** How often the detail pane's sparklines are read again: the daemon samples agents every 10 s. */
+export const SPARKLINE_REFRESH_MS = 10_000
+/** The window and width of the detail pane's sparklines. */
+export const SPARKLINE_WINDOW = "1h"
+export const SPARKLINE_WIDTH = 40
+
 export type Request =
+  | { readonly _tag: "Sparklines"; readonly agent: string }
   | { readonly _tag: "Describe"; readonly agent: string }
   | { readonly _tag: "Send"; readonly agent: string; readonly mode: "ask" | "tell"; readonly message: Record<string, unknown> }
   | { readonly _tag: "Operate"; readonly agent: string; readonly op: "restart" | "stop" | "start" }
@@ -145,6 +168,7 @@ export const initialState: ViewState = {
   help: false,
   quit: false,
   detail: false,
+  sparklines: new Map(),
   described: new Map(),
   editor: undefined,
   replies: new Map(),
@@ -171,6 +195,7 @@ export type Action =
   | { readonly _tag: "Disconnected"; readonly reason: string; readonly now: number }
   | { readonly _tag: "Connected" }
   | { readonly _tag: "Key"; readonly key: string }
+  | { readonly _tag: "Sparked"; readonly agent: string; readonly rate: Sparkline; readonly p99: Sparkline }
   | { readonly _tag: "Described"; readonly agent: string; readonly description: Description }
   | { readonly _tag: "Replied"; readonly agent: string; readonly reply: Reply }
   | { readonly _tag: "Event"; readonly event: LoggedEvent }
@@ -316,9 +341,12 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       const selected = next.selected === undefined ? { ...next, selected: rowsOf(next, now)[0]?.key } : next
       // The detail pane's agent is described again at each refresh: its recent messages move.
       const agent = detailAgent(selected)
-      return selected.detail && agent !== undefined && !selected.outbox.some((r) => r._tag === "Describe")
-        ? { ...selected, outbox: [...selected.outbox, { _tag: "Describe", agent }] }
-        : selected
+      return withSparklines(
+        selected.detail && agent !== undefined && !selected.outbox.some((r) => r._tag === "Describe")
+          ? { ...selected, outbox: [...selected.outbox, { _tag: "Describe", agent }] }
+          : selected,
+        now
+      )
     }
     case "Connected":
       return { ...state, connection: { _tag: "Connected" } }
@@ -327,7 +355,11 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       return { ...state, connection: { _tag: "Disconnected", reason: action.reason, attempt, retryAt: action.now + retryDelayMs(attempt) } }
     }
     case "Key":
-      return withDescribe(key(state, action.key, now), now)
+      return withSparklines(withDescribe(key(state, action.key, now), now), now)
+    case "Sparked": {
+      const was = state.sparklines.get(action.agent)
+      return { ...state, sparklines: new Map(state.sparklines).set(action.agent, { askedAt: was?.askedAt ?? now, pending: false, rate: action.rate, p99: action.p99 }) }
+    }
     case "Described":
       return { ...state, described: new Map(state.described).set(action.agent, action.description) }
     case "Replied":
@@ -365,6 +397,23 @@ const withDescribe = (state: ViewState, _now: number): ViewState => {
     return state
   }
   return { ...state, outbox: [...state.outbox, { _tag: "Describe", agent }] }
+}
+
+/**
+ * Asks CANVAS for the detail agent's sparklines while the pane shows it: at
+ * once, then every SPARKLINE_REFRESH_MS, never twice at a time. Nothing is
+ * asked while the pane is closed or paused.
+ */
+export const withSparklines = (state: ViewState, now: number): ViewState => {
+  const agent = detailAgent(state)
+  if (!state.detail || state.paused || agent === undefined || state.connection._tag !== "Connected") return state
+  const was = state.sparklines.get(agent)
+  if (was !== undefined && (was.pending || now - was.askedAt < SPARKLINE_REFRESH_MS)) return state
+  return {
+    ...state,
+    sparklines: new Map(state.sparklines).set(agent, { askedAt: now, pending: true, rate: was?.rate, p99: was?.p99 }),
+    outbox: [...state.outbox, { _tag: "Sparklines", agent }]
+  }
 }
 
 type JsonSchema = {

@@ -5,6 +5,7 @@
  * is also marked with '>', and trouble with words, so nothing depends on colour.
  */
 import { COLUMNS, detailAgent, NOTICE_MS, type Row, rowsOf, type ViewState, visibleEvents } from "./model.ts"
+import { SPARKLINE_WINDOW, type Sparkline } from "./model.ts"
 import type { TreeNode } from "../runtime/Status.ts"
 import type { AgentStatus } from "../runtime/Status.ts"
 
@@ -92,6 +93,21 @@ const wrap = (text: string, width: number): Array<string> => {
   return out
 }
 
+/** The agent's message rate and p99 over the last hour, as CANVAS draws them (or why not). */
+const sparklineLines = (state: ViewState, agent: string): Array<string> => {
+  const sparks = state.sparklines.get(agent)
+  if (sparks === undefined || (sparks.rate === undefined && sparks.p99 === undefined)) return [`last ${SPARKLINE_WINDOW}: asking CANVAS for sparklines…`]
+  const line = (name: string, spark: Sparkline | undefined) =>
+    spark === undefined ? `${name} …` : "unavailable" in spark ? `${name} ${spark.unavailable}` : `${name} ${spark.line}  ${spark.text}`
+  const rate = line(`rate/s ${SPARKLINE_WINDOW}`, sparks.rate)
+  const p99 = line(`p99    ${SPARKLINE_WINDOW}`, sparks.p99)
+  // CANVAS's refusal is the same for both (not built, not running): said once.
+  return sparks.rate !== undefined && sparks.p99 !== undefined && "unavailable" in sparks.rate && "unavailable" in sparks.p99 &&
+      sparks.rate.unavailable === sparks.p99.unavailable
+    ? [`sparklines: ${sparks.rate.unavailable}`]
+    : [rate, p99]
+}
+
 /** The detail pane's lines, and where its editor or last reply starts (shown first when it does not all fit). */
 const detailLines = (state: ViewState, width: number): { readonly lines: Array<string>; readonly focus: number } => {
   const agent = detailAgent(state)
@@ -113,6 +129,7 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
     }
     lines.push(`mailbox ${a.mailboxDepth}/${a.mailboxCapacity} (high ${a.mailboxHighWater}) · handled ${a.handled} · refused ${a.rejected} · p50 ${micros(a.handlingP50Us)} p99 ${micros(a.handlingP99Us)} · dead letters ${a.deadLetters}`)
     if (a.lastError !== null) lines.push(`last error: ${a.lastError}`)
+    lines.push(...sparklineLines(state, agent))
   }
   if (d === undefined) lines.push("(asking for its description…)")
   else {
@@ -168,7 +185,7 @@ const HELP = [
   "  r              reverse the sort",
   "  /              filter by name, tier or state; enter keeps it, esc clears it",
   "  p              pause or resume the view (the daemon keeps running)",
-  "  d, enter        show the selected agent's detail (state, policy, messages, capabilities)",
+  "  d, enter        show the selected agent's detail (state, policy, messages, capabilities, rate and p99 sparklines)",
   "  e              the event log: lifecycle, alerts, progress (a: selected agent only, [ ] scroll;",
   "                 the / filter applies to it too)",
   "  i              inject a message into the selected agent (a template from its schema;",

@@ -11,6 +11,7 @@ import type { TreeNode } from "../runtime/Status.ts"
 import { renderEvent } from "../cli/render.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
 import { type Action, type DaemonStatus, type Description, EVENT_TYPES, initialState, type Request, update, type ViewState } from "./model.ts"
+import { SPARKLINE_WIDTH, SPARKLINE_WINDOW, type Sparkline } from "./model.ts"
 import { render } from "./render.ts"
 
 export interface InspectOptions {
@@ -28,6 +29,18 @@ const answerText = (value: unknown) => {
 }
 
 const STATUS_EVERY_MS = 1000
+
+/** One of the detail pane's sparklines, from CANVAS: the agent's series of `metric` over the last hour. */
+const askSparkline = (client: Client, agent: string, metric: string): Promise<Sparkline> => {
+  const message = { type: "sparkline", metric, matchers: [{ label: "agent", op: "=", value: agent }], since: SPARKLINE_WINDOW, width: SPARKLINE_WIDTH, limit: 1 }
+  return client.ask("CANVAS", message).then(
+    (reply) => {
+      const series = (reply as { readonly series: ReadonlyArray<{ readonly line: string; readonly text: string }> }).series[0]
+      return series === undefined ? { unavailable: "no samples recorded yet" } : { line: series.line, text: series.text }
+    },
+    (error: unknown) => ({ unavailable: error instanceof Error ? error.message : String(error) })
+  )
+}
 
 const KEYS: ReadonlyArray<readonly [string, string]> = [
   ["\x1b[A", "up"],
@@ -139,6 +152,7 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
     const perform = async (request: Request) => {
       const c = client
       if (c === undefined) {
+        if (request._tag === "Sparklines") dispatch({ _tag: "Sparked", agent: request.agent, rate: { unavailable: "not connected" }, p99: { unavailable: "not connected" } })
         if (request._tag === "Operate") dispatch({ _tag: "Notice", text: `not done: the daemon is not connected` })
         if (request._tag === "Send") {
           dispatch({ _tag: "Replied", agent: request.agent, reply: { message: JSON.stringify(request.message), mode: request.mode, ok: false, text: "not sent: the daemon is not connected" } })
@@ -146,6 +160,14 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
         return
       }
       switch (request._tag) {
+        case "Sparklines": {
+          const [rate, p99] = await Promise.all([
+            askSparkline(c, request.agent, "sigmavault_agent_messages_total"),
+            askSparkline(c, request.agent, "sigmavault_agent_latency_p99_seconds")
+          ])
+          dispatch({ _tag: "Sparked", agent: request.agent, rate, p99 })
+          return
+        }
         case "Describe":
           try {
             const description = await c.ask(request.agent, { type: "describe" })

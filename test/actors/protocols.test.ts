@@ -391,7 +391,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "release", lease: "sample-scrub" },
     { type: "release", lease: "sample-scrub" }
   ],
-  ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
+  ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }],
+  CANVAS: [
+    { type: "chart", metric: "sigmavault_pool_allocated_bytes", matchers: [{ label: "pool", op: "=", value: "tank" }], since: "7d" },
+    { type: "chart", metric: "sigmavault_agent_messages_total", from: 0, to: 3_600_000, width: 640, limit: 3, utcOffsetMinutes: 60 },
+    { type: "chart", metric: "sigmavault_no_such_thing" },
+    { type: "sparkline", metric: "sigmavault_agent_latency_p99_seconds", matchers: [{ label: "agent", op: "=~", value: "CORE|ORACLE" }], since: "1h", width: 30 },
+    { type: "sparkline", metric: "sigmavault_agent_up", since: "1h", from: 0 }
+  ]
 }
 
 const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
@@ -515,7 +522,9 @@ describe("agent protocols", () => {
         "BRIDGE add-share ShareExists",
         "BRIDGE add-share PathNotAllowed",
         "BRIDGE update-share NoSuchShare",
-        "BRIDGE remove-share NoSuchShare"
+        "BRIDGE remove-share NoSuchShare",
+        "CANVAS chart UnknownMetric",
+        "CANVAS sparkline InvalidWindow"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -8,7 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { canvasAgent } from "../../src/actors/canvas/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
@@ -28,7 +27,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2",
   VANGUARD: "2",
   GENESIS: "3",
-  STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  STREAM: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -37,7 +36,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent,
   vanguardAgent,
   genesisAgent,
-  streamAgent, canvasAgent, linguaAgent,
+  streamAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]
 

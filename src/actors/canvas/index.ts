@@ -1,13 +1,12 @@
+import type { MetricHistory } from "../../history/History.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { canvasCapabilities, canvasMachine } from "./machine.ts"
 import { Canvas } from "./messages.ts"
 
-const svgChart = plannedCapability("svg-chart", "renders a metric's history as an SVG chart")
-const sparkline = plannedCapability("sparkline", "renders a metric's history as a terminal sparkline")
-
-export const canvasAgent = define({
+export const canvasAgent = define<MetricHistory>({
   protocol: Canvas,
   tier: "5-8",
-  description: "Charts: SVG and terminal sparklines of metric history",
-  capabilities: [svgChart, sparkline]
+  description: "Charts of the metric history: SVG documents and terminal sparklines of any series",
+  capabilities: canvasCapabilities,
+  machine: canvasMachine
 })
