@@ -125,6 +125,11 @@ export interface AgentEnvShape {
   /** Announces an incident's change (NEXUS): an `Incident` event on the inspection stream and a log line. */
   readonly incident: (incident: IncidentReport) => Effect.Effect<void>
   /**
+   * Replaces what `describe` says of one of the agent's capabilities with
+   * live text (NEURAL's learned table); the definition's detail until then.
+   */
+  readonly describeCapability: (capability: string, detail: string) => void
+  /**
    * Who sent the message in hand (the daemon itself for its own messages).
    * Read it when the work for the message starts: a handler of
    * `serviceMachine` is given it.

@@ -5,14 +5,14 @@
  * reset-tuning; docs/tuning.md), remembered in MNEMONIC.
  */
 import { Effect } from "effect"
-import type { Capability } from "../../runtime/Agent.ts"
+import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { MetricHistory } from "../../history/History.ts"
 import { InvalidMemoryRequest } from "../../memory/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { NeuralConfig } from "./config.ts"
 import { Neural, NoSuchRecord } from "./messages.ts"
-import { COLLECTION, makeTuner, tuningSummary } from "./tuning.ts"
+import { COLLECTION, makeTuner } from "./tuning.ts"
 
 const memory: Capability = {
   name: "memory",
@@ -21,18 +21,10 @@ const memory: Capability = {
     "near-duplicates (MinHash or hyperplane LSH, verified) and the k most similar (HNSW); kept under the state directory"
 }
 
-/**
- * The detail is read when `describe` is answered: the live table, per class
- * the level chosen, its mean reward and jobs. (One NEURAL runs per daemon; in
- * a test process running several systems, it is the last one's.)
- */
-const tuning: Capability = {
-  name: "tuning",
-  available: true,
-  get detail() {
-    return `tunes TENSOR's zstd level per content class with an ε-greedy bandit on log2(MiB/s × ratio), exploration bounded; remembered in MNEMONIC: ${tuningSummary.text}`
-  }
-}
+const TUNING = "tunes TENSOR's zstd level per content class with an ε-greedy bandit on log2(MiB/s × ratio), exploration bounded; remembered in MNEMONIC"
+
+/** `describe` shows the live table (per class the level chosen, its mean reward and jobs): the machine tells the runtime as it changes. */
+const tuning: Capability = { name: "tuning", available: true, detail: `${TUNING}: nothing learned yet` }
 
 export const neuralCapabilities: ReadonlyArray<Capability> = [memory, tuning]
 
@@ -48,7 +40,8 @@ const guarded = <A, E>(collection: string, run: () => Effect.Effect<A, E>): Effe
 
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
-  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig, yield* MetricHistory)
+  const env = yield* AgentEnv
+  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig, yield* MetricHistory, (text) => env.describeCapability("tuning", `${TUNING}: ${text}`))
   return yield* serviceMachine(Neural, {
     handlers: {
       remember: (message) => guarded(message.collection, () => mnemonic.remember(message)),

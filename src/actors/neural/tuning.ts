@@ -43,12 +43,11 @@ interface Pending {
   readonly level: number
 }
 
-/** What `describe` shows of the tuning: the live table in one line per class (the runtime reads it when asked). */
-export const tuningSummary = { text: "nothing learned yet" }
 
 const sdOf = (variance: number) => Math.sqrt(Math.max(0, variance))
 
-export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape, history: MetricHistoryShape) =>
+/** `describe` is told the live table, one line per class, through `describe(text)` whenever it changes. */
+export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape, history: MetricHistoryShape, describe: (text: string) => void = () => {}) =>
   Effect.gen(function*() {
     const settings: BanditSettings = { on: config.tuning, share: config.explorePercent / 100, arms: config.levels }
     const classes = new Map<string, ClassState>()
@@ -66,8 +65,8 @@ export const makeTuner = (memory: MemoryShape, config: NeuralConfigShape, histor
           ? `${state.name}: level ${state.defaultLevel} (default; ${state.outcomes} outcomes)`
           : `${state.name}: level ${best.level} (mean reward ${best.mean.toFixed(2)}, ${best.pulls} jobs)`
       })
-      tuningSummary.text = `${settings.on ? `on, at most ${config.explorePercent}% of jobs explore` : "off: TENSOR's default levels"}; ` +
-        (rows.length === 0 ? "nothing learned yet" : rows.join("; "))
+      describe(`${settings.on ? `on, at most ${config.explorePercent}% of jobs explore` : "off: TENSOR's default levels"}; ` +
+        (rows.length === 0 ? "nothing learned yet" : rows.join("; ")))
     }
 
     // What was learned before: a damaged record is skipped and said so, never fatal.

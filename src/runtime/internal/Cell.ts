@@ -70,6 +70,8 @@ export class AgentCell {
   live = 0
   /** What the last incarnation was handling when it was interrupted, if it was interrupted mid-message. */
   interruptedDuring: string | undefined = undefined
+  /** Live details of capabilities, set by the agent (`env.describeCapability`). */
+  readonly details = new Map<string, string>()
 
   constructor(readonly definition: AgentDefinition<any>, defaultMailboxCapacity: number) {
     this.mailbox = new Mailbox(definition.mailboxCapacity ?? defaultMailboxCapacity)
@@ -121,7 +123,12 @@ export class AgentCell {
       tier: d.tier,
       description: d.description,
       readiness: this.readiness,
-      capabilities: d.capabilities,
+      capabilities: this.details.size === 0
+        ? d.capabilities
+        : d.capabilities.map((c) => {
+          const detail = this.details.get(c.name)
+          return detail === undefined ? c : { ...c, detail }
+        }),
       accepts: d.protocol.types,
       restart: d.restart ?? "permanent",
       states: this.states,

@@ -101,6 +101,9 @@ export const runIncarnation = (
           severity === "info" ? Effect.logInfo(text) : severity === "warning" ? Effect.logWarning(text) : Effect.logError(text),
           host.publish({ _tag: "Alert", agent: cell.name, severity, subject, text })
         ),
+      describeCapability: (capability, detail) => {
+        cell.details.set(capability, detail)
+      },
       incident: (report) =>
         Effect.andThen(
           Effect.logInfo(`incident ${report.id} ${report.state}: ${report.title}`),
