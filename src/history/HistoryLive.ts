@@ -92,24 +92,27 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const checkpointJournalBytes = options.checkpointJournalBytes ?? 4 * 1024 * 1024
     const checkpointIntervalMs = options.checkpointIntervalMs ?? 3_600_000
     const futureMs = options.futureMs ?? 300_000
-    // The journal buffer's share of the byte cap: flushed at a quarter of it, so it stays inside it.
-    const reserve = Math.min(2 * 1024 * 1024, Math.floor(maxBytes / 8))
-    const flushAt = Math.max(64, Math.floor(reserve / 4))
+    // The journal buffer's share of the byte cap (the rings get the rest): the pending records are
+    // written once they reach a quarter of it, the buffer never grows past half of it (but for one
+    // outsize record), and frames a failing disk could not take are kept up to the other half.
+    const reserve = Math.max(16 * 1024, Math.min(2 * 1024 * 1024, Math.floor(maxBytes / 8)))
+    const flushAt = Math.floor(reserve / 4)
 
     let rings = new Rings(tiers, { maxSeries, maxBytes: maxBytes - reserve })
-    const pending = new Pending()
+    const pending = new Pending(Math.floor(reserve / 2))
     /** frames a failed append could not write: retried first by the next flush (bounded by `reserve`) */
     let unwritten: Array<Uint8Array> = []
     const unwrittenBytes = () => unwritten.reduce((n, f) => n + f.byteLength, 0)
     let samples = 0
     const refused = { seriesCap: 0, byteCap: 0, invalid: 0 }
     let generation = 0
+    /** Bumped whenever what is pending will go to another journal file than the records before it: each file defines the series it uses. */
+    let epoch = 0
     let journal: { readonly file: AppendFile; readonly scope: Scope.Closeable; size: number } | undefined
     let lastCheckpointAt = yield* Clock.currentTimeMillis
     let unavailable: string | undefined
     const lock = Semaphore.makeUnsafe(1)
     const dirty = yield* Latch.make(false)
-    const urgent = yield* Latch.make(false)
 
     const count = (reason: RefusalReason) => {
       refused[reason]++
@@ -172,7 +175,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
           sample: (no, at, value) => {
             const s = byNo.get(no) ?? rings.byNo.get(no)
             if (s === undefined) return
-            if (rings.tooOld(at, now)) return
+            if (rings.tooOld(at, now + futureMs)) return
             const refusal = rings.add(s, at, value)
             if (refusal === undefined) {
               samples++
@@ -241,8 +244,9 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         // What may be left of a half-written frame ends that file; the retry goes to the next one.
         yield* closeJournal
         generation++
+        epoch++
         let kept = frames
-        while (kept.length > 1 && kept.reduce((n, f) => n + f.byteLength, 0) > reserve) kept = kept.slice(1)
+        while (kept.length > 0 && kept.reduce((n, f) => n + f.byteLength, 0) > reserve / 2) kept = kept.slice(1)
         if (kept.length < frames.length) yield* Effect.logWarning(`metric history: ${frames.length - kept.length} unwritten journal frames dropped (they stay in memory, not on disk)`)
         unwritten = kept
         return yield* Effect.fail(unavailableError(written.failure))
@@ -256,6 +260,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       const bytes = encodeCheckpoint(rings, { generation: next, samples, refused: { ...refused } })
       // Everything recorded so far is in `bytes`: what is pending need not be journaled.
       const frame = pending.take()
+      epoch++
       const covered = frame === undefined ? unwritten : [...unwritten, frame]
       unwritten = []
       const written = yield* Effect.result(files.writeAtomic(join(dir, CHECKPOINT), bytes, { replace: true, mode: 0o600 }))
@@ -289,12 +294,11 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       yield* Effect.catch(checkpointNow, (error) => Effect.logWarning(`metric history: checkpoint after start not written: ${error.message}`))
     }
 
-    // The background flush: waits (no timer at all) until something is recorded, then flushes at most every flushIntervalMs.
+    // The background flush: waits (no timer at all) until something is recorded, then flushes flushIntervalMs later.
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       yield* dirty.await
       yield* dirty.close
-      yield* Effect.race(Effect.sleep(flushIntervalMs), urgent.await)
-      yield* urgent.close
+      yield* Effect.sleep(flushIntervalMs)
       yield* Effect.catch(flushNow, (error) => Effect.logWarning(`metric history: flush failed: ${error.message}`))
     })))
     yield* Effect.addFinalizer(() =>
@@ -318,7 +322,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         let refusedHere = 0
         for (const sample of batch) {
           const at = sample.at ?? now
-          if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now)) {
+          if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
             count("invalid")
             refusedHere++
             continue
@@ -334,7 +338,6 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
               continue
             }
             s = added
-            pending.series(s.no, s.name, s.labels)
           }
           const refusal = rings.add(s, at, sample.value)
           if (refusal !== undefined) {
@@ -342,10 +345,15 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
             refusedHere++
             continue
           }
+          if (s.journaled !== epoch) {
+            pending.series(s.no, s.name, s.labels)
+            s.journaled = epoch
+          }
           pending.sample(s.no, at, sample.value)
           samples++
           accepted++
-          if (pending.length >= flushAt) urgent.openUnsafe()
+          // A full buffer is written now (a burst never holds more than the reserve).
+          if (pending.length >= flushAt) yield* Effect.catch(flushNow, (error) => Effect.logWarning(`metric history: flush failed: ${error.message}`))
         }
         if (pending.length > 0) dirty.openUnsafe()
         return { accepted, refused: refusedHere }
@@ -363,7 +371,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         const test = compileMatchers(q.matchers)
         if (test instanceof HistoryQueryInvalid) return yield* test
         const now = yield* Clock.currentTimeMillis
-        const k = rings.tierFor(q.from, now)
+        const k = rings.tierFor(q.from, now + futureMs)
         const resolution = rings.tiers[k]!.step
         const step = q.step === undefined
           ? resolution * Math.max(1, Math.ceil((q.to - q.from) / MAX_POINTS / resolution))

@@ -28,6 +28,8 @@ const decoder = new TextDecoder()
 
 /** The records recorded since the last flush: one growing buffer, framed when it is written. */
 export class Pending {
+  /** `limit`: the most bytes the buffer grows to ahead of need (HistoryLive writes it out well before). */
+  constructor(private readonly limit: number) {}
   private buf = new Uint8Array(0)
   private view = new DataView(this.buf.buffer)
   length = 0
@@ -39,7 +41,8 @@ export class Pending {
 
   private reserve(n: number) {
     if (this.length + n <= this.buf.byteLength) return
-    const next = new Uint8Array(Math.max(4096, (this.length + n) * 2))
+    const need = this.length + n
+    const next = new Uint8Array(Math.max(need, Math.min(Math.max(4096, need * 2), this.limit)))
     next.set(this.buf.subarray(0, this.length))
     this.buf = next
     this.view = new DataView(next.buffer)

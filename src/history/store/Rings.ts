@@ -68,6 +68,8 @@ export interface Series {
   lastAt: number
   lastValue: number
   bytes: number
+  /** the journal epoch whose records define this series (HistoryLive writes the definition again in each new journal) */
+  journaled: number
 }
 
 export type RefusalReason = "seriesCap" | "byteCap" | "invalid"
@@ -101,7 +103,8 @@ export class Rings {
       rings: this.tiers.map(() => ({ head: -Infinity, chunks: new Map() })),
       lastAt: -Infinity,
       lastValue: Number.NaN,
-      bytes: cost
+      bytes: cost,
+      journaled: -1
     }
     this.nextNo = Math.max(this.nextNo, s.no + 1)
     this.series.set(id, s)
@@ -245,7 +248,11 @@ export class Rings {
     return out
   }
 
-  /** Whether tier `k`'s window, counted back from `now`, still holds the bucket of `at`. */
+  /**
+   * Whether tier `k`'s window, counted back from `now`, still holds the bucket
+   * of `at`. (HistoryLive passes now + the future it accepts: a sample stamped
+   * ahead moves a tier's head, and with it the window, that far.)
+   */
   covers(k: number, at: number, now: number): boolean {
     const t = this.tiers[k]!
     return Math.floor(at / t.step) > Math.floor(now / t.step) - t.capacity

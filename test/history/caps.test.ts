@@ -1,0 +1,107 @@
+/**
+ * The caps: a new series over history_max_series, or a sample needing memory
+ * over history_max_bytes, is refused and counted, whatever arrives; the byte
+ * count is the memory the buckets really take.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
+import type { Sample } from "../../src/history/History.ts"
+import { make } from "../../src/history/HistoryLive.ts"
+import { CHUNK_OVERHEAD, DEFAULT_TIERS, Rings, SERIES_OVERHEAD } from "../../src/history/store/Rings.ts"
+import { T0 } from "./support.ts"
+
+const NOW = T0 + 800 * 86_400_000
+const DAY = 86_400_000
+
+const inMemory = <A, E>(effect: Effect.Effect<A, E, import("effect").Scope.Scope | import("../../src/adapters/fs/Files.ts").Files>) =>
+  Effect.gen(function*() {
+    yield* TestClock.setTime(NOW)
+    return yield* effect
+  }).pipe(Effect.scoped, Effect.provide(Layer.merge(FilesTest.layer(), TestClock.layer())))
+
+describe("HistoryLive caps", () => {
+  it.effect("a new series over history_max_series is refused and counted; known series go on", () =>
+    inMemory(Effect.gen(function*() {
+      const h = yield* make({ dir: "/h", maxSeries: 3 })
+      const batch: Array<Sample> = ["a", "b", "c", "d", "e"].map((disk) => ({ name: "sigmavault_x", labels: { disk }, value: 1 }))
+      assert.deepStrictEqual(yield* h.record(batch), { accepted: 3, refused: 2 })
+      assert.deepStrictEqual(yield* h.record(batch), { accepted: 3, refused: 2 })
+      const stats = yield* h.stats
+      assert.strictEqual(stats.series, 3)
+      assert.deepStrictEqual(stats.refused, { seriesCap: 4, byteCap: 0, invalid: 0 })
+    })))
+
+  it.effect("a sample needing memory over history_max_bytes is refused and counted; buckets already held still take samples", () =>
+    inMemory(Effect.gen(function*() {
+      const maxBytes = 1024 * 1024
+      const h = yield* make({ dir: "/h", maxBytes })
+      // one sample an hour over two years: every tier's ring wants all of its chunks
+      let refused = 0
+      for (let day = 729; day >= 0; day--) {
+        const batch = Array.from({ length: 24 }, (_, hour) => ({ name: "sigmavault_x", value: hour, at: NOW - day * DAY - hour * 3_600_000 }))
+        refused += (yield* h.record(batch)).refused
+        assert.isAtMost((yield* h.stats).bytes, maxBytes)
+      }
+      const stats = yield* h.stats
+      assert.isAbove(refused, 0)
+      assert.strictEqual(stats.refused.byteCap, refused)
+      assert.isAbove(stats.bytes, maxBytes * 0.8)
+      // the newest bucket is held: a sample there is taken
+      assert.deepStrictEqual(yield* h.record([{ name: "sigmavault_x", value: 1, at: NOW }]), { accepted: 1, refused: 0 })
+    })))
+
+  it("bytes stay within the cap and every sample is accepted or counted, however samples arrive", async () => {
+    const sample = fc.record({
+      series: fc.integer({ min: 0, max: 60 }),
+      ago: fc.oneof(fc.integer({ min: 0, max: DAY }), fc.integer({ min: 0, max: 731 * DAY }), fc.integer({ min: -600_000, max: 800 * DAY })),
+      value: fc.oneof(fc.double(), fc.integer())
+    }).map(({ series, ago, value }): Sample => ({ name: `sigmavault_s${series % 7}`, labels: { n: String(series) }, at: NOW - ago, value }))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(sample, { maxLength: 300 }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 40 }), (batches, maxSeries) =>
+        Effect.runPromise(inMemory(Effect.gen(function*() {
+          const maxBytes = 1024 * 1024
+          const h = yield* make({ dir: "/h", maxBytes, maxSeries })
+          let accepted = 0
+          let refused = 0
+          for (const batch of batches) {
+            const r = yield* h.record(batch)
+            assert.strictEqual(r.accepted + r.refused, batch.length)
+            accepted += r.accepted
+            refused += r.refused
+            const stats = yield* h.stats
+            assert.isAtMost(stats.bytes, maxBytes)
+            assert.isAtMost(stats.series, maxSeries)
+          }
+          const stats = yield* h.stats
+          assert.strictEqual(stats.samples, accepted)
+          assert.strictEqual(stats.refused.seriesCap + stats.refused.byteCap + stats.refused.invalid, refused)
+        })).pipe(Effect.provide(Layer.empty)))
+      ),
+      { numRuns: 60 }
+    )
+  }, 120_000)
+
+  it("the byte count is what the chunks and series really hold", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 730 * DAY })), { maxLength: 500 }), (samples) => {
+        const rings = new Rings(DEFAULT_TIERS, { maxSeries: 100, maxBytes: 64 * 1024 * 1024 })
+        for (const [n, ago] of samples) {
+          const id = `s${n}`
+          const s = rings.series.get(id) ?? rings.addSeries(id, id, {})
+          if (typeof s === "string") throw new Error(s)
+          rings.add(s, NOW - ago, n)
+        }
+        let expected = 0
+        for (const s of rings.series.values()) {
+          expected += SERIES_OVERHEAD + 2 * s.id.length
+          for (const ring of s.rings) for (const chunk of ring.chunks.values()) expected += chunk.byteLength + CHUNK_OVERHEAD
+        }
+        assert.strictEqual(rings.bytes, expected)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
