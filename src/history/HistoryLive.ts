@@ -74,6 +74,8 @@ export interface HistoryLiveShape extends MetricHistoryShape {
   readonly recovery: Recovery
   /** Flushes, then writes a checkpoint and removes the journals it covers. */
   readonly checkpoint: Effect.Effect<void, HistoryUnavailable>
+  /** What the byte cap has cost: chunks evicted, samples a tier missed, and per tier where its data now starts (ms; null: all of it kept). */
+  readonly pressure: Effect.Effect<{ readonly evictedChunks: number; readonly tierMisses: number; readonly horizon: ReadonlyArray<number | null> }>
 }
 
 const CHECKPOINT = "checkpoint"
@@ -329,6 +331,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
           }
           const id = seriesId(sample.name, sample.labels)
           let s = rings.series.get(id)
+          const isNew = s === undefined
           if (s === undefined) {
             const labels: Labels = Object.fromEntries(Object.entries(sample.labels ?? {}).filter(([, v]) => v !== ""))
             const added = rings.addSeries(id, sample.name, labels)
@@ -341,6 +344,8 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
           }
           const refusal = rings.add(s, at, sample.value)
           if (refusal !== undefined) {
+            // a series is not kept without a sample
+            if (isNew) rings.removeSeries(s)
             count(refusal)
             refusedHere++
             continue
@@ -406,6 +411,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       })),
       flush: flushNow,
       checkpoint: Effect.andThen(flushNow, checkpointNow),
+      pressure: Effect.sync(() => ({ ...rings.pressure, horizon: rings.horizon.map((h) => (Number.isFinite(h) ? h : null)) })),
       recovery
     }
     return shape

@@ -34,23 +34,55 @@ describe("HistoryLive caps", () => {
       assert.deepStrictEqual(stats.refused, { seriesCap: 4, byteCap: 0, invalid: 0 })
     })))
 
-  it.effect("a sample needing memory over history_max_bytes is refused and counted; buckets already held still take samples", () =>
+  it.effect("at the byte cap the data oldest relative to its tier gives way; queries move to a tier that still holds `from`", () =>
     inMemory(Effect.gen(function*() {
       const maxBytes = 1024 * 1024
       const h = yield* make({ dir: "/h", maxBytes })
-      // one sample an hour over two years: every tier's ring wants all of its chunks
+      // Two years of one sample an hour in 5 series, oldest first, as a daemon would have recorded them.
+      const start = NOW - 730 * DAY
+      for (let day = 0; day < 730; day += 1) {
+        const batch: Array<Sample> = []
+        for (let m = 0; m < 1440; m += 60) for (let s = 0; s < 5; s++) batch.push({ name: "sigmavault_x", labels: { s: String(s) }, value: m, at: start + day * DAY + m * 60_000 })
+        const r = yield* h.record(batch)
+        assert.strictEqual(r.refused, 0)
+        assert.isAtMost((yield* h.stats).bytes, maxBytes)
+      }
+      const lastDay: Array<Sample> = []
+      for (let t = NOW - DAY + 60_000; t <= NOW; t += 10_000) for (let s = 0; s < 5; s++) lastDay.push({ name: "sigmavault_x", labels: { s: String(s) }, value: 1, at: t })
+      assert.strictEqual((yield* h.record(lastDay)).refused, 0)
+      const stats = yield* h.stats
+      assert.isAtMost(stats.bytes, maxBytes)
+      assert.strictEqual(stats.refused.byteCap, 0)
+      const pressure = yield* h.pressure
+      assert.isAbove(pressure.evictedChunks, 0)
+      // every tier lost its oldest data, and about the same share of its retention
+      const shares = pressure.horizon.map((end, k) => (NOW - end!) / (DEFAULT_TIERS[k]!.step * DEFAULT_TIERS[k]!.capacity))
+      for (const share of shares) assert.isTrue(share > 0 && share < 1, JSON.stringify(shares))
+      // the last hour is there at 10 s; a range older than the 10 s tier now holds comes from a coarser tier, whole
+      const recent = yield* h.query({ name: "sigmavault_x", matchers: [{ label: "s", op: "=", value: "3" }], from: NOW - 3_600_000, to: NOW })
+      assert.strictEqual(recent[0]!.resolution, 10_000)
+      assert.strictEqual(recent[0]!.points.length, 361)
+      const older = NOW - Math.floor(DAY * 0.99)
+      const fallback = yield* h.query({ name: "sigmavault_x", matchers: [{ label: "s", op: "=", value: "3" }], from: older, to: NOW })
+      assert.isAbove(fallback[0]!.resolution, 10_000)
+    })))
+
+  it.effect("a new series may displace only old data: with recent data alone at the cap it is refused and counted", () =>
+    inMemory(Effect.gen(function*() {
+      const maxBytes = 1024 * 1024
+      const h = yield* make({ dir: "/h", maxBytes, maxSeries: 100_000 })
       let refused = 0
-      for (let day = 729; day >= 0; day--) {
-        const batch = Array.from({ length: 24 }, (_, hour) => ({ name: "sigmavault_x", value: hour, at: NOW - day * DAY - hour * 3_600_000 }))
-        refused += (yield* h.record(batch)).refused
+      let n = 0
+      while (refused === 0) {
+        const r = yield* h.record([{ name: "sigmavault_y", labels: { n: String(n++) }, value: 1, at: NOW }])
+        refused += r.refused
         assert.isAtMost((yield* h.stats).bytes, maxBytes)
       }
       const stats = yield* h.stats
-      assert.isAbove(refused, 0)
-      assert.strictEqual(stats.refused.byteCap, refused)
-      assert.isAbove(stats.bytes, maxBytes * 0.8)
-      // the newest bucket is held: a sample there is taken
-      assert.deepStrictEqual(yield* h.record([{ name: "sigmavault_x", value: 1, at: NOW }]), { accepted: 1, refused: 0 })
+      assert.strictEqual(stats.refused.byteCap, 1)
+      assert.strictEqual(stats.series, n - 1)
+      // known series still take samples in the buckets they hold
+      assert.deepStrictEqual(yield* h.record([{ name: "sigmavault_y", labels: { n: "0" }, value: 2, at: NOW }]), { accepted: 1, refused: 0 })
     })))
 
   it("bytes stay within the cap and every sample is accepted or counted, however samples arrive", async () => {
@@ -87,7 +119,7 @@ describe("HistoryLive caps", () => {
   it("the byte count is what the chunks and series really hold", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 730 * DAY })), { maxLength: 500 }), (samples) => {
-        const rings = new Rings(DEFAULT_TIERS, { maxSeries: 100, maxBytes: 64 * 1024 * 1024 })
+        const rings = new Rings(DEFAULT_TIERS, { maxSeries: 100, maxBytes: samples.length % 2 === 0 ? 64 * 1024 * 1024 : 200_000 })
         for (const [n, ago] of samples) {
           const id = `s${n}`
           const s = rings.series.get(id) ?? rings.addSeries(id, id, {})
@@ -99,7 +131,9 @@ describe("HistoryLive caps", () => {
           expected += SERIES_OVERHEAD + 2 * s.id.length
           for (const ring of s.rings) for (const chunk of ring.chunks.values()) expected += chunk.byteLength + CHUNK_OVERHEAD
         }
+        for (const chunk of rings.spare) expected += chunk.byteLength + CHUNK_OVERHEAD
         assert.strictEqual(rings.bytes, expected)
+        assert.isAtMost(rings.bytes, rings.caps.maxBytes)
       }),
       { numRuns: 100 }
     )

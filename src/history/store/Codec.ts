@@ -15,7 +15,7 @@
  */
 import { crc32 } from "../../memory/persist/Crc32.ts"
 import { type Labels, seriesId } from "../History.ts"
-import { CHUNK_OVERHEAD, chunkLength, FIELDS, type Rings, type Series, type TierSpec } from "./Rings.ts"
+import { CHUNK_NUMBERS, CHUNK_OVERHEAD, type Rings, type Series, type TierSpec } from "./Rings.ts"
 
 const SERIES_RECORD = 1
 const SAMPLE_RECORD = 2
@@ -159,6 +159,9 @@ interface Header extends CheckpointMeta {
   readonly version: 1
   readonly tiers: ReadonlyArray<TierSpec>
   readonly nextNo: number
+  readonly latest: number | null
+  readonly horizon: ReadonlyArray<number | null>
+  readonly pressure: { readonly evictedChunks: number; readonly tierMisses: number }
   readonly series: ReadonlyArray<HeaderSeries>
 }
 
@@ -180,7 +183,16 @@ export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Uint8Array
       })
     })
   }
-  const header: Header = { version: 1, ...meta, tiers: rings.tiers, nextNo: rings.nextNo, series }
+  const header: Header = {
+    version: 1,
+    ...meta,
+    tiers: rings.tiers,
+    nextNo: rings.nextNo,
+    latest: Number.isFinite(rings.latest) ? rings.latest : null,
+    horizon: rings.horizon.map((h) => (Number.isFinite(h) ? h : null)),
+    pressure: { ...rings.pressure },
+    series
+  }
   const text = encoder.encode(JSON.stringify(header))
   const headerEnd = 12 + text.length
   const dataStart = Math.ceil(headerEnd / 8) * 8
@@ -226,9 +238,8 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
   for (const s of header.series) {
     const maps = s.rings.map((ring, k) => {
       const map = new Map<number, Float64Array>()
-      const capacity = rings.tiers[k]!.capacity
       for (const ci of ring.chunks) {
-        const n = chunkLength(capacity, ci) * FIELDS * 8
+        const n = CHUNK_NUMBERS * 8
         if (!(n > 0) || p + n > end) throw new CheckpointUnreadable("its chunks run past its end")
         map.set(ci, new Float64Array(bytes.buffer.slice(bytes.byteOffset + p, bytes.byteOffset + p + n)))
         p += n
@@ -252,6 +263,11 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
     rings.caps = caps
   }
   rings.nextNo = Math.max(rings.nextNo, header.nextNo)
+  rings.latest = Math.max(rings.latest, header.latest ?? -Infinity)
+  header.horizon.forEach((h, k) => {
+    rings.horizon[k] = Math.max(rings.horizon[k]!, h ?? -Infinity)
+  })
+  Object.assign(rings.pressure, header.pressure)
   return { generation: header.generation, samples: header.samples, refused: header.refused }
 }
 
