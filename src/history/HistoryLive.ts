@@ -78,6 +78,8 @@ export interface HistoryLiveShape extends MetricHistoryShape {
   readonly pressure: Effect.Effect<{ readonly evictedChunks: number; readonly tierMisses: number; readonly horizon: ReadonlyArray<number | null> }>
 }
 
+/** Samples recorded between two chances for a checkpoint write or a flush to run. */
+const SLICE = 1024
 const CHECKPOINT = "checkpoint"
 const UNREADABLE = "checkpoint.unreadable"
 const JOURNAL = /^journal-(\d+)$/
@@ -115,6 +117,8 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     let unavailable: string | undefined
     const lock = Semaphore.makeUnsafe(1)
     const dirty = yield* Latch.make(false)
+    /** closed while a checkpoint is being written: records wait */
+    const idle = yield* Latch.make(true)
 
     const count = (reason: RefusalReason) => {
       refused[reason]++
@@ -259,6 +263,12 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const writeCheckpoint: Effect.Effect<void, HistoryUnavailable> = Effect.gen(function*() {
       if (unavailable !== undefined) return yield* Effect.fail(unavailableError(unavailable))
       const next = generation + 1
+      // No record changes the rings until the pieces (views of the chunks themselves) are written.
+      yield* idle.close
+      return yield* Effect.ensuring(writeCheckpointPieces(next), idle.open)
+    })
+
+    const writeCheckpointPieces = (next: number): Effect.Effect<void, HistoryUnavailable> => Effect.gen(function*() {
       const bytes = encodeCheckpoint(rings, { generation: next, samples, refused: { ...refused } })
       // Everything recorded so far is in `bytes`: what is pending need not be journaled.
       const frame = pending.take()
@@ -317,51 +327,62 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const matching = (name: string | undefined): Array<Series> =>
       [...rings.series.values()].filter((s) => name === undefined || s.name === name)
 
+    /** Records `batch[from, to)` at once (no yield inside: no checkpoint write sees it half done). */
+    const recordSlice = (batch: ReadonlyArray<Sample>, from: number, to: number, now: number, result: { accepted: number; refused: number }) => {
+      for (let i = from; i < to; i++) {
+        const sample = batch[i]!
+        const at = sample.at ?? now
+        if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
+          count("invalid")
+          result.refused++
+          continue
+        }
+        const id = seriesId(sample.name, sample.labels)
+        let s = rings.series.get(id)
+        const isNew = s === undefined
+        if (s === undefined) {
+          const labels: Labels = Object.fromEntries(Object.entries(sample.labels ?? {}).filter(([, v]) => v !== ""))
+          const added = rings.addSeries(id, sample.name, labels)
+          if (typeof added === "string") {
+            count(added)
+            result.refused++
+            continue
+          }
+          s = added
+        }
+        const refusal = rings.add(s, at, sample.value)
+        if (refusal !== undefined) {
+          // a series is not kept without a sample
+          if (isNew) rings.removeSeries(s)
+          count(refusal)
+          result.refused++
+          continue
+        }
+        if (s.journaled !== epoch) {
+          pending.series(s.no, s.name, s.labels)
+          s.journaled = epoch
+        }
+        pending.sample(s.no, at, sample.value)
+        samples++
+        result.accepted++
+        if (pending.length >= flushAt) return i + 1
+      }
+      return to
+    }
+
     const record = (batch: ReadonlyArray<Sample>) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        let accepted = 0
-        let refusedHere = 0
-        for (const sample of batch) {
-          const at = sample.at ?? now
-          if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
-            count("invalid")
-            refusedHere++
-            continue
-          }
-          const id = seriesId(sample.name, sample.labels)
-          let s = rings.series.get(id)
-          const isNew = s === undefined
-          if (s === undefined) {
-            const labels: Labels = Object.fromEntries(Object.entries(sample.labels ?? {}).filter(([, v]) => v !== ""))
-            const added = rings.addSeries(id, sample.name, labels)
-            if (typeof added === "string") {
-              count(added)
-              refusedHere++
-              continue
-            }
-            s = added
-          }
-          const refusal = rings.add(s, at, sample.value)
-          if (refusal !== undefined) {
-            // a series is not kept without a sample
-            if (isNew) rings.removeSeries(s)
-            count(refusal)
-            refusedHere++
-            continue
-          }
-          if (s.journaled !== epoch) {
-            pending.series(s.no, s.name, s.labels)
-            s.journaled = epoch
-          }
-          pending.sample(s.no, at, sample.value)
-          samples++
-          accepted++
+        const result = { accepted: 0, refused: 0 }
+        let i = 0
+        while (i < batch.length) {
+          yield* idle.await
+          i = recordSlice(batch, i, Math.min(batch.length, i + SLICE), now, result)
           // A full buffer is written now (a burst never holds more than the reserve).
           if (pending.length >= flushAt) yield* Effect.catch(flushNow, (error) => Effect.logWarning(`metric history: flush failed: ${error.message}`))
         }
         if (pending.length > 0) dirty.openUnsafe()
-        return { accepted, refused: refusedHere }
+        return result
       })
 
     const query = (q: Query) =>

@@ -165,8 +165,13 @@ interface Header extends CheckpointMeta {
   readonly series: ReadonlyArray<HeaderSeries>
 }
 
-/** Everything in `rings` as a checkpoint's bytes (copied now: later samples do not change them). */
-export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Uint8Array => {
+/**
+ * Everything in `rings` as a checkpoint's pieces, in order: a small header,
+ * then views of the chunks themselves (not copies, so a checkpoint costs no
+ * second copy of the store): nothing may change the rings until the pieces
+ * are written.
+ */
+export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Array<Uint8Array> => {
   const series: Array<HeaderSeries> = []
   const chunks: Array<Float64Array> = []
   for (const s of rings.series.values()) {
@@ -195,20 +200,37 @@ export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Uint8Array
   }
   const text = encoder.encode(JSON.stringify(header))
   const headerEnd = 12 + text.length
-  const dataStart = Math.ceil(headerEnd / 8) * 8
-  const dataBytes = chunks.reduce((n, c) => n + c.byteLength, 0)
-  const out = new Uint8Array(dataStart + dataBytes + 4)
-  out.set(MAGIC, 0)
-  new DataView(out.buffer).setUint32(8, text.length, true)
-  out.set(text, 12)
-  let p = dataStart
-  for (const c of chunks) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), p)
-    p += c.byteLength
-  }
-  new DataView(out.buffer).setUint32(p, crc32(out, 0, p), true)
-  return out
+  const head = new Uint8Array(Math.ceil(headerEnd / 8) * 8)
+  head.set(MAGIC, 0)
+  new DataView(head.buffer).setUint32(8, text.length, true)
+  head.set(text, 12)
+  // The chunks are written from where they are (no copy): the caller keeps them unchanged until written.
+  const pieces: Array<Uint8Array> = [head, ...chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))]
+  let crc = CRC_START
+  for (const piece of pieces) crc = crc32Update(crc, piece)
+  const tail = new Uint8Array(4)
+  new DataView(tail.buffer).setUint32(0, crcEnd(crc), true)
+  pieces.push(tail)
+  return pieces
 }
+
+// CRC-32 (the same as memory/persist/Crc32.ts), fed piece by piece.
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+const CRC_START = 0xffffffff
+const crc32Update = (crc: number, bytes: Uint8Array): number => {
+  let c = crc
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
+  return c
+}
+const crcEnd = (crc: number) => (crc ^ 0xffffffff) >>> 0
 
 export class CheckpointUnreadable extends Error {}
 
