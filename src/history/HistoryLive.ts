@@ -20,7 +20,6 @@ import {
   type HistoryStats,
   HistoryQueryInvalid,
   HistoryUnavailable,
-  invalidSample,
   type Labels,
   MAX_POINTS,
   MetricHistory,
@@ -31,6 +30,7 @@ import {
   seriesId
 } from "./History.ts"
 import { CheckpointUnreadable, decodeCheckpoint, encodeCheckpoint, Pending, replayJournal, type TornTail } from "./store/Codec.ts"
+import { identify } from "./store/identify.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "./limits.ts"
 import { DEFAULT_TIERS, type RefusalReason, Rings, type Series, type TierSpec, tiersOf } from "./store/Rings.ts"
 
@@ -94,7 +94,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const tiers = options.tiers ?? DEFAULT_TIERS
     const flushIntervalMs = options.flushIntervalMs ?? 10_000
     const checkpointJournalBytes = options.checkpointJournalBytes ?? 4 * 1024 * 1024
-    const checkpointIntervalMs = options.checkpointIntervalMs ?? 3_600_000
+    const checkpointIntervalMs = options.checkpointIntervalMs ?? 6 * 3_600_000
     const futureMs = options.futureMs ?? 300_000
     // The journal buffer's share of the byte cap (the rings get the rest): the pending records are
     // written once they reach a quarter of it, the buffer never grows past half of it (but for one
@@ -332,12 +332,12 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       for (let i = from; i < to; i++) {
         const sample = batch[i]!
         const at = sample.at ?? now
-        if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
+        const id = identify(sample)
+        if (id === undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
           count("invalid")
           result.refused++
           continue
         }
-        const id = seriesId(sample.name, sample.labels)
         let s = rings.series.get(id)
         const isNew = s === undefined
         if (s === undefined) {

@@ -8,7 +8,8 @@ import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
-import type { Sample } from "../../src/history/History.ts"
+import { invalidSample, type Sample, seriesId } from "../../src/history/History.ts"
+import { identify } from "../../src/history/store/identify.ts"
 import { make } from "../../src/history/HistoryLive.ts"
 import { CHUNK_OVERHEAD, DEFAULT_TIERS, Rings, SERIES_OVERHEAD } from "../../src/history/store/Rings.ts"
 import { T0 } from "./support.ts"
@@ -136,6 +137,26 @@ describe("HistoryLive caps", () => {
         assert.isAtMost(rings.bytes, rings.caps.maxBytes)
       }),
       { numRuns: 100 }
+    )
+  })
+})
+
+describe("identify", () => {
+  it("says what invalidSample and seriesId say, on any sample", () => {
+    const text = fc.oneof(fc.constantFrom("", "sda", "tank/media", "a\"b", "x".repeat(300), "__x", "pool", "agent", "9bad", "ünï"), fc.string({ maxLength: 12 }))
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom("sigmavault_x", "bad name", "a:b", "_x", "9x"), fc.string({ maxLength: 10 })),
+        fc.option(fc.dictionary(text, text, { maxKeys: 18 }), { nil: undefined }),
+        fc.oneof(fc.double(), fc.integer()),
+        (name, labels, value) => {
+          const sample = { name, labels, value }
+          const expected = invalidSample(sample) === undefined ? seriesId(name, labels) : undefined
+          assert.strictEqual(identify(sample), expected)
+          assert.strictEqual(identify(sample), expected) // and again, from the caches
+        }
+      ),
+      { numRuns: 3000 }
     )
   })
 })
