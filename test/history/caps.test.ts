@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
+import { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import { invalidSample, type Sample, seriesId } from "../../src/history/History.ts"
 import { identify } from "../../src/history/store/identify.ts"
@@ -85,6 +86,25 @@ describe("HistoryLive caps", () => {
       // known series still take samples in the buckets they hold
       assert.deepStrictEqual(yield* h.record([{ name: "sigmavault_y", labels: { n: "0" }, value: 2, at: NOW }]), { accepted: 1, refused: 0 })
     })))
+
+  it.effect("a store kept under a larger cap, reopened under a smaller one, comes back within it as it records", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW)
+      const files = FilesTest.make()
+      const open = (maxBytes: number) => make({ dir: "/h", maxBytes }).pipe(Effect.provideService(Files, files.service))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const big = yield* open(8 * 1024 * 1024)
+        yield* big.record(Array.from({ length: 300 }, (_, n) => ({ name: "sigmavault_z", labels: { n: String(n) }, value: n, at: NOW - 60_000 })))
+        assert.isAbove((yield* big.stats).bytes, 4 * 1024 * 1024)
+      }))
+      const small = yield* open(1024 * 1024)
+      assert.strictEqual((yield* small.stats).series, 300)
+      for (let tick = 1; tick <= 30; tick++) {
+        yield* TestClock.setTime(NOW + tick * 3_600_000)
+        yield* small.record(Array.from({ length: 300 }, (_, n) => ({ name: "sigmavault_z", labels: { n: String(n) }, value: n })))
+      }
+      assert.isAtMost((yield* small.stats).bytes, 1024 * 1024)
+    }).pipe(Effect.scoped, Effect.provide(TestClock.layer())))
 
   it("bytes stay within the cap and every sample is accepted or counted, however samples arrive", async () => {
     const sample = fc.record({

@@ -211,6 +211,26 @@ export class Rings {
     return s
   }
 
+  /**
+   * An empty chunk within the cap: a spare, else a new one; undefined at the
+   * cap. Over the cap (a store loaded under a larger one), spares are
+   * dropped first.
+   */
+  private allocate(): Float64Array | undefined {
+    while (this.spare.length > 0 && this.bytes > this.caps.maxBytes) {
+      this.spare.pop()
+      this.bytes -= CHUNK_BYTES
+    }
+    const reused = this.spare.pop()
+    if (reused !== undefined) {
+      reused.fill(0)
+      return reused
+    }
+    if (this.bytes + CHUNK_BYTES > this.caps.maxBytes) return undefined
+    this.bytes += CHUNK_BYTES
+    return new Float64Array(new ArrayBuffer(CHUNK_NUMBERS * 8))
+  }
+
   /** Forgets a series (one whose first sample was refused). */
   removeSeries(s: Series) {
     if (this.series.get(s.id) !== s) return
@@ -244,18 +264,12 @@ export class Rings {
       const ci = Math.floor(slot / CHUNK)
       let chunk = ring.chunks.get(ci)
       if (chunk === undefined) {
-        if (this.spare.length === 0 && this.bytes + CHUNK_BYTES > this.caps.maxBytes) {
-          const age = this.relativeAge(k, (b + 1) * t.step)
-          while (this.spare.length === 0 && this.bytes + CHUNK_BYTES > this.caps.maxBytes) if (!this.evict(Math.max(0, age), s, target)) break
+        chunk = this.allocate()
+        if (chunk === undefined) {
+          const age = Math.max(0, this.relativeAge(k, (b + 1) * t.step))
+          while (chunk === undefined && this.evict(age, s, target)) chunk = this.allocate()
         }
-        const reused = this.spare.pop()
-        if (reused !== undefined) {
-          reused.fill(0)
-          chunk = reused
-        } else if (this.bytes + CHUNK_BYTES <= this.caps.maxBytes) {
-          chunk = new Float64Array(new ArrayBuffer(CHUNK_NUMBERS * 8))
-          this.bytes += CHUNK_BYTES
-        } else {
+        if (chunk === undefined) {
           this.pressure.tierMisses++
           continue
         }
