@@ -189,10 +189,11 @@ const query30Days = async () => {
 }
 
 export const history = async () => {
-  // memory first, while the process holds little else
-  const memory = await memoryAtCap()
-  const ingestFigures = await ingest()
-  const query = await query30Days()
+  // BENCH_HISTORY_ONLY=ingest|memory|query runs one part
+  const only = process.env.BENCH_HISTORY_ONLY
+  const memory = only === undefined || only === "memory" ? await memoryAtCap() : undefined
+  const ingestFigures = only === undefined || only === "ingest" ? await ingest() : undefined
+  const query = only === undefined || only === "query" ? await query30Days() : undefined
   return {
     name: "metric history: HistoryLive ingest, memory at the byte cap, 30-day query; anchors HistoryTest (raw arrays) and a raw file append",
     ingest: ingestFigures,
