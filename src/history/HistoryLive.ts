@@ -26,8 +26,7 @@ import {
   type MetricHistoryShape,
   type Query,
   type Sample,
-  type SeriesPoints,
-  seriesId
+  type SeriesPoints
 } from "./History.ts"
 import { CheckpointUnreadable, decodeCheckpoint, encodeCheckpoint, Pending, replayJournal, type TornTail } from "./store/Codec.ts"
 import { identify } from "./store/identify.ts"
@@ -168,7 +167,9 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         const byNo = new Map<number, Series>()
         const result = replayJournal(content, {
           series: (no, name, labels) => {
-            const id = seriesId(name, labels)
+            // a whole frame holds what this code wrote; checked anyway, as for any sample
+            const id = identify({ name, labels, value: 0 })
+            if (id === undefined) return
             const existing = rings.series.get(id)
             if (existing !== undefined) {
               byNo.set(no, existing)
@@ -181,7 +182,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
           sample: (no, at, value) => {
             const s = byNo.get(no) ?? rings.byNo.get(no)
             if (s === undefined) return
-            if (rings.tooOld(at, now + futureMs)) return
+            if (!Number.isFinite(at) || !Number.isFinite(value) || at > now + futureMs || rings.tooOld(at, now + futureMs)) return
             const refusal = rings.add(s, at, value)
             if (refusal === undefined) {
               samples++

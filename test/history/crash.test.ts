@@ -171,3 +171,56 @@ describe("HistoryLive crash safety", () => {
       assert.match(error.message, /not-a-dir/)
     }).pipe(Effect.scoped))
 })
+
+describe("HistoryLive never fails to start, whatever its files hold", () => {
+  it("random bytes as checkpoint and journals: reported, and the store works", async () => {
+    const { default: fc } = await import("fast-check")
+    const { crc32 } = await import("../../src/memory/persist/Crc32.ts")
+    const frame = (payload: Uint8Array) => {
+      const out = new Uint8Array(8 + payload.length)
+      const view = new DataView(out.buffer)
+      view.setUint32(0, payload.length, true)
+      view.setUint32(4, crc32(payload), true)
+      out.set(payload, 8)
+      return out
+    }
+    const bytes = fc.uint8Array({ maxLength: 300 })
+    // valid frames around garbage payloads, so the checksum passes and the records are what is judged
+    const journal = fc.oneof(bytes, fc.array(bytes, { maxLength: 4 }).map((payloads) => {
+      const frames = payloads.map(frame)
+      const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
+      let p = 0
+      for (const f of frames) {
+        out.set(f, p)
+        p += f.length
+      }
+      return out
+    }))
+    const checkpoint = fc.oneof(bytes, bytes.map((b) => {
+      const text = new TextEncoder().encode(JSON.stringify({ version: 1, generation: "x", series: [{ rings: 3 }] }))
+      const out = new Uint8Array(16 + text.length + b.length)
+      out.set(new TextEncoder().encode("SVHIST01"))
+      new DataView(out.buffer).setUint32(8, text.length, true)
+      out.set(text, 12)
+      out.set(b, 12 + text.length)
+      new DataView(out.buffer).setUint32(out.length - 4, crc32(out, 0, out.length - 4), true)
+      return out
+    }))
+    await fc.assert(
+      fc.asyncProperty(fc.option(checkpoint, { nil: undefined }), fc.array(journal, { maxLength: 3 }), async (cp, journals) => {
+        const files = FilesTest.make()
+        await Effect.runPromise(Effect.gen(function*() {
+          yield* TestClock.setTime(T0 + 60_000)
+          yield* files.service.makeDirectory("/h", { recursive: true })
+          if (cp !== undefined) yield* files.service.writeAtomic("/h/checkpoint", cp)
+          for (const [g, j] of journals.entries()) yield* files.service.writeAtomic(`/h/journal-${g}`, j)
+          const h = yield* make({ dir: "/h" }).pipe(Effect.provideService(Files, files.service))
+          assert.strictEqual(h.recovery.unavailable, undefined)
+          assert.deepStrictEqual(yield* h.record([{ name: "sigmavault_f", value: 1, at: T0 }]), { accepted: 1, refused: 0 })
+          yield* h.flush
+        }).pipe(Effect.scoped, Effect.provide(TestClock.layer())))
+      }),
+      { numRuns: 200 }
+    )
+  }, 60_000)
+})

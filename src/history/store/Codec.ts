@@ -122,8 +122,14 @@ export const replayJournal = (bytes: Uint8Array, visit: JournalVisitor): { reado
         const no = view.getUint32(p + 1, true)
         const n = view.getUint32(p + 5, true)
         if (p + 9 + n > end) return torn("a series record past its frame's end")
-        const [name, labels] = JSON.parse(decoder.decode(bytes.subarray(p + 9, p + 9 + n))) as [string, Labels]
-        visit.series(no, name, labels)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(decoder.decode(bytes.subarray(p + 9, p + 9 + n)))
+        } catch {
+          return torn("a series record that is not JSON")
+        }
+        if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || typeof parsed[1] !== "object" || parsed[1] === null) return torn("a series record that is not [name, labels]")
+        visit.series(no, parsed[0], parsed[1] as Labels)
         p += 9 + n
       } else if (tag === SAMPLE_RECORD && p + SAMPLE_BYTES <= end) {
         visit.sample(view.getUint32(p + 1, true), view.getFloat64(p + 5, true), view.getFloat64(p + 13, true))
@@ -239,6 +245,16 @@ export class CheckpointUnreadable extends Error {}
  * CheckpointUnreadable saying what is wrong (nothing is put in then).
  */
 export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMeta => {
+  try {
+    return decodeCheckpointUnsafe(bytes, rings)
+  } catch (error) {
+    if (error instanceof CheckpointUnreadable) throw error
+    // a header of the wrong shape (valid checksum, wrong content): unreadable all the same
+    throw new CheckpointUnreadable(`its header does not describe a store (${String(error).slice(0, 120)})`)
+  }
+}
+
+const decodeCheckpointUnsafe = (bytes: Uint8Array, rings: Rings): CheckpointMeta => {
   if (bytes.length < 16 || !MAGIC.every((b, i) => bytes[i] === b)) throw new CheckpointUnreadable("it does not start with SVHIST01")
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const end = bytes.length - 4
@@ -252,6 +268,11 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
     throw new CheckpointUnreadable(`its header is not JSON (${String(error).slice(0, 100)})`)
   }
   if (header.version !== 1) throw new CheckpointUnreadable(`it is version ${String(header.version)}, this code reads version 1`)
+  const whole = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
+  if (!whole(header.generation) || !whole(header.samples) || !whole(header.nextNo) || !Array.isArray(header.series as unknown) ||
+    !whole(header.refused?.seriesCap) || !whole(header.refused?.byteCap) || !whole(header.refused?.invalid)) {
+    throw new CheckpointUnreadable("its header lacks a field or has one of the wrong type")
+  }
   if (JSON.stringify(header.tiers) !== JSON.stringify(rings.tiers)) {
     throw new CheckpointUnreadable(`its tiers ${JSON.stringify(header.tiers)} are not this code's ${JSON.stringify(rings.tiers)}`)
   }
