@@ -148,3 +148,45 @@ describe("HistoryLive answers exactly as the brute-force HistoryTest at its reso
     )
   }, 120_000)
 })
+
+describe("under the byte cap's pressure", () => {
+  it("what a tier answers after evictions (from its horizon on) is still exact", async () => {
+    const MAX = 1024 * 1024
+    let compared = 0
+    let evicted = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 8, max: 24 }),
+        fc.integer({ min: 1, max: 20 }).map((m) => m * 60_000),
+        fc.array(queryArb, { minLength: 1, maxLength: 10 }),
+        (seriesCount, spacing, queries) =>
+          run(Effect.gen(function*() {
+            const live = yield* make({ dir: "/h", maxBytes: MAX })
+            const reference = yield* HistoryTest.make()
+            // two days up to now, in time order, every series each tick
+            for (let at = NOW - 2 * DAY; at <= NOW; at += spacing) {
+              const tick = Array.from({ length: seriesCount }, (_, s): Sample => ({ name: NAMES[s % 2]!, labels: { disk: `d${s}` }, value: (at / 1000 + s) % 97, at }))
+              assert.strictEqual((yield* live.record(tick)).refused, 0)
+              yield* reference.record(tick)
+            }
+            const pressure = yield* live.pressure
+            fc.pre(pressure.tierMisses === 0)
+            evicted += pressure.evictedChunks
+            for (const { tier, query } of queries) {
+              const expectedTier = [0, 1, 2].find((k) => covers(k, query.from) && query.from >= (pressure.horizon[k] ?? -Infinity)) ?? 2
+              if (expectedTier !== tier) continue
+              const got = yield* live.query(query)
+              for (const s of got) assert.strictEqual(s.resolution, DEFAULT_TIERS[tier]!.step)
+              assert.deepStrictEqual(yield* answers(live, query), yield* answers(reference, query), JSON.stringify(query))
+              compared++
+            }
+            assert.isAtMost((yield* live.stats).bytes, MAX)
+          }))
+      ),
+      { numRuns: 25 }
+    )
+    // the property saw evictions, and compared answers after them
+    assert.isAbove(evicted, 0)
+    assert.isAbove(compared, 10)
+  }, 180_000)
+})
