@@ -34,19 +34,16 @@ import { migration } from "./migration/migration.bench.ts"
 
 import { helixRetention } from "./snapshots/retention.bench.ts"
 import { pipeRelay } from "./command/pipe.bench.ts"
+import { history } from "./history/history.bench.ts"
 import { metricsSampler } from "./history/sampler.bench.ts"
 import { neural } from "./neural/tuning.bench.ts"
 import { prism } from "./prism/prism.bench.ts"
-
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas }
 import { nexus } from "./incidents/nexus.bench.ts"
-
 import { axiom } from "./axiom/axiom.bench.ts"
-
 import { canvas } from "./canvas/canvas.bench.ts"
 
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history }
 const only = process.argv.slice(2)
-
 const results: Array<unknown> = []
 for (const [key, run] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(key)) continue

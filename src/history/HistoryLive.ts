@@ -20,17 +20,16 @@ import {
   type HistoryStats,
   HistoryQueryInvalid,
   HistoryUnavailable,
-  invalidSample,
   type Labels,
   MAX_POINTS,
   MetricHistory,
   type MetricHistoryShape,
   type Query,
   type Sample,
-  type SeriesPoints,
-  seriesId
+  type SeriesPoints
 } from "./History.ts"
 import { CheckpointUnreadable, decodeCheckpoint, encodeCheckpoint, Pending, replayJournal, type TornTail } from "./store/Codec.ts"
+import { identify } from "./store/identify.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "./limits.ts"
 import { DEFAULT_TIERS, type RefusalReason, Rings, type Series, type TierSpec, tiersOf } from "./store/Rings.ts"
 
@@ -74,8 +73,12 @@ export interface HistoryLiveShape extends MetricHistoryShape {
   readonly recovery: Recovery
   /** Flushes, then writes a checkpoint and removes the journals it covers. */
   readonly checkpoint: Effect.Effect<void, HistoryUnavailable>
+  /** What the byte cap has cost: chunks evicted, samples a tier missed, and per tier where its data now starts (ms; null: all of it kept). */
+  readonly pressure: Effect.Effect<{ readonly evictedChunks: number; readonly tierMisses: number; readonly horizon: ReadonlyArray<number | null> }>
 }
 
+/** Samples recorded between two chances for a checkpoint write or a flush to run. */
+const SLICE = 1024
 const CHECKPOINT = "checkpoint"
 const UNREADABLE = "checkpoint.unreadable"
 const JOURNAL = /^journal-(\d+)$/
@@ -90,26 +93,31 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const tiers = options.tiers ?? DEFAULT_TIERS
     const flushIntervalMs = options.flushIntervalMs ?? 10_000
     const checkpointJournalBytes = options.checkpointJournalBytes ?? 4 * 1024 * 1024
-    const checkpointIntervalMs = options.checkpointIntervalMs ?? 3_600_000
+    const checkpointIntervalMs = options.checkpointIntervalMs ?? 6 * 3_600_000
     const futureMs = options.futureMs ?? 300_000
-    // The journal buffer's share of the byte cap: flushed at a quarter of it, so it stays inside it.
-    const reserve = Math.min(2 * 1024 * 1024, Math.floor(maxBytes / 8))
-    const flushAt = Math.max(64, Math.floor(reserve / 4))
+    // The journal buffer's share of the byte cap (the rings get the rest): the pending records are
+    // written once they reach a quarter of it, the buffer never grows past half of it (but for one
+    // outsize record), and frames a failing disk could not take are kept up to the other half.
+    const reserve = Math.max(16 * 1024, Math.min(2 * 1024 * 1024, Math.floor(maxBytes / 8)))
+    const flushAt = Math.floor(reserve / 4)
 
     let rings = new Rings(tiers, { maxSeries, maxBytes: maxBytes - reserve })
-    const pending = new Pending()
+    const pending = new Pending(Math.floor(reserve / 2))
     /** frames a failed append could not write: retried first by the next flush (bounded by `reserve`) */
     let unwritten: Array<Uint8Array> = []
     const unwrittenBytes = () => unwritten.reduce((n, f) => n + f.byteLength, 0)
     let samples = 0
     const refused = { seriesCap: 0, byteCap: 0, invalid: 0 }
     let generation = 0
+    /** Bumped whenever what is pending will go to another journal file than the records before it: each file defines the series it uses. */
+    let epoch = 0
     let journal: { readonly file: AppendFile; readonly scope: Scope.Closeable; size: number } | undefined
     let lastCheckpointAt = yield* Clock.currentTimeMillis
     let unavailable: string | undefined
     const lock = Semaphore.makeUnsafe(1)
     const dirty = yield* Latch.make(false)
-    const urgent = yield* Latch.make(false)
+    /** closed while a checkpoint is being written: records wait */
+    const idle = yield* Latch.make(true)
 
     const count = (reason: RefusalReason) => {
       refused[reason]++
@@ -159,7 +167,9 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         const byNo = new Map<number, Series>()
         const result = replayJournal(content, {
           series: (no, name, labels) => {
-            const id = seriesId(name, labels)
+            // a whole frame holds what this code wrote; checked anyway, as for any sample
+            const id = identify({ name, labels, value: 0 })
+            if (id === undefined) return
             const existing = rings.series.get(id)
             if (existing !== undefined) {
               byNo.set(no, existing)
@@ -172,7 +182,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
           sample: (no, at, value) => {
             const s = byNo.get(no) ?? rings.byNo.get(no)
             if (s === undefined) return
-            if (rings.tooOld(at, now)) return
+            if (!Number.isFinite(at) || !Number.isFinite(value) || at > now + futureMs || rings.tooOld(at, now + futureMs)) return
             const refusal = rings.add(s, at, value)
             if (refusal === undefined) {
               samples++
@@ -241,8 +251,9 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         // What may be left of a half-written frame ends that file; the retry goes to the next one.
         yield* closeJournal
         generation++
+        epoch++
         let kept = frames
-        while (kept.length > 1 && kept.reduce((n, f) => n + f.byteLength, 0) > reserve) kept = kept.slice(1)
+        while (kept.length > 0 && kept.reduce((n, f) => n + f.byteLength, 0) > reserve / 2) kept = kept.slice(1)
         if (kept.length < frames.length) yield* Effect.logWarning(`metric history: ${frames.length - kept.length} unwritten journal frames dropped (they stay in memory, not on disk)`)
         unwritten = kept
         return yield* Effect.fail(unavailableError(written.failure))
@@ -253,9 +264,16 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const writeCheckpoint: Effect.Effect<void, HistoryUnavailable> = Effect.gen(function*() {
       if (unavailable !== undefined) return yield* Effect.fail(unavailableError(unavailable))
       const next = generation + 1
+      // No record changes the rings until the pieces (views of the chunks themselves) are written.
+      yield* idle.close
+      return yield* Effect.ensuring(writeCheckpointPieces(next), idle.open)
+    })
+
+    const writeCheckpointPieces = (next: number): Effect.Effect<void, HistoryUnavailable> => Effect.gen(function*() {
       const bytes = encodeCheckpoint(rings, { generation: next, samples, refused: { ...refused } })
       // Everything recorded so far is in `bytes`: what is pending need not be journaled.
       const frame = pending.take()
+      epoch++
       const covered = frame === undefined ? unwritten : [...unwritten, frame]
       unwritten = []
       const written = yield* Effect.result(files.writeAtomic(join(dir, CHECKPOINT), bytes, { replace: true, mode: 0o600 }))
@@ -289,12 +307,11 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       yield* Effect.catch(checkpointNow, (error) => Effect.logWarning(`metric history: checkpoint after start not written: ${error.message}`))
     }
 
-    // The background flush: waits (no timer at all) until something is recorded, then flushes at most every flushIntervalMs.
+    // The background flush: waits (no timer at all) until something is recorded, then flushes flushIntervalMs later.
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
       yield* dirty.await
       yield* dirty.close
-      yield* Effect.race(Effect.sleep(flushIntervalMs), urgent.await)
-      yield* urgent.close
+      yield* Effect.sleep(flushIntervalMs)
       yield* Effect.catch(flushNow, (error) => Effect.logWarning(`metric history: flush failed: ${error.message}`))
     })))
     yield* Effect.addFinalizer(() =>
@@ -311,44 +328,62 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const matching = (name: string | undefined): Array<Series> =>
       [...rings.series.values()].filter((s) => name === undefined || s.name === name)
 
+    /** Records `batch[from, to)` at once (no yield inside: no checkpoint write sees it half done). */
+    const recordSlice = (batch: ReadonlyArray<Sample>, from: number, to: number, now: number, result: { accepted: number; refused: number }) => {
+      for (let i = from; i < to; i++) {
+        const sample = batch[i]!
+        const at = sample.at ?? now
+        const id = identify(sample)
+        if (id === undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now + futureMs)) {
+          count("invalid")
+          result.refused++
+          continue
+        }
+        let s = rings.series.get(id)
+        const isNew = s === undefined
+        if (s === undefined) {
+          const labels: Labels = Object.fromEntries(Object.entries(sample.labels ?? {}).filter(([, v]) => v !== ""))
+          const added = rings.addSeries(id, sample.name, labels)
+          if (typeof added === "string") {
+            count(added)
+            result.refused++
+            continue
+          }
+          s = added
+        }
+        const refusal = rings.add(s, at, sample.value)
+        if (refusal !== undefined) {
+          // a series is not kept without a sample
+          if (isNew) rings.removeSeries(s)
+          count(refusal)
+          result.refused++
+          continue
+        }
+        if (s.journaled !== epoch) {
+          pending.series(s.no, s.name, s.labels)
+          s.journaled = epoch
+        }
+        pending.sample(s.no, at, sample.value)
+        samples++
+        result.accepted++
+        if (pending.length >= flushAt) return i + 1
+      }
+      return to
+    }
+
     const record = (batch: ReadonlyArray<Sample>) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        let accepted = 0
-        let refusedHere = 0
-        for (const sample of batch) {
-          const at = sample.at ?? now
-          if (invalidSample(sample) !== undefined || !Number.isFinite(at) || at > now + futureMs || rings.tooOld(at, now)) {
-            count("invalid")
-            refusedHere++
-            continue
-          }
-          const id = seriesId(sample.name, sample.labels)
-          let s = rings.series.get(id)
-          if (s === undefined) {
-            const labels: Labels = Object.fromEntries(Object.entries(sample.labels ?? {}).filter(([, v]) => v !== ""))
-            const added = rings.addSeries(id, sample.name, labels)
-            if (typeof added === "string") {
-              count(added)
-              refusedHere++
-              continue
-            }
-            s = added
-            pending.series(s.no, s.name, s.labels)
-          }
-          const refusal = rings.add(s, at, sample.value)
-          if (refusal !== undefined) {
-            count(refusal)
-            refusedHere++
-            continue
-          }
-          pending.sample(s.no, at, sample.value)
-          samples++
-          accepted++
-          if (pending.length >= flushAt) urgent.openUnsafe()
+        const result = { accepted: 0, refused: 0 }
+        let i = 0
+        while (i < batch.length) {
+          yield* idle.await
+          i = recordSlice(batch, i, Math.min(batch.length, i + SLICE), now, result)
+          // A full buffer is written now (a burst never holds more than the reserve).
+          if (pending.length >= flushAt) yield* Effect.catch(flushNow, (error) => Effect.logWarning(`metric history: flush failed: ${error.message}`))
         }
         if (pending.length > 0) dirty.openUnsafe()
-        return { accepted, refused: refusedHere }
+        return result
       })
 
     const query = (q: Query) =>
@@ -363,7 +398,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
         const test = compileMatchers(q.matchers)
         if (test instanceof HistoryQueryInvalid) return yield* test
         const now = yield* Clock.currentTimeMillis
-        const k = rings.tierFor(q.from, now)
+        const k = rings.tierFor(q.from, now + futureMs)
         const resolution = rings.tiers[k]!.step
         const step = q.step === undefined
           ? resolution * Math.max(1, Math.ceil((q.to - q.from) / MAX_POINTS / resolution))
@@ -398,6 +433,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
       })),
       flush: flushNow,
       checkpoint: Effect.andThen(flushNow, checkpointNow),
+      pressure: Effect.sync(() => ({ ...rings.pressure, horizon: rings.horizon.map((h) => (Number.isFinite(h) ? h : null)) })),
       recovery
     }
     return shape

@@ -92,7 +92,7 @@ export const METRICS: ReadonlyArray<MetricDef> = [
   metric({ name: "sigmavault_tuning_explored_total", type: "counter", unit: "decisions", labels: ["class"], help: "Jobs of the content class for which NEURAL chose a level to explore it.", source: "NEURAL" }),
   // PRISM: the history's caps, read from its `stats` at each exposition, and PRISM's account of its own exposition.
   metric({ name: "sigmavault_history_series_limit", type: "gauge", unit: "series", labels: [], help: "Most series the metric history keeps (history_max_series); a sample of a new series beyond it is refused.", source: "runtime" }),
-  metric({ name: "sigmavault_history_bytes_limit", type: "gauge", unit: "bytes", labels: [], help: "Most bytes of memory the metric history may take (history_max_bytes); a sample that would need more is refused.", source: "runtime" }),
+  metric({ name: "sigmavault_history_bytes_limit", type: "gauge", unit: "bytes", labels: [], help: "Most bytes of memory the metric history may take (history_max_bytes); at the limit the oldest data of each tier gives way (docs/history.md).", source: "runtime" }),
   metric({ name: "sigmavault_exposition_uncatalogued_series", type: "gauge", unit: "series", labels: [], help: "Series in this exposition whose metric is not in the catalogue, rendered as untyped.", source: "PRISM" }),
   metric({ name: "sigmavault_exposition_dropped_samples", type: "gauge", unit: "samples", labels: [], help: "Samples left out of this exposition: a name the format cannot carry, or a series given twice.", source: "PRISM" })
 ]

@@ -1,22 +1,16 @@
 import * as fs from "node:fs/promises"
-import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { Files } from "../../src/adapters/fs/Files.ts"
 import * as FilesLive from "../../src/adapters/fs/FilesLive.ts"
+import * as FilesTest from "../../src/adapters/fs/FilesTest.ts"
 import { type HistoryQueryInvalid, MetricHistory } from "../../src/history/History.ts"
 import { type HistoryLiveOptions, layer, make } from "../../src/history/HistoryLive.ts"
+import { T0, tempDir } from "./support.ts"
 
-export const T0 = Date.UTC(2026, 0, 1)
-
-export const tempDir = Effect.acquireRelease(
-  Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), `sigmavault-history-${process.pid}-`))),
-  (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
-)
-
-export const live = (options: HistoryLiveOptions) => make(options).pipe(Effect.provideService(Files, FilesLive.make()))
+const live = (options: HistoryLiveOptions) => make(options).pipe(Effect.provideService(Files, FilesLive.make()))
 
 describe("HistoryLive", () => {
   it.effect("records, queries at the 10 s tier, answers latest and series", () =>
@@ -124,6 +118,24 @@ describe("HistoryLive", () => {
       assert.strictEqual(third.recovery.checkpoint, "loaded")
       assert.deepStrictEqual(yield* third.query(query), second)
       assert.strictEqual((yield* third.stats).samples, 51)
+    }).pipe(Effect.scoped))
+
+  it.effect("the background flush runs 10 s after a record, and nothing is written while idle", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const files = FilesTest.make()
+      const h = yield* make({ dir: "/h" }).pipe(Effect.provideService(Files, files.service))
+      const journalSize = () => Effect.map(Effect.exit(files.service.stat("/h/journal-0")), (e) => (e._tag === "Success" ? e.value.size : -1))
+      yield* h.record([{ name: "sigmavault_w", value: 1 }])
+      yield* TestClock.adjust(9_000)
+      assert.strictEqual(yield* journalSize(), -1)
+      yield* TestClock.adjust(1_000)
+      const size = yield* journalSize()
+      assert.isAbove(size, 0)
+      const before = files.paths()
+      yield* TestClock.adjust(7 * 86_400_000)
+      assert.strictEqual(yield* journalSize(), size)
+      assert.deepStrictEqual(files.paths(), before)
     }).pipe(Effect.scoped))
 
   it.effect("the layer provides MetricHistory over the Files port", () =>

@@ -15,7 +15,7 @@
  */
 import { crc32 } from "../../memory/persist/Crc32.ts"
 import { type Labels, seriesId } from "../History.ts"
-import { CHUNK_OVERHEAD, chunkLength, FIELDS, type Rings, type Series, type TierSpec } from "./Rings.ts"
+import { CHUNK_NUMBERS, CHUNK_OVERHEAD, type Rings, type Series, type TierSpec } from "./Rings.ts"
 
 const SERIES_RECORD = 1
 const SAMPLE_RECORD = 2
@@ -28,6 +28,8 @@ const decoder = new TextDecoder()
 
 /** The records recorded since the last flush: one growing buffer, framed when it is written. */
 export class Pending {
+  /** `limit`: the most bytes the buffer grows to ahead of need (HistoryLive writes it out well before). */
+  constructor(private readonly limit: number) {}
   private buf = new Uint8Array(0)
   private view = new DataView(this.buf.buffer)
   length = 0
@@ -39,7 +41,8 @@ export class Pending {
 
   private reserve(n: number) {
     if (this.length + n <= this.buf.byteLength) return
-    const next = new Uint8Array(Math.max(4096, (this.length + n) * 2))
+    const need = this.length + n
+    const next = new Uint8Array(Math.max(need, Math.min(Math.max(4096, need * 2), this.limit)))
     next.set(this.buf.subarray(0, this.length))
     this.buf = next
     this.view = new DataView(next.buffer)
@@ -119,8 +122,14 @@ export const replayJournal = (bytes: Uint8Array, visit: JournalVisitor): { reado
         const no = view.getUint32(p + 1, true)
         const n = view.getUint32(p + 5, true)
         if (p + 9 + n > end) return torn("a series record past its frame's end")
-        const [name, labels] = JSON.parse(decoder.decode(bytes.subarray(p + 9, p + 9 + n))) as [string, Labels]
-        visit.series(no, name, labels)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(decoder.decode(bytes.subarray(p + 9, p + 9 + n)))
+        } catch {
+          return torn("a series record that is not JSON")
+        }
+        if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || typeof parsed[1] !== "object" || parsed[1] === null) return torn("a series record that is not [name, labels]")
+        visit.series(no, parsed[0], parsed[1] as Labels)
         p += 9 + n
       } else if (tag === SAMPLE_RECORD && p + SAMPLE_BYTES <= end) {
         visit.sample(view.getUint32(p + 1, true), view.getFloat64(p + 5, true), view.getFloat64(p + 13, true))
@@ -156,11 +165,19 @@ interface Header extends CheckpointMeta {
   readonly version: 1
   readonly tiers: ReadonlyArray<TierSpec>
   readonly nextNo: number
+  readonly latest: number | null
+  readonly horizon: ReadonlyArray<number | null>
+  readonly pressure: { readonly evictedChunks: number; readonly tierMisses: number }
   readonly series: ReadonlyArray<HeaderSeries>
 }
 
-/** Everything in `rings` as a checkpoint's bytes (copied now: later samples do not change them). */
-export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Uint8Array => {
+/**
+ * Everything in `rings` as a checkpoint's pieces, in order: a small header,
+ * then views of the chunks themselves (not copies, so a checkpoint costs no
+ * second copy of the store): nothing may change the rings until the pieces
+ * are written.
+ */
+export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Array<Uint8Array> => {
   const series: Array<HeaderSeries> = []
   const chunks: Array<Float64Array> = []
   for (const s of rings.series.values()) {
@@ -177,23 +194,49 @@ export const encodeCheckpoint = (rings: Rings, meta: CheckpointMeta): Uint8Array
       })
     })
   }
-  const header: Header = { version: 1, ...meta, tiers: rings.tiers, nextNo: rings.nextNo, series }
+  const header: Header = {
+    version: 1,
+    ...meta,
+    tiers: rings.tiers,
+    nextNo: rings.nextNo,
+    latest: Number.isFinite(rings.latest) ? rings.latest : null,
+    horizon: rings.horizon.map((h) => (Number.isFinite(h) ? h : null)),
+    pressure: { ...rings.pressure },
+    series
+  }
   const text = encoder.encode(JSON.stringify(header))
   const headerEnd = 12 + text.length
-  const dataStart = Math.ceil(headerEnd / 8) * 8
-  const dataBytes = chunks.reduce((n, c) => n + c.byteLength, 0)
-  const out = new Uint8Array(dataStart + dataBytes + 4)
-  out.set(MAGIC, 0)
-  new DataView(out.buffer).setUint32(8, text.length, true)
-  out.set(text, 12)
-  let p = dataStart
-  for (const c of chunks) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), p)
-    p += c.byteLength
-  }
-  new DataView(out.buffer).setUint32(p, crc32(out, 0, p), true)
-  return out
+  const head = new Uint8Array(Math.ceil(headerEnd / 8) * 8)
+  head.set(MAGIC, 0)
+  new DataView(head.buffer).setUint32(8, text.length, true)
+  head.set(text, 12)
+  // The chunks are written from where they are (no copy): the caller keeps them unchanged until written.
+  const pieces: Array<Uint8Array> = [head, ...chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))]
+  let crc = CRC_START
+  for (const piece of pieces) crc = crc32Update(crc, piece)
+  const tail = new Uint8Array(4)
+  new DataView(tail.buffer).setUint32(0, crcEnd(crc), true)
+  pieces.push(tail)
+  return pieces
 }
+
+// CRC-32 (the same as memory/persist/Crc32.ts), fed piece by piece.
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+const CRC_START = 0xffffffff
+const crc32Update = (crc: number, bytes: Uint8Array): number => {
+  let c = crc
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
+  return c
+}
+const crcEnd = (crc: number) => (crc ^ 0xffffffff) >>> 0
 
 export class CheckpointUnreadable extends Error {}
 
@@ -202,6 +245,16 @@ export class CheckpointUnreadable extends Error {}
  * CheckpointUnreadable saying what is wrong (nothing is put in then).
  */
 export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMeta => {
+  try {
+    return decodeCheckpointUnsafe(bytes, rings)
+  } catch (error) {
+    if (error instanceof CheckpointUnreadable) throw error
+    // a header of the wrong shape (valid checksum, wrong content): unreadable all the same
+    throw new CheckpointUnreadable(`its header does not describe a store (${String(error).slice(0, 120)})`)
+  }
+}
+
+const decodeCheckpointUnsafe = (bytes: Uint8Array, rings: Rings): CheckpointMeta => {
   if (bytes.length < 16 || !MAGIC.every((b, i) => bytes[i] === b)) throw new CheckpointUnreadable("it does not start with SVHIST01")
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const end = bytes.length - 4
@@ -215,6 +268,11 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
     throw new CheckpointUnreadable(`its header is not JSON (${String(error).slice(0, 100)})`)
   }
   if (header.version !== 1) throw new CheckpointUnreadable(`it is version ${String(header.version)}, this code reads version 1`)
+  const whole = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
+  if (!whole(header.generation) || !whole(header.samples) || !whole(header.nextNo) || !Array.isArray(header.series as unknown) ||
+    !whole(header.refused?.seriesCap) || !whole(header.refused?.byteCap) || !whole(header.refused?.invalid)) {
+    throw new CheckpointUnreadable("its header lacks a field or has one of the wrong type")
+  }
   if (JSON.stringify(header.tiers) !== JSON.stringify(rings.tiers)) {
     throw new CheckpointUnreadable(`its tiers ${JSON.stringify(header.tiers)} are not this code's ${JSON.stringify(rings.tiers)}`)
   }
@@ -223,9 +281,8 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
   for (const s of header.series) {
     const maps = s.rings.map((ring, k) => {
       const map = new Map<number, Float64Array>()
-      const capacity = rings.tiers[k]!.capacity
       for (const ci of ring.chunks) {
-        const n = chunkLength(capacity, ci) * FIELDS * 8
+        const n = CHUNK_NUMBERS * 8
         if (!(n > 0) || p + n > end) throw new CheckpointUnreadable("its chunks run past its end")
         map.set(ci, new Float64Array(bytes.buffer.slice(bytes.byteOffset + p, bytes.byteOffset + p + n)))
         p += n
@@ -249,6 +306,11 @@ export const decodeCheckpoint = (bytes: Uint8Array, rings: Rings): CheckpointMet
     rings.caps = caps
   }
   rings.nextNo = Math.max(rings.nextNo, header.nextNo)
+  rings.latest = Math.max(rings.latest, header.latest ?? -Infinity)
+  header.horizon.forEach((h, k) => {
+    rings.horizon[k] = Math.max(rings.horizon[k]!, h ?? -Infinity)
+  })
+  Object.assign(rings.pressure, header.pressure)
   return { generation: header.generation, samples: header.samples, refused: header.refused }
 }
 
