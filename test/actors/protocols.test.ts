@@ -327,7 +327,19 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "release", lease: "sample-scrub" },
     { type: "release", lease: "sample-scrub" }
   ],
-  ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }]
+  ORACLE: [{ type: "assess" }, { type: "assess", device: "/dev/sda" }, { type: "trend", device: "/dev/sda", days: 7 }, { type: "assess", device: "/dev/sdq" }],
+  STREAM: [
+    { type: "topics" },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8 },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8, confirm: true },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts"], confirm: true },
+    { type: "subscribers" },
+    { type: "take", subscriber: "sample", max: 5 },
+    { type: "take", subscriber: "nobody" },
+    { type: "unsubscribe", subscriber: "sample" },
+    { type: "unsubscribe", subscriber: "sample", confirm: true },
+    { type: "unsubscribe", subscriber: "sample", confirm: true }
+  ]
 }
 
 const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
@@ -401,6 +413,9 @@ describe("agent protocols", () => {
       assert.sameMembers([...replied], every, "every handled message type produced a real reply")
       assert.includeMembers([...refused], [
         "ORBIT add ScheduleExists",
+        "STREAM subscribe SubscriptionExists",
+        "STREAM take NoSuchSubscription",
+        "STREAM unsubscribe NoSuchSubscription",
         "ORBIT add InvalidSchedule",
         "ORBIT remove NoSuchSchedule",
         "LATTICE health CommandExited",

@@ -17,7 +17,6 @@ import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { nexusAgent } from "../../src/actors/nexus/index.ts"
 import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
-import { streamAgent } from "../../src/actors/stream/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
@@ -31,7 +30,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2", PRISM: "2",
   VANGUARD: "2",
   NEXUS: "3", GENESIS: "3",
-  STREAM: "5-8", CANVAS: "5-8", LINGUA: "5-8",
+  CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -40,7 +39,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent, prismAgent,
   vanguardAgent,
   nexusAgent, genesisAgent,
-  streamAgent, canvasAgent, linguaAgent,
+  canvasAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]
 
