@@ -52,6 +52,8 @@ const main = async (): Promise<number> => {
       return (await import("./cli/keys.ts")).runKeysCommand(command, process.env)
     case "events":
       return (await import("./cli/events.ts")).runEventsCommand(command, process.env)
+    case "watch":
+      return (await import("./cli/watch.ts")).runWatchCommand(command, process.env)
     case "ask":
     case "tell":
       return (await import("./cli/ask.ts")).runAskCommand(command, process.env)

@@ -102,6 +102,12 @@ export interface Subscriber {
 export interface FilteredSubscriber extends Subscriber {
   /** The next event if one waits, without waiting. */
   readonly poll: () => InspectionEvent | undefined
+  /**
+   * Waits for the next event, and says how many this subscription had lost
+   * when it was taken out: read in the same step, so every loss counted
+   * there is of an event older than this one (the buffer drops its oldest).
+   */
+  readonly next: Effect.Effect<{ readonly event: InspectionEvent; readonly lost: number }>
   /** Events waiting in its buffer. */
   readonly size: () => number
   readonly capacity: number
@@ -188,6 +194,8 @@ export const makeInspectionBus = (options: {
       readonly label: SubscriptionLabel
       lost: number
       delivered: number
+      /** Resumes a `next` waiting for an event. */
+      wake: (() => void) | undefined
     }>()
     /** Filtered subscriptions per tag: `wants` is a lookup. */
     const wanting = new Map<string, number>()
@@ -204,6 +212,7 @@ export const makeInspectionBus = (options: {
           if (!sub.tags.has(event._tag)) continue
           if (Queue.sizeUnsafe(sub.queue) >= sub.capacity) sub.lost++
           Queue.offerUnsafe(sub.queue, sequenced)
+          sub.wake?.()
         }
         // Metrics batches go only to the subscriptions that name them.
         if (subscribers === 0 || event._tag === "Metrics") return Effect.void
@@ -220,7 +229,7 @@ export const makeInspectionBus = (options: {
         const queue = yield* Queue.sliding<InspectionEvent>(capacity)
         const tags = new Set<string>(subscribeOptions.tags)
         const label = subscribeOptions.label ?? { transport: "agent", who: "an agent", topics: [...tags] }
-        const sub = { tags, queue, capacity, label, lost: 0, delivered: 0 }
+        const sub = { tags, queue, capacity, label, lost: 0, delivered: 0, wake: undefined as (() => void) | undefined }
         filtered.add(sub)
         for (const tag of tags) wanting.set(tag, (wanting.get(tag) ?? 0) + 1)
         yield* Effect.addFinalizer(() =>
@@ -229,17 +238,32 @@ export const makeInspectionBus = (options: {
             for (const tag of tags) wanting.set(tag, (wanting.get(tag) ?? 1) - 1)
           })
         )
+        const poll = () => {
+          const taken = Queue.takeUnsafe(queue)
+          if (taken === undefined || taken._tag !== "Success") return undefined
+          sub.delivered++
+          return taken.value
+        }
+        const arrival = Effect.callback<void>((resume) => {
+          sub.wake = () => {
+            sub.wake = undefined
+            resume(Effect.void)
+          }
+          return Effect.sync(() => {
+            sub.wake = undefined
+          })
+        })
+        const next: Effect.Effect<{ readonly event: InspectionEvent; readonly lost: number }> = Effect.suspend(() => {
+          const event = poll()
+          return event === undefined ? Effect.andThen(arrival, next) : Effect.succeed({ event, lost: sub.lost })
+        })
         return {
           take: Effect.map(Queue.take(queue) as Effect.Effect<InspectionEvent>, (event) => {
             sub.delivered++
             return event
           }),
-          poll: () => {
-            const taken = Queue.takeUnsafe(queue)
-            if (taken === undefined || taken._tag !== "Success") return undefined
-            sub.delivered++
-            return taken.value
-          },
+          poll,
+          next,
           size: () => Queue.sizeUnsafe(queue),
           capacity,
           delivered: () => sub.delivered,
