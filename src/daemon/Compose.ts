@@ -38,6 +38,7 @@ import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
 import * as FileJobs from "./FileJobs.ts"
 import { loggerLayer } from "./Logging.ts"
+import * as MetricsTopic from "./MetricsTopic.ts"
 import * as Security from "./Security.ts"
 import * as SelfTest from "./SelfTest.ts"
 import { resolveDaemonSettings } from "./settings.ts"
@@ -54,7 +55,8 @@ const liveAdapters = (
     Layer.mergeAll(
       StateStoreLive.layer(stateDir),
       MemoryLive(join(stateDir, "memory")),
-      HistoryTest.layer(),
+      // STREAM's metrics topic: every record also published while someone subscribes to it.
+      MetricsTopic.layer(HistoryTest.layer()),
       Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,

@@ -5,7 +5,7 @@
  * Restart=on-failure starts afresh).
  */
 import { readFileSync } from "node:fs"
-import { Data, Deferred, Effect, Exit, Result } from "effect"
+import { Data, Deferred, Effect, Exit, Option, Result } from "effect"
 import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
 import { ready, sendOrWarn, stopping } from "../adapters/systemd/Notify.ts"
@@ -19,6 +19,7 @@ import { PeerCredentials } from "../adapters/socket/PeerCredentials.ts"
 import { AuditLedger } from "../ledger/index.ts"
 import { ExitCode } from "../ExitCode.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
+import { MetricsTap } from "./MetricsTopic.ts"
 
 export interface DaemonSettings {
   readonly stateDir: string
@@ -114,6 +115,12 @@ export const run = (
       gate
     }).pipe(Effect.provideService(AccessPolicy, policy))
     yield* recordRuntimeEvents(system, ledger)
+    // STREAM's metrics topic: the history's records reach the bus from now on (MetricsTopic.ts).
+    const metricsTap = yield* Effect.serviceOption(MetricsTap)
+    if (Option.isSome(metricsTap)) {
+      const detach = metricsTap.value.attach(system.inspection)
+      yield* Effect.addFinalizer(() => Effect.sync(detach))
+    }
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
     const stop = yield* Deferred.make<StopReason>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, StopReason.Signal({ signal }))))
