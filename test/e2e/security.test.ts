@@ -291,10 +291,13 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     const mine = await ask(OPERATOR, "STREAM", { type: "take", subscriber: "feed" })
     expect(mine.code, mine.stderr).toBe(0)
     expect(JSON.parse(mine.stdout)).toMatchObject({ subscriber: "feed", events: [], lost: 0 })
+    // A reader may not end anything (operate); it may take, but only from its own.
+    const readerEnds = await ask(READER, "STREAM", { type: "unsubscribe", subscriber: "feed", confirm: true })
+    expect(readerEnds.code).toBe(4)
+    expect(readerEnds.stderr).toContain(`uid ${idOf("-u", READER)} may not send STREAM 'unsubscribe': it needs operate access`)
     // Another user, and root, find no subscription of theirs by that name: they can neither read it nor end it.
     for (const attempt of [
       () => ask(READER, "STREAM", { type: "take", subscriber: "feed" }),
-      () => ask(READER, "STREAM", { type: "unsubscribe", subscriber: "feed", confirm: true }),
       () => cli(["ask", "STREAM", JSON.stringify({ type: "take", subscriber: "feed" }), "--socket", socket]),
       () => cli(["ask", "STREAM", JSON.stringify({ type: "unsubscribe", subscriber: "feed", confirm: true }), "--socket", socket])
     ]) {
