@@ -4,8 +4,29 @@
  * topics' publish counts, and a bad topic is a usage error naming the topics.
  */
 import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type PrivateBus, run, startPrivateBus } from "../adapters/dbus/bus.ts"
+import { fakeTools } from "./fakeTools.ts"
 import { binary, cli, type Daemon, startDaemon } from "./harness.ts"
+
+const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
+
+/** Runs a command until `pattern` appears in its stdout; resolves with all it printed. */
+const until = (child: ReturnType<typeof spawn>, pattern: RegExp, what: string, timeoutMs = 15_000) =>
+  new Promise<string>((resolve, reject) => {
+    let out = ""
+    const timer = setTimeout(() => reject(new Error(`${what}: no ${pattern} within ${timeoutMs} ms; printed:\n${out}`)), timeoutMs)
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString()
+      if (pattern.test(out)) {
+        clearTimeout(timer)
+        resolve(out)
+      }
+    })
+  })
 
 describe("STREAM's topics through the binary", () => {
   let daemon: Daemon
@@ -57,4 +78,58 @@ describe("STREAM's topics through the binary", () => {
     expect(help.stdout).toContain("Usage: sigmavault watch TOPIC [TOPIC...]")
     expect(help.stdout).toContain("--buffer N")
   })
+})
+
+describe("an alert from a real agent, as a D-Bus signal and on a watching terminal", () => {
+  let daemon: Daemon
+  let bus: PrivateBus
+  const dir = mkdtempSync(join(tmpdir(), `sigmavault-e2e-stream-${process.pid}-`))
+
+  beforeAll(async () => {
+    const tools = fakeTools(join(dir, "bin"), {
+      zpool: [
+        [["list", "-j", "--json-int"], { stdout: fixture("zfs", "list.int.json") }],
+        [["status", "-j", "--json-int"], { stdout: fixture("zfs", "status-raidz1-degraded.int.json") }]
+      ]
+    })
+    bus = await startPrivateBus()
+    daemon = await startDaemon({ dir, env: { PATH: tools.path }, args: ["--dbus", "session", "--dbus-address", bus.address] })
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      if ((await run("busctl", [`--address=${bus.address}`, "status", "org.sigmavault.Runtime"])).code === 0) return
+    }
+    throw new Error(`org.sigmavault.Runtime never appeared on the bus; daemon log:\n${daemon.log()}`)
+  }, 30_000)
+  afterAll(async () => {
+    daemon?.process.kill("SIGTERM")
+    await daemon?.exited
+    bus?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("LATTICE's degraded-pool alert arrives as Runtime1.Alert (gdbus monitor) and on `watch alerts`", async () => {
+    const monitor = spawn("gdbus", ["monitor", "--address", bus.address, "--dest", "org.sigmavault.Runtime", "--object-path", "/org/sigmavault/Runtime"])
+    const watcher = spawn(binary(), ["watch", "alerts", "--count", "1", "--json", "--socket", daemon.socket])
+    try {
+      const monitoring = until(monitor, /Monitoring signals/, "gdbus monitor")
+      await monitoring
+      const signalled = until(monitor, /Runtime1\.Alert \('LATTICE', '(warning|critical)', '[^']*tank[^']*', '[^']*DEGRADED[^']*', uint64 \d+\)/, "the Alert signal")
+      const watched = until(watcher, /"_tag":"Alert"/, "sigmavault watch alerts")
+      // Wait until the watch is listed, then restart LATTICE: its new incarnation reads the pools afresh and alerts.
+      for (let i = 0; i < 200; i++) {
+        const listed = JSON.parse((await cli(["ask", "STREAM", '{"type":"subscribers"}', "--socket", daemon.socket])).stdout) as Array<{ transport: string }>
+        if (listed.some((s) => s.transport === "socket")) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect((await cli(["restart", "LATTICE", "--socket", daemon.socket])).code).toBe(0)
+      await signalled
+      const line = JSON.parse((await watched).trim().split("\n")[0]!) as { _tag: string; agent: string; subject: string }
+      expect(line).toMatchObject({ _tag: "Alert", agent: "LATTICE" })
+      const topics = JSON.parse((await cli(["ask", "STREAM", '{"type":"topics"}', "--socket", daemon.socket])).stdout) as Array<{ topic: string; published: number }>
+      expect(topics.find((t) => t.topic === "alerts")!.published).toBeGreaterThanOrEqual(2)
+    } finally {
+      monitor.kill()
+      watcher.kill()
+    }
+  }, 30_000)
 })
