@@ -27,16 +27,24 @@ export class MetricsTap extends Context.Service<MetricsTap, MetricsTapShape>()("
 /** The wrapper: `record` as the inner history does it, then the batch on the bus if someone wants it. */
 export const publishing = (inner: MetricHistoryShape): { readonly history: MetricHistoryShape; readonly tap: MetricsTapShape } => {
   let bus: Pick<InspectionBus, "wants" | "publish"> | undefined
-  const publish = (samples: ReadonlyArray<Sample>) =>
+  const publish = (target: Pick<InspectionBus, "publish">, samples: ReadonlyArray<Sample>) =>
     Effect.suspend(() => {
-      if (bus === undefined || !bus.wants("Metrics")) return Effect.void
       const batch = samples
         .filter((s) => invalidSample(s) === undefined)
         .map((s) => ({ name: s.name, labels: { ...(s.labels ?? {}) }, value: s.value }))
-      return batch.length === 0 ? Effect.void : bus.publish({ _tag: "Metrics", agent: METRICS_SOURCE, samples: batch })
+      return batch.length === 0 ? Effect.void : target.publish({ _tag: "Metrics", agent: METRICS_SOURCE, samples: batch })
     })
   return {
-    history: { ...inner, record: (samples) => Effect.tap(inner.record(samples), () => publish(samples)) },
+    history: {
+      ...inner,
+      // Decided as the record is made (just before it runs): unwatched, it is the inner record itself, with nothing around it.
+      record: (samples) => {
+        const target = bus
+        return target === undefined || !target.wants("Metrics")
+          ? inner.record(samples)
+          : Effect.tap(inner.record(samples), () => publish(target, samples))
+      }
+    },
     tap: {
       attach: (target) => {
         bus = target

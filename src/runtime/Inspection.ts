@@ -205,8 +205,8 @@ export const makeInspectionBus = (options: {
       Effect.suspend(() => {
         seq++
         publishedByTag.set(event._tag, (publishedByTag.get(event._tag) ?? 0) + 1)
-        // Without subscribers there is nobody to hand the event to: numbering it is enough.
-        if (subscribers === 0 && filtered.size === 0) return Effect.void
+        // Without a subscriber for it there is nobody to hand the event to: numbering it is enough.
+        if (subscribers === 0 && (wanting.get(event._tag) ?? 0) === 0) return Effect.void
         const sequenced = { ...event, seq, at: options.now() } as InspectionEvent
         for (const sub of filtered) {
           if (!sub.tags.has(event._tag)) continue
