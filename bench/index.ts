@@ -34,9 +34,13 @@ import { migration } from "./migration/migration.bench.ts"
 
 import { helixRetention } from "./snapshots/retention.bench.ts"
 import { pipeRelay } from "./command/pipe.bench.ts"
+import { metricsSampler } from "./history/sampler.bench.ts"
+import { neural } from "./neural/tuning.bench.ts"
+import { prism } from "./prism/prism.bench.ts"
+import { nexus } from "./incidents/nexus.bench.ts"
 import { streamTopics } from "./stream/stream.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, streamTopics }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, streamTopics }
 const only = process.argv.slice(2)
 
 const results: Array<unknown> = []

@@ -11,6 +11,7 @@ import { Effect } from "effect"
 import * as NetLinksLive from "../../src/adapters/netlinks/NetLinksLive.ts"
 import { defaultPhotonConfig, PhotonConfig } from "../../src/actors/photon/config.ts"
 import { photonAgent } from "../../src/actors/photon/index.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { type Book, emptyBook, step } from "../../src/actors/photon/links.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { collectGarbage, now, round, summarise } from "../support.ts"
@@ -96,6 +97,7 @@ export const photonSample = async () => {
     }).pipe(
       Effect.scoped,
       Effect.provide(NetLinksLive.layer),
+      Effect.provide(HistoryTest.layer()),
       Effect.provideService(PhotonConfig, { ...defaultPhotonConfig, intervalMs: 1_000 })
     )
   )

@@ -46,6 +46,7 @@ import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
 import { arbiterAgent } from "./arbiter/index.ts"
@@ -115,6 +116,7 @@ export type RosterServices =
   | WireGuard
   | MigrationFiles
   | StorageBench
+  | MetricHistory
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -93,6 +93,20 @@ export interface CompressOptions {
   readonly highEntropyBits?: number
   /** Called after each block is written, with the input bytes consumed so far. */
   readonly onProgress?: (bytesIn: number) => void
+  /**
+   * Asked once the content is known, when the caller fixed neither codec nor
+   * level and the strategy compresses: a level for the strategy's codec
+   * instead of the table's (TENSOR asks NEURAL's tuning). Undefined, or a
+   * level the codec does not take, keeps the table's level.
+   */
+  readonly chooseLevel?: (context: LevelContext) => Effect.Effect<{ readonly level: number; readonly why: string } | undefined>
+}
+
+export interface LevelContext {
+  readonly detection: Detection
+  readonly strategy: Strategy
+  /** The input's size, when it is a file. */
+  readonly size: number | undefined
 }
 
 export interface DecompressOptions {
@@ -161,6 +175,7 @@ interface Plan {
   readonly concurrency: number
   readonly highEntropyBits: number
   readonly onProgress: (bytesIn: number) => void
+  readonly chooseLevel: CompressOptions["chooseLevel"]
 }
 
 const invalid = (option: string, reason: string) => Effect.fail(new InvalidCompressOption({ option, reason }))
@@ -201,7 +216,8 @@ const planCompression = (options: CompressOptions): Effect.Effect<Plan, InvalidC
       blockSize,
       concurrency: yield* checkConcurrency(options.concurrency),
       highEntropyBits,
-      onProgress: options.onProgress ?? (() => {})
+      onProgress: options.onProgress ?? (() => {}),
+      chooseLevel: options.chooseLevel
     }
   })
 
@@ -262,6 +278,15 @@ export const blockSizeFor = (size: number | undefined, concurrency: number): num
   return blockSize
 }
 
+/** The strategy with the level `plan.chooseLevel` gives, when the caller fixed neither codec nor level. */
+const tunedLevel = (strategy: Strategy, detection: Detection, size: number | undefined, plan: Plan): Effect.Effect<Strategy> => {
+  if (plan.chooseLevel === undefined || plan.codec !== undefined || plan.level !== undefined || strategy.codec === "store") return Effect.succeed(strategy)
+  return Effect.map(plan.chooseLevel({ detection, strategy, size }), (chosen) =>
+    chosen === undefined || levelProblem(strategy.codec, chosen.level) !== undefined
+      ? strategy
+      : { ...strategy, level: chosen.level, reason: `${strategy.reason}; ${chosen.why}` })
+}
+
 const compressWith = (
   readInto: ReadInto,
   size: number | undefined,
@@ -278,7 +303,7 @@ const compressWith = (
     let first: Uint8Array | undefined = firstBuffer.subarray(0, yield* readInto(firstBuffer))
     const detection = detect(first, { highEntropyBits: plan.highEntropyBits })
     const overrides = { ...(plan.codec === undefined ? {} : { codec: plan.codec }), ...(plan.level === undefined ? {} : { level: plan.level }) }
-    const strategy = chooseStrategy(detection, plan.table, overrides)
+    const strategy = yield* tunedLevel(chooseStrategy(detection, plan.table, overrides), detection, size, plan)
     const header = encodeHeader(strategy.codec, strategy.level, blockSize)
     yield* write(header)
     const hash = createHash("sha256")

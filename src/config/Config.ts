@@ -14,11 +14,16 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
+import { defaultNeuralConfig } from "../actors/neural/config.ts"
+import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
 import { defaultPhotonConfig } from "../actors/photon/config.ts"
 import { defaultPulseConfig } from "../actors/pulse/config.ts"
+import { defaultPrismConfig } from "../actors/prism/config.ts"
 import { defaultSentryConfig } from "../actors/sentry/config.ts"
 import { defaultPhantomConfig } from "../actors/phantom/config.ts"
 import { parseSubnet } from "../actors/phantom/subnet.ts"
@@ -99,6 +104,10 @@ const WholeNumber = (min: number, max: number) =>
       ? `${n} is out of range; expected ${wholeNumberExpected(min, max)}`
       : undefined
   ))
+
+export const OnOff = Schema.Literals(["on", "off"])
+const ON_OFF_EXPECTED = "on or off"
+const ZSTD_LEVELS_EXPECTED = "zstd levels 1…19 separated by commas, e.g. 1,2,3,5,7,9"
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"] as const
 export const LogLevel = Schema.Literals(LOG_LEVELS)
@@ -304,6 +313,52 @@ export const scheduleNameProblem = (name: string): string | undefined =>
 
 const ConfiguredSchedule = ScheduleJob.mapFields((fields) => ({ name: Schema.String.check(rule(scheduleNameProblem)), ...fields }))
 
+// ---- metrics (PRISM) -------------------------------------------------------------
+
+const LISTEN_EXPECTED = "HOST:PORT with an IP address (IPv6 in brackets) or localhost, e.g. 127.0.0.1:9187 or [::1]:9187"
+
+/** `metrics_listen`: where the HTTP listener for Prometheus binds. */
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** The address and port of `HOST:PORT`, or what is wrong with it. */
+export const parseListen = (text: string): ListenAddress | string => {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+|localhost)):([0-9]{1,5})$/.exec(text)
+  if (m === null) return `${shown(text)} is not ${LISTEN_EXPECTED}`
+  const host = m[1] ?? m[2]!
+  const port = Number(m[3])
+  if (port < 1 || port > 65_535) return `port ${m[3]} is out of range; expected ${LISTEN_EXPECTED}`
+  if (host !== "localhost" && !isIPv4(host) && !isIPv6(host)) return `${shown(host)} is not an IP address; expected ${LISTEN_EXPECTED}`
+  return { host, port }
+}
+
+/** Loopback addresses: 127.0.0.0/8, ::1, localhost. */
+export const isLoopback = (host: string): boolean =>
+  host === "localhost" || /^127\.[0-9.]+$/.test(host) || /^(0{0,4}:){2,7}0{0,3}1$/.test(host) && host.includes("::") || host === "0:0:0:0:0:0:0:1" ||
+  /^::ffff:127\./i.test(host)
+
+const MetricsListen = Schema.String.check(rule((text: string) => {
+  const parsed = parseListen(text)
+  return typeof parsed === "string" ? parsed : undefined
+}))
+
+const TEXTFILE_EXPECTED = "an absolute path ending in .prom (node_exporter's textfile collector reads only those), e.g. /var/lib/prometheus/node-exporter/sigmavault.prom"
+const TextfilePath = Schema.String.check(rule((path: string) => {
+  const notAbsolute = absolutePathRule(path)
+  if (notAbsolute !== undefined) return notAbsolute
+  return /[^/]\.prom$/.test(path) ? undefined : `${shown(path)} does not end in .prom; expected ${TEXTFILE_EXPECTED}`
+}))
+
+const BOOLEAN_EXPECTED = "true or false"
+const booleanText: Schema.Codec<boolean, string> = Schema.String.check(rule((text: string) =>
+  text === "true" || text === "false" ? undefined : `${shown(text)} is not ${BOOLEAN_EXPECTED}`
+)).pipe(Schema.decodeTo(
+  Schema.Boolean,
+  SchemaTransformation.transform({ decode: (text: string) => text === "true", encode: (value: boolean) => String(value) })
+))
+
 // ---- the settings -------------------------------------------------------------
 
 /** The daemon's settings, typed and checked. */
@@ -400,7 +455,37 @@ export const Config = Schema.Struct({
   /** VELOCITY: the test file's size and each preset's runtime when a request names none; results kept. */
   velocitySizeMib: WholeNumber(1, 16_384),
   velocitySeconds: WholeNumber(1, 60),
-  velocityHistory: WholeNumber(1, 10_000)
+  velocityHistory: WholeNumber(1, 10_000),
+  /** The metric history (docs/history.md): most series kept, and most bytes of memory they may take. */
+  historyMaxSeries: WholeNumber(1, 1_000_000),
+  historyMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** How often the daemon records the runtime's own metrics (messages, mailboxes, latency, restarts) in the metric history. */
+  metricsIntervalSeconds: WholeNumber(10, 3600),
+  // NEURAL's tuning of TENSOR's zstd level (docs/tuning.md).
+  /** "off": TENSOR keeps its fixed levels; NEURAL still records outcomes. */
+  tuning: OnOff,
+  /** The most jobs per content class that may try another level, in percent. */
+  tuningExplorePercent: WholeNumber(0, 20),
+  /** The zstd levels the bandit chooses among (a class's default level is always one). */
+  tuningLevels: Schema.Array(WholeNumber(1, 19)),
+  /** PRISM: where the HTTP listener for Prometheus binds (HOST:PORT); undefined: no listener. */
+  metricsListen: Schema.UndefinedOr(MetricsListen),
+  /** Serve the metrics on an address other than loopback (they are unauthenticated). */
+  metricsListenRemote: Schema.Boolean,
+  /** PRISM: where it writes the exposition for node_exporter's textfile collector; undefined: nowhere. */
+  metricsTextfile: Schema.UndefinedOr(TextfilePath),
+  /** How often PRISM rewrites the textfile. */
+  metricsTextfileIntervalSeconds: WholeNumber(10, 86_400),
+  /** NEXUS (docs/incidents.md): the wait before an incident's first notification, the least time between updates. */
+  incidentGroupWaitSeconds: WholeNumber(0, 3600),
+  incidentGroupIntervalSeconds: WholeNumber(10, 86_400),
+  /** How long an alert of an agent that never announces recovery fires without being raised again; 0: until it recovers. */
+  incidentResolveTimeoutSeconds: WholeNumber(0, 7_776_000),
+  /** How recent an incident must be for a related alert (other than an effect of its root) to join it. */
+  incidentWindowSeconds: WholeNumber(60, 604_800),
+  /** Incidents kept (the oldest resolved go first) and distinct alerts kept per incident. */
+  incidentsKept: WholeNumber(10, 100_000),
+  incidentMaxAlerts: WholeNumber(10, 100_000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -464,7 +549,23 @@ export const defaults: Config = {
   nfsExportsDir: "/etc/exports.d",
   velocitySizeMib: defaultVelocityConfig.sizeMiB,
   velocitySeconds: defaultVelocityConfig.seconds,
-  velocityHistory: defaultVelocityConfig.historyKeep
+  velocityHistory: defaultVelocityConfig.historyKeep,
+  historyMaxSeries: DEFAULT_HISTORY_MAX_SERIES,
+  historyMaxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  metricsIntervalSeconds: DEFAULT_METRICS_INTERVAL_MS / 1000,
+  tuning: defaultNeuralConfig.tuning ? "on" : "off",
+  tuningExplorePercent: defaultNeuralConfig.explorePercent,
+  tuningLevels: defaultNeuralConfig.levels,
+  metricsListen: undefined,
+  metricsListenRemote: false,
+  metricsTextfile: defaultPrismConfig.textfile,
+  metricsTextfileIntervalSeconds: defaultPrismConfig.textfileIntervalMs / 1000,
+  incidentGroupWaitSeconds: defaultNexusConfig.groupWaitMs / 1000,
+  incidentGroupIntervalSeconds: defaultNexusConfig.groupIntervalMs / 1000,
+  incidentResolveTimeoutSeconds: defaultNexusConfig.resolveTimeoutMs / 1000,
+  incidentWindowSeconds: defaultNexusConfig.windowMs / 1000,
+  incidentsKept: defaultNexusConfig.kept,
+  incidentMaxAlerts: defaultNexusConfig.maxAlerts
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -496,6 +597,10 @@ const logLevelText: TextCodec<LogLevel> = Schema.String.check(rule((text: string
   Schema.decodeTo(Schema.String, SchemaTransformation.toLowerCase()),
   Schema.decodeTo(LogLevel, SchemaTransformation.passthroughSupertype())
 )
+
+const onOffText: TextCodec<"on" | "off"> = Schema.String.check(rule((text: string) =>
+  text === "on" || text === "off" ? undefined : `${shown(text)} is neither on nor off; expected ${ON_OFF_EXPECTED}`
+)).pipe(Schema.decodeTo(OnOff, SchemaTransformation.passthroughSupertype()))
 
 const groupText: TextCodec<string | number> = Schema.String.check(rule((text: string) =>
   /^[0-9]+$/.test(text) || GROUP_NAME.test(text)
@@ -666,7 +771,23 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   nfsExportsDir: { key: "nfs_exports_dir", text: AbsolutePath, expected: ABSOLUTE_PATH },
   velocitySizeMib: wholeNumber("velocity_size_mib", 1, 16_384),
   velocitySeconds: wholeNumber("velocity_seconds", 1, 60),
-  velocityHistory: wholeNumber("velocity_history", 1, 10_000)
+  velocityHistory: wholeNumber("velocity_history", 1, 10_000),
+  historyMaxSeries: wholeNumber("history_max_series", 1, 1_000_000),
+  historyMaxBytes: wholeNumber("history_max_bytes", 1_048_576, 68_719_476_736),
+  metricsIntervalSeconds: wholeNumber("metrics_interval_seconds", 10, 3600),
+  tuning: { key: "tuning", text: onOffText, expected: ON_OFF_EXPECTED },
+  tuningExplorePercent: wholeNumber("tuning_explore_percent", 0, 20),
+  tuningLevels: { key: "tuning_levels", text: listOf(wholeNumberText(1, 19), WholeNumber(1, 19), ZSTD_LEVELS_EXPECTED), expected: ZSTD_LEVELS_EXPECTED },
+  metricsListen: { key: "metrics_listen", text: MetricsListen, expected: LISTEN_EXPECTED },
+  metricsListenRemote: { key: "metrics_listen_remote", text: booleanText, expected: BOOLEAN_EXPECTED },
+  metricsTextfile: { key: "metrics_textfile", text: TextfilePath, expected: TEXTFILE_EXPECTED },
+  metricsTextfileIntervalSeconds: wholeNumber("metrics_textfile_interval_seconds", 10, 86_400),
+  incidentGroupWaitSeconds: wholeNumber("incident_group_wait_seconds", 0, 3600),
+  incidentGroupIntervalSeconds: wholeNumber("incident_group_interval_seconds", 10, 86_400),
+  incidentResolveTimeoutSeconds: wholeNumber("incident_resolve_timeout_seconds", 0, 7_776_000),
+  incidentWindowSeconds: wholeNumber("incident_window_seconds", 60, 604_800),
+  incidentsKept: wholeNumber("incidents_kept", 10, 100_000),
+  incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -12,10 +12,12 @@ export {
   encodeSetting,
   type Field,
   FIELDS,
+  isLoopback,
   KEYS,
   LOG_LEVELS,
   LogLevel,
   NO_SCHEDULE,
+  parseListen,
   SCHEDULE_KEY_PREFIX,
   validateSetting,
   type ConfiguredSchedule

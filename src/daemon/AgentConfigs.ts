@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON and VELOCITY (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -9,14 +9,17 @@ import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../a
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
 import { PhotonConfig, type PhotonConfigShape } from "../actors/photon/config.ts"
 import { defaultPhantomConfig, PhantomConfig, type PhantomConfigShape } from "../actors/phantom/config.ts"
+import { PrismConfig, type PrismConfigShape } from "../actors/prism/config.ts"
 import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -32,6 +35,9 @@ export interface AgentConfigs {
   readonly phantom: PhantomConfigShape
   readonly bridge: BridgeConfigShape
   readonly velocity: VelocityConfigShape
+  readonly neural: NeuralConfigShape
+  readonly prism: PrismConfigShape
+  readonly nexus: NexusConfigShape
 }
 
 /**
@@ -107,7 +113,18 @@ export const agentConfigsOf = (
       dns: config.wireguardDns ?? []
     },
     bridge: { shareRoots: config.shareRoots, forbidden: [config.stateDir, config.runtimeDir] },
-    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory }
+    velocity: { sizeMiB: config.velocitySizeMib, seconds: config.velocitySeconds, historyKeep: config.velocityHistory },
+    neural: { tuning: config.tuning === "on", explorePercent: config.tuningExplorePercent, levels: config.tuningLevels },
+    prism: { textfile: config.metricsTextfile, textfileIntervalMs: config.metricsTextfileIntervalSeconds * 1000 },
+    nexus: {
+      ...defaultNexusConfig,
+      groupWaitMs: config.incidentGroupWaitSeconds * 1000,
+      groupIntervalMs: config.incidentGroupIntervalSeconds * 1000,
+      resolveTimeoutMs: config.incidentResolveTimeoutSeconds * 1000,
+      windowMs: config.incidentWindowSeconds * 1000,
+      kept: config.incidentsKept,
+      maxAlerts: config.incidentMaxAlerts
+    }
   }
 }
 
@@ -136,5 +153,8 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FortressConfig, configs.fortress),
     Layer.succeed(PhantomConfig, configs.phantom),
     Layer.succeed(BridgeConfig, configs.bridge),
-    Layer.succeed(VelocityConfig, configs.velocity)
+    Layer.succeed(VelocityConfig, configs.velocity),
+    Layer.succeed(NeuralConfig, configs.neural),
+    Layer.succeed(PrismConfig, configs.prism),
+    Layer.succeed(NexusConfig, configs.nexus)
   )

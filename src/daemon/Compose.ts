@@ -32,8 +32,7 @@ import * as ServiceManagerLive from "../adapters/systemd/ServiceManagerLive.ts"
 import type { Parsed } from "../cli/args.ts"
 import { ExitCode } from "../ExitCode.ts"
 import { MemoryLive } from "../memory/MemoryLive.ts"
-// The in-memory history until HistoryLive (persisted under the state dir) lands in this issue.
-import * as HistoryTest from "../history/HistoryTest.ts"
+import * as HistoryLive from "../history/HistoryLive.ts"
 import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
 import * as FileJobs from "./FileJobs.ts"
@@ -48,15 +47,17 @@ const liveAdapters = (
   gateway: ReturnType<typeof Gateway.makeRegistry>,
   notifySocket: string | undefined,
   fileJobs: FileJobs.FileJobSettings,
-  shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
+  shares: { readonly smbConf: string | undefined; readonly exportsDir: string },
+  history: { readonly maxSeries?: number; readonly maxBytes?: number } = {}
 ) =>
   Layer.mergeAll(
     // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
     Layer.mergeAll(
       StateStoreLive.layer(stateDir),
       MemoryLive(join(stateDir, "memory")),
-      // STREAM's metrics topic: every record also published while someone subscribes to it.
-      MetricsTopic.layer(HistoryTest.layer()),
+      // The metric history: tiers in memory, journal and checkpoints under <stateDir>/history (docs/history.md),
+      // wrapped for STREAM's metrics topic: every record also published while someone subscribes to it.
+      MetricsTopic.layer(HistoryLive.layer({ dir: join(stateDir, "history"), ...history })),
       Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,
@@ -94,7 +95,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares, settings.success.history)),
         // Who is on the other end of the socket: the kernel's answer, which needs the Bun runtime.
         Effect.provide(PeerCredentialsLive.layer),
         Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),

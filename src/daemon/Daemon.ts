@@ -5,20 +5,25 @@
  * Restart=on-failure starts afresh).
  */
 import { readFileSync } from "node:fs"
-import { Data, Deferred, Effect, Exit, Option, Result } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Option, Result } from "effect"
 import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
+import * as MetricsListener from "../adapters/http/MetricsListener.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
 import { ready, sendOrWarn, stopping } from "../adapters/systemd/Notify.ts"
 import type { Endpoint } from "../adapters/socket/Gateway.ts"
 import * as ActorSystem from "../runtime/ActorSystem.ts"
 import { rosterTree, type RosterServices } from "../actors/roster.ts"
 import { version, commit } from "../version.ts"
+import { DAEMON } from "../runtime/Caller.ts"
+import { describeError } from "../runtime/Errors.ts"
 import { AccessPolicy, makePolicy, type Roles } from "../access/Policy.ts"
 import { makeGate } from "../access/Gate.ts"
 import { PeerCredentials } from "../adapters/socket/PeerCredentials.ts"
 import { AuditLedger } from "../ledger/index.ts"
 import { ExitCode } from "../ExitCode.ts"
+import type { MetricHistory } from "../history/History.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
+import * as MetricsSampler from "./MetricsSampler.ts"
 import { MetricsTap } from "./MetricsTopic.ts"
 
 export interface DaemonSettings {
@@ -42,6 +47,10 @@ export interface DaemonSettings {
   readonly shares: { readonly smbConf: string | undefined; readonly exportsDir: string }
   /** A connection with nothing in flight and no traffic for this long is closed. */
   readonly clientIdleTimeoutMs: number
+  /** How often the runtime's own metrics are recorded in the metric history (MetricsSampler). */
+  readonly metricsIntervalMs: number,
+  /** PRISM's HTTP listener for Prometheus (`metrics_listen`); undefined: none. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined
   /** `explicit`: asked for on the command line, so failing to export is fatal rather than a warning. */
   readonly dbus:
     | { readonly bus: "none" }
@@ -101,7 +110,7 @@ const awaitSignal = Effect.callback<NodeJS.Signals>((resume) => {
 export const run = (
   settings: DaemonSettings,
   gateway: { readonly register: (source: () => Endpoint) => void }
-): Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy> | PeerCredentials> =>
+): Effect.Effect<number, never, Exclude<RosterServices, AccessPolicy> | PeerCredentials | MetricHistory> =>
   Effect.scoped(Effect.gen(function*() {
     const startedAt = Date.now()
     const ledger = yield* AuditLedger
@@ -121,6 +130,7 @@ export const run = (
       const detach = metricsTap.value.attach(system.inspection)
       yield* Effect.addFinalizer(() => Effect.sync(detach))
     }
+    yield* MetricsSampler.start(system, settings.metricsIntervalMs)
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
     const stop = yield* Deferred.make<StopReason>()
     yield* Effect.forkScoped(Effect.flatMap(awaitSignal, (signal) => Deferred.succeed(stop, StopReason.Signal({ signal }))))
@@ -171,6 +181,31 @@ export const run = (
       connections: connections(),
       since: listeningSince
     }))
+    const listen = settings.metricsListen
+    if (listen !== undefined) {
+      // Configured by the administrator, it sends PRISM one fixed message (no input of the HTTP client's reaches
+      // the actor system), so it asks as the daemon; `metrics` is a read, which the gate does not record.
+      const metrics = yield* MetricsListener.start({
+        host: listen.host,
+        port: listen.port,
+        scrape: (done) =>
+          void system.injectAskCallback(DAEMON, "PRISM", { type: "metrics" }, settings.askTimeoutMs, (exit) => {
+            if (Exit.isFailure(exit)) return done({ failed: describeError(Cause.squash(exit.cause)) })
+            const reply = exit.value as { readonly text?: unknown; readonly contentType?: unknown }
+            typeof reply.text === "string" && typeof reply.contentType === "string"
+              ? done({ text: reply.text, contentType: reply.contentType })
+              : done({ failed: "PRISM's reply has no exposition" })
+          })
+      }).pipe(Effect.result)
+      if (Result.isFailure(metrics)) {
+        yield* Effect.logError(`sigmavault cannot start: ${metrics.failure.message}`)
+        yield* system.shutdown({ deadlineMs: 0 })
+        return ExitCode.failure
+      }
+      const since = Date.now()
+      gateway.register(() => ({ kind: "metrics-http", address: metrics.success.address, connections: metrics.success.connections(), since }))
+      yield* Effect.logInfo(`serving metrics for Prometheus at http://${metrics.success.address}/metrics`)
+    }
     const dbus = settings.dbus
     if (dbus.bus !== "none") {
       const exported = yield* DbusGateway.start(system, {

@@ -40,6 +40,8 @@ export interface RunSettings extends DaemonSettings {
   readonly logLevel: LogLevel.LogLevel
   /** What the configuration file and systemd's watchdog say to the agents that have settings. */
   readonly agents: AgentConfigs
+  /** The metric history's caps (history_max_series, history_max_bytes). */
+  readonly history: { readonly maxSeries: number; readonly maxBytes: number }
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -124,6 +126,25 @@ const rolesOf = (config: Config.Config): Effect.Effect<Roles, StartProblem> =>
     }
   })
 
+/**
+ * `metrics_listen` as the daemon binds it. A non-loopback address is refused
+ * unless `metrics_listen_remote = true`: the metrics are served without
+ * authentication (docs/security.md).
+ */
+const metricsListenOf = (config: Config.Config): Effect.Effect<DaemonSettings["metricsListen"], StartProblem> => {
+  if (config.metricsListen === undefined) return Effect.succeed(undefined)
+  const listen = Config.parseListen(config.metricsListen)
+  if (typeof listen === "string") return Effect.fail(new StartProblem({ message: `metrics_listen: ${listen}` }))
+  if (!Config.isLoopback(listen.host) && !config.metricsListenRemote) {
+    return Effect.fail(new StartProblem({
+      message: `metrics_listen ${config.metricsListen} is not a loopback address; the metrics are served without authentication, ` +
+        "so anyone who can reach that address could read them. Use 127.0.0.1 (and let Prometheus reach it through a proxy or tunnel), " +
+        "or set metrics_listen_remote = true to serve them there anyway"
+    }))
+  }
+  return Effect.succeed(listen)
+}
+
 const LEVELS: Record<Config.LogLevel, LogLevel.LogLevel> = {
   trace: "Trace",
   debug: "Debug",
@@ -151,6 +172,7 @@ export const resolveDaemonSettings = (
       fileJobMaxBytes: config.fileJobMaxBytes,
       shares: { smbConf: config.smbConfig, exportsDir: config.nfsExportsDir },
       clientIdleTimeoutMs: config.clientIdleTimeoutSeconds * 1000,
+      metricsIntervalMs: config.metricsIntervalSeconds * 1000,
       logLevel: LEVELS[config.logLevel],
       shutdownDeadlineMs: config.shutdownDeadlineMs,
       maxFrameBytes: config.maxFrameBytes,
@@ -163,6 +185,8 @@ export const resolveDaemonSettings = (
         configFile: configPathOf(parsed, env),
         uid: process.getuid?.() ?? 0
       }),
-      dbus: yield* Effect.fromResult(dbusOf(parsed, env))
+      dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
+      history: { maxSeries: config.historyMaxSeries, maxBytes: config.historyMaxBytes },
+      metricsListen: yield* metricsListenOf(config)
     }
   })

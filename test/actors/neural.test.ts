@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { neuralAgent } from "../../src/actors/neural/index.ts"
 import { makeInMemoryStorage, makeMemoryTest } from "../../src/memory/MemoryTest.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { Memory } from "../../src/memory/Memory.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { fastBackoff, generous, ROOT } from "../support/agents.ts"
@@ -10,7 +11,7 @@ const start = (storage = makeInMemoryStorage()) =>
   Effect.flatMap(makeMemoryTest(storage), (memory) =>
     ActorSystem.make({
       root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [neuralAgent] }
-    }).pipe(Effect.provideService(Memory, memory)))
+    }).pipe(Effect.provideService(Memory, memory), Effect.provide(HistoryTest.layer())))
 
 describe("NEURAL: MNEMONIC on the wire", () => {
   it.effect("remembers and recalls texts through the validated external path, saying which layer answered", () =>
@@ -47,7 +48,6 @@ describe("NEURAL: MNEMONIC on the wire", () => {
       assert.include(yield* refusal({ type: "recall", collection: "c", text: "x", k: 0 }), "k")
       assert.include(yield* refusal({ type: "remember", collection: "c", id: "x", vector: ["a"] }), "vector")
       assert.include(yield* refusal({ type: "get", collection: "nope", id: "x" }), "no such collection")
-      assert.include(yield* refusal({ type: "suggest", parameter: "breaker" }), "not built yet")
       yield* system.injectAsk(ROOT, "NEURAL", { type: "remember", collection: "v", id: "x", vector: [1, 2, 3] })
       assert.include(yield* refusal({ type: "get", collection: "v", id: "y" }), "has no record 'y'")
       assert.strictEqual(system.status("NEURAL")?.restarts, 0)

@@ -9,6 +9,8 @@ import { photonAgent } from "../../src/actors/photon/index.ts"
 import { type Book, conditionOf, counterDelta, emptyBook, ratesBetween, step } from "../../src/actors/photon/links.ts"
 import type { AlertTransition, InterfaceReport } from "../../src/actors/photon/messages.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import { MetricHistory, type MetricHistoryShape } from "../../src/history/History.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { fastBackoff, generous, ROOT } from "../support/agents.ts"
 
 const { link, zeroCounters } = NetLinksTest
@@ -174,11 +176,12 @@ describe("link alerts", () => {
 describe("the PHOTON agent", () => {
   const agentConfig: PhotonConfigShape = { ...defaultPhotonConfig, intervalMs: 1_000, errorBurst: 10 }
 
-  const start = (table: NetLinksTest.NetLinksTable, logs: Array<string> = []) =>
+  const start = (table: NetLinksTest.NetLinksTable, logs: Array<string> = [], history: Effect.Effect<MetricHistoryShape> = HistoryTest.make()) =>
     ActorSystem.make({
       root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [photonAgent] }
     }).pipe(
       Effect.provide(table.layer),
+      Effect.provideServiceEffect(MetricHistory, history),
       Effect.provideService(PhotonConfig, agentConfig),
       Effect.provideService(
         Logger.CurrentLoggers,
@@ -248,5 +251,45 @@ describe("the PHOTON agent", () => {
         "Info reading /sys/class/net works again after: NetLinksTest: EACCES"
       ])
       assert.isAtLeast(table.samples(), 7)
+    }))
+  it.effect("records each link's state and counters in the metric history, labelled by interface", () =>
+    Effect.gen(function*() {
+      const history = yield* HistoryTest.make()
+      const table = NetLinksTest.make([
+        link("eth0", { counters: { ...zeroCounters, rxBytes: 1_000, txBytes: 2_000, rxPackets: 10, txPackets: 20, rxErrors: 1, txErrors: null }, carrierChanges: 3 }),
+        link("lo", { type: 772, virtual: true, operstate: "unknown", speedMbps: null, mtu: 65536, carrierChanges: null }),
+        // A container's end of a veth pair: not recorded (a new name with every container).
+        link("veth3f2a1b0", { virtual: true })
+      ])
+      yield* start(table, [], Effect.succeed(history))
+      table.update("eth0", (l) => ({ ...withCounters(l, { rxBytes: 5_000 }), carrier: false, operstate: "lowerlayerdown", speedMbps: null }))
+      yield* TestClock.adjust(1_000)
+      const latest = Object.fromEntries((yield* history.latest()).map((s) => [`${s.name}{${s.labels.interface}}`, [s.at, s.value]]))
+      assert.deepStrictEqual(latest, {
+        "sigmavault_network_up{eth0}": [1_000, 0],
+        "sigmavault_network_mtu_bytes{eth0}": [1_000, 1500],
+        "sigmavault_network_receive_bytes_total{eth0}": [1_000, 5_000],
+        "sigmavault_network_transmit_bytes_total{eth0}": [1_000, 2_000],
+        "sigmavault_network_receive_packets_total{eth0}": [1_000, 10],
+        "sigmavault_network_transmit_packets_total{eth0}": [1_000, 20],
+        "sigmavault_network_receive_errors_total{eth0}": [1_000, 1],
+        "sigmavault_network_receive_drop_total{eth0}": [1_000, 0],
+        "sigmavault_network_transmit_drop_total{eth0}": [1_000, 0],
+        "sigmavault_network_carrier_changes_total{eth0}": [1_000, 3],
+        // Seen at 1 Gbit/s in the first sample, unknown in the second.
+        "sigmavault_network_speed_bytes{eth0}": [0, 125_000_000],
+        "sigmavault_network_up{lo}": [1_000, 1],
+        "sigmavault_network_mtu_bytes{lo}": [1_000, 65536],
+        "sigmavault_network_receive_bytes_total{lo}": [1_000, 0],
+        "sigmavault_network_transmit_bytes_total{lo}": [1_000, 0],
+        "sigmavault_network_receive_packets_total{lo}": [1_000, 0],
+        "sigmavault_network_transmit_packets_total{lo}": [1_000, 0],
+        "sigmavault_network_receive_errors_total{lo}": [1_000, 0],
+        "sigmavault_network_transmit_errors_total{lo}": [1_000, 0],
+        "sigmavault_network_receive_drop_total{lo}": [1_000, 0],
+        "sigmavault_network_transmit_drop_total{lo}": [1_000, 0]
+      })
+      const up = yield* history.query({ name: "sigmavault_network_up", matchers: [{ label: "interface", op: "=", value: "eth0" }], from: 0, to: 1_000, step: 1_000 })
+      assert.deepStrictEqual(up.map((s) => [s.labels, s.points]), [[{ interface: "eth0" }, [[0, 1], [1_000, 0]]]])
     }))
 })

@@ -14,8 +14,6 @@ import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { nexusAgent } from "../../src/actors/nexus/index.ts"
-import { prismAgent } from "../../src/actors/prism/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
@@ -27,18 +25,18 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1", AXIOM: "1",
-  FLUX: "2", PRISM: "2",
+  FLUX: "2",
   VANGUARD: "2",
-  NEXUS: "3", GENESIS: "3",
+  GENESIS: "3",
   CANVAS: "5-8", LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent, axiomAgent,
-  fluxAgent, prismAgent,
+  fluxAgent,
   vanguardAgent,
-  nexusAgent, genesisAgent,
+  genesisAgent,
   canvasAgent, linguaAgent,
   scribeAgent, mentorAgent
 ]

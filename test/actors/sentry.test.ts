@@ -24,6 +24,8 @@ import type { Storage } from "../../src/memory/Store.ts"
 import { FileError } from "../../src/adapters/fs/Files.ts"
 import { computeMetrics, readingsOf } from "../../src/actors/sentry/utilisation.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import { MetricHistory, type MetricHistoryShape } from "../../src/history/History.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { fastBackoff, generous } from "../support/agents.ts"
 
 const cpuThreshold: Threshold = { raiseAt: 90, clearAt: 75, forSamples: 2 }
@@ -188,12 +190,14 @@ describe("the SENTRY agent", () => {
   const start = (
     script: ReadonlyArray<ProcStatsTest.ScriptedSample | ProcStatsError>,
     logs: Array<string> = [],
-    storage: Storage = makeInMemoryStorage()
+    storage: Storage = makeInMemoryStorage(),
+    history: Effect.Effect<MetricHistoryShape> = HistoryTest.make()
   ) =>
     ActorSystem.make({
       root: { name: "root", strategy: "one_for_one", intensity: generous, backoff: fastBackoff, children: [sentryAgent] }
     }).pipe(
       Effect.provide(ProcStatsTest.layer(script)),
+      Effect.provideServiceEffect(MetricHistory, history),
       Effect.provideServiceEffect(Memory, makeMemoryTest(storage)),
       Effect.provideService(SentryConfig, config),
       Effect.provideService(
@@ -320,5 +324,51 @@ describe("the SENTRY agent", () => {
         "Warn could not sample /proc: /proc/stat: unreadable",
         "Info sampling /proc works again after: /proc/stat: unreadable"
       ])
+    }))
+  it.effect("records each sample in the metric history: memory, swap, load and disk counters at once, CPU use from the second", () =>
+    Effect.gen(function*() {
+      const history = yield* HistoryTest.make()
+      const script = cpuScript([40, 60]).map((sample, i): ProcStatsTest.ScriptedSample => ({
+        ...sample,
+        memory: { totalBytes: 1000, availableBytes: 600 - i, swapTotalBytes: 200, swapFreeBytes: 150 },
+        load: { one: 0.5 + i, five: 0.25, fifteen: 0.125, runnable: 1, entities: 100 },
+        disks: [{ name: "sda", readsCompleted: 10 * i, writesCompleted: 20 * i, sectorsRead: 100 * i, sectorsWritten: 200 * i, ioTicksMs: 1500 * i }]
+      }))
+      yield* start(script, [], makeInMemoryStorage(), Effect.succeed(history))
+      const latest = () =>
+        Effect.map(history.latest(), (all) => Object.fromEntries(all.map((s) => [s.labels.device === undefined ? s.name : `${s.name}{${s.labels.device}}`, [s.at, s.value]])))
+      yield* TestClock.adjust(0)
+      const first = yield* latest()
+      // No CPU use yet: it is measured between two samples.
+      assert.deepStrictEqual(first, {
+        sigmavault_host_memory_total_bytes: [0, 1000],
+        sigmavault_host_memory_available_bytes: [0, 600],
+        sigmavault_host_swap_total_bytes: [0, 200],
+        sigmavault_host_swap_free_bytes: [0, 150],
+        sigmavault_host_load1: [0, 0.5],
+        sigmavault_host_load5: [0, 0.25],
+        sigmavault_host_load15: [0, 0.125],
+        sigmavault_host_cpus: [0, 4],
+        "sigmavault_disk_read_bytes_total{sda}": [0, 0],
+        "sigmavault_disk_written_bytes_total{sda}": [0, 0],
+        "sigmavault_disk_reads_completed_total{sda}": [0, 0],
+        "sigmavault_disk_writes_completed_total{sda}": [0, 0],
+        "sigmavault_disk_io_time_seconds_total{sda}": [0, 0]
+      })
+      yield* TestClock.adjust(1_000)
+      yield* TestClock.adjust(1_000)
+      const third = yield* latest()
+      assert.deepStrictEqual(third["sigmavault_host_cpu_busy_ratio"], [2_000, 0.6])
+      assert.deepStrictEqual(third["sigmavault_host_cpu_iowait_ratio"], [2_000, 0])
+      assert.deepStrictEqual(third["sigmavault_host_memory_available_bytes"], [2_000, 598])
+      assert.deepStrictEqual(third["sigmavault_host_load1"], [2_000, 2.5])
+      assert.deepStrictEqual(third["sigmavault_disk_read_bytes_total{sda}"], [2_000, 200 * 512])
+      assert.deepStrictEqual(third["sigmavault_disk_written_bytes_total{sda}"], [2_000, 400 * 512])
+      assert.deepStrictEqual(third["sigmavault_disk_reads_completed_total{sda}"], [2_000, 20])
+      assert.deepStrictEqual(third["sigmavault_disk_writes_completed_total{sda}"], [2_000, 40])
+      assert.deepStrictEqual(third["sigmavault_disk_io_time_seconds_total{sda}"], [2_000, 3])
+      const busy = yield* history.query({ name: "sigmavault_host_cpu_busy_ratio", from: 0, to: 2_000, step: 1_000 })
+      assert.deepStrictEqual(busy.map((s) => [s.labels, s.points]), [[{}, [[1_000, 0.4], [2_000, 0.6]]]])
+      assert.deepStrictEqual((yield* history.series("sigmavault_disk_read_bytes_total")).map((s) => s.labels), [{ device: "sda" }])
     }))
 })

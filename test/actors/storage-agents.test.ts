@@ -31,6 +31,8 @@ import { Oracle } from "../../src/actors/oracle/messages.ts"
 import { OrbitConfig, orbitAgent } from "../../src/actors/orbit/index.ts"
 import { vertexAgent } from "../../src/actors/vertex/index.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import type { MetricHistory } from "../../src/history/History.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { tree, watch, ROOT } from "../support/agents.ts"
 
 const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
@@ -55,7 +57,7 @@ describe("LATTICE", () => {
     const logs = captureLogs()
     const zfs = zfsModel()
     return Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [orbitAgent, latticeAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | MetricHistory>("root", "one_for_one", [orbitAgent, latticeAgent]) })
       const events = yield* watch(system)
       yield* TestClock.adjust("1 second")
       const health = (yield* system.injectAsk(ROOT, "LATTICE", { type: "health" })) as { healthy: boolean; pools: Array<{ name: string; capacity: { percent: number; level: string } }> }
@@ -86,7 +88,7 @@ describe("LATTICE", () => {
       assert.strictEqual(logs.lines.slice(before).filter((l) => l.startsWith("Warn")).length, 0)
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer(), logs.layer)),
+      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer(), logs.layer, HistoryTest.layer())),
       Effect.provideService(OrbitConfig, { timeZone: "UTC", schedules: [] }),
       Effect.provideService(LatticeConfig, defaultLatticeConfig)
     )
@@ -95,7 +97,7 @@ describe("LATTICE", () => {
   it.effect("changes are planned with the exact command and need confirm; scrubs start and pause; no ZFS is said plainly", () => {
     const zfs = zfsModel()
     return Effect.gen(function*() {
-      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs>("root", "one_for_one", [latticeAgent, arbiterAgent]) })
+      const system = yield* ActorSystem.make({ root: tree<StateStore | Zfs | MetricHistory>("root", "one_for_one", [latticeAgent, arbiterAgent]) })
       const plan = (yield* system.injectAsk(ROOT, "LATTICE", { type: "destroy", dataset: "tank/photos" })) as { display: string; executed: boolean }
       assert.deepStrictEqual([plan.display, plan.executed], ["zfs destroy tank/photos", false])
       assert.strictEqual(zfs.datasets.length, 4)
@@ -111,7 +113,7 @@ describe("LATTICE", () => {
       assert.deepStrictEqual(zfs.executed.map((c) => c.join(" ")), ["zfs destroy tank/photos", "zpool scrub tank"])
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())),
+      Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer(), HistoryTest.layer())),
       Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false })
     )
   })
@@ -142,7 +144,7 @@ describe("LATTICE destroy of a snapshot", () => {
         "zfs destroy tank@monday",
         "zfs destroy tank/photos@monday"
       ])
-    }).pipe(Effect.scoped, Effect.provide(ZfsTest.layer(zfs)), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(ZfsTest.layer(zfs), HistoryTest.layer())), Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false }))
   })
 })
 
@@ -183,7 +185,7 @@ describe("ORACLE", () => {
       assert.match(missing.message, /cannot read SMART data of \/dev\/sdq/)
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(SmartTest.layer(smart), StateStoreTest.layer(), logs.layer)),
+      Effect.provide(Layer.mergeAll(SmartTest.layer(smart), StateStoreTest.layer(), logs.layer, HistoryTest.layer())),
       Effect.provideService(OracleConfig, { intervalMs: 365 * 86_400_000 })
     )
   })

@@ -24,6 +24,8 @@ import { VelocityConfig, defaultVelocityConfig } from "../../src/actors/velocity
 import { velocityAgent } from "../../src/actors/velocity/index.ts"
 import type { Benchmark } from "../../src/actors/velocity/messages.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import type { MetricHistory } from "../../src/history/History.ts"
+import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import { arbiterAgent } from "../../src/actors/arbiter/index.ts"
 import type { Disks } from "../../src/adapters/disks/Disks.ts"
 import type { CallerFiles } from "../../src/adapters/fs/CallerFiles.ts"
@@ -40,7 +42,9 @@ const lsblk = Layer.merge(DisksTest.layer({ devices: [...Result.getOrThrow(parse
 const OPERATOR: Caller = { uid: 1000, gid: 1000, groups: [], via: "socket" }
 const SCRATCH = /^\.sigmavault-benchmark\.tmp-\d+-[0-9a-f]{12}$/
 
-const start = ActorSystem.make({ root: tree<StorageBench | CallerFiles | StateStore | Disks | Zfs>("root", "one_for_one", [counterAgent("OTHER"), velocityAgent, arbiterAgent]) })
+const start = ActorSystem.make({ root: tree<StorageBench | CallerFiles | StateStore | Disks | Zfs | MetricHistory>("root", "one_for_one", [counterAgent("OTHER"), velocityAgent, arbiterAgent]) }).pipe(
+  Effect.provide(HistoryTest.layer())
+)
 const leasesOf = (system: ActorSystem.ActorSystem) =>
   Effect.map(system.injectAsk(ROOT, "ARBITER", { type: "leases" }), (reply) => (reply as { leases: ReadonlyArray<{ holder: string; resource: string }> }).leases)
 

@@ -32,6 +32,13 @@ describe("parseConfig: each key's values", () => {
     assert.deepStrictEqual(parsed("\n  \n# socket = /x\n   # indented comment\n\t\n"), {})
   })
 
+  it("tuning: on or off; tuning_levels: zstd levels 1–19 (NEURAL)", () => {
+    assert.deepStrictEqual(parsed("tuning = off\ntuning_levels = 1,4,19"), { tuning: "off", tuningLevels: [1, 4, 19] })
+    assert.strictEqual(messageOf("tuning = yes"), `${FILE}:1: tuning: 'yes' is neither on nor off; expected on or off`)
+    assert.include(messageOf("tuning_levels = 1,20"), "'20' is out of range; expected a whole number from 1 to 19")
+    assert.include(messageOf("tuning_explore_percent = 21"), "expected a whole number from 0 to 20")
+  })
+
   it("socket: an absolute path", () => {
     assert.deepStrictEqual(parsed("socket = /run/sv/control.sock"), { socket: "/run/sv/control.sock" })
     assert.deepStrictEqual(parsed(`socket = /${"s".repeat(106)}`), { socket: `/${"s".repeat(106)}` })
@@ -86,7 +93,18 @@ describe("parseConfig: each key's values", () => {
       ["link_flap_window_seconds", "linkFlapWindowSeconds", 10, 86400],
       ["velocity_size_mib", "velocitySizeMib", 1, 16384],
       ["velocity_seconds", "velocitySeconds", 1, 60],
-      ["velocity_history", "velocityHistory", 1, 10000]
+      ["velocity_history", "velocityHistory", 1, 10000],
+      ["history_max_series", "historyMaxSeries", 1, 1000000],
+      ["history_max_bytes", "historyMaxBytes", 1048576, 68719476736],
+      ["metrics_interval_seconds", "metricsIntervalSeconds", 10, 3600],
+      ["tuning_explore_percent", "tuningExplorePercent", 0, 20],
+      ["metrics_textfile_interval_seconds", "metricsTextfileIntervalSeconds", 10, 86400],
+      ["incident_group_wait_seconds", "incidentGroupWaitSeconds", 0, 3600],
+      ["incident_group_interval_seconds", "incidentGroupIntervalSeconds", 10, 86400],
+      ["incident_resolve_timeout_seconds", "incidentResolveTimeoutSeconds", 0, 7776000],
+      ["incident_window_seconds", "incidentWindowSeconds", 60, 604800],
+      ["incidents_kept", "incidentsKept", 10, 100000],
+      ["incident_max_alerts", "incidentMaxAlerts", 10, 100000]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -130,7 +148,10 @@ describe("parseConfig: each key's values", () => {
       "client_idle_timeout_seconds = 60",
       "share_roots = /srv,/tank",
       "smb_config = /etc/samba/smb.conf",
-      "nfs_exports_dir = /etc/exports.d"
+      "nfs_exports_dir = /etc/exports.d",
+      "history_max_series = 500",
+      "history_max_bytes = 8388608",
+      "metrics_interval_seconds = 30"
     ].join("\n")
     const all: Config = {
       socket: "/run/x/control.sock",
@@ -155,7 +176,10 @@ describe("parseConfig: each key's values", () => {
       clientIdleTimeoutSeconds: 60,
       shareRoots: ["/srv", "/tank"],
       smbConfig: "/etc/samba/smb.conf",
-      nfsExportsDir: "/etc/exports.d"
+      nfsExportsDir: "/etc/exports.d",
+      historyMaxSeries: 500,
+      historyMaxBytes: 8388608,
+      metricsIntervalSeconds: 30
     }
     assert.deepStrictEqual(parsed(text), all)
     assert.strictEqual(

@@ -196,6 +196,22 @@ describe("formatSettings", () => {
         "velocity_size_mib = 256                                               # default",
         "velocity_seconds = 5                                                  # default",
         "velocity_history = 200                                                # default",
+        "history_max_series = 2000                                             # default",
+        "history_max_bytes = 16777216                                          # default",
+        "metrics_interval_seconds = 10                                         # default",
+        "tuning = on                                                           # default",
+        "tuning_explore_percent = 5                                            # default",
+        "tuning_levels = 1,2,3,5,7,9                                           # default",
+        "# metrics_listen is not set                                           # default",
+        "metrics_listen_remote = false                                         # default",
+        "# metrics_textfile is not set                                         # default",
+        "metrics_textfile_interval_seconds = 60                                # default",
+        "incident_group_wait_seconds = 30                                      # default",
+        "incident_group_interval_seconds = 300                                 # default",
+        "incident_resolve_timeout_seconds = 86400                              # default",
+        "incident_window_seconds = 3600                                        # default",
+        "incidents_kept = 500                                                  # default",
+        "incident_max_alerts = 200                                             # default",
         ""
       ].join("\n")
     )

@@ -2,6 +2,7 @@
  * What the configuration file says reaches the agents that have settings, and
  * a daemon without a file runs them exactly as their own defaults.
  */
+import { defaultPrismConfig } from "../../src/actors/prism/config.ts"
 import { defaultFortressConfig } from "../../src/actors/fortress/config.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
@@ -17,6 +18,8 @@ import { type Config, defaults } from "../../src/config/Config.ts"
 import { parseConfig } from "../../src/config/parse.ts"
 import { configOf, resolveSettings } from "../../src/config/resolve.ts"
 import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
+import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
+import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -41,7 +44,10 @@ describe("the agents' settings", () => {
       fortress: defaultFortressConfig,
       phantom: defaultPhantomConfig,
       bridge: { shareRoots: undefined, forbidden: ["/var/lib/sigmavault", "/run/sigmavault"] },
-      velocity: defaultVelocityConfig
+      velocity: defaultVelocityConfig,
+      neural: defaultNeuralConfig,
+      prism: defaultPrismConfig,
+      nexus: defaultNexusConfig
     })
   })
 
@@ -85,6 +91,17 @@ describe("the agents' settings", () => {
       dns: ["10.66.0.1", "1.1.1.1"]
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
+    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] }),
+    assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
+    assert.deepStrictEqual(configs.nexus, {
+      ...defaultNexusConfig,
+      groupWaitMs: 10_000,
+      groupIntervalMs: 600_000,
+      resolveTimeoutMs: 0,
+      windowMs: 7_200_000,
+      kept: 100,
+      maxAlerts: 50
+    })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

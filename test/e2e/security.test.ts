@@ -58,6 +58,9 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
       `role_read = ${READERS}`,
       `role_operate = ${OPERATORS}`,
       `file_roots = ${srv}`,
+      // A real alert for NEXUS to make an incident of: memory used is always at or above 1 %.
+      "memory_alert_percent = 1,0",
+      "resource_alert_samples = 1",
       ""
     ].join("\n"))
     bus = await startPrivateBus(5_000, { anyUser: true })
@@ -226,6 +229,36 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     }
   })
 
+  it("NEXUS: a reader lists incidents and is refused acknowledge, silence and unsilence; an operator may", async () => {
+    let incidents: Array<{ id: string; subject: string }> = []
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && incidents.length === 0;) {
+      const listed = await ask(READER, "NEXUS", { type: "incidents" })
+      expect(listed.code, listed.stderr).toBe(0)
+      incidents = (JSON.parse(listed.stdout) as { incidents: typeof incidents }).incidents.filter((i) => i.subject === "memory")
+      if (incidents.length === 0) await new Promise((r) => setTimeout(r, 250))
+    }
+    const id = incidents[0]?.id ?? "none"
+    expect(id).toMatch(/^inc-\d+$/)
+    for (const message of [
+      { type: "acknowledge", id, confirm: true },
+      { type: "silence", agent: "SENTRY", reason: "not mine to silence", expiresInSeconds: 600, confirm: true },
+      { type: "unsilence", id: "sil-1", confirm: true }
+    ]) {
+      const refused = await ask(READER, "NEXUS", message)
+      expect(refused.code).toBe(4)
+      expect(refused.stderr).toContain(`uid ${idOf("-u", READER)} may not send NEXUS '${message.type}': it needs operate access`)
+    }
+    const acked = await ask(OPERATOR, "NEXUS", { type: "acknowledge", id, confirm: true })
+    expect(acked.code, acked.stderr).toBe(0)
+    expect(JSON.parse(acked.stdout)).toMatchObject({ applied: true, incident: { acknowledged: { by: `uid:${idOf("-u", OPERATOR)}` } } })
+    const silence = await ask(OPERATOR, "NEXUS", { type: "silence", agent: "SENTRY", subject: "memory", reason: "memory alert at 1% for this test", expiresInSeconds: 600, confirm: true })
+    expect(silence.code, silence.stderr).toBe(0)
+    const silenceId = (JSON.parse(silence.stdout) as { silence: { id: string; createdBy: string } }).silence
+    expect(silenceId.createdBy).toBe(`uid:${idOf("-u", OPERATOR)}`)
+    const unsilence = await ask(OPERATOR, "NEXUS", { type: "unsilence", id: silenceId.id, confirm: true })
+    expect(unsilence.code, unsilence.stderr).toBe(0)
+  })
+
   it("shares, VPN peers and the audit: a reader and an operator are refused every change and every secret", async () => {
     const share = { type: "add-share", protocol: "smb", name: "payroll", path: srv, guest: true, confirm: true }
     const cases: ReadonlyArray<readonly [string, string, unknown, string]> = [
@@ -323,6 +356,7 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
       detail: expect.objectContaining({ agent: "TENSOR", message: expect.objectContaining({ type: "compress", output: join(srv, "shared", "report.svz") }) })
     }))
     expect(entries).toContainEqual(expect.objectContaining({ actor: operator, action: "request.admitted", detail: expect.objectContaining({ agent: "ORBIT" }) }))
+    expect(entries).toContainEqual(expect.objectContaining({ actor: operator, action: "request.admitted", detail: expect.objectContaining({ agent: "NEXUS" }) }))
     expect(entries).toContainEqual(expect.objectContaining({
       actor: operator,
       action: "request.admitted",

@@ -34,7 +34,20 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "wireguard_dns = 10.66.0.1,1.1.1.1",
   "velocity_size_mib = 1024",
   "velocity_seconds = 10",
-  "velocity_history = 50"
+  "velocity_history = 50",
+  "tuning = off",
+  "tuning_explore_percent = 10",
+  "tuning_levels = 1,3,6",
+  "metrics_listen = 127.0.0.1:9187",
+  "metrics_listen_remote = true",
+  "metrics_textfile = /var/lib/node_exporter/textfile/sigmavault.prom",
+  "metrics_textfile_interval_seconds = 30",
+  "incident_group_wait_seconds = 10",
+  "incident_group_interval_seconds = 600",
+  "incident_resolve_timeout_seconds = 0",
+  "incident_window_seconds = 7200",
+  "incidents_kept = 100",
+  "incident_max_alerts = 50"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -70,5 +83,18 @@ export const AGENT_SETTINGS_CHANGED = {
   wireguardDns: ["10.66.0.1", "1.1.1.1"],
   velocitySizeMib: 1024,
   velocitySeconds: 10,
-  velocityHistory: 50
+  velocityHistory: 50,
+  tuning: "off",
+  tuningExplorePercent: 10,
+  tuningLevels: [1, 3, 6],
+  metricsListen: "127.0.0.1:9187",
+  metricsListenRemote: true,
+  metricsTextfile: "/var/lib/node_exporter/textfile/sigmavault.prom",
+  metricsTextfileIntervalSeconds: 30,
+  incidentGroupWaitSeconds: 10,
+  incidentGroupIntervalSeconds: 600,
+  incidentResolveTimeoutSeconds: 0,
+  incidentWindowSeconds: 7200,
+  incidentsKept: 100,
+  incidentMaxAlerts: 50
 } satisfies Partial<Config>

@@ -21,7 +21,9 @@ const PACKAGES: Readonly<Record<string, string>> = {
   "ssh-keygen": "openssh-client",
   nsenter: "util-linux",
   unshare: "util-linux",
-  mount: "mount"
+  mount: "mount",
+  promtool: "prometheus",
+  "prometheus-node-exporter": "prometheus-node-exporter"
 }
 
 const executable = (path: string) => {

@@ -8,7 +8,8 @@
  * returned) and run only when the request says `confirm: true`.
  */
 import { Clock, Effect } from "effect"
-import { Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
+import { type Dataset, Zfs, type PoolStatus, type PoolSummary } from "../../adapters/zfs/Zfs.ts"
+import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { Orbit } from "../orbit/messages.ts"
 import { acquireLease, releaseLease, renewLease } from "../shared/lease.ts"
@@ -45,10 +46,38 @@ const scanJob = (scan: PoolHealth["scrub"]): "scrub" | "resilver" | undefined =>
 /** ORBIT schedule names allow letters, digits, '_', '.', '-'; pool names may also hold ':'. */
 const scheduleName = (pool: string) => `scrub-${pool.replaceAll(":", "_")}`.slice(0, 64)
 
+/** What a reading of the pools puts in the metric history: each pool's space, error counters and health. */
+export const poolSamples = (pools: ReadonlyArray<PoolHealth>): Array<Sample> =>
+  pools.flatMap((pool) => {
+    const labels = { pool: pool.name }
+    return [
+      ...(pool.capacity === undefined ? [] : [
+        { name: "sigmavault_pool_size_bytes", labels, value: pool.capacity.sizeBytes },
+        { name: "sigmavault_pool_allocated_bytes", labels, value: pool.capacity.allocatedBytes },
+        { name: "sigmavault_pool_free_bytes", labels, value: pool.capacity.freeBytes }
+      ]),
+      { name: "sigmavault_pool_read_errors_total", labels, value: pool.errors.read },
+      { name: "sigmavault_pool_write_errors_total", labels, value: pool.errors.write },
+      { name: "sigmavault_pool_checksum_errors_total", labels, value: pool.errors.checksum },
+      { name: "sigmavault_pool_healthy", labels, value: pool.healthy ? 1 : 0 }
+    ]
+  })
+
+/** What a listing of datasets puts in the metric history: each one's space used and available. */
+export const datasetSamples = (datasets: ReadonlyArray<Dataset>): Array<Sample> =>
+  datasets.flatMap((dataset) => {
+    const labels = { pool: dataset.pool, dataset: dataset.name }
+    return [
+      { name: "sigmavault_dataset_used_bytes", labels, value: dataset.usedBytes },
+      { name: "sigmavault_dataset_available_bytes", labels, value: dataset.availableBytes }
+    ]
+  })
+
 export const latticeMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const zfs = yield* Zfs
   const config = yield* LatticeConfig
+  const history = yield* MetricHistory
 
   let levels: ReadonlyMap<string, CapacityLevel> = new Map()
   let last: ReadonlyArray<PoolHealth> | undefined
@@ -104,10 +133,34 @@ export const latticeMachine = Effect.gen(function*() {
       const [statuses, summaries] = yield* Effect.all([zfs.status(pool), zfs.pools])
       const wanted: ReadonlyArray<PoolSummary> = pool === undefined ? summaries : summaries.filter((s) => s.name === pool)
       const next = capacityLevels(levels, wanted, config.capacity, CAPACITY_HYSTERESIS_POINTS)
-      return statuses.map((status: PoolStatus) =>
+      const health = statuses.map((status: PoolStatus) =>
         poolHealth(status, wanted.find((s) => s.name === status.name), next.get(status.name) ?? "ok")
       )
+      yield* history.record(poolSamples(health))
+      return health
     })
+
+  /** Every dataset (or one and its descendants), recorded in the metric history as it is read. */
+  const listDatasets = (root?: string) =>
+    Effect.tap(zfs.datasets(root), (datasets) => history.record(datasetSamples(datasets)))
+
+  /**
+   * The datasets' space at each health check, for the history AXIOM forecasts
+   * from: one `zfs list`. Its failure does not fail the check; it is logged
+   * when it starts.
+   */
+  let lastDatasetProblem: string | undefined
+  const recordDatasets = listDatasets().pipe(
+    Effect.tap(() => Effect.sync(() => (lastDatasetProblem = undefined))),
+    Effect.asVoid,
+    Effect.catch((error) =>
+      error.message === lastDatasetProblem
+        ? Effect.void
+        : Effect.sync(() => (lastDatasetProblem = error.message)).pipe(
+          Effect.andThen(Effect.logWarning(`cannot list datasets for the metric history: ${error.message}`))
+        )
+    )
+  )
 
   const raise = (alert: Alert) => env.alert({ severity: alert.severity, subject: `pool ${alert.pool}`, text: alert.text })
 
@@ -134,6 +187,8 @@ export const latticeMachine = Effect.gen(function*() {
     yield* Effect.forEach(alertsBetween(last, health, config.capacity), raise, { discard: true })
     last = health
     yield* followScans(health)
+    // Only with pools to list: a machine without any reads nothing more.
+    if (health.length > 0) yield* recordDatasets
     if (!config.scheduleScrubs) return
     for (const pool of health) {
       if (scheduled.has(pool.name)) continue
@@ -159,7 +214,7 @@ export const latticeMachine = Effect.gen(function*() {
           const checkedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
           return { checkedAt, healthy: pools.every((p) => p.healthy), pools }
         }),
-      datasets: (message) => Effect.map(zfs.datasets(message.root), (datasets) => ({ datasets })),
+      datasets: (message) => Effect.map(listDatasets(message.root), (datasets) => ({ datasets })),
       scrub: ({ action, pool }) =>
         action === "status"
           ? Effect.map(zfs.status(pool), (pools) => ({ pool, action, scrub: pools[0]?.scan }))

@@ -1,23 +1,19 @@
 /**
  * NEURAL: MNEMONIC on the wire (remember, recall, forget, get, create, tune,
- * stats) through the Memory port; the bandit tuning that will learn from
- * remembered outcomes is still planned and says so.
+ * stats) through the Memory port, and the bandit that tunes TENSOR's zstd
+ * level per content class from measured outcomes (choose, outcome, tuning,
+ * reset-tuning; docs/tuning.md), remembered in MNEMONIC.
  */
 import { Effect } from "effect"
 import type { Capability } from "../../runtime/Agent.ts"
+import { MetricHistory } from "../../history/History.ts"
+import { InvalidMemoryRequest } from "../../memory/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { NeuralConfig } from "./config.ts"
 import { Neural, NoSuchRecord } from "./messages.ts"
+import { COLLECTION, makeTuner, tuningSummary } from "./tuning.ts"
 
-const banditTuning = plannedCapability(
-  "bandit-tuning",
-  "suggests a value for a tunable parameter (breaker threshold, compression level) from a bandit over past outcomes"
-)
-const outcomeMemory = plannedCapability(
-  "outcome-memory",
-  "records the reward of each tried value and remembers it in MNEMONIC"
-)
 const memory: Capability = {
   name: "memory",
   available: true,
@@ -25,13 +21,37 @@ const memory: Capability = {
     "near-duplicates (MinHash or hyperplane LSH, verified) and the k most similar (HNSW); kept under the state directory"
 }
 
-export const neuralCapabilities: ReadonlyArray<Capability> = [memory, banditTuning, outcomeMemory]
+/**
+ * The detail is read when `describe` is answered: the live table, per class
+ * the level chosen, its mean reward and jobs. (One NEURAL runs per daemon; in
+ * a test process running several systems, it is the last one's.)
+ */
+const tuning: Capability = {
+  name: "tuning",
+  available: true,
+  get detail() {
+    return `tunes TENSOR's zstd level per content class with an ε-greedy bandit on log2(MiB/s × ratio), exploration bounded; remembered in MNEMONIC: ${tuningSummary.text}`
+  }
+}
+
+export const neuralCapabilities: ReadonlyArray<Capability> = [memory, tuning]
+
+/**
+ * The tuning's own collection is written only through `outcome` and
+ * `reset-tuning`: an operator's `remember` there could plant a table that
+ * the next start would load (reading it stays open).
+ */
+const guarded = <A, E>(collection: string, run: () => Effect.Effect<A, E>): Effect.Effect<A, E | InvalidMemoryRequest> =>
+  collection === COLLECTION
+    ? Effect.fail(new InvalidMemoryRequest({ collection, reason: "reserved for NEURAL's tuning: it changes only through outcomes and reset-tuning" }))
+    : run()
 
 export const neuralMachine = Effect.gen(function*() {
   const mnemonic = yield* Memory
+  const tuner = yield* makeTuner(mnemonic, yield* NeuralConfig, yield* MetricHistory)
   return yield* serviceMachine(Neural, {
     handlers: {
-      remember: (message) => mnemonic.remember(message),
+      remember: (message) => guarded(message.collection, () => mnemonic.remember(message)),
       recall: (message) =>
         mnemonic.recall(message.collection, {
           text: message.text,
@@ -40,16 +60,20 @@ export const neuralMachine = Effect.gen(function*() {
           mode: message.mode ?? "auto",
           threshold: message.threshold
         }),
-      forget: (message) => mnemonic.forget(message.collection, message.id),
+      forget: (message) => guarded(message.collection, () => mnemonic.forget(message.collection, message.id)),
       get: ({ collection, id }) =>
         Effect.flatMap(mnemonic.get(collection, id), (found) =>
           found._tag === "Some" ? Effect.succeed(found.value) : Effect.fail(new NoSuchRecord({ collection, id }))),
       create: (message) => {
         const { type: _type, collection, kind, ...overrides } = message
-        return mnemonic.create(collection, kind, overrides)
+        return guarded(collection, () => mnemonic.create(collection, kind, overrides))
       },
-      tune: (message) => mnemonic.tune(message.collection, message.ef),
-      stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections }))
+      tune: (message) => guarded(message.collection, () => mnemonic.tune(message.collection, message.ef)),
+      stats: () => Effect.map(mnemonic.stats, (collections) => ({ collections })),
+      choose: (message) => tuner.choose(message),
+      outcome: (message) => tuner.outcome(message),
+      tuning: () => tuner.table,
+      "reset-tuning": (message) => tuner.reset(message)
     }
   })
 })

@@ -1,19 +1,14 @@
+import type { StateStore } from "../../adapters/state/StateStore.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { nexusCapabilities, nexusMachine } from "./machine.ts"
 import { Nexus } from "./messages.ts"
 
-const correlation = plannedCapability(
-  "correlation",
-  "groups events from agents about the same disk, pool or time window into one incident and drops duplicate alerts"
-)
-const incidents = plannedCapability(
-  "incidents",
-  "lists incidents with their events and records an administrator's acknowledgement"
-)
+export { NexusConfig, type NexusConfigShape } from "./config.ts"
 
-export const nexusAgent = define({
+export const nexusAgent = define<StateStore>({
   protocol: Nexus,
   tier: "3",
-  description: "Correlates events from many agents into incidents (same disk/pool/time window), dedups alerts",
-  capabilities: [correlation, incidents]
+  description: "Correlates alerts into incidents (fingerprint dedup, VERTEX topology grouping, inhibition, silences): one notification per incident",
+  capabilities: nexusCapabilities,
+  machine: nexusMachine
 })

@@ -9,6 +9,7 @@
 import { Clock, Effect, Option } from "effect"
 import { Smart, type SmartReport } from "../../adapters/smart/Smart.ts"
 import { StateStore } from "../../adapters/state/StateStore.ts"
+import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "./risk.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -36,11 +37,29 @@ const ALERTS_KEY = "oracle-alerts"
 /** Days of history kept per disk: over a year, so `trend` shows a season's swing next to last year's. */
 const HISTORY_DAYS = 400
 
+/** What one assessment of a disk puts in the metric history: what SMART said of it (what the disk reports), and the risk score. */
+export const diskSamples = (device: string, observation: Observation, assessment: Assessment): Array<Sample> => {
+  const labels = { device }
+  const samples: Array<Sample> = []
+  const add = (name: string, value: number | undefined) => {
+    if (value !== undefined) samples.push({ name, labels, value })
+  }
+  add("sigmavault_disk_temperature_celsius", observation.temperatureC)
+  add("sigmavault_disk_power_on_seconds_total", observation.powerOnHours === undefined ? undefined : observation.powerOnHours * 3600)
+  add("sigmavault_disk_reallocated_sectors_total", observation.counters.reallocated)
+  add("sigmavault_disk_pending_sectors", observation.counters.pending)
+  add("sigmavault_disk_media_errors_total", observation.counters.mediaErrors)
+  add("sigmavault_disk_wear_ratio", observation.nvmePercentageUsed === undefined ? undefined : observation.nvmePercentageUsed / 100)
+  add("sigmavault_disk_risk_score", assessment.score)
+  return samples
+}
+
 export const oracleMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const smart = yield* Smart
   const store = yield* StateStore
   const config = yield* OracleConfig
+  const metrics = yield* MetricHistory
 
   const loadHistory = (report: SmartReport) =>
     Effect.gen(function*() {
@@ -91,6 +110,7 @@ export const oracleMachine = Effect.gen(function*() {
       yield* Effect.catch(store.write(historyKey(history.identity), history), (error) =>
         Effect.logWarning(`cannot keep the SMART history of ${device}: ${error.message}`))
       const assessment = assess(device, observation, before.observations)
+      yield* metrics.record(diskSamples(device, observation, assessment))
       const decision = alertDecision(memos[history.identity], assessment)
       if (decision.memo === undefined) delete memos[history.identity]
       else memos[history.identity] = decision.memo

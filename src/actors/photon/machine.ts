@@ -7,12 +7,13 @@
  * latest sample's, stamped with when it was taken.
  */
 import { Clock, Effect } from "effect"
-import { NetLinks } from "../../adapters/netlinks/NetLinks.ts"
+import { type LinkCounters, NetLinks } from "../../adapters/netlinks/NetLinks.ts"
+import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { PhotonConfig } from "./config.ts"
 import { type Book, emptyBook, step } from "./links.ts"
-import { NoSampleYet, NoSuchInterface, Photon } from "./messages.ts"
+import { type InterfaceReport, NoSampleYet, NoSuchInterface, Photon } from "./messages.ts"
 
 export const photonCapabilities: ReadonlyArray<Capability> = [
   {
@@ -30,10 +31,46 @@ export const photonCapabilities: ReadonlyArray<Capability> = [
 /** Raised/cleared transitions kept for `alerts`, newest last. */
 const ALERT_HISTORY_LIMIT = 100
 
+const COUNTER_METRICS: ReadonlyArray<readonly [keyof LinkCounters, string]> = [
+  ["rxBytes", "sigmavault_network_receive_bytes_total"],
+  ["txBytes", "sigmavault_network_transmit_bytes_total"],
+  ["rxPackets", "sigmavault_network_receive_packets_total"],
+  ["txPackets", "sigmavault_network_transmit_packets_total"],
+  ["rxErrors", "sigmavault_network_receive_errors_total"],
+  ["txErrors", "sigmavault_network_transmit_errors_total"],
+  ["rxDropped", "sigmavault_network_receive_drop_total"],
+  ["txDropped", "sigmavault_network_transmit_drop_total"]
+]
+
+/**
+ * Containers' veth ends come and go under new names with every container:
+ * recorded, each would be a new series kept for the history's whole
+ * retention, until the series cap refused everything new (a new pool's
+ * included). Their traffic is the host's bridge's too, which is recorded.
+ */
+const churns = (report: InterfaceReport) => report.virtual && report.name.startsWith("veth")
+
+/** What one sample puts in the metric history: each link's state and the kernel's counters (what the kernel does not say is left out). */
+export const samplesOf = (reports: ReadonlyArray<InterfaceReport>): Array<Sample> =>
+  reports.filter((report) => !churns(report)).flatMap((report) => {
+    const labels = { interface: report.name }
+    const samples: Array<Sample> = [{ name: "sigmavault_network_up", labels, value: report.condition === "up" ? 1 : 0 }]
+    // The kernel reports -1 (or nothing) for a link without a known speed.
+    if (report.speedMbps !== null && report.speedMbps > 0) samples.push({ name: "sigmavault_network_speed_bytes", labels, value: report.speedMbps * 125_000 })
+    if (report.mtu !== null) samples.push({ name: "sigmavault_network_mtu_bytes", labels, value: report.mtu })
+    for (const [counter, name] of COUNTER_METRICS) {
+      const value = report.counters[counter]
+      if (value !== null) samples.push({ name, labels, value })
+    }
+    if (report.carrierChanges !== null) samples.push({ name: "sigmavault_network_carrier_changes_total", labels, value: report.carrierChanges })
+    return samples
+  })
+
 export const photonMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const netLinks = yield* NetLinks
   const config = yield* PhotonConfig
+  const history = yield* MetricHistory
 
   let book: Book = emptyBook
   let lastError: string | undefined
@@ -45,6 +82,7 @@ export const photonMachine = Effect.gen(function*() {
     lastError = undefined
     const next = step(book, links, at, config, ALERT_HISTORY_LIMIT)
     book = next.book
+    yield* history.record(samplesOf(next.book.reports))
     yield* Effect.forEach(
       next.transitions,
       (transition) => env.alert({ severity: transition.severity, subject: `link ${transition.interface}`, text: transition.text }),

@@ -1,16 +1,13 @@
+import type { Files } from "../../adapters/fs/Files.ts"
+import type { MetricHistory } from "../../history/History.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { prismCapabilities, prismMachine } from "./machine.ts"
 import { Prism } from "./messages.ts"
 
-const exposition = plannedCapability(
-  "exposition",
-  "renders runtime metrics (mailboxes, latencies, restarts, dead letters) and system metrics in Prometheus text exposition format"
-)
-const lookup = plannedCapability("metric-lookup", "returns the current samples of one metric with their labels")
-
-export const prismAgent = define({
+export const prismAgent = define<Files | MetricHistory>({
   protocol: Prism,
   tier: "2",
-  description: "Metrics: runtime + system metrics in Prometheus text exposition",
-  capabilities: [exposition, lookup]
+  description: "Metrics: the runtime's and the agents' numbers in the Prometheus text exposition format, history queries, the textfile for node_exporter",
+  capabilities: prismCapabilities,
+  machine: prismMachine
 })

@@ -1,10 +1,11 @@
 import type { ProcStats } from "../../adapters/procfs/ProcStats.ts"
 import type { Memory } from "../../memory/Memory.ts"
+import type { MetricHistory } from "../../history/History.ts"
 import { define } from "../../runtime/Agent.ts"
 import { sentryMachine } from "./machine.ts"
 import { Sentry } from "./messages.ts"
 
-export const sentryAgent = define<ProcStats | Memory>({
+export const sentryAgent = define<ProcStats | Memory | MetricHistory>({
   protocol: Sentry,
   tier: "2",
   description: "Resource monitor from /proc (CPU, memory, load, disk I/O) with hysteresis alerts",

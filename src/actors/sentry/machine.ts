@@ -11,11 +11,12 @@ import { ProcStats, type RawSample } from "../../adapters/procfs/ProcStats.ts"
 import { AgentEnv, type AgentEmitted, type AlertReport, rejectWith, replyWith } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
+import { MetricHistory, type Sample } from "../../history/History.ts"
 import { type SentryConfigShape, SentryConfig } from "./config.ts"
 import { activeAlerts, type AlertBook, type AlertTransition, emptyBook, evaluate } from "./hysteresis.ts"
 import { describePrecedents, recallAndRemember, situation } from "./precedents.ts"
 import { type Latest, NoMetricsYet, SampleFailed, type Sentry } from "./messages.ts"
-import { computeMetrics, type Metrics, readingsOf } from "./utilisation.ts"
+import { computeMetrics, type Metrics, readingsOf, SECTOR_BYTES } from "./utilisation.ts"
 import type * as Protocol from "../../runtime/Protocol.ts"
 
 export type { Latest } from "./messages.ts"
@@ -62,11 +63,47 @@ const alertOf = (config: SentryConfigShape, transition: AlertTransition): AlertR
     : { severity: "info", subject: transition.key, text: `alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}` }
 }
 
+/**
+ * What one sample puts in the metric history: the kernel's own gauges and
+ * counters (memory, swap, load, each disk's I/O), and CPU use once there is a
+ * previous sample to measure it against.
+ */
+export const samplesOf = (sample: RawSample, metrics: Metrics | undefined): Array<Sample> => {
+  const samples: Array<Sample> = [
+    { name: "sigmavault_host_memory_total_bytes", value: sample.memory.totalBytes },
+    { name: "sigmavault_host_memory_available_bytes", value: sample.memory.availableBytes },
+    { name: "sigmavault_host_swap_total_bytes", value: sample.memory.swapTotalBytes },
+    { name: "sigmavault_host_swap_free_bytes", value: sample.memory.swapFreeBytes },
+    { name: "sigmavault_host_load1", value: sample.load.one },
+    { name: "sigmavault_host_load5", value: sample.load.five },
+    { name: "sigmavault_host_load15", value: sample.load.fifteen },
+    { name: "sigmavault_host_cpus", value: sample.cpuCount }
+  ]
+  if (metrics !== undefined && metrics.cpu.jiffies > 0) {
+    samples.push(
+      { name: "sigmavault_host_cpu_busy_ratio", value: metrics.cpu.busyPercent / 100 },
+      { name: "sigmavault_host_cpu_iowait_ratio", value: metrics.cpu.iowaitPercent / 100 }
+    )
+  }
+  for (const disk of sample.disks) {
+    const labels = { device: disk.name }
+    samples.push(
+      { name: "sigmavault_disk_read_bytes_total", labels, value: disk.sectorsRead * SECTOR_BYTES },
+      { name: "sigmavault_disk_written_bytes_total", labels, value: disk.sectorsWritten * SECTOR_BYTES },
+      { name: "sigmavault_disk_reads_completed_total", labels, value: disk.readsCompleted },
+      { name: "sigmavault_disk_writes_completed_total", labels, value: disk.writesCompleted },
+      { name: "sigmavault_disk_io_time_seconds_total", labels, value: disk.ioTicksMs / 1000 }
+    )
+  }
+  return samples
+}
+
 export const sentryMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const procStats = yield* ProcStats
   const memory = yield* Memory
   const config = yield* SentryConfig
+  const history = yield* MetricHistory
   // A zero or negative interval would sample in a tight loop and starve the mailbox.
   const intervalMs = Math.max(MIN_INTERVAL_MS, config.intervalMs)
 
@@ -74,9 +111,13 @@ export const sentryMachine = Effect.gen(function*() {
     Effect.gen(function*() {
       const sample = yield* procStats.sample
       if (input.lastError !== undefined) yield* Effect.logInfo(`sampling /proc works again after: ${input.lastError}`)
-      if (input.previous === undefined) return { sample, latest: undefined, book: input.book }
+      if (input.previous === undefined) {
+        yield* history.record(samplesOf(sample, undefined))
+        return { sample, latest: undefined, book: input.book }
+      }
       const takenAt = yield* Clock.currentTimeMillis
       const metrics = computeMetrics(input.previous, sample)
+      yield* history.record(samplesOf(sample, metrics))
       const evaluated = evaluate(input.book, config.thresholds, readingsOf(metrics), takenAt, ALERT_HISTORY_LIMIT)
       const transitions = yield* Effect.forEach(evaluated.transitions, (transition) =>
         transition.change === "raised" ? withPrecedents(transition, metrics) : Effect.succeed(transition))

@@ -19,6 +19,7 @@ import { type PresetResult, StorageBench } from "../../adapters/storagebench/Sto
 import { StateStore } from "../../adapters/state/StateStore.ts"
 import { isWithin } from "../../adapters/fs/CallerFiles.ts"
 import { Zfs } from "../../adapters/zfs/Zfs.ts"
+import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import type { Caller } from "../../runtime/Caller.ts"
 import { withLease } from "../shared/lease.ts"
@@ -67,6 +68,26 @@ const findDevice = (devices: ReadonlyArray<BlockDevice>, path: string): BlockDev
   return undefined
 }
 
+/**
+ * What a finished benchmark puts in the metric history: each preset's
+ * throughput, IOPS and p99 latency (where the engine measured it), per
+ * target, workload (the preset) and operation (read, write: the mixed preset
+ * has both).
+ */
+export const benchmarkSamples = (result: Benchmark): Array<Sample> =>
+  result.results.flatMap((preset) =>
+    (["read", "write"] as const).flatMap((operation) => {
+      const measured = preset[operation]
+      if (measured === undefined) return []
+      const labels = { target: result.target, workload: preset.preset, operation }
+      return [
+        { name: "sigmavault_benchmark_throughput_bytes_per_second", labels, value: measured.mbPerSecond * 1e6 },
+        { name: "sigmavault_benchmark_iops", labels, value: measured.iops },
+        ...(measured.latencyUs === undefined ? [] : [{ name: "sigmavault_benchmark_latency_p99_seconds", labels, value: measured.latencyUs.p99 / 1e6 }])
+      ]
+    })
+  )
+
 export const velocityMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const bench = yield* StorageBench
@@ -75,6 +96,7 @@ export const velocityMachine = Effect.gen(function*() {
   const disks = yield* Disks
   const zfs = yield* Zfs
   const config = yield* VelocityConfig
+  const metrics = yield* MetricHistory
 
   const loaded = yield* Effect.exit(store.read(HISTORY_KEY))
   let history: ReadonlyArray<Benchmark> = []
@@ -92,6 +114,7 @@ export const velocityMachine = Effect.gen(function*() {
       const next = [...history, result].slice(-config.historyKeep)
       const saved = yield* Effect.exit(store.write(HISTORY_KEY, next))
       history = next
+      yield* metrics.record(benchmarkSamples(result))
       return Exit.isSuccess(saved) ? result : { ...result, notes: [...result.notes, "this result could not be saved to the history (the daemon's log says why)"] }
     })
 

@@ -6,7 +6,7 @@
 import { Context, Effect, Layer, Schema } from "effect"
 
 export const Endpoint = Schema.Struct({
-  kind: Schema.Literals(["control-socket", "dbus"]),
+  kind: Schema.Literals(["control-socket", "dbus", "metrics-http"]),
   address: Schema.String,
   connections: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Epoch milliseconds at which it started listening. */

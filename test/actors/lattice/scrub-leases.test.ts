@@ -21,6 +21,8 @@ import { Arbiter, type Lease } from "../../../src/actors/arbiter/messages.ts"
 import { defaultLatticeConfig, LatticeConfig } from "../../../src/actors/lattice/config.ts"
 import { latticeAgent } from "../../../src/actors/lattice/index.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
+import type { MetricHistory } from "../../../src/history/History.ts"
+import * as HistoryTest from "../../../src/history/HistoryTest.ts"
 import { counterAgent, decodedReply, ROOT, tree } from "../../support/agents.ts"
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../../fixtures/zfs", name), "utf8")
@@ -37,12 +39,12 @@ const run = (zfs: ZfsTest.ZfsModel, body: (system: ActorSystem.ActorSystem) => E
   Effect.gen(function*() {
     yield* TestClock.setTime(Date.parse("2026-12-07T12:00:00Z"))
     const system = yield* ActorSystem.make({
-      root: tree<StateStore | Zfs>("root", "one_for_one", [counterAgent("OTHER"), latticeAgent, arbiterAgent])
+      root: tree<StateStore | Zfs | MetricHistory>("root", "one_for_one", [counterAgent("OTHER"), latticeAgent, arbiterAgent])
     })
     yield* body(system)
   }).pipe(
     Effect.scoped,
-    Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer())),
+    Effect.provide(Layer.mergeAll(ZfsTest.layer(zfs), StateStoreTest.layer(), HistoryTest.layer())),
     Effect.provideService(LatticeConfig, { ...defaultLatticeConfig, scheduleScrubs: false })
   )
 

@@ -18,6 +18,7 @@ import { photonAgent } from "../../../src/actors/photon/index.ts"
 import { type Book, emptyBook, step } from "../../../src/actors/photon/links.ts"
 import type { ActiveAlert, InterfaceReport } from "../../../src/actors/photon/messages.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
+import * as HistoryTest from "../../../src/history/HistoryTest.ts"
 import { fastBackoff, generous } from "../../support/agents.ts"
 
 const nsA = `photon-${process.pid}-a`
@@ -199,6 +200,7 @@ describe("PHOTON on a real veth pair in a network namespace", () => {
       Effect.scoped,
       // The reader process exists only once beforeAll has run.
       Effect.provide(Layer.suspend(() => NetLinksLive.layerAt(view))),
+      Effect.provide(HistoryTest.layer()),
       Effect.provideService(PhotonConfig, { ...defaultPhotonConfig, intervalMs: 100 })
     ), 60_000)
 })
