@@ -70,6 +70,19 @@ describe("STREAM's topics through the binary", () => {
     expect(topics.find((t) => t.topic === "lifecycle")!.published).toBeGreaterThanOrEqual(42)
   }, 30_000)
 
+  it("watch metrics: the daemon's recorded samples (FEED's runtime sampler) arrive as Metrics batches through the history wrapper", async () => {
+    const watched = await cli(["watch", "metrics", "--count", "1", "--json", "--socket", daemon.socket])
+    expect(watched.code, watched.stderr).toBe(0)
+    const event = JSON.parse(watched.stdout.trim().split("\n")[0]!) as { _tag: string; agent: string; samples: Array<{ name: string; labels: Record<string, string>; value: number }> }
+    expect(event).toMatchObject({ _tag: "Metrics", agent: "HISTORY" })
+    expect(event.samples.length).toBeGreaterThan(0)
+    for (const sample of event.samples) expect(sample.name).toMatch(/^sigmavault_/)
+    // Nobody watches now: the topic's count stops with the batches sent while someone did.
+    const topics = JSON.parse((await cli(["ask", "STREAM", `{"type":"topics"}`, "--socket", daemon.socket])).stdout) as Array<{ topic: string; published: number; subscribers: number }>
+    expect(topics.find((t) => t.topic === "metrics")).toMatchObject({ subscribers: 0 })
+    expect(topics.find((t) => t.topic === "metrics")!.published).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+
   it("an unknown topic is a usage error naming the topics; --help says what watch does", async () => {
     const bad = await cli(["watch", "gossip", "--socket", daemon.socket])
     expect(bad.code).toBe(2)
