@@ -9,7 +9,7 @@
  * the inspector. Render time is the model + frame for 40 agents at 200x50.
  */
 import { connect } from "../../src/cli/Client.ts"
-import { EVENT_TYPES, initialState, type Snapshot, update } from "../../src/inspect/model.ts"
+import { EVENT_TOPIC_BUFFER, EVENT_TOPICS, initialState, type Snapshot, update } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
 import type { TreeNode } from "../../src/runtime/Status.ts"
 import { processCpuUs } from "../socket/loadgen.ts"
@@ -52,7 +52,8 @@ export const inspect = async () => {
     let pushed = 0
     inspector.onPush(() => void pushed++)
     const subscribe = process.env.BENCH_INSPECT_SUBSCRIBE !== "0"
-    if (subscribe) await inspector.request("subscribe", { types: [...EVENT_TYPES] })
+    // As tui.ts: one watch per STREAM topic.
+    if (subscribe) for (const topic of EVENT_TOPICS) await inspector.request("watch", { topics: [topic], buffer: EVENT_TOPIC_BUFFER })
     let polls = 0
     const frames: Array<number> = []
     let state = initialState

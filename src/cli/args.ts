@@ -75,6 +75,20 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       { name: "--type", value: "T", help: "only this event type, e.g. restarted, failed, transition (repeatable)" }
     ]
   },
+  {
+    name: "watch",
+    args: "TOPIC [TOPIC...]",
+    summary: "stream STREAM's topics until interrupted: alerts, incidents, progress, metrics, lifecycle",
+    flags: [
+      socketFlag,
+      jsonFlag,
+      { name: "--buffer", value: "N", help: "events the daemon holds for this terminal before it drops the oldest, 1 to 65536 (default 1024)" },
+      { name: "--count", value: "N", help: "exit after N events" }
+    ],
+    details: "Every event lost (the terminal read too slowly and the buffer overflowed) is counted and told on\n" +
+      "stderr, with when and between which sequence numbers; with --json the loss is a JSON line on stdout\n" +
+      "({\"lost\":N,...}). See docs/topics.md. Example: sigmavault watch alerts incidents"
+  },
   { name: "status", args: "", summary: "the daemon at a glance", flags: [socketFlag, jsonFlag] },
   {
     name: "restart",

@@ -82,6 +82,11 @@ export const renderStatus = (status: DaemonStatus): string => {
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 23)
 
+const labelText = (labels: Readonly<Record<string, string>>): string => {
+  const entries = Object.entries(labels)
+  return entries.length === 0 ? "" : `{${entries.map(([k, v]) => `${k}="${v}"`).join(",")}}`
+}
+
 /** One line per event, the type lower-cased as `--type` filters take it. */
 export const renderEvent = (event: InspectionEvent): string => {
   const head = `${time(event.at)} ${event._tag.toLowerCase().padEnd(14)}`
@@ -106,6 +111,8 @@ export const renderEvent = (event: InspectionEvent): string => {
       return `${head} ${event.agent}: ${event.severity}: ${event.text}`
     case "Incident":
       return `${head} ${event.id} ${event.state}: ${event.severity}: ${event.title} (${event.alerts} alert${event.alerts === 1 ? "" : "s"})`
+    case "Metrics":
+      return `${head} ${event.agent}: ${event.samples.map((s) => `${s.name}${labelText(s.labels)} ${s.value}`).join(", ")}`
     case "Progress":
       return `${head} ${event.agent}: ${event.job}: ${event.done}${event.total === undefined ? "" : ` of ${event.total}`} ${event.unit}` +
         (event.total === undefined || event.total === 0 ? "" : ` (${Math.floor((100 * event.done) / event.total)}%)`)

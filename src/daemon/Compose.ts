@@ -37,6 +37,7 @@ import * as AgentConfigs from "./AgentConfigs.ts"
 import * as Daemon from "./Daemon.ts"
 import * as FileJobs from "./FileJobs.ts"
 import { loggerLayer } from "./Logging.ts"
+import * as MetricsTopic from "./MetricsTopic.ts"
 import * as Security from "./Security.ts"
 import * as SelfTest from "./SelfTest.ts"
 import { resolveDaemonSettings } from "./settings.ts"
@@ -54,8 +55,9 @@ const liveAdapters = (
     Layer.mergeAll(
       StateStoreLive.layer(stateDir),
       MemoryLive(join(stateDir, "memory")),
-      // The metric history: tiers in memory, journal and checkpoints under <stateDir>/history (docs/history.md).
-      HistoryLive.layer({ dir: join(stateDir, "history"), ...history }),
+      // The metric history: tiers in memory, journal and checkpoints under <stateDir>/history (docs/history.md),
+      // wrapped for STREAM's metrics topic: every record also published while someone subscribes to it.
+      MetricsTopic.layer(HistoryLive.layer({ dir: join(stateDir, "history"), ...history })),
       Security.auditLayer(stateDir).pipe(Layer.provideMerge(Security.keyringLayer(stateDir)))
     ).pipe(Layer.provideMerge(FilesLive.layer)),
     SystemFactsLive.layer,

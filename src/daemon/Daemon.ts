@@ -5,7 +5,7 @@
  * Restart=on-failure starts afresh).
  */
 import { readFileSync } from "node:fs"
-import { Cause, Data, Deferred, Effect, Exit, Result } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Option, Result } from "effect"
 import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
 import * as MetricsListener from "../adapters/http/MetricsListener.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
@@ -24,6 +24,7 @@ import { ExitCode } from "../ExitCode.ts"
 import type { MetricHistory } from "../history/History.ts"
 import { recordDaemon, recordRuntimeEvents } from "./Audit.ts"
 import * as MetricsSampler from "./MetricsSampler.ts"
+import { MetricsTap } from "./MetricsTopic.ts"
 
 export interface DaemonSettings {
   readonly stateDir: string
@@ -123,6 +124,12 @@ export const run = (
       gate
     }).pipe(Effect.provideService(AccessPolicy, policy))
     yield* recordRuntimeEvents(system, ledger)
+    // STREAM's metrics topic: the history's records reach the bus from now on (MetricsTopic.ts).
+    const metricsTap = yield* Effect.serviceOption(MetricsTap)
+    if (Option.isSome(metricsTap)) {
+      const detach = metricsTap.value.attach(system.inspection)
+      yield* Effect.addFinalizer(() => Effect.sync(detach))
+    }
     yield* MetricsSampler.start(system, settings.metricsIntervalMs)
     // Listening for SIGTERM before the socket accepts anyone: a client that sees the socket may signal at once.
     const stop = yield* Deferred.make<StopReason>()

@@ -87,6 +87,8 @@ export interface ViewState {
   readonly eventsOfSelected: boolean
   /** Lines scrolled back from the newest. */
   readonly eventsScroll: number
+  /** Events lost per STREAM topic since the inspector connected (the terminal fell behind its buffer). */
+  readonly lostByTopic: ReadonlyMap<string, number>
   /** An action waiting for y/n. */
   readonly confirm: { readonly op: "restart" | "stop" | "start"; readonly agent: string } | undefined
   /** The outcome of the last action, shown in the status line for a few seconds. */
@@ -103,8 +105,10 @@ export interface LoggedEvent {
 
 export const EVENT_LOG_LIMIT = 1000
 
-/** The events the log pane subscribes to: lifecycle, alerts, progress; not per-message events. */
-export const EVENT_TYPES = ["started", "stopped", "failed", "restarted", "escalated", "deadletter", "progress", "alert", "incident"] as const
+/** STREAM's topics the event log watches, one subscription each, so each topic's losses are counted apart. */
+export const EVENT_TOPICS = ["lifecycle", "alerts", "incidents", "progress"] as const
+/** Each topic's buffer in the daemon for this terminal. */
+export const EVENT_TOPIC_BUFFER = 256
 
 export interface Editor {
   readonly agent: string
@@ -178,6 +182,7 @@ export const initialState: ViewState = {
   events: [],
   eventsOfSelected: false,
   eventsScroll: 0,
+  lostByTopic: new Map(),
   confirm: undefined,
   notice: undefined
 }
@@ -199,6 +204,8 @@ export type Action =
   | { readonly _tag: "Described"; readonly agent: string; readonly description: Description }
   | { readonly _tag: "Replied"; readonly agent: string; readonly reply: Reply }
   | { readonly _tag: "Event"; readonly event: LoggedEvent }
+  /** A topic's subscription lost events (the daemon said so). */
+  | { readonly _tag: "Lost"; readonly topic: string; readonly lost: number; readonly at: number }
   | { readonly _tag: "Notice"; readonly text: string }
 
 /** Messages handled per second between two snapshots, per agent. */
@@ -366,6 +373,11 @@ export const update = (state: ViewState, action: Action, now: number): ViewState
       return { ...state, replies: new Map(state.replies).set(action.agent, action.reply) }
     case "Notice":
       return { ...state, notice: { text: action.text, at: now } }
+    case "Lost": {
+      const lostByTopic = new Map(state.lostByTopic).set(action.topic, (state.lostByTopic.get(action.topic) ?? 0) + action.lost)
+      const line = `${new Date(action.at).toISOString().slice(11, 23)} lost           ${action.lost} ${action.topic} events (this terminal fell behind)`
+      return update({ ...state, lostByTopic }, { _tag: "Event", event: { seq: -1, agent: "", tag: "lost", text: line } }, now)
+    }
     case "Event": {
       const events = state.events.length >= EVENT_LOG_LIMIT ? [...state.events.slice(1), action.event] : [...state.events, action.event]
       // Scrolled back, the view stays on the same lines as new ones arrive.

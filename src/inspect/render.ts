@@ -165,7 +165,13 @@ const detailLines = (state: ViewState, width: number): { readonly lines: Array<s
 const eventsTitle = (state: ViewState) => {
   const agent = detailAgent(state)
   return `  events${state.eventsOfSelected && agent !== undefined ? ` of ${agent}` : ""}${state.filter === "" ? "" : ` matching "${state.filter}"`}` +
-    (state.eventsScroll > 0 ? ` · ${state.eventsScroll} back (] newer)` : "") + " · a: this agent only · [ ] scroll · e closes"
+    (state.eventsScroll > 0 ? ` · ${state.eventsScroll} back (] newer)` : "") + lostText(state) + " · a: this agent only · [ ] scroll · e closes"
+}
+
+/** Events lost per topic, when any was: " · lost: alerts 3, progress 120". */
+const lostText = (state: ViewState): string => {
+  const lost = [...state.lostByTopic].filter(([, n]) => n > 0)
+  return lost.length === 0 ? "" : ` · lost: ${lost.map(([topic, n]) => `${topic} ${n}`).join(", ")}`
 }
 
 /** The last `room` events shown (or earlier ones, scrolled back), oldest first. */
@@ -173,7 +179,7 @@ const eventLines = (state: ViewState, room: number): { readonly lines: Array<str
   const events = visibleEvents(state)
   const end = events.length - state.eventsScroll
   const shown = events.slice(Math.max(0, end - room), end).map((e) => e.text)
-  return { lines: shown.length === 0 ? ["no events yet (lifecycle, alerts and progress appear here)"] : shown, focus: 0 }
+  return { lines: shown.length === 0 ? ["no events yet (lifecycle, alerts, incidents and progress appear here)"] : shown, focus: 0 }
 }
 
 const HELP = [

@@ -10,7 +10,7 @@ import { type Client, connect } from "../cli/Client.ts"
 import type { TreeNode } from "../runtime/Status.ts"
 import { renderEvent } from "../cli/render.ts"
 import type { InspectionEvent } from "../runtime/Inspection.ts"
-import { type Action, type DaemonStatus, type Description, EVENT_TYPES, initialState, type Request, update, type ViewState } from "./model.ts"
+import { type Action, type DaemonStatus, type Description, EVENT_TOPIC_BUFFER, EVENT_TOPICS, initialState, type Request, update, type ViewState } from "./model.ts"
 import { SPARKLINE_WIDTH, SPARKLINE_WINDOW, type Sparkline } from "./model.ts"
 import { render } from "./render.ts"
 
@@ -224,17 +224,24 @@ export const runInspector = (options: InspectOptions): Promise<number> =>
           status = undefined
           dispatch({ _tag: "Connected" })
           const subscribed = client
+          // STREAM's topics, one watch each: each topic's losses are counted apart.
+          const topicOfSubscription = new Map<number, string>()
           subscribed.onPush((push) => {
             if ("lost" in push) {
-              dispatch({ _tag: "Event", event: { seq: -1, agent: "", tag: "lost", text: `${push.lost} events lost (this terminal fell behind)` } })
+              const topic = topicOfSubscription.get(push.subscription) ?? "some"
+              dispatch({ _tag: "Lost", topic, lost: push.lost, at: push.at ?? Date.now() })
               return
             }
             const event = push.event
             const agent = "agent" in event ? event.agent : event.supervisor
             dispatch({ _tag: "Event", event: { seq: event.seq, agent, tag: event._tag, text: renderEvent(event) } })
           })
-          // Lifecycle, alerts and progress only: asking for no per-message events keeps them off in the daemon.
-          void subscribed.call("subscribe", { types: [...EVENT_TYPES] }).catch(() => {})
+          for (const topic of EVENT_TOPICS) {
+            void subscribed.call("watch", { topics: [topic], buffer: EVENT_TOPIC_BUFFER }).then(
+              (watching) => void topicOfSubscription.set(watching.subscription, topic),
+              () => {}
+            )
+          }
           await poll()
           await client.closed
           client = undefined

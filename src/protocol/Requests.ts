@@ -8,6 +8,7 @@ import { Cause, Exit, Predicate, Schema } from "effect"
 import type { Access } from "../runtime/Protocol.ts"
 import { InspectionEvent } from "../runtime/Inspection.ts"
 import { AgentStatus, SystemSummary, TreeNode } from "../runtime/Status.ts"
+import { MAX_TOPIC_BUFFER, type Topic, TOPIC_NAMES } from "../runtime/Topics.ts"
 
 const Id = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Names = Schema.Array(Schema.String)
@@ -30,11 +31,18 @@ export const Request = Schema.Union([
     types: Schema.optionalKey(Names)
   }),
   Schema.Struct({ id: Id, op: Schema.Literal("unsubscribe"), subscription: Id }),
+  /** STREAM's topics (docs/topics.md): one buffer of `buffer` events for the whole subscription, every loss counted and told. */
+  Schema.Struct({
+    id: Id,
+    op: Schema.Literal("watch"),
+    topics: Schema.NonEmptyArray(Schema.Literals(TOPIC_NAMES as unknown as readonly [Topic, ...Array<Topic>])),
+    buffer: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_TOPIC_BUFFER })))
+  }),
   Schema.Struct({ id: Id, op: Schema.Literals(["restart", "stop", "start"]), agent: Schema.String })
 ])
 export type Request = typeof Request.Type
 
-export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe", "restart", "stop", "start"] as const
+export const OPS = ["tell", "ask", "agents", "status", "subscribe", "unsubscribe", "watch", "restart", "stop", "start"] as const
 export type Op = (typeof OPS)[number]
 
 /** The daemon at a glance: the `status` op's result. */
@@ -59,6 +67,12 @@ export const OpResult = {
   status: DaemonStatus,
   subscribe: Schema.Struct({ subscription: Schema.Int }),
   unsubscribe: Schema.Struct({ unsubscribed: Schema.Int }),
+  watch: Schema.Struct({
+    subscription: Schema.Int,
+    topics: Schema.Array(Schema.String),
+    tags: Schema.Array(Schema.String),
+    buffer: Schema.Int
+  }),
   restart: Schema.Struct({ agent: Schema.String, op: Schema.Literal("restart"), status: Schema.NullOr(AgentStatus) }),
   stop: Schema.Struct({ agent: Schema.String, op: Schema.Literal("stop"), status: Schema.NullOr(AgentStatus) }),
   start: Schema.Struct({ agent: Schema.String, op: Schema.Literal("start"), status: Schema.NullOr(AgentStatus) })
@@ -72,6 +86,7 @@ export const OP_ACCESS: Readonly<Record<Op, Access | "message">> = {
   status: "read",
   subscribe: "read",
   unsubscribe: "read",
+  watch: "read",
   restart: "admin",
   stop: "admin",
   start: "admin"
@@ -94,10 +109,24 @@ export type Reply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number | null; readonly ok: false; readonly error: ErrorBody }
 
-/** Pushed to a subscriber: one inspection event, or how many it lost by not reading. */
+/**
+ * Pushed to a subscriber: one inspection event (with its topic, for a
+ * `watch`), or how many it lost by not reading. A `watch` loss frame also
+ * says when it was noticed (`at`, ms since the epoch), the subscription's
+ * losses so far (`total`), and the sequence numbers the lost events lay
+ * between (`afterSeq`, exclusive: the last event delivered before them, 0
+ * for none; `beforeSeq`: the event that follows this frame).
+ */
 export const Push = Schema.Union([
-  Schema.Struct({ subscription: Schema.Int, event: InspectionEvent }),
-  Schema.Struct({ subscription: Schema.Int, lost: Schema.Int })
+  Schema.Struct({ subscription: Schema.Int, event: InspectionEvent, topic: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({
+    subscription: Schema.Int,
+    lost: Schema.Int,
+    at: Schema.optionalKey(Schema.Number),
+    total: Schema.optionalKey(Schema.Int),
+    afterSeq: Schema.optionalKey(Schema.Int),
+    beforeSeq: Schema.optionalKey(Schema.Int)
+  })
 ])
 export type Push = typeof Push.Type
 

@@ -505,7 +505,9 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       },
       summary: () => summary(),
       tree: () => treeOf(options.root),
-      events: ({ tags, buffer }) => inspection.subscribeTo({ tags, buffer: buffer ?? 1024 })
+      events: ({ tags, buffer, label }) => inspection.subscribeTo({ tags, buffer: buffer ?? 1024, ...(label === undefined ? {} : { label }) }),
+      subscriptions: inspection.subscriptions,
+      publishedOf: inspection.publishedOf
     }
 
     const host: HostServices = {
@@ -584,7 +586,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
           run: (ready) =>
             Effect.suspend(() => {
               cell.live++
-              return runIncarnation(cell, host, ready)
+              // Each incarnation has a scope of its own: what its machine acquires with it (subscriptions) ends with it.
+              return Effect.scoped(runIncarnation(cell, host, ready))
             }).pipe(Effect.onExit(() => Effect.sync(() => cell.live--))),
           requestStop: (drainUntil) => {
             cell.mailbox.offerSystem({ kind: "stop", incarnation: cell.incarnation, drainUntil })

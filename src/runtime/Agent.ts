@@ -11,7 +11,7 @@ import { Context, type Effect, type Exit, type Scope } from "effect"
 import type { AnyStateMachine, PromiseActorLogic } from "xstate"
 import type { AccessDenied, AskError, InvalidMessage, Rejected, TellError, UnknownAgent } from "./Errors.ts"
 import type { Caller } from "./Caller.ts"
-import type { InspectionEvent, Subscriber } from "./Inspection.ts"
+import type { FilteredSubscriber, InspectionEvent, SubscriptionInfo, SubscriptionLabel } from "./Inspection.ts"
 import type * as Protocol from "./Protocol.ts"
 import type { AgentStatus, Capability, RestartType, SystemSummary, Tier, TreeNode } from "./Status.ts"
 
@@ -77,7 +77,13 @@ export interface SystemHandle {
   readonly events: (options: {
     readonly tags: ReadonlyArray<InspectionEvent["_tag"]>
     readonly buffer?: number
-  }) => Effect.Effect<Subscriber, never, Scope.Scope>
+    /** Who holds it, for `subscriptions()` (STREAM's named subscriptions say whose they are). */
+    readonly label?: SubscriptionLabel
+  }) => Effect.Effect<FilteredSubscriber, never, Scope.Scope>
+  /** Every live filtered subscription of the inspection stream (socket, D-Bus, agents): STREAM lists them. */
+  readonly subscriptions: () => ReadonlyArray<SubscriptionInfo>
+  /** Inspection events of this tag published so far. */
+  readonly publishedOf: (tag: InspectionEvent["_tag"]) => number
 }
 
 export interface AlertReport {
@@ -147,7 +153,9 @@ export interface AgentDefinition<R = never> {
   readonly capabilities: ReadonlyArray<Capability>
   readonly protocol: Protocol.AnyProtocol
   /**
-   * Builds the machine for one incarnation; a restart builds it afresh.
+   * Builds the machine for one incarnation; a restart builds it afresh. It may
+   * use the incarnation's `Scope` (the runtime gives each incarnation one):
+   * what it acquires there (an inspection subscription) ends with the incarnation.
    * Absent while every message of the protocol is planned: the runtime answers them.
    */
   readonly machine?: Effect.Effect<AnyStateMachine, never, R | AgentEnv>
@@ -161,7 +169,7 @@ export interface AgentDefinition<R = never> {
  * name a capability the agent lists as unavailable: what `describe` and
  * `agents` say of the agent is then what it does.
  */
-export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">): AgentDefinition<Exclude<R, AgentEnv>> => {
+export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">): AgentDefinition<Exclude<R, AgentEnv | Scope.Scope>> => {
   const { protocol, capabilities } = definition
   for (const m of protocol.messages) {
     if (m.planned === undefined) continue
@@ -173,7 +181,7 @@ export const define = <R = never>(definition: Omit<AgentDefinition<R>, "name">):
   if (definition.machine === undefined && protocol.messages.some((m) => m.planned === undefined)) {
     throw new Error(`${protocol.agent} handles messages but has no machine`)
   }
-  return { name: protocol.agent, ...definition } as AgentDefinition<Exclude<R, AgentEnv>>
+  return { name: protocol.agent, ...definition } as AgentDefinition<Exclude<R, AgentEnv | Scope.Scope>>
 }
 
 /**

@@ -64,6 +64,21 @@ export const InspectionEvent = Schema.Union([
     title: Schema.String,
     alerts: Schema.Number
   }),
+  /**
+   * A batch of metric samples as the daemon's metric history recorded them
+   * (STREAM's `metrics` topic). Published only while a subscription names
+   * this tag, and only to subscriptions that name it: it costs nothing
+   * otherwise and never floods the general stream.
+   */
+  Schema.TaggedStruct("Metrics", {
+    ...Base,
+    agent: Schema.String,
+    samples: Schema.Array(Schema.Struct({
+      name: Schema.String,
+      labels: Schema.Record(Schema.String, Schema.String),
+      value: Schema.Number
+    }))
+  }),
   Schema.TaggedStruct("DeadLetter", {
     ...Base,
     agent: Schema.String,
@@ -81,6 +96,42 @@ export interface Subscriber {
   readonly take: Effect.Effect<InspectionEvent>
   /** Events this subscriber lost because it fell more than its buffer behind. */
   readonly lost: () => number
+}
+
+/** A filtered subscription (`subscribeTo`) also says how full it is and how much it handed out. */
+export interface FilteredSubscriber extends Subscriber {
+  /** The next event if one waits, without waiting. */
+  readonly poll: () => InspectionEvent | undefined
+  /**
+   * Waits for the next event, and says how many this subscription had lost
+   * when it was taken out: read in the same step, so every loss counted
+   * there is of an event older than this one (the buffer drops its oldest).
+   */
+  readonly next: Effect.Effect<{ readonly event: InspectionEvent; readonly lost: number }>
+  /** Events waiting in its buffer. */
+  readonly size: () => number
+  readonly capacity: number
+  /** Events taken out of its buffer so far. */
+  readonly delivered: () => number
+}
+
+/** Who holds a filtered subscription, for listings (STREAM `subscribers`). */
+export interface SubscriptionLabel {
+  /** "socket", "dbus", "stream" (a named subscription), "agent" … */
+  readonly transport: string
+  /** The holder: "uid 1000 (socket, pid 42)", a subscription's name, an agent. */
+  readonly who: string
+  /** What it subscribed to, in the holder's words (topic names). */
+  readonly topics: ReadonlyArray<string>
+}
+
+/** One live filtered subscription, as `subscriptions()` lists it. */
+export interface SubscriptionInfo extends SubscriptionLabel {
+  readonly tags: ReadonlyArray<string>
+  readonly capacity: number
+  readonly buffered: number
+  readonly delivered: number
+  readonly lost: number
 }
 
 export interface SubscribeOptions {
@@ -105,7 +156,18 @@ export interface InspectionBus {
   readonly subscribeTo: (options: {
     readonly tags: ReadonlyArray<InspectionEvent["_tag"]>
     readonly buffer: number
-  }) => Effect.Effect<Subscriber, never, Scope.Scope>
+    /** Who holds it, for `subscriptions()`; unlabelled ones are listed as transport "agent". */
+    readonly label?: SubscriptionLabel
+  }) => Effect.Effect<FilteredSubscriber, never, Scope.Scope>
+  /** Every live filtered subscription: its holder, buffer use, deliveries and losses. */
+  readonly subscriptions: () => ReadonlyArray<SubscriptionInfo>
+  /** Events of this tag published so far (numbered: published while nobody listened too). */
+  readonly publishedOf: (tag: InspectionEvent["_tag"]) => number
+  /**
+   * True while some subscriber would receive an event of this tag: a
+   * producer of costly events (a Metrics batch) builds them only then.
+   */
+  readonly wants: (tag: InspectionEvent["_tag"]) => boolean
   /** True while some subscriber wants one MessageHandled event per message. */
   readonly wantsMessageEvents: () => boolean
   /** True while some subscriber wants Transition events. */
@@ -125,32 +187,99 @@ export const makeInspectionBus = (options: {
     let subscribers = 0
 
     /** Filtered subscribers: each has its own sliding queue and loss count. */
-    const filtered = new Set<{ readonly tags: ReadonlySet<string>; readonly queue: Queue.Queue<InspectionEvent>; readonly capacity: number; lost: number }>()
+    const filtered = new Set<{
+      readonly tags: ReadonlySet<string>
+      readonly queue: Queue.Queue<InspectionEvent>
+      readonly capacity: number
+      readonly label: SubscriptionLabel
+      lost: number
+      delivered: number
+      /** Resumes a `next` waiting for an event. */
+      wake: (() => void) | undefined
+    }>()
+    /** Filtered subscriptions per tag: `wants` is a lookup. */
+    const wanting = new Map<string, number>()
+    const publishedByTag = new Map<string, number>()
 
     const publish = (event: InspectionInput): Effect.Effect<void> =>
       Effect.suspend(() => {
         seq++
-        // Without subscribers there is nobody to hand the event to: numbering it is enough.
-        if (subscribers === 0 && filtered.size === 0) return Effect.void
+        publishedByTag.set(event._tag, (publishedByTag.get(event._tag) ?? 0) + 1)
+        // Without a subscriber for it there is nobody to hand the event to: numbering it is enough.
+        if (subscribers === 0 && (wanting.get(event._tag) ?? 0) === 0) return Effect.void
         const sequenced = { ...event, seq, at: options.now() } as InspectionEvent
         for (const sub of filtered) {
           if (!sub.tags.has(event._tag)) continue
           if (Queue.sizeUnsafe(sub.queue) >= sub.capacity) sub.lost++
           Queue.offerUnsafe(sub.queue, sequenced)
+          sub.wake?.()
         }
-        if (subscribers === 0) return Effect.void
+        // Metrics batches go only to the subscriptions that name them.
+        if (subscribers === 0 || event._tag === "Metrics") return Effect.void
         return Effect.asVoid(PubSub.publish(pubsub, sequenced))
       })
 
-    const subscribeTo = (subscribeOptions: { readonly tags: ReadonlyArray<InspectionEvent["_tag"]>; readonly buffer: number }) =>
+    const subscribeTo = (subscribeOptions: {
+      readonly tags: ReadonlyArray<InspectionEvent["_tag"]>
+      readonly buffer: number
+      readonly label?: SubscriptionLabel
+    }) =>
       Effect.gen(function*() {
         const capacity = Math.max(1, subscribeOptions.buffer)
         const queue = yield* Queue.sliding<InspectionEvent>(capacity)
-        const sub = { tags: new Set<string>(subscribeOptions.tags), queue, capacity, lost: 0 }
+        const tags = new Set<string>(subscribeOptions.tags)
+        const label = subscribeOptions.label ?? { transport: "agent", who: "an agent", topics: [...tags] }
+        const sub = { tags, queue, capacity, label, lost: 0, delivered: 0, wake: undefined as (() => void) | undefined }
         filtered.add(sub)
-        yield* Effect.addFinalizer(() => Effect.sync(() => filtered.delete(sub)))
-        return { take: Queue.take(queue) as Effect.Effect<InspectionEvent>, lost: () => sub.lost } satisfies Subscriber
+        for (const tag of tags) wanting.set(tag, (wanting.get(tag) ?? 0) + 1)
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (!filtered.delete(sub)) return
+            for (const tag of tags) wanting.set(tag, (wanting.get(tag) ?? 1) - 1)
+          })
+        )
+        const poll = () => {
+          const taken = Queue.takeUnsafe(queue)
+          if (taken === undefined || taken._tag !== "Success") return undefined
+          sub.delivered++
+          return taken.value
+        }
+        const arrival = Effect.callback<void>((resume) => {
+          sub.wake = () => {
+            sub.wake = undefined
+            resume(Effect.void)
+          }
+          return Effect.sync(() => {
+            sub.wake = undefined
+          })
+        })
+        const next: Effect.Effect<{ readonly event: InspectionEvent; readonly lost: number }> = Effect.suspend(() => {
+          const event = poll()
+          return event === undefined ? Effect.andThen(arrival, next) : Effect.succeed({ event, lost: sub.lost })
+        })
+        return {
+          take: Effect.map(Queue.take(queue) as Effect.Effect<InspectionEvent>, (event) => {
+            sub.delivered++
+            return event
+          }),
+          poll,
+          next,
+          size: () => Queue.sizeUnsafe(queue),
+          capacity,
+          delivered: () => sub.delivered,
+          lost: () => sub.lost
+        } satisfies FilteredSubscriber
       })
+
+    const subscriptions = (): ReadonlyArray<SubscriptionInfo> =>
+      [...filtered].map((sub) => ({
+        ...sub.label,
+        tags: [...sub.tags],
+        capacity: sub.capacity,
+        buffered: Queue.sizeUnsafe(sub.queue),
+        delivered: sub.delivered,
+        lost: sub.lost
+      }))
 
     let messageSubscribers = 0
     let transitionSubscribers = 0
@@ -183,6 +312,9 @@ export const makeInspectionBus = (options: {
       subscribe: subscribeWith({}),
       subscribeWith,
       subscribeTo,
+      subscriptions,
+      publishedOf: (tag) => publishedByTag.get(tag) ?? 0,
+      wants: (tag) => (wanting.get(tag) ?? 0) > 0 || (subscribers > 0 && tag !== "Metrics"),
       published: () => seq,
       hasSubscribers: () => subscribers > 0 || filtered.size > 0,
       wantsMessageEvents: () => messageSubscribers > 0,

@@ -398,6 +398,18 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "chart", metric: "sigmavault_no_such_thing" },
     { type: "sparkline", metric: "sigmavault_agent_latency_p99_seconds", matchers: [{ label: "agent", op: "=~", value: "CORE|ORACLE" }], since: "1h", width: 30 },
     { type: "sparkline", metric: "sigmavault_agent_up", since: "1h", from: 0 }
+  ],
+  STREAM: [
+    { type: "topics" },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8 },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8, confirm: true },
+    { type: "subscribe", subscriber: "sample", topics: ["alerts"], confirm: true },
+    { type: "subscribers" },
+    { type: "take", subscriber: "sample", max: 5 },
+    { type: "take", subscriber: "nobody" },
+    { type: "unsubscribe", subscriber: "sample" },
+    { type: "unsubscribe", subscriber: "sample", confirm: true },
+    { type: "unsubscribe", subscriber: "sample", confirm: true }
   ]
 }
 
@@ -472,6 +484,9 @@ describe("agent protocols", () => {
       assert.sameMembers([...replied], every, "every handled message type produced a real reply")
       assert.includeMembers([...refused], [
         "ORBIT add ScheduleExists",
+        "STREAM subscribe SubscriptionExists",
+        "STREAM take NoSuchSubscription",
+        "STREAM unsubscribe NoSuchSubscription",
         "ORBIT add InvalidSchedule",
         "ORBIT remove NoSuchSchedule",
         "LATTICE health CommandExited",

@@ -13,7 +13,6 @@ import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
-import { streamAgent } from "../../src/actors/stream/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
@@ -27,7 +26,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2",
   VANGUARD: "2",
   GENESIS: "3",
-  STREAM: "5-8", LINGUA: "5-8",
+  LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -36,7 +35,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent,
   vanguardAgent,
   genesisAgent,
-  streamAgent, linguaAgent,
+  linguaAgent,
   scribeAgent, mentorAgent
 ]
 

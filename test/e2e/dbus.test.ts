@@ -78,6 +78,17 @@ describe("the daemon on D-Bus", () => {
     expect((await cli(["status", "--socket", daemon.socket])).code).toBe(0)
   })
 
+  it("STREAM's topics are typed signals on the runtime object, fed by a subscription STREAM lists as D-Bus's", async () => {
+    const introspected = await run("busctl", [`--address=${bus.address}`, "introspect", "org.sigmavault.Runtime", RUNTIME, "org.sigmavault.Runtime1"])
+    expect(introspected.code, introspected.stderr).toBe(0)
+    expect(introspected.stdout).toMatch(/\.Alert\s+signal\s+sssst\b/)
+    expect(introspected.stdout).toMatch(/\.Incident\s+signal\s+sssssut\b/)
+    expect(introspected.stdout).toMatch(/\.Progress\s+signal\s+ssdds\b/)
+    expect(introspected.stdout).toMatch(/\.SignalsLost\s+signal\s+tt\b/)
+    const listed = JSON.parse((await cli(["ask", "STREAM", '{"type":"subscribers"}', "--socket", daemon.socket])).stdout)
+    expect(listed).toContainEqual(expect.objectContaining({ transport: "dbus", who: "session bus", topics: ["alerts", "incidents", "progress"], capacity: 256 }))
+  })
+
   it("SYNAPSE reports the D-Bus endpoint next to the control socket", async () => {
     const result = await cli(["ask", "SYNAPSE", '{"type":"endpoints"}', "--json", "--socket", daemon.socket])
     expect(JSON.parse(result.stdout)).toContainEqual(

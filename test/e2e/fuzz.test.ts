@@ -26,8 +26,10 @@ const junk = fc.oneof(
   // near-requests: right keys, random values
   fc.record({
     id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
-    op: fc.constantFrom("tell", "ask", "agents", "status", "subscribe", "unsubscribe", "nope"),
+    op: fc.constantFrom("tell", "ask", "agents", "status", "subscribe", "unsubscribe", "watch", "nope"),
     agent: fc.oneof(fc.constantFrom("CORE", "ORBIT", "NOPE", "../etc", ""), fc.string()),
+    topics: fc.oneof(fc.array(fc.constantFrom("alerts", "metrics", "lifecycle", "gossip", "")), fc.anything()),
+    buffer: fc.oneof(fc.integer(), fc.double(), fc.string()),
     message: fc.oneof(fc.jsonValue(), fc.record({ type: fc.constantFrom("ping", "facts", "add", "check") }, { requiredKeys: [] }))
   }, { requiredKeys: [] }).map((v) => encodeFrame(v)),
   // lying length prefixes

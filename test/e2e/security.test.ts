@@ -15,7 +15,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type PrivateBus, startPrivateBus } from "../adapters/dbus/bus.ts"
-import { binary, type Daemon, startDaemon, cliAs, idOf, type Output } from "./harness.ts"
+import { binary, cli, type Daemon, startDaemon, cliAs, idOf, type Output } from "./harness.ts"
 
 const isRoot = process.getuid?.() === 0
 const suffix = randomBytes(3).toString("hex")
@@ -314,6 +314,38 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     expect(whoami.stdout).toContain('\\"via\\":\\"dbus\\"')
   })
 
+  it("a STREAM named subscription is its owner's: no other user, root included, can take from it or end it", async () => {
+    const refusedReader = await ask(READER, "STREAM", { type: "subscribe", subscriber: "feed", topics: ["alerts"], confirm: true })
+    expect(refusedReader.code).toBe(4)
+    expect(refusedReader.stderr).toContain(`uid ${idOf("-u", READER)} may not send STREAM 'subscribe': it needs operate access`)
+    const made = await ask(OPERATOR, "STREAM", { type: "subscribe", subscriber: "feed", topics: ["alerts", "incidents"], buffer: 16, confirm: true })
+    expect(made.code, made.stderr).toBe(0)
+    expect(JSON.parse(made.stdout)).toMatchObject({ subscriber: "feed", applied: true, buffer: 16 })
+    const mine = await ask(OPERATOR, "STREAM", { type: "take", subscriber: "feed" })
+    expect(mine.code, mine.stderr).toBe(0)
+    expect(JSON.parse(mine.stdout)).toMatchObject({ subscriber: "feed", events: [], lost: 0 })
+    // A reader may not end anything (operate); it may take, but only from its own.
+    const readerEnds = await ask(READER, "STREAM", { type: "unsubscribe", subscriber: "feed", confirm: true })
+    expect(readerEnds.code).toBe(4)
+    expect(readerEnds.stderr).toContain(`uid ${idOf("-u", READER)} may not send STREAM 'unsubscribe': it needs operate access`)
+    // Another user, and root, find no subscription of theirs by that name: they can neither read it nor end it.
+    for (const attempt of [
+      () => ask(READER, "STREAM", { type: "take", subscriber: "feed" }),
+      () => cli(["ask", "STREAM", JSON.stringify({ type: "take", subscriber: "feed" }), "--socket", socket]),
+      () => cli(["ask", "STREAM", JSON.stringify({ type: "unsubscribe", subscriber: "feed", confirm: true }), "--socket", socket])
+    ]) {
+      const result = await attempt()
+      expect(result.code).toBe(4)
+      expect(result.stderr).toContain("you hold no subscription named 'feed'")
+    }
+    // It is still there, listed (a reader may list subscribers), and still its owner's.
+    const listed = JSON.parse((await ask(READER, "STREAM", { type: "subscribers" })).stdout) as Array<{ transport: string; who: string }>
+    expect(listed).toContainEqual(expect.objectContaining({ transport: "stream", who: `feed (uid ${idOf("-u", OPERATOR)})` }))
+    const ended = await ask(OPERATOR, "STREAM", { type: "unsubscribe", subscriber: "feed", confirm: true })
+    expect(ended.code, ended.stderr).toBe(0)
+    expect(JSON.parse(ended.stdout)).toMatchObject({ applied: true })
+  }, 60_000)
+
   it("the audit ledger has each permitted change with who asked, and the refusals, and still verifies", async () => {
     const tail = execFileSync(binary(), ["audit", "tail", "--state-dir", join(dir, "state"), "-n", "200", "--json"], { encoding: "utf8" })
     const entries = tail.trim().split("\n").map((line) => JSON.parse(line) as { actor: string; action: string; detail: Record<string, unknown> })
@@ -325,6 +357,11 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     }))
     expect(entries).toContainEqual(expect.objectContaining({ actor: operator, action: "request.admitted", detail: expect.objectContaining({ agent: "ORBIT" }) }))
     expect(entries).toContainEqual(expect.objectContaining({ actor: operator, action: "request.admitted", detail: expect.objectContaining({ agent: "NEXUS" }) }))
+    expect(entries).toContainEqual(expect.objectContaining({
+      actor: operator,
+      action: "request.admitted",
+      detail: expect.objectContaining({ agent: "STREAM", message: expect.objectContaining({ type: "subscribe", subscriber: "feed" }) })
+    }))
     expect(entries).toContainEqual(expect.objectContaining({ actor: `uid:${idOf("-u", READER)}`, action: "access.denied" }))
     expect(entries.some((e) => e.action === "forged")).toBe(false)
     const verify = execFileSync(binary(), ["audit", "verify", "--state-dir", join(dir, "state")], { encoding: "utf8" })

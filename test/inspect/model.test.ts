@@ -3,6 +3,7 @@ import type { AgentStatus, Description, TreeNode } from "../../src/runtime/Statu
 import { initialState, rates, retryDelayMs, rowsOf, type Snapshot, update, type ViewState, visibleEvents as visibleEventsOf } from "../../src/inspect/model.ts"
 import { render } from "../../src/inspect/render.ts"
 import { decodeKeys } from "../../src/inspect/tui.ts"
+import { renderEvent } from "../../src/cli/render.ts"
 
 const agent = (name: string, tier: AgentStatus["tier"], over: Partial<AgentStatus> = {}): TreeNode => ({
   kind: "agent",
@@ -272,6 +273,31 @@ describe("the event log pane", () => {
     for (let i = 0; i < 1100; i++) full = update(full, { _tag: "Event", event: event(100 + i, "CORE", "Started") }, 0)
     expect(full.events.length).toBe(1000)
     expect(full.events.at(-1)!.seq).toBe(1199)
+  })
+
+  it("shows incidents, and counts the events lost per topic in its title", () => {
+    let state = apply(withSnapshots(snapshot(0, {})), "e")
+    const incident = {
+      _tag: "Incident" as const,
+      seq: 7,
+      at: Date.UTC(2026, 0, 1, 10),
+      agent: "NEXUS",
+      id: "inc-3",
+      state: "opened" as const,
+      severity: "critical" as const,
+      subject: "pool tank",
+      title: "pool tank faulted",
+      alerts: 4
+    }
+    state = update(state, { _tag: "Event", event: { seq: 7, agent: "NEXUS", tag: "Incident", text: renderEvent(incident) } }, 0)
+    state = update(state, { _tag: "Lost", topic: "progress", lost: 120, at: Date.UTC(2026, 0, 1, 10) }, 0)
+    state = update(state, { _tag: "Lost", topic: "alerts", lost: 3, at: Date.UTC(2026, 0, 1, 10) }, 0)
+    state = update(state, { _tag: "Lost", topic: "progress", lost: 5, at: Date.UTC(2026, 0, 1, 10) }, 0)
+    expect([...state.lostByTopic]).toEqual([["progress", 125], ["alerts", 3]])
+    const frame = render(state, { width: 120, height: 24, color: false, now: 0, rateHz: 1 }).split("\n")
+    expect(frame.find((l) => l.startsWith("  events"))).toContain("lost: progress 125, alerts 3")
+    expect(frame.some((l) => l.includes("incident") && l.includes("inc-3 opened: critical: pool tank faulted (4 alerts)"))).toBe(true)
+    expect(frame.some((l) => l.includes("lost") && l.includes("5 progress events"))).toBe(true)
   })
 })
 

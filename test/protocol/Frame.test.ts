@@ -136,7 +136,7 @@ describe("requests", () => {
     expect(parseRequest({ id: 7, op: "launch" })).toEqual({
       ok: false,
       id: 7,
-      error: { code: "BadRequest", message: "unknown op 'launch'; ops: tell, ask, agents, status, subscribe, unsubscribe, restart, stop, start" }
+      error: { code: "BadRequest", message: "unknown op 'launch'; ops: tell, ask, agents, status, subscribe, unsubscribe, watch, restart, stop, start" }
     })
     expect(parseRequest({ id: 8, op: "ask", agent: 5, message: {} })).toMatchObject({
       id: 8,

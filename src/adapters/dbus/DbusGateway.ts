@@ -6,7 +6,8 @@
  *   org.sigmavault.Runtime  /org/sigmavault/Runtime  org.sigmavault.Runtime1
  *     ListAgents() → a(sssssuuuts), GetAgent(s) → a{sv}, GetStatus() → a{sv},
  *     Tell(s, s), Ask(s, s, u) → s
- *     signals AgentStateChanged(sss), AgentRestarted(su), AgentFailed(ss)
+ *     signals AgentStateChanged(sss), AgentRestarted(su), AgentFailed(ss),
+ *       Alert(sssst), Incident(sssssut), Progress(ssdds), SignalsLost(tt) (STREAM's topics)
  *   /org/sigmavault/Agent/<NAME>  org.sigmavault.Agent1
  *     read-only State, Lifecycle, Tier, Readiness, MailboxDepth, Restarts, LastError
  *
@@ -28,7 +29,7 @@
 import * as dbus from "dbus-next"
 // dbus-next's own dispatcher (its standard interfaces and exported objects), run once a call has passed the gate.
 import dispatch from "dbus-next/lib/service/handlers.js"
-import { Cause, Effect, Exit, Schema, type Scope } from "effect"
+import { Cause, Effect, Exit, Schema, Scope } from "effect"
 import type { DaemonStatus } from "../../protocol/Requests.ts"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
 import type { AgentStatus } from "../../runtime/Status.ts"
@@ -36,6 +37,7 @@ import type { Caller } from "../../runtime/Caller.ts"
 import type { AskError, Rejected, TellError } from "../../runtime/Errors.ts"
 import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
+import { TOPICS } from "../../runtime/Topics.ts"
 import type { Endpoint } from "../socket/Gateway.ts"
 
 export const BUS_NAME = "org.sigmavault.Runtime"
@@ -100,6 +102,8 @@ export interface DbusGatewayOptions {
   readonly connectTimeoutMs?: number
   /** Who may call what: every call to the daemon's objects passes it, with the sender's credentials from the bus. */
   readonly gate: Gate
+  /** Events of STREAM's topics held for the Alert/Incident/Progress signals before the oldest are dropped. Default 256. */
+  readonly signalBuffer?: number
 }
 
 export interface DbusGateway {
@@ -293,6 +297,33 @@ class RuntimeInterface extends dbus.interface.Interface {
   AgentFailed(agent: string, error: string): Array<string> {
     return [agent, error]
   }
+
+  // STREAM's topics as signals (docs/dbus.md, docs/topics.md); `at_ms` is when the event was published.
+  Alert(agent: string, severity: string, subject: string, text: string, atMs: number): [string, string, string, string, bigint] {
+    return [agent, severity, subject, text, u64(atMs)]
+  }
+
+  Incident(
+    id: string,
+    state: string,
+    severity: string,
+    subject: string,
+    title: string,
+    alerts: number,
+    atMs: number
+  ): [string, string, string, string, string, number, bigint] {
+    return [id, state, severity, subject, title, u32(alerts), u64(atMs)]
+  }
+
+  /** total is -1 when the job's size is not known in advance. */
+  Progress(agent: string, job: string, done: number, total: number, unit: string): [string, string, number, number, string] {
+    return [agent, job, done, total, unit]
+  }
+
+  /** Signal events the daemon dropped (its buffer for the signals overflowed): how many now, how many in all. */
+  SignalsLost(lost: number, total: number): [bigint, bigint] {
+    return [u64(lost), u64(total)]
+  }
 }
 
 RuntimeInterface.configureMembers({
@@ -306,7 +337,11 @@ RuntimeInterface.configureMembers({
   signals: {
     AgentStateChanged: { signature: "sss" },
     AgentRestarted: { signature: "su" },
-    AgentFailed: { signature: "ss" }
+    AgentFailed: { signature: "ss" },
+    Alert: { signature: "sssst" },
+    Incident: { signature: "sssssut" },
+    Progress: { signature: "ssdds" },
+    SignalsLost: { signature: "tt" }
   }
 })
 
@@ -553,6 +588,44 @@ export const start = (
     yield* Effect.forkScoped(Effect.forever(Effect.map(subscriber.take, (event) => {
       if (connected) onEvent(event)
     })))
+
+    // STREAM's topics as signals, through a subscription of their own with a bounded buffer:
+    // taken while the connection exists, ended when it is lost (nobody to emit to).
+    const signalScope = yield* Scope.fork(yield* Effect.scope)
+    const signalTopics = ["alerts", "incidents", "progress"] as const
+    const signals = yield* Scope.provide(
+      system.inspection.subscribeTo({
+        tags: signalTopics.flatMap((topic) => TOPICS[topic]),
+        buffer: options.signalBuffer ?? 256,
+        label: { transport: "dbus", who: `${options.bus} bus`, topics: [...signalTopics] }
+      }),
+      signalScope
+    )
+    bus.on("error", () => runFork(Scope.close(signalScope, Exit.void)))
+    let signalsReported = 0
+    const emitTopic = (event: InspectionEvent) => {
+      switch (event._tag) {
+        case "Alert":
+          return runtime.Alert(event.agent, event.severity, event.subject, event.text, event.at)
+        case "Incident":
+          return runtime.Incident(event.id, event.state, event.severity, event.subject, event.title, event.alerts, event.at)
+        case "Progress":
+          return runtime.Progress(event.agent, event.job, event.done, event.total ?? -1, event.unit)
+        default:
+          return
+      }
+    }
+    yield* Effect.forkIn(
+      Effect.forever(Effect.map(signals.next, ({ event, lost }) => {
+        if (!connected) return
+        if (lost > signalsReported) {
+          runtime.SignalsLost(lost - signalsReported, lost)
+          signalsReported = lost
+        }
+        emitTopic(event)
+      })),
+      signalScope
+    )
 
     options.register?.(() => ({ kind: "dbus", address: `${options.bus}:${BUS_NAME}`, connections: connected ? 1 : 0, since }))
     return { busName: BUS_NAME, uniqueName: (bus as unknown as { readonly name?: string }).name ?? "", connected: () => connected }

@@ -17,9 +17,10 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { Cause, Effect, Exit, Result, Schema, Scope } from "effect"
 import type { ActorSystem } from "../../runtime/ActorSystem.ts"
-import type { Caller } from "../../runtime/Caller.ts"
+import { type Caller, describeCaller } from "../../runtime/Caller.ts"
 import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
+import { DEFAULT_TOPIC_BUFFER, topicOf, TOPICS } from "../../runtime/Topics.ts"
 import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
 import { type DaemonStatus, type ErrorBody, OP_ACCESS, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
 import type { PeerCredentialsShape } from "./PeerCredentials.ts"
@@ -72,6 +73,8 @@ export const MAX_UNREAD_REPLY_BYTES = 16 * 1024 * 1024
 export const READ_PAUSE_BYTES = 1024 * 1024
 /** Requests of one connection being served at once; more wait, unread, in the socket. */
 export const MAX_IN_FLIGHT = 1024
+/** Frames of one `watch` written to the socket and not yet taken by the kernel; past this its events wait in its buffer. */
+export const WATCH_WINDOW = 64
 /** Subscriptions one connection may hold. */
 export const MAX_SUBSCRIPTIONS = 32
 /** Bytes of unfinished frames the daemon holds over all connections: the larger of this and 4 frames. */
@@ -315,6 +318,76 @@ export const start = (
           return { subscription: id }
         })
 
+      /**
+       * A `watch`: one filtered subscription of the inspection bus with its own
+       * buffer. The pump takes an event only while fewer than WATCH_WINDOW of
+       * this subscription's frames wait to be written out; a client that does
+       * not read leaves the events in the bus's buffer, whose overflow (the
+       * oldest go) the bus counts exactly. Before the next event it is handed,
+       * the client gets a frame saying how many it lost, when, and between
+       * which sequence numbers.
+       */
+      const watch = (request: Extract<Request, { op: "watch" }>) =>
+        Effect.gen(function*() {
+          if (subscriptions.size >= MAX_SUBSCRIPTIONS) {
+            return yield* Effect.fail({
+              _tag: "TooManySubscriptions",
+              message: `this connection already has ${MAX_SUBSCRIPTIONS} subscriptions, the most one may hold; unsubscribe one`
+            })
+          }
+          const id = nextSubscription++
+          const scope = yield* Scope.make()
+          subscriptions.set(id, scope)
+          const topics = [...new Set(request.topics)]
+          const tags = [...new Set(topics.flatMap((topic) => TOPICS[topic]))]
+          const buffer = request.buffer ?? DEFAULT_TOPIC_BUFFER
+          const subscriber = yield* Scope.provide(
+            system.inspection.subscribeTo({ tags, buffer, label: { transport: "socket", who: describeCaller(caller), topics } }),
+            scope
+          )
+          let unwritten = 0
+          let room: (() => void) | undefined
+          let reported = 0
+          let lastSeq = 0
+          const waitForRoom = Effect.callback<void>((resume) => {
+            room = () => {
+              room = undefined
+              resume(Effect.void)
+            }
+            return Effect.sync(() => {
+              room = undefined
+            })
+          })
+          const written = () => {
+            unwritten--
+            room?.()
+          }
+          const pump = Effect.gen(function*() {
+            while (!socket.destroyed) {
+              // Read the loss count as the event is taken: every loss it adds lay before this event.
+              const { event, lost } = yield* subscriber.next
+              if (lost > reported) {
+                enqueueFrame(encodeFrame({
+                  subscription: id,
+                  lost: lost - reported,
+                  at: Date.now(),
+                  total: lost,
+                  afterSeq: lastSeq,
+                  beforeSeq: event.seq
+                }))
+                reported = lost
+              }
+              while (unwritten >= WATCH_WINDOW && !socket.destroyed) yield* waitForRoom
+              if (socket.destroyed) return
+              lastSeq = event.seq
+              unwritten++
+              enqueueFrame(encodeFrame({ subscription: id, topic: topicOf(event._tag), event }), written)
+            }
+          })
+          yield* Effect.forkIn(pump, scope)
+          return { subscription: id, topics, tags, buffer }
+        })
+
       /** The rare ops, as effects; tell and ask are served without a fiber in onBody. */
       const handle = (request: Exclude<Request, { op: "tell" | "ask" }>): Effect.Effect<unknown, unknown> => {
         const access = OP_ACCESS[request.op]
@@ -333,6 +406,8 @@ export const start = (
             return Effect.sync((): DaemonStatus => ({ ...options.daemonInfo(), summary: system.summary(), agents: system.agents() }))
           case "subscribe":
             return subscribe(request)
+          case "watch":
+            return watch(request)
           case "restart":
           case "stop":
           case "start": {

@@ -85,7 +85,12 @@ export const runIncarnation = (
 
     const env: AgentEnvShape = {
       self: cell.name,
-      system: host.system,
+      // An agent's own inspection subscriptions are listed under its name (STREAM 'subscribers').
+      system: {
+        ...host.system,
+        events: (options) =>
+          host.system.events(options.label === undefined ? { ...options, label: { transport: "agent", who: cell.name, topics: [...options.tags] } } : options)
+      },
       caller: () => currentCaller,
       fromEffect: <Output, Input>(run: (input: Input) => Effect.Effect<Output, unknown>) => {
         const logic = fromPromise<Output, Input>(({ input, signal }) => runPromise(run(input), { signal }))

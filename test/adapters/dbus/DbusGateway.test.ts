@@ -3,6 +3,7 @@
  * stock clients (`busctl`, `gdbus`) as users and scripts drive it, and by
  * dbus-next as a client for signals.
  */
+import { spawn } from "node:child_process"
 import * as dbus from "dbus-next"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -263,6 +264,75 @@ describe("D-Bus interface on a private bus", () => {
       expect(JSON.parse(answer as string)).toBe(2)
       expect(system.summary().lifecycle).toBe("running")
     })
+  })
+
+  it("STREAM's topics arrive as typed Alert, Incident and Progress signals (gdbus monitor)", async () => {
+    const introspected = await run("gdbus", ["introspect", "--xml", "--address", bus.address, "--dest", DbusGateway.BUS_NAME, "--object-path", RUNTIME])
+    expect(introspected.stdout).toMatch(/<signal name="Alert">(\s*<arg type="s"\/>){4}\s*<arg type="t"\/>/)
+    expect(introspected.stdout).toMatch(/<signal name="Incident">(\s*<arg type="s"\/>){5}\s*<arg type="u"\/>\s*<arg type="t"\/>/)
+    expect(introspected.stdout).toMatch(/<signal name="Progress">(\s*<arg type="s"\/>){2}(\s*<arg type="d"\/>){2}\s*<arg type="s"\/>/)
+    expect(introspected.stdout).toMatch(/<signal name="SignalsLost">(\s*<arg type="t"\/>){2}/)
+    // The signals' own subscription, listed as D-Bus's.
+    expect(system.subscriptions().find((s) => s.transport === "dbus")).toMatchObject({ topics: ["alerts", "incidents", "progress"], capacity: 256 })
+
+    const monitor = spawn("gdbus", ["monitor", "--address", bus.address, "--dest", DbusGateway.BUS_NAME, "--object-path", RUNTIME], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    monitor.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    const seen = async (pattern: RegExp) => {
+      const deadline = Date.now() + 5_000
+      while (!pattern.test(out)) {
+        if (Date.now() > deadline) throw new Error(`gdbus monitor printed no ${pattern}; it printed:\n${out}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    try {
+      // gdbus monitor says it is monitoring once its match rules are in place.
+      await seen(/Monitoring signals/)
+      await Effect.runPromise(system.inspection.publish({ _tag: "Alert", agent: "LATTICE", severity: "critical", subject: "pool tank", text: "tank is FAULTED" }))
+      await Effect.runPromise(system.inspection.publish({
+        _tag: "Incident",
+        agent: "NEXUS",
+        id: "inc-7",
+        state: "opened",
+        severity: "critical",
+        subject: "pool tank",
+        title: "pool tank faulted",
+        alerts: 5
+      }))
+      await Effect.runPromise(system.inspection.publish({ _tag: "Progress", agent: "CIPHER", job: "encrypt /srv/a.iso", done: 512, unit: "bytes" }))
+      await seen(/Runtime1\.Alert \('LATTICE', 'critical', 'pool tank', 'tank is FAULTED', uint64 \d+\)/)
+      await seen(/Runtime1\.Incident \('inc-7', 'opened', 'critical', 'pool tank', 'pool tank faulted', uint32 5, uint64 \d+\)/)
+      await seen(/Runtime1\.Progress \('CIPHER', 'encrypt \/srv\/a\.iso', 512\.0, -1\.0, 'bytes'\)/)
+    } finally {
+      monitor.kill()
+    }
+  })
+
+  it("signals the daemon could not keep up with are counted exactly and told as SignalsLost", async () => {
+    const runtime = (await client.getProxyObject(DbusGateway.BUS_NAME, RUNTIME)).getInterface(DbusGateway.RUNTIME_INTERFACE)
+    const lost = recorder<[bigint, bigint]>()
+    const alerts = recorder<string>()
+    runtime.on("SignalsLost", (n: bigint, total: bigint) => lost.push([n, total]))
+    runtime.on("Alert", (_agent: string, _severity: string, _subject: string, text: string) => alerts.push(text))
+    await runtime.ListAgents!()
+    const before = system.subscriptions().find((s) => s.transport === "dbus")!.lost
+    // 300 events published before the signal pump can run: its buffer of 256 keeps the newest.
+    for (let i = 0; i < 300; i++) {
+      Effect.runSync(system.inspection.publish({ _tag: "Alert", agent: "A", severity: "info", subject: "s", text: `burst ${i}` }))
+    }
+    const [n, total] = await lost.next(() => true)
+    await alerts.next((text) => text === "burst 299")
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const received = alerts.seen.filter((t) => t.startsWith("burst ")).map((t) => Number(t.slice(6)))
+    // Every event was either signalled or counted lost; the oldest went, so what came is in order, the newest last.
+    expect(received.length + Number(n)).toBe(300)
+    expect(Number(n)).toBeGreaterThanOrEqual(300 - 256 - 2)
+    expect(Number(total)).toBe(before + Number(n))
+    expect(received).toEqual([...received].sort((a, b) => a - b))
+    expect(received.slice(-256)).toEqual(Array.from({ length: 256 }, (_, i) => i + 44))
+    expect(system.subscriptions().find((s) => s.transport === "dbus")!.lost).toBe(before + Number(n))
   })
 
   it("registers its endpoint with the gateway registry", () => {
