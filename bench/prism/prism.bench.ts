@@ -9,23 +9,14 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
-import * as net from "node:net"
 import { join } from "node:path"
 import { now, round, summarise } from "../support.ts"
 import { benchBinary, removeDir, sleep, spawnSigmavault, tempDir, waitForSocket } from "../socket/processes.ts"
+import { freePort } from "../../test/support/freePort.ts"
 
 const SCRAPES = Number(process.env.BENCH_PRISM_SCRAPES ?? 300)
 const WARMUP = 20
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
 
 const scrape = async (url: string): Promise<{ readonly us: number; readonly text: string }> => {
   const t0 = now()

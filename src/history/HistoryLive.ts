@@ -8,7 +8,7 @@
  * a torn journal tail or an unreadable checkpoint is reported (logged and in
  * `recovery`), never fatal. All through the Files port.
  *
- * Flushes run at most every `flushIntervalMs` (10 s) after something was
+ * Flushes run at most every `flushIntervalMs` (60 s) after something was
  * recorded, sooner only when the journal buffer fills, and never while idle;
  * the layer's scope closing (daemon shutdown) flushes and checkpoints.
  */
@@ -91,7 +91,7 @@ export const make = (options: HistoryLiveOptions): Effect.Effect<HistoryLiveShap
     const maxSeries = options.maxSeries ?? DEFAULT_HISTORY_MAX_SERIES
     const maxBytes = options.maxBytes ?? DEFAULT_HISTORY_MAX_BYTES
     const tiers = options.tiers ?? DEFAULT_TIERS
-    const flushIntervalMs = options.flushIntervalMs ?? 10_000
+    const flushIntervalMs = options.flushIntervalMs ?? 60_000
     const checkpointJournalBytes = options.checkpointJournalBytes ?? 4 * 1024 * 1024
     const checkpointIntervalMs = options.checkpointIntervalMs ?? 6 * 3_600_000
     const futureMs = options.futureMs ?? 300_000

@@ -193,7 +193,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     /** Counts a dead letter now; the inspection event is published only when someone listens. */
     const deadLetterNow = (agent: string, messageType: string, reason: DeadLetterReason) => {
       deadLetters.record(agent, reason)
-      if (inspection.hasSubscribers()) runFork(inspection.publish({ _tag: "DeadLetter", agent, messageType, reason }))
+      if (inspection.wants("DeadLetter")) runFork(inspection.publish({ _tag: "DeadLetter", agent, messageType, reason }))
     }
     const deadLetter = (agent: string, messageType: string, reason: DeadLetterReason) =>
       Effect.suspend(() => {
@@ -513,7 +513,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const host: HostServices = {
       system: systemHandle,
       publish: inspection.publish,
-      inspecting: inspection.hasSubscribers,
+      inspecting: () => inspection.wants("Progress"),
       wantsMessageEvents: inspection.wantsMessageEvents,
       wantsTransitionEvents: inspection.wantsTransitionEvents,
       deadLetter,

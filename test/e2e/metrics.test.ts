@@ -16,17 +16,8 @@ import { afterAll, describe, expect, it } from "vitest"
 import { parseExposition } from "../support/exposition.ts"
 import { requireTools } from "../support/tools.ts"
 import { binary, cli, type Daemon, startDaemon } from "./harness.ts"
+import { freePort } from "../support/freePort.ts"
 
-/** A port free now on loopback (the kernel's choice), for a listener the test starts next. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Sends raw bytes and collects the answer until the server closes (or `ms` pass). */
 const raw = (port: number, data: string, ms = 15_000): Promise<string> =>

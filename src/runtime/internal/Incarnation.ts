@@ -29,7 +29,7 @@ import { Ask, callerOf, type Envelope, messageOf, type ReplyHandle, type SystemI
 export interface HostServices {
   readonly system: SystemHandle
   readonly publish: (event: InspectionInput) => Effect.Effect<void>
-  /** False while nobody subscribes to inspection: the hot path then builds no events. */
+  /** False while no subscriber would receive a Progress event: jobs then build none. */
   readonly inspecting: () => boolean
   /** False while no subscriber wants per-message events (MessageHandled). */
   readonly wantsMessageEvents: () => boolean
