@@ -42,7 +42,7 @@ export interface HistoryLiveOptions {
   /** bytes of memory the history may hold: its buckets, series, and the journal buffer */
   readonly maxBytes?: number
   readonly tiers?: ReadonlyArray<TierSpec>
-  /** how long after the first unflushed sample the background flush runs; default 10 s */
+  /** how long after the first unflushed sample the background flush runs; default 60 s */
   readonly flushIntervalMs?: number
   /** a checkpoint is written after a flush that brings the journal past this many bytes … */
   readonly checkpointJournalBytes?: number
