@@ -6,7 +6,8 @@
  * interval, as a share of one core.
  */
 import { Effect } from "effect"
-import { DEFAULT_METRICS_INTERVAL_MS, runtimeSamples } from "../../src/daemon/MetricsSampler.ts"
+import { DEFAULT_METRICS_INTERVAL_MS } from "../../src/daemon/MetricsSampler.ts"
+import { runtimeSamples } from "../../src/history/runtime.ts"
 import * as HistoryTest from "../../src/history/HistoryTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { now, round, summarise } from "../support.ts"

@@ -15,6 +15,7 @@ import { Clock, Effect } from "effect"
 import { Files } from "../../adapters/fs/Files.ts"
 import { HistoryQueryInvalid, type LatestSample, MetricHistory } from "../../history/History.ts"
 import { metricDef, METRICS } from "../../history/catalogue.ts"
+import { runtimeSamples } from "../../history/runtime.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -49,23 +50,8 @@ export const prismMachine = Effect.gen(function*() {
   const files = yield* Files
   const config = yield* PrismConfig
 
-  /** The runtime's figures, read from the actor system now. */
-  const runtime = (): Array<Gathered> => {
-    const out: Array<Gathered> = []
-    const push = (name: string, labels: Record<string, string>, value: number) => out.push({ name, labels, value })
-    for (const agent of env.system.agentNames()) {
-      const status = env.system.status(agent)
-      if (status === undefined) continue
-      const labels = { agent }
-      push("sigmavault_agent_messages_total", labels, status.handled)
-      push("sigmavault_agent_mailbox_depth", labels, status.mailboxDepth)
-      push("sigmavault_agent_latency_p99_seconds", labels, round(status.handlingP99Us / 1e6, 9))
-      push("sigmavault_agent_restarts_total", labels, status.restarts)
-      push("sigmavault_agent_up", labels, status.lifecycle === "running" ? 1 : 0)
-    }
-    push("sigmavault_dead_letters_total", {}, env.system.summary().deadLetters)
-    return out
-  }
+  /** The runtime's figures, read from the actor system now (the same samples the daemon's sampler records). */
+  const runtime = (): Array<Gathered> => runtimeSamples(env.system).map((s) => ({ name: s.name, labels: s.labels ?? {}, value: s.value }))
 
   const historyStats = Effect.map(history.stats, (stats): Array<Gathered> => [
     { name: "sigmavault_history_series", labels: {}, value: stats.series },
