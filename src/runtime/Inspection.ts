@@ -174,7 +174,6 @@ export interface InspectionBus {
   readonly wantsTransitionEvents: () => boolean
   /** Number of events published so far. */
   readonly published: () => number
-  readonly hasSubscribers: () => boolean
 }
 
 export const makeInspectionBus = (options: {
@@ -316,7 +315,6 @@ export const makeInspectionBus = (options: {
       publishedOf: (tag) => publishedByTag.get(tag) ?? 0,
       wants: (tag) => (wanting.get(tag) ?? 0) > 0 || (subscribers > 0 && tag !== "Metrics"),
       published: () => seq,
-      hasSubscribers: () => subscribers > 0 || filtered.size > 0,
       wantsMessageEvents: () => messageSubscribers > 0,
       wantsTransitionEvents: () => transitionSubscribers > 0
     }

@@ -21,7 +21,7 @@ describe("filtered inspection subscriptions", () => {
         if (event._tag === "Alert") seen.push(event.text)
       }
       expect(seen).toEqual(["alert 2", "alert 3", "alert 4"])
-      expect(bus.hasSubscribers()).toBe(true)
+      expect(bus.wants("Alert")).toBe(true)
       yield* everything.take
     })))
 
