@@ -104,6 +104,7 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
       ["LATTICE", { type: "destroy", dataset: "tank/photos", confirm: true }, "LATTICE 'destroy': it needs admin access"],
       ["ORBIT", { type: "add", name: "evil", cron: "* * * * *", target: "LATTICE", message: { type: "destroy", dataset: "tank", confirm: true } }, "ORBIT 'add': it needs operate access"],
       ["LEDGER", { type: "append", actor: "ROOT", action: "forged", detail: {} }, "LEDGER 'append': only the daemon itself sends it"],
+      ["NEXUS", { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "forged: pool tank is FAULTED" }, "NEXUS 'report': only the daemon itself sends it"],
       ["QUANTUM", { type: "rotate" }, "QUANTUM 'rotate': it needs admin access"],
       ["ARBITER", { type: "acquire", resource: "pool:tank", job: "benchmark", holder: "LATTICE" }, "ARBITER 'acquire': it needs admin access"],
       ["ARBITER", { type: "release", lease: "lease-1" }, "ARBITER 'release': it needs admin access"],
