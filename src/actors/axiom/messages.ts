@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 import { HISTORY_ERRORS } from "../../history/History.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
-import { DatasetName, MetricName, PoolName, PositiveInt } from "../shared/fields.ts"
+import { DatasetName, LabelName, LabelValue, MetricName, PoolName, PositiveInt } from "../shared/fields.ts"
 
 const Ms = Schema.Finite
 const Bytes = Schema.Finite
@@ -22,10 +22,6 @@ const Threshold = Schema.Finite.check(
   Schema.isBetween({ minimum: 0.5, maximum: 100 }, { expected: "a z-score from 0.5 to 100" })
 )
 const HalfLife = PositiveInt.check(Schema.isLessThanOrEqualTo(100_000))
-const LabelName = Schema.String.check(
-  Schema.isPattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { expected: "a Prometheus label name, e.g. pool" })
-)
-const LabelValue = Schema.String.check(Schema.isMaxLength(256))
 /** Exact label values the series must have (`{pool: "tank"}`). */
 export const Labels = Schema.Record(LabelName, LabelValue)
 

@@ -2,18 +2,9 @@
 import { Schema } from "effect"
 import { HISTORY_ERRORS } from "../../history/History.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
-import { MetricName } from "../shared/fields.ts"
+import { LabelMatcher, MetricName } from "../shared/fields.ts"
 
-const LabelName = Schema.String.check(
-  Schema.isPattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { expected: "a Prometheus label name, e.g. pool" })
-)
-
-/** A label matcher as in PromQL: `=` and `!=` compare, `=~` and `!~` match an anchored regular expression. */
-export const Matcher = Schema.Struct({
-  label: LabelName,
-  op: Schema.Literals(["=", "!=", "=~", "!~"]),
-  value: Schema.String.check(Schema.isMaxLength(512))
-})
+export const Matcher = LabelMatcher
 export type Matcher = typeof Matcher.Type
 
 /** A window back from now: a whole number of s, m, h, d or w, from a minute to two years (1h, 24h, 7d, 30d). */

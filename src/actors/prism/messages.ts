@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { HISTORY_ERRORS } from "../../history/History.ts"
 import * as Protocol from "../../runtime/Protocol.ts"
-import { MetricName } from "../shared/fields.ts"
+import { LabelMatcher, MetricName } from "../shared/fields.ts"
 
 const Labels = Schema.Record(Schema.String, Schema.String)
 
@@ -42,11 +42,7 @@ export const MetricsReply = Schema.Struct({
 })
 export type MetricsReply = typeof MetricsReply.Type
 
-export const Matcher = Schema.Struct({
-  label: Schema.String,
-  op: Schema.Literals(["=", "!=", "=~", "!~"]),
-  value: Schema.String
-})
+export const Matcher = LabelMatcher
 
 export const SeriesPointsView = Schema.Struct({
   name: Schema.String,

@@ -4,6 +4,7 @@
  */
 import { Result, Schema } from "effect"
 import { InvalidName, type Validator, validateDatasetName, validateDevice, validatePoolName } from "../../adapters/command/names.ts"
+import { LABEL_NAME, MAX_LABEL_VALUE, METRIC_NAME } from "../../history/History.ts"
 
 const matching = (pattern: RegExp, expected: string) => Schema.String.check(Schema.isPattern(pattern, { expected }))
 
@@ -59,7 +60,16 @@ export const Device = toolName(
 )
 
 export const AgentName = matching(/^[A-Z][A-Z0-9_-]*$/, "an agent name in capitals, e.g. ORACLE")
-export const MetricName = matching(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name, e.g. sigmavault_mailbox_depth")
+export const MetricName = matching(METRIC_NAME, "a Prometheus metric name, e.g. sigmavault_mailbox_depth")
+export const LabelName = matching(LABEL_NAME, "a Prometheus label name, e.g. pool")
+/** A label value as the metric history keeps them. */
+export const LabelValue = Schema.String.check(Schema.isMaxLength(MAX_LABEL_VALUE))
+/** A label matcher as in PromQL: `=` and `!=` compare, `=~` and `!~` match an anchored regular expression. */
+export const LabelMatcher = Schema.Struct({
+  label: LabelName,
+  op: Schema.Literals(["=", "!=", "=~", "!~"]),
+  value: Schema.String.check(Schema.isMaxLength(512))
+})
 
 export const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
