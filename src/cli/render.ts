@@ -108,7 +108,7 @@ export const renderEvent = (event: InspectionEvent): string => {
     case "DeadLetter":
       return `${head} ${event.agent}: ${event.messageType} (${event.reason})`
     case "Alert":
-      return `${head} ${event.agent}: ${event.severity}: ${event.text}`
+      return `${head} ${event.agent}: ${event.severity}: ${event.text}${event.code === undefined ? "" : ` [${event.code}]`}`
     case "Incident":
       return `${head} ${event.id} ${event.state}: ${event.severity}: ${event.title} (${event.alerts} alert${event.alerts === 1 ? "" : "s"})`
     case "Metrics":

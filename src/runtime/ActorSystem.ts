@@ -370,6 +370,24 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return admitted.value.recorded ? Effect.andThen(gate.record(caller, recordOf(admitted.value)), enqueue) : enqueue
       })
 
+    /**
+     * An ask on someone's behalf from inside the daemon (an APEX task, a FLUX rule's action, a
+     * LINGUA sentence): checked and recorded as that caller's own request would be, back-pressured
+     * as an internal sender is, and answered like `ask`.
+     */
+    const askAs = (caller: Caller, agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
+      Effect.suspend(() => {
+        const admitted = admit(caller, agent, message)
+        if (Exit.isFailure(admitted)) return admitted
+        const { cell } = admitted.value
+        const reply = new ReplyHandle()
+        const enqueue = enqueueInternal(cell, admitted.value.message, reply, caller)
+        return Effect.andThen(
+          admitted.value.recorded ? Effect.andThen(gate.record(caller, recordOf(admitted.value)), enqueue) : enqueue,
+          awaitReply(agent, admitted.value.message.type, reply, askOptions?.timeoutMs ?? defaultAskTimeoutMs)
+        )
+      })
+
     const ask = (agent: string, message: AgentMessage, askOptions?: { readonly timeoutMs?: number }) =>
       Effect.suspend(() => {
         const cell = cells.get(agent)
@@ -486,6 +504,7 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       tell,
       tellAs,
       ask,
+      askAs,
       protocolOf: (agent) => cells.get(agent)?.protocol,
       permits: (caller, agent, type) => {
         const spec = cells.get(agent)?.protocol.get(type)

@@ -36,6 +36,18 @@ export interface SystemHandle {
    */
   readonly tellAs: (caller: Caller, agent: string, message: AgentMessage) => Effect.Effect<void, TellError>
   /** An ask by name; the answer is the reply's wire form, unchecked by the asker. Prefer `call`. */
+  /**
+   * An ask on someone's behalf (an APEX task for whoever ran the plan, a FLUX rule's action for
+   * whoever added it, a LINGUA sentence for whoever said it): the message is validated, checked
+   * against that caller's rights and recorded as their own request would be; the answer is the
+   * reply's wire form, like `ask`.
+   */
+  readonly askAs: (
+    caller: Caller,
+    agent: string,
+    message: AgentMessage,
+    options?: { readonly timeoutMs?: number }
+  ) => Effect.Effect<unknown, AskError>
   readonly ask: (
     agent: string,
     message: AgentMessage,
@@ -91,6 +103,11 @@ export interface AlertReport {
   /** what it is about: "pool tank", "/dev/sdb" */
   readonly subject: string
   readonly text: string
+  /**
+   * The finding's stable code ("ZFS-8000-9P", "SMART-197", "FORTRESS-SSH-PASSWORD"), one the agent
+   * lists in its `codes.ts`; MENTOR explains every listed code (src/actors/shared/findings.ts).
+   */
+  readonly code?: string | undefined
 }
 
 export interface ProgressReport {

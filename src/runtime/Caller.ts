@@ -10,7 +10,8 @@ import { Schema } from "effect"
 
 const Id = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
-export const Via = Schema.Literals(["socket", "dbus", "daemon", "schedule"])
+/** How it came: a transport, the daemon itself, or work done later on the caller's behalf (a schedule, an APEX plan, a FLUX rule). */
+export const Via = Schema.Literals(["socket", "dbus", "daemon", "schedule", "plan", "rule"])
 export type Via = typeof Via.Type
 
 export const Caller = Schema.Struct({

@@ -47,7 +47,9 @@ export const InspectionEvent = Schema.Union([
     severity: Schema.Literals(["info", "warning", "critical"]),
     /** what it is about: "pool tank", "/dev/sdb" */
     subject: Schema.String,
-    text: Schema.String
+    text: Schema.String,
+    /** the finding's stable code, when the agent gives one (MENTOR explains it) */
+    code: Schema.optionalKey(Schema.String)
   }),
   /**
    * An incident opened, changed or closed by NEXUS: the one notification for

@@ -1,7 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Logger, References } from "effect"
 import { TestClock } from "effect/testing"
+import { makePolicy } from "../../src/access/Policy.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
+import type { Caller } from "../../src/runtime/Caller.ts"
+import type { AuditedRequest, Gate } from "../../src/runtime/Gate.ts"
 import { counterAgent, counterProtocol, started, tree, watch, ROOT } from "../support/agents.ts"
 
 const oneAgent = (options: Parameters<typeof counterAgent>[1] = {}, systemOptions = {}) =>
@@ -75,6 +78,34 @@ describe("tell and ask", () => {
       assert.strictEqual(error._tag, "UnknownAgent")
       assert.strictEqual(error.message, "unknown agent 'NOPE'; known agents: A, B")
       assert.strictEqual(system.deadLetters.countFor("(unknown)", "unknown-agent"), 1)
+    }).pipe(Effect.scoped))
+})
+
+describe("asks on someone's behalf", () => {
+  it.effect("askAs checks the message and the caller's rights, records state changes as theirs, and answers like ask", () =>
+    Effect.gen(function*() {
+      const OPERATOR: Caller = { uid: 1000, gid: 500, groups: [], via: "plan" }
+      const READER: Caller = { uid: 1001, gid: 600, groups: [], via: "rule" }
+      const policy = makePolicy({ read: [{ name: "readers", gid: 600 }], operate: [{ name: "ops", gid: 500 }], admin: [] })
+      const records: Array<{ caller: Caller; request: AuditedRequest }> = []
+      const gate: Gate = {
+        check: (caller, what, access) => policy.check(caller, what, access),
+        record: (caller, request) => Effect.sync(() => void records.push({ caller, request })),
+        refused: () => {}
+      }
+      const system = yield* oneAgent({}, { gate })
+      assert.deepStrictEqual(yield* system.askAs(OPERATOR, "A", { type: "inc" }), { type: "ack", state: "idle" })
+      assert.strictEqual(yield* system.askAs(READER, "A", { type: "get" }), 1)
+      const denied = yield* Effect.flip(system.askAs(READER, "A", { type: "inc" }))
+      assert.strictEqual(denied.message, "uid 1001 may not send A 'inc': it needs operate access, and uid 1001 has read access")
+      const invalid = yield* Effect.flip(system.askAs(OPERATOR, "A", { type: "sleep", ms: "long" }))
+      assert.strictEqual(invalid._tag, "InvalidMessage")
+      assert.deepStrictEqual(
+        records.map((r) => [r.caller.uid, r.caller.via, r.request._tag === "Message" ? r.request.message.type : r.request._tag]),
+        [[1000, "plan", "inc"]],
+        "only the state change is recorded, as the operator's, from a plan"
+      )
+      assert.strictEqual(yield* system.ask("A", { type: "get" }), 1)
     }).pipe(Effect.scoped))
 })
 

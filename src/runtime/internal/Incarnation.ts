@@ -101,10 +101,10 @@ export const runIncarnation = (
         host.inspecting()
           ? host.publish({ _tag: "Progress", agent: cell.name, job, done, unit, ...(total === undefined ? {} : { total }) })
           : Effect.void,
-      alert: ({ severity, subject, text }) =>
+      alert: ({ severity, subject, text, code }) =>
         Effect.andThen(
           severity === "info" ? Effect.logInfo(text) : severity === "warning" ? Effect.logWarning(text) : Effect.logError(text),
-          host.publish({ _tag: "Alert", agent: cell.name, severity, subject, text })
+          host.publish({ _tag: "Alert", agent: cell.name, severity, subject, text, ...(code === undefined ? {} : { code }) })
         ),
       describeCapability: (capability, detail) => {
         cell.details.set(capability, detail)
