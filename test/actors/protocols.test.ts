@@ -326,6 +326,20 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "query", name: "sigmavault_agent_up", since: "forever" },
     { type: "series" }
   ],
+  FLUX: [
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, if: "event.agent in [\"ORACLE\", \"LATTICE\"]", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "bad", when: { kind: "alert" }, if: "event.severity ==", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "rules" },
+    { type: "rule", name: "on-critical" },
+    { type: "rule", name: "nosuch" },
+    { type: "disable", name: "on-critical", confirm: true },
+    { type: "enable", name: "on-critical", confirm: true },
+    { type: "test-rule", name: "on-critical", events: [{ kind: "alert", agent: "ORACLE", severity: "critical", subject: "/dev/sdb", text: "failing" }] },
+    { type: "remove-rule", name: "on-critical", confirm: true },
+    { type: "remove-rule", name: "on-critical" }
+  ],
   NEXUS: [
     { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "pool tank is FAULTED" },
     { type: "report", source: "HELIX", subject: "snapshots of tank/photos", severity: "warning", summary: "no snapshot of tank/photos for 3 days" },
@@ -505,6 +519,10 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "MORPH migrate UnsafePlan",
         "NEXUS incident NoSuchIncident",
+        "FLUX add-rule RuleExists",
+        "FLUX add-rule InvalidRule",
+        "FLUX rule NoSuchRule",
+        "FLUX remove-rule NoSuchRule",
         "NEXUS acknowledge NoSuchIncident",
         "NEXUS silence BadMatcher",
         "NEXUS unsilence NoSuchSilence",

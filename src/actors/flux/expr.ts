@@ -1,0 +1,470 @@
+/**
+ * FLUX's condition language: a small, safe expression language over the
+ * triggering event. No `eval`, no `Function`, no JavaScript: a hand-written
+ * lexer and recursive-descent parser into a plain AST, a printer that gives
+ * the canonical text back, and a compiler into closures.
+ *
+ *   expr    := or
+ *   or      := and ("or" and)*
+ *   and     := not ("and" not)*
+ *   not     := "not" not | compare
+ *   compare := value (("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "matches") value)?
+ *   value   := NUMBER | STRING | true | false | null | "[" [value ("," value)*] "]"
+ *            | event ("." NAME)* | "(" expr ")"
+ *
+ * Strings are JSON strings ("a\"b", "\u00e9"); numbers are JSON numbers with
+ * an optional minus. `in` is membership in a list (or a substring of a
+ * string); `matches` takes a string literal: a regular expression of at most
+ * 200 characters, without back-references or nested quantifiers (so no
+ * catastrophic backtracking), tested against at most the first 1,024
+ * characters. Comparisons of different types are false, never an error;
+ * a missing field is null. Truthy: true, a non-zero number, a non-empty
+ * string or list.
+ *
+ * Parsing never throws: an error names the position (0-based, in characters)
+ * and what was expected there.
+ */
+
+export type Value = string | number | boolean | null | ReadonlyArray<Value>
+
+export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "matches"
+
+export type Expr =
+  | { readonly kind: "literal"; readonly value: string | number | boolean | null }
+  | { readonly kind: "list"; readonly items: ReadonlyArray<Expr> }
+  | { readonly kind: "path"; readonly path: ReadonlyArray<string> }
+  | { readonly kind: "not"; readonly operand: Expr }
+  | { readonly kind: "and" | "or"; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: Expr; readonly right: Expr }
+
+export interface ParseError {
+  /** 0-based character offset */
+  readonly position: number
+  readonly expected: string
+  readonly found: string
+  readonly message: string
+}
+
+export type Parsed = { readonly ok: true; readonly expr: Expr } | { readonly ok: false; readonly error: ParseError }
+
+export interface Limits {
+  readonly maxLength: number
+  readonly maxDepth: number
+}
+
+export const DEFAULT_LIMITS: Limits = { maxLength: 1_000, maxDepth: 32 }
+export const MAX_REGEX_LENGTH = 200
+export const MAX_MATCH_INPUT = 1_024
+const MAX_LIST = 100
+const ROOT = "event"
+
+// ---- lexer ------------------------------------------------------------------
+
+type Token =
+  | { readonly t: "num"; readonly value: number; readonly at: number; readonly text: string }
+  | { readonly t: "str"; readonly value: string; readonly at: number; readonly text: string }
+  | { readonly t: "word"; readonly value: string; readonly at: number; readonly text: string }
+  | { readonly t: "sym"; readonly value: string; readonly at: number; readonly text: string }
+  | { readonly t: "end"; readonly at: number; readonly text: string }
+
+class Fail {
+  constructor(readonly position: number, readonly expected: string, readonly found: string) {}
+}
+
+const SYMBOLS = ["==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ",", "."]
+const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*/
+
+const shown = (text: string) => (text === "" ? "the end" : JSON.stringify(text.length > 20 ? text.slice(0, 20) + "…" : text))
+
+const lex = (source: string): Array<Token> => {
+  const tokens: Array<Token> = []
+  let i = 0
+  while (i < source.length) {
+    const c = source[i]!
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+      i++
+      continue
+    }
+    const rest = source.slice(i, i + 400)
+    const num = NUMBER.exec(rest)
+    if (num !== null && (c !== "-" || num[0].length > 1)) {
+      const value = Number(num[0])
+      if (!Number.isFinite(value)) throw new Fail(i, "a finite number", shown(num[0]))
+      tokens.push({ t: "num", value, at: i, text: num[0] })
+      i += num[0].length
+      continue
+    }
+    if (c === "\"") {
+      let j = i + 1
+      let value = ""
+      for (;;) {
+        if (j >= source.length) throw new Fail(j, "a closing '\"'", "the end")
+        const d = source[j]!
+        if (d === "\"") break
+        if (d < " ") throw new Fail(j, "a character of a string (control characters are written \\n, \\t, \\uXXXX)", JSON.stringify(d))
+        if (d === "\\") {
+          const e = source[j + 1]
+          const simple: Record<string, string> = { "\"": "\"", "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }
+          if (e !== undefined && simple[e] !== undefined) {
+            value += simple[e]
+            j += 2
+            continue
+          }
+          if (e === "u" && /^[0-9a-fA-F]{4}$/.test(source.slice(j + 2, j + 6))) {
+            value += String.fromCharCode(parseInt(source.slice(j + 2, j + 6), 16))
+            j += 6
+            continue
+          }
+          throw new Fail(j, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX", shown(source.slice(j, j + 2)))
+        }
+        value += d
+        j++
+      }
+      tokens.push({ t: "str", value, at: i, text: source.slice(i, j + 1) })
+      i = j + 1
+      continue
+    }
+    const word = WORD.exec(rest)
+    if (word !== null) {
+      tokens.push({ t: "word", value: word[0], at: i, text: word[0] })
+      i += word[0].length
+      continue
+    }
+    const sym = SYMBOLS.find((s) => source.startsWith(s, i))
+    if (sym !== undefined) {
+      tokens.push({ t: "sym", value: sym, at: i, text: sym })
+      i += sym.length
+      continue
+    }
+    throw new Fail(i, "a value, an operator or a parenthesis", shown(c))
+  }
+  tokens.push({ t: "end", at: source.length, text: "" })
+  return tokens
+}
+
+// ---- regular expressions for `matches` -----------------------------------------
+
+/** Why a `matches` pattern is refused, or undefined when it is safe to run. */
+export const unsafeRegex = (pattern: string): string | undefined => {
+  if (pattern.length > MAX_REGEX_LENGTH) return `a pattern of at most ${MAX_REGEX_LENGTH} characters`
+  if (/\\[1-9]|\\k</.test(pattern)) return "a pattern without back-references"
+  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*(?:[*+{]|\?(?!\?))/.test(pattern)) return "a pattern without a repeated group that itself repeats (like (a+)+)"
+  if (/\(\?<?[=!]/.test(pattern)) return "a pattern without look-around"
+  try {
+    new RegExp(pattern)
+  } catch (error) {
+    return `a valid regular expression (${String(error instanceof Error ? error.message : error).slice(0, 80)})`
+  }
+  return undefined
+}
+
+// ---- parser -----------------------------------------------------------------
+
+const KEYWORDS = new Set(["and", "or", "not", "in", "matches", "true", "false", "null"])
+const COMPARE: ReadonlyArray<string> = ["==", "!=", "<", "<=", ">", ">=", "in", "matches"]
+const VALUE_EXPECTED = "a value (a number, a \"string\", true, false, null, a [list], event.FIELD or a parenthesis)"
+
+export const parse = (source: string, limits: Limits = DEFAULT_LIMITS): Parsed => {
+  try {
+    if (typeof source !== "string") throw new Fail(0, "text", typeof source)
+    if (source.length > limits.maxLength) throw new Fail(limits.maxLength, `at most ${limits.maxLength} characters`, `${source.length} characters`)
+    const tokens = lex(source)
+    let k = 0
+    const peek = () => tokens[k]!
+    const isWord = (w: string) => peek().t === "word" && peek().text === w
+    const isSym = (s: string) => peek().t === "sym" && peek().text === s
+    const expect = (s: string, what: string) => {
+      if (!isSym(s)) throw new Fail(peek().at, what, shown(peek().text))
+      k++
+    }
+    const deeper = (depth: number) => {
+      if (depth > limits.maxDepth) throw new Fail(peek().at, `at most ${limits.maxDepth} levels of nesting`, "more")
+      return depth + 1
+    }
+
+    const orExpr = (depth: number): Expr => {
+      const d = deeper(depth)
+      let left = andExpr(d)
+      while (isWord("or")) {
+        k++
+        left = { kind: "or", left, right: andExpr(d) }
+      }
+      return left
+    }
+    const andExpr = (depth: number): Expr => {
+      let left = notExpr(depth)
+      while (isWord("and")) {
+        k++
+        left = { kind: "and", left, right: notExpr(depth) }
+      }
+      return left
+    }
+    const notExpr = (depth: number): Expr => {
+      if (isWord("not")) {
+        k++
+        return { kind: "not", operand: notExpr(deeper(depth)) }
+      }
+      return compare(depth)
+    }
+    const compare = (depth: number): Expr => {
+      const left = value(depth)
+      const token = peek()
+      const op = token.t === "sym" || token.t === "word" ? token.text : ""
+      if (!COMPARE.includes(op)) return left
+      k++
+      const rightAt = peek().at
+      const right = value(depth)
+      if (op === "matches") {
+        if (right.kind !== "literal" || typeof right.value !== "string") throw new Fail(rightAt, "a \"string\" holding a regular expression after matches", shown(tokens[k - 1]!.text))
+        const unsafe = unsafeRegex(right.value)
+        if (unsafe !== undefined) throw new Fail(rightAt, unsafe, shown(right.value))
+      }
+      const next = peek()
+      if ((next.t === "sym" || next.t === "word") && COMPARE.includes(next.text)) {
+        throw new Fail(next.at, "and, or, a closing parenthesis or the end (comparisons do not chain: use and)", shown(next.text))
+      }
+      return { kind: "compare", op: op as CompareOp, left, right }
+    }
+    const value = (depth: number): Expr => {
+      const token = peek()
+      if (token.t === "num") {
+        k++
+        return { kind: "literal", value: token.value }
+      }
+      if (token.t === "str") {
+        k++
+        return { kind: "literal", value: token.value }
+      }
+      if (token.t === "word") {
+        if (token.text === "true" || token.text === "false") {
+          k++
+          return { kind: "literal", value: token.text === "true" }
+        }
+        if (token.text === "null") {
+          k++
+          return { kind: "literal", value: null }
+        }
+        if (token.text === ROOT) {
+          k++
+          const path: Array<string> = [ROOT]
+          while (isSym(".")) {
+            k++
+            const field = peek()
+            if (field.t !== "word") throw new Fail(field.at, "a field name after '.'", shown(field.text))
+            k++
+            path.push(field.text)
+          }
+          return { kind: "path", path }
+        }
+        if (KEYWORDS.has(token.text)) throw new Fail(token.at, VALUE_EXPECTED, shown(token.text))
+        throw new Fail(token.at, `${VALUE_EXPECTED}; the only name is event`, shown(token.text))
+      }
+      if (isSym("(")) {
+        k++
+        const inner = orExpr(depth)
+        expect(")", "a closing parenthesis ')'")
+        return inner
+      }
+      if (isSym("[")) {
+        k++
+        const items: Array<Expr> = []
+        const d = deeper(depth)
+        if (!isSym("]")) {
+          for (;;) {
+            if (items.length >= MAX_LIST) throw new Fail(peek().at, `at most ${MAX_LIST} items in a list`, "more")
+            items.push(value(d))
+            if (isSym(",")) {
+              k++
+              continue
+            }
+            break
+          }
+        }
+        expect("]", "',' or a closing bracket ']'")
+        return { kind: "list", items }
+      }
+      throw new Fail(token.at, VALUE_EXPECTED, shown(token.text))
+    }
+
+    const expr = orExpr(0)
+    if (peek().t !== "end") throw new Fail(peek().at, "and, or, a comparison or the end", shown(peek().text))
+    return { ok: true, expr }
+  } catch (error) {
+    if (error instanceof Fail) {
+      return {
+        ok: false,
+        error: {
+          position: error.position,
+          expected: error.expected,
+          found: error.found,
+          message: `at ${error.position}: expected ${error.expected}, found ${error.found}`
+        }
+      }
+    }
+    // A stack overflow on absurd input: reported as an error, never thrown.
+    return { ok: false, error: { position: 0, expected: "a simpler expression", found: "an expression too deep to read", message: "at 0: expected a simpler expression, found an expression too deep to read" } }
+  }
+}
+
+// ---- printer ----------------------------------------------------------------
+
+const printNumber = (n: number) => (Object.is(n, -0) ? "-0" : String(n))
+
+/** The canonical text of an expression: `parse(print(e))` gives `e` back. Binary operations are parenthesised. */
+export const print = (expr: Expr): string => {
+  switch (expr.kind) {
+    case "literal":
+      return typeof expr.value === "string" ? JSON.stringify(expr.value) : typeof expr.value === "number" ? printNumber(expr.value) : String(expr.value)
+    case "list":
+      return `[${expr.items.map(print).join(", ")}]`
+    case "path":
+      return expr.path.join(".")
+    case "not":
+      return `not ${print(expr.operand)}`
+    case "and":
+    case "or":
+      return `(${print(expr.left)} ${expr.kind} ${print(expr.right)})`
+    case "compare":
+      return `(${print(expr.left)} ${expr.op} ${print(expr.right)})`
+  }
+}
+
+// ---- evaluation -------------------------------------------------------------
+
+export type Scope = Readonly<Record<string, unknown>>
+
+export const truthy = (value: Value): boolean =>
+  value === true || (typeof value === "number" && value !== 0 && !Number.isNaN(value)) ||
+  (typeof value === "string" && value !== "") || (Array.isArray(value) && value.length > 0)
+
+const asValue = (raw: unknown): Value => {
+  if (raw === null || raw === undefined) return null
+  if (typeof raw === "string" || typeof raw === "boolean") return raw
+  if (typeof raw === "number") return Number.isFinite(raw) ? raw : null
+  if (Array.isArray(raw)) return raw.map(asValue)
+  return null
+}
+
+const equal = (a: Value, b: Value): boolean => {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]!))
+  return a === b
+}
+
+const order = (op: CompareOp, a: Value, b: Value): boolean => {
+  if (!((typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string"))) return false
+  switch (op) {
+    case "<":
+      return a < b
+    case "<=":
+      return a <= b
+    case ">":
+      return a > b
+    default:
+      return a >= b
+  }
+}
+
+type Compiled = (event: Scope) => Value
+
+/** Compiles an expression into a closure; the closure never throws. */
+export const compile = (expr: Expr): ((event: Scope) => boolean) => {
+  const c = compileValue(expr)
+  return (event) => truthy(c(event))
+}
+
+const compileValue = (expr: Expr): Compiled => {
+  switch (expr.kind) {
+    case "literal": {
+      const v = expr.value
+      return () => v
+    }
+    case "list": {
+      const items = expr.items.map(compileValue)
+      return (e) => items.map((i) => i(e))
+    }
+    case "path": {
+      const fields = expr.path.slice(1)
+      if (fields.length === 1) {
+        const f = fields[0]!
+        return (e) => (Object.hasOwn(e, f) ? asValue(e[f]) : null)
+      }
+      return (e) => {
+        let at: unknown = e
+        for (const f of fields) {
+          if (at === null || typeof at !== "object" || Array.isArray(at) || !Object.hasOwn(at, f)) return null
+          at = (at as Record<string, unknown>)[f]
+        }
+        return asValue(at)
+      }
+    }
+    case "not": {
+      const o = compileValue(expr.operand)
+      return (e) => !truthy(o(e))
+    }
+    case "and": {
+      const l = compileValue(expr.left)
+      const r = compileValue(expr.right)
+      return (e) => truthy(l(e)) && truthy(r(e))
+    }
+    case "or": {
+      const l = compileValue(expr.left)
+      const r = compileValue(expr.right)
+      return (e) => truthy(l(e)) || truthy(r(e))
+    }
+    case "compare": {
+      const l = compileValue(expr.left)
+      const r = compileValue(expr.right)
+      switch (expr.op) {
+        case "==":
+          return (e) => equal(l(e), r(e))
+        case "!=":
+          return (e) => !equal(l(e), r(e))
+        case "in":
+          return (e) => {
+            const a = l(e)
+            const b = r(e)
+            if (Array.isArray(b)) return b.some((x) => equal(a, x))
+            return typeof a === "string" && typeof b === "string" && b.includes(a)
+          }
+        case "matches": {
+          const source = expr.right.kind === "literal" && typeof expr.right.value === "string" ? expr.right.value : undefined
+          const re = source === undefined || unsafeRegex(source) !== undefined ? undefined : new RegExp(source)
+          return (e) => {
+            const a = l(e)
+            return re !== undefined && typeof a === "string" && re.test(a.slice(0, MAX_MATCH_INPUT))
+          }
+        }
+        default: {
+          const op = expr.op
+          return (e) => order(op, l(e), r(e))
+        }
+      }
+    }
+  }
+}
+
+/** The fields an expression reads from the event, e.g. ["severity", "agent"]. */
+export const fieldsRead = (expr: Expr): ReadonlyArray<string> => {
+  const out = new Set<string>()
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case "path":
+        if (e.path.length > 1) out.add(e.path.slice(1).join("."))
+        return
+      case "list":
+        e.items.forEach(walk)
+        return
+      case "not":
+        walk(e.operand)
+        return
+      case "literal":
+        return
+      default:
+        walk(e.left)
+        walk(e.right)
+    }
+  }
+  walk(expr)
+  return [...out]
+}
