@@ -145,11 +145,49 @@ const lex = (source: string): Array<Token> => {
 
 // ---- regular expressions for `matches` -----------------------------------------
 
+/**
+ * True when a group followed by a quantifier holds a quantifier, an
+ * alternative or another group: the shapes behind catastrophic backtracking.
+ */
+const riskyRepeat = (pattern: string): boolean => {
+  const open: Array<{ readonly at: number; risky: boolean }> = []
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === "\\") {
+      i++
+      continue
+    }
+    if (inClass) {
+      if (c === "]") inClass = false
+      continue
+    }
+    if (c === "[") {
+      inClass = true
+      continue
+    }
+    if (c === "(") {
+      if (open.length > 0) open[open.length - 1]!.risky = true
+      open.push({ at: i, risky: false })
+      if (pattern[i + 1] === "?") i += 2
+      continue
+    }
+    if (c === ")") {
+      const group = open.pop()
+      const next = pattern[i + 1]
+      if (group !== undefined && group.risky && (next === "*" || next === "+" || next === "{" || next === "?")) return true
+      continue
+    }
+    if ((c === "*" || c === "+" || c === "{" || c === "|" || c === "?") && open.length > 0) open[open.length - 1]!.risky = true
+  }
+  return false
+}
+
 /** Why a `matches` pattern is refused, or undefined when it is safe to run. */
 export const unsafeRegex = (pattern: string): string | undefined => {
   if (pattern.length > MAX_REGEX_LENGTH) return `a pattern of at most ${MAX_REGEX_LENGTH} characters`
   if (/\\[1-9]|\\k</.test(pattern)) return "a pattern without back-references"
-  if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*(?:[*+{]|\?(?!\?))/.test(pattern)) return "a pattern without a repeated group that itself repeats (like (a+)+)"
+  if (riskyRepeat(pattern)) return "a pattern whose repeated groups hold no repetition, alternatives or groups of their own (like (a+)+ or (a|aa)*)"
   if (/\(\?<?[=!]/.test(pattern)) return "a pattern without look-around"
   try {
     new RegExp(pattern)
@@ -311,7 +349,7 @@ export const parse = (source: string, limits: Limits = DEFAULT_LIMITS): Parsed =
 
 const printNumber = (n: number) => (Object.is(n, -0) ? "-0" : String(n))
 
-/** The canonical text of an expression: `parse(print(e))` gives `e` back. Binary operations are parenthesised. */
+/** The canonical text of an expression: `parse(print(e))` gives `e` back. Operations (not, and, or, comparisons) are parenthesised. */
 export const print = (expr: Expr): string => {
   switch (expr.kind) {
     case "literal":
@@ -321,7 +359,7 @@ export const print = (expr: Expr): string => {
     case "path":
       return expr.path.join(".")
     case "not":
-      return `not ${print(expr.operand)}`
+      return `(not ${print(expr.operand)})`
     case "and":
     case "or":
       return `(${print(expr.left)} ${expr.kind} ${print(expr.right)})`

@@ -304,7 +304,8 @@ export const fluxMachine = Effect.gen(function*() {
         Effect.ensuring(finish(r, run)),
         log
       )
-      run.fiber = yield* Effect.forkIn(action, scope)
+      // Started at once, so a run cancelled right away (restart, remove) still records its end.
+      run.fiber = yield* Effect.forkIn(action, scope, { startImmediately: true })
     })
 
   const drop = (r: Live, event: FluxEvent, why: string) =>
