@@ -18,6 +18,7 @@ import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../histor
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
+import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -490,7 +491,12 @@ export const Config = Schema.Struct({
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
-  forecastWindowDays: WholeNumber(1, 366)
+  forecastWindowDays: WholeNumber(1, 366),
+  fluxMaxRules: WholeNumber(1, 10_000),
+  fluxRingSize: WholeNumber(10, 100_000),
+  fluxMetricIntervalSeconds: WholeNumber(10, 3600),
+  fluxLoopMaxFirings: WholeNumber(1, 10_000),
+  fluxLoopWindowSeconds: WholeNumber(10, 86_400)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -573,7 +579,12 @@ export const defaults: Config = {
   incidentMaxAlerts: defaultNexusConfig.maxAlerts,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
-  forecastWindowDays: defaultAxiomConfig.windowDays
+  forecastWindowDays: defaultAxiomConfig.windowDays,
+  fluxMaxRules: defaultFluxConfig.maxRules,
+  fluxRingSize: defaultFluxConfig.ringSize,
+  fluxMetricIntervalSeconds: defaultFluxConfig.metricIntervalMs / 1000,
+  fluxLoopMaxFirings: defaultFluxConfig.loopMaxFirings,
+  fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -798,7 +809,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
-  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  fluxMaxRules: wholeNumber("flux_max_rules", 1, 10_000),
+  fluxRingSize: wholeNumber("flux_ring_size", 10, 100_000),
+  fluxMetricIntervalSeconds: wholeNumber("flux_metric_interval_seconds", 10, 3600),
+  fluxLoopMaxFirings: wholeNumber("flux_loop_max_firings", 1, 10_000),
+  fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

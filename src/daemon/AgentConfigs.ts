@@ -21,6 +21,7 @@ import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
+import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -40,6 +41,7 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly flux: FluxConfigShape
 }
 
 /**
@@ -131,6 +133,16 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
+    },
+    flux: {
+      ...defaultFluxConfig,
+      maxRules: config.fluxMaxRules,
+      ringSize: config.fluxRingSize,
+      metricIntervalMs: config.fluxMetricIntervalSeconds * 1000,
+      loopMaxFirings: config.fluxLoopMaxFirings,
+      loopWindowMs: config.fluxLoopWindowSeconds * 1000,
+      // Schedule triggers read cron times in ORBIT's zone.
+      ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone })
     }
   }
 }
@@ -164,5 +176,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(FluxConfig, configs.flux)
   )

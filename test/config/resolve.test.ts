@@ -215,6 +215,11 @@ describe("formatSettings", () => {
         "forecast_alert_days = 14                                              # default",
         "forecast_check_interval_hours = 1                                     # default",
         "forecast_window_days = 30                                             # default",
+        "flux_max_rules = 200                                                  # default",
+        "flux_ring_size = 200                                                  # default",
+        "flux_metric_interval_seconds = 15                                     # default",
+        "flux_loop_max_firings = 20                                            # default",
+        "flux_loop_window_seconds = 60                                         # default",
         ""
       ].join("\n")
     )

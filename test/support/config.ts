@@ -50,7 +50,12 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_max_alerts = 50",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
-  "forecast_window_days = 60"
+  "forecast_window_days = 60",
+  "flux_max_rules = 50",
+  "flux_ring_size = 500",
+  "flux_metric_interval_seconds = 30",
+  "flux_loop_max_firings = 5",
+  "flux_loop_window_seconds = 120"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -102,5 +107,10 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentMaxAlerts: 50,
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
-  forecastWindowDays: 60
+  forecastWindowDays: 60,
+  fluxMaxRules: 50,
+  fluxRingSize: 500,
+  fluxMetricIntervalSeconds: 30,
+  fluxLoopMaxFirings: 5,
+  fluxLoopWindowSeconds: 120
 } satisfies Partial<Config>
