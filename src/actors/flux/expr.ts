@@ -418,6 +418,11 @@ const compileValue = (expr: Expr): Compiled => {
       return () => v
     }
     case "list": {
+      // A list of literals is built once.
+      if (expr.items.every((i) => i.kind === "literal")) {
+        const constant = expr.items.map((i) => (i as { readonly value: Value }).value)
+        return () => constant
+      }
       const items = expr.items.map(compileValue)
       return (e) => items.map((i) => i(e))
     }
@@ -453,6 +458,19 @@ const compileValue = (expr: Expr): Compiled => {
     case "compare": {
       const l = compileValue(expr.left)
       const r = compileValue(expr.right)
+      // The common shapes: a field against a literal, a field in a list of literals.
+      const right = expr.right
+      if ((expr.op === "==" || expr.op === "!=") && right.kind === "literal") {
+        const v = right.value
+        return expr.op === "==" ? (e) => l(e) === v : (e) => l(e) !== v
+      }
+      if (expr.op === "in" && right.kind === "list" && right.items.every((i) => i.kind === "literal")) {
+        const set = new Set(right.items.map((i) => (i as { readonly value: Value }).value))
+        return (e) => {
+          const a = l(e)
+          return !Array.isArray(a) && set.has(a as string | number | boolean | null)
+        }
+      }
       switch (expr.op) {
         case "==":
           return (e) => equal(l(e), r(e))

@@ -195,11 +195,16 @@ export const fluxMachine = Effect.gen(function*() {
   })
 
   // ---- the kept rules ------------------------------------------------------------
+  let persistEnabled = true
   const kept = yield* store.read(STATE_KEY).pipe(
     Effect.map(Option.getOrUndefined),
+    Effect.catchTag("StateVersionTooNew", (error) =>
+      Effect.as(
+        Effect.sync(() => (persistEnabled = false)).pipe(Effect.andThen(log(Effect.logError(`${error.message}; FLUX runs without its rules and does not overwrite them`)))),
+        undefined
+      )),
     Effect.catch((error) => Effect.as(log(Effect.logWarning(`FLUX: the kept rules cannot be read (${error.message}); starting without them`)), undefined))
   )
-  let persistEnabled = true
   if (kept !== undefined) {
     const decoded = decodeStored(kept)
     if (Exit.isFailure(decoded)) {

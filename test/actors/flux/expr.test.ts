@@ -171,6 +171,64 @@ describe("FLUX expressions by property", () => {
     )
   })
 
+  it("the compiled closures agree with a plain reference interpreter of the documented semantics", () => {
+    type V = unknown
+    const asV = (raw: unknown): V =>
+      raw === undefined || raw === null ? null : typeof raw === "number" ? (Number.isFinite(raw) ? raw : null) : typeof raw === "string" || typeof raw === "boolean" ? raw : Array.isArray(raw) ? raw.map(asV) : null
+    const truthy = (v: V) => v === true || (typeof v === "number" && v !== 0) || (typeof v === "string" && v !== "") || (Array.isArray(v) && v.length > 0)
+    const eq = (a: V, b: V): boolean => Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => eq(x, b[i])) : a === b
+    const value = (e: Expr, event: Record<string, unknown>): V => {
+      switch (e.kind) {
+        case "literal":
+          return e.value
+        case "list":
+          return e.items.map((i) => value(i, event))
+        case "path": {
+          let at: unknown = event
+          for (const f of e.path.slice(1)) {
+            if (at === null || typeof at !== "object" || Array.isArray(at) || !Object.hasOwn(at, f)) return null
+            at = (at as Record<string, unknown>)[f]
+          }
+          return asV(at)
+        }
+        case "not":
+          return !truthy(value(e.operand, event))
+        case "and":
+          return truthy(value(e.left, event)) && truthy(value(e.right, event))
+        case "or":
+          return truthy(value(e.left, event)) || truthy(value(e.right, event))
+        case "compare": {
+          const a = value(e.left, event)
+          const b = value(e.right, event)
+          switch (e.op) {
+            case "==":
+              return eq(a, b)
+            case "!=":
+              return !eq(a, b)
+            case "in":
+              return Array.isArray(b) ? b.some((x) => eq(a, x)) : typeof a === "string" && typeof b === "string" && b.includes(a)
+            case "matches":
+              return typeof a === "string" && new RegExp(b as string).test(a.slice(0, MAX_MATCH_INPUT))
+            default: {
+              const same = (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string")
+              if (!same) return false
+              const x = a as number
+              const y = b as number
+              return e.op === "<" ? x < y : e.op === "<=" ? x <= y : e.op === ">" ? x > y : x >= y
+            }
+          }
+        }
+      }
+    }
+    const event = fc.dictionary(fc.constantFrom("a", "b", "severity", "agent", "_x"), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("a", "b", 0, 1, -1, true, null, "critical")))
+    fc.assert(
+      fc.property(arbitraryExpr.filter((e) => depth(e) <= 10), event, (expr, e) => {
+        assert.strictEqual(compile(expr)(e), truthy(value(expr, e)), print(expr))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
   it("evaluation never throws and always answers a boolean, whatever the event holds", () => {
     fc.assert(
       fc.property(arbitraryExpr.filter((e) => depth(e) <= 10), fc.dictionary(field, fc.jsonValue({ maxDepth: 2 })), (expr, event) => {
