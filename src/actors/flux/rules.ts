@@ -143,15 +143,20 @@ export const compileRule = (
   return Result.succeed({ spec, condition, matches: matches.success, cron, targets: targetsOf(action), sends })
 }
 
-/** A metric rule fires when a series goes from not meeting the threshold to meeting it (first readings only arm it). */
+/**
+ * A metric rule fires when a series goes from not meeting the threshold to meeting it. Live, a series'
+ * first reading only arms it (Home Assistant's numeric_state); in a dry-run (`firstCounts`) the events
+ * are what FLUX recorded — crossings — or a list someone wrote, so a first reading that meets it counts.
+ */
 export class Crossings {
   private readonly last = new Map<string, boolean>()
+  constructor(private readonly firstCounts = false) {}
   /** True when this reading crosses into the threshold. */
   crossed(event: FluxEvent & { readonly kind: "metric" }, meets: boolean): boolean {
     const id = seriesId(event.name, event.labels)
     const before = this.last.get(id)
     this.last.set(id, meets)
-    return meets && before === false
+    return meets && (before === false || (before === undefined && this.firstCounts))
   }
   clear() {
     this.last.clear()
@@ -188,7 +193,7 @@ export interface DryRun {
 /** Replays events against a rule, in order: which would have fired it, and what it would have sent. Sends nothing. */
 export const dryRun = (rule: CompiledRule, events: ReadonlyArray<FluxEvent>): DryRun => {
   const out: DryRun = { matches: [], conditionFalse: [] }
-  const crossings = new Crossings()
+  const crossings = new Crossings(true)
   for (const [index, event] of events.entries()) {
     let triggered: boolean
     if (rule.spec.when.kind === "metric" && event.kind === "metric") {

@@ -258,7 +258,7 @@ describe("FLUX", () => {
   it.effect("a metric threshold fires when a series crosses it (read every metricIntervalMs, only while such a rule exists)", () =>
     Effect.gen(function*() {
       const history = yield* MetricHistory
-      const { add, until, count } = yield* boot({ config: { metricIntervalMs: 10_000 } })
+      const { add, until, count, ask } = yield* boot({ config: { metricIntervalMs: 10_000 } })
       const record = (value: number, pool = "tank") => history.record([{ name: "sigmavault_pool_used_ratio", labels: { pool }, value }])
       yield* record(0.5)
       yield* record(0.95, "backup")
@@ -278,6 +278,16 @@ describe("FLUX", () => {
       yield* TestClock.adjust(10_000)
       assert.strictEqual((yield* until("full", () => true)).counters.triggered, 1, "still above: no new crossing")
       assert.strictEqual(yield* count, 1)
+      // The crossing is recorded: a dry-run against the record finds it.
+      const dry = (yield* ask({ type: "test-rule", name: "full" })) as { source: string; matches: Array<{ event: string }> }
+      assert.deepStrictEqual(dry.matches.map((m) => m.event), ["metric sigmavault_pool_used_ratio{\"pool\":\"tank\"} = 0.93"])
+      // Given readings: only going from below to at-or-above fires.
+      const given = (yield* ask({
+        type: "test-rule",
+        name: "full",
+        events: [0.5, 0.95, 0.97, 0.4, 0.91].map((value) => ({ kind: "metric", name: "sigmavault_pool_used_ratio", labels: { pool: "tank" }, value }))
+      })) as { matches: Array<{ index: number }> }
+      assert.deepStrictEqual(given.matches.map((m) => m.index), [1, 4])
     }).pipe(Effect.scoped, Effect.provide(layers())))
 
   it.effect("does a plan by sending APEX run with the plan and confirm: true", () =>
