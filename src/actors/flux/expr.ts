@@ -24,6 +24,7 @@
  * Parsing never throws: an error names the position (0-based, in characters)
  * and what was expected there.
  */
+import { Result } from "effect"
 
 export type Value = string | number | boolean | null | ReadonlyArray<Value>
 
@@ -67,9 +68,12 @@ type Token =
   | { readonly t: "sym"; readonly value: string; readonly at: number; readonly text: string }
   | { readonly t: "end"; readonly at: number; readonly text: string }
 
+/** Where parsing stopped and why: returned, never thrown. */
 class Fail {
   constructor(readonly position: number, readonly expected: string, readonly found: string) {}
 }
+
+const failed = (value: unknown): value is Fail => value instanceof Fail
 
 const SYMBOLS = ["==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ",", "."]
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/
@@ -77,7 +81,7 @@ const WORD = /^[A-Za-z_][A-Za-z0-9_]*/
 
 const shown = (text: string) => (text === "" ? "the end" : JSON.stringify(text.length > 20 ? text.slice(0, 20) + "…" : text))
 
-const lex = (source: string): Array<Token> => {
+const lex = (source: string): Array<Token> | Fail => {
   const tokens: Array<Token> = []
   let i = 0
   while (i < source.length) {
@@ -90,7 +94,7 @@ const lex = (source: string): Array<Token> => {
     const num = NUMBER.exec(rest)
     if (num !== null && (c !== "-" || num[0].length > 1)) {
       const value = Number(num[0])
-      if (!Number.isFinite(value)) throw new Fail(i, "a finite number", shown(num[0]))
+      if (!Number.isFinite(value)) return new Fail(i, "a finite number", shown(num[0]))
       tokens.push({ t: "num", value, at: i, text: num[0] })
       i += num[0].length
       continue
@@ -99,10 +103,10 @@ const lex = (source: string): Array<Token> => {
       let j = i + 1
       let value = ""
       for (;;) {
-        if (j >= source.length) throw new Fail(j, "a closing '\"'", "the end")
+        if (j >= source.length) return new Fail(j, "a closing '\"'", "the end")
         const d = source[j]!
         if (d === "\"") break
-        if (d < " ") throw new Fail(j, "a character of a string (control characters are written \\n, \\t, \\uXXXX)", JSON.stringify(d))
+        if (d < " ") return new Fail(j, "a character of a string (control characters are written \\n, \\t, \\uXXXX)", JSON.stringify(d))
         if (d === "\\") {
           const e = source[j + 1]
           const simple: Record<string, string> = { "\"": "\"", "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }
@@ -116,7 +120,7 @@ const lex = (source: string): Array<Token> => {
             j += 6
             continue
           }
-          throw new Fail(j, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX", shown(source.slice(j, j + 2)))
+          return new Fail(j, "an escape: \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX", shown(source.slice(j, j + 2)))
         }
         value += d
         j++
@@ -137,7 +141,7 @@ const lex = (source: string): Array<Token> => {
       i += sym.length
       continue
     }
-    throw new Fail(i, "a value, an operator or a parenthesis", shown(c))
+    return new Fail(i, "a value, an operator or a parenthesis", shown(c))
   }
   tokens.push({ t: "end", at: source.length, text: "" })
   return tokens
@@ -189,12 +193,8 @@ export const unsafeRegex = (pattern: string): string | undefined => {
   if (/\\[1-9]|\\k</.test(pattern)) return "a pattern without back-references"
   if (riskyRepeat(pattern)) return "a pattern whose repeated groups hold no repetition, alternatives or groups of their own (like (a+)+ or (a|aa)*)"
   if (/\(\?<?[=!]/.test(pattern)) return "a pattern without look-around"
-  try {
-    new RegExp(pattern)
-  } catch (error) {
-    return `a valid regular expression (${String(error instanceof Error ? error.message : error).slice(0, 80)})`
-  }
-  return undefined
+  const compiled = Result.try(() => new RegExp(pattern))
+  return Result.isFailure(compiled) ? `a valid regular expression (${String(compiled.failure).slice(0, 80)})` : undefined
 }
 
 // ---- parser -----------------------------------------------------------------
@@ -204,145 +204,138 @@ const COMPARE: ReadonlyArray<string> = ["==", "!=", "<", "<=", ">", ">=", "in", 
 const VALUE_EXPECTED = "a value (a number, a \"string\", true, false, null, a [list], event.FIELD or a parenthesis)"
 
 export const parse = (source: string, limits: Limits = DEFAULT_LIMITS): Parsed => {
-  try {
-    if (typeof source !== "string") throw new Fail(0, "text", typeof source)
-    if (source.length > limits.maxLength) throw new Fail(limits.maxLength, `at most ${limits.maxLength} characters`, `${source.length} characters`)
-    const tokens = lex(source)
-    let k = 0
-    const peek = () => tokens[k]!
-    const isWord = (w: string) => peek().t === "word" && peek().text === w
-    const isSym = (s: string) => peek().t === "sym" && peek().text === s
-    const expect = (s: string, what: string) => {
-      if (!isSym(s)) throw new Fail(peek().at, what, shown(peek().text))
-      k++
+  const result = parseOrFail(source, limits)
+  if (!failed(result)) return { ok: true, expr: result }
+  return {
+    ok: false,
+    error: {
+      position: result.position,
+      expected: result.expected,
+      found: result.found,
+      message: `at ${result.position}: expected ${result.expected}, found ${result.found}`
     }
-    const deeper = (depth: number) => {
-      if (depth > limits.maxDepth) throw new Fail(peek().at, `at most ${limits.maxDepth} levels of nesting`, "more")
-      return depth + 1
-    }
-
-    const orExpr = (depth: number): Expr => {
-      const d = deeper(depth)
-      let left = andExpr(d)
-      while (isWord("or")) {
-        k++
-        left = { kind: "or", left, right: andExpr(d) }
-      }
-      return left
-    }
-    const andExpr = (depth: number): Expr => {
-      let left = notExpr(depth)
-      while (isWord("and")) {
-        k++
-        left = { kind: "and", left, right: notExpr(depth) }
-      }
-      return left
-    }
-    const notExpr = (depth: number): Expr => {
-      if (isWord("not")) {
-        k++
-        return { kind: "not", operand: notExpr(deeper(depth)) }
-      }
-      return compare(depth)
-    }
-    const compare = (depth: number): Expr => {
-      const left = value(depth)
-      const token = peek()
-      const op = token.t === "sym" || token.t === "word" ? token.text : ""
-      if (!COMPARE.includes(op)) return left
-      k++
-      const rightAt = peek().at
-      const right = value(depth)
-      if (op === "matches") {
-        if (right.kind !== "literal" || typeof right.value !== "string") throw new Fail(rightAt, "a \"string\" holding a regular expression after matches", shown(tokens[k - 1]!.text))
-        const unsafe = unsafeRegex(right.value)
-        if (unsafe !== undefined) throw new Fail(rightAt, unsafe, shown(right.value))
-      }
-      const next = peek()
-      if ((next.t === "sym" || next.t === "word") && COMPARE.includes(next.text)) {
-        throw new Fail(next.at, "and, or, a closing parenthesis or the end (comparisons do not chain: use and)", shown(next.text))
-      }
-      return { kind: "compare", op: op as CompareOp, left, right }
-    }
-    const value = (depth: number): Expr => {
-      const token = peek()
-      if (token.t === "num") {
-        k++
-        return { kind: "literal", value: token.value }
-      }
-      if (token.t === "str") {
-        k++
-        return { kind: "literal", value: token.value }
-      }
-      if (token.t === "word") {
-        if (token.text === "true" || token.text === "false") {
-          k++
-          return { kind: "literal", value: token.text === "true" }
-        }
-        if (token.text === "null") {
-          k++
-          return { kind: "literal", value: null }
-        }
-        if (token.text === ROOT) {
-          k++
-          const path: Array<string> = [ROOT]
-          while (isSym(".")) {
-            k++
-            const field = peek()
-            if (field.t !== "word") throw new Fail(field.at, "a field name after '.'", shown(field.text))
-            k++
-            path.push(field.text)
-          }
-          return { kind: "path", path }
-        }
-        if (KEYWORDS.has(token.text)) throw new Fail(token.at, VALUE_EXPECTED, shown(token.text))
-        throw new Fail(token.at, `${VALUE_EXPECTED}; the only name is event`, shown(token.text))
-      }
-      if (isSym("(")) {
-        k++
-        const inner = orExpr(depth)
-        expect(")", "a closing parenthesis ')'")
-        return inner
-      }
-      if (isSym("[")) {
-        k++
-        const items: Array<Expr> = []
-        const d = deeper(depth)
-        if (!isSym("]")) {
-          for (;;) {
-            if (items.length >= MAX_LIST) throw new Fail(peek().at, `at most ${MAX_LIST} items in a list`, "more")
-            items.push(value(d))
-            if (isSym(",")) {
-              k++
-              continue
-            }
-            break
-          }
-        }
-        expect("]", "',' or a closing bracket ']'")
-        return { kind: "list", items }
-      }
-      throw new Fail(token.at, VALUE_EXPECTED, shown(token.text))
-    }
-
-    const expr = orExpr(0)
-    if (peek().t !== "end") throw new Fail(peek().at, "and, or, a comparison or the end", shown(peek().text))
-    return { ok: true, expr }
-  } catch (error) {
-    if (error instanceof Fail) {
-      return {
-        ok: false,
-        error: {
-          position: error.position,
-          expected: error.expected,
-          found: error.found,
-          message: `at ${error.position}: expected ${error.expected}, found ${error.found}`
-        }
-      }
-    }
-    // A stack overflow on absurd input: reported as an error, never thrown.
-    return { ok: false, error: { position: 0, expected: "a simpler expression", found: "an expression too deep to read", message: "at 0: expected a simpler expression, found an expression too deep to read" } }
   }
+}
+
+const parseOrFail = (source: string, limits: Limits): Expr | Fail => {
+  if (typeof source !== "string") return new Fail(0, "text", typeof source)
+  if (source.length > limits.maxLength) return new Fail(limits.maxLength, `at most ${limits.maxLength} characters`, `${source.length} characters`)
+  const tokens = lex(source)
+  if (failed(tokens)) return tokens
+  let k = 0
+  const peek = () => tokens[k]!
+  const isWord = (w: string) => peek().t === "word" && peek().text === w
+  const isSym = (s: string) => peek().t === "sym" && peek().text === s
+  const unexpected = (what: string) => new Fail(peek().at, what, shown(peek().text))
+  const tooDeep = (depth: number) => depth > limits.maxDepth ? unexpected(`at most ${limits.maxDepth} levels of nesting`) : undefined
+
+  const orExpr = (depth: number): Expr | Fail => {
+    const deep = tooDeep(depth + 1)
+    if (deep !== undefined) return deep
+    let left = andExpr(depth + 1)
+    while (!failed(left) && isWord("or")) {
+      k++
+      const right = andExpr(depth + 1)
+      if (failed(right)) return right
+      left = { kind: "or", left, right }
+    }
+    return left
+  }
+  const andExpr = (depth: number): Expr | Fail => {
+    let left = notExpr(depth)
+    while (!failed(left) && isWord("and")) {
+      k++
+      const right = notExpr(depth)
+      if (failed(right)) return right
+      left = { kind: "and", left, right }
+    }
+    return left
+  }
+  const notExpr = (depth: number): Expr | Fail => {
+    if (!isWord("not")) return compare(depth)
+    k++
+    const deep = tooDeep(depth + 1)
+    if (deep !== undefined) return deep
+    const operand = notExpr(depth + 1)
+    return failed(operand) ? operand : { kind: "not", operand }
+  }
+  const compare = (depth: number): Expr | Fail => {
+    const left = value(depth)
+    if (failed(left)) return left
+    const token = peek()
+    const op = token.t === "sym" || token.t === "word" ? token.text : ""
+    if (!COMPARE.includes(op)) return left
+    k++
+    const rightAt = peek().at
+    const right = value(depth)
+    if (failed(right)) return right
+    if (op === "matches") {
+      if (right.kind !== "literal" || typeof right.value !== "string") return new Fail(rightAt, "a \"string\" holding a regular expression after matches", shown(tokens[k - 1]!.text))
+      const unsafe = unsafeRegex(right.value)
+      if (unsafe !== undefined) return new Fail(rightAt, unsafe, shown(right.value))
+    }
+    const next = peek()
+    if ((next.t === "sym" || next.t === "word") && COMPARE.includes(next.text)) {
+      return unexpected("and, or, a closing parenthesis or the end (comparisons do not chain: use and)")
+    }
+    return { kind: "compare", op: op as CompareOp, left, right }
+  }
+  const value = (depth: number): Expr | Fail => {
+    const token = peek()
+    if (token.t === "num" || token.t === "str") {
+      k++
+      return { kind: "literal", value: token.value }
+    }
+    if (token.t === "word") {
+      if (token.text === "true" || token.text === "false" || token.text === "null") {
+        k++
+        return { kind: "literal", value: token.text === "null" ? null : token.text === "true" }
+      }
+      if (token.text !== ROOT) return unexpected(KEYWORDS.has(token.text) ? VALUE_EXPECTED : `${VALUE_EXPECTED}; the only name is event`)
+      k++
+      const path: Array<string> = [ROOT]
+      while (isSym(".")) {
+        k++
+        if (peek().t !== "word") return unexpected("a field name after '.'")
+        path.push(peek().text)
+        k++
+      }
+      return { kind: "path", path }
+    }
+    if (isSym("(")) {
+      k++
+      const inner = orExpr(depth)
+      if (failed(inner)) return inner
+      if (!isSym(")")) return unexpected("a closing parenthesis ')'")
+      k++
+      return inner
+    }
+    if (isSym("[")) {
+      k++
+      const deep = tooDeep(depth + 1)
+      if (deep !== undefined) return deep
+      const items: Array<Expr> = []
+      if (!isSym("]")) {
+        for (;;) {
+          if (items.length >= MAX_LIST) return unexpected(`at most ${MAX_LIST} items in a list`)
+          const item = value(depth + 1)
+          if (failed(item)) return item
+          items.push(item)
+          if (!isSym(",")) break
+          k++
+        }
+      }
+      if (!isSym("]")) return unexpected("',' or a closing bracket ']'")
+      k++
+      return { kind: "list", items }
+    }
+    return unexpected(VALUE_EXPECTED)
+  }
+
+  const expr = orExpr(0)
+  if (failed(expr)) return expr
+  if (peek().t !== "end") return unexpected("and, or, a comparison or the end")
+  return expr
 }
 
 // ---- printer ----------------------------------------------------------------
