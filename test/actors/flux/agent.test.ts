@@ -7,7 +7,7 @@
  * kept across a restart.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Logger, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { StateStore } from "../../../src/adapters/state/StateStore.ts"
 import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
@@ -308,15 +308,22 @@ describe("FLUX modes, as Home Assistant documents them", () => {
   const fire = (publish: (e: FluxEvent) => Effect.Effect<void>, n: number) =>
     Effect.forEach(Array.from({ length: n }, (_, i) => alert("WATCHED", "warning", `thing ${i}`)), publish, { discard: true })
 
-  it.effect("single: \"Doesn't start a new run while the automation is running, and logs a warning\"", () =>
-    Effect.gen(function*() {
+  it.effect("single: \"Doesn't start a new run while the automation is running, and logs a warning\"", () => {
+    const lines: Array<string> = []
+    const logger = Logger.make((options) => void lines.push(`${options.logLevel}: ${[options.message].flat().join(" ")}`))
+    return Effect.gen(function*() {
       const { add, publish, until } = yield* boot()
       yield* add(busy("one", "single"))
       yield* fire(publish, 3)
       const view = yield* until("one", (v) => v.counters.triggered === 3)
       assert.deepStrictEqual([view.counters.started, view.counters.dropped, view.rule.running], [1, 2, 1])
       assert.include(view.outcomes[0]!.detail, "already running (mode single): this trigger is ignored")
-    }).pipe(Effect.scoped, Effect.provide(layers())))
+      assert.deepStrictEqual(lines.filter((l) => l.includes("rule 'one'")), [
+        "Warn: rule 'one': already running (mode single): this trigger is ignored",
+        "Warn: rule 'one': already running (mode single): this trigger is ignored"
+      ])
+    }).pipe(Effect.scoped, Effect.provide(layers()), Effect.provide(Logger.layer([logger])))
+  })
 
   it.effect("restart: \"Stops the current run ... and starts a new run\"", () =>
     Effect.gen(function*() {
@@ -389,6 +396,20 @@ describe("FLUX loop guard", () => {
       const a = yield* until("a", (v) => v.rule.status === "stopped")
       assert.strictEqual(a.rule.reason, "loop: its action caused an event that triggered it again (a → b → a)")
       assert.strictEqual((yield* rule("b")).rule.status, "enabled")
+    }).pipe(Effect.scoped, Effect.provide(layers())))
+
+  it.effect("an incident NEXUS makes of alerts a rule's action caused carries the rule in its chain: incident → action → alert → incident is a loop", () =>
+    Effect.gen(function*() {
+      const { add, publish, until, events } = yield* boot()
+      yield* add({ name: "on-incident", when: { kind: "incident" }, do: { agent: "ALARM", message: { type: "raise", subject: "pool tank" } } })
+      yield* publish(incident("inc-1", "opened", "warning", "pool tank"))
+      yield* until("on-incident", (v) => v.counters.succeeded === 1)
+      yield* events.until((e) => e._tag === "Alert" && e.agent === "ALARM" && e.subject === "pool tank")
+      // What NEXUS would publish for the alert the action raised.
+      yield* publish(incident("inc-1", "updated", "warning", "pool tank"))
+      const view = yield* until("on-incident", (v) => v.rule.status === "stopped")
+      assert.strictEqual(view.rule.reason, "loop: its action caused an event that triggered it again (on-incident → on-incident)")
+      assert.strictEqual(view.counters.started, 1)
     }).pipe(Effect.scoped, Effect.provide(layers())))
 
   it.effect("a rule that fires more than loopMaxFirings times in the window is stopped with FLUX-STORM, whatever the cause", () =>
