@@ -262,7 +262,10 @@ export const fluxMachine = Effect.gen(function*() {
   const finish = (r: Live, run: Run): Effect.Effect<void> =>
     Effect.suspend(() => {
       r.running.delete(run)
-      run.endedAt = now()
+      const at = now()
+      run.endedAt = at
+      // Kept only as long as an event could still be blamed on them.
+      recentRuns = recentRuns.filter((old) => old.endedAt !== undefined && old.endedAt > at - config.causeWindowMs)
       recentRuns.push(run)
       const next = r.queue.shift()
       if (next !== undefined && r.status === "enabled" && r.running.size === 0) return launch(r, next.event, next.chain)
@@ -295,7 +298,7 @@ export const fluxMachine = Effect.gen(function*() {
                 yield* env.alert({
                   severity: "warning",
                   subject: `rule ${name}`,
-                  text: `rule '${name}' fired, but its owner (${ownerText(r.owner)}) may no longer send ${agent} '${message.type}': ${error.message}`,
+                  text: `rule '${name}' fired, but its action was refused: ${error.message}`,
                   code: FLUX_ACTION_DENIED
                 })
               }
