@@ -9,7 +9,6 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -25,7 +24,6 @@ const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
   FLUX: "2",
   VANGUARD: "2",
-  GENESIS: "3",
   LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
@@ -34,7 +32,6 @@ const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
   fluxAgent,
   vanguardAgent,
-  genesisAgent,
   linguaAgent,
   scribeAgent, mentorAgent
 ]
