@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM, NEXUS and GENESIS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -21,6 +21,7 @@ import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
+import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -40,6 +41,7 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly genesis: GenesisConfigShape
 }
 
 /**
@@ -131,6 +133,12 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
+    },
+    // GENESIS's first-run plan schedules what LATTICE and HELIX are configured to.
+    genesis: {
+      ...defaultGenesisConfig,
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? undefined : config.scrubSchedule,
+      scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE
     }
   }
 }
@@ -164,5 +172,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(GenesisConfig, configs.genesis)
   )

@@ -1,8 +1,9 @@
 /**
  * GENESIS's defaults: what a home NAS owner expects from a first setup. A
- * Context.Reference, so the daemon, tests and `selftest` get these values;
- * there are no configuration-file keys yet (docs/setup.md says how to change
- * the plan: it is data, and APEX runs any plan the administrator edits).
+ * Context.Reference, so tests and `selftest` get these values; the daemon
+ * follows the configuration file's `scrub_schedule` and `snapshot_schedule`
+ * (src/daemon/AgentConfigs.ts), so the plan schedules what LATTICE and HELIX
+ * would. The pool and dataset names have no file keys yet.
  */
 import { Context } from "effect"
 
@@ -22,8 +23,10 @@ export interface GenesisConfigShape {
   readonly datasets: ReadonlyArray<SetupDataset>
   /** Daily snapshots kept, for the pool and every dataset under it. */
   readonly dailySnapshots: number
-  /** When the pool is scrubbed (ORBIT's cron syntax). */
-  readonly scrubCron: string
+  /** When the pool is scrubbed (ORBIT's cron syntax); undefined (`scrub_schedule = none`): the plan schedules no scrub. */
+  readonly scrubCron: string | undefined
+  /** Register HELIX's scheduled snapshot run (false with `snapshot_schedule = none`). */
+  readonly scheduleSnapshots: boolean
 }
 
 export const defaultGenesisConfig: GenesisConfigShape = {
@@ -35,7 +38,8 @@ export const defaultGenesisConfig: GenesisConfigShape = {
     { name: "backup", properties: { compression: "lz4" }, comment: "Backups of the family's computers" }
   ],
   dailySnapshots: 14,
-  scrubCron: "0 3 1 * *"
+  scrubCron: "0 3 1 * *",
+  scheduleSnapshots: true
 }
 
 export const GenesisConfig = Context.Reference<GenesisConfigShape>("sigmavault/actors/genesis/GenesisConfig", {

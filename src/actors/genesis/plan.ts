@@ -86,10 +86,14 @@ export const buildSetupPlan = (input: PlanInput): SetupPlan | undefined => {
     after: config.datasets.map((d) => `dataset-${d.name}`).concat(config.datasets.length === 0 ? ["pool"] : [])
   })
   summary.push(`snapshot ${pool} and every dataset under it daily, keeping ${config.dailySnapshots} days (HELIX policy, pruned automatically)`)
-  tasks.push({ id: "snapshot-schedule", agent: "HELIX", message: { type: "schedule" }, after: ["snapshot-policy"] })
-  summary.push("register HELIX's scheduled snapshot run with ORBIT")
-  tasks.push({ id: "scrub-schedule", agent: "LATTICE", message: { type: "schedule-scrub", pool, cron: config.scrubCron }, after: ["pool"] })
-  summary.push(`scrub ${pool} monthly (cron ${config.scrubCron}, through ORBIT)`)
+  if (config.scheduleSnapshots) {
+    tasks.push({ id: "snapshot-schedule", agent: "HELIX", message: { type: "schedule" }, after: ["snapshot-policy"] })
+    summary.push("register HELIX's scheduled snapshot run with ORBIT")
+  }
+  if (config.scrubCron !== undefined) {
+    tasks.push({ id: "scrub-schedule", agent: "LATTICE", message: { type: "schedule-scrub", pool, cron: config.scrubCron }, after: ["pool"] })
+    summary.push(`scrub ${pool} ${config.scrubCron === "0 3 1 * *" ? "monthly " : ""}(cron ${config.scrubCron}, through ORBIT)`)
+  }
 
   const leftOut: Array<LeftOut> = input.recommendation.leftOut.map((l) => ({ device: l.disk, reason: l.reason }))
   const warnings: Array<string> = [...best.warnings, ...input.recommendation.warnings]
@@ -108,6 +112,8 @@ export const buildSetupPlan = (input: PlanInput): SetupPlan | undefined => {
   } else if (best.faultTolerance === 0) {
     warnings.push("this layout has no redundancy: one disk failure loses the pool")
   }
+  if (!config.scheduleSnapshots) warnings.push("snapshot_schedule = none: the policy is saved, but no snapshots are taken until HELIX's run is scheduled")
+  if (config.scrubCron === undefined) warnings.push("scrub_schedule = none: no scrub is scheduled; scrub the pool by hand now and then")
   for (const refused of discovery.refused) warnings.push(`${refused.device} is left out: ${refused.reason}`)
   for (const disk of discovery.disks.filter((d) => members.includes(d.byId ?? d.device))) {
     if (disk.health.level === "unknown") warnings.push(`${disk.device}: health unknown (${disk.health.detail})`)
@@ -115,7 +121,8 @@ export const buildSetupPlan = (input: PlanInput): SetupPlan | undefined => {
     if (disk.byId === undefined) warnings.push(`${disk.device} has no /dev/disk/by-id name: the pool names it by its kernel name`)
   }
   const plan: Plan = {
-    goal: `first-run setup: pool ${pool} (${best.name}), ${config.datasets.length} datasets with SMB shares, daily snapshots, monthly scrub`,
+    goal: `first-run setup: pool ${pool} (${best.name}), ${config.datasets.length} datasets with SMB shares, daily snapshots` +
+      (config.scrubCron === undefined ? "" : ", scheduled scrubs"),
     tasks: tasks as unknown as Plan["tasks"]
   }
   return {

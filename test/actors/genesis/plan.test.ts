@@ -209,6 +209,19 @@ describe("GENESIS setup plan", () => {
     expect(lonely.warnings).toContain("/dev/sda has no /dev/disk/by-id name: the pool names it by its kernel name")
   })
 
+  it("scrub_schedule = none and snapshot_schedule = none: no such tasks, and the warnings say what that means", () => {
+    const devices = [blankDisk(0), blankDisk(1)]
+    const discovery = discoveryOf(devices)
+    const infos = devices.map((d) => diskInfoOf(d)!)
+    const config = { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false }
+    const setup = buildSetupPlan({ goal: "balanced", discovery, recommendation: recommend(infos, "balanced"), config })!
+    expect(setup.plan.tasks.map((t) => t.id)).not.toContain("scrub-schedule")
+    expect(setup.plan.tasks.map((t) => t.id)).not.toContain("snapshot-schedule")
+    expect(setup.warnings).toContain("scrub_schedule = none: no scrub is scheduled; scrub the pool by hand now and then")
+    expect(setup.warnings).toContain("snapshot_schedule = none: the policy is saved, but no snapshots are taken until HELIX's run is scheduled")
+    for (const task of setup.plan.tasks) expect(accepted(task.agent, task.message), task.id).toBe("ok")
+  })
+
   it("property: any pool properties ARCHITECT writes come back out of its command", () => {
     fc.assert(fc.property(fc.dictionary(fc.constantFrom("ashift", "autotrim", "comment"), fc.stringMatching(/^[a-z0-9]{1,8}$/)), (props) => {
       const command = ["zpool", "create", ...Object.entries(props).flatMap(([k, v]) => ["-o", `${k}=${v}`]), "tank", "mirror", "sda", "sdb"]
