@@ -92,6 +92,15 @@ describe("GENESIS with the real agents", () => {
         assert.match(after.message, /no unpooled disks to set up: .*\/dev\/sda \(in pool tank \(as .*ata-WDC_WD40EFRX-68N32N0_WD-WCC7K00ABCDE\)\)/)
       })))
 
+  it.live("APEX not running: a confirmed setup is refused naming APEX, and nothing is created", () =>
+    withGenesisSystem(disks(2), {}, ({ system, zfs }) =>
+      Effect.gen(function*() {
+        yield* system.operate(ROOT, "APEX", "stop")
+        const refused = yield* Effect.flip(system.injectAsk(ADMIN, "GENESIS", { type: "setup", confirm: true }))
+        assert.match(refused.message, /^GENESIS 'setup': APEX could not help: /)
+        assert.deepStrictEqual(zfs.executed, [])
+      })))
+
   it.live("no free disks, ORACLE unreachable: said plainly", () =>
     withGenesisSystem([rootDisk()], {}, ({ system }) =>
       Effect.gen(function*() {
