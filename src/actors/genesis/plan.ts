@@ -112,6 +112,7 @@ export const buildSetupPlan = (input: PlanInput): SetupPlan | undefined => {
   } else if (best.faultTolerance === 0) {
     warnings.push("this layout has no redundancy: one disk failure loses the pool")
   }
+  warnings.push(...discovery.notes)
   if (!config.scheduleSnapshots) warnings.push("snapshot_schedule = none: the policy is saved, but no snapshots are taken until HELIX's run is scheduled")
   if (config.scrubCron === undefined) warnings.push("scrub_schedule = none: no scrub is scheduled; scrub the pool by hand now and then")
   for (const refused of discovery.refused) warnings.push(`${refused.device} is left out: ${refused.reason}`)

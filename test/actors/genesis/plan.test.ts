@@ -115,6 +115,57 @@ describe("GENESIS discovery", () => {
     ])
   })
 
+  it("property: whatever form zpool names a leaf in (kernel name, /dev path, partition, by-id link or its partition), exactly the blank disks outside the pools are free", () => {
+    const leafForms = ["name", "path", "partition", "byId", "byIdPart", "wwnPart"] as const
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 12 }).chain((n) =>
+        fc.tuple(
+          fc.constant(n),
+          // Each disk: free, in pool "p0" or "p1", or busy with a filesystem; and how its leaf is named.
+          fc.array(fc.tuple(fc.constantFrom("free", "p0", "p1", "formatted"), fc.constantFrom(...leafForms)), { minLength: n, maxLength: n }),
+          fc.boolean()
+        )
+      ),
+      ([n, roles, udev]) => {
+        const devices = Array.from({ length: n }, (_, i) => {
+          const disk = blankDisk(i)
+          const [role] = roles[i]!
+          if (role === "free") return disk
+          const fstype = role === "formatted" ? "ext4" : "zfs_member"
+          return { ...disk, children: [partition(disk, 1, { fstype, ...(role === "formatted" ? {} : { label: role }) }), partition(disk, 9)] }
+        })
+        const leaf = (i: number, form: (typeof leafForms)[number]) => {
+          const d = devices[i]!
+          switch (form) {
+            case "name": return { name: d.name, path: undefined }
+            case "path": return { name: d.name, path: d.path }
+            case "partition": return { name: `${d.name}1`, path: `${d.path}1` }
+            case "byId": return { name: byIdName(i), path: `/dev/disk/by-id/${byIdName(i)}` }
+            case "byIdPart": return { name: byIdName(i), path: `/dev/disk/by-id/${byIdName(i)}-part1` }
+            case "wwnPart": return { name: `wwn-${d.wwn}`, path: `/dev/disk/by-id/wwn-${d.wwn}-part1` }
+          }
+        }
+        const pools = ["p0", "p1"].flatMap((name): Array<PoolStatus> => {
+          const members = roles.flatMap(([role, form], i) => (role === name ? [leaf(i, form)] : []))
+          if (members.length === 0) return []
+          return [{
+            name, state: "ONLINE", dataErrors: "No known data errors", vdevs: [{
+              name: "mirror-0", type: "mirror", state: "ONLINE", readErrors: 0, writeErrors: 0, checksumErrors: 0, class: "data",
+              children: members.map((m) => ({ ...m, type: "disk", state: "ONLINE", readErrors: 0, writeErrors: 0, checksumErrors: 0, children: [] }))
+            }]
+          } as unknown as PoolStatus]
+        })
+        const found = unpooled(devices, pools, udev ? linksFor(devices) : [])
+        expect(found.free.map((f) => f.device.name)).toEqual(devices.filter((_, i) => roles[i]![0] === "free").map((d) => d.name))
+        expect(found.unresolved).toEqual([])
+        for (const [i, [role]] of roles.entries()) {
+          if (role === "p0" || role === "p1") expect(found.used.find((u) => u.device === devices[i]!.path)?.reason).toMatch(new RegExp(`^in pool ${role} `))
+        }
+        if (udev) for (const f of found.free) expect(f.byId).toBe(`/dev/disk/by-id/${byIdName(devices.indexOf(f.device))}`)
+      }
+    ), { numRuns: 300 })
+  })
+
   it("prefers the readable by-id name (model and serial) over the WWN, and never a partition's", () => {
     const links = linksFor([{ ...blankDisk(0), children: [partition(blankDisk(0), 1)] }])
     expect(byIdOf(links, "sda")).toBe(`/dev/disk/by-id/${byIdName(0)}`)
