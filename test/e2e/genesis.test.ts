@@ -1,28 +1,36 @@
 /**
- * GENESIS in the compiled binary: a machine with a root disk and four blank
- * disks (one failing), lsblk, zpool and smartctl supplied by stand-ins. What
+ * GENESIS in the compiled binary: a machine with a root disk, four blank
+ * disks (one failing) and a disk in pool tank, lsblk, zpool and smartctl
+ * supplied by stand-ins. What
  * an administrator and a reader see over the control socket: the free disks,
  * the dry-run plan, a reader refused `setup`, and nothing ever created.
  */
 import { execFileSync } from "node:child_process"
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ataJson, scanJson } from "../support/smartctlJson.ts"
-import { blankDisk, lsblkJson, rootDisk } from "../support/genesisInventory.ts"
+import { blankDisk, lsblkJson, partition, rootDisk } from "../support/genesisInventory.ts"
 import { fakeTools } from "./fakeTools.ts"
 import { cli, cliAs, type Daemon, startDaemon } from "./harness.ts"
 
 const isRoot = process.getuid?.() === 0
-const devices = [rootDisk(), ...Array.from({ length: 4 }, (_, i) => blankDisk(i))]
-const NO_POOLS = JSON.stringify({ output_version: { command: "zpool status", vers_major: 0, vers_minor: 1 }, pools: {} })
+const fixture = (dir: string, name: string) => readFileSync(join(import.meta.dirname, "../fixtures", dir, name), "utf8")
+// sde is in pool tank, whose status names its leaves by by-id links (test/fixtures/zfs/status-mirror-healthy.int.json);
+// this machine has no /dev/disk/by-id, so GENESIS finds the disk by the serial the link's name embeds.
+const pooled = blankDisk(4, { serial: "WD-WCC7K1ABCDEF" })
+const devices = [
+  rootDisk(),
+  ...Array.from({ length: 4 }, (_, i) => blankDisk(i)),
+  { ...pooled, children: [partition(pooled, 1, { fstype: "zfs_member", label: "tank" }), partition(pooled, 9)] }
+]
 
 const answers = () => ({
   lsblk: [[["-J", "-b", "-O"], { stdout: lsblkJson(devices) }]] as const,
   zpool: [
-    [["status", "-j", "--json-int"], { stdout: NO_POOLS }],
-    [["list", "-j", "--json-int"], { stdout: JSON.stringify({ output_version: { command: "zpool list", vers_major: 0, vers_minor: 1 }, pools: {} }) }]
+    [["status", "-j", "--json-int"], { stdout: fixture("zfs", "status-mirror-healthy.int.json") }],
+    [["list", "-j", "--json-int"], { stdout: fixture("zfs", "list.int.json") }]
   ] as const,
   smartctl: [
     [["--scan-open", "--json"], { stdout: scanJson(devices.slice(1).map((d) => ({ name: d.path }))) }],
@@ -67,7 +75,7 @@ describe.skipIf(!isRoot)("GENESIS in the binary", () => {
     }
   })
 
-  it("a reader discovers the free disks: the root disk is used, the failing one refused with ORACLE's reason", async () => {
+  it("a reader discovers the free disks: the root disk and the pooled one (found through its by-id leaf) are used, the failing one refused with ORACLE's reason", async () => {
     const found = await ask({ type: "discover" }, READER)
     expect(found.code, found.stderr).toBe(0)
     expect(found.json.disks.map((d: { device: string; health: { level: string } }) => `${d.device} ${d.health.level}`)).toEqual([
@@ -75,9 +83,15 @@ describe.skipIf(!isRoot)("GENESIS in the binary", () => {
     ])
     expect(found.json.refused.map((d: { device: string }) => d.device)).toEqual(["/dev/sdc"])
     expect(found.json.refused[0].reason).toMatch(/ORACLE says it is failing \(critical\): .*SMART health check says FAILED/)
-    expect(found.json.used).toEqual([{ device: "/dev/vda", reason: "holds the root filesystem (/dev/vda1 is mounted at /)" }])
-    // This machine has no /dev/disk/by-id: said, and the plan falls back to kernel names.
-    expect(found.json.notes.join("\n")).toMatch(/\/dev\/disk\/by-id/)
+    expect(found.json.used).toEqual([
+      { device: "/dev/vda", reason: "holds the root filesystem (/dev/vda1 is mounted at /)" },
+      { device: "/dev/sde", reason: "in pool tank (as /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1ABCDEF-part1)" }
+    ])
+    // This machine has no /dev/disk/by-id: said, and the plan falls back to kernel names; the pool's other disk is not here.
+    expect(found.json.notes).toEqual([
+      "/dev/disk/by-id lists no disks (is udev running?): pools would name disks by kernel names",
+      "ZFS leaves no block device matches: tank: /dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K2GHIJKL-part1"
+    ])
   })
 
   it("a reader gets the dry-run plan in words; nothing is run", async () => {
