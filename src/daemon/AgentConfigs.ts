@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM, NEXUS and GENESIS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -22,6 +22,7 @@ import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
+import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -42,6 +43,7 @@ export interface AgentConfigs {
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
   readonly flux: FluxConfigShape
+  readonly genesis: GenesisConfigShape
 }
 
 /**
@@ -143,6 +145,12 @@ export const agentConfigsOf = (
       loopWindowMs: config.fluxLoopWindowSeconds * 1000,
       // Schedule triggers read cron times in ORBIT's zone.
       ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone })
+    },
+    // GENESIS's first-run plan schedules what LATTICE and HELIX are configured to.
+    genesis: {
+      ...defaultGenesisConfig,
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? undefined : config.scrubSchedule,
+      scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE
     }
   }
 }
@@ -177,5 +185,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
     Layer.succeed(AxiomConfig, configs.axiom),
-    Layer.succeed(FluxConfig, configs.flux)
+    Layer.succeed(FluxConfig, configs.flux),
+    Layer.succeed(GenesisConfig, configs.genesis)
   )

@@ -51,6 +51,7 @@ import { MetricHistory, type Sample } from "../../src/history/History.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
+import { blankDisk } from "../support/genesisInventory.ts"
 import { begin as beginMigration, forward as forwardMigration } from "../support/morph.ts"
 import { callerFilesInTmp, migrationFilesInTmp, morphJournals, testSecurity } from "../support/security.ts"
 
@@ -115,7 +116,7 @@ const adapters = Layer.mergeAll(
   PathSnapshotsLive.layer(Effect.succeed({ roots: [files], forbidden: [] })).pipe(Layer.provide(StreamsLive.layer())),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
-  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json"))), blankDisk(5)] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
   ConfigCheckTest.make({
@@ -424,7 +425,10 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "unsubscribe", subscriber: "sample" },
     { type: "unsubscribe", subscriber: "sample", confirm: true },
     { type: "unsubscribe", subscriber: "sample", confirm: true }
-  ]
+  ],
+  // GENESIS: one blank disk (sdf) besides the pooled ones. No confirmed setup here: it would start a plan in APEX
+  // (test/actors/genesis and test/e2e/genesis.test.ts confirm one).
+  GENESIS: [{ type: "discover" }, { type: "setup-plan", goal: "redundancy" }, { type: "setup" }]
 }
 
 const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown

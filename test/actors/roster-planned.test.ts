@@ -8,7 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -23,7 +22,6 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
   VANGUARD: "2",
-  GENESIS: "3",
   LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
@@ -31,7 +29,6 @@ const specTiers: Readonly<Record<string, Tier>> = {
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
   vanguardAgent,
-  genesisAgent,
   linguaAgent,
   scribeAgent, mentorAgent
 ]
