@@ -410,6 +410,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "unsubscribe", subscriber: "sample" },
     { type: "unsubscribe", subscriber: "sample", confirm: true },
     { type: "unsubscribe", subscriber: "sample", confirm: true }
+  ],
+  MENTOR: [
+    { type: "explain", finding: "ZFS-8000-9P", subject: "pool tank" },
+    { type: "explain", finding: "ZFS-8000-9Q" },
+    { type: "remediation", finding: "[SMART-197-RISING] ORACLE /dev/sda: critical", agent: "ORACLE" },
+    { type: "remediation", finding: "inc-999" },
+    { type: "codes" },
+    { type: "codes", source: "zfs" }
   ]
 }
 
@@ -539,7 +547,9 @@ describe("agent protocols", () => {
         "BRIDGE update-share NoSuchShare",
         "BRIDGE remove-share NoSuchShare",
         "CANVAS chart UnknownMetric",
-        "CANVAS sparkline InvalidWindow"
+        "CANVAS sparkline InvalidWindow",
+        "MENTOR explain UnknownFinding",
+        "MENTOR remediation NoSuchIncident"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))
