@@ -84,6 +84,14 @@ export const capacityLevels = (
 const problemKey = (p: DeviceProblem) => p.vdev
 
 /**
+ * Rising error counters: zpool's own id when it says what they amount to
+ * (ZFS-8000-9P, repaired from redundancy, on a pool that stays ONLINE and so
+ * raises no state alert; ZFS-8000-8A, files lost), else LATTICE's.
+ */
+const errorsCode = (pool: PoolHealth): string =>
+  pool.msgid === "ZFS-8000-9P" || pool.msgid === "ZFS-8000-8A" ? pool.msgid : "LATTICE-VDEV-ERRORS"
+
+/**
  * What changed between two reports worth telling an administrator. The first
  * report (no previous) alerts on everything already wrong, once.
  */
@@ -116,7 +124,7 @@ export const alertsBetween = (
       const rose = (["readErrors", "writeErrors", "checksumErrors"] as const).filter((k) => problem[k] > (was?.[k] ?? 0))
       if (rose.length > 0) {
         const words = rose.map((k) => `${k.replace("Errors", "")} errors ${was?.[k] ?? 0} → ${problem[k]}`).join(", ")
-        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} ${words}`, code: "LATTICE-VDEV-ERRORS" })
+        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} ${words}`, code: errorsCode(pool) })
       }
     }
     const level = pool.capacity?.level ?? "ok"

@@ -78,6 +78,9 @@ describe("pool health", () => {
     expect(alertsBetween(healthy, missing, thresholds).map((a) => a.code)).toEqual(["ZFS-8000-2Q", "LATTICE-VDEV-DEGRADED", "LATTICE-VDEV-UNAVAIL", "LATTICE-SCRUB-CLEAN"])
     // Back to ONLINE is LATTICE's own code (zpool gives no id for a healthy pool), and so is a state it does not know.
     expect(alertsBetween(missing, healthy, thresholds).map((a) => a.code)).toEqual(["LATTICE-POOL-ONLINE"])
+    // Errors ZFS repaired on a pool that stays ONLINE: zpool's 9P is the errors alert's code.
+    const repaired = [poolHealth({ ...pool("ONLINE", [disk("sda"), disk("sdb", "ONLINE", { checksumErrors: 3 })], { state: "scanning" }), msgid: "ZFS-8000-9P" }, summary(79), "ok")]
+    expect(alertsBetween(healthy, repaired, thresholds).map((a) => [a.code, a.text])).toEqual([["ZFS-8000-9P", "tank: raidz1-0/sdb checksum errors 0 → 3"]])
     const odd = [poolHealth(pool("WEIRD", [disk("sda"), disk("sdb")]), summary(79), "ok")]
     expect(alertsBetween(healthy, odd, thresholds).map((a) => a.code)).toEqual(["LATTICE-POOL-UNKNOWN", "LATTICE-VDEV-UNKNOWN", "LATTICE-SCRUB-CLEAN"])
   })
