@@ -328,6 +328,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   NEXUS: [
     { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "pool tank is FAULTED" },
+    { type: "report", source: "LATTICE", subject: "pool tank", severity: "warning", summary: "pool tank is DEGRADED", code: "ZFS-8000-2Q" },
     { type: "report", source: "HELIX", subject: "snapshots of tank/photos", severity: "warning", summary: "no snapshot of tank/photos for 3 days" },
     { type: "incidents" },
     { type: "incidents", open: false },
