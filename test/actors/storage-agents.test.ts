@@ -180,8 +180,9 @@ describe("ORACLE", () => {
       assert.match(alerts[0]!, /^Warn: \/dev\/sda \(WDC WD40EFRX-68N32N0, serial WD-WCC7K1ABCDEF\): warn, score \d+: reallocated sectors \(SMART 5\) rose from 0 to 8/)
       assert.match(alerts[1]!, /^Error: \/dev\/sda .*critical/)
       // Each alert's code is its weightiest evidence's: reallocated sectors rising (SMART 5).
-      const codes = events.seen.filter((e) => e._tag === "Alert").map((e) => (e as { code?: string }).code)
-      assert.deepStrictEqual(codes, ["SMART-5-RISING", "SMART-5-RISING"])
+      const first = yield* events.until((e) => e._tag === "Alert")
+      const second = yield* events.until((e) => e._tag === "Alert")
+      assert.deepStrictEqual([first, second].map((e) => (e as { code?: string }).code), ["SMART-5-RISING", "SMART-5-RISING"])
       const all = (yield* system.injectAsk(ROOT, "ORACLE", { type: "assess" })) as { disks: Array<{ device: string; level: string }>; unreadable: Array<unknown> }
       assert.deepStrictEqual(all.disks.map((d) => [d.device, d.level]), [["/dev/sda", "critical"], ["/dev/nvme0", "ok"]])
       const trend = (yield* system.injectAsk(ROOT, "ORACLE", { type: "trend", device: "/dev/sda", days: 5 })) as { observations: Array<{ counters: { reallocated: number } }> }
