@@ -239,7 +239,7 @@ const lattice: ReadonlyArray<Entry> = [
     "The pool passed its critical level (95 % by default). When it is full, writes fail and even deleting files can fail.", "critical", "today",
     [ask("safe", "see which datasets use the space", "LATTICE", { type: "datasets", root: "{pool}" }),
       ask("confirm", "prune snapshots retention no longer needs (a dry run first)", "HELIX", { type: "prune" }),
-      confirm("add capacity: another vdev of the same kind, or larger disks one at a time", "zpool", "add", "{pool}", "{new-device}")]),
+      confirm("add capacity: a new vdev as redundant as the others (a lone disk added to a mirrored or raidz pool is a single point of failure, and zpool add cannot be undone on raidz pools), or larger disks one at a time", "zpool", "add", "{pool}", "{new-device}")]),
   entry("LATTICE-CAPACITY-OK", "lattice", "the pool's used space fell below a level",
     "The pool is back under a capacity level.", "info", "nothing to do", [latticeHealth]),
   entry("LATTICE-SCRUB-CLEAN", "lattice", "a scrub finished without errors",
