@@ -343,6 +343,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   NEXUS: [
     { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "pool tank is FAULTED" },
+    { type: "report", source: "LATTICE", subject: "pool tank", severity: "warning", summary: "pool tank is DEGRADED", code: "ZFS-8000-2Q" },
     { type: "report", source: "HELIX", subject: "snapshots of tank/photos", severity: "warning", summary: "no snapshot of tank/photos for 3 days" },
     { type: "incidents" },
     { type: "incidents", open: false },
@@ -428,7 +429,15 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
   ],
   // GENESIS: one blank disk (sdf) besides the pooled ones. No confirmed setup here: it would start a plan in APEX
   // (test/actors/genesis and test/e2e/genesis.test.ts confirm one).
-  GENESIS: [{ type: "discover" }, { type: "setup-plan", goal: "redundancy" }, { type: "setup" }]
+  GENESIS: [{ type: "discover" }, { type: "setup-plan", goal: "redundancy" }, { type: "setup" }],
+  MENTOR: [
+    { type: "explain", finding: "ZFS-8000-9P", subject: "pool tank" },
+    { type: "explain", finding: "ZFS-8000-9Q" },
+    { type: "remediation", finding: "[SMART-197-RISING] ORACLE /dev/sda: critical", agent: "ORACLE" },
+    { type: "remediation", finding: "inc-999" },
+    { type: "codes" },
+    { type: "codes", source: "zfs" }
+  ]
 }
 
 const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
@@ -561,7 +570,9 @@ describe("agent protocols", () => {
         "BRIDGE update-share NoSuchShare",
         "BRIDGE remove-share NoSuchShare",
         "CANVAS chart UnknownMetric",
-        "CANVAS sparkline InvalidWindow"
+        "CANVAS sparkline InvalidWindow",
+        "MENTOR explain UnknownFinding",
+        "MENTOR remediation NoSuchIncident"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

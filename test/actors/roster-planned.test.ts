@@ -9,7 +9,6 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
-import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
@@ -23,14 +22,14 @@ const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
   VANGUARD: "2",
   LINGUA: "5-8",
-  SCRIBE: "5-8", MENTOR: "5-8"
+  SCRIBE: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
   vanguardAgent,
   linguaAgent,
-  scribeAgent, mentorAgent
+  scribeAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })
