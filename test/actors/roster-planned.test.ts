@@ -12,7 +12,6 @@ import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
@@ -27,7 +26,7 @@ const specTiers: Readonly<Record<string, Tier>> = {
   VANGUARD: "2",
   GENESIS: "3",
   LINGUA: "5-8",
-  SCRIBE: "5-8", MENTOR: "5-8"
+  MENTOR: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
@@ -36,7 +35,7 @@ const planned: ReadonlyArray<AgentDefinition> = [
   vanguardAgent,
   genesisAgent,
   linguaAgent,
-  scribeAgent, mentorAgent
+  mentorAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })
