@@ -19,6 +19,7 @@ import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
+import { defaultScribeConfig } from "../actors/scribe/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -199,6 +200,14 @@ const SnapshotSchedule = Schema.String.check(rule((text: string) => {
   if (text === NO_SCHEDULE) return undefined
   const problem = cronProblem(text)
   return problem === undefined ? undefined : `${problem}; expected ${SNAPSHOT_EXPECTED}`
+}))
+
+/** `scribe_schedule = none`: SCRIBE registers no scheduled reports with ORBIT (reports are still written on request). */
+const REPORT_SCHEDULE_EXPECTED = "a cron expression such as \"0 7 * * 1\" (five fields, or an alias like @weekly), or none"
+const ReportSchedule = Schema.String.check(rule((text: string) => {
+  if (text === NO_SCHEDULE) return undefined
+  const problem = cronProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${REPORT_SCHEDULE_EXPECTED}`
 }))
 
 const CAPACITY_EXPECTED = "three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
@@ -490,7 +499,11 @@ export const Config = Schema.Struct({
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
-  forecastWindowDays: WholeNumber(1, 366)
+  forecastWindowDays: WholeNumber(1, 366),
+  /** SCRIBE: when ORBIT asks for the reports (none: only on request); how many are archived and how many bytes they may take. */
+  scribeSchedule: ReportSchedule,
+  scribeKeep: WholeNumber(1, 100_000),
+  scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -573,7 +586,10 @@ export const defaults: Config = {
   incidentMaxAlerts: defaultNexusConfig.maxAlerts,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
-  forecastWindowDays: defaultAxiomConfig.windowDays
+  forecastWindowDays: defaultAxiomConfig.windowDays,
+  scribeSchedule: defaultScribeConfig.schedule ?? NO_SCHEDULE,
+  scribeKeep: defaultScribeConfig.keep,
+  scribeMaxBytes: defaultScribeConfig.maxBytes
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -798,7 +814,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
-  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  scribeSchedule: { key: "scribe_schedule", text: ReportSchedule, expected: REPORT_SCHEDULE_EXPECTED },
+  scribeKeep: wholeNumber("scribe_keep", 1, 100_000),
+  scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

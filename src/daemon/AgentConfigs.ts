@@ -21,6 +21,7 @@ import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
+import { defaultScribeConfig, ScribeConfig, type ScribeConfigShape } from "../actors/scribe/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -40,6 +41,7 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly scribe: ScribeConfigShape
 }
 
 /**
@@ -131,6 +133,13 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
+    },
+    scribe: {
+      ...defaultScribeConfig,
+      dir: `${config.stateDir.replace(/\/+$/, "")}/reports`,
+      schedule: config.scribeSchedule === Config.NO_SCHEDULE ? undefined : config.scribeSchedule,
+      keep: config.scribeKeep,
+      maxBytes: config.scribeMaxBytes
     }
   }
 }
@@ -164,5 +173,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(ScribeConfig, configs.scribe)
   )

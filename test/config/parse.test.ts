@@ -107,7 +107,9 @@ describe("parseConfig: each key's values", () => {
       ["incident_max_alerts", "incidentMaxAlerts", 10, 100000],
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
-      ["forecast_window_days", "forecastWindowDays", 1, 366]
+      ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["scribe_keep", "scribeKeep", 1, 100000],
+      ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -232,6 +234,8 @@ describe("parseConfig: the agents' keys", () => {
   it("snapshot_schedule: ORBIT's cron dialect, or none", () => {
     assert.deepStrictEqual(parsed(`snapshot_schedule = "*/5 * * * *"`), { snapshotSchedule: "*/5 * * * *" })
     assert.deepStrictEqual(parsed("snapshot_schedule = none"), { snapshotSchedule: "none" })
+    assert.deepStrictEqual(parsed(`scribe_schedule = "0 6 * * *"`), { scribeSchedule: "0 6 * * *" })
+    assert.deepStrictEqual(parsed("scribe_schedule = none"), { scribeSchedule: "none" })
   })
 
   it("scrub_schedule: ORBIT's cron dialect, or none", () => {

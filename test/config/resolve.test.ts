@@ -215,6 +215,9 @@ describe("formatSettings", () => {
         "forecast_alert_days = 14                                              # default",
         "forecast_check_interval_hours = 1                                     # default",
         "forecast_window_days = 30                                             # default",
+        "scribe_schedule = \"0 7 * * 1\"                                         # default",
+        "scribe_keep = 200                                                     # default",
+        "scribe_max_bytes = 67108864                                           # default",
         ""
       ].join("\n")
     )

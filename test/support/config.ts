@@ -50,7 +50,10 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_max_alerts = 50",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
-  "forecast_window_days = 60"
+  "forecast_window_days = 60",
+  "scribe_schedule = none",
+  "scribe_keep = 20",
+  "scribe_max_bytes = 2097152"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -102,5 +105,8 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentMaxAlerts: 50,
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
-  forecastWindowDays: 60
+  forecastWindowDays: 60,
+  scribeSchedule: "none",
+  scribeKeep: 20,
+  scribeMaxBytes: 2097152
 } satisfies Partial<Config>
