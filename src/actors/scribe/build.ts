@@ -80,7 +80,11 @@ const bounded = (table: Content["table"]): Section["table"] =>
     ? undefined
     : { columns: table.columns, rows: table.rows.slice(0, MAX_ROWS), omitted: Math.max(0, table.rows.length - MAX_ROWS) }
 
-const errorTag = (error: unknown): string => (error as { readonly _tag?: unknown })?._tag as string ?? ""
+/** The failure's tag; for an ask by name, the tag of the rejection it carries (NotBuiltYet). */
+const errorTag = (error: unknown): string => {
+  const e = error as { readonly _tag?: string; readonly rejection?: { readonly _tag?: string } } | undefined
+  return (e?._tag === "Rejected" ? e.rejection?._tag : e?._tag) ?? ""
+}
 const errorText = (error: unknown): string =>
   error instanceof Error || typeof (error as { readonly message?: unknown })?.message === "string"
     ? (error as { readonly message: string }).message
@@ -133,7 +137,7 @@ const fromAgent = <A>(
     }),
     Effect.catch((error) => {
       const tag = errorTag(error)
-      if (tag === "NotBuiltYet") return Effect.succeed(settled("planned", `${options.agent} '${options.message}' is not built yet: ${errorText(error)}`))
+      if (tag === "NotBuiltYet") return Effect.succeed(settled("planned", errorText(error)))
       if (UNAVAILABLE.has(tag)) return Effect.succeed(settled("unavailable", `${options.agent} did not answer: ${errorText(error)}`))
       return Effect.succeed(settled("failed", `${options.agent} could not answer: ${errorText(error)}`))
     })
@@ -364,7 +368,7 @@ const capacitySection = (context: BuildContext) =>
 const growthSection = (context: BuildContext) =>
   fromHistory("Growth in the period", Effect.gen(function*() {
     const from = context.now - PERIOD_MS[context.period]
-    const series = yield* context.history.query({ name: "sigmavault_pool_allocated_bytes", from, to: context.now, consolidate: "last" })
+    const series = yield* context.history.query({ name: "sigmavault_pool_allocated_bytes", from, to: context.now, step: 3_600_000, consolidate: "last" })
     const rows = series
       .filter((s) => s.points.length > 0)
       .map((s) => {
