@@ -6,11 +6,12 @@
  * through ORBIT (a `scribe-<kind>` schedule per kind, added at start when
  * absent, owned by the daemon): SCRIBE has no timer of its own.
  */
-import { Clock, Effect, Exit } from "effect"
+import { Cause, Clock, Effect, Exit } from "effect"
 import { type FileError, Files } from "../../adapters/fs/Files.ts"
 import { MetricHistory } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
-import { type Caller, describeCaller } from "../../runtime/Caller.ts"
+import { type Caller, DAEMON, describeCaller } from "../../runtime/Caller.ts"
+import { describeError } from "../../runtime/Errors.ts"
 import { Ledger } from "../ledger/messages.ts"
 import { Orbit } from "../orbit/messages.ts"
 import { serviceMachine } from "../shared/serve.ts"
@@ -20,6 +21,7 @@ import { SCRIBE_REPORT_FAILED, SCRIBE_REPORT_MODIFIED } from "./codes.ts"
 import { ScribeConfig } from "./config.ts"
 import {
   NoSuchReport,
+  REPORT_KINDS,
   type ReportDocument,
   type ReportEntry,
   type ReportFormat,
@@ -183,31 +185,41 @@ export const scribeMachine = Effect.gen(function*() {
     })
 
   // ---- the schedules, through ORBIT -----------------------------------------------
-  const register = Effect.gen(function*() {
-    if (config.schedule === undefined) return
-    const schedule = config.schedule
-    for (const kind of config.kinds) {
-      for (let attempt = 0; attempt < REGISTER_TRIES; attempt++) {
-        const outcome = yield* env.system.call(Orbit, {
-          type: "add",
-          name: `scribe-${kind}`,
-          cron: schedule,
-          target: env.self,
-          message: { type: "report", kind }
-        }).pipe(
-          Effect.as({ done: true, problem: undefined }),
-          // Already there (an earlier start, or added by hand): left as it is.
-          Effect.catchTag("ScheduleExists", () => Effect.succeed({ done: true, problem: undefined })),
-          Effect.catchTag("InvalidSchedule", (error) => Effect.succeed({ done: true, problem: error.message })),
-          // ORBIT not up yet, busy, restarting: try again.
-          Effect.catch((error) => Effect.succeed({ done: false, problem: error.message }))
+  /**
+   * The ORBIT schedules as the configuration wants them: one per kind on
+   * `scribe_schedule`. The daemon's own `scribe-*` schedules whose cron
+   * differs are replaced and those no longer wanted removed (ORBIT keeps
+   * added schedules across restarts); one added by hand or configured as a
+   * `schedule.NAME` key is left alone.
+   */
+  const reconcile = Effect.gen(function*() {
+    const listing = yield* env.system.call(Orbit, { type: "list" })
+    // How ORBIT's `list` names the daemon as a schedule's owner (ScheduleView.addedBy).
+    const daemon = describeCaller(DAEMON)
+    for (const kind of REPORT_KINDS) {
+      const name = `scribe-${kind}`
+      const existing = listing.schedules.find((s) => s.name === name)
+      const wanted = config.schedule !== undefined && config.kinds.includes(kind)
+      const ours = existing !== undefined && existing.origin === "added" && existing.addedBy === daemon && existing.target === env.self
+      if (existing !== undefined && !ours) continue
+      if (ours && wanted && existing.cron === config.schedule) continue
+      if (ours) yield* env.system.call(Orbit, { type: "remove", name }).pipe(Effect.catchTag("NoSuchSchedule", () => Effect.void))
+      if (wanted) {
+        yield* env.system.call(Orbit, { type: "add", name, cron: config.schedule!, target: env.self, message: { type: "report", kind } }).pipe(
+          Effect.catchTag("ScheduleExists", () => Effect.void)
         )
-        if (outcome.done || attempt === REGISTER_TRIES - 1) {
-          if (outcome.problem !== undefined) yield* Effect.logWarning(`cannot schedule the ${kind} report with ORBIT: ${outcome.problem}`)
-          break
-        }
-        yield* Effect.sleep(Math.min(60_000, 1000 * 2 ** attempt))
       }
+    }
+  })
+  // In the background, retried while ORBIT starts (1 s, 2 s, 4 s … a minute apart), then given up with a warning.
+  const register = Effect.gen(function*() {
+    for (let attempt = 0; ; attempt++) {
+      const done = yield* Effect.exit(reconcile)
+      if (Exit.isSuccess(done)) return
+      if (attempt === REGISTER_TRIES - 1) {
+        return yield* Effect.logWarning(`cannot schedule SCRIBE's reports with ORBIT: ${describeError(Cause.squash(done.cause))}`)
+      }
+      yield* Effect.sleep(Math.min(60_000, 1000 * 2 ** attempt))
     }
   })
   yield* Effect.forkScoped(register)

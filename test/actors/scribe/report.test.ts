@@ -22,6 +22,7 @@ import { scribeAgent } from "../../../src/actors/scribe/index.ts"
 import { REPORT_KINDS, type ReportDocument, type ReportEntry, Scribe } from "../../../src/actors/scribe/messages.ts"
 import { renderMarkdown } from "../../../src/actors/scribe/render.ts"
 import * as FilesTest from "../../../src/adapters/fs/FilesTest.ts"
+import { StateStore } from "../../../src/adapters/state/StateStore.ts"
 import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
 import { MetricHistory } from "../../../src/history/History.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
@@ -243,34 +244,46 @@ describe("SCRIBE reports", () => {
       }
     }))
 
-  it.effect("weekly through ORBIT: one schedule per kind, owned by the daemon; when it fires, the reports are archived", () =>
+  /** ORBIT, OMNISCIENT, LEDGER and SCRIBE over `store` (ORBIT keeps its added schedules there, across "restarts"). */
+  const orbitWorld = (store: StateStoreTest.StateStoreTestShape, config: Partial<ScribeConfigShape>) =>
     Effect.gen(function*() {
-      yield* TestClock.setTime(NOW - 3_600_000)
       const history = yield* seededHistory([])
-      const files = FilesTest.make()
-      const ledger = memoryLedger()
-      const config: ScribeConfigShape = { ...defaultScribeConfig, dir: DIR, kinds: ["health", "activity"] }
       const system = yield* ActorSystem.make({
-        root: tree<any>("root", "one_for_one", [orbitAgent, omniscient, ledger.agent, scribeAgent])
+        root: tree<any>("root", "one_for_one", [orbitAgent, omniscient, memoryLedger().agent, scribeAgent])
       }).pipe(
         Effect.provideService(MetricHistory, history),
+        Effect.provideService(StateStore, store),
         Effect.provide(Layer.mergeAll(
-          files.layer,
-          StateStoreTest.layer(),
-          Layer.succeed(ScribeConfig, config),
+          FilesTest.make().layer,
+          Layer.succeed(ScribeConfig, { ...defaultScribeConfig, dir: DIR, ...config }),
           Layer.succeed(OrbitConfig, { timeZone: "UTC", schedules: [] })
         ))
       )
-      // SCRIBE registers its schedules in the background as it starts (retrying while ORBIT starts).
-      let listed: ReadonlyArray<{ name: string; addedBy: string; cron: string; nextRun: string | null }> = []
-      for (let i = 0; i < 20 && listed.length < 2; i++) {
-        yield* TestClock.adjust("1 second")
-        listed = ((yield* system.injectAsk(ROOT, "ORBIT", { type: "list" })) as { schedules: typeof listed }).schedules
-      }
-      assert.deepStrictEqual(
-        listed.map((s) => [s.name, s.cron, s.addedBy, s.nextRun]).sort(),
-        [["scribe-activity", "0 7 * * 1", "the daemon", "2026-12-07T07:00:00.000Z"], ["scribe-health", "0 7 * * 1", "the daemon", "2026-12-07T07:00:00.000Z"]]
-      )
+      type Listed = ReadonlyArray<{ name: string; addedBy: string; cron: string; nextRun: string | null }>
+      const list = Effect.map(system.injectAsk(ROOT, "ORBIT", { type: "list" }), (r) => (r as { schedules: Listed }).schedules)
+      /** The schedules once SCRIBE's background registration has settled on `expected` names (or after 20 s of test time). */
+      const settled = (expected: ReadonlyArray<string>) =>
+        Effect.gen(function*() {
+          let listed: Listed = []
+          for (let i = 0; i < 20; i++) {
+            yield* TestClock.adjust("1 second")
+            listed = yield* list
+            if (JSON.stringify(listed.map((s) => s.name).sort()) === JSON.stringify([...expected].sort())) break
+          }
+          return listed.map((s) => [s.name, s.cron, s.addedBy] as const).sort()
+        })
+      return { system, settled }
+    })
+
+  it.effect("weekly through ORBIT: one schedule per kind, owned by the daemon; when it fires, the reports are archived", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW - 3_600_000)
+      const store = yield* StateStoreTest.make()
+      const { system, settled } = yield* orbitWorld(store, { kinds: ["health", "activity"] })
+      assert.deepStrictEqual(yield* settled(["scribe-activity", "scribe-health"]), [
+        ["scribe-activity", "0 7 * * 1", "the daemon"],
+        ["scribe-health", "0 7 * * 1", "the daemon"]
+      ])
       yield* TestClock.setTime(NOW + 1000)
       let reports: ReadonlyArray<ReportEntry> = []
       for (let i = 0; i < 50 && reports.length < 2; i++) {
@@ -279,6 +292,30 @@ describe("SCRIBE reports", () => {
       }
       assert.sameMembers(reports.map((e) => e.id), ["health-20261207T070000Z", "activity-20261207T070000Z"])
       assert.isTrue(reports.every((e) => e.requestedBy === "the daemon" && e.ledger !== null))
+    }).pipe(Effect.scoped))
+
+  it.effect("a changed scribe_schedule replaces the daemon's schedules at the next start; none removes them; a hand-made one stays", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(NOW - 86_400_000)
+      const store = yield* StateStoreTest.make()
+      const HAND: Caller = { uid: 1000, gid: 1000, groups: [], via: "socket" }
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { system, settled } = yield* orbitWorld(store, { kinds: ["health", "activity"] })
+        yield* settled(["scribe-activity", "scribe-health"])
+        // Someone's own schedule under one of SCRIBE's names: never SCRIBE's to change.
+        yield* system.injectAsk(HAND, "ORBIT", { type: "add", name: "scribe-capacity", cron: "0 9 * * *", target: "SCRIBE", message: { type: "report", kind: "capacity" } })
+      }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { settled } = yield* orbitWorld(store, { schedule: "0 6 * * *", kinds: ["health", "capacity"] })
+        assert.deepStrictEqual(yield* settled(["scribe-capacity", "scribe-health"]), [
+          ["scribe-capacity", "0 9 * * *", "uid 1000"],
+          ["scribe-health", "0 6 * * *", "the daemon"]
+        ])
+      }))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { settled } = yield* orbitWorld(store, { schedule: undefined })
+        assert.deepStrictEqual(yield* settled(["scribe-capacity"]), [["scribe-capacity", "0 9 * * *", "uid 1000"]])
+      }))
     }))
 })
 
