@@ -144,7 +144,8 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       { name: "--output", short: "-o", value: "FILE", help: "write the report to FILE (atomically; an existing file only with --force)" },
       { name: "--force", help: "with -o: replace FILE if it exists" },
       socketFlag,
-      { name: "--json", help: "the report's JSON document instead of Markdown" }
+      { name: "--json", help: "the report's JSON document instead of Markdown" },
+      { name: "--html", help: "one self-contained HTML page (inline style, no script) instead of Markdown" }
     ],
     details: "KIND is health, capacity, security or activity. The archive: sigmavault ask SCRIBE '{\"type\":\"reports\"}';\n" +
       "one report: '{\"type\":\"get-report\",\"id\":\"ID\"}'; its hash against LEDGER: '{\"type\":\"verify-report\",\"id\":\"ID\"}'.\n" +

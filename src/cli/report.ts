@@ -1,7 +1,7 @@
 /**
  * `report KIND`: asks SCRIBE to write a report (it is archived under the
  * daemon's state directory and its SHA-256 recorded in LEDGER) and prints it:
- * Markdown, or the JSON document with --json; with -o FILE, writes it to FILE
+ * Markdown, the JSON document with --json, or an HTML page with --html; with -o FILE, writes it to FILE
  * atomically instead (an existing file is replaced only with --force).
  */
 import { Effect, Exit } from "effect"
@@ -23,6 +23,7 @@ export interface ReportPlan {
   readonly kind: ReportKind
   readonly period: ReportPeriod | undefined
   readonly json: boolean
+  readonly html: boolean
   readonly output: string | undefined
   readonly force: boolean
 }
@@ -34,22 +35,24 @@ export const planReport = (parsed: Parsed): { readonly ok: true; readonly plan: 
   if (period !== undefined && !(PERIODS as ReadonlyArray<string>).includes(period)) return { ok: false, message: `--period '${period.slice(0, 40)}' must be day, week or month` }
   const output = flag(parsed, "--output")
   if (output === "") return { ok: false, message: "-o needs a file name" }
+  if (hasFlag(parsed, "--json") && hasFlag(parsed, "--html")) return { ok: false, message: "--json and --html: choose one" }
   if (output === undefined && hasFlag(parsed, "--force")) return { ok: false, message: "--force only goes with -o FILE (it allows replacing FILE)" }
   return {
     ok: true,
-    plan: { kind: kind as ReportKind, period: period as ReportPeriod | undefined, json: hasFlag(parsed, "--json"), output, force: hasFlag(parsed, "--force") }
+    plan: { kind: kind as ReportKind, period: period as ReportPeriod | undefined, json: hasFlag(parsed, "--json"), html: hasFlag(parsed, "--html"), output, force: hasFlag(parsed, "--force") }
   }
 }
 
 /** The report as printed or written: the JSON document, or the Markdown. */
-export const reportText = (reply: Reply): string => reply.document !== undefined ? `${JSON.stringify(reply.document, null, 2)}\n` : (reply.markdown ?? "")
+export const reportText = (reply: Reply): string =>
+  reply.document !== undefined ? `${JSON.stringify(reply.document, null, 2)}\n` : (reply.html ?? reply.markdown ?? "")
 
 export const runReportCommand = (parsed: Parsed, env: Env): Promise<number> => {
   const planned = planReport(parsed)
   if (!planned.ok) return Promise.resolve(fail(planned.message, EXIT.usage))
   const plan = planned.plan
   return withSession(parsed, env, async (session) => {
-    const message = { type: "report", kind: plan.kind, format: plan.json ? "json" : "markdown", ...(plan.period === undefined ? {} : { period: plan.period }) }
+    const message = { type: "report", kind: plan.kind, format: plan.json ? "json" : plan.html ? "html" : "markdown", ...(plan.period === undefined ? {} : { period: plan.period }) }
     const reply = await session.client.ask("SCRIBE", message, REPORT_TIMEOUT_MS).then((value) => value as Reply, (error: Error) => error)
     if (reply instanceof Error) return session.failed(reply)
     const text = reportText(reply)

@@ -342,6 +342,7 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "reports", kind: "health" },
     { type: "get-report", id: "health-20000101T000000Z" },
     { type: "get-report", id: "health-20000101T000000Z", format: "json" },
+    { type: "get-report", id: "health-20000101T000000Z", format: "html" },
     { type: "get-report", id: "health-20000102T000000Z" },
     { type: "verify-report", id: "health-20000101T000000Z" },
     { type: "verify-report", id: "health-20000102T000000Z" }

@@ -15,16 +15,17 @@ const error = (argv: ReadonlyArray<string>) => {
 
 describe("sigmavault report", () => {
   it("takes a kind, a period, --json, -o FILE and --force", () => {
-    expect(plan(["health"])).toEqual({ ok: true, plan: { kind: "health", period: undefined, json: false, output: undefined, force: false } })
+    expect(plan(["health"])).toEqual({ ok: true, plan: { kind: "health", period: undefined, json: false, html: false, output: undefined, force: false } })
     expect(plan(["security", "--period", "month", "--json", "-o", "/tmp/s.json", "--force"])).toEqual({
       ok: true,
-      plan: { kind: "security", period: "month", json: true, output: "/tmp/s.json", force: true }
+      plan: { kind: "security", period: "month", json: true, html: false, output: "/tmp/s.json", force: true }
     })
   })
 
   it("refuses what it cannot mean, naming it", () => {
     expect(error(["weather"])).toBe("KIND 'weather' is not a report; the kinds are health, capacity, security, activity")
     expect(error(["health", "--period", "year"])).toBe("--period 'year' must be day, week or month")
+    expect(error(["health", "--json", "--html"])).toBe("--json and --html: choose one")
     expect(error(["health", "--force"])).toBe("--force only goes with -o FILE (it allows replacing FILE)")
     const missing = parse(["report"])
     expect(missing._tag).toBe("UsageError")

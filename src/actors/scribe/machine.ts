@@ -30,7 +30,7 @@ import {
   Scribe,
   type Verification
 } from "./messages.ts"
-import { renderMarkdown } from "./render.ts"
+import { renderHtml, renderMarkdown } from "./render.ts"
 
 export const scribeCapabilities: ReadonlyArray<Capability> = [
   {
@@ -57,7 +57,7 @@ const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
 const replyOf = (entry: ReportEntry, document: ReportDocument, format: ReportFormat | undefined) =>
-  format === "json" ? { entry, document } : { entry, markdown: renderMarkdown(document) }
+  format === "json" ? { entry, document } : format === "html" ? { entry, html: renderHtml(document) } : { entry, markdown: renderMarkdown(document) }
 
 export const scribeMachine = Effect.gen(function*() {
   const env = yield* AgentEnv

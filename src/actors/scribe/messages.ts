@@ -11,7 +11,8 @@ export const REPORT_KINDS = ["health", "capacity", "security", "activity"] as co
 export const ReportKind = Schema.Literals(REPORT_KINDS)
 export type ReportKind = typeof ReportKind.Type
 
-export const ReportFormat = Schema.Literals(["markdown", "json"])
+/** markdown (default), json (the document itself), or html (one self-contained page: inline style, no script). */
+export const ReportFormat = Schema.Literals(["markdown", "json", "html"])
 export type ReportFormat = typeof ReportFormat.Type
 
 /** How far back a report looks (activity, incidents, growth, temperatures): a day, a week (default) or 30 days. */
@@ -126,7 +127,8 @@ export const ReportReply = Schema.Struct({
   entry: ReportEntry,
   /** With format json (the default is markdown). */
   document: Schema.optionalKey(ReportDocument),
-  markdown: Schema.optionalKey(Schema.String)
+  markdown: Schema.optionalKey(Schema.String),
+  html: Schema.optionalKey(Schema.String)
 })
 
 export class NoSuchReport extends Schema.TaggedError<NoSuchReport>()("NoSuchReport", {
@@ -199,7 +201,7 @@ export const Scribe = Protocol.make("SCRIBE", [
     rejections: [FileError]
   }),
   Protocol.message("get-report", {
-    doc: "one archived report, as Markdown (default) or JSON; refused when it includes a source the caller may not read",
+    doc: "one archived report, as Markdown (default), JSON or HTML; refused when it includes a source the caller may not read",
     access: "read",
     fields: { id: ReportId, format: Schema.optionalKey(ReportFormat) },
     reply: ReportReply,

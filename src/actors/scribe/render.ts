@@ -111,3 +111,76 @@ export const renderMarkdown = (document: ReportDocument): string => {
   )
   return lines.join("\n")
 }
+
+// ---- HTML ------------------------------------------------------------------------
+
+/** Text safe in HTML content and attribute values. */
+export const escapeHtml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+
+const STYLE = "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}" +
+  "table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}" +
+  "td.n{text-align:right}th{background:#f3f3f3}.note{color:#555;font-style:italic}.status-critical{color:#b00020}" +
+  ".status-attention{color:#a15c00}.status-ok{color:#1b5e20}.status-incomplete{color:#555}code{background:#f3f3f3;padding:0 .2rem}"
+
+const htmlTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<Cell>>): Array<string> => [
+  "<table>",
+  `<tr>${columns.map((c) => `<th>${escapeHtml(c.name)}</th>`).join("")}</tr>`,
+  ...rows.map((row) =>
+    `<tr>${row.map((cell, i) => `<td${typeof cell === "number" ? " class=\"n\"" : ""}>${escapeHtml(formatCell(cell, columns[i]?.unit))}</td>`).join("")}</tr>`
+  ),
+  "</table>"
+]
+
+/** One self-contained HTML page (inline style, no script, nothing fetched): the same content as the Markdown. */
+export const renderHtml = (document: ReportDocument): string => {
+  const title = `${document.kind.charAt(0).toUpperCase()}${document.kind.slice(1)} report`
+  const lines = [
+    "<!DOCTYPE html>",
+    "<html lang=\"en\">",
+    "<head>",
+    "<meta charset=\"utf-8\">",
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+    `<title>${escapeHtml(`${title} ${document.id}`)}</title>`,
+    `<style>${STYLE}</style>`,
+    "</head>",
+    "<body>",
+    `<h1>${escapeHtml(title)}</h1>`,
+    `<p class="status-${document.status}"><strong>${escapeHtml(document.summary)}</strong></p>`,
+    "<ul>",
+    `<li>report: <code>${escapeHtml(document.id)}</code></li>`,
+    `<li>generated: ${escapeHtml(document.generatedAt)}, requested by ${escapeHtml(document.requestedBy)}</li>`,
+    `<li>period: ${escapeHtml(document.period.name)}, ${escapeHtml(document.period.from)} to ${escapeHtml(document.period.to)}</li>`,
+    "</ul>",
+    "<h2>Findings</h2>"
+  ]
+  if (document.findings.length === 0) lines.push("<p>No findings.</p>")
+  else {
+    lines.push(...htmlTable(
+      [{ name: "severity" }, { name: "code" }, { name: "subject" }, { name: "finding" }, { name: "source" }],
+      document.findings.map((f) => [f.severity, f.code ?? null, f.subject, f.text, f.source])
+    ))
+  }
+  for (const section of document.sections) {
+    lines.push(`<h2>${escapeHtml(section.title)}</h2>`, `<p class="note">Source: ${escapeHtml(section.source)} (${STATE_TEXT[section.state]}).</p>`)
+    if (section.note !== undefined) lines.push(`<p class="note">${escapeHtml(section.note)}</p>`)
+    if (section.facts.length > 0) {
+      lines.push("<ul>", ...section.facts.map((f) => `<li>${escapeHtml(f.label)}: <strong>${escapeHtml(formatCell(f.value, f.unit))}</strong></li>`), "</ul>")
+    }
+    if (section.table !== undefined && section.table.rows.length > 0) {
+      lines.push(...htmlTable(section.table.columns, section.table.rows))
+      if (section.table.omitted > 0) lines.push(`<p class="note">… and ${section.table.omitted} more rows, left out to keep the report short.</p>`)
+    }
+  }
+  lines.push(
+    "<h2>Sources</h2>",
+    ...htmlTable(
+      [{ name: "source" }, { name: "state" }, { name: "access" }, { name: "note" }],
+      document.sources.map((s) => [s.name, STATE_TEXT[s.state], s.access ?? null, s.note ?? null])
+    ),
+    "</body>",
+    "</html>",
+    ""
+  )
+  return lines.join("\n")
+}

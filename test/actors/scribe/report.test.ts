@@ -20,7 +20,7 @@ import { orbitAgent, OrbitConfig } from "../../../src/actors/orbit/index.ts"
 import { defaultScribeConfig, ScribeConfig, type ScribeConfigShape } from "../../../src/actors/scribe/config.ts"
 import { scribeAgent } from "../../../src/actors/scribe/index.ts"
 import { REPORT_KINDS, type ReportDocument, type ReportEntry, Scribe } from "../../../src/actors/scribe/messages.ts"
-import { renderMarkdown } from "../../../src/actors/scribe/render.ts"
+import { renderHtml, renderMarkdown } from "../../../src/actors/scribe/render.ts"
 import * as FilesTest from "../../../src/adapters/fs/FilesTest.ts"
 import { StateStore } from "../../../src/adapters/state/StateStore.ts"
 import * as StateStoreTest from "../../../src/adapters/state/StateStoreTest.ts"
@@ -113,6 +113,7 @@ describe("SCRIBE reports", () => {
         assert.strictEqual(archived, `${JSON.stringify(document, null, 2)}\n`, "the archived file is the JSON document")
         golden(`${kind}.json`, archived)
         golden(`${kind}.md`, renderMarkdown(document))
+        if (kind === "health") golden("health.html", renderHtml(document))
         // The Markdown reply is the same rendering of the same document.
         const again = yield* ask({ type: "get-report", id: document.id })
         assert.strictEqual(again.markdown, renderMarkdown(document))
@@ -232,6 +233,35 @@ describe("SCRIBE reports", () => {
       assert.deepStrictEqual([audit.state, audit.note], ["withheld", "withheld: FORTRESS 'findings' needs admin access, and uid 1000 (socket) has less"])
       assert.strictEqual((own.entry as ReportEntry).access, "read")
       assert.include((yield* ask({ type: "get-report", id: own.entry.id }, READER)).markdown, "(withheld)")
+    }))
+
+  it("text from a source cannot break out of a Markdown table or into HTML markup", () => {
+    const document = JSON.parse(readFileSync(join(GOLDEN, "health.json"), "utf8")) as ReportDocument
+    const hostile = "<script>alert(1)</script> | new cell\n# heading & \"quote\" 'single'"
+    const tampered: ReportDocument = {
+      ...document,
+      findings: [{ severity: "warning", subject: hostile, text: hostile, source: "NEXUS incidents" }],
+      sections: document.sections.map((s) => s.table === undefined ? s : { ...s, table: { ...s.table, rows: s.table.rows.map((r) => [hostile, ...r.slice(1)]) } })
+    }
+    const markdown = renderMarkdown(tampered)
+    const row = markdown.split("\n").find((line) => line.startsWith("| warning |"))!
+    // Five cells, as the header has: the pipe is escaped, the line break folded.
+    assert.strictEqual(row.split(/(?<!\\)\|/).length - 2, 5, row)
+    assert.notInclude(markdown, "\n# heading")
+    const html = renderHtml(tampered)
+    assert.notInclude(html, "<script>")
+    assert.include(html, "&lt;script&gt;alert(1)&lt;/script&gt; | new cell")
+    assert.include(html, "&quot;quote&quot; &#39;single&#39;")
+  })
+
+  it.effect("get-report renders HTML from the archived JSON", () =>
+    Effect.gen(function*() {
+      const { ask } = yield* boot()
+      const entry = (yield* ask({ type: "report", kind: "activity" })).entry as ReportEntry
+      const html = (yield* ask({ type: "get-report", id: entry.id, format: "html" })).html as string
+      assert.match(html, /^<!DOCTYPE html>\n/)
+      assert.include(html, "<h1>Activity report</h1>")
+      assert.notInclude(html, "<script")
     }))
 
   it.effect("hostile ids are refused at the boundary, naming the field", () =>
