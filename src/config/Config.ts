@@ -20,6 +20,7 @@ import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
+import { defaultScribeConfig } from "../actors/scribe/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -200,6 +201,14 @@ const SnapshotSchedule = Schema.String.check(rule((text: string) => {
   if (text === NO_SCHEDULE) return undefined
   const problem = cronProblem(text)
   return problem === undefined ? undefined : `${problem}; expected ${SNAPSHOT_EXPECTED}`
+}))
+
+/** `scribe_schedule = none`: SCRIBE registers no scheduled reports with ORBIT (reports are still written on request). */
+const REPORT_SCHEDULE_EXPECTED = "a cron expression such as \"0 7 * * 1\" (five fields, or an alias like @weekly), or none"
+const ReportSchedule = Schema.String.check(rule((text: string) => {
+  if (text === NO_SCHEDULE) return undefined
+  const problem = cronProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${REPORT_SCHEDULE_EXPECTED}`
 }))
 
 const CAPACITY_EXPECTED = "three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
@@ -496,7 +505,11 @@ export const Config = Schema.Struct({
   fluxRingSize: WholeNumber(10, 100_000),
   fluxMetricIntervalSeconds: WholeNumber(10, 3600),
   fluxLoopMaxFirings: WholeNumber(1, 10_000),
-  fluxLoopWindowSeconds: WholeNumber(10, 86_400)
+  fluxLoopWindowSeconds: WholeNumber(10, 86_400),
+  /** SCRIBE: when ORBIT asks for the reports (none: only on request); how many are archived and how many bytes they may take. */
+  scribeSchedule: ReportSchedule,
+  scribeKeep: WholeNumber(1, 100_000),
+  scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -584,7 +597,10 @@ export const defaults: Config = {
   fluxRingSize: defaultFluxConfig.ringSize,
   fluxMetricIntervalSeconds: defaultFluxConfig.metricIntervalMs / 1000,
   fluxLoopMaxFirings: defaultFluxConfig.loopMaxFirings,
-  fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000
+  fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000,
+  scribeSchedule: defaultScribeConfig.schedule ?? NO_SCHEDULE,
+  scribeKeep: defaultScribeConfig.keep,
+  scribeMaxBytes: defaultScribeConfig.maxBytes
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -814,7 +830,10 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   fluxRingSize: wholeNumber("flux_ring_size", 10, 100_000),
   fluxMetricIntervalSeconds: wholeNumber("flux_metric_interval_seconds", 10, 3600),
   fluxLoopMaxFirings: wholeNumber("flux_loop_max_firings", 1, 10_000),
-  fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400)
+  fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400),
+  scribeSchedule: { key: "scribe_schedule", text: ReportSchedule, expected: REPORT_SCHEDULE_EXPECTED },
+  scribeKeep: wholeNumber("scribe_keep", 1, 100_000),
+  scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

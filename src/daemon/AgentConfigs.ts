@@ -23,6 +23,7 @@ import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/con
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
 import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
+import { defaultScribeConfig, ScribeConfig, type ScribeConfigShape } from "../actors/scribe/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -44,6 +45,7 @@ export interface AgentConfigs {
   readonly axiom: AxiomConfigShape
   readonly flux: FluxConfigShape
   readonly genesis: GenesisConfigShape
+  readonly scribe: ScribeConfigShape
 }
 
 /**
@@ -151,6 +153,13 @@ export const agentConfigsOf = (
       ...defaultGenesisConfig,
       scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? undefined : config.scrubSchedule,
       scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE
+    },
+    scribe: {
+      ...defaultScribeConfig,
+      dir: `${config.stateDir.replace(/\/+$/, "")}/reports`,
+      schedule: config.scribeSchedule === Config.NO_SCHEDULE ? undefined : config.scribeSchedule,
+      keep: config.scribeKeep,
+      maxBytes: config.scribeMaxBytes
     }
   }
 }
@@ -186,5 +195,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NexusConfig, configs.nexus),
     Layer.succeed(AxiomConfig, configs.axiom),
     Layer.succeed(FluxConfig, configs.flux),
-    Layer.succeed(GenesisConfig, configs.genesis)
+    Layer.succeed(GenesisConfig, configs.genesis),
+    Layer.succeed(ScribeConfig, configs.scribe)
   )

@@ -38,6 +38,7 @@ import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
 import * as StreamsLive from "../../src/adapters/command/StreamsLive.ts"
 import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
+import { defaultScribeConfig, ScribeConfig } from "../../src/actors/scribe/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
@@ -70,6 +71,21 @@ await Effect.runPromise(Effect.flatMap(
   beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
   ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
 ))
+// An archived report for SCRIBE's get-report and verify-report samples (adopted from the archive directory: no LEDGER record).
+mkdirSync(join(files, "reports"))
+writeFileSync(join(files, "reports", "health-20000101T000000Z.json"), `${JSON.stringify({
+  format: "sigmavault-report/1",
+  id: "health-20000101T000000Z",
+  kind: "health",
+  generatedAt: "2000-01-01T00:00:00.000Z",
+  period: { name: "week", from: "1999-12-25T00:00:00.000Z", to: "2000-01-01T00:00:00.000Z" },
+  requestedBy: "the daemon",
+  status: "ok",
+  summary: "Health: ok; no findings; 0 of 0 sources answered",
+  findings: [],
+  sections: [],
+  sources: []
+})}\n`)
 mkdirSync(join(files, "photos"))
 writeFileSync(join(files, "photos", "cat.jpg"), "not really a cat\n")
 
@@ -119,6 +135,7 @@ const adapters = Layer.mergeAll(
   DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json"))), blankDisk(5)] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
+  Layer.succeed(ScribeConfig, { ...defaultScribeConfig, dir: join(files, "reports") }),
   ConfigCheckTest.make({
     nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
     calendar: (expression) =>
@@ -316,6 +333,20 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "anomaly", metric: "sigmavault_pool_allocated_bytes", labels: { pool: "seeded" }, value: 0, threshold: 3, halfLife: 10 },
     { type: "anomaly", metric: "sigmavault_nothing_recorded" },
     { type: "anomalies", metric: "sigmavault_pool_allocated_bytes", hours: 48, limit: 5 }
+  ],
+  SCRIBE: [
+    { type: "report", kind: "health", format: "json" },
+    { type: "report", kind: "security", period: "day" },
+    { type: "report", kind: "capacity", format: "markdown", period: "month" },
+    { type: "report", kind: "activity" },
+    { type: "reports" },
+    { type: "reports", kind: "health" },
+    { type: "get-report", id: "health-20000101T000000Z" },
+    { type: "get-report", id: "health-20000101T000000Z", format: "json" },
+    { type: "get-report", id: "health-20000101T000000Z", format: "html" },
+    { type: "get-report", id: "health-20000102T000000Z" },
+    { type: "verify-report", id: "health-20000101T000000Z" },
+    { type: "verify-report", id: "health-20000102T000000Z" }
   ],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
   PRISM: [

@@ -9,8 +9,6 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
-import { scribeAgent } from "../../src/actors/scribe/index.ts"
-import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
@@ -20,16 +18,12 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
-  VANGUARD: "2",
-  LINGUA: "5-8",
-  SCRIBE: "5-8"
+  LINGUA: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
-  vanguardAgent,
-  linguaAgent,
-  scribeAgent
+  linguaAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })

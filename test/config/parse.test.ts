@@ -112,7 +112,9 @@ describe("parseConfig: each key's values", () => {
       ["flux_ring_size", "fluxRingSize", 10, 100000],
       ["flux_metric_interval_seconds", "fluxMetricIntervalSeconds", 10, 3600],
       ["flux_loop_max_firings", "fluxLoopMaxFirings", 1, 10000],
-      ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400]
+      ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400],
+      ["scribe_keep", "scribeKeep", 1, 100000],
+      ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
@@ -237,6 +239,8 @@ describe("parseConfig: the agents' keys", () => {
   it("snapshot_schedule: ORBIT's cron dialect, or none", () => {
     assert.deepStrictEqual(parsed(`snapshot_schedule = "*/5 * * * *"`), { snapshotSchedule: "*/5 * * * *" })
     assert.deepStrictEqual(parsed("snapshot_schedule = none"), { snapshotSchedule: "none" })
+    assert.deepStrictEqual(parsed(`scribe_schedule = "0 6 * * *"`), { scribeSchedule: "0 6 * * *" })
+    assert.deepStrictEqual(parsed("scribe_schedule = none"), { scribeSchedule: "none" })
   })
 
   it("scrub_schedule: ORBIT's cron dialect, or none", () => {

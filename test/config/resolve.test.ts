@@ -220,6 +220,9 @@ describe("formatSettings", () => {
         "flux_metric_interval_seconds = 15                                     # default",
         "flux_loop_max_firings = 20                                            # default",
         "flux_loop_window_seconds = 60                                         # default",
+        "scribe_schedule = \"0 7 * * 1\"                                         # default",
+        "scribe_keep = 200                                                     # default",
+        "scribe_max_bytes = 67108864                                           # default",
         ""
       ].join("\n")
     )

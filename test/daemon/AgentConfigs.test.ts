@@ -23,6 +23,7 @@ import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
 import { defaultFluxConfig } from "../../src/actors/flux/config.ts"
 import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
+import { defaultScribeConfig } from "../../src/actors/scribe/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -53,7 +54,8 @@ describe("the agents' settings", () => {
       nexus: defaultNexusConfig,
       axiom: defaultAxiomConfig,
       flux: defaultFluxConfig,
-      genesis: defaultGenesisConfig
+      genesis: defaultGenesisConfig,
+      scribe: defaultScribeConfig
     })
   })
 
@@ -98,6 +100,8 @@ describe("the agents' settings", () => {
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] }),
+    // scribe_schedule = none: SCRIBE registers no schedule with ORBIT; the archive is under the state directory.
+    assert.deepStrictEqual(configs.scribe, { ...defaultScribeConfig, schedule: undefined, keep: 20, maxBytes: 2_097_152 })
     assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
     assert.deepStrictEqual(configs.nexus, {
       ...defaultNexusConfig,

@@ -55,7 +55,10 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "flux_ring_size = 500",
   "flux_metric_interval_seconds = 30",
   "flux_loop_max_firings = 5",
-  "flux_loop_window_seconds = 120"
+  "flux_loop_window_seconds = 120",
+  "scribe_schedule = none",
+  "scribe_keep = 20",
+  "scribe_max_bytes = 2097152"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -112,5 +115,8 @@ export const AGENT_SETTINGS_CHANGED = {
   fluxRingSize: 500,
   fluxMetricIntervalSeconds: 30,
   fluxLoopMaxFirings: 5,
-  fluxLoopWindowSeconds: 120
+  fluxLoopWindowSeconds: 120,
+  scribeSchedule: "none",
+  scribeKeep: 20,
+  scribeMaxBytes: 2097152
 } satisfies Partial<Config>
