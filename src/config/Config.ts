@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig } from "../actors/vanguard/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
@@ -490,7 +491,14 @@ export const Config = Schema.Struct({
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
-  forecastWindowDays: WholeNumber(1, 366)
+  forecastWindowDays: WholeNumber(1, 366),
+  /** VANGUARD (docs/updates.md): how often it checks for updates (0: only when asked), whether that check refreshes the index first. */
+  updateCheckIntervalHours: WholeNumber(0, 720),
+  updateCheckRefresh: Schema.Boolean,
+  /** The APT_CONFIG file every apt call gets; undefined: the host's apt configuration. */
+  vanguardAptConfig: Schema.UndefinedOr(AbsolutePath),
+  /** Debian's reboot-required flag file (its .pkgs sibling names the packages). */
+  vanguardRebootRequired: AbsolutePath
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -573,7 +581,11 @@ export const defaults: Config = {
   incidentMaxAlerts: defaultNexusConfig.maxAlerts,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
-  forecastWindowDays: defaultAxiomConfig.windowDays
+  forecastWindowDays: defaultAxiomConfig.windowDays,
+  updateCheckIntervalHours: defaultVanguardConfig.intervalMs / 3_600_000,
+  updateCheckRefresh: defaultVanguardConfig.refresh,
+  vanguardAptConfig: undefined,
+  vanguardRebootRequired: "/run/reboot-required"
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -798,7 +810,11 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
-  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  updateCheckIntervalHours: wholeNumber("update_check_interval_hours", 0, 720),
+  updateCheckRefresh: { key: "update_check_refresh", text: booleanText, expected: BOOLEAN_EXPECTED },
+  vanguardAptConfig: { key: "vanguard_apt_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  vanguardRebootRequired: { key: "vanguard_reboot_required", text: AbsolutePath, expected: ABSOLUTE_PATH }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

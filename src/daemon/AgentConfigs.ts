@@ -20,6 +20,7 @@ import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig, VanguardConfig, type VanguardConfigShape } from "../actors/vanguard/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
@@ -40,6 +41,7 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly vanguard: VanguardConfigShape
 }
 
 /**
@@ -131,6 +133,11 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
+    },
+    vanguard: {
+      ...defaultVanguardConfig,
+      intervalMs: config.updateCheckIntervalHours * 3_600_000,
+      refresh: config.updateCheckRefresh
     }
   }
 }
@@ -164,5 +171,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(VanguardConfig, configs.vanguard)
   )

@@ -13,7 +13,6 @@ import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
-import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
@@ -24,7 +23,6 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
   FLUX: "2",
-  VANGUARD: "2",
   GENESIS: "3",
   LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
@@ -33,7 +31,6 @@ const specTiers: Readonly<Record<string, Tier>> = {
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
   fluxAgent,
-  vanguardAgent,
   genesisAgent,
   linguaAgent,
   scribeAgent, mentorAgent

@@ -107,7 +107,8 @@ describe("parseConfig: each key's values", () => {
       ["incident_max_alerts", "incidentMaxAlerts", 10, 100000],
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
-      ["forecast_window_days", "forecastWindowDays", 1, 366]
+      ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["update_check_interval_hours", "updateCheckIntervalHours", 0, 720]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

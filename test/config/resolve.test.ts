@@ -215,6 +215,10 @@ describe("formatSettings", () => {
         "forecast_alert_days = 14                                              # default",
         "forecast_check_interval_hours = 1                                     # default",
         "forecast_window_days = 30                                             # default",
+        "update_check_interval_hours = 24                                      # default",
+        "update_check_refresh = true                                           # default",
+        "# vanguard_apt_config is not set                                      # default",
+        "vanguard_reboot_required = /run/reboot-required                       # default",
         ""
       ].join("\n")
     )

@@ -50,7 +50,11 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_max_alerts = 50",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
-  "forecast_window_days = 60"
+  "forecast_window_days = 60",
+  "update_check_interval_hours = 6",
+  "update_check_refresh = false",
+  "vanguard_apt_config = /srv/etc/apt.conf",
+  "vanguard_reboot_required = /srv/run/reboot-required"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -102,5 +106,9 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentMaxAlerts: 50,
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
-  forecastWindowDays: 60
+  forecastWindowDays: 60,
+  updateCheckIntervalHours: 6,
+  updateCheckRefresh: false,
+  vanguardAptConfig: "/srv/etc/apt.conf",
+  vanguardRebootRequired: "/srv/run/reboot-required"
 } satisfies Partial<Config>
