@@ -62,9 +62,10 @@ export interface Simulation {
 
 export const SIMULATE_SOURCE = "apt-get -s -V"
 
-const INST = /^Inst (\S+) (?:\[([^\]]+)\] )?\((\S+) (.+?) \[([^\]]+)\]\)(?: .*)?$/
-const REMV = /^Remv (\S+) \[([^\]]+)\](?: .*)?$/
-const CONF = /^Conf (\S+) \((\S+) (.+?) \[([^\]]+)\]\)(?: .*)?$/
+/** Anything after the first "])" (apt's ordering notes, "[a:amd64 on b:amd64]", "[]") is ignored. */
+const INST = /^Inst (\S+) (?:\[([^\]]+)\] )?\((\S+) (.+?) \[([^\]]+)\]\)(?: |$)/
+const REMV = /^Remv (\S+) \[([^\]]+)\](?: |$)/
+const CONF = /^Conf \S+ \(\S+ .+? \[[^\]]+\]\)(?: |$)/
 const SUMMARY = /^(\d+) upgraded, (\d+) newly installed, (\d+) to remove and (\d+) not upgraded\.$/
 const KEPT_HEADER = "The following packages have been kept back:"
 const KEPT_LINE = /^ {2,3}(\S+) \((\S+) => (\S+)\)$/
@@ -78,9 +79,12 @@ export const suiteOf = (origin: string): string => {
 }
 
 export const isSecurityOrigin = (origin: string): boolean =>
-  /^Debian-Security:/.test(origin) || /-security$/.test(suiteOf(origin))
+  origin.startsWith("Debian-Security:") || suiteOf(origin).endsWith("-security")
 
-const splitOrigins = (text: string): ReadonlyArray<string> => text.split(", ").map((part) => part.trim()).filter((part) => part !== "")
+const splitOrigins = (text: string): ReadonlyArray<string> => {
+  const parts = text.split(", ")
+  return parts.every((part) => part !== "" && part.trim() === part) ? parts : parts.map((part) => part.trim()).filter((part) => part !== "")
+}
 
 const fail = (line: number, reason: string) =>
   Result.fail(new DecodeError({ source: SIMULATE_SOURCE, path: line === 0 ? "" : `line ${line}`, reason }))
@@ -97,7 +101,8 @@ export const parseSimulation = (text: string): Result.Result<Simulation, DecodeE
   let inKept = false
   const lines = text.split("\n")
   for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!.replace(/\r$/, "")
+    const raw = lines[index]!
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw
     const number = index + 1
     if (inKept) {
       const kept = KEPT_LINE.exec(line)
@@ -119,14 +124,15 @@ export const parseSimulation = (text: string): Result.Result<Simulation, DecodeE
       if (inst === null) return fail(number, `unreadable Inst line ${shown(line)}`)
       const origins = splitOrigins(inst[4]!)
       if (origins.length === 0) return fail(number, `Inst line without a release ${shown(line)}`)
+      const suites = origins.map(suiteOf)
       const change: PackageChange = {
         name: inst[1]!,
         from: inst[2] ?? null,
         to: inst[3]!,
         arch: inst[5]!,
         origins,
-        suites: origins.map(suiteOf),
-        security: origins.some(isSecurityOrigin)
+        suites,
+        security: origins.some((origin, i) => origin.startsWith("Debian-Security:") || suites[i]!.endsWith("-security"))
       }
       ;(change.from === null ? installs : upgrades).push(change)
       continue
@@ -138,7 +144,7 @@ export const parseSimulation = (text: string): Result.Result<Simulation, DecodeE
       continue
     }
     if (line.startsWith("Conf ")) {
-      if (CONF.exec(line) === null) return fail(number, `unreadable Conf line ${shown(line)}`)
+      if (!CONF.test(line)) return fail(number, `unreadable Conf line ${shown(line)}`)
       continue
     }
     const counts = SUMMARY.exec(line)
