@@ -10,7 +10,12 @@
  *
  * Packages and Release files are written by hand (with correct sizes and
  * SHA256 sums): `apt-get update` and `apt-get -s` never open the .debs, so
- * the test needs apt and nothing else.
+ * the test needs apt and nothing else. With `debs: true` the packages are
+ * real (built with dpkg-deb: a file /usr/share/doc/NAME/VERSION each), so a
+ * confirmed upgrade really runs; dpkg is always sent into the sandbox
+ * (`DPkg::Options`: `--root` = `root`, `--admindir` = the private status's
+ * directory), so even an upgrade cannot reach the host's / or its dpkg
+ * database.
  *
  * | package    | installed        | bookworm                 | bookworm-security |
  * | sv-libfoo  | 1.0-1            | 1.0-2                    | 1.0-2             |
@@ -24,7 +29,8 @@
  * | sv-held    | 1.0-1 (hold)     | 1.1-1                    |                   |
  */
 import { createHash } from "node:crypto"
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -37,6 +43,10 @@ export interface AptSandbox {
   readonly rebootRequired: string
   /** A /boot of their own. */
   readonly bootDir: string
+  /** Where dpkg unpacks (its --root). */
+  readonly root: string
+  /** The private dpkg status file. */
+  readonly status: string
   readonly lists: string
   readonly close: () => void
 }
@@ -75,7 +85,7 @@ const INSTALLED: ReadonlyArray<RepoPackage & { readonly hold?: boolean }> = [
   { name: "sv-held", version: "1.0-1", hold: true }
 ]
 
-const stanza = (suite: string, p: RepoPackage) =>
+const stanza = (suite: string, p: RepoPackage, deb?: Buffer) =>
   [
     `Package: ${p.name}`,
     `Version: ${p.version}`,
@@ -84,7 +94,8 @@ const stanza = (suite: string, p: RepoPackage) =>
     "Installed-Size: 1",
     ...(p.extra ?? []),
     `Filename: pool/${suite}/${p.name}_${p.version}_${p.arch ?? "amd64"}.deb`,
-    "Size: 1000",
+    `Size: ${deb?.length ?? 1000}`,
+    ...(deb === undefined ? [] : [`SHA256: ${sha256(deb)}`]),
     "Section: misc",
     "Priority: optional",
     `Description: fake ${p.name} for vanguard tests`,
@@ -94,7 +105,42 @@ const stanza = (suite: string, p: RepoPackage) =>
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex")
 
 /** Builds the world in a fresh temporary directory named after this process. */
-export const makeAptSandbox = (options: { readonly locking?: boolean } = {}): AptSandbox => {
+/**
+ * A real .deb of `p`: its control file and /usr/share/doc/NAME/VERSION, built with dpkg-deb. The same
+ * name and version in two suites is the same file (as in Debian), so apt sees one version in both.
+ */
+const buildDeb = (dir: string, suite: string, p: RepoPackage, built: Map<string, Buffer>): Buffer => {
+  const out = join(dir, "repo", "pool", suite, `${p.name}_${p.version}_${p.arch ?? "amd64"}.deb`)
+  mkdirSync(join(dir, "repo", "pool", suite), { recursive: true })
+  const same = built.get(`${p.name}=${p.version}`)
+  if (same !== undefined) {
+    writeFileSync(out, same)
+    return same
+  }
+  const tree = join(dir, "build", suite, p.name)
+  mkdirSync(join(tree, "DEBIAN"), { recursive: true })
+  mkdirSync(join(tree, "usr/share/doc", p.name), { recursive: true })
+  writeFileSync(join(tree, "DEBIAN/control"), [
+    `Package: ${p.name}`,
+    `Version: ${p.version}`,
+    `Architecture: ${p.arch ?? "amd64"}`,
+    "Maintainer: Test <test@example.invalid>",
+    "Section: misc",
+    "Priority: optional",
+    // As in the Packages stanza: apt tells versions apart by these fields too.
+    "Installed-Size: 1",
+    ...(p.extra ?? []),
+    `Description: fake ${p.name} for vanguard tests`,
+    ""
+  ].join("\n"))
+  writeFileSync(join(tree, "usr/share/doc", p.name, "VERSION"), `${p.name} ${p.version}\n`)
+  execFileSync("dpkg-deb", ["--root-owner-group", "-Zgzip", "--build", tree, out], { stdio: "ignore" })
+  const deb = readFileSync(out)
+  built.set(`${p.name}=${p.version}`, deb)
+  return deb
+}
+
+export const makeAptSandbox = (options: { readonly locking?: boolean; readonly debs?: boolean } = {}): AptSandbox => {
   const dir = mkdtempSync(join(tmpdir(), `sigmavault-apt-${process.pid}-`))
   // apt drops to _apt for downloads as root: it must be able to traverse (mkdtemp gives 0700).
   chmodSync(dir, 0o755)
@@ -113,13 +159,18 @@ export const makeAptSandbox = (options: { readonly locking?: boolean } = {}): Ap
   ]) mkdirSync(join(state, sub), { recursive: true })
   const run = join(dir, "run")
   const boot = join(dir, "boot")
+  const root = join(state, "root")
   mkdirSync(run)
   mkdirSync(boot)
+  mkdirSync(root)
+  for (const sub of ["info", "updates", "triggers"]) mkdirSync(join(state, "lib/dpkg", sub))
+  writeFileSync(join(state, "lib/dpkg/available"), "")
 
+  const built = new Map<string, Buffer>()
   const suite = (codename: string, label: string, suiteName: string, version: string, packages: ReadonlyArray<RepoPackage>) => {
     const base = join(repo, "dists", codename)
     mkdirSync(join(base, "main", "binary-amd64"), { recursive: true })
-    const text = packages.map((p) => stanza(codename, p)).join("")
+    const text = packages.map((p) => stanza(codename, p, options.debs === true ? buildDeb(dir, codename, p, built) : undefined)).join("")
     const gz = gzipSync(Buffer.from(text))
     writeFileSync(join(base, "main", "binary-amd64", "Packages"), text)
     writeFileSync(join(base, "main", "binary-amd64", "Packages.gz"), gz)
@@ -149,6 +200,8 @@ export const makeAptSandbox = (options: { readonly locking?: boolean } = {}): Ap
     `deb [trusted=yes] file:${repo} bookworm-security main`,
     ""
   ].join("\n"))
+  // Installed with no files: an empty list each, so dpkg does not warn about a missing one.
+  for (const p of INSTALLED) writeFileSync(join(state, "lib/dpkg/info", `${p.name}.list`), "")
   writeFileSync(join(state, "lib/dpkg/status"), INSTALLED.map((p) => [
     `Package: ${p.name}`,
     `Status: ${p.hold === true ? "hold" : "install"} ok installed`,
@@ -190,6 +243,8 @@ export const makeAptSandbox = (options: { readonly locking?: boolean } = {}): Ap
     `Acquire::Languages "none";`,
     `APT::Sandbox::User "root";`,
     `APT::Get::Show-User-Simulation-Note "false";`,
+    // dpkg works in the sandbox only: its root, its database, its log.
+    `DPkg::Options { "--root=${root}"; "--admindir=${S}/lib/dpkg"; "--log=${S}/log/dpkg.log"; "--force-bad-path"; };`,
     ...(options.locking === true ? [] : [`Debug::NoLocking "true";`]),
     ""
   ].join("\n"))
@@ -198,6 +253,8 @@ export const makeAptSandbox = (options: { readonly locking?: boolean } = {}): Ap
     aptConfig,
     rebootRequired: join(run, "reboot-required"),
     bootDir: boot,
+    root,
+    status: join(S, "lib/dpkg/status"),
     lists: join(S, "lib/apt/lists"),
     close: () => rmSync(dir, { recursive: true, force: true })
   }

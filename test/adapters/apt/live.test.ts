@@ -3,11 +3,13 @@
  * hermetic apt (test/support/aptSandbox.ts): a private file: repository with
  * an ordinary and a security suite, private lists, cache and dpkg status,
  * reached through APT_CONFIG only. The host's apt state is checked unchanged
- * at the end. Needs apt (apt-get, apt-mark, apt-config) and, for the lock
- * test, python3 (to hold apt's fcntl lock): a missing one fails, named.
+ * at the end. A confirmed upgrade really runs, with real .debs (dpkg-deb),
+ * dpkg sent to the sandbox's own root and database. Needs apt (apt-get,
+ * apt-mark, apt-config), dpkg-deb and, for the lock test, python3 (to hold
+ * apt's fcntl lock): a missing one fails, named.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { statSync, utimesSync, writeFileSync } from "node:fs"
+import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { afterAll, beforeAll } from "vitest"
@@ -29,7 +31,7 @@ let sandbox: AptSandbox
 let hostBefore: ReadonlyArray<string>
 
 beforeAll(() => {
-  for (const tool of ["apt-get", "apt-mark", "apt-config", "python3"]) requireTool(tool)
+  for (const tool of ["apt-get", "apt-mark", "apt-config", "dpkg-deb", "python3"]) requireTool(tool)
   hostBefore = mtimes()
   sandbox = makeAptSandbox()
 })
@@ -66,6 +68,31 @@ describe("the live Apt adapter on a hermetic apt", () => {
       const security = yield* apt.simulate(["sv-kernel", "sv-libfoo", "sv-openssl"])
       assert.deepStrictEqual(security.upgrades.map((p) => p.name).sort(), ["sv-kernel", "sv-libfoo", "sv-openssl"])
       assert.deepStrictEqual([security.installs, security.removals], [[], []])
+    }))
+
+  it.effect("a confirmed upgrade really runs, non-interactively, inside the sandbox: its dpkg database and root change, the host's do not", () =>
+    Effect.gen(function*() {
+      const real = makeAptSandbox({ debs: true })
+      try {
+        const apt = live({ aptConfig: real.aptConfig })
+        yield* apt.refresh
+        const security = (yield* apt.simulate()).upgrades.filter((p) => p.security).map((p) => p.name)
+        assert.deepStrictEqual(security, ["sv-kernel", "sv-libfoo", "sv-openssl"])
+        const done = yield* apt.upgrade(security)
+        assert.deepStrictEqual(done.command.slice(-5), ["install", "--only-upgrade", "sv-kernel", "sv-libfoo", "sv-openssl"])
+        assert.match(done.output, /Setting up sv-openssl \(3\.0\.11-1~deb12u2\)/)
+        assert.strictEqual(readFileSync(join(real.root, "usr/share/doc/sv-openssl/VERSION"), "utf8"), "sv-openssl 3.0.11-1~deb12u2\n")
+        assert.include(readFileSync(real.status, "utf8"), "Version: 3.0.11-1~deb12u2")
+        const after = yield* apt.simulate()
+        assert.deepStrictEqual(after.upgrades.filter((p) => p.security), [])
+        // The rest: dist-upgrade installs sv-newdep, removes sv-legacy, keeps the held and the unsatisfiable back.
+        const all = yield* apt.upgrade()
+        assert.match(all.output, /Removing sv-legacy/)
+        const final = yield* apt.simulate()
+        assert.deepStrictEqual([final.upgrades, final.installs, final.removals, final.keptBack.map((k) => k.name)], [[], [], [], ["sv-held", "sv-tool"]])
+      } finally {
+        real.close()
+      }
     }))
 
   it.effect("a source that does not exist: AptFailed with apt's E: lines (exit 100)", () =>
