@@ -5,7 +5,8 @@
  * the real apt-get it runs reads and writes only the sandbox. A user would:
  * ask for updates before any refresh (said plainly), refresh, read the
  * upgradable packages with security ones flagged, see a reboot asked for,
- * and plan an upgrade (nothing runs). A reader (a real user made here, run
+ * plan an upgrade (nothing runs), then run it with confirm (real .debs; dpkg
+ * works in the sandbox's own root and database). A reader (a real user made here, run
  * through setpriv) sees the updates and is refused refresh and upgrade.
  * Needs root (useradd, setpriv) and apt.
  */
@@ -33,14 +34,14 @@ const ask = async (message: unknown) => {
 describe("VANGUARD in the binary, on a hermetic apt", () => {
   beforeAll(async () => {
     if (process.getuid?.() !== 0) throw new Error("this test needs root (useradd, setpriv)")
-    for (const tool of ["apt-get", "apt-mark", "apt-config", "useradd", "setpriv"]) {
+    for (const tool of ["apt-get", "apt-mark", "apt-config", "dpkg-deb", "useradd", "setpriv"]) {
       try {
         execFileSync("sh", ["-c", `command -v ${tool}`])
       } catch {
         throw new Error(`this test needs ${tool}, which is not installed`)
       }
     }
-    sandbox = makeAptSandbox()
+    sandbox = makeAptSandbox({ debs: true })
     execFileSync("groupadd", [READERS])
     execFileSync("useradd", ["-M", "-N", "-g", READERS, "-s", "/usr/sbin/nologin", READER])
     users = true
@@ -132,11 +133,27 @@ describe("VANGUARD in the binary, on a hermetic apt", () => {
     expect([readFileSync(status, "utf8"), statSync(status).mtimeMs]).toEqual(before)
   })
 
+  it("upgrade with confirm installs the security updates, in the sandbox only; the host's dpkg database is untouched", async () => {
+    const host = statSync("/var/lib/dpkg/status").mtimeMs
+    const done = await ask({ type: "upgrade", security: true, confirm: true })
+    expect(done.stderr).toBe("")
+    expect(done.json).toMatchObject({ scope: "security", executed: true })
+    expect(done.json.output).toMatch(/Setting up sv-openssl \(3\.0\.11-1~deb12u2\)/)
+    expect(readFileSync(join(sandbox.root, "usr/share/doc/sv-openssl/VERSION"), "utf8")).toBe("sv-openssl 3.0.11-1~deb12u2\n")
+    const after = await ask({ type: "updates" })
+    expect(after.json.securityCount).toBe(0)
+    expect(after.json.upgradable.map((p: { name: string }) => p.name)).toEqual(["sv-app", "sv-core", "sv-docs"])
+    const again = await cli(["ask", "VANGUARD", JSON.stringify({ type: "upgrade", security: true, confirm: true }), "--socket", daemon!.socket])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toContain("no security update is pending: nothing was run")
+    expect(statSync("/var/lib/dpkg/status").mtimeMs).toBe(host)
+  })
+
   it("a reader sees the updates and is refused refresh and upgrade, by the policy", async () => {
     const socket = daemon!.socket
     const read = await cliAs(READER, ["ask", "VANGUARD", JSON.stringify({ type: "updates", security: true }), "--json", "--socket", socket])
     expect(read.code, read.stderr).toBe(0)
-    expect(JSON.parse(read.stdout).upgradable).toHaveLength(3)
+    expect(JSON.parse(read.stdout).upgradable).toEqual([])
     for (const [message, refusal] of [
       [{ type: "refresh" }, "VANGUARD 'refresh': it needs operate access"],
       [{ type: "upgrade" }, "VANGUARD 'upgrade': it needs admin access"],
