@@ -7,7 +7,7 @@
  * it keeps, and a start that costs nothing.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import * as AptTest from "../../src/adapters/apt/AptTest.ts"
 import type { Apt } from "../../src/adapters/apt/Apt.ts"
@@ -143,6 +143,22 @@ describe("VANGUARD, the agent", () => {
       assert.deepStrictEqual(nothing, { tag: "NothingToUpgrade", text: "no security update is pending: nothing was run" })
       const all = yield* ask(system, { type: "upgrade", confirm: true })
       assert.deepStrictEqual([all.executed, all.command.at(-1), model.upgrades], [true, "dist-upgrade", []])
+    }).pipe(Effect.scoped))
+
+  it.effect("an asker who leaves does not cut a running upgrade short: it finishes, and the agent answers again after", () =>
+    Effect.gen(function*() {
+      const model = seeded()
+      model.upgradeMs = 60_000
+      const { system } = yield* start(model)
+      const asked = yield* Effect.forkChild(Effect.flip(system.injectAsk(ROOT, "VANGUARD", { type: "upgrade", confirm: true }, { timeoutMs: 1_000 })))
+      yield* TestClock.adjust(1_000)
+      const gone = yield* Fiber.join(asked)
+      assert.strictEqual(gone._tag, "AskTimeout")
+      assert.strictEqual(model.upgrades.length, 3)
+      yield* TestClock.adjust(60_000)
+      const after = yield* ask(system, { type: "updates" })
+      assert.deepStrictEqual(after.upgradable, [])
+      assert.deepStrictEqual(model.executed.at(-1)?.at(-1), "dist-upgrade")
     }).pipe(Effect.scoped))
 
   it.effect("a busy package manager and a system without apt are typed rejections that say so", () =>

@@ -146,7 +146,12 @@ export const vanguardMachine = Effect.gen(function*() {
       }
       yield* Effect.logInfo(`VANGUARD: upgrading (${scope}): ${display(command)}`)
       yield* env.progress({ job: `apt-get ${scope === "all" ? "dist-upgrade" : "upgrade of security updates"}`, done: 0, total: 1, unit: "steps" })
-      const ran = yield* apt.upgrade(packages)
+      // Once started, dpkg is never cut short: an asker who leaves (a closed connection, a passed timeoutMs)
+      // loses the answer, not the system's consistency. The outcome is logged either way.
+      const ran = yield* Effect.uninterruptible(apt.upgrade(packages).pipe(
+        Effect.tap((done) => Effect.logInfo(`VANGUARD: upgrade (${scope}) finished: ${done.output.split("\n").at(-1) ?? ""}`)),
+        Effect.tapError((error) => Effect.logWarning(`VANGUARD: upgrade (${scope}) failed: ${describeError(error)}`))
+      ))
       yield* env.progress({ job: `apt-get ${scope === "all" ? "dist-upgrade" : "upgrade of security updates"}`, done: 1, total: 1, unit: "steps" })
       return { ...plan, executed: true, output: ran.output }
     })

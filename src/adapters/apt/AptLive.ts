@@ -155,7 +155,7 @@ export const make = (runner: CommandRunner["Service"], settings: AptSettings = {
       Effect.gen(function*() {
         if (packages !== undefined) yield* Effect.fromResult(validatePackages(packages))
         const argv = upgradeArgv(packages)
-        const output = yield* run(argv, settings.upgradeTimeoutMs ?? 3_600_000, upgradeEnv(settings.aptConfig))
+        const output = yield* run(argv, settings.upgradeTimeoutMs ?? 6 * 3_600_000, upgradeEnv(settings.aptConfig))
         return { command: argv, output: output.stdout.trim().split("\n").slice(-20).join("\n") }
       })
   })

@@ -28,6 +28,8 @@ export interface AptModel {
   rebootFlag: RebootFlag
   kernel: KernelState
   now: () => Date
+  /** How long a confirmed upgrade takes (on the Clock). */
+  upgradeMs: number
   /** Every apt-get command that ran (refresh, simulate, upgrade). */
   readonly executed: Array<ReadonlyArray<string>>
 }
@@ -52,6 +54,7 @@ export const makeModel = (overrides: Partial<AptModel> = {}): AptModel => ({
   rebootFlag: { required: false, since: null, packages: [] },
   kernel: { running: "6.1.0-28-amd64", newestInstalled: "6.1.0-28-amd64", managed: true, rebootRequired: false, reason: "the newest installed kernel (6.1.0-28-amd64) is running" },
   now: () => new Date(0),
+  upgradeMs: 0,
   executed: [],
   ...overrides
 })
@@ -101,7 +104,7 @@ export const make = (model: AptModel): Apt["Service"] => {
     kernel: Effect.sync(() => model.kernel),
     upgradeCommand: (packages) => ({ command: upgradeArgv(packages), env: upgradeEnv(undefined) }),
     upgrade: (packages) =>
-      guard(Effect.andThen(valid(packages), Effect.sync(() => {
+      guard(Effect.andThen(Effect.andThen(valid(packages), Effect.sleep(model.upgradeMs)), Effect.sync(() => {
         const argv = upgradeArgv(packages)
         model.executed.push(argv)
         const done = simulation(packages)
