@@ -16,7 +16,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type AptSandbox, makeAptSandbox } from "../support/aptSandbox.ts"
-import { cli, cliAs, type Daemon, idOf, startDaemon } from "./harness.ts"
+import { binary, cli, cliAs, type Daemon, idOf, startDaemon } from "./harness.ts"
 
 const suffix = randomBytes(3).toString("hex")
 const READERS = `svvr${suffix}`
@@ -163,5 +163,19 @@ describe("VANGUARD in the binary, on a hermetic apt", () => {
       expect(refused.code, refused.stderr).toBe(4)
       expect(refused.stderr).toContain(`uid ${idOf("-u", READER)} may not send ${refusal}`)
     }
+  })
+
+  it("the audit ledger has the refresh and the confirmed upgrade with who asked, and the reader's refusals", async () => {
+    const tail = execFileSync(binary(), ["audit", "tail", "--state-dir", join(sandbox.dir, "state"), "-n", "200", "--json"], { encoding: "utf8" })
+    const entries = tail.trim().split("\n").map((line) => JSON.parse(line) as { actor: string; action: string; detail: Record<string, unknown> })
+    const admitted = (type: string, extra: Record<string, unknown> = {}) =>
+      expect(entries).toContainEqual(expect.objectContaining({
+        actor: "uid:0",
+        action: "request.admitted",
+        detail: expect.objectContaining({ agent: "VANGUARD", message: expect.objectContaining({ type, ...extra }) })
+      }))
+    admitted("refresh")
+    admitted("upgrade", { security: true, confirm: true })
+    expect(entries).toContainEqual(expect.objectContaining({ actor: `uid:${idOf("-u", READER)}`, action: "access.denied" }))
   })
 })
