@@ -115,6 +115,13 @@ describe("VANGUARD in the binary, on a hermetic apt", () => {
     expect(reboot.json.reboot).toMatchObject({ required: true, flag: true, packages: ["linux-image-6.1.0-30-amd64"] })
   })
 
+  it("on a terminal, an ask shows the refresh's progress on stderr while it runs", async () => {
+    // script(1) gives the CLI a terminal; its output is what the user would see.
+    const typed = execFileSync("script", ["-qec", `${binary()} ask VANGUARD '{"type":"refresh"}' --socket ${daemon!.socket}`, "/dev/null"], { encoding: "utf8" })
+    expect(typed).toMatch(/\rVANGUARD: apt-get update: 0 of 2 \(0%\) steps/)
+    expect(typed).toContain("\"upgradable\": 6")
+  })
+
   it("upgrade without confirm is the plan: the exact command, apt's own list; nothing is installed", async () => {
     const status = join(sandbox.dir, "state/lib/dpkg/status")
     const before = [readFileSync(status, "utf8"), statSync(status).mtimeMs]
