@@ -20,7 +20,7 @@ export const compareKernelReleases = (a: string, b: string): number => {
       const diff = Number(x) - Number(y)
       if (diff !== 0) return diff < 0 ? -1 : 1
     } else if (x !== y) {
-      // A number sorts after text ("6.1.0-28" > "6.1.0-rc1"): a release beats a pre-release.
+      // A run of digits sorts after text.
       if (xn !== yn) return xn ? 1 : -1
       return x < y ? -1 : 1
     }
