@@ -102,6 +102,27 @@ describe("VANGUARD, the agent", () => {
       assert.deepStrictEqual([kernel.reboot.required, kernel.reboot.flag, kernel.reboot.kernel.rebootRequired], [true, false, true])
     }).pipe(Effect.scoped))
 
+  it.effect("updates reuses the last simulation while the index and the dpkg status are unchanged, and reads afresh when either changes", () =>
+    Effect.gen(function*() {
+      const model = seeded()
+      model.statusStamp = "1000@1"
+      const { system } = yield* start(model)
+      const simulations = () => model.executed.filter((argv) => argv.includes("-s")).length
+      yield* ask(system, { type: "updates" })
+      yield* ask(system, { type: "updates", security: true })
+      assert.strictEqual(simulations(), 1)
+      model.statusStamp = "1200@2"
+      yield* ask(system, { type: "updates" })
+      assert.strictEqual(simulations(), 2)
+      model.index = { lists: 2, refreshedAt: "2026-12-08T03:00:00.000Z" }
+      yield* ask(system, { type: "updates" })
+      assert.strictEqual(simulations(), 3)
+      // An hour at most.
+      yield* TestClock.adjust(3_600_000)
+      yield* ask(system, { type: "updates" })
+      assert.strictEqual(simulations(), 4)
+    }).pipe(Effect.scoped))
+
   it.effect("refresh runs apt-get update and reports what the new index offers", () =>
     Effect.gen(function*() {
       const model = AptTest.makeModel({ pending: [OPENSSL, DOCS] })

@@ -58,6 +58,8 @@ const Kept = Schema.Struct({
 type Kept = typeof Kept.Type
 const decodeKept = Schema.decodeUnknownOption(Kept)
 
+const CACHE_MS = 3_600_000
+
 const NEVER_REFRESHED = "the package index was never refreshed: this list means nothing until `refresh` (apt-get update) has run"
 
 export const vanguardMachine = Effect.gen(function*() {
@@ -75,9 +77,26 @@ export const vanguardMachine = Effect.gen(function*() {
 
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
+  /**
+   * The last simulation and holds, reused while the index and the dpkg status are unchanged (for an hour at most):
+   * a simulate takes seconds on a real index, an ask's default timeout is 5 s.
+   */
+  let cached: { readonly key: string; readonly at: number; readonly simulation: Simulation; readonly holds: ReadonlyArray<string> } | undefined
+  const reading = Effect.gen(function*() {
+    const index = yield* apt.index
+    const key = index.statusStamp === undefined ? undefined : `${index.lists}|${index.refreshedAt}|${index.statusStamp}`
+    const at = yield* Clock.currentTimeMillis
+    if (key !== undefined && cached !== undefined && cached.key === key && at - cached.at < CACHE_MS) {
+      return { index, simulation: cached.simulation, holds: cached.holds }
+    }
+    const [simulation, holds] = yield* Effect.all([apt.simulate(), apt.holds])
+    cached = key === undefined ? undefined : { key, at, simulation, holds }
+    return { index, simulation, holds }
+  })
+
   const updates = (securityOnly: boolean): Effect.Effect<UpdatesReply, AptError> =>
     Effect.gen(function*() {
-      const [simulation, holds, index, flag, kernel] = yield* Effect.all([apt.simulate(), apt.holds, apt.index, apt.rebootFlag, apt.kernel])
+      const [{ holds, index, simulation }, flag, kernel] = yield* Effect.all([reading, apt.rebootFlag, apt.kernel])
       const held = new Set(holds.map((name) => name.replace(/:.*$/, "")))
       const refreshed = index.lists > 0
       return {

@@ -71,6 +71,11 @@ export interface IndexState {
   readonly lists: number
   /** When apt last ran an update (the lists' partial directory changes on each), ISO 8601; null when never. */
   readonly refreshedAt: string | null
+  /**
+   * A stamp of what a simulation depends on besides the lists: the dpkg status file's size and mtime
+   * (installs, removals, holds change it); undefined when it cannot be read (then nothing is reused).
+   */
+  readonly statusStamp?: string | undefined
 }
 
 export interface RebootFlag {

@@ -74,9 +74,12 @@ export const make = (runner: CommandRunner["Service"], settings: AptSettings = {
       })
     )
 
-  const listsDir = Effect.map(run(listsDirArgv, 10_000), (output) => {
-    const found = /^LISTS='(.*)'$/m.exec(output.stdout)
-    return found === null ? "/var/lib/apt/lists/" : found[1]!.replaceAll(`'\\''`, "'")
+  const paths = Effect.map(run(listsDirArgv, 10_000), (output) => {
+    const value = (name: string, fallback: string) => {
+      const found = new RegExp(`^${name}='(.*)'$`, "m").exec(output.stdout)
+      return found === null ? fallback : found[1]!.replaceAll(`'\\''`, "'")
+    }
+    return { lists: value("LISTS", "/var/lib/apt/lists/"), status: value("STATUS", "/var/lib/dpkg/status") }
   })
 
   const kernel = Effect.sync((): KernelState => {
@@ -139,14 +142,21 @@ export const make = (runner: CommandRunner["Service"], settings: AptSettings = {
         return yield* Effect.fromResult(parseSimulation(output.stdout))
       }),
     holds: Effect.map(run(holdsArgv, 30_000), (output) => parseHolds(output.stdout)),
-    index: Effect.map(listsDir, (dir) => {
+    index: Effect.map(paths, ({ lists: dir, status }) => {
       let lists = 0
       try {
         lists = readdirSync(dir).filter((name) => INDEX_FILE.test(name)).length
       } catch {
         lists = 0
       }
-      return { lists, refreshedAt: lists === 0 ? null : mtimeIso(join(dir, "partial")) }
+      let statusStamp: string | undefined
+      try {
+        const stat = statSync(status)
+        statusStamp = `${stat.size}@${stat.mtimeMs}`
+      } catch {
+        statusStamp = undefined
+      }
+      return { lists, refreshedAt: lists === 0 ? null : mtimeIso(join(dir, "partial")), statusStamp }
     }),
     rebootFlag,
     kernel,

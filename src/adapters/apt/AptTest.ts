@@ -28,6 +28,8 @@ export interface AptModel {
   rebootFlag: RebootFlag
   kernel: KernelState
   now: () => Date
+  /** The dpkg status's stamp `index` reports; undefined: a new one at each call (nothing is reused). */
+  statusStamp: string | undefined
   /** How long a confirmed upgrade takes (on the Clock). */
   upgradeMs: number
   /** Every apt-get command that ran (refresh, simulate, upgrade). */
@@ -55,11 +57,13 @@ export const makeModel = (overrides: Partial<AptModel> = {}): AptModel => ({
   kernel: { running: "6.1.0-28-amd64", newestInstalled: "6.1.0-28-amd64", managed: true, rebootRequired: false, reason: "the newest installed kernel (6.1.0-28-amd64) is running" },
   now: () => new Date(0),
   upgradeMs: 0,
+  statusStamp: undefined,
   executed: [],
   ...overrides
 })
 
 export const make = (model: AptModel): Apt["Service"] => {
+  let stamps = 0
   const guard = <A>(effect: Effect.Effect<A, AptError>): Effect.Effect<A, AptError> =>
     Effect.suspend(() =>
       !model.installed
@@ -99,7 +103,7 @@ export const make = (model: AptModel): Apt["Service"] => {
         return simulation(packages)
       }))),
     holds: guard(Effect.sync(() => [...model.holds])),
-    index: guard(Effect.sync(() => model.index)),
+    index: guard(Effect.sync(() => ({ ...model.index, statusStamp: model.statusStamp ?? `call-${++stamps}` }))),
     rebootFlag: Effect.sync(() => model.rebootFlag),
     kernel: Effect.sync(() => model.kernel),
     upgradeCommand: (packages) => ({ command: upgradeArgv(packages), env: upgradeEnv(undefined) }),
@@ -107,6 +111,7 @@ export const make = (model: AptModel): Apt["Service"] => {
       guard(Effect.andThen(Effect.andThen(valid(packages), Effect.sleep(model.upgradeMs)), Effect.sync(() => {
         const argv = upgradeArgv(packages)
         model.executed.push(argv)
+        if (model.statusStamp !== undefined) model.statusStamp = `${model.statusStamp}+`
         const done = simulation(packages)
         model.upgrades = model.upgrades.filter((u) => !done.upgrades.some((d) => d.name === u.name))
         if (packages === undefined) {

@@ -38,7 +38,7 @@ export const upgradeEnv = (aptConfig: string | undefined): Readonly<Record<strin
 
 export const refreshArgv: ReadonlyArray<string> = ["apt-get", "update"]
 export const holdsArgv: ReadonlyArray<string> = ["apt-mark", "showhold"]
-export const listsDirArgv: ReadonlyArray<string> = ["apt-config", "shell", "LISTS", "Dir::State::lists/d"]
+export const listsDirArgv: ReadonlyArray<string> = ["apt-config", "shell", "LISTS", "Dir::State::lists/d", "STATUS", "Dir::State::status/f"]
 
 /** The operation: every upgrade (dist-upgrade), or only these packages (install --only-upgrade). */
 const operation = (packages: ReadonlyArray<string> | undefined): ReadonlyArray<string> =>

@@ -47,7 +47,9 @@ describe("the live Apt adapter on a hermetic apt", () => {
   it.effect("before any refresh the index is empty and says so; after it, dist-upgrade is read with security flagged", () =>
     Effect.gen(function*() {
       const apt = live()
-      assert.deepStrictEqual(yield* apt.index, { lists: 0, refreshedAt: null })
+      const empty = yield* apt.index
+      assert.deepStrictEqual([empty.lists, empty.refreshedAt], [0, null])
+      assert.isString(empty.statusStamp)
       const before = yield* apt.simulate()
       assert.deepStrictEqual(before.summary, { upgraded: 0, newlyInstalled: 0, removed: 0, notUpgraded: 0 })
 
@@ -76,6 +78,7 @@ describe("the live Apt adapter on a hermetic apt", () => {
       try {
         const apt = live({ aptConfig: real.aptConfig })
         yield* apt.refresh
+        const before = (yield* apt.index).statusStamp
         const security = (yield* apt.simulate()).upgrades.filter((p) => p.security).map((p) => p.name)
         assert.deepStrictEqual(security, ["sv-kernel", "sv-libfoo", "sv-openssl"])
         const done = yield* apt.upgrade(security)
@@ -83,6 +86,8 @@ describe("the live Apt adapter on a hermetic apt", () => {
         assert.match(done.output, /Setting up sv-openssl \(3\.0\.11-1~deb12u2\)/)
         assert.strictEqual(readFileSync(join(real.root, "usr/share/doc/sv-openssl/VERSION"), "utf8"), "sv-openssl 3.0.11-1~deb12u2\n")
         assert.include(readFileSync(real.status, "utf8"), "Version: 3.0.11-1~deb12u2")
+        // What VANGUARD keys its reuse of a simulation on has changed with the upgrade.
+        assert.notStrictEqual((yield* apt.index).statusStamp, before)
         const after = yield* apt.simulate()
         assert.deepStrictEqual(after.upgrades.filter((p) => p.security), [])
         // The rest: dist-upgrade installs sv-newdep, removes sv-legacy, keeps the held and the unsatisfiable back.
