@@ -43,9 +43,12 @@ import { axiom } from "./axiom/axiom.bench.ts"
 import { canvas } from "./canvas/canvas.bench.ts"
 
 import { streamTopics } from "./stream/stream.bench.ts"
+import { flux } from "./flux/flux.bench.ts"
+
+import { genesis } from "./genesis/genesis.bench.ts"
 import { vanguard } from "./vanguard/vanguard.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, vanguard }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, vanguard }
 
 const only = process.argv.slice(2)
 const results: Array<unknown> = []

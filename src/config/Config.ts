@@ -19,6 +19,7 @@ import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../histor
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
+import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
@@ -492,6 +493,11 @@ export const Config = Schema.Struct({
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
   forecastWindowDays: WholeNumber(1, 366),
+  fluxMaxRules: WholeNumber(1, 10_000),
+  fluxRingSize: WholeNumber(10, 100_000),
+  fluxMetricIntervalSeconds: WholeNumber(10, 3600),
+  fluxLoopMaxFirings: WholeNumber(1, 10_000),
+  fluxLoopWindowSeconds: WholeNumber(10, 86_400),
   /** VANGUARD (docs/updates.md): how often it checks for updates (0: only when asked), whether that check refreshes the index first. */
   updateCheckIntervalHours: WholeNumber(0, 720),
   updateCheckRefresh: Schema.Boolean,
@@ -582,6 +588,11 @@ export const defaults: Config = {
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
   forecastWindowDays: defaultAxiomConfig.windowDays,
+  fluxMaxRules: defaultFluxConfig.maxRules,
+  fluxRingSize: defaultFluxConfig.ringSize,
+  fluxMetricIntervalSeconds: defaultFluxConfig.metricIntervalMs / 1000,
+  fluxLoopMaxFirings: defaultFluxConfig.loopMaxFirings,
+  fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000,
   updateCheckIntervalHours: defaultVanguardConfig.intervalMs / 3_600_000,
   updateCheckRefresh: defaultVanguardConfig.refresh,
   vanguardAptConfig: undefined,
@@ -811,6 +822,11 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
   forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  fluxMaxRules: wholeNumber("flux_max_rules", 1, 10_000),
+  fluxRingSize: wholeNumber("flux_ring_size", 10, 100_000),
+  fluxMetricIntervalSeconds: wholeNumber("flux_metric_interval_seconds", 10, 3600),
+  fluxLoopMaxFirings: wholeNumber("flux_loop_max_firings", 1, 10_000),
+  fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400),
   updateCheckIntervalHours: wholeNumber("update_check_interval_hours", 0, 720),
   updateCheckRefresh: { key: "update_check_refresh", text: booleanText, expected: BOOLEAN_EXPECTED },
   vanguardAptConfig: { key: "vanguard_apt_config", text: AbsolutePath, expected: ABSOLUTE_PATH },

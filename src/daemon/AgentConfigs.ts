@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM, NEXUS and GENESIS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -22,6 +22,8 @@ import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultVanguardConfig, VanguardConfig, type VanguardConfigShape } from "../actors/vanguard/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
+import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
+import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -41,6 +43,8 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly flux: FluxConfigShape
+  readonly genesis: GenesisConfigShape
   readonly vanguard: VanguardConfigShape
 }
 
@@ -134,6 +138,22 @@ export const agentConfigsOf = (
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
     },
+    flux: {
+      ...defaultFluxConfig,
+      maxRules: config.fluxMaxRules,
+      ringSize: config.fluxRingSize,
+      metricIntervalMs: config.fluxMetricIntervalSeconds * 1000,
+      loopMaxFirings: config.fluxLoopMaxFirings,
+      loopWindowMs: config.fluxLoopWindowSeconds * 1000,
+      // Schedule triggers read cron times in ORBIT's zone.
+      ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone })
+    },
+    // GENESIS's first-run plan schedules what LATTICE and HELIX are configured to.
+    genesis: {
+      ...defaultGenesisConfig,
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? undefined : config.scrubSchedule,
+      scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE
+    },
     vanguard: {
       ...defaultVanguardConfig,
       intervalMs: config.updateCheckIntervalHours * 3_600_000,
@@ -172,5 +192,7 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
     Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(FluxConfig, configs.flux),
+    Layer.succeed(GenesisConfig, configs.genesis),
     Layer.succeed(VanguardConfig, configs.vanguard)
   )

@@ -52,6 +52,7 @@ import { MetricHistory, type Sample } from "../../src/history/History.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
+import { blankDisk } from "../support/genesisInventory.ts"
 import { begin as beginMigration, forward as forwardMigration } from "../support/morph.ts"
 import { callerFilesInTmp, migrationFilesInTmp, morphJournals, testSecurity } from "../support/security.ts"
 
@@ -125,7 +126,7 @@ const adapters = Layer.mergeAll(
   PathSnapshotsLive.layer(Effect.succeed({ roots: [files], forbidden: [] })).pipe(Layer.provide(StreamsLive.layer())),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
-  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json"))), blankDisk(5)] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
   ConfigCheckTest.make({
@@ -344,6 +345,20 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "query", name: "sigmavault_agent_up", since: "forever" },
     { type: "series" }
   ],
+  FLUX: [
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, if: "event.agent in [\"ORACLE\", \"LATTICE\"]", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "bad", when: { kind: "alert" }, if: "event.severity ==", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "rules" },
+    { type: "rule", name: "on-critical" },
+    { type: "rule", name: "nosuch" },
+    { type: "disable", name: "on-critical", confirm: true },
+    { type: "enable", name: "on-critical", confirm: true },
+    { type: "test-rule", name: "on-critical", events: [{ kind: "alert", agent: "ORACLE", severity: "critical", subject: "/dev/sdb", text: "failing" }] },
+    { type: "remove-rule", name: "on-critical", confirm: true },
+    { type: "remove-rule", name: "on-critical" }
+  ],
   NEXUS: [
     { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "pool tank is FAULTED" },
     { type: "report", source: "HELIX", subject: "snapshots of tank/photos", severity: "warning", summary: "no snapshot of tank/photos for 3 days" },
@@ -428,7 +443,10 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "unsubscribe", subscriber: "sample" },
     { type: "unsubscribe", subscriber: "sample", confirm: true },
     { type: "unsubscribe", subscriber: "sample", confirm: true }
-  ]
+  ],
+  // GENESIS: one blank disk (sdf) besides the pooled ones. No confirmed setup here: it would start a plan in APEX
+  // (test/actors/genesis and test/e2e/genesis.test.ts confirm one).
+  GENESIS: [{ type: "discover" }, { type: "setup-plan", goal: "redundancy" }, { type: "setup" }]
 }
 
 const wireOf = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown
@@ -523,6 +541,10 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "MORPH migrate UnsafePlan",
         "NEXUS incident NoSuchIncident",
+        "FLUX add-rule RuleExists",
+        "FLUX add-rule InvalidRule",
+        "FLUX rule NoSuchRule",
+        "FLUX remove-rule NoSuchRule",
         "NEXUS acknowledge NoSuchIncident",
         "NEXUS silence BadMatcher",
         "NEXUS unsilence NoSuchSilence",

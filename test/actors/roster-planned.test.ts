@@ -8,8 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
@@ -22,16 +20,12 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
   APEX: "1",
-  FLUX: "2",
-  GENESIS: "3",
   LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
   apexAgent,
-  fluxAgent,
-  genesisAgent,
   linguaAgent,
   scribeAgent, mentorAgent
 ]

@@ -108,6 +108,11 @@ describe("parseConfig: each key's values", () => {
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
       ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["flux_max_rules", "fluxMaxRules", 1, 10000],
+      ["flux_ring_size", "fluxRingSize", 10, 100000],
+      ["flux_metric_interval_seconds", "fluxMetricIntervalSeconds", 10, 3600],
+      ["flux_loop_max_firings", "fluxLoopMaxFirings", 1, 10000],
+      ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400],
       ["update_check_interval_hours", "updateCheckIntervalHours", 0, 720]
     ] as const
     for (const [key, field, min, max] of ranges) {

@@ -21,6 +21,8 @@ import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
+import { defaultFluxConfig } from "../../src/actors/flux/config.ts"
+import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
 import { defaultVanguardConfig } from "../../src/actors/vanguard/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
@@ -51,6 +53,8 @@ describe("the agents' settings", () => {
       prism: defaultPrismConfig,
       nexus: defaultNexusConfig,
       axiom: defaultAxiomConfig,
+      flux: defaultFluxConfig,
+      genesis: defaultGenesisConfig,
       vanguard: defaultVanguardConfig
     })
   })
@@ -108,12 +112,16 @@ describe("the agents' settings", () => {
     }),
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
+    assert.deepStrictEqual(configs.flux, { ...defaultFluxConfig, maxRules: 50, ringSize: 500, metricIntervalMs: 30_000, loopMaxFirings: 5, loopWindowMs: 120_000, timeZone: "Europe/Berlin" })
+    // GENESIS's plan follows: no scrub task, no snapshot schedule task.
+    assert.deepStrictEqual(configs.genesis, { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false })
     assert.deepStrictEqual(configs.vanguard, { ...defaultVanguardConfig, intervalMs: 6 * 3_600_000, refresh: false })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {
     const { lattice } = agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined)
     assert.deepStrictEqual({ scheduleScrubs: lattice.scheduleScrubs, scrubCron: lattice.scrubCron }, { scheduleScrubs: true, scrubCron: "@weekly" })
+    assert.strictEqual(agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined).genesis.scrubCron, "@weekly", "GENESIS's plan schedules the same")
   })
 
   it("configured schedules run besides the built-in one; one named like it replaces it", () => {
