@@ -14,6 +14,7 @@ import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig } from "../actors/vanguard/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
@@ -509,7 +510,14 @@ export const Config = Schema.Struct({
   /** SCRIBE: when ORBIT asks for the reports (none: only on request); how many are archived and how many bytes they may take. */
   scribeSchedule: ReportSchedule,
   scribeKeep: WholeNumber(1, 100_000),
-  scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736)
+  scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** VANGUARD (docs/updates.md): how often it checks for updates (0: only when asked), whether that check refreshes the index first. */
+  updateCheckIntervalHours: WholeNumber(0, 720),
+  updateCheckRefresh: Schema.Boolean,
+  /** The APT_CONFIG file every apt call gets; undefined: the host's apt configuration. */
+  vanguardAptConfig: Schema.UndefinedOr(AbsolutePath),
+  /** Debian's reboot-required flag file (its .pkgs sibling names the packages). */
+  vanguardRebootRequired: AbsolutePath
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -600,7 +608,11 @@ export const defaults: Config = {
   fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000,
   scribeSchedule: defaultScribeConfig.schedule ?? NO_SCHEDULE,
   scribeKeep: defaultScribeConfig.keep,
-  scribeMaxBytes: defaultScribeConfig.maxBytes
+  scribeMaxBytes: defaultScribeConfig.maxBytes,
+  updateCheckIntervalHours: defaultVanguardConfig.intervalMs / 3_600_000,
+  updateCheckRefresh: defaultVanguardConfig.refresh,
+  vanguardAptConfig: undefined,
+  vanguardRebootRequired: "/run/reboot-required"
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -833,7 +845,11 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400),
   scribeSchedule: { key: "scribe_schedule", text: ReportSchedule, expected: REPORT_SCHEDULE_EXPECTED },
   scribeKeep: wholeNumber("scribe_keep", 1, 100_000),
-  scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736)
+  scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736),
+  updateCheckIntervalHours: wholeNumber("update_check_interval_hours", 0, 720),
+  updateCheckRefresh: { key: "update_check_refresh", text: booleanText, expected: BOOLEAN_EXPECTED },
+  vanguardAptConfig: { key: "vanguard_apt_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  vanguardRebootRequired: { key: "vanguard_reboot_required", text: AbsolutePath, expected: ABSOLUTE_PATH }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -20,6 +20,7 @@ import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig, VanguardConfig, type VanguardConfigShape } from "../actors/vanguard/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
 import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
@@ -46,6 +47,7 @@ export interface AgentConfigs {
   readonly flux: FluxConfigShape
   readonly genesis: GenesisConfigShape
   readonly scribe: ScribeConfigShape
+  readonly vanguard: VanguardConfigShape
 }
 
 /**
@@ -160,6 +162,11 @@ export const agentConfigsOf = (
       schedule: config.scribeSchedule === Config.NO_SCHEDULE ? undefined : config.scribeSchedule,
       keep: config.scribeKeep,
       maxBytes: config.scribeMaxBytes
+    },
+    vanguard: {
+      ...defaultVanguardConfig,
+      intervalMs: config.updateCheckIntervalHours * 3_600_000,
+      refresh: config.updateCheckRefresh
     }
   }
 }
@@ -196,5 +203,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(AxiomConfig, configs.axiom),
     Layer.succeed(FluxConfig, configs.flux),
     Layer.succeed(GenesisConfig, configs.genesis),
-    Layer.succeed(ScribeConfig, configs.scribe)
+    Layer.succeed(ScribeConfig, configs.scribe),
+    Layer.succeed(VanguardConfig, configs.vanguard)
   )

@@ -24,6 +24,7 @@ import { BridgeConfig } from "../../src/actors/bridge/config.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
+import * as AptTest from "../../src/adapters/apt/AptTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import { FIO_PRESETS } from "../../src/adapters/storagebench/fio.ts"
@@ -102,6 +103,15 @@ const seededHistory = Layer.effect(MetricHistory, Effect.tap(HistoryTest.make(),
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
+  AptTest.layer(AptTest.makeModel({
+    index: { lists: 2, refreshedAt: "2026-12-07T03:00:00.000Z" },
+    upgrades: [
+      AptTest.change("openssl", "3.0.11-1~deb12u1", "3.0.11-1~deb12u2", "Debian-Security:12/stable-security"),
+      AptTest.change("tzdata", "2024a-0+deb12u1", "2025b-0+deb12u1", "Debian:12.4/stable")
+    ],
+    keptBack: [{ name: "sv-held", from: "1.0-1", to: "1.1-1" }],
+    holds: ["sv-held"]
+  })),
   HostProbeTest.layer(HostProbeTest.fromTexts({
     ss: "tcp LISTEN 0 128 0.0.0.0:23 0.0.0.0:* users:((\"telnetd\",pid=7,fd=3))\ntcp LISTEN 0 128 127.0.0.1:631 0.0.0.0:*\n",
     sshdT: "passwordauthentication yes\npermitrootlogin prohibit-password\n",
@@ -209,6 +219,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "path-snapshots", root: join(files, "snaps") },
     { type: "path-prune", root: join(files, "snaps") },
     { type: "path-sync", source: join(files, "photos"), destination: join(files, "mirror") }
+  ],
+  VANGUARD: [
+    { type: "updates" },
+    { type: "updates", security: true },
+    { type: "refresh" },
+    { type: "upgrade" },
+    { type: "upgrade", security: true, confirm: true },
+    { type: "upgrade", security: true, confirm: true }
   ],
   FORTRESS: [
     { type: "findings" },

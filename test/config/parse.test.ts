@@ -114,7 +114,8 @@ describe("parseConfig: each key's values", () => {
       ["flux_loop_max_firings", "fluxLoopMaxFirings", 1, 10000],
       ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400],
       ["scribe_keep", "scribeKeep", 1, 100000],
-      ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736]
+      ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736],
+      ["update_check_interval_hours", "updateCheckIntervalHours", 0, 720]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

@@ -223,6 +223,10 @@ describe("formatSettings", () => {
         "scribe_schedule = \"0 7 * * 1\"                                         # default",
         "scribe_keep = 200                                                     # default",
         "scribe_max_bytes = 67108864                                           # default",
+        "update_check_interval_hours = 24                                      # default",
+        "update_check_refresh = true                                           # default",
+        "# vanguard_apt_config is not set                                      # default",
+        "vanguard_reboot_required = /run/reboot-required                       # default",
         ""
       ].join("\n")
     )

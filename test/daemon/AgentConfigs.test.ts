@@ -24,6 +24,7 @@ import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
 import { defaultFluxConfig } from "../../src/actors/flux/config.ts"
 import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
 import { defaultScribeConfig } from "../../src/actors/scribe/config.ts"
+import { defaultVanguardConfig } from "../../src/actors/vanguard/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -55,7 +56,8 @@ describe("the agents' settings", () => {
       axiom: defaultAxiomConfig,
       flux: defaultFluxConfig,
       genesis: defaultGenesisConfig,
-      scribe: defaultScribeConfig
+      scribe: defaultScribeConfig,
+      vanguard: defaultVanguardConfig
     })
   })
 
@@ -117,6 +119,7 @@ describe("the agents' settings", () => {
     assert.deepStrictEqual(configs.flux, { ...defaultFluxConfig, maxRules: 50, ringSize: 500, metricIntervalMs: 30_000, loopMaxFirings: 5, loopWindowMs: 120_000, timeZone: "Europe/Berlin" })
     // GENESIS's plan follows: no scrub task, no snapshot schedule task.
     assert.deepStrictEqual(configs.genesis, { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false })
+    assert.deepStrictEqual(configs.vanguard, { ...defaultVanguardConfig, intervalMs: 6 * 3_600_000, refresh: false })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

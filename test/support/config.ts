@@ -58,7 +58,11 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "flux_loop_window_seconds = 120",
   "scribe_schedule = none",
   "scribe_keep = 20",
-  "scribe_max_bytes = 2097152"
+  "scribe_max_bytes = 2097152",
+  "update_check_interval_hours = 6",
+  "update_check_refresh = false",
+  "vanguard_apt_config = /srv/etc/apt.conf",
+  "vanguard_reboot_required = /srv/run/reboot-required"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -118,5 +122,9 @@ export const AGENT_SETTINGS_CHANGED = {
   fluxLoopWindowSeconds: 120,
   scribeSchedule: "none",
   scribeKeep: 20,
-  scribeMaxBytes: 2097152
+  scribeMaxBytes: 2097152,
+  updateCheckIntervalHours: 6,
+  updateCheckRefresh: false,
+  vanguardAptConfig: "/srv/etc/apt.conf",
+  vanguardRebootRequired: "/srv/run/reboot-required"
 } satisfies Partial<Config>
