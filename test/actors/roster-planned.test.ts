@@ -7,7 +7,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
-import { apexAgent } from "../../src/actors/apex/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
@@ -22,7 +21,6 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1",
   FLUX: "2",
   VANGUARD: "2",
   GENESIS: "3",
@@ -31,7 +29,6 @@ const specTiers: Readonly<Record<string, Tier>> = {
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent,
   fluxAgent,
   vanguardAgent,
   genesisAgent,
