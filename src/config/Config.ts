@@ -19,6 +19,7 @@ import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
+import { defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -490,7 +491,13 @@ export const Config = Schema.Struct({
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
-  forecastWindowDays: WholeNumber(1, 366)
+  forecastWindowDays: WholeNumber(1, 366),
+  /** APEX (docs/plans.md): tasks of a plan running at once unless it says; a task's timeout unless it says; finished plans kept; tasks per plan; plans running at once. */
+  apexConcurrency: WholeNumber(1, 256),
+  apexTaskTimeoutSeconds: WholeNumber(1, 86_400),
+  apexPlansKept: WholeNumber(1, 10_000),
+  apexMaxTasks: WholeNumber(1, 100_000),
+  apexMaxRunningPlans: WholeNumber(1, 1000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -573,7 +580,12 @@ export const defaults: Config = {
   incidentMaxAlerts: defaultNexusConfig.maxAlerts,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
-  forecastWindowDays: defaultAxiomConfig.windowDays
+  forecastWindowDays: defaultAxiomConfig.windowDays,
+  apexConcurrency: defaultApexConfig.concurrency,
+  apexTaskTimeoutSeconds: defaultApexConfig.taskTimeoutMs / 1000,
+  apexPlansKept: defaultApexConfig.plansKept,
+  apexMaxTasks: defaultApexConfig.maxTasks,
+  apexMaxRunningPlans: defaultApexConfig.maxRunningPlans
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -798,7 +810,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
-  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  apexConcurrency: wholeNumber("apex_concurrency", 1, 256),
+  apexTaskTimeoutSeconds: wholeNumber("apex_task_timeout_seconds", 1, 86_400),
+  apexPlansKept: wholeNumber("apex_plans_kept", 1, 10_000),
+  apexMaxTasks: wholeNumber("apex_max_tasks", 1, 100_000),
+  apexMaxRunningPlans: wholeNumber("apex_max_running_plans", 1, 1000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

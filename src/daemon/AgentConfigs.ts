@@ -9,6 +9,7 @@ import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../a
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
+import { ApexConfig, type ApexConfigShape, defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
@@ -40,6 +41,7 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly apex: ApexConfigShape
 }
 
 /**
@@ -131,6 +133,14 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
+    },
+    apex: {
+      ...defaultApexConfig,
+      concurrency: config.apexConcurrency,
+      taskTimeoutMs: config.apexTaskTimeoutSeconds * 1000,
+      plansKept: config.apexPlansKept,
+      maxTasks: config.apexMaxTasks,
+      maxRunningPlans: config.apexMaxRunningPlans
     }
   }
 }
@@ -164,5 +174,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(ApexConfig, configs.apex)
   )

@@ -107,7 +107,12 @@ describe("parseConfig: each key's values", () => {
       ["incident_max_alerts", "incidentMaxAlerts", 10, 100000],
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
-      ["forecast_window_days", "forecastWindowDays", 1, 366]
+      ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["apex_concurrency", "apexConcurrency", 1, 256],
+      ["apex_task_timeout_seconds", "apexTaskTimeoutSeconds", 1, 86400],
+      ["apex_plans_kept", "apexPlansKept", 1, 10000],
+      ["apex_max_tasks", "apexMaxTasks", 1, 100000],
+      ["apex_max_running_plans", "apexMaxRunningPlans", 1, 1000]
     ] as const
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })

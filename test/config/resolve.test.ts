@@ -215,6 +215,11 @@ describe("formatSettings", () => {
         "forecast_alert_days = 14                                              # default",
         "forecast_check_interval_hours = 1                                     # default",
         "forecast_window_days = 30                                             # default",
+        "apex_concurrency = 4                                                  # default",
+        "apex_task_timeout_seconds = 300                                       # default",
+        "apex_plans_kept = 100                                                 # default",
+        "apex_max_tasks = 10000                                                # default",
+        "apex_max_running_plans = 8                                            # default",
         ""
       ].join("\n")
     )

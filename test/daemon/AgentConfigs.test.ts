@@ -21,6 +21,7 @@ import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
+import { defaultApexConfig } from "../../src/actors/apex/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -49,7 +50,8 @@ describe("the agents' settings", () => {
       neural: defaultNeuralConfig,
       prism: defaultPrismConfig,
       nexus: defaultNexusConfig,
-      axiom: defaultAxiomConfig
+      axiom: defaultAxiomConfig,
+      apex: defaultApexConfig
     })
   })
 
@@ -106,6 +108,7 @@ describe("the agents' settings", () => {
     }),
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
+    assert.deepStrictEqual(configs.apex, { ...defaultApexConfig, concurrency: 2, taskTimeoutMs: 60_000, plansKept: 20, maxTasks: 500, maxRunningPlans: 3 })
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -50,7 +50,12 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_max_alerts = 50",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
-  "forecast_window_days = 60"
+  "forecast_window_days = 60",
+  "apex_concurrency = 2",
+  "apex_task_timeout_seconds = 60",
+  "apex_plans_kept = 20",
+  "apex_max_tasks = 500",
+  "apex_max_running_plans = 3"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -102,5 +107,10 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentMaxAlerts: 50,
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
-  forecastWindowDays: 60
+  forecastWindowDays: 60,
+  apexConcurrency: 2,
+  apexTaskTimeoutSeconds: 60,
+  apexPlansKept: 20,
+  apexMaxTasks: 500,
+  apexMaxRunningPlans: 3
 } satisfies Partial<Config>
