@@ -104,14 +104,14 @@ const boot = (others: ReadonlyArray<AgentDefinition> = [], options: { readonly g
     const events = yield* watch(system)
     const ask = (caller: Caller, message: Record<string, unknown> & { type: string }) =>
       system.injectAsk(caller, "APEX", message, { timeoutMs: 600_000 })
-    const view = (id: string, caller: Caller = ROOT) =>
-      Effect.map(ask(caller, { type: "plan", id }), (wire) => decodedReply(Apex.get("plan")!, wire) as PlanView)
+    const view = (id: string, caller: Caller = ROOT, limit = 200) =>
+      Effect.map(ask(caller, { type: "plan", id, limit }), (wire) => decodedReply(Apex.get("plan")!, wire) as PlanView)
     /** Lets the plan's fibers run (advancing the clock by `stepMs` each turn) until it has ended. */
     const settle = (id: string, stepMs = 0, caller: Caller = ROOT) =>
       Effect.gen(function*() {
         for (let turn = 0; turn < 200_000; turn++) {
-          const plan = yield* view(id, caller)
-          if (plan.state !== "running" && plan.state !== "validating") return plan
+          const plan = yield* view(id, caller, 0)
+          if (plan.state !== "running" && plan.state !== "validating") return yield* view(id, caller)
           if (stepMs > 0) yield* TestClock.adjust(stepMs)
           else yield* Effect.yieldNow
         }
@@ -236,8 +236,8 @@ describe("APEX", () => {
       const plan = yield* settle(reply.id)
       assert.strictEqual(plan.state, "succeeded")
       assert.strictEqual(plan.owner, "uid 1000")
-      assert.deepStrictEqual(plan.tasks.map((t) => [t.id, t.state, t.attempts]), [["a", "succeeded", 1], ["b", "succeeded", 1], ["c", "succeeded", 1]])
-      assert.strictEqual(plan.tasks[2]!.reply, 2)
+      assert.deepStrictEqual(plan.taskPage.map((t) => [t.id, t.state, t.attempts]), [["a", "succeeded", 1], ["b", "succeeded", 1], ["c", "succeeded", 1]])
+      assert.strictEqual(plan.taskPage[2]!.reply, 2)
       assert.deepStrictEqual(plan.counts, { pending: 0, running: 0, succeeded: 3, failed: 0, "timed-out": 0, cancelled: 0, skipped: 0 })
       assert.strictEqual(yield* count(), 2)
       const byPlan = records.filter((r) => r.request._tag === "Message" && r.request.agent === "COUNTER")
@@ -262,14 +262,14 @@ describe("APEX", () => {
       }))
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow
       yield* TestClock.adjust(999)
-      assert.strictEqual((yield* view(id)).tasks[0]!.state, "running")
+      assert.strictEqual((yield* view(id)).taskPage[0]!.state, "running")
       yield* TestClock.adjust(1)
       const plan = yield* settle(id)
       assert.strictEqual(plan.state, "failed")
-      assert.deepStrictEqual(plan.tasks.map((t) => t.state), ["timed-out", "skipped", "skipped", "succeeded"])
-      assert.strictEqual(plan.tasks[0]!.durationMs, 1000)
-      assert.strictEqual(plan.tasks[0]!.error?.tag, "AskTimeout")
-      assert.strictEqual(plan.tasks[1]!.error?.message, "'slow' timed out, and this task waits for it")
+      assert.deepStrictEqual(plan.taskPage.map((t) => t.state), ["timed-out", "skipped", "skipped", "succeeded"])
+      assert.strictEqual(plan.taskPage[0]!.durationMs, 1000)
+      assert.strictEqual(plan.taskPage[0]!.error?.tag, "AskTimeout")
+      assert.strictEqual(plan.taskPage[1]!.error?.message, "'slow' timed out, and this task waits for it")
       assert.include(plan.reason!, "task 'slow' (COUNTER 'sleep') timed-out: COUNTER did not answer 'sleep' within 1000 ms; 2 dependent tasks skipped")
       const alert = yield* events.until((e) => e._tag === "Alert" && e.agent === "APEX")
       assert.strictEqual((alert as Extract<InspectionEvent, { _tag: "Alert" }>).code, "APEX-PLAN-FAILED")
@@ -287,12 +287,12 @@ describe("APEX", () => {
         confirm: true
       }))
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow
-      assert.strictEqual((yield* view(id)).tasks[0]!.state, "running")
+      assert.strictEqual((yield* view(id)).taskPage[0]!.state, "running")
       const cancelled = yield* ask(OPERATOR, { type: "cancel", id })
       assert.deepStrictEqual(cancelled, { id, state: "cancelled", cancelled: 101 })
       const plan = yield* view(id)
       assert.deepStrictEqual(plan.counts, { pending: 0, running: 0, succeeded: 0, failed: 0, "timed-out": 0, cancelled: 101, skipped: 0 })
-      assert.strictEqual(plan.tasks[0]!.error?.tag, "Cancelled")
+      assert.strictEqual(plan.taskPage[0]!.error?.tag, "Cancelled")
       const again = rejection(yield* Effect.exit(ask(OPERATOR, { type: "cancel", id })))
       assert.deepStrictEqual(again, { tag: "PlanStateConflict", message: `APEX 'cancel': plan '${id}' is cancelled: cannot cancel it` })
       // The abandoned ask reached its agent, which stopped the work.
@@ -316,8 +316,8 @@ describe("APEX", () => {
         confirm: true
       }))
       const plan = yield* settle(id, 50)
-      assert.deepStrictEqual(plan.tasks.map((t) => t.state), ["succeeded", "failed", "skipped", "succeeded"])
-      assert.strictEqual(plan.tasks[1]!.error?.tag, "AgentCrashed")
+      assert.deepStrictEqual(plan.taskPage.map((t) => t.state), ["succeeded", "failed", "skipped", "succeeded"])
+      assert.strictEqual(plan.taskPage[1]!.error?.tag, "AgentCrashed")
       assert.strictEqual(yield* count(), 1)
     })))
 
@@ -331,10 +331,10 @@ describe("APEX", () => {
         confirm: true
       }))
       const plan = yield* settle(id, 500)
-      assert.strictEqual(plan.tasks[0]!.state, "failed")
-      assert.strictEqual(plan.tasks[0]!.attempts, 3)
-      assert.strictEqual(plan.tasks[0]!.error?.tag, "RefusedOnPurpose")
-      assert.strictEqual(plan.tasks[0]!.durationMs, 3000, "1 s, then 2 s between attempts")
+      assert.strictEqual(plan.taskPage[0]!.state, "failed")
+      assert.strictEqual(plan.taskPage[0]!.attempts, 3)
+      assert.strictEqual(plan.taskPage[0]!.error?.tag, "RefusedOnPurpose")
+      assert.strictEqual(plan.taskPage[0]!.durationMs, 3000, "1 s, then 2 s between attempts")
     })))
 
   it.effect("runs a 1,000-task plan", () =>
@@ -390,13 +390,13 @@ describe("APEX", () => {
         for (let i = 0; i < n; i++) {
           for (const j of after[i]!) {
             assert.isBelow(log.ended.get(`p${planNo}t${j}`)!, log.started.get(`p${planNo}t${i}`)!, "a dependency ended before its dependant started")
-            const dep = plan.tasks.find((t) => t.id === `p${planNo}t${j}`)!
-            const mine = plan.tasks.find((t) => t.id === `p${planNo}t${i}`)!
+            const dep = plan.taskPage.find((t) => t.id === `p${planNo}t${j}`)!
+            const mine = plan.taskPage.find((t) => t.id === `p${planNo}t${i}`)!
             assert.isAtMost(Date.parse(dep.endedAt!), Date.parse(mine.startedAt!))
           }
         }
         // From APEX's own record: at no instant more than `concurrency` asks outstanding.
-        const intervals = plan.tasks.map((t) => [Date.parse(t.startedAt!), Date.parse(t.endedAt!)] as const)
+        const intervals = plan.taskPage.map((t) => [Date.parse(t.startedAt!), Date.parse(t.endedAt!)] as const)
         for (const [at] of intervals) {
           const open = intervals.filter(([s, e]) => s <= at && at < e).length
           assert.isAtMost(open, concurrency)
@@ -459,8 +459,8 @@ describe("APEX", () => {
       const { ask, view, settle, count, events } = yield* boot().pipe(Effect.provideService(StateStore, stored))
       const plan = yield* view("cut-off")
       assert.strictEqual(plan.state, "interrupted")
-      assert.deepStrictEqual(plan.tasks.map((t) => t.state), ["succeeded", "cancelled", "pending"])
-      assert.include(plan.tasks[1]!.error!.message, "the daemon stopped while this task ran: whether COUNTER finished 'inc' is not known")
+      assert.deepStrictEqual(plan.taskPage.map((t) => t.state), ["succeeded", "cancelled", "pending"])
+      assert.include(plan.taskPage[1]!.error!.message, "the daemon stopped while this task ran: whether COUNTER finished 'inc' is not known")
       assert.include(plan.reason!, "1 of 3 tasks had succeeded. Nothing was re-run")
       assert.strictEqual(yield* count(), 0)
       yield* TestClock.adjust(ANNOUNCE_AFTER_MS)
@@ -473,7 +473,7 @@ describe("APEX", () => {
       assert.deepStrictEqual(yield* ask(OPERATOR, { type: "resume", id: "cut-off", confirm: true }), { id: "cut-off", state: "running" })
       const resumed = yield* settle("cut-off")
       assert.strictEqual(resumed.state, "succeeded")
-      assert.deepStrictEqual(resumed.tasks.map((t) => [t.id, t.attempts]), [["done", 1], ["mid", 1], ["later", 1]])
+      assert.deepStrictEqual(resumed.taskPage.map((t) => [t.id, t.attempts]), [["done", 1], ["mid", 1], ["later", 1]])
       assert.strictEqual(yield* count(), 2, "the task that had succeeded was not re-run")
     }).pipe(Effect.scoped))
 
@@ -492,7 +492,7 @@ describe("APEX", () => {
       assert.strictEqual((yield* view(first.done)).state, "succeeded")
       const long = yield* view(first.long)
       assert.strictEqual(long.state, "interrupted")
-      assert.deepStrictEqual(long.tasks.map((t) => t.state), ["succeeded", "cancelled"])
+      assert.deepStrictEqual(long.taskPage.map((t) => t.state), ["succeeded", "cancelled"])
       assert.include(long.reason!, "APEX stopped while the plan ran")
     }).pipe(Effect.scoped))
 

@@ -26,6 +26,7 @@ import {
   Apex,
   type Counts,
   InvalidPlan,
+  MAX_TASKS_SHOWN,
   NoSuchPlan,
   NotYourPlan,
   PlanLimit,
@@ -41,7 +42,7 @@ type TaskState = typeof TaskStateSchema.Type
 type PlanState = typeof PlanStateSchema.Type
 
 /** A reply larger than this (as JSON) is kept as its size only. */
-const MAX_REPLY_CHARS = 16_384
+const MAX_REPLY_CHARS = 4096
 
 interface TaskRun {
   spec: CheckedTask
@@ -536,11 +537,12 @@ export const makeMachine = Effect.gen(function*() {
     ...(task.error === undefined ? {} : { error: task.error })
   })
 
-  const viewOf = (plan: PlanRun): PlanView => ({
+  const viewOf = (plan: PlanRun, offset: number, limit: number): PlanView => ({
     ...summaryOf(plan),
     concurrency: plan.concurrency,
     reason: plan.reason ?? null,
-    tasks: plan.tasks.map(taskView)
+    offset,
+    taskPage: plan.tasks.slice(offset, offset + limit).map(taskView)
   })
 
   const checked = (tasks: ReadonlyArray<PlanTask>, goal: string, concurrency: number | undefined, caller: Caller) =>
@@ -570,7 +572,7 @@ export const makeMachine = Effect.gen(function*() {
         Effect.sync(() => ({
           plans: [...plans.values()].filter((plan) => mayTouch(plan, caller)).map(summaryOf)
         })),
-      plan: ({ id }, { caller }) => Effect.map(find(id, caller), viewOf),
+      plan: ({ id, offset, limit }, { caller }) => Effect.map(find(id, caller), (plan) => viewOf(plan, offset ?? 0, limit ?? MAX_TASKS_SHOWN)),
       cancel: ({ id }, { caller }) =>
         Effect.gen(function*() {
           const plan = yield* find(id, caller)

@@ -28,8 +28,14 @@ export const PlannedTask = Schema.Struct({
   message: Schema.Record(Schema.String, Schema.Unknown)
 })
 
+/** Tasks one `plan` answer shows at most; a dry run lists this many tasks in full. */
+export const MAX_TASKS_SHOWN = 200
+export const MAX_DRY_RUN_TASKS = 1000
+
 export const DryRun = Schema.Struct({
   dryRun: Schema.Literal(true),
+  /** every task, counted; `tasks` lists the first MAX_DRY_RUN_TASKS in full */
+  taskCount: NonNegativeInt,
   goal: Schema.String,
   concurrency: PositiveInt,
   /** task ids in the order they would start with unlimited concurrency (level by level) */
@@ -91,7 +97,10 @@ export const PlanView = Schema.Struct({
   concurrency: PositiveInt,
   /** why it ended as it did (the first failure, the cancel, the daemon's restart) */
   reason: Schema.NullOr(Schema.String),
-  tasks: Schema.Array(TaskView)
+  /** the index of the first task shown: a page of at most MAX_TASKS_SHOWN tasks, so the answer stays small */
+  offset: NonNegativeInt,
+  /** tasks offset … offset + limit, in the plan's order (`tasks` above is their total) */
+  taskPage: Schema.Array(TaskView)
 })
 export type PlanView = typeof PlanView.Type
 
@@ -165,7 +174,13 @@ export const Apex = Protocol.make("APEX", [
   Protocol.message("plan", {
     doc: "one plan with the state, timing and result of each task",
     access: "read",
-    fields: { id: Name },
+    fields: {
+      id: Name,
+      /** the first task to show (default 0) */
+      offset: Schema.optionalKey(NonNegativeInt),
+      /** how many tasks to show, 0 to 200 (default 200); 0 for the counts only */
+      limit: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: MAX_TASKS_SHOWN })))
+    },
     reply: PlanView,
     rejections: [NoSuchPlan, NotYourPlan]
   }),

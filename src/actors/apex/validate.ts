@@ -12,7 +12,7 @@ import type { Caller } from "../../runtime/Caller.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import type { PlanTask } from "../shared/plan.ts"
 import type { ApexConfigShape } from "./config.ts"
-import { InvalidPlan, PlanLimit } from "./messages.ts"
+import { InvalidPlan, MAX_DRY_RUN_TASKS, PlanLimit } from "./messages.ts"
 
 export type Access = "read" | "operate" | "admin" | "runtime"
 
@@ -167,11 +167,12 @@ export const dryRunOf = (plan: CheckedPlan, only?: ReadonlySet<string>) => {
   const levels = plan.levels.map((l) => (only === undefined ? l : l.filter((id) => only.has(id)))).filter((l) => l.length > 0)
   return {
     dryRun: true as const,
+    taskCount: tasks.length,
     goal: plan.goal,
     concurrency: plan.concurrency,
     order: levels.flat(),
     levels,
-    tasks: tasks.map((t) => ({
+    tasks: tasks.slice(0, MAX_DRY_RUN_TASKS).map((t) => ({
       id: t.id,
       agent: t.agent,
       type: t.message.type,
