@@ -13,7 +13,7 @@
  * plan found running in the file was cut off by a daemon that died: it is
  * reported `interrupted`, nothing is re-run, and `resume` offers the rest.
  */
-import { Cause, Clock, Effect, Exit, Fiber, Option, Queue } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 import { StateStore } from "../../adapters/state/StateStore.ts"
 import { AgentEnv } from "../../runtime/Agent.ts"
 import { type Caller, describeCaller } from "../../runtime/Caller.ts"
@@ -351,41 +351,48 @@ export const makeMachine = Effect.gen(function*() {
 
   const execute = (plan: PlanRun) =>
     Effect.gen(function*() {
-      const done = yield* Queue.unbounded<TaskRun>()
       const total = plan.tasks.length
       // What each pending task still waits for: dependencies that have not succeeded.
       const waiting = plan.tasks.map((t) => t.spec.deps.filter((d) => plan.tasks[d]!.state !== "succeeded").length)
-      const ready: Array<number> = []
-      let head = 0
+      // Workers take ready tasks and settle their dependants themselves: no hop through another fiber per task.
+      const ready = yield* Queue.unbounded<number>()
+      const allDone = yield* Deferred.make<void>()
+      let remaining = plan.counts.pending
       plan.tasks.forEach((t, i) => {
-        if (t.state === "pending" && waiting[i] === 0) ready.push(i)
+        if (t.state === "pending" && waiting[i] === 0) Queue.offerUnsafe(ready, i)
       })
-      let running = 0
-      let finished = total - plan.counts.pending
-      let lastProgress = -1
-      while (true) {
-        while (running < plan.concurrency && head < ready.length) {
-          const task = plan.tasks[ready[head++]!]!
-          setState(plan, task, "running")
-          running++
-          yield* Effect.forkChild(Effect.andThen(runTask(plan, task), Queue.offer(done, task)))
-        }
-        if (running === 0) break
-        const task = yield* Queue.take(done)
-        running--
-        finished++
-        if (task.state === "succeeded") {
-          for (const d of task.spec.dependants) {
-            if (--waiting[d]! === 0 && plan.tasks[d]!.state === "pending") ready.push(d)
+      const settled = (task: TaskRun) =>
+        Effect.suspend(() => {
+          remaining--
+          if (task.state === "succeeded") {
+            for (const d of task.spec.dependants) {
+              if (--waiting[d]! === 0 && plan.tasks[d]!.state === "pending") Queue.offerUnsafe(ready, d)
+            }
+          } else {
+            remaining -= skipDependants(plan, task)
           }
-        } else {
-          finished += skipDependants(plan, task)
-        }
-        if (finished !== lastProgress) {
-          lastProgress = finished
-          yield* env.progress({ job: plan.id, done: finished, total, unit: "tasks" })
-        }
-        markDirty()
+          markDirty()
+          return Effect.andThen(
+            env.progress({ job: plan.id, done: total - remaining, total, unit: "tasks" }),
+            Effect.sync(() => {
+              if (remaining === 0) Deferred.doneUnsafe(allDone, Exit.void)
+            })
+          )
+        })
+      const worker = Effect.forever(
+        Effect.flatMap(Queue.take(ready), (i) => {
+          const task = plan.tasks[i]!
+          setState(plan, task, "running")
+          return Effect.andThen(runTask(plan, task), settled(task))
+        })
+      )
+      if (remaining > 0) {
+        const workers = yield* Effect.forEach(
+          Array.from({ length: Math.min(plan.concurrency, remaining) }),
+          () => Effect.forkChild(worker)
+        )
+        yield* Deferred.await(allDone)
+        yield* Fiber.interruptAll(workers)
       }
       const failed = plan.tasks.find((t) => t.state === "failed" || t.state === "timed-out")
       plan.endedAt = now()
