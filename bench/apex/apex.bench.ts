@@ -10,7 +10,7 @@
  *   from request to answer (every pending task marked cancelled). Goal < 1 s.
  */
 import { Effect, Layer } from "effect"
-import { apexAgent } from "../../src/actors/apex/index.ts"
+import { apexAgent, ApexConfig, defaultApexConfig } from "../../src/actors/apex/index.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import type { Caller } from "../../src/runtime/Caller.ts"
@@ -107,4 +107,4 @@ export const apex = async () =>
       cancelPendingMs: { median: round(median(cancels)), runs: cancels.map((c) => round(c)) },
       goal: "overheadPerTaskMs < 1; cancelPendingMs.median < 1000"
     }
-  })).pipe(Effect.provide(Layer.mergeAll(StateStoreTest.layer()))))
+  })).pipe(Effect.provide(Layer.mergeAll(StateStoreTest.layer())), Effect.provideService(ApexConfig, { ...defaultApexConfig, plansKept: Number(process.env.BENCH_APEX_KEPT ?? 100) })))

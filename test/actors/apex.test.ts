@@ -440,8 +440,9 @@ describe("APEX", () => {
         ...extra
       })
       const seeded = {
-        apex: {
-          plans: [{
+        apex: { plans: [{ id: "cut-off", slot: 0 }] },
+        "apex-plan-0": {
+          ...{
             id: "cut-off",
             goal: "three incs",
             owner: OPERATOR,
@@ -452,7 +453,7 @@ describe("APEX", () => {
             reason: null,
             announced: false,
             tasks: [taskRecord("done", "succeeded", { reply: { ok: true } }), taskRecord("mid", "running"), taskRecord("later", "pending", { after: ["mid"] })]
-          }]
+          }
         }
       }
       const stored = yield* StateStoreTest.make(seeded)
@@ -488,6 +489,7 @@ describe("APEX", () => {
         for (let i = 0; i < 50; i++) yield* Effect.yieldNow
         return { done: done.id, long: long.id }
       })).pipe(Effect.provideService(StateStore, stored))
+      assert.deepStrictEqual([...stored.documents.keys()].sort(), ["apex", "apex-plan-0", "apex-plan-1"], "an index and a document per plan")
       const { view } = yield* boot().pipe(Effect.provideService(StateStore, stored))
       assert.strictEqual((yield* view(first.done)).state, "succeeded")
       const long = yield* view(first.long)

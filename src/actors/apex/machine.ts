@@ -35,7 +35,7 @@ import {
   type PlanView,
   type TaskView
 } from "./messages.ts"
-import { decodePersisted, type Persisted, type PersistedPlan, STATE_KEY } from "./persist.ts"
+import { decodeIndex, decodePlan, type PersistedPlan, slotKey, STATE_KEY } from "./persist.ts"
 import { type Access, type CheckedPlan, type CheckedTask, checkPlan, dryRunOf } from "./validate.ts"
 
 type TaskState = typeof TaskStateSchema.Type
@@ -72,6 +72,11 @@ interface PlanRun {
   counts: { -readonly [K in keyof Counts]: number }
   fiber: Fiber.Fiber<void> | undefined
   cancelling: boolean
+  /** its document in the StateStore: apex-plan-SLOT */
+  slot: number
+  /** bumped by every change; the saver writes the plan when it differs from savedRevision */
+  revision: number
+  savedRevision: number
 }
 
 const emptyCounts = (): PlanRun["counts"] => ({
@@ -176,20 +181,52 @@ export const makeMachine = Effect.gen(function*() {
     }))
   })
 
-  const document = (): Persisted => ({ plans: [...plans.values()].map(toPersisted) })
+  /** Bumped when plans come or go: the index is written again. */
+  let indexRevision = 0
+  let savedIndexRevision = 0
 
-  const save = Effect.suspend(() => (persist ? store.write(STATE_KEY, document()) : Effect.void)).pipe(
+  const save = Effect.suspend(() => {
+    if (!persist) return Effect.void
+    const changed = [...plans.values()].filter((plan) => plan.revision !== plan.savedRevision)
+    const index = indexRevision
+    // The plans first, then the index that names them: a reader never finds the index ahead of a plan.
+    return Effect.andThen(
+      Effect.forEach(changed, (plan) => {
+        const revision = plan.revision
+        return Effect.map(store.write(slotKey(plan.slot), toPersisted(plan)), () => {
+          plan.savedRevision = revision
+        })
+      }, { discard: true }),
+      index === savedIndexRevision ? Effect.void : Effect.map(
+        store.write(STATE_KEY, { plans: [...plans.values()].map((plan) => ({ id: plan.id, slot: plan.slot })) }),
+        () => {
+          savedIndexRevision = index
+        }
+      )
+    )
+  }).pipe(
     Effect.catch((error) => Effect.logWarning(`plans not saved: ${error.message}`)),
     log
   )
 
-  /** Asks for a save: the saver writes at once if it has been idle, else after its interval. */
+  /** Asks for a save of `plan` (or of the index): the saver writes at once if it has been idle, else after its interval. */
   const wake = yield* Queue.sliding<void>(1)
-  const markDirty = () => void Queue.offerUnsafe(wake, undefined)
+  const markDirty = (plan?: PlanRun) => {
+    if (plan === undefined) indexRevision++
+    else plan.revision++
+    Queue.offerUnsafe(wake, undefined)
+  }
+
+  const freeSlot = () => {
+    const used = new Set([...plans.values()].map((plan) => plan.slot))
+    let slot = 0
+    while (used.has(slot)) slot++
+    return slot
+  }
 
   // ---- loading what a previous incarnation left -----------------------------------
 
-  const fromPersisted = (p: PersistedPlan): PlanRun => {
+  const fromPersisted = (p: PersistedPlan, slot: number): PlanRun => {
     const index = new Map(p.tasks.map((t, i) => [t.id, i]))
     const dependants: Array<Array<number>> = p.tasks.map(() => [])
     p.tasks.forEach((t, i) => t.after.forEach((a) => dependants[index.get(a) ?? i]?.push(i)))
@@ -232,7 +269,10 @@ export const makeMachine = Effect.gen(function*() {
       tasks,
       counts,
       fiber: undefined,
-      cancelling: false
+      cancelling: false,
+      slot,
+      revision: 0,
+      savedRevision: 0
     }
   }
 
@@ -251,25 +291,32 @@ export const makeMachine = Effect.gen(function*() {
       "Nothing was re-run: 'resume' runs the tasks that have not succeeded, after showing them"
   }
 
-  const loaded = yield* store.read(STATE_KEY).pipe(
-    Effect.map(Option.map(decodePersisted)),
-    Effect.flatMap((document) => {
-      if (Option.isNone(document)) return Effect.succeed<ReadonlyArray<PersistedPlan>>([])
-      if (Exit.isSuccess(document.value)) return Effect.succeed(document.value.value.plans)
-      return Effect.as(Effect.logWarning(`APEX state '${STATE_KEY}' has an unexpected shape; starting with no record of plans`), [])
-    }),
-    Effect.catchTag("StateVersionTooNew", (error) =>
-      Effect.sync(() => {
-        persist = false
-        return [] as ReadonlyArray<PersistedPlan>
-      }).pipe(Effect.tap(Effect.logError(`${error.message}; APEX keeps its plans in memory only so as not to overwrite it`)))),
-    Effect.catch((error) => Effect.as(Effect.logWarning(`${error.message}; APEX starts with no record of plans`), [] as ReadonlyArray<PersistedPlan>)),
-    log
-  )
+  const readOr = <A>(key: string, what: string, decode: (u: unknown) => Exit.Exit<A, unknown>) =>
+    store.read(key).pipe(
+      Effect.flatMap((document): Effect.Effect<A | undefined> => {
+        if (Option.isNone(document)) return Effect.succeed(undefined)
+        const decoded = decode(document.value)
+        if (Exit.isSuccess(decoded)) return Effect.succeed(decoded.value)
+        return Effect.as(Effect.logWarning(`APEX state '${key}' (${what}) has an unexpected shape; it is left out`), undefined)
+      }),
+      Effect.catchTag("StateVersionTooNew", (error) =>
+        Effect.sync(() => {
+          persist = false
+          return undefined
+        }).pipe(Effect.tap(Effect.logError(`${error.message}; APEX keeps its plans in memory only so as not to overwrite it`)))),
+      Effect.catch((error) => Effect.as(Effect.logWarning(`${error.message}; ${what} is left out`), undefined)),
+      log
+    )
+  const index = yield* readOr(STATE_KEY, "the index of plans", decodeIndex)
   const startedAt = now()
-  for (const p of loaded) {
-    const plan = fromPersisted(p)
-    if (plan.state === "running" || plan.state === "validating") interrupted(plan, startedAt, "the daemon stopped")
+  for (const entry of index?.plans ?? []) {
+    const p = yield* readOr(slotKey(entry.slot), `plan '${entry.id}'`, decodePlan)
+    if (p === undefined || p.id !== entry.id) continue
+    const plan = fromPersisted(p, entry.slot)
+    if (plan.state === "running" || plan.state === "validating") {
+      interrupted(plan, startedAt, "the daemon stopped")
+      markDirty(plan)
+    }
     plans.set(plan.id, plan)
   }
   // Announced once, a little after start, when the agents that watch alerts (NEXUS, STREAM) are up.
@@ -277,7 +324,7 @@ export const makeMachine = Effect.gen(function*() {
   const announce = Effect.forEach(unannounced, (plan) =>
     Effect.suspend(() => {
       plan.announced = true
-      markDirty()
+      markDirty(plan)
       return env.alert({
         severity: "warning",
         subject: `plan ${plan.id}`,
@@ -290,7 +337,11 @@ export const makeMachine = Effect.gen(function*() {
   yield* Effect.addFinalizer(() =>
     Effect.suspend(() => {
       const at = now()
-      for (const plan of plans.values()) if (plan.state === "running") interrupted(plan, at, "APEX stopped")
+      for (const plan of plans.values()) {
+        if (plan.state !== "running") continue
+        interrupted(plan, at, "APEX stopped")
+        plan.revision++
+      }
       return save
     }))
   yield* Effect.forkIn(
@@ -371,7 +422,7 @@ export const makeMachine = Effect.gen(function*() {
           } else {
             remaining -= skipDependants(plan, task)
           }
-          markDirty()
+          markDirty(plan)
           return Effect.andThen(
             env.progress({ job: plan.id, done: total - remaining, total, unit: "tasks" }),
             Effect.sync(() => {
@@ -407,7 +458,7 @@ export const makeMachine = Effect.gen(function*() {
       }
       plan.fiber = undefined
       prune()
-      markDirty()
+      markDirty(plan)
     })
 
   /** A plan's fiber was interrupted (or never got to run): cancelled on request, else cut off. Idempotent. */
@@ -418,7 +469,7 @@ export const makeMachine = Effect.gen(function*() {
       plan.fiber = undefined
       if (!plan.cancelling) {
         interrupted(plan, at, "APEX stopped")
-        markDirty()
+        markDirty(plan)
         return
       }
       for (const task of plan.tasks) {
@@ -435,7 +486,7 @@ export const makeMachine = Effect.gen(function*() {
       plan.endedAt = at
       plan.reason = "cancelled"
       prune()
-      markDirty()
+      markDirty(plan)
     })
 
   const start = (plan: PlanRun) =>
@@ -445,6 +496,7 @@ export const makeMachine = Effect.gen(function*() {
       plan.reason = undefined
       plan.cancelling = false
       plan.fiber = yield* Effect.forkIn(execute(plan).pipe(Effect.onInterrupt(() => onInterrupted(plan)), log), scope)
+      markDirty(plan)
       markDirty()
     })
 
@@ -462,6 +514,7 @@ export const makeMachine = Effect.gen(function*() {
       if (finished <= config.plansKept) break
       if (!TERMINAL.has(plan.state)) continue
       plans.delete(plan.id)
+      markDirty()
       finished--
     }
   }
@@ -500,7 +553,10 @@ export const makeMachine = Effect.gen(function*() {
       })),
       counts,
       fiber: undefined,
-      cancelling: false
+      cancelling: false,
+      slot: freeSlot(),
+      revision: 0,
+      savedRevision: 0
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * APEX's record of plans in the StateStore (key "apex"): every running and
- * recently finished plan, with each task's message, state, timing and result,
- * so a restarted daemon can say what happened to a plan it was running.
+ * APEX's record of plans in the StateStore: an index (key "apex") and one
+ * document per plan (a slot, reused once its plan is forgotten), each with
+ * every task's message, state, timing and result, so a restarted daemon can
+ * say what happened to a plan it was running.
  */
 import { Schema } from "effect"
 import { Caller } from "../../runtime/Caller.ts"
@@ -44,7 +45,14 @@ export const PersistedPlan = Schema.Struct({
 })
 export type PersistedPlan = typeof PersistedPlan.Type
 
-export const Persisted = Schema.Struct({ plans: Schema.Array(PersistedPlan) })
-export type Persisted = typeof Persisted.Type
+/** The index (key "apex"): which plan is in which slot document ("apex-plan-SLOT"). */
+export const PersistedIndex = Schema.Struct({
+  plans: Schema.Array(Schema.Struct({ id: Schema.String, slot: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }))
+})
+export type PersistedIndex = typeof PersistedIndex.Type
 
-export const decodePersisted = Schema.decodeUnknownExit(Persisted)
+/** Each plan has a document of its own, so a running plan's save does not rewrite the others. */
+export const slotKey = (slot: number) => `apex-plan-${slot}`
+
+export const decodeIndex = Schema.decodeUnknownExit(PersistedIndex)
+export const decodePlan = Schema.decodeUnknownExit(PersistedPlan)
