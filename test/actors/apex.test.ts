@@ -498,6 +498,23 @@ describe("APEX", () => {
       assert.include(long.reason!, "APEX stopped while the plan ran")
     }).pipe(Effect.scoped))
 
+  it.effect("writes a running plan at most once per interval, and at its start and end: not once per task", () =>
+    Effect.gen(function*() {
+      const inner = yield* StateStoreTest.make()
+      const writes: Array<string> = []
+      const counting = { ...inner, write: (key: string, value: unknown) => Effect.andThen(Effect.sync(() => void writes.push(key)), inner.write(key, value)) }
+      const { ask, settle } = yield* boot([], { gated: false }).pipe(Effect.provideService(StateStore, counting))
+      const tasks = Array.from({ length: 1000 }, (_, i) => task(`t${i}`, { type: "inc" }, i >= 4 ? { after: [`t${i - 4}`] } : {}))
+      const { id } = started(yield* ask(ROOT, { type: "run", goal: "many", tasks, confirm: true }))
+      yield* settle(id)
+      const planWrites = writes.filter((key) => key.startsWith("apex-plan-")).length
+      // At the start, at most one more from the saver (the clock does not move here), at the end.
+      assert.isAtMost(planWrites, 4)
+      assert.isAtLeast(planWrites, 2)
+      const stored = yield* inner.read("apex-plan-0")
+      assert.strictEqual((stored as { value: { state: string } }).value.state, "succeeded", "the end is on disk at once")
+    }).pipe(Effect.scoped))
+
   it.effect("keeps the last plans_kept finished plans; an admin may forget one", () =>
     run(Effect.gen(function*() {
       const { ask, settle } = yield* boot()

@@ -459,6 +459,8 @@ export const makeMachine = Effect.gen(function*() {
       plan.fiber = undefined
       prune()
       markDirty(plan)
+      // The end is written at once, not at the saver's next turn.
+      yield* save
     })
 
   /** A plan's fiber was interrupted (or never got to run): cancelled on request, else cut off. Idempotent. */
@@ -629,6 +631,8 @@ export const makeMachine = Effect.gen(function*() {
           plans.set(run.id, run)
           yield* start(run)
           prune()
+          // On disk before the answer: a daemon that dies now still knows the plan was started.
+          yield* save
           return { id: run.id, state: run.state }
         }),
       plans: (_, { caller }) =>
@@ -647,6 +651,7 @@ export const makeMachine = Effect.gen(function*() {
           yield* Fiber.interrupt(plan.fiber)
           // A fiber interrupted before it first ran never saw its interruption.
           yield* onInterrupted(plan)
+          yield* save
           return { id, state: plan.state, cancelled: plan.counts.cancelled - before }
         }),
       resume: ({ id, confirm }, { caller }) =>
@@ -669,6 +674,7 @@ export const makeMachine = Effect.gen(function*() {
           plan.runAs = caller
           plan.announced = false
           yield* start(plan)
+          yield* save
           return { id: plan.id, state: plan.state }
         }),
       forget: ({ id }) =>
