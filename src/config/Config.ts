@@ -22,6 +22,7 @@ import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultScribeConfig } from "../actors/scribe/config.ts"
+import { defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -517,7 +518,13 @@ export const Config = Schema.Struct({
   /** The APT_CONFIG file every apt call gets; undefined: the host's apt configuration. */
   vanguardAptConfig: Schema.UndefinedOr(AbsolutePath),
   /** Debian's reboot-required flag file (its .pkgs sibling names the packages). */
-  vanguardRebootRequired: AbsolutePath
+  vanguardRebootRequired: AbsolutePath,
+  /** APEX (docs/plans.md): tasks of a plan running at once unless it says; a task's timeout unless it says; finished plans kept; tasks per plan; plans running at once. */
+  apexConcurrency: WholeNumber(1, 256),
+  apexTaskTimeoutSeconds: WholeNumber(1, 86_400),
+  apexPlansKept: WholeNumber(1, 10_000),
+  apexMaxTasks: WholeNumber(1, 100_000),
+  apexMaxRunningPlans: WholeNumber(1, 1000)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -612,7 +619,12 @@ export const defaults: Config = {
   updateCheckIntervalHours: defaultVanguardConfig.intervalMs / 3_600_000,
   updateCheckRefresh: defaultVanguardConfig.refresh,
   vanguardAptConfig: undefined,
-  vanguardRebootRequired: "/run/reboot-required"
+  vanguardRebootRequired: "/run/reboot-required",
+  apexConcurrency: defaultApexConfig.concurrency,
+  apexTaskTimeoutSeconds: defaultApexConfig.taskTimeoutMs / 1000,
+  apexPlansKept: defaultApexConfig.plansKept,
+  apexMaxTasks: defaultApexConfig.maxTasks,
+  apexMaxRunningPlans: defaultApexConfig.maxRunningPlans
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -849,7 +861,12 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   updateCheckIntervalHours: wholeNumber("update_check_interval_hours", 0, 720),
   updateCheckRefresh: { key: "update_check_refresh", text: booleanText, expected: BOOLEAN_EXPECTED },
   vanguardAptConfig: { key: "vanguard_apt_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
-  vanguardRebootRequired: { key: "vanguard_reboot_required", text: AbsolutePath, expected: ABSOLUTE_PATH }
+  vanguardRebootRequired: { key: "vanguard_reboot_required", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  apexConcurrency: wholeNumber("apex_concurrency", 1, 256),
+  apexTaskTimeoutSeconds: wholeNumber("apex_task_timeout_seconds", 1, 86_400),
+  apexPlansKept: wholeNumber("apex_plans_kept", 1, 10_000),
+  apexMaxTasks: wholeNumber("apex_max_tasks", 1, 100_000),
+  apexMaxRunningPlans: wholeNumber("apex_max_running_plans", 1, 1000)
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -9,6 +9,7 @@ import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../a
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
+import { ApexConfig, type ApexConfigShape, defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
@@ -48,6 +49,7 @@ export interface AgentConfigs {
   readonly genesis: GenesisConfigShape
   readonly scribe: ScribeConfigShape
   readonly vanguard: VanguardConfigShape
+  readonly apex: ApexConfigShape
 }
 
 /**
@@ -167,6 +169,14 @@ export const agentConfigsOf = (
       ...defaultVanguardConfig,
       intervalMs: config.updateCheckIntervalHours * 3_600_000,
       refresh: config.updateCheckRefresh
+    },
+    apex: {
+      ...defaultApexConfig,
+      concurrency: config.apexConcurrency,
+      taskTimeoutMs: config.apexTaskTimeoutSeconds * 1000,
+      plansKept: config.apexPlansKept,
+      maxTasks: config.apexMaxTasks,
+      maxRunningPlans: config.apexMaxRunningPlans
     }
   }
 }
@@ -204,5 +214,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FluxConfig, configs.flux),
     Layer.succeed(GenesisConfig, configs.genesis),
     Layer.succeed(ScribeConfig, configs.scribe),
-    Layer.succeed(VanguardConfig, configs.vanguard)
+    Layer.succeed(VanguardConfig, configs.vanguard),
+    Layer.succeed(ApexConfig, configs.apex)
   )

@@ -464,6 +464,33 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "sparkline", metric: "sigmavault_agent_latency_p99_seconds", matchers: [{ label: "agent", op: "=~", value: "CORE|ORACLE" }], since: "1h", width: 30 },
     { type: "sparkline", metric: "sigmavault_agent_up", since: "1h", from: 0 }
   ],
+  APEX: [
+    { type: "run", goal: "read the facts", tasks: [{ id: "facts", agent: "CORE", message: { type: "facts" } }] },
+    { type: "run", goal: "read the facts", id: "sample", tasks: [{ id: "facts", agent: "CORE", message: { type: "facts" } }], confirm: true },
+    {
+      type: "run",
+      goal: "a cycle",
+      tasks: [{ id: "a", agent: "CORE", message: { type: "facts" }, after: ["b"] }, { id: "b", agent: "CORE", message: { type: "facts" }, after: ["a"] }]
+    },
+    {
+      type: "run",
+      goal: "many facts, one at a time",
+      id: "long",
+      concurrency: 1,
+      tasks: Array.from({ length: 500 }, (_, i) => ({ id: `t${i}`, agent: "CORE", message: { type: "facts" } })),
+      confirm: true
+    },
+    { type: "plans" },
+    { type: "plan", id: "sample" },
+    { type: "plan", id: "nosuch" },
+    { type: "cancel", id: "long" },
+    { type: "cancel", id: "long" },
+    { type: "resume", id: "long" },
+    { type: "resume", id: "long", confirm: true },
+    { type: "cancel", id: "long" },
+    { type: "forget", id: "long" },
+    { type: "forget", id: "long" }
+  ],
   STREAM: [
     { type: "topics" },
     { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8 },
@@ -621,7 +648,11 @@ describe("agent protocols", () => {
         "CANVAS chart UnknownMetric",
         "CANVAS sparkline InvalidWindow",
         "MENTOR explain UnknownFinding",
-        "MENTOR remediation NoSuchIncident"
+        "MENTOR remediation NoSuchIncident",
+        "APEX run InvalidPlan",
+        "APEX plan NoSuchPlan",
+        "APEX cancel PlanStateConflict",
+        "APEX forget NoSuchPlan"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -7,7 +7,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
-import { apexAgent } from "../../src/actors/apex/index.ts"
 import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
@@ -17,12 +16,10 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1",
   LINGUA: "5-8"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent,
   linguaAgent
 ]
 

@@ -227,6 +227,11 @@ describe("formatSettings", () => {
         "update_check_refresh = true                                           # default",
         "# vanguard_apt_config is not set                                      # default",
         "vanguard_reboot_required = /run/reboot-required                       # default",
+        "apex_concurrency = 4                                                  # default",
+        "apex_task_timeout_seconds = 300                                       # default",
+        "apex_plans_kept = 100                                                 # default",
+        "apex_max_tasks = 10000                                                # default",
+        "apex_max_running_plans = 8                                            # default",
         ""
       ].join("\n")
     )

@@ -62,7 +62,12 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "update_check_interval_hours = 6",
   "update_check_refresh = false",
   "vanguard_apt_config = /srv/etc/apt.conf",
-  "vanguard_reboot_required = /srv/run/reboot-required"
+  "vanguard_reboot_required = /srv/run/reboot-required",
+  "apex_concurrency = 2",
+  "apex_task_timeout_seconds = 60",
+  "apex_plans_kept = 20",
+  "apex_max_tasks = 500",
+  "apex_max_running_plans = 3"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -126,5 +131,10 @@ export const AGENT_SETTINGS_CHANGED = {
   updateCheckIntervalHours: 6,
   updateCheckRefresh: false,
   vanguardAptConfig: "/srv/etc/apt.conf",
-  vanguardRebootRequired: "/srv/run/reboot-required"
+  vanguardRebootRequired: "/srv/run/reboot-required",
+  apexConcurrency: 2,
+  apexTaskTimeoutSeconds: 60,
+  apexPlansKept: 20,
+  apexMaxTasks: 500,
+  apexMaxRunningPlans: 3
 } satisfies Partial<Config>
