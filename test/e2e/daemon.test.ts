@@ -52,16 +52,16 @@ describe("a running daemon", () => {
   it("a refusal names the agent, the message and the reason; --json carries the typed rejection", async () => {
     const refused = await on(["ask", "ORBIT", '{"type":"remove","name":"nope"}'])
     expect(refused.code).toBe(4)
-    expect(refused.stderr).toBe("sigmavault: ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check\n")
+    expect(refused.stderr).toBe("sigmavault: ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check, scribe-health, scribe-capacity, scribe-security, scribe-activity\n")
     const json = await on(["ask", "ORBIT", '{"type":"remove","name":"nope"}', "--json"])
     expect(JSON.parse(json.stdout).error).toEqual({
       code: "Rejected",
-      message: "ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check",
+      message: "ORBIT 'remove': no schedule named 'nope'; schedules: eclipse-self-check, scribe-health, scribe-capacity, scribe-security, scribe-activity",
       detail: {
         agent: "ORBIT",
         messageType: "remove",
-        reason: "no schedule named 'nope'; schedules: eclipse-self-check",
-        rejection: { _tag: "NoSuchSchedule", name: "nope", known: ["eclipse-self-check"] }
+        reason: "no schedule named 'nope'; schedules: eclipse-self-check, scribe-health, scribe-capacity, scribe-security, scribe-activity",
+        rejection: { _tag: "NoSuchSchedule", name: "nope", known: ["eclipse-self-check", "scribe-health", "scribe-capacity", "scribe-security", "scribe-activity"] }
       }
     })
   })
@@ -266,7 +266,7 @@ describe("configuration", () => {
     expect(sentry.thresholds.cpu).toEqual({ raiseAt: 50, clearAt: 40, forSamples: 4 })
     const orbit = await ask("ORBIT", '{"type":"list"}')
     expect(orbit.timeZone).toBe("UTC")
-    expect(orbit.schedules.map((schedule: { name: string }) => schedule.name)).toEqual(["eclipse-self-check", "weekly-smart"])
+    expect(orbit.schedules.map((schedule: { name: string }) => schedule.name)).toEqual(["eclipse-self-check", "weekly-smart", "scribe-health", "scribe-capacity", "scribe-security", "scribe-activity"])
     daemon.process.kill("SIGTERM")
     expect(await daemon.exited).toBe(0)
   })
