@@ -10,7 +10,6 @@ import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
 import { fluxAgent } from "../../src/actors/flux/index.ts"
 import { genesisAgent } from "../../src/actors/genesis/index.ts"
-import { linguaAgent } from "../../src/actors/lingua/index.ts"
 import { mentorAgent } from "../../src/actors/mentor/index.ts"
 import { scribeAgent } from "../../src/actors/scribe/index.ts"
 import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
@@ -26,7 +25,6 @@ const specTiers: Readonly<Record<string, Tier>> = {
   FLUX: "2",
   VANGUARD: "2",
   GENESIS: "3",
-  LINGUA: "5-8",
   SCRIBE: "5-8", MENTOR: "5-8"
 }
 
@@ -35,7 +33,6 @@ const planned: ReadonlyArray<AgentDefinition> = [
   fluxAgent,
   vanguardAgent,
   genesisAgent,
-  linguaAgent,
   scribeAgent, mentorAgent
 ]
 

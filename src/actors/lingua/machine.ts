@@ -1,0 +1,204 @@
+/**
+ * LINGUA's machine: parse, run and phrases, one at a time. The grammar is
+ * compiled once per incarnation. The slot lists (pools, datasets, shares,
+ * disks, peers, ...) are read from the agents that know them when a sentence
+ * arrives and the lists are older than the TTL (LinguaConfig, 30 s) — never on
+ * a timer, so an idle NAS costs nothing — and after LINGUA itself sent a
+ * state-changing message (a share added, a peer removed). A list whose agent
+ * did not answer is "unread": names of its kind are then taken on trust, and
+ * the target agent checks them.
+ */
+import { Clock, Context, Effect, Exit } from "effect"
+import { AgentEnv, type AgentMessage } from "../../runtime/Agent.ts"
+import type { Caller } from "../../runtime/Caller.ts"
+import { type AccessDenied, type AuditUnavailable, describeError } from "../../runtime/Errors.ts"
+import { DependencyFailed } from "../shared/rejections.ts"
+import { serviceMachine } from "../shared/serve.ts"
+import {
+  AmbiguousSentence,
+  Lingua,
+  type Meaning,
+  NotForAgent,
+  NotUnderstood,
+  type Parsed,
+  type Ran,
+  TargetRefused,
+  UnknownName
+} from "./messages.ts"
+import { compile, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
+
+export interface LinguaConfigShape {
+  /** How old the slot lists may be when a sentence arrives before they are read again. */
+  readonly listTtlMs: number
+  /** How long one list's agent may take to answer. */
+  readonly listTimeoutMs: number
+  /** How long `run` waits for the target's answer. */
+  readonly askTimeoutMs: number
+}
+
+export const defaultLinguaConfig: LinguaConfigShape = { listTtlMs: 30_000, listTimeoutMs: 3_000, askTimeoutMs: 120_000 }
+
+export const LinguaConfig = Context.Reference<LinguaConfigShape>("sigmavault/actors/lingua/LinguaConfig", {
+  defaultValue: () => defaultLinguaConfig
+})
+
+const records = (value: unknown, key: string): ReadonlyArray<Record<string, unknown>> => {
+  const list = Array.isArray(value) ? value : typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  return Array.isArray(list) ? list.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : []
+}
+const strings = (items: ReadonlyArray<Record<string, unknown>>, field: string): ReadonlyArray<string> =>
+  items.map((x) => x[field]).filter((x): x is string => typeof x === "string")
+
+/** Where each list comes from: the agent, the message, and how to read the names from its reply. */
+const SOURCES: ReadonlyArray<{
+  readonly list: Exclude<NasListName, "agent">
+  readonly agent: string
+  readonly message: AgentMessage
+  readonly names: (reply: unknown) => ReadonlyArray<string>
+}> = [
+  { list: "pool", agent: "LATTICE", message: { type: "health" }, names: (r) => strings(records(r, "pools"), "name") },
+  { list: "dataset", agent: "LATTICE", message: { type: "datasets" }, names: (r) => strings(records(r, "datasets"), "name") },
+  {
+    list: "share",
+    agent: "BRIDGE",
+    message: { type: "shares", live: false },
+    names: (r) => records(r, "shares").flatMap((s) => (typeof s.protocol === "string" && typeof s.name === "string" ? [`${s.protocol}:${s.name}`] : []))
+  },
+  {
+    list: "disk",
+    agent: "VERTEX",
+    message: { type: "topology" },
+    names: (r) => strings(records(r, "nodes").filter((n) => n.kind === "disk"), "label")
+  },
+  { list: "peer", agent: "PHANTOM", message: { type: "peers" }, names: (r) => strings(records(r, "peers"), "name") },
+  { list: "interface", agent: "PHOTON", message: { type: "interfaces" }, names: (r) => strings(records(r, "interfaces"), "name") },
+  { list: "schedule", agent: "ORBIT", message: { type: "list" }, names: (r) => strings(records(r, "schedules"), "name") },
+  { list: "incident", agent: "NEXUS", message: { type: "incidents", open: false }, names: (r) => strings(records(r, "incidents"), "id") },
+  { list: "key", agent: "QUANTUM", message: { type: "keys" }, names: (r) => strings(records(r, "keys"), "id") }
+]
+
+interface Cache {
+  readonly readAt: number
+  readonly lists: NasLists
+  readonly unread: ReadonlyArray<{ readonly list: string; readonly note: string }>
+}
+
+const meaningOf = (u: Understood): Meaning => ({
+  intent: u.intent,
+  agent: u.agent,
+  message: u.message as Meaning["message"],
+  confidence: u.confidence,
+  changesState: u.changes
+})
+
+export const makeMachine = Effect.gen(function*() {
+  const env = yield* AgentEnv
+  const config = yield* LinguaConfig
+  const compiled = compile()
+  let cache: Cache | undefined
+
+  const readLists = Effect.gen(function*() {
+    const read = yield* Effect.forEach(
+      SOURCES,
+      (source) =>
+        env.system.ask(source.agent, source.message, { timeoutMs: config.listTimeoutMs }).pipe(
+          Effect.map((reply) => ({ list: source.list, names: source.names(reply) as ReadonlyArray<string> | undefined, note: undefined as string | undefined })),
+          Effect.catch((error) => Effect.succeed({ list: source.list, names: undefined, note: `${source.agent} '${String(source.message.type)}': ${describeError(error)}` }))
+        ),
+      { concurrency: "unbounded" }
+    )
+    const lists: Record<string, ReadonlyArray<string> | undefined> = { agent: env.system.agentNames() }
+    for (const r of read) lists[r.list] = r.names
+    const now = yield* Clock.currentTimeMillis
+    cache = {
+      readAt: now,
+      lists: lists as NasLists,
+      unread: read.flatMap((r) => (r.note === undefined ? [] : [{ list: r.list, note: r.note }]))
+    }
+    return cache
+  })
+
+  const freshLists = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (cache !== undefined && now - cache.readAt < config.listTtlMs) return cache
+    return yield* readLists
+  })
+
+  const validate = (agent: string, message: AgentMessage): string | undefined => {
+    const checked = env.system.validate(agent, message)
+    return Exit.isSuccess(checked) ? undefined : describeFailure(checked)
+  }
+
+  const meaning = (text: string) =>
+    Effect.gen(function*() {
+      const lists = yield* freshLists
+      const outcome = understand(compiled, text, { lists: slotLists(lists.lists), validate })
+      switch (outcome._tag) {
+        case "Understood":
+          return { best: outcome.best, alternatives: outcome.alternatives, unread: lists.unread }
+        case "UnknownName":
+          return yield* Effect.fail(new UnknownName({ noun: outcome.noun, name: outcome.said, near: outcome.near, phrasing: outcome.example }))
+        case "Ambiguous":
+          return yield* Effect.fail(new AmbiguousSentence({ text, candidates: outcome.candidates.map((c) => ({ agent: c.agent, message: c.message as Meaning["message"] })) }))
+        case "Invalid":
+          return yield* Effect.fail(new NotForAgent({ agent: outcome.agent, request: outcome.message as Meaning["message"], reason: outcome.reason }))
+        case "NotUnderstood":
+          return yield* Effect.fail(
+            new NotUnderstood({ text, reason: outcome.reason, ...(outcome.closest === undefined ? {} : { closest: outcome.closest }) })
+          )
+      }
+    })
+
+  const parsed = (m: { readonly best: Understood; readonly alternatives: ReadonlyArray<Understood>; readonly unread: Cache["unread"] }): Parsed => ({
+    ...meaningOf(m.best),
+    alternatives: m.alternatives.map(meaningOf),
+    ...(m.unread.length === 0 ? {} : { unread: m.unread })
+  })
+
+  const send = (caller: Caller, u: Understood, confirm: boolean) => {
+    const message: AgentMessage = confirm && u.confirmField ? { ...u.message, confirm: true } : u.message
+    return env.system.askAs(caller, u.agent, message, { timeoutMs: config.askTimeoutMs }).pipe(
+      Effect.map((answer) => ({ message, answer })),
+      Effect.catch((error): Effect.Effect<never, AccessDenied | AuditUnavailable | TargetRefused | NotForAgent | DependencyFailed> => {
+        switch (error._tag) {
+          case "AccessDenied":
+          case "AuditUnavailable":
+            return Effect.fail(error)
+          case "Rejected":
+            return Effect.fail(new TargetRefused({ agent: error.agent, messageType: error.messageType, rejection: error.rejection, reason: error.reason }))
+          case "InvalidMessage":
+            return Effect.fail(new NotForAgent({ agent: u.agent, request: message as Meaning["message"], reason: error.reason }))
+          default:
+            return Effect.fail(new DependencyFailed({ agent: u.agent, reason: error.message }))
+        }
+      })
+    )
+  }
+
+  return yield* serviceMachine(Lingua, {
+    handlers: {
+      parse: (request) => Effect.map(meaning(request.text), parsed),
+      run: (request, { caller }) =>
+        Effect.gen(function*() {
+          const m = yield* meaning(request.text)
+          const base = parsed(m)
+          const confirm = request.confirm === true
+          if (m.best.changes && !confirm) {
+            return {
+              ...base,
+              sent: false,
+              note: `this changes the NAS: nothing was sent; ask again with confirm: true to send ${m.best.agent} ${JSON.stringify(m.best.message)}`
+            } satisfies Ran
+          }
+          const { message, answer } = yield* send(caller, m.best, confirm)
+          // What LINGUA changed may have changed the names it knows (a share added, a peer removed).
+          if (m.best.changes) cache = undefined
+          return { ...base, sent: true, sentMessage: message as Meaning["message"], answer } satisfies Ran
+        }),
+      phrases: () => Effect.succeed(phrasesOf(compiled))
+    }
+  })
+})
+
+const describeFailure = (exit: Exit.Exit<unknown, { readonly message: string }>): string =>
+  Exit.isFailure(exit) ? exit.cause.toString().split("\n")[0]! : "accepted"
