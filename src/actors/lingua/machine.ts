@@ -25,7 +25,7 @@ import {
   TargetRefused,
   UnknownName
 } from "./messages.ts"
-import { compile, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
+import { compile, dispatch, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
 
 export interface LinguaConfigShape {
   /** How old the slot lists may be when a sentence arrives before they are read again. */
@@ -155,8 +155,7 @@ export const makeMachine = Effect.gen(function*() {
     ...(m.unread.length === 0 ? {} : { unread: m.unread })
   })
 
-  const send = (caller: Caller, u: Understood, confirm: boolean) => {
-    const message: AgentMessage = confirm && u.confirmField ? { ...u.message, confirm: true } : u.message
+  const send = (caller: Caller, u: Understood, message: AgentMessage) => {
     return env.system.askAs(caller, u.agent, message, { timeoutMs: config.askTimeoutMs }).pipe(
       Effect.map((answer) => ({ message, answer })),
       Effect.catch((error): Effect.Effect<never, AccessDenied | AuditUnavailable | TargetRefused | NotForAgent | DependencyFailed> => {
@@ -182,15 +181,9 @@ export const makeMachine = Effect.gen(function*() {
         Effect.gen(function*() {
           const m = yield* meaning(request.text)
           const base = parsed(m)
-          const confirm = request.confirm === true
-          if (m.best.changes && !confirm) {
-            return {
-              ...base,
-              sent: false,
-              note: `this changes the NAS: nothing was sent; ask again with confirm: true to send ${m.best.agent} ${JSON.stringify(m.best.message)}`
-            } satisfies Ran
-          }
-          const { message, answer } = yield* send(caller, m.best, confirm)
+          const decided = dispatch(m.best, request.confirm === true)
+          if (!decided.send) return { ...base, sent: false, note: decided.reason } satisfies Ran
+          const { message, answer } = yield* send(caller, m.best, decided.message)
           // What LINGUA changed may have changed the names it knows (a share added, a peer removed).
           if (m.best.changes) cache = undefined
           return { ...base, sent: true, sentMessage: message as Meaning["message"], answer } satisfies Ran

@@ -308,3 +308,40 @@ export const phrasesOf = (compiled: Compiled) =>
     templates: templates.map((t) => t.text),
     examples: templates.map((t) => t.example)
   }))
+
+// ---- what `run` sends ---------------------------------------------------------------------------
+
+/**
+ * Messages whose access is operate or admin but which only read: LINGUA sends
+ * them without a confirmation. Everything else above read access is sent only
+ * with confirm — or, for a plan-then-confirm message, without `confirm: true`
+ * (its answer is then the plan, and nothing changes).
+ */
+export const READS_ABOVE_READ_ACCESS: ReadonlyArray<string> = [
+  "LATTICE scrub status",
+  "ATLAS usage",
+  "TENSOR estimate",
+  "CIPHER inspect",
+  "FORTRESS audit",
+  "FORTRESS findings"
+]
+
+export const readsOnly = (agent: string, message: AgentMessage): boolean =>
+  READS_ABOVE_READ_ACCESS.includes(`${agent} ${message.type}`) ||
+  READS_ABOVE_READ_ACCESS.includes(`${agent} ${message.type} ${String(message.action)}`)
+
+export type Dispatch =
+  | { readonly send: false; readonly reason: string }
+  | { readonly send: true; readonly message: AgentMessage }
+
+/**
+ * What `run` does with a meaning: a state-changing one is sent only with
+ * confirm (with `confirm: true` added for a plan-then-confirm target), anything
+ * else as it is. LINGUA never adds `confirm: true` unless the request said so.
+ */
+export const dispatch = (u: Pick<Understood, "agent" | "message" | "changes" | "confirmField">, confirm: boolean): Dispatch => {
+  if (u.changes && !confirm) {
+    return { send: false, reason: `this changes the NAS: nothing was sent; ask again with confirm: true to send ${u.agent} ${JSON.stringify(u.message)}` }
+  }
+  return { send: true, message: confirm && u.changes && u.confirmField ? { ...u.message, confirm: true } : u.message }
+}
