@@ -290,7 +290,7 @@ export const editDistance = (a: string, b: string, max: number): number => {
     prev = cur
     cur = t
   }
-  return prev[n]!
+  return Math.min(prev[n]!, max + 1)
 }
 
 // ---- slot lists --------------------------------------------------------------------------------------
@@ -572,7 +572,9 @@ export interface Sample {
 export const sampleTemplate = (
   node: Node,
   pick: (list: string, i: number) => string | { readonly say: string; readonly value: string },
-  limit: number
+  limit: number,
+  /** plain: one sentence, optional parts left out and the first of each alternative taken (an example to show) */
+  mode: "vary" | "plain" = "vary"
 ): ReadonlyArray<Sample> => {
   // Count the choices, then walk variant v choosing option (v mod count) at each choice point, in order.
   const out: Array<Sample> = []
@@ -591,7 +593,10 @@ export const sampleTemplate = (
           return
         case "alt": {
           const c = choice++
-          walk(x.xs[(v + c * 7 + Math.floor(v / (c + 1))) % x.xs.length]!)
+          const last = x.xs[x.xs.length - 1]!
+          const optional = last.k === "seq" && last.xs.length === 0
+          if (mode === "plain") walk(optional ? last : x.xs[0]!)
+          else walk(x.xs[(v + c * 7 + Math.floor(v / (c + 1))) % x.xs.length]!)
           return
         }
         case "perm": {

@@ -53,7 +53,7 @@ export const compile = (intents: ReadonlyArray<Intent> = INTENTS, rules: Readonl
       templates: intent.sentences.map((text) => {
         const node = resolveRules(parseTemplate(text), ruleNodes)
         if (!hasLiteral(node)) throw new Error(`intent ${intent.id}: template '${text}' may match a lone slot`)
-        return { text, node, required: requiredWords(node), example: sampleTemplate(node, (list) => `{${list}}`, 1)[0]?.text ?? text }
+        return { text, node, required: requiredWords(node), example: sampleTemplate(node, (list) => `{${list}}`, 1, "plain")[0]?.text ?? text }
       })
     }))
   }
