@@ -18,6 +18,7 @@ import {
   AmbiguousSentence,
   Lingua,
   type Meaning,
+  MeaningChanged,
   NotForAgent,
   NotUnderstood,
   type Parsed,
@@ -181,6 +182,10 @@ export const makeMachine = Effect.gen(function*() {
         Effect.gen(function*() {
           const m = yield* meaning(request.text)
           const base = parsed(m)
+          const expected = request.expected
+          if (expected !== undefined && (expected.agent !== m.best.agent || JSON.stringify(expected.message) !== JSON.stringify(m.best.message))) {
+            return yield* Effect.fail(new MeaningChanged({ expected, now: { agent: m.best.agent, message: m.best.message as Meaning["message"] } }))
+          }
           const decided = dispatch(m.best, request.confirm === true)
           if (!decided.send) return { ...base, sent: false, note: decided.reason } satisfies Ran
           const { message, answer } = yield* send(caller, m.best, decided.message)

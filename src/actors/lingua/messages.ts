@@ -103,6 +103,16 @@ export class TargetRefused extends Schema.TaggedError<TargetRefused>()("TargetRe
   }
 }
 
+/** `run` was told what the sentence meant when it was shown (`expected`), and it means something else now. */
+export class MeaningChanged extends Schema.TaggedError<MeaningChanged>()("MeaningChanged", {
+  expected: Schema.Struct({ agent: Schema.String, message: AgentMessageObject }),
+  now: Schema.Struct({ agent: Schema.String, message: AgentMessageObject })
+}) {
+  override get message() {
+    return `nothing was sent: the sentence meant ${this.expected.agent} ${JSON.stringify(this.expected.message)} when shown, and now means ${this.now.agent} ${JSON.stringify(this.now.message)}`
+  }
+}
+
 const PARSE_REJECTIONS = [NotUnderstood, UnknownName, AmbiguousSentence, NotForAgent, DependencyFailed] as const
 
 export const Ran = Schema.Struct({
@@ -139,9 +149,14 @@ export const Lingua = Protocol.make("LINGUA", [
     doc: "parses a sentence and sends its message on the caller's behalf (the caller's own rights apply); a state-changing one only with confirm, else the reply says what would be sent",
     // The target's own access class is checked for the caller (askAs), not LINGUA's.
     access: "read",
-    fields: { text: Sentence, confirm: Schema.optionalKey(Schema.Boolean) },
+    fields: {
+      text: Sentence,
+      confirm: Schema.optionalKey(Schema.Boolean),
+      /** what the caller was shown (a `parse` answer): sent only if the sentence still means exactly that */
+      expected: Schema.optionalKey(Schema.Struct({ agent: AgentName, message: AgentMessageObject }))
+    },
     reply: Ran,
-    rejections: [...PARSE_REJECTIONS, TargetRefused, AccessDenied, AuditUnavailable]
+    rejections: [...PARSE_REJECTIONS, MeaningChanged, TargetRefused, AccessDenied, AuditUnavailable]
   }),
   Protocol.message("phrases", {
     doc: "what LINGUA understands: per intent, its templates and an example",
