@@ -1,14 +1,8 @@
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
 import { makeMachine } from "./machine.ts"
 import { Lingua } from "./messages.ts"
 
 export { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "./machine.ts"
-
-const localLlm = plannedCapability(
-  "local-llm",
-  "falls back to a configured local OpenAI-compatible endpoint for phrasings the grammar does not know (not built: the grammar is the only way in)"
-)
 
 export const linguaAgent = define({
   protocol: Lingua,
@@ -23,7 +17,13 @@ export const linguaAgent = define({
         "tolerance (1 edit for words of 4–7 letters, 2 from 8); slot lists (pools, datasets, shares, disks, peers, interfaces, schedules, " +
         "incidents, keys, agents) read from their agents at most every 30 s when a sentence arrives; docs/language.md lists what it understands"
     },
-    localLlm
+    {
+      name: "local-llm",
+      available: true,
+      detail:
+        "for sentences the grammar does not know, a local OpenAI-compatible chat-completions endpoint (lingua_llm_url, loopback hosts only); " +
+        "its answer is checked with the target's schema like any other; not configured by default"
+    }
   ],
   machine: makeMachine
 })

@@ -26,7 +26,8 @@ import {
   TargetRefused,
   UnknownName
 } from "./messages.ts"
-import { compile, dispatch, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
+import { Llm } from "../../adapters/llm/Llm.ts"
+import { compile, dispatch, fromModel, llmCatalogue, readsOnly, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
 
 export interface LinguaConfigShape {
   /** How old the slot lists may be when a sentence arrives before they are read again. */
@@ -35,9 +36,11 @@ export interface LinguaConfigShape {
   readonly listTimeoutMs: number
   /** How long `run` waits for the target's answer. */
   readonly askTimeoutMs: number
+  /** How long the local model may take (when lingua_llm_url is set). */
+  readonly llmTimeoutMs: number
 }
 
-export const defaultLinguaConfig: LinguaConfigShape = { listTtlMs: 30_000, listTimeoutMs: 3_000, askTimeoutMs: 120_000 }
+export const defaultLinguaConfig: LinguaConfigShape = { listTtlMs: 30_000, listTimeoutMs: 3_000, askTimeoutMs: 120_000, llmTimeoutMs: 30_000 }
 
 export const LinguaConfig = Context.Reference<LinguaConfigShape>("sigmavault/actors/lingua/LinguaConfig", {
   defaultValue: () => defaultLinguaConfig
@@ -96,7 +99,15 @@ export const makeMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const config = yield* LinguaConfig
   const compiled = compile()
+  const llm = yield* Llm
   let cache: Cache | undefined
+  let catalogue: string | undefined
+  env.describeCapability(
+    "local-llm",
+    llm.endpoint === undefined
+      ? "not configured (lingua_llm_url): sentences the grammar does not know are refused with the closest phrasing"
+      : `asks ${llm.endpoint} for sentences the grammar does not know; its answer is checked with the target's schema, confidence 0.5`
+  )
 
   const readLists = Effect.gen(function*() {
     const read = yield* Effect.forEach(
@@ -143,11 +154,51 @@ export const makeMachine = Effect.gen(function*() {
           return yield* Effect.fail(new AmbiguousSentence({ text, candidates: outcome.candidates.map((c) => ({ agent: c.agent, message: c.message as Meaning["message"] })) }))
         case "Invalid":
           return yield* Effect.fail(new NotForAgent({ agent: outcome.agent, request: outcome.message as Meaning["message"], reason: outcome.reason }))
-        case "NotUnderstood":
+        case "NotUnderstood": {
+          const fallback = llm.endpoint === undefined ? undefined : yield* askModel(text, lists.lists)
+          if (fallback !== undefined && typeof fallback !== "string") return { best: fallback, alternatives: [], unread: lists.unread }
+          const reason = typeof fallback === "string" ? `${outcome.reason}; the local model: ${fallback}` : outcome.reason
           return yield* Effect.fail(
-            new NotUnderstood({ text, reason: outcome.reason, ...(outcome.closest === undefined ? {} : { closest: outcome.closest }) })
+            new NotUnderstood({ text, reason, ...(outcome.closest === undefined ? {} : { closest: outcome.closest }) })
           )
+        }
       }
+    })
+
+  /**
+   * The local model's reading of a sentence the grammar does not know: checked with the
+   * target's schema like any other; state-changing unless a read; confidence 0.5.
+   */
+  const askModel = (text: string, lists: NasLists) =>
+    Effect.gen(function*() {
+      catalogue ??= llmCatalogue(compiled)
+      const names = Object.entries(lists)
+        .filter(([, values]) => values !== undefined && values.length > 0)
+        .map(([list, values]) => `${list}: ${(values as ReadonlyArray<string>).slice(0, 50).join(", ")}`)
+        .join("\n")
+      const system =
+        "You turn a NAS owner's sentence into one message for one agent of SigmaVault. Answer with only a JSON object " +
+        '{"agent": "AGENT", "message": {"type": "...", ...}} using one of these shapes (fill the {slots}), or {"agent": null} ' +
+        `if none fits. Never add "confirm".\n\nMessages:\n${catalogue}\n\nNames on this NAS:\n${names}`
+      const answer = yield* Effect.result(llm.complete({ system, user: text, timeoutMs: config.llmTimeoutMs }))
+      if (answer._tag === "Failure") return answer.failure.reason
+      const read = fromModel(answer.success)
+      if (typeof read === "string") return read
+      const refused = validate(read.agent, read.message)
+      if (refused !== undefined) return `it proposed ${read.agent} ${JSON.stringify(read.message)}, which ${read.agent} would refuse: ${refused}`
+      const described = env.system.protocolOf(read.agent)?.get(read.message.type)
+      const access = described?.access ?? "admin"
+      const fields = (described?.request as unknown as { readonly fields?: Record<string, unknown> } | undefined)?.fields ?? {}
+      const understood: Understood = {
+        intent: "local-llm",
+        agent: read.agent,
+        message: read.message,
+        confidence: 0.5,
+        changes: access !== "read" && !readsOnly(read.agent, read.message),
+        confirmField: "confirm" in fields,
+        match: { slots: [], edits: 0, literal: 0, free: 0, unknown: 0 }
+      }
+      return understood
     })
 
   const parsed = (m: { readonly best: Understood; readonly alternatives: ReadonlyArray<Understood>; readonly unread: Cache["unread"] }): Parsed => ({

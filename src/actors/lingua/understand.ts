@@ -27,7 +27,7 @@ import {
   tokenize,
   valueList
 } from "./grammar.ts"
-import { type Intent, INTENTS, RULES, targetOf } from "./intents.ts"
+import { type Intent, INTENTS, RULES, type Slots, targetOf } from "./intents.ts"
 
 export const MAX_WORDS = 40
 
@@ -344,4 +344,41 @@ export const dispatch = (u: Pick<Understood, "agent" | "message" | "changes" | "
     return { send: false, reason: `this changes the NAS: nothing was sent; ask again with confirm: true to send ${u.agent} ${JSON.stringify(u.message)}` }
   }
   return { send: true, message: confirm && u.changes && u.confirmField ? { ...u.message, confirm: true } : u.message }
+}
+
+// ---- the local model's fallback -----------------------------------------------------------------
+
+/** What the local model is told it may answer: every intent's message shape and an example sentence. */
+export const llmCatalogue = (compiled: Compiled): string =>
+  compiled.intents
+    .map(({ intent, templates }) => {
+      const placeholders = new Proxy({}, { get: (_, key) => (key === "share" ? "smb:{share}" : `{${String(key)}}`) }) as Slots
+      const message = intent.build(placeholders)
+      return `${intent.agent === "*" ? "{agent}" : intent.agent} ${JSON.stringify(message)}  e.g. "${templates[0]!.example}"`
+    })
+    .join("\n")
+
+/**
+ * The model's answer as a candidate message: the first JSON object in its
+ * text, `{"agent": "LATTICE", "message": {"type": ...}}`; undefined with the
+ * reason when it is not one. A `confirm` it added is dropped: only the
+ * caller's `run` confirms.
+ */
+export const fromModel = (text: string): { readonly agent: string; readonly message: AgentMessage } | string => {
+  const start = text.indexOf("{")
+  const end = text.lastIndexOf("}")
+  if (start < 0 || end < start) return "its answer holds no JSON object"
+  let value: unknown
+  try {
+    value = JSON.parse(text.slice(start, end + 1))
+  } catch {
+    return "its answer is not valid JSON"
+  }
+  if (typeof value !== "object" || value === null) return "its answer is not an object"
+  const { agent, message } = value as { agent?: unknown; message?: unknown }
+  if (agent === null || agent === undefined) return "it found no message for the sentence"
+  if (typeof agent !== "string" || !/^[A-Z][A-Z0-9_-]*$/.test(agent.toUpperCase())) return "its answer names no agent"
+  if (typeof message !== "object" || message === null || typeof (message as { type?: unknown }).type !== "string") return "its answer has no message with a type"
+  const { confirm: _dropped, ...rest } = message as AgentMessage
+  return { agent: agent.toUpperCase(), message: rest as AgentMessage }
 }
