@@ -12,6 +12,8 @@
 import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
+import { loopbackProblem } from "../adapters/llm/Llm.ts"
+import { defaultLinguaConfig } from "../actors/lingua/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
@@ -152,6 +154,14 @@ const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/medi
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
 ))
+
+// ---- LINGUA's local model ------------------------------------------------------------
+
+const LLM_URL_EXPECTED = "an http(s) URL on this machine (localhost, 127.x.x.x or [::1]), e.g. http://127.0.0.1:8080/v1/chat/completions"
+const LlmUrl = Schema.String.check(rule((text: string) => {
+  const problem = loopbackProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${LLM_URL_EXPECTED}`
+}))
 
 // ---- WireGuard (PHANTOM) ---------------------------------------------------------
 
@@ -490,7 +500,10 @@ export const Config = Schema.Struct({
   /** AXIOM: alert when a pool is forecast full within this many days (0: never); how often it checks; the history window it fits. */
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
-  forecastWindowDays: WholeNumber(1, 366)
+  forecastWindowDays: WholeNumber(1, 366),
+  /** LINGUA: how old its lists of names may be when a sentence arrives; the local model for sentences its grammar does not know (loopback only). */
+  linguaListTtlSeconds: WholeNumber(1, 3600),
+  linguaLlmUrl: Schema.UndefinedOr(LlmUrl)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -573,7 +586,9 @@ export const defaults: Config = {
   incidentMaxAlerts: defaultNexusConfig.maxAlerts,
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
-  forecastWindowDays: defaultAxiomConfig.windowDays
+  forecastWindowDays: defaultAxiomConfig.windowDays,
+  linguaListTtlSeconds: defaultLinguaConfig.listTtlMs / 1000,
+  linguaLlmUrl: undefined
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -798,7 +813,9 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   incidentMaxAlerts: wholeNumber("incident_max_alerts", 10, 100_000),
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
-  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366)
+  forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  linguaListTtlSeconds: wholeNumber("lingua_list_ttl_seconds", 1, 3600),
+  linguaLlmUrl: { key: "lingua_llm_url", text: LlmUrl, expected: LLM_URL_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -10,6 +10,7 @@ import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "../actors/lingua/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -40,6 +41,9 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly lingua: LinguaConfigShape
+  /** LINGUA's local model (lingua_llm_url); undefined: none. */
+  readonly linguaLlmUrl: string | undefined
 }
 
 /**
@@ -131,7 +135,9 @@ export const agentConfigsOf = (
       alertHorizonDays: config.forecastAlertDays,
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
-    }
+    },
+    lingua: { ...defaultLinguaConfig, listTtlMs: config.linguaListTtlSeconds * 1000 },
+    linguaLlmUrl: config.linguaLlmUrl
   }
 }
 
@@ -164,5 +170,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(NeuralConfig, configs.neural),
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
-    Layer.succeed(AxiomConfig, configs.axiom)
+    Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(LinguaConfig, configs.lingua)
   )

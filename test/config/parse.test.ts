@@ -107,8 +107,10 @@ describe("parseConfig: each key's values", () => {
       ["incident_max_alerts", "incidentMaxAlerts", 10, 100000],
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
-      ["forecast_window_days", "forecastWindowDays", 1, 366]
+      ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["lingua_list_ttl_seconds", "linguaListTtlSeconds", 1, 3600]
     ] as const
+    assert.include(messageOf("lingua_llm_url = http://example.com/v1/chat/completions"), "lingua_llm_url: 'example.com' is not a loopback host")
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
       assert.deepStrictEqual(parsed(`${key} = ${max}`), { [field]: max })

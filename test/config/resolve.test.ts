@@ -215,6 +215,8 @@ describe("formatSettings", () => {
         "forecast_alert_days = 14                                              # default",
         "forecast_check_interval_hours = 1                                     # default",
         "forecast_window_days = 30                                             # default",
+        "lingua_list_ttl_seconds = 30                                          # default",
+        "# lingua_llm_url is not set                                           # default",
         ""
       ].join("\n")
     )

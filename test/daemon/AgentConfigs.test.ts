@@ -21,6 +21,7 @@ import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
+import { defaultLinguaConfig } from "../../src/actors/lingua/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -49,7 +50,9 @@ describe("the agents' settings", () => {
       neural: defaultNeuralConfig,
       prism: defaultPrismConfig,
       nexus: defaultNexusConfig,
-      axiom: defaultAxiomConfig
+      axiom: defaultAxiomConfig,
+      lingua: defaultLinguaConfig,
+      linguaLlmUrl: undefined
     })
   })
 
@@ -106,6 +109,8 @@ describe("the agents' settings", () => {
     }),
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
+    assert.deepStrictEqual(configs.lingua, { ...defaultLinguaConfig, listTtlMs: 120_000 })
+    assert.strictEqual(configs.linguaLlmUrl, "http://127.0.0.1:8080/v1/chat/completions")
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

@@ -50,7 +50,9 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "incident_max_alerts = 50",
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
-  "forecast_window_days = 60"
+  "forecast_window_days = 60",
+  "lingua_list_ttl_seconds = 120",
+  "lingua_llm_url = http://127.0.0.1:8080/v1/chat/completions"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -102,5 +104,7 @@ export const AGENT_SETTINGS_CHANGED = {
   incidentMaxAlerts: 50,
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
-  forecastWindowDays: 60
+  forecastWindowDays: 60,
+  linguaListTtlSeconds: 120,
+  linguaLlmUrl: "http://127.0.0.1:8080/v1/chat/completions"
 } satisfies Partial<Config>

@@ -2,7 +2,7 @@ import { define } from "../../runtime/Agent.ts"
 import { makeMachine } from "./machine.ts"
 import { Lingua } from "./messages.ts"
 
-export { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "./machine.ts"
+export { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "./config.ts"
 
 export const linguaAgent = define({
   protocol: Lingua,

@@ -8,11 +8,12 @@
  * did not answer is "unread": names of its kind are then taken on trust, and
  * the target agent checks them.
  */
-import { Clock, Context, Effect, Exit } from "effect"
+import { Clock, Effect, Exit } from "effect"
 import { AgentEnv, type AgentMessage } from "../../runtime/Agent.ts"
 import type { Caller } from "../../runtime/Caller.ts"
 import { type AccessDenied, type AuditUnavailable, describeError } from "../../runtime/Errors.ts"
 import { DependencyFailed } from "../shared/rejections.ts"
+import { LinguaConfig } from "./config.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import {
   AmbiguousSentence,
@@ -28,23 +29,6 @@ import {
 } from "./messages.ts"
 import { Llm } from "../../adapters/llm/Llm.ts"
 import { compile, dispatch, fromModel, llmCatalogue, readsOnly, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
-
-export interface LinguaConfigShape {
-  /** How old the slot lists may be when a sentence arrives before they are read again. */
-  readonly listTtlMs: number
-  /** How long one list's agent may take to answer. */
-  readonly listTimeoutMs: number
-  /** How long `run` waits for the target's answer. */
-  readonly askTimeoutMs: number
-  /** How long the local model may take (when lingua_llm_url is set). */
-  readonly llmTimeoutMs: number
-}
-
-export const defaultLinguaConfig: LinguaConfigShape = { listTtlMs: 30_000, listTimeoutMs: 3_000, askTimeoutMs: 120_000, llmTimeoutMs: 30_000 }
-
-export const LinguaConfig = Context.Reference<LinguaConfigShape>("sigmavault/actors/lingua/LinguaConfig", {
-  defaultValue: () => defaultLinguaConfig
-})
 
 const records = (value: unknown, key: string): ReadonlyArray<Record<string, unknown>> => {
   const list = Array.isArray(value) ? value : typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
