@@ -7,6 +7,8 @@
  * made for the test (names with the test's pid) and removed afterwards.
  */
 import { execFileSync } from "node:child_process"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -21,6 +23,9 @@ describe("sigmavault say", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sigmavault-e2e-lingua-${process.pid}-`)))
   let daemon: Daemon
   let madeUsers = false
+  // A tiny chat-completions server on loopback, standing in for a local model (no network, no model).
+  let model: Server | undefined
+  const modelAsked: Array<string> = []
   const say = (...args: ReadonlyArray<string>) => cli(["say", ...args, "--socket", daemon.socket])
 
   beforeAll(async () => {
@@ -29,7 +34,27 @@ describe("sigmavault say", () => {
     execFileSync("useradd", ["-M", "-N", "-g", READERS, "-s", "/usr/sbin/nologin", READER])
     madeUsers = true
     chmodSync(dir, 0o755)
-    writeFileSync(join(dir, "sigmavault.conf"), [`socket_group = ${READERS}`, "socket_mode = 0660", `role_read = ${READERS}`, `file_roots = ${dir}`, ""].join("\n"))
+    model = createServer((req, res) => {
+      let body = ""
+      req.on("data", (d) => (body += d))
+      req.on("end", () => {
+        const user = (JSON.parse(body).messages as Array<{ role: string; content: string }>).find((m) => m.role === "user")!.content
+        modelAsked.push(user)
+        const content = user === "give me the lowdown on this box" ? '{"agent":"CORE","message":{"type":"facts"}}' : '{"agent":null}'
+        res.setHeader("content-type", "application/json")
+        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content } }] }))
+      })
+    })
+    await new Promise<void>((resolve) => model!.listen(0, "127.0.0.1", resolve))
+    const llmUrl = `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1/chat/completions`
+    writeFileSync(join(dir, "sigmavault.conf"), [
+      `socket_group = ${READERS}`,
+      "socket_mode = 0660",
+      `role_read = ${READERS}`,
+      `file_roots = ${dir}`,
+      `lingua_llm_url = ${llmUrl}`,
+      ""
+    ].join("\n"))
     daemon = await startDaemon({ dir, args: ["--config", join(dir, "sigmavault.conf")] })
     chmodSync(join(dir, "run"), 0o755)
   }, 60_000)
@@ -37,6 +62,7 @@ describe("sigmavault say", () => {
   afterAll(async () => {
     daemon?.process.kill("SIGTERM")
     await daemon?.exited
+    await new Promise<void>((resolve) => (model === undefined ? resolve() : model.close(() => resolve())))
     if (madeUsers) {
       execFileSync("userdel", [READER])
       execFileSync("groupdel", [READERS])
@@ -73,6 +99,17 @@ describe("sigmavault say", () => {
     const out = await say("sing me a song about pools")
     expect(out.code).toBe(4)
     expect(out.stderr).toContain("I did not understand 'sing me a song about pools'")
+    expect(out.stderr).toContain("the local model: it found no message for the sentence")
+  })
+
+  it("a sentence the grammar does not know goes to the configured local model, and its answer is checked and sent", async () => {
+    const out = await say("give me the lowdown on this box")
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toContain('→ CORE {"type":"facts"}  (confidence 0.50)')
+    expect(modelAsked).toContain("give me the lowdown on this box")
+    const before = modelAsked.length
+    await say("system info")
+    expect(modelAsked.length, "the grammar's own sentences never reach the model").toBe(before)
   })
 
   it("--json prints the parse and the run as JSON", async () => {
