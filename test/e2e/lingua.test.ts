@@ -6,14 +6,14 @@
  * by LINGUA — so nobody gains rights through LINGUA. Users and groups are
  * made for the test (names with the test's pid) and removed afterwards.
  */
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cli, cliAs, type Daemon, startDaemon } from "./harness.ts"
+import { binary, cli, cliAs, type Daemon, startDaemon } from "./harness.ts"
 
 const isRoot = process.getuid?.() === 0
 const READERS = `svlr${process.pid}`
@@ -93,6 +93,31 @@ describe("sigmavault say", () => {
     expect(out.stderr).toContain("not sent: QUANTUM {\"type\":\"rotate\"} changes the NAS; say it on a terminal to be asked, or add --yes")
     const keys = await cli(["ask", "QUANTUM", '{"type":"keys"}', "--socket", daemon.socket, "--json"])
     expect(JSON.parse(keys.stdout)).toEqual([])
+  })
+
+  /** `say` on a terminal (util-linux `script` gives it a pty), answering the question with `answer`. */
+  const sayOnTerminal = (words: string, answer: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const command = `${binary()} say ${words} --socket ${daemon.socket}`
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...process.env, TERM: "dumb" } })
+      let output = ""
+      child.stdout.on("data", (d) => {
+        output += d
+        if (output.includes("[y/N]") && !child.stdin.writableEnded) child.stdin.end(`${answer}\n`)
+      })
+      child.on("error", (error) => resolve({ code: null, output: `util-linux 'script' is needed to give say a terminal: ${error.message}` }))
+      child.on("close", (code) => resolve({ code, output }))
+    })
+
+  it("on a terminal it asks before a change: n sends nothing, y sends it", async () => {
+    const keys = async () => JSON.parse((await cli(["ask", "QUANTUM", '{"type":"keys"}', "--socket", daemon.socket, "--json"])).stdout) as Array<unknown>
+    const no = await sayOnTerminal("rotate the keys", "n")
+    expect(no.output).toContain('Send QUANTUM {"type":"rotate"}? [y/N]')
+    expect(no.output).toContain("not sent")
+    expect(await keys()).toEqual([])
+    const yes = await sayOnTerminal("rotate the keys", "y")
+    expect(yes.code, yes.output).toBe(0)
+    expect(await keys()).toHaveLength(1)
   })
 
   it("says what it did not understand", async () => {
