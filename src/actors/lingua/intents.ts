@@ -51,6 +51,14 @@ const intent = (
 /** Last path element, when it makes a share name ("/srv/photos" → "photos"). */
 const basename = (path: string): string => path.replace(/\/+$/, "").split("/").pop() ?? ""
 
+/** NEXUS silence of one subject for a number of hours or days (at most 90 days), saying it came from a sentence. */
+const silence = (subject: string, s: Slots): AgentMessage => ({
+  type: "silence",
+  subject,
+  reason: "silenced by a plain-language command (LINGUA)",
+  expiresInSeconds: Math.min(90 * 86_400, s.days === undefined ? Number(s.hours) * 3600 : Number(s.days) * 86_400)
+})
+
 const shareOf = (value: string): { readonly protocol: string; readonly name: string } => {
   const at = value.indexOf(":")
   return { protocol: value.slice(0, at), name: value.slice(at + 1) }
@@ -368,6 +376,14 @@ export const INTENTS: ReadonlyArray<Intent> = [
   intent("acknowledge", "NEXUS", [
     "(acknowledge|ack) [incident] {incident}"
   ], (s) => ({ type: "acknowledge", id: s.incident! }), { changes: true, confirmField: true }),
+  intent("silence-pool", "NEXUS", [
+    "silence [the] alerts (about|for|on) <pool> {pool} for {number:hours} hour[s]",
+    "silence [the] alerts (about|for|on) <pool> {pool} for {number:days} day[s]"
+  ], (s) => silence(`pool ${s.pool!}`, s), { changes: true, confirmField: true }),
+  intent("silence-disk", "NEXUS", [
+    "silence [the] alerts (about|for|on) <disk> {disk} for {number:hours} hour[s]",
+    "silence [the] alerts (about|for|on) <disk> {disk} for {number:days} day[s]"
+  ], (s) => silence(s.disk!.startsWith("/") ? s.disk! : `/dev/${s.disk!}`, s), { changes: true, confirmField: true }),
   intent("silences", "NEXUS", [
     "<show> [the] (silences|silenced alerts)"
   ], () => ({ type: "silences" })),
@@ -463,6 +479,10 @@ export const INTENTS: ReadonlyArray<Intent> = [
   intent("migrations", "MORPH", [
     "<show> [the] migrations"
   ], () => ({ type: "migrations" })),
+  intent("chart", "CANVAS", [
+    "(show|draw|chart|graph|plot) [me] [a|the] (chart|graph|sparkline|history) of {metric} [(over|for) [the] (last|past) {number:hours} hour[s]]",
+    "(chart|graph|plot) {metric} [(over|for) [the] (last|past) {number:hours} hour[s]]"
+  ], (s) => ({ type: "sparkline", metric: s.metric!, ...(s.hours === undefined ? {} : { since: `${s.hours}h` }) })),
   intent("benchmark", "VELOCITY", [
     "benchmark {path}",
     "how fast is {path}"

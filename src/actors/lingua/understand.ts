@@ -96,6 +96,7 @@ export const OPEN_LISTS: Readonly<Record<string, SlotList>> = {
   newdataset: { kind: "open", accept: shaped(/^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)+$/) },
   target: { kind: "open", accept: shaped(/^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/) },
   label: { kind: "open", accept: shaped(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/) },
+  metric: { kind: "open", accept: shaped(/^[a-zA-Z_:][a-zA-Z0-9_:]*_[a-zA-Z0-9_:]*$/) },
   code: { kind: "open", accept: (raw) => (/^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)+$/.test(raw) ? raw.toUpperCase() : undefined) }
 }
 

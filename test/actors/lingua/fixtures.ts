@@ -38,6 +38,7 @@ const OPEN_SAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   newdataset: ["tank/projects", "Backup/archive", "tank/media/Music"],
   target: ["Backup/tank-copy", "fastpool/mirror"],
   label: ["before-upgrade", "monday"],
+  metric: ["sigmavault_pool_allocated_bytes", "sigmavault_agent_up"],
   code: ["ZFS-8000-9P", "SMART-197", "FORTRESS-SSH-PASSWORD"],
   zcodec: ["lz4", "zstd", "gzip"],
   codec: ["zstd", "brotli", "gzip"],
