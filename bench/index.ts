@@ -20,18 +20,13 @@ import { oracle, smartParse, zpoolParse } from "./storage/storage.bench.ts"
 import { inspect } from "./inspect/inspect.bench.ts"
 import { shareApply } from "./shares/shares.bench.ts"
 import { photonSample } from "./network/photon.bench.ts"
-
 import { forgeDifferential } from "./forge/forge.bench.ts"
-
 import { auditCompare } from "./fortress/audit.bench.ts"
-
 import { wireguardPeer } from "./vpn/wireguard.bench.ts"
 import { wireguardDifferential } from "./vpn/differential.bench.ts"
 import { hashes, integrityVerify } from "./integrity/integrity.bench.ts"
 import { builtinVsFio, estimate } from "./storagebench/storagebench.bench.ts"
-
 import { migration } from "./migration/migration.bench.ts"
-
 import { helixRetention } from "./snapshots/retention.bench.ts"
 import { pipeRelay } from "./command/pipe.bench.ts"
 import { history } from "./history/history.bench.ts"
@@ -41,12 +36,15 @@ import { prism } from "./prism/prism.bench.ts"
 import { nexus } from "./incidents/nexus.bench.ts"
 import { axiom } from "./axiom/axiom.bench.ts"
 import { canvas } from "./canvas/canvas.bench.ts"
-
 import { streamTopics } from "./stream/stream.bench.ts"
+import { flux } from "./flux/flux.bench.ts"
+import { genesis } from "./genesis/genesis.bench.ts"
+import { mentor } from "./mentor/mentor.bench.ts"
+import { scribe } from "./scribe/scribe.bench.ts"
 
 import { lingua } from "./lingua/lingua.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, lingua }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, lingua }
 
 const only = process.argv.slice(2)
 const results: Array<unknown> = []

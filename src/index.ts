@@ -54,6 +54,8 @@ const main = async (): Promise<number> => {
       return (await import("./cli/events.ts")).runEventsCommand(command, process.env)
     case "chart":
       return (await import("./cli/chart.ts")).runChartCommand(command, process.env)
+    case "report":
+      return (await import("./cli/report.ts")).runReportCommand(command, process.env)
     case "watch":
       return (await import("./cli/watch.ts")).runWatchCommand(command, process.env)
     case "say":

@@ -151,6 +151,22 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       "second. Time labels use this machine's time zone. The metrics: docs/metrics.md; charts: docs/charts.md."
   },
   {
+    name: "report",
+    args: "KIND",
+    summary: "write a health, capacity, security or activity report (SCRIBE): archived and hashed into LEDGER, printed as Markdown",
+    flags: [
+      { name: "--period", value: "P", help: "how far back it looks: day, week or month (default week)" },
+      { name: "--output", short: "-o", value: "FILE", help: "write the report to FILE (atomically; an existing file only with --force)" },
+      { name: "--force", help: "with -o: replace FILE if it exists" },
+      socketFlag,
+      { name: "--json", help: "the report's JSON document instead of Markdown" },
+      { name: "--html", help: "one self-contained HTML page (inline style, no script) instead of Markdown" }
+    ],
+    details: "KIND is health, capacity, security or activity. The archive: sigmavault ask SCRIBE '{\"type\":\"reports\"}';\n" +
+      "one report: '{\"type\":\"get-report\",\"id\":\"ID\"}'; its hash against LEDGER: '{\"type\":\"verify-report\",\"id\":\"ID\"}'.\n" +
+      "Reports: docs/reports.md."
+  },
+  {
     name: "keygen",
     args: "",
     summary: "create an X-Wing (ML-KEM-768 + X25519) key pair; the secret key file is sealed with a passphrase",

@@ -20,7 +20,9 @@ import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../histor
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
 import { defaultNexusConfig } from "../actors/nexus/config.ts"
+import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
+import { defaultScribeConfig } from "../actors/scribe/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -209,6 +211,14 @@ const SnapshotSchedule = Schema.String.check(rule((text: string) => {
   if (text === NO_SCHEDULE) return undefined
   const problem = cronProblem(text)
   return problem === undefined ? undefined : `${problem}; expected ${SNAPSHOT_EXPECTED}`
+}))
+
+/** `scribe_schedule = none`: SCRIBE registers no scheduled reports with ORBIT (reports are still written on request). */
+const REPORT_SCHEDULE_EXPECTED = "a cron expression such as \"0 7 * * 1\" (five fields, or an alias like @weekly), or none"
+const ReportSchedule = Schema.String.check(rule((text: string) => {
+  if (text === NO_SCHEDULE) return undefined
+  const problem = cronProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${REPORT_SCHEDULE_EXPECTED}`
 }))
 
 const CAPACITY_EXPECTED = "three whole percentages, rising, for warn, high and critical, e.g. 80,90,95"
@@ -501,6 +511,15 @@ export const Config = Schema.Struct({
   forecastAlertDays: WholeNumber(0, 366),
   forecastCheckIntervalHours: WholeNumber(1, 168),
   forecastWindowDays: WholeNumber(1, 366),
+  fluxMaxRules: WholeNumber(1, 10_000),
+  fluxRingSize: WholeNumber(10, 100_000),
+  fluxMetricIntervalSeconds: WholeNumber(10, 3600),
+  fluxLoopMaxFirings: WholeNumber(1, 10_000),
+  fluxLoopWindowSeconds: WholeNumber(10, 86_400),
+  /** SCRIBE: when ORBIT asks for the reports (none: only on request); how many are archived and how many bytes they may take. */
+  scribeSchedule: ReportSchedule,
+  scribeKeep: WholeNumber(1, 100_000),
+  scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
   /** LINGUA: how old its lists of names may be when a sentence arrives; the local model for sentences its grammar does not know (loopback only). */
   linguaListTtlSeconds: WholeNumber(1, 3600),
   linguaLlmUrl: Schema.UndefinedOr(LlmUrl)
@@ -587,6 +606,14 @@ export const defaults: Config = {
   forecastAlertDays: defaultAxiomConfig.alertHorizonDays,
   forecastCheckIntervalHours: defaultAxiomConfig.checkIntervalMs / 3_600_000,
   forecastWindowDays: defaultAxiomConfig.windowDays,
+  fluxMaxRules: defaultFluxConfig.maxRules,
+  fluxRingSize: defaultFluxConfig.ringSize,
+  fluxMetricIntervalSeconds: defaultFluxConfig.metricIntervalMs / 1000,
+  fluxLoopMaxFirings: defaultFluxConfig.loopMaxFirings,
+  fluxLoopWindowSeconds: defaultFluxConfig.loopWindowMs / 1000,
+  scribeSchedule: defaultScribeConfig.schedule ?? NO_SCHEDULE,
+  scribeKeep: defaultScribeConfig.keep,
+  scribeMaxBytes: defaultScribeConfig.maxBytes,
   linguaListTtlSeconds: defaultLinguaConfig.listTtlMs / 1000,
   linguaLlmUrl: undefined
 }
@@ -814,6 +841,14 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   forecastAlertDays: wholeNumber("forecast_alert_days", 0, 366),
   forecastCheckIntervalHours: wholeNumber("forecast_check_interval_hours", 1, 168),
   forecastWindowDays: wholeNumber("forecast_window_days", 1, 366),
+  fluxMaxRules: wholeNumber("flux_max_rules", 1, 10_000),
+  fluxRingSize: wholeNumber("flux_ring_size", 10, 100_000),
+  fluxMetricIntervalSeconds: wholeNumber("flux_metric_interval_seconds", 10, 3600),
+  fluxLoopMaxFirings: wholeNumber("flux_loop_max_firings", 1, 10_000),
+  fluxLoopWindowSeconds: wholeNumber("flux_loop_window_seconds", 10, 86_400),
+  scribeSchedule: { key: "scribe_schedule", text: ReportSchedule, expected: REPORT_SCHEDULE_EXPECTED },
+  scribeKeep: wholeNumber("scribe_keep", 1, 100_000),
+  scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736),
   linguaListTtlSeconds: wholeNumber("lingua_list_ttl_seconds", 1, 3600),
   linguaLlmUrl: { key: "lingua_llm_url", text: LlmUrl, expected: LLM_URL_EXPECTED }
 }

@@ -1,7 +1,7 @@
 /**
  * The agents' configuration services, from the daemon's resolved settings:
  * what the configuration file says about LATTICE, ORBIT, ORACLE, SENTRY,
- * PULSE, PHOTON, VELOCITY, NEURAL, PRISM and NEXUS (docs/configuration.md), and the watchdog interval systemd asks for.
+ * PULSE, PHOTON, VELOCITY, NEURAL, PRISM, NEXUS and GENESIS (docs/configuration.md), and the watchdog interval systemd asks for.
  * The composition root provides them; an agent only ever sees its own shape.
  */
 import { Layer, Result } from "effect"
@@ -22,6 +22,9 @@ import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
+import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
+import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
+import { defaultScribeConfig, ScribeConfig, type ScribeConfigShape } from "../actors/scribe/config.ts"
 import * as Config from "../config/index.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
@@ -41,6 +44,9 @@ export interface AgentConfigs {
   readonly prism: PrismConfigShape
   readonly nexus: NexusConfigShape,
   readonly axiom: AxiomConfigShape
+  readonly flux: FluxConfigShape
+  readonly genesis: GenesisConfigShape
+  readonly scribe: ScribeConfigShape
   readonly lingua: LinguaConfigShape
   /** LINGUA's local model (lingua_llm_url); undefined: none. */
   readonly linguaLlmUrl: string | undefined
@@ -136,6 +142,29 @@ export const agentConfigsOf = (
       checkIntervalMs: config.forecastCheckIntervalHours * 3_600_000,
       windowDays: config.forecastWindowDays
     },
+    flux: {
+      ...defaultFluxConfig,
+      maxRules: config.fluxMaxRules,
+      ringSize: config.fluxRingSize,
+      metricIntervalMs: config.fluxMetricIntervalSeconds * 1000,
+      loopMaxFirings: config.fluxLoopMaxFirings,
+      loopWindowMs: config.fluxLoopWindowSeconds * 1000,
+      // Schedule triggers read cron times in ORBIT's zone.
+      ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone })
+    },
+    // GENESIS's first-run plan schedules what LATTICE and HELIX are configured to.
+    genesis: {
+      ...defaultGenesisConfig,
+      scrubCron: config.scrubSchedule === Config.NO_SCHEDULE ? undefined : config.scrubSchedule,
+      scheduleSnapshots: config.snapshotSchedule !== Config.NO_SCHEDULE
+    },
+    scribe: {
+      ...defaultScribeConfig,
+      dir: `${config.stateDir.replace(/\/+$/, "")}/reports`,
+      schedule: config.scribeSchedule === Config.NO_SCHEDULE ? undefined : config.scribeSchedule,
+      keep: config.scribeKeep,
+      maxBytes: config.scribeMaxBytes
+    },
     lingua: { ...defaultLinguaConfig, listTtlMs: config.linguaListTtlSeconds * 1000 },
     linguaLlmUrl: config.linguaLlmUrl
   }
@@ -171,5 +200,8 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(PrismConfig, configs.prism),
     Layer.succeed(NexusConfig, configs.nexus),
     Layer.succeed(AxiomConfig, configs.axiom),
+    Layer.succeed(FluxConfig, configs.flux),
+    Layer.succeed(GenesisConfig, configs.genesis),
+    Layer.succeed(ScribeConfig, configs.scribe),
     Layer.succeed(LinguaConfig, configs.lingua)
   )

@@ -294,6 +294,7 @@ describe("FORTRESS, the agent", () => {
       const alert = (yield* events.until((e) => e._tag === "Alert" && (e as { subject: string }).subject === "sshd permitemptypasswords")) as { severity: string; text: string }
       assert.strictEqual(alert.severity, "critical")
       assert.match(alert.text, /^SSH_EMPTY_PASSWORDS: /)
+      assert.strictEqual((alert as { code?: string }).code, "FORTRESS-SSH-EMPTY-PASSWORDS")
 
       // A partial audit keeps the other checks' findings.
       const high = (yield* system.injectAsk(ROOT, "FORTRESS", { type: "findings", severity: "high" })) as { findings: Array<Finding> }

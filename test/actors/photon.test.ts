@@ -11,7 +11,7 @@ import type { AlertTransition, InterfaceReport } from "../../src/actors/photon/m
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { MetricHistory, type MetricHistoryShape } from "../../src/history/History.ts"
 import * as HistoryTest from "../../src/history/HistoryTest.ts"
-import { fastBackoff, generous, ROOT } from "../support/agents.ts"
+import { fastBackoff, generous, ROOT, watch } from "../support/agents.ts"
 
 const { link, zeroCounters } = NetLinksTest
 
@@ -196,6 +196,7 @@ describe("the PHOTON agent", () => {
       const logs: Array<string> = []
       const table = NetLinksTest.make([link("eth0"), link("lo", { type: 772, virtual: true, operstate: "unknown", speedMbps: null })])
       const system = yield* start(table, logs)
+      const events = yield* watch(system)
       const interfaces = () => system.ask("PHOTON", { type: "interfaces" }) as Effect.Effect<Interfaces, unknown>
 
       let reply = yield* interfaces()
@@ -222,6 +223,8 @@ describe("the PHOTON agent", () => {
       assert.strictEqual(alerts.settings.intervalMs, 1_000)
       // Three samples saw it down: one alert.
       assert.deepStrictEqual(logs.filter((line) => line.includes("eth0 is")), ["Warn eth0 is down: no carrier (operstate lowerlayerdown)"])
+      const alert = yield* events.until((e) => e._tag === "Alert")
+      assert.deepInclude(alert, { subject: "link eth0", code: "PHOTON-LINK-DOWN" })
     }))
 
   it.effect("an unknown interface is refused naming the known ones; a name that is not an interface name never reaches it", () =>

@@ -38,6 +38,7 @@ import * as ReplicationTest from "../../src/adapters/zfs/ReplicationTest.ts"
 import * as StreamsLive from "../../src/adapters/command/StreamsLive.ts"
 import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
+import { defaultScribeConfig, ScribeConfig } from "../../src/actors/scribe/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
@@ -51,6 +52,7 @@ import { MetricHistory, type Sample } from "../../src/history/History.ts"
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
 import { Description } from "../../src/runtime/Status.ts"
+import { blankDisk } from "../support/genesisInventory.ts"
 import { begin as beginMigration, forward as forwardMigration } from "../support/morph.ts"
 import { callerFilesInTmp, migrationFilesInTmp, morphJournals, testSecurity } from "../support/security.ts"
 
@@ -69,6 +71,21 @@ await Effect.runPromise(Effect.flatMap(
   beginMigration(morphJournals, realpathSync(tmpdir()), "sample", "copy", join(realpathSync(files), "notes.txt"), join(realpathSync(files), "notes-copy.txt")),
   ({ plan }) => forwardMigration(morphJournals, realpathSync(tmpdir()), plan)
 ))
+// An archived report for SCRIBE's get-report and verify-report samples (adopted from the archive directory: no LEDGER record).
+mkdirSync(join(files, "reports"))
+writeFileSync(join(files, "reports", "health-20000101T000000Z.json"), `${JSON.stringify({
+  format: "sigmavault-report/1",
+  id: "health-20000101T000000Z",
+  kind: "health",
+  generatedAt: "2000-01-01T00:00:00.000Z",
+  period: { name: "week", from: "1999-12-25T00:00:00.000Z", to: "2000-01-01T00:00:00.000Z" },
+  requestedBy: "the daemon",
+  status: "ok",
+  summary: "Health: ok; no findings; 0 of 0 sources answered",
+  findings: [],
+  sections: [],
+  sources: []
+})}\n`)
 mkdirSync(join(files, "photos"))
 writeFileSync(join(files, "photos", "cat.jpg"), "not really a cat\n")
 
@@ -115,9 +132,10 @@ const adapters = Layer.mergeAll(
   PathSnapshotsLive.layer(Effect.succeed({ roots: [files], forbidden: [] })).pipe(Layer.provide(StreamsLive.layer())),
   WireGuardTest.make({ wg0: WireGuardTest.freshInterface("wg0") }).layer,
   Layer.succeed(PhantomConfig, { ...defaultPhantomConfig, endpointHost: "vpn.example.org", subnet: "10.8.0.0/30" }),
-  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json")))] }),
+  DisksTest.layer({ devices: [...Result.getOrThrow(parseLsblk(fixture("lsblk", "nas-4hdd-nvme-usb.json"))), blankDisk(5)] }),
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
+  Layer.succeed(ScribeConfig, { ...defaultScribeConfig, dir: join(files, "reports") }),
   ConfigCheckTest.make({
     nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
     calendar: (expression) =>
@@ -323,6 +341,20 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "anomaly", metric: "sigmavault_nothing_recorded" },
     { type: "anomalies", metric: "sigmavault_pool_allocated_bytes", hours: 48, limit: 5 }
   ],
+  SCRIBE: [
+    { type: "report", kind: "health", format: "json" },
+    { type: "report", kind: "security", period: "day" },
+    { type: "report", kind: "capacity", format: "markdown", period: "month" },
+    { type: "report", kind: "activity" },
+    { type: "reports" },
+    { type: "reports", kind: "health" },
+    { type: "get-report", id: "health-20000101T000000Z" },
+    { type: "get-report", id: "health-20000101T000000Z", format: "json" },
+    { type: "get-report", id: "health-20000101T000000Z", format: "html" },
+    { type: "get-report", id: "health-20000102T000000Z" },
+    { type: "verify-report", id: "health-20000101T000000Z" },
+    { type: "verify-report", id: "health-20000102T000000Z" }
+  ],
   VERTEX: [{ type: "topology" }, { type: "impact", disk: "sdb" }, { type: "shares" }],
   PRISM: [
     { type: "metrics" },
@@ -333,8 +365,23 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "query", name: "sigmavault_agent_up", since: "forever" },
     { type: "series" }
   ],
+  FLUX: [
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, if: "event.agent in [\"ORACLE\", \"LATTICE\"]", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert", severity: "critical" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "on-critical", when: { kind: "alert" }, do: { agent: "CORE", message: { type: "facts" } }, confirm: true },
+    { type: "add-rule", name: "bad", when: { kind: "alert" }, if: "event.severity ==", do: { agent: "CORE", message: { type: "facts" } } },
+    { type: "rules" },
+    { type: "rule", name: "on-critical" },
+    { type: "rule", name: "nosuch" },
+    { type: "disable", name: "on-critical", confirm: true },
+    { type: "enable", name: "on-critical", confirm: true },
+    { type: "test-rule", name: "on-critical", events: [{ kind: "alert", agent: "ORACLE", severity: "critical", subject: "/dev/sdb", text: "failing" }] },
+    { type: "remove-rule", name: "on-critical", confirm: true },
+    { type: "remove-rule", name: "on-critical" }
+  ],
   NEXUS: [
     { type: "report", source: "LATTICE", subject: "pool tank", severity: "critical", summary: "pool tank is FAULTED" },
+    { type: "report", source: "LATTICE", subject: "pool tank", severity: "warning", summary: "pool tank is DEGRADED", code: "ZFS-8000-2Q" },
     { type: "report", source: "HELIX", subject: "snapshots of tank/photos", severity: "warning", summary: "no snapshot of tank/photos for 3 days" },
     { type: "incidents" },
     { type: "incidents", open: false },
@@ -417,6 +464,17 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "unsubscribe", subscriber: "sample" },
     { type: "unsubscribe", subscriber: "sample", confirm: true },
     { type: "unsubscribe", subscriber: "sample", confirm: true }
+  ],
+  // GENESIS: one blank disk (sdf) besides the pooled ones. No confirmed setup here: it would start a plan in APEX
+  // (test/actors/genesis and test/e2e/genesis.test.ts confirm one).
+  GENESIS: [{ type: "discover" }, { type: "setup-plan", goal: "redundancy" }, { type: "setup" }],
+  MENTOR: [
+    { type: "explain", finding: "ZFS-8000-9P", subject: "pool tank" },
+    { type: "explain", finding: "ZFS-8000-9Q" },
+    { type: "remediation", finding: "[SMART-197-RISING] ORACLE /dev/sda: critical", agent: "ORACLE" },
+    { type: "remediation", finding: "inc-999" },
+    { type: "codes" },
+    { type: "codes", source: "zfs" }
   ]
 }
 
@@ -512,6 +570,10 @@ describe("agent protocols", () => {
         "TENSOR decompress NoDefaultOutput",
         "MORPH migrate UnsafePlan",
         "NEXUS incident NoSuchIncident",
+        "FLUX add-rule RuleExists",
+        "FLUX add-rule InvalidRule",
+        "FLUX rule NoSuchRule",
+        "FLUX remove-rule NoSuchRule",
         "NEXUS acknowledge NoSuchIncident",
         "NEXUS silence BadMatcher",
         "NEXUS unsilence NoSuchSilence",
@@ -546,7 +608,9 @@ describe("agent protocols", () => {
         "BRIDGE update-share NoSuchShare",
         "BRIDGE remove-share NoSuchShare",
         "CANVAS chart UnknownMetric",
-        "CANVAS sparkline InvalidWindow"
+        "CANVAS sparkline InvalidWindow",
+        "MENTOR explain UnknownFinding",
+        "MENTOR remediation NoSuchIncident"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -8,11 +8,6 @@ import { Cause, Effect, Exit, Schema, SchemaAST } from "effect"
 import * as Arbitrary from "effect/Arbitrary"
 import * as fc from "fast-check"
 import { apexAgent } from "../../src/actors/apex/index.ts"
-import { fluxAgent } from "../../src/actors/flux/index.ts"
-import { genesisAgent } from "../../src/actors/genesis/index.ts"
-import { mentorAgent } from "../../src/actors/mentor/index.ts"
-import { scribeAgent } from "../../src/actors/scribe/index.ts"
-import { vanguardAgent } from "../../src/actors/vanguard/index.ts"
 import { type ActorSystem, make } from "../../src/runtime/ActorSystem.ts"
 import type { AgentDefinition, AgentMessage, Tier } from "../../src/runtime/Agent.ts"
 import * as Protocol from "../../src/runtime/Protocol.ts"
@@ -21,19 +16,11 @@ import { decodedReply, tree, ROOT } from "../support/agents.ts"
 
 /** SPEC.md's table, for the agents registered here. */
 const specTiers: Readonly<Record<string, Tier>> = {
-  APEX: "1",
-  FLUX: "2",
-  VANGUARD: "2",
-  GENESIS: "3",
-  SCRIBE: "5-8", MENTOR: "5-8"
+  APEX: "1"
 }
 
 const planned: ReadonlyArray<AgentDefinition> = [
-  apexAgent,
-  fluxAgent,
-  vanguardAgent,
-  genesisAgent,
-  scribeAgent, mentorAgent
+  apexAgent
 ]
 
 const startSystem = make({ root: tree("PLANNED", "one_for_one", planned) })

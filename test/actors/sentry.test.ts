@@ -26,7 +26,7 @@ import { computeMetrics, readingsOf } from "../../src/actors/sentry/utilisation.
 import * as ActorSystem from "../../src/runtime/ActorSystem.ts"
 import { MetricHistory, type MetricHistoryShape } from "../../src/history/History.ts"
 import * as HistoryTest from "../../src/history/HistoryTest.ts"
-import { fastBackoff, generous } from "../support/agents.ts"
+import { fastBackoff, generous, watch } from "../support/agents.ts"
 
 const cpuThreshold: Threshold = { raiseAt: 90, clearAt: 75, forSamples: 2 }
 
@@ -210,6 +210,7 @@ describe("the SENTRY agent", () => {
     Effect.gen(function*() {
       const logs: Array<string> = []
       const system = yield* start(cpuScript([95, 95, 80, 70]), logs)
+      const events = yield* watch(system)
       const alertsAt = (ms: number) =>
         Effect.andThen(TestClock.adjust(ms), system.ask("SENTRY", { type: "alerts" })) as Effect.Effect<{
           active: ReadonlyArray<{ key: string; since: number; latest: number }>
@@ -232,6 +233,10 @@ describe("the SENTRY agent", () => {
         "Warn alert raised: cpu at 95.0% busy, at or above 90 for 2 consecutive samples; no earlier alert looked like it",
         "Info alert cleared: cpu at 70.0% busy, at or below 75"
       ])
+      // Raised and cleared carry the metric's finding code.
+      const raised = yield* events.until((e) => e._tag === "Alert")
+      const cleared = yield* events.until((e) => e._tag === "Alert")
+      assert.deepStrictEqual([raised, cleared].map((e) => [(e as { severity: string }).severity, (e as { code?: string }).code]), [["warning", "SENTRY-CPU"], ["info", "SENTRY-CPU"]])
     }))
 
   it.effect("a raised alert recalls the earlier alerts in a like situation from memory, and is remembered", () =>

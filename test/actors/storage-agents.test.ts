@@ -80,7 +80,8 @@ describe("LATTICE", () => {
         "Warn: pool tank is 91% full, at or above 90% (high)"
       ])
       const alert = yield* events.until((e) => e._tag === "Alert")
-      assert.deepInclude(alert, { agent: "LATTICE", severity: "warning", subject: "pool tank" })
+      // FAULTED_DEV_R has no zpool message id: the code is LATTICE's own for the pool's state.
+      assert.deepInclude(alert, { agent: "LATTICE", severity: "warning", subject: "pool tank", code: "LATTICE-POOL-DEGRADED" })
       // The next readings change nothing: no new alerts.
       const before = logs.lines.length
       yield* TestClock.adjust("61 seconds")
@@ -160,6 +161,7 @@ describe("ORACLE", () => {
       yield* TestClock.setTime(Date.parse("2026-01-01T00:00:00Z"))
       set(0)
       const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [oracleAgent]) })
+      const events = yield* watch(system)
       const day = (reallocated: number) =>
         Effect.gen(function*() {
           set(reallocated)
@@ -177,6 +179,10 @@ describe("ORACLE", () => {
       assert.strictEqual(alerts.length, 2, alerts.join("\n"))
       assert.match(alerts[0]!, /^Warn: \/dev\/sda \(WDC WD40EFRX-68N32N0, serial WD-WCC7K1ABCDEF\): warn, score \d+: reallocated sectors \(SMART 5\) rose from 0 to 8/)
       assert.match(alerts[1]!, /^Error: \/dev\/sda .*critical/)
+      // Each alert's code is its weightiest evidence's: reallocated sectors rising (SMART 5).
+      const first = yield* events.until((e) => e._tag === "Alert")
+      const second = yield* events.until((e) => e._tag === "Alert")
+      assert.deepStrictEqual([first, second].map((e) => (e as { code?: string }).code), ["SMART-5-RISING", "SMART-5-RISING"])
       const all = (yield* system.injectAsk(ROOT, "ORACLE", { type: "assess" })) as { disks: Array<{ device: string; level: string }>; unreadable: Array<unknown> }
       assert.deepStrictEqual(all.disks.map((d) => [d.device, d.level]), [["/dev/sda", "critical"], ["/dev/nvme0", "ok"]])
       const trend = (yield* system.injectAsk(ROOT, "ORACLE", { type: "trend", device: "/dev/sda", days: 5 })) as { observations: Array<{ counters: { reallocated: number } }> }

@@ -108,6 +108,13 @@ describe("parseConfig: each key's values", () => {
       ["forecast_alert_days", "forecastAlertDays", 0, 366],
       ["forecast_check_interval_hours", "forecastCheckIntervalHours", 1, 168],
       ["forecast_window_days", "forecastWindowDays", 1, 366],
+      ["flux_max_rules", "fluxMaxRules", 1, 10000],
+      ["flux_ring_size", "fluxRingSize", 10, 100000],
+      ["flux_metric_interval_seconds", "fluxMetricIntervalSeconds", 10, 3600],
+      ["flux_loop_max_firings", "fluxLoopMaxFirings", 1, 10000],
+      ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400],
+      ["scribe_keep", "scribeKeep", 1, 100000],
+      ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736],
       ["lingua_list_ttl_seconds", "linguaListTtlSeconds", 1, 3600]
     ] as const
     assert.include(messageOf("lingua_llm_url = http://example.com/v1/chat/completions"), "lingua_llm_url: 'example.com' is not a loopback host")
@@ -234,6 +241,8 @@ describe("parseConfig: the agents' keys", () => {
   it("snapshot_schedule: ORBIT's cron dialect, or none", () => {
     assert.deepStrictEqual(parsed(`snapshot_schedule = "*/5 * * * *"`), { snapshotSchedule: "*/5 * * * *" })
     assert.deepStrictEqual(parsed("snapshot_schedule = none"), { snapshotSchedule: "none" })
+    assert.deepStrictEqual(parsed(`scribe_schedule = "0 6 * * *"`), { scribeSchedule: "0 6 * * *" })
+    assert.deepStrictEqual(parsed("scribe_schedule = none"), { scribeSchedule: "none" })
   })
 
   it("scrub_schedule: ORBIT's cron dialect, or none", () => {

@@ -21,6 +21,9 @@ import { defaultVelocityConfig } from "../../src/actors/velocity/config.ts"
 import { defaultNeuralConfig } from "../../src/actors/neural/config.ts"
 import { defaultNexusConfig } from "../../src/actors/nexus/config.ts"
 import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
+import { defaultFluxConfig } from "../../src/actors/flux/config.ts"
+import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
+import { defaultScribeConfig } from "../../src/actors/scribe/config.ts"
 import { defaultLinguaConfig } from "../../src/actors/lingua/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
@@ -51,6 +54,9 @@ describe("the agents' settings", () => {
       prism: defaultPrismConfig,
       nexus: defaultNexusConfig,
       axiom: defaultAxiomConfig,
+      flux: defaultFluxConfig,
+      genesis: defaultGenesisConfig,
+      scribe: defaultScribeConfig,
       lingua: defaultLinguaConfig,
       linguaLlmUrl: undefined
     })
@@ -97,6 +103,8 @@ describe("the agents' settings", () => {
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] }),
+    // scribe_schedule = none: SCRIBE registers no schedule with ORBIT; the archive is under the state directory.
+    assert.deepStrictEqual(configs.scribe, { ...defaultScribeConfig, schedule: undefined, keep: 20, maxBytes: 2_097_152 })
     assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
     assert.deepStrictEqual(configs.nexus, {
       ...defaultNexusConfig,
@@ -109,6 +117,9 @@ describe("the agents' settings", () => {
     }),
     assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     assert.deepStrictEqual(configs.axiom, { alertHorizonDays: 7, checkIntervalMs: 6 * 3_600_000, windowDays: 60 })
+    assert.deepStrictEqual(configs.flux, { ...defaultFluxConfig, maxRules: 50, ringSize: 500, metricIntervalMs: 30_000, loopMaxFirings: 5, loopWindowMs: 120_000, timeZone: "Europe/Berlin" })
+    // GENESIS's plan follows: no scrub task, no snapshot schedule task.
+    assert.deepStrictEqual(configs.genesis, { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false })
     assert.deepStrictEqual(configs.lingua, { ...defaultLinguaConfig, listTtlMs: 120_000 })
     assert.strictEqual(configs.linguaLlmUrl, "http://127.0.0.1:8080/v1/chat/completions")
   })
@@ -116,6 +127,7 @@ describe("the agents' settings", () => {
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {
     const { lattice } = agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined)
     assert.deepStrictEqual({ scheduleScrubs: lattice.scheduleScrubs, scrubCron: lattice.scrubCron }, { scheduleScrubs: true, scrubCron: "@weekly" })
+    assert.strictEqual(agentConfigsOf(configFrom("scrub_schedule = @weekly"), undefined).genesis.scrubCron, "@weekly", "GENESIS's plan schedules the same")
   })
 
   it("configured schedules run besides the built-in one; one named like it replaces it", () => {

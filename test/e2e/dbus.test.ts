@@ -81,7 +81,7 @@ describe("the daemon on D-Bus", () => {
   it("STREAM's topics are typed signals on the runtime object, fed by a subscription STREAM lists as D-Bus's", async () => {
     const introspected = await run("busctl", [`--address=${bus.address}`, "introspect", "org.sigmavault.Runtime", RUNTIME, "org.sigmavault.Runtime1"])
     expect(introspected.code, introspected.stderr).toBe(0)
-    expect(introspected.stdout).toMatch(/\.Alert\s+signal\s+sssst\b/)
+    expect(introspected.stdout).toMatch(/\.Alert\s+signal\s+ssssst\b/)
     expect(introspected.stdout).toMatch(/\.Incident\s+signal\s+sssssut\b/)
     expect(introspected.stdout).toMatch(/\.Progress\s+signal\s+ssdds\b/)
     expect(introspected.stdout).toMatch(/\.SignalsLost\s+signal\s+tt\b/)

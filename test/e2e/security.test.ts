@@ -260,6 +260,25 @@ describe.skipIf(!isRoot)("callers who are not root", () => {
     expect(unsilence.code, unsilence.stderr).toBe(0)
   })
 
+  it("MENTOR: a reader explains a code and the memory incident (its alert's SENTRY-MEMORY code, through NEXUS); someone outside the groups cannot reach it", async () => {
+    const explained = await ask(READER, "MENTOR", { type: "explain", finding: "ZFS-8000-9P", subject: "pool tank" })
+    expect(explained.code, explained.stderr).toBe(0)
+    expect(JSON.parse(explained.stdout).explanations[0]).toMatchObject({ code: "ZFS-8000-9P", urgency: "warning" })
+    let id = ""
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && id === "";) {
+      const listed = await ask(READER, "NEXUS", { type: "incidents", open: false })
+      id = (JSON.parse(listed.stdout) as { incidents: Array<{ id: string; subject: string }> }).incidents.find((i) => i.subject === "memory")?.id ?? ""
+      if (id === "") await new Promise((r) => setTimeout(r, 250))
+    }
+    const incident = await ask(READER, "MENTOR", { type: "remediation", finding: id })
+    expect(incident.code, incident.stderr).toBe(0)
+    expect(JSON.parse(incident.stdout)).toMatchObject({ matched: "incident", incident: id, remediations: [{ code: "SENTRY-MEMORY", subject: "memory" }] })
+    const codes = await ask(READER, "MENTOR", { type: "codes", source: "zfs" })
+    expect(codes.code, codes.stderr).toBe(0)
+    const stranger = await ask(STRANGER, "MENTOR", { type: "codes" })
+    expect(stranger.code).not.toBe(0)
+  })
+
   it("shares, VPN peers and the audit: a reader and an operator are refused every change and every secret", async () => {
     const share = { type: "add-share", protocol: "smb", name: "payroll", path: srv, guest: true, confirm: true }
     const cases: ReadonlyArray<readonly [string, string, unknown, string]> = [

@@ -51,6 +51,14 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "forecast_alert_days = 7",
   "forecast_check_interval_hours = 6",
   "forecast_window_days = 60",
+  "flux_max_rules = 50",
+  "flux_ring_size = 500",
+  "flux_metric_interval_seconds = 30",
+  "flux_loop_max_firings = 5",
+  "flux_loop_window_seconds = 120",
+  "scribe_schedule = none",
+  "scribe_keep = 20",
+  "scribe_max_bytes = 2097152",
   "lingua_list_ttl_seconds = 120",
   "lingua_llm_url = http://127.0.0.1:8080/v1/chat/completions"
 ]
@@ -105,6 +113,14 @@ export const AGENT_SETTINGS_CHANGED = {
   forecastAlertDays: 7,
   forecastCheckIntervalHours: 6,
   forecastWindowDays: 60,
+  fluxMaxRules: 50,
+  fluxRingSize: 500,
+  fluxMetricIntervalSeconds: 30,
+  fluxLoopMaxFirings: 5,
+  fluxLoopWindowSeconds: 120,
+  scribeSchedule: "none",
+  scribeKeep: 20,
+  scribeMaxBytes: 2097152,
   linguaListTtlSeconds: 120,
   linguaLlmUrl: "http://127.0.0.1:8080/v1/chat/completions"
 } satisfies Partial<Config>

@@ -226,6 +226,7 @@ export const axiomMachine = Effect.gen(function*() {
       yield* env.alert({
         severity: full.status === "reached" || full.days! <= 3 ? "critical" : "warning",
         subject: `pool ${pool}`,
+        code: full.status === "reached" ? "AXIOM-POOL-FULL" : "AXIOM-FULL-SOON",
         text: full.status === "reached"
           ? `pool ${pool} is full (${report.usedPercent.toFixed(1)} % used)`
           : `pool ${pool} is forecast full in ${daysText(full.days!)} (${daysText(full.low!)} to ${daysText(full.high!)}): ${report.summary}`

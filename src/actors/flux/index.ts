@@ -1,16 +1,16 @@
+import type { StateStore } from "../../adapters/state/StateStore.ts"
+import type { MetricHistory } from "../../history/History.ts"
+import type { Scope } from "effect"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { fluxCapabilities, fluxMachine } from "./machine.ts"
 import { Flux } from "./messages.ts"
 
-const rules = plannedCapability(
-  "rules",
-  "stores rules of the form when EVENT if CONDITION do ACTION, the action being a message to an agent"
-)
-const ruleEngine = plannedCapability("rule-engine", "matches runtime events against the rules and sends their actions")
+export { FluxConfig, type FluxConfigShape } from "./config.ts"
 
-export const fluxAgent = define({
+export const fluxAgent = define<StateStore | MetricHistory | Scope.Scope>({
   protocol: Flux,
   tier: "2",
-  description: "Automation rules: when EVENT if CONDITION do ACTION",
-  capabilities: [rules, ruleEngine]
+  description: "Automation rules: when an event (alert, incident, schedule, metric threshold) if a condition do an agent message or an APEX plan",
+  capabilities: fluxCapabilities,
+  machine: fluxMachine
 })

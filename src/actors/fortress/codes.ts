@@ -5,6 +5,8 @@
  * them): never rename one, add a new one instead. Pure data: loaded with the
  * protocol.
  */
+import { type FindingCode as Finding, findingCode } from "../shared/findings.ts"
+
 export type Severity = "info" | "low" | "medium" | "high" | "critical"
 export const SEVERITIES: ReadonlyArray<Severity> = ["info", "low", "medium", "high", "critical"]
 export const severityRank = (severity: Severity) => SEVERITIES.indexOf(severity)
@@ -182,3 +184,12 @@ export const CODES = {
 
 export type FindingCode = keyof typeof CODES
 export const FINDING_CODES = Object.keys(CODES) as ReadonlyArray<FindingCode>
+
+/**
+ * A finding's code on its alert and in MENTOR's catalogue: the FORTRESS code
+ * in the shared finding-code form (SSH_ROOT_LOGIN → FORTRESS-SSH-ROOT-LOGIN).
+ * The codes above stay as they are in FORTRESS's own replies.
+ */
+export const alertCode = (code: FindingCode): string => `FORTRESS-${code.replaceAll("_", "-")}`
+
+export const codes: ReadonlyArray<Finding> = FINDING_CODES.map((code) => findingCode(alertCode(code), "fortress", CODES[code].title))

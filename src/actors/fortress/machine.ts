@@ -15,7 +15,7 @@ import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { describeError } from "../../runtime/Errors.ts"
 import { serviceMachine } from "../shared/serve.ts"
 import { runAudit } from "./audit.ts"
-import { type Check, CHECKS, severityRank } from "./codes.ts"
+import { alertCode, type Check, CHECKS, severityRank } from "./codes.ts"
 import { FortressConfig } from "./config.ts"
 import { type AuditResult, Finding, Fortress, Unread } from "./messages.ts"
 import { findingKey, sortFindings } from "./rules.ts"
@@ -67,7 +67,7 @@ export const fortressMachine = Effect.gen(function*() {
       const fresh = outcome.findings.filter((f) => !previous.has(findingKey(f)))
       for (const f of fresh) {
         if (severityRank(f.severity) < severityRank("high")) continue
-        yield* env.alert({ severity: f.severity === "critical" ? "critical" : "warning", subject: f.subject, text: `${f.code}: ${f.title} (${f.evidence.source}: ${f.evidence.detail})` })
+        yield* env.alert({ severity: f.severity === "critical" ? "critical" : "warning", subject: f.subject, text: `${f.code}: ${f.title} (${f.evidence.source}: ${f.evidence.detail})`, code: alertCode(f.code) })
       }
       // A partial audit replaces only its checks' findings.
       const next: Kept = {

@@ -19,6 +19,7 @@ import { Orbit } from "../orbit/messages.ts"
 import { withLease } from "../shared/lease.ts"
 import { failedDependency } from "../shared/rejections.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { ageCode } from "./codes.ts"
 import { HelixConfig } from "./config.ts"
 import { pathHandlers } from "./pathsnap.ts"
 import { protectedSnapshots, replicationHandlers } from "./replicate.ts"
@@ -228,7 +229,7 @@ export const helixMachine = Effect.gen(function*() {
         const key = `${warning.dataset}\u0000${warning.period}\u0000${warning.level}`
         now.add(key)
         if (alerted.has(key)) continue
-        yield* env.alert({ severity: warning.level === "crit" ? "critical" : "warning", subject: `snapshots of ${warning.dataset}`, text: warning.text })
+        yield* env.alert({ severity: warning.level === "crit" ? "critical" : "warning", subject: `snapshots of ${warning.dataset}`, text: warning.text, code: ageCode(warning) })
       }
       alerted = now
     })

@@ -6,12 +6,15 @@
  */
 import type { PoolStatus, PoolSummary, Vdev } from "../../adapters/zfs/Zfs.ts"
 import { type CapacityThresholds, nextLevel, rank } from "./capacity.ts"
+import { poolStateCode, vdevStateCode } from "./codes.ts"
 import type { CapacityLevel, DeviceProblem, PoolHealth } from "./messages.ts"
 
 export interface Alert {
   readonly pool: string
   readonly severity: "info" | "warning" | "critical"
   readonly text: string
+  /** zpool's message id for a pool-state alert when it gives one, else LATTICE's own (codes.ts). */
+  readonly code: string
 }
 
 const HEALTHY_STATES = new Set(["ONLINE", "AVAIL", "INUSE"])
@@ -64,6 +67,7 @@ export const poolHealth = (
     scrub: status.scan,
     status: status.status,
     action: status.action,
+    ...(status.msgid === undefined ? {} : { msgid: status.msgid }),
     dataErrors: status.dataErrors
   }
 }
@@ -78,6 +82,14 @@ export const capacityLevels = (
   new Map(summaries.map((s) => [s.name, nextLevel(previous.get(s.name) ?? "ok", s.capacityPercent, thresholds, hysteresisPoints)]))
 
 const problemKey = (p: DeviceProblem) => p.vdev
+
+/**
+ * Rising error counters: zpool's own id when it says what they amount to
+ * (ZFS-8000-9P, repaired from redundancy, on a pool that stays ONLINE and so
+ * raises no state alert; ZFS-8000-8A, files lost), else LATTICE's.
+ */
+const errorsCode = (pool: PoolHealth): string =>
+  pool.msgid === "ZFS-8000-9P" || pool.msgid === "ZFS-8000-8A" ? pool.msgid : "LATTICE-VDEV-ERRORS"
 
 /**
  * What changed between two reports worth telling an administrator. The first
@@ -97,21 +109,22 @@ export const alertsBetween = (
         pool: pool.name,
         severity: pool.state === "ONLINE" ? "info" : pool.state === "DEGRADED" ? "warning" : "critical",
         text: `pool ${pool.name} is ${pool.state}` + (old === undefined ? "" : ` (was ${old.state})`) +
-          (pool.status === undefined || pool.state === "ONLINE" ? "" : `: ${pool.status}`)
+          (pool.status === undefined || pool.state === "ONLINE" ? "" : `: ${pool.status}`),
+        code: pool.state !== "ONLINE" && pool.msgid !== undefined ? pool.msgid : poolStateCode(pool.state)
       })
     }
     const oldProblems = new Map((old?.problems ?? []).map((p) => [problemKey(p), p]))
     for (const problem of pool.problems) {
       const was = oldProblems.get(problemKey(problem))
       if (was !== undefined && was.state !== problem.state) {
-        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} is ${problem.state} (was ${was.state})` })
+        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} is ${problem.state} (was ${was.state})`, code: vdevStateCode(problem.state) })
       } else if (was === undefined && problem.state !== "ONLINE") {
-        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} is ${problem.state}` })
+        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} is ${problem.state}`, code: vdevStateCode(problem.state) })
       }
       const rose = (["readErrors", "writeErrors", "checksumErrors"] as const).filter((k) => problem[k] > (was?.[k] ?? 0))
       if (rose.length > 0) {
         const words = rose.map((k) => `${k.replace("Errors", "")} errors ${was?.[k] ?? 0} → ${problem[k]}`).join(", ")
-        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} ${words}` })
+        alerts.push({ pool: pool.name, severity: "warning", text: `${pool.name}: ${problem.vdev} ${words}`, code: errorsCode(pool) })
       }
     }
     const level = pool.capacity?.level ?? "ok"
@@ -123,7 +136,8 @@ export const alertsBetween = (
         severity: level === "critical" ? "critical" : up ? "warning" : "info",
         text: up
           ? `pool ${pool.name} is ${pool.capacity.percent}% full, at or above ${thresholds[level as Exclude<CapacityLevel, "ok">]}% (${level})`
-          : `pool ${pool.name} is back to ${pool.capacity.percent}% full (${level})`
+          : `pool ${pool.name} is back to ${pool.capacity.percent}% full (${level})`,
+        code: `LATTICE-CAPACITY-${level.toUpperCase()}`
       })
     }
     const scanEnded = pool.scrub.state === "finished" && old !== undefined && old.scrub.state === "scanning"
@@ -131,13 +145,16 @@ export const alertsBetween = (
       alerts.push({
         pool: pool.name,
         severity: pool.scrub.errors > 0 ? "warning" : "info",
-        text: `${pool.scrub.function} of ${pool.name} finished with ${pool.scrub.errors} error${pool.scrub.errors === 1 ? "" : "s"}`
+        text: `${pool.scrub.function} of ${pool.name} finished with ${pool.scrub.errors} error${pool.scrub.errors === 1 ? "" : "s"}`,
+        code: pool.scrub.function === "resilver"
+          ? pool.scrub.errors > 0 ? "LATTICE-RESILVER-ERRORS" : "LATTICE-RESILVER-DONE"
+          : pool.scrub.errors > 0 ? "LATTICE-SCRUB-ERRORS" : "LATTICE-SCRUB-CLEAN"
       })
     }
   }
   for (const old of previous ?? []) {
     if (!current.some((p) => p.name === old.name)) {
-      alerts.push({ pool: old.name, severity: "warning", text: `pool ${old.name} is gone (exported or destroyed?)` })
+      alerts.push({ pool: old.name, severity: "warning", text: `pool ${old.name} is gone (exported or destroyed?)`, code: "LATTICE-POOL-GONE" })
     }
   }
   return alerts

@@ -162,7 +162,7 @@ export const latticeMachine = Effect.gen(function*() {
     )
   )
 
-  const raise = (alert: Alert) => env.alert({ severity: alert.severity, subject: `pool ${alert.pool}`, text: alert.text })
+  const raise = (alert: Alert) => env.alert({ severity: alert.severity, subject: `pool ${alert.pool}`, text: alert.text, code: alert.code })
 
   /** Registers a scrub with ORBIT once per pool; an existing schedule (from an earlier run) is kept. */
   const scheduleScrub = (pool: string, cron: string) => {

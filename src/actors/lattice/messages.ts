@@ -39,6 +39,8 @@ export const PoolHealth = Schema.Struct({
   scrub: ScanStatus,
   status: Schema.optional(Schema.String),
   action: Schema.optional(Schema.String),
+  /** zpool's message id for the status ("ZFS-8000-2Q"): MENTOR explains it. */
+  msgid: Schema.optional(Schema.String),
   dataErrors: Schema.String
 })
 export type PoolHealth = typeof PoolHealth.Type

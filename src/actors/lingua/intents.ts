@@ -467,7 +467,21 @@ export const INTENTS: ReadonlyArray<Intent> = [
   ], () => ({ type: "setup-plan" })),
   intent("report", "SCRIBE", [
     "(write|make|create|give me) a {reportkind:kind} report"
-  ], (s) => ({ type: "report", kind: s.kind! })),
+  ], (s) => ({ type: "report", kind: s.kind! }), { changes: true }),
+  intent("reports", "SCRIBE", [
+    "<show> [the|my] [archived] reports"
+  ], () => ({ type: "reports" })),
+  intent("codes", "MENTOR", [
+    "<show> [the|all] finding codes",
+    "which (codes|findings) do you (know|explain)"
+  ], () => ({ type: "codes" })),
+  intent("rules", "FLUX", [
+    "<show> [the|my] (automation[s]|automation rules|rules)"
+  ], () => ({ type: "rules" })),
+  intent("discover", "GENESIS", [
+    "(find|show [me]|list) [the] (unused|free|new|unpooled) (disks|drives)",
+    "which (disks|drives) are (unused|free|not in a pool)"
+  ], () => ({ type: "discover" })),
   intent("ledger", "LEDGER", [
     "<show> [the] (audit log|ledger)",
     "what happened recently"

@@ -107,7 +107,7 @@ export const FIXED_LISTS: Readonly<Record<string, SlotList>> = {
   protocol: valueList("share protocol", ["smb", "nfs"], {
     say: (v) => (v === "smb" ? ["smb", "samba", "windows", "cifs"] : ["nfs"])
   }),
-  reportkind: valueList("report kind", ["health", "capacity", "security"])
+  reportkind: valueList("report kind", ["health", "capacity", "security", "activity"])
 }
 
 /** The lists filled from the NAS: each names what it holds and whether its source answered. */

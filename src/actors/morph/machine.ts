@@ -162,7 +162,7 @@ export const morphMachine = Effect.gen(function*() {
       }
       waitingFor.delete(plan.id)
       if (outcome._tag === "Failure") {
-        yield* env.alert({ severity: "warning", subject: `migration ${plan.id}`, text: `migration ${plan.id} stopped: ${String(outcome.cause)}; its journal keeps its place (MORPH resume)` })
+        yield* env.alert({ severity: "warning", subject: `migration ${plan.id}`, text: `migration ${plan.id} stopped: ${String(outcome.cause)}; its journal keeps its place (MORPH resume)`, code: "MORPH-MIGRATION-STOPPED" })
         // Marked so the pump does not spin on it; `resume` tries again.
         yield* Effect.ignore(Effect.scoped(Effect.flatMap(openJournal(files, dir, plan), (j) => j.append([{ s: state === "reverting" ? "reverted" : "finished", complete: false }]))))
       }

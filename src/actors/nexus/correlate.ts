@@ -47,6 +47,8 @@ export interface AlertEntry {
   readonly kind: string
   severity: AlertSeverity
   text: string
+  /** The code of the latest raise, when its agent gave one. */
+  code?: string | undefined
   readonly firstAt: number
   lastAt: number
   count: number
@@ -141,6 +143,8 @@ export interface RawAlert {
   readonly severity: AlertSeverity
   readonly subject: string
   readonly text: string
+  /** The finding's stable code, when the agent gave one (MENTOR explains it). */
+  readonly code?: string | undefined
 }
 
 export type Outcome = "opened" | "joined" | "inhibited" | "deduplicated" | "silenced" | "recovered" | "info"
@@ -214,7 +218,7 @@ const settle = (incident: Incident, graph: Graph, now: number) => {
 /** Takes one alert in. Notifications it makes due go out with the next `tick`, which the caller runs right after. */
 export const ingest = (state: State, settings: Settings, graph: Graph, alert: RawAlert, now: number): { readonly outcome: Outcome; readonly incident?: string } => {
   state.counters.received++
-  const kind = kindOf(alert.agent, alert.subject, alert.severity, alert.text)
+  const kind = kindOf(alert.agent, alert.subject, alert.severity, alert.text, alert.code)
   const entity = entityOf(graph, alert.agent, alert.subject, alert.text)
   const fingerprint = `${alert.agent}|${entity}|${kind.kind}`
 
@@ -263,6 +267,7 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
     entry.count++
     entry.lastAt = now
     entry.text = alert.text
+    entry.code = alert.code
     entry.severity = alert.severity
     entry.firing = true
     entry.cleared = undefined
@@ -286,7 +291,7 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
     const before = severityOf(incident)
     if (rank === "cause") reroot(state, settings, graph, incident, entity, now)
     const inhibited = incident.alerts.some((c) => c.firing && c.severity === "critical" && dependsOn(graph, entity, c.entity))
-    add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, firstAt: now, lastAt: now, count: 1, firing: true, inhibited, announcesRecovery: kind.announcesRecovery })
+    add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, ...(alert.code === undefined ? {} : { code: alert.code }), firstAt: now, lastAt: now, count: 1, firing: true, inhibited, announcesRecovery: kind.announcesRecovery })
     incident.updatedAt = now
     // An update carries news: a cause found (re-rooted), another cause, another problem of the root itself, or worse
     // severity; an expected effect of the root is only counted.
@@ -307,7 +312,7 @@ export const ingest = (state: State, settings: Settings, graph: Graph, alert: Ra
     dropped: 0,
     notice: { pending: false, silenced: false, resolvedSent: false, count: 0 }
   }
-  add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, firstAt: now, lastAt: now, count: 1, firing: true, inhibited: false, announcesRecovery: kind.announcesRecovery })
+  add(incident, settings, { fingerprint, agent: alert.agent, subject: alert.subject, entity, kind: kind.kind, severity: alert.severity, text: alert.text, ...(alert.code === undefined ? {} : { code: alert.code }), firstAt: now, lastAt: now, count: 1, firing: true, inhibited: false, announcesRecovery: kind.announcesRecovery })
   state.incidents.push(incident)
   prune(state, settings)
   return { outcome: "opened", incident: incident.id }
@@ -532,6 +537,7 @@ export const alertView = (a: AlertEntry): AlertView => ({
   kind: a.kind,
   severity: a.severity,
   text: a.text,
+  ...(a.code === undefined ? {} : { code: a.code }),
   firstAt: iso(a.firstAt),
   lastAt: iso(a.lastAt),
   count: a.count,

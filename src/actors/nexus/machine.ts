@@ -153,7 +153,7 @@ export const nexusMachine = Effect.gen(function*() {
         Effect.as(wait, undefined)
       ])
       if (event !== undefined && event._tag === "Alert" && event.agent !== env.self) {
-        yield* take({ agent: event.agent, severity: event.severity, subject: event.subject, text: event.text })
+        yield* take({ agent: event.agent, severity: event.severity, subject: event.subject, text: event.text, code: event.code })
       }
     }
   }).pipe(
@@ -169,7 +169,7 @@ export const nexusMachine = Effect.gen(function*() {
     handlers: {
       report: (request) =>
         Effect.gen(function*() {
-          const result = yield* take({ agent: request.source, severity: request.severity, subject: request.subject, text: request.summary })
+          const result = yield* take({ agent: request.source, severity: request.severity, subject: request.subject, text: request.summary, code: request.code })
           yield* Queue.offer(wake, true)
           return result
         }),

@@ -6,6 +6,7 @@
 import { Schema } from "effect"
 import * as Protocol from "../../runtime/Protocol.ts"
 import { AgentName, Name, Text } from "../shared/fields.ts"
+import { FindingCodeText } from "../shared/findings.ts"
 
 /** An alert's severity, as agents raise them (`env.alert`). */
 export const AlertSeverity = Schema.Literals(["info", "warning", "critical"])
@@ -36,6 +37,8 @@ export const AlertView = Schema.Struct({
   kind: Schema.String,
   severity: AlertSeverity,
   text: Schema.String,
+  /** The finding's stable code ("ZFS-8000-2Q"), when the agent gave one: MENTOR `explain` takes it. */
+  code: Schema.optionalKey(Schema.String),
   firstAt: Schema.String,
   lastAt: Schema.String,
   /** How many times it was raised (duplicates folded in). */
@@ -149,7 +152,9 @@ export const Nexus = Protocol.make("NEXUS", [
       source: AgentName,
       subject: Subject,
       severity: AlertSeverity,
-      summary: Summary
+      summary: Summary,
+      /** The finding's stable code, as on an agent's alert. */
+      code: Schema.optionalKey(FindingCodeText)
     },
     reply: Schema.Struct({
       outcome: Schema.Literals(["opened", "joined", "inhibited", "deduplicated", "silenced", "recovered", "info"]),

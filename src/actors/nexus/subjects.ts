@@ -150,7 +150,14 @@ export interface Kind {
 /** Agents that raise an info alert when a problem of theirs is over (one kind per subject unless listed below). */
 const RECOVERING = new Set(["ORACLE", "SENTRY", "PHOTON", "LATTICE"])
 
-export const kindOf = (agent: string, subject: string, severity: AlertSeverity, text: string): Kind => {
+const PHOTON_KINDS: Readonly<Record<string, string>> = { "PHOTON-LINK-FLAPPING": "flapping", "PHOTON-LINK-ERRORS": "errors", "PHOTON-LINK-DOWN": "link" }
+
+/**
+ * What kind of problem an alert is, so its repeats fold together. A code on
+ * the alert names the kind where the text had to be read before (PHOTON, and
+ * the agents whose text is the kind: FORTRESS, HELIX, AXIOM, MORPH).
+ */
+export const kindOf = (agent: string, subject: string, severity: AlertSeverity, text: string, code?: string): Kind => {
   const info = severity === "info"
   if (agent === "LATTICE") {
     if (/% full/.test(text)) return { kind: "capacity", recovery: info && /\(ok\)$/.test(text), announcesRecovery: true }
@@ -164,12 +171,12 @@ export const kindOf = (agent: string, subject: string, severity: AlertSeverity, 
     return { kind: normalise(text, subject), recovery: false, announcesRecovery: false }
   }
   if (agent === "PHOTON") {
-    const kind = /flapping/.test(text) ? "flapping" : /errors/.test(text) ? "errors" : "link"
+    const kind = (code === undefined ? undefined : PHOTON_KINDS[code]) ?? (/flapping/.test(text) ? "flapping" : /errors/.test(text) ? "errors" : "link")
     return { kind, recovery: info, announcesRecovery: true }
   }
   if (RECOVERING.has(agent)) return { kind: "*", recovery: info, announcesRecovery: true }
   // Others (FORTRESS findings, HELIX, MORPH, reports): the text, with numbers and the subject taken out, is the kind; an info clears the subject.
-  return { kind: info ? "*" : normalise(text, subject), recovery: info, announcesRecovery: false }
+  return { kind: info ? "*" : code ?? normalise(text, subject), recovery: info, announcesRecovery: false }
 }
 
 /** Text without the subject, numbers and what changes between raises of the same problem. */

@@ -13,6 +13,7 @@ import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { type AlertMemo, alertDecision, assess, type Assessment, type Observation, observe } from "./risk.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { findingOf } from "./codes.ts"
 import { OracleConfig } from "./config.ts"
 import { asHistory, DAY_MS, type DiskHistory, historyKey, identityOf, record } from "./history.ts"
 import { Oracle } from "./messages.ts"
@@ -114,11 +115,17 @@ export const oracleMachine = Effect.gen(function*() {
       const decision = alertDecision(memos[history.identity], assessment)
       if (decision.memo === undefined) delete memos[history.identity]
       else memos[history.identity] = decision.memo
-      if (decision.cleared) yield* env.alert({ severity: "info", subject: device, text: `${device}: back to ok` })
+      if (decision.cleared) yield* env.alert({ severity: "info", subject: device, text: `${device}: back to ok`, code: "ORACLE-OK" })
       if (decision.alert) {
         const text = `${device} (${report.model ?? "unknown model"}${report.serial === undefined ? "" : `, serial ${report.serial}`}): ` +
           `${assessment.level}, score ${assessment.score}: ${assessment.evidence.map((e) => e.text).join("; ")}`
-        yield* env.alert({ severity: assessment.level === "critical" ? "critical" : "warning", subject: device, text })
+        const top = assessment.evidence[0]
+        yield* env.alert({
+          severity: assessment.level === "critical" ? "critical" : "warning",
+          subject: device,
+          text,
+          code: top === undefined ? "ORACLE-RISK" : findingOf(top.code)
+        })
       }
       return describeDisk(report, assessment, history.observations.length)
     })

@@ -11,6 +11,7 @@ import { type LinkCounters, NetLinks } from "../../adapters/netlinks/NetLinks.ts
 import { MetricHistory, type Sample } from "../../history/History.ts"
 import { AgentEnv, type Capability } from "../../runtime/Agent.ts"
 import { serviceMachine } from "../shared/serve.ts"
+import { KIND_CODES } from "./codes.ts"
 import { PhotonConfig } from "./config.ts"
 import { type Book, emptyBook, step } from "./links.ts"
 import { type InterfaceReport, NoSampleYet, NoSuchInterface, Photon } from "./messages.ts"
@@ -85,7 +86,7 @@ export const photonMachine = Effect.gen(function*() {
     yield* history.record(samplesOf(next.book.reports))
     yield* Effect.forEach(
       next.transitions,
-      (transition) => env.alert({ severity: transition.severity, subject: `link ${transition.interface}`, text: transition.text }),
+      (transition) => env.alert({ severity: transition.severity, subject: `link ${transition.interface}`, text: transition.text, code: KIND_CODES[transition.kind] }),
       { discard: true }
     )
   }).pipe(

@@ -12,6 +12,7 @@ import { AgentEnv, type AgentEmitted, type AlertReport, rejectWith, replyWith } 
 import { describeError } from "../../runtime/Errors.ts"
 import { Memory } from "../../memory/Memory.ts"
 import { MetricHistory, type Sample } from "../../history/History.ts"
+import { METRIC_CODES } from "./codes.ts"
 import { type SentryConfigShape, SentryConfig } from "./config.ts"
 import { activeAlerts, type AlertBook, type AlertTransition, emptyBook, evaluate } from "./hysteresis.ts"
 import { describePrecedents, recallAndRemember, situation } from "./precedents.ts"
@@ -56,11 +57,12 @@ const alertOf = (config: SentryConfigShape, transition: AlertTransition): AlertR
     ? {
       severity: "warning",
       subject: transition.key,
+      code: METRIC_CODES[transition.metric],
       text: `alert raised: ${transition.key} at ${value}, at or above ${transition.threshold} for ${
         config.thresholds[transition.metric].forSamples
       } consecutive samples` + (transition.precedents === undefined ? "" : `; ${describePrecedents(transition.precedents)}`)
     }
-    : { severity: "info", subject: transition.key, text: `alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}` }
+    : { severity: "info", subject: transition.key, code: METRIC_CODES[transition.metric], text: `alert cleared: ${transition.key} at ${value}, at or below ${transition.threshold}` }
 }
 
 /**

@@ -7,7 +7,7 @@
  *     ListAgents() → a(sssssuuuts), GetAgent(s) → a{sv}, GetStatus() → a{sv},
  *     Tell(s, s), Ask(s, s, u) → s
  *     signals AgentStateChanged(sss), AgentRestarted(su), AgentFailed(ss),
- *       Alert(sssst), Incident(sssssut), Progress(ssdds), SignalsLost(tt) (STREAM's topics)
+ *       Alert(ssssst), Incident(sssssut), Progress(ssdds), SignalsLost(tt) (STREAM's topics)
  *   /org/sigmavault/Agent/<NAME>  org.sigmavault.Agent1
  *     read-only State, Lifecycle, Tier, Readiness, MailboxDepth, Restarts, LastError
  *
@@ -299,8 +299,9 @@ class RuntimeInterface extends dbus.interface.Interface {
   }
 
   // STREAM's topics as signals (docs/dbus.md, docs/topics.md); `at_ms` is when the event was published.
-  Alert(agent: string, severity: string, subject: string, text: string, atMs: number): [string, string, string, string, bigint] {
-    return [agent, severity, subject, text, u64(atMs)]
+  /** `code` is the finding's stable code ("ZFS-8000-2Q"), "" when the alert has none. */
+  Alert(agent: string, severity: string, subject: string, text: string, code: string, atMs: number): [string, string, string, string, string, bigint] {
+    return [agent, severity, subject, text, code, u64(atMs)]
   }
 
   Incident(
@@ -338,7 +339,7 @@ RuntimeInterface.configureMembers({
     AgentStateChanged: { signature: "sss" },
     AgentRestarted: { signature: "su" },
     AgentFailed: { signature: "ss" },
-    Alert: { signature: "sssst" },
+    Alert: { signature: "ssssst" },
     Incident: { signature: "sssssut" },
     Progress: { signature: "ssdds" },
     SignalsLost: { signature: "tt" }
@@ -606,7 +607,7 @@ export const start = (
     const emitTopic = (event: InspectionEvent) => {
       switch (event._tag) {
         case "Alert":
-          return runtime.Alert(event.agent, event.severity, event.subject, event.text, event.at)
+          return runtime.Alert(event.agent, event.severity, event.subject, event.text, event.code ?? "", event.at)
         case "Incident":
           return runtime.Incident(event.id, event.state, event.severity, event.subject, event.title, event.alerts, event.at)
         case "Progress":

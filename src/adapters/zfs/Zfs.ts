@@ -99,6 +99,8 @@ export const PoolStatus = Schema.Struct({
   /** zpool's own status / action text, when it has something to say. */
   status: Schema.optional(Schema.String),
   action: Schema.optional(Schema.String),
+  /** zpool's message id for the status ("ZFS-8000-9P"), its `see:` line; absent when the status has none (a resilver, an offlined disk). */
+  msgid: Schema.optional(Schema.String),
   /** "No known data errors" or the count of files with permanent errors. */
   dataErrors: Schema.String,
   /** Top-level vdevs, each with its class (data vdevs first, as zpool lists them). */

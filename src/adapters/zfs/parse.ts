@@ -334,6 +334,10 @@ const scan = (value: unknown, at: string): ScanStatus => {
   }
 }
 
+/** zpool's message ids look like "ZFS-8000-9P"; anything else (an empty string, a future format) is dropped rather than passed on as a code. */
+const msgidOf = (value: string | undefined): string | undefined =>
+  value !== undefined && /^ZFS-\d{4}-[0-9A-Z]{2}$/.test(value.trim()) ? value.trim() : undefined
+
 /** `zpool status -j [--json-int] [--json-flat-vdevs] [--json-pool-key-guid]`. */
 export const parsePoolStatus = (input: string): Result.Result<ReadonlyArray<PoolStatus>, DecodeError> =>
   decodeJson("zpool status -j", input, (value) =>
@@ -353,6 +357,7 @@ export const parsePoolStatus = (input: string): Result.Result<ReadonlyArray<Pool
         state: optionalString(p.state, join(at, "state")) ?? "UNKNOWN",
         status: paragraph(optionalString(p.status, join(at, "status"))),
         action: paragraph(optionalString(p.action, join(at, "action"))),
+        msgid: msgidOf(optionalString(p.msgid, join(at, "msgid"))),
         dataErrors: errorCount === 0 ? "No known data errors" : `${errorCount} data errors, use '-v' for a list`,
         vdevs,
         scan: scan(p.scan_stats, join(at, "scan_stats"))

@@ -122,7 +122,7 @@ describe("AXIOM", () => {
       // The next check, an hour after the first: tank is full within 14 days.
       yield* TestClock.adjust("61 minutes")
       const alert = yield* events.until((e) => e._tag === "Alert")
-      assert.deepInclude(alert, { agent: "AXIOM", severity: "warning", subject: "pool tank" })
+      assert.deepInclude(alert, { agent: "AXIOM", severity: "warning", subject: "pool tank", code: "AXIOM-FULL-SOON" })
       assert.match((alert as { text: string }).text, /forecast full in 10\.0 days \(10\.0 days to 10\.0 days\)/)
       // An hour later the check runs again: no second alert the same day.
       yield* TestClock.adjust("61 minutes")

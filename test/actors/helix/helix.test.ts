@@ -170,10 +170,10 @@ describe("HELIX", () => {
       yield* TestClock.adjust("7 hours")
       // Checked every 15 minutes: a warning past 90 minutes, then critical past 6 hours, each once.
       const warning = yield* events.until((e) => e._tag === "Alert" && e.agent === "HELIX")
-      assert.deepInclude(warning, { severity: "warning", subject: "snapshots of tank/photos" })
+      assert.deepInclude(warning, { severity: "warning", subject: "snapshots of tank/photos", code: "HELIX-SNAPSHOTS-STALE" })
       assert.match((warning as { text: string }).text, /newest hourly snapshot is 1\.\d hours old \(should be under 1\.5 hours\)/)
       const critical = yield* events.until((e) => e._tag === "Alert" && e.agent === "HELIX")
-      assert.deepInclude(critical, { severity: "critical", subject: "snapshots of tank/photos" })
+      assert.deepInclude(critical, { severity: "critical", subject: "snapshots of tank/photos", code: "HELIX-SNAPSHOTS-OVERDUE" })
       assert.match((critical as { text: string }).text, /newest hourly snapshot is 6\.\d hours old \(should be under 6 hours\)/)
       yield* TestClock.adjust("15 minutes")
       assert.strictEqual(events.seen.filter((e) => e._tag === "Alert" && e.agent === "HELIX").length, 2)

@@ -62,6 +62,29 @@ describe("pool health", () => {
     expect(alertsBetween(worse, worse, thresholds)).toEqual([])
   })
 
+  it("each alert carries a finding code: zpool's msgid for the pool's state when it gives one, else LATTICE's own", () => {
+    const healthy = [poolHealth(pool("ONLINE", [disk("sda"), disk("sdb")], { state: "scanning" }), summary(79), "ok")]
+    const worse = [poolHealth(pool("DEGRADED", [disk("sda"), disk("sdb", "FAULTED", { checksumErrors: 12 })]), summary(81), "warn")]
+    expect(alertsBetween(healthy, worse, thresholds).map((a) => a.code)).toEqual([
+      "LATTICE-POOL-DEGRADED",
+      "LATTICE-VDEV-DEGRADED",
+      "LATTICE-VDEV-FAULTED",
+      "LATTICE-VDEV-ERRORS",
+      "LATTICE-CAPACITY-WARN",
+      "LATTICE-SCRUB-CLEAN"
+    ])
+    const missing = [poolHealth({ ...pool("DEGRADED", [disk("sda"), disk("sdb", "UNAVAIL")]), msgid: "ZFS-8000-2Q" }, summary(79), "ok")]
+    expect(missing[0]!.msgid).toBe("ZFS-8000-2Q")
+    expect(alertsBetween(healthy, missing, thresholds).map((a) => a.code)).toEqual(["ZFS-8000-2Q", "LATTICE-VDEV-DEGRADED", "LATTICE-VDEV-UNAVAIL", "LATTICE-SCRUB-CLEAN"])
+    // Back to ONLINE is LATTICE's own code (zpool gives no id for a healthy pool), and so is a state it does not know.
+    expect(alertsBetween(missing, healthy, thresholds).map((a) => a.code)).toEqual(["LATTICE-POOL-ONLINE"])
+    // Errors ZFS repaired on a pool that stays ONLINE: zpool's 9P is the errors alert's code.
+    const repaired = [poolHealth({ ...pool("ONLINE", [disk("sda"), disk("sdb", "ONLINE", { checksumErrors: 3 })], { state: "scanning" }), msgid: "ZFS-8000-9P" }, summary(79), "ok")]
+    expect(alertsBetween(healthy, repaired, thresholds).map((a) => [a.code, a.text])).toEqual([["ZFS-8000-9P", "tank: raidz1-0/sdb checksum errors 0 → 3"]])
+    const odd = [poolHealth(pool("WEIRD", [disk("sda"), disk("sdb")]), summary(79), "ok")]
+    expect(alertsBetween(healthy, odd, thresholds).map((a) => a.code)).toEqual(["LATTICE-POOL-UNKNOWN", "LATTICE-VDEV-UNKNOWN", "LATTICE-SCRUB-CLEAN"])
+  })
+
   it("the first reading reports what is already wrong", () => {
     const first = [poolHealth(pool("FAULTED", [disk("sda", "UNAVAIL")]), summary(96), "critical")]
     expect(alertsBetween(undefined, first, thresholds).map((a) => a.severity)).toEqual(["critical", "warning", "warning", "critical"])

@@ -43,7 +43,7 @@ const OPEN_SAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   zcodec: ["lz4", "zstd", "gzip"],
   codec: ["zstd", "brotli", "gzip"],
   protocol: ["smb", "nfs"],
-  reportkind: ["health", "capacity", "security"]
+  reportkind: ["health", "capacity", "security", "activity"]
 }
 
 const SAY_PROTOCOL: Readonly<Record<string, string>> = { smb: "samba", nfs: "nfs" }

@@ -268,7 +268,7 @@ describe("D-Bus interface on a private bus", () => {
 
   it("STREAM's topics arrive as typed Alert, Incident and Progress signals (gdbus monitor)", async () => {
     const introspected = await run("gdbus", ["introspect", "--xml", "--address", bus.address, "--dest", DbusGateway.BUS_NAME, "--object-path", RUNTIME])
-    expect(introspected.stdout).toMatch(/<signal name="Alert">(\s*<arg type="s"\/>){4}\s*<arg type="t"\/>/)
+    expect(introspected.stdout).toMatch(/<signal name="Alert">(\s*<arg type="s"\/>){5}\s*<arg type="t"\/>/)
     expect(introspected.stdout).toMatch(/<signal name="Incident">(\s*<arg type="s"\/>){5}\s*<arg type="u"\/>\s*<arg type="t"\/>/)
     expect(introspected.stdout).toMatch(/<signal name="Progress">(\s*<arg type="s"\/>){2}(\s*<arg type="d"\/>){2}\s*<arg type="s"\/>/)
     expect(introspected.stdout).toMatch(/<signal name="SignalsLost">(\s*<arg type="t"\/>){2}/)
@@ -290,7 +290,7 @@ describe("D-Bus interface on a private bus", () => {
     try {
       // gdbus monitor says it is monitoring once its match rules are in place.
       await seen(/Monitoring signals/)
-      await Effect.runPromise(system.inspection.publish({ _tag: "Alert", agent: "LATTICE", severity: "critical", subject: "pool tank", text: "tank is FAULTED" }))
+      await Effect.runPromise(system.inspection.publish({ _tag: "Alert", agent: "LATTICE", severity: "critical", subject: "pool tank", text: "tank is FAULTED", code: "LATTICE-POOL-FAULTED" }))
       await Effect.runPromise(system.inspection.publish({
         _tag: "Incident",
         agent: "NEXUS",
@@ -302,7 +302,7 @@ describe("D-Bus interface on a private bus", () => {
         alerts: 5
       }))
       await Effect.runPromise(system.inspection.publish({ _tag: "Progress", agent: "CIPHER", job: "encrypt /srv/a.iso", done: 512, unit: "bytes" }))
-      await seen(/Runtime1\.Alert \('LATTICE', 'critical', 'pool tank', 'tank is FAULTED', uint64 \d+\)/)
+      await seen(/Runtime1\.Alert \('LATTICE', 'critical', 'pool tank', 'tank is FAULTED', 'LATTICE-POOL-FAULTED', uint64 \d+\)/)
       await seen(/Runtime1\.Incident \('inc-7', 'opened', 'critical', 'pool tank', 'pool tank faulted', uint32 5, uint64 \d+\)/)
       await seen(/Runtime1\.Progress \('CIPHER', 'encrypt \/srv\/a\.iso', 512\.0, -1\.0, 'bytes'\)/)
     } finally {

@@ -93,6 +93,18 @@ describe("zpool status -j", () => {
     ])
   })
 
+  it("zpool's message id (its see: line) is kept: a mirror with a missing disk is ZFS-8000-2Q; statuses without one have none", () => {
+    const [pool] = status("status-mirror-missing.int.json")
+    expect([pool!.state, pool!.msgid]).toEqual(["DEGRADED", "ZFS-8000-2Q"])
+    expect(pool!.action).toBe("Attach the missing device and online it using 'zpool online'.")
+    expect(pool!.vdevs[0]!.children.map((c) => c.state)).toEqual(["ONLINE", "UNAVAIL"])
+    expect(status("status-resilvering.int.json")[0]!.msgid).toBeUndefined()
+    expect(status("status-mirror-healthy.int.json")[0]!.msgid).toBeUndefined()
+    const odd = JSON.parse(fixture("status-mirror-missing.int.json"))
+    odd.pools.tank.msgid = "see the docs; rm -rf /"
+    expect(ok(parsePoolStatus(JSON.stringify(odd)))[0]!.msgid).toBeUndefined()
+  })
+
   it("--json-flat-vdevs gives the same pool as the nested layout", () => {
     const [flat] = status("status-flat-vdevs.int.json")
     const [, nested] = status("status-raidz2-special-scrubbing.int.json")
