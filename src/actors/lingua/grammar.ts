@@ -228,7 +228,7 @@ export interface Token {
 
 /** hassil's punctuation, stripped at word starts and ends (kept inside: 2.5, tank/media, /srv/a.iso). */
 const EDGE_PUNCTUATION = /^[.,?!;:"'“”‘’«»()¿¡。、，？！]+|[.,?!;:"'“”‘’«»()¿¡。、，？！]+$/gu
-const SKIP_WORDS: ReadonlyArray<ReadonlyArray<string>> = [
+export const SKIP_WORDS: ReadonlyArray<ReadonlyArray<string>> = [
   ["can", "you"],
   ["could", "you"],
   ["would", "you"],

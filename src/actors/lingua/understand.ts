@@ -22,6 +22,7 @@ import {
   requiredWords,
   resolveRules,
   sentenceHas,
+  SKIP_WORDS,
   sampleTemplate,
   type SlotList,
   tokenize,
@@ -53,6 +54,10 @@ export const compile = (intents: ReadonlyArray<Intent> = INTENTS, rules: Readonl
       templates: intent.sentences.map((text) => {
         const node = resolveRules(parseTemplate(text), ruleNodes)
         if (!hasLiteral(node)) throw new Error(`intent ${intent.id}: template '${text}' may match a lone slot`)
+        // Sentences lose their skip words before matching: a template holding one could never match.
+        const words = ` ${fold(text).replace(/[^\p{L}\p{N}]+/gu, " ")} `
+        const skip = SKIP_WORDS.find((s) => words.includes(` ${s.join(" ")} `))
+        if (skip !== undefined) throw new Error(`intent ${intent.id}: template '${text}' holds the skip words '${skip.join(" ")}'`)
         return { text, node, required: requiredWords(node), example: sampleTemplate(node, (list) => `{${list}}`, 1, "plain")[0]?.text ?? text }
       })
     }))

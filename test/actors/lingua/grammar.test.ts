@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import * as fc from "fast-check"
+import { compile } from "../../../src/actors/lingua/understand.ts"
 import {
   allowedEdits,
   editDistance,
@@ -52,6 +53,12 @@ describe("LINGUA template grammar (hassil syntax)", () => {
     expect(tokenize("  Please,   SCRUB  Tank!! ").map((t) => t.raw)).toEqual(["SCRUB", "Tank"])
     expect(tokenize("can you show /srv/a.iso.").map((t) => t.raw)).toEqual(["show", "/srv/a.iso"])
     expect(tokenize("cafe\u0301")[0]!.w).toBe("caf\u00e9")
+  })
+  it("a template holding skip words, or only a slot, is refused when the grammar compiles", () => {
+    const intent = (sentence: string) => [{ id: "x", agent: "CORE", sentences: [sentence], build: () => ({ type: "facts" }), changes: false }]
+    expect(() => compile(intent("which codes can you explain"))).toThrow(/holds the skip words 'can you'/)
+    expect(() => compile(intent("[show] {pool}"), {})).toThrow(/may match a lone slot/)
+    expect(() => compile(intent("show the facts"))).not.toThrow()
   })
   it("typo tolerance: exact up to 3 letters, 1 edit up to 7, 2 from 8", () => {
     expect([3, 4, 7, 8].map(allowedEdits)).toEqual([0, 1, 1, 2])
