@@ -50,6 +50,8 @@ const main = async (): Promise<number> => {
       return (await import("./inspect/command.ts")).runInspectCommand(command, process.env)
     case "keys":
       return (await import("./cli/keys.ts")).runKeysCommand(command, process.env)
+    case "plan":
+      return (await import("./cli/plan.ts")).runPlanCommand(command, process.env)
     case "events":
       return (await import("./cli/events.ts")).runEventsCommand(command, process.env)
     case "chart":

@@ -46,6 +46,7 @@ import type { Disks } from "../adapters/disks/Disks.ts"
 import type { Smart } from "../adapters/smart/Smart.ts"
 import type { Zfs } from "../adapters/zfs/Zfs.ts"
 import type { HostProbe } from "../adapters/hostprobe/HostProbe.ts"
+import type { Apt } from "../adapters/apt/Apt.ts"
 import type { MetricHistory } from "../history/History.ts"
 import { aegisAgent } from "./aegis/index.ts"
 import { apexAgent } from "./apex/index.ts"
@@ -117,6 +118,7 @@ export type RosterServices =
   | MigrationFiles
   | StorageBench
   | MetricHistory
+  | Apt
 
 /** In SPEC.md order, which is also each tier's start order. */
 export const agents: ReadonlyArray<AgentDefinition<RosterServices>> = [

@@ -208,6 +208,22 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     details: "ACTION is list, rotate or export. rotate makes a new default key; old keys still decrypt."
   },
   {
+    name: "plan",
+    args: "ACTION [ARG]",
+    summary: "APEX's plans: list, show ID, run FILE (dry run first), cancel ID, resume ID",
+    flags: [
+      socketFlag,
+      jsonFlag,
+      { name: "--yes", short: "-y", help: "with run or resume: start the plan after printing its dry run, without asking" },
+      { name: "--detach", help: "with run or resume: print the plan's id and return instead of following it to its end" }
+    ],
+    details: "ACTION is list, show ID, run FILE (or - for stdin), cancel ID or resume ID. run and resume print the\n" +
+      "dry run (each task, its level, agent, message and access) and start the plan only with --yes or a 'y'\n" +
+      "typed at a terminal; then they follow it until it ends (exit 0 only if it succeeded). A plan file is\n" +
+      "{\"goal\": \"...\", \"tasks\": [{\"id\": \"a\", \"agent\": \"CORE\", \"message\": {\"type\": \"facts\"}, \"after\": []}]}\n" +
+      "(see docs/plans.md)."
+  },
+  {
     name: "audit",
     args: "ACTION",
     summary: "the audit ledger: verify its hash chain and signatures, or show its last entries",

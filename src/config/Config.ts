@@ -16,6 +16,7 @@ import { loopbackProblem } from "../adapters/llm/Llm.ts"
 import { defaultLinguaConfig } from "../actors/lingua/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig } from "../actors/vanguard/config.ts"
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_SERIES } from "../history/limits.ts"
 import { DEFAULT_METRICS_INTERVAL_MS } from "../daemon/MetricsSampler.ts"
 import { defaultNeuralConfig } from "../actors/neural/config.ts"
@@ -23,6 +24,7 @@ import { defaultNexusConfig } from "../actors/nexus/config.ts"
 import { defaultFluxConfig } from "../actors/flux/config.ts"
 import { defaultAxiomConfig } from "../actors/axiom/config.ts"
 import { defaultScribeConfig } from "../actors/scribe/config.ts"
+import { defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultOracleConfig } from "../actors/oracle/config.ts"
 import * as OrbitCron from "../actors/orbit/cron.ts"
 import { AgentName, Name } from "../actors/shared/fields.ts"
@@ -520,6 +522,19 @@ export const Config = Schema.Struct({
   scribeSchedule: ReportSchedule,
   scribeKeep: WholeNumber(1, 100_000),
   scribeMaxBytes: WholeNumber(1_048_576, 68_719_476_736),
+  /** VANGUARD (docs/updates.md): how often it checks for updates (0: only when asked), whether that check refreshes the index first. */
+  updateCheckIntervalHours: WholeNumber(0, 720),
+  updateCheckRefresh: Schema.Boolean,
+  /** The APT_CONFIG file every apt call gets; undefined: the host's apt configuration. */
+  vanguardAptConfig: Schema.UndefinedOr(AbsolutePath),
+  /** Debian's reboot-required flag file (its .pkgs sibling names the packages). */
+  vanguardRebootRequired: AbsolutePath,
+  /** APEX (docs/plans.md): tasks of a plan running at once unless it says; a task's timeout unless it says; finished plans kept; tasks per plan; plans running at once. */
+  apexConcurrency: WholeNumber(1, 256),
+  apexTaskTimeoutSeconds: WholeNumber(1, 86_400),
+  apexPlansKept: WholeNumber(1, 10_000),
+  apexMaxTasks: WholeNumber(1, 100_000),
+  apexMaxRunningPlans: WholeNumber(1, 1000),
   /** LINGUA: how old its lists of names may be when a sentence arrives; the local model for sentences its grammar does not know (loopback only). */
   linguaListTtlSeconds: WholeNumber(1, 3600),
   linguaLlmUrl: Schema.UndefinedOr(LlmUrl)
@@ -614,6 +629,15 @@ export const defaults: Config = {
   scribeSchedule: defaultScribeConfig.schedule ?? NO_SCHEDULE,
   scribeKeep: defaultScribeConfig.keep,
   scribeMaxBytes: defaultScribeConfig.maxBytes,
+  updateCheckIntervalHours: defaultVanguardConfig.intervalMs / 3_600_000,
+  updateCheckRefresh: defaultVanguardConfig.refresh,
+  vanguardAptConfig: undefined,
+  vanguardRebootRequired: "/run/reboot-required",
+  apexConcurrency: defaultApexConfig.concurrency,
+  apexTaskTimeoutSeconds: defaultApexConfig.taskTimeoutMs / 1000,
+  apexPlansKept: defaultApexConfig.plansKept,
+  apexMaxTasks: defaultApexConfig.maxTasks,
+  apexMaxRunningPlans: defaultApexConfig.maxRunningPlans,
   linguaListTtlSeconds: defaultLinguaConfig.listTtlMs / 1000,
   linguaLlmUrl: undefined
 }
@@ -849,6 +873,15 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   scribeSchedule: { key: "scribe_schedule", text: ReportSchedule, expected: REPORT_SCHEDULE_EXPECTED },
   scribeKeep: wholeNumber("scribe_keep", 1, 100_000),
   scribeMaxBytes: wholeNumber("scribe_max_bytes", 1_048_576, 68_719_476_736),
+  updateCheckIntervalHours: wholeNumber("update_check_interval_hours", 0, 720),
+  updateCheckRefresh: { key: "update_check_refresh", text: booleanText, expected: BOOLEAN_EXPECTED },
+  vanguardAptConfig: { key: "vanguard_apt_config", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  vanguardRebootRequired: { key: "vanguard_reboot_required", text: AbsolutePath, expected: ABSOLUTE_PATH },
+  apexConcurrency: wholeNumber("apex_concurrency", 1, 256),
+  apexTaskTimeoutSeconds: wholeNumber("apex_task_timeout_seconds", 1, 86_400),
+  apexPlansKept: wholeNumber("apex_plans_kept", 1, 10_000),
+  apexMaxTasks: wholeNumber("apex_max_tasks", 1, 100_000),
+  apexMaxRunningPlans: wholeNumber("apex_max_running_plans", 1, 1000),
   linguaListTtlSeconds: wholeNumber("lingua_list_ttl_seconds", 1, 3600),
   linguaLlmUrl: { key: "lingua_llm_url", text: LlmUrl, expected: LLM_URL_EXPECTED }
 }

@@ -9,6 +9,7 @@ import { type DaemonPaths, FortressConfig, type FortressConfigShape } from "../a
 import { BridgeConfig, type BridgeConfigShape } from "../actors/bridge/config.ts"
 import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actors/helix/config.ts"
 import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
+import { ApexConfig, type ApexConfigShape, defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
 import { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "../actors/lingua/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
@@ -21,6 +22,7 @@ import { PulseConfig, type PulseConfigShape } from "../actors/pulse/config.ts"
 import { PROTOCOLS } from "../actors/protocols.ts"
 import { SentryConfig, type SentryConfigShape } from "../actors/sentry/config.ts"
 import { VelocityConfig, type VelocityConfigShape } from "../actors/velocity/config.ts"
+import { defaultVanguardConfig, VanguardConfig, type VanguardConfigShape } from "../actors/vanguard/config.ts"
 import { defaultNexusConfig, NexusConfig, type NexusConfigShape } from "../actors/nexus/config.ts"
 import { defaultFluxConfig, FluxConfig, type FluxConfigShape } from "../actors/flux/config.ts"
 import { defaultGenesisConfig, GenesisConfig, type GenesisConfigShape } from "../actors/genesis/config.ts"
@@ -47,6 +49,8 @@ export interface AgentConfigs {
   readonly flux: FluxConfigShape
   readonly genesis: GenesisConfigShape
   readonly scribe: ScribeConfigShape
+  readonly vanguard: VanguardConfigShape
+  readonly apex: ApexConfigShape
   readonly lingua: LinguaConfigShape
   /** LINGUA's local model (lingua_llm_url); undefined: none. */
   readonly linguaLlmUrl: string | undefined
@@ -165,6 +169,19 @@ export const agentConfigsOf = (
       keep: config.scribeKeep,
       maxBytes: config.scribeMaxBytes
     },
+    vanguard: {
+      ...defaultVanguardConfig,
+      intervalMs: config.updateCheckIntervalHours * 3_600_000,
+      refresh: config.updateCheckRefresh
+    },
+    apex: {
+      ...defaultApexConfig,
+      concurrency: config.apexConcurrency,
+      taskTimeoutMs: config.apexTaskTimeoutSeconds * 1000,
+      plansKept: config.apexPlansKept,
+      maxTasks: config.apexMaxTasks,
+      maxRunningPlans: config.apexMaxRunningPlans
+    },
     lingua: { ...defaultLinguaConfig, listTtlMs: config.linguaListTtlSeconds * 1000 },
     linguaLlmUrl: config.linguaLlmUrl
   }
@@ -203,5 +220,7 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(FluxConfig, configs.flux),
     Layer.succeed(GenesisConfig, configs.genesis),
     Layer.succeed(ScribeConfig, configs.scribe),
+    Layer.succeed(VanguardConfig, configs.vanguard),
+    Layer.succeed(ApexConfig, configs.apex),
     Layer.succeed(LinguaConfig, configs.lingua)
   )

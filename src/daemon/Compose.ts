@@ -8,6 +8,7 @@
 import { mkdtemp } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Layer, References } from "effect"
+import * as AptLive from "../adapters/apt/AptLive.ts"
 import * as CommandRunnerLive from "../adapters/command/CommandRunnerLive.ts"
 import * as StreamsLive from "../adapters/command/StreamsLive.ts"
 import * as PathSnapshotsLive from "../adapters/pathsnap/PathSnapshotsLive.ts"
@@ -49,7 +50,8 @@ const liveAdapters = (
   notifySocket: string | undefined,
   fileJobs: FileJobs.FileJobSettings,
   shares: { readonly smbConf: string | undefined; readonly exportsDir: string },
-  history: { readonly maxSeries?: number; readonly maxBytes?: number } = {}
+  history: { readonly maxSeries?: number; readonly maxBytes?: number } = {},
+  apt: AptLive.AptSettings = {}
 ) =>
   Layer.mergeAll(
     // What the daemon keeps on disk, and the agents' file jobs, go through the one Files port.
@@ -80,6 +82,8 @@ const liveAdapters = (
     ).pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), StreamsLive.layer(), ZfsLive.layer.pipe(Layer.provide(CommandRunnerLive.layer()))))),
     // FORTRESS's audit reads: ss, sshd -T, net conf list on PATH; files through the Files port.
     HostProbeLive.layer.pipe(Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))),
+    // VANGUARD: apt-get, apt-mark and apt-config on PATH, with the configured APT_CONFIG (unset: the host's apt).
+    AptLive.layer(apt).pipe(Layer.provide(CommandRunnerLive.layer())),
     // BRIDGE: net, smbcontrol, smbstatus and exportfs on PATH; export files through the one Files port.
     SharesLive.layer({ smbConf: shares.smbConf, exportsDir: shares.exportsDir, stagingDir: join(fileJobs.runtimeDir, "shares") }).pipe(
       Layer.provide(Layer.mergeAll(CommandRunnerLive.layer(), FilesLive.layer))
@@ -96,7 +100,7 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
       }
       const gateway = Gateway.makeRegistry()
       const program = Daemon.run(settings.success, gateway).pipe(
-        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares, settings.success.history)),
+        Effect.provide(liveAdapters(settings.success.stateDir, gateway, process.env.NOTIFY_SOCKET, settings.success, settings.success.shares, settings.success.history, settings.success.apt)),
         // Who is on the other end of the socket: the kernel's answer, which needs the Bun runtime.
         Effect.provide(PeerCredentialsLive.layer),
         Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),

@@ -42,6 +42,8 @@ export interface RunSettings extends DaemonSettings {
   readonly agents: AgentConfigs
   /** The metric history's caps (history_max_series, history_max_bytes). */
   readonly history: { readonly maxSeries: number; readonly maxBytes: number }
+  /** VANGUARD's apt world (vanguard_apt_config, vanguard_reboot_required). */
+  readonly apt: { readonly aptConfig: string | undefined; readonly rebootRequired: string }
 }
 
 const FLAG_FIELDS: ReadonlyArray<readonly [string, Config.Field]> = [
@@ -187,6 +189,7 @@ export const resolveDaemonSettings = (
       }),
       dbus: yield* Effect.fromResult(dbusOf(parsed, env)),
       history: { maxSeries: config.historyMaxSeries, maxBytes: config.historyMaxBytes },
+      apt: { aptConfig: config.vanguardAptConfig, rebootRequired: config.vanguardRebootRequired },
       metricsListen: yield* metricsListenOf(config)
     }
   })

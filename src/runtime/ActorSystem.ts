@@ -336,10 +336,14 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     }
 
     const awaitReply = (agent: string, messageType: string, reply: ReplyHandle, timeoutMs: number) =>
-      Effect.flatMap(Effect.timeoutOption(reply.await, timeoutMs), (result) =>
-        result._tag === "Some"
-          ? Effect.succeed(result.value)
-          : Effect.fail(timedOut(reply, agent, messageType, timeoutMs)))
+      Effect.flatMap(
+        // An asker interrupted while it waits (an APEX plan cancelled) gives up: the agent is told to stop the work.
+        Effect.onInterrupt(Effect.timeoutOption(reply.await, timeoutMs), () => Effect.sync(() => reply.abandon())),
+        (result) =>
+          result._tag === "Some"
+            ? Effect.succeed(result.value)
+            : Effect.fail(timedOut(reply, agent, messageType, timeoutMs))
+      )
 
     /**
      * Internal senders are trusted with the fields (a typed `call` checks them), not with the

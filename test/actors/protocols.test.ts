@@ -24,6 +24,7 @@ import { BridgeConfig } from "../../src/actors/bridge/config.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
+import * as AptTest from "../../src/adapters/apt/AptTest.ts"
 import * as Gateway from "../../src/adapters/socket/Gateway.ts"
 import * as StateStoreTest from "../../src/adapters/state/StateStoreTest.ts"
 import { FIO_PRESETS } from "../../src/adapters/storagebench/fio.ts"
@@ -102,6 +103,15 @@ const seededHistory = Layer.effect(MetricHistory, Effect.tap(HistoryTest.make(),
 
 const adapters = Layer.mergeAll(
   FilesLive.layer,
+  AptTest.layer(AptTest.makeModel({
+    index: { lists: 2, refreshedAt: "2026-12-07T03:00:00.000Z" },
+    upgrades: [
+      AptTest.change("openssl", "3.0.11-1~deb12u1", "3.0.11-1~deb12u2", "Debian-Security:12/stable-security"),
+      AptTest.change("tzdata", "2024a-0+deb12u1", "2025b-0+deb12u1", "Debian:12.4/stable")
+    ],
+    keptBack: [{ name: "sv-held", from: "1.0-1", to: "1.1-1" }],
+    holds: ["sv-held"]
+  })),
   HostProbeTest.layer(HostProbeTest.fromTexts({
     ss: "tcp LISTEN 0 128 0.0.0.0:23 0.0.0.0:* users:((\"telnetd\",pid=7,fd=3))\ntcp LISTEN 0 128 127.0.0.1:631 0.0.0.0:*\n",
     sshdT: "passwordauthentication yes\npermitrootlogin prohibit-password\n",
@@ -216,6 +226,14 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "path-snapshots", root: join(files, "snaps") },
     { type: "path-prune", root: join(files, "snaps") },
     { type: "path-sync", source: join(files, "photos"), destination: join(files, "mirror") }
+  ],
+  VANGUARD: [
+    { type: "updates" },
+    { type: "updates", security: true },
+    { type: "refresh" },
+    { type: "upgrade" },
+    { type: "upgrade", security: true, confirm: true },
+    { type: "upgrade", security: true, confirm: true }
   ],
   FORTRESS: [
     { type: "findings" },
@@ -453,6 +471,33 @@ const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> 
     { type: "sparkline", metric: "sigmavault_agent_latency_p99_seconds", matchers: [{ label: "agent", op: "=~", value: "CORE|ORACLE" }], since: "1h", width: 30 },
     { type: "sparkline", metric: "sigmavault_agent_up", since: "1h", from: 0 }
   ],
+  APEX: [
+    { type: "run", goal: "read the facts", tasks: [{ id: "facts", agent: "CORE", message: { type: "facts" } }] },
+    { type: "run", goal: "read the facts", id: "sample", tasks: [{ id: "facts", agent: "CORE", message: { type: "facts" } }], confirm: true },
+    {
+      type: "run",
+      goal: "a cycle",
+      tasks: [{ id: "a", agent: "CORE", message: { type: "facts" }, after: ["b"] }, { id: "b", agent: "CORE", message: { type: "facts" }, after: ["a"] }]
+    },
+    {
+      type: "run",
+      goal: "many facts, one at a time",
+      id: "long",
+      concurrency: 1,
+      tasks: Array.from({ length: 500 }, (_, i) => ({ id: `t${i}`, agent: "CORE", message: { type: "facts" } })),
+      confirm: true
+    },
+    { type: "plans" },
+    { type: "plan", id: "sample" },
+    { type: "plan", id: "nosuch" },
+    { type: "cancel", id: "long" },
+    { type: "cancel", id: "long" },
+    { type: "resume", id: "long" },
+    { type: "resume", id: "long", confirm: true },
+    { type: "cancel", id: "long" },
+    { type: "forget", id: "long" },
+    { type: "forget", id: "long" }
+  ],
   STREAM: [
     { type: "topics" },
     { type: "subscribe", subscriber: "sample", topics: ["alerts", "lifecycle"], buffer: 8 },
@@ -610,7 +655,11 @@ describe("agent protocols", () => {
         "CANVAS chart UnknownMetric",
         "CANVAS sparkline InvalidWindow",
         "MENTOR explain UnknownFinding",
-        "MENTOR remediation NoSuchIncident"
+        "MENTOR remediation NoSuchIncident",
+        "APEX run InvalidPlan",
+        "APEX plan NoSuchPlan",
+        "APEX cancel PlanStateConflict",
+        "APEX forget NoSuchPlan"
       ])
       assert.strictEqual(system.summary().running, 40, "no agent crashed")
     }).pipe(Effect.scoped, Effect.provide(adapters), Effect.ensuring(Effect.sync(() => rmSync(files, { recursive: true, force: true })))))

@@ -14,6 +14,7 @@ import * as NotifyTest from "../../src/adapters/systemd/NotifyTest.ts"
 import * as ServiceManagerTest from "../../src/adapters/systemd/ServiceManagerTest.ts"
 import * as DisksTest from "../../src/adapters/disks/DisksTest.ts"
 import * as HostProbeTest from "../../src/adapters/hostprobe/HostProbeTest.ts"
+import * as AptTest from "../../src/adapters/apt/AptTest.ts"
 import * as SharesTest from "../../src/adapters/shares/SharesTest.ts"
 import * as SmartTest from "../../src/adapters/smart/SmartTest.ts"
 import * as WireGuardTest from "../../src/adapters/wireguard/WireGuardTest.ts"
@@ -44,6 +45,7 @@ const socketEndpoint: Gateway.Endpoint = { kind: "control-socket", address: "/ru
 
 const testAdapters = Layer.mergeAll(
   FilesTest.layer(),
+  AptTest.layer(AptTest.makeModel()),
   callerFilesInTmp,
   migrationFilesInTmp,
   NotifyTest.make().layer,

@@ -115,6 +115,12 @@ describe("parseConfig: each key's values", () => {
       ["flux_loop_window_seconds", "fluxLoopWindowSeconds", 10, 86400],
       ["scribe_keep", "scribeKeep", 1, 100000],
       ["scribe_max_bytes", "scribeMaxBytes", 1048576, 68719476736],
+      ["update_check_interval_hours", "updateCheckIntervalHours", 0, 720],
+      ["apex_concurrency", "apexConcurrency", 1, 256],
+      ["apex_task_timeout_seconds", "apexTaskTimeoutSeconds", 1, 86400],
+      ["apex_plans_kept", "apexPlansKept", 1, 10000],
+      ["apex_max_tasks", "apexMaxTasks", 1, 100000],
+      ["apex_max_running_plans", "apexMaxRunningPlans", 1, 1000],
       ["lingua_list_ttl_seconds", "linguaListTtlSeconds", 1, 3600]
     ] as const
     assert.include(messageOf("lingua_llm_url = http://example.com/v1/chat/completions"), "lingua_llm_url: 'example.com' is not a loopback host")

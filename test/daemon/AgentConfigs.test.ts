@@ -24,6 +24,8 @@ import { defaultAxiomConfig } from "../../src/actors/axiom/config.ts"
 import { defaultFluxConfig } from "../../src/actors/flux/config.ts"
 import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
 import { defaultScribeConfig } from "../../src/actors/scribe/config.ts"
+import { defaultVanguardConfig } from "../../src/actors/vanguard/config.ts"
+import { defaultApexConfig } from "../../src/actors/apex/config.ts"
 import { defaultLinguaConfig } from "../../src/actors/lingua/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
@@ -57,6 +59,8 @@ describe("the agents' settings", () => {
       flux: defaultFluxConfig,
       genesis: defaultGenesisConfig,
       scribe: defaultScribeConfig,
+      vanguard: defaultVanguardConfig,
+      apex: defaultApexConfig,
       lingua: defaultLinguaConfig,
       linguaLlmUrl: undefined
     })
@@ -102,7 +106,7 @@ describe("the agents' settings", () => {
       dns: ["10.66.0.1", "1.1.1.1"]
     })
     assert.deepStrictEqual(configs.velocity, { sizeMiB: 1024, seconds: 10, historyKeep: 50 })
-    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] }),
+    assert.deepStrictEqual(configs.neural, { tuning: false, explorePercent: 10, levels: [1, 3, 6] })
     // scribe_schedule = none: SCRIBE registers no schedule with ORBIT; the archive is under the state directory.
     assert.deepStrictEqual(configs.scribe, { ...defaultScribeConfig, schedule: undefined, keep: 20, maxBytes: 2_097_152 })
     assert.deepStrictEqual(configs.prism, { textfile: "/var/lib/node_exporter/textfile/sigmavault.prom", textfileIntervalMs: 30_000 })
@@ -120,6 +124,8 @@ describe("the agents' settings", () => {
     assert.deepStrictEqual(configs.flux, { ...defaultFluxConfig, maxRules: 50, ringSize: 500, metricIntervalMs: 30_000, loopMaxFirings: 5, loopWindowMs: 120_000, timeZone: "Europe/Berlin" })
     // GENESIS's plan follows: no scrub task, no snapshot schedule task.
     assert.deepStrictEqual(configs.genesis, { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false })
+    assert.deepStrictEqual(configs.vanguard, { ...defaultVanguardConfig, intervalMs: 6 * 3_600_000, refresh: false })
+    assert.deepStrictEqual(configs.apex, { ...defaultApexConfig, concurrency: 2, taskTimeoutMs: 60_000, plansKept: 20, maxTasks: 500, maxRunningPlans: 3 })
     assert.deepStrictEqual(configs.lingua, { ...defaultLinguaConfig, listTtlMs: 120_000 })
     assert.strictEqual(configs.linguaLlmUrl, "http://127.0.0.1:8080/v1/chat/completions")
   })

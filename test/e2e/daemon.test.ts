@@ -26,7 +26,7 @@ describe("a running daemon", () => {
     expect(table.stdout.split("\n")[1]).toMatch(/^OMNISCIENT\s+running/)
     expect(table.stdout).toMatch(/├─ tier-1/)
     // Which agents do real work is visible at a glance.
-    expect(table.stdout).toMatch(/├─ APEX\s+1\s+planned\s+running/)
+    expect(table.stdout).toMatch(/├─ APEX\s+1\s+running/)
     expect(table.stdout).toMatch(/├─ CORE\s+2\s+running/)
     // ATLAS got its last planned capability (trends) with issue 19: no agent is partial any more.
     expect(table.stdout).toMatch(/├─ ATLAS\s+2\s+running/)

@@ -36,7 +36,7 @@ describe("the daemon on D-Bus", () => {
     const rows = listed as Array<[string, string, string]>
     expect(rows).toHaveLength(40)
     expect(rows.find((row) => row[0] === "CORE")?.[2]).toBe("ready")
-    expect(rows.find((row) => row[0] === "APEX")?.[2]).toBe("planned")
+    expect(rows.find((row) => row[0] === "APEX")?.[2]).toBe("ready")
     const [status] = await busctlCall(bus.address, "GetStatus", "")
     const summary = status as Record<string, { data: unknown }>
     expect(summary.agents?.data).toBe(40)
@@ -70,9 +70,9 @@ describe("the daemon on D-Bus", () => {
     expect(gdbusError(await gdbusCall(bus.address, RUNTIME, "org.sigmavault.Runtime1.Tell", "CORE", `{nope`))?.name)
       .toBe("org.sigmavault.Error.InvalidMessage")
     // An agent's typed rejection is named after its tag; the text says what a person can do.
-    const planned = gdbusError(await gdbusCall(bus.address, RUNTIME, "org.sigmavault.Runtime1.Ask", "APEX", `{"type":"plans"}`, "0"))
-    expect(planned?.name).toBe("org.sigmavault.Rejected.NotBuiltYet")
-    expect(planned?.text).toMatch(/^APEX 'plans': not built yet: /)
+    const refused = gdbusError(await gdbusCall(bus.address, RUNTIME, "org.sigmavault.Runtime1.Ask", "APEX", `{"type":"plan","id":"nosuch"}`, "0"))
+    expect(refused?.name).toBe("org.sigmavault.Rejected.NoSuchPlan")
+    expect(refused?.text).toMatch(/^APEX 'plan': no plan 'nosuch'/)
     const wrong = await run("busctl", [`--address=${bus.address}`, "call", "org.sigmavault.Runtime", RUNTIME, "org.sigmavault.Runtime1", "Ask", "s", "CORE"])
     expect(wrong.code).not.toBe(0)
     expect((await cli(["status", "--socket", daemon.socket])).code).toBe(0)

@@ -59,6 +59,15 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "scribe_schedule = none",
   "scribe_keep = 20",
   "scribe_max_bytes = 2097152",
+  "update_check_interval_hours = 6",
+  "update_check_refresh = false",
+  "vanguard_apt_config = /srv/etc/apt.conf",
+  "vanguard_reboot_required = /srv/run/reboot-required",
+  "apex_concurrency = 2",
+  "apex_task_timeout_seconds = 60",
+  "apex_plans_kept = 20",
+  "apex_max_tasks = 500",
+  "apex_max_running_plans = 3",
   "lingua_list_ttl_seconds = 120",
   "lingua_llm_url = http://127.0.0.1:8080/v1/chat/completions"
 ]
@@ -121,6 +130,15 @@ export const AGENT_SETTINGS_CHANGED = {
   scribeSchedule: "none",
   scribeKeep: 20,
   scribeMaxBytes: 2097152,
+  updateCheckIntervalHours: 6,
+  updateCheckRefresh: false,
+  vanguardAptConfig: "/srv/etc/apt.conf",
+  vanguardRebootRequired: "/srv/run/reboot-required",
+  apexConcurrency: 2,
+  apexTaskTimeoutSeconds: 60,
+  apexPlansKept: 20,
+  apexMaxTasks: 500,
+  apexMaxRunningPlans: 3,
   linguaListTtlSeconds: 120,
   linguaLlmUrl: "http://127.0.0.1:8080/v1/chat/completions"
 } satisfies Partial<Config>

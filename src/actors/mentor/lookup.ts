@@ -79,6 +79,7 @@ export const valuesOf = (subject: string): Record<string, string> => {
   put("migration", /\bmigration ([A-Za-z0-9][\w.-]*)/.exec(s)?.[1])
   put("rule", /\brule ([A-Za-z0-9][\w.-]*)/.exec(s)?.[1])
   put("plan", /\bplan ([A-Za-z0-9][\w.-]*)/.exec(s)?.[1])
+  put("report", /\breport ([A-Za-z0-9][\w.:-]*)/.exec(s)?.[1])
   put("share", /\bsmb share \[([^\]]+)\]/.exec(s)?.[1])
   if (values.device === undefined) put("path", /^(\/[\w.\/-]*)$/.exec(s)?.[1])
   return values

@@ -19,6 +19,7 @@ import { Omniscient } from "../omniscient/messages.ts"
 import { Oracle } from "../oracle/messages.ts"
 import { Orbit } from "../orbit/messages.ts"
 import { Sentry } from "../sentry/messages.ts"
+import { Vanguard } from "../vanguard/messages.ts"
 import {
   type Cell,
   type Column,
@@ -468,28 +469,34 @@ const updatesSection = (context: BuildContext) =>
     title: "Updates",
     agent: "VANGUARD",
     message: "updates",
-    // By name: VANGUARD's `updates` is still planned in its protocol, so it has no typed reply yet.
-    ask: context.env.system.ask("VANGUARD", { type: "updates" }, { timeoutMs: ASK_TIMEOUT_MS }),
-    read: (answer) => updatesContent(answer)
+    ask: context.env.system.call(Vanguard, { type: "updates" }, { timeoutMs: ASK_TIMEOUT_MS }),
+    read: (r) => {
+      const security = r.upgradable.filter((p) => p.security)
+      return {
+        ...(r.index.note === undefined ? {} : { note: r.index.note }),
+        facts: [
+          { label: "index refreshed", value: r.index.refreshedAt },
+          { label: "upgradable packages", value: r.upgradable.length },
+          { label: "security updates", value: r.securityCount },
+          { label: "kept back", value: r.keptBack.length },
+          { label: "reboot required", value: r.reboot.required }
+        ],
+        ...(security.length === 0 ? {} : {
+          table: {
+            columns: [{ name: "package" }, { name: "installed" }, { name: "available" }, { name: "suite" }],
+            rows: security.map((p) => [p.name, p.from ?? "", p.to, p.suites.join(", ")])
+          }
+        }),
+        findings: [
+          ...(r.securityCount > 0
+            ? [finding("high", "packages", `${r.securityCount} security update${r.securityCount === 1 ? "" : "s"} waiting`, "VANGUARD updates", "VANGUARD-SECURITY-UPDATES")]
+            : []),
+          ...(r.reboot.required ? [finding("warning", "system", "a reboot is required to finish updates", "VANGUARD updates", "VANGUARD-REBOOT-REQUIRED")] : []),
+          ...(r.index.refreshed ? [] : [finding("warning", "package index", "the package index was never refreshed: \"no updates\" means nothing yet", "VANGUARD updates")])
+        ]
+      }
+    }
   })
-
-/** VANGUARD's reply, read defensively: its protocol is being built alongside (issue 20). */
-const updatesContent = (answer: unknown): Content => {
-  const a = (answer ?? {}) as { readonly packages?: ReadonlyArray<{ readonly name?: unknown; readonly security?: unknown }>; readonly rebootRequired?: unknown }
-  const packages = Array.isArray(a.packages) ? a.packages : []
-  const security = packages.filter((p) => p.security === true)
-  return {
-    facts: [
-      { label: "upgradable packages", value: packages.length },
-      { label: "security updates", value: security.length },
-      ...(typeof a.rebootRequired === "boolean" ? [{ label: "reboot required", value: a.rebootRequired }] : [])
-    ],
-    findings: [
-      ...(security.length > 0 ? [finding("high", "packages", `${security.length} security update${security.length === 1 ? "" : "s"} waiting`, "VANGUARD updates")] : []),
-      ...(a.rebootRequired === true ? [finding("warning", "system", "a reboot is required to finish updates", "VANGUARD updates")] : [])
-    ]
-  }
-}
 
 const ledgerSection = (context: BuildContext) =>
   fromAgent(context, {

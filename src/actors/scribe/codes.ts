@@ -7,6 +7,6 @@ export const SCRIBE_REPORT_MODIFIED = "SCRIBE-REPORT-MODIFIED"
 export const SCRIBE_REPORT_FAILED = "SCRIBE-REPORT-FAILED"
 
 export const codes: ReadonlyArray<FindingCode> = [
-  findingCode(SCRIBE_REPORT_MODIFIED, "SCRIBE", "an archived report does not match the SHA-256 LEDGER recorded when it was written"),
-  findingCode(SCRIBE_REPORT_FAILED, "SCRIBE", "a scheduled report could not be written to the archive")
+  findingCode(SCRIBE_REPORT_MODIFIED, "scribe", "an archived report does not match the SHA-256 LEDGER recorded when it was written"),
+  findingCode(SCRIBE_REPORT_FAILED, "scribe", "a scheduled report could not be written to the archive")
 ]

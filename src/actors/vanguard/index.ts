@@ -1,16 +1,13 @@
+import type { Apt } from "../../adapters/apt/Apt.ts"
+import type { StateStore } from "../../adapters/state/StateStore.ts"
 import { define } from "../../runtime/Agent.ts"
-import { plannedCapability } from "../shared/planned.ts"
+import { vanguardCapabilities, vanguardMachine } from "./machine.ts"
 import { Vanguard } from "./messages.ts"
 
-const updateCheck = plannedCapability(
-  "update-check",
-  "lists upgradable packages from apt, with security updates flagged"
-)
-const indexRefresh = plannedCapability("index-refresh", "refreshes the apt package index")
-
-export const vanguardAgent = define({
+export const vanguardAgent = define<Apt | StateStore>({
   protocol: Vanguard,
   tier: "2",
-  description: "Update checks (apt upgradable list, security updates flagged)",
-  capabilities: [updateCheck, indexRefresh]
+  description: "Updates: `apt-get -s -V dist-upgrade` read in the C locale, security updates flagged by origin/suite, kept-back and held packages, reboot-required, index refresh, upgrades planned and run only with confirm",
+  capabilities: vanguardCapabilities,
+  machine: vanguardMachine
 })

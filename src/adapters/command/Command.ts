@@ -13,6 +13,8 @@ export interface RunOptions {
   readonly maxOutputBytes?: number
   /** Written to the tool's standard input, which is then closed; default: no input (/dev/null). For secrets a command line would show in /proc. */
   readonly stdin?: string
+  /** Variables added to (or replacing) the tool's environment, e.g. APT_CONFIG, DEBIAN_FRONTEND; default: none. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export interface CommandOutput {

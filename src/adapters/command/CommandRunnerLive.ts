@@ -34,7 +34,7 @@ export const make = (settings: CommandRunnerSettings = {}): CommandRunner["Servi
         const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const limit = options.maxOutputBytes ?? settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT
         const argv = [...args]
-        const env = { ...process.env, LC_ALL: "C", ...(settings.path === undefined ? {} : { PATH: settings.path }) }
+        const env = { ...process.env, LC_ALL: "C", ...(settings.path === undefined ? {} : { PATH: settings.path }), ...options.env }
         let settled = false
         const finish = (effect: Effect.Effect<CommandOutput, RunError>) => {
           if (settled) return

@@ -35,7 +35,7 @@ const listed = async (): Promise<ReadonlyArray<FindingCode & { readonly agent: s
 /** Values for every placeholder the catalogue uses, to check ask lines as they would be sent. */
 const SAMPLE: Readonly<Record<string, string>> = {
   pool: "tank", device: "/dev/sdb", dataset: "tank/photos", interface: "eth0", migration: "m-1", path: "/srv/public",
-  share: "public", unit: "telnet.socket", owner: "alice", group: "family", "new-device": "/dev/sdz", rule: "night-scrub", plan: "p-1"
+  share: "public", unit: "telnet.socket", owner: "alice", group: "family", "new-device": "/dev/sdz", rule: "night-scrub", plan: "p-1", report: "health-20261207T070000Z"
 }
 
 describe("MENTOR's catalogue covers every finding code", () => {

@@ -16,6 +16,7 @@ import { Omniscient } from "../../../src/actors/omniscient/messages.ts"
 import { Oracle } from "../../../src/actors/oracle/messages.ts"
 import { Orbit } from "../../../src/actors/orbit/messages.ts"
 import { Sentry } from "../../../src/actors/sentry/messages.ts"
+import { Vanguard } from "../../../src/actors/vanguard/messages.ts"
 import { serviceMachine } from "../../../src/actors/shared/serve.ts"
 import type { MetricHistoryShape, Sample } from "../../../src/history/History.ts"
 import * as HistoryTest from "../../../src/history/HistoryTest.ts"
@@ -245,7 +246,29 @@ export const orbit = stub(Orbit, {
   })
 })
 
-/** A planned VANGUARD, as it was before its issue: its `updates` answers NotBuiltYet. */
+export const vanguard = stub(Vanguard, {
+  updates: answer({
+    checkedAt: iso(NOW - HOUR),
+    index: { refreshed: true, refreshedAt: iso(NOW - 2 * HOUR), lists: 6 },
+    upgradable: [
+      { name: "openssl", from: "3.0.15-1~deb12u1", to: "3.0.17-1~deb12u2", arch: "amd64", origins: ["Debian-Security:12/stable-security"], suites: ["bookworm-security"], security: true },
+      { name: "tzdata", from: "2024b-0+deb12u1", to: "2025b-0+deb12u1", arch: "all", origins: ["Debian:12.11/stable"], suites: ["bookworm"], security: false }
+    ],
+    newPackages: [],
+    removals: [],
+    keptBack: [],
+    securityCount: 1,
+    reboot: {
+      required: false,
+      flag: false,
+      since: null,
+      packages: [],
+      kernel: { running: "6.1.0-37-amd64", newestInstalled: "6.1.0-37-amd64", managed: true, rebootRequired: false, reason: "the running kernel is the newest installed" }
+    }
+  })
+})
+
+/** A planned VANGUARD, as VANGUARD was before its issue: its `updates` answers NotBuiltYet (any planned agent is read this way). */
 export const plannedVanguard = define({
   protocol: Protocol.make("VANGUARD", [
     Protocol.planned("updates", { doc: "upgradable packages", access: "read", capability: "updates" })

@@ -43,7 +43,8 @@ import {
   orbit,
   plannedVanguard,
   seededHistory,
-  sentry
+  sentry,
+  vanguard
 } from "./fixture.ts"
 
 const GOLDEN = join(import.meta.dirname, "../../fixtures/scribe")
@@ -70,7 +71,7 @@ const boot = (world: World = {}) =>
     const history = yield* seededHistory()
     const files = FilesTest.make()
     const ledger = world.ledger ?? memoryLedger(LEDGER_WEEK)
-    const agents = world.agents ?? [omniscient, lattice, oracle, sentry, nexus, axiom, fortress, orbit, plannedVanguard]
+    const agents = world.agents ?? [omniscient, lattice, oracle, sentry, nexus, axiom, fortress, orbit, vanguard]
     const config: ScribeConfigShape = { ...defaultScribeConfig, dir: DIR, schedule: undefined, ...world.config }
     const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [...agents, ledger.agent, scribeAgent]), gate }).pipe(
       Effect.provideService(MetricHistory, history),
@@ -135,7 +136,7 @@ describe("SCRIBE reports", () => {
       const security = (yield* ask({ type: "report", kind: "security", format: "json" })).document as ReportDocument
       const updates = byTitle(security, "Updates")
       assert.strictEqual(updates.state, "planned")
-      assert.match(updates.note!, /^VANGUARD 'updates': not built yet/)
+      assert.match(updates.note!, /^not built yet: lists upgradable packages/)
       assert.strictEqual(byTitle(security, "Security audit").state, "unavailable")
       // Nothing wrong was seen, but the report cannot say all is well.
       assert.strictEqual(security.status, "incomplete")

@@ -39,6 +39,15 @@ describe("the command runner", () => {
       assert.strictEqual(none.stdout, "", "without stdin, the tool reads /dev/null")
     }))
 
+  it.effect("env: variables added to the tool's environment (APT_CONFIG, DEBIAN_FRONTEND); LC_ALL=C unless given", () =>
+    Effect.gen(function*() {
+      const out = yield* runner.run("env", [], { env: { APT_CONFIG: "/srv/apt.conf", DEBIAN_FRONTEND: "noninteractive" } })
+      const vars = out.stdout.split("\n")
+      assert.includeMembers(vars, ["APT_CONFIG=/srv/apt.conf", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"])
+      const plain = yield* runner.run("env", [])
+      assert.notInclude(plain.stdout, "APT_CONFIG=")
+    }))
+
   it.effect("a missing tool is ToolMissing", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(runner.run("sigmavault-no-such-tool", []))
