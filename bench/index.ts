@@ -44,7 +44,9 @@ import { scribe } from "./scribe/scribe.bench.ts"
 import { vanguard } from "./vanguard/vanguard.bench.ts"
 import { apex } from "./apex/apex.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex }
+import { lingua } from "./lingua/lingua.bench.ts"
+
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex, lingua }
 
 const only = process.argv.slice(2)
 const results: Array<unknown> = []

@@ -60,6 +60,8 @@ const main = async (): Promise<number> => {
       return (await import("./cli/report.ts")).runReportCommand(command, process.env)
     case "watch":
       return (await import("./cli/watch.ts")).runWatchCommand(command, process.env)
+    case "say":
+      return (await import("./cli/say.ts")).runSayCommand(command, process.env)
     case "ask":
     case "tell":
       return (await import("./cli/ask.ts")).runAskCommand(command, process.env)

@@ -65,6 +65,21 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     details: "Example: sigmavault ask CORE '{\"type\":\"facts\"}'"
   },
   {
+    name: "say",
+    args: "WORD [WORD...]",
+    summary: "a plain-language command (LINGUA): shows the message it means, asks before anything that changes the NAS",
+    flags: [
+      socketFlag,
+      jsonFlag,
+      { name: "--yes", short: "-y", help: "send a state-changing message without asking (needed when not on a terminal)" },
+      { name: "--timeout", value: "MS", help: "how long to wait for the answer (default 120000)" }
+    ],
+    details: "Example: sigmavault say \"check the health of pool tank\"\n" +
+      "Prints the agent message the sentence means, then the agent's answer. A message that changes the NAS\n" +
+      "is sent only after y on a terminal, or with --yes; it is sent with your own rights. What LINGUA\n" +
+      "understands: docs/language.md, or sigmavault ask LINGUA '{\"type\":\"phrases\"}'."
+  },
+  {
     name: "events",
     args: "",
     summary: "stream lifecycle events until interrupted",

@@ -12,6 +12,8 @@
 import { DateTime, Effect, Option, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { defaultFortressConfig } from "../actors/fortress/config.ts"
 import { defaultHelixConfig } from "../actors/helix/config.ts"
+import { loopbackProblem } from "../adapters/llm/Llm.ts"
+import { defaultLinguaConfig } from "../actors/lingua/config.ts"
 import { defaultLatticeConfig } from "../actors/lattice/config.ts"
 import { defaultVelocityConfig } from "../actors/velocity/config.ts"
 import { defaultVanguardConfig } from "../actors/vanguard/config.ts"
@@ -156,6 +158,14 @@ const PATHS_EXPECTED = "absolute paths separated by commas, e.g. /srv,/tank/medi
 const UnitName = Schema.String.check(rule((text: string) =>
   UNIT_NAME.test(text) ? undefined : `${shown(text)} is not a systemd unit name; expected ${UNITS_EXPECTED}`
 ))
+
+// ---- LINGUA's local model ------------------------------------------------------------
+
+const LLM_URL_EXPECTED = "an http(s) URL on this machine (localhost, 127.x.x.x or [::1]), e.g. http://127.0.0.1:8080/v1/chat/completions"
+const LlmUrl = Schema.String.check(rule((text: string) => {
+  const problem = loopbackProblem(text)
+  return problem === undefined ? undefined : `${problem}; expected ${LLM_URL_EXPECTED}`
+}))
 
 // ---- WireGuard (PHANTOM) ---------------------------------------------------------
 
@@ -524,7 +534,10 @@ export const Config = Schema.Struct({
   apexTaskTimeoutSeconds: WholeNumber(1, 86_400),
   apexPlansKept: WholeNumber(1, 10_000),
   apexMaxTasks: WholeNumber(1, 100_000),
-  apexMaxRunningPlans: WholeNumber(1, 1000)
+  apexMaxRunningPlans: WholeNumber(1, 1000),
+  /** LINGUA: how old its lists of names may be when a sentence arrives; the local model for sentences its grammar does not know (loopback only). */
+  linguaListTtlSeconds: WholeNumber(1, 3600),
+  linguaLlmUrl: Schema.UndefinedOr(LlmUrl)
 })
 type ConfigType = typeof Config.Type
 export interface Config extends ConfigType {}
@@ -624,7 +637,9 @@ export const defaults: Config = {
   apexTaskTimeoutSeconds: defaultApexConfig.taskTimeoutMs / 1000,
   apexPlansKept: defaultApexConfig.plansKept,
   apexMaxTasks: defaultApexConfig.maxTasks,
-  apexMaxRunningPlans: defaultApexConfig.maxRunningPlans
+  apexMaxRunningPlans: defaultApexConfig.maxRunningPlans,
+  linguaListTtlSeconds: defaultLinguaConfig.listTtlMs / 1000,
+  linguaLlmUrl: undefined
 }
 
 // ---- how each setting is written in the file --------------------------------
@@ -866,7 +881,9 @@ export const KEYS: { readonly [F in Field]: KeySpec<F> } = {
   apexTaskTimeoutSeconds: wholeNumber("apex_task_timeout_seconds", 1, 86_400),
   apexPlansKept: wholeNumber("apex_plans_kept", 1, 10_000),
   apexMaxTasks: wholeNumber("apex_max_tasks", 1, 100_000),
-  apexMaxRunningPlans: wholeNumber("apex_max_running_plans", 1, 1000)
+  apexMaxRunningPlans: wholeNumber("apex_max_running_plans", 1, 1000),
+  linguaListTtlSeconds: wholeNumber("lingua_list_ttl_seconds", 1, 3600),
+  linguaLlmUrl: { key: "lingua_llm_url", text: LlmUrl, expected: LLM_URL_EXPECTED }
 }
 
 export const FIELDS = Object.keys(KEYS) as ReadonlyArray<Field>

@@ -11,6 +11,7 @@ import { defaultHelixConfig, HelixConfig, type HelixConfigShape } from "../actor
 import { AxiomConfig, type AxiomConfigShape } from "../actors/axiom/config.ts"
 import { ApexConfig, type ApexConfigShape, defaultApexConfig } from "../actors/apex/config.ts"
 import { defaultLatticeConfig, LatticeConfig, type LatticeConfigShape } from "../actors/lattice/config.ts"
+import { defaultLinguaConfig, LinguaConfig, type LinguaConfigShape } from "../actors/lingua/config.ts"
 import { NeuralConfig, type NeuralConfigShape } from "../actors/neural/config.ts"
 import { OracleConfig, type OracleConfigShape } from "../actors/oracle/config.ts"
 import { DEFAULT_SCHEDULES, OrbitConfig, type OrbitConfigShape } from "../actors/orbit/config.ts"
@@ -50,6 +51,9 @@ export interface AgentConfigs {
   readonly scribe: ScribeConfigShape
   readonly vanguard: VanguardConfigShape
   readonly apex: ApexConfigShape
+  readonly lingua: LinguaConfigShape
+  /** LINGUA's local model (lingua_llm_url); undefined: none. */
+  readonly linguaLlmUrl: string | undefined
 }
 
 /**
@@ -177,7 +181,9 @@ export const agentConfigsOf = (
       plansKept: config.apexPlansKept,
       maxTasks: config.apexMaxTasks,
       maxRunningPlans: config.apexMaxRunningPlans
-    }
+    },
+    lingua: { ...defaultLinguaConfig, listTtlMs: config.linguaListTtlSeconds * 1000 },
+    linguaLlmUrl: config.linguaLlmUrl
   }
 }
 
@@ -215,5 +221,6 @@ export const layer = (configs: AgentConfigs) =>
     Layer.succeed(GenesisConfig, configs.genesis),
     Layer.succeed(ScribeConfig, configs.scribe),
     Layer.succeed(VanguardConfig, configs.vanguard),
-    Layer.succeed(ApexConfig, configs.apex)
+    Layer.succeed(ApexConfig, configs.apex),
+    Layer.succeed(LinguaConfig, configs.lingua)
   )

@@ -22,6 +22,7 @@ import * as ProcStatsLive from "../adapters/procfs/ProcStatsLive.ts"
 import * as SharesLive from "../adapters/shares/SharesLive.ts"
 import * as SmartLive from "../adapters/smart/SmartLive.ts"
 import * as WireGuardLive from "../adapters/wireguard/WireGuardLive.ts"
+import * as LlmLive from "../adapters/llm/LlmLive.ts"
 import * as ZfsLive from "../adapters/zfs/ZfsLive.ts"
 import * as Gateway from "../adapters/socket/Gateway.ts"
 import * as PeerCredentialsLive from "../adapters/socket/PeerCredentialsLive.ts"
@@ -104,6 +105,8 @@ export const runDaemon = async (command: Parsed): Promise<number> => {
         Effect.provide(PeerCredentialsLive.layer),
         Effect.catchTag("PeerUnknown", (error) => Effect.as(Effect.logError(`sigmavault cannot start: ${error.message}`), ExitCode.failure)),
         Effect.provide(AgentConfigs.layer(settings.success.agents)),
+        // LINGUA's local model, when lingua_llm_url names one; else the port's default says none is configured.
+        Effect.provide(settings.success.agents.linguaLlmUrl === undefined ? Layer.empty : LlmLive.layer(settings.success.agents.linguaLlmUrl)),
         Effect.provide(loggerLayer(process.env)),
         Effect.provideService(References.MinimumLogLevel, settings.success.logLevel)
       )

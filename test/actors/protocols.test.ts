@@ -168,6 +168,13 @@ const adapters = Layer.mergeAll(
 /** For each agent, requests that reach each message type it handles, in an order that makes each meaningful. */
 const SAMPLES: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> = {
   CORE: [{ type: "facts" }],
+  LINGUA: [
+    { type: "parse", text: "how are my pools?" },
+    { type: "parse", text: "what time is it on the moon" },
+    { type: "run", text: "system info" },
+    { type: "run", text: "rotate the keys" },
+    { type: "phrases" }
+  ],
   OMNISCIENT: [
     { type: "summary" },
     { type: "tree" },

@@ -120,8 +120,10 @@ describe("parseConfig: each key's values", () => {
       ["apex_task_timeout_seconds", "apexTaskTimeoutSeconds", 1, 86400],
       ["apex_plans_kept", "apexPlansKept", 1, 10000],
       ["apex_max_tasks", "apexMaxTasks", 1, 100000],
-      ["apex_max_running_plans", "apexMaxRunningPlans", 1, 1000]
+      ["apex_max_running_plans", "apexMaxRunningPlans", 1, 1000],
+      ["lingua_list_ttl_seconds", "linguaListTtlSeconds", 1, 3600]
     ] as const
+    assert.include(messageOf("lingua_llm_url = http://example.com/v1/chat/completions"), "lingua_llm_url: 'example.com' is not a loopback host")
     for (const [key, field, min, max] of ranges) {
       assert.deepStrictEqual(parsed(`${key} = ${min}`), { [field]: min })
       assert.deepStrictEqual(parsed(`${key} = ${max}`), { [field]: max })

@@ -232,6 +232,8 @@ describe("formatSettings", () => {
         "apex_plans_kept = 100                                                 # default",
         "apex_max_tasks = 10000                                                # default",
         "apex_max_running_plans = 8                                            # default",
+        "lingua_list_ttl_seconds = 30                                          # default",
+        "# lingua_llm_url is not set                                           # default",
         ""
       ].join("\n")
     )

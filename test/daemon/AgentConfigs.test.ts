@@ -26,6 +26,7 @@ import { defaultGenesisConfig } from "../../src/actors/genesis/config.ts"
 import { defaultScribeConfig } from "../../src/actors/scribe/config.ts"
 import { defaultVanguardConfig } from "../../src/actors/vanguard/config.ts"
 import { defaultApexConfig } from "../../src/actors/apex/config.ts"
+import { defaultLinguaConfig } from "../../src/actors/lingua/config.ts"
 import { agentConfigsOf, scheduleProblem } from "../../src/daemon/AgentConfigs.ts"
 import { AGENT_KEYS_CHANGED } from "../support/config.ts"
 
@@ -59,7 +60,9 @@ describe("the agents' settings", () => {
       genesis: defaultGenesisConfig,
       scribe: defaultScribeConfig,
       vanguard: defaultVanguardConfig,
-      apex: defaultApexConfig
+      apex: defaultApexConfig,
+      lingua: defaultLinguaConfig,
+      linguaLlmUrl: undefined
     })
   })
 
@@ -123,6 +126,8 @@ describe("the agents' settings", () => {
     assert.deepStrictEqual(configs.genesis, { ...defaultGenesisConfig, scrubCron: undefined, scheduleSnapshots: false })
     assert.deepStrictEqual(configs.vanguard, { ...defaultVanguardConfig, intervalMs: 6 * 3_600_000, refresh: false })
     assert.deepStrictEqual(configs.apex, { ...defaultApexConfig, concurrency: 2, taskTimeoutMs: 60_000, plansKept: 20, maxTasks: 500, maxRunningPlans: 3 })
+    assert.deepStrictEqual(configs.lingua, { ...defaultLinguaConfig, listTtlMs: 120_000 })
+    assert.strictEqual(configs.linguaLlmUrl, "http://127.0.0.1:8080/v1/chat/completions")
   })
 
   it("scrub_schedule: LATTICE registers every pool's scrub with ORBIT at that time", () => {

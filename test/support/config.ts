@@ -67,7 +67,9 @@ export const AGENT_KEYS_CHANGED: ReadonlyArray<string> = [
   "apex_task_timeout_seconds = 60",
   "apex_plans_kept = 20",
   "apex_max_tasks = 500",
-  "apex_max_running_plans = 3"
+  "apex_max_running_plans = 3",
+  "lingua_list_ttl_seconds = 120",
+  "lingua_llm_url = http://127.0.0.1:8080/v1/chat/completions"
 ]
 
 /** What `AGENT_KEYS_CHANGED` parses to. */
@@ -136,5 +138,7 @@ export const AGENT_SETTINGS_CHANGED = {
   apexTaskTimeoutSeconds: 60,
   apexPlansKept: 20,
   apexMaxTasks: 500,
-  apexMaxRunningPlans: 3
+  apexMaxRunningPlans: 3,
+  linguaListTtlSeconds: 120,
+  linguaLlmUrl: "http://127.0.0.1:8080/v1/chat/completions"
 } satisfies Partial<Config>
