@@ -64,7 +64,7 @@ describe("VANGUARD's codes", () => {
   it("are finding codes, each with a title", () => {
     for (const code of codes) {
       assert.isTrue(Schema.is(FindingCodeText)(code.code), code.code)
-      assert.strictEqual(code.source, "VANGUARD")
+      assert.strictEqual(code.source, "vanguard")
       assert.isNotEmpty(code.title)
     }
   })
