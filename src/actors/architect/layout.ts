@@ -10,7 +10,7 @@
  * 120 MB/s for HDDs and 400 MB/s for SSDs, a typical sequential rate; a busy
  * or fragmented pool resilvers slower.
  */
-import type { BlockDevice } from "../../adapters/disks/Disks.ts"
+import { type BlockDevice, mediumOf } from "../../adapters/disks/Disks.ts"
 import type { LayoutVdev } from "../../adapters/zfs/Zfs.ts"
 import { display } from "../../adapters/zfs/commands.ts"
 import type { Candidate, DiskInfo, DiskKind, Goal, Problem, Recommendation, Validation } from "./messages.ts"
@@ -28,13 +28,7 @@ const MAX_WIDTH = 12
 export const diskInfoOf = (device: BlockDevice): DiskInfo | undefined => {
   if (device.type !== "disk" || device.removable || device.sizeBytes < GiB) return undefined
   if (/^(zram|ram|loop|sr|fd)\d/.test(device.name)) return undefined
-  const kind: DiskKind = device.transport === "nvme" || device.name.startsWith("nvme")
-    ? "nvme"
-    : device.rotational === true
-    ? "hdd"
-    : device.rotational === false
-    ? "ssd"
-    : "unknown"
+  const kind: DiskKind = mediumOf(device)
   return { path: device.path, sizeBytes: device.sizeBytes, kind, model: device.model }
 }
 

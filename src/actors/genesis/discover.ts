@@ -8,7 +8,7 @@
  * then to the whole disk it is on: a pooled partition marks its disk as used.
  * Pure: the machine reads lsblk, the pools and the by-id directory.
  */
-import type { BlockDevice } from "../../adapters/disks/Disks.ts"
+import { type BlockDevice, flattenDevices, mediumOf } from "../../adapters/disks/Disks.ts"
 import type { PoolStatus, Vdev } from "../../adapters/zfs/Zfs.ts"
 import type { DiskKind } from "../architect/messages.ts"
 import type { DiskHealth, FreeDisk, LeftOut } from "./messages.ts"
@@ -32,14 +32,6 @@ const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1)
 /** The kernel name a by-id link target names: "../../sda1" → "sda1". */
 export const targetName = (target: string) => basename(target)
 
-const kindOf = (device: BlockDevice): DiskKind =>
-  device.transport === "nvme" || device.name.startsWith("nvme")
-    ? "nvme"
-    : device.rotational === true
-    ? "hdd"
-    : device.rotational === false
-    ? "ssd"
-    : "unknown"
 
 /** Whole disks a pool could be built on at all (ARCHITECT's rule): fixed, 1 GiB or more, not a RAM, loop or optical device. */
 const candidateReason = (device: BlockDevice): string | undefined | "ignore" => {
@@ -60,24 +52,10 @@ export const byIdOf = (links: ReadonlyArray<ByIdLink>, kernelName: string): stri
     .filter((l) => targetName(l.target) === kernelName && !/-part\d+$/.test(basename(l.link)))
     .sort((a, b) => rank(basename(a.link)) - rank(basename(b.link)) || basename(a.link).localeCompare(basename(b.link)))[0]?.link
 
-interface Flat {
-  readonly device: BlockDevice
-  readonly disk: BlockDevice
-}
-
-const flatten = (devices: ReadonlyArray<BlockDevice>): Array<Flat> => {
-  const out: Array<Flat> = []
-  const visit = (device: BlockDevice, disk: BlockDevice) => {
-    out.push({ device, disk })
-    device.children.forEach((child) => visit(child, disk))
-  }
-  devices.forEach((d) => visit(d, d))
-  return out
-}
 
 /** The whole disk a ZFS leaf lives on: through a by-id link, a kernel name or /dev path, or the serial/WWN a by-id name embeds. */
 export const diskOfLeaf = (devices: ReadonlyArray<BlockDevice>, links: ReadonlyArray<ByIdLink>, leaf: string): BlockDevice | undefined => {
-  const flat = flatten(devices)
+  const flat = flattenDevices(devices)
   const base = basename(leaf)
   const link = links.find((l) => l.link === leaf || basename(l.link) === base)
   const name = link === undefined ? base : targetName(link.target)
@@ -97,7 +75,7 @@ const leaves = (vdev: Vdev): Array<Vdev> => (vdev.children.length === 0 ? [vdev]
 
 /** Why a disk (or something on it) is busy outside ZFS's imported pools, or undefined. */
 const busyReason = (disk: BlockDevice): string | undefined => {
-  const all = flatten([disk]).map((f) => f.device)
+  const all = flattenDevices([disk]).map((f) => f.device)
   const root = all.find((d) => d.mountpoints.includes("/"))
   if (root !== undefined) return `holds the root filesystem (${root.path} is mounted at /)`
   const swap = all.find((d) => d.mountpoints.some((m) => m === "[SWAP]"))
@@ -139,7 +117,7 @@ export const unpooled = (
     if (not === "ignore") continue
     const reason = pooled.get(device) ?? not ?? busyReason(device)
     if (reason !== undefined) used.push({ device: device.path, reason })
-    else free.push({ device, byId: byIdOf(links, device.name), kind: kindOf(device) })
+    else free.push({ device, byId: byIdOf(links, device.name), kind: mediumOf(device) })
   }
   return { free, used, unresolved }
 }

@@ -6,7 +6,7 @@
  * file); they are matched against lsblk's devices by name, path, serial, WWN
  * and partition UUID, and a leaf that matches nothing is kept and reported.
  */
-import type { BlockDevice } from "../../adapters/disks/Disks.ts"
+import { type BlockDevice, flattenDevices, type PlacedDevice } from "../../adapters/disks/Disks.ts"
 import type { Dataset, PoolStatus, Vdev, VdevClass } from "../../adapters/zfs/Zfs.ts"
 import type { Impact, NodeKind, Outcome, PoolImpact, ShareImpact, SharePlace, TopologyNode } from "./messages.ts"
 
@@ -32,22 +32,6 @@ export interface Topology {
   readonly shares: ReadonlyArray<SharePlace>
 }
 
-interface Flat {
-  readonly device: BlockDevice
-  /** The whole disk this device is on (itself for a disk). */
-  readonly disk: BlockDevice
-}
-
-const flatten = (devices: ReadonlyArray<BlockDevice>): Array<Flat> => {
-  const out: Array<Flat> = []
-  const visit = (device: BlockDevice, disk: BlockDevice) => {
-    out.push({ device, disk })
-    for (const child of device.children) visit(child, disk)
-  }
-  for (const device of devices) visit(device, device)
-  return out
-}
-
 const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1)
 
 /**
@@ -55,8 +39,8 @@ const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1)
  * embed the serial or WWN ("ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1ABCDEF-part1",
  * "wwn-0x50014ee2b0c0ffee"); a "-partN" suffix picks the Nth partition.
  */
-export const resolveDevice = (devices: ReadonlyArray<BlockDevice>, name: string): Flat | undefined => {
-  const flat = flatten(devices)
+export const resolveDevice = (devices: ReadonlyArray<BlockDevice>, name: string): PlacedDevice | undefined => {
+  const flat = flattenDevices(devices)
   const base = basename(name)
   const direct = flat.find(({ device }) => device.path === name || device.name === name || device.name === base)
   if (direct !== undefined) return direct
@@ -91,7 +75,7 @@ export const buildTopology = (input: {
   const edge = (from: string, to: string) => edges.push({ from, to })
 
   const deviceId = (d: BlockDevice) => `${d.type === "disk" ? "disk" : "part"}:${d.path}`
-  for (const { device, disk } of flatten(input.devices)) {
+  for (const { device, disk } of flattenDevices(input.devices)) {
     node({ id: deviceId(device), kind: device.type === "disk" ? "disk" : "partition", label: device.name })
     if (device !== disk) edge(deviceId(device), deviceId(disk))
     for (const mountpoint of device.mountpoints) {
@@ -187,7 +171,7 @@ export const impact = (topology: Topology, disk: string): Impact => {
   const target = resolveDevice(topology.devices, disk)
   const onDisk = (device: BlockDevice | undefined) => target !== undefined && device !== undefined && (device === target.disk || target.disk.children.includes(device))
   const partitions = target === undefined ? [] : target.disk.children.map((c) => c.path)
-  const mountpoints = target === undefined ? [] : flatten([target.disk]).flatMap(({ device }) => device.mountpoints)
+  const mountpoints = target === undefined ? [] : flattenDevices([target.disk]).flatMap(({ device }) => device.mountpoints)
   const dying = (leaf: Vdev) => {
     const found = resolveDevice(topology.devices, leafName(leaf)) ?? resolveDevice(topology.devices, leaf.name)
     if (found !== undefined) return onDisk(found.device) || found.disk === target?.disk

@@ -53,3 +53,30 @@ export class Disks extends Context.Service<Disks, {
   /** The device tree: whole devices at the top, partitions (and holders) as children. */
   readonly list: Effect.Effect<ReadonlyArray<BlockDevice>, DisksError | RunError | CommandExited | DecodeError>
 }>()("sigmavault/adapters/disks/Disks") {}
+
+/** A device of the tree and the whole disk it is on (itself for a disk). */
+export interface PlacedDevice {
+  readonly device: BlockDevice
+  readonly disk: BlockDevice
+}
+
+/** Every device of the tree, depth first, each with the whole disk it is on. */
+export const flattenDevices = (devices: ReadonlyArray<BlockDevice>): Array<PlacedDevice> => {
+  const out: Array<PlacedDevice> = []
+  const visit = (device: BlockDevice, disk: BlockDevice) => {
+    out.push({ device, disk })
+    for (const child of device.children) visit(child, disk)
+  }
+  for (const device of devices) visit(device, device)
+  return out
+}
+
+/** The medium, for layout and rebuild-time estimates: NVMe by transport or name, else by the rotational flag. */
+export const mediumOf = (device: BlockDevice): "hdd" | "ssd" | "nvme" | "unknown" =>
+  device.transport === "nvme" || device.name.startsWith("nvme")
+    ? "nvme"
+    : device.rotational === true
+    ? "hdd"
+    : device.rotational === false
+    ? "ssd"
+    : "unknown"
