@@ -126,7 +126,7 @@ describe("an alert from a real agent, as a D-Bus signal and on a watching termin
     try {
       const monitoring = until(monitor, /Monitoring signals/, "gdbus monitor")
       await monitoring
-      const signalled = until(monitor, /Runtime1\.Alert \('LATTICE', '(warning|critical)', '[^']*tank[^']*', '[^']*DEGRADED[^']*', uint64 \d+\)/, "the Alert signal")
+      const signalled = until(monitor, /Runtime1\.Alert \('LATTICE', '(warning|critical)', '[^']*tank[^']*', '[^']*DEGRADED[^']*', '[A-Z][A-Z0-9]*(-[A-Z0-9]+)+', uint64 \d+\)/, "the Alert signal")
       const watched = until(watcher, /"_tag":"Alert"/, "sigmavault watch alerts")
       // Wait until the watch is listed, then restart LATTICE: its new incarnation reads the pools afresh and alerts.
       for (let i = 0; i < 200; i++) {
