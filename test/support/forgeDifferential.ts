@@ -224,6 +224,7 @@ const policyRule = (error: InvalidSpec | undefined, schemaText: string | undefin
     if (/contradict/.test(error.reason)) return "contradicting options"
     if (/not offered|do not apply|is an SMB setting|admits hosts, not users|cannot be combined/.test(error.reason)) return "a field that does not apply"
     if (/write the path plainly|without its final/.test(error.reason)) return "a path written plainly"
+    if (/flavours exports\(5\) documents/.test(error.reason)) return "only the NFS security flavours exports(5) documents (not AUTH_NULL's 'none')"
     return undefined
   }
   if (schemaText !== undefined && /\["(name|agent|users|hosts|type|message|path|comment)"\]/.test(schemaText)) {

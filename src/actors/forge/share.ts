@@ -104,6 +104,10 @@ const NFS_OPPOSITES: ReadonlyArray<readonly [string, string]> = [
   ["no_auth_nlm", "auth_nlm"], ["insecure_locks", "auth_nlm"], ["no_auth_nlm", "secure_locks"], ["no_acl", "acl"],
   ["root_squash", "no_root_squash"], ["all_squash", "no_all_squash"], ["pnfs", "no_pnfs"]
 ]
+/**
+ * The security flavours exports(5) documents. exportfs also takes "none" (AUTH_NULL: every request
+ * anonymous), which it does not document; FORGE refuses it by policy (docs/shares.md).
+ */
 const SEC_FLAVORS = new Set(["sys", "krb5", "krb5i", "krb5p"])
 const UINT32_MAX = 4294967295
 
@@ -124,7 +128,7 @@ const nfsOptionProblem = (option: string): string | undefined => {
         ? undefined
         : "fsid is a number, 'root' or a UUID (8-4-4-4-12 hex digits)"
     case "sec":
-      return value.split(":").every((flavor) => SEC_FLAVORS.has(flavor)) ? undefined : "sec is a ':'-list of sys, krb5, krb5i, krb5p"
+      return value.split(":").every((flavor) => SEC_FLAVORS.has(flavor)) ? undefined : "sec is a ':'-list of the flavours exports(5) documents: sys, krb5, krb5i, krb5p"
     case "mountpoint":
     case "mp":
       return /^\/[A-Za-z0-9_.\/+-]*$/.test(value) ? undefined : `${key}= is an absolute path of letters, digits, '_', '.', '-', '+' and '/'`
