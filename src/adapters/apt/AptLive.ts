@@ -75,11 +75,12 @@ export const make = (runner: CommandRunner["Service"], settings: AptSettings = {
     )
 
   const paths = Effect.map(run(listsDirArgv, 10_000), (output) => {
-    const value = (name: string, fallback: string) => {
+    const value = (name: string) => {
       const found = new RegExp(`^${name}='(.*)'$`, "m").exec(output.stdout)
-      return found === null ? fallback : found[1]!.replaceAll(`'\\''`, "'")
+      return found === null ? undefined : found[1]!.replaceAll(`'\\''`, "'")
     }
-    return { lists: value("LISTS", "/var/lib/apt/lists/"), status: value("STATUS", "/var/lib/dpkg/status") }
+    // apt-config always prints both; only apt's own answer is used (it follows APT_CONFIG), never a guessed path.
+    return { lists: value("LISTS"), status: value("STATUS") }
   })
 
   const kernel = Effect.sync((): KernelState => {
@@ -145,18 +146,18 @@ export const make = (runner: CommandRunner["Service"], settings: AptSettings = {
     index: Effect.map(paths, ({ lists: dir, status }) => {
       let lists = 0
       try {
-        lists = readdirSync(dir).filter((name) => INDEX_FILE.test(name)).length
+        lists = dir === undefined ? 0 : readdirSync(dir).filter((name) => INDEX_FILE.test(name)).length
       } catch {
         lists = 0
       }
       let statusStamp: string | undefined
       try {
-        const stat = statSync(status)
-        statusStamp = `${stat.size}@${stat.mtimeMs}`
+        const stat = status === undefined ? undefined : statSync(status)
+        statusStamp = stat === undefined ? undefined : `${stat.size}@${stat.mtimeMs}`
       } catch {
         statusStamp = undefined
       }
-      return { lists, refreshedAt: lists === 0 ? null : mtimeIso(join(dir, "partial")), statusStamp }
+      return { lists, refreshedAt: lists === 0 || dir === undefined ? null : mtimeIso(join(dir, "partial")), statusStamp }
     }),
     rebootFlag,
     kernel,
