@@ -40,6 +40,7 @@ import * as StreamsLive from "../../src/adapters/command/StreamsLive.ts"
 import * as PathSnapshotsLive from "../../src/adapters/pathsnap/PathSnapshotsLive.ts"
 import { defaultPhantomConfig, PhantomConfig } from "../../src/actors/phantom/config.ts"
 import { defaultScribeConfig, ScribeConfig } from "../../src/actors/scribe/config.ts"
+import { OrbitConfig } from "../../src/actors/orbit/config.ts"
 import { PROTOCOLS } from "../../src/actors/protocols.ts"
 import { agents, rosterTree } from "../../src/actors/roster.ts"
 import { AccessPolicy, grants, makePolicy } from "../../src/access/Policy.ts"
@@ -146,6 +147,9 @@ const adapters = Layer.mergeAll(
   SharesTest.layer(),
   Layer.succeed(BridgeConfig, { shareRoots: [files], forbidden: [] }),
   Layer.succeed(ScribeConfig, { ...defaultScribeConfig, dir: join(files, "reports") }),
+  // No wall-clock schedule: ORBIT's default ECLIPSE check every five minutes would, at a :x0 or :x5
+  // boundary, answer ECLIPSE 'report' before its sample expects NoCheckYet.
+  Layer.succeed(OrbitConfig, { timeZone: "UTC", schedules: [] }),
   ConfigCheckTest.make({
     nfs: () => ({ accepted: false, tool: "exportfs -ra", reason: "exportfs: /etc/exports.d/x.exports:1: unknown keyword \"bogus\"", line: 1, reading: "" }),
     calendar: (expression) =>
