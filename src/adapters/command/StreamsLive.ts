@@ -94,6 +94,9 @@ export const make = (settings: CommandRunnerSettings = {}): CommandStreams["Serv
           if (aborted) return
           aborted = true
           children.forEach(killGroup)
+          // The relay is of no use now, and a source's stdout it paused (the sink's pipe was full)
+          // would never end, so the source's 'close' would never come: let go of every pipe.
+          for (const child of children) [child.stdin, child.stdout].forEach((stream) => stream?.destroy())
           // Answer only once both are gone: nothing the pipe started outlives it.
           void Promise.all(children.map(exited)).then(() => finish(Effect.fail(error)))
         }
