@@ -199,6 +199,17 @@ const compile = (bun: string, target: Target, version: string, commit: string): 
   const args = [
     "build",
     "--compile",
+    // Start-up (issue 22): one chunk per command loaded on first import(), so a
+    // command evaluates only its own modules; bytecode so none of them is parsed
+    // at run time (bytecode needs ESM output); minified with names kept, so
+    // error names and stack frames still read; an embedded source map maps a
+    // crash's stack back to src/.
+    "--splitting",
+    "--format=esm",
+    "--bytecode",
+    "--minify",
+    "--keep-names",
+    "--sourcemap=linked",
     `--target=${target.bunTarget}`,
     "--define",
     `__SIGMAVAULT_VERSION__=${JSON.stringify(version)}`,
