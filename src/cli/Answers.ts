@@ -4,10 +4,15 @@
  * protocol). A client never casts what it received: a reply that does not
  * decode is a BadReply naming what did not fit — a daemon of another
  * version, most likely.
+ *
+ * The agents' protocols (every agent's messages.ts: most of a client's code)
+ * are loaded only by a client that asks an agent (`loadProtocols`, which
+ * `Client.ask` awaits alongside the request): `agents`, `status` and the other
+ * ops decode with the op schemas alone and start without them.
  */
 import { Exit, Result, Schema } from "effect"
-import { PROTOCOLS } from "../actors/protocols.ts"
-import { type Op, OpResult, type ErrorBody } from "../protocol/Requests.ts"
+import type { AnyProtocol } from "../runtime/Protocol.ts"
+import { ErrorBody, type Op, OpResult, Push } from "../protocol/Requests.ts"
 import * as Protocol from "../runtime/Protocol.ts"
 
 export class BadReply extends Schema.TaggedError<BadReply>()("BadReply", { what: Schema.String, reason: Schema.String }) {
@@ -15,6 +20,9 @@ export class BadReply extends Schema.TaggedError<BadReply>()("BadReply", { what:
     return `the daemon's answer to ${this.what} does not match the protocol this client knows (is the daemon another version?): ${this.reason}`
   }
 }
+
+export const isErrorBody = Schema.is(ErrorBody)
+export const decodePush = Schema.decodeUnknownOption(Push)
 
 const decoders = new Map<Op, (value: unknown) => Exit.Exit<unknown, Schema.SchemaError>>()
 
@@ -31,7 +39,19 @@ export const decodeOpResult = <O extends Op>(op: O, wire: unknown): Result.Resul
     : Result.fail(new BadReply({ what: `'${op}'`, reason: Protocol.failureText(decoded.cause) }))
 }
 
-const messageOf = (agent: string, type: string) => PROTOCOLS.get(agent)?.get(type)
+let protocols: ReadonlyMap<string, AnyProtocol> | undefined
+let loading: Promise<void> | undefined
+
+/** Loads the agents' protocols once; `decodeReply` and `decodeRejection` need them. */
+export const loadProtocols = (): Promise<void> =>
+  (loading ??= import("../actors/protocols.ts").then((module) => {
+    protocols = module.PROTOCOLS
+  }))
+
+const messageOf = (agent: string, type: string) => {
+  if (protocols === undefined) throw new Error("the agents' protocols are not loaded: await loadProtocols() first")
+  return protocols.get(agent)?.get(type)
+}
 
 /**
  * An agent's reply, decoded by the reply schema of its message. An agent or
@@ -56,7 +76,7 @@ export const decodeRejection = (body: ErrorBody): { readonly _tag: string; reado
   if (body.code !== "Rejected" || body.detail === undefined) return undefined
   const { agent, messageType, rejection } = body.detail as { agent?: unknown; messageType?: unknown; rejection?: unknown }
   if (typeof agent !== "string" || typeof messageType !== "string") return undefined
-  const message = messageOf(agent, messageType)
+  const message = protocols?.get(agent)?.get(messageType)
   if (message === undefined) return undefined
   const decoded = Protocol.codecs(message).decodeRejection(rejection)
   return Exit.isSuccess(decoded) ? decoded.value : undefined

@@ -2,24 +2,31 @@
  * A control-socket client for the CLI and the inspector: one connection,
  * pipelined requests matched to replies by id, every result decoded with its
  * schema (see Answers.ts), and pushed events handed to a callback.
+ *
+ * Start-up: the schemas (Answers.ts, with effect) are imported while the
+ * connection is made and the first request is in flight. The socket is read
+ * only once they are loaded, so every frame is decoded exactly as before;
+ * only the waiting overlaps.
  */
 import * as net from "node:net"
-import { Result, Schema } from "effect"
 import { decodeBody, encodeFrame, FrameDecoder } from "../protocol/Frame.ts"
-import { ErrorBody, type Op, type OpResult, Push } from "../protocol/Requests.ts"
-import { decodeOpResult, decodeRejection, decodeReply } from "./Answers.ts"
+import type { ErrorBody, Op, OpResult, Push } from "../protocol/Requests.ts"
+import type * as AnswersModule from "./Answers.ts"
+
+let answers: typeof AnswersModule | undefined
+let loadingAnswers: Promise<typeof AnswersModule> | undefined
+const loadAnswers = () => (loadingAnswers ??= import("./Answers.ts").then((module) => (answers = module)))
 
 export class RequestFailed extends Error {
-  /** For a `Rejected` error: the agent's typed rejection, decoded into its class. */
-  readonly rejection: { readonly _tag: string; readonly message: string } | undefined
   constructor(readonly body: ErrorBody) {
     super(body.message)
-    this.rejection = decodeRejection(body)
+  }
+  /** For a `Rejected` error to an ask: the agent's typed rejection, decoded into its class. */
+  get rejection(): { readonly _tag: string; readonly message: string } | undefined {
+    return answers?.decodeRejection(this.body)
   }
 }
 
-const isErrorBody = Schema.is(ErrorBody)
-const decodePush = Schema.decodeUnknownOption(Push)
 const malformed = (what: string): ErrorBody => ({ code: "BadReply", message: `the daemon sent a malformed error for ${what}` })
 
 export class NotRunning extends Error {}
@@ -39,7 +46,10 @@ export interface Client {
 
 export const connect = (socketPath: string): Promise<Client> =>
   new Promise((resolve, reject) => {
+    const decoding = loadAnswers()
     const socket = net.createConnection(socketPath)
+    // Nothing is read until the decoders are loaded (see the module's comment); bytes wait in the socket.
+    socket.pause()
     const decoder = new FrameDecoder(64 * 1024 * 1024)
     const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
     const listeners: Array<(push: Push) => void> = []
@@ -54,18 +64,26 @@ export const connect = (socketPath: string): Promise<Client> =>
         pending.set(id, { resolve: res, reject: rej })
         socket.write(encodeFrame({ ...fields, id, op }))
       })
-    const decoded = <A>(result: Result.Result<A, Error>): Promise<A> =>
-      Result.isSuccess(result) ? Promise.resolve(result.success) : Promise.reject(result.failure)
+    const decoded = <A>(result: { readonly _tag: "Success"; readonly success: A } | { readonly _tag: "Failure"; readonly failure: Error }): Promise<A> =>
+      result._tag === "Success" ? Promise.resolve(result.success) : Promise.reject(result.failure)
 
     socket.once("connect", () => {
       connected = true
+      decoding.then(
+        () => socket.resume(),
+        (error: unknown) => socket.destroy(error instanceof Error ? error : new Error(String(error)))
+      )
       resolve({
         request,
-        call: (op, fields) => request(op, fields).then((wire) => decoded(decodeOpResult(op, wire))),
-        ask: (agent, message, timeoutMs) =>
-          request("ask", { agent, message, ...(timeoutMs === undefined ? {} : { timeoutMs }) }).then((wire) =>
-            decoded(decodeReply(agent, message.type, wire)).then((reply) => reply.value)
-          ),
+        call: (op, fields) => request(op, fields).then((wire) => decoded(answers!.decodeOpResult(op, wire))),
+        ask: (agent, message, timeoutMs) => {
+          // The protocols load while the request is in flight; the reply (or rejection) waits for both.
+          const protocols = decoding.then((module) => module.loadProtocols())
+          return request("ask", { agent, message, ...(timeoutMs === undefined ? {} : { timeoutMs }) }).then(
+            (wire) => protocols.then(() => decoded(answers!.decodeReply(agent, message.type, wire))).then((reply) => reply.value),
+            (error: unknown) => protocols.then(() => Promise.reject(error))
+          )
+        },
         onPush: (listener) => void listeners.push(listener),
         closed,
         close: () => socket.end()
@@ -97,7 +115,7 @@ export const connect = (socketPath: string): Promise<Client> =>
         if (!decoded.ok) continue
         const value = decoded.value as Record<string, unknown>
         if ("subscription" in value && !("ok" in value)) {
-          const push = decodePush(value)
+          const push = answers!.decodePush(value)
           if (push._tag === "Some") for (const listener of listeners) listener(push.value)
           continue
         }
@@ -106,7 +124,7 @@ export const connect = (socketPath: string): Promise<Client> =>
         if (waiter === undefined) {
           // A reply without an id is a connection-level error: fail everything in flight with it.
           if (value.ok === false) {
-            const body = isErrorBody(value.error) ? value.error : malformed("the connection")
+            const body = answers!.isErrorBody(value.error) ? value.error : malformed("the connection")
             for (const { reject: rej } of pending.values()) rej(new RequestFailed(body))
             pending.clear()
           }
@@ -114,7 +132,7 @@ export const connect = (socketPath: string): Promise<Client> =>
         }
         pending.delete(id!)
         if (value.ok === true) waiter.resolve(value.result)
-        else waiter.reject(new RequestFailed(isErrorBody(value.error) ? value.error : malformed(`request ${id}`)))
+        else waiter.reject(new RequestFailed(answers!.isErrorBody(value.error) ? value.error : malformed(`request ${id}`)))
       }
     })
   })
