@@ -4,11 +4,13 @@
  * `socketAsk` and `startup` build and start the compiled binary (and
  * redis-server as their anchor); see bench/socket/.
  */
+import { cpus, loadavg, totalmem, release } from "node:os"
 import { runtimeName } from "./support.ts"
 import { askLatency, crashRestart, fanOut, idleMemory, soak, tellThroughput } from "./runtime/runtime.bench.ts"
 import { accessGate } from "./runtime/access.bench.ts"
 import { socketAsk } from "./socket/socket.bench.ts"
 import { startup } from "./socket/startup.bench.ts"
+import { cliStartup } from "./cli/cli.bench.ts"
 import { dbusAsk } from "./dbus/dbus.bench.ts"
 import { bloom } from "./memory/bloom.bench.ts"
 import { minhash } from "./memory/minhash.bench.ts"
@@ -46,8 +48,9 @@ import { apex } from "./apex/apex.bench.ts"
 
 import { lingua } from "./lingua/lingua.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex, lingua }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, cliStartup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex, lingua }
 
+const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100)
 const only = process.argv.slice(2)
 const results: Array<unknown> = []
 for (const [key, run] of Object.entries(benches)) {
@@ -62,4 +65,14 @@ for (const [key, run] of Object.entries(benches)) {
     process.exitCode = 1
   }
 }
-process.stdout.write(JSON.stringify({ runtime: runtimeName(), date: new Date().toISOString(), results }, null, 2) + "\n")
+/** The machine, so that a committed result (bench/results/) says what it was measured on; the load average before and after says how quiet it was. */
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  kernel: release(),
+  arch: process.arch,
+  loadAverageAtStart,
+  loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100)
+}
+process.stdout.write(JSON.stringify({ runtime: runtimeName(), date: new Date().toISOString(), machine, results }, null, 2) + "\n")
