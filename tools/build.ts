@@ -203,7 +203,10 @@ const compile = (bun: string, target: Target, version: string, commit: string): 
     // command evaluates only its own modules; bytecode so none of them is parsed
     // at run time (bytecode needs ESM output); minified with names kept, so
     // error names and stack frames still read; an embedded source map maps a
-    // crash's stack back to src/.
+    // crash's stack back to src/. --production: without it the bundler resolves the
+    // "development" export condition (xstate's development build, with its extra
+    // checks, ran the daemon's agents ~2x slower at start).
+    "--production",
     "--splitting",
     "--format=esm",
     "--bytecode",

@@ -4,8 +4,21 @@
  * resident memory after 2 s idle. Median of 5 runs, each in a fresh temp dir,
  * SIGTERM between. Anchor, measured the same way in the same run: redis-server
  * (exec → socket answering PING) and its idle RSS.
+ *
+ * Regression guard (no test: a figure, judged here): the median CPU time the
+ * daemon spent from exec to ready (user + system, /proc/<pid>/stat) is compared
+ * with the committed baseline in startup-baseline.json. CPU time, not wall
+ * time: on this shared 2-core machine the same binary's wall time to ready
+ * ranged 0.58-2.3 s under other people's load, while its CPU time stayed
+ * within ±20 % (0.48-0.64 s before issue 22). A median above
+ * REGRESSION_FACTOR × the baseline prints `regression: true` and sets a
+ * non-zero exit code; 1.5× is beyond that noise and well below the 3× the
+ * start-up regressed by before (144 ms -> 470 ms). After a deliberate change,
+ * re-measure on a quiet machine and commit the new baseline with its reason.
  */
+import { readFileSync } from "node:fs"
 import type * as net from "node:net"
+import { join } from "node:path"
 import { now, round } from "../support.ts"
 import { processCpuUs } from "./loadgen.ts"
 import {
@@ -29,10 +42,33 @@ const IDLE_MS = 2_000
 const EXPECTED_AGENTS = 40
 /** A reply slower than this at startup is a connection the server will not answer. */
 const REPLY_TIMEOUT_MS = 3_000
+/** A median CPU time to ready above this multiple of the committed baseline is a regression. */
+const REGRESSION_FACTOR = 1.5
+
+interface Baseline {
+  readonly cpuMsToReadyMedian: number
+  readonly readyMsMedian: number
+  readonly idleRssMBMedian: number
+  readonly measured: string
+  readonly machine: string
+  readonly why: string
+}
+
+const readBaseline = (): Baseline | string => {
+  const file = join(import.meta.dirname, "startup-baseline.json")
+  try {
+    const baseline = JSON.parse(readFileSync(file, "utf8")) as Baseline
+    return typeof baseline.cpuMsToReadyMedian === "number" ? baseline : `${file} has no cpuMsToReadyMedian`
+  } catch (error) {
+    return `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
 
 interface Run {
   readonly acceptMs: number
   readonly readyMs: number
+  /** CPU time (user + system) the server spent from exec to ready, ms (10 ms resolution). */
+  readonly cpuMsToReady: number
   readonly rssAtReadyMB: number
   readonly idleRssMB: number
   /** CPU time over the idle window, % of one core (10 ms resolution). */
@@ -73,6 +109,7 @@ const once = async (
       socket.destroy()
     }
     const readyMs = now() - server.startedAt
+    const cpuMsToReady = round((processCpuUs(server.pid) ?? NaN) / 1000, 0)
     const rssAtReadyMB = mb(rssKb(server.pid))
     const cpu0 = processCpuUs(server.pid) ?? NaN
     const t0 = now()
@@ -84,6 +121,7 @@ const once = async (
       ok: true,
       acceptMs,
       readyMs: round(readyMs, 1),
+      cpuMsToReady,
       rssAtReadyMB,
       idleRssMB,
       idleCpuPct,
@@ -123,6 +161,7 @@ const summary = (outcomes: ReadonlyArray<Outcome>) => {
   const failed = outcomes.filter((o) => !o.ok)
   return {
     readyMsMedian: median(runs.map((r) => r.readyMs)),
+    cpuMsToReadyMedian: median(runs.map((r) => r.cpuMsToReady)),
     acceptMsMedian: median(runs.map((r) => r.acceptMs)),
     idleRssMBMedian: median(runs.map((r) => r.idleRssMB)),
     idleCpuPctMedian: median(runs.map((r) => r.idleCpuPct)),
@@ -146,6 +185,11 @@ export const startup = async () => {
   }
   const sv = summary(ours)
   const redis = summary(anchor)
+  const baseline = readBaseline()
+  const limitCpuMs = typeof baseline === "string" ? undefined : round(baseline.cpuMsToReadyMedian * REGRESSION_FACTOR, 0)
+  // A failed run is a regression too: the daemon did not get ready.
+  const regression = sv.failed > 0 || limitCpuMs === undefined || !(sv.cpuMsToReadyMedian <= limitCpuMs)
+  if (regression) process.exitCode = 1
   return {
     name: `startup: exec -> socket accepting and 'agents' listing all ${EXPECTED_AGENTS} running; RSS after ${IDLE_MS / 1000} s idle`,
     binary: { path: binary.path, origin: binary.origin },
@@ -158,8 +202,19 @@ export const startup = async () => {
         ratioIdleRss: round(sv.idleRssMBMedian / Math.max(redis.idleRssMBMedian, 0.1), 1)
       }
       : { anchor: tools.reason }),
-    goal: "ready < 150 ms, idle RSS < 80 MB",
-    goalMet: { ready: sv.failed === 0 && sv.readyMsMedian < 150, idleRss: sv.idleRssMBMedian < 80 },
+    goal: "ready <= 150 ms, idle RSS < 60 MB (issue 22)",
+    goalMet: { ready: sv.failed === 0 && sv.readyMsMedian <= 150, idleRss: sv.idleRssMBMedian < 60 },
+    regression,
+    regressionGuard: typeof baseline === "string"
+      ? { problem: baseline }
+      : {
+        what: `median CPU ms from exec to ready vs ${REGRESSION_FACTOR} x the committed baseline (bench/socket/startup-baseline.json)`,
+        cpuMsToReadyMedian: sv.cpuMsToReadyMedian,
+        baselineCpuMs: baseline.cpuMsToReadyMedian,
+        limitCpuMs,
+        ratioToBaseline: round(sv.cpuMsToReadyMedian / baseline.cpuMsToReadyMedian, 2),
+        baselineMeasured: baseline.measured
+      },
     note: "Times run from just before spawn() to the reply, polling the socket every 1 ms and asking on the first " +
       "connection that is accepted; medians are over the runs that succeeded, and a failed run fails the ready goal. " +
       "shutdownMs is SIGTERM -> exit; idleCpuPct is CPU over the idle window in % of one core."

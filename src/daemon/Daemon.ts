@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs"
 import { Cause, Data, Deferred, Effect, Exit, Option, Result } from "effect"
-import * as DbusGateway from "../adapters/dbus/DbusGateway.ts"
+import type * as DbusGatewayModule from "../adapters/dbus/DbusGateway.ts"
 import * as MetricsListener from "../adapters/http/MetricsListener.ts"
 import * as ControlServer from "../adapters/socket/ControlServer.ts"
 import { ready, sendOrWarn, stopping } from "../adapters/systemd/Notify.ts"
@@ -208,6 +208,9 @@ export const run = (
     }
     const dbus = settings.dbus
     if (dbus.bus !== "none") {
+      // Loaded only when the bus is used: dbus-next and its XML parsers are a chunk of their own that a
+      // daemon without D-Bus (the default outside systemd) never evaluates at start (issue 22).
+      const DbusGateway: typeof DbusGatewayModule = yield* Effect.promise(() => import("../adapters/dbus/DbusGateway.ts"))
       const exported = yield* DbusGateway.start(system, {
         bus: dbus.bus,
         ...(dbus.address === undefined ? {} : { address: dbus.address }),

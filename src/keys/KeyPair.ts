@@ -43,9 +43,28 @@ export const xWingPublicKeyOf = (secretKey: Uint8Array): Uint8Array => ml_kem768
 export const generateSigningKeyPair = (seed?: Uint8Array): SigningKeyPair =>
   signingKeyPairFromSeed(seed ?? crypto.getRandomValues(new Uint8Array(SEED_BYTES)))
 
+/**
+ * The last seed expanded, and its pair. The keyring expands one seed several
+ * times in a row (its id when it is created, the file's public key when it is
+ * written, the check of the file read back, then the signing pair), and each
+ * ML-DSA-65 expansion costs 10-100 ms of pure JS: at daemon start that was
+ * four of them on the critical path. Callers get copies, so none can alter
+ * what the next one gets.
+ */
+let lastExpanded: { readonly seed: Uint8Array; readonly publicKey: Uint8Array; readonly secretKey: Uint8Array } | undefined
+
+const sameSeed = (a: Uint8Array, b: Uint8Array) => {
+  if (a.byteLength !== b.byteLength) return false
+  let diff = 0
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
 export const signingKeyPairFromSeed = (seed: Uint8Array): SigningKeyPair => {
-  const { publicKey, secretKey } = ml_dsa65.keygen(seed)
-  return { publicKey, secretKey, seed: seed.slice() }
+  const expanded = lastExpanded !== undefined && sameSeed(lastExpanded.seed, seed)
+    ? lastExpanded
+    : (lastExpanded = { seed: seed.slice(), ...ml_dsa65.keygen(seed) })
+  return { publicKey: expanded.publicKey.slice(), secretKey: expanded.secretKey.slice(), seed: seed.slice() }
 }
 
 /** The public key a stored 32-byte secret (X-Wing secret key, ML-DSA-65 seed) belongs to. */

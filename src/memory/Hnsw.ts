@@ -21,11 +21,16 @@ import type { Space } from "./Schemas.ts"
 
 // Bun embeds the addon only for a literal `require("…/addon.node")`, which it
 // provides in ES modules; Node's ES modules (the unit tests) have no `require`.
-const addon = (
-  typeof require === "function"
-    ? require("../../node_modules/hnswlib-node/build/Release/addon.node")
-    : createRequire(import.meta.url)("../../node_modules/hnswlib-node/build/Release/addon.node")
-) as typeof Hnswlib
+// Loaded when the first index is made, not when the daemon starts: loading it
+// writes it out of the binary and maps it with libstdc++ (~3 MB of RSS), and a
+// NAS without vectors never needs it (issue 22).
+let loaded: typeof Hnswlib | undefined
+const addon = (): typeof Hnswlib =>
+  loaded ??= (
+    typeof require === "function"
+      ? require("../../node_modules/hnswlib-node/build/Release/addon.node")
+      : createRequire(import.meta.url)("../../node_modules/hnswlib-node/build/Release/addon.node")
+  ) as typeof Hnswlib
 
 export { SPACES, type Space } from "./Schemas.ts"
 
@@ -100,7 +105,7 @@ export class HnswIndex {
   ) {}
 
   static create(options: HnswOptions): HnswIndex {
-    const index = new addon.HierarchicalNSW(options.space, options.dimension)
+    const index = new (addon().HierarchicalNSW)(options.space, options.dimension)
     index.initIndex({
       maxElements: Math.max(1, options.initialCapacity),
       m: options.m,
@@ -122,7 +127,7 @@ export class HnswIndex {
     const problem = checkIndexFile(bytes, options.dimension)
     if (problem !== undefined) return Result.fail(new HnswFailure({ operation: "read", reason: problem }))
     return throughScratch("read", scratch, bytes, (file) => {
-      const index = new addon.HierarchicalNSW(options.space, options.dimension)
+      const index = new (addon().HierarchicalNSW)(options.space, options.dimension)
       index.readIndexSync(file, true)
       index.setEf(options.ef)
       return new HnswIndex(options, index, live)

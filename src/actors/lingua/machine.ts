@@ -1,6 +1,8 @@
 /**
  * LINGUA's machine: parse, run and phrases, one at a time. The grammar is
- * compiled once per incarnation. The slot lists (pools, datasets, shares,
+ * compiled once per incarnation, on its first use: compiling it is ~20 ms of
+ * the daemon's start otherwise (issue 22), for a feature an idle NAS may never
+ * be asked for. The slot lists (pools, datasets, shares,
  * disks, peers, ...) are read from the agents that know them when a sentence
  * arrives and the lists are older than the TTL (LinguaConfig, 30 s) — never on
  * a timer, so an idle NAS costs nothing — and after LINGUA itself sent a
@@ -28,7 +30,7 @@ import {
   UnknownName
 } from "./messages.ts"
 import { Llm } from "../../adapters/llm/Llm.ts"
-import { compile, dispatch, fromModel, llmCatalogue, readsOnly, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
+import { compile, type Compiled, dispatch, fromModel, llmCatalogue, readsOnly, type NasListName, type NasLists, phrasesOf, slotLists, understand, type Understood } from "./understand.ts"
 
 const records = (value: unknown, key: string): ReadonlyArray<Record<string, unknown>> => {
   const list = Array.isArray(value) ? value : typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
@@ -82,7 +84,8 @@ const meaningOf = (u: Understood): Meaning => ({
 export const makeMachine = Effect.gen(function*() {
   const env = yield* AgentEnv
   const config = yield* LinguaConfig
-  const compiled = compile()
+  let compiledGrammar: Compiled | undefined
+  const compiled = () => (compiledGrammar ??= compile())
   const llm = yield* Llm
   let cache: Cache | undefined
   let catalogue: string | undefined
@@ -128,7 +131,7 @@ export const makeMachine = Effect.gen(function*() {
   const meaning = (text: string) =>
     Effect.gen(function*() {
       const lists = yield* freshLists
-      const outcome = understand(compiled, text, { lists: slotLists(lists.lists), validate })
+      const outcome = understand(compiled(), text, { lists: slotLists(lists.lists), validate })
       switch (outcome._tag) {
         case "Understood":
           return { best: outcome.best, alternatives: outcome.alternatives, unread: lists.unread }
@@ -155,7 +158,7 @@ export const makeMachine = Effect.gen(function*() {
    */
   const askModel = (text: string, lists: NasLists) =>
     Effect.gen(function*() {
-      catalogue ??= llmCatalogue(compiled)
+      catalogue ??= llmCatalogue(compiled())
       const names = Object.entries(lists)
         .filter(([, values]) => values !== undefined && values.length > 0)
         .map(([list, values]) => `${list}: ${(values as ReadonlyArray<string>).slice(0, 50).join(", ")}`)
@@ -228,7 +231,7 @@ export const makeMachine = Effect.gen(function*() {
           if (m.best.changes) cache = undefined
           return { ...base, sent: true, sentMessage: message as Meaning["message"], answer } satisfies Ran
         }),
-      phrases: () => Effect.succeed(phrasesOf(compiled))
+      phrases: () => Effect.succeed(phrasesOf(compiled()))
     }
   })
 })

@@ -45,7 +45,7 @@ export interface Compiled {
   readonly intents: ReadonlyArray<{ readonly intent: Intent; readonly templates: ReadonlyArray<Template> }>
 }
 
-/** Parses every template once; a template error is a programming error found when LINGUA starts (and by the tests). */
+/** Parses every template once; a template error is a programming error found when LINGUA first uses its grammar (and by the tests). */
 export const compile = (intents: ReadonlyArray<Intent> = INTENTS, rules: Readonly<Record<string, string>> = RULES): Compiled => {
   const ruleNodes = new Map(Object.entries(rules).map(([name, body]) => [name, parseTemplate(body)] as const))
   return {
