@@ -72,29 +72,41 @@ export interface Neighbour {
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/**
+ * Copies `vector` into `into` (a plain array of `dimension` numbers, the form
+ * the addon takes) while checking it against the index's dimension and space.
+ */
+const copyChecked = (
+  vector: ArrayLike<number>,
+  dimension: number,
+  space: Space,
+  into: Array<number>
+): InvalidVector | undefined => {
+  if (vector.length !== dimension) {
+    return new InvalidVector({ reason: `expected ${dimension} numbers, got ${vector.length}` })
+  }
+  let squares = 0
+  for (let i = 0; i < dimension; i++) {
+    const x = vector[i]!
+    if (!Number.isFinite(x)) return new InvalidVector({ reason: `element ${i} is ${x}, not a finite number` })
+    into[i] = x
+    squares += x * x
+  }
+  if (space === "cosine" && squares === 0) {
+    return new InvalidVector({ reason: "a zero vector has no direction (cosine space)" })
+  }
+  return undefined
+}
+
 /** Checks a vector against the index's dimension and space; returns it as the plain array the addon takes. */
 export const checkVector = (
   vector: ArrayLike<number>,
   dimension: number,
   space: Space
 ): Result.Result<Array<number>, InvalidVector> => {
-  if (vector.length !== dimension) {
-    return Result.fail(new InvalidVector({ reason: `expected ${dimension} numbers, got ${vector.length}` }))
-  }
   const plain = new Array<number>(dimension)
-  let squares = 0
-  for (let i = 0; i < dimension; i++) {
-    const x = vector[i]!
-    if (!Number.isFinite(x)) {
-      return Result.fail(new InvalidVector({ reason: `element ${i} is ${x}, not a finite number` }))
-    }
-    plain[i] = x
-    squares += x * x
-  }
-  if (space === "cosine" && squares === 0) {
-    return Result.fail(new InvalidVector({ reason: "a zero vector has no direction (cosine space)" }))
-  }
-  return Result.succeed(plain)
+  const problem = copyChecked(vector, dimension, space, plain)
+  return problem === undefined ? Result.succeed(plain) : Result.fail(problem)
 }
 
 export class HnswIndex {
@@ -102,7 +114,16 @@ export class HnswIndex {
     readonly options: HnswOptions,
     private readonly index: Hnswlib.HierarchicalNSW,
     private live: number
-  ) {}
+  ) {
+    this.query = new Array<number>(options.dimension).fill(0)
+  }
+
+  /**
+   * The query of every search, as the plain array the addon takes: the addon
+   * copies it before it searches, so one array serves every call and a search
+   * allocates nothing for its query.
+   */
+  private readonly query: Array<number>
 
   static create(options: HnswOptions): HnswIndex {
     const index = new (addon().HierarchicalNSW)(options.space, options.dimension)
@@ -181,14 +202,16 @@ export class HnswIndex {
   }
 
   search(vector: ArrayLike<number>, k: number): Result.Result<ReadonlyArray<Neighbour>, InvalidVector | HnswFailure> {
-    const checked = checkVector(vector, this.options.dimension, this.options.space)
-    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    const problem = copyChecked(vector, this.options.dimension, this.options.space, this.query)
+    if (problem !== undefined) return Result.fail(problem)
     const wanted = Math.min(k, this.live, this.index.getMaxElements())
     if (wanted <= 0) return Result.succeed([])
     return Result.try({
       try: () => {
-        const { distances, neighbors } = this.index.searchKnn(checked.success, wanted)
-        return neighbors.map((label, i) => ({ label, distance: distances[i]! }))
+        const { distances, neighbors } = this.index.searchKnn(this.query, wanted)
+        const found = new Array<Neighbour>(neighbors.length)
+        for (let i = 0; i < neighbors.length; i++) found[i] = { label: neighbors[i]!, distance: distances[i]! }
+        return found
       },
       catch: (error) => new HnswFailure({ operation: "search", reason: reason(error) })
     })

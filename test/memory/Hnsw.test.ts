@@ -77,6 +77,15 @@ describe("HnswIndex", () => {
     expect(labelsOf(index.search([1, 0, 0], 5))).toEqual([])
   })
 
+  it("answers each search for its own query, also after a refused one (the query array is reused)", () => {
+    const index = HnswIndex.create(options({ dimension: 3, space: "l2" }))
+    for (const [label, v] of [[0, [10, 0, 0]], [1, [0, 10, 0]], [2, [0, 0, 10]]] as const) index.add(label, v, true)
+    expect(labelsOf(index.search([9, 1, 0], 1))).toEqual([0])
+    expect(Result.isFailure(index.search([0, 9, Number.NaN], 1))).toBe(true) // refused after copying two elements
+    expect(labelsOf(index.search([1, 1, 9], 1))).toEqual([2])
+    expect(labelsOf(index.search(new Float32Array([0, 9, 1]), 1))).toEqual([1])
+  })
+
   it("round-trips through bytes with ef restored (hnswlib does not store it)", () => {
     const points = dataset(200, 8, 3)
     const index = HnswIndex.create(options({ dimension: 8, ef: 77 }))
