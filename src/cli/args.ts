@@ -184,7 +184,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     flags: [
       { name: "--recipient", short: "-r", value: "PUBKEY", help: "a public key (svpk1…) to encrypt to (repeatable)" },
       { name: "--recipients-file", short: "-R", value: "FILE", help: "a file of public keys, one per line, # comments (repeatable)" },
-      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout; never overwritten, written only on success)" }
+      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout); a file is never overwritten and appears only on success, a device (/dev/null) is written directly" }
     ],
     details: "IN is a file, or - or nothing for stdin. Example:\n" +
       "  sigmavault encrypt -r svpk1… -o backup.tar.sv backup.tar"
@@ -195,7 +195,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     summary: "decrypt a file or stdin with a secret key file",
     flags: [
       { name: "--identity", short: "-i", value: "KEYFILE", help: "a secret key file from keygen (repeatable; each is tried)" },
-      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout; never overwritten, written only on success)" }
+      { name: "--output", short: "-o", value: "OUT", help: "where to write (default stdout); a file is never overwritten and appears only on success, a device (/dev/null) is written directly" }
     ],
     details: "IN is a file, or - or nothing for stdin. Exits non-zero, leaving no output file, on any\n" +
       "failure: wrong key, tampered, truncated or reordered data (see docs/vault-format.md)."

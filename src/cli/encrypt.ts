@@ -1,14 +1,19 @@
 /**
  * `sigmavault encrypt` and `sigmavault decrypt`: the vault format
  * (docs/vault-format.md) from the command line, age-style. Output goes to a
- * file that appears only on success (never over an existing one), or to
- * stdout; ciphertext is never written to a terminal. Long work shows its
- * progress on stderr when stderr is a terminal.
+ * file that appears only on success (never over an existing one), to
+ * stdout, or to a character device named by -o (/dev/null), written
+ * directly as age does; ciphertext is never written to a terminal. Long work
+ * shows its progress on stderr when stderr is a terminal.
+ *
+ * Standard input and output are opened only when "-" names them, and
+ * terminals are recognised without building process.stdout or stderr: each
+ * of those streams costs milliseconds of start-up for nothing.
  */
-import { statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
-import { Exit, Result } from "effect"
-import { commandStreams, runFileCommand } from "../adapters/fs/StdioLive.ts"
+import { Effect, Exit, Result } from "effect"
+import type { FileError, Files, Writer } from "../adapters/fs/Files.ts"
+import { isTerminal, openDeviceOutput, runFileCommand, standardInput, standardOutput } from "../adapters/fs/StdioLive.ts"
 import { decodePublicKey, parseRecipients } from "../keys/PublicKey.ts"
 import { readSecretKeyFile, readSecretKeyFileInfo } from "../keys/SecretKeyFile.ts"
 import { inspectVaultFile } from "../vault/Inspect.ts"
@@ -19,10 +24,36 @@ import { obtainPassphrase } from "./Passphrase.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
 
+const STDIO = "-"
+
 const refuseTerminal = (output: string, what: string) =>
-  output === "-" && process.stdout.isTTY
+  output === STDIO && isTerminal(1)
     ? fail(`refusing to write ${what} to a terminal; use -o FILE or redirect stdout`, EXIT.usage)
     : undefined
+
+/** Progress on stderr only when it is a terminal, checked without building process.stderr. */
+const progressFor = (verb: string, input: string) => (isTerminal(2) ? progressReporter(verb, input) : { report: () => {}, done: () => {} })
+
+/**
+ * Runs `job` with the streams it writes through: a file output goes by its
+ * atomic write; "-" is standard output; a character device is written
+ * directly, as "-" with the device as the stream (never a terminal when
+ * `what` is ciphertext).
+ */
+const withTarget = <A, E>(
+  input: string,
+  output: string,
+  what: string | undefined,
+  job: (output: string, streams: { readonly stdin?: AsyncIterable<Uint8Array>; readonly stdout?: Writer }) => Effect.Effect<A, E, Files>
+): Effect.Effect<A, E | string | FileError, Files> =>
+  Effect.scoped(Effect.gen(function*() {
+    const stdin = input === STDIO ? { stdin: standardInput() } : {}
+    if (output === STDIO) return yield* job(STDIO, { ...stdin, stdout: standardOutput({ blocking: true }) })
+    const device = yield* openDeviceOutput(output)
+    if (device === undefined) return yield* job(output, stdin)
+    if (what !== undefined && device.isTerminal) return yield* Effect.fail(`refusing to write ${what} to the terminal ${output}`)
+    return yield* job(STDIO, { ...stdin, stdout: device.write })
+  }))
 
 export const recipientsOf = async (parsed: Parsed): Promise<ReadonlyArray<Uint8Array> | string> => {
   const keys: Array<Uint8Array> = []
@@ -49,8 +80,10 @@ const encrypt = async (parsed: Parsed): Promise<number> => {
   if (recipients.length === 0) return fail("encrypt needs at least one recipient: -r PUBKEY or -R FILE", EXIT.usage)
   const refused = refuseTerminal(output, "ciphertext")
   if (refused !== undefined) return refused
-  const progress = progressReporter("encrypting", input)
-  const result = await runFileCommand(encryptFile(input, output, recipients, { onProgress: progress.report, ...commandStreams() }))
+  const progress = progressFor("encrypting", input)
+  const result = await runFileCommand(
+    withTarget(input, output, "ciphertext", (to, streams) => encryptFile(input, to, recipients, { onProgress: progress.report, ...streams }))
+  )
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }
@@ -82,8 +115,10 @@ const decrypt = async (parsed: Parsed, env: Env): Promise<number> => {
   if (files.length === 0) return fail("decrypt needs a secret key file: -i KEYFILE", EXIT.usage)
   const identities = await identitiesOf(files, env)
   if (typeof identities === "string") return fail(identities)
-  const progress = progressReporter("decrypting", input)
-  const result = await runFileCommand(decryptFile(input, output, identities, { onProgress: progress.report, ...commandStreams() }))
+  const progress = progressFor("decrypting", input)
+  const result = await runFileCommand(
+    withTarget(input, output, undefined, (to, streams) => decryptFile(input, to, identities, { onProgress: progress.report, ...streams }))
+  )
   progress.done()
   return Exit.isSuccess(result) ? EXIT.ok : fail(messageOf(result))
 }

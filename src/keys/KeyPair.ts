@@ -15,6 +15,7 @@
 import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js"
 import { Result } from "effect"
+import * as XWing from "../vault/XWing.ts"
 
 export type KeyKind = "x-wing" | "ml-dsa-65"
 
@@ -36,8 +37,8 @@ export const generateKeyPair = (seed?: Uint8Array): KeyPair => {
   return { publicKey, secretKey }
 }
 
-/** The X-Wing public key of a 32-byte secret key. */
-export const xWingPublicKeyOf = (secretKey: Uint8Array): Uint8Array => ml_kem768_x25519.getPublicKey(secretKey)
+/** The X-Wing public key of a 32-byte secret key: X25519 by node:crypto (src/vault/XWing.ts), where noble's pure-JS one cost ~70 ms of a command's start-up building its tables. */
+export const xWingPublicKeyOf = (secretKey: Uint8Array): Uint8Array => XWing.expand(secretKey).publicKey
 
 /** A fresh ML-DSA-65 key pair; `seed` (32 bytes) makes it deterministic. */
 export const generateSigningKeyPair = (seed?: Uint8Array): SigningKeyPair =>

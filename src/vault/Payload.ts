@@ -61,7 +61,7 @@ export const sealPayload = (
   Effect.gen(function*() {
     let plaintextBytes = 0
     let ciphertextBytes = 0
-    // One buffer for every chunk's plaintext and one for its ciphertext: each is written before the next read.
+    // One buffer for every chunk's plaintext (a file is read straight into it) and one for its ciphertext: each is written before the next read.
     const block = new Uint8Array(chunkSize)
     const output = new Uint8Array(chunkSize + TAG_BYTES)
     for (let counter = 0;; counter++) {
@@ -94,7 +94,7 @@ export const openPayload = (
   Effect.gen(function*() {
     const fullChunk = chunkSize + TAG_BYTES
     let plaintextBytes = 0
-    // One buffer for every chunk's ciphertext and one for its plaintext: each is written before the next read.
+    // One buffer for every chunk's ciphertext (a file is read straight into it) and one for its plaintext: each is written before the next read.
     const block = new Uint8Array(fullChunk)
     const plaintext = new Uint8Array(chunkSize)
     for (let counter = 0;; counter++) {

@@ -3,17 +3,17 @@
  * (ML-KEM-768 + X25519), and unwrapped again with a secret key
  * (docs/vault-format.md §3.2, §4, §7.2).
  */
-import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js"
 import { Option, Result } from "effect"
 import { InvalidVaultKey } from "./Errors.ts"
 import * as Aead from "./internal/Aead.ts"
+import * as XWing from "./XWing.ts"
 import { wrapKeyOf } from "./KeySchedule.ts"
 
-export const PUBLIC_KEY_BYTES = 1216
-export const SECRET_KEY_BYTES = 32
-export const KEM_CIPHERTEXT_BYTES = 1120
+export const PUBLIC_KEY_BYTES = XWing.PUBLIC_KEY_BYTES
+export const SECRET_KEY_BYTES = XWing.SEED_BYTES
+export const KEM_CIPHERTEXT_BYTES = XWing.CIPHERTEXT_BYTES
 /** ML-KEM-768 coins (32 B), then the X25519 ephemeral secret (32 B). */
-export const ENCAPSULATION_RANDOM_BYTES = 64
+export const ENCAPSULATION_RANDOM_BYTES = XWing.ENCAPSULATION_RANDOM_BYTES
 export const FILE_KEY_BYTES = 32
 export const WRAPPED_KEY_BYTES = FILE_KEY_BYTES + Aead.TAG_BYTES
 export const STANZA_BYTES = KEM_CIPHERTEXT_BYTES + WRAPPED_KEY_BYTES
@@ -27,6 +27,8 @@ export interface Identity {
   readonly index: number
   readonly secretKey: Uint8Array
   readonly publicKey: Uint8Array
+  /** The secret key expanded once, for every stanza tried with it; expanded at each try when absent. */
+  readonly expanded?: XWing.Expanded
 }
 
 /**
@@ -46,7 +48,7 @@ export const wrapFileKey = (
     )
   }
   const encapsulated = Result.try({
-    try: () => ml_kem768_x25519.encapsulate(publicKey, randomness),
+    try: () => XWing.encapsulate(publicKey, randomness),
     catch: (error) => new InvalidVaultKey({ role: "recipient", index, reason: error instanceof Error ? error.message : String(error) })
   })
   return Result.map(encapsulated, ({ cipherText, sharedSecret }) => {
@@ -66,7 +68,10 @@ export const identityOf = (secretKey: Uint8Array, index: number): Result.Result<
     )
   }
   return Result.try({
-    try: () => ({ index, secretKey, publicKey: ml_kem768_x25519.getPublicKey(secretKey) }),
+    try: () => {
+      const expanded = XWing.expand(secretKey)
+      return { index, secretKey, publicKey: expanded.publicKey, expanded }
+    },
     catch: (error) => new InvalidVaultKey({ role: "identity", index, reason: error instanceof Error ? error.message : String(error) })
   })
 }
@@ -79,7 +84,7 @@ export const identityOf = (secretKey: Uint8Array, index: number): Result.Result<
  */
 export const unwrapFileKey = (stanza: Uint8Array, identity: Identity): Option.Option<Uint8Array> => {
   const cipherText = stanza.subarray(0, KEM_CIPHERTEXT_BYTES)
-  const sharedSecret = Result.try(() => ml_kem768_x25519.decapsulate(cipherText, identity.secretKey))
+  const sharedSecret = Result.try(() => XWing.decapsulate(cipherText, identity.expanded ?? XWing.expand(identity.secretKey)))
   if (Result.isFailure(sharedSecret)) return Option.none()
   const wrapKey = wrapKeyOf(sharedSecret.success, cipherText, identity.publicKey)
   return Aead.open(wrapKey, WRAP_NONCE, stanza.subarray(KEM_CIPHERTEXT_BYTES, STANZA_BYTES))

@@ -13,8 +13,8 @@
 import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
 import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
-import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
-import { openInput, type Streams, withOutput } from "../fileio/Edges.ts"
+import { type ByteReader, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
+import { type Input, openInput, type Streams, withOutput } from "../fileio/Edges.ts"
 import {
   InvalidVaultKey,
   InvalidVaultOption,
@@ -24,6 +24,7 @@ import {
   VaultOutputExists
 } from "./Errors.ts"
 import { encodeHeader, type Header, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, readHeader, SALT_BYTES, verifyHeader } from "./Header.ts"
+import { directReader } from "./internal/DirectReader.ts"
 import { payloadKeyOf } from "./KeySchedule.ts"
 import { openPayload, sealPayload, type Write } from "./Payload.ts"
 import {
@@ -92,9 +93,15 @@ export type DecryptError = VaultFormatError | InvalidVaultOption | InvalidVaultK
 const STREAM_INPUT = "the input stream"
 const STREAM_OUTPUT = "the output stream"
 
-/** Reads `source` through a `ByteReader`, and stops the source early if `use` ends first. */
-const withReader = <A, E>(source: ByteSource, use: (reader: ByteReader) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.acquireUseRelease(Effect.sync(() => makeByteReader(source)), use, (reader) => reader.close)
+/** Runs `use` with the reader `open` makes, and stops its source early if `use` ends first. */
+const withReader = <A, E>(open: () => ByteReader, use: (reader: ByteReader) => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.acquireUseRelease(Effect.sync(open), use, (reader) => reader.close)
+
+/** A stream's pieces through a ByteReader (a copy each); a file read straight into each chunk's buffer. */
+const readerOf = (input: Input) => (): ByteReader =>
+  input.file === undefined ? makeByteReader(input.source) : directReader(input.file)
+
+const streamReader = (input: AsyncIterable<Uint8Array>) => (): ByteReader => makeByteReader(iterableSource(input, STREAM_INPUT))
 
 const checkChunkSize = (chunkSize: number): Effect.Effect<number, InvalidVaultOption> =>
   Number.isInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE
@@ -149,12 +156,12 @@ const prepareEncryption = (
   })
 
 const encryptWith = (
-  source: ByteSource,
+  open: () => ByteReader,
   write: Write,
   prepared: Prepared,
   options: EncryptOptions
 ): Effect.Effect<EncryptResult, FileError> =>
-  withReader(source, (reader) =>
+  withReader(open, (reader) =>
     Effect.gen(function*() {
       const { chunkSize, header, payloadKey } = prepared
       yield* write(header)
@@ -197,12 +204,12 @@ const unlock = (
   })
 
 const decryptWith = (
-  source: ByteSource,
+  open: () => ByteReader,
   write: Write,
   identities: ReadonlyArray<Identity>,
   options: DecryptOptions
 ): Effect.Effect<DecryptResult, VaultFormatError | FileError> =>
-  withReader(source, (reader) =>
+  withReader(open, (reader) =>
     Effect.gen(function*() {
       const header = yield* readHeader(reader)
       const { fileKey, identityIndex, recipientIndex } = yield* unlock(header, identities)
@@ -226,7 +233,7 @@ export const encrypt = (
 ): Effect.Effect<EncryptResult, EncryptError> =>
   Effect.flatMap(
     prepareEncryption(recipients, options),
-    (prepared) => encryptWith(iterableSource(input, STREAM_INPUT), writerFrom(STREAM_OUTPUT, write), prepared, options)
+    (prepared) => encryptWith(streamReader(input), writerFrom(STREAM_OUTPUT, write), prepared, options)
   )
 
 /**
@@ -241,7 +248,7 @@ export const decrypt = (
 ): Effect.Effect<DecryptResult, DecryptError> =>
   Effect.flatMap(
     identitiesOf(identities),
-    (checked) => decryptWith(iterableSource(input, STREAM_INPUT), writerFrom(STREAM_OUTPUT, write), checked, options)
+    (checked) => decryptWith(streamReader(input), writerFrom(STREAM_OUTPUT, write), checked, options)
   )
 
 /** Permission bits of a new output file, before the umask: ciphertext may be shared, plaintext is private. */
@@ -264,7 +271,7 @@ export const encryptFile = (
 ): Effect.Effect<EncryptResult, EncryptError | VaultOutputExists, Files> =>
   Effect.flatMap(prepareEncryption(recipients, options), (prepared) =>
     Effect.scoped(Effect.flatMap(openInput(inPath, options), (input) =>
-      vaultOutput(outPath, ENCRYPTED_FILE_MODE, options, (write) => encryptWith(input.source, write, prepared, options)))))
+      vaultOutput(outPath, ENCRYPTED_FILE_MODE, options, (write) => encryptWith(readerOf(input), write, prepared, options)))))
 
 /**
  * Decrypts the vault file `inPath` ("-": standard input) to `outPath` ("-":
@@ -280,4 +287,4 @@ export const decryptFile = (
 ): Effect.Effect<DecryptResult, DecryptError | VaultOutputExists, Files> =>
   Effect.flatMap(identitiesOf(identities), (checked) =>
     Effect.scoped(Effect.flatMap(openInput(inPath, options), (input) =>
-      vaultOutput(outPath, DECRYPTED_FILE_MODE, options, (write) => decryptWith(input.source, write, checked, options)))))
+      vaultOutput(outPath, DECRYPTED_FILE_MODE, options, (write) => decryptWith(readerOf(input), write, checked, options)))))

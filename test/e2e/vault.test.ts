@@ -53,6 +53,19 @@ describe("encrypting files with the compiled binary", () => {
     expect((await cliBytes(["decrypt", "-i", key], { env: PASS, input: empty.stdout })).stdout.length).toBe(0)
   })
 
+  it("-o /dev/null (a character device) is written directly, as age does, and the device stays a device", async () => {
+    const encrypted = await cli(["encrypt", "-r", publicKey, "-o", "/dev/null", plain])
+    expect([encrypted.code, encrypted.stderr]).toEqual([0, ""])
+    const decrypted = await cli(["decrypt", "-i", key, "-o", "/dev/null", `${plain}.sv`], PASS)
+    expect([decrypted.code, decrypted.stderr]).toEqual([0, ""])
+    // A failed decryption to a device still fails: it is no atomic write, but the exit status says so.
+    writeFileSync(join(dir, "cut.sv"), readFileSync(`${plain}.sv`).subarray(0, 5_000))
+    const cut = await cli(["decrypt", "-i", key, "-o", "/dev/null", join(dir, "cut.sv")], PASS)
+    expect([cut.code, cut.stderr]).toEqual([1, expect.stringMatching(/truncated|failed authentication/)])
+    expect(statSync("/dev/null").isCharacterDevice()).toBe(true)
+    expect(readdirSync("/dev").filter((name) => name.startsWith("null.tmp-"))).toEqual([])
+  })
+
   it("any failure exits non-zero and leaves no output file", async () => {
     const sealed = readFileSync(`${plain}.sv`)
     const cases: ReadonlyArray<[string, Buffer, RegExp]> = [

@@ -139,6 +139,45 @@ layer(FilesLive.layer)("Vault files", (it) => {
       assert.deepStrictEqual(yield* bytesOf(out), plaintext)
     }))
 
+  it.effect("a file input is cut into the same chunks as a stream, at and around chunk boundaries", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 2 * CHUNK + 1]) {
+        const bytes = patterned(size, size)
+        const plain = path.join(dir, `plain-${size}`)
+        const sealed = path.join(dir, `sealed-${size}`)
+        yield* put(plain, bytes)
+        const fromFile = yield* Vault.encryptFile(plain, sealed, [alice.publicKey], { chunkSize: CHUNK })
+        const fromStream = yield* Vault.encryptFile("-", "-", [alice.publicKey], {
+          chunkSize: CHUNK,
+          stdin: fixedPieces(bytes, 1000),
+          stdout: recorder().writer
+        })
+        assert.deepStrictEqual(fromFile, fromStream, `${size} bytes`)
+        // One chunk per started CHUNK bytes, and one (empty) for an empty input: no empty chunk after a full one.
+        const chunks = Math.max(1, Math.ceil(size / CHUNK))
+        assert.strictEqual(fromFile.ciphertextBytes, headerLength(1) + size + chunks * TAG, `${size} bytes`)
+        const out = path.join(dir, `out-${size}`)
+        assert.strictEqual((yield* Vault.decryptFile(sealed, out, [alice.secretKey])).plaintextBytes, size)
+        assert.deepStrictEqual(yield* bytesOf(out), bytes, `${size} bytes`)
+        // Cut at the end of the first chunk, or one byte longer: refused as the same bytes from a stream are.
+        const whole = yield* bytesOf(sealed)
+        const damaged: ReadonlyArray<readonly [Uint8Array, string]> = [
+          [whole.subarray(0, headerLength(1) + CHUNK + TAG), size > CHUNK ? "VaultTruncated" : "success"],
+          [concat([whole, Uint8Array.of(0)]), size > 0 && size % CHUNK === 0 ? "VaultTrailingData" : "VaultChunkAuthFailed"]
+        ]
+        for (const [bytes, expected] of damaged) {
+          yield* put(sealed, bytes)
+          const fromFileOutcome = outcomeTag(yield* Effect.exit(Vault.decryptFile(sealed, `${out}-damaged`, [alice.secretKey])))
+          const fromStreamOutcome = outcomeTag(
+            yield* Effect.exit(Vault.decryptFile("-", "-", [alice.secretKey], { stdin: fixedPieces(bytes, 999), stdout: recorder().writer }))
+          )
+          assert.deepStrictEqual([fromFileOutcome, fromStreamOutcome], [expected, expected], `${size} bytes, ${bytes.byteLength} of ${whole.byteLength}`)
+          yield* Effect.promise(() => fs.rm(`${out}-damaged`, { force: true }))
+        }
+      }
+    }))
+
   it.effect("\"-\" is refused where no standard stream was handed in (as in the daemon)", () =>
     Effect.gen(function*() {
       const { dir, sealed } = yield* prepared
