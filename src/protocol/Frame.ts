@@ -38,6 +38,61 @@ export const MAX_DEPTH = 64
 
 const utf8 = new TextDecoder("utf-8", { fatal: false })
 
+/** Keys per map compared byte for byte before a map switches to a set of decoded keys. */
+const FEW_KEYS = 16
+
+/**
+ * The keys of one open map, for finding a repeated key. Keys are compared as
+ * their bytes (no string is made) while they are few and ASCII: equal bytes
+ * are an equal key, and distinct ASCII bytes a distinct one. A key with any
+ * other byte, or a map with many keys, switches the map to a set of keys
+ * decoded as msgpack readers decode them, so both ways find the same repeats.
+ */
+class MapKeys {
+  /** Start and length of each key so far, while the map compares bytes. */
+  private spans: Array<number> = []
+  private decoded: Set<string> | undefined = undefined
+
+  /** The key at body[at, at + length), or the text of the key it repeats. */
+  repeats(body: Uint8Array, at: number, length: number): string | undefined {
+    if (this.decoded === undefined && (this.spans.length >= 2 * FEW_KEYS || !isAscii(body, at, length))) {
+      this.decoded = new Set()
+      for (let i = 0; i < this.spans.length; i += 2) this.decoded.add(textOf(body, this.spans[i]!, this.spans[i + 1]!))
+    }
+    if (this.decoded !== undefined) {
+      const key = textOf(body, at, length)
+      if (this.decoded.has(key)) return key
+      this.decoded.add(key)
+      return undefined
+    }
+    const spans = this.spans
+    for (let i = 0; i < spans.length; i += 2) {
+      if (spans[i + 1] === length && sameBytes(body, spans[i]!, at, length)) return textOf(body, at, length)
+    }
+    spans.push(at, length)
+    return undefined
+  }
+}
+
+const isAscii = (body: Uint8Array, at: number, length: number): boolean => {
+  for (let i = at; i < at + length; i++) if (body[i]! >= 0x80) return false
+  return true
+}
+
+const sameBytes = (body: Uint8Array, a: number, b: number, length: number): boolean => {
+  for (let i = 0; i < length; i++) if (body[a + i] !== body[b + i]) return false
+  return true
+}
+
+const textOf = (body: Uint8Array, at: number, length: number): string => utf8.decode(body.subarray(at, at + length))
+
+/** An open array or map: how many items are left, and for a map its keys and whether the next item is a key. */
+interface Open {
+  left: number
+  keys: MapKeys | undefined
+  key: boolean
+}
+
 /**
  * Checks that `body` is exactly one msgpack value of the kinds this protocol
  * speaks, before anything decodes it: nil, booleans, numbers, strings, binary,
@@ -45,19 +100,20 @@ const utf8 = new TextDecoder("utf-8", { fatal: false })
  * MAX_DEPTH deep. Extension types (a timestamp, msgpackr's records), the
  * never-used byte 0xc1, non-string map keys and repeated keys are refused,
  * so every msgpack library reads a frame the same way. Returns why not, or
- * undefined. Iterative: depth costs no stack.
+ * undefined. Iterative: depth costs no stack. It runs on every request, so
+ * it reads lengths byte by byte and makes no string of a key unless it must.
  */
 export const checkBody = (body: Uint8Array): string | undefined => {
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
   const end = body.length
   let at = 0
-  // Per open container: how many items are left, and for a map the keys seen and whether the next item is a key.
-  const open: Array<{ left: number; keys: Set<string> | undefined; key: boolean }> = []
+  const open: Array<Open> = []
+  const u16 = (i: number) => (body[i]! << 8) | body[i + 1]!
+  const u32 = (i: number) => body[i]! * 0x1000000 + ((body[i + 1]! << 16) | (body[i + 2]! << 8) | body[i + 3]!)
   const need = (n: number) => at + n <= end
   const truncated = () => `the value ends early, at byte ${at} of ${end}`
   while (true) {
     if (!need(1)) return truncated()
-    const container = open.at(-1)
+    const container = open.length === 0 ? undefined : open[open.length - 1]!
     const isKey = container?.keys !== undefined && container.key
     const byte = body[at]!
     let length = -1 // bytes of a string or binary payload to skip
@@ -72,8 +128,8 @@ export const checkBody = (body: Uint8Array): string | undefined => {
       switch (byte) {
         case 0xc0: case 0xc2: case 0xc3: at += 1; break
         case 0xc4: if (!need(2)) return truncated(); length = body[at + 1]!; at += 2; break
-        case 0xc5: if (!need(3)) return truncated(); length = view.getUint16(at + 1); at += 3; break
-        case 0xc6: if (!need(5)) return truncated(); length = view.getUint32(at + 1); at += 5; break
+        case 0xc5: if (!need(3)) return truncated(); length = u16(at + 1); at += 3; break
+        case 0xc6: if (!need(5)) return truncated(); length = u32(at + 1); at += 5; break
         case 0xca: at += 5; break
         case 0xcb: at += 9; break
         case 0xcc: case 0xd0: at += 2; break
@@ -81,12 +137,12 @@ export const checkBody = (body: Uint8Array): string | undefined => {
         case 0xce: case 0xd2: at += 5; break
         case 0xcf: case 0xd3: at += 9; break
         case 0xd9: if (!need(2)) return truncated(); length = body[at + 1]!; at += 2; stringAt = at; break
-        case 0xda: if (!need(3)) return truncated(); length = view.getUint16(at + 1); at += 3; stringAt = at; break
-        case 0xdb: if (!need(5)) return truncated(); length = view.getUint32(at + 1); at += 5; stringAt = at; break
-        case 0xdc: if (!need(3)) return truncated(); items = view.getUint16(at + 1); at += 3; break
-        case 0xdd: if (!need(5)) return truncated(); items = view.getUint32(at + 1); at += 5; break
-        case 0xde: if (!need(3)) return truncated(); items = view.getUint16(at + 1) * 2; isMap = true; at += 3; break
-        case 0xdf: if (!need(5)) return truncated(); items = view.getUint32(at + 1) * 2; isMap = true; at += 5; break
+        case 0xda: if (!need(3)) return truncated(); length = u16(at + 1); at += 3; stringAt = at; break
+        case 0xdb: if (!need(5)) return truncated(); length = u32(at + 1); at += 5; stringAt = at; break
+        case 0xdc: if (!need(3)) return truncated(); items = u16(at + 1); at += 3; break
+        case 0xdd: if (!need(5)) return truncated(); items = u32(at + 1); at += 5; break
+        case 0xde: if (!need(3)) return truncated(); items = u16(at + 1) * 2; isMap = true; at += 3; break
+        case 0xdf: if (!need(5)) return truncated(); items = u32(at + 1) * 2; isMap = true; at += 5; break
         case 0xc1: return `byte 0xc1 at ${at} is never used in msgpack`
         default: return `an extension type (0x${byte.toString(16)}) at byte ${at}; this protocol carries plain values only`
       }
@@ -98,9 +154,8 @@ export const checkBody = (body: Uint8Array): string | undefined => {
     }
     if (isKey) {
       if (stringAt < 0) return `a map key at byte ${at - 1} is not a string; keys are strings`
-      const key = utf8.decode(body.subarray(stringAt, stringAt + length))
-      if (container!.keys!.has(key)) return `the key ${JSON.stringify(key)} appears twice in one map`
-      container!.keys!.add(key)
+      const repeated = container!.keys!.repeats(body, stringAt, length)
+      if (repeated !== undefined) return `the key ${JSON.stringify(repeated)} appears twice in one map`
     }
     if (container !== undefined) {
       container.left--
@@ -110,10 +165,10 @@ export const checkBody = (body: Uint8Array): string | undefined => {
       // Each item takes at least one byte: a count beyond the bytes left is a lie, refused before it costs anything.
       if (items > end - at) return truncated()
       if (open.length >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`
-      open.push({ left: items, keys: isMap ? new Set() : undefined, key: true })
+      open.push({ left: items, keys: isMap ? new MapKeys() : undefined, key: true })
       continue
     }
-    while (open.length > 0 && open.at(-1)!.left === 0) open.pop()
+    while (open.length > 0 && open[open.length - 1]!.left === 0) open.pop()
     if (open.length === 0) break
   }
   return at === end ? undefined : `${end - at} bytes follow the value; a frame carries one value`
@@ -138,6 +193,7 @@ export type FrameEvent =
   | { readonly _tag: "TooLarge"; readonly length: number; readonly max: number }
 
 export class FrameDecoder {
+  /** The start of an unfinished frame: its bytes so far, in the chunks they came in. */
   private chunks: Array<Buffer> = []
   private buffered = 0
   /** Frames completed so far. */
@@ -159,40 +215,44 @@ export class FrameDecoder {
   /**
    * Feeds bytes; returns the frames completed so far. A TooLarge event ends
    * decoding: the stream is no longer in step and the caller closes it.
+   * Frames that lie whole in one chunk are views of it, copied nowhere; an
+   * unfinished frame's chunks are joined once, when its last byte arrives.
    */
   push(chunk: Buffer): Array<FrameEvent> {
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
     const out: Array<FrameEvent> = []
-    while (this.buffered >= HEADER_BYTES) {
-      const head = this.peek(HEADER_BYTES)
-      const length = head.readUInt32BE(0)
-      if (length > this.maxFrameBytes) {
-        out.push({ _tag: "TooLarge", length, max: this.maxFrameBytes })
-        this.chunks = []
-        this.buffered = 0
-        return out
-      }
-      if (this.buffered < HEADER_BYTES + length) break
-      const frame = this.take(HEADER_BYTES + length)
+    if (this.buffered > 0) {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
+      if (this.buffered < HEADER_BYTES) return out
+      if (this.chunks[0]!.length < HEADER_BYTES) this.chunks = [Buffer.concat(this.chunks)]
+      const length = this.chunks[0]!.readUInt32BE(0)
+      if (length > this.maxFrameBytes) return this.tooLarge(out, length)
+      if (this.buffered < HEADER_BYTES + length) return out
+      chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered)
+      this.chunks = []
+      this.buffered = 0
+    }
+    const end = chunk.length
+    let at = 0
+    while (end - at >= HEADER_BYTES) {
+      const length = chunk[at]! * 0x1000000 + ((chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!)
+      if (length > this.maxFrameBytes) return this.tooLarge(out, length)
+      if (end - at - HEADER_BYTES < length) break
       this.completed++
-      out.push({ _tag: "Frame", body: frame.subarray(HEADER_BYTES) })
+      out.push({ _tag: "Frame", body: chunk.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length) })
+      at += HEADER_BYTES + length
+    }
+    if (at < end) {
+      this.chunks = [at === 0 ? chunk : chunk.subarray(at)]
+      this.buffered = end - at
     }
     return out
   }
 
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)]
-    return this.chunks[0]!
-  }
-
-  private take(n: number): Buffer {
-    const first = this.peek(n)
-    const taken = first.subarray(0, n)
-    const rest = first.subarray(n)
-    this.chunks[0] = rest
-    if (rest.length === 0) this.chunks.shift()
-    this.buffered -= n
-    return taken
+  private tooLarge(out: Array<FrameEvent>, length: number): Array<FrameEvent> {
+    out.push({ _tag: "TooLarge", length, max: this.maxFrameBytes })
+    this.chunks = []
+    this.buffered = 0
+    return out
   }
 }

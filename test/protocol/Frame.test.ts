@@ -83,6 +83,21 @@ describe("framing", () => {
     expect(refusal([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61])).toMatch(/ends early/)
   })
 
+  it("finds a repeated key however the keys are written: many keys, non-ASCII keys, keys whose bytes differ but read the same", () => {
+    const map = (keys: ReadonlyArray<ReadonlyArray<number>>) => [0xde, 0, keys.length, ...keys.flatMap((key) => [...key, 0xc0])]
+    const many = Array.from({ length: 40 }, (_, i) => str(`k${i}`))
+    expect(refusal(map(many))).toBe("accepted")
+    expect(refusal(map([...many, str("k3")]))).toBe('not one plain msgpack value: the key "k3" appears twice in one map')
+    expect(refusal(map([str("a"), [0xd9, 1, 0x61]]))).toMatch(/the key "a" appears twice/) // str8 and fixstr of one key
+    const e = [0xa2, 0xc3, 0xa9] // "é"
+    expect(refusal(map([str("a"), e, str("b")]))).toBe("accepted")
+    expect(refusal(map([str("a"), e, str("b"), e]))).toBe('not one plain msgpack value: the key "é" appears twice in one map')
+    // Two different invalid UTF-8 keys both read as U+FFFD: one key to a reader, so a repeat.
+    expect(refusal(map([[0xa1, 0xff], [0xa1, 0xfe]]))).toMatch(/appears twice/)
+    // Keys of different maps never clash.
+    expect(refusal([0x82, ...str("a"), 0x81, ...str("a"), 0xc0, ...str("b"), 0x81, ...str("a"), 0xc0])).toBe("accepted")
+  })
+
   it("property: every JSON value is accepted as its encoding; any single-byte change is decoded, or refused with a reason, never thrown", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (value, where, byte) => {
