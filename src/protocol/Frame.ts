@@ -226,9 +226,140 @@ export const checkBody = (body: Uint8Array): string | undefined => {
   return at === end ? undefined : `${end - at} bytes follow the value; a frame carries one value`
 }
 
+/** What `decodeCommon` returns for a body it leaves to the full check and msgpackr. */
+export const NOT_COMMON: unique symbol = Symbol("NOT_COMMON")
+
+const float64 = new Float64Array(1)
+const float64Bytes = new Uint8Array(float64.buffer)
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * Checks and decodes, in one pass, a body made only of what requests are made
+ * of: nil, booleans, integers up to 32 bits, 64-bit floats, ASCII strings up to
+ * 64 KiB, and arrays and maps of up to 65535 items, keys being ASCII strings,
+ * each once (no "__proto__"), nested at most MAX_DEPTH deep; exactly one value.
+ * Anything else, malformed or merely less common, is NOT_COMMON and goes to
+ * checkBody and msgpackr, which decide and word any refusal; what this accepts,
+ * msgpackr reads the same (a property test holds them to it).
+ */
+export const decodeCommon = (body: Uint8Array): unknown => {
+  source = body
+  at = 0
+  const decoded = commonValue(0)
+  const whole = at === body.length
+  source = EMPTY
+  return whole ? decoded : NOT_COMMON
+}
+
+const EMPTY = new Uint8Array(0)
+/** The body being decoded by decodeCommon and where it is in it (one at a time: it never yields). */
+let source: Uint8Array = EMPTY
+let at = 0
+
+const commonText = (length: number): string | typeof NOT_COMMON => {
+  const start = at
+  if (start + length > source.length) return NOT_COMMON
+  for (let i = start; i < start + length; i++) if (source[i]! >= 0x80) return NOT_COMMON
+  at = start + length
+  if (length <= 8) {
+    let out = ""
+    for (let i = start; i < start + length; i++) out += String.fromCharCode(source[i]!)
+    return out
+  }
+  return String.fromCharCode.apply(null, source.subarray(start, start + length) as unknown as Array<number>)
+}
+
+/** Keys met before, by a hash of their bytes: the same few keys come in every request, and a string made once is cheaper as a property name. */
+const keyCache: Array<string | undefined> = new Array(1024)
+
+const commonKey = (length: number): string | typeof NOT_COMMON => {
+  if (length === 0 || length > 16 || at + length > source.length) return commonText(length)
+  const slot = ((length << 4) ^ (source[at]! << 2) ^ source[at + length - 1]! ^ (source[at + (length >> 1)]! << 5)) & 1023
+  const cached = keyCache[slot]
+  if (cached !== undefined && cached.length === length) {
+    let same = true
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== source[at + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) {
+      at += length
+      return cached
+    }
+  }
+  const key = commonText(length)
+  if (key !== NOT_COMMON) keyCache[slot] = key
+  return key
+}
+
+const u16At = (i: number) => (source[i]! << 8) | source[i + 1]!
+
+const commonValue = (depth: number): unknown => {
+  const body = source
+  const end = body.length
+  if (at >= end) return NOT_COMMON
+  const byte = body[at++]!
+  if (byte <= 0x7f) return byte
+  if (byte >= 0xe0) return byte - 0x100
+  if (byte >= 0xa0 && byte <= 0xbf) return commonText(byte & 0x1f)
+  let items: number
+  let isMap = false
+  if (byte <= 0x8f) (items = byte & 0x0f, isMap = true)
+  else if (byte <= 0x9f) items = byte & 0x0f
+  else {
+    const left = end - at
+    switch (byte) {
+      case 0xc0: return null
+      case 0xc2: return false
+      case 0xc3: return true
+      case 0xcc: if (left < 1) return NOT_COMMON; return body[at++]!
+      case 0xcd: if (left < 2) return NOT_COMMON; at += 2; return u16At(at - 2)
+      case 0xce: if (left < 4) return NOT_COMMON; at += 4; return body[at - 4]! * 0x1000000 + ((body[at - 3]! << 16) | u16At(at - 2))
+      case 0xd0: if (left < 1) return NOT_COMMON; return (body[at++]! << 24) >> 24
+      case 0xd1: if (left < 2) return NOT_COMMON; at += 2; return (u16At(at - 2) << 16) >> 16
+      case 0xd2: if (left < 4) return NOT_COMMON; at += 4; return (body[at - 4]! << 24) | (body[at - 3]! << 16) | u16At(at - 2)
+      case 0xcb:
+        if (left < 8) return NOT_COMMON
+        for (let i = 0; i < 8; i++) float64Bytes[littleEndian ? 7 - i : i] = body[at + i]!
+        at += 8
+        return float64[0]
+      case 0xd9: if (left < 1) return NOT_COMMON; at += 1; return commonText(body[at - 1]!)
+      case 0xda: if (left < 2) return NOT_COMMON; at += 2; return commonText(u16At(at - 2))
+      case 0xdc: if (left < 2) return NOT_COMMON; at += 2; items = u16At(at - 2); break
+      case 0xde: if (left < 2) return NOT_COMMON; at += 2; items = u16At(at - 2); isMap = true; break
+      default: return NOT_COMMON
+    }
+  }
+  if (items > end - at || (items > 0 && depth >= MAX_DEPTH)) return NOT_COMMON
+  if (!isMap) {
+    const array: Array<unknown> = []
+    for (let i = 0; i < items; i++) {
+      const item = commonValue(depth + 1)
+      if (item === NOT_COMMON) return NOT_COMMON
+      array.push(item)
+    }
+    return array
+  }
+  const object: Record<string, unknown> = {}
+  for (let i = 0; i < items; i++) {
+    const head = at < end ? body[at++]! : 0
+    const key = head >= 0xa0 && head <= 0xbf ? commonKey(head & 0x1f) : head === 0xd9 && at < end ? commonKey(body[at++]!) : NOT_COMMON
+    // Values are never undefined here: a key already set is a repeat (an inherited name falls back, to be safe).
+    if (key === NOT_COMMON || key === "__proto__" || object[key] !== undefined) return NOT_COMMON
+    const item = commonValue(depth + 1)
+    if (item === NOT_COMMON) return NOT_COMMON
+    object[key] = item
+  }
+  return object
+}
+
 /** Decodes one frame body; msgpack that is malformed, or followed by more bytes, is refused. */
 export const decodeBody = (body: Uint8Array): BodyResult => {
   if (body.length === 0) return { ok: false, reason: "empty frame: a frame carries one msgpack value" }
+  const common = decodeCommon(body)
+  if (common !== NOT_COMMON) return { ok: true, value: common }
   const problem = checkBody(body)
   if (problem !== undefined) return { ok: false, reason: `not one plain msgpack value: ${problem}` }
   // msgpackr reports malformed input (and bytes after the value) by throwing: this is the edge.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import { decodeBody, encodeFrame, FrameDecoder } from "../../src/protocol/Frame.ts"
+import { Unpackr } from "msgpackr"
+import { checkBody, decodeBody, decodeCommon, encodeFrame, FrameDecoder, NOT_COMMON } from "../../src/protocol/Frame.ts"
 import { parseRequest } from "../../src/protocol/Requests.ts"
 
 const frames = (decoder: FrameDecoder, bytes: Buffer) => decoder.push(bytes)
@@ -111,6 +112,38 @@ describe("framing", () => {
       }),
       { numRuns: 1000 }
     )
+  })
+
+  it("property: the one-pass decoder of common bodies reads what msgpackr reads, and accepts only what the full check accepts", () => {
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
+    const agrees = (body: Uint8Array) => {
+      const common = decodeCommon(body)
+      if (common === NOT_COMMON) return
+      expect(checkBody(body)).toBeUndefined()
+      expect(common).toStrictEqual(unpackr.unpack(body))
+    }
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (value, where, byte) => {
+        const body = encodeFrame(value).subarray(4)
+        agrees(body)
+        const changed = Buffer.from(body)
+        changed[where % changed.length] = byte
+        agrees(changed)
+        agrees(changed.subarray(0, where % changed.length))
+      }),
+      { numRuns: 2000 }
+    )
+    const request = encodeFrame({ id: 7, op: "ask", agent: "CORE", message: { type: "ping", n: -1.5, big: 4_000_000_000, small: -70_000, list: [null, true, false, "x".repeat(300)] } }).subarray(4)
+    expect(decodeCommon(request)).not.toBe(NOT_COMMON)
+    agrees(request)
+    for (const bytes of [[0xcc, 200], [0xcd, 1, 2], [0xce, 0xff, 0xff, 0xff, 0xff], [0xd0, 0x80], [0xd1, 0x80, 0], [0xd2, 0x80, 0, 0, 0], [0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0], [0xdc, 0, 1, 0x01], [0xde, 0, 1, 0xa1, 0x61, 0x01], [0xda, 0, 1, 0x61]]) {
+      expect(decodeCommon(Buffer.from(bytes))).not.toBe(NOT_COMMON)
+      agrees(Buffer.from(bytes))
+    }
+    // Left to the full path: a repeated key, __proto__, an inherited name, non-ASCII text, 64-bit integers, float32, binary.
+    for (const bytes of [[0x82, 0xa1, 0x61, 0x01, 0xa1, 0x61, 0x02], [0x81, 0xa9, ...Buffer.from("__proto__"), 0x80], [0x81, 0xab, ...Buffer.from("constructor"), 0x01], [0xa2, 0xc3, 0xa9], [0xcf, 0, 0, 0, 0, 0, 0, 0, 1], [0xca, 0, 0, 0, 0], [0xc4, 1, 0]]) {
+      expect(decodeCommon(Buffer.from(bytes))).toBe(NOT_COMMON)
+    }
   })
 
   it("arbitrary bytes never throw: they decode, wait for more, or are refused", () => {
