@@ -45,16 +45,31 @@ export class FrameBatch {
     return this.used
   }
 
-  /** The body `value` packs to: read it before the next pack, e.g. to check its size, then `addBody` it. */
-  static pack(value: unknown): Uint8Array {
-    return packr.pack(value)
-  }
-
-  /** Appends a frame of `body` (from `FrameBatch.pack`). */
-  addBody(body: Uint8Array): void {
+  /**
+   * Appends `value` as a frame; returns the frame's size in bytes. Replies are
+   * packed straight into the batch while they hold only nil, booleans,
+   * numbers, ASCII strings, arrays and plain objects (the bytes msgpackr
+   * would write, undefined fields left out as it leaves them out); anything
+   * else is packed by msgpackr.
+   */
+  add(value: unknown): number {
+    const start = this.reserve(HEADER_BYTES)
+    if (this.common(value, 0)) {
+      const length = this.used - start - HEADER_BYTES
+      this.buffer!.writeUInt32BE(length, start)
+      return HEADER_BYTES + length
+    }
+    this.used = start
+    const body = packr.pack(value)
     const at = this.reserve(HEADER_BYTES + body.length)
     this.buffer!.writeUInt32BE(body.length, at)
     this.buffer!.set(body, at + HEADER_BYTES)
+    return HEADER_BYTES + body.length
+  }
+
+  /** Takes back the last frame added, `size` bytes (it would break a bound). */
+  removeLast(size: number): void {
+    this.used -= size
   }
 
   /** Appends a frame already encoded (`encodeFrame`). */
@@ -69,6 +84,100 @@ export class FrameBatch {
     this.buffer = undefined
     this.used = 0
     return out
+  }
+
+  /** Packs a value of the common kinds at the end; false (and bytes to discard) at anything else. */
+  private common(value: unknown, depth: number): boolean {
+    if (value === null || value === undefined) return this.byte(0xc0)
+    switch (typeof value) {
+      case "boolean":
+        return this.byte(value ? 0xc3 : 0xc2)
+      case "number":
+        return this.number(value)
+      case "string":
+        return this.ascii(value)
+      case "object": {
+        if (depth >= MAX_DEPTH) return false
+        if (Array.isArray(value)) {
+          if (!this.count(value.length, 0x90, 0xdc)) return false
+          for (const item of value) if (!this.common(item, depth + 1)) return false
+          return true
+        }
+        const prototype = Object.getPrototypeOf(value)
+        if (prototype !== Object.prototype && prototype !== null) return false
+        const object = value as Record<string, unknown>
+        let size = 0
+        for (const key in object) if (object[key] !== undefined) size++
+        if (!this.count(size, 0x80, 0xde)) return false
+        for (const key in object) {
+          const item = object[key]
+          if (item === undefined) continue
+          if (!this.ascii(key) || !this.common(item, depth + 1)) return false
+        }
+        return true
+      }
+      default:
+        return false
+    }
+  }
+
+  private byte(b: number): true {
+    const at = this.reserve(1)
+    this.buffer![at] = b
+    return true
+  }
+
+  private number(n: number): boolean {
+    if (n >>> 0 === n) {
+      if (n <= 0x7f) return this.byte(n)
+      if (n <= 0xff) return (this.byte(0xcc), this.byte(n))
+      const at = n <= 0xffff ? this.reserve(3) : this.reserve(5)
+      const buffer = this.buffer!
+      if (n <= 0xffff) (buffer[at] = 0xcd, buffer.writeUInt16BE(n, at + 1))
+      else (buffer[at] = 0xce, buffer.writeUInt32BE(n, at + 1))
+      return true
+    }
+    if (n >> 0 === n) {
+      if (n >= -0x20) return this.byte(n & 0xff)
+      if (n >= -0x80) return (this.byte(0xd0), this.byte(n & 0xff))
+      const at = n >= -0x8000 ? this.reserve(3) : this.reserve(5)
+      const buffer = this.buffer!
+      if (n >= -0x8000) (buffer[at] = 0xd1, buffer.writeInt16BE(n, at + 1))
+      else (buffer[at] = 0xd2, buffer.writeInt32BE(n, at + 1))
+      return true
+    }
+    const at = this.reserve(9)
+    this.buffer![at] = 0xcb
+    this.buffer!.writeDoubleBE(n, at + 1)
+    return true
+  }
+
+  /** A string of ASCII characters; false at any other character (msgpackr writes those). */
+  private ascii(text: string): boolean {
+    const length = text.length
+    if (length > 0xffff) return false
+    const head = length < 32 ? 1 : length <= 0xff ? 2 : 3
+    const at = this.reserve(head + length)
+    const buffer = this.buffer!
+    if (head === 1) buffer[at] = 0xa0 | length
+    else if (head === 2) (buffer[at] = 0xd9, buffer[at + 1] = length)
+    else (buffer[at] = 0xda, buffer.writeUInt16BE(length, at + 1))
+    for (let i = 0, to = at + head; i < length; i++, to++) {
+      const c = text.charCodeAt(i)
+      if (c >= 0x80) return false
+      buffer[to] = c
+    }
+    return true
+  }
+
+  /** The head of an array or map of `n` items: its fix form, or the 16-bit one. */
+  private count(n: number, fix: number, sixteen: number): boolean {
+    if (n < 16) return this.byte(fix | n)
+    if (n > 0xffff) return false
+    const at = this.reserve(3)
+    this.buffer![at] = sixteen
+    this.buffer!.writeUInt16BE(n, at + 1)
+    return true
   }
 
   private reserve(n: number): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Unpackr } from "msgpackr"
-import { checkBody, decodeBody, decodeCommon, encodeFrame, FrameDecoder, NOT_COMMON } from "../../src/protocol/Frame.ts"
+import { checkBody, decodeBody, decodeCommon, encodeFrame, FrameBatch, FrameDecoder, NOT_COMMON } from "../../src/protocol/Frame.ts"
 import { parseRequest } from "../../src/protocol/Requests.ts"
 
 const frames = (decoder: FrameDecoder, bytes: Buffer) => decoder.push(bytes)
@@ -144,6 +144,31 @@ describe("framing", () => {
     for (const bytes of [[0x82, 0xa1, 0x61, 0x01, 0xa1, 0x61, 0x02], [0x81, 0xa9, ...Buffer.from("__proto__"), 0x80], [0x81, 0xab, ...Buffer.from("constructor"), 0x01], [0xa2, 0xc3, 0xa9], [0xcf, 0, 0, 0, 0, 0, 0, 0, 1], [0xca, 0, 0, 0, 0], [0xc4, 1, 0]]) {
       expect(decodeCommon(Buffer.from(bytes))).toBe(NOT_COMMON)
     }
+  })
+
+  it("property: a batch writes each frame byte for byte as encodeFrame does, whatever the value", () => {
+    const anything = fc.oneof(
+      fc.jsonValue({ maxDepth: 5 }),
+      fc.dictionary(fc.string(), fc.oneof(fc.constant(undefined), fc.integer(), fc.double(), fc.string({ unit: "binary" }))),
+      fc.array(fc.oneof(fc.constant(undefined), fc.boolean(), fc.maxSafeInteger(), fc.string({ maxLength: 300 })), { maxLength: 40 }),
+      fc.constantFrom(undefined, new Date(0), new Uint8Array([1, 2]), { at: new Date(0) }, { nested: [1, { deeper: "é" }] }, -0, NaN, 2 ** 40, -(2 ** 31) - 1, "x".repeat(70_000))
+    )
+    fc.assert(
+      fc.property(fc.array(anything, { minLength: 1, maxLength: 4 }), (values) => {
+        const batch = new FrameBatch()
+        const sizes = values.map((value) => batch.add(value))
+        const expected = values.map((value) => encodeFrame(value))
+        expect(sizes).toEqual(expected.map((frame) => frame.length))
+        expect(Buffer.from(batch.take()).equals(Buffer.concat(expected))).toBe(true)
+      }),
+      { numRuns: 1000 }
+    )
+    const batch = new FrameBatch()
+    batch.add({ id: 1, ok: true, result: null })
+    const size = batch.add({ id: 2, ok: true, result: "dropped" })
+    batch.removeLast(size)
+    expect(Buffer.from(batch.take()).equals(encodeFrame({ id: 1, ok: true, result: null }))).toBe(true)
+    expect(batch.bytes).toBe(0)
   })
 
   it("arbitrary bytes never throw: they decode, wait for more, or are refused", () => {

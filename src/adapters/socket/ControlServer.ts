@@ -21,7 +21,7 @@ import { type Caller, describeCaller } from "../../runtime/Caller.ts"
 import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import { DEFAULT_TOPIC_BUFFER, topicOf, TOPICS } from "../../runtime/Topics.ts"
-import { decodeBody, encodeFrame, FrameBatch, FrameDecoder, HEADER_BYTES } from "../../protocol/Frame.ts"
+import { decodeBody, encodeFrame, FrameBatch, FrameDecoder } from "../../protocol/Frame.ts"
 import { type DaemonStatus, type ErrorBody, OP_ACCESS, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
 import type { PeerCredentialsShape } from "./PeerCredentials.ts"
 
@@ -251,14 +251,14 @@ export const start = (
       }
       const send = (value: unknown) => {
         if (socket.destroyed) return
-        const body = FrameBatch.pack(value)
+        const size = outgoing.add(value)
         // However the requests arrived (one per write or ten thousand in one), the replies waiting for the client are bounded.
-        if (unreadBytes() + HEADER_BYTES + body.length > MAX_UNREAD_REPLY_BYTES) {
+        if (unreadBytes() > MAX_UNREAD_REPLY_BYTES) {
+          outgoing.removeLast(size)
           socket.destroy()
           return
         }
         scheduleFlush()
-        outgoing.addBody(body)
       }
       /** A request's answer: one fewer in flight, and the next waiting frame may be served. */
       const reply = (value: Reply) => {
