@@ -93,12 +93,17 @@ const brief = (r: LoadResult) => ({
   clientCpuUsPerReq: r.clientCpuUsPerReq
 })
 
-const ratios = (ours: LoadResult, anchor: { rps: number; p50Us: number }, c: Configuration) => {
+const ratios = (ours: LoadResult, anchor: { rps: number; p50Us: number; serverCpuUsPerReq?: number | undefined }, c: Configuration) => {
   const throughput = round(ours.rps / Math.max(anchor.rps, 1), 3)
   const p50 = round(ours.p50Us / Math.max(anchor.p50Us, 0.1), 2)
+  // Server CPU per request against the anchor's: less at the mercy of a shared machine than requests per second.
+  const cpu = ours.serverCpuUsPerReq !== undefined && anchor.serverCpuUsPerReq !== undefined && anchor.serverCpuUsPerReq > 0
+    ? { serverCpuPerRequest: round(ours.serverCpuUsPerReq / anchor.serverCpuUsPerReq, 2) }
+    : {}
   return {
     throughput,
     p50,
+    ...cpu,
     throughputGoalMet: throughput >= 0.5,
     ...(c.latencyGoal ? { p50GoalMet: p50 <= 2 } : {})
   }
@@ -193,7 +198,7 @@ export const socketAsk = async () => {
         "by its C client and also charges our JS client's overhead to SigmaVault. Where jsClientBound is true (redis via JS " +
         "reached < 0.8 of redis via redis-benchmark), the JS client's own per-request cost limits the anchor and ratioVsRedisJs " +
         "flatters SigmaVault; serverCpuUsPerReq (server CPU time per reply over the window, all threads, 10 ms resolution) " +
-        "compares server cost independently of the client. Client and servers share this machine's cores. " +
+        "compares server cost independently of the client, and ratio*.serverCpuPerRequest is ours over redis's. Client and servers share this machine's cores. " +
         "redis-benchmark -P 16 sends 16 and waits for all 16; the JS generator refills as each reply arrives."
     }
   } finally {

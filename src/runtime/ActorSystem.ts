@@ -27,6 +27,7 @@ import {
 } from "./Errors.ts"
 import { type InspectionBus, makeInspectionBus } from "./Inspection.ts"
 import { AgentCell } from "./internal/Cell.ts"
+import { type Deadline, Deadlines } from "./internal/Deadlines.ts"
 import { type HostServices, runIncarnation } from "./internal/Incarnation.ts"
 import { Ask, type Envelope, messageOf, ReplyHandle, Told } from "./internal/Reply.ts"
 import { makeValidator, type MessageValidator } from "./internal/Validator.ts"
@@ -437,9 +438,11 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
       afterRecord(caller, admitted.value, done, () => done(deliverNow(admitted.value, undefined, caller)))
     }
 
+    const askDeadlines = new Deadlines()
+
     /**
      * injectAsk for callers outside Effect (the control socket's hot path): no fiber per
-     * request, and the timeout is a plain timer on the wall clock. The returned function
+     * request, and the timeout is on the wall clock, one timer for all such asks. The returned function
      * gives the ask up (the asker's connection closed): the agent stops the work it
      * started for it, and a late answer is a dead letter.
      */
@@ -457,18 +460,18 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
         return () => {}
       }
       const messageType = admitted.value.message.type
-      let timer: ReturnType<typeof setTimeout> | undefined
+      let deadline: Deadline | undefined
       afterRecord(caller, admitted.value, done, () => {
         const delivered = deliverNow(admitted.value, reply, caller)
         if (Exit.isFailure(delivered)) return done(delivered)
-        timer = setTimeout(() => done(Exit.fail(timedOut(reply, agent, messageType, timeoutMs))), timeoutMs)
+        deadline = askDeadlines.add(timeoutMs, () => done(Exit.fail(timedOut(reply, agent, messageType, timeoutMs))))
         reply.onComplete((exit) => {
-          clearTimeout(timer)
+          deadline!.cancel()
           done(exit)
         })
       })
       return () => {
-        clearTimeout(timer)
+        deadline?.cancel()
         reply.abandon()
       }
     }

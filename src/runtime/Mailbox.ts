@@ -4,13 +4,13 @@
  * waiting is expressed with Effect.callback so fibers suspend instead of spin.
  */
 import { Effect } from "effect"
+import { Fifo } from "./internal/Fifo.ts"
 import { RingBuffer } from "./internal/RingBuffer.ts"
 
 export class Mailbox<S, U> {
   private readonly user: RingBuffer<U>
-  /** Unbounded FIFO: an array read from `systemHead`, compacted once half of it is consumed (shift() is O(n)). */
-  private system: Array<S> = []
-  private systemHead = 0
+  /** Unbounded. */
+  private readonly system = new Fifo<S>()
   private takers: Array<() => void> = []
   private spaceWaiters: Array<() => void> = []
   private closed = false
@@ -65,20 +65,11 @@ export class Mailbox<S, U> {
   }
 
   get isEmpty(): boolean {
-    return this.system.length === this.systemHead && this.user.size === 0
+    return this.system.size === 0 && this.user.size === 0
   }
 
   pollSystemUnsafe(): S | undefined {
-    if (this.systemHead === this.system.length) return undefined
-    const item = this.system[this.systemHead++]
-    if (this.systemHead === this.system.length) {
-      this.system = []
-      this.systemHead = 0
-    } else if (this.systemHead > 1024 && this.systemHead * 2 > this.system.length) {
-      this.system = this.system.slice(this.systemHead)
-      this.systemHead = 0
-    }
-    return item
+    return this.system.shift()
   }
 
   pollUserUnsafe(): U | undefined {
@@ -100,10 +91,7 @@ export class Mailbox<S, U> {
   }
 
   drainSystem(): Array<S> {
-    const items = this.system.slice(this.systemHead)
-    this.system = []
-    this.systemHead = 0
-    return items
+    return this.system.drain()
   }
 
   /** Refuses new messages; senders waiting for space are released (their offer yields false). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import fc from "fast-check"
-import { decodeBody, encodeFrame, FrameDecoder } from "../../src/protocol/Frame.ts"
+import { Unpackr } from "msgpackr"
+import { checkBody, decodeBody, decodeCommon, encodeFrame, FrameBatch, FrameDecoder, NOT_COMMON } from "../../src/protocol/Frame.ts"
 import { parseRequest } from "../../src/protocol/Requests.ts"
 
 const frames = (decoder: FrameDecoder, bytes: Buffer) => decoder.push(bytes)
@@ -83,6 +84,21 @@ describe("framing", () => {
     expect(refusal([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61])).toMatch(/ends early/)
   })
 
+  it("finds a repeated key however the keys are written: many keys, non-ASCII keys, keys whose bytes differ but read the same", () => {
+    const map = (keys: ReadonlyArray<ReadonlyArray<number>>) => [0xde, 0, keys.length, ...keys.flatMap((key) => [...key, 0xc0])]
+    const many = Array.from({ length: 40 }, (_, i) => str(`k${i}`))
+    expect(refusal(map(many))).toBe("accepted")
+    expect(refusal(map([...many, str("k3")]))).toBe('not one plain msgpack value: the key "k3" appears twice in one map')
+    expect(refusal(map([str("a"), [0xd9, 1, 0x61]]))).toMatch(/the key "a" appears twice/) // str8 and fixstr of one key
+    const e = [0xa2, 0xc3, 0xa9] // "é"
+    expect(refusal(map([str("a"), e, str("b")]))).toBe("accepted")
+    expect(refusal(map([str("a"), e, str("b"), e]))).toBe('not one plain msgpack value: the key "é" appears twice in one map')
+    // Two different invalid UTF-8 keys both read as U+FFFD: one key to a reader, so a repeat.
+    expect(refusal(map([[0xa1, 0xff], [0xa1, 0xfe]]))).toMatch(/appears twice/)
+    // Keys of different maps never clash.
+    expect(refusal([0x82, ...str("a"), 0x81, ...str("a"), 0xc0, ...str("b"), 0x81, ...str("a"), 0xc0])).toBe("accepted")
+  })
+
   it("property: every JSON value is accepted as its encoding; any single-byte change is decoded, or refused with a reason, never thrown", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (value, where, byte) => {
@@ -96,6 +112,63 @@ describe("framing", () => {
       }),
       { numRuns: 1000 }
     )
+  })
+
+  it("property: the one-pass decoder of common bodies reads what msgpackr reads, and accepts only what the full check accepts", () => {
+    const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
+    const agrees = (body: Uint8Array) => {
+      const common = decodeCommon(body)
+      if (common === NOT_COMMON) return
+      expect(checkBody(body)).toBeUndefined()
+      expect(common).toStrictEqual(unpackr.unpack(body))
+    }
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (value, where, byte) => {
+        const body = encodeFrame(value).subarray(4)
+        agrees(body)
+        const changed = Buffer.from(body)
+        changed[where % changed.length] = byte
+        agrees(changed)
+        agrees(changed.subarray(0, where % changed.length))
+      }),
+      { numRuns: 2000 }
+    )
+    const request = encodeFrame({ id: 7, op: "ask", agent: "CORE", message: { type: "ping", n: -1.5, big: 4_000_000_000, small: -70_000, list: [null, true, false, "x".repeat(300)] } }).subarray(4)
+    expect(decodeCommon(request)).not.toBe(NOT_COMMON)
+    agrees(request)
+    for (const bytes of [[0xcc, 200], [0xcd, 1, 2], [0xce, 0xff, 0xff, 0xff, 0xff], [0xd0, 0x80], [0xd1, 0x80, 0], [0xd2, 0x80, 0, 0, 0], [0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0], [0xdc, 0, 1, 0x01], [0xde, 0, 1, 0xa1, 0x61, 0x01], [0xda, 0, 1, 0x61]]) {
+      expect(decodeCommon(Buffer.from(bytes))).not.toBe(NOT_COMMON)
+      agrees(Buffer.from(bytes))
+    }
+    // Left to the full path: a repeated key, __proto__, an inherited name, non-ASCII text, 64-bit integers, float32, binary.
+    for (const bytes of [[0x82, 0xa1, 0x61, 0x01, 0xa1, 0x61, 0x02], [0x81, 0xa9, ...Buffer.from("__proto__"), 0x80], [0x81, 0xab, ...Buffer.from("constructor"), 0x01], [0xa2, 0xc3, 0xa9], [0xcf, 0, 0, 0, 0, 0, 0, 0, 1], [0xca, 0, 0, 0, 0], [0xc4, 1, 0]]) {
+      expect(decodeCommon(Buffer.from(bytes))).toBe(NOT_COMMON)
+    }
+  })
+
+  it("property: a batch writes each frame byte for byte as encodeFrame does, whatever the value", () => {
+    const anything = fc.oneof(
+      fc.jsonValue({ maxDepth: 5 }),
+      fc.dictionary(fc.string(), fc.oneof(fc.constant(undefined), fc.integer(), fc.double(), fc.string({ unit: "binary" }))),
+      fc.array(fc.oneof(fc.constant(undefined), fc.boolean(), fc.maxSafeInteger(), fc.string({ maxLength: 300 })), { maxLength: 40 }),
+      fc.constantFrom(undefined, new Date(0), new Uint8Array([1, 2]), { at: new Date(0) }, { nested: [1, { deeper: "é" }] }, -0, NaN, 2 ** 40, -(2 ** 31) - 1, "x".repeat(70_000))
+    )
+    fc.assert(
+      fc.property(fc.array(anything, { minLength: 1, maxLength: 4 }), (values) => {
+        const batch = new FrameBatch()
+        const sizes = values.map((value) => batch.add(value))
+        const expected = values.map((value) => encodeFrame(value))
+        expect(sizes).toEqual(expected.map((frame) => frame.length))
+        expect(Buffer.from(batch.take()).equals(Buffer.concat(expected))).toBe(true)
+      }),
+      { numRuns: 1000 }
+    )
+    const batch = new FrameBatch()
+    batch.add({ id: 1, ok: true, result: null })
+    const size = batch.add({ id: 2, ok: true, result: "dropped" })
+    batch.removeLast(size)
+    expect(Buffer.from(batch.take()).equals(encodeFrame({ id: 1, ok: true, result: null }))).toBe(true)
+    expect(batch.bytes).toBe(0)
   })
 
   it("arbitrary bytes never throw: they decode, wait for more, or are refused", () => {

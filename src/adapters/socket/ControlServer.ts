@@ -21,7 +21,7 @@ import { type Caller, describeCaller } from "../../runtime/Caller.ts"
 import type { Gate } from "../../runtime/Gate.ts"
 import type { InspectionEvent } from "../../runtime/Inspection.ts"
 import { DEFAULT_TOPIC_BUFFER, topicOf, TOPICS } from "../../runtime/Topics.ts"
-import { decodeBody, encodeFrame, FrameDecoder } from "../../protocol/Frame.ts"
+import { decodeBody, encodeFrame, FrameBatch, FrameDecoder } from "../../protocol/Frame.ts"
 import { type DaemonStatus, type ErrorBody, OP_ACCESS, parseRequest, type Reply, type Request } from "../../protocol/Requests.ts"
 import type { PeerCredentialsShape } from "./PeerCredentials.ts"
 
@@ -168,6 +168,43 @@ export const start = (
     sweeper.unref()
     yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(sweeper)))
 
+    /**
+     * Frames read in one turn of the event loop, over all connections, are served together
+     * once the reads are done: an agent takes them as one batch, and the replies it makes at
+     * once go out right after, one write per connection. Serving each connection's frames as
+     * they were read woke the agent, and wrote, once per request under many clients.
+     */
+    const toServe = new Set<() => void>()
+    const toFlush = new Set<() => void>()
+    let servePassScheduled = false
+    let flushPassScheduled = false
+    const flushPass = () => {
+      flushPassScheduled = false
+      const flushes = [...toFlush]
+      toFlush.clear()
+      for (const flush of flushes) flush()
+    }
+    const servePass = () => {
+      servePassScheduled = false
+      const serves = [...toServe]
+      toServe.clear()
+      for (const serve of serves) serve()
+      // The agents answer in the microtasks their mailboxes queued while serving: this one comes after them.
+      queueMicrotask(flushPass)
+    }
+    const serveSoon = (serve: () => void) => {
+      toServe.add(serve)
+      if (servePassScheduled) return
+      servePassScheduled = true
+      setImmediate(servePass)
+    }
+    const flushSoon = (flush: () => void) => {
+      toFlush.add(flush)
+      if (flushPassScheduled) return
+      flushPassScheduled = true
+      setImmediate(flushPass)
+    }
+
     const serveConnection = (socket: net.Socket, caller: Caller) => {
       const decoder = new FrameDecoder(options.maxFrameBytes)
       /** Asks in flight: given up when the connection closes, so the agents stop the work started for them. */
@@ -187,39 +224,41 @@ export const start = (
 
       // Frames produced in one turn of the event loop go out in one write: a syscall per
       // reply was most of the daemon's cost under many concurrent clients.
-      let outgoing: Array<Buffer> = []
-      let outgoingBytes = 0
+      const outgoing = new FrameBatch()
       let outgoingEvents: Array<() => void> = []
       const flush = () => {
-        const frames = outgoing
         const written = outgoingEvents
-        outgoing = []
-        outgoingBytes = 0
         outgoingEvents = []
-        if (frames.length === 0 || socket.destroyed || socket.writableEnded) return
-        socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), () => {
-          // Written out: the client is reading (a write completes once the kernel has taken it).
-          lastDrained = Date.now()
+        if (outgoing.bytes === 0) return
+        const bytes = outgoing.take()
+        if (socket.destroyed || socket.writableEnded) return
+        socket.write(bytes, written.length === 0 ? noteDrained : () => {
+          noteDrained()
           for (const done of written) done()
         })
       }
+      // Written out: the client is reading (a write completes once the kernel has taken it).
+      const noteDrained = () => {
+        lastDrained = Date.now()
+      }
+      const scheduleFlush = () => flushSoon(flush)
       /** Reply bytes the client has not read yet: queued here, and in the socket's buffer. */
-      const unreadBytes = () => outgoingBytes + socket.writableLength
+      const unreadBytes = () => outgoing.bytes + socket.writableLength
       const enqueueFrame = (frame: Buffer, onWritten?: () => void) => {
-        if (outgoing.length === 0) setImmediate(flush)
-        outgoing.push(frame)
-        outgoingBytes += frame.length
+        scheduleFlush()
+        outgoing.addFrame(frame)
         if (onWritten !== undefined) outgoingEvents.push(onWritten)
       }
       const send = (value: unknown) => {
         if (socket.destroyed) return
-        const frame = encodeFrame(value)
+        const size = outgoing.add(value)
         // However the requests arrived (one per write or ten thousand in one), the replies waiting for the client are bounded.
-        if (unreadBytes() + frame.length > MAX_UNREAD_REPLY_BYTES) {
+        if (unreadBytes() > MAX_UNREAD_REPLY_BYTES) {
+          outgoing.removeLast(size)
           socket.destroy()
           return
         }
-        enqueueFrame(frame)
+        scheduleFlush()
       }
       /** A request's answer: one fewer in flight, and the next waiting frame may be served. */
       const reply = (value: Reply) => {
@@ -242,7 +281,7 @@ export const start = (
       const refuse = (code: string, message: string) => {
         if (socket.destroyed || closing) return
         closing = true
-        if (outgoing.length > 0) flush() // replies to the frames before the bad one go first
+        if (outgoing.bytes > 0) flush() // replies to the frames before the bad one go first
         partialBytes -= decoder.pending
         decoder.clear()
         waiting.length = 0
@@ -266,6 +305,8 @@ export const start = (
       sweeps.add(sweep)
       socket.once("close", () => {
         sweeps.delete(sweep)
+        toServe.delete(serveWaiting)
+        toFlush.delete(flush)
         if (frameTimer !== undefined) clearTimeout(frameTimer)
         partialBytes -= decoder.pending
         closeSubscriptions()
@@ -503,7 +544,11 @@ export const start = (
           }
           waiting.push(event.body)
         }
-        serveWaiting()
+        if (waiting.length > 0) {
+          serveSoon(serveWaiting)
+          // What one read brings before the pass is bounded: past the in-flight limit, reading waits for the pass.
+          if (inFlight + waiting.length >= MAX_IN_FLIGHT) socket.pause()
+        }
         if (decoder.pending === 0) {
           if (frameTimer !== undefined) clearTimeout(frameTimer)
           frameTimer = undefined

@@ -48,6 +48,9 @@ type MachineAnswer = { readonly reply: unknown } | { readonly rejection: Rejecti
 
 const effectLogics = new WeakSet<object>()
 
+const isStandardItem = (item: SystemItem): item is Extract<SystemItem, { kind: "ping" | "status" | "describe" }> =>
+  item.kind === "ping" || item.kind === "status" || item.kind === "describe"
+
 const stateString = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value)
 
 const hasPendingEffects = (actor: AnyActorRef): boolean => {
@@ -416,7 +419,15 @@ export const runIncarnation = (
         let followsPrevious = false
         while (true) {
           system = mailbox.pollSystemUnsafe()
-          if (system !== undefined) break
+          if (system !== undefined) {
+            // ping, status and describe are answered here, without a turn of the fiber, while
+            // nothing handled before them is left to publish or answer (order is kept).
+            if (!isStandardItem(system) || outbox.length > 0 || answers.length > 0 || violations.length > 0) break
+            answerStandard(system.kind, system.reply)
+            system = undefined
+            followsPrevious = false
+            continue
+          }
           const envelope = mailbox.pollUserUnsafe()
           if (envelope === undefined) break
           outcome = begin(envelope, followsPrevious)

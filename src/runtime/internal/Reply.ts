@@ -53,12 +53,15 @@ export class ReplyHandle {
     else this.listener = listener
   }
 
-  readonly await: Effect.Effect<unknown, AskError> = Effect.callback<unknown, AskError>((resume) => {
-    this.onComplete(resume)
-    return Effect.sync(() => {
-      this.listener = undefined
+  /** The answer as an Effect; made on demand: the control socket's asks, most of all, never need it. */
+  get await(): Effect.Effect<unknown, AskError> {
+    return Effect.callback<unknown, AskError>((resume) => {
+      this.onComplete(resume)
+      return Effect.sync(() => {
+        this.listener = undefined
+      })
     })
-  })
+  }
 }
 
 /** An ask: the message, where its answer goes, and who asked. */
