@@ -34,12 +34,14 @@ interface Configuration {
   readonly redisBenchmarkRequests: number
   /** Whether the p50 goal applies (the pipelined run is about throughput). */
   readonly latencyGoal: boolean
+  /** Requests per second against redis's, at least (issue 22: 0.5x sequential, 0.3x pipelined). */
+  readonly throughputGoal: number
 }
 
 const configurations: ReadonlyArray<Configuration> = [
-  { name: "1 client, sequential", clients: 1, depth: 1, redisBenchmarkRequests: 25_000, latencyGoal: true },
-  { name: "50 clients, each sequential", clients: 50, depth: 1, redisBenchmarkRequests: 150_000, latencyGoal: true },
-  { name: "50 clients, 16 in flight each", clients: 50, depth: 16, redisBenchmarkRequests: 2_000_000, latencyGoal: false }
+  { name: "1 client, sequential", clients: 1, depth: 1, redisBenchmarkRequests: 25_000, latencyGoal: true, throughputGoal: 0.5 },
+  { name: "50 clients, each sequential", clients: 50, depth: 1, redisBenchmarkRequests: 150_000, latencyGoal: true, throughputGoal: 0.5 },
+  { name: "50 clients, 16 in flight each", clients: 50, depth: 16, redisBenchmarkRequests: 2_000_000, latencyGoal: false, throughputGoal: 0.3 }
 ]
 
 interface RedisBenchmarkResult {
@@ -104,7 +106,8 @@ const ratios = (ours: LoadResult, anchor: { rps: number; p50Us: number; serverCp
     throughput,
     p50,
     ...cpu,
-    throughputGoalMet: throughput >= 0.5,
+    throughputGoal: c.throughputGoal,
+    throughputGoalMet: throughput >= c.throughputGoal,
     ...(c.latencyGoal ? { p50GoalMet: p50 <= 2 } : {})
   }
 }
@@ -191,7 +194,7 @@ export const socketAsk = async () => {
         summary: typeof status === "string" ? status : status?.result?.summary,
         connections: typeof status === "string" ? undefined : status?.result?.connections
       },
-      goal: ">= 0.5x redis throughput in each configuration; p50 <= 2x redis (sequential configurations)",
+      goal: ">= 0.5x redis throughput sequential, >= 0.3x with 16 in flight; p50 <= 2x redis (sequential configurations)",
       note: "The fair comparison is ratioVsRedisJs: both servers are driven by the same JS load generator in this process " +
         "(closed loop, `depth` requests kept in flight per connection, replies read in one chunk answered by one write), so the " +
         "client is the same code on the same runtime for both and the difference is the server. ratioVsRedisBenchmark is against redis driven " +
