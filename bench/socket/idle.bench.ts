@@ -13,8 +13,8 @@
  *
  * Figures per process: utime+stime+cutime+cstime from /proc/<pid>/stat (the
  * tools it ran and reaped count too), the same at nanosecond resolution from
- * /proc/<pid>/task/<tid>/schedstat (live threads only: a thread that ended
- * meanwhile takes its time with it), and wakeups (context switches over all
+ * /proc/<pid>/task/<tid>/schedstat (threads alive at the window's end: one
+ * that ended meanwhile takes its time with it), and wakeups (context switches over all
  * threads). Environment: BENCH_IDLE_SECONDS (30), BENCH_IDLE_RUNS (3),
  * BENCH_IDLE_SETTLE_SECONDS (5), BENCH_IDLE_STEADY_SECONDS (90).
  */
@@ -50,8 +50,8 @@ const GOAL_PCT = 0.2
 
 interface Reading {
   readonly ticks: number
-  readonly threadNs: number
-  readonly switches: number
+  /** Per live thread: CPU ns (schedstat) and context switches. */
+  readonly threads: ReadonlyMap<string, { readonly ns: number; readonly switches: number }>
   readonly at: number
 }
 
@@ -61,19 +61,19 @@ const read = (pid: number): Reading | undefined => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
     // After "pid (comm) ", state is index 0: utime, stime, cutime, cstime are 11..14.
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number)
-    let threadNs = 0
-    let switches = 0
+    const threads = new Map<string, { ns: number; switches: number }>()
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        threadNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0])
+        const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0])
         const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8")
-        switches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) +
+        const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) +
           Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+        threads.set(tid, { ns, switches })
       } catch {
         // A thread that ended between the listing and the read.
       }
     }
-    return { ticks: f[11]! + f[12]! + f[13]! + f[14]!, threadNs, switches, at: performance.now() }
+    return { ticks: f[11]! + f[12]! + f[13]! + f[14]!, threads, at: performance.now() }
   } catch {
     return undefined
   }
@@ -87,12 +87,20 @@ interface Window {
   readonly wakeupsPerSecond: number
 }
 
+/** Threads are compared only with themselves: one that ended or began inside the window counts for what both readings saw. */
 const between = (a: Reading, b: Reading): Window => {
   const seconds = (b.at - a.at) / 1000
+  let ns = 0
+  let switches = 0
+  for (const [tid, end] of b.threads) {
+    const start = a.threads.get(tid) ?? { ns: 0, switches: 0 }
+    ns += end.ns - start.ns
+    switches += end.switches - start.switches
+  }
   return {
     cpuPct: round(((b.ticks - a.ticks) / CLK_TCK / seconds) * 100, 3),
-    threadCpuPct: round(((b.threadNs - a.threadNs) / 1e9 / seconds) * 100, 3),
-    wakeupsPerSecond: round((b.switches - a.switches) / seconds, 1)
+    threadCpuPct: round((ns / 1e9 / seconds) * 100, 3),
+    wakeupsPerSecond: round(switches / seconds, 1)
   }
 }
 
@@ -204,7 +212,7 @@ export const idleCpu = async () => {
     goal: `idle CPU <= ${GOAL_PCT} % of a core (steady)`,
     goalMet: sv.steady.cpuPctMedian <= GOAL_PCT,
     note: "cpuPct counts clock ticks of the process and the children it reaped (tools it ran); threadCpuPct is the " +
-      "live threads' schedstat in ns; wakeups are context switches over all threads. Each server starts fresh, " +
+      "schedstat in ns of the threads alive at the window's end; wakeups are context switches over all threads. Each server starts fresh, " +
       "and nothing connects to either after the daemon's readiness check."
   }
 }
