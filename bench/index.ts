@@ -11,6 +11,7 @@ import { accessGate } from "./runtime/access.bench.ts"
 import { socketAsk } from "./socket/socket.bench.ts"
 import { startup } from "./socket/startup.bench.ts"
 import { cliStartup } from "./cli/cli.bench.ts"
+import { idleCpu } from "./socket/idle.bench.ts"
 import { dbusAsk } from "./dbus/dbus.bench.ts"
 import { bloom } from "./memory/bloom.bench.ts"
 import { minhash } from "./memory/minhash.bench.ts"
@@ -48,7 +49,7 @@ import { apex } from "./apex/apex.bench.ts"
 
 import { lingua } from "./lingua/lingua.bench.ts"
 
-const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, cliStartup, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex, lingua }
+const benches = { tellThroughput, fanOut, askLatency, crashRestart, soak, idleMemory, accessGate, socketAsk, startup, cliStartup, idleCpu, dbusAsk, bloom, minhash, hnsw, vault, kem, compress, store, zpoolParse, smartParse, oracle, inspect, photonSample, forgeDifferential, auditCompare, wireguardPeer, wireguardDifferential, shareApply, hashes, integrityVerify, migration, helixRetention, pipeRelay, builtinVsFio, estimate, metricsSampler, neural, prism, nexus, axiom, canvas, history, streamTopics, genesis, flux, mentor, scribe, vanguard, apex, lingua }
 
 const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100)
 const only = process.argv.slice(2)

@@ -71,25 +71,52 @@ const describeStop = StopReason.$match({
 })
 
 /**
- * Event-loop lag as `status` reports it: a timer every 500 ms measures how
- * late it fires; the figure is the worst of the last few seconds. Cheaper and
- * more portable (Bun included) than perf_hooks' histogram.
+ * Event-loop lag as `status` reports it: a timer measures how late it fires;
+ * the figure is the worst of the last few seconds. Cheaper and more portable
+ * (Bun included) than perf_hooks' histogram. It probes every 500 ms while
+ * someone watches (a `status` within the last 30 s: `inspect` asks every
+ * refresh) and every 5 s otherwise, so an idle daemon wakes for it once in 5 s
+ * rather than twice a second; the first `status` after a quiet spell reports
+ * the latest of those slower probes and switches to the fast ones at once.
  */
+const LAG_WATCHED_PERIOD_MS = 500
+const LAG_IDLE_PERIOD_MS = 5_000
+const LAG_WATCH_FOR_MS = 30_000
+const LAG_WINDOW_MS = 5_000
+
 const eventLoopLag = Effect.acquireRelease(
   Effect.sync(() => {
-    const PERIOD_MS = 500
-    const window: Array<number> = []
-    let expected = performance.now() + PERIOD_MS
-    const timer = setInterval(() => {
+    const samples: Array<{ readonly at: number; readonly lagMs: number }> = []
+    let watchedUntil = 0
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arm = () => {
+      const period = performance.now() < watchedUntil ? LAG_WATCHED_PERIOD_MS : LAG_IDLE_PERIOD_MS
+      const expected = performance.now() + period
+      timer = setTimeout(() => {
+        const now = performance.now()
+        samples.push({ at: now, lagMs: Math.max(0, now - expected) })
+        // The last sample stays however old: it is the one a quiet spell reports.
+        while (samples.length > 1 && samples[0]!.at < now - LAG_WINDOW_MS) samples.shift()
+        arm()
+      }, period)
+      timer.unref()
+    }
+    arm()
+    const current = () => {
       const now = performance.now()
-      window.push(Math.max(0, now - expected))
-      if (window.length > 10) window.shift()
-      expected = now + PERIOD_MS
-    }, PERIOD_MS)
-    timer.unref()
-    return { timer, current: () => Math.round(Math.max(0, ...window) * 10) / 10 }
+      const wasWatched = now < watchedUntil
+      watchedUntil = now + LAG_WATCH_FOR_MS
+      if (!wasWatched) {
+        clearTimeout(timer)
+        arm()
+      }
+      let worst = 0
+      for (const sample of samples) if (sample.at >= now - LAG_WINDOW_MS || sample === samples.at(-1)) worst = Math.max(worst, sample.lagMs)
+      return Math.round(worst * 10) / 10
+    }
+    return { stop: () => clearTimeout(timer), current }
   }),
-  ({ timer }) => Effect.sync(() => clearInterval(timer))
+  ({ stop }) => Effect.sync(stop)
 )
 
 /** Resolves on the first SIGINT or SIGTERM; a second one is left to the default handler (immediate exit). */

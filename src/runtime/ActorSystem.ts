@@ -179,6 +179,8 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     const gate = options.gate ?? Gate.open
     const inspection = yield* makeInspectionBus({ bufferPerSubscriber: options.inspectionBuffer ?? 1024, now })
     const deadLetters = new DeadLetters()
+    /** Open from a dead letter until its summary is logged: the logger waits on it, so a quiet system sets no timer. */
+    const unloggedDeadLetters = Latch.makeUnsafe(false)
     const cells = new Map<string, AgentCell>()
     /** Each agent's supervisor, and the control queue of each supervisor's current run. */
     const parentOf = new Map<string, string>()
@@ -194,11 +196,13 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     /** Counts a dead letter now; the inspection event is published only when someone listens. */
     const deadLetterNow = (agent: string, messageType: string, reason: DeadLetterReason) => {
       deadLetters.record(agent, reason)
+      unloggedDeadLetters.openUnsafe()
       if (inspection.wants("DeadLetter")) runFork(inspection.publish({ _tag: "DeadLetter", agent, messageType, reason }))
     }
     const deadLetter = (agent: string, messageType: string, reason: DeadLetterReason) =>
       Effect.suspend(() => {
         deadLetters.record(agent, reason)
+        unloggedDeadLetters.openUnsafe()
         return inspection.publish({ _tag: "DeadLetter", agent, messageType, reason })
       })
 
@@ -767,16 +771,17 @@ export const make = <R>(options: ActorSystemOptions<R>): Effect.Effect<ActorSyst
     })
     yield* Effect.raceFirst(rootStarted.await, exitLatch.await)
 
-    // Dead letters are logged as one summary line per interval, never one line per message.
+    // Dead letters are logged as one summary line per interval, never one line per message; the
+    // interval starts at the first dead letter after a quiet one, and no timer runs while none comes.
     yield* Effect.forkScoped(
       Effect.forever(
-        Effect.andThen(
-          Effect.sleep(options.deadLetterLogIntervalMs ?? 10_000),
-          Effect.suspend(() => {
-            const line = deadLetters.takeSummary()
-            return line === undefined ? Effect.void : Effect.logWarning(line)
-          })
-        )
+        Effect.gen(function*() {
+          yield* unloggedDeadLetters.await
+          yield* Effect.sleep(options.deadLetterLogIntervalMs ?? 10_000)
+          yield* unloggedDeadLetters.close
+          const line = deadLetters.takeSummary()
+          if (line !== undefined) yield* Effect.logWarning(line)
+        })
       )
     )
 

@@ -8,7 +8,7 @@
  * its holder agent stops or restarts. The holder's end is read from the
  * runtime's own account of it (`system.status`: lifecycle and incarnation)
  * every time the table is used, so no event can be missed, and swept every
- * few seconds so the end is logged and saved promptly. The table is saved in
+ * few seconds while any is held, so the end is logged and saved promptly. The table is saved in
  * the state directory after every change; at start, expired leases are
  * dropped. After a restart of the daemon only the leases whose job outlives
  * it (a scrub runs on in the kernel: `outlivesDaemon`) are kept, as
@@ -118,7 +118,8 @@ export const arbiterMachine = Effect.gen(function*() {
     })
 
   return yield* serviceMachine(Arbiter, {
-    every: { intervalMs: SWEEP_INTERVAL_MS, run: sweep },
+    // With no lease held only an `acquire` can make one: no timer until a request was handled.
+    every: { intervalMs: SWEEP_INTERVAL_MS, run: sweep, idle: () => leases.size === 0 },
     handlers: {
       acquire: (request, { caller }) =>
         Effect.gen(function*() {

@@ -126,8 +126,9 @@ export const morphMachine = Effect.gen(function*() {
    * The migrations that may have work left: found by one scan of the journals
    * at the first pump (what a crash or a stop left), then added to by
    * `migrate`, `resume` and `revert`, and dropped by the pump once finished.
-   * While it is empty the pump reads nothing, so an idle MORPH does no I/O
-   * however many migrations it has kept.
+   * While it is empty the pump reads nothing, and its schedule sets no timer
+   * until a request has been handled (serviceMachine's `every.idle`): an idle
+   * MORPH does no I/O and never wakes, however many migrations it has kept.
    */
   let active: Set<string> | undefined
   const markActive = (id: string) => Effect.sync(() => active?.add(id))
@@ -176,7 +177,7 @@ export const morphMachine = Effect.gen(function*() {
     Effect.scoped(Effect.flatMap(loadPlan(id), (plan) => Effect.flatMap(openJournal(files, dir, plan), (j) => j.append(records))))
 
   return yield* serviceMachine(Morph, {
-    every: { intervalMs: 200, run: pump },
+    every: { intervalMs: 200, run: pump, idle: () => active !== undefined && active.size === 0 },
     handlers: {
       migrate: (message, { caller }) =>
         Effect.scoped(Effect.gen(function*() {

@@ -16,7 +16,9 @@ export interface SentryConfigShape {
 }
 
 export const defaultSentryConfig: SentryConfigShape = {
-  intervalMs: 5_000,
+  // The metric history's finest tier is 10 s buckets: a faster pace would only be averaged away there,
+  // and each sample wakes an idle daemon (docs/configuration.md).
+  intervalMs: 10_000,
   thresholds: {
     cpu: { raiseAt: 90, clearAt: 75, forSamples: 3 },
     memory: { raiseAt: 90, clearAt: 80, forSamples: 3 },

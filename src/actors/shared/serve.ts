@@ -12,10 +12,14 @@
  * With `every`, the agent also does periodic work (a poll of the pools, a
  * daily SMART reading): once at start, then `intervalMs` after each run ends.
  * The periodic effect must handle its own errors (log them); a failure is
- * logged here as a last resort and the schedule goes on.
+ * logged here as a last resort and the schedule goes on. With `every.idle`,
+ * a run after which it answers true leaves no timer behind: the schedule
+ * sleeps until a request has been handled (or given up), then resumes,
+ * `intervalMs` later. For work that only a request can create (MORPH's
+ * migrations), so an idle agent does not wake at all.
  */
 import { Effect, Exit } from "effect"
-import { emit, setup } from "xstate"
+import { emit, raise, setup } from "xstate"
 import { AgentEnv, type AgentMessage, CANCEL, replyWith, rejectWith, type RejectionValue } from "../../runtime/Agent.ts"
 import type { Caller } from "../../runtime/Caller.ts"
 import { describeError } from "../../runtime/Errors.ts"
@@ -23,6 +27,9 @@ import * as Protocol from "../../runtime/Protocol.ts"
 
 /** A shorter interval would starve the mailbox. */
 const MIN_INTERVAL_MS = 100
+
+/** Raised as a request leaves `serving`: an idle schedule resumes. Internal, like CANCEL. */
+const WAKE = "sv.wake"
 
 /** What a handler knows besides the request: who sent it. */
 export interface Context {
@@ -42,7 +49,12 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
   protocol: P,
   options: {
     readonly handlers: NoInfer<Handlers<P>>
-    readonly every?: { readonly intervalMs: number; readonly run: Effect.Effect<void, unknown> }
+    readonly every?: {
+      readonly intervalMs: number
+      readonly run: Effect.Effect<void, unknown>
+      /** Read after each run: true when only a request can bring more work, so no timer is set until one was handled. */
+      readonly idle?: () => boolean
+    }
   }
 ) =>
   Effect.gen(function*() {
@@ -77,8 +89,10 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
         answer: emit(({ event }) => {
           const outcome = (event as unknown as { readonly output: Outcome }).output
           return "reply" in outcome ? replyWith(outcome.reply) : rejectWith(outcome.rejection)
-        })
+        }),
+        wake: raise({ type: WAKE } as AgentMessage)
       },
+      guards: { idle: () => every?.idle?.() === true },
       delays: { interval: every === undefined ? 0 : Math.max(MIN_INTERVAL_MS, every.intervalMs) }
     })
     const requests = {
@@ -88,6 +102,7 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
         serving: {
           // The asker gave up: leaving the state stops the handler's effect (its finalizers run).
           on: { [CANCEL]: "ready" },
+          ...(every?.idle === undefined ? {} : { exit: "wake" as const }),
           // No onError: a handler that fails outside its protocol crashes the incarnation.
           invoke: {
             src: "serve",
@@ -110,8 +125,10 @@ export const serviceMachine = <P extends Protocol.AnyProtocol>(
           initial: "running",
           states: {
             // onError is a defect the runtime has reported; the schedule goes on.
-            running: { invoke: { src: "periodic", onDone: "waiting", onError: "waiting" } },
-            waiting: { after: { interval: "running" } }
+            running: { invoke: { src: "periodic", onDone: [{ guard: "idle", target: "idle" }, { target: "waiting" }], onError: "waiting" } },
+            waiting: { after: { interval: "running" } },
+            // No timer: the next run is `interval` after the next request.
+            idle: { on: { [WAKE]: "waiting" } }
           }
         }
       }

@@ -159,13 +159,24 @@ export const start = (
     const partialBudget = Math.max(PARTIAL_FRAME_BUDGET, 4 * options.maxFrameBytes)
     /** Bytes of unfinished frames held over all connections. */
     let partialBytes = 0
-    /** Each open connection's idleness check. */
+    /** Each open connection's idleness check; the timer runs only while there is one, so a daemon nobody is connected to does not wake for it. */
     const sweeps = new Set<(now: number) => void>()
-    const sweeper = setInterval(() => {
-      const now = Date.now()
-      for (const sweep of sweeps) sweep(now)
-    }, Math.min(SWEEP_EVERY_MS, idleTimeoutMs))
-    sweeper.unref()
+    let sweeper: ReturnType<typeof setInterval> | undefined
+    const addSweep = (sweep: (now: number) => void) => {
+      sweeps.add(sweep)
+      if (sweeper !== undefined) return
+      sweeper = setInterval(() => {
+        const now = Date.now()
+        for (const sweep of sweeps) sweep(now)
+      }, Math.min(SWEEP_EVERY_MS, idleTimeoutMs))
+      sweeper.unref()
+    }
+    const removeSweep = (sweep: (now: number) => void) => {
+      sweeps.delete(sweep)
+      if (sweeps.size > 0 || sweeper === undefined) return
+      clearInterval(sweeper)
+      sweeper = undefined
+    }
     yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(sweeper)))
 
     /**
@@ -302,9 +313,9 @@ export const start = (
           refuse("IdleTimeout", `nothing was asked for ${Math.round(idleTimeoutMs / 1000)} s; closing the connection`)
         }
       }
-      sweeps.add(sweep)
+      addSweep(sweep)
       socket.once("close", () => {
-        sweeps.delete(sweep)
+        removeSweep(sweep)
         toServe.delete(serveWaiting)
         toFlush.delete(flush)
         if (frameTimer !== undefined) clearTimeout(frameTimer)

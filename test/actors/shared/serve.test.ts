@@ -1,10 +1,12 @@
 /**
  * serviceMachine when the asker gives up: the handler's work is stopped
  * (its finalizers run), nobody is answered, nothing is logged as a protocol
- * violation, and the agent takes the next message at once.
+ * violation, and the agent takes the next message at once. And its periodic
+ * work: an idle schedule sets no timer until a request was handled.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { serviceMachine } from "../../../src/actors/shared/serve.ts"
 import * as ActorSystem from "../../../src/runtime/ActorSystem.ts"
 import { define } from "../../../src/runtime/Agent.ts"
@@ -43,5 +45,56 @@ describe("serviceMachine", () => {
       const status = system.status("WORKER")!
       assert.deepStrictEqual([status.restarts, status.lifecycle], [0, "running"])
     }).pipe(Effect.scoped, Effect.provide(Logger.layer([logger])))
+  })
+
+  it.effect("periodic work that says it is idle runs no more until a request was handled, then goes on at its interval", () => {
+    let runs = 0
+    let work = 0
+    const Queue = Protocol.make("QUEUE", [
+      Protocol.message("add", { doc: "adds work", access: "operate", fields: { n: Schema.Number }, reply: Schema.Struct({ queued: Schema.Number }) }),
+      Protocol.message("runs", { doc: "periodic runs so far", access: "read", reply: Schema.Struct({ runs: Schema.Number }) })
+    ])
+    const queue = define({
+      protocol: Queue,
+      tier: "5-8",
+      description: "works through what it is given, one item a run",
+      capabilities: [{ name: "queue", available: true, detail: "queues" }],
+      machine: serviceMachine(Queue, {
+        every: {
+          intervalMs: 1_000,
+          run: Effect.sync(() => {
+            runs++
+            if (work > 0) work--
+          }),
+          idle: () => work === 0
+        },
+        handlers: {
+          add: ({ n }) => Effect.sync(() => ({ queued: (work += n) })),
+          runs: () => Effect.sync(() => ({ runs }))
+        }
+      })
+    })
+    return Effect.gen(function*() {
+      const system = yield* ActorSystem.make({ root: tree("root", "one_for_one", [queue]) })
+      // The run at start found nothing: an hour passes without another.
+      yield* TestClock.adjust(3_600_000)
+      assert.strictEqual(runs, 1)
+      // A request that brings no work wakes it once; it finds nothing and sleeps again.
+      assert.deepStrictEqual(yield* system.injectAsk(ROOT, "QUEUE", { type: "runs" }), { runs: 1 })
+      yield* TestClock.adjust(999)
+      assert.strictEqual(runs, 1, "the run after a request waits its interval")
+      yield* TestClock.adjust(1)
+      assert.strictEqual(runs, 2)
+      yield* TestClock.adjust(3_600_000)
+      assert.strictEqual(runs, 2)
+      // Two items: a run for each, one interval apart, then quiet again.
+      assert.deepStrictEqual(yield* system.injectAsk(ROOT, "QUEUE", { type: "add", n: 2 }), { queued: 2 })
+      yield* TestClock.adjust(1_000)
+      assert.deepStrictEqual([runs, work], [3, 1])
+      yield* TestClock.adjust(1_000)
+      assert.deepStrictEqual([runs, work], [4, 0])
+      yield* TestClock.adjust(3_600_000)
+      assert.strictEqual(runs, 4)
+    }).pipe(Effect.scoped)
   })
 })
