@@ -4,8 +4,8 @@
  * standard streams to offer its callers, so only a command hands these to
  * the libraries.
  */
-import { fstatSync, readFileSync } from "node:fs"
-import { Effect, type Exit, Result } from "effect"
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from "node:fs"
+import { Effect, type Exit, Result, type Scope } from "effect"
 import { type FileError, fileErrorFrom, type Files, type Writer } from "./Files.ts"
 import { layerBlocking, writeAllSync } from "./FilesLive.ts"
 
@@ -51,6 +51,49 @@ export const commandStreams = (): { readonly stdin: AsyncIterable<Uint8Array>; r
   stdin: standardInput(),
   stdout: standardOutput({ blocking: true })
 })
+
+/**
+ * Whether `fd` is a terminal. node:tty is loaded only for a character
+ * device: evaluating it (and building process.stderr, which loads it) costs
+ * a few milliseconds of a command's start-up, for nothing when the stream is
+ * a file or a pipe.
+ */
+export const isTerminal = (fd: number): boolean => {
+  const stats = Result.try(() => fstatSync(fd))
+  return Result.isSuccess(stats) && stats.success.isCharacterDevice() && process.getBuiltinModule("node:tty").isatty(fd)
+}
+
+export interface DeviceOutput {
+  readonly write: Writer
+  /** The device is a terminal. */
+  readonly isTerminal: boolean
+}
+
+/**
+ * `path` opened for writing when it names a character device (`-o
+ * /dev/null`, a tape, a serial line), open until the scope closes; undefined
+ * for anything else, which takes the atomic write of a file. A device cannot
+ * be written beside and renamed into place, so it is written directly, as
+ * age and zstd do. Opened without O_CREAT and checked again once open, so a
+ * device that vanished or was swapped after the first look is never created
+ * or truncated as a file.
+ */
+export const openDeviceOutput = (path: string): Effect.Effect<DeviceOutput | undefined, FileError, Scope.Scope> => {
+  const looked = Result.try(() => statSync(path, { throwIfNoEntry: false }))
+  if (Result.isFailure(looked) || looked.success?.isCharacterDevice() !== true) return Effect.succeed(undefined)
+  return Effect.gen(function*() {
+    const fd = yield* Effect.acquireRelease(
+      Effect.try({ try: () => openSync(path, constants.O_WRONLY | constants.O_NOCTTY), catch: (cause) => fileErrorFrom("open", path, cause) }),
+      (fd) => Effect.sync(() => Result.try(() => closeSync(fd)))
+    )
+    const opened = Result.try(() => fstatSync(fd))
+    if (Result.isFailure(opened) || !opened.success.isCharacterDevice()) return undefined
+    return {
+      write: (bytes: Uint8Array) => Effect.try({ try: () => writeAllSync(fd, bytes), catch: (cause) => fileErrorFrom("write", path, cause) }),
+      isTerminal: isTerminal(fd)
+    }
+  })
+}
 
 /** The signals that end a file command early, with their numbers (an exit status of 128 + N says which). */
 const ENDING_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
