@@ -45,6 +45,7 @@ import {
   InvalidCompressOption
 } from "./Errors.ts"
 import { crc32 } from "./internal/crc32.ts"
+import { fileByteReader } from "./internal/fileReader.ts"
 import { inOrder } from "./internal/inOrder.ts"
 import { sha256 } from "./internal/sha256.ts"
 import { chooseStrategy, DEFAULT_STRATEGY, type Strategy, type StrategyTable, tableProblem } from "./Strategy.ts"
@@ -491,5 +492,10 @@ export const decompressFile = (
 ): Effect.Effect<DecompressResult, DecompressError | InvalidCompressOption | CompressOutputExists, Files> =>
   Effect.flatMap(checkConcurrency(options.concurrency), (concurrency) =>
     Effect.scoped(Effect.flatMap(openInput(inPath, options), (input) =>
-      compressOutput(outPath, options, (write) =>
-        withReader(input.source, (reader) => decompressWith(reader, write, { concurrency, onProgress: options.onProgress ?? (() => {}) }))))))
+      compressOutput(outPath, options, (write) => {
+        const how = { concurrency, onProgress: options.onProgress ?? (() => {}) }
+        // A file is read straight into each block's buffer: one copy less per byte than through the stream reader.
+        return input.file === undefined
+          ? withReader(input.source, (reader) => decompressWith(reader, write, how))
+          : decompressWith(fileByteReader(input.file), write, how)
+      }))))

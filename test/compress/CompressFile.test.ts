@@ -130,6 +130,30 @@ layer(FilesLive.layer)("compressFile / decompressFile", (it) => {
       }
     }))
 
+  it.effect("a file is read straight from disk, and refused exactly as the same bytes through a stream: cut anywhere, changed, or with trailing bytes", () =>
+    Effect.gen(function*() {
+      const { dir, packed } = yield* prepared
+      const good = yield* bytesOf(packed)
+      const input = path.join(dir, "bad.svz")
+      const out = path.join(dir, "out")
+      const viaStream = (bytes: Uint8Array) =>
+        Effect.map(Effect.exit(Compress.decompress((async function*() {
+          yield bytes
+        })(), async () => {})), (exit) => Exit.isSuccess(exit) ? "success" : failureOf(exit).message)
+      const viaFile = (bytes: Uint8Array) =>
+        Effect.gen(function*() {
+          yield* put(input, bytes)
+          const exit = yield* Effect.exit(Compress.decompressFile(input, out, { force: true }).pipe(Effect.provide(FilesLive.layerBlocking)))
+          return Exit.isSuccess(exit) ? "success" : failureOf(exit).message
+        })
+      const flipped = good.slice()
+      flipped[Math.floor(good.byteLength / 2)]! ^= 1
+      const cuts = [1, 7, 8, 11, 12, 13, 20, 25, 26, 100, good.byteLength - 42, good.byteLength - 41, good.byteLength - 1]
+      const inputs = [...cuts.map((cut) => good.subarray(0, cut)), flipped, concat([good, Uint8Array.of(0)]), concat([good, good]), good]
+      for (const bytes of inputs) assert.strictEqual(yield* viaFile(bytes), yield* viaStream(bytes), `${bytes.byteLength} bytes`)
+      assert.strictEqual(yield* viaFile(good), "success")
+    }))
+
   it.effect("a missing input is an I/O error naming the file, and invalid options fail before any file is created", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
