@@ -52,7 +52,7 @@ export const defaultCodec: ChunkCodec = entropyCodec()
 
 /**
  * TENSOR's content-based strategy (src/compress/Strategy.ts) per chunk: a
- * chunk of a JPEG is stored, a chunk of a log gets zstd's stronger level.
+ * chunk of a JPEG is stored, a chunk of a log or a binary gets zstd 3.
  * What `sigmavault store` uses.
  */
 export const strategyCodec = (): ChunkCodec => ({

@@ -237,23 +237,36 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "compress",
-    args: "[IN]",
-    summary: "compress a file, choosing the codec and level from its content (already-compressed data is stored)",
+    args: "[IN...]",
+    summary: "compress files, choosing the codec and level from each one's content (already-compressed data is stored)",
     flags: [
-      { name: "--output", short: "-o", value: "OUT", help: "where to write (default IN.svz, - for stdout; never overwritten, written only on success)" },
+      {
+        name: "--output",
+        short: "-o",
+        value: "OUT",
+        help: "with one IN: where to write (default IN.svz, - for stdout; never overwritten, written only on success; a device such as /dev/null is written directly)"
+      },
       { name: "--codec", value: "C", help: "zstd, brotli, gzip or store instead of the content-based choice" },
       { name: "--level", short: "-l", value: "LEVEL", help: "the codec's level instead of the strategy's" },
-      jsonFlag
+      { name: "--json", help: "one JSON line per file on stdout" }
     ],
-    details: "Prints what was detected, the codec and level chosen and why, and the ratio.\n" +
-      "IN is a file, or - for stdin. The container is described in docs/compression-format.md."
+    details: "Prints what was detected, the codec and level chosen and why, and the ratio, for each file.\n" +
+      "IN is a file, or - (or nothing) for stdin. With several files each is written to IN.svz beside it;\n" +
+      "one that fails is named and the others are still compressed, and the exit status is 1.\n" +
+      "The container is described in docs/compression-format.md."
   },
   {
     name: "decompress",
-    args: "[IN]",
-    summary: "decompress a file made by compress, verifying its size and SHA-256",
-    flags: [{ name: "--output", short: "-o", value: "OUT", help: "where to write (default IN without .svz, - for stdout)" }],
-    details: "Exits non-zero, leaving no output file, on a corrupt or truncated input."
+    args: "[IN...]",
+    summary: "decompress files made by compress, verifying each one's size and SHA-256",
+    flags: [{
+      name: "--output",
+      short: "-o",
+      value: "OUT",
+      help: "with one IN: where to write (default IN without .svz, - for stdout; a device such as /dev/null is written directly)"
+    }],
+    details: "Exits non-zero, leaving no output file, on a corrupt or truncated input. With several files each\n" +
+      "is written beside it without .svz; one that fails is named, leaves nothing, and the others go on."
   },
   {
     name: "store",

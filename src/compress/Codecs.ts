@@ -3,13 +3,12 @@
  * codec layer of the project. The compressed-file format runs every block
  * through `encodeWith`/`decodeWith`, and the dedup chunk store runs every
  * chunk through `compressBytes`/`decodeWith` (src/chunkstore). Brotli and gzip
- * come from node:zlib on both runtimes; zstd is native on Bun and
- * WebAssembly on Node 20 (internal/zstd.ts).
+ * come from node:zlib on both runtimes, loaded on first use; zstd is Bun's
+ * own on Bun and WebAssembly on Node 20 (internal/zstd.ts).
  */
-import * as zlib from "node:zlib"
 import { Effect } from "effect"
 import { CompressionCodecFailed, InvalidCompressOption, reasonOf } from "./Errors.ts"
-import { outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./internal/zlibCall.ts"
+import { nodeZlib, outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./internal/zlibCall.ts"
 import { compressZstd, decompressZstd, zstdImplementation } from "./internal/zstd.ts"
 
 export type Codec = "store" | "zstd" | "brotli" | "gzip"
@@ -74,7 +73,8 @@ export const encodeWith = (codec: Codec, level: number, bytes: Uint8Array): Effe
       return Effect.succeed(bytes)
     case "zstd":
       return compressZstd(bytes, level)
-    case "brotli":
+    case "brotli": {
+      const zlib = nodeZlib()
       return Effect.mapError(
         viaZlib((done) =>
           zlib.brotliCompress(bytes, {
@@ -87,8 +87,9 @@ export const encodeWith = (codec: Codec, level: number, bytes: Uint8Array): Effe
         ),
         failed(codec, "compress")
       )
+    }
     case "gzip":
-      return Effect.mapError(viaZlib((done) => zlib.gzip(bytes, { level, chunkSize: outputChunk(bytes.byteLength) }, done)), failed(codec, "compress"))
+      return Effect.mapError(viaZlib((done) => nodeZlib().gzip(bytes, { level, chunkSize: outputChunk(bytes.byteLength) }, done)), failed(codec, "compress"))
   }
 }
 
@@ -109,13 +110,13 @@ export const decodeWith = (codec: Codec, bytes: Uint8Array, originalLength: numb
       case "brotli":
         return Effect.mapError(
           originalLength < SYNC_BELOW
-            ? viaZlibSync(() => zlib.brotliDecompressSync(bytes, limit))
-            : viaZlib((done) => zlib.brotliDecompress(bytes, limit, done)),
+            ? viaZlibSync(() => nodeZlib().brotliDecompressSync(bytes, limit))
+            : viaZlib((done) => nodeZlib().brotliDecompress(bytes, limit, done)),
           failed(codec, "decompress")
         )
       case "gzip":
         return Effect.mapError(
-          originalLength < SYNC_BELOW ? viaZlibSync(() => zlib.gunzipSync(bytes, limit)) : viaZlib((done) => zlib.gunzip(bytes, limit, done)),
+          originalLength < SYNC_BELOW ? viaZlibSync(() => nodeZlib().gunzipSync(bytes, limit)) : viaZlib((done) => nodeZlib().gunzip(bytes, limit, done)),
           failed(codec, "decompress")
         )
     }

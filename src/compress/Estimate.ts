@@ -3,8 +3,8 @@
  * path (a file or a tree), and the dedup and stored ratios the chunk store
  * would reach, from a bounded, deterministic sample.
  *
- * The files are split into slots of 1 MiB (the compressor's block size for
- * files under 8 MiB; a run of sampled slots is compressed in the blocks
+ * The files are split into slots of 1 MiB (the compressor's smallest block
+ * size, used for files of a few MiB; a run of sampled slots is compressed in the blocks
  * `compressFile` would use, so a whole file gives exactly its figure). Each slot gets a pseudo-random key from the
  * seed, its file's size and its index in the file — not the file's name —
  * and the slots with the smallest keys are read until the budget is spent
@@ -32,7 +32,7 @@ import type { CompressionCodecFailed } from "./Errors.ts"
 import { chooseStrategy } from "./Strategy.ts"
 
 export const DEFAULT_SAMPLE_BYTES = 64 * 1024 * 1024
-/** The compressor's block size for files under 8 MiB; larger files' 2 MiB blocks are compressed whole when both halves are sampled. */
+/** The compressor's smallest block size (files of a few MiB); larger files' blocks are compressed whole when all their slots are sampled. */
 export const SLOT_BYTES = 1024 * 1024
 /** The walk stops after this many entries; what it did not reach is not represented (and the reply says so). */
 export const MAX_ENTRIES = 1_000_000

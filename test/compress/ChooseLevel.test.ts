@@ -24,7 +24,9 @@ layer(FilesLive.layer)("compressFile's chooseLevel", (it) => {
           asked.push([context.detection.kind, context.strategy.codec, context.strategy.level, context.size])
           return { level: 2, why: "level 2 from the test" }
         })
-      const tuned = yield* Compress.compressFile(plain, path.join(dir, "a.svz"), { chooseLevel })
+      // Text at a level other than zstd's default, so the table's level is told apart from the codec's.
+      const table = Compress.DEFAULT_STRATEGY.map((rule) => (rule.kind === "text" ? { ...rule, level: 5 } : rule))
+      const tuned = yield* Compress.compressFile(plain, path.join(dir, "a.svz"), { chooseLevel, table })
       assert.deepStrictEqual(asked, [["text", "zstd", 5, 300_000]])
       assert.strictEqual(tuned.strategy.level, 2)
       assert.include(tuned.strategy.reason, "; level 2 from the test")
@@ -32,21 +34,21 @@ layer(FilesLive.layer)("compressFile's chooseLevel", (it) => {
       assert.strictEqual(back.level, 2)
 
       // A fixed level or codec: never asked.
-      yield* Compress.compressFile(plain, path.join(dir, "b.svz"), { chooseLevel, level: 7 })
-      yield* Compress.compressFile(plain, path.join(dir, "c.svz"), { chooseLevel, codec: "zstd" })
+      yield* Compress.compressFile(plain, path.join(dir, "b.svz"), { chooseLevel, table, level: 7 })
+      yield* Compress.compressFile(plain, path.join(dir, "c.svz"), { chooseLevel, table, codec: "zstd" })
       assert.strictEqual(asked.length, 1)
 
       // Stored content: never asked.
       const png = path.join(dir, "image.png")
       yield* Effect.promise(() => fs.writeFile(png, pngBytes()))
-      const stored = yield* Compress.compressFile(png, path.join(dir, "d.svz"), { chooseLevel })
+      const stored = yield* Compress.compressFile(png, path.join(dir, "d.svz"), { chooseLevel, table })
       assert.strictEqual(stored.strategy.codec, "store")
       assert.strictEqual(asked.length, 1)
 
       // A level the codec does not take, or no answer: the table's level.
-      const wrong = yield* Compress.compressFile(plain, path.join(dir, "e.svz"), { chooseLevel: () => Effect.succeed({ level: 40, why: "nonsense" }) })
+      const wrong = yield* Compress.compressFile(plain, path.join(dir, "e.svz"), { table, chooseLevel: () => Effect.succeed({ level: 40, why: "nonsense" }) })
       assert.deepStrictEqual([wrong.strategy.level, wrong.strategy.reason.includes("nonsense")], [5, false])
-      const none = yield* Compress.compressFile(plain, path.join(dir, "f.svz"), { chooseLevel: () => Effect.succeed(undefined) })
+      const none = yield* Compress.compressFile(plain, path.join(dir, "f.svz"), { table, chooseLevel: () => Effect.succeed(undefined) })
       assert.strictEqual(none.strategy.level, 5)
     })))
 })

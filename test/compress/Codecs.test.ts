@@ -3,7 +3,7 @@ import { Effect, Exit } from "effect"
 import * as fc from "fast-check"
 import * as Compress from "../../src/compress/Compress.ts"
 import { CompressionCodecFailed, reasonOf } from "../../src/compress/Errors.ts"
-import { declaredContentSize, hasNativeZstd, zstdImplementation } from "../../src/compress/internal/zstd.ts"
+import { declaredContentSize, frameEnd, hasNativeZstd, zstdImplementation } from "../../src/compress/internal/zstd.ts"
 import { failureOf, randomBytes, textBytes, utf8, zstdCli } from "./support.ts"
 
 const LEVELS: ReadonlyArray<readonly [Compress.Codec, ReadonlyArray<number>]> = [
@@ -109,8 +109,25 @@ describe("a codec's failure in words", () => {
 })
 
 describe("zstd on this runtime", () => {
-  it("reports which implementation it uses: WebAssembly on Node 20, node:zlib where zstd is native", () => {
+  it("reports which implementation it uses: WebAssembly on Node 20, node:zlib where zstd is native (Bun's own under Bun)", () => {
     assert.strictEqual(zstdImplementation(), hasNativeZstd() ? "node:zlib (native)" : "WebAssembly (@bokuweb/zstd-wasm 0.0.27)")
+  })
+
+  it("frameEnd finds where a frame ends from its block headers: one frame, two, a checksum, a cut", () => {
+    const text = textBytes(300_000, 9)
+    // Raw, RLE and compressed blocks, with and without the content checksum.
+    for (const input of [text, new Uint8Array(200_000), randomBytes(150_000)]) {
+      for (const args of [["-c", "-q", "-3"], ["-c", "-q", "-3", "--no-check"]]) {
+        const frame = zstdCli(args, input)
+        assert.strictEqual(frameEnd(frame), frame.byteLength)
+        const two = new Uint8Array(frame.byteLength * 2)
+        two.set(frame, 0)
+        two.set(frame, frame.byteLength)
+        assert.strictEqual(frameEnd(two), frame.byteLength)
+        assert.strictEqual(frameEnd(frame.subarray(0, frame.byteLength - 1)), undefined)
+      }
+    }
+    assert.strictEqual(frameEnd(randomBytes(64)), undefined)
   })
 
   it.effect("writes standard frames: the zstd command-line tool decompresses them", () =>

@@ -87,7 +87,7 @@ describe("detect", () => {
 })
 
 describe("chooseStrategy", () => {
-  it("stores what is compressed or random, compresses text harder than other data, and says why", () => {
+  it("stores what is compressed or random, compresses text and other data with zstd 3, and says why", () => {
     assert.deepStrictEqual(Compress.chooseStrategy(Compress.detect(pngBytes())), {
       detected: "png",
       rule: "already-compressed",
@@ -97,7 +97,8 @@ describe("chooseStrategy", () => {
     })
     const text = Compress.chooseStrategy(Compress.detect(log))
     const other = Compress.chooseStrategy(Compress.detect(tarBytes()))
-    assert.deepStrictEqual([text.rule, text.codec, text.level], ["text", "zstd", 5])
+    assert.deepStrictEqual([text.rule, text.codec, text.level], ["text", "zstd", 3])
+    assert.match(text.reason, /^log text \(valid UTF-8, .*\): text: zstd's default level compresses it several times$/)
     assert.deepStrictEqual([other.rule, other.codec, other.level], ["other", "zstd", 3])
     assert.strictEqual(other.reason, "tar archive (magic 75 73 74 61 at byte 257): balanced default")
     const random = Compress.chooseStrategy(Compress.detect(randomBytes(10_000)))
@@ -138,7 +139,7 @@ describe("chooseStrategy", () => {
     assert.deepStrictEqual([forced.codec, forced.level], ["brotli", 2])
     const levelled = Compress.chooseStrategy(Compress.detect(log), Compress.DEFAULT_STRATEGY, { level: 12 })
     assert.deepStrictEqual([levelled.rule, levelled.codec, levelled.level], ["text", "zstd", 12])
-    assert.match(levelled.reason, /a stronger level; level 12 as asked$/)
+    assert.match(levelled.reason, /compresses it several times; level 12 as asked$/)
     const stored = Compress.chooseStrategy(png, Compress.DEFAULT_STRATEGY, { level: 12 })
     assert.deepStrictEqual([stored.codec, stored.level], ["store", 0])
     assert.match(stored.reason, /level 12 not used \(name a codec to force compression\)$/)
@@ -149,11 +150,11 @@ describe("chooseStrategy", () => {
       ["empty", "store", 0],
       ["already-compressed", "store", 0],
       ["high-entropy", "store", 0],
-      ["text", "zstd", 5],
+      ["text", "zstd", 3],
       ["other", "zstd", 3]
     ])
     const table = [{ kind: "log", codec: "zstd", level: 12, why: "logs are kept for years" } as const, ...Compress.DEFAULT_STRATEGY]
     assert.deepStrictEqual(Compress.chooseStrategy(Compress.detect(log), table).level, 12)
-    assert.deepStrictEqual(Compress.chooseStrategy(Compress.detect(json), table).level, 5)
+    assert.deepStrictEqual(Compress.chooseStrategy(Compress.detect(json), table).level, 3)
   })
 })

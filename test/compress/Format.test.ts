@@ -4,7 +4,7 @@
  * refused (docs/compression-format.md §6).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Deferred, Effect, Exit, Fiber } from "effect"
 import * as fc from "fast-check"
 import * as Compress from "../../src/compress/Compress.ts"
 import { BLOCK, compressed, concat, decompressed, failureOf, outcomeTag, randomBytes, textBytes } from "./support.ts"
@@ -93,6 +93,35 @@ describe("round trip", () => {
           { numRuns: 40 }
         )
       )
+    }))
+
+  it.effect("an input that stalls does not hold back blocks already verified: they are written while the next is awaited", () =>
+    Effect.gen(function*() {
+      const text = textBytes(3 * BLOCK, 5)
+      const { file } = yield* compressed(text, { codec: "zstd", level: 3 })
+      const [first, second] = recordsOf(file)
+      // The first block whole, then part of the second; the rest only when the test says so.
+      const cut = second!.offset + 5
+      const go = yield* Deferred.make<void>()
+      const firstWritten = yield* Deferred.make<void>()
+      const written: Array<Uint8Array> = []
+      const run = Effect.runPromiseWith(yield* Effect.context<never>())
+      async function* pieces() {
+        yield file.subarray(0, cut)
+        await run(Deferred.await(go))
+        yield file.subarray(cut)
+      }
+      const writer = async (bytes: Uint8Array) => {
+        written.push(bytes.slice())
+        await run(Deferred.succeed(firstWritten, undefined))
+      }
+      const fiber = yield* Effect.forkChild(Compress.decompress(pieces(), writer, { concurrency: 4 }))
+      yield* Deferred.await(firstWritten)
+      assert.deepStrictEqual(concat(written), text.subarray(0, first!.originalLength))
+      yield* Deferred.succeed(go, undefined)
+      const result = yield* Fiber.join(fiber)
+      assert.strictEqual(result.originalBytes, text.byteLength)
+      assert.deepStrictEqual(concat(written), text)
     }))
 
   it.effect("an empty input is a header and an end record that decompress to nothing", () =>

@@ -40,6 +40,64 @@ describe("compress and decompress", () => {
   })
 })
 
+describe("compress and decompress several files in one process", () => {
+  it("writes each output beside its input; a failing file is named, leaves nothing, and the others still go through", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-compress-many-"))
+    const [a, b, c] = ["a.log", "b.log", "c.log"].map((name) => join(dir, name))
+    writeFileSync(a!, logText)
+    writeFileSync(c!, logText.repeat(2))
+    // b.log does not exist: the one failure.
+    const made = await cli(["compress", a!, b!, c!])
+    expect(made.code).toBe(1)
+    expect(made.stderr).toContain(`${b}: `)
+    expect(made.stderr).toContain(`written to ${a}.svz`)
+    expect(made.stderr).toContain(`written to ${c}.svz`)
+    expect([existsSync(`${a}.svz`), existsSync(`${b}.svz`), existsSync(`${c}.svz`)]).toEqual([true, false, true])
+    expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([])
+
+    const json = await cli(["compress", a!, c!, "--json"])
+    expect(json.code).toBe(1) // both outputs exist now
+    expect(json.stderr).toMatch(/already exists/)
+    expect(await cli(["compress", a!, c!, "-o", join(dir, "one.svz")])).toMatchObject({ code: 2 })
+    expect(await cli(["compress", a!, "-"])).toMatchObject({ code: 2 })
+
+    // Decompress both, one of them damaged: it leaves no output, the other does.
+    const packed = join(dir, "packed")
+    mkdirSync(packed)
+    const bytes = readFileSync(`${c}.svz`)
+    bytes.writeUInt8(bytes.readUInt8(Math.floor(bytes.length / 2)) ^ 0xff, Math.floor(bytes.length / 2))
+    writeFileSync(join(packed, "c.log.svz"), bytes)
+    writeFileSync(join(packed, "a.log.svz"), readFileSync(`${a}.svz`))
+    const back = await cli(["decompress", join(packed, "c.log.svz"), join(packed, "a.log.svz")])
+    expect(back.code).toBe(1)
+    expect(back.stderr).toMatch(new RegExp(`${join(packed, "c.log.svz").replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*(block|checksum|corrupt)`, "i"))
+    expect(existsSync(join(packed, "c.log"))).toBe(false)
+    expect(readFileSync(join(packed, "a.log"), "utf8")).toBe(logText)
+    expect(readdirSync(packed).filter((name) => name.includes(".tmp-"))).toEqual([])
+    // An input without the suffix has no output name when several are given.
+    expect(await cli(["decompress", join(packed, "a.log.svz"), a!])).toMatchObject({ code: 2 })
+  })
+
+  it("writes to a character device such as /dev/null directly, and still fails on a corrupt input", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-compress-null-"))
+    const log = join(dir, "daemon.log")
+    writeFileSync(log, logText)
+    const toNull = await cli(["compress", log, "-o", "/dev/null"])
+    expect(toNull.code, toNull.stderr).toBe(0)
+    expect(toNull.stderr).toContain("written to /dev/null")
+    expect(statSync("/dev/null").isCharacterDevice()).toBe(true)
+    expect((await cli(["compress", log])).code).toBe(0)
+    const back = await cli(["decompress", `${log}.svz`, "-o", "/dev/null"])
+    expect(back.code, back.stderr).toBe(0)
+    const bytes = readFileSync(`${log}.svz`)
+    writeFileSync(join(dir, "short.svz"), bytes.subarray(0, bytes.length - 10))
+    const short = await cli(["decompress", join(dir, "short.svz"), "-o", "/dev/null"])
+    expect(short.code).toBe(1)
+    expect(short.stderr).toMatch(/truncated/)
+    expect(readdirSync(dir).sort()).toEqual(["daemon.log", "daemon.log.svz", "short.svz"])
+  })
+})
+
 describe("the chunk store", () => {
   it("init, add twice, ls, restore byte-identical with modes and mtimes, stats, verify catching a flipped bit, forget and gc", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sigmavault-e2e-store-"))

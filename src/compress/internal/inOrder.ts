@@ -11,6 +11,10 @@ import { Effect, Exit, Fiber } from "effect"
  * handed out. When `next` fails, the jobs already running are finished
  * first, so a failure earlier in the input is the one reported. An
  * interruption interrupts the running jobs with it.
+ *
+ * While `next` waits for input, the oldest jobs that complete are finished
+ * meanwhile: an input that stalls (a pipe whose writer pauses) does not hold
+ * back output that is ready, however large the blocks are.
  */
 export const inOrder = <A, E, E2, E3>(
   size: number,
@@ -21,7 +25,14 @@ export const inOrder = <A, E, E2, E3>(
     const running: Array<Fiber.Fiber<A, E>> = []
     const finishOldest = Effect.suspend(() => Effect.flatMap(Fiber.join(running.shift()!), finish))
     for (;;) {
-      const job = yield* Effect.exit(next)
+      // Started at once: a read that needs no waiting (a file) is done before the fork returns.
+      const reading = yield* Effect.forkChild(Effect.exit(next), { startImmediately: true })
+      while (reading.pollUnsafe() === undefined && running.length > 0) {
+        const first = yield* Effect.raceFirst(Effect.as(Fiber.await(reading), "read" as const), Effect.as(Fiber.await(running[0]!), "job" as const))
+        if (first === "read") break
+        yield* finishOldest
+      }
+      const job = yield* Fiber.join(reading)
       if (Exit.isFailure(job)) {
         while (running.length > 0) yield* finishOldest
         return yield* job

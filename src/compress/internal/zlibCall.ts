@@ -4,6 +4,14 @@
  */
 import { Effect, Result } from "effect"
 
+/**
+ * node:zlib, loaded on first use. A static import makes Bun evaluate the
+ * module's JavaScript (about 2–4 ms) when the importing chunk loads, which a
+ * command that compresses with Bun's own zstd would pay once per file for
+ * nothing; the runtime caches the module after the first call.
+ */
+export const nodeZlib = (): typeof import("node:zlib") => process.getBuiltinModule("node:zlib")
+
 type Done = (error: Error | null, result: Buffer) => void
 
 /**

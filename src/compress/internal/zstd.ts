@@ -1,26 +1,48 @@
 /**
- * zstd on both runtimes. Bun (production) has zstd in node:zlib, and its
- * asynchronous calls run on the thread pool, so blocks compress in parallel.
- * Node 20 (where the unit tests run) has none, so there the codec loads
- * @bokuweb/zstd-wasm (zstd 1.5 compiled to WebAssembly; it reads its .wasm
- * from its own folder, no network) on first use. The import is dynamic, so a
- * runtime with native zstd never executes it. Both write standard zstd
- * frames: either decompresses the other's output.
+ * zstd on both runtimes. Bun (production) has zstd twice: its own one-shot
+ * calls (`Bun.zstdCompress`, the frame compressed or decompressed in one
+ * call, on the thread pool when asynchronous) and node:zlib's streams. The
+ * codec uses Bun's own: node:zlib's JavaScript costs about 4 ms of start-up
+ * on first use, which a command pays once per file, and its streaming
+ * decoder copies every byte through a window where the one-shot decoder
+ * writes the output once. Node 20 (where the unit tests run) has neither,
+ * so there the codec loads @bokuweb/zstd-wasm (zstd 1.5 compiled to
+ * WebAssembly; it reads its .wasm from its own folder, no network) on first
+ * use; Node 22.15 and later use node:zlib. Both are loaded on first use,
+ * so a runtime never evaluates what it does not use. All of them write standard
+ * frames: each decompresses the others' output.
  */
-import * as zlib from "node:zlib"
 import { Effect } from "effect"
 import { CompressionCodecFailed, reasonOf } from "../Errors.ts"
-import { outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./zlibCall.ts"
+import { nodeZlib, outputChunk, SYNC_BELOW, viaZlib, viaZlibSync } from "./zlibCall.ts"
 
 export const WASM_PACKAGE = "@bokuweb/zstd-wasm 0.0.27"
 
 /** Whether this runtime's node:zlib has zstd (Bun 1.x, Node ≥ 22.15); checked at run time, not from the types. */
-export const hasNativeZstd = (): boolean =>
-  typeof (zlib as Partial<typeof zlib>).zstdCompress === "function" &&
-  typeof (zlib as Partial<typeof zlib>).zstdDecompress === "function"
+export const hasNativeZstd = (): boolean => {
+  const zlib: Partial<ReturnType<typeof nodeZlib>> = nodeZlib()
+  return typeof zlib.zstdCompress === "function" && typeof zlib.zstdDecompress === "function"
+}
+
+/** Bun's one-shot zstd calls (Bun 1.2.x and later). */
+interface BunZstd {
+  readonly zstdCompress: (bytes: Uint8Array, options: { readonly level: number }) => Promise<Uint8Array>
+  readonly zstdCompressSync: (bytes: Uint8Array, options: { readonly level: number }) => Uint8Array
+  readonly zstdDecompress: (bytes: Uint8Array) => Promise<Uint8Array>
+  readonly zstdDecompressSync: (bytes: Uint8Array) => Uint8Array
+}
+
+const bunZstd: BunZstd | undefined = (() => {
+  const bun = (globalThis as { readonly Bun?: Partial<BunZstd> }).Bun
+  return typeof bun?.zstdCompress === "function" && typeof bun.zstdCompressSync === "function" &&
+      typeof bun.zstdDecompress === "function" && typeof bun.zstdDecompressSync === "function"
+    ? bun as BunZstd
+    : undefined
+})()
 
 /** Which implementation compresses here, for reports. */
-export const zstdImplementation = (): string => (hasNativeZstd() ? "node:zlib (native)" : `WebAssembly (${WASM_PACKAGE})`)
+export const zstdImplementation = (): string =>
+  bunZstd !== undefined ? "Bun (native)" : hasNativeZstd() ? "node:zlib (native)" : `WebAssembly (${WASM_PACKAGE})`
 
 interface WasmZstd {
   readonly compress: (bytes: Uint8Array, level?: number) => Uint8Array
@@ -74,6 +96,40 @@ export const declaredContentSize = (frame: Uint8Array): number | "unknown" | "in
   }
 }
 
+/**
+ * Where the zstd frame at the start of `frame` ends (RFC 8878 §3.1.1: its
+ * header, each block's 3-byte header and data, the optional checksum), or
+ * undefined when its headers do not fit in `frame`. Reads only headers.
+ */
+export const frameEnd = (frame: Uint8Array): number | undefined => {
+  if (declaredContentSize(frame) === "invalid") return undefined
+  const descriptor = frame[4]!
+  const singleSegment = (descriptor & 0x20) !== 0
+  const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6]!
+  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 0x03]! + sizeBytes
+  for (;;) {
+    if (at + 3 > frame.byteLength) return undefined
+    const header = frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16)
+    const type = (header >> 1) & 0x03
+    if (type === 3) return undefined
+    // A raw or compressed block carries its size in bytes; an RLE block carries one byte.
+    at += 3 + (type === 1 ? 1 : header >>> 3)
+    if ((header & 1) === 1) break
+  }
+  at += (descriptor & 0x04) !== 0 ? 4 : 0
+  return at <= frame.byteLength ? at : undefined
+}
+
+/**
+ * Whether `bytes` is exactly one frame that declares `originalLength` bytes:
+ * then Bun's one-shot decoder, which sizes its output from the declared
+ * sizes, allocates no more than that and fails on data that would decode to
+ * more. Anything else (several frames, no declared size) takes the bounded
+ * streaming decoder, so a hostile block cannot make either allocate more.
+ */
+const isOneFrameOf = (bytes: Uint8Array, originalLength: number): boolean =>
+  declaredContentSize(bytes) === originalLength && frameEnd(bytes) === bytes.byteLength
+
 const failed = (operation: "load" | "compress" | "decompress") => (error: unknown) =>
   new CompressionCodecFailed({ codec: "zstd", operation, reason: reasonOf(error) })
 
@@ -82,18 +138,36 @@ const wasmCodec = Effect.tryPromise({ try: loadWasm, catch: failed("load") })
 const zstdOptions = (bytes: Uint8Array, level: number) => ({
   chunkSize: outputChunk(bytes.byteLength),
   params: {
-    [zlib.constants.ZSTD_c_compressionLevel]: level,
-    [zlib.constants.ZSTD_c_contentSizeFlag]: 1
+    [nodeZlib().constants.ZSTD_c_compressionLevel]: level,
+    [nodeZlib().constants.ZSTD_c_contentSizeFlag]: 1
   }
 })
 
+/**
+ * A Bun one-shot call as an effect, its output as a plain Uint8Array view:
+ * synchronous below `SYNC_BELOW` bytes of work, where a thread-pool round
+ * trip costs more than the call, else on the thread pool.
+ */
+const viaBun = (
+  bytes: number,
+  sync: () => Uint8Array,
+  async: () => Promise<Uint8Array>,
+  operation: "compress" | "decompress"
+): Effect.Effect<Uint8Array, CompressionCodecFailed> =>
+  Effect.map(
+    bytes < SYNC_BELOW ? Effect.try({ try: sync, catch: failed(operation) }) : Effect.tryPromise({ try: async, catch: failed(operation) }),
+    (result) => new Uint8Array(result.buffer, result.byteOffset, result.byteLength)
+  )
+
 /** Compresses into one zstd frame that records the content size. */
 export const compressZstd = (bytes: Uint8Array, level: number): Effect.Effect<Uint8Array, CompressionCodecFailed> =>
-  hasNativeZstd()
+  bunZstd !== undefined
+    ? viaBun(bytes.byteLength, () => bunZstd.zstdCompressSync(bytes, { level }), () => bunZstd.zstdCompress(bytes, { level }), "compress")
+    : hasNativeZstd()
     ? Effect.mapError(
       bytes.byteLength < SYNC_BELOW
-        ? viaZlibSync(() => zlib.zstdCompressSync(bytes, zstdOptions(bytes, level)))
-        : viaZlib((done) => zlib.zstdCompress(bytes, zstdOptions(bytes, level), done)),
+        ? viaZlibSync(() => nodeZlib().zstdCompressSync(bytes, zstdOptions(bytes, level)))
+        : viaZlib((done) => nodeZlib().zstdCompress(bytes, zstdOptions(bytes, level), done)),
       failed("compress")
     )
     : Effect.flatMap(wasmCodec, (codec) => Effect.try({ try: () => codec.compress(bytes, level), catch: failed("compress") }))
@@ -104,12 +178,15 @@ export const compressZstd = (bytes: Uint8Array, level: number): Effect.Effect<Ui
  * memory; the caller checks the length it got.
  */
 export const decompressZstd = (bytes: Uint8Array, originalLength: number): Effect.Effect<Uint8Array, CompressionCodecFailed> => {
+  if (bunZstd !== undefined && isOneFrameOf(bytes, originalLength)) {
+    return viaBun(originalLength, () => bunZstd.zstdDecompressSync(bytes), () => bunZstd.zstdDecompress(bytes), "decompress")
+  }
   if (hasNativeZstd()) {
     const options = { maxOutputLength: originalLength + 1, chunkSize: outputChunk(originalLength + 1) }
     return Effect.mapError(
       originalLength < SYNC_BELOW
-        ? viaZlibSync(() => zlib.zstdDecompressSync(bytes, options))
-        : viaZlib((done) => zlib.zstdDecompress(bytes, options, done)),
+        ? viaZlibSync(() => nodeZlib().zstdDecompressSync(bytes, options))
+        : viaZlib((done) => nodeZlib().zstdDecompress(bytes, options, done)),
       failed("decompress")
     )
   }
