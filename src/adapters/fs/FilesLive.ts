@@ -447,7 +447,7 @@ export const make = (options: FilesLiveOptions = {}): FilesShape => {
         const first = how.recursive === true
           ? yield* attempt("create directory", dir, () => fs.mkdir(dir, { recursive: true, mode }))
           : yield* Effect.as(attempt("create directory", dir, () => fs.mkdir(dir, { mode })), dir)
-        if (first === undefined) return
+        if (first === undefined || how.durable === false) return
         const made = [path.resolve(dir)]
         while (made[0] !== path.resolve(first)) made.unshift(path.dirname(made[0]!))
         yield* Effect.forEach(made, (created) => syncDirectory(path.dirname(created)), { discard: true })
