@@ -341,22 +341,20 @@ const addLocked = (
       while (compressing.length > 0) yield* appendOldest
     })
 
-    const unchanged = (file: Planned): FileEntry | undefined => {
+    /** The parent's entry of an unchanged file whose chunks are all still stored, counted; else undefined. */
+    const reuse = (file: Planned): FileEntry | undefined => {
       const before = parent.get(file.path)
       if (before === undefined || before.size !== file.size || before.mtime !== file.mtime || before.mode !== file.mode) return undefined
-      return before.chunks.every((hex) => !index.isNew(Buffer.from(hex, "hex"))) ? before : undefined
+      if (!before.chunks.every((hex) => !index.isNew(Buffer.from(hex, "hex")))) return undefined
+      counts.files++
+      counts.bytes += before.size
+      counts.dedupChunks += before.chunks.length
+      progress(file.path)
+      return before
     }
 
     const storeFile = (file: Planned) =>
       Effect.gen(function*() {
-        const reused = unchanged(file)
-        if (reused !== undefined) {
-          counts.files++
-          counts.bytes += reused.size
-          counts.dedupChunks += reused.chunks.length
-          progress(file.path)
-          return reused
-        }
         const ids: Array<string> = []
         const emit = (chunk: Uint8Array) =>
           Effect.gen(function*() {
@@ -409,6 +407,12 @@ const addLocked = (
           )
           if (target !== undefined) entries.push({ type: "symlink", path: entry.path, mode: entry.mode, mtime: entry.mtime, target })
         } else {
+          // Checked outside storeFile: most files of a repeated add are unchanged, and need no effect of their own.
+          const reused = reuse(entry)
+          if (reused !== undefined) {
+            entries.push(reused)
+            continue
+          }
           const stored = yield* storeFile(entry).pipe(
             Effect.catchTag("SourceUnreadable", (error) =>
               Effect.sync(() => (warnings.push({ path: error.path, reason: `skipped: ${error.reason}` }), undefined)))
