@@ -9,24 +9,38 @@
  * those chunks.
  *
  * Memory stays constant in the size of the files: one chunker buffer
- * (max chunk + 1 MiB), a batch of chunks being compressed, and the open
- * pack's entry list. The tree (paths and chunk ids) is held until the
+ * (max chunk + 1 MiB), up to `compressConcurrency` chunks being compressed,
+ * and the open pack's entry list.
+ *
+ * Compression overlaps the rest: a new compressible chunk is handed to the
+ * codec (on Bun, native zstd on the thread pool) and reading, chunking and
+ * hashing go on; compressed chunks are appended in the order they were
+ * found (a stored one goes in at once), and the add waits for the oldest
+ * only when `compressConcurrency` are under way. The tree (paths and chunk ids) is held until the
  * snapshot is written.
  */
 import * as path from "node:path"
-import { Effect, Exit, Schema, Scope } from "effect"
+import { Effect, Exit, Fiber, Result, Schema, Scope } from "effect"
 import { type FileInfo, Files } from "../adapters/fs/Files.ts"
-import { compressBytes } from "../compress/Codecs.ts"
 import { chunkStream, makeChunkBuffer } from "./Chunker.ts"
 import { chunkIdOf } from "./ChunkId.ts"
 import { type CodecChoice, STORE } from "./Codec.ts"
 import { InvalidStoreOption, type RepoLocked, type FileError } from "./Errors.ts"
 import { type ChunkIndex, loadIndex, writeIndex } from "./Index.ts"
+import { compressChunk } from "./internal/compressChunk.ts"
 import { removeStaleTemps, toHex } from "./internal/fs.ts"
 import { withLock } from "./internal/Lock.ts"
 import { type Checkpoint, packsDirOf, type Repo, snapshotsDirOf } from "./internal/repo.ts"
 import { type ChunkHeader, openPackWriterScope, type PackWriter } from "./Packs.ts"
-import { type FileEntry, listSnapshotIds, readSnapshot, type Snapshot, type TreeEntry, writeSnapshot } from "./Snapshots.ts"
+import {
+  decodeSnapshotBody,
+  type FileEntry,
+  listSnapshotIds,
+  readSnapshotBody,
+  type Snapshot,
+  type TreeEntry,
+  writeSnapshot
+} from "./Snapshots.ts"
 
 /** Reported once when the scan has found every file ("scan"), then after every chunk ("store"). */
 export interface AddProgress {
@@ -84,6 +98,12 @@ class SourceUnreadable extends Schema.TaggedError<SourceUnreadable>()("SourceUnr
   path: Schema.String,
   reason: Schema.String
 }) {}
+
+interface Compressed {
+  readonly codec: CodecChoice["codec"]
+  readonly level: number
+  readonly stored: Uint8Array
+}
 
 interface Planned {
   readonly source: string
@@ -201,16 +221,38 @@ const scan = (
 const parentFiles = (repo: Repo, roots: ReadonlyArray<{ readonly source: string }>) =>
   Effect.gen(function*() {
     const wanted = roots.map((root) => root.source).sort().join("\0")
-    let parent: Snapshot | undefined
+    // Every snapshot is opened, but only the chosen one's tree is checked entry by entry (the checks cost
+    // ~10x the opening): the newest of the right roots whose whole shape checks out, as if all were read.
+    const candidates: Array<{ readonly id: string; readonly file: string; readonly time: string; readonly json: unknown }> = []
     for (const id of yield* listSnapshotIds(repo.dir)) {
-      const snapshot = yield* Effect.option(readSnapshot(repo.dir, id, repo.cipher))
-      if (snapshot._tag === "None" || [...snapshot.value.roots].sort().join("\0") !== wanted) continue
-      if (parent === undefined || snapshot.value.time > parent.time) parent = snapshot.value
+      const opened = yield* Effect.option(readSnapshotBody(repo.dir, id, repo.cipher))
+      if (opened._tag === "None") continue
+      const head = headOf(opened.value.json)
+      if (head === undefined || [...head.roots].sort().join("\0") !== wanted) continue
+      candidates.push({ id, file: opened.value.file, time: head.time, json: opened.value.json })
+    }
+    // Newest first; of equal times the first listed, as before.
+    candidates.sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : 0))
+    let parent: Snapshot | undefined
+    for (const candidate of candidates) {
+      const decoded = decodeSnapshotBody(candidate.file, candidate.id, candidate.json)
+      if (Result.isSuccess(decoded)) {
+        parent = decoded.success
+        break
+      }
     }
     const files = new Map<string, FileEntry>()
     for (const entry of parent?.entries ?? []) if (entry.type === "file") files.set(entry.path, entry)
     return files
   })
+
+/** The time and roots of a snapshot body, read loosely: the full check comes after. */
+const headOf = (json: unknown): { readonly time: string; readonly roots: ReadonlyArray<string> } | undefined => {
+  if (typeof json !== "object" || json === null) return undefined
+  const { roots, time } = json as { readonly time?: unknown; readonly roots?: unknown }
+  if (typeof time !== "string" || !Array.isArray(roots) || !roots.every((root) => typeof root === "string")) return undefined
+  return { time, roots }
+}
 
 export const add = (repo: Repo, paths: ReadonlyArray<string>, options: AddOptions = {}): Effect.Effect<AddResult, AddError, Files> =>
   Effect.gen(function*() {
@@ -252,7 +294,8 @@ const addLocked = (
 
     /** Chunks chosen for storing whose pack is not finished yet: later copies in this add are duplicates. */
     const pending = new Set<string>()
-    let batch: Array<{ readonly id: Uint8Array; readonly bytes: Uint8Array; readonly choice: CodecChoice }> = []
+    /** New chunks being compressed, oldest first. */
+    const compressing: Array<{ readonly id: Uint8Array; readonly rawLength: number; readonly stored: Fiber.Fiber<Compressed> }> = []
     let open: { readonly writer: PackWriter; readonly scope: Scope.Closeable } | undefined
 
     const finishPack = Effect.gen(function*() {
@@ -280,47 +323,38 @@ const addLocked = (
         if (pack.size >= repo.packSize) yield* finishPack
       })
 
-    const compress = (item: (typeof batch)[number]) =>
-      item.choice.codec === STORE
-        ? Effect.succeed({ codec: STORE, level: 0, stored: item.bytes })
-        : compressBytes(item.choice.codec, item.choice.level, item.bytes).pipe(
-          // A codec that fails on bytes it was given to compress, or a policy choosing a level that does not exist, is a bug.
-          Effect.orDie,
-          Effect.map((stored) =>
-            // Compression that does not shrink the chunk is not worth a decompression on every read.
-            stored.byteLength >= item.bytes.byteLength
-              ? { codec: STORE, level: 0, stored: item.bytes }
-              : { codec: item.choice.codec, level: item.choice.level, stored }
-          )
-        )
+    const compress = (choice: CodecChoice, bytes: Uint8Array): Effect.Effect<Compressed> =>
+      Effect.map(compressChunk(choice, bytes), (stored) =>
+        // Compression that does not shrink the chunk is not worth a decompression on every read.
+        stored.byteLength >= bytes.byteLength
+          ? { codec: STORE, level: 0, stored: bytes }
+          : { codec: choice.codec, level: choice.level, stored })
 
-    const flushBatch = Effect.gen(function*() {
-      if (batch.length === 0) return
-      const items = batch
-      batch = []
-      const compressed = yield* Effect.forEach(items, compress, { concurrency: repo.compressConcurrency })
-      for (const [i, item] of items.entries()) {
-        const done = compressed[i]!
-        yield* appendChunk({ id: item.id, codec: done.codec, level: done.level, rawLength: item.bytes.byteLength }, done.stored)
-      }
+    /** Appends the oldest chunk being compressed, once it is. */
+    const appendOldest = Effect.gen(function*() {
+      const next = compressing.shift()!
+      const done = yield* Fiber.join(next.stored)
+      yield* appendChunk({ id: next.id, codec: done.codec, level: done.level, rawLength: next.rawLength }, done.stored)
     })
 
-    const unchanged = (file: Planned): FileEntry | undefined => {
+    const appendAll = Effect.gen(function*() {
+      while (compressing.length > 0) yield* appendOldest
+    })
+
+    /** The parent's entry of an unchanged file whose chunks are all still stored, counted; else undefined. */
+    const reuse = (file: Planned): FileEntry | undefined => {
       const before = parent.get(file.path)
       if (before === undefined || before.size !== file.size || before.mtime !== file.mtime || before.mode !== file.mode) return undefined
-      return before.chunks.every((hex) => !index.isNew(Buffer.from(hex, "hex"))) ? before : undefined
+      if (!before.chunks.every((hex) => !index.isNew(Buffer.from(hex, "hex")))) return undefined
+      counts.files++
+      counts.bytes += before.size
+      counts.dedupChunks += before.chunks.length
+      progress(file.path)
+      return before
     }
 
     const storeFile = (file: Planned) =>
       Effect.gen(function*() {
-        const reused = unchanged(file)
-        if (reused !== undefined) {
-          counts.files++
-          counts.bytes += reused.size
-          counts.dedupChunks += reused.chunks.length
-          progress(file.path)
-          return reused
-        }
         const ids: Array<string> = []
         const emit = (chunk: Uint8Array) =>
           Effect.gen(function*() {
@@ -338,8 +372,10 @@ const addLocked = (
                 // Nothing to wait for: the writer copies it before the chunk buffer moves on.
                 yield* appendChunk({ id, codec: STORE, level: 0, rawLength: chunk.byteLength }, chunk)
               } else {
-                batch.push({ id, bytes: chunk.slice(), choice })
-                if (batch.length >= repo.compressConcurrency) yield* flushBatch
+                // Started now, on its own copy (the chunk buffer moves on); a failed add interrupts it with the add.
+                const stored = yield* Effect.forkChild(compress(choice, chunk.slice()), { startImmediately: true })
+                compressing.push({ id, rawLength: chunk.byteLength, stored })
+                if (compressing.length > repo.compressConcurrency) yield* appendOldest
               }
             }
             progress(file.path)
@@ -371,6 +407,12 @@ const addLocked = (
           )
           if (target !== undefined) entries.push({ type: "symlink", path: entry.path, mode: entry.mode, mtime: entry.mtime, target })
         } else {
+          // Checked outside storeFile: most files of a repeated add are unchanged, and need no effect of their own.
+          const reused = reuse(entry)
+          if (reused !== undefined) {
+            entries.push(reused)
+            continue
+          }
           const stored = yield* storeFile(entry).pipe(
             Effect.catchTag("SourceUnreadable", (error) =>
               Effect.sync(() => (warnings.push({ path: error.path, reason: `skipped: ${error.reason}` }), undefined)))
@@ -378,7 +420,7 @@ const addLocked = (
           if (stored !== undefined) entries.push(stored)
         }
       }
-      yield* flushBatch
+      yield* appendAll
       yield* finishPack
     })
     // An unfinished pack's temporary file goes with its scope, whatever ends the add.

@@ -264,11 +264,12 @@ export interface FilesShape {
   /**
    * Creates `dir` (mode before the umask, default 0o777), with its parents
    * when `recursive` (an existing directory is fine then), and makes each new
-   * directory's entry durable.
+   * directory's entry durable unless `durable` is false (writeback is then
+   * left to the kernel, as for a restore's files).
    */
   readonly makeDirectory: (
     dir: string,
-    options?: { readonly mode?: number; readonly recursive?: boolean }
+    options?: { readonly mode?: number; readonly recursive?: boolean; readonly durable?: boolean }
   ) => Effect.Effect<void, FileError>
   /** Removes a file, symbolic link or empty directory; one that does not exist is fine. */
   readonly remove: (path: string) => Effect.Effect<void, FileError>

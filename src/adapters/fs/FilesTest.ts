@@ -394,8 +394,8 @@ export const make = (): FilesTest => {
             return yield* Effect.fail(failure("Exists", "create directory", dir))
           }
           found.parent.entries.set(found.name, node("directory", found.parent.device, how.mode ?? 0o777))
-          // As the live port does: a new directory is durable at once.
-          found.parent.durableEntries = new Map(found.parent.entries)
+          // As the live port does: a new directory is durable at once, unless asked not to be.
+          if (how.durable !== false) found.parent.durableEntries = new Map(found.parent.entries)
         }
       }),
     remove: (path) =>
