@@ -134,7 +134,6 @@ const endBy = (signal: EndingSignal, listener: (signal: NodeJS.Signals) => void)
  */
 export const runFileCommand = <A, E>(effect: Effect.Effect<A, E, Files>): Promise<Exit.Exit<A, E>> =>
   new Promise((resolve) => {
-    const fiber = Effect.runFork(guardStdout(effect).pipe(Effect.provide(layerBlocking)))
     const ignored = ignoredAtStart()
     const caught = (Object.keys(ENDING_SIGNALS) as Array<EndingSignal>).filter((name) => !ignored.has(name))
     let ending: EndingSignal | undefined
@@ -143,7 +142,12 @@ export const runFileCommand = <A, E>(effect: Effect.Effect<A, E, Files>): Promis
       ending = signal as EndingSignal
       fiber.interruptUnsafe()
     }
+    // The handlers go in before the work starts: with blocking Files the fiber can run for a long
+    // stretch inside runFork itself (nothing asynchronous to wait for), and a signal in that stretch
+    // would otherwise find no handler and end the process with its temporary file left behind.
+    // A handler only ever runs from the event loop, so after runFork has returned the fiber.
     for (const name of caught) process.on(name, onSignal)
+    const fiber = Effect.runFork(guardStdout(effect).pipe(Effect.provide(layerBlocking)))
     fiber.addObserver((exit) => {
       if (ending !== undefined) return endBy(ending, onSignal)
       for (const name of caught) process.off(name, onSignal)
