@@ -46,7 +46,11 @@ export interface Client {
 
 export const connect = (socketPath: string): Promise<Client> =>
   new Promise((resolve, reject) => {
-    const decoding = loadAnswers()
+    // Loading the decoders blocks this thread while their modules are evaluated: it starts once the
+    // connection is up and the command has written its first request (a turn after 'connect'), so
+    // that the daemon answers while this process evaluates.
+    let startDecoding: () => void = () => {}
+    const decoding = new Promise<void>((ready) => (startDecoding = ready)).then(loadAnswers)
     const socket = net.createConnection(socketPath)
     // Nothing is read until the decoders are loaded (see the module's comment); bytes wait in the socket.
     socket.pause()
@@ -69,6 +73,7 @@ export const connect = (socketPath: string): Promise<Client> =>
 
     socket.once("connect", () => {
       connected = true
+      setImmediate(startDecoding)
       decoding.then(
         () => socket.resume(),
         (error: unknown) => socket.destroy(error instanceof Error ? error : new Error(String(error)))
