@@ -3,10 +3,11 @@
  * pipelined requests matched to replies by id, every result decoded with its
  * schema (see Answers.ts), and pushed events handed to a callback.
  *
- * Start-up: the schemas (Answers.ts, with effect) are imported while the
- * connection is made and the first request is in flight. The socket is read
- * only once they are loaded, so every frame is decoded exactly as before;
- * only the waiting overlaps.
+ * Start-up: the schemas (Answers.ts, with effect) are imported once the
+ * connection is up and the command has written its first request, so the
+ * daemon answers while they are evaluated. The socket is read only once they
+ * are loaded, so every frame is decoded exactly as before; only the waiting
+ * overlaps.
  */
 import * as net from "node:net"
 import { decodeBody, encodeFrame, FrameDecoder } from "../protocol/Frame.ts"
