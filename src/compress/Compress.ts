@@ -14,7 +14,7 @@
  */
 import { Clock, Effect } from "effect"
 import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
-import { type ByteReader, type ByteSource, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
+import { type ByteReader, type ByteSource, fileByteReader, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
 import { openInput, type Streams, withOutput } from "../fileio/Edges.ts"
 import { type Codec, checkCodec, checkLevel, decodeWith, encodeWith, implementations, levelProblem } from "./Codecs.ts"
 import {
@@ -45,7 +45,6 @@ import {
   InvalidCompressOption
 } from "./Errors.ts"
 import { crc32 } from "./internal/crc32.ts"
-import { fileByteReader } from "./internal/fileReader.ts"
 import { inOrder } from "./internal/inOrder.ts"
 import { sha256 } from "./internal/sha256.ts"
 import { chooseStrategy, DEFAULT_STRATEGY, type Strategy, type StrategyTable, tableProblem } from "./Strategy.ts"

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
 import { type FileError, type Files, type Writer, writerFrom } from "../adapters/fs/Files.ts"
-import { type ByteReader, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
+import { type ByteReader, fileByteReader, iterableSource, makeByteReader } from "../fileio/ByteReader.ts"
 import { type Input, openInput, type Streams, withOutput } from "../fileio/Edges.ts"
 import {
   InvalidVaultKey,
@@ -24,7 +24,6 @@ import {
   VaultOutputExists
 } from "./Errors.ts"
 import { encodeHeader, type Header, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE, readHeader, SALT_BYTES, verifyHeader } from "./Header.ts"
-import { directReader } from "./internal/DirectReader.ts"
 import { payloadKeyOf } from "./KeySchedule.ts"
 import { openPayload, sealPayload, type Write } from "./Payload.ts"
 import {
@@ -99,7 +98,7 @@ const withReader = <A, E>(open: () => ByteReader, use: (reader: ByteReader) => E
 
 /** A stream's pieces through a ByteReader (a copy each); a file read straight into each chunk's buffer. */
 const readerOf = (input: Input) => (): ByteReader =>
-  input.file === undefined ? makeByteReader(input.source) : directReader(input.file)
+  input.file === undefined ? makeByteReader(input.source) : fileByteReader(input.file)
 
 const streamReader = (input: AsyncIterable<Uint8Array>) => (): ByteReader => makeByteReader(iterableSource(input, STREAM_INPUT))
 
