@@ -159,6 +159,17 @@ const viaBun = (
     (result) => new Uint8Array(result.buffer, result.byteOffset, result.byteLength)
   )
 
+/**
+ * Like `compressZstd`, but on Bun always on the thread pool, whatever the
+ * size: for a caller with other work to overlap (the store's `add` reads and
+ * hashes while its chunks compress), where the JavaScript thread is the
+ * scarce one. Elsewhere it is `compressZstd`.
+ */
+export const compressZstdOffThread = (bytes: Uint8Array, level: number): Effect.Effect<Uint8Array, CompressionCodecFailed> =>
+  bunZstd !== undefined
+    ? viaBun(Number.POSITIVE_INFINITY, () => bunZstd.zstdCompressSync(bytes, { level }), () => bunZstd.zstdCompress(bytes, { level }), "compress")
+    : compressZstd(bytes, level)
+
 /** Compresses into one zstd frame that records the content size. */
 export const compressZstd = (bytes: Uint8Array, level: number): Effect.Effect<Uint8Array, CompressionCodecFailed> =>
   bunZstd !== undefined
